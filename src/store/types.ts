@@ -156,7 +156,7 @@ export interface Store {
   getGlobalSession(id: string): Promise<GlobalSessionRecord | null>;
   /** Inserts the local session unless one exists for (globalId, baseUrl); never changes an existing one. */
   ensureLocalSession(local: LocalSessionRecord): Promise<void>;
-  /** Sets lastSeenAt (idle timer renewal). */
+  /** Moves lastSeenAt forward to `now` (idle timer renewal); never backwards, so overlapping renewals cannot shorten a session. */
   touchSession(globalId: string, now: number): Promise<void>;
   /**
    * Deletes the token and returns it when it exists and has not expired; null otherwise.
