@@ -1,0 +1,101 @@
+// docs/PROTOCOL.md and docs/CONFIGURATION.md are generated from the operation and option tables
+// (`npm run docs`); a test fails when the committed files differ, so the docs cannot drift.
+import { writeFileSync } from 'node:fs';
+import { OPTION_SPECS, envOf, flagOf, optionNames } from '../config/options.js';
+import { FAULTS, FAULT_CODES, type FaultCode } from '../faults.js';
+import { OPERATIONS } from '../operations/index.js';
+import type { Operation } from '../operations/types.js';
+
+const COMMON_FAULTS: readonly FaultCode[] = ['FailedAuthentication', 'internalError'];
+
+function operationSection(operation: Operation): string {
+  const inputs = operation.input.length === 0
+    ? 'none'
+    : operation.input.map((f) => `| \`${f.name}\` | ${f.type} | ${f.optional ? 'optional' : 'required'}${f.allowEmpty ? ', may be empty' : ''} | ${f.doc} |`).join('\n');
+  const outputs = operation.output.length === 0
+    ? 'none (an empty response element)'
+    : operation.output.map((f) => `| \`${f.name}\` | ${f.shape === 'list' ? 'list of `a`' : f.shape === 'repeated' ? 'repeated' : 'single'}${f.optional ? ', optional' : ''} | ${f.doc} |`).join('\n');
+  const faults = [...new Set([...operation.faults, ...COMMON_FAULTS])].map((code) => `\`sso:${code}\``).join(', ');
+  return [
+    `### ${operation.name} (003 §${operation.section})`,
+    '',
+    operation.summary,
+    '',
+    `Who may call: ${operation.access === 'guest' ? 'anyone, guests included (no client certificate)' : 'a registered application (client certificate)'}.`,
+    '',
+    'Input:',
+    '',
+    operation.input.length === 0 ? 'none' : '| field | type | presence | meaning |\n| --- | --- | --- | --- |\n' + inputs,
+    '',
+    'Output:',
+    '',
+    operation.output.length === 0 ? outputs : '| field | shape | meaning |\n| --- | --- | --- |\n' + outputs,
+    '',
+    `Faults: ${faults}.`,
+    '',
+  ].join('\n');
+}
+
+export function protocolReference(): string {
+  const faultRows = FAULT_CODES.map((code) => {
+    const status12 = FAULTS[code].soap12Code === 'Sender' ? 400 : 500;
+    return `| \`sso:${code}\` | env:${FAULTS[code].soap12Code} | ${status12} | 500 | ${FAULTS[code].description} |`;
+  }).join('\n');
+  return [
+    '# Protocol reference',
+    '',
+    '<!-- Generated from src/operations by `npm run docs`; do not edit by hand. -->',
+    '',
+    'The SOAP API of the Open Fusion SSO protocol (003) as ssod implements it. Endpoint: `POST https://HOST:SOAP_PORT/soap`',
+    '(SOAP 1.1 with `Content-Type: text/xml`, SOAP 1.2 with `application/soap+xml`; the reply uses the version of the request).',
+    'WSDL: `GET https://HOST:SOAP_PORT/soap?wsdl`. Namespace of every operation element: `http://swsoft.com/schemas/sso/1`.',
+    'Elements are matched by namespace and local name (any prefix, or a default namespace); their order is free;',
+    'an unknown, repeated or misplaced element is `sso:invalidParameter`. The `SOAPAction` header is never read.',
+    '',
+    '## Faults',
+    '',
+    'SOAP 1.2: `env:Code/env:Value` is the SOAP code below, `env:Subcode/env:Value` the `sso:` code, and `env:Detail` holds',
+    'an element named after the code. SOAP 1.1: `faultcode` is the `sso:` code. A malformed or hostile envelope',
+    '(not XML, a DOCTYPE, a wrong structure) is a plain `env:Sender` (1.2) or `env:Client` (1.1) fault with no `sso:` code;',
+    'an unknown envelope namespace is `VersionMismatch`, a header with `mustUnderstand` is `MustUnderstand`.',
+    '',
+    '| code | SOAP 1.2 code | HTTP (1.2) | HTTP (1.1) | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    faultRows,
+    '',
+    'Every operation may also fail with `sso:FailedAuthentication` (a client certificate was presented that is not a',
+    'current certificate of a registered application: it never falls back to guest) and `sso:internalError`.',
+    '',
+    '## Operations',
+    '',
+    ...OPERATIONS.map(operationSection),
+  ].join('\n');
+}
+
+export function configurationReference(): string {
+  const rows = optionNames().map((name) => {
+    const spec = OPTION_SPECS[name];
+    return `| \`${flagOf(name)} ${spec.arg}\` | \`${envOf(name)}\` | \`${name}\` | \`${spec.default}\` | ${spec.doc} |`;
+  });
+  return [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config/options.ts by `npm run docs`; do not edit by hand. -->',
+    '',
+    'Every option of `ssod serve` can be given as a flag, as an environment variable, or as a key of a JSON config file',
+    '(`--config FILE` or `SSOD_CONFIG`). Precedence: flag over environment over config file over default.',
+    'An unknown flag, environment variable starting with `SSOD_`, or config key is an error, and so is a value out of range.',
+    '',
+    '| flag | environment | config key | default | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+/** `node dist/src/docs/reference.js DIR` writes the generated references into DIR. */
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const dir = process.argv[2] ?? 'docs';
+  writeFileSync(`${dir}/PROTOCOL.md`, protocolReference());
+  writeFileSync(`${dir}/CONFIGURATION.md`, configurationReference());
+}

@@ -1,0 +1,160 @@
+// Global and local sessions, relay tokens and the relay cookie (DESIGN.md "Sessions and the relay").
+//
+// The store keeps only SHA-256 of every secret, yet the relay must hand an application the same
+// local session id on every visit. So each global session has a random derivation secret G, and a
+// local session id is `<base url>` + HMAC(G, base url). G itself is never stored in the clear: it
+// is sealed (AES-256-GCM) under the relay token and, after the exchange, under the cookie value,
+// so only a holder of the token or the cookie can re-derive local session ids.
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import type { Services } from './services.js';
+import type { GlobalSessionRecord } from '../store/types.js';
+
+const SECRET_BYTES = 32;
+const OPAQUE_BYTES = 16; // 128 bits in every session id, token and cookie (DESIGN.md)
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function sealKey(under: string): Buffer {
+  return createHash('sha256').update('ssod seal\0', 'utf8').update(under, 'utf8').digest();
+}
+
+/** Seals the derivation secret under a token or cookie value: base64url(iv | ciphertext | tag). */
+function seal(under: string, secret: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(under), iv);
+  const body = Buffer.concat([cipher.update(secret), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+function unseal(under: string, sealed: string): Buffer | null {
+  const raw = Buffer.from(sealed, 'base64url');
+  if (raw.length !== 12 + SECRET_BYTES + 16) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealKey(under), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12 + SECRET_BYTES));
+    return Buffer.concat([decipher.update(raw.subarray(12, 12 + SECRET_BYTES)), decipher.final()]);
+  } catch {
+    return null;
+  }
+}
+
+/** 003 §5.17: `<base url><opaque>`, e.g. `https://plesk.example.com:8443/FE00000001A734BB`. */
+function localSessionId(secret: Buffer, baseUrl: string): string {
+  const opaque = createHmac('sha256', secret).update(baseUrl, 'utf8').digest().subarray(0, OPAQUE_BYTES);
+  return baseUrl + opaque.toString('hex').toUpperCase();
+}
+
+/** Whether the global session is past its absolute lifetime or its idle timeout. */
+function isExpired(services: Services, session: GlobalSessionRecord, now: number): boolean {
+  return now >= session.expiresAt || now >= session.lastSeenAt + services.options.sessionTimeout * 1000;
+}
+
+/**
+ * The idle timer is renewed only when this much of it has passed, so that verifySession does not
+ * write on every call; a session may therefore end up to this much earlier than the full timeout.
+ */
+export function renewalIntervalMs(sessionTimeoutSeconds: number): number {
+  return Math.min(60_000, sessionTimeoutSeconds * 10);
+}
+
+export interface NewSession {
+  readonly sessionId: string;
+  readonly relayToken: string;
+}
+
+/** authenticate with a baseUrl (003 §5.17): a global session, its local session for baseUrl, a relay token. */
+export async function startSession(services: Services, userId: string, baseUrl: string): Promise<NewSession> {
+  const now = services.now();
+  const secret = randomBytes(SECRET_BYTES);
+  const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
+  const sessionId = localSessionId(secret, baseUrl);
+  const globalId = randomBytes(OPAQUE_BYTES).toString('hex');
+  await services.store.createSession(
+    {
+      id: globalId,
+      userId,
+      createdAt: now,
+      expiresAt: now + services.options.sessionLifetime * 1000,
+      lastSeenAt: now,
+      cookieHash: null,
+      cookieSealedSecret: null,
+    },
+    { idHash: sha256Hex(sessionId), globalId, baseUrl, createdAt: now },
+    {
+      tokenHash: sha256Hex(relayToken),
+      globalId,
+      expiresAt: now + services.options.relayTokenLifetime * 1000,
+      sealedSecret: seal(relayToken, secret),
+    },
+  );
+  return { sessionId, relayToken };
+}
+
+/** verifySession (003 §5.18): the userId of a live session, renewing its idle timer; null when none. */
+export async function verifySession(services: Services, sessionId: string): Promise<string | null> {
+  const view = await services.store.findSessionByLocalId(sha256Hex(sessionId));
+  if (view === null) return null;
+  const now = services.now();
+  if (isExpired(services, view.global, now)) {
+    await services.store.deleteGlobalSession(view.global.id);
+    return null;
+  }
+  if (now - view.global.lastSeenAt >= renewalIntervalMs(services.options.sessionTimeout)) {
+    await services.store.touchSession(view.global.id, now);
+  }
+  return view.global.userId;
+}
+
+/** closeSession (003 §5.19): ends the whole global session (single logout); unknown ids are ignored. */
+export async function closeSession(services: Services, sessionId: string): Promise<boolean> {
+  const view = await services.store.findSessionByLocalId(sha256Hex(sessionId));
+  if (view === null) return false;
+  await services.store.deleteGlobalSession(view.global.id);
+  return true;
+}
+
+export interface RelayCookie {
+  readonly value: string;
+  readonly maxAgeSeconds: number;
+}
+
+/**
+ * Set global cookie (003 §2.2.1): consumes the token and binds a fresh cookie value to its global
+ * session. Null for an unknown, used or expired token, or a session that has ended meanwhile.
+ */
+export async function exchangeRelayToken(services: Services, token: string): Promise<RelayCookie | null> {
+  const now = services.now();
+  const record = await services.store.consumeRelayToken(sha256Hex(token), now);
+  if (record === null) return null;
+  const secret = unseal(token, record.sealedSecret);
+  const session = await services.store.getGlobalSession(record.globalId);
+  if (secret === null || session === null || isExpired(services, session, now)) return null;
+  const value = randomBytes(SECRET_BYTES).toString('base64url');
+  await services.store.setSessionCookie(session.id, sha256Hex(value), seal(value, secret));
+  return { value, maxAgeSeconds: Math.max(1, Math.ceil((session.expiresAt - now) / 1000)) };
+}
+
+/**
+ * Get global session (003 §2.2.2): the local session id of `baseUrl` for the global session that the
+ * cookie belongs to, created on first use and the same on every later call; null when none is live.
+ */
+export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
+  const session = await services.store.findSessionByCookie(sha256Hex(cookie));
+  if (session === null || session.cookieSealedSecret === null) return null;
+  const now = services.now();
+  if (isExpired(services, session, now)) {
+    await services.store.deleteGlobalSession(session.id);
+    return null;
+  }
+  const secret = unseal(cookie, session.cookieSealedSecret);
+  if (secret === null) return null;
+  const sessionId = localSessionId(secret, baseUrl);
+  await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now });
+  // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
+  if (now - session.lastSeenAt >= renewalIntervalMs(services.options.sessionTimeout)) {
+    await services.store.touchSession(session.id, now);
+  }
+  return sessionId;
+}

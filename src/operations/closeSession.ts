@@ -1,0 +1,18 @@
+// 003 §5.19 closeSession: ends the whole global session: single logout (DESIGN.md).
+import { closeSession as close } from '../domain/sessions.js';
+import { sessionIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const closeSession: Operation = {
+  name: 'closeSession',
+  section: '5.19',
+  summary: 'Ends the global session of a local session id and every local session of it (single logout); an unknown id is not an error.',
+  access: 'guest',
+  input: [sessionIdField],
+  output: [],
+  faults: [],
+  async handle(input, { services }) {
+    await close(services, input.sessionId ?? '');
+    return {};
+  },
+};

@@ -1,0 +1,21 @@
+// 003 §5.7 deleteUser: owner only. 003 names the fault noSuchLogin; table 6.2 has noSuchUser (DESIGN.md errata).
+import { findUser, requireOwner } from '../domain/users.js';
+import { ProtocolFault } from '../faults.js';
+import { userIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const deleteUser: Operation = {
+  name: 'deleteUser',
+  section: '5.7',
+  summary: 'Deletes a user owned by the calling application, ending its sessions.',
+  access: 'application',
+  input: [userIdField],
+  output: [],
+  faults: ['noSuchUser', 'permissionDenied'],
+  async handle(input, { caller, services }) {
+    const user = await findUser(services, input.userId ?? '');
+    requireOwner(user, caller?.applicationId ?? '');
+    if (!(await services.store.deleteUser(user.id))) throw new ProtocolFault('noSuchUser');
+    return {};
+  },
+};

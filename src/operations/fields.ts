@@ -1,0 +1,21 @@
+// Field declarations shared by several operations, so each is declared (and documented) once.
+import type { FieldSpec } from './types.js';
+
+export const applicationIdField: FieldSpec = { name: 'applicationId', type: 'uuid', doc: 'Identifier of an application (UUID).' };
+export const userIdField: FieldSpec = { name: 'userId', type: 'uuid', doc: 'Identifier of a user (UUID).' };
+export const loginField: FieldSpec = { name: 'login', type: 'string', maxLength: 255, doc: 'Login name of a user; compared without regard to case.' };
+export const sessionIdField: FieldSpec = { name: 'sessionId', type: 'string', maxLength: 2100, doc: 'A local session id: the base URL followed by an opaque part (003 §5.17).' };
+export const passwordMaxLength = 65_536; // the byte limit (maxPasswordBytes) is checked by the domain
+
+/** The descriptive fields of registerApplication and updateApplication (003 §5.1). */
+export function applicationFields(optional: boolean): FieldSpec[] {
+  return [
+    { name: 'name', type: 'string', optional, doc: "Short common name of the application, e.g. 'plesk'." },
+    { name: 'displayName', type: 'string', optional, allowEmpty: true, doc: 'Display name, without version.' },
+    { name: 'version', type: 'string', optional, allowEmpty: true, doc: 'Exact version of the application.' },
+    { name: 'capabilities', type: 'string', optional: true, allowEmpty: true, maxLength: 1024, doc: 'Open Fusion capabilities of the application.' },
+    { name: 'url', type: 'baseUrl', optional: true, allowEmpty: true, doc: 'Entry point scheme://host:port/ (no path, query or fragment); the relay redirects only to registered urls.' },
+    { name: 'restorePasswordUrl', type: 'url', optional: true, allowEmpty: true, doc: "URL of the password restore form; '$uid' is replaced by the user id." },
+    { name: 'changePasswordUrl', type: 'url', optional: true, allowEmpty: true, doc: "URL of the password change form; '$uid' is replaced by the user id." },
+  ];
+}

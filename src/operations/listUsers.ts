@@ -1,0 +1,15 @@
+// 003 §5.10 listUsers: the users the calling application owns.
+import type { Operation } from './types.js';
+
+export const listUsers: Operation = {
+  name: 'listUsers',
+  section: '5.10',
+  summary: 'Lists the ids of the users owned by the calling application.',
+  access: 'application',
+  input: [],
+  output: [{ name: 'usersList', shape: 'list', doc: 'User ids.' }],
+  faults: [],
+  async handle(_input, { caller, services }) {
+    return { usersList: await services.store.listUserIds(caller?.applicationId ?? '') };
+  },
+};

@@ -1,0 +1,20 @@
+// 003 §5.18 verifySession: the hot path, called on page loads of every application.
+import { verifySession as verify } from '../domain/sessions.js';
+import { ProtocolFault } from '../faults.js';
+import { sessionIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const verifySession: Operation = {
+  name: 'verifySession',
+  section: '5.18',
+  summary: 'Returns the user of a live session and renews its idle timer.',
+  access: 'guest',
+  input: [sessionIdField],
+  output: [{ name: 'userId', doc: 'The user of the session.' }],
+  faults: ['noSuchSession'],
+  async handle(input, { services }) {
+    const userId = await verify(services, input.sessionId ?? '');
+    if (userId === null) throw new ProtocolFault('noSuchSession');
+    return { userId };
+  },
+};

@@ -1,0 +1,38 @@
+// Who is calling (003 §4.2, DESIGN.md "Certificates"): no client certificate is a guest; a
+// certificate must chain to ssod's CA and be a current certificate of a registered application,
+// or every operation fails with FailedAuthentication. It never falls back to guest.
+import type { TLSSocket } from 'node:tls';
+import { applicationOfCertificate } from '../domain/applications.js';
+import { fingerprintOf } from '../domain/ca.js';
+import type { Services } from '../domain/services.js';
+import { ProtocolFault } from '../faults.js';
+import type { Caller } from '../operations/types.js';
+
+interface Peer {
+  /** SHA-256 of the presented certificate, or null when none was presented. */
+  readonly fingerprint: string | null;
+  /** The certificate chains to ssod's CA and is within its validity. */
+  readonly chained: boolean;
+}
+
+// A TLS connection's peer certificate cannot change (renegotiation is refused by Node's TLS
+// server by default), so it is read once per connection: keep-alive clients pay for it once.
+const peers = new WeakMap<TLSSocket, Peer>();
+
+function peerOf(socket: TLSSocket): Peer {
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    const certificate = socket.getPeerX509Certificate();
+    peer = certificate === undefined ? { fingerprint: null, chained: false } : { fingerprint: fingerprintOf(certificate.raw), chained: socket.authorized };
+    peers.set(socket, peer);
+  }
+  return peer;
+}
+
+export async function identifyCaller(services: Services, socket: TLSSocket): Promise<Caller | null> {
+  const peer = peerOf(socket);
+  if (peer.fingerprint === null) return null;
+  const applicationId = peer.chained ? await applicationOfCertificate(services, peer.fingerprint) : null;
+  if (applicationId === null) throw new ProtocolFault('FailedAuthentication');
+  return { applicationId };
+}

@@ -1,0 +1,99 @@
+// The SOAP endpoint (003 §4): one POST route. Parses the envelope, identifies the caller by its
+// client certificate, dispatches on the Body element only (never on SOAPAction: ATTACKS #7),
+// checks access (003 §4.2), runs the operation and answers in the request's SOAP version.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Services } from '../domain/services.js';
+import { EnvelopeFault, ProtocolFault, SSO_NS } from '../faults.js';
+import { operationNamed } from '../operations/index.js';
+import type { Caller, Operation } from '../operations/types.js';
+import { parseEnvelope, versionFromContentType, type SoapVersion } from '../soap/envelope.js';
+import { contentTypeOf, serializeFault, serializeResponse } from '../soap/serialize.js';
+import { validateInput } from '../soap/validate.js';
+import type { XmlElement } from '../soap/xml.js';
+import { BodyTooLargeError, readBody } from './body.js';
+import { identifyCaller } from './callers.js';
+import { nextRequestId, sendText } from './http.js';
+
+interface Outcome {
+  status: number;
+  body: string;
+  operation: string;
+  caller: Caller | null;
+  /** 'ok', an sso fault code, or an envelope fault kind. */
+  result: string;
+}
+
+function operationOf(element: XmlElement): Operation {
+  const operation = element.ns === SSO_NS ? operationNamed(element.local) : undefined;
+  if (operation === undefined) throw new ProtocolFault('invalidParameter', 'The Body element is not an operation of the SSO API.');
+  return operation;
+}
+
+async function dispatch(services: Services, req: IncomingMessage, text: string, outcome: Outcome): Promise<SoapVersion> {
+  const envelope = parseEnvelope(text, req.headers['content-type']);
+  const operation = operationOf(envelope.operation);
+  outcome.operation = operation.name;
+  outcome.caller = await identifyCaller(services, req.socket as TLSSocket);
+  const input = validateInput(operation, envelope.operation);
+  if (operation.access === 'application' && outcome.caller === null) {
+    throw new ProtocolFault('permissionDenied', 'A guest may not call this operation; present the client certificate of a registered application.');
+  }
+  const output = await operation.handle(input, { caller: outcome.caller, remoteAddress: req.socket.remoteAddress ?? '', services });
+  outcome.body = serializeResponse(envelope.version, operation, output);
+  return envelope.version;
+}
+
+function faultOutcome(services: Services, version: SoapVersion, error: unknown, outcome: Outcome, requestId: string): void {
+  if (error instanceof ProtocolFault || error instanceof EnvelopeFault) {
+    const fault = serializeFault(version, error);
+    outcome.status = fault.status;
+    outcome.body = fault.body;
+    outcome.result = error instanceof ProtocolFault ? error.code : error.kind;
+    return;
+  }
+  // Unexpected: the caller gets internalError with no detail; the log gets what happened.
+  services.log.error('operation failed', { requestId, operation: outcome.operation, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const fault = serializeFault(version, null);
+  outcome.status = fault.status;
+  outcome.body = fault.body;
+  outcome.result = 'internalError';
+}
+
+export async function handleSoap(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = nextRequestId();
+  const started = performance.now();
+  const contentType = req.headers['content-type'];
+  let version = versionFromContentType(contentType);
+  if (version === null) {
+    sendText(res, 415, 'Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2).\n');
+    return;
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    sendText(res, 415, 'Content-Encoding is not supported; send the envelope uncompressed.\n');
+    return;
+  }
+  const outcome: Outcome = { status: 200, body: '', operation: '-', caller: null, result: 'ok' };
+  try {
+    const body = await readBody(req, services.options.maxRequestBytes);
+    version = await dispatch(services, req, body.toString('utf8'), outcome);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      sendText(res, 413, `The request body is larger than ${services.options.maxRequestBytes} bytes.\n`, { close: true });
+      services.log.info('request', { requestId, caller: 'unknown', operation: '-', outcome: 'tooLarge', status: 413 });
+      return;
+    }
+    faultOutcome(services, version, error, outcome, requestId);
+  }
+  res.writeHead(outcome.status, { 'Content-Type': contentTypeOf(version), 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(outcome.body) });
+  res.end(outcome.body);
+  services.log.info('request', {
+    requestId,
+    caller: outcome.caller?.applicationId ?? 'guest',
+    operation: outcome.operation,
+    outcome: outcome.result,
+    status: outcome.status,
+    ms: Math.round((performance.now() - started) * 100) / 100,
+  });
+}

@@ -1,0 +1,52 @@
+// Options: declared once, validated, unknown keys rejected, frozen (STYLE).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { OptionError, resolveOptions } from '../../src/config/options.js';
+
+test('defaults are those of the issue and 003', () => {
+  const options = resolveOptions();
+  assert.equal(options.dataDir, './data');
+  assert.equal(options.hostname, '127.0.0.1');
+  assert.equal(options.soapPort, 11443);
+  assert.equal(options.relayPort, 1180);
+  assert.equal(options.bind, '127.0.0.1');
+  assert.equal(options.sessionTimeout, 6000);
+  assert.equal(options.sessionLifetime, 86400);
+  assert.equal(options.maxRequestBytes, 65536);
+  assert.ok(Object.isFrozen(options));
+});
+
+test('precedence: flag over environment over config file over default', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-opt-'));
+  try {
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ soapPort: 1, relayPort: 2, hostname: 'file.example.com' }));
+    const options = resolveOptions({ configFile: file, env: { SSOD_RELAY_PORT: '3', SSOD_HOSTNAME: 'env.example.com' }, flags: { hostname: 'flag.example.com' } });
+    assert.equal(options.soapPort, 1);
+    assert.equal(options.relayPort, 3);
+    assert.equal(options.hostname, 'flag.example.com');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('unknown keys and bad values are errors that say what is wrong', () => {
+  assert.throws(() => resolveOptions({ env: { SSOD_SOAP_PROT: '1' } }), (e: unknown) => e instanceof OptionError && /SSOD_SOAP_PROT/.test(e.message));
+  assert.throws(() => resolveOptions({ flags: { nope: '1' } }), OptionError);
+  assert.throws(() => resolveOptions({ flags: { soapPort: '70000' } }), /between 0 and 65535/);
+  assert.throws(() => resolveOptions({ flags: { sessionTimeout: 'ten' } }), /whole number/);
+  assert.throws(() => resolveOptions({ flags: { logLevel: 'loud' } }), /one of/);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-opt-'));
+  try {
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ __proto__: 1, soapPortt: 1 }));
+    assert.throws(() => resolveOptions({ configFile: file }), /unknown option "soapPortt"/);
+    writeFileSync(file, '[1]');
+    assert.throws(() => resolveOptions({ configFile: file }), /JSON object/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});

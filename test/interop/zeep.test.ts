@@ -1,0 +1,65 @@
+// Interoperability: python3-zeep (Debian) builds its client from the served WSDL and calls ssod
+// over TLS with the client certificate that registerApplication issued (SOAP 1.1 and 1.2).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const run = promisify(execFile);
+const SCRIPT = fileURLToPath(new URL('../../../test/interop/zeep_client.py', import.meta.url));
+// Debian's python3 has python3-zeep; a python3 earlier on PATH (pyenv) may not.
+const PYTHON = '/usr/bin/python3';
+
+interface ZeepResult {
+  ports: string[];
+  applicationId: string;
+  userId: string;
+  userIdByLogin: string;
+  usersList: string[];
+  sessionId: string;
+  relayToken: string;
+  verified: string;
+  settings: { timeout: number | string; relay: string; hashes: string[] };
+  application: { name: string };
+  fault12: { code: string; subcodes: string[]; message: string } | null;
+  fault11: { code: string; subcodes: string[]; message: string } | null;
+  guestDenied: { code: string; subcodes: string[]; message: string } | null;
+}
+
+describe('python3-zeep interoperability', () => {
+  let ts: TestServer;
+  let work: string;
+  before(async () => {
+    ts = await startTestServer();
+    work = mkdtempSync(path.join(os.tmpdir(), 'ssod-zeep-'));
+  });
+  after(async () => {
+    await ts.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('a zeep client generated from /soap?wsdl runs the protocol with a client certificate', async () => {
+    const caFile = path.join(work, 'ca.pem');
+    writeFileSync(caFile, ts.caPem);
+    const { stdout } = await run(PYTHON, [SCRIPT, `https://127.0.0.1:${ts.soapPort}/soap?wsdl`, caFile, work], { timeout: 60_000 });
+    const result = JSON.parse(stdout) as ZeepResult;
+    assert.deepEqual(result.ports, ['1.1', '1.2']);
+    assert.match(result.applicationId, /^[0-9a-f-]{36}$/);
+    assert.equal(result.userIdByLogin, result.userId);
+    assert.deepEqual(result.usersList, [result.userId]);
+    assert.ok(result.sessionId.startsWith('https://zeep.example.com:8443/'));
+    assert.equal(result.verified, result.userId);
+    assert.equal(String(result.settings.timeout), '6000');
+    assert.equal(result.settings.relay, `http://127.0.0.1:${ts.relayPort}/relay`);
+    assert.deepEqual(result.settings.hashes, ['sha1', 'md5', 'sha256']);
+    assert.equal(result.application.name, 'zeep');
+    assert.ok(result.fault12 && result.fault12.subcodes.some((c) => c.endsWith('noSuchSession')), JSON.stringify(result.fault12));
+    assert.ok(result.fault11 && result.fault11.code.endsWith('noSuchSession'), JSON.stringify(result.fault11));
+    assert.ok(result.guestDenied && JSON.stringify(result.guestDenied).includes('permissionDenied'));
+  });
+});

@@ -1,0 +1,122 @@
+// 003 §5.17–5.20 over real TLS: authenticate, verifySession, closeSession, getSettings, expiry.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
+
+describe('sessions', () => {
+  let ts: TestServer;
+  let owner: RegisteredApp;
+  let other: RegisteredApp;
+  let userId: string;
+  const BASE = 'https://owner.example.com:8443/';
+  before(async () => {
+    ts = await startTestServer({ sessionTimeout: 600, sessionLifetime: 3600 });
+    owner = await registerApp(ts, BASE, 'owner');
+    other = await registerApp(ts, 'https://other.example.com:443/', 'other');
+    userId = (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field('userId') ?? '';
+  });
+  after(() => ts.close());
+
+  const signIn = async (fields: Record<string, string | undefined> = {}) =>
+    call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
+
+  test('authenticate with a baseUrl returns a relay token, a session id on that base url and the userId (003 §5.17)', async () => {
+    const reply = await signIn();
+    assert.equal(reply.status, 200, reply.body);
+    assert.equal(reply.field('userId'), userId);
+    assert.match(reply.field('sessionId') ?? '', /^https:\/\/owner\.example\.com:8443\/[0-9A-F]{32}$/);
+    assert.match(reply.field('relayToken') ?? '', /^[0-9a-f]{32}$/);
+    assert.equal((await call(ts, 'verifySession', { sessionId: reply.field('sessionId') ?? '' })).field('userId'), userId);
+  });
+
+  test('authenticate without a baseUrl only checks the password and starts nothing', async () => {
+    const reply = await call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345' });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.field('userId'), userId);
+    assert.equal(reply.field('sessionId'), undefined);
+    assert.equal(reply.field('relayToken'), undefined);
+  });
+
+  test('authenticate by userId instead of login; both or neither is invalidParameter', async () => {
+    assert.equal((await call(ts, 'authenticate', { userId, password: 'l2345' })).field('userId'), userId);
+    assert.equal((await call(ts, 'authenticate', { login: 'user@example.com', userId, password: 'l2345' })).fault, 'invalidParameter');
+    assert.equal((await call(ts, 'authenticate', { password: 'l2345' })).fault, 'invalidParameter');
+  });
+
+  test('authenticate: a base url with a path is invalidParameter; login case does not matter', async () => {
+    assert.equal((await signIn({ baseUrl: 'https://owner.example.com:8443/x' })).fault, 'invalidParameter');
+    assert.equal((await signIn({ login: 'USER@example.com' })).status, 200);
+  });
+
+  test('ATTACKS #24: unknown login and wrong password give the same fault', async () => {
+    const unknown = await call(ts, 'authenticate', { login: 'nobody@example.com', password: 'l2345' });
+    const wrong = await call(ts, 'authenticate', { login: 'user@example.com', password: 'wrong' });
+    assert.equal(unknown.fault, 'invalidCredentials');
+    assert.equal(wrong.fault, 'invalidCredentials');
+    assert.equal(unknown.body.replace(/\s+/g, ''), wrong.body.replace(/\s+/g, ''));
+  });
+
+  test('the owner may omit the password; anyone else, a guest, or an unknown user: permissionDenied (003 §5.17)', async () => {
+    const asOwner = await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE }, { credentials: owner.credentials });
+    assert.equal(asOwner.status, 200, asOwner.body);
+    assert.ok(asOwner.field('sessionId'));
+    assert.equal((await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE }, { credentials: other.credentials })).fault, 'permissionDenied');
+    assert.equal((await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE })).fault, 'permissionDenied');
+    assert.equal((await call(ts, 'authenticate', { login: 'nobody@example.com' }, { credentials: owner.credentials })).fault, 'permissionDenied');
+  });
+
+  test('verifySession of an unknown or malformed id is noSuchSession (003 §5.18)', async () => {
+    for (const sessionId of [`${BASE}00000000000000000000000000000000`, 'garbage', `${BASE}`]) {
+      const reply = await call(ts, 'verifySession', { sessionId });
+      assert.equal(reply.fault, 'noSuchSession');
+      assert.equal(reply.status, 400);
+    }
+  });
+
+  test('closeSession ends the whole global session: single logout (003 §5.19, DESIGN.md)', async () => {
+    const sessionId = (await signIn()).field('sessionId') ?? '';
+    assert.equal((await call(ts, 'closeSession', { sessionId })).status, 200);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
+    assert.equal((await call(ts, 'closeSession', { sessionId })).status, 200, 'closing twice is not an error');
+    assert.equal((await call(ts, 'closeSession', { sessionId: 'never-existed' })).status, 200);
+  });
+
+  test('idle timeout: a session idle longer than usersSessionsTimeout ends; verifySession renews it', async () => {
+    const sessionId = (await signIn()).field('sessionId') ?? '';
+    ts.advanceClock(400_000);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).field('userId'), userId, 'renewed at 400 s');
+    ts.advanceClock(400_000);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).field('userId'), userId, 'still alive 400 s after renewal');
+    ts.advanceClock(601_000);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
+  });
+
+  test('absolute lifetime ends a session however active it is', async () => {
+    const sessionId = (await signIn()).field('sessionId') ?? '';
+    // Lifetime 3600 s, idle timeout 600 s: a verify every 500 s keeps it alive until 3600 s.
+    for (let i = 1; i <= 8; i += 1) {
+      ts.advanceClock(500_000);
+      const reply = await call(ts, 'verifySession', { sessionId });
+      if (i * 500 < 3600) assert.equal(reply.field('userId'), userId, `at ${i * 500} s`);
+      else assert.equal(reply.fault, 'noSuchSession');
+    }
+  });
+
+  test('getSettings reports the timeout, the relay url and the hash types (003 §5.20, erratum: getSettingsResponse)', async () => {
+    const reply = await call(ts, 'getSettings');
+    assert.match(reply.body, /<sso:getSettingsResponse[ >]/);
+    assert.equal(reply.field('usersSessionsTimeout'), '600');
+    assert.equal(reply.field('relayEndpointUrl'), `http://127.0.0.1:${ts.relayPort}/relay`);
+    assert.deepEqual(reply.all('passwordHash'), ['sha1', 'md5', 'sha256']);
+  });
+
+  test('SOAP 1.1 is answered in SOAP 1.1, faults with faultcode sso:… and HTTP 500', async () => {
+    const ok = await call(ts, 'getSettings', {}, { version: '1.1' });
+    assert.equal(ok.status, 200);
+    assert.match(ok.headers['content-type'] ?? '', /^text\/xml/);
+    assert.match(ok.body, /http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\//);
+    const fault = await call(ts, 'verifySession', { sessionId: 'nope' }, { version: '1.1' });
+    assert.equal(fault.status, 500);
+    assert.match(fault.body, /<faultcode>sso:noSuchSession<\/faultcode>/);
+  });
+});
