@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The ssod command line. `ssod serve` starts the server; its flags come from the option table.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { OPTION_SPECS, OptionError, envOf, flagOf, optionNames, resolveOptions } from '../config/options.js';
 import { startServer } from '../server/index.js';
@@ -30,10 +31,15 @@ function serveCommand(): Command {
   return command;
 }
 
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return manifest.version ?? 'unknown';
+}
+
 export function program(): Command {
   return new Command('ssod')
     .description('ssod: single sign-on server for the Open Fusion SSO protocol.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .addCommand(serveCommand())
     .showHelpAfterError('(run with --help for usage)');
 }
