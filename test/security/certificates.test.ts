@@ -1,0 +1,101 @@
+// ATTACKS section B at the API: certificates that must never authenticate an application, the
+// rotation race, and client-certificate headers that must be ignored. (The TLS-level proofs of
+// B11-B13 are in test/domain/ca.test.ts.)
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { call, envelope, httpsRequest, operation, readSoap, registerApp, splitPem, startTestServer, type TestServer } from '../helpers/server.js';
+
+describe('client certificates at the API (ATTACKS B)', () => {
+  let ts: TestServer;
+  before(async () => {
+    ts = await startTestServer();
+  });
+  after(() => ts.close());
+
+  test('B12: an expired certificate of ssod CA registered to the application is FailedAuthentication', async () => {
+    const app = await registerApp(ts, 'https://b12.example.com:443/', 'b12');
+    // In use before another certificate exists, as it always is when the protocol rotates it.
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200);
+    const { ca, store } = ts.server.services;
+    const day = 86_400_000;
+    const expired = await ca.issueClientCertificateWithValidity(app.id, new Date(Date.now() - 10 * day), new Date(Date.now() - day));
+    await store.addCertificate({ fingerprint: expired.fingerprint, applicationId: app.id, serial: expired.serial, issuedAt: expired.issuedAt, notAfter: expired.notAfter, firstUsedAt: null, retiredAt: null });
+    assert.equal((await call(ts, 'getSettings', {}, { credentials: splitPem(expired.pem) })).fault, 'FailedAuthentication');
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200, 'the valid certificate still works');
+  });
+
+  test('B12: a certificate of ssod CA that was never registered is FailedAuthentication', async () => {
+    const app = await registerApp(ts, 'https://b12b.example.com:443/', 'b12b');
+    const unregistered = await ts.server.services.ca.issueClientCertificate(app.id, 30);
+    for (const name of ['listUsers', 'getSettings', 'registerApplication']) {
+      assert.equal((await call(ts, name, name === 'registerApplication' ? { name: 'x', displayName: 'x', version: '1' } : {}, { credentials: splitPem(unregistered.pem) })).fault, 'FailedAuthentication', name);
+    }
+  });
+
+  test('B13: the CA certificate itself presented as a client certificate is refused', async () => {
+    const credentials = { key: readFileSync(path.join(ts.dataDir, 'ca.key'), 'utf8'), cert: ts.caPem };
+    assert.equal((await call(ts, 'getSettings', {}, { credentials })).fault, 'FailedAuthentication');
+  });
+
+  test('B14: the rotation race has one outcome: new-certificate requests succeed, old ones succeed only before the switch', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const app = await registerApp(ts, `https://b14-${round}.example.com:443/`, `b14-${round}`);
+      const fresh = splitPem((await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field('certificate') ?? '');
+      const replies = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => call(ts, 'listUsers', {}, { credentials: i % 2 === 0 ? app.credentials : fresh }).then((reply) => ({ old: i % 2 === 0, reply }))),
+      );
+      for (const { old, reply } of replies) {
+        if (old) assert.ok(reply.status === 200 || reply.fault === 'FailedAuthentication', reply.body);
+        else assert.equal(reply.status, 200, reply.body);
+      }
+      assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).fault, 'FailedAuthentication', 'after the race the old certificate is refused');
+      assert.equal((await call(ts, 'listUsers', {}, { credentials: fresh })).status, 200);
+    }
+  });
+
+  test('B15: X-SSL-Client-Cert and X-Forwarded-Client-Cert headers are ignored', async () => {
+    const app = await registerApp(ts, 'https://b15.example.com:443/', 'b15');
+    const pem = encodeURIComponent(app.credentials.cert);
+    const reply = readSoap(
+      await httpsRequest(ts, envelope('1.2', operation('listUsers')), {
+        headers: { 'X-SSL-Client-Cert': pem, 'X-Forwarded-Client-Cert': `Cert="${pem}"`, 'SSL_CLIENT_CERT': pem },
+      }),
+    );
+    assert.equal(reply.fault, 'permissionDenied', 'still a guest');
+  });
+});
+
+describe('timing (ATTACKS D24)', () => {
+  let ts: TestServer;
+  before(async () => {
+    ts = await startTestServer({ logLevel: 'warn' });
+  });
+  after(() => ts.close());
+
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+  test('D24: an unknown login costs about what a wrong password costs (a dummy hash is verified)', async () => {
+    const app = await registerApp(ts, 'https://d24.example.com:443/', 'd24');
+    await call(ts, 'createUser', { login: 'known', password: 'right-password' }, { credentials: app.credentials });
+    const time = async (login: string): Promise<number> => {
+      const started = performance.now();
+      const reply = await call(ts, 'authenticate', { login, password: 'wrong-password' });
+      assert.equal(reply.fault, 'invalidCredentials');
+      return performance.now() - started;
+    };
+    await time('known');
+    await time('unknown');
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      known.push(await time('known'));
+      unknown.push(await time(`unknown-${i}`));
+    }
+    const ratio = median(unknown) / median(known);
+    // Both are dominated by one argon2id verification (~14 ms); without the dummy hash an unknown
+    // login would answer in well under a millisecond, a ratio near 0.05.
+    assert.ok(ratio > 0.5 && ratio < 2, `unknown/known median ratio ${ratio.toFixed(2)}`);
+  });
+});
