@@ -36,6 +36,22 @@ function operationSection(operation: Operation): string {
   ].join('\n');
 }
 
+const RELAY_SECTION = `## The SSO Relay (003 §2)
+
+\`GET http://HOST:RELAY_PORT/relay\` (getSettings \`relayEndpointUrl\`). Every request names a \`url\` to send the
+browser back to; it must be an absolute http(s) URL whose origin (scheme, host, explicit port, compared after
+normalization) is the \`url\` of a registered application. Anything else, or two \`url\` parameters, is an HTTP
+400 page with no redirect. Every reply carries \`Cache-Control: no-store\` and \`Referrer-Policy: no-referrer\`.
+
+| command | request | reply |
+| --- | --- | --- |
+| set global cookie (§2.2.1) | \`/relay?token=T&url=U\`, T the relayToken of authenticate | 302 to U; with a valid token, \`Set-Cookie: sid=…; Max-Age=…; Path=/; HttpOnly; SameSite=Lax\` (plus \`Secure\` over HTTPS). An unknown, used or expired token: 302 to U with no cookie. |
+| get global session (§2.2.2) | \`/relay?url=U\` with the \`sid\` cookie | 302 to U with \`ssosid=<local session id of U's application>\` added to its query (the same id on every call), or \`ssosid=none\`. An \`ssosid\` already in U is removed; the new one goes before the fragment. |
+
+A relay token is single use and lives 60 seconds. The cookie value is fresh random on every exchange and never
+the token. The relay's visit renews the session's idle timer as verifySession does.
+`;
+
 export function protocolReference(): string {
   const faultRows = FAULT_CODES.map((code) => {
     const status12 = FAULTS[code].soap12Code === 'Sender' ? 400 : 500;
@@ -69,6 +85,7 @@ export function protocolReference(): string {
     '## Operations',
     '',
     ...OPERATIONS.map(operationSection),
+    RELAY_SECTION,
   ].join('\n');
 }
 
