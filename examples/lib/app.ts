@@ -1,0 +1,179 @@
+// The page server both example applications share: a login page, a protected home page that
+// shows who is signed in, and logout. Everything about single sign-on is the SDK's SsoApp (003
+// §2.2); this file is only pages and forms.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cookieOf, type SignedInUser, type SsoApp } from '../../src/client/index.js';
+
+export interface ExampleApp {
+  /** Short name, also the registered application name. */
+  readonly name: string;
+  readonly title: string;
+  /** The accent colour, so the two applications are told apart at a glance. */
+  readonly color: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Neighbour {
+  readonly title: string;
+  readonly url: string;
+}
+
+export interface RunningApp {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const CSRF_COOKIE = 'login_csrf';
+const MAX_FORM_BYTES = 8 * 1024;
+
+/** The registered url of an example application (DESIGN.md "URLs": the port always written out). */
+export function appUrlOf(app: ExampleApp, port = app.port): string {
+  return `http://${app.host}:${port}/`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(app: ExampleApp, heading: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(`${heading} · ${app.title}`)}</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1a202c; }
+  header { background: ${app.color}; color: #fff; padding: 14px 32px; font-size: 20px; font-weight: 600; }
+  main { max-width: 480px; margin: 40px auto; background: #fff; padding: 24px 32px; border-radius: 8px; box-shadow: 0 1px 4px #0002; }
+  label { display: block; margin: 12px 0 4px; } input { width: 100%; padding: 8px; box-sizing: border-box; }
+  button { margin-top: 16px; padding: 8px 20px; background: ${app.color}; color: #fff; border: 0; border-radius: 4px; font-size: 15px; cursor: pointer; }
+  .error { color: #c53030; } .muted { color: #718096; font-size: 14px; }
+</style></head>
+<body><header>${escapeHtml(app.title)}</header><main>${body}</main></body></html>`;
+}
+
+function send(res: http.ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html) });
+  res.end(html);
+}
+
+async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new Error('form too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function homePage(app: ExampleApp, user: SignedInUser, neighbours: readonly Neighbour[]): string {
+  const links = neighbours.map((n) => `<li><a href="${escapeHtml(n.url)}">${escapeHtml(n.title)}</a></li>`).join('');
+  return page(
+    app,
+    'Home',
+    `<h1>Welcome to ${escapeHtml(app.title)}</h1>
+<p>Signed in as <strong id="login">${escapeHtml(user.login)}</strong></p>
+<p class="muted">User id <code id="user-id">${escapeHtml(user.userId)}</code></p>
+${links === '' ? '' : `<p>Your other applications (no second sign-in):</p><ul>${links}</ul>`}
+<form method="post" action="/logout"><button id="logout" type="submit">Log out everywhere</button></form>`,
+  );
+}
+
+function loginPage(app: ExampleApp, next: string, csrf: string, error: boolean): string {
+  return page(
+    app,
+    'Sign in',
+    `<h1>Sign in to ${escapeHtml(app.title)}</h1>
+${error ? '<p class="error" id="error">Wrong login or password.</p>' : ''}
+<form method="post" action="/login" id="login-form">
+  <input type="hidden" name="next" value="${escapeHtml(next)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+  <label for="login">Login</label><input id="login" name="login" autocomplete="username" required>
+  <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Sign in</button>
+</form>
+<p class="muted">One sign-in for every application of this site.</p>`,
+  );
+}
+
+function showLogin(app: ExampleApp, res: http.ServerResponse, next: string, error: boolean): void {
+  // Login CSRF: the form carries the value of a SameSite cookie, which a cross-site POST lacks.
+  const csrf = randomBytes(16).toString('base64url');
+  res.setHeader('Set-Cookie', `${CSRF_COOKIE}=${csrf}; Path=/login; HttpOnly; SameSite=Lax`);
+  send(res, error ? 401 : 200, loginPage(app, next, csrf, error));
+}
+
+async function route(app: ExampleApp, sso: SsoApp, neighbours: readonly Neighbour[], req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', sso.appUrl);
+  if (req.method === 'GET' && url.pathname === '/') {
+    const user = await sso.requireUser(req, res);
+    if (user !== null) send(res, 200, homePage(app, user, neighbours));
+  } else if (req.method === 'GET' && url.pathname === sso.loginPath) {
+    const next = url.searchParams.get('next') ?? '/';
+    const user = await sso.currentUser(req);
+    if (user === null) showLogin(app, res, next, false);
+    else {
+      res.writeHead(302, { Location: sso.ownUrl(next).href });
+      res.end();
+    }
+  } else if (req.method === 'POST' && url.pathname === sso.loginPath) {
+    const form = await readForm(req);
+    const next = form.get('next') ?? '/';
+    const csrf = cookieOf(req, CSRF_COOKIE);
+    if (csrf === null || !sameText(csrf, form.get('csrf') ?? '')) {
+      showLogin(app, res, next, true);
+      return;
+    }
+    const result = await sso.login(res, { login: form.get('login') ?? '', password: form.get('password') ?? '' }, next);
+    if (result === 'invalidCredentials') showLogin(app, res, next, true);
+  } else if (req.method === 'POST' && url.pathname === '/logout') {
+    await sso.logout(req, res);
+  } else {
+    send(res, 404, page(app, 'Not found', '<h1>Not found</h1><p><a href="/">Home</a></p>'));
+  }
+}
+
+/**
+ * Opens an example application on 127.0.0.1 (port 0: any free port). Its pages answer once
+ * `attach` gives it the SsoApp: an application registers its url, port included (DESIGN.md
+ * "URLs"), so the port must be known before the SsoApp exists.
+ */
+export async function listenExampleApp(app: ExampleApp, port = app.port): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[]): void }> {
+  let attached: { sso: SsoApp; neighbours: readonly Neighbour[] } | null = null;
+  const server = http.createServer((req, res) => {
+    if (attached === null) {
+      send(res, 503, page(app, 'Starting', '<h1>Starting…</h1>'));
+      return;
+    }
+    route(app, attached.sso, attached.neighbours, req, res).catch((error: unknown) => {
+      console.error(`${app.name}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) send(res, 503, page(app, 'Unavailable', '<h1>Sign-in is unavailable</h1><p>Please try again in a moment.</p>'));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: appUrlOf(app, bound),
+    port: bound,
+    attach(sso, neighbours = []) {
+      attached = { sso, neighbours };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,31 @@
+// How an example application joins ssod with the SDK: register once (the key+certificate file is
+// kept, 003 §5.1), then a client with that certificate and the SsoApp of 003 §2.2.
+import { SsoApp, SsoClient, register } from '../../src/client/index.js';
+import type { ExampleApp } from './app.js';
+
+export interface SsoSettings {
+  /** `https://HOST:PORT/soap` of ssod. */
+  readonly soapUrl: string;
+  /** PEM of ssod's CA. */
+  readonly ca: string;
+  /** The relay as browsers reach it; by default the one getSettings reports. */
+  readonly relayUrl?: string;
+}
+
+export interface Joined {
+  readonly applicationId: string;
+  readonly client: SsoClient;
+  readonly sso: SsoApp;
+}
+
+export async function joinSso(app: ExampleApp, appUrl: string, certFile: string, settings: SsoSettings): Promise<Joined> {
+  const { applicationId, identity } = await register({
+    soapUrl: settings.soapUrl,
+    ca: settings.ca,
+    file: certFile,
+    application: { name: app.name, displayName: app.title, version: '1.0', url: appUrl },
+  });
+  const client = new SsoClient({ soapUrl: settings.soapUrl, ca: settings.ca, identity });
+  const sso = new SsoApp({ client, appUrl, cookieName: `${app.name}_session`, ...(settings.relayUrl === undefined ? {} : { relayUrl: settings.relayUrl }) });
+  return { applicationId, client, sso };
+}

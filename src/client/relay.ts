@@ -1,0 +1,40 @@
+// The SSO Relay's two commands as URLs (003 §2.2), and the reading of its answer. Parameters are
+// URL-encoded as 003 §2.1 requires; URLSearchParams does exactly that.
+
+/** The query parameter the relay adds to the return URL (003 §2.2.2). */
+export const SSOSID_PARAM = 'ssosid';
+
+/** 003 §2.2.1 set global session cookie: the browser goes here right after authenticate. */
+export function setCookieUrl(relayUrl: string | URL, token: string, returnUrl: string | URL): string {
+  const url = new URL(relayUrl);
+  url.search = new URLSearchParams({ token, url: String(returnUrl) }).toString();
+  return url.href;
+}
+
+/** 003 §2.2.2 get global session ID: the browser comes back to `returnUrl` with ssosid. */
+export function getSessionUrl(relayUrl: string | URL, returnUrl: string | URL): string {
+  const url = new URL(relayUrl);
+  url.search = new URLSearchParams({ url: String(returnUrl) }).toString();
+  return url.href;
+}
+
+/** What a request URL says about the relay's answer. */
+export type RelayAnswer =
+  | { readonly kind: 'absent' } // not a return from the relay
+  | { readonly kind: 'none' } // no global session in this browser (003 §2.2: ssosid=none)
+  | { readonly kind: 'session'; readonly sessionId: string }; // a local session id, to verify
+
+/** Reads ssosid from a request URL (`req.url`, path and query) or a full URL. */
+export function readSsosid(requestUrl: string | URL): RelayAnswer {
+  const values = new URL(requestUrl, 'http://request.invalid').searchParams.getAll(SSOSID_PARAM);
+  // More than one is not something the relay sends: treat it as no answer rather than pick one.
+  if (values.length !== 1 || values[0] === undefined || values[0] === '') return { kind: 'absent' };
+  return values[0] === 'none' ? { kind: 'none' } : { kind: 'session', sessionId: values[0] };
+}
+
+/** The URL without ssosid, to send the browser on to after reading it (it must not stay in history or Referer). */
+export function withoutSsosid(requestUrl: string | URL, base: string | URL): URL {
+  const url = new URL(requestUrl, base);
+  url.searchParams.delete(SSOSID_PARAM);
+  return url;
+}

@@ -1,0 +1,109 @@
+// SsoApp on a real node:http server (003 §2.2), spoken to without a browser: the relay trip, the
+// state that binds an ssosid to the browser that asked for it, and revalidation after a logout
+// elsewhere. (test/e2e drives the same code in Chromium.)
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { SsoApp, SsoClient, splitIdentityPem } from '../../src/client/index.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+interface Reply {
+  readonly status: number;
+  readonly location: string;
+  readonly cookies: readonly string[];
+  readonly body: string;
+}
+
+async function get(url: string, cookie = ''): Promise<Reply> {
+  const response = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { Cookie: cookie } });
+  return { status: response.status, location: response.headers.get('location') ?? '', cookies: response.headers.getSetCookie(), body: await response.text() };
+}
+
+function cookiePair(setCookie: string | undefined): string {
+  return (setCookie ?? '').split(';')[0] ?? '';
+}
+
+describe('SsoApp on node:http', () => {
+  let ts: TestServer;
+  let client: SsoClient;
+  let server: http.Server;
+  let appUrl: string;
+  let relayUrl: string;
+
+  before(async () => {
+    ts = await startTestServer();
+    server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const guest = new SsoClient({ soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`, ca: ts.caPem });
+    const { certificate } = await guest.registerApplication({ name: 'app', displayName: 'App', version: '1', url: appUrl });
+    guest.close();
+    client = new SsoClient({ soapUrl: guest.soapUrl, ca: ts.caPem, identity: splitIdentityPem(certificate) });
+    await client.createUser({ login: 'alice', password: 'secret' });
+    const sso = new SsoApp({ client, appUrl, cookieName: 'app' });
+    relayUrl = (await client.getSettings()).relayEndpointUrl;
+    const page = sso.protect((_req, res, user) => {
+      res.end(`hello ${user.login}`);
+    });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      page(req, res).catch(() => res.destroy());
+    });
+  });
+
+  after(async () => {
+    client?.close();
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await ts?.close();
+  });
+
+  async function sessionId(): Promise<string> {
+    const { sessionId } = await client.authenticate({ login: 'alice', password: 'secret', baseUrl: appUrl });
+    return sessionId ?? '';
+  }
+
+  test('no session of ours: to the relay, with a state bound to this browser', async () => {
+    const reply = await get(`${appUrl}page?x=1`);
+    assert.equal(reply.status, 302);
+    const relay = new URL(reply.location);
+    assert.equal(`${relay.origin}${relay.pathname}`, relayUrl);
+    const back = new URL(relay.searchParams.get('url') ?? '');
+    assert.equal(back.pathname, '/page');
+    assert.equal(back.searchParams.get('x'), '1');
+    const state = back.searchParams.get('sso_state') ?? '';
+    assert.match(state, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(cookiePair(reply.cookies[0]), `app_relay=${state}`);
+  });
+
+  test('ssosid=none: to the login page with the page to come back to', async () => {
+    const reply = await get(`${appUrl}page?sso_state=s&ssosid=none`, 'app_relay=s');
+    assert.equal(reply.status, 302);
+    assert.equal(reply.location, `${appUrl}login?next=%2Fpage`);
+  });
+
+  test('a valid ssosid this browser did not ask for is refused (session fixation)', async () => {
+    const sid = encodeURIComponent(await sessionId());
+    const reply = await get(`${appUrl}page?sso_state=s&ssosid=${sid}`);
+    assert.equal(reply.status, 302);
+    assert.match(reply.location, /\/login\?next=/);
+    assert.ok(reply.cookies.every((c) => !c.startsWith('app=')));
+  });
+
+  test('a verified ssosid starts our own session; a logout elsewhere ends it', async () => {
+    const id = await sessionId();
+    const reply = await get(`${appUrl}page?sso_state=s&ssosid=${encodeURIComponent(id)}`, 'app_relay=s');
+    assert.equal(reply.status, 302);
+    assert.equal(reply.location, `${appUrl}page`, 'ssosid and state are taken out of the URL');
+    const own = reply.cookies.find((c) => c.startsWith('app='));
+    assert.match(own ?? '', /^app=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    const page = await get(`${appUrl}page`, cookiePair(own));
+    assert.equal(page.status, 200);
+    assert.equal(page.body, 'hello alice');
+
+    await client.closeSession({ sessionId: id }); // 003 §5.19: e.g. another application's logout
+    const after = await get(`${appUrl}page`, cookiePair(own));
+    assert.equal(after.status, 302);
+    assert.ok(after.location.startsWith(relayUrl), 'back through the relay, which will answer none');
+  });
+});

@@ -1,0 +1,20 @@
+// The client's table of operations against the server's (src/operations): the same 20
+// operations, the same fields, the same presence and shapes, so the SDK cannot drift.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CLIENT_OPERATIONS, OPERATION_NAMES } from '../../src/client/index.js';
+import { OPERATIONS } from '../../src/operations/index.js';
+
+test('the client knows exactly the operations of the server, in the order of 003 §5', () => {
+  assert.deepEqual(OPERATION_NAMES, OPERATIONS.map((operation) => operation.name));
+});
+
+for (const operation of OPERATIONS) {
+  test(`${operation.name}: inputs and outputs as the server declares them`, () => {
+    const client = CLIENT_OPERATIONS[operation.name as keyof typeof CLIENT_OPERATIONS];
+    const inputs = Object.fromEntries(operation.input.map((field) => [field.name, field.optional === true ? 'optional' : 'required']));
+    assert.deepEqual(client.input, inputs);
+    const outputs = Object.fromEntries(operation.output.map((field) => [field.name, field.shape === 'list' || field.shape === 'repeated' ? field.shape : field.optional === true ? 'optional' : 'single']));
+    assert.deepEqual(client.output, outputs);
+  });
+}

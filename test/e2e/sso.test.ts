@@ -1,0 +1,180 @@
+// Single sign-on in a real browser (issue 7; 003 §2.2): headless Chromium goes between the two
+// example applications through the relay of an in-process ssod. Screenshots of every step are
+// kept in test-artifacts/e2e/.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { startDemo, type Demo } from '../../examples/lib/demo.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+// Debian's chromium; CHROMIUM_PATH points elsewhere (and shows what happens when it is missing).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RELAY_HOST = 'sso.test';
+const UNREGISTERED_HOST = 'elsewhere.test';
+const USER = { login: 'alice@example.com', password: 'correct horse battery staple' };
+// From DIST/test/e2e/ up to the repository, whichever dist folder this was compiled into.
+const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
+
+const haveChromium = existsSync(CHROMIUM);
+// On CI a missing browser is a broken environment, not a reason to skip the proof.
+const skip = !haveChromium && process.env.CI === undefined ? `chromium not installed at ${CHROMIUM}: browser SSO test skipped` : false;
+
+describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
+  let ts: TestServer;
+  let demo: Demo;
+  let dir: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let relayOrigin: string;
+  let elsewhere: http.Server;
+  let elsewhereUrl: string;
+  const elsewhereRequests: string[] = [];
+  const relayResponses: { url: string; status: number; location: string | undefined }[] = [];
+
+  before(async () => {
+    assert.ok(haveChromium, `chromium is required on CI (${CHROMIUM})`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    ts = await startTestServer();
+    relayOrigin = `http://${RELAY_HOST}:${ts.relayPort}`;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-e2e-'));
+    demo = await startDemo({
+      soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`,
+      ca: ts.caPem,
+      relayUrl: `${relayOrigin}/relay`,
+      dir,
+      ports: { panel: 0, billing: 0 },
+      demoUser: USER,
+    });
+    // A site that is not a registered application: its page sends the browser to the relay
+    // asking for a session to be returned to itself.
+    elsewhere = http.createServer((req, res) => {
+      elsewhereRequests.push(req.url ?? '');
+      const back = encodeURIComponent(elsewhereUrl);
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><title>Elsewhere</title><a id="go" href="${relayOrigin}/relay?url=${back}">continue</a>`);
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    elsewhereUrl = `http://${UNREGISTERED_HOST}:${(elsewhere.address() as AddressInfo).port}/`;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--host-resolver-rules=MAP panel.test 127.0.0.1, MAP billing.test 127.0.0.1, MAP ${RELAY_HOST} 127.0.0.1, MAP ${UNREGISTERED_HOST} 127.0.0.1`,
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+    page = await context.newPage();
+    page.on('response', (response: Response) => {
+      if (response.url().startsWith(relayOrigin)) relayResponses.push({ url: response.url(), status: response.status(), location: response.headers().location });
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+    await ts?.close();
+    await new Promise<void>((resolve) => (elsewhere ? elsewhere.close(() => resolve()) : resolve()));
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  }
+
+  function pathOf(url: string): string {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  }
+
+  async function signIn(appUrl: string): Promise<void> {
+    await page.goto(appUrl);
+    assert.equal(pathOf(page.url()), `${new URL(appUrl).origin}/login`);
+    await page.fill('#login', USER.login);
+    await page.fill('#password', USER.password);
+    await Promise.all([page.waitForURL(appUrl), page.click('#login-form button[type=submit]')]);
+  }
+
+  test('1. billing, not signed in anywhere: through the relay to its login page', async () => {
+    relayResponses.length = 0;
+    await page.goto(demo.billing.url);
+    assert.equal(pathOf(page.url()), `${new URL(demo.billing.url).origin}/login`);
+    assert.match(await page.locator('h1').innerText(), /Sign in to Billing/);
+    // 003 §2.2.2: the relay was asked and answered ssosid=none.
+    assert.equal(relayResponses.length, 1);
+    assert.equal(relayResponses[0]?.status, 302);
+    assert.match(relayResponses[0]?.location ?? '', /[?&]ssosid=none$/);
+    await shot('1-billing-login');
+  });
+
+  test('2. sign in on panel: its protected page, and the relay cookie as DESIGN.md says', async () => {
+    await signIn(demo.panel.url);
+    assert.equal(await page.locator('#login').innerText(), USER.login);
+    assert.doesNotMatch(page.url(), /ssosid/);
+    await shot('2-panel-signed-in');
+
+    const relayCookies = await context.cookies(relayOrigin);
+    assert.deepEqual(relayCookies.map((c) => c.name), ['sid']);
+    const [sid] = relayCookies;
+    assert.ok(sid);
+    assert.equal(sid.httpOnly, true);
+    assert.equal(sid.sameSite, 'Lax');
+    assert.equal(sid.path, '/');
+    assert.equal(sid.domain, RELAY_HOST, 'a host-only cookie (no Domain attribute)');
+    assert.equal(sid.secure, false, 'the relay is plain http here');
+    assert.ok(sid.expires > Date.now() / 1000, 'a persistent cookie with the session lifetime');
+    // The application's own session cookie is its own, HttpOnly, and is not the global one.
+    const panelCookies = await context.cookies(demo.panel.url);
+    const own = panelCookies.find((c) => c.name === 'panel_session');
+    assert.ok(own);
+    assert.equal(own.httpOnly, true);
+    assert.notEqual(own.value, sid.value);
+  });
+
+  test('3. billing again: signed in as the same user with no login form', async () => {
+    relayResponses.length = 0;
+    await page.goto(demo.billing.url);
+    assert.equal(page.url(), demo.billing.url, 'back on the protected page with ssosid removed');
+    assert.equal(await page.locator('#login').innerText(), USER.login);
+    assert.equal(await page.locator('#login-form').count(), 0);
+    assert.match(relayResponses[0]?.location ?? '', /[?&]ssosid=http%3A%2F%2Fbilling\.test/);
+    const billingUser = await page.locator('#user-id').innerText();
+    const { userId } = await demo.panel.client.getUserId({ login: USER.login });
+    assert.equal(billingUser, userId);
+    await shot('3-billing-signed-in');
+  });
+
+  test('4. log out on billing: panel asks for login again (single logout)', async () => {
+    await Promise.all([page.waitForURL(/\/login/), page.click('#logout')]);
+    assert.equal(pathOf(page.url()), `${new URL(demo.billing.url).origin}/login`);
+    await shot('4a-billing-logged-out');
+    await page.goto(demo.panel.url);
+    assert.equal(pathOf(page.url()), `${new URL(demo.panel.url).origin}/login`);
+    assert.equal(await page.locator('#login-form').count(), 1);
+    await shot('4b-panel-asks-login');
+  });
+
+  test('5. a page on an unregistered origin cannot obtain an ssosid', async () => {
+    await signIn(demo.panel.url); // a live global session in this browser, to be sure
+    await page.goto(elsewhereUrl);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().startsWith(`${relayOrigin}/relay`)), page.click('#go')]);
+    assert.equal(response.status(), 400);
+    assert.equal(response.headers().location, undefined);
+    await page.waitForLoadState();
+    assert.ok(page.url().startsWith(relayOrigin), 'the browser stays on the relay');
+    assert.ok(elsewhereRequests.every((url) => !url.includes('ssosid')), `requests seen elsewhere: ${elsewhereRequests.join(', ')}`);
+    await shot('5-unregistered-origin-refused');
+  });
+});
