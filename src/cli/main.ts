@@ -1,35 +1,24 @@
 #!/usr/bin/env node
-// The ssod command line. `ssod serve` starts the server; its flags come from the option table.
+// The ssod command line: `ssod serve` and the operator commands, one module each.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { OPTION_SPECS, OptionError, envOf, flagOf, optionNames, resolveOptions } from '../config/options.js';
-import { startServer } from '../server/index.js';
-
-function serveCommand(): Command {
-  const command = new Command('serve')
-    .description('Start the SSO server: the SOAP API over HTTPS with client certificates, and the SSO Relay.')
-    .option('--config <FILE>', 'JSON config file whose keys are the option names below (also SSOD_CONFIG)');
-  for (const name of optionNames()) {
-    const spec = OPTION_SPECS[name];
-    command.addOption(new Option(`${flagOf(name)} <${spec.arg}>`, `${spec.doc} (default ${spec.default}; env ${envOf(name)})`));
-  }
-  command.addHelpText('after', '\nExample:\n  ssod serve --data-dir /var/lib/ssod --hostname sso.example.com --bind 0.0.0.0\n');
-  command.action(async (flags: Record<string, string | undefined>) => {
-    const { config, ...rest } = flags;
-    const options = resolveOptions({ flags: rest, env: process.env, configFile: config ?? process.env.SSOD_CONFIG });
-    const server = await startServer(options);
-    const stop = (signal: string): void => {
-      server.services.log.info('shutting down', { signal });
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  return command;
-}
+import { Command, CommanderError } from 'commander';
+import { OptionError } from '../config/options.js';
+import { Refusal } from '../domain/refusal.js';
+import { applicationsCommand } from './applications.js';
+import { auditCommand } from './audit.js';
+import { backupCommand, restoreCommand } from './backup.js';
+import { CliError, refusalMessage } from './common.js';
+import { hostnameCommand } from './hostname.js';
+import { integrationCommand } from './integration.js';
+import { locksCommand } from './locks.js';
+import { masterKeyCommand } from './masterKey.js';
+import { migrateStoreCommand } from './migrateStore.js';
+import { modeCommand } from './mode.js';
+import { serveCommand } from './serve.js';
+import { sessionsCommand } from './sessions.js';
+import { settingsCommand } from './settings.js';
+import { exportCommand, importCommand } from './transfer.js';
+import { usersCommand } from './users.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -40,18 +29,49 @@ export function program(): Command {
   return new Command('ssod')
     .description('ssod: single sign-on server for the Open Fusion SSO protocol.')
     .version(packageVersion())
+    .enablePositionalOptions()
     .addCommand(serveCommand())
+    .addCommand(settingsCommand())
+    .addCommand(modeCommand())
+    .addCommand(hostnameCommand())
+    .addCommand(integrationCommand())
+    .addCommand(applicationsCommand())
+    .addCommand(usersCommand())
+    .addCommand(sessionsCommand())
+    .addCommand(backupCommand())
+    .addCommand(restoreCommand())
+    .addCommand(exportCommand())
+    .addCommand(importCommand())
+    .addCommand(masterKeyCommand())
+    .addCommand(migrateStoreCommand())
+    .addCommand(locksCommand())
+    .addCommand(auditCommand())
     .showHelpAfterError('(run with --help for usage)');
+}
+
+/** Applies exitOverride to every command, so that commander's exits come here as errors. */
+function overrideExits(command: Command): Command {
+  command.exitOverride();
+  for (const sub of command.commands) overrideExits(sub);
+  return command;
 }
 
 async function main(): Promise<void> {
   try {
-    await program().exitOverride().parseAsync(process.argv);
+    await overrideExits(program()).parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
     if (error instanceof OptionError) {
       console.error(`ssod: ${error.message}`);
       process.exit(2);
+    }
+    if (error instanceof CliError) {
+      console.error(`ssod: ${error.message}`);
+      process.exit(1);
+    }
+    if (error instanceof Refusal) {
+      console.error(`ssod: ${refusalMessage(error)}`);
+      process.exit(1);
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {

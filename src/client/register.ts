@@ -1,32 +1,16 @@
 // Joining ssod once and renewing the certificate later (003 §5.1, §5.2, §4.2). The key+certificate
 // file is the application's password: it is written owner-only (0600) and replaced atomically.
-import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
+import { readIfExists, writeFileAtomically } from '../files.js';
 import { SsoClient, type SsoClientOptions } from './client.js';
 import { applicationIdOf, splitIdentityPem, type KeyPair } from './identity.js';
 import type { OperationInput } from './operations.js';
 
 const OWNER_ONLY = 0o600;
 
-async function writeOwnerOnly(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, text, { mode: OWNER_ONLY, flag: 'wx' });
-    await chmod(temporary, OWNER_ONLY); // the mode of a created file is masked by the umask; make it exact
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-async function readIfExists(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+/** The key+certificate file: owner-only, replaced atomically. */
+function writeOwnerOnly(file: string, text: string): Promise<void> {
+  return writeFileAtomically(file, text, OWNER_ONLY);
 }
 
 export interface RegisterOptions extends Omit<SsoClientOptions, 'identity'> {

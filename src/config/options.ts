@@ -1,9 +1,14 @@
 // Every server option, declared once next to its default and a one-line doc (STYLE: options
 // declared once). The CLI flags, the SSOD_* environment variables, the config file keys and
 // docs/CONFIGURATION.md all come from this table. Unknown keys are an error; the result is frozen.
+//
+// Two scopes: a node option (ports, data directory, log level) belongs to one process; a service
+// setting (scope 'service': host name, session timeouts, ...) belongs to the whole SSO service and
+// lives in the store, where every node reads it and `ssod settings` changes it (config/settings.ts).
 import { readFileSync } from 'node:fs';
+import { storeLocationProblem } from '../store/location.js';
 
-type Kind = 'string' | 'port' | 'integer' | 'enum';
+type Kind = 'string' | 'port' | 'integer' | 'enum' | 'list' | 'store';
 
 interface OptionSpec {
   readonly kind: Kind;
@@ -11,46 +16,102 @@ interface OptionSpec {
   readonly doc: string;
   readonly min?: number;
   readonly max?: number;
+  /** The allowed values of an enum, or of each item of a list. */
   readonly values?: readonly string[];
   /** Placeholder shown in --help, e.g. DIR. */
   readonly arg: string;
+  /** 'service': a setting of the whole service, kept in the store; otherwise an option of this node. */
+  readonly scope?: 'service';
+  /** A string option that is off by default: its default is '' ("none"). */
+  readonly optional?: true;
 }
 
 export const OPTION_SPECS = {
-  dataDir: { kind: 'string', default: './data', arg: 'DIR', doc: 'Data directory: the SQLite store, the certificate authority and the server certificate.' },
-  hostname: { kind: 'string', default: '127.0.0.1', arg: 'NAME', doc: 'Host name of the service: in the server certificate and in the relay URL that getSettings reports.' },
-  bind: { kind: 'string', default: '127.0.0.1', arg: 'ADDR', doc: 'Address both listeners bind to.' },
+  dataDir: { kind: 'string', default: './data', arg: 'DIR', doc: 'Data directory: the SQLite store, the certificate authority and the server certificate (with a PostgreSQL store these live in the database).' },
+  store: { kind: 'store', default: 'sqlite:', arg: 'STORE', doc: 'The store: `sqlite:PATH` (`sqlite:` alone is ssod.db in the data directory), or a `postgres://…` / `postgresql://…` URL that several nodes share.' },
+  masterKeyFile: { kind: 'string', default: '', optional: true, arg: 'FILE', doc: 'Master key file (`ssod master-key generate FILE`) that seals the private keys kept in a PostgreSQL store; the same file on every node. Required with PostgreSQL.' },
+  storePoolSize: { kind: 'integer', default: 10, min: 1, max: 1000, arg: 'N', doc: 'Most PostgreSQL connections one node opens; requests beyond wait for a free one (up to 3 s).' },
+  hostname: { kind: 'string', default: '127.0.0.1', arg: 'NAME', scope: 'service', doc: 'Host name of the service: in the server certificate (beside 127.0.0.1 and localhost), in the relay URL that getSettings reports and, in multiple-panels mode, in the SOAP endpoint. Change it with `ssod hostname`.' },
+  mode: {
+    kind: 'enum',
+    default: 'single-panel',
+    values: ['single-panel', 'multiple-panels'],
+    arg: 'MODE',
+    scope: 'service',
+    doc: 'SSO mode (seed 000): single-panel keeps the SOAP API on 127.0.0.1 for applications on this machine; multiple-panels serves it on --bind under the host name. Change it with `ssod mode`; the SOAP listener moves at the next start.',
+  },
+  bind: { kind: 'string', default: '127.0.0.1', arg: 'ADDR', doc: 'Address the listeners bind to: the relay always, the SOAP API in multiple-panels mode (single-panel mode keeps it on 127.0.0.1).' },
   soapPort: { kind: 'port', default: 11443, arg: 'N', doc: 'Port of the SOAP API over HTTPS with client certificates.' },
   relayPort: { kind: 'port', default: 1180, arg: 'N', doc: 'Port of the SSO Relay over HTTP (003 §2.1).' },
-  sessionTimeout: { kind: 'integer', default: 6000, min: 60, max: 31_536_000, arg: 'SECONDS', doc: 'Idle timeout of a global session (getSettings usersSessionsTimeout).' },
-  sessionLifetime: { kind: 'integer', default: 86_400, min: 60, max: 31_536_000, arg: 'SECONDS', doc: 'Absolute lifetime of a global session, and of its relay cookie.' },
-  relayTokenLifetime: { kind: 'integer', default: 60, min: 5, max: 3600, arg: 'SECONDS', doc: 'How long a relay token from authenticate may wait to be exchanged at the relay.' },
+  relayTls: { kind: 'enum', default: 'off', values: ['off', 'on'], arg: 'on|off', doc: 'Serve the relay over HTTPS with the server certificate; its cookie is then Secure.' },
+  sessionTimeout: { kind: 'integer', default: 6000, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: 'Idle timeout of a global session (getSettings usersSessionsTimeout).' },
+  sessionLifetime: { kind: 'integer', default: 86_400, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: 'Absolute lifetime of a global session, and of its relay cookie.' },
+  relayTokenLifetime: { kind: 'integer', default: 60, min: 5, max: 3600, arg: 'SECONDS', scope: 'service', doc: 'How long a relay token from authenticate may wait to be exchanged at the relay.' },
+  passwordHashTypes: { kind: 'list', default: 'sha1,md5,sha256', values: ['sha1', 'md5', 'sha256'], arg: 'TYPES', scope: 'service', doc: 'Legacy password digests createUser and changePassword accept (getSettings passwordHash), comma-separated; empty for none.' },
   maxRequestBytes: { kind: 'integer', default: 65_536, min: 4096, max: 16_777_216, arg: 'BYTES', doc: 'Largest SOAP request body accepted; a larger one gets HTTP 413 before it is read.' },
   maxPasswordBytes: { kind: 'integer', default: 1024, min: 64, max: 65_536, arg: 'BYTES', doc: 'Longest password accepted (UTF-8 bytes); longer ones are refused before hashing.' },
-  certValidityDays: { kind: 'integer', default: 1825, min: 1, max: 36_500, arg: 'DAYS', doc: 'Validity of the client certificates issued to applications.' },
+  certValidityDays: { kind: 'integer', default: 1825, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'Validity of the client certificates issued to applications.' },
+  maxLoginFailures: { kind: 'integer', default: 30, min: 1, max: 100_000, arg: 'N', scope: 'service', doc: 'Failed sign-ins of one login after which it is locked (docs/SECURITY.md "Brute force").' },
+  lockWaitIncrement: { kind: 'integer', default: 60, min: 1, max: 86_400, arg: 'SECONDS', scope: 'service', doc: 'A lock lasts this long, and this much longer for every further failure.' },
+  lockMaxWait: { kind: 'integer', default: 900, min: 1, max: 604_800, arg: 'SECONDS', scope: 'service', doc: 'The longest a lock lasts.' },
+  failureResetTime: { kind: 'integer', default: 43_200, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: "A login's failure count starts over after this long without a failure." },
+  maxSourceFailuresPerHour: { kind: 'integer', default: 300, min: 0, max: 1_000_000, arg: 'N', scope: 'service', doc: 'Failed sign-ins from one source (client address or calling application) in an hour after which the source is locked; 0: no source locks.' },
+  auditRetentionDays: { kind: 'integer', default: 180, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'How long the audit trail keeps an event.' },
   argon2MemoryKib: { kind: 'integer', default: 19_456, min: 8192, max: 4_194_304, arg: 'KIB', doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).' },
   argon2Iterations: { kind: 'integer', default: 2, min: 1, max: 100, arg: 'N', doc: 'argon2id time cost for new password hashes (OWASP minimum: 2).' },
+  workers: { kind: 'integer', default: 1, min: 1, max: 64, arg: 'N', doc: 'Server processes sharing the listeners (node:cluster) for `ssod serve`; 2 or more use more cores (docs/PERFORMANCE.md).' },
   logLevel: { kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', doc: 'Least severe log level written (one JSON line per request at info).' },
+  headersTimeout: { kind: 'integer', default: 10, min: 1, max: 600, arg: 'SECONDS', doc: 'A client must send the TLS handshake and the request headers within this time (slow clients).' },
+  requestTimeout: { kind: 'integer', default: 30, min: 1, max: 3600, arg: 'SECONDS', doc: 'A client must send the whole request within this time; at least headersTimeout.' },
+  maxConnections: { kind: 'integer', default: 500, min: 1, max: 1_000_000, arg: 'N', doc: 'Open connections each listener accepts; more are closed at once. Keep both below the open-file limit.' },
+  shutdownGrace: { kind: 'integer', default: 10, min: 0, max: 600, arg: 'SECONDS', doc: 'On SIGTERM, how long in-flight requests may take before their connections are closed.' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;
 
 export interface Options {
   readonly dataDir: string;
+  readonly store: string;
+  /** '' when none was given. */
+  readonly masterKeyFile: string;
+  readonly storePoolSize: number;
   readonly hostname: string;
+  readonly mode: 'single-panel' | 'multiple-panels';
   readonly bind: string;
   readonly soapPort: number;
   readonly relayPort: number;
+  readonly relayTls: 'off' | 'on';
   readonly sessionTimeout: number;
   readonly sessionLifetime: number;
   readonly relayTokenLifetime: number;
+  readonly passwordHashTypes: readonly ('sha1' | 'md5' | 'sha256')[];
   readonly maxRequestBytes: number;
   readonly maxPasswordBytes: number;
   readonly certValidityDays: number;
+  readonly maxLoginFailures: number;
+  readonly lockWaitIncrement: number;
+  readonly lockMaxWait: number;
+  readonly failureResetTime: number;
+  readonly maxSourceFailuresPerHour: number;
+  readonly auditRetentionDays: number;
   readonly argon2MemoryKib: number;
   readonly argon2Iterations: number;
+  readonly workers: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly maxConnections: number;
+  readonly shutdownGrace: number;
+  /** The options that a flag, the environment or the config file gave (the others have their default). */
+  readonly given: readonly OptionName[];
 }
+
+export type SettingName = {
+  [N in OptionName]: (typeof OPTION_SPECS)[N] extends { readonly scope: 'service' } ? N : never;
+}[OptionName];
+
+/** The options of this one process: what is left when the service settings are taken out. */
+export type NodeOptions = Omit<Options, SettingName>;
 
 export class OptionError extends Error {
   constructor(message: string) {
@@ -71,18 +132,34 @@ export function envOf(name: OptionName): string {
   return 'SSOD_' + name.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
-function coerce(name: OptionName, raw: unknown, source: string): string | number {
+type OptionValue = string | number | readonly string[];
+
+export function coerce(name: OptionName, raw: unknown, source: string): OptionValue {
   const spec: OptionSpec = OPTION_SPECS[name];
   const where = `${name} (from ${source})`;
   if (spec.kind === 'string') {
-    if (typeof raw !== 'string' || raw.length === 0) throw new OptionError(`${where} must be a non-empty string`);
+    if (typeof raw !== 'string' || (raw.length === 0 && spec.optional !== true)) throw new OptionError(`${where} must be a non-empty string`);
     return raw;
+  }
+  if (spec.kind === 'store') {
+    const problem = typeof raw === 'string' ? storeLocationProblem(raw) : 'must be a string';
+    if (problem !== null) throw new OptionError(`${where} ${problem}`);
+    return raw as string;
   }
   if (spec.kind === 'enum') {
     if (typeof raw !== 'string' || !spec.values?.includes(raw)) {
       throw new OptionError(`${where} must be one of: ${spec.values?.join(', ') ?? ''}`);
     }
     return raw;
+  }
+  if (spec.kind === 'list') {
+    const items = Array.isArray(raw) ? (raw as unknown[]) : typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter((item) => item !== '') : null;
+    const unknown = items?.find((item) => typeof item !== 'string' || !spec.values?.includes(item));
+    if (items === null || unknown !== undefined) {
+      throw new OptionError(`${where} must be a comma-separated list of: ${spec.values?.join(', ') ?? ''}`);
+    }
+    // In the order of the table, once each: the stored and reported form does not depend on how it was typed.
+    return Object.freeze((spec.values ?? []).filter((value) => items.includes(value)));
   }
   const text = typeof raw === 'number' ? String(raw) : raw;
   if (typeof text !== 'string' || !/^\d{1,10}$/.test(text)) throw new OptionError(`${where} must be a whole number, got ${JSON.stringify(raw)}`);
@@ -104,8 +181,9 @@ export interface OptionSources {
 
 /** Resolves options: defaults < config file < SSOD_* environment < flags. Unknown keys are an error. */
 export function resolveOptions(sources: OptionSources = {}): Options {
-  const values: Record<string, string | number> = {};
-  for (const name of NAMES) values[name] = OPTION_SPECS[name].default;
+  const values: Record<string, OptionValue> = {};
+  const given = new Set<OptionName>();
+  for (const name of NAMES) values[name] = coerce(name, OPTION_SPECS[name].default, 'default');
 
   if (sources.configFile !== undefined) {
     let parsed: unknown;
@@ -120,6 +198,7 @@ export function resolveOptions(sources: OptionSources = {}): Options {
     for (const [key, raw] of Object.entries(parsed)) {
       if (!Object.hasOwn(OPTION_SPECS, key)) throw new OptionError(`unknown option "${key}" in config file ${sources.configFile}`);
       values[key] = coerce(key as OptionName, raw, 'config file');
+      given.add(key as OptionName);
     }
   }
 
@@ -132,17 +211,45 @@ export function resolveOptions(sources: OptionSources = {}): Options {
   }
   for (const name of NAMES) {
     const raw = env[envOf(name)];
-    if (raw !== undefined) values[name] = coerce(name, raw, envOf(name));
+    if (raw === undefined) continue;
+    values[name] = coerce(name, raw, envOf(name));
+    given.add(name);
   }
 
   for (const [key, raw] of Object.entries(sources.flags ?? {})) {
     if (raw === undefined) continue;
     if (!Object.hasOwn(OPTION_SPECS, key)) throw new OptionError(`unknown option ${key}`);
     values[key] = coerce(key as OptionName, raw, flagOf(key as OptionName));
+    given.add(key as OptionName);
   }
-  return Object.freeze(values) as unknown as Options;
+  if ((values.headersTimeout as number) > (values.requestTimeout as number)) {
+    throw new OptionError(`headersTimeout (${String(values.headersTimeout)}) must not exceed requestTimeout (${String(values.requestTimeout)})`);
+  }
+  return Object.freeze({ ...values, given: Object.freeze([...given]) }) as unknown as Options;
+}
+
+/** The text form of a value, as flags, the environment and the store hold it. */
+export function formatOptionValue(value: OptionValue): string {
+  return typeof value === 'object' ? value.join(',') : String(value);
+}
+
+/** The default as --help and the reference show it ("none" for an option that is off unless given). */
+export function defaultText(name: OptionName): string {
+  const value: string | number = OPTION_SPECS[name].default;
+  return value === '' ? 'none' : String(value);
 }
 
 export function optionNames(): readonly OptionName[] {
   return NAMES;
+}
+
+const SETTING_NAMES = NAMES.filter((name): name is SettingName => (OPTION_SPECS[name] as OptionSpec).scope === 'service');
+
+/** The service settings, in the order of the table. */
+export function settingNames(): readonly SettingName[] {
+  return SETTING_NAMES;
+}
+
+export function isSettingName(name: string): name is SettingName {
+  return (SETTING_NAMES as readonly string[]).includes(name);
 }

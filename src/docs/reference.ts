@@ -1,7 +1,8 @@
 // docs/PROTOCOL.md and docs/CONFIGURATION.md are generated from the operation and option tables
 // (`npm run docs`); a test fails when the committed files differ, so the docs cannot drift.
 import { writeFileSync } from 'node:fs';
-import { OPTION_SPECS, envOf, flagOf, optionNames } from '../config/options.js';
+import { OPTION_SPECS, defaultText, envOf, flagOf, optionNames } from '../config/options.js';
+import { SETTINGS_REFRESH_MS } from '../config/settings.js';
 import { FAULTS, FAULT_CODES, type FaultCode } from '../faults.js';
 import { OPERATIONS } from '../operations/index.js';
 import type { Operation } from '../operations/types.js';
@@ -38,7 +39,7 @@ function operationSection(operation: Operation): string {
 
 const RELAY_SECTION = `## The SSO Relay (003 §2)
 
-\`GET http://HOST:RELAY_PORT/relay\` (getSettings \`relayEndpointUrl\`). Every request names a \`url\` to send the
+\`GET http://HOST:RELAY_PORT/relay\` (getSettings \`relayEndpointUrl\`; \`https\` with \`--relay-tls on\`). Every request names a \`url\` to send the
 browser back to; it must be an absolute http(s) URL whose origin (scheme, host, explicit port, compared after
 normalization) is the \`url\` of a registered application. Anything else, or two \`url\` parameters, is an HTTP
 400 page with no redirect. Every reply carries \`Cache-Control: no-store\` and \`Referrer-Policy: no-referrer\`.
@@ -91,8 +92,9 @@ export function protocolReference(): string {
 
 export function configurationReference(): string {
   const rows = optionNames().map((name) => {
-    const spec = OPTION_SPECS[name];
-    return `| \`${flagOf(name)} ${spec.arg}\` | \`${envOf(name)}\` | \`${name}\` | \`${spec.default}\` | ${spec.doc} |`;
+    const spec: { readonly default: string | number; readonly arg: string; readonly doc: string; readonly scope?: string } = OPTION_SPECS[name];
+    const scope = spec.scope === 'service' ? 'service' : 'node';
+    return `| \`${flagOf(name)} ${spec.arg}\` | \`${envOf(name)}\` | \`${name}\` | \`${defaultText(name)}\` | ${scope} | ${spec.doc} |`;
   });
   return [
     '# Configuration reference',
@@ -103,8 +105,14 @@ export function configurationReference(): string {
     '(`--config FILE` or `SSOD_CONFIG`). Precedence: flag over environment over config file over default.',
     'An unknown flag, environment variable starting with `SSOD_`, or config key is an error, and so is a value out of range.',
     '',
-    '| flag | environment | config key | default | meaning |',
-    '| --- | --- | --- | --- | --- |',
+    'A **node** option belongs to one ssod process. A **service** setting belongs to the whole SSO service: it is kept',
+    'in the store, so every node uses the same value. Given to `ssod serve` (flag, environment or config file), a service',
+    'setting is written to the store when the server starts; otherwise the store keeps what was set last, or the default.',
+    `A running server re-reads the service settings every ${SETTINGS_REFRESH_MS / 1000} seconds, so a change reaches it without a restart;`,
+    'only the SOAP listener waits for the next start to move to the address of a new `mode`.',
+    '',
+    '| flag | environment | config key | default | scope | meaning |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');

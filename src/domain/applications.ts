@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../faults.js';
 import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from '../store/types.js';
+import { recordAudit, type AuditActor } from './audit.js';
 import type { IssuedCertificate } from './ca.js';
-import type { Services } from './services.js';
+import type { OperatorServices, Services } from './services.js';
 
 export type ApplicationFields = Omit<ApplicationRecord, 'id' | 'createdAt'>;
 
@@ -20,15 +21,17 @@ function certificateRecord(applicationId: string, issued: IssuedCertificate): Ce
 }
 
 /** registerApplication: the new id and the key+certificate string of 003 §5.1. */
-export async function registerApplication(services: Services, fields: ApplicationFields): Promise<{ id: string; pem: string }> {
+export async function registerApplication(services: Services, fields: ApplicationFields, actor: AuditActor): Promise<{ id: string; pem: string }> {
   const id = randomUUID();
-  const issued = await services.ca.issueClientCertificate(id, services.options.certValidityDays);
+  const issued = await services.ca.issueClientCertificate(id, services.settings.current().certValidityDays);
   await services.store.insertApplication({ id, createdAt: services.now(), ...fields }, certificateRecord(id, issued));
   services.log.info('application registered', { applicationId: id, name: fields.name, fingerprint: issued.fingerprint });
+  await recordAudit(services, { type: 'application.registered', actor, target: `application:${id}`, detail: { name: fields.name, url: fields.url } });
+  await recordAudit(services, { type: 'certificate.issued', actor, target: `application:${id}`, detail: { fingerprint: issued.fingerprint, serial: issued.serial } });
   return { id, pem: issued.pem };
 }
 
-export async function findApplication(services: Services, applicationId: string): Promise<ApplicationRecord> {
+export async function findApplication(services: OperatorServices, applicationId: string): Promise<ApplicationRecord> {
   const app = await services.store.getApplication(applicationId);
   if (app === null) throw new ProtocolFault('noSuchApplication');
   return app;
@@ -46,20 +49,35 @@ export async function updateApplication(
   applicationId: string,
   changes: ApplicationChanges,
   newCertificate: boolean,
+  actor: AuditActor,
 ): Promise<string | null> {
-  if (Object.keys(changes).length > 0 && !(await services.store.updateApplication(applicationId, changes))) {
-    throw new ProtocolFault('noSuchApplication');
+  const target = `application:${applicationId}`;
+  if (Object.keys(changes).length > 0) {
+    if (!(await services.store.updateApplication(applicationId, changes))) throw new ProtocolFault('noSuchApplication');
+    // The url decides where the relay may send a session id: a change is a security event.
+    await recordAudit(services, { type: 'application.updated', actor, target, detail: { fields: Object.keys(changes).sort().join(','), url: changes.url ?? null } });
   }
   if (!newCertificate) return null;
-  const issued = await services.ca.issueClientCertificate(applicationId, services.options.certValidityDays);
-  await services.store.addCertificate(certificateRecord(applicationId, issued));
-  services.log.info('certificate issued', { applicationId, fingerprint: issued.fingerprint });
-  return issued.pem;
+  return (await issueCertificate(services, applicationId, actor)).pem;
 }
 
-export async function unregisterApplication(services: Services, applicationId: string): Promise<void> {
+/**
+ * A new client certificate for the application (updateApplication with an empty certificate, and
+ * the operator's re-issue). 003 §4.2: the current one keeps working until the new one is first used.
+ */
+export async function issueCertificate(services: Services, applicationId: string, actor: AuditActor): Promise<IssuedCertificate> {
+  await findApplication(services, applicationId);
+  const issued = await services.ca.issueClientCertificate(applicationId, services.settings.current().certValidityDays);
+  await services.store.addCertificate(certificateRecord(applicationId, issued));
+  services.log.info('certificate issued', { applicationId, fingerprint: issued.fingerprint });
+  await recordAudit(services, { type: 'certificate.issued', actor, target: `application:${applicationId}`, detail: { fingerprint: issued.fingerprint, serial: issued.serial } });
+  return issued;
+}
+
+export async function unregisterApplication(services: OperatorServices, applicationId: string, actor: AuditActor): Promise<void> {
   if (!(await services.store.deleteApplication(applicationId))) throw new ProtocolFault('noSuchApplication');
   services.log.info('application unregistered', { applicationId });
+  await recordAudit(services, { type: 'application.unregistered', actor, target: `application:${applicationId}` });
 }
 
 /**
@@ -68,12 +86,17 @@ export async function unregisterApplication(services: Services, applicationId: s
  * certificate is not a current certificate of a registered application.
  */
 export async function applicationOfCertificate(services: Services, fingerprint: string): Promise<string | null> {
-  const cert = await services.store.findCertificate(fingerprint);
+  return applicationOfCertificateRecord(services, await services.store.findCertificate(fingerprint));
+}
+
+/** The same judgement of a certificate record already read (null: none with that fingerprint). */
+export async function applicationOfCertificateRecord(services: Services, cert: CertificateRecord | null): Promise<string | null> {
   const now = services.now();
   if (cert === null || cert.retiredAt !== null || cert.notAfter <= now) return null;
   if (cert.firstUsedAt === null) {
-    if (!(await services.store.activateCertificate(fingerprint, now))) return null;
-    services.log.info('certificate activated', { applicationId: cert.applicationId, fingerprint });
+    if (!(await services.store.activateCertificate(cert.fingerprint, now))) return null;
+    services.log.info('certificate activated', { applicationId: cert.applicationId, fingerprint: cert.fingerprint });
+    await recordAudit(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, target: `application:${cert.applicationId}`, detail: { fingerprint: cert.fingerprint } });
   }
   return cert.applicationId;
 }

@@ -1,12 +1,21 @@
 // ssod's own certificate authority (DESIGN.md "Certificates", 003 §4.2, §5.1): it issues the
 // client certificates that identify applications and the server certificate of the SOAP listener.
 // Keys are ECDSA P-256 and signatures ECDSA-SHA256: fast enough to sign on the request path.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { createHash, createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import path from 'node:path';
+import { dataDirPlace, type KeyAndCertificate, type KeyMaterialPlace } from './ca-material.js';
+
+// @peculiar/x509 with its reflect-metadata polyfill was the largest part of ssod's start-up (about
+// 0.15 s of 0.5 s to a ready /healthz, measured by the bench). Only issuing a certificate needs it,
+// so it is loaded on the first issue instead of at every start; checking the stored CA and server
+// certificate at start uses node:crypto alone.
+let x509Module: Promise<typeof X509> | null = null;
+
+function loadX509(): Promise<typeof X509> {
+  x509Module ??= import('reflect-metadata').then(() => import('@peculiar/x509'));
+  return x509Module;
+}
 
 export interface IssuedCertificate {
   /** The application's PEM private key (PKCS#8, "-----BEGIN PRIVATE KEY-----") followed by its PEM certificate: the one string 003 §5.1 returns. */
@@ -30,15 +39,6 @@ export interface ServerCredentials {
   /** The host name (or IP literal) the certificate is issued for. */
   readonly hostname: string;
 }
-
-const CA_KEY_FILE = 'ca.key';
-const CA_CERT_FILE = 'ca.crt';
-const SERVER_KEY_FILE = 'server.key';
-const SERVER_CERT_FILE = 'server.crt';
-
-const KEY_MODE = 0o600;
-const CERT_MODE = 0o644;
-const DIR_MODE = 0o700;
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -75,56 +75,31 @@ function parseHostName(hostname: string): HostName {
   return { name, isIp: false };
 }
 
-/** The subject alternative names of the server certificate (clients check these, not the CN). */
-function subjectAltNames(host: HostName): x509.JsonGeneralName[] {
-  const names: x509.JsonGeneralName[] = [{ type: host.isIp ? 'ip' : 'dns', value: host.name }];
-  // A local installation is reached as either name; any other host name gets only its own.
-  if (host.name === 'localhost') names.push({ type: 'ip', value: '127.0.0.1' });
-  if (host.name === '127.0.0.1') names.push({ type: 'dns', value: 'localhost' });
+/**
+ * The host name as the server certificate and the settings hold it: an IP literal without brackets
+ * or a DNS name in lower case. Throws for anything a certificate cannot name.
+ */
+export function serverHostName(hostname: string): string {
+  return parseHostName(hostname).name;
+}
+
+/**
+ * The subject alternative names of the server certificate (clients check these, not the CN): the
+ * host name, and always 127.0.0.1 and localhost, because applications on this machine reach the
+ * service over loopback in single-panel mode and keep doing so after a switch to multiple-panels.
+ */
+function subjectAltNames(host: HostName): X509.JsonGeneralName[] {
+  const names: X509.JsonGeneralName[] = [{ type: host.isIp ? 'ip' : 'dns', value: host.name }];
+  if (host.name !== '127.0.0.1') names.push({ type: 'ip', value: '127.0.0.1' });
+  if (host.name !== 'localhost') names.push({ type: 'dns', value: 'localhost' });
   return names;
 }
 
 function certificateNamesHost(certificate: X509Certificate, host: HostName): boolean {
   const commonNames = certificate.subject.split('\n').filter((field) => field.startsWith('CN='));
   const matchesSan = host.isIp ? certificate.checkIP(host.name) !== undefined : certificate.checkHost(host.name) !== undefined;
-  return matchesSan && commonNames.length === 1 && commonNames[0] === `CN=${host.name}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-async function readIfExists(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-/** Writes a temporary file beside the target and renames it over, so a crash never leaves half a key. */
-async function writeFileAtomically(file: string, contents: string, mode: number): Promise<void> {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', mode);
-  try {
-    await handle.chmod(mode); // the umask must not loosen or tighten what was asked for
-    await handle.writeFile(contents, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, file);
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined);
-    throw error;
-  }
-}
-
-/** DESIGN.md "Certificates": a private key is readable by the owner only. */
-async function tightenKeyMode(file: string): Promise<void> {
-  const { mode } = await stat(file);
-  if ((mode & 0o077) !== 0) await chmod(file, KEY_MODE);
+  const namesLoopback = certificate.checkIP('127.0.0.1') !== undefined && certificate.checkHost('localhost') !== undefined;
+  return matchesSan && namesLoopback && commonNames.length === 1 && commonNames[0] === `CN=${host.name}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,12 +162,12 @@ function wholeSeconds(ms: number): Date {
   return new Date(Math.floor(ms / 1000) * 1000);
 }
 
-function toNodeCertificate(certificate: x509.X509Certificate): X509Certificate {
+function toNodeCertificate(certificate: X509.X509Certificate): X509Certificate {
   return new X509Certificate(Buffer.from(certificate.rawData));
 }
 
 /** The key-usage extensions shared by every leaf ssod issues. */
-function leafExtensions(usage: x509.ExtendedKeyUsage, authorityKeyId: string): x509.Extension[] {
+function leafExtensions(x509: typeof X509, usage: X509.ExtendedKeyUsage, authorityKeyId: string): X509.Extension[] {
   return [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -203,23 +178,31 @@ function leafExtensions(usage: x509.ExtendedKeyUsage, authorityKeyId: string): x
 
 interface Authority {
   readonly signingKey: webcrypto.CryptoKey;
-  readonly certificate: x509.X509Certificate;
+  readonly certificate: X509Certificate;
+  /** What issuing needs of the CA certificate, read with @peculiar/x509 on first use. */
+  issuer(): Promise<Issuer>;
+}
+
+interface Issuer {
+  readonly x509: typeof X509;
+  readonly certificate: X509.X509Certificate;
   readonly keyIdentifier: string;
 }
 
 interface LeafRequest {
-  readonly subject: x509.JsonName;
+  readonly subject: X509.JsonName;
   readonly notBefore: Date;
   readonly notAfter: Date;
-  readonly extensions: x509.Extension[];
+  readonly extensions: X509.Extension[];
 }
 
 async function signLeaf(authority: Authority, request: LeafRequest): Promise<{ keys: KeyPair; certificate: X509Certificate }> {
+  const { x509, certificate: issuer } = await authority.issuer();
   const keys = await generateKeyPair();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: request.subject,
-    issuer: authority.certificate.subjectName,
+    issuer: issuer.subjectName,
     notBefore: request.notBefore,
     notAfter: request.notAfter,
     publicKey: keys.publicKey,
@@ -231,6 +214,7 @@ async function signLeaf(authority: Authority, request: LeafRequest): Promise<{ k
 }
 
 async function createAuthority(): Promise<{ keyPem: string; certificatePem: string }> {
+  const x509 = await loadX509();
   const keys = await generateKeyPair();
   const now = Date.now();
   const notAfter = wholeSeconds(now);
@@ -252,21 +236,19 @@ async function createAuthority(): Promise<{ keyPem: string; certificatePem: stri
   return { keyPem: keys.privateKeyPem, certificatePem: toNodeCertificate(certificate).toString() };
 }
 
-async function loadAuthority(dataDir: string): Promise<Authority> {
-  const keyFile = path.join(dataDir, CA_KEY_FILE);
-  const certificateFile = path.join(dataDir, CA_CERT_FILE);
-  let keyPem = await readIfExists(keyFile);
-  let certificatePem = await readIfExists(certificateFile);
+async function loadAuthority(place: KeyMaterialPlace, { create }: { create: boolean }): Promise<Authority> {
+  let { keyPem, certificatePem } = await place.read('ca');
   if (keyPem === null && certificatePem === null) {
-    ({ keyPem, certificatePem } = await createAuthority());
-    await writeFileAtomically(keyFile, keyPem, KEY_MODE);
-    await writeFileAtomically(certificateFile, certificatePem, CERT_MODE);
+    if (!create) throw new Error(`no certificate authority: ${place.label('ca', 'key')} and ${place.label('ca', 'certificate')} are missing`);
+    // Several nodes may get here at once on an empty store: the first save wins, the others get it back.
+    ({ keyPem, certificatePem } = await place.save('ca', await createAuthority(), null));
   }
+  const keyLabel = place.label('ca', 'key');
+  const certificateLabel = place.label('ca', 'certificate');
   // One without the other is never re-created: a new CA would orphan every issued certificate.
-  if (keyPem === null) throw new Error(`${keyFile}: missing, while ${certificateFile} exists`);
-  if (certificatePem === null) throw new Error(`${certificateFile}: missing, while ${keyFile} exists`);
-  await tightenKeyMode(keyFile);
-  return authorityFrom(certificateFile, certificatePem, keyFile, keyPem);
+  if (keyPem === null) throw new Error(`${keyLabel}: missing, while ${certificateLabel} exists`);
+  if (certificatePem === null) throw new Error(`${certificateLabel}: missing, while ${keyLabel} exists`);
+  return authorityFrom(certificateLabel, certificatePem, keyLabel, keyPem);
 }
 
 async function authorityFrom(certificateFile: string, certificatePem: string, keyFile: string, keyPem: string): Promise<Authority> {
@@ -274,49 +256,78 @@ async function authorityFrom(certificateFile: string, certificatePem: string, ke
   const nodeCertificate = parseCertificate(certificateFile, certificatePem);
   requireMatchingKey(certificateFile, nodeCertificate, keyFile, key);
   if (!nodeCertificate.ca) throw new Error(`${certificateFile}: not a CA certificate`);
-  const certificate = new x509.X509Certificate(nodeCertificate.raw);
-  const subjectKeyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
-  const keyIdentifier = subjectKeyId?.keyId ?? (await x509.SubjectKeyIdentifierExtension.create(certificate.publicKey)).keyId;
-  return { signingKey: await toSigningKey(key), certificate, keyIdentifier };
+  let issuer: Promise<Issuer> | null = null;
+  const readIssuer = async (): Promise<Issuer> => {
+    const x509 = await loadX509();
+    const certificate = new x509.X509Certificate(nodeCertificate.raw);
+    const subjectKeyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension);
+    const keyIdentifier = subjectKeyId?.keyId ?? (await x509.SubjectKeyIdentifierExtension.create(certificate.publicKey)).keyId;
+    return { x509, certificate, keyIdentifier };
+  };
+  return {
+    signingKey: await toSigningKey(key),
+    certificate: nodeCertificate,
+    issuer: () => (issuer ??= readIssuer()),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Server certificate
 
 async function issueServerCredentials(authority: Authority, host: HostName): Promise<ServerCredentials> {
+  const { x509, keyIdentifier } = await authority.issuer();
   const now = Date.now();
   const { keys, certificate } = await signLeaf(authority, {
     subject: [{ CN: [host.name] }],
     notBefore: wholeSeconds(now - CLOCK_SKEW_MS),
     notAfter: wholeSeconds(now + SERVER_VALIDITY_DAYS * DAY_MS),
     extensions: [
-      ...leafExtensions(x509.ExtendedKeyUsage.serverAuth, authority.keyIdentifier),
+      ...leafExtensions(x509, x509.ExtendedKeyUsage.serverAuth, keyIdentifier),
       new x509.SubjectAlternativeNameExtension(subjectAltNames(host)),
     ],
   });
   return { key: keys.privateKeyPem, cert: certificate.toString(), hostname: host.name };
 }
 
-async function writeServerCredentials(dataDir: string, credentials: ServerCredentials): Promise<void> {
-  await writeFileAtomically(path.join(dataDir, SERVER_KEY_FILE), credentials.key, KEY_MODE);
-  await writeFileAtomically(path.join(dataDir, SERVER_CERT_FILE), credentials.cert, CERT_MODE);
+function materialOf(credentials: ServerCredentials): KeyAndCertificate {
+  return { keyPem: credentials.key, certificatePem: credentials.cert };
 }
 
-/** The stored server credentials when they still fit: this host, this CA, not about to expire. */
-async function storedServerCredentials(dataDir: string, authority: Authority, host: HostName): Promise<ServerCredentials | null> {
-  const keyFile = path.join(dataDir, SERVER_KEY_FILE);
-  const certificateFile = path.join(dataDir, SERVER_CERT_FILE);
-  const keyPem = await readIfExists(keyFile);
-  const certificatePem = await readIfExists(certificateFile);
-  if (keyPem === null || certificatePem === null) return null;
-  const key = parsePrivateKey(keyFile, keyPem);
-  const certificate = parseCertificate(certificateFile, certificatePem);
-  requireMatchingKey(certificateFile, certificate, keyFile, key);
-  await tightenKeyMode(keyFile);
+/** The server credentials in `material` when they still fit: this host, this CA, not about to expire. */
+function fittingServerCredentials(place: KeyMaterialPlace, material: KeyAndCertificate, authority: Authority, host: HostName): ServerCredentials | null {
+  const keyLabel = place.label('server', 'key');
+  const certificateLabel = place.label('server', 'certificate');
+  const key = parsePrivateKey(keyLabel, material.keyPem);
+  const certificate = parseCertificate(certificateLabel, material.certificatePem);
+  requireMatchingKey(certificateLabel, certificate, keyLabel, key);
   const renewAfter = Date.parse(certificate.validTo) - SERVER_RENEW_BEFORE_DAYS * DAY_MS;
-  const caPublicKey = toNodeCertificate(authority.certificate).publicKey;
+  const caPublicKey = authority.certificate.publicKey;
   const fits = certificateNamesHost(certificate, host) && Date.now() < renewAfter && certificate.verify(caPublicKey);
-  return fits ? { key: keyPem, cert: certificatePem, hostname: host.name } : null;
+  return fits ? { key: material.keyPem, cert: material.certificatePem, hostname: host.name } : null;
+}
+
+/**
+ * The stored server credentials when they fit; else new ones, saved. When another node saved
+ * others meanwhile, theirs are taken if they fit this host, so the nodes converge on one certificate.
+ */
+async function serverCredentialsFor(place: KeyMaterialPlace, authority: Authority, host: HostName, current: string | null): Promise<ServerCredentials> {
+  const stored = await place.read('server');
+  if (stored.keyPem !== null && stored.certificatePem !== null && stored.certificatePem !== current) {
+    const fitting = fittingServerCredentials(place, { keyPem: stored.keyPem, certificatePem: stored.certificatePem }, authority, host);
+    if (fitting !== null) return fitting;
+  }
+  const issued = await issueServerCredentials(authority, host);
+  const saved = await place.save('server', materialOf(issued), stored.certificatePem);
+  if (saved.certificatePem === issued.cert) return issued;
+  return fittingServerCredentials(place, saved, authority, host) ?? issued;
+}
+
+/**
+ * Checks the CA that `place` holds without creating or changing anything (migrate-store), with the
+ * same checks as open: a readable P-256 key, a CA certificate that belongs to it. Returns the certificate.
+ */
+export async function checkAuthority(place: KeyMaterialPlace): Promise<string> {
+  return (await loadAuthority(place, { create: false })).certificate.toString();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,45 +335,48 @@ async function storedServerCredentials(dataDir: string, authority: Authority, ho
 export class CertificateAuthority {
   /** The CA certificate (GET /ca.pem serves it). */
   readonly certificatePem: string;
-  readonly #dataDir: string;
+  readonly #place: KeyMaterialPlace;
   readonly #authority: Authority;
   #server: ServerCredentials;
   // Re-issues are chained so that two concurrent ones never leave a key and a certificate that differ.
   #serverUpdate: Promise<unknown> = Promise.resolve();
 
-  private constructor(dataDir: string, authority: Authority, server: ServerCredentials) {
-    this.#dataDir = dataDir;
+  private constructor(place: KeyMaterialPlace, authority: Authority, server: ServerCredentials) {
+    this.#place = place;
     this.#authority = authority;
     this.#server = server;
-    this.certificatePem = toNodeCertificate(authority.certificate).toString();
+    this.certificatePem = authority.certificate.toString();
   }
 
   /**
    * Loads the CA from dataDir (ca.key, ca.crt), creating it on first start, and loads or
    * re-issues the server certificate (server.key, server.crt) for `hostname`.
    */
-  static async open(dataDir: string, hostname: string): Promise<CertificateAuthority> {
+  static open(dataDir: string, hostname: string): Promise<CertificateAuthority> {
+    return CertificateAuthority.openIn(dataDirPlace(dataDir), hostname);
+  }
+
+  /** The same from any place: the data directory, or the store shared by every node (domain/ca-material.ts). */
+  static async openIn(place: KeyMaterialPlace, hostname: string): Promise<CertificateAuthority> {
     const host = parseHostName(hostname);
-    await mkdir(dataDir, { recursive: true, mode: DIR_MODE });
-    const authority = await loadAuthority(dataDir);
-    let server = await storedServerCredentials(dataDir, authority, host);
-    if (server === null) {
-      server = await issueServerCredentials(authority, host);
-      await writeServerCredentials(dataDir, server);
-    }
-    return new CertificateAuthority(dataDir, authority, server);
+    const authority = await loadAuthority(place, { create: true });
+    const server = await serverCredentialsFor(place, authority, host, null);
+    return new CertificateAuthority(place, authority, server);
   }
 
   serverCredentials(): ServerCredentials {
     return this.#server;
   }
 
-  /** Re-issues the server certificate for a new host name (operator command `ssod hostname`); writes the files. */
+  /**
+   * Serves the server certificate for a new host name: the stored one when another process
+   * already issued it for that name (`ssod hostname` before it changes the setting, or another
+   * node), else a new one, saved. A running server calls it when the host name setting changes.
+   */
   async setHostname(hostname: string): Promise<ServerCredentials> {
     const host = parseHostName(hostname);
     const update = this.#serverUpdate.then(async () => {
-      const server = await issueServerCredentials(this.#authority, host);
-      await writeServerCredentials(this.#dataDir, server);
+      const server = await serverCredentialsFor(this.#place, this.#authority, host, this.#server.cert);
       this.#server = server;
       return server;
     });
@@ -385,11 +399,12 @@ export class CertificateAuthority {
     if (applicationId === '') throw new RangeError('applicationId must not be empty');
     if (!(notBefore.getTime() < notAfter.getTime())) throw new RangeError('notBefore must precede notAfter');
     const issuedAt = Date.now();
+    const { x509, keyIdentifier } = await this.#authority.issuer();
     const { keys, certificate } = await signLeaf(this.#authority, {
       subject: [{ CN: [applicationId] }, { O: ['ssod application'] }],
       notBefore: wholeSeconds(notBefore.getTime()),
       notAfter: wholeSeconds(notAfter.getTime()),
-      extensions: leafExtensions(x509.ExtendedKeyUsage.clientAuth, this.#authority.keyIdentifier),
+      extensions: leafExtensions(x509, x509.ExtendedKeyUsage.clientAuth, keyIdentifier),
     });
     const certificatePem = certificate.toString();
     return {

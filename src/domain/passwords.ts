@@ -1,9 +1,10 @@
 // Password storage (DESIGN.md "Passwords"): argon2id, parameters recorded with each hash (PHC string).
 // A legacy digest (003 §5.6 passwordHashType) is stored wrapped: `sha1:` + argon2id(hex digest), and
-// upgraded to a direct hash at the next successful sign-in with the plaintext. Hashing runs on the
-// libuv thread pool (@node-rs/argon2 async tasks), never on the event loop.
+// upgraded to a direct hash at the next successful sign-in with the plaintext. Hashing runs on a
+// pool of low-priority threads (domain/hashing.ts), never on the event loop.
 import { createHash } from 'node:crypto';
-import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
+import { hashPassword as argon2Hash, verifyPassword as argon2Verify } from './hashing.js';
 
 /** The legacy digest types that createUser and changePassword accept (getSettings passwordHash). */
 export const LEGACY_HASH_TYPES = ['sha1', 'md5', 'sha256'] as const;

@@ -1,13 +1,16 @@
 // What the domain and the protocol adapters share: plain modules over the async Store.
 // Nothing here knows SOAP or HTTP (STYLE: the domain knows nothing of SOAP or HTTP).
-import type { Options } from '../config/options.js';
+import type { NodeOptions } from '../config/options.js';
+import type { LiveSettings } from '../config/settings.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import type { CertificateAuthority } from './ca.js';
 import type { PasswordHasher } from './passwords.js';
 
 export interface Services {
-  readonly options: Options;
+  /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
+  readonly options: NodeOptions;
+  readonly settings: LiveSettings;
   readonly store: Store;
   readonly ca: CertificateAuthority;
   readonly passwords: PasswordHasher;
@@ -15,3 +18,6 @@ export interface Services {
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
   readonly now: () => number;
 }
+
+/** What an operator command opens: everything but the CA, which only the commands that issue certificates need. */
+export type OperatorServices = Omit<Services, 'ca'>;

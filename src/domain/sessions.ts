@@ -6,8 +6,10 @@
 // is sealed (AES-256-GCM) under the relay token and, after the exchange, under the cookie value,
 // so only a holder of the token or the cookie can re-derive local session ids.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Services } from './services.js';
-import type { GlobalSessionRecord } from '../store/types.js';
+import { ProtocolFault } from '../faults.js';
+import { recordAudit, type AuditActor } from './audit.js';
+import type { OperatorServices, Services } from './services.js';
+import type { GlobalSessionRecord, SessionView } from '../store/types.js';
 
 const SECRET_BYTES = 32;
 const OPAQUE_BYTES = 16; // 128 bits in every session id, token and cookie (DESIGN.md)
@@ -20,8 +22,8 @@ function sealKey(under: string): Buffer {
   return createHash('sha256').update('ssod seal\0', 'utf8').update(under, 'utf8').digest();
 }
 
-/** Seals the derivation secret under a token or cookie value: base64url(iv | ciphertext | tag). */
-function seal(under: string, secret: Buffer): string {
+/** Seals the derivation secret under a token or cookie value: base64url(iv | ciphertext | tag). Exported for bench/ seeding. */
+export function seal(under: string, secret: Buffer): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealKey(under), iv);
   const body = Buffer.concat([cipher.update(secret), cipher.final()]);
@@ -40,15 +42,15 @@ function unseal(under: string, sealed: string): Buffer | null {
   }
 }
 
-/** 003 §5.17: `<base url><opaque>`, e.g. `https://plesk.example.com:8443/FE00000001A734BB`. */
-function localSessionId(secret: Buffer, baseUrl: string): string {
+/** 003 §5.17: `<base url><opaque>`, e.g. `https://plesk.example.com:8443/FE00000001A734BB`. Exported for bench/ seeding. */
+export function localSessionId(secret: Buffer, baseUrl: string): string {
   const opaque = createHmac('sha256', secret).update(baseUrl, 'utf8').digest().subarray(0, OPAQUE_BYTES);
   return baseUrl + opaque.toString('hex').toUpperCase();
 }
 
 /** Whether the global session is past its absolute lifetime or its idle timeout. */
 function isExpired(services: Services, session: GlobalSessionRecord, now: number): boolean {
-  return now >= session.expiresAt || now >= session.lastSeenAt + services.options.sessionTimeout * 1000;
+  return now >= session.expiresAt || now >= session.lastSeenAt + services.settings.current().sessionTimeout * 1000;
 }
 
 /**
@@ -67,6 +69,7 @@ export interface NewSession {
 /** authenticate with a baseUrl (003 §5.17): a global session, its local session for baseUrl, a relay token. */
 export async function startSession(services: Services, userId: string, baseUrl: string): Promise<NewSession> {
   const now = services.now();
+  const settings = services.settings.current();
   const secret = randomBytes(SECRET_BYTES);
   const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
   const sessionId = localSessionId(secret, baseUrl);
@@ -76,7 +79,7 @@ export async function startSession(services: Services, userId: string, baseUrl: 
       id: globalId,
       userId,
       createdAt: now,
-      expiresAt: now + services.options.sessionLifetime * 1000,
+      expiresAt: now + settings.sessionLifetime * 1000,
       lastSeenAt: now,
       cookieHash: null,
       cookieSealedSecret: null,
@@ -85,33 +88,46 @@ export async function startSession(services: Services, userId: string, baseUrl: 
     {
       tokenHash: sha256Hex(relayToken),
       globalId,
-      expiresAt: now + services.options.relayTokenLifetime * 1000,
+      expiresAt: now + settings.relayTokenLifetime * 1000,
       sealedSecret: seal(relayToken, secret),
     },
   );
+  // Disabling a user ends its sessions in one transaction; a disabling that came between the
+  // password check and the insert above is seen here, and one that comes later ends this session.
+  const user = await services.store.getUser(userId);
+  if (user === null || user.disabledAt !== null) {
+    await services.store.deleteGlobalSession(globalId);
+    throw new ProtocolFault('invalidCredentials');
+  }
   return { sessionId, relayToken };
 }
 
+/** The local session that a session id names (003 §5.17), or null. */
+export function findLocalSession(services: Pick<Services, 'store'>, sessionId: string): Promise<SessionView | null> {
+  return services.store.findSessionByLocalId(sha256Hex(sessionId));
+}
+
 /** verifySession (003 §5.18): the userId of a live session, renewing its idle timer; null when none. */
-export async function verifySession(services: Services, sessionId: string): Promise<string | null> {
-  const view = await services.store.findSessionByLocalId(sha256Hex(sessionId));
+export async function verifySession(services: Services, sessionId: string, known?: SessionView | null): Promise<string | null> {
+  const view = known === undefined ? await findLocalSession(services, sessionId) : known;
   if (view === null) return null;
   const now = services.now();
   if (isExpired(services, view.global, now)) {
     await services.store.deleteGlobalSession(view.global.id);
     return null;
   }
-  if (now - view.global.lastSeenAt >= renewalIntervalMs(services.options.sessionTimeout)) {
+  if (now - view.global.lastSeenAt >= renewalIntervalMs(services.settings.current().sessionTimeout)) {
     await services.store.touchSession(view.global.id, now);
   }
   return view.global.userId;
 }
 
 /** closeSession (003 §5.19): ends the whole global session (single logout); unknown ids are ignored. */
-export async function closeSession(services: Services, sessionId: string): Promise<boolean> {
-  const view = await services.store.findSessionByLocalId(sha256Hex(sessionId));
+export async function closeSession(services: Services, sessionId: string, actor: AuditActor, known?: SessionView | null): Promise<boolean> {
+  const view = known === undefined ? await findLocalSession(services, sessionId) : known;
   if (view === null) return false;
   await services.store.deleteGlobalSession(view.global.id);
+  await recordAudit(services, { type: 'session.ended', actor, target: `user:${view.global.userId}`, detail: { baseUrl: view.local.baseUrl, reason: 'closeSession' } });
   return true;
 }
 
@@ -153,8 +169,24 @@ export async function localSessionForCookie(services: Services, cookie: string, 
   const sessionId = localSessionId(secret, baseUrl);
   await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now });
   // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
-  if (now - session.lastSeenAt >= renewalIntervalMs(services.options.sessionTimeout)) {
+  if (now - session.lastSeenAt >= renewalIntervalMs(services.settings.current().sessionTimeout)) {
     await services.store.touchSession(session.id, now);
   }
   return sessionId;
+}
+
+/** The operator ends one global session, named by its id as `ssod sessions list` shows it. False when there is none. */
+export async function endSession(services: OperatorServices, globalId: string, actor: AuditActor): Promise<boolean> {
+  const session = await services.store.getGlobalSession(globalId);
+  if (session === null) return false;
+  await services.store.deleteGlobalSession(globalId);
+  await recordAudit(services, { type: 'session.ended', actor, target: `user:${session.userId}`, detail: { reason: 'endSession' } });
+  return true;
+}
+
+/** The operator ends every session of the user. Returns how many. */
+export async function endUserSessions(services: OperatorServices, userId: string, actor: AuditActor): Promise<number> {
+  const ended = await services.store.deleteUserSessions(userId);
+  if (ended > 0) await recordAudit(services, { type: 'session.ended', actor, target: `user:${userId}`, detail: { reason: 'endUserSessions', sessions: ended } });
+  return ended;
 }

@@ -2,8 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../faults.js';
 import { DuplicateLoginError, type UserRecord } from '../store/types.js';
+import { recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { isLegacyDigest, isLegacyHashType } from './passwords.js';
-import type { Services } from './services.js';
+import { findApplication } from './applications.js';
+import type { OperatorServices } from './services.js';
 
 /** Logins compare without regard to case or Unicode normalization (DESIGN.md "Logins"). */
 export function loginKeyOf(login: string): string {
@@ -17,7 +19,7 @@ export interface PasswordInput {
 }
 
 /** Hashes a new password, refusing what may not be stored (DESIGN.md "Passwords", ATTACKS #27, #28). */
-export async function hashNewPassword(services: Services, input: PasswordInput): Promise<string> {
+export async function hashNewPassword(services: OperatorServices, input: PasswordInput): Promise<string> {
   if (input.hashType === undefined) {
     if (input.password.length === 0) throw new ProtocolFault('invalidParameter', 'The password must not be empty.');
     if (Buffer.byteLength(input.password, 'utf8') > services.options.maxPasswordBytes) {
@@ -25,7 +27,7 @@ export async function hashNewPassword(services: Services, input: PasswordInput):
     }
     return services.passwords.hash(input.password);
   }
-  if (!isLegacyHashType(input.hashType)) {
+  if (!isLegacyHashType(input.hashType) || !services.settings.current().passwordHashTypes.includes(input.hashType)) {
     throw new ProtocolFault('invalidParameter', 'Unsupported password hash type; getSettings lists the supported ones.');
   }
   if (!isLegacyDigest(input.hashType, input.password)) {
@@ -34,7 +36,7 @@ export async function hashNewPassword(services: Services, input: PasswordInput):
   return services.passwords.hashLegacyDigest(input.hashType, input.password);
 }
 
-export async function findUser(services: Services, userId: string): Promise<UserRecord> {
+export async function findUser(services: OperatorServices, userId: string): Promise<UserRecord> {
   const user = await services.store.getUser(userId);
   if (user === null) throw new ProtocolFault('noSuchUser');
   return user;
@@ -45,24 +47,74 @@ export function requireOwner(user: UserRecord, applicationId: string): void {
   if (user.ownerId !== applicationId) throw new ProtocolFault('permissionDenied', 'The user is owned by another application.');
 }
 
-export async function createUser(services: Services, ownerId: string, login: string, passwordHash: string): Promise<string> {
+export async function createUser(
+  services: OperatorServices,
+  ownerId: string,
+  login: string,
+  passwordHash: string,
+  actor: AuditActor,
+  detail: AuditDetail = {},
+): Promise<string> {
   const id = randomUUID();
   try {
-    await services.store.insertUser({ id, login, loginKey: loginKeyOf(login), ownerId, passwordHash, createdAt: services.now() });
+    await services.store.insertUser({ id, login, loginKey: loginKeyOf(login), ownerId, passwordHash, createdAt: services.now(), disabledAt: null });
   } catch (error) {
     if (error instanceof DuplicateLoginError) throw new ProtocolFault('duplicateLogin');
     throw error;
   }
+  await recordAudit(services, { type: 'user.created', actor, target: `user:${id}`, detail: { login, ownerId, ...detail } });
   return id;
 }
 
-export async function changeLogin(services: Services, userId: string, login: string): Promise<void> {
+export async function changeLogin(services: OperatorServices, user: UserRecord, login: string, actor: AuditActor): Promise<void> {
   try {
-    if (!(await services.store.changeLogin(userId, login, loginKeyOf(login)))) throw new ProtocolFault('noSuchUser');
+    if (!(await services.store.changeLogin(user.id, login, loginKeyOf(login)))) throw new ProtocolFault('noSuchUser');
   } catch (error) {
     if (error instanceof DuplicateLoginError) throw new ProtocolFault('duplicateLogin');
     throw error;
   }
+  await recordAudit(services, { type: 'user.loginChanged', actor, target: `user:${user.id}`, detail: { from: user.login, to: login } });
+}
+
+export async function deleteUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<void> {
+  if (!(await services.store.deleteUser(user.id))) throw new ProtocolFault('noSuchUser');
+  await recordAudit(services, { type: 'user.deleted', actor, target: `user:${user.id}`, detail: { login: user.login } });
+}
+
+/**
+ * Replaces the user's password hash. With `expected`, only while the stored hash still equals it
+ * (compare-and-set); false when it did not.
+ */
+export async function setPasswordHash(services: OperatorServices, user: UserRecord, passwordHash: string, actor: AuditActor, expected?: string): Promise<boolean> {
+  if (!(await services.store.setPasswordHash(user.id, passwordHash, expected))) return false;
+  await recordAudit(services, { type: 'user.passwordChanged', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  return true;
+}
+
+/** 003 §5.16 transferOwnership, and the operator's change of owner: the receiving application must exist. */
+export async function transferOwnership(services: OperatorServices, user: UserRecord, ownerId: string, actor: AuditActor): Promise<void> {
+  const target = await findApplication(services, ownerId);
+  if (!(await services.store.setOwner(user.id, target.id))) throw new ProtocolFault('noSuchUser');
+  await recordAudit(services, { type: 'user.ownershipTransferred', actor, target: `user:${user.id}`, detail: { from: user.ownerId, to: target.id } });
+}
+
+/**
+ * Disables the user: it can no longer authenticate, and its sessions end in the same transaction.
+ * False when it was disabled already (its disabling time is kept).
+ */
+export async function disableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
+  if (user.disabledAt !== null) return false;
+  if (!(await services.store.setUserDisabled(user.id, services.now()))) throw new ProtocolFault('noSuchUser');
+  await recordAudit(services, { type: 'user.disabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  return true;
+}
+
+/** Enables a disabled user again. False when it was enabled already. */
+export async function enableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
+  if (user.disabledAt === null) return false;
+  if (!(await services.store.setUserDisabled(user.id, null))) throw new ProtocolFault('noSuchUser');
+  await recordAudit(services, { type: 'user.enabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  return true;
 }
 
 /**
@@ -70,7 +122,7 @@ export async function changeLogin(services: Services, userId: string, login: str
  * form re-hashes it in the background (DESIGN.md hash upgrade); the caller does not wait for that.
  */
 export async function checkPassword(
-  services: Services,
+  services: OperatorServices,
   user: UserRecord,
   password: string,
   { upgrade = true }: { upgrade?: boolean } = {},

@@ -1,4 +1,5 @@
 // 003 §5.11 changeLogin: owner only.
+import { actorOf } from '../domain/audit.js';
 import { changeLogin as change, findUser, requireOwner } from '../domain/users.js';
 import { loginField, userIdField } from './fields.js';
 import type { Operation } from './types.js';
@@ -14,7 +15,7 @@ export const changeLogin: Operation = {
   async handle(input, { caller, services }) {
     const user = await findUser(services, input.userId ?? '');
     requireOwner(user, caller?.applicationId ?? '');
-    await change(services, user.id, input.login ?? '');
+    await change(services, user, input.login ?? '', actorOf(caller?.applicationId));
     return {};
   },
 };

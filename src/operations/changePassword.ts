@@ -1,5 +1,6 @@
 // 003 §5.13 changePassword: owner only; oldPassword, when given, must match.
-import { checkPassword, findUser, hashNewPassword, requireOwner } from '../domain/users.js';
+import { actorOf } from '../domain/audit.js';
+import { checkPassword, findUser, hashNewPassword, requireOwner, setPasswordHash } from '../domain/users.js';
 import { ProtocolFault } from '../faults.js';
 import { passwordMaxLength, userIdField } from './fields.js';
 import type { Operation } from './types.js';
@@ -25,7 +26,8 @@ export const changePassword: Operation = {
       throw new ProtocolFault('invalidCredentials');
     }
     // Compare-and-set: a concurrent change (or hash upgrade) between the check and here wins over this one.
-    if (!(await services.store.setPasswordHash(user.id, passwordHash, input.oldPassword === undefined ? undefined : user.passwordHash))) {
+    const expected = input.oldPassword === undefined ? undefined : user.passwordHash;
+    if (!(await setPasswordHash(services, user, passwordHash, actorOf(caller?.applicationId), expected))) {
       throw new ProtocolFault(input.oldPassword === undefined ? 'noSuchUser' : 'invalidCredentials');
     }
     return {};

@@ -1,4 +1,5 @@
 // 003 §5.19 closeSession: ends the whole global session: single logout (DESIGN.md).
+import { actorOf } from '../domain/audit.js';
 import { closeSession as close } from '../domain/sessions.js';
 import { sessionIdField } from './fields.js';
 import type { Operation } from './types.js';
@@ -11,8 +12,9 @@ export const closeSession: Operation = {
   input: [sessionIdField],
   output: [],
   faults: [],
-  async handle(input, { services }) {
-    await close(services, input.sessionId ?? '');
+  sessionField: 'sessionId',
+  async handle(input, { caller, services, session }) {
+    await close(services, input.sessionId ?? '', actorOf(caller?.applicationId), session);
     return {};
   },
 };

@@ -1,4 +1,5 @@
 // 003 §5.6 createUser: the calling application becomes the owner.
+import { actorOf } from '../domain/audit.js';
 import { createUser as create, hashNewPassword } from '../domain/users.js';
 import { loginField, passwordMaxLength } from './fields.js';
 import type { Operation } from './types.js';
@@ -17,6 +18,7 @@ export const createUser: Operation = {
   faults: ['duplicateLogin', 'permissionDenied', 'invalidParameter'],
   async handle(input, { caller, services }) {
     const passwordHash = await hashNewPassword(services, { password: input.password ?? '', hashType: input.passwordHashType });
-    return { userId: await create(services, caller?.applicationId ?? '', input.login ?? '', passwordHash) };
+    const ownerId = caller?.applicationId ?? '';
+    return { userId: await create(services, ownerId, input.login ?? '', passwordHash, actorOf(ownerId)) };
   },
 };

@@ -1,6 +1,6 @@
 // 003 §5.7 deleteUser: owner only. 003 names the fault noSuchLogin; table 6.2 has noSuchUser (DESIGN.md errata).
-import { findUser, requireOwner } from '../domain/users.js';
-import { ProtocolFault } from '../faults.js';
+import { actorOf } from '../domain/audit.js';
+import { deleteUser as remove, findUser, requireOwner } from '../domain/users.js';
 import { userIdField } from './fields.js';
 import type { Operation } from './types.js';
 
@@ -15,7 +15,7 @@ export const deleteUser: Operation = {
   async handle(input, { caller, services }) {
     const user = await findUser(services, input.userId ?? '');
     requireOwner(user, caller?.applicationId ?? '');
-    if (!(await services.store.deleteUser(user.id))) throw new ProtocolFault('noSuchUser');
+    await remove(services, user, actorOf(caller?.applicationId));
     return {};
   },
 };

@@ -1,6 +1,7 @@
 // 003 §5.12 duplicateUser: a copy with a new id and the same password; owner only. Logins are
 // unique, so the copy needs the new login the example passes; without one it would have "the same
 // login name" and is refused with duplicateLogin, as that would be.
+import { actorOf } from '../domain/audit.js';
 import { createUser, findUser, requireOwner } from '../domain/users.js';
 import { loginField, userIdField } from './fields.js';
 import type { Operation } from './types.js';
@@ -16,6 +17,6 @@ export const duplicateUser: Operation = {
   async handle(input, { caller, services }) {
     const user = await findUser(services, input.userId ?? '');
     requireOwner(user, caller?.applicationId ?? '');
-    return { userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash) };
+    return { userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash, actorOf(caller?.applicationId), { duplicateOf: user.id }) };
   },
 };

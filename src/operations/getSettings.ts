@@ -1,12 +1,14 @@
 // 003 §5.20 getSettings (the example's opening tag getSettingsResposne is an erratum: DESIGN.md).
-import { LEGACY_HASH_TYPES } from '../domain/passwords.js';
 import type { Operation } from './types.js';
-import type { Options } from '../config/options.js';
 
-/** The relay endpoint as applications must call it (003 §2.1). */
-export function relayEndpointUrl(options: Pick<Options, 'hostname' | 'relayPort'>): string {
-  const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname;
-  return `http://${host}:${options.relayPort}/relay`;
+/** A host name as it goes into a URL: an IPv6 literal in brackets. */
+export function urlHost(hostname: string): string {
+  return hostname.includes(':') ? `[${hostname}]` : hostname;
+}
+
+/** The relay endpoint as applications must call it (003 §2.1): HTTP, or HTTPS with --relay-tls on. */
+export function relayEndpointUrl(hostname: string, relayPort: number, tls: boolean): string {
+  return `${tls ? 'https' : 'http'}://${urlHost(hostname)}:${relayPort}/relay`;
 }
 
 export const getSettings: Operation = {
@@ -22,10 +24,11 @@ export const getSettings: Operation = {
   ],
   faults: [],
   async handle(_input, { services }) {
+    const settings = services.settings.current();
     return Promise.resolve({
-      usersSessionsTimeout: String(services.options.sessionTimeout),
-      relayEndpointUrl: relayEndpointUrl(services.options),
-      passwordHash: LEGACY_HASH_TYPES,
+      usersSessionsTimeout: String(settings.sessionTimeout),
+      relayEndpointUrl: relayEndpointUrl(settings.hostname, services.options.relayPort, services.options.relayTls === 'on'),
+      passwordHash: settings.passwordHashTypes,
     });
   },
 };

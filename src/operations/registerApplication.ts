@@ -1,5 +1,6 @@
 // 003 §5.1 registerApplication: creates an application account and issues its client certificate.
 import { registerApplication as register } from '../domain/applications.js';
+import { actorOf } from '../domain/audit.js';
 import { applicationFields } from './fields.js';
 import type { Operation } from './types.js';
 
@@ -17,7 +18,7 @@ export const registerApplication: Operation = {
     { name: 'certificate', doc: 'PEM private key followed by the PEM client certificate, signed by the ssod CA.' },
   ],
   faults: ['invalidParameter'],
-  async handle(input, { services }) {
+  async handle(input, { caller, services }) {
     const { id, pem } = await register(services, {
       name: input.name ?? '',
       displayName: input.displayName ?? '',
@@ -26,7 +27,7 @@ export const registerApplication: Operation = {
       url: orNull(input.url),
       restorePasswordUrl: orNull(input.restorePasswordUrl),
       changePasswordUrl: orNull(input.changePasswordUrl),
-    });
+    }, actorOf(caller?.applicationId));
     return { applicationId: id, certificate: pem };
   },
 };

@@ -1,7 +1,6 @@
 // 003 §5.16 transferOwnership: owner only; the receiving application must exist.
-import { findApplication } from '../domain/applications.js';
-import { findUser, requireOwner } from '../domain/users.js';
-import { ProtocolFault } from '../faults.js';
+import { actorOf } from '../domain/audit.js';
+import { findUser, requireOwner, transferOwnership as transfer } from '../domain/users.js';
 import { applicationIdField, userIdField } from './fields.js';
 import type { Operation } from './types.js';
 
@@ -16,8 +15,7 @@ export const transferOwnership: Operation = {
   async handle(input, { caller, services }) {
     const user = await findUser(services, input.userId ?? '');
     requireOwner(user, caller?.applicationId ?? '');
-    const target = await findApplication(services, input.applicationId ?? '');
-    if (!(await services.store.setOwner(user.id, target.id))) throw new ProtocolFault('noSuchUser');
+    await transfer(services, user, input.applicationId ?? '', actorOf(caller?.applicationId));
     return {};
   },
 };

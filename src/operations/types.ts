@@ -2,6 +2,7 @@
 // the protocol reference are all generated from the table of these, so they cannot drift apart.
 import type { FaultCode } from '../faults.js';
 import type { Services } from '../domain/services.js';
+import type { SessionView } from '../store/types.js';
 
 /** What a field's text must be; checked before the handler runs (failure: sso:invalidParameter). */
 export type FieldType =
@@ -54,6 +55,11 @@ export interface OperationContext {
   /** The client's address as seen by the server, for throttling and the audit trail. */
   readonly remoteAddress: string;
   readonly services: Services;
+  /**
+   * The local session named by the operation's `sessionField`, when the dispatcher read it
+   * together with the caller's certificate (null: no such session); undefined when it did not.
+   */
+  readonly session?: SessionView | null;
 }
 
 export interface Operation {
@@ -67,5 +73,12 @@ export interface Operation {
   readonly output: readonly OutputSpec[];
   /** The faults 003 lists for this operation (the common ones are added by the generators). */
   readonly faults: readonly FaultCode[];
+  /**
+   * The input field holding a local session id that the handler looks up first (verifySession,
+   * closeSession). For an application caller the dispatcher then reads that session and the
+   * caller's certificate in one store read, and hands the session over in the context: the hot
+   * path of every page load (003 §5.18) pays for one read, not two.
+   */
+  readonly sessionField?: string;
   readonly handle: (input: OperationInput, context: OperationContext) => Promise<OperationOutput>;
 }

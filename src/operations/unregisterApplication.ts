@@ -1,5 +1,6 @@
 // 003 §5.5 unregisterApplication: an application deletes itself and every user it owns.
 import { requireSelf, unregisterApplication as unregister } from '../domain/applications.js';
+import { actorOf } from '../domain/audit.js';
 import { applicationIdField } from './fields.js';
 import type { Operation } from './types.js';
 
@@ -14,7 +15,7 @@ export const unregisterApplication: Operation = {
   async handle(input, { caller, services }) {
     const applicationId = input.applicationId ?? '';
     await requireSelf(services, applicationId, caller?.applicationId ?? '');
-    await unregister(services, applicationId);
+    await unregister(services, applicationId, actorOf(caller?.applicationId));
     return {};
   },
 };

@@ -1,5 +1,6 @@
 // 003 §5.2 updateApplication: an application changes its own fields; an empty certificate asks for a new one.
 import { requireSelf, updateApplication as update } from '../domain/applications.js';
+import { actorOf } from '../domain/audit.js';
 import { ProtocolFault } from '../faults.js';
 import type { ApplicationChanges } from '../store/types.js';
 import { applicationFields, applicationIdField } from './fields.js';
@@ -35,7 +36,7 @@ export const updateApplication: Operation = {
     const applicationId = input.applicationId ?? '';
     if (input.name === '') throw new ProtocolFault('invalidParameter', 'name must not be empty.');
     await requireSelf(services, applicationId, caller?.applicationId ?? '');
-    const pem = await update(services, applicationId, changesOf(input), input.certificate !== undefined);
+    const pem = await update(services, applicationId, changesOf(input), input.certificate !== undefined, actorOf(caller?.applicationId));
     return { certificate: pem ?? undefined };
   },
 };

@@ -12,8 +12,9 @@ export const verifySession: Operation = {
   input: [sessionIdField],
   output: [{ name: 'userId', doc: 'The user of the session.' }],
   faults: ['noSuchSession'],
-  async handle(input, { services }) {
-    const userId = await verify(services, input.sessionId ?? '');
+  sessionField: 'sessionId',
+  async handle(input, { services, session }) {
+    const userId = await verify(services, input.sessionId ?? '', session);
     if (userId === null) throw new ProtocolFault('noSuchSession');
     return { userId };
   },

@@ -7,6 +7,7 @@ import { exchangeRelayToken, localSessionForCookie, type RelayCookie } from '../
 import type { Services } from '../domain/services.js';
 import { originOfRedirectUrl, withSsosid } from '../domain/urls.js';
 import { nextRequestId, sendPage } from '../server/http.js';
+import { StoreUnavailableError } from '../store/types.js';
 
 export const COOKIE_NAME = 'sid';
 
@@ -61,6 +62,17 @@ function parseQuery(rawUrl: string): RelayQuery | string {
 
 export async function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
   const requestId = nextRequestId();
+  try {
+    await relay(services, req, res, secure, requestId);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+    // The store is down (issue 3): say so and let the browser retry; never a redirect without a decision.
+    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', { ...RELAY_HEADERS, 'Retry-After': '5' });
+    services.log.warn('relay', { requestId, outcome: 'storeUnavailable', status: 503, error: error.message });
+  }
+}
+
+async function relay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {
   const query = parseQuery(req.url ?? '');
   if (typeof query === 'string') {
     refuse(res, query);

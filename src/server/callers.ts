@@ -2,11 +2,13 @@
 // certificate must chain to ssod's CA and be a current certificate of a registered application,
 // or every operation fails with FailedAuthentication. It never falls back to guest.
 import type { TLSSocket } from 'node:tls';
-import { applicationOfCertificate } from '../domain/applications.js';
+import { applicationOfCertificate, applicationOfCertificateRecord } from '../domain/applications.js';
 import { fingerprintOf } from '../domain/ca.js';
 import type { Services } from '../domain/services.js';
 import { ProtocolFault } from '../faults.js';
+import { findLocalSession, sha256Hex } from '../domain/sessions.js';
 import type { Caller } from '../operations/types.js';
+import type { SessionView } from '../store/types.js';
 
 interface Peer {
   /** SHA-256 of the presented certificate, or null when none was presented. */
@@ -35,4 +37,17 @@ export async function identifyCaller(services: Services, socket: TLSSocket): Pro
   const applicationId = peer.chained ? await applicationOfCertificate(services, peer.fingerprint) : null;
   if (applicationId === null) throw new ProtocolFault('FailedAuthentication');
   return { applicationId };
+}
+
+/**
+ * identifyCaller and the local session named by `sessionId`, with one store read when the caller
+ * presents a certificate that chains (the hot path); the same outcomes as the two apart.
+ */
+export async function identifyCallerWithSession(services: Services, socket: TLSSocket, sessionId: string): Promise<{ caller: Caller | null; session: SessionView | null }> {
+  const peer = peerOf(socket);
+  if (peer.fingerprint === null || !peer.chained) return { caller: await identifyCaller(services, socket), session: await findLocalSession(services, sessionId) };
+  const read = await services.store.findCertificateAndSession(peer.fingerprint, sha256Hex(sessionId));
+  const applicationId = await applicationOfCertificateRecord(services, read.certificate);
+  if (applicationId === null) throw new ProtocolFault('FailedAuthentication');
+  return { caller: { applicationId }, session: read.session };
 }

@@ -4,22 +4,31 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import type { SecureContextOptions } from 'node:tls';
 import type { Options } from '../config/options.js';
+import { LiveSettings, SETTINGS_REFRESH_MS } from '../config/settings.js';
+import { trimAudit } from '../domain/audit.js';
 import { CertificateAuthority } from '../domain/ca.js';
+import { keyMaterialPlaceFor, requireMasterKey } from '../domain/ca-material.js';
+import { soapHost } from '../domain/mode.js';
 import { createPasswordHasher } from '../domain/passwords.js';
 import type { Services } from '../domain/services.js';
+import { purgeThrottles } from '../domain/throttle.js';
 import { createLogger, type Logger } from '../log.js';
-import { relayEndpointUrl } from '../operations/getSettings.js';
+import { relayEndpointUrl, urlHost } from '../operations/getSettings.js';
 import { OPERATIONS } from '../operations/index.js';
 import { handleRelay } from '../relay/relay.js';
 import { generateWsdl } from '../soap/wsdl.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { storeLocation } from '../store/location.js';
+import { openStore } from '../store/open.js';
+import { logUnexpected } from './failures.js';
+import { followSettings, soapListenAddress } from './follow.js';
 import { sendText } from './http.js';
 import { handleSoap } from './soap.js';
 
 // TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD suites for the ECDSA server key.
-const CIPHERS = [
+// Exported for the bench ceiling (bench/ceiling.ts), which must negotiate exactly what ssod does.
+export const CIPHERS = [
   'TLS_AES_128_GCM_SHA256',
   'TLS_AES_256_GCM_SHA384',
   'TLS_CHACHA20_POLY1305_SHA256',
@@ -28,8 +37,12 @@ const CIPHERS = [
   'ECDHE-ECDSA-CHACHA20-POLY1305',
 ].join(':');
 
+// The TLS settings of both listeners (the relay's when --relay-tls is on).
+const TLS_OPTIONS = { minVersion: 'TLSv1.2', ciphers: CIPHERS, honorCipherOrder: true } as const;
+
 const PURGE_INTERVAL_MS = 60_000;
-const SHUTDOWN_GRACE_MS = 10_000;
+// How often idle and slow connections are checked against the header and request timeouts.
+const CONNECTIONS_CHECK_MS = 1000;
 
 export interface RunningServer {
   readonly services: Services;
@@ -49,10 +62,21 @@ export interface StartOptions {
 export async function openServices(options: Options, start: StartOptions = {}): Promise<Services> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const log = start.logger ?? createLogger(options.logLevel);
-  const store = await openSqliteStore(path.join(options.dataDir, 'ssod.db'));
-  const ca = await CertificateAuthority.open(options.dataDir, options.hostname);
-  const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
-  return { options, store, ca, passwords, log, now: start.now ?? Date.now };
+  const now = start.now ?? Date.now;
+  const location = storeLocation(options.store, options.dataDir);
+  // Checked before connecting: a PostgreSQL node cannot serve without the master key.
+  const masterKey = location.engine === 'postgres' ? await requireMasterKey(options.masterKeyFile) : null;
+  if (masterKey === null && options.masterKeyFile !== '') log.warn('masterKeyFile is used only with a PostgreSQL store; ignored');
+  const store = await openStore(location, { poolSize: options.storePoolSize, logger: log });
+  try {
+    const settings = await LiveSettings.open(store, options, log, now());
+    const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir), settings.current().hostname);
+    const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
+    return { options, settings, store, ca, passwords, log, now };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -65,9 +89,9 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-function closeGracefully(server: http.Server): Promise<void> {
+function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
     server.close(() => {
       clearTimeout(force);
@@ -78,46 +102,65 @@ function closeGracefully(server: http.Server): Promise<void> {
 }
 
 /** Runs a handler, turning an unexpected rejection into a 500 that shows nothing (never a crash). */
-function guarded(log: Logger, handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
+function guarded(services: Services, handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
   return (req, res) => {
     handler(req, res).catch((error: unknown) => {
-      log.error('request failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      logUnexpected(services, 'request failed', error);
       if (!res.headersSent) sendText(res, 500, 'Internal error.\n');
       else res.destroy();
     });
   };
 }
 
-function hardenTimeouts(server: http.Server): void {
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+/**
+ * What bounds slow and idle clients (slowloris): the headers and the whole request each within a
+ * time, checked every second, and a limit on open connections (more are closed at once).
+ */
+function limits(options: Options): http.ServerOptions {
+  return { headersTimeout: options.headersTimeout * 1000, requestTimeout: options.requestTimeout * 1000, connectionsCheckingInterval: CONNECTIONS_CHECK_MS };
+}
+
+/** limits() and what a TLS listener adds: a client that never finishes its handshake is dropped as one that never sends headers. */
+function tlsLimits(options: Options): https.ServerOptions {
+  return { ...TLS_OPTIONS, ...limits(options), handshakeTimeout: options.headersTimeout * 1000 };
+}
+
+function hardenLimits(server: http.Server, options: Options): void {
   server.keepAliveTimeout = 30_000;
   server.maxHeadersCount = 64;
+  server.maxConnections = options.maxConnections;
 }
 
 export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
   // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
   // WSDL name the real ports.
   let services = await openServices(options, start);
-  const endpoint = (port: number): string => `https://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${port}/soap`;
-  let wsdl = '';
+  const endpoint = (port: number): string => `https://${urlHost(soapHost(services.settings.current()))}:${port}/soap`;
+  // The WSDL names the endpoint, whose host name is a setting that may change while the server runs.
+  let wsdl = { endpoint: '', text: '' };
+  const currentWsdl = (): string => {
+    const now = endpoint(soapPort);
+    if (wsdl.endpoint !== now) wsdl = { endpoint: now, text: generateWsdl(OPERATIONS, now) };
+    return wsdl.text;
+  };
 
+  // Also the contexts that replace the certificate when the host name changes (follow.ts).
+  const relayTlsContext = (): SecureContextOptions => ({ ...services.ca.serverCredentials(), ...TLS_OPTIONS });
+  const tlsContext = (): SecureContextOptions => ({ ...relayTlsContext(), ca: [services.ca.certificatePem] });
   const soapServer = https.createServer(
     {
-      ...services.ca.serverCredentials(),
-      ca: [services.ca.certificatePem],
+      ...tlsContext(),
+      ...tlsLimits(options),
       requestCert: true,
       rejectUnauthorized: false, // a guest presents no certificate (003 §4.2); callers.ts decides
-      minVersion: 'TLSv1.2',
-      ciphers: CIPHERS,
-      honorCipherOrder: true,
     },
-    guarded(services.log, async (req, res) => {
+    guarded(services, async (req, res) => {
       const route = req.url ?? '';
       if (req.method === 'POST' && route === '/soap') return handleSoap(services, req, res);
       if (req.method === 'GET' && (route === '/soap?wsdl' || route === '/soap?WSDL')) {
-        res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(wsdl) });
-        res.end(wsdl);
+        const text = currentWsdl();
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
         return;
       }
       if (req.method === 'GET' && route === '/ca.pem') {
@@ -129,33 +172,53 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       sendText(res, route === '/soap' ? 405 : 404, route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n');
     }),
   );
-  const relayServer = http.createServer(
-    guarded(services.log, async (req, res) => {
-      const route = (req.url ?? '').split('?', 1)[0];
-      if (req.method === 'GET' && route === '/relay') return handleRelay(services, req, res, false);
-      if (req.method === 'GET' && route === '/healthz') return health(services, res);
-      sendText(res, 404, 'Not found.\n');
-    }),
-  );
-  hardenTimeouts(soapServer);
-  hardenTimeouts(relayServer);
+  const relayTls = options.relayTls === 'on';
+  const relayHandler = guarded(services, async (req, res) => {
+    const route = (req.url ?? '').split('?', 1)[0];
+    if (req.method === 'GET' && route === '/relay') return handleRelay(services, req, res, relayTls);
+    if (req.method === 'GET' && route === '/healthz') return health(services, res);
+    sendText(res, 404, 'Not found.\n');
+  });
+  // 003 §2.1 serves the relay over HTTP; with --relay-tls on it is HTTPS with the server
+  // certificate, and the cookie is Secure (DESIGN.md "Sessions and the relay").
+  const relayServer = relayTls
+    ? https.createServer({ ...relayTlsContext(), ...tlsLimits(options) }, relayHandler)
+    : http.createServer(limits(options), relayHandler);
+  hardenLimits(soapServer, options);
+  hardenLimits(relayServer, options);
 
-  const soapPort = await listen(soapServer, options.soapPort, options.bind);
-  wsdl = generateWsdl(OPERATIONS, endpoint(soapPort));
+  const soapAddress = soapListenAddress(services);
+  const soapPort = await listen(soapServer, options.soapPort, soapAddress);
   const relayPort = await listen(relayServer, options.relayPort, options.bind);
   if (soapPort !== options.soapPort || relayPort !== options.relayPort) {
     services = { ...services, options: Object.freeze({ ...options, soapPort, relayPort }) };
   }
 
+  followSettings(services, soapAddress, () => {
+    soapServer.setSecureContext(tlsContext());
+    if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
+  });
+
   const purge = setInterval(() => {
     const now = services.now();
     services.store
-      .purgeExpiredSessions(now, now - options.sessionTimeout * 1000)
-      .catch((error: unknown) => services.log.error('session purge failed', { error: String(error) }));
+      .purgeExpiredSessions(now, now - services.settings.current().sessionTimeout * 1000)
+      .catch((error: unknown) => logUnexpected(services, 'session purge failed', error));
+    purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
+    trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
+  const refresh = setInterval(() => {
+    services.settings.refresh().catch((error: unknown) => logUnexpected(services, 'settings refresh failed', error));
+  }, SETTINGS_REFRESH_MS);
+  refresh.unref();
 
-  services.log.info('ssod started', { soap: endpoint(soapPort), relay: relayEndpointUrl(services.options), dataDir: options.dataDir });
+  services.log.info('ssod started', {
+    soap: endpoint(soapPort),
+    relay: relayEndpointUrl(services.settings.current().hostname, relayPort, relayTls),
+    dataDir: options.dataDir,
+    store: services.store.engine,
+  });
   let closing: Promise<void> | null = null;
   const running = services;
   return {
@@ -165,7 +228,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     close() {
       closing ??= (async () => {
         clearInterval(purge);
-        await Promise.all([closeGracefully(soapServer), closeGracefully(relayServer)]);
+        clearInterval(refresh);
+        await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000)]);
         await services.store.close();
         services.log.info('ssod stopped');
       })();

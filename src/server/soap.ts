@@ -6,13 +6,15 @@ import type { TLSSocket } from 'node:tls';
 import type { Services } from '../domain/services.js';
 import { EnvelopeFault, ProtocolFault, SSO_NS } from '../faults.js';
 import { operationNamed } from '../operations/index.js';
-import type { Caller, Operation } from '../operations/types.js';
+import type { Caller, Operation, OperationInput } from '../operations/types.js';
 import { parseEnvelope, versionFromContentType, type SoapVersion } from '../soap/envelope.js';
 import { contentTypeOf, serializeFault, serializeResponse } from '../soap/serialize.js';
 import { validateInput } from '../soap/validate.js';
 import type { XmlElement } from '../soap/xml.js';
+import type { SessionView } from '../store/types.js';
 import { BodyTooLargeError, readBody } from './body.js';
-import { identifyCaller } from './callers.js';
+import { identifyCaller, identifyCallerWithSession } from './callers.js';
+import { logUnexpected } from './failures.js';
 import { nextRequestId, sendText } from './http.js';
 
 interface Outcome {
@@ -22,6 +24,15 @@ interface Outcome {
   caller: Caller | null;
   /** 'ok', an sso fault code, or an envelope fault kind. */
   result: string;
+}
+
+/** The validated input, or null when it does not validate (validateInput then says why, later). */
+function validInput(operation: Operation, element: XmlElement): OperationInput | null {
+  try {
+    return validateInput(operation, element);
+  } catch {
+    return null;
+  }
 }
 
 function operationOf(element: XmlElement): Operation {
@@ -34,12 +45,22 @@ async function dispatch(services: Services, req: IncomingMessage, text: string, 
   const envelope = parseEnvelope(text, req.headers['content-type']);
   const operation = operationOf(envelope.operation);
   outcome.operation = operation.name;
-  outcome.caller = await identifyCaller(services, req.socket as TLSSocket);
-  const input = validateInput(operation, envelope.operation);
+  const socket = req.socket as TLSSocket;
+  // An operation that looks up a session reads it with the caller's certificate (one store read);
+  // an input that does not validate takes the usual order, caller first, which decides its fault.
+  const validated = operation.sessionField === undefined ? null : validInput(operation, envelope.operation);
+  const sessionId = operation.sessionField === undefined ? undefined : validated?.[operation.sessionField];
+  let session: SessionView | null | undefined;
+  if (sessionId === undefined) {
+    outcome.caller = await identifyCaller(services, socket);
+  } else {
+    ({ caller: outcome.caller, session } = await identifyCallerWithSession(services, socket, sessionId));
+  }
+  const input = validated ?? validateInput(operation, envelope.operation);
   if (operation.access === 'application' && outcome.caller === null) {
     throw new ProtocolFault('permissionDenied', 'A guest may not call this operation; present the client certificate of a registered application.');
   }
-  const output = await operation.handle(input, { caller: outcome.caller, remoteAddress: req.socket.remoteAddress ?? '', services });
+  const output = await operation.handle(input, { caller: outcome.caller, remoteAddress: socket.remoteAddress ?? '', services, session });
   outcome.body = serializeResponse(envelope.version, operation, output);
   return envelope.version;
 }
@@ -53,7 +74,7 @@ function faultOutcome(services: Services, version: SoapVersion, error: unknown, 
     return;
   }
   // Unexpected: the caller gets internalError with no detail; the log gets what happened.
-  services.log.error('operation failed', { requestId, operation: outcome.operation, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  logUnexpected(services, 'operation failed', error, { requestId, operation: outcome.operation });
   const fault = serializeFault(version, null);
   outcome.status = fault.status;
   outcome.body = fault.body;

@@ -154,6 +154,96 @@ CREATE INDEX relay_tokens_global_id ON relay_tokens (global_id);
 CREATE INDEX relay_tokens_expires_at ON relay_tokens (expires_at);
 `;
 
+// Version 2: what operators and the security rules need (issues 5 and 6).
+// - settings: the service settings that every node reads (host name, session timeouts, ...), one
+//   row per setting that differs from its default; a running server re-reads them.
+// - users.disabled_at: an operator disabled the user (null while enabled).
+// - login_throttle: failure counters and locks per login and per source (brute-force protection).
+// - audit_events: the trail of security events, trimmed by a retention setting.
+const OPERATIONS_SQLITE = `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+
+CREATE TABLE login_throttle (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  first_failure_at INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL,
+  locked_until INTEGER
+) STRICT;
+CREATE INDEX login_throttle_last_failure_at ON login_throttle (last_failure_at);
+
+CREATE TABLE audit_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_target ON audit_events (target);
+`;
+
+const OPERATIONS_POSTGRES = `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+ALTER TABLE users ADD COLUMN disabled_at BIGINT;
+
+CREATE TABLE login_throttle (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  first_failure_at BIGINT NOT NULL,
+  last_failure_at BIGINT NOT NULL,
+  locked_until BIGINT
+);
+CREATE INDEX login_throttle_last_failure_at ON login_throttle (last_failure_at);
+
+CREATE TABLE audit_events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_target ON audit_events (target);
+`;
+
+// Version 3: the key material that every node of a PostgreSQL installation shares (the certificate authority
+// and the server certificate): the certificate in the clear, the private key sealed with the
+// master key (domain/masterkey.ts), never plain. A SQLite installation keeps these as files in its
+// data directory and leaves the table empty; it exists in both schemas so they stay one schema.
+const KEY_MATERIAL_SQLITE = `
+CREATE TABLE key_material (
+  name TEXT PRIMARY KEY,
+  certificate_pem TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+`;
+
+const KEY_MATERIAL_POSTGRES = `
+CREATE TABLE key_material (
+  name TEXT PRIMARY KEY,
+  certificate_pem TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -161,6 +251,18 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'applications, certificates, users, global and local sessions, relay tokens',
     sqlite: INITIAL_SQLITE,
     postgres: INITIAL_POSTGRES,
+  },
+  {
+    version: 2,
+    description: 'settings, disabled users, login throttling, audit events',
+    sqlite: OPERATIONS_SQLITE,
+    postgres: OPERATIONS_POSTGRES,
+  },
+  {
+    version: 3,
+    description: 'key material shared by every node: the CA and the server certificate, private keys sealed',
+    sqlite: KEY_MATERIAL_SQLITE,
+    postgres: KEY_MATERIAL_POSTGRES,
   },
 ];
 

@@ -1,21 +1,50 @@
 // The SQLite engine of the Store contract (src/store/types.ts), on better-sqlite3.
 //
-// better-sqlite3 is synchronous: every method runs its statement at once and hands back a settled
-// promise, so the contract stays the same shape as a networked engine's. Every statement is
+// better-sqlite3 is synchronous: every method runs its statement at once and hands back a promise,
+// so the contract stays the same shape as a networked engine's; a write's promise resolves once
+// the write is on disk, an fsync that runs off the event loop (walSync.ts). Every statement is
 // prepared once at open: findSessionByLocalId and touchSession run on every page load of every
 // application, findCertificate on every request. No SQL text is ever built from input.
 import Database from 'better-sqlite3';
+import {
+  certificateAndSessionOfValues,
+  certificateAndSessionSql,
+  APPLICATION_COLUMNS,
+  AUDIT_COLUMNS,
+  CERTIFICATE_COLUMNS,
+  GLOBAL_SESSION_COLUMNS,
+  KEY_MATERIAL_COLUMNS,
+  RELAY_TOKEN_COLUMNS,
+  SESSION_VIEW_FROM,
+  THROTTLE_COLUMNS,
+  UPDATABLE_APPLICATION_COLUMNS,
+  USER_COLUMNS,
+  auditRecordOf,
+  sessionViewOf,
+  type AuditRow,
+  type SessionViewRow,
+} from './columns.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+import { WalSync } from './walSync.js';
 import { DuplicateLoginError } from './types.js';
 import type {
   ApplicationChanges,
   ApplicationRecord,
+  CertificateAndSession,
+  AuditEvent,
+  AuditQuery,
+  AuditRecord,
   CertificateRecord,
   GlobalSessionRecord,
+  KeyMaterialRecord,
   LocalSessionRecord,
   RelayTokenRecord,
+  SessionQuery,
+  SessionSummary,
   SessionView,
   Store,
+  ThrottleRecord,
+  UserQuery,
   UserRecord,
 } from './types.js';
 
@@ -29,7 +58,7 @@ export function openSqliteStore(path: string): Promise<Store> {
     try {
       configure(db);
       migrate(db, path, Date.now());
-      return new SqliteStore(db);
+      return new SqliteStore(db, new WalSync(db.memory ? null : path));
     } catch (error) {
       db.close();
       throw error;
@@ -47,9 +76,10 @@ function settle<T>(step: () => T): Promise<T> {
 function configure(db: Db): void {
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
-  // We promise that an acknowledged write survives a power cut: NORMAL in WAL mode may lose the
-  // last commits, FULL syncs the log at every commit (measured about 7x slower per single insert).
-  db.pragma('synchronous = FULL');
+  // We promise that an acknowledged write survives a power cut. NORMAL in WAL mode does not fsync
+  // at commit; every write method then waits for an fsync of the WAL off the event loop before it
+  // resolves (walSync.ts), which keeps the promise of FULL without blocking the server on the disk.
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
 }
 
@@ -71,26 +101,6 @@ function migrate(db: Db, path: string, now: number): void {
   }).immediate();
 }
 
-// Columns are aliased to the record fields, so a row is the record itself (SQL NULL reads as null).
-const APPLICATION_COLUMNS = `id, name, display_name AS displayName, version, capabilities, url,
-  restore_password_url AS restorePasswordUrl, change_password_url AS changePasswordUrl, created_at AS createdAt`;
-const CERTIFICATE_COLUMNS = `fingerprint, application_id AS applicationId, serial, issued_at AS issuedAt,
-  not_after AS notAfter, first_used_at AS firstUsedAt, retired_at AS retiredAt`;
-const USER_COLUMNS = `id, login, login_key AS loginKey, owner_id AS ownerId, password_hash AS passwordHash, created_at AS createdAt`;
-const GLOBAL_SESSION_COLUMNS = `id, user_id AS userId, created_at AS createdAt, expires_at AS expiresAt,
-  last_seen_at AS lastSeenAt, cookie_hash AS cookieHash, cookie_sealed_secret AS cookieSealedSecret`;
-
-/** The fields that updateApplication may change, with their columns: a fixed list, never input. */
-const UPDATABLE_APPLICATION_COLUMNS = [
-  ['name', 'name'],
-  ['displayName', 'display_name'],
-  ['version', 'version'],
-  ['capabilities', 'capabilities'],
-  ['url', 'url'],
-  ['restorePasswordUrl', 'restore_password_url'],
-  ['changePasswordUrl', 'change_password_url'],
-] as const satisfies readonly (readonly [keyof ApplicationChanges, string])[];
-
 /** One statement for every partial change: a column keeps its value unless its `has_` flag is 1. */
 const UPDATE_APPLICATION_SQL = `UPDATE applications SET ${UPDATABLE_APPLICATION_COLUMNS.map(
   ([field, column]) => `${column} = CASE WHEN @has_${field} = 1 THEN @${field} ELSE ${column} END`,
@@ -106,22 +116,9 @@ function updateApplicationParams(id: string, changes: ApplicationChanges): Recor
   return params;
 }
 
-interface SessionViewRow {
-  readonly localIdHash: string;
-  readonly localBaseUrl: string;
-  readonly localCreatedAt: number;
-  readonly id: string;
-  readonly userId: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly lastSeenAt: number;
-  readonly cookieHash: string | null;
-  readonly cookieSealedSecret: string | null;
-}
-
-function sessionViewOf(row: SessionViewRow): SessionView {
-  const { localIdHash, localBaseUrl, localCreatedAt, ...global } = row;
-  return { local: { idHash: localIdHash, globalId: global.id, baseUrl: localBaseUrl, createdAt: localCreatedAt }, global };
+/** Optional filters are bound as NULL, which each statement reads as "no filter". */
+function orNull<T>(value: T | undefined): T | null {
+  return value ?? null;
 }
 
 /** A UNIQUE violation on users.login_key is the contract's DuplicateLoginError; anything else stays as it is. */
@@ -164,8 +161,13 @@ function prepareStatements(db: Db) {
       'UPDATE certificates SET retired_at = ? WHERE application_id = ? AND fingerprint <> ? AND retired_at IS NULL',
     ),
 
-    insertUser: db.prepare<UserRecord>(`INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at)
-      VALUES (@id, @login, @loginKey, @ownerId, @passwordHash, @createdAt)`),
+    insertUser: db.prepare<UserRecord>(`INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at, disabled_at)
+      VALUES (@id, @login, @loginKey, @ownerId, @passwordHash, @createdAt, @disabledAt)`),
+    listUsers: db.prepare<Record<string, SqlValue>, UserRecord>(`SELECT ${USER_COLUMNS} FROM users
+      WHERE (@ownerId IS NULL OR owner_id = @ownerId) AND (@contains IS NULL OR instr(login_key, @contains) > 0)
+        AND (@after IS NULL OR login_key > @after)
+      ORDER BY login_key LIMIT @limit`),
+    setUserDisabled: db.prepare<[number | null, string]>('UPDATE users SET disabled_at = ? WHERE id = ?'),
     getUser: db.prepare<[string], UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`),
     findUserByLoginKey: db.prepare<[string], UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE login_key = ?`),
     listUserIds: db.prepare<[string], string>('SELECT id FROM users WHERE owner_id = ? ORDER BY created_at, id').pluck(),
@@ -187,10 +189,8 @@ function prepareStatements(db: Db) {
       VALUES (@idHash, @globalId, @baseUrl, @createdAt) ON CONFLICT (global_id, base_url) DO NOTHING`),
     insertRelayToken: db.prepare<RelayTokenRecord>(`INSERT INTO relay_tokens (token_hash, global_id, expires_at, sealed_secret)
       VALUES (@tokenHash, @globalId, @expiresAt, @sealedSecret)`),
-    findSessionByLocalId: db.prepare<[string], SessionViewRow>(`SELECT l.id_hash AS localIdHash, l.base_url AS localBaseUrl,
-      l.created_at AS localCreatedAt, g.id, g.user_id AS userId, g.created_at AS createdAt, g.expires_at AS expiresAt,
-      g.last_seen_at AS lastSeenAt, g.cookie_hash AS cookieHash, g.cookie_sealed_secret AS cookieSealedSecret
-      FROM local_sessions l JOIN global_sessions g ON g.id = l.global_id WHERE l.id_hash = ?`),
+    findSessionByLocalId: db.prepare<[string], SessionViewRow>(`${SESSION_VIEW_FROM} WHERE l.id_hash = ?`),
+    findCertificateAndSession: db.prepare<[string, string], unknown[]>(certificateAndSessionSql('?', '?')).raw(),
     findSessionByCookie: db.prepare<[string], GlobalSessionRecord>(
       `SELECT ${GLOBAL_SESSION_COLUMNS} FROM global_sessions WHERE cookie_hash = ?`,
     ),
@@ -198,7 +198,7 @@ function prepareStatements(db: Db) {
     touchSession: db.prepare<[number, string]>('UPDATE global_sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?'),
     // Deleting and reading in one statement: whoever deletes the row is the one that gets it.
     consumeRelayToken: db.prepare<[string, number], RelayTokenRecord>(`DELETE FROM relay_tokens WHERE token_hash = ? AND expires_at > ?
-      RETURNING token_hash AS tokenHash, global_id AS globalId, expires_at AS expiresAt, sealed_secret AS sealedSecret`),
+      RETURNING ${RELAY_TOKEN_COLUMNS}`),
     setSessionCookie: db.prepare<[string, string, string]>(
       'UPDATE global_sessions SET cookie_hash = ?, cookie_sealed_secret = ? WHERE id = ?',
     ),
@@ -206,6 +206,50 @@ function prepareStatements(db: Db) {
     // A session is over at its expiry instant and when idle since idleBefore or earlier, as domain/sessions.ts judges it.
     purgeSessions: db.prepare<[number, number]>('DELETE FROM global_sessions WHERE expires_at <= ? OR last_seen_at <= ?'),
     purgeRelayTokens: db.prepare<[number]>('DELETE FROM relay_tokens WHERE expires_at <= ?'),
+    listSessions: db.prepare<Record<string, SqlValue>, GlobalSessionRecord>(`SELECT ${GLOBAL_SESSION_COLUMNS} FROM global_sessions g
+      WHERE (@userId IS NULL OR g.user_id = @userId)
+        AND (@baseUrl IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = @baseUrl))
+      ORDER BY g.created_at DESC, g.id LIMIT @limit`),
+    baseUrlsOfSessions: db.prepare<[string], { globalId: string; baseUrl: string }>(`SELECT global_id AS globalId, base_url AS baseUrl
+      FROM local_sessions WHERE global_id IN (SELECT value FROM json_each(?)) ORDER BY base_url`),
+    deleteUserSessions: db.prepare<[string]>('DELETE FROM global_sessions WHERE user_id = ?'),
+
+    readSettings: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings'),
+    writeSetting: db.prepare<[string, string, number]>(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
+    deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
+
+    // A count whose last failure is older than the reset window starts over; the SET expressions read the old row.
+    recordFailure: db.prepare<{ key: string; now: number; resetBefore: number }, ThrottleRecord>(`INSERT INTO login_throttle
+      (key, failures, first_failure_at, last_failure_at, locked_until) VALUES (@key, 1, @now, @now, NULL)
+      ON CONFLICT (key) DO UPDATE SET
+        failures = CASE WHEN last_failure_at < @resetBefore THEN 1 ELSE failures + 1 END,
+        first_failure_at = CASE WHEN last_failure_at < @resetBefore THEN @now ELSE first_failure_at END,
+        last_failure_at = MAX(last_failure_at, @now)
+      RETURNING ${THROTTLE_COLUMNS}`),
+    lockThrottle: db.prepare<[number, string]>('UPDATE login_throttle SET locked_until = MAX(COALESCE(locked_until, 0), ?) WHERE key = ?'),
+    getThrottles: db.prepare<[string], ThrottleRecord>(`SELECT ${THROTTLE_COLUMNS} FROM login_throttle WHERE key IN (SELECT value FROM json_each(?))`),
+    listThrottles: db.prepare<[number], ThrottleRecord>(`SELECT ${THROTTLE_COLUMNS} FROM login_throttle ORDER BY last_failure_at DESC, key LIMIT ?`),
+    clearThrottle: db.prepare<[string]>('DELETE FROM login_throttle WHERE key = ?'),
+    purgeThrottles: db.prepare<[number, number]>(
+      'DELETE FROM login_throttle WHERE last_failure_at < ? AND (locked_until IS NULL OR locked_until <= ?)',
+    ),
+
+    appendAudit: db.prepare<[number, string, string, string, string, string]>(
+      'INSERT INTO audit_events (at, type, actor, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    queryAudit: db.prepare<Record<string, SqlValue>, AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_events
+      WHERE (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until) AND (@type IS NULL OR type = @type)
+        AND (@actor IS NULL OR actor = @actor) AND (@target IS NULL OR target = @target) AND (@beforeId IS NULL OR id < @beforeId)
+      ORDER BY id DESC LIMIT @limit`),
+    trimAudit: db.prepare<[number]>('DELETE FROM audit_events WHERE at < ?'),
+
+    getKeyMaterial: db.prepare<[string], KeyMaterialRecord>(`SELECT ${KEY_MATERIAL_COLUMNS} FROM key_material WHERE name = ?`),
+    insertKeyMaterial: db.prepare<KeyMaterialRecord>(`INSERT INTO key_material (name, certificate_pem, sealed_key, updated_at)
+      VALUES (@name, @certificatePem, @sealedKey, @updatedAt)`),
+    replaceKeyMaterial: db.prepare<KeyMaterialRecord & { replacing: string }>(`UPDATE key_material
+      SET certificate_pem = @certificatePem, sealed_key = @sealedKey, updated_at = @updatedAt
+      WHERE name = @name AND certificate_pem = @replacing`),
   };
 }
 
@@ -253,6 +297,27 @@ function prepareTransactions(db: Db, s: Statements) {
       s.purgeRelayTokens.run(now);
       return purged;
     }),
+    setUserDisabled: db.transaction((id: string, disabledAt: number | null) => {
+      if (s.setUserDisabled.run(disabledAt, id).changes === 0) return false;
+      if (disabledAt !== null) s.deleteUserSessions.run(id);
+      return true;
+    }),
+    deleteUserSessions: db.transaction((userId: string) => s.deleteUserSessions.run(userId).changes),
+    writeSettings: db.transaction((changes: Readonly<Record<string, string | null>>, now: number) => {
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null) s.deleteSetting.run(key);
+        else s.writeSetting.run(key, value, now);
+      }
+    }),
+    saveKeyMaterial: db.transaction((record: KeyMaterialRecord, replacing: string | null): KeyMaterialRecord => {
+      const current = s.getKeyMaterial.get(record.name);
+      if (current === undefined) {
+        s.insertKeyMaterial.run(record);
+        return record;
+      }
+      if (replacing !== null && s.replaceKeyMaterial.run({ ...record, replacing }).changes > 0) return record;
+      return current;
+    }),
   };
 }
 
@@ -261,11 +326,20 @@ class SqliteStore implements Store {
   readonly #db: Db;
   readonly #s: Statements;
   readonly #tx: ReturnType<typeof prepareTransactions>;
+  readonly #wal: WalSync;
 
-  constructor(db: Db) {
+  constructor(db: Db, wal: WalSync) {
     this.#db = db;
     this.#s = prepareStatements(db);
     this.#tx = prepareTransactions(db, this.#s);
+    this.#wal = wal;
+  }
+
+  /** Runs a synchronous write and resolves once it is durable; `changed` false skips the wait for a write that changed nothing. */
+  async #write<T>(step: () => T, changed: (result: T) => boolean = () => true): Promise<T> {
+    const result = await settle(step);
+    if (changed(result)) await this.#wal.afterCommit();
+    return result;
   }
 
   ping(): Promise<void> {
@@ -274,14 +348,13 @@ class SqliteStore implements Store {
     });
   }
 
-  close(): Promise<void> {
-    return settle(() => {
-      this.#db.close();
-    });
+  async close(): Promise<void> {
+    await this.#wal.close();
+    this.#db.close();
   }
 
   insertApplication(app: ApplicationRecord, cert: CertificateRecord): Promise<void> {
-    return settle(() => this.#tx.insertApplication.immediate(app, cert));
+    return this.#write(() => this.#tx.insertApplication.immediate(app, cert));
   }
 
   getApplication(id: string): Promise<ApplicationRecord | null> {
@@ -297,11 +370,11 @@ class SqliteStore implements Store {
   }
 
   updateApplication(id: string, changes: ApplicationChanges): Promise<boolean> {
-    return settle(() => this.#s.updateApplication.run(updateApplicationParams(id, changes)).changes > 0);
+    return this.#write(() => this.#s.updateApplication.run(updateApplicationParams(id, changes)).changes > 0, (changed) => changed);
   }
 
   deleteApplication(id: string): Promise<boolean> {
-    return settle(() => this.#tx.deleteApplication.immediate(id));
+    return this.#write(() => this.#tx.deleteApplication.immediate(id), (deleted) => deleted);
   }
 
   hasApplicationUrl(url: string): Promise<boolean> {
@@ -309,7 +382,7 @@ class SqliteStore implements Store {
   }
 
   addCertificate(cert: CertificateRecord): Promise<void> {
-    return settle(() => this.#tx.addCertificate.immediate(cert));
+    return this.#write(() => this.#tx.addCertificate.immediate(cert));
   }
 
   findCertificate(fingerprint: string): Promise<CertificateRecord | null> {
@@ -321,11 +394,11 @@ class SqliteStore implements Store {
   }
 
   activateCertificate(fingerprint: string, now: number): Promise<boolean> {
-    return settle(() => this.#tx.activateCertificate.immediate(fingerprint, now));
+    return this.#write(() => this.#tx.activateCertificate.immediate(fingerprint, now), (activated) => activated);
   }
 
   insertUser(user: UserRecord): Promise<void> {
-    return settle(() => {
+    return this.#write(() => {
       try {
         this.#s.insertUser.run(user);
       } catch (error) {
@@ -347,41 +420,70 @@ class SqliteStore implements Store {
   }
 
   changeLogin(id: string, login: string, loginKey: string): Promise<boolean> {
-    return settle(() => {
-      try {
-        return this.#s.changeLogin.run(login, loginKey, id).changes > 0;
-      } catch (error) {
-        throw asDuplicateLogin(error);
-      }
-    });
+    return this.#write(
+      () => {
+        try {
+          return this.#s.changeLogin.run(login, loginKey, id).changes > 0;
+        } catch (error) {
+          throw asDuplicateLogin(error);
+        }
+      },
+      (changed) => changed,
+    );
   }
 
   setPasswordHash(id: string, passwordHash: string, expected?: string): Promise<boolean> {
-    return settle(() => {
-      const result =
-        expected === undefined
-          ? this.#s.setPasswordHash.run(passwordHash, id)
-          : this.#s.replacePasswordHash.run(passwordHash, id, expected);
-      return result.changes > 0;
-    });
+    return this.#write(
+      () => {
+        const result =
+          expected === undefined
+            ? this.#s.setPasswordHash.run(passwordHash, id)
+            : this.#s.replacePasswordHash.run(passwordHash, id, expected);
+        return result.changes > 0;
+      },
+      (changed) => changed,
+    );
   }
 
   setOwner(id: string, ownerId: string): Promise<boolean> {
-    return settle(() => this.#s.setOwner.run(ownerId, id).changes > 0);
+    return this.#write(() => this.#s.setOwner.run(ownerId, id).changes > 0, (changed) => changed);
   }
 
   deleteUser(id: string): Promise<boolean> {
-    return settle(() => this.#tx.deleteUser.immediate(id));
+    return this.#write(() => this.#tx.deleteUser.immediate(id), (deleted) => deleted);
+  }
+
+  listUsers(query: UserQuery): Promise<UserRecord[]> {
+    return settle(() =>
+      this.#s.listUsers.all({
+        ownerId: orNull(query.ownerId),
+        contains: orNull(query.loginKeyContains),
+        after: orNull(query.afterLoginKey),
+        limit: query.limit,
+      }),
+    );
+  }
+
+  setUserDisabled(id: string, disabledAt: number | null): Promise<boolean> {
+    return this.#write(() => this.#tx.setUserDisabled.immediate(id, disabledAt), (changed) => changed);
   }
 
   createSession(global: GlobalSessionRecord, local: LocalSessionRecord, token: RelayTokenRecord): Promise<void> {
-    return settle(() => this.#tx.createSession.immediate(global, local, token));
+    return this.#write(() => this.#tx.createSession.immediate(global, local, token));
   }
 
   findSessionByLocalId(idHash: string): Promise<SessionView | null> {
     return settle(() => {
       const row = this.#s.findSessionByLocalId.get(idHash);
       return row === undefined ? null : sessionViewOf(row);
+    });
+  }
+
+  findCertificateAndSession(fingerprint: string, localIdHash: string): Promise<CertificateAndSession> {
+    return settle(() => {
+      const values = this.#s.findCertificateAndSession.get(fingerprint, localIdHash);
+      if (values === undefined) throw new Error('findCertificateAndSession returned no row');
+      return certificateAndSessionOfValues(values);
     });
   }
 
@@ -393,33 +495,120 @@ class SqliteStore implements Store {
     return settle(() => this.#s.getGlobalSession.get(id) ?? null);
   }
 
-  ensureLocalSession(local: LocalSessionRecord): Promise<void> {
-    return settle(() => {
-      this.#s.ensureLocalSession.run(local);
-    });
+  async ensureLocalSession(local: LocalSessionRecord): Promise<void> {
+    // The relay calls this on every visit; only the first visit per application inserts.
+    await this.#write(
+      () => this.#s.ensureLocalSession.run(local).changes,
+      (inserted) => inserted > 0,
+    );
   }
 
   touchSession(globalId: string, now: number): Promise<void> {
-    return settle(() => {
+    return this.#write(() => {
       this.#s.touchSession.run(now, globalId);
     });
   }
 
   consumeRelayToken(tokenHash: string, now: number): Promise<RelayTokenRecord | null> {
-    return settle(() => this.#tx.consumeRelayToken.immediate(tokenHash, now));
+    return this.#write(() => this.#tx.consumeRelayToken.immediate(tokenHash, now), (token) => token !== null);
   }
 
   setSessionCookie(globalId: string, cookieHash: string, cookieSealedSecret: string): Promise<void> {
-    return settle(() => {
+    return this.#write(() => {
       this.#s.setSessionCookie.run(cookieHash, cookieSealedSecret, globalId);
     });
   }
 
   deleteGlobalSession(globalId: string): Promise<void> {
-    return settle(() => this.#tx.deleteGlobalSession.immediate(globalId));
+    return this.#write(() => this.#tx.deleteGlobalSession.immediate(globalId));
   }
 
   purgeExpiredSessions(now: number, idleBefore: number): Promise<number> {
-    return settle(() => this.#tx.purgeExpiredSessions.immediate(now, idleBefore));
+    return this.#write(() => this.#tx.purgeExpiredSessions.immediate(now, idleBefore), (purged) => purged > 0);
+  }
+
+  listSessions(query: SessionQuery): Promise<SessionSummary[]> {
+    return settle(() => {
+      const sessions = this.#s.listSessions.all({ userId: orNull(query.userId), baseUrl: orNull(query.baseUrl), limit: query.limit });
+      const baseUrls = new Map<string, string[]>(sessions.map((global) => [global.id, []]));
+      for (const row of this.#s.baseUrlsOfSessions.all(JSON.stringify([...baseUrls.keys()]))) baseUrls.get(row.globalId)?.push(row.baseUrl);
+      return sessions.map((global) => ({ global, baseUrls: baseUrls.get(global.id) ?? [] }));
+    });
+  }
+
+  deleteUserSessions(userId: string): Promise<number> {
+    return this.#write(() => this.#tx.deleteUserSessions.immediate(userId), (deleted) => deleted > 0);
+  }
+
+  readSettings(): Promise<Record<string, string>> {
+    return settle(() => Object.fromEntries(this.#s.readSettings.all().map((row) => [row.key, row.value])));
+  }
+
+  writeSettings(changes: Readonly<Record<string, string | null>>, now: number): Promise<void> {
+    return this.#write(() => this.#tx.writeSettings.immediate(changes, now));
+  }
+
+  recordFailure(key: string, now: number, resetBefore: number): Promise<ThrottleRecord> {
+    return this.#write(() => {
+      const record = this.#s.recordFailure.get({ key, now, resetBefore });
+      if (record === undefined) throw new Error('recordFailure returned no row');
+      return record;
+    });
+  }
+
+  lockThrottle(key: string, until: number): Promise<void> {
+    return this.#write(() => {
+      this.#s.lockThrottle.run(until, key);
+    });
+  }
+
+  getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]> {
+    return settle(() => (keys.length === 0 ? [] : this.#s.getThrottles.all(JSON.stringify(keys))));
+  }
+
+  listThrottles(limit: number): Promise<ThrottleRecord[]> {
+    return settle(() => this.#s.listThrottles.all(limit));
+  }
+
+  clearThrottle(key: string): Promise<boolean> {
+    return this.#write(() => this.#s.clearThrottle.run(key).changes > 0, (changed) => changed);
+  }
+
+  purgeThrottles(before: number, now: number): Promise<number> {
+    return this.#write(() => this.#s.purgeThrottles.run(before, now).changes, (purged) => purged > 0);
+  }
+
+  appendAudit(event: AuditEvent): Promise<void> {
+    return this.#write(() => {
+      this.#s.appendAudit.run(event.at, event.type, event.actor, event.target, event.outcome, JSON.stringify(event.detail));
+    });
+  }
+
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return settle(() =>
+      this.#s.queryAudit
+        .all({
+          since: orNull(query.since),
+          until: orNull(query.until),
+          type: orNull(query.type),
+          actor: orNull(query.actor),
+          target: orNull(query.target),
+          beforeId: orNull(query.beforeId),
+          limit: query.limit,
+        })
+        .map(auditRecordOf),
+    );
+  }
+
+  trimAudit(before: number): Promise<number> {
+    return this.#write(() => this.#s.trimAudit.run(before).changes, (trimmed) => trimmed > 0);
+  }
+
+  getKeyMaterial(name: string): Promise<KeyMaterialRecord | null> {
+    return settle(() => this.#s.getKeyMaterial.get(name) ?? null);
+  }
+
+  saveKeyMaterial(record: KeyMaterialRecord, replacing: string | null): Promise<KeyMaterialRecord> {
+    return this.#write(() => this.#tx.saveKeyMaterial.immediate(record, replacing));
   }
 }

@@ -47,6 +47,20 @@ export interface UserRecord {
   /** The password hash as a self-describing string (see domain/passwords.ts). */
   readonly passwordHash: string;
   readonly createdAt: number;
+  /** When an operator disabled the user; null while enabled. A disabled user cannot authenticate. */
+  readonly disabledAt: number | null;
+}
+
+/** Which users listUsers gives, ordered by login key. */
+export interface UserQuery {
+  /** Only the users of this owner application. */
+  readonly ownerId?: string;
+  /** Only logins whose key contains this text (compare folded: pass a login key fragment). */
+  readonly loginKeyContains?: string;
+  /** Paging: only login keys after this one. */
+  readonly afterLoginKey?: string;
+  /** At most this many. */
+  readonly limit: number;
 }
 
 /** One signed-in user in one browser. */
@@ -88,11 +102,105 @@ export interface SessionView {
   readonly global: GlobalSessionRecord;
 }
 
+/** What the hot path reads in one go: the caller's certificate and a session; either may be absent. */
+export interface CertificateAndSession {
+  readonly certificate: CertificateRecord | null;
+  readonly session: SessionView | null;
+}
+
+/** A global session with the base URLs of its local sessions: what operators list. */
+export interface SessionSummary {
+  readonly global: GlobalSessionRecord;
+  /** Base URLs of its local sessions, sorted. */
+  readonly baseUrls: readonly string[];
+}
+
+/** Which sessions listSessions gives, newest first. */
+export interface SessionQuery {
+  readonly userId?: string;
+  /** Only sessions with a local session for this base URL. */
+  readonly baseUrl?: string;
+  readonly limit: number;
+}
+
+/**
+ * Failed sign-ins counted under one key, for brute-force protection (domain/throttle.ts): `login:<login key>`,
+ * `user:<id>` (a userId naming nobody), `source:<address>` or `source:application:<id>`.
+ */
+export interface ThrottleRecord {
+  readonly key: string;
+  /** Failures since firstFailureAt (a count older than the reset window starts over). */
+  readonly failures: number;
+  readonly firstFailureAt: number;
+  readonly lastFailureAt: number;
+  /** Sign-ins under this key are refused until then; null when not locked. */
+  readonly lockedUntil: number | null;
+}
+
+/** A security event for the audit trail. `detail` holds only fields that are safe to show (never a secret). */
+export interface AuditEvent {
+  readonly at: number;
+  /** What happened, e.g. `user.created`, `authentication.failed`. */
+  readonly type: string;
+  /** Who did it, e.g. `application:<id>`, `guest`, `operator`. */
+  readonly actor: string;
+  /** What it was done to, e.g. `user:<id>`, `application:<id>`, `login:<login key>`. */
+  readonly target: string;
+  /** `ok`, or the reason it failed. */
+  readonly outcome: string;
+  readonly detail: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface AuditRecord extends AuditEvent {
+  /** Increasing in the order the events were appended. */
+  readonly id: number;
+}
+
+/** Which audit events queryAudit gives, newest first. */
+export interface AuditQuery {
+  /** Only events at or after this time. */
+  readonly since?: number;
+  /** Only events before this time. */
+  readonly until?: number;
+  readonly type?: string;
+  readonly actor?: string;
+  readonly target?: string;
+  /** Paging: only events with a smaller id. */
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
+/**
+ * Key material that every node must share (the certificate authority, the server certificate),
+ * kept in the store when the store is PostgreSQL. The private key is sealed by the domain with the
+ * master key before it reaches the store (domain/masterkey.ts): the store never sees it plain.
+ */
+export interface KeyMaterialRecord {
+  /** What it is: 'ca' or 'server'. */
+  readonly name: string;
+  readonly certificatePem: string;
+  /** The PEM private key sealed with the master key. */
+  readonly sealedKey: string;
+  readonly updatedAt: number;
+}
+
 /** Thrown by insertUser and changeLogin when the login key is taken. */
 export class DuplicateLoginError extends Error {
   constructor() {
     super('login already registered');
     this.name = 'DuplicateLoginError';
+  }
+}
+
+/**
+ * Thrown by a networked engine when the database cannot be reached or does not answer in time
+ * (connection refused or lost, timeouts, the server shutting down). The request fails fast with
+ * sso:internalError, the relay answers 503; the engine reconnects by itself on the next call.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
   }
 }
 
@@ -147,11 +255,23 @@ export interface Store {
   setOwner(id: string, ownerId: string): Promise<boolean>;
   /** Deletes the user and all of its sessions, atomically. False when absent. */
   deleteUser(id: string): Promise<boolean>;
+  /** Users matching the query, ordered by login key. */
+  listUsers(query: UserQuery): Promise<UserRecord[]>;
+  /**
+   * Disables the user at `disabledAt`, ending all of its sessions in the same transaction, or
+   * enables it with null (keeping nothing else). False when no such user.
+   */
+  setUserDisabled(id: string, disabledAt: number | null): Promise<boolean>;
 
   // Sessions (003 §2, §5.17–5.19)
   /** Creates a global session with its first local session and relay token, atomically. */
   createSession(global: GlobalSessionRecord, local: LocalSessionRecord, token: RelayTokenRecord): Promise<void>;
   findSessionByLocalId(idHash: string): Promise<SessionView | null>;
+  /**
+   * findCertificate and findSessionByLocalId in one read (one statement, one round trip, one
+   * snapshot): verifySession from an application, on every page load, needs both.
+   */
+  findCertificateAndSession(fingerprint: string, localIdHash: string): Promise<CertificateAndSession>;
   findSessionByCookie(cookieHash: string): Promise<GlobalSessionRecord | null>;
   getGlobalSession(id: string): Promise<GlobalSessionRecord | null>;
   /** Inserts the local session unless one exists for (globalId, baseUrl); never changes an existing one. */
@@ -168,4 +288,48 @@ export interface Store {
   deleteGlobalSession(globalId: string): Promise<void>;
   /** Deletes global sessions past their lifetime or idle since `idleBefore`, and expired tokens. Returns how many sessions. */
   purgeExpiredSessions(now: number, idleBefore: number): Promise<number>;
+  /** Global sessions matching the query with their local sessions' base URLs, newest first. */
+  listSessions(query: SessionQuery): Promise<SessionSummary[]>;
+  /** Deletes every global session of the user with its local sessions and tokens, atomically. Returns how many. */
+  deleteUserSessions(userId: string): Promise<number>;
+
+  // Service settings (operator commands; read by every node)
+  /** Every stored setting, by key; a key that is absent has its default. */
+  readSettings(): Promise<Record<string, string>>;
+  /** Sets (a string) or removes (null) settings, all in one transaction. */
+  writeSettings(changes: Readonly<Record<string, string | null>>, now: number): Promise<void>;
+
+  // Brute-force protection
+  /**
+   * Counts one failure under `key` at `now`, atomically, and returns the record after it. A count
+   * whose last failure was before `resetBefore` starts over at 1 (its lock is kept while it lasts).
+   */
+  recordFailure(key: string, now: number, resetBefore: number): Promise<ThrottleRecord>;
+  /** Locks the key until `until`, or later if it is already locked longer. No-op for an unknown key. */
+  lockThrottle(key: string, until: number): Promise<void>;
+  /** The records of those keys that have one, in any order. */
+  getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]>;
+  /** Every record, most recent failure first (at most `limit`). */
+  listThrottles(limit: number): Promise<ThrottleRecord[]>;
+  /** Forgets the key's failures and lock. False when it had none. */
+  clearThrottle(key: string): Promise<boolean>;
+  /** Forgets records whose last failure was before `before` and that are not locked at `now`. Returns how many. */
+  purgeThrottles(before: number, now: number): Promise<number>;
+
+  // Audit trail
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** Events matching the query, newest first. */
+  queryAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Deletes events before `before`. Returns how many. */
+  trimAudit(before: number): Promise<number>;
+
+  // Key material shared by every node (the CA and the server certificate)
+  getKeyMaterial(name: string): Promise<KeyMaterialRecord | null>;
+  /**
+   * Stores `record` unless another writer got there first, and returns what the store holds
+   * afterwards. When nothing is stored under its name it is inserted (so several nodes creating
+   * the CA at once end up with one: the first insert wins and the others get it back); otherwise
+   * it replaces the stored record only when that record's certificatePem is still `replacing`.
+   */
+  saveKeyMaterial(record: KeyMaterialRecord, replacing: string | null): Promise<KeyMaterialRecord>;
 }

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SsoApp, SsoClient, splitIdentityPem } from '../../src/client/index.js';
+import express from 'express';
+import fastify from 'fastify';
+import { SsoApp, SsoClient, splitIdentityPem, ssoExpress, ssoFastify } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Reply {
@@ -107,3 +109,87 @@ describe('SsoApp on node:http', () => {
     assert.ok(after.location.startsWith(relayUrl), 'back through the relay, which will answer none');
   });
 });
+
+/** A framework's server with one protected page at /account that answers `hello <login>`. */
+interface FrameworkApp {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+type Mount = (sso: SsoApp, port: number) => Promise<FrameworkApp>;
+
+async function mountExpress(sso: SsoApp, port: number): Promise<FrameworkApp> {
+  const app = express();
+  app.get('/account', ssoExpress(sso), (req, res) => {
+    res.send(`hello ${(req as express.Request & { ssoUser?: { login: string } }).ssoUser?.login ?? '?'}`);
+  });
+  const server = await new Promise<http.Server>((resolve) => {
+    const listening = app.listen(port, '127.0.0.1', () => resolve(listening));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function mountFastify(sso: SsoApp, port: number): Promise<FrameworkApp> {
+  const app = fastify();
+  app.get('/account', { preHandler: ssoFastify(sso) }, (request) => Promise.resolve(`hello ${(request as { ssoUser?: { login: string } }).ssoUser?.login ?? '?'}`));
+  await app.listen({ port, host: '127.0.0.1' });
+  return { url: `http://127.0.0.1:${port}/`, close: () => app.close() };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = http.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+for (const [framework, mount] of [['Express', mountExpress], ['Fastify', mountFastify]] as const satisfies readonly (readonly [string, Mount])[]) {
+  describe(`the ${framework} adapter on a real ${framework} server`, () => {
+    let ts: TestServer;
+    let client: SsoClient;
+    let app: FrameworkApp;
+
+    before(async () => {
+      ts = await startTestServer();
+      const port = await freePort();
+      const appUrl = `http://127.0.0.1:${port}/`;
+      const guest = new SsoClient({ soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`, ca: ts.caPem });
+      const { certificate } = await guest.registerApplication({ name: framework, displayName: framework, version: '1', url: appUrl });
+      guest.close();
+      client = new SsoClient({ soapUrl: guest.soapUrl, ca: ts.caPem, identity: splitIdentityPem(certificate) });
+      await client.createUser({ login: 'alice', password: 'secret' });
+      app = await mount(new SsoApp({ client, appUrl, cookieName: 'app' }), port);
+    });
+
+    after(async () => {
+      client?.close();
+      await app?.close();
+      await ts?.close();
+    });
+
+    test('without a session the page sends the browser through the relay; with one it shows the user', async () => {
+      const anonymous = await get(`${app.url}account`);
+      assert.equal(anonymous.status, 302);
+      assert.equal(new URL(anonymous.location).pathname, '/relay');
+
+      const { sessionId } = await client.authenticate({ login: 'alice', password: 'secret', baseUrl: app.url });
+      const back = await get(`${app.url}account?sso_state=s&ssosid=${encodeURIComponent(sessionId ?? '')}`, 'app_relay=s');
+      assert.equal(back.status, 302);
+      assert.equal(back.location, `${app.url}account`);
+      const own = cookiePair(back.cookies.find((c) => c.startsWith('app=')));
+      const page = await get(`${app.url}account`, own);
+      assert.equal(page.status, 200);
+      assert.equal(page.body, 'hello alice');
+    });
+  });
+}

@@ -50,3 +50,27 @@ test('unknown keys and bad values are errors that say what is wrong', () => {
     rmSync(dir, { recursive: true });
   }
 });
+
+test('store: sqlite:PATH or a postgres URL; anything else is refused without echoing it', () => {
+  assert.equal(resolveOptions().store, 'sqlite:');
+  assert.equal(resolveOptions().masterKeyFile, '');
+  assert.equal(resolveOptions().storePoolSize, 10);
+  for (const store of ['sqlite:/var/lib/ssod/ssod.db', 'postgres://ssod@db/ssod', 'postgresql://ssod:pw@db:5433/ssod?sslmode=require']) {
+    assert.equal(resolveOptions({ flags: { store } }).store, store);
+  }
+  assert.equal(resolveOptions({ env: { SSOD_STORE: 'postgres://db/ssod', SSOD_MASTER_KEY_FILE: '/k', SSOD_STORE_POOL_SIZE: '4' } }).storePoolSize, 4);
+  assert.throws(() => resolveOptions({ flags: { store: 'mysql://root:hunter2@db/ssod' } }), (e: unknown) => {
+    assert.ok(e instanceof OptionError);
+    assert.match(e.message, /must be sqlite:PATH or a postgres:\/\/… or postgresql:\/\/… URL, not mysql:…/);
+    assert.ok(!e.message.includes('hunter2'));
+    return true;
+  });
+  assert.throws(() => resolveOptions({ flags: { store: '/var/lib/ssod/ssod.db' } }), /must be sqlite:PATH/);
+  assert.throws(() => resolveOptions({ flags: { store: 'postgres://a b@/' } }), /not a readable URL/);
+  assert.throws(() => resolveOptions({ flags: { storePoolSize: '0' } }), /between 1 and 1000/);
+});
+
+test('headersTimeout may not exceed requestTimeout: a request cannot finish before its headers', () => {
+  assert.throws(() => resolveOptions({ flags: { headersTimeout: '60', requestTimeout: '30' } }), /headersTimeout \(60\) must not exceed requestTimeout \(30\)/);
+  assert.equal(resolveOptions({ flags: { headersTimeout: '30', requestTimeout: '30' } }).headersTimeout, 30);
+});

@@ -266,7 +266,7 @@ function subjectAltNameOf(certificatePem: string): string | undefined {
   return new X509Certificate(certificatePem).subjectAltName;
 }
 
-test('the server certificate names its host: IP or DNS, localhost aliases only for a local host', async () => {
+test('the server certificate names its host, IP or DNS, and always 127.0.0.1 and localhost (single-panel mode)', async () => {
   const server = new x509.X509Certificate(ca.serverCredentials().cert);
   assert.equal(server.subject, 'CN=127.0.0.1');
   assert.equal(subjectAltNameOf(ca.serverCredentials().cert), 'IP Address:127.0.0.1, DNS:localhost');
@@ -277,10 +277,10 @@ test('the server certificate names its host: IP or DNS, localhost aliases only f
 
   const dir = copyOf(dataDir);
   const ipv6 = await CertificateAuthority.open(dir, '::1');
-  assert.equal(subjectAltNameOf(ipv6.serverCredentials().cert), 'IP Address:0:0:0:0:0:0:0:1');
+  assert.equal(subjectAltNameOf(ipv6.serverCredentials().cert), 'IP Address:0:0:0:0:0:0:0:1, IP Address:127.0.0.1, DNS:localhost');
   const named = await CertificateAuthority.open(dir, 'SSO.Example.com');
   assert.equal(named.serverCredentials().hostname, 'sso.example.com');
-  assert.equal(subjectAltNameOf(named.serverCredentials().cert), 'DNS:sso.example.com');
+  assert.equal(subjectAltNameOf(named.serverCredentials().cert), 'DNS:sso.example.com, IP Address:127.0.0.1, DNS:localhost');
   const local = await CertificateAuthority.open(dir, 'localhost');
   assert.equal(subjectAltNameOf(local.serverCredentials().cert), 'DNS:localhost, IP Address:127.0.0.1');
   await assert.rejects(CertificateAuthority.open(dir, 'bad host/name'), /Invalid host name/);
@@ -290,12 +290,42 @@ test('setHostname re-issues the server certificate and writes it; reopening keep
   const dir = copyOf(dataDir);
   const opened = await CertificateAuthority.open(dir, HOST);
   const credentials = await opened.setHostname('sso.example.com');
-  assert.equal(subjectAltNameOf(credentials.cert), 'DNS:sso.example.com');
+  assert.equal(subjectAltNameOf(credentials.cert), 'DNS:sso.example.com, IP Address:127.0.0.1, DNS:localhost');
   assert.deepEqual(opened.serverCredentials(), credentials);
   assert.equal(fs.readFileSync(path.join(dir, 'server.crt'), 'utf8'), credentials.cert);
   assert.equal(fs.readFileSync(path.join(dir, 'server.key'), 'utf8'), credentials.key);
   assert.equal(modeOf(path.join(dir, 'server.key')), 0o600);
   assert.deepEqual((await CertificateAuthority.open(dir, 'sso.example.com')).serverCredentials(), credentials);
+});
+
+test('setHostname loads the certificate another process stored for the name; issues one only when none fits', async () => {
+  const dir = copyOf(dataDir);
+  const running = await CertificateAuthority.open(dir, HOST);
+  const operator = await CertificateAuthority.open(dir, HOST);
+  const stored = await operator.setHostname('sso.example.com'); // what `ssod hostname` writes
+  assert.deepEqual(await running.setHostname('sso.example.com'), stored);
+  assert.deepEqual(running.serverCredentials(), stored);
+
+  const fresh = await running.setHostname('other.example.com');
+  assert.notEqual(fresh.cert, stored.cert);
+  assert.equal(subjectAltNameOf(fresh.cert), 'DNS:other.example.com, IP Address:127.0.0.1, DNS:localhost');
+  assert.equal(fs.readFileSync(path.join(dir, 'server.crt'), 'utf8'), fresh.cert);
+});
+
+test('a server certificate without the loopback names (an older ssod) is re-issued on open', async () => {
+  const dir = copyOf(dataDir);
+  const old = await forge({
+    subject: [{ CN: ['sso.example.com'] }],
+    issuer: nameOf(ca.certificatePem),
+    signingKeyPem: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8'),
+    notAfter: new Date(Date.now() + 400 * DAY_MS),
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'sso.example.com' }])],
+  });
+  fs.writeFileSync(path.join(dir, 'server.key'), old.key);
+  fs.writeFileSync(path.join(dir, 'server.crt'), old.cert);
+  const reopened = await CertificateAuthority.open(dir, 'sso.example.com');
+  assert.notEqual(reopened.serverCredentials().cert, old.cert);
+  assert.equal(subjectAltNameOf(reopened.serverCredentials().cert), 'DNS:sso.example.com, IP Address:127.0.0.1, DNS:localhost');
 });
 
 test('a server certificate that expires within 30 days, or is from another CA, is re-issued on open', async () => {

@@ -33,9 +33,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** What a client needs to reach a server: an in-process TestServer, or a node process (helpers/cluster.ts). */
+export type Endpoint = Pick<TestServer, 'soapPort' | 'relayPort' | 'caPem'>;
+
+/** A server on a new temporary data directory (removed at close), or on `overrides.dataDir` (kept). */
 export async function startTestServer(overrides: Partial<Record<OptionName, string | number>> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-test-'));
-  const options = resolveOptions({ flags: { dataDir, soapPort: 0, relayPort: 0, logLevel: 'info', ...overrides } });
+  const ownDir = overrides.dataDir === undefined;
+  const dataDir = ownDir ? mkdtempSync(path.join(os.tmpdir(), 'ssod-test-')) : String(overrides.dataDir);
+  const options = resolveOptions({ flags: { soapPort: 0, relayPort: 0, logLevel: 'info', ...overrides, dataDir } });
   const lines: string[] = [];
   let offset = 0;
   const server = await startServer(options, { logger: createLogger('info', (line) => lines.push(line)), now: () => Date.now() + offset });
@@ -52,7 +57,7 @@ export async function startTestServer(overrides: Partial<Record<OptionName, stri
     },
     async close() {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -97,10 +102,15 @@ export interface PostOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly path?: string;
   readonly method?: string;
+  /** Connect from this local address (any of 127.0.0.0/8 reaches the loopback listener): another source. */
+  readonly localAddress?: string;
 }
 
 /** One HTTPS request to the SOAP listener over a fresh TLS connection. */
-export function httpsRequest(ts: TestServer, body: string | null, options: PostOptions = {}): Promise<HttpReply> {
+/** What the SOAP helpers need of a server: an in-process TestServer or a `ssod serve` process. */
+export type SoapEndpoint = Pick<TestServer, 'soapPort' | 'caPem'>;
+
+export function httpsRequest(ts: SoapEndpoint, body: string | null, options: PostOptions = {}): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -110,6 +120,7 @@ export function httpsRequest(ts: TestServer, body: string | null, options: PostO
         method: options.method ?? (body === null ? 'GET' : 'POST'),
         ca: ts.caPem,
         agent: false,
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
         ...(options.credentials ?? {}),
         headers: {
           ...(body === null ? {} : { 'Content-Type': options.contentType ?? 'application/soap+xml; charset=utf-8' }),
@@ -150,13 +161,14 @@ export function readSoap(reply: HttpReply): SoapReply {
 
 /** Calls one operation; `credentials` absent means a guest. */
 export async function call(
-  ts: TestServer,
+  ts: SoapEndpoint,
   name: string,
   fields: Readonly<Record<string, string | undefined>> = {},
-  { credentials, version = '1.2' }: { credentials?: Credentials; version?: SoapVersion } = {},
+  { credentials, version = '1.2', localAddress }: { credentials?: Credentials; version?: SoapVersion; localAddress?: string } = {},
 ): Promise<SoapReply> {
   const reply = await httpsRequest(ts, envelope(version, operation(name, fields)), {
     ...(credentials ? { credentials } : {}),
+    ...(localAddress !== undefined ? { localAddress } : {}),
     contentType: version === '1.2' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8',
   });
   return readSoap(reply);
@@ -168,7 +180,7 @@ export interface RegisteredApp {
   readonly url: string;
 }
 
-export async function registerApp(ts: TestServer, url = 'https://panel.example.com:8443/', name = 'panel'): Promise<RegisteredApp> {
+export async function registerApp(ts: SoapEndpoint, url = 'https://panel.example.com:8443/', name = 'panel'): Promise<RegisteredApp> {
   const reply = await call(ts, 'registerApplication', { name, displayName: name, version: '1.0', url });
   const id = reply.field('applicationId');
   const pem = reply.field('certificate');
@@ -177,7 +189,7 @@ export async function registerApp(ts: TestServer, url = 'https://panel.example.c
 }
 
 /** One GET to the relay; cookies as a Cookie header value. */
-export function relayGet(ts: TestServer, query: string, cookie?: string): Promise<HttpReply> {
+export function relayGet(ts: Pick<TestServer, 'relayPort'>, query: string, cookie?: string): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port: ts.relayPort, path: `/relay?${query}`, method: 'GET', agent: false, headers: cookie ? { Cookie: cookie } : {} },

@@ -29,6 +29,38 @@ describe('sessions', () => {
     assert.equal((await call(ts, 'verifySession', { sessionId: reply.field('sessionId') ?? '' })).field('userId'), userId);
   });
 
+  test('verifySession from an application reads its certificate and the session in one store read; a guest reads only the session', async () => {
+    const sessionId = (await signIn()).field('sessionId') ?? '';
+    const store = ts.server.services.store;
+    const calls: string[] = [];
+    const spied = ['findCertificate', 'findSessionByLocalId', 'findCertificateAndSession'];
+    for (const name of spied) {
+      const original = Reflect.get(store, name) as (...args: unknown[]) => Promise<unknown>;
+      // An own property shadows the engine's method until it is deleted again.
+      Reflect.set(store, name, (...args: unknown[]) => (calls.push(name), original.apply(store, args)));
+    }
+    try {
+      assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: other.credentials })).field('userId'), userId);
+      assert.deepEqual(calls.splice(0), ['findCertificateAndSession']);
+      assert.equal((await call(ts, 'verifySession', { sessionId })).field('userId'), userId);
+      assert.deepEqual(calls.splice(0), ['findSessionByLocalId']);
+    } finally {
+      for (const name of spied) Reflect.deleteProperty(store, name);
+    }
+  });
+
+  test('verifySession through the one read keeps the certificate rules: first use activates, a retired certificate fails first (003 §4.2)', async () => {
+    const sessionId = (await signIn()).field('sessionId') ?? '';
+    const rotating = await registerApp(ts, 'https://rotating.example.com:443/', 'rotating');
+    const pem = (await call(ts, 'updateApplication', { applicationId: rotating.id, certificate: '' }, { credentials: rotating.credentials })).field('certificate') ?? '';
+    const { splitPem } = await import('../helpers/server.js');
+    const renewed = splitPem(pem);
+    assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: renewed })).field('userId'), userId, 'the first use of the new certificate');
+    assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the old one is retired');
+    assert.equal((await call(ts, 'verifySession', { sessionId: 'not a session id' }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the caller is judged before the input');
+    assert.equal((await call(ts, 'verifySession', { sessionId: `${BASE}00` }, { credentials: renewed })).fault, 'noSuchSession');
+  });
+
   test('authenticate without a baseUrl only checks the password and starts nothing', async () => {
     const reply = await call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345' });
     assert.equal(reply.status, 200);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { EnvelopeFault, SSO_NS } from '../../src/faults.js';
-import { escapeXmlAttribute, escapeXmlText, parseXml, type XmlElement } from '../../src/soap/xml.js';
+import { HandlerSlotsParser, escapeXmlAttribute, escapeXmlText, parseXml, type XmlElement } from '../../src/soap/xml.js';
 
 const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const VECTORS = new URL('../../../test/vectors/003/', import.meta.url);
@@ -33,12 +33,27 @@ function childNamed(element: XmlElement, local: string): XmlElement {
   return child;
 }
 
-/** Fails when parsing takes longer than `ms` (the hostile inputs must be refused at once). */
-function assertFast(ms: number, action: () => void): void {
-  const started = performance.now();
-  action();
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed < ms, `took ${elapsed.toFixed(1)} ms`);
+/** The fastest of a few runs, in milliseconds: the least disturbed by whatever else the machine is doing. */
+function fastest(action: () => void, runs = 5): number {
+  let best = Infinity;
+  for (let run = 0; run < runs; run += 1) {
+    const started = performance.now();
+    action();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+/**
+ * The hostile input costs no more than a few times what reading a harmless document of the same
+ * length costs, measured side by side (a ratio, not an absolute time: the machines are shared).
+ * The 1 ms floor absorbs timer granularity for inputs that are refused in microseconds.
+ */
+function assertNoBlowUp(hostile: string, action: () => void, factor = 5): void {
+  const harmless = `<a>${'x'.repeat(hostile.length)}</a>`;
+  const baseline = fastest(() => parseXml(harmless));
+  const elapsed = fastest(action);
+  assert.ok(elapsed <= factor * baseline + 1, `took ${elapsed.toFixed(2)} ms; reading as many harmless bytes took ${baseline.toFixed(2)} ms`);
 }
 
 describe('parseXml: well-formed documents', () => {
@@ -111,13 +126,15 @@ describe('parseXml: ATTACKS section A', () => {
   test('A2: billion laughs is refused at once', () => {
     const entities = ['<!ENTITY lol0 "lol">'];
     for (let level = 1; level <= 9; level += 1) entities.push(`<!ENTITY lol${level} "${`&lol${level - 1};`.repeat(10)}">`);
-    assertFast(100, () => assertRefused(`<!DOCTYPE lolz [${entities.join('')}]><lolz>&lol9;</lolz>`, /DOCTYPE/));
+    const bomb = `<!DOCTYPE lolz [${entities.join('')}]><lolz>&lol9;</lolz>`;
+    assertNoBlowUp(bomb, () => assertRefused(bomb, /DOCTYPE/));
   });
 
   test('A2: quadratic blow-up, also in an attribute value, is refused at once', () => {
     const big = 'x'.repeat(50_000);
     const references = '&big;'.repeat(10_000);
-    assertFast(100, () => assertRefused(`<!DOCTYPE a [<!ENTITY big "${big}">]><a v="${references}">${references}</a>`, /DOCTYPE/));
+    const blowUp = `<!DOCTYPE a [<!ENTITY big "${big}">]><a v="${references}">${references}</a>`;
+    assertNoBlowUp(blowUp, () => assertRefused(blowUp, /DOCTYPE/));
   });
 
   test('A2: entity references without a DOCTYPE are undefined, never expanded', () => {
@@ -126,12 +143,28 @@ describe('parseXml: ATTACKS section A', () => {
   });
 
   test('A3: a hundred thousand character references are decoded in linear time', () => {
-    assertFast(500, () => assert.equal(parseXml(`<a>${'&#x41;'.repeat(100_000)}</a>`).text.length, 100_000));
+    const references = (count: number): string => `<a>${'&#x41;'.repeat(count)}</a>`;
+    assert.equal(parseXml(references(100_000)).text.length, 100_000);
+    // Four times the references take about four times as long; quadratic decoding would take
+    // sixteen. The two sizes run in turn and the fastest of each is kept, so a pause for garbage
+    // collection or a burst of load elsewhere cannot pass for a trend; the bound sits between the two.
+    // (Compared with each other rather than with plain text, which the parser reads about six
+    // times faster per byte since it stopped falling into V8's dictionary mode.)
+    const quarterDocument = references(25_000);
+    const wholeDocument = references(100_000);
+    let quarter = Infinity;
+    let whole = Infinity;
+    for (let round = 0; round < 7; round += 1) {
+      quarter = Math.min(quarter, fastest(() => parseXml(quarterDocument), 1));
+      whole = Math.min(whole, fastest(() => parseXml(wholeDocument), 1));
+    }
+    assert.ok(whole <= 8 * quarter + 2, `100 000 references took ${whole.toFixed(2)} ms, 25 000 took ${quarter.toFixed(2)} ms`);
   });
 
   test('A4: 100 000 levels of nesting are refused without a stack overflow', () => {
     const depth = 100_000;
-    assertFast(200, () => assertRefused(`${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`, /nested deeper than 32/));
+    const nested = `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
+    assertNoBlowUp(nested, () => assertRefused(nested, /nested deeper than 32/));
   });
 
   test('A4: nesting up to the depth limit is accepted', () => {
@@ -141,17 +174,17 @@ describe('parseXml: ATTACKS section A', () => {
 
   test('A4: 100 000 attributes are refused', () => {
     const attributes = Array.from({ length: 100_000 }, (_, index) => ` a${index}="v"`).join('');
-    assertFast(200, () => assertRefused(`<a${attributes}/>`, /more than 32 attributes/));
+    assertNoBlowUp(`<a${attributes}/>`, () => assertRefused(`<a${attributes}/>`, /more than 32 attributes/));
   });
 
   test('A4: 100 000 namespace declarations are refused', () => {
     const declarations = Array.from({ length: 100_000 }, (_, index) => ` xmlns:p${index}="urn:${index}"`).join('');
-    assertFast(200, () => assertRefused(`<a${declarations}/>`, /more than 32 attributes/));
+    assertNoBlowUp(`<a${declarations}/>`, () => assertRefused(`<a${declarations}/>`, /more than 32 attributes/));
   });
 
   test('A4: a 1 MB element name is refused with a short reason', () => {
     const name = 'n'.repeat(1_000_000);
-    assertFast(200, () => assertRefused(`<${name}></${name}>`, /name is longer than 256/));
+    assertNoBlowUp(`<${name}></${name}>`, () => assertRefused(`<${name}></${name}>`, /name is longer than 256/));
   });
 
   test('A4: a 1 MB attribute name and a 1 MB namespace prefix are refused with a short reason', () => {
@@ -237,4 +270,13 @@ describe('escapeXmlText and escapeXmlAttribute', () => {
     assert.equal(escapeXmlText(text), 'a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFD😀');
     assert.equal(parseXml(`<a>${escapeXmlText(text)}</a>`).text, 'a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFD😀');
   });
+});
+
+test('the parser declares every handler slot that parseXml sets, so on() adds no property (V8 keeps it a fast object)', () => {
+  const parser = new HandlerSlotsParser();
+  const before = Object.keys(parser).length;
+  for (const event of ['error', 'doctype', 'processinginstruction', 'xmldecl', 'opentagstart', 'attribute', 'opentag', 'text', 'cdata', 'closetag'] as const) {
+    parser.on(event, () => undefined);
+  }
+  assert.equal(Object.keys(parser).length, before);
 });

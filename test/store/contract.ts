@@ -6,8 +6,11 @@ import { describe, test } from 'node:test';
 import { DuplicateLoginError } from '../../src/store/types.js';
 import type {
   ApplicationRecord,
+  AuditEvent,
+  AuditRecord,
   CertificateRecord,
   GlobalSessionRecord,
+  KeyMaterialRecord,
   LocalSessionRecord,
   RelayTokenRecord,
   Store,
@@ -61,6 +64,7 @@ function user(ownerId: string, overrides: Partial<UserRecord> = {}): UserRecord 
     ownerId,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     createdAt: T0,
+    disabledAt: null,
     ...overrides,
   };
 }
@@ -168,6 +172,26 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
       registerSessionTests(storeTest);
       registerRelayTokenTests(storeTest);
       registerSessionEndTests(storeTest);
+    });
+
+    describe('operator views: listing and disabling users, listing and ending sessions', () => {
+      registerOperatorTests(storeTest);
+    });
+
+    describe('service settings', () => {
+      registerSettingsTests(storeTest);
+    });
+
+    describe('brute-force throttle', () => {
+      registerThrottleTests(storeTest);
+    });
+
+    describe('audit trail', () => {
+      registerAuditTests(storeTest);
+    });
+
+    describe('key material shared by every node', () => {
+      registerKeyMaterialTests(storeTest);
     });
   });
 }
@@ -560,6 +584,28 @@ function registerSessionTests(storeTest: StoreTest): void {
     assert.deepEqual(await store.getGlobalSession(parts.global.id), parts.global);
   });
 
+  storeTest('findCertificateAndSession reads the certificate and the session together, each or both absent', async (store) => {
+    const { app, cert } = await seedApplication(store);
+    const owner = await seedUser(store, app.id);
+    const parts = await seedSession(store, owner.id, { expiresAt: T0 + 7, lastSeenAt: T0 + 3, cookieHash: hex64(), cookieSealedSecret: 'sealed' });
+    const session = { local: parts.local, global: parts.global };
+    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash), { certificate: cert, session });
+    assert.deepEqual(await store.findCertificateAndSession(hex64(), parts.local.idHash), { certificate: null, session });
+    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, hex64()), { certificate: cert, session: null });
+    assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), { certificate: null, session: null });
+
+    await store.activateCertificate(cert.fingerprint, T0 + 1);
+    const replacement = certificate(app.id, { issuedAt: T0 + 2 });
+    await store.addCertificate(replacement);
+    await store.activateCertificate(replacement.fingerprint, T0 + 3);
+    assert.deepEqual((await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash)).certificate, await store.findCertificate(cert.fingerprint));
+    await store.deleteGlobalSession(parts.global.id);
+    assert.deepEqual(await store.findCertificateAndSession(replacement.fingerprint, parts.local.idHash), {
+      certificate: { ...replacement, firstUsedAt: T0 + 3 },
+      session: null,
+    });
+  });
+
   storeTest('lookups of unknown sessions are null', async (store) => {
     assert.equal(await store.getGlobalSession(hex64()), null);
     assert.equal(await store.findSessionByLocalId(hex64()), null);
@@ -702,5 +748,257 @@ function registerSessionEndTests(storeTest: StoreTest): void {
     // Consuming as of before the expiry would succeed if the purge had left the token.
     assert.equal(await store.consumeRelayToken(expiredToken.token.tokenHash, expiredToken.global.createdAt), null);
     assert.deepEqual(await store.consumeRelayToken(liveToken.token.tokenHash, now), liveToken.token);
+  });
+}
+
+function registerOperatorTests(storeTest: StoreTest): void {
+  storeTest('listUsers orders by login key, filters by owner and by a login key fragment, and pages', async (store) => {
+    const mine = await seedApplication(store);
+    const other = await seedApplication(store);
+    const carol = await seedUser(store, mine.app.id, { login: 'Carol@example.com', loginKey: 'carol@example.com' });
+    const alice = await seedUser(store, mine.app.id, { login: 'alice@example.com', loginKey: 'alice@example.com' });
+    const bob = await seedUser(store, other.app.id, { login: 'bob@example.org', loginKey: 'bob@example.org' });
+    const ids = (users: readonly UserRecord[]): string[] => users.map((u) => u.id);
+
+    assert.deepEqual(await store.listUsers({ limit: 10 }), [alice, bob, carol]);
+    assert.deepEqual(ids(await store.listUsers({ ownerId: mine.app.id, limit: 10 })), [alice.id, carol.id]);
+    assert.deepEqual(ids(await store.listUsers({ loginKeyContains: 'example.com', limit: 10 })), [alice.id, carol.id]);
+    assert.deepEqual(ids(await store.listUsers({ loginKeyContains: '%', limit: 10 })), [], 'the fragment is text, not a pattern');
+    assert.deepEqual(ids(await store.listUsers({ loginKeyContains: '_', limit: 10 })), []);
+    assert.deepEqual(ids(await store.listUsers({ ownerId: other.app.id, loginKeyContains: 'example', limit: 10 })), [bob.id]);
+    assert.deepEqual(ids(await store.listUsers({ limit: 2 })), [alice.id, bob.id]);
+    assert.deepEqual(ids(await store.listUsers({ afterLoginKey: bob.loginKey, limit: 2 })), [carol.id]);
+  });
+
+  storeTest('setUserDisabled disables with a time and ends every session of the user; enabling keeps the rest', async (store) => {
+    const { app } = await seedApplication(store);
+    const target = await seedUser(store, app.id);
+    const session = await seedSession(store, target.id);
+    const cookie = hex64();
+    await store.setSessionCookie(session.global.id, cookie, 'sealed');
+    const bystander = await seedUser(store, app.id);
+    const kept = await seedSession(store, bystander.id);
+
+    assert.equal(await store.setUserDisabled(target.id, T0 + 5), true);
+    assert.deepEqual(await store.getUser(target.id), { ...target, disabledAt: T0 + 5 });
+    assert.deepEqual(await store.findUserByLoginKey(target.loginKey), { ...target, disabledAt: T0 + 5 });
+    await assertSessionGone(store, session, cookie);
+    assert.deepEqual(await store.getGlobalSession(kept.global.id), kept.global);
+
+    assert.equal(await store.setUserDisabled(target.id, null), true);
+    assert.deepEqual(await store.getUser(target.id), target);
+    assert.equal(await store.setUserDisabled(randomUUID(), T0), false);
+    assert.equal(await store.setUserDisabled(randomUUID(), null), false);
+  });
+
+  storeTest('listSessions gives sessions newest first with their base urls, by user and by base url', async (store) => {
+    const owner = await seedOwnedUser(store);
+    const other = await seedUser(store, owner.ownerId);
+    const older = await seedSession(store, owner.id, { createdAt: T0 });
+    const billing = 'https://billing.example.com:443/';
+    await store.ensureLocalSession({ idHash: hex64(), globalId: older.global.id, baseUrl: billing, createdAt: T0 + 1 });
+    const newer = await seedSession(store, owner.id, { createdAt: T0 + 10 });
+    const foreign = await seedSession(store, other.id, { createdAt: T0 + 5 });
+
+    assert.deepEqual(await store.listSessions({ userId: owner.id, limit: 10 }), [
+      { global: newer.global, baseUrls: [newer.local.baseUrl] },
+      { global: older.global, baseUrls: [billing, older.local.baseUrl] },
+    ]);
+    assert.deepEqual((await store.listSessions({ limit: 10 })).map((s) => s.global.id), [newer.global.id, foreign.global.id, older.global.id]);
+    assert.deepEqual((await store.listSessions({ baseUrl: billing, limit: 10 })).map((s) => s.global.id), [older.global.id]);
+    assert.deepEqual((await store.listSessions({ limit: 1 })).map((s) => s.global.id), [newer.global.id]);
+    assert.deepEqual(await store.listSessions({ userId: randomUUID(), limit: 10 }), []);
+  });
+
+  storeTest('deleteUserSessions ends every session of that user only', async (store) => {
+    const owner = await seedOwnedUser(store);
+    const other = await seedUser(store, owner.ownerId);
+    const first = await seedSession(store, owner.id);
+    const second = await seedSession(store, owner.id);
+    const kept = await seedSession(store, other.id);
+    assert.equal(await store.deleteUserSessions(owner.id), 2);
+    await assertSessionGone(store, first);
+    await assertSessionGone(store, second);
+    assert.deepEqual(await store.getGlobalSession(kept.global.id), kept.global);
+    assert.deepEqual(await store.getUser(owner.id), owner);
+    assert.equal(await store.deleteUserSessions(owner.id), 0);
+  });
+}
+
+function registerSettingsTests(storeTest: StoreTest): void {
+  storeTest('readSettings of a new store is empty; writeSettings sets, replaces and removes', async (store) => {
+    assert.deepEqual(await store.readSettings(), {});
+    await store.writeSettings({ hostname: 'sso.example.com', sessionTimeout: '600' }, T0);
+    assert.deepEqual(await store.readSettings(), { hostname: 'sso.example.com', sessionTimeout: '600' });
+    await store.writeSettings({ sessionTimeout: '900', hostname: null, mode: 'multiple-panels' }, T0 + 1);
+    assert.deepEqual(await store.readSettings(), { sessionTimeout: '900', mode: 'multiple-panels' });
+    await store.writeSettings({ absent: null }, T0 + 2);
+    assert.deepEqual(await store.readSettings(), { sessionTimeout: '900', mode: 'multiple-panels' });
+  });
+
+  storeTest('writeSettings is atomic: all changes or none', async (store) => {
+    await store.writeSettings({ a: '1' }, T0);
+    // A value that is not a string cannot be stored; the change before it in the same call must not stay.
+    await assert.rejects(store.writeSettings({ a: '2', b: undefined as unknown as string }, T0 + 1));
+    assert.deepEqual(await store.readSettings(), { a: '1' });
+  });
+}
+
+function registerThrottleTests(storeTest: StoreTest): void {
+  const HOUR_AGO = (now: number): number => now - HOUR;
+
+  storeTest('recordFailure counts failures per key and keeps the first and last failure times', async (store) => {
+    const key = `login:${randomUUID()}`;
+    assert.deepEqual(await store.recordFailure(key, T0, HOUR_AGO(T0)), { key, failures: 1, firstFailureAt: T0, lastFailureAt: T0, lockedUntil: null });
+    assert.deepEqual(await store.recordFailure(key, T0 + 5, HOUR_AGO(T0 + 5)), { key, failures: 2, firstFailureAt: T0, lastFailureAt: T0 + 5, lockedUntil: null });
+    const other = await store.recordFailure('source:192.0.2.1', T0 + 6, HOUR_AGO(T0 + 6));
+    assert.equal(other.failures, 1);
+    assert.deepEqual(sorted((await store.getThrottles([key, 'source:192.0.2.1', 'login:nobody'])).map((r) => `${r.key}=${r.failures}`)), sorted([`${key}=2`, 'source:192.0.2.1=1']));
+    assert.deepEqual(await store.getThrottles([]), []);
+  });
+
+  storeTest('recordFailure starts over when the last failure is older than the reset window, keeping a running lock', async (store) => {
+    const key = 'login:reset@example.com';
+    await store.recordFailure(key, T0, HOUR_AGO(T0));
+    await store.recordFailure(key, T0 + MINUTE, HOUR_AGO(T0 + MINUTE));
+    await store.lockThrottle(key, T0 + 3 * HOUR);
+    const later = T0 + 2 * HOUR;
+    assert.deepEqual(await store.recordFailure(key, later, HOUR_AGO(later)), {
+      key,
+      failures: 1,
+      firstFailureAt: later,
+      lastFailureAt: later,
+      lockedUntil: T0 + 3 * HOUR,
+    });
+  });
+
+  storeTest('of 20 concurrent recordFailure calls on one key none is lost', async (store) => {
+    const key = 'login:race@example.com';
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.recordFailure(key, T0 + i, HOUR_AGO(T0))));
+    const [record] = await store.getThrottles([key]);
+    assert.equal(record?.failures, 20);
+    assert.equal(record?.lastFailureAt, T0 + 19);
+  });
+
+  storeTest('lockThrottle only ever moves a lock later; an unknown key stays unknown', async (store) => {
+    const key = 'login:lock@example.com';
+    await store.recordFailure(key, T0, HOUR_AGO(T0));
+    await store.lockThrottle(key, T0 + 10 * MINUTE);
+    await store.lockThrottle(key, T0 + 5 * MINUTE);
+    assert.equal((await store.getThrottles([key]))[0]?.lockedUntil, T0 + 10 * MINUTE);
+    await store.lockThrottle(key, T0 + 20 * MINUTE);
+    assert.equal((await store.getThrottles([key]))[0]?.lockedUntil, T0 + 20 * MINUTE);
+    await store.lockThrottle('login:nobody', T0 + HOUR);
+    assert.deepEqual(await store.getThrottles(['login:nobody']), []);
+  });
+
+  storeTest('listThrottles gives the most recent failures first; clearThrottle forgets a key', async (store) => {
+    await store.recordFailure('login:a', T0, HOUR_AGO(T0));
+    await store.recordFailure('login:b', T0 + 2, HOUR_AGO(T0));
+    await store.recordFailure('source:c', T0 + 1, HOUR_AGO(T0));
+    assert.deepEqual((await store.listThrottles(10)).map((r) => r.key), ['login:b', 'source:c', 'login:a']);
+    assert.deepEqual((await store.listThrottles(1)).map((r) => r.key), ['login:b']);
+    assert.equal(await store.clearThrottle('login:b'), true);
+    assert.equal(await store.clearThrottle('login:b'), false);
+    assert.deepEqual((await store.listThrottles(10)).map((r) => r.key), ['source:c', 'login:a']);
+  });
+
+  storeTest('purgeThrottles forgets old failures that are not locked at the time', async (store) => {
+    const now = T0 + 24 * HOUR;
+    await store.recordFailure('login:old', T0, HOUR_AGO(T0));
+    await store.recordFailure('login:old-locked', T0, HOUR_AGO(T0));
+    await store.lockThrottle('login:old-locked', now + MINUTE);
+    await store.recordFailure('login:recent', now - MINUTE, HOUR_AGO(now));
+    assert.equal(await store.purgeThrottles(now - HOUR, now), 1);
+    assert.deepEqual(sorted((await store.listThrottles(10)).map((r) => r.key)), ['login:old-locked', 'login:recent']);
+  });
+}
+
+function registerAuditTests(storeTest: StoreTest): void {
+  const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
+    at: T0,
+    type: 'user.created',
+    actor: `application:${randomUUID()}`,
+    target: `user:${randomUUID()}`,
+    outcome: 'ok',
+    detail: { login: 'alice@example.com', count: 2, flag: true, none: null },
+    ...overrides,
+  });
+
+  storeTest('appendAudit keeps every field; queryAudit gives the newest first with increasing ids', async (store) => {
+    const first = event();
+    const second = event({ at: T0 + 1, type: 'authentication.failed', outcome: 'invalidCredentials', detail: {} });
+    await store.appendAudit(first);
+    await store.appendAudit(second);
+    const records = await store.queryAudit({ limit: 10 });
+    assert.equal(records.length, 2);
+    const [newest, oldest] = records as [AuditRecord, AuditRecord];
+    assert.ok(newest.id > oldest.id);
+    assert.deepEqual({ ...newest, id: 0 }, { ...second, id: 0 });
+    assert.deepEqual({ ...oldest, id: 0 }, { ...first, id: 0 });
+  });
+
+  storeTest('queryAudit filters by time, type, actor and target, and pages by id', async (store) => {
+    const alice = event({ at: T0, target: 'user:alice' });
+    const failed = event({ at: T0 + 10, type: 'authentication.failed', actor: 'guest', target: 'login:bob' });
+    const bob = event({ at: T0 + 20, target: 'user:bob', actor: 'operator' });
+    for (const e of [alice, failed, bob]) await store.appendAudit(e);
+    const targets = (records: readonly AuditRecord[]): string[] => records.map((r) => r.target);
+
+    assert.deepEqual(targets(await store.queryAudit({ since: T0 + 10, limit: 10 })), ['user:bob', 'login:bob']);
+    assert.deepEqual(targets(await store.queryAudit({ until: T0 + 10, limit: 10 })), ['user:alice']);
+    assert.deepEqual(targets(await store.queryAudit({ type: 'authentication.failed', limit: 10 })), ['login:bob']);
+    assert.deepEqual(targets(await store.queryAudit({ actor: 'operator', limit: 10 })), ['user:bob']);
+    assert.deepEqual(targets(await store.queryAudit({ target: 'user:alice', limit: 10 })), ['user:alice']);
+    const [page] = await store.queryAudit({ limit: 1 });
+    assert.deepEqual(targets(await store.queryAudit({ beforeId: page?.id ?? 0, limit: 10 })), ['login:bob', 'user:alice']);
+  });
+
+  storeTest('trimAudit deletes the events before a time', async (store) => {
+    await store.appendAudit(event({ at: T0 }));
+    await store.appendAudit(event({ at: T0 + HOUR }));
+    assert.equal(await store.trimAudit(T0 + 1), 1);
+    assert.deepEqual((await store.queryAudit({ limit: 10 })).map((r) => r.at), [T0 + HOUR]);
+    assert.equal(await store.trimAudit(T0 + 1), 0);
+  });
+}
+
+function keyMaterial(name: string, overrides: Partial<KeyMaterialRecord> = {}): KeyMaterialRecord {
+  return { name, certificatePem: `-----BEGIN CERTIFICATE-----\n${hex64()}\n-----END CERTIFICATE-----\n`, sealedKey: `v1.${hex64()}`, updatedAt: T0, ...overrides };
+}
+
+function registerKeyMaterialTests(storeTest: StoreTest): void {
+  storeTest('saveKeyMaterial stores a record absent before and getKeyMaterial reads every field back', async (store) => {
+    assert.equal(await store.getKeyMaterial('ca'), null);
+    const ca = keyMaterial('ca');
+    assert.deepEqual(await store.saveKeyMaterial(ca, null), ca);
+    assert.deepEqual(await store.getKeyMaterial('ca'), ca);
+    assert.equal(await store.getKeyMaterial('server'), null, 'names are separate records');
+  });
+
+  storeTest('saveKeyMaterial without replacing keeps what is stored and returns it', async (store) => {
+    const first = await store.saveKeyMaterial(keyMaterial('ca'), null);
+    assert.deepEqual(await store.saveKeyMaterial(keyMaterial('ca', { updatedAt: T0 + 1 }), null), first);
+    assert.deepEqual(await store.getKeyMaterial('ca'), first);
+  });
+
+  storeTest('saveKeyMaterial replaces only the record whose certificate is still the one given', async (store) => {
+    const first = await store.saveKeyMaterial(keyMaterial('server'), null);
+    const second = keyMaterial('server', { updatedAt: T0 + 1 });
+    assert.deepEqual(await store.saveKeyMaterial(second, first.certificatePem), second);
+    assert.deepEqual(await store.getKeyMaterial('server'), second);
+
+    // A writer that read the first record before the second was saved does not undo it.
+    const late = keyMaterial('server', { updatedAt: T0 + 2 });
+    assert.deepEqual(await store.saveKeyMaterial(late, first.certificatePem), second);
+    assert.deepEqual(await store.getKeyMaterial('server'), second);
+  });
+
+  storeTest('of 8 concurrent first saves of one name exactly one is stored, and every caller gets it back', async (store) => {
+    const candidates = Array.from({ length: 8 }, () => keyMaterial('ca'));
+    const results = await Promise.all(candidates.map((candidate) => store.saveKeyMaterial(candidate, null)));
+    const stored = await store.getKeyMaterial('ca');
+    assert.ok(stored !== null && candidates.some((c) => c.certificatePem === stored.certificatePem));
+    for (const result of results) assert.deepEqual(result, stored);
   });
 }

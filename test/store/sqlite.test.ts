@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/store/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { runStoreContract } from './contract.js';
 
@@ -51,6 +51,34 @@ describe('sqlite store on a file', () => {
       assert.deepEqual(await second.findCertificate(cert.fingerprint), cert);
     } finally {
       await second.close();
+    }
+    assert.deepEqual(pragmasOf(file), { journal_mode: 'wal', schema_version: LATEST_SCHEMA_VERSION });
+  });
+
+  test('a database of schema version 1 is upgraded in place and keeps its users, now enabled', async () => {
+    const file = path.join(dir, 'version1.db');
+    const db = new Database(file);
+    db.exec(SCHEMA_MIGRATIONS_TABLE.sqlite);
+    db.exec(MIGRATIONS[0]?.sqlite ?? '');
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1)').run();
+    db.exec(`INSERT INTO applications (id, name, display_name, version, capabilities, created_at) VALUES ('a', 'n', 'd', 'v', '', 1);
+      INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at) VALUES ('u', 'Old@Example.com', 'old@example.com', 'a', 'h', 2);`);
+    db.close();
+
+    const store = await openSqliteStore(file);
+    try {
+      assert.deepEqual(await store.getUser('u'), {
+        id: 'u',
+        login: 'Old@Example.com',
+        loginKey: 'old@example.com',
+        ownerId: 'a',
+        passwordHash: 'h',
+        createdAt: 2,
+        disabledAt: null,
+      });
+      assert.deepEqual(await store.readSettings(), {});
+    } finally {
+      await store.close();
     }
     assert.deepEqual(pragmasOf(file), { journal_mode: 'wal', schema_version: LATEST_SCHEMA_VERSION });
   });

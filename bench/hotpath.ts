@@ -1,0 +1,83 @@
+// `node dist/bench/hotpath.js`: the CPU time of each step that ssod adds to a verifySession request
+// beyond what the ceiling does (TLS, HTTP), measured in-process over many iterations, so that the
+// steps can be compared on a machine too noisy for a profile to be read in microseconds.
+import { mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveOptions } from '../src/config/options.js';
+import { applicationOfCertificate, applicationOfCertificateRecord } from '../src/domain/applications.js';
+import { sha256Hex, verifySession as verifyDomain } from '../src/domain/sessions.js';
+import { createLogger } from '../src/log.js';
+import { operationNamed } from '../src/operations/index.js';
+import { openServices } from '../src/server/index.js';
+import { parseEnvelope } from '../src/soap/envelope.js';
+import { serializeResponse } from '../src/soap/serialize.js';
+import { validateInput } from '../src/soap/validate.js';
+import { CertificateAuthority } from '../src/domain/ca.js';
+import { benchEngineFor } from './engines.js';
+import { BENCH_BASE_URL, SOAP12_CONTENT_TYPE, sessionIdFor, soapRequest } from './protocol.js';
+
+const ITERATIONS = 50_000;
+
+function cpuMicros(step: () => unknown): number {
+  for (let i = 0; i < ITERATIONS / 5; i += 1) step();
+  const before = process.cpuUsage();
+  for (let i = 0; i < ITERATIONS; i += 1) step();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / ITERATIONS;
+}
+
+async function cpuMicrosAsync(step: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < ITERATIONS / 5; i += 1) await step();
+  const before = process.cpuUsage();
+  for (let i = 0; i < ITERATIONS; i += 1) await step();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / ITERATIONS;
+}
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-hotpath-'));
+try {
+  const population = 1000;
+  const salt = 'hotpath';
+  const ca = await CertificateAuthority.open(dataDir, '127.0.0.1');
+  const appId = crypto.randomUUID();
+  const issued = await ca.issueClientCertificate(appId, 30);
+  const now = Date.now();
+  await benchEngineFor('sqlite').seed(dataDir, {
+    app: { id: appId, name: 'bench', displayName: 'Bench', version: '1', capabilities: '', url: BENCH_BASE_URL, restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
+    certificate: { fingerprint: issued.fingerprint, applicationId: appId, serial: issued.serial, issuedAt: issued.issuedAt, notAfter: issued.notAfter, firstUsedAt: null, retiredAt: null },
+    population,
+    salt,
+    passwordHash: 'unused',
+    now,
+    lifetimeMs: 86_400_000,
+  });
+  const logFile = openSync(path.join(dataDir, 'log'), 'a');
+  const options = resolveOptions({ flags: { dataDir } });
+  const services = await openServices(options, { logger: createLogger('info', (line) => void writeSync(logFile, line)) });
+  const operation = operationNamed('verifySession')!;
+  const body = soapRequest('verifySession', { sessionId: sessionIdFor(salt, 7) });
+  const envelope = parseEnvelope(body, SOAP12_CONTENT_TYPE);
+  const input = validateInput(operation, envelope.operation);
+  const output = { userId: crypto.randomUUID() };
+  await applicationOfCertificate(services, issued.fingerprint);
+  const rows: [string, number][] = [
+    ['parseEnvelope (saxes, tree, envelope rules)', cpuMicros(() => parseEnvelope(body, SOAP12_CONTENT_TYPE))],
+    ['validateInput', cpuMicros(() => validateInput(operation, envelope.operation))],
+    [
+      'caller and session: sha256 + store.findCertificateAndSession + their checks',
+      await cpuMicrosAsync(async () => {
+        const read = await services.store.findCertificateAndSession(issued.fingerprint, sha256Hex(input.sessionId ?? ''));
+        await applicationOfCertificateRecord(services, read.certificate);
+        await verifyDomain(services, input.sessionId ?? '', read.session);
+      }),
+    ],
+    ['serializeResponse', cpuMicros(() => serializeResponse('1.2', operation, output))],
+    ['request log line (JSON + write to a file)', cpuMicros(() => services.log.info('request', { requestId: 'x-1', caller: appId, operation: 'verifySession', outcome: 'ok', status: 200, ms: 0.42 }))],
+  ];
+  for (const [step, micros] of rows) console.log(`${micros.toFixed(1).padStart(6)} µs  ${step}`);
+  console.log(`${rows.reduce((sum, [, micros]) => sum + micros, 0).toFixed(1).padStart(6)} µs  in all`);
+  await services.store.close();
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,129 @@
+// What the orchestrator (run.ts), the load generator (loadgen.ts) and the ceiling server
+// (ceiling.ts) say to each other over the fork IPC channel, and how requests are made up.
+//
+// Seeded secrets are derived from an index and a per-run salt, so that the generator can build the
+// `index`th session id or cookie itself instead of receiving a million secrets from the seeder.
+import { createHash } from 'node:crypto';
+import { localSessionId } from '../src/domain/sessions.js';
+
+export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
+export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+export const SOAP12_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
+/** The base URL of the bench application; the relay only redirects to registered ones. */
+export const BENCH_BASE_URL = 'https://panel.bench.example:8443/';
+/** The password of every seeded user (one argon2id hash, computed once, shared by all rows). */
+export const BENCH_PASSWORD = 'correct horse battery staple';
+
+/** TLS material of a bench client: ssod's CA to trust, and the application's key and certificate. */
+export interface ClientTls {
+  readonly ca: string;
+  readonly key: string;
+  readonly cert: string;
+}
+
+/** How the requests of a stream are made up. */
+export type Workload =
+  /** verifySession of a uniformly random seeded session. */
+  | { readonly kind: 'verifySession'; readonly salt: string; readonly population: number }
+  /** authenticate of a uniformly random seeded user, with the bench base URL (a new session each). */
+  | { readonly kind: 'authenticate'; readonly salt: string; readonly population: number }
+  /** createUser with a fresh login each time. */
+  | { readonly kind: 'createUser'; readonly prefix: string }
+  /** The relay's get-session with the cookie of a uniformly random seeded session. */
+  | { readonly kind: 'relayGetSession'; readonly salt: string; readonly population: number };
+
+export interface Stream {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** TLS with a client certificate; absent for the relay's plain HTTP. */
+  readonly tls?: ClientTls;
+  readonly workload: Workload;
+  readonly connections: number;
+  /** Requests per second over all connections; absent means each connection goes as fast as it can. */
+  readonly rate?: number;
+  /** A reply is counted as an error unless its status is this and its head or body contains `expect`. */
+  readonly status: number;
+  readonly expect: string;
+}
+
+export interface Job {
+  readonly streams: readonly Stream[];
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Hard bound on requests per stream, so a loop can never run away. */
+  readonly maxRequests: number;
+}
+
+export interface StreamResult {
+  readonly name: string;
+  /** Replies received in the measured window (warm-up excluded), errors included. */
+  readonly requests: number;
+  readonly errors: number;
+  /** Good replies per second over the measured window. */
+  readonly throughput: number;
+  /** Milliseconds. With a fixed rate, counted from the intended send time (no coordinated omission). */
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  /** The fixed rate asked for, when there was one. */
+  readonly rate?: number;
+  /** Negotiated TLS protocol and cipher ('plain' for HTTP), so that a drift between the ceiling and ssod shows. */
+  readonly tls: string;
+  /** The first unexpected reply, for diagnosis. */
+  readonly firstError?: string;
+}
+
+export type ToGenerator = { readonly type: 'run'; readonly job: Job } | { readonly type: 'exit' };
+export type FromGenerator = { readonly type: 'result'; readonly results: StreamResult[] } | { readonly type: 'failed'; readonly error: string };
+
+export type ToCeiling = { readonly type: 'start'; readonly options: CeilingOptions };
+export type FromCeiling = { readonly type: 'listening'; readonly port: number } | { readonly type: 'failed'; readonly error: string };
+
+export interface CeilingOptions {
+  readonly key: string;
+  readonly cert: string;
+  readonly ca: string;
+  /** The fixed reply body (a real verifySession response) and its Content-Type. */
+  readonly reply: string;
+  readonly contentType: string;
+  readonly port: number;
+  readonly workers: number;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** The derivation secret of the `index`th seeded global session (domain/sessions.ts). */
+export function sessionSecretFor(salt: string, index: number): Buffer {
+  return digest(`${salt}:secret:${index}`);
+}
+
+/** The `index`th seeded session id for the bench application, derived exactly as ssod derives its own. */
+export function sessionIdFor(salt: string, index: number): string {
+  return localSessionId(sessionSecretFor(salt, index), BENCH_BASE_URL);
+}
+
+/** The relay cookie value of the `index`th seeded session: base64url of 32 bytes, as the relay issues. */
+export function cookieFor(salt: string, index: number): string {
+  return digest(`${salt}:cookie:${index}`).toString('base64url');
+}
+
+/** Zero-padded, so that logins sort with their index (the seeder appends to the login index). */
+export function loginFor(salt: string, index: number): string {
+  return `user${String(index).padStart(7, '0')}.${salt}@bench.example`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A SOAP 1.2 request for one operation, as applications send it. */
+export function soapRequest(operation: string, fields: Readonly<Record<string, string>>): string {
+  const inner = Object.entries(fields)
+    .map(([name, value]) => `<sso:${name}>${escapeXml(value)}</sso:${name}>`)
+    .join('');
+  return `<env:Envelope xmlns:env="${SOAP12_NS}"><env:Body><sso:${operation} xmlns:sso="${SSO_NS}">${inner}</sso:${operation}></env:Body></env:Envelope>`;
+}

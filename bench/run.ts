@@ -1,0 +1,574 @@
+// `npm run bench`: measures ssod against the ceiling of this machine (docs/PERFORMANCE.md).
+//
+// For each population it seeds a fresh store straight into the database, measures the ceiling (a
+// bare node:https server with ssod's TLS settings, bench/ceiling.ts), then starts the real
+// `ssod serve` as its own process, once per worker count, and drives every scenario through the
+// load generator (its own process, bench/loadgen.ts). Every ssod figure is put next to a figure
+// measured side by side on the same machine: the ceiling's throughput, or the rate that the
+// password hash alone allows.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { resolveOptions } from '../src/config/options.js';
+import { CertificateAuthority } from '../src/domain/ca.js';
+import { verifyPassword } from '../src/domain/hashing.js';
+import { createPasswordHasher } from '../src/domain/passwords.js';
+import { verifySession } from '../src/operations/verifySession.js';
+import { serializeResponse } from '../src/soap/serialize.js';
+import { benchEngineFor, type BenchEngine } from './engines.js';
+import { PeakSampler, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
+import { BENCH_BASE_URL, BENCH_PASSWORD, SOAP12_CONTENT_TYPE, type ClientTls, type FromCeiling, type FromGenerator, type Job, type Stream, type StreamResult } from './protocol.js';
+import { markdownSummary } from './report.js';
+
+export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchConfig {
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  /** Connections of the closed-loop verifySession, relay and ceiling runs. */
+  readonly connections: number;
+  /** Connections of the authenticate and createUser runs (enough to keep every hashing thread busy). */
+  readonly authConnections: number;
+  readonly populations: readonly number[];
+  readonly scenarios: readonly ScenarioName[];
+  readonly workers: readonly number[];
+  readonly store: string;
+  /** verifySession requests per second during the login storm. */
+  readonly stormRate: number;
+  readonly logLevel: string;
+  /** Where the JSON results go; null: nowhere. */
+  readonly out: string | null;
+  /** Run ssod under `node --cpu-prof` and put the profiles here; null: no profiling. */
+  readonly profileDir: string | null;
+  readonly keepData: boolean;
+  /** Another build's dist/src/cli/main.js to measure instead of this one (before/after comparisons). */
+  readonly cli: string | null;
+  /** Extra node flags for ssod, e.g. --perf-basic-prof for `perf record`. */
+  readonly nodeFlags: readonly string[];
+  /** Progress lines; silent when null. */
+  readonly progress: ((line: string) => void) | null;
+}
+
+export const DEFAULT_CONFIG: BenchConfig = {
+  durationMs: 10_000,
+  warmupMs: 2_000,
+  connections: 16,
+  authConnections: 8,
+  populations: [1_000, 1_000_000],
+  scenarios: SCENARIOS,
+  workers: [1, 2],
+  store: 'sqlite',
+  stormRate: 500,
+  logLevel: 'info',
+  out: null,
+  profileDir: null,
+  keepData: false,
+  cli: null,
+  nodeFlags: [],
+  progress: (line) => console.log(line),
+};
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+export interface Measured extends StreamResult {
+  /** CPU the server (all its processes) used per second of the measured window. */
+  readonly serverCores: number;
+  /** Server CPU time per good reply, µs. */
+  readonly serverCpuUsPerRequest: number;
+  /** Peak RSS of the server during the run, bytes. */
+  readonly peakRss: number;
+}
+
+export interface WorkersResult {
+  readonly workers: number;
+  readonly startupMs: number;
+  readonly rssIdle: number;
+  readonly exitCode: number | null;
+  readonly runs: Record<string, Measured>;
+  /** Seeded sessions whose idle timer was renewed (a write) during the verifySession runs. */
+  readonly renewals: number;
+  /** The hash alone (hashRate), measured just before this server's authenticate run; null when not run. */
+  readonly hashesPerSecond: number | null;
+}
+
+export interface PopulationResult {
+  readonly population: number;
+  readonly seedSeconds: number;
+  /** Ceiling runs by worker count: before and after the ssod runs. */
+  readonly ceiling: Record<string, Measured[]>;
+  readonly ssod: WorkersResult[];
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly machine: Record<string, string | number>;
+  readonly config: Omit<BenchConfig, 'progress'>;
+  readonly engine: string;
+  readonly populations: PopulationResult[];
+  readonly totalSeconds: number;
+}
+
+function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    load1: Math.round(os.loadavg()[0]! * 100) / 100,
+  };
+}
+
+/** The load generator process: one for the whole run. */
+class Generator {
+  readonly #child: ChildProcess;
+  constructor() {
+    this.#child = fork(path.join(HERE, 'loadgen.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child.on('error', () => undefined); // a failed send rejects the run below
+  }
+  run(job: Job): Promise<StreamResult[]> {
+    return new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error('the load generator exited'));
+      this.#child.once('exit', onExit);
+      this.#child.once('message', (message: FromGenerator) => {
+        this.#child.off('exit', onExit);
+        if (message.type === 'result') resolve(message.results);
+        else reject(new Error(`load generator: ${message.error}`));
+      });
+      this.#child.send({ type: 'run', job }, (error) => {
+        if (error !== null) reject(error);
+      });
+    });
+  }
+  close(): void {
+    this.#child.kill();
+  }
+}
+
+/** Runs a job while watching the server's CPU time over the measured window and its peak RSS. */
+async function measure(generator: Generator, job: Job, serverPid: number): Promise<Measured[]> {
+  const sampler = new PeakSampler(serverPid);
+  let cpuFrom = 0;
+  let cpuTo = 0;
+  const from = setTimeout(() => (cpuFrom = usageOf(serverPid).cpu), job.warmupMs);
+  const to = setTimeout(() => (cpuTo = usageOf(serverPid).cpu), job.warmupMs + job.durationMs);
+  try {
+    const results = await generator.run(job);
+    const cpu = Math.max(0, cpuTo - cpuFrom);
+    const good = results.reduce((sum, r) => sum + r.throughput * (job.durationMs / 1000), 0);
+    return results.map((result) => ({
+      ...result,
+      serverCores: round(cpu / (job.durationMs / 1000), 2),
+      serverCpuUsPerRequest: good === 0 ? 0 : Math.round((cpu * 1e6) / good),
+      peakRss: 0,
+    }));
+  } finally {
+    clearTimeout(from);
+    clearTimeout(to);
+    const peak = sampler.stop();
+    peakOf.set(serverPid, peak);
+  }
+}
+const peakOf = new Map<number, number>();
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+async function measureOne(generator: Generator, job: Job, serverPid: number): Promise<Measured> {
+  const [result] = await measure(generator, job, serverPid);
+  return { ...result!, peakRss: peakOf.get(serverPid) ?? 0 };
+}
+
+async function startCeiling(
+  tls: { key: string; cert: string; ca: string },
+  reply: string,
+  workers: number,
+  profileDir: string | null,
+): Promise<{ child: ChildProcess; port: number }> {
+  const execArgv = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  const child = fork(path.join(HERE, 'ceiling.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const port = await freePort();
+  const answer = await new Promise<FromCeiling>((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', () => reject(new Error('the ceiling server exited')));
+    child.send({ type: 'start', options: { ...tls, reply, contentType: SOAP12_CONTENT_TYPE, port, workers } });
+  });
+  if (answer.type === 'failed') throw new Error(`ceiling: ${answer.error}`);
+  return { child, port: answer.port };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * argon2id verifications per second of the seeded hash with nothing else running, through ssod's
+ * own hashing pool (src/domain/hashing.ts: one low-priority thread per core), kept full.
+ */
+async function hashRate(passwordHash: string, ms: number): Promise<number> {
+  const until = performance.now() + ms;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: 2 * os.availableParallelism() }, async () => {
+      while (performance.now() < until) {
+        await verifyPassword(passwordHash, BENCH_PASSWORD);
+        done += 1;
+      }
+    }),
+  );
+  return Math.round((done * 1000) / ms);
+}
+
+interface Target {
+  readonly host: string;
+  readonly soapPort: number;
+  readonly relayPort: number;
+  readonly tls: ClientTls;
+  readonly salt: string;
+  readonly population: number;
+}
+
+const verifyStream = (t: Target, connections: number, rate?: number): Stream => ({
+  name: 'verifySession',
+  host: t.host,
+  port: t.soapPort,
+  tls: t.tls,
+  workload: { kind: 'verifySession', salt: t.salt, population: t.population },
+  connections,
+  ...(rate === undefined ? {} : { rate }),
+  status: 200,
+  expect: '<sso:userId>',
+});
+
+const authenticateStream = (t: Target, connections: number): Stream => ({
+  name: 'authenticate',
+  host: t.host,
+  port: t.soapPort,
+  tls: t.tls,
+  workload: { kind: 'authenticate', salt: t.salt, population: t.population },
+  connections,
+  status: 200,
+  expect: '<sso:sessionId>',
+});
+
+interface ScenarioOutcome {
+  readonly renewals: number;
+  readonly hashesPerSecond: number | null;
+}
+
+async function runScenarios(
+  config: BenchConfig,
+  generator: Generator,
+  engine: BenchEngine,
+  dataDir: string,
+  ssod: SsodProcess,
+  t: Target,
+  runs: Record<string, Measured>,
+  passwordHash: string,
+): Promise<ScenarioOutcome> {
+  const job = (streams: Stream[]): Job => ({ streams, warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 });
+  const wants = (name: ScenarioName): boolean => config.scenarios.includes(name);
+  const say = (line: string): void => config.progress?.(line);
+  let renewals = 0;
+  // The verifySession runs measure the lookup path: every seeded session was just renewed, as
+  // those of active users are; the renewals that happen anyway are counted (docs/PERFORMANCE.md).
+  let freshStamp = 0;
+  const fresh = async (): Promise<void> => {
+    freshStamp = Date.now();
+    await engine.stampSessions(dataDir, freshStamp);
+  };
+  const countRenewals = async (): Promise<void> => {
+    renewals += await engine.renewedSince(dataDir, freshStamp);
+  };
+
+  if (wants('verifySession') || wants('latency')) {
+    await fresh();
+    const full = await measureOne(generator, job([verifyStream(t, config.connections)]), ssod.pid);
+    runs.verifySession = full;
+    say(`    verifySession: ${full.throughput} req/s, p99 ${full.p99} ms, ${full.serverCpuUsPerRequest} µs CPU/req`);
+    if (wants('latency')) {
+      const rate = Math.max(1, Math.round(full.throughput / 2));
+      const half = await measureOne(generator, job([verifyStream(t, config.connections, rate)]), ssod.pid);
+      runs.verifySessionHalfRate = half;
+      say(`    verifySession at ${rate} req/s: p50 ${half.p50} ms, p99 ${half.p99} ms, p99.9 ${half.p999} ms`);
+    }
+    await countRenewals();
+  }
+  if (wants('relay')) {
+    const relay = await measureOne(
+      generator,
+      job([
+        {
+          name: 'relayGetSession',
+          host: t.host,
+          port: t.relayPort,
+          workload: { kind: 'relayGetSession', salt: t.salt, population: t.population },
+          connections: config.connections,
+          status: 302,
+          expect: 'ssosid=https',
+        },
+      ]),
+      ssod.pid,
+    );
+    runs.relayGetSession = relay;
+    say(`    relay get-session: ${relay.throughput} req/s, p99 ${relay.p99} ms`);
+  }
+  let hashesPerSecond: number | null = null;
+  if (wants('authenticate') || wants('storm') || wants('createUser')) {
+    hashesPerSecond = await hashRate(passwordHash, Math.min(5_000, config.durationMs));
+    say(`    argon2id alone, same threads and priority as ssod's: ${hashesPerSecond} verifications/s`);
+  }
+  if (wants('authenticate')) {
+    const auth = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), ssod.pid);
+    runs.authenticate = auth;
+    say(`    authenticate: ${auth.throughput} req/s, p99 ${auth.p99} ms, ${auth.serverCores} cores`);
+  }
+  if (wants('storm')) {
+    await fresh();
+    const [auth, verify] = await measure(generator, job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]), ssod.pid);
+    runs.stormAuthenticate = { ...auth!, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    runs.stormVerifySession = { ...verify!, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    say(`    storm: authenticate ${auth!.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify!.p99} ms (max ${verify!.max} ms)`);
+  }
+  if (wants('createUser')) {
+    const create = await measureOne(
+      generator,
+      job([
+        {
+          name: 'createUser',
+          host: t.host,
+          port: t.soapPort,
+          tls: t.tls,
+          workload: { kind: 'createUser', prefix: `new-${t.salt}-${ssod.pid}` },
+          connections: config.authConnections,
+          status: 200,
+          expect: '<sso:userId>',
+        },
+      ]),
+      ssod.pid,
+    );
+    runs.createUser = create;
+    say(`    createUser: ${create.throughput} req/s, p99 ${create.p99} ms`);
+  }
+  return { renewals, hashesPerSecond };
+}
+
+async function benchPopulation(config: BenchConfig, generator: Generator, engine: BenchEngine, root: string, population: number, passwordHash: string): Promise<PopulationResult> {
+  const say = (line: string): void => config.progress?.(line);
+  const dataDir = path.join(root, `population-${population}`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const options = resolveOptions({ flags: { dataDir } });
+  const salt = Math.random().toString(36).slice(2, 10);
+
+  // The CA, the server certificate and the bench application's certificate, as ssod makes them.
+  const ca = await CertificateAuthority.open(dataDir, '127.0.0.1');
+  const appId = crypto.randomUUID();
+  const issued = await ca.issueClientCertificate(appId, options.certValidityDays);
+  const seedStarted = performance.now();
+  const now = Date.now();
+  await engine.seed(dataDir, {
+    app: { id: appId, name: 'bench', displayName: 'Bench', version: '1', capabilities: '', url: BENCH_BASE_URL, restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
+    certificate: { fingerprint: issued.fingerprint, applicationId: appId, serial: issued.serial, issuedAt: issued.issuedAt, notAfter: issued.notAfter, firstUsedAt: null, retiredAt: null },
+    population,
+    salt,
+    passwordHash,
+    now,
+    lifetimeMs: options.sessionLifetime * 1000,
+  });
+  const seedSeconds = round((performance.now() - seedStarted) / 1000, 1);
+  say(`  seeded ${population} users and sessions in ${seedSeconds} s`);
+
+  const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(issued.pem)?.[0] ?? '';
+  const tls: ClientTls = { ca: ca.certificatePem, key, cert: issued.certificatePem };
+  const someUserId = crypto.randomUUID();
+  const reply = serializeResponse('1.2', verifySession, { userId: someUserId });
+  const server = ca.serverCredentials();
+
+  const ceilingRun = async (workers: number): Promise<Measured> => {
+    const profileDir = config.profileDir === null ? null : path.join(config.profileDir, `population-${population}-ceiling-${workers}`);
+    const ceiling = await startCeiling({ key: server.key, cert: server.cert, ca: ca.certificatePem }, reply, workers, profileDir);
+    try {
+      const t: Target = { host: '127.0.0.1', soapPort: ceiling.port, relayPort: 0, tls, salt, population };
+      const job: Job = { streams: [{ ...verifyStream(t, config.connections), name: 'ceiling' }], warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 };
+      const result = await measureOne(generator, job, ceiling.child.pid ?? 0);
+      say(`  ceiling (${workers} process${workers > 1 ? 'es' : ''}): ${result.throughput} req/s, p99 ${result.p99} ms, ${result.serverCpuUsPerRequest} µs CPU/req`);
+      return result;
+    } finally {
+      await stopChild(ceiling.child);
+    }
+  };
+
+  const ceiling: Record<string, Measured[]> = {};
+  for (const workers of config.workers) ceiling[workers] = [await ceilingRun(workers)];
+
+  const ssodResults: WorkersResult[] = [];
+  for (const workers of config.workers) {
+    const profileDir = config.profileDir === null ? null : path.join(config.profileDir, `population-${population}-workers-${workers}`);
+    const ssod = await startSsod({
+      dataDir,
+      workers,
+      logFile: path.join(root, `ssod-${population}-${workers}.log`),
+      logLevel: config.logLevel,
+      flags: engine.serveFlags(dataDir),
+      nodeFlags: [...config.nodeFlags, ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])],
+      cli: config.cli,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rssIdle = usageOf(ssod.pid).rss;
+    say(`  ssod, ${workers} worker${workers > 1 ? 's' : ''}: ready in ${Math.round(ssod.startupMs)} ms, idle RSS ${Math.round(rssIdle / 2 ** 20)} MiB`);
+    const runs: Record<string, Measured> = {};
+    const t: Target = { host: '127.0.0.1', soapPort: ssod.soapPort, relayPort: ssod.relayPort, tls, salt, population };
+    let outcome: ScenarioOutcome = { renewals: 0, hashesPerSecond: null };
+    let exitCode: number | null = null;
+    try {
+      outcome = await runScenarios(config, generator, engine, dataDir, ssod, t, runs, passwordHash);
+    } finally {
+      exitCode = await ssod.stop();
+    }
+    if (exitCode !== 0) say(`  ssod exited with code ${exitCode} after SIGTERM`);
+    ssodResults.push({ workers, startupMs: Math.round(ssod.startupMs), rssIdle, exitCode, runs, ...outcome });
+  }
+  // The ceiling again, so that a drift of the machine during the ssod runs shows.
+  for (const workers of config.workers) ceiling[workers]!.push(await ceilingRun(workers));
+  return { population, seedSeconds, ceiling, ssod: ssodResults };
+}
+
+export async function runBench(config: BenchConfig): Promise<BenchResults> {
+  const started = performance.now();
+  const engine = benchEngineFor(config.store);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-'));
+  const generator = new Generator();
+  const say = (line: string): void => config.progress?.(line);
+  try {
+    const defaults = resolveOptions({ flags: { dataDir: root } });
+    const passwordHash = await createPasswordHasher({ memoryKib: defaults.argon2MemoryKib, iterations: defaults.argon2Iterations }).hash(BENCH_PASSWORD);
+    say(`argon2id at ssod's defaults: m=${defaults.argon2MemoryKib} KiB, t=${defaults.argon2Iterations}, p=1`);
+    const populations: PopulationResult[] = [];
+    for (const population of config.populations) {
+      say(`population ${population}:`);
+      populations.push(await benchPopulation(config, generator, engine, root, population, passwordHash));
+    }
+    const rest: Omit<BenchConfig, 'progress'> & { progress?: unknown } = { ...config };
+    delete rest.progress;
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      config: rest,
+      engine: engine.name,
+      populations,
+      totalSeconds: Math.round((performance.now() - started) / 1000),
+    };
+    if (config.out !== null) {
+      mkdirSync(path.dirname(config.out), { recursive: true });
+      writeFileSync(config.out, JSON.stringify(results, null, 2) + '\n');
+      say(`results: ${config.out}`);
+    }
+    return results;
+  } finally {
+    generator.close();
+    if (config.keepData) say(`data kept in ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const USAGE = `npm run bench -- [flags]
+  --duration S         measured seconds per run (default 10)
+  --warmup S           warm-up seconds before each measured window (default 2)
+  --connections N      keep-alive connections for verifySession, relay and the ceiling (default 16)
+  --auth-connections N connections for authenticate and createUser (default 8)
+  --populations LIST   users and sessions seeded, e.g. 1000,1000000 (default)
+  --scenarios LIST     ${SCENARIOS.join(',')} (default: all)
+  --workers LIST       ssod worker processes to compare, e.g. 1,2 (default)
+  --store URL          sqlite (default); a PostgreSQL engine is still to be written (docs/PERFORMANCE.md)
+  --storm-rate N       verifySession requests/s during the login storm (default 500)
+  --log-level LEVEL    ssod's --log-level (default info, as deployed)
+  --out FILE           results JSON (default bench/results/<date>.json)
+  --profile DIR        run ssod under node --cpu-prof, profiles in DIR
+  --keep               keep the temporary data directories
+  --cli FILE           measure another build's dist/src/cli/main.js (before/after comparisons)
+  --node-flags FLAGS   extra node flags for ssod, e.g. --perf-basic-prof (for perf record)`;
+
+function list(text: string): number[] {
+  return text.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 1) throw new Error(`not a positive whole number: ${part}`);
+    return value;
+  });
+}
+
+export function configFromArgs(args: readonly string[]): BenchConfig {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'auth-connections': { type: 'string' },
+      populations: { type: 'string' },
+      scenarios: { type: 'string' },
+      workers: { type: 'string' },
+      store: { type: 'string' },
+      'storm-rate': { type: 'string' },
+      'log-level': { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'string' },
+      keep: { type: 'boolean' },
+      cli: { type: 'string' },
+      'node-flags': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const scenarios = values.scenarios === undefined ? SCENARIOS : values.scenarios.split(',').map((s) => s.trim());
+  for (const scenario of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`unknown scenario ${scenario}; known: ${SCENARIOS.join(', ')}`);
+  }
+  const seconds = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : Math.round(Number(text) * 1000));
+  const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+  return {
+    ...DEFAULT_CONFIG,
+    durationMs: seconds(values.duration, DEFAULT_CONFIG.durationMs),
+    warmupMs: seconds(values.warmup, DEFAULT_CONFIG.warmupMs),
+    connections: values.connections === undefined ? DEFAULT_CONFIG.connections : list(values.connections)[0]!,
+    authConnections: values['auth-connections'] === undefined ? DEFAULT_CONFIG.authConnections : list(values['auth-connections'])[0]!,
+    populations: values.populations === undefined ? DEFAULT_CONFIG.populations : list(values.populations),
+    scenarios: scenarios as ScenarioName[],
+    workers: values.workers === undefined ? DEFAULT_CONFIG.workers : list(values.workers),
+    store: values.store ?? DEFAULT_CONFIG.store,
+    stormRate: values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : list(values['storm-rate'])[0]!,
+    logLevel: values['log-level'] ?? DEFAULT_CONFIG.logLevel,
+    out: values.out ?? path.join(HERE, '..', '..', 'bench', 'results', `${date}.json`),
+    profileDir: values.profile === undefined ? null : path.resolve(values.profile),
+    keepData: values.keep === true,
+    cli: values.cli === undefined ? null : path.resolve(values.cli),
+    nodeFlags: values['node-flags']?.split(' ').filter(Boolean) ?? [],
+  };
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const config = configFromArgs(process.argv.slice(2));
+    const results = await runBench(config);
+    console.log('\n' + markdownSummary(results));
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
+export function readResults(file: string): BenchResults {
+  return JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+}

@@ -1,0 +1,176 @@
+// What every operator command shares: finding the installation's store from the same options and
+// environment as `ssod serve`, one-line errors that say what to do, and output as a table for people
+// or as JSON for scripts (`--json`).
+import { existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { OPTION_SPECS, defaultText, envOf, flagOf, resolveOptions, type OptionName, type Options } from '../config/options.js';
+import type { AuditContext } from '../domain/audit.js';
+import type { Refusal } from '../domain/refusal.js';
+import { createLogger } from '../log.js';
+import { storeLocation } from '../store/location.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+
+/** A refusal or failure of a command: printed as `ssod: <message>`, exit status 1. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Adds the flags of these options, with their docs, defaults and environment variables, from the option table. */
+export function addOptionFlags(command: Command, names: readonly OptionName[]): Command {
+  for (const name of names) {
+    const spec = OPTION_SPECS[name];
+    command.addOption(new Option(`${flagOf(name)} <${spec.arg}>`, `${spec.doc} (default ${defaultText(name)}; env ${envOf(name)})`));
+  }
+  return command;
+}
+
+/** A refusal of the domain as one line, with the flag that overrides it. */
+export function refusalMessage(refusal: Refusal): string {
+  const flag = refusal.override === 'force' ? '--force' : refusal.override === 'skipDnsCheck' ? '--skip-dns-check' : null;
+  return flag === null ? refusal.message : `${refusal.message} (${flag} to go ahead anyway)`;
+}
+
+/** The options that locate an installation's store; every operator command takes them. */
+export const STORE_OPTION_NAMES: readonly OptionName[] = ['dataDir', 'store', 'masterKeyFile'];
+
+/** A command that works on an installation's store: the store flags, `--config` and `--json`. */
+export function storeCommand(name: string, description: string): Command {
+  // Positional: a flag after a subcommand (`ssod settings set x 1 --data-dir D`) belongs to the subcommand.
+  const command = new Command(name)
+    .description(description)
+    .enablePositionalOptions()
+    .option('--config <FILE>', 'JSON config file of the installation (also SSOD_CONFIG)')
+    .option('--json', 'print the result as JSON, for scripts');
+  return addOptionFlags(command, STORE_OPTION_NAMES);
+}
+
+/** The flags every store command has, beside its own. */
+export interface StoreFlags {
+  readonly config?: string;
+  readonly json?: boolean;
+  readonly dataDir?: string;
+}
+
+/**
+ * An action that receives the flags of its command merged with those of its parents, so that a
+ * flag works before or after the subcommand (`ssod settings --json set …`, `ssod settings set … --json`).
+ */
+export function action<F extends StoreFlags, A extends string[]>(work: (flags: F, ...args: A) => Promise<void>): (...received: unknown[]) => Promise<void> {
+  return async (...received) => {
+    const command = received[received.length - 1] as Command;
+    await work(command.optsWithGlobals<F>(), ...(received.slice(0, -2) as A));
+  };
+}
+
+/** The installation's options, from the same sources as `ssod serve` (flags, SSOD_* environment, config file). */
+export function installationOptions(flags: StoreFlags): Options {
+  const ours = Object.fromEntries(Object.entries(flags).filter(([key]) => (STORE_OPTION_NAMES as readonly string[]).includes(key)));
+  return resolveOptions({ flags: ours, env: process.env, configFile: flags.config ?? process.env.SSOD_CONFIG });
+}
+
+/** What backup and restore say for a store that is not the embedded SQLite file. */
+export const POSTGRES_BACKUP_ADVICE =
+  'this installation keeps its store in PostgreSQL: back it up with pg_dump and restore it with pg_restore (ssod backup and restore are for the embedded SQLite store)';
+
+/**
+ * The embedded SQLite file of the installation, for the commands that are SQLite-specific by nature
+ * (backup, restore); a PostgreSQL store is refused with POSTGRES_BACKUP_ADVICE.
+ */
+export function embeddedStoreFile(options: Options): string {
+  const location = storeLocation(options.store, options.dataDir);
+  if (location.engine !== 'sqlite') throw new CliError(POSTGRES_BACKUP_ADVICE);
+  return location.path;
+}
+
+/**
+ * Opens the installation's existing store (SQLite, or the PostgreSQL database that its nodes
+ * share). An operator command never creates a SQLite store: a wrong --data-dir must not quietly
+ * give an empty installation.
+ */
+export async function openInstallationStore(options: Options): Promise<Store> {
+  const location = storeLocation(options.store, options.dataDir);
+  if (location.engine === 'sqlite' && !existsSync(location.path)) {
+    throw new CliError(`no ssod store at ${location.path}: give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
+  }
+  return openStore(location, { poolSize: 2 });
+}
+
+/** Runs `work` on the installation's store and closes it, whatever happens. */
+export async function withStore<T>(flags: StoreFlags, work: (store: Store, options: Options) => Promise<T>): Promise<T> {
+  const options = installationOptions(flags);
+  const store = await openInstallationStore(options);
+  try {
+    return await work(store, options);
+  } finally {
+    await store.close();
+  }
+}
+
+/** What an operator command hands the domain to record its audit events (actor `operator`); problems go to stderr. */
+export function operatorContext(store: Store): AuditContext {
+  return { store, now: Date.now, log: createLogger('error', (line) => process.stderr.write(line)) };
+}
+
+/** `--limit`: a whole number from 1. */
+export function parseLimit(text: string | undefined): number {
+  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new CliError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"`);
+  return Number(text);
+}
+
+/** Prints `value` as JSON with `--json`, otherwise the text that `human` makes of it. */
+export function print<T>(flags: StoreFlags, value: T, human: (value: T) => string): void {
+  const text = flags.json === true ? JSON.stringify(value, null, 2) : human(value);
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** A plain text table: a header row and aligned columns; `(none)` when there are no rows. */
+export function table(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const widths = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** A time as operators read it and scripts parse it: ISO 8601 in UTC; null stays null. */
+export function isoTime(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** `key: value` lines, aligned, for a single record. */
+export function fields(entries: readonly (readonly [string, string | number | null])[]): string {
+  const width = Math.max(...entries.map(([key]) => key.length));
+  return entries.map(([key, value]) => `${(key + ':').padEnd(width + 2)}${value ?? '-'}`).join('\n') + '\n';
+}
+
+/**
+ * Opens a file for a secret (a private key, password hashes): created owner-only (0600), and an
+ * existing one refused unless `force`, which also takes a looser mode away from it.
+ */
+export async function openOwnerOnly(file: string, force: boolean): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, force ? 'w' : 'wx', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CliError(`${file} exists: choose another --out, or --force to overwrite it`);
+    throw new CliError(`cannot write ${file}: ${code ?? String(error)}`);
+  }
+  await handle.chmod(0o600);
+  return handle;
+}
+
+/** All of standard input, as text. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

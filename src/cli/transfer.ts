@@ -1,0 +1,82 @@
+// `ssod export` and `ssod import`: applications and users as JSON, to move them between
+// installations (domain/transfer.ts). The file holds password hashes: it is written owner-only.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { exportInstallation, importInstallation, readExport } from '../domain/transfer.js';
+import { CliError, action, openOwnerOnly, print, readStdin, storeCommand, type StoreFlags } from './common.js';
+import { withServices } from './installation.js';
+
+interface ExportFlags extends StoreFlags {
+  readonly out?: string;
+  readonly force?: boolean;
+}
+
+async function exportCommandAction(flags: ExportFlags): Promise<void> {
+  await withServices(flags, async (services) => {
+    const data = await exportInstallation(services);
+    const text = JSON.stringify(data, null, 2) + '\n';
+    if (flags.out === undefined) {
+      process.stdout.write(text);
+      return;
+    }
+    const file = await openOwnerOnly(flags.out, flags.force === true);
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    const summary = { file: flags.out, applications: data.applications.length, users: data.users.length };
+    print(flags, summary, () => `Exported ${summary.applications} application(s) and ${summary.users} user(s) to ${flags.out} (owner-only: it holds password hashes).`);
+  });
+}
+
+interface ImportFlags extends StoreFlags {
+  readonly skipExisting?: boolean;
+}
+
+async function readInput(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+async function importCommandAction(flags: ImportFlags, file: string): Promise<void> {
+  const data = readExport(await readInput(file));
+  await withServices(flags, async (services) => {
+    const result = await importInstallation(services, data, { skipExisting: flags.skipExisting === true });
+    print(flags, result, () =>
+      [
+        `Imported ${result.applicationsAdded} application(s) and ${result.usersAdded} user(s).`,
+        ...(result.applicationsSkipped.length + result.usersSkipped.length > 0
+          ? [`Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.usersSkipped.length} user(s).`]
+          : []),
+        'Applications whose certificates another CA issued need a new one here: ssod applications reissue-cert ID --out FILE.',
+      ].join('\n'),
+    );
+  });
+}
+
+export function exportCommand(): Command {
+  return storeCommand('export', 'Write the applications (with certificate fingerprints) and users (with password hashes) as JSON.')
+    .option('--out <FILE>', 'write to FILE (mode 0600) instead of standard output')
+    .option('--force', 'overwrite FILE if it exists')
+    .addHelpText('after', '\nExample:\n  ssod export --data-dir /var/lib/ssod --out ssod-export.json\n')
+    .action(action(exportCommandAction));
+}
+
+export function importCommand(): Command {
+  return storeCommand('import', 'Add the applications and users of an `ssod export` file to this installation.')
+    .argument('<file>', 'the export file, or - for standard input')
+    .option('--skip-existing', 'leave out applications and users this installation has already, instead of refusing')
+    .addHelpText('after', '\nExample:\n  ssod import ssod-export.json --data-dir /var/lib/ssod\n')
+    .action(action(importCommandAction));
+}

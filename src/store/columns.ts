@@ -1,0 +1,136 @@
+// The column lists that every SQL engine reads records with, written once. Columns are aliased to
+// the record fields, so a row is the record itself (SQL NULL reads as null). The aliases are
+// quoted: PostgreSQL folds unquoted names to lower case, SQLite accepts the quotes as they are.
+import type { ApplicationChanges, AuditRecord, CertificateAndSession, CertificateRecord, GlobalSessionRecord, SessionView } from './types.js';
+
+export const APPLICATION_COLUMNS = `id, name, display_name AS "displayName", version, capabilities, url,
+  restore_password_url AS "restorePasswordUrl", change_password_url AS "changePasswordUrl", created_at AS "createdAt"`;
+export const CERTIFICATE_COLUMNS = `fingerprint, application_id AS "applicationId", serial, issued_at AS "issuedAt",
+  not_after AS "notAfter", first_used_at AS "firstUsedAt", retired_at AS "retiredAt"`;
+export const USER_COLUMNS = `id, login, login_key AS "loginKey", owner_id AS "ownerId", password_hash AS "passwordHash", created_at AS "createdAt",
+  disabled_at AS "disabledAt"`;
+export const GLOBAL_SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
+  last_seen_at AS "lastSeenAt", cookie_hash AS "cookieHash", cookie_sealed_secret AS "cookieSealedSecret"`;
+export const RELAY_TOKEN_COLUMNS = 'token_hash AS "tokenHash", global_id AS "globalId", expires_at AS "expiresAt", sealed_secret AS "sealedSecret"';
+export const THROTTLE_COLUMNS = 'key, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"';
+export const AUDIT_COLUMNS = 'id, at, type, actor, target, outcome, detail';
+export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", sealed_key AS "sealedKey", updated_at AS "updatedAt"';
+
+/** A local session joined with its global session (`l` and `g`): what findSessionByLocalId reads. */
+export const SESSION_VIEW_FROM = `SELECT l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
+  g.id, g.user_id AS "userId", g.created_at AS "createdAt", g.expires_at AS "expiresAt", g.last_seen_at AS "lastSeenAt",
+  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret"
+  FROM local_sessions l JOIN global_sessions g ON g.id = l.global_id`;
+
+export interface SessionViewRow extends GlobalSessionRecord {
+  readonly localIdHash: string;
+  readonly localBaseUrl: string;
+  readonly localCreatedAt: number;
+}
+
+export function sessionViewOf(row: SessionViewRow): SessionView {
+  const { localIdHash, localBaseUrl, localCreatedAt, ...global } = row;
+  return { local: { idHash: localIdHash, globalId: global.id, baseUrl: localBaseUrl, createdAt: localCreatedAt }, global };
+}
+
+/**
+ * findCertificateAndSession: one row whatever is found, the certificate's columns and the session
+ * view's, NULL where absent. `fingerprint` and `localIdHash` are the engine's placeholders.
+ */
+export function certificateAndSessionSql(fingerprint: string, localIdHash: string): string {
+  return `SELECT c.fingerprint AS "certFingerprint", c.application_id AS "certApplicationId", c.serial AS "certSerial",
+  c.issued_at AS "certIssuedAt", c.not_after AS "certNotAfter", c.first_used_at AS "certFirstUsedAt", c.retired_at AS "certRetiredAt",
+  l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
+  g.id, g.user_id AS "userId", g.created_at AS "createdAt", g.expires_at AS "expiresAt", g.last_seen_at AS "lastSeenAt",
+  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret"
+  FROM (SELECT 1 AS one) AS anchor
+  LEFT JOIN certificates c ON c.fingerprint = ${fingerprint}
+  LEFT JOIN local_sessions l ON l.id_hash = ${localIdHash}
+  LEFT JOIN global_sessions g ON g.id = l.global_id`;
+}
+
+/**
+ * A row of certificateAndSessionSql as an array, in its column order: the hot path skips making a
+ * row object with seventeen named properties only to take it apart again.
+ */
+export function certificateAndSessionOfValues(values: readonly unknown[]): CertificateAndSession {
+  const [fingerprint, applicationId, serial, issuedAt, notAfter, firstUsedAt, retiredAt, localIdHash, baseUrl, localCreatedAt, id, userId, createdAt, expiresAt, lastSeenAt, cookieHash, cookieSealedSecret] =
+    values as readonly (string | number | null)[];
+  const certificate: CertificateRecord | null =
+    fingerprint === null || fingerprint === undefined
+      ? null
+      : {
+          fingerprint: fingerprint as string,
+          applicationId: applicationId as string,
+          serial: serial as string,
+          issuedAt: issuedAt as number,
+          notAfter: notAfter as number,
+          firstUsedAt: (firstUsedAt ?? null) as number | null,
+          retiredAt: (retiredAt ?? null) as number | null,
+        };
+  if (localIdHash === null || localIdHash === undefined || id === null || id === undefined) return { certificate, session: null };
+  return {
+    certificate,
+    session: {
+      local: { idHash: localIdHash as string, globalId: id as string, baseUrl: baseUrl as string, createdAt: localCreatedAt as number },
+      global: {
+        id: id as string,
+        userId: userId as string,
+        createdAt: createdAt as number,
+        expiresAt: expiresAt as number,
+        lastSeenAt: lastSeenAt as number,
+        cookieHash: (cookieHash ?? null) as string | null,
+        cookieSealedSecret: (cookieSealedSecret ?? null) as string | null,
+      },
+    },
+  };
+}
+
+type Nullable<T> = { readonly [K in keyof T]: T[K] | null };
+
+export interface CertificateAndSessionRow extends Nullable<SessionViewRow> {
+  readonly certFingerprint: string | null;
+  readonly certApplicationId: string | null;
+  readonly certSerial: string | null;
+  readonly certIssuedAt: number | null;
+  readonly certNotAfter: number | null;
+  readonly certFirstUsedAt: number | null;
+  readonly certRetiredAt: number | null;
+}
+
+export function certificateAndSessionOf(row: CertificateAndSessionRow): CertificateAndSession {
+  const { certFingerprint, certApplicationId, certSerial, certIssuedAt, certNotAfter, certFirstUsedAt, certRetiredAt, ...session } = row;
+  const certificate: CertificateRecord | null =
+    certFingerprint === null
+      ? null
+      : {
+          fingerprint: certFingerprint,
+          applicationId: certApplicationId ?? '',
+          serial: certSerial ?? '',
+          issuedAt: certIssuedAt ?? 0,
+          notAfter: certNotAfter ?? 0,
+          firstUsedAt: certFirstUsedAt,
+          retiredAt: certRetiredAt,
+        };
+  return { certificate, session: session.localIdHash === null || session.id === null ? null : sessionViewOf(session as SessionViewRow) };
+}
+
+/** The fields that updateApplication may change, with their columns: a fixed list, never input. */
+export const UPDATABLE_APPLICATION_COLUMNS = [
+  ['name', 'name'],
+  ['displayName', 'display_name'],
+  ['version', 'version'],
+  ['capabilities', 'capabilities'],
+  ['url', 'url'],
+  ['restorePasswordUrl', 'restore_password_url'],
+  ['changePasswordUrl', 'change_password_url'],
+] as const satisfies readonly (readonly [keyof ApplicationChanges, string])[];
+
+/** An audit event as stored: its detail is JSON text. */
+export interface AuditRow extends Omit<AuditRecord, 'detail'> {
+  readonly detail: string;
+}
+
+export function auditRecordOf(row: AuditRow): AuditRecord {
+  return { ...row, detail: JSON.parse(row.detail) as AuditRecord['detail'] };
+}
