@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 import { checkOut, createPostgresPool, openPostgresStore, redactedUrl } from './postgres.js';
+import { BUSY_DEADLINE_MS } from './sqliteBusy.js';
 import type { KeyMaterialRecord } from './types.js';
 
 /** Key material lives in files beside a SQLite store; the caller gives it sealed, to be stored in its stead. */
@@ -128,7 +129,8 @@ export async function copySqliteToPostgres(file: string, url: string, options: C
     throw new CopyRefusedError(`cannot open ${file}: ${(error as Error).message}`);
   }
   try {
-    db.pragma('busy_timeout = 5000');
+    // An operator command serves no requests: it may wait for a lock on its own event loop (sqliteBusy.ts).
+    db.pragma(`busy_timeout = ${BUSY_DEADLINE_MS}`);
     requireSchemaVersion(db, file);
     await (await openPostgresStore(url, { poolSize: 1 })).close(); // brings the target schema up to date
     const pool = createPostgresPool(url, { poolSize: 1 });

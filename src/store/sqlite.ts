@@ -2,9 +2,11 @@
 //
 // better-sqlite3 is synchronous: every method runs its statement at once and hands back a promise,
 // so the contract stays the same shape as a networked engine's; a write's promise resolves once
-// the write is on disk, an fsync that runs off the event loop (walSync.ts). Every statement is
-// prepared once at open: findSessionByLocalId and touchSession run on every page load of every
-// application, findCertificate on every request. No SQL text is ever built from input.
+// the write is on disk, an fsync that runs off the event loop (walSync.ts). A statement that finds
+// the database locked by another connection (another worker) is tried again from a timer rather
+// than waited for on the event loop (sqliteBusy.ts). Every statement is prepared once at open:
+// findSessionByLocalId and touchSession run on every page load of every application,
+// findCertificate on every request. No SQL text is ever built from input.
 import Database from 'better-sqlite3';
 import {
   certificateAndSessionOfValues,
@@ -25,6 +27,7 @@ import {
   type SessionViewRow,
 } from './columns.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+import { BUSY_DEADLINE_MS, untilNotBusy } from './sqliteBusy.js';
 import { WalSync } from './walSync.js';
 import { DuplicateLoginError } from './types.js';
 import type {
@@ -51,14 +54,22 @@ import type {
 type Db = Database.Database;
 type SqlValue = string | number | null;
 
+export interface SqliteStoreSettings {
+  /** How long a statement may wait for a lock held by another connection before it fails with SQLITE_BUSY (sqliteBusy.ts). */
+  readonly busyDeadlineMs?: number;
+}
+
 /** Opens (creating when absent) the database at `path`, or ':memory:', and brings its schema up to date. */
-export function openSqliteStore(path: string): Promise<Store> {
+export function openSqliteStore(path: string, { busyDeadlineMs = BUSY_DEADLINE_MS }: SqliteStoreSettings = {}): Promise<Store> {
   return settle(() => {
     const db = new Database(path);
     try {
       configure(db);
       migrate(db, path, Date.now());
-      return new SqliteStore(db, new WalSync(db.memory ? null : path));
+      // From here on the connection serves requests: a busy database fails the statement at once
+      // and the store tries it again off the event loop (sqliteBusy.ts).
+      db.pragma('busy_timeout = 0');
+      return new SqliteStore(db, new WalSync(db.memory ? null : path), busyDeadlineMs);
     } catch (error) {
       db.close();
       throw error;
@@ -74,7 +85,9 @@ function settle<T>(step: () => T): Promise<T> {
 }
 
 function configure(db: Db): void {
-  db.pragma('busy_timeout = 5000');
+  // Opening and migrating may wait for the lock on the event loop: nothing is served yet (a worker
+  // of `ssod serve --workers N` listens only once its store is open).
+  db.pragma(`busy_timeout = ${BUSY_DEADLINE_MS}`);
   db.pragma('journal_mode = WAL');
   // We promise that an acknowledged write survives a power cut. NORMAL in WAL mode does not fsync
   // at commit; every write method then waits for an fsync of the WAL off the event loop before it
@@ -259,8 +272,9 @@ type Statements = ReturnType<typeof prepareStatements>;
  * The multi-row changes, each one transaction. Those that are a single statement (the deletes,
  * whose foreign keys cascade, and the token consumption) are atomic on their own already; the
  * transaction keeps them so when a statement is added. Callers begin them IMMEDIATE: they all
- * write, and taking the write lock at BEGIN lets busy_timeout wait for another connection instead
- * of failing when a read lock cannot be upgraded.
+ * write, and taking the write lock at BEGIN makes a busy database fail there, before any statement
+ * ran, so that the whole transaction is tried again (sqliteBusy.ts); a deferred one could fail
+ * halfway, when its read lock cannot be upgraded. None has an effect outside the database.
  */
 function prepareTransactions(db: Db, s: Statements) {
   return {
@@ -327,23 +341,38 @@ class SqliteStore implements Store {
   readonly #s: Statements;
   readonly #tx: ReturnType<typeof prepareTransactions>;
   readonly #wal: WalSync;
+  readonly #busyDeadlineMs: number;
 
-  constructor(db: Db, wal: WalSync) {
+  constructor(db: Db, wal: WalSync, busyDeadlineMs: number) {
     this.#db = db;
     this.#s = prepareStatements(db);
     this.#tx = prepareTransactions(db, this.#s);
     this.#wal = wal;
+    this.#busyDeadlineMs = busyDeadlineMs;
   }
 
-  /** Runs a synchronous write and resolves once it is durable; `changed` false skips the wait for a write that changed nothing. */
+  /**
+   * Runs a synchronous read, tried again off the event loop while the database is busy: in WAL
+   * mode a reader is rarely kept waiting (another connection recovering the WAL index), but then
+   * it must not sleep on the event loop either.
+   */
+  #read<T>(step: () => T): Promise<T> {
+    return untilNotBusy(step, this.#busyDeadlineMs);
+  }
+
+  /**
+   * Runs a synchronous write, tried again off the event loop while another connection holds the
+   * write lock, and resolves once it is durable: the fsync waited for begins after the try that
+   * committed. `changed` false skips the wait for a write that changed nothing.
+   */
   async #write<T>(step: () => T, changed: (result: T) => boolean = () => true): Promise<T> {
-    const result = await settle(step);
+    const result = await untilNotBusy(step, this.#busyDeadlineMs);
     if (changed(result)) await this.#wal.afterCommit();
     return result;
   }
 
   ping(): Promise<void> {
-    return settle(() => {
+    return this.#read(() => {
       this.#s.ping.get();
     });
   }
@@ -358,15 +387,15 @@ class SqliteStore implements Store {
   }
 
   getApplication(id: string): Promise<ApplicationRecord | null> {
-    return settle(() => this.#s.getApplication.get(id) ?? null);
+    return this.#read(() => this.#s.getApplication.get(id) ?? null);
   }
 
   listApplicationIds(): Promise<string[]> {
-    return settle(() => this.#s.listApplicationIds.all());
+    return this.#read(() => this.#s.listApplicationIds.all());
   }
 
   listApplications(): Promise<ApplicationRecord[]> {
-    return settle(() => this.#s.listApplications.all());
+    return this.#read(() => this.#s.listApplications.all());
   }
 
   updateApplication(id: string, changes: ApplicationChanges): Promise<boolean> {
@@ -378,7 +407,7 @@ class SqliteStore implements Store {
   }
 
   hasApplicationUrl(url: string): Promise<boolean> {
-    return settle(() => this.#s.hasApplicationUrl.get(url) === 1);
+    return this.#read(() => this.#s.hasApplicationUrl.get(url) === 1);
   }
 
   addCertificate(cert: CertificateRecord): Promise<void> {
@@ -386,11 +415,11 @@ class SqliteStore implements Store {
   }
 
   findCertificate(fingerprint: string): Promise<CertificateRecord | null> {
-    return settle(() => this.#s.findCertificate.get(fingerprint) ?? null);
+    return this.#read(() => this.#s.findCertificate.get(fingerprint) ?? null);
   }
 
   listCertificates(applicationId: string): Promise<CertificateRecord[]> {
-    return settle(() => this.#s.listCertificates.all(applicationId));
+    return this.#read(() => this.#s.listCertificates.all(applicationId));
   }
 
   activateCertificate(fingerprint: string, now: number): Promise<boolean> {
@@ -408,15 +437,15 @@ class SqliteStore implements Store {
   }
 
   getUser(id: string): Promise<UserRecord | null> {
-    return settle(() => this.#s.getUser.get(id) ?? null);
+    return this.#read(() => this.#s.getUser.get(id) ?? null);
   }
 
   findUserByLoginKey(loginKey: string): Promise<UserRecord | null> {
-    return settle(() => this.#s.findUserByLoginKey.get(loginKey) ?? null);
+    return this.#read(() => this.#s.findUserByLoginKey.get(loginKey) ?? null);
   }
 
   listUserIds(ownerId: string): Promise<string[]> {
-    return settle(() => this.#s.listUserIds.all(ownerId));
+    return this.#read(() => this.#s.listUserIds.all(ownerId));
   }
 
   changeLogin(id: string, login: string, loginKey: string): Promise<boolean> {
@@ -454,7 +483,7 @@ class SqliteStore implements Store {
   }
 
   listUsers(query: UserQuery): Promise<UserRecord[]> {
-    return settle(() =>
+    return this.#read(() =>
       this.#s.listUsers.all({
         ownerId: orNull(query.ownerId),
         contains: orNull(query.loginKeyContains),
@@ -473,14 +502,14 @@ class SqliteStore implements Store {
   }
 
   findSessionByLocalId(idHash: string): Promise<SessionView | null> {
-    return settle(() => {
+    return this.#read(() => {
       const row = this.#s.findSessionByLocalId.get(idHash);
       return row === undefined ? null : sessionViewOf(row);
     });
   }
 
   findCertificateAndSession(fingerprint: string, localIdHash: string): Promise<CertificateAndSession> {
-    return settle(() => {
+    return this.#read(() => {
       const values = this.#s.findCertificateAndSession.get(fingerprint, localIdHash);
       if (values === undefined) throw new Error('findCertificateAndSession returned no row');
       return certificateAndSessionOfValues(values);
@@ -488,11 +517,11 @@ class SqliteStore implements Store {
   }
 
   findSessionByCookie(cookieHash: string): Promise<GlobalSessionRecord | null> {
-    return settle(() => this.#s.findSessionByCookie.get(cookieHash) ?? null);
+    return this.#read(() => this.#s.findSessionByCookie.get(cookieHash) ?? null);
   }
 
   getGlobalSession(id: string): Promise<GlobalSessionRecord | null> {
-    return settle(() => this.#s.getGlobalSession.get(id) ?? null);
+    return this.#read(() => this.#s.getGlobalSession.get(id) ?? null);
   }
 
   async ensureLocalSession(local: LocalSessionRecord): Promise<void> {
@@ -528,7 +557,7 @@ class SqliteStore implements Store {
   }
 
   listSessions(query: SessionQuery): Promise<SessionSummary[]> {
-    return settle(() => {
+    return this.#read(() => {
       const sessions = this.#s.listSessions.all({ userId: orNull(query.userId), baseUrl: orNull(query.baseUrl), limit: query.limit });
       const baseUrls = new Map<string, string[]>(sessions.map((global) => [global.id, []]));
       for (const row of this.#s.baseUrlsOfSessions.all(JSON.stringify([...baseUrls.keys()]))) baseUrls.get(row.globalId)?.push(row.baseUrl);
@@ -541,7 +570,7 @@ class SqliteStore implements Store {
   }
 
   readSettings(): Promise<Record<string, string>> {
-    return settle(() => Object.fromEntries(this.#s.readSettings.all().map((row) => [row.key, row.value])));
+    return this.#read(() => Object.fromEntries(this.#s.readSettings.all().map((row) => [row.key, row.value])));
   }
 
   writeSettings(changes: Readonly<Record<string, string | null>>, now: number): Promise<void> {
@@ -563,11 +592,11 @@ class SqliteStore implements Store {
   }
 
   getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]> {
-    return settle(() => (keys.length === 0 ? [] : this.#s.getThrottles.all(JSON.stringify(keys))));
+    return this.#read(() => (keys.length === 0 ? [] : this.#s.getThrottles.all(JSON.stringify(keys))));
   }
 
   listThrottles(limit: number): Promise<ThrottleRecord[]> {
-    return settle(() => this.#s.listThrottles.all(limit));
+    return this.#read(() => this.#s.listThrottles.all(limit));
   }
 
   clearThrottle(key: string): Promise<boolean> {
@@ -585,7 +614,7 @@ class SqliteStore implements Store {
   }
 
   queryAudit(query: AuditQuery): Promise<AuditRecord[]> {
-    return settle(() =>
+    return this.#read(() =>
       this.#s.queryAudit
         .all({
           since: orNull(query.since),
@@ -605,7 +634,7 @@ class SqliteStore implements Store {
   }
 
   getKeyMaterial(name: string): Promise<KeyMaterialRecord | null> {
-    return settle(() => this.#s.getKeyMaterial.get(name) ?? null);
+    return this.#read(() => this.#s.getKeyMaterial.get(name) ?? null);
   }
 
   saveKeyMaterial(record: KeyMaterialRecord, replacing: string | null): Promise<KeyMaterialRecord> {

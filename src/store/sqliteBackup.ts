@@ -2,6 +2,7 @@
 // backed up with pg_dump). Never used by the Store contract.
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
+import { BUSY_DEADLINE_MS } from './sqliteBusy.js';
 
 /**
  * Copies the database at `source` to the new file `target` while other connections (a running
@@ -13,7 +14,8 @@ import { LATEST_SCHEMA_VERSION } from './migrations.js';
 export function snapshotSqlite(source: string, target: string): void {
   const db = new Database(source, { fileMustExist: true });
   try {
-    db.pragma('busy_timeout = 5000');
+    // An operator command serves no requests: it may wait for a lock on its own event loop (sqliteBusy.ts).
+    db.pragma(`busy_timeout = ${BUSY_DEADLINE_MS}`);
     db.prepare('VACUUM INTO ?').run(target);
   } finally {
     db.close();

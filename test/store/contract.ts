@@ -75,7 +75,7 @@ interface SessionParts {
   readonly token: RelayTokenRecord;
 }
 
-function sessionParts(userId: string, globalOverrides: Partial<GlobalSessionRecord> = {}): SessionParts {
+export function sessionParts(userId: string, globalOverrides: Partial<GlobalSessionRecord> = {}): SessionParts {
   const global: GlobalSessionRecord = {
     id: hex64().slice(0, 32),
     userId,
@@ -113,7 +113,7 @@ async function seedSession(store: Store, userId: string, globalOverrides: Partia
 }
 
 /** A user of a fresh application: what every session test starts from. */
-async function seedOwnedUser(store: Store): Promise<UserRecord> {
+export async function seedOwnedUser(store: Store): Promise<UserRecord> {
   const { app } = await seedApplication(store);
   return seedUser(store, app.id);
 }
