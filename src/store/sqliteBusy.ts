@@ -35,17 +35,26 @@ function waitBefore(attempt: number): number {
  * Runs `step` at once and, while it fails because the database is busy, again after a wait that
  * lets the event loop serve other work, for at most `deadlineMs`; then it fails with the last
  * SQLITE_BUSY, the error busy_timeout gave. `step` must have no effect outside the database: it may
- * run more than once. Any other error fails at once.
+ * run more than once. Any other error fails at once. The first try costs no more than the statement
+ * (this is on every request's path); only a busy database takes the slower way.
  */
-export async function untilNotBusy<T>(step: () => T, deadlineMs: number): Promise<T> {
-  const deadline = performance.now() + deadlineMs;
+export function untilNotBusy<T>(step: () => T, deadlineMs: number): Promise<T> {
+  try {
+    return Promise.resolve(step());
+  } catch (error) {
+    if (isBusy(error)) return retry(step, performance.now() + deadlineMs);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+async function retry<T>(step: () => T, deadline: number): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
+    const wait = Math.min(waitBefore(attempt), deadline - performance.now());
     try {
+      if (wait > 0) await sleep(wait);
       return step();
     } catch (error) {
-      const wait = Math.min(waitBefore(attempt), deadline - performance.now());
-      if (!isBusy(error) || wait <= 0) throw error;
-      await sleep(wait);
+      if (!isBusy(error) || performance.now() >= deadline) throw error;
     }
   }
 }
