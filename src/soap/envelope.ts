@@ -35,10 +35,18 @@ function mediaTypeOf(contentType: string): string {
   return (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
 }
 
+/**
+ * Content-Types that were checked and accepted, with their version: an application sends the same
+ * header on every request, and splitting it twice per request (the HTTP layer, then the envelope)
+ * showed in the verifySession profile. Bounded: emptied when full, so odd headers cannot grow it.
+ */
+const acceptedContentTypes = new Map<string, SoapVersion>();
+const ACCEPTED_CONTENT_TYPES_MAX = 64;
+
 /** The SOAP version a Content-Type announces, or null when it is none of SOAP's (the HTTP layer answers 415). */
 export function versionFromContentType(contentType: string | undefined): SoapVersion | null {
   if (contentType === undefined) return null;
-  return MEDIA_TYPE_VERSIONS.get(mediaTypeOf(contentType)) ?? null;
+  return acceptedContentTypes.get(contentType) ?? MEDIA_TYPE_VERSIONS.get(mediaTypeOf(contentType)) ?? null;
 }
 
 /** The charset parameter, lower-cased and unquoted; undefined when absent. */
@@ -55,6 +63,8 @@ function sender(reason: string): never {
 }
 
 function checkContentType(contentType: string | undefined): SoapVersion {
+  const accepted = contentType === undefined ? undefined : acceptedContentTypes.get(contentType);
+  if (accepted !== undefined) return accepted;
   const version = versionFromContentType(contentType);
   if (contentType === undefined || version === null) {
     return sender('The Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2).');
@@ -62,6 +72,8 @@ function checkContentType(contentType: string | undefined): SoapVersion {
   // The body is decoded as UTF-8; another charset would silently change what was sent.
   const charset = charsetOf(contentType);
   if (charset !== undefined && charset !== 'utf-8') sender('The charset must be utf-8.');
+  if (acceptedContentTypes.size >= ACCEPTED_CONTENT_TYPES_MAX) acceptedContentTypes.clear();
+  acceptedContentTypes.set(contentType, version);
   return version;
 }
 

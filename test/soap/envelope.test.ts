@@ -202,4 +202,15 @@ describe('parseEnvelope: ATTACKS section A', () => {
     assertEnvelopeFault(body, 'application/json', 'Sender', /Content-Type/);
     assertEnvelopeFault(body, 'application/soap+xml; charset=iso-8859-1', 'Sender', /utf-8/);
   });
+
+  test('an accepted Content-Type is remembered; a refused one is refused every time, however many types were seen', () => {
+    const body = soap12(`<env:Body>${OPERATION}</env:Body>`);
+    for (let round = 0; round < 3; round += 1) {
+      for (let i = 0; i < 100; i += 1) assert.equal(parseEnvelope(body, `application/soap+xml; charset=utf-8; n=${i}`).version, '1.2');
+      assert.equal(parseEnvelope(body, SOAP12_TYPE).version, '1.2');
+      assertEnvelopeFault(body, 'application/soap+xml; charset=iso-8859-1', 'Sender', /utf-8/);
+      assertEnvelopeFault(body, SOAP11_TYPE, 'Sender', /application\/soap\+xml/);
+      assert.equal(versionFromContentType('application/json'), null);
+    }
+  });
 });
