@@ -1,6 +1,9 @@
 // `node dist/bench/hotpath.js`: the CPU time of each step that ssod adds to a verifySession request
 // beyond what the ceiling does (TLS, HTTP), measured in-process over many iterations, so that the
 // steps can be compared on a machine too noisy for a profile to be read in microseconds.
+//
+//   node dist/bench/hotpath.js [STORE]    STORE as the bench's --store: sqlite (default), postgres, postgres://…
+// On PostgreSQL the store step counts this process's CPU only, not the database server's.
 import { mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,9 +16,9 @@ import { openServices } from '../src/server/index.js';
 import { parseEnvelope } from '../src/soap/envelope.js';
 import { serializeResponse } from '../src/soap/serialize.js';
 import { validateInput } from '../src/soap/validate.js';
-import { CertificateAuthority } from '../src/domain/ca.js';
 import { benchEngineFor } from './engines.js';
-import { BENCH_BASE_URL, SOAP12_CONTENT_TYPE, sessionIdFor, soapRequest } from './protocol.js';
+import { SOAP12_CONTENT_TYPE, sessionIdFor, soapRequest } from './protocol.js';
+import { installBenchApplication } from './seed.js';
 
 const ITERATIONS = 50_000;
 
@@ -36,38 +39,30 @@ async function cpuMicrosAsync(step: () => Promise<unknown>): Promise<number> {
 }
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-hotpath-'));
+const store = await benchEngineFor(process.argv[2] ?? 'sqlite').create(dataDir);
 try {
   const population = 1000;
   const salt = 'hotpath';
-  const ca = await CertificateAuthority.open(dataDir, '127.0.0.1');
-  const appId = crypto.randomUUID();
-  const issued = await ca.issueClientCertificate(appId, 30);
+  const options = resolveOptions({ flags: { dataDir, ...store.options } });
   const now = Date.now();
-  await benchEngineFor('sqlite').seed(dataDir, {
-    app: { id: appId, name: 'bench', displayName: 'Bench', version: '1', capabilities: '', url: BENCH_BASE_URL, restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
-    certificate: { fingerprint: issued.fingerprint, applicationId: appId, serial: issued.serial, issuedAt: issued.issuedAt, notAfter: issued.notAfter, firstUsedAt: null, retiredAt: null },
-    population,
-    salt,
-    passwordHash: 'unused',
-    now,
-    lifetimeMs: 86_400_000,
-  });
+  const { plan } = await installBenchApplication(options, crypto.randomUUID(), now);
+  await store.seed({ ...plan, population, salt, passwordHash: 'unused', now, lifetimeMs: 86_400_000 });
+  const { fingerprint, applicationId: appId } = plan.certificate;
   const logFile = openSync(path.join(dataDir, 'log'), 'a');
-  const options = resolveOptions({ flags: { dataDir } });
   const services = await openServices(options, { logger: createLogger('info', (line) => void writeSync(logFile, line)) });
   const operation = operationNamed('verifySession')!;
   const body = soapRequest('verifySession', { sessionId: sessionIdFor(salt, 7) });
   const envelope = parseEnvelope(body, SOAP12_CONTENT_TYPE);
   const input = validateInput(operation, envelope.operation);
   const output = { userId: crypto.randomUUID() };
-  await applicationOfCertificate(services, issued.fingerprint);
+  await applicationOfCertificate(services, fingerprint);
   const rows: [string, number][] = [
     ['parseEnvelope (saxes, tree, envelope rules)', cpuMicros(() => parseEnvelope(body, SOAP12_CONTENT_TYPE))],
     ['validateInput', cpuMicros(() => validateInput(operation, envelope.operation))],
     [
       'caller and session: sha256 + store.findCertificateAndSession + their checks',
       await cpuMicrosAsync(async () => {
-        const read = await services.store.findCertificateAndSession(issued.fingerprint, sha256Hex(input.sessionId ?? ''));
+        const read = await services.store.findCertificateAndSession(fingerprint, sha256Hex(input.sessionId ?? ''));
         await applicationOfCertificateRecord(services, read.certificate);
         await verifyDomain(services, input.sessionId ?? '', read.session);
       }),
@@ -79,5 +74,6 @@ try {
   console.log(`${rows.reduce((sum, [, micros]) => sum + micros, 0).toFixed(1).padStart(6)} µs  in all`);
   await services.store.close();
 } finally {
+  await store.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

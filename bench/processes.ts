@@ -2,7 +2,7 @@
 // process), free ports, readiness, and the RSS and CPU time of a process with its workers, read
 // from /proc (Linux).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
@@ -43,6 +43,14 @@ export interface Usage {
   readonly cpu: number;
 }
 
+/** User + system CPU time of one process, seconds; throws when it is gone. */
+function cpuSecondsOf(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
 export function usageOf(pid: number): Usage {
   let rss = 0;
   let cpu = 0;
@@ -50,15 +58,50 @@ export function usageOf(pid: number): Usage {
     try {
       const status = readFileSync(`/proc/${member}/status`, 'utf8');
       rss += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpu += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      cpu += cpuSecondsOf(member);
     } catch {
       // a worker that exited meanwhile
     }
   }
   return { rss, cpu };
+}
+
+/** CPU seconds so far of each process of `pids` that still runs. */
+export function cpuByProcess(pids: readonly number[]): Map<number, number> {
+  const cpu = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      cpu.set(pid, cpuSecondsOf(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return cpu;
+}
+
+/** CPU seconds the processes of `later` used since `earlier`; one that is new counts from its start, one that is gone not at all. */
+export function cpuSince(earlier: ReadonlyMap<number, number>, later: ReadonlyMap<number, number>): number {
+  let cpu = 0;
+  for (const [pid, seconds] of later) cpu += seconds - (earlier.get(pid) ?? 0);
+  return cpu;
+}
+
+/**
+ * The PostgreSQL server processes on this machine that serve connections to `database`, found by
+ * their process title (`postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE`); none for a remote server.
+ */
+export function postgresBackendsOf(database: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.includes(` ${database} `)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
 }
 
 /** Samples the peak RSS of a process tree while a measurement runs. */

@@ -1,11 +1,11 @@
 // `npm run bench`: measures ssod against the ceiling of this machine (docs/PERFORMANCE.md).
 //
-// For each population it seeds a fresh store straight into the database, measures the ceiling (a
-// bare node:https server with ssod's TLS settings, bench/ceiling.ts), then starts the real
-// `ssod serve` as its own process, once per worker count, and drives every scenario through the
-// load generator (its own process, bench/loadgen.ts). Every ssod figure is put next to a figure
-// measured side by side on the same machine: the ceiling's throughput, or the rate that the
-// password hash alone allows.
+// For each store engine (bench/engines.ts) and population it seeds a fresh store straight into the
+// database, measures the ceiling (a bare node:https server with ssod's TLS settings,
+// bench/ceiling.ts), then starts the real `ssod serve` as its own process, once per worker count,
+// and drives every scenario through the load generator (its own process, bench/loadgen.ts). Every
+// ssod figure is put next to a figure measured side by side on the same machine: the ceiling's
+// throughput, or the rate that the password hash alone allows.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,14 +13,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from '../src/config/options.js';
-import { CertificateAuthority } from '../src/domain/ca.js';
 import { verifyPassword } from '../src/domain/hashing.js';
 import { createPasswordHasher } from '../src/domain/passwords.js';
 import { verifySession } from '../src/operations/verifySession.js';
 import { serializeResponse } from '../src/soap/serialize.js';
-import { benchEngineFor, type BenchEngine } from './engines.js';
-import { PeakSampler, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
-import { BENCH_BASE_URL, BENCH_PASSWORD, SOAP12_CONTENT_TYPE, type ClientTls, type FromCeiling, type FromGenerator, type Job, type Stream, type StreamResult } from './protocol.js';
+import { benchEnginesFor, type BenchEngine, type BenchStore } from './engines.js';
+import { dropBenchDatabases } from './postgres.js';
+import { installBenchApplication } from './seed.js';
+import { PeakSampler, cpuByProcess, cpuSince, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
+import { BENCH_PASSWORD, SOAP12_CONTENT_TYPE, type ClientTls, type FromCeiling, type FromGenerator, type Job, type Stream, type StreamResult } from './protocol.js';
 import { markdownSummary } from './report.js';
 
 export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser'] as const;
@@ -36,6 +37,7 @@ export interface BenchConfig {
   readonly populations: readonly number[];
   readonly scenarios: readonly ScenarioName[];
   readonly workers: readonly number[];
+  /** The `--store` value: sqlite, postgres, postgres://… or a comma-separated list of them, each run in turn. */
   readonly store: string;
   /** verifySession requests per second during the login storm. */
   readonly stormRate: number;
@@ -79,6 +81,11 @@ export interface Measured extends StreamResult {
   readonly serverCores: number;
   /** Server CPU time per good reply, µs. */
   readonly serverCpuUsPerRequest: number;
+  /**
+   * CPU time of the database server's processes that serve ssod per good reply, µs: PostgreSQL's
+   * backends when they run on this machine; 0 with SQLite, whose work is in the server's own CPU.
+   */
+  readonly databaseCpuUsPerRequest: number;
   /** Peak RSS of the server during the run, bytes. */
   readonly peakRss: number;
 }
@@ -103,12 +110,19 @@ export interface PopulationResult {
   readonly ssod: WorkersResult[];
 }
 
+export interface EngineResult {
+  readonly engine: BenchEngine['name'];
+  /** The store as given, without a password. */
+  readonly store: string;
+  readonly populations: PopulationResult[];
+}
+
 export interface BenchResults {
   readonly date: string;
   readonly machine: Record<string, string | number>;
   readonly config: Omit<BenchConfig, 'progress'>;
-  readonly engine: string;
-  readonly populations: PopulationResult[];
+  /** One entry per engine of `--store`, in its order. */
+  readonly engines: EngineResult[];
   readonly totalSeconds: number;
 }
 
@@ -150,21 +164,39 @@ class Generator {
   }
 }
 
-/** Runs a job while watching the server's CPU time over the measured window and its peak RSS. */
-async function measure(generator: Generator, job: Job, serverPid: number): Promise<Measured[]> {
+/** The processes whose CPU a measurement counts: the server's tree, and the database processes serving it (BenchStore.databasePids). */
+interface Watched {
+  readonly pid: number;
+  readonly databasePids?: () => readonly number[];
+}
+
+/** Runs a job while watching the server's (and its database's) CPU time over the measured window and its peak RSS. */
+async function measure(generator: Generator, job: Job, server: Watched): Promise<Measured[]> {
+  const serverPid = server.pid;
   const sampler = new PeakSampler(serverPid);
   let cpuFrom = 0;
   let cpuTo = 0;
-  const from = setTimeout(() => (cpuFrom = usageOf(serverPid).cpu), job.warmupMs);
-  const to = setTimeout(() => (cpuTo = usageOf(serverPid).cpu), job.warmupMs + job.durationMs);
+  let databaseFrom = new Map<number, number>();
+  let databaseTo = new Map<number, number>();
+  const from = setTimeout(() => {
+    cpuFrom = usageOf(serverPid).cpu;
+    databaseFrom = cpuByProcess(server.databasePids?.() ?? []);
+  }, job.warmupMs);
+  const to = setTimeout(() => {
+    cpuTo = usageOf(serverPid).cpu;
+    databaseTo = cpuByProcess(server.databasePids?.() ?? []);
+  }, job.warmupMs + job.durationMs);
   try {
     const results = await generator.run(job);
     const cpu = Math.max(0, cpuTo - cpuFrom);
+    const databaseCpu = Math.max(0, cpuSince(databaseFrom, databaseTo));
     const good = results.reduce((sum, r) => sum + r.throughput * (job.durationMs / 1000), 0);
+    const perRequest = (seconds: number): number => (good === 0 ? 0 : Math.round((seconds * 1e6) / good));
     return results.map((result) => ({
       ...result,
       serverCores: round(cpu / (job.durationMs / 1000), 2),
-      serverCpuUsPerRequest: good === 0 ? 0 : Math.round((cpu * 1e6) / good),
+      serverCpuUsPerRequest: perRequest(cpu),
+      databaseCpuUsPerRequest: perRequest(databaseCpu),
       peakRss: 0,
     }));
   } finally {
@@ -181,9 +213,9 @@ function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
-async function measureOne(generator: Generator, job: Job, serverPid: number): Promise<Measured> {
-  const [result] = await measure(generator, job, serverPid);
-  return { ...result!, peakRss: peakOf.get(serverPid) ?? 0 };
+async function measureOne(generator: Generator, job: Job, server: Watched): Promise<Measured> {
+  const [result] = await measure(generator, job, server);
+  return { ...result!, peakRss: peakOf.get(server.pid) ?? 0 };
 }
 
 async function startCeiling(
@@ -269,8 +301,7 @@ interface ScenarioOutcome {
 async function runScenarios(
   config: BenchConfig,
   generator: Generator,
-  engine: BenchEngine,
-  dataDir: string,
+  store: BenchStore,
   ssod: SsodProcess,
   t: Target,
   runs: Record<string, Measured>,
@@ -279,26 +310,28 @@ async function runScenarios(
   const job = (streams: Stream[]): Job => ({ streams, warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 });
   const wants = (name: ScenarioName): boolean => config.scenarios.includes(name);
   const say = (line: string): void => config.progress?.(line);
+  const watched: Watched = { pid: ssod.pid, databasePids: () => store.databasePids() };
   let renewals = 0;
   // The verifySession runs measure the lookup path: every seeded session was just renewed, as
   // those of active users are; the renewals that happen anyway are counted (docs/PERFORMANCE.md).
   let freshStamp = 0;
   const fresh = async (): Promise<void> => {
     freshStamp = Date.now();
-    await engine.stampSessions(dataDir, freshStamp);
+    await store.stampSessions(freshStamp);
   };
   const countRenewals = async (): Promise<void> => {
-    renewals += await engine.renewedSince(dataDir, freshStamp);
+    renewals += await store.renewedSince(freshStamp);
   };
 
   if (wants('verifySession') || wants('latency')) {
     await fresh();
-    const full = await measureOne(generator, job([verifyStream(t, config.connections)]), ssod.pid);
+    const full = await measureOne(generator, job([verifyStream(t, config.connections)]), watched);
     runs.verifySession = full;
-    say(`    verifySession: ${full.throughput} req/s, p99 ${full.p99} ms, ${full.serverCpuUsPerRequest} µs CPU/req`);
+    const database = full.databaseCpuUsPerRequest > 0 ? ` + ${full.databaseCpuUsPerRequest} (database)` : '';
+    say(`    verifySession: ${full.throughput} req/s, p99 ${full.p99} ms, ${full.serverCpuUsPerRequest}${database} µs CPU/req`);
     if (wants('latency')) {
       const rate = Math.max(1, Math.round(full.throughput / 2));
-      const half = await measureOne(generator, job([verifyStream(t, config.connections, rate)]), ssod.pid);
+      const half = await measureOne(generator, job([verifyStream(t, config.connections, rate)]), watched);
       runs.verifySessionHalfRate = half;
       say(`    verifySession at ${rate} req/s: p50 ${half.p50} ms, p99 ${half.p99} ms, p99.9 ${half.p999} ms`);
     }
@@ -318,7 +351,7 @@ async function runScenarios(
           expect: 'ssosid=https',
         },
       ]),
-      ssod.pid,
+      watched,
     );
     runs.relayGetSession = relay;
     say(`    relay get-session: ${relay.throughput} req/s, p99 ${relay.p99} ms`);
@@ -329,13 +362,13 @@ async function runScenarios(
     say(`    argon2id alone, same threads and priority as ssod's: ${hashesPerSecond} verifications/s`);
   }
   if (wants('authenticate')) {
-    const auth = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), ssod.pid);
+    const auth = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), watched);
     runs.authenticate = auth;
     say(`    authenticate: ${auth.throughput} req/s, p99 ${auth.p99} ms, ${auth.serverCores} cores`);
   }
   if (wants('storm')) {
     await fresh();
-    const [auth, verify] = await measure(generator, job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]), ssod.pid);
+    const [auth, verify] = await measure(generator, job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]), watched);
     runs.stormAuthenticate = { ...auth!, peakRss: peakOf.get(ssod.pid) ?? 0 };
     runs.stormVerifySession = { ...verify!, peakRss: peakOf.get(ssod.pid) ?? 0 };
     say(`    storm: authenticate ${auth!.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify!.p99} ms (max ${verify!.max} ms)`);
@@ -355,7 +388,7 @@ async function runScenarios(
           expect: '<sso:userId>',
         },
       ]),
-      ssod.pid,
+      watched,
     );
     runs.createUser = create;
     say(`    createUser: ${create.throughput} req/s, p99 ${create.p99} ms`);
@@ -363,44 +396,51 @@ async function runScenarios(
   return { renewals, hashesPerSecond };
 }
 
-async function benchPopulation(config: BenchConfig, generator: Generator, engine: BenchEngine, root: string, population: number, passwordHash: string): Promise<PopulationResult> {
-  const say = (line: string): void => config.progress?.(line);
-  const dataDir = path.join(root, `population-${population}`);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const options = resolveOptions({ flags: { dataDir } });
-  const salt = Math.random().toString(36).slice(2, 10);
+/** The `ssod serve` flags that select a store: none for the default, so that `--cli` can measure builds older than `--store`. */
+function serveFlags(options: BenchStore['options']): string[] {
+  if (options.store === 'sqlite:') return [];
+  return ['--store', options.store, ...(options.masterKeyFile === '' ? [] : ['--master-key-file', options.masterKeyFile])];
+}
 
-  // The CA, the server certificate and the bench application's certificate, as ssod makes them.
-  const ca = await CertificateAuthority.open(dataDir, '127.0.0.1');
-  const appId = crypto.randomUUID();
-  const issued = await ca.issueClientCertificate(appId, options.certValidityDays);
-  const seedStarted = performance.now();
+async function benchPopulation(config: BenchConfig, generator: Generator, engine: BenchEngine, root: string, population: number, passwordHash: string): Promise<PopulationResult> {
+  const dataDir = mkdtempSync(path.join(root, `${engine.name}-${population}-`)); // owner-only, as ssod wants it
+  const store = await engine.create(dataDir);
+  try {
+    return await benchStore(config, generator, store, dataDir, `${engine.name}-population-${population}`, population, passwordHash);
+  } finally {
+    await store.drop();
+  }
+}
+
+async function benchStore(
+  config: BenchConfig,
+  generator: Generator,
+  store: BenchStore,
+  dataDir: string,
+  label: string,
+  population: number,
+  passwordHash: string,
+): Promise<PopulationResult> {
+  const say = (line: string): void => config.progress?.(line);
+  const options = resolveOptions({ flags: { dataDir, ...store.options } });
+  const salt = Math.random().toString(36).slice(2, 10);
   const now = Date.now();
-  await engine.seed(dataDir, {
-    app: { id: appId, name: 'bench', displayName: 'Bench', version: '1', capabilities: '', url: BENCH_BASE_URL, restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
-    certificate: { fingerprint: issued.fingerprint, applicationId: appId, serial: issued.serial, issuedAt: issued.issuedAt, notAfter: issued.notAfter, firstUsedAt: null, retiredAt: null },
-    population,
-    salt,
-    passwordHash,
-    now,
-    lifetimeMs: options.sessionLifetime * 1000,
-  });
+  const { tls, server, plan } = await installBenchApplication(options, crypto.randomUUID(), now);
+  const seedStarted = performance.now();
+  await store.seed({ ...plan, population, salt, passwordHash, now, lifetimeMs: options.sessionLifetime * 1000 });
   const seedSeconds = round((performance.now() - seedStarted) / 1000, 1);
   say(`  seeded ${population} users and sessions in ${seedSeconds} s`);
 
-  const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(issued.pem)?.[0] ?? '';
-  const tls: ClientTls = { ca: ca.certificatePem, key, cert: issued.certificatePem };
   const someUserId = crypto.randomUUID();
   const reply = serializeResponse('1.2', verifySession, { userId: someUserId });
-  const server = ca.serverCredentials();
 
   const ceilingRun = async (workers: number): Promise<Measured> => {
-    const profileDir = config.profileDir === null ? null : path.join(config.profileDir, `population-${population}-ceiling-${workers}`);
-    const ceiling = await startCeiling({ key: server.key, cert: server.cert, ca: ca.certificatePem }, reply, workers, profileDir);
+    const profileDir = config.profileDir === null ? null : path.join(config.profileDir, `${label}-ceiling-${workers}`);
+    const ceiling = await startCeiling({ ...server, ca: tls.ca }, reply, workers, profileDir);
     try {
       const t: Target = { host: '127.0.0.1', soapPort: ceiling.port, relayPort: 0, tls, salt, population };
       const job: Job = { streams: [{ ...verifyStream(t, config.connections), name: 'ceiling' }], warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 };
-      const result = await measureOne(generator, job, ceiling.child.pid ?? 0);
+      const result = await measureOne(generator, job, { pid: ceiling.child.pid ?? 0 });
       say(`  ceiling (${workers} process${workers > 1 ? 'es' : ''}): ${result.throughput} req/s, p99 ${result.p99} ms, ${result.serverCpuUsPerRequest} µs CPU/req`);
       return result;
     } finally {
@@ -413,13 +453,13 @@ async function benchPopulation(config: BenchConfig, generator: Generator, engine
 
   const ssodResults: WorkersResult[] = [];
   for (const workers of config.workers) {
-    const profileDir = config.profileDir === null ? null : path.join(config.profileDir, `population-${population}-workers-${workers}`);
+    const profileDir = config.profileDir === null ? null : path.join(config.profileDir, `${label}-workers-${workers}`);
     const ssod = await startSsod({
       dataDir,
       workers,
-      logFile: path.join(root, `ssod-${population}-${workers}.log`),
+      logFile: path.join(dataDir, `ssod-${workers}.log`),
       logLevel: config.logLevel,
-      flags: engine.serveFlags(dataDir),
+      flags: serveFlags(store.options),
       nodeFlags: [...config.nodeFlags, ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])],
       cli: config.cli,
     });
@@ -431,7 +471,7 @@ async function benchPopulation(config: BenchConfig, generator: Generator, engine
     let outcome: ScenarioOutcome = { renewals: 0, hashesPerSecond: null };
     let exitCode: number | null = null;
     try {
-      outcome = await runScenarios(config, generator, engine, dataDir, ssod, t, runs, passwordHash);
+      outcome = await runScenarios(config, generator, store, ssod, t, runs, passwordHash);
     } finally {
       exitCode = await ssod.stop();
     }
@@ -445,7 +485,7 @@ async function benchPopulation(config: BenchConfig, generator: Generator, engine
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const started = performance.now();
-  const engine = benchEngineFor(config.store);
+  const engines = benchEnginesFor(config.store);
   const root = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-'));
   const generator = new Generator();
   const say = (line: string): void => config.progress?.(line);
@@ -453,27 +493,31 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const defaults = resolveOptions({ flags: { dataDir: root } });
     const passwordHash = await createPasswordHasher({ memoryKib: defaults.argon2MemoryKib, iterations: defaults.argon2Iterations }).hash(BENCH_PASSWORD);
     say(`argon2id at ssod's defaults: m=${defaults.argon2MemoryKib} KiB, t=${defaults.argon2Iterations}, p=1`);
-    const populations: PopulationResult[] = [];
-    for (const population of config.populations) {
-      say(`population ${population}:`);
-      populations.push(await benchPopulation(config, generator, engine, root, population, passwordHash));
+    const results: EngineResult[] = [];
+    for (const engine of engines) {
+      const populations: PopulationResult[] = [];
+      for (const population of config.populations) {
+        say(`${engine.label}, population ${population}:`);
+        populations.push(await benchPopulation(config, generator, engine, root, population, passwordHash));
+      }
+      results.push({ engine: engine.name, store: engine.label, populations });
     }
-    const rest: Omit<BenchConfig, 'progress'> & { progress?: unknown } = { ...config };
+    // The stores without their passwords: the results are shared.
+    const rest: Omit<BenchConfig, 'progress'> & { progress?: unknown } = { ...config, store: engines.map((engine) => engine.label).join(',') };
     delete rest.progress;
-    const results: BenchResults = {
+    const bench: BenchResults = {
       date: new Date().toISOString(),
       machine: machine(),
       config: rest,
-      engine: engine.name,
-      populations,
+      engines: results,
       totalSeconds: Math.round((performance.now() - started) / 1000),
     };
     if (config.out !== null) {
       mkdirSync(path.dirname(config.out), { recursive: true });
-      writeFileSync(config.out, JSON.stringify(results, null, 2) + '\n');
+      writeFileSync(config.out, JSON.stringify(bench, null, 2) + '\n');
       say(`results: ${config.out}`);
     }
-    return results;
+    return bench;
   } finally {
     generator.close();
     if (config.keepData) say(`data kept in ${root}`);
@@ -489,12 +533,16 @@ const USAGE = `npm run bench -- [flags]
   --populations LIST   users and sessions seeded, e.g. 1000,1000000 (default)
   --scenarios LIST     ${SCENARIOS.join(',')} (default: all)
   --workers LIST       ssod worker processes to compare, e.g. 1,2 (default)
-  --store URL          sqlite (default); a PostgreSQL engine is still to be written (docs/PERFORMANCE.md)
+  --store LIST         the stores to run on, in turn, each with its own tables in the report:
+                       sqlite (default), postgres (the server at $TEST_POSTGRES_URL, else
+                       postgres://postgres@127.0.0.1:5432/test) or a postgres://… URL, whose role
+                       may create databases (one per population, dropped afterwards);
+                       e.g. --store sqlite,postgres
   --storm-rate N       verifySession requests/s during the login storm (default 500)
   --log-level LEVEL    ssod's --log-level (default info, as deployed)
   --out FILE           results JSON (default bench/results/<date>.json)
   --profile DIR        run ssod under node --cpu-prof, profiles in DIR
-  --keep               keep the temporary data directories
+  --keep               keep the temporary data directories and logs (not PostgreSQL databases)
   --cli FILE           measure another build's dist/src/cli/main.js (before/after comparisons)
   --node-flags FLAGS   extra node flags for ssod, e.g. --perf-basic-prof (for perf record)`;
 
@@ -559,6 +607,10 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // Ctrl-C or a SIGTERM still drops the PostgreSQL databases of the run (the server is shared).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void dropBenchDatabases().finally(() => process.exit(128 + os.constants.signals[signal])));
+  }
   try {
     const config = configFromArgs(process.argv.slice(2));
     const results = await runBench(config);

@@ -1,12 +1,18 @@
 // The bench harness (bench/, `npm run bench`) run for a few seconds on tiny populations, so that it
 // never rots: every scenario against the real ssod CLI and the ceiling, with no thresholds on the
-// figures (the machine is shared; targets live in docs/PERFORMANCE.md), only on their sanity.
+// figures (the machine is shared; targets live in docs/PERFORMANCE.md), only on their sanity. Once
+// on SQLite, and once on PostgreSQL when a server is there (test/helpers/postgres.ts).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { benchEnginesFor } from '../../bench/engines.js';
 import { DEFAULT_CONFIG, runBench } from '../../bench/run.js';
 import { markdownSummary, targetChecks } from '../../bench/report.js';
+import { adminPool, postgresSuite, TEST_POSTGRES_URL } from '../helpers/postgres.js';
 
-test('npm run bench, smoke: every scenario runs without errors against ssod and the ceiling', async () => {
+async function smoke(store: string, engine: string): Promise<void> {
   const results = await runBench({
     ...DEFAULT_CONFIG,
     durationMs: 1_000,
@@ -15,11 +21,13 @@ test('npm run bench, smoke: every scenario runs without errors against ssod and 
     authConnections: 4,
     populations: [100],
     workers: [1],
+    store,
     stormRate: 50,
     out: null,
     progress: null,
   });
-  const [population] = results.populations;
+  assert.deepEqual(results.engines.map((e) => e.engine), [engine]);
+  const [population] = results.engines[0]!.populations;
   assert.ok(population !== undefined);
   for (const runs of Object.values(population.ceiling)) {
     for (const run of runs) {
@@ -31,6 +39,7 @@ test('npm run bench, smoke: every scenario runs without errors against ssod and 
     assert.equal(workers.exitCode, 0, 'ssod drains and exits 0 on SIGTERM');
     assert.ok(workers.hashesPerSecond !== null && workers.hashesPerSecond > 0);
     assert.ok(workers.startupMs > 0 && workers.rssIdle > 0);
+    assert.equal(workers.renewals, 0, 'the stamp made every seeded session fresh');
     for (const name of ['verifySession', 'verifySessionHalfRate', 'relayGetSession', 'authenticate', 'stormAuthenticate', 'stormVerifySession', 'createUser']) {
       const run = workers.runs[name];
       assert.ok(run !== undefined, `${name} ran`);
@@ -44,5 +53,39 @@ test('npm run bench, smoke: every scenario runs without errors against ssod and 
     }
   }
   assert.ok(targetChecks(results).length > 0);
-  assert.match(markdownSummary(results), /verifySession/);
+  assert.match(markdownSummary(results), new RegExp(`### ${engine}: 100 users`));
+}
+
+test('npm run bench, smoke: every scenario runs without errors against ssod and the ceiling', () => smoke('sqlite', 'sqlite'));
+
+test('--store takes a list of engines; a PostgreSQL URL stays whole', () => {
+  assert.deepEqual(benchEnginesFor('sqlite').map((e) => e.name), ['sqlite']);
+  assert.deepEqual(
+    benchEnginesFor('sqlite,postgres://u:secret@db.example:5432/x?options=-c%20a=1,2').map((e) => [e.name, e.label]),
+    [['sqlite', 'sqlite'], ['postgres', 'postgres://u:***@db.example:5432/x?options=-c%20a=1,2']],
+  );
+  assert.throws(() => benchEnginesFor('sqlite:/tmp/x.db'), /a path is not taken/);
+  assert.throws(() => benchEnginesFor('mysql://x'), /must be sqlite, postgres or postgres:\/\//);
+});
+
+postgresSuite('bench on PostgreSQL', () => {
+  test('npm run bench --store postgres://…, smoke: every scenario runs on a database of its own', () => smoke(TEST_POSTGRES_URL, 'postgres'));
+
+  test('each population gets a database of its own, dropped afterwards', async () => {
+    const [engine] = benchEnginesFor(TEST_POSTGRES_URL);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-test-'));
+    try {
+      const store = await engine!.create(dataDir);
+      const database = new URL(store.options.store).pathname.slice(1);
+      assert.match(database, /^ssod_bench_[0-9a-f]{12}$/);
+      assert.equal(store.options.masterKeyFile, path.join(dataDir, 'master.key'));
+      const exists = async (): Promise<boolean> => (await adminPool().query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+      assert.equal(await exists(), true);
+      await store.drop();
+      assert.equal(await exists(), false);
+      await store.drop(); // twice is harmless
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
