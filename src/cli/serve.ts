@@ -19,6 +19,7 @@ export function serveCommand(): Command {
     // Loaded here, so that the operator commands start without the server's modules.
     const { isClusterPrimary, runClusterPrimary } = await import('../server/cluster.js');
     if (isClusterPrimary(options)) return runClusterPrimary(options);
+    if (options.workers > 1) (await import('../domain/hashing.js')).shareHashingAmong(options.workers);
     const { startServer } = await import('../server/index.js');
     const server = await startServer(options);
     const stop = (signal: string): void => {

@@ -1,8 +1,8 @@
-// Where password hashes are computed: a small pool of worker threads, one per core, each running
-// argon2id at the lowest CPU priority (domain/hashWorker.ts). Hashing uses every core when nothing
-// else needs them, yet never delays the event loop: during a login storm the requests that do
-// not hash (verifySession on every page load) are scheduled first (DESIGN.md "Passwords":
-// hashing never blocks the event loop; docs/PERFORMANCE.md, the login storm).
+// Where password hashes are computed: a small pool of worker threads, one per core (shared among
+// the workers of `ssod serve --workers N`), each running argon2id at the lowest CPU priority
+// (domain/hashWorker.ts). Hashing uses every core when nothing else needs them, yet never delays
+// the event loop: during a login storm the requests that do not hash (verifySession on every page
+// load) are scheduled first (DESIGN.md "Passwords": hashing never blocks the event loop; docs/PERFORMANCE.md, the login storm).
 //
 // @node-rs/argon2's async functions would run on libuv's thread pool, whose threads compete with
 // the event loop as equals: measured here, verifySession's p99 went to about 100 ms during a storm.
@@ -81,10 +81,30 @@ class HashingPool {
   }
 }
 
+/**
+ * Hashing threads for each of `processes` server processes on `cores` cores: together one per
+ * core. argon2id fills a core and 19 MiB of memory per hash; more threads than cores only take
+ * turns and evict each other's memory from the caches (authenticate with 2 workers of 2 threads
+ * each on 2 cores: docs/PERFORMANCE.md).
+ */
+export function hashingThreadsFor(processes: number, cores: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, processes)));
+}
+
+let processesSharingCores = 1;
+
+/**
+ * Called by each worker of `ssod serve --workers N` before it serves: the workers share the cores
+ * for hashing rather than each taking all of them. Takes effect when the pool starts (the first hash).
+ */
+export function shareHashingAmong(processes: number): void {
+  processesSharingCores = processes;
+}
+
 let pool: HashingPool | null = null;
 
 function shared(): HashingPool {
-  pool ??= new HashingPool(Math.max(1, os.availableParallelism()));
+  pool ??= new HashingPool(hashingThreadsFor(processesSharingCores, os.availableParallelism()));
   return pool;
 }
 

@@ -36,7 +36,7 @@ export async function runClusterPrimary(options: Options): Promise<void> {
     if (stopping) {
       if (startedAt.size === 0) {
         log.info('ssod stopped');
-        process.exit(0);
+        process.exit(); // 0, or 1 when a worker failed soon after start
       }
       return;
     }

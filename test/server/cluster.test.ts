@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -58,4 +59,19 @@ test('--workers 2: both workers serve, rotation holds across them, SIGTERM drain
   assert.equal(await exited, 0);
   assert.match(log, /"msg":"ssod stopped"/);
   child = null;
+});
+
+test('--workers 2 on a port that is taken: the workers fail at start and the primary exits 1, not 0', async () => {
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  after(() => taken.close());
+  const busyPort = (taken.address() as net.AddressInfo).port;
+  const failing = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(busyPort), '--relay-port', String(await freePort()), '--workers', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  failing.stdout.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => failing.once('exit', (exitCode) => resolve(exitCode)));
+  assert.equal(code, 1, log);
+  assert.match(log, /worker failed soon after start; stopping/);
 });
