@@ -59,7 +59,7 @@ export const OPTION_SPECS = {
   auditRetentionDays: { kind: 'integer', default: 180, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'How long the audit trail keeps an event.' },
   argon2MemoryKib: { kind: 'integer', default: 19_456, min: 8192, max: 4_194_304, arg: 'KIB', doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).' },
   argon2Iterations: { kind: 'integer', default: 2, min: 1, max: 100, arg: 'N', doc: 'argon2id time cost for new password hashes (OWASP minimum: 2).' },
-  workers: { kind: 'integer', default: 1, min: 1, max: 64, arg: 'N', doc: 'Server processes sharing the listeners (node:cluster) for `ssod serve`; 2 or more use more cores (docs/PERFORMANCE.md).' },
+  workers: { kind: 'integer', default: 1, min: 1, max: 64, arg: 'N', doc: 'Server processes sharing the listeners (node:cluster) for `ssod serve`; 2 or more use more cores, and share them for password hashing (docs/PERFORMANCE.md).' },
   logLevel: { kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', doc: 'Least severe log level written (one JSON line per request at info).' },
   headersTimeout: { kind: 'integer', default: 10, min: 1, max: 600, arg: 'SECONDS', doc: 'A client must send the TLS handshake and the request headers within this time (slow clients).' },
   requestTimeout: { kind: 'integer', default: 30, min: 1, max: 3600, arg: 'SECONDS', doc: 'A client must send the whole request within this time; at least headersTimeout.' },
