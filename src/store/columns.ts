@@ -50,8 +50,9 @@ export function certificateAndSessionSql(fingerprint: string, localIdHash: strin
 }
 
 /**
- * A row of certificateAndSessionSql as an array, in its column order: the hot path skips making a
- * row object with seventeen named properties only to take it apart again.
+ * A row of certificateAndSessionSql as an array, in its column order, as both engines read it
+ * (better-sqlite3's raw mode, node-postgres' rowMode 'array'): the hot path skips making a row
+ * object with seventeen named properties only to take it apart again.
  */
 export function certificateAndSessionOfValues(values: readonly unknown[]): CertificateAndSession {
   const [fingerprint, applicationId, serial, issuedAt, notAfter, firstUsedAt, retiredAt, localIdHash, baseUrl, localCreatedAt, id, userId, createdAt, expiresAt, lastSeenAt, cookieHash, cookieSealedSecret] =
@@ -84,35 +85,6 @@ export function certificateAndSessionOfValues(values: readonly unknown[]): Certi
       },
     },
   };
-}
-
-type Nullable<T> = { readonly [K in keyof T]: T[K] | null };
-
-export interface CertificateAndSessionRow extends Nullable<SessionViewRow> {
-  readonly certFingerprint: string | null;
-  readonly certApplicationId: string | null;
-  readonly certSerial: string | null;
-  readonly certIssuedAt: number | null;
-  readonly certNotAfter: number | null;
-  readonly certFirstUsedAt: number | null;
-  readonly certRetiredAt: number | null;
-}
-
-export function certificateAndSessionOf(row: CertificateAndSessionRow): CertificateAndSession {
-  const { certFingerprint, certApplicationId, certSerial, certIssuedAt, certNotAfter, certFirstUsedAt, certRetiredAt, ...session } = row;
-  const certificate: CertificateRecord | null =
-    certFingerprint === null
-      ? null
-      : {
-          fingerprint: certFingerprint,
-          applicationId: certApplicationId ?? '',
-          serial: certSerial ?? '',
-          issuedAt: certIssuedAt ?? 0,
-          notAfter: certNotAfter ?? 0,
-          firstUsedAt: certFirstUsedAt,
-          retiredAt: certRetiredAt,
-        };
-  return { certificate, session: session.localIdHash === null || session.id === null ? null : sessionViewOf(session as SessionViewRow) };
 }
 
 /** The fields that updateApplication may change, with their columns: a fixed list, never input. */

@@ -15,9 +15,8 @@
 import pg from 'pg';
 import type { Logger } from '../log.js';
 import {
-  certificateAndSessionOf,
+  certificateAndSessionOfValues,
   certificateAndSessionSql,
-  type CertificateAndSessionRow,
   APPLICATION_COLUMNS,
   AUDIT_COLUMNS,
   CERTIFICATE_COLUMNS,
@@ -541,9 +540,16 @@ class PostgresStore implements Store {
   }
 
   async findCertificateAndSession(fingerprint: string, localIdHash: string): Promise<CertificateAndSession> {
-    const row = (await this.#run<CertificateAndSessionRow>(SQL.findCertificateAndSession, [fingerprint, localIdHash])).rows[0];
-    if (row === undefined) throw new Error('findCertificateAndSession returned no row');
-    return certificateAndSessionOf(row);
+    // The row as an array, as the SQLite store reads it: one converter for both engines.
+    const { name, text } = SQL.findCertificateAndSession;
+    let values: unknown[] | undefined;
+    try {
+      values = (await this.#pool.query<unknown[]>({ name, text, values: [fingerprint, localIdHash], rowMode: 'array' })).rows[0];
+    } catch (error) {
+      throw storeError(error);
+    }
+    if (values === undefined) throw new Error('findCertificateAndSession returned no row');
+    return certificateAndSessionOfValues(values);
   }
 
   async findSessionByCookie(cookieHash: string): Promise<GlobalSessionRecord | null> {
