@@ -131,7 +131,7 @@ describe('ssod applications, export and import', () => {
       writeFileSync(bad, text.replace(/"passwordHash": "[^"]+"/, '"passwordHash": "hunter2"'));
       const refused = await target.run(['import', bad]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^ssod: users\[0\]\.passwordHash: must be an argon2id hash as ssod stores it \(never a plaintext\)\n$/);
+      assert.match(refused.stderr, /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /);
       writeFileSync(bad, '{"format":');
       assert.match((await target.run(['import', bad])).stderr, /bad\.json is not JSON/);
     } finally {
