@@ -138,9 +138,11 @@ function sizeOf(file: string): number | null {
   }
 }
 
-/** What a damaged store is told to do; the same for `ssod serve` and every operator command. */
-function damagedStoreAdvice(path: string): string {
-  return `the ssod store ${path} is damaged: restore the last backup with \`ssod restore --data-dir DIR BACKUP-DIR\` (the damaged files are kept aside), with the server stopped`;
+/** The refusal of a damaged store, the same for `ssod serve` and every operator command: its path, what SQLite found, what to do. */
+function damagedStore(path: string, finding: string): Error {
+  return new Error(
+    `the ssod store ${path} is damaged (${finding.replace(/\s*\n\s*/g, ' ')}): restore the last backup with \`ssod restore --data-dir DIR BACKUP-DIR\`, which keeps the damaged files aside`,
+  );
 }
 
 /**
@@ -151,13 +153,13 @@ function damagedStoreAdvice(path: string): string {
  */
 function requireSoundPages(db: Db, path: string): void {
   const verdict = db.prepare<[], string>('PRAGMA quick_check(1)').pluck().get() ?? 'no answer';
-  if (verdict !== 'ok') throw new Error(`${damagedStoreAdvice(path)} (quick_check: ${verdict})`);
+  if (verdict !== 'ok') throw damagedStore(path, `quick_check: ${verdict}`);
 }
 
 /** A corrupt-database error of SQLite, restated with the path and what to do; other errors unchanged. */
 function damageExplained(error: unknown, path: string): unknown {
   if (error instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(error.code)) {
-    return new Error(`${damagedStoreAdvice(path)} (${error.message})`);
+    return damagedStore(path, error.message);
   }
   return error;
 }
