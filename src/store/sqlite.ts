@@ -149,7 +149,8 @@ function damagedStore(path: string, finding: string): Error {
  * PRAGMA quick_check at open (docs/SECURITY.md, case F46): a store with overwritten pages would
  * otherwise open, answer /healthz, and fail most operations. It reads every page once, without the
  * index-against-table comparison of integrity_check: measured on a store of 1 M sessions and users
- * (1.1 GB), 1.4 s with the file in the page cache, 11 s from a cold disk at 110 MB/s.
+ * (1.1 GB) on 2 cores, 1.4 s with the file in the page cache (4 s with both cores busy elsewhere),
+ * 11 s from a cold disk at 110 MB/s.
  */
 function requireSoundPages(db: Db, path: string): void {
   const verdict = db.prepare<[], string>('PRAGMA quick_check(1)').pluck().get() ?? 'no answer';
