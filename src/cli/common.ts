@@ -97,7 +97,7 @@ export async function openInstallationStore(options: Options): Promise<Store> {
   if (location.engine === 'sqlite' && !existsSync(location.path)) {
     throw new CliError(`no ssod store at ${location.path}: give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
   }
-  return openStore(location, { poolSize: 2 });
+  return openStore(location, { poolSize: 2, existingOnly: true });
 }
 
 /** Runs `work` on the installation's store and closes it, whatever happens. */

@@ -31,6 +31,13 @@ export const OPTION_SPECS = {
   store: { kind: 'store', default: 'sqlite:', arg: 'STORE', doc: 'The store: `sqlite:PATH` (`sqlite:` alone is ssod.db in the data directory), or a `postgres://…` / `postgresql://…` URL that several nodes share.' },
   masterKeyFile: { kind: 'string', default: '', optional: true, arg: 'FILE', doc: 'Master key file (`ssod master-key generate FILE`) that seals the private keys kept in a PostgreSQL store; the same file on every node. Required with PostgreSQL.' },
   storePoolSize: { kind: 'integer', default: 10, min: 1, max: 1000, arg: 'N', doc: 'Most PostgreSQL connections one node opens; requests beyond wait for a free one (up to 3 s).' },
+  allowOpenDataDir: {
+    kind: 'enum',
+    default: 'off',
+    values: ['off', 'on'],
+    arg: 'on|off',
+    doc: '`ssod serve` refuses a data directory that group or others may write (they could replace the store or the CA key); on: start anyway, with a warning.',
+  },
   hostname: { kind: 'string', default: '127.0.0.1', arg: 'NAME', scope: 'service', doc: 'Host name of the service: in the server certificate (beside 127.0.0.1 and localhost), in the relay URL that getSettings reports and, in multiple-panels mode, in the SOAP endpoint. Change it with `ssod hostname`.' },
   mode: {
     kind: 'enum',
@@ -75,6 +82,7 @@ export interface Options {
   /** '' when none was given. */
   readonly masterKeyFile: string;
   readonly storePoolSize: number;
+  readonly allowOpenDataDir: 'off' | 'on';
   readonly hostname: string;
   readonly mode: 'single-panel' | 'multiple-panels';
   readonly bind: string;

@@ -1,5 +1,6 @@
 // Starting and stopping ssod: the store, the CA, the SOAP listener (HTTPS with client
 // certificates) and the relay listener (HTTP), with graceful shutdown.
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -67,7 +68,8 @@ export async function openServices(options: Options, start: StartOptions = {}): 
   // Checked before connecting: a PostgreSQL node cannot serve without the master key.
   const masterKey = location.engine === 'postgres' ? await requireMasterKey(options.masterKeyFile) : null;
   if (masterKey === null && options.masterKeyFile !== '') log.warn('masterKeyFile is used only with a PostgreSQL store; ignored');
-  const store = await openStore(location, { poolSize: options.storePoolSize, logger: log });
+  // A worker of `ssod serve --workers N` skips the page check: its primary has just made it.
+  const store = await openStore(location, { poolSize: options.storePoolSize, logger: log, dataDir: options.dataDir, checkPages: !cluster.isWorker });
   try {
     const settings = await LiveSettings.open(store, options, log, now());
     const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir), settings.current().hostname);

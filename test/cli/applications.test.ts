@@ -131,11 +131,42 @@ describe('ssod applications, export and import', () => {
       writeFileSync(bad, text.replace(/"passwordHash": "[^"]+"/, '"passwordHash": "hunter2"'));
       const refused = await target.run(['import', bad]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^ssod: users\[0\]\.passwordHash: must be an argon2id hash as ssod stores it \(never a plaintext\)\n$/);
+      assert.match(refused.stderr, /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /);
       writeFileSync(bad, '{"format":');
       assert.match((await target.run(['import', bad])).stderr, /bad\.json is not JSON/);
     } finally {
       await other.close();
+      await target.remove();
+    }
+  });
+
+  test('import refuses a password hash outside the argon2id bounds (a denial of service at the next sign-in, or a weak hash), naming the user and the bound, and writes nothing', async () => {
+    const text = (await inst.run(['export'])).stdout; // alice and bob, from the test before
+    const target = await freshInstallation();
+    try {
+      const file = path.join(target.dataDir, 'import.json');
+      const outOfBounds: readonly (readonly [(hash: string) => string, RegExp])[] = [
+        [(h) => h.replace(/m=\d+/, 'm=4294967295'), /argon2id memory m is 4294967295 KiB, outside the bounds ssod accepts \(8192 to 4194304 KiB\)$/],
+        [(h) => h.replace(/m=\d+/, 'm=1024'), /argon2id memory m is 1024 KiB, outside the bounds ssod accepts \(8192 to 4194304 KiB\)$/],
+        [(h) => h.replace(/t=\d+/, 't=100000'), /argon2id iterations t is 100000, outside the bounds ssod accepts \(1 to 100\)$/],
+        [(h) => h.replace(/p=\d+/, 'p=255'), /argon2id parallelism p is 255, outside the bounds ssod accepts \(1 to 8\)$/],
+        [(h) => h.replace(/p=\d+/, 'p=0'), /argon2id parallelism p is 0, outside the bounds ssod accepts \(1 to 8\)$/],
+        [(h) => h.replace(/p=(\d+)\$[^$]+\$/, 'p=$1$c2FsdA$'), /the salt is 4 bytes, outside the bounds ssod accepts \(8 to 64 bytes\)$/],
+        [(h) => h.replace(/\$[^$]+$/, '$aGFzaA'), /the hash output is 4 bytes, outside the bounds ssod accepts \(16 to 64 bytes\)$/],
+        [(h) => h.replace(/\$[^$]+$/, '$aGFzaGFzaGFzaGFzaGFzaGFza'), /the hash output is not valid unpadded base64$/],
+        [(h) => h.replace(/v=19/, 'v=16'), /must be an argon2id hash as ssod stores it/],
+      ];
+      for (const [mutate, expected] of outOfBounds) {
+        writeFileSync(file, text.replace(/"passwordHash": "([^"]+)"/, (_, hash: string) => `"passwordHash": ${JSON.stringify(mutate(hash))}`));
+        const refused = await target.run(['import', file]);
+        assert.equal(refused.code, 1, refused.stdout);
+        assert.match(refused.stderr.trim(), /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): /);
+        assert.match(refused.stderr.trim(), expected);
+      }
+      assert.deepEqual(JSON.parse((await target.run(['applications', '--json'])).stdout), [], 'nothing was written');
+      writeFileSync(file, text);
+      assert.equal((await target.run(['import', file])).code, 0, 'the hashes as exported are within the bounds');
+    } finally {
       await target.remove();
     }
   });
