@@ -358,3 +358,59 @@ describe('guesses racing the end of a lock (ATTACKS F42)', () => {
     assert.equal(accepted + (await checkedWrong()) - wrongBefore, 1);
   });
 });
+
+describe('changePassword under brute-force protection', () => {
+  let ts: TestServer;
+  let app: RegisteredApp;
+  before(async () => {
+    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 3, lockWaitIncrement: 60, lockMaxWait: 300 });
+    app = await registerApp(ts, 'https://pw.example.com:443/', 'pw');
+  });
+  after(() => ts.close());
+
+  const create = async (login: string): Promise<string> => (await call(ts, 'createUser', { login, password: 'old-password' }, { credentials: app.credentials })).field('userId') ?? '';
+  const change = (userId: string, oldPassword: string, newPassword = 'new-password') => call(ts, 'changePassword', { userId, oldPassword, newPassword }, { credentials: app.credentials });
+
+  test('a wrong oldPassword counts against the login like a failed sign-in, locks it, and is audited with its reason', async () => {
+    const userId = await create('henry');
+    for (let i = 0; i < 3; i += 1) assert.equal((await change(userId, `wrong-${i}`)).fault, 'invalidCredentials');
+    assert.equal((await store(ts).getThrottles([loginThrottleKey('henry')]))[0]?.failures, 3);
+    assert.equal((await change(userId, 'old-password')).fault, 'invalidCredentials', 'locked: the right oldPassword is refused too');
+    assert.equal((await call(ts, 'authenticate', { login: 'henry', password: 'old-password' })).fault, 'invalidCredentials', 'the same counter as sign-ins');
+    const failed = await store(ts).queryAudit({ type: 'user.passwordChangeFailed', target: `user:${userId}`, limit: 10 });
+    assert.deepEqual(failed.map((event) => event.outcome), ['wrongPassword', 'wrongPassword', 'wrongPassword']);
+    ts.advanceClock(61_000);
+    assert.equal((await change(userId, 'old-password')).status, 200, 'after the lock the change goes through');
+    assert.equal((await call(ts, 'authenticate', { login: 'henry', password: 'new-password' })).status, 200);
+  });
+
+  test('a password change ends the user\'s sessions, and says so in the audit trail', async () => {
+    const userId = await create('iris');
+    const signedIn = await call(ts, 'authenticate', { login: 'iris', password: 'old-password', baseUrl: 'https://pw.example.com:443/' });
+    const sessionId = signedIn.field('sessionId') ?? '';
+    assert.equal((await call(ts, 'verifySession', { sessionId })).status, 200);
+    assert.equal((await change(userId, 'old-password')).status, 200);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
+    const [ended] = await store(ts).queryAudit({ type: 'session.ended', target: `user:${userId}`, limit: 1 });
+    assert.equal(ended?.detail.reason, 'passwordChanged');
+    const [changed] = await store(ts).queryAudit({ type: 'user.passwordChanged', target: `user:${userId}`, limit: 1 });
+    assert.equal(changed?.actor, `application:${app.id}`);
+  });
+
+  test('with passwordChangeEndsSessions off, the sessions stay', async () => {
+    const kept = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', passwordChangeEndsSessions: 'off' });
+    try {
+      const keeper = await registerApp(kept, 'https://keep.example.com:443/', 'keep');
+      const userId = (await call(kept, 'createUser', { login: 'jack', password: 'old-password' }, { credentials: keeper.credentials })).field('userId') ?? '';
+      const sessionId = (await call(kept, 'authenticate', { login: 'jack', password: 'old-password', baseUrl: 'https://keep.example.com:443/' })).field('sessionId') ?? '';
+      assert.equal((await call(kept, 'changePassword', { userId, oldPassword: 'old-password', newPassword: 'new-password' }, { credentials: keeper.credentials })).status, 200);
+      assert.equal((await call(kept, 'verifySession', { sessionId })).status, 200);
+    } finally {
+      await kept.close();
+    }
+  });
+});
+
+function store(ts: TestServer) {
+  return ts.server.services.store;
+}
