@@ -62,7 +62,7 @@ export const OPTION_SPECS = {
     values: ['on', 'off'],
     arg: 'on|off',
     scope: 'service',
-    doc: "changePassword ends every session of the user (003's changePassword names no session, so the caller's own ends too); off keeps them.",
+    doc: "changePassword ends every session of the user (the protocol's changePassword names no session, so the caller's own ends too); off keeps them.",
   },
   auditRetentionDays: { kind: 'integer', default: 180, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'How long the audit trail keeps an event.' },
   argon2MemoryKib: { kind: 'integer', default: 19_456, min: 8192, max: 4_194_304, arg: 'KIB', doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).' },

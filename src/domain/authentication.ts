@@ -1,4 +1,4 @@
-// Signing a user in (003 §5.17) under brute-force protection (domain/throttle.ts), with an audit
+// Signing a user in (Open Fusion SSO protocol, section 5.17) under brute-force protection (domain/throttle.ts), with an audit
 // record of every outcome that checked a password. An unknown login, a wrong password and a
 // disabled user end in the same fault after the same work (one password verification, the same
 // counter writes, one audit record); a lock ends in that fault too, without the verification, after
@@ -27,7 +27,7 @@ export interface SignIn {
   /** How the request named the user (exactly one of them). */
   readonly login?: string | undefined;
   readonly userId?: string | undefined;
-  /** Absent: the owner application vouches for its user (003 §5.17). */
+  /** Absent: the owner application vouches for its user (Open Fusion SSO protocol, section 5.17). */
   readonly password?: string | undefined;
   /** The application calling, by its certificate; null for a guest. */
   readonly applicationId: string | null;
@@ -69,7 +69,7 @@ function auditDetail(attempt: SignIn, method: 'password' | 'owner'): AuditDetail
 }
 
 /**
- * The owner application vouches for its user without a password (003 §5.17): no guess, not
+ * The owner application vouches for its user without a password (Open Fusion SSO protocol, section 5.17): no guess, not
  * throttled. Anyone else asking so is refused, and the refusal counts against the caller's sources
  * like a failed sign-in (case F38); while a source is locked its refusals leave no audit record.
  */
@@ -171,7 +171,7 @@ export async function checkGuess(services: Services, user: UserRecord | null, pa
 }
 
 /**
- * authenticate's check (003 §5.17): resolves the user when the password is right (or its owner
+ * authenticate's check (Open Fusion SSO protocol, section 5.17): resolves the user when the password is right (or its owner
  * vouches), nothing is locked and the user is enabled; otherwise throws the fault to answer.
  */
 export async function signIn(services: Services, attempt: SignIn): Promise<UserRecord> {

@@ -1,8 +1,8 @@
-// 003 §5.13 changePassword in the domain. The owner application sets a new password. An oldPassword
+// changePassword (Open Fusion SSO protocol, section 5.13) in the domain. The owner application sets a new password. An oldPassword
 // is a password guess like a sign-in's: counted under the same per-login and per-source counters,
 // refused while they are locked, and audited either way (docs/SECURITY.md "Brute force"). The
 // user's sessions end with the change unless the operator turned passwordChangeEndsSessions off:
-// 003's changePassword names no session, so the one that asked cannot be kept apart from the others.
+// the protocol's changePassword names no session, so the one that asked cannot be kept apart from the others.
 import { ProtocolFault } from '../faults.js';
 import type { UserRecord } from '../store/types.js';
 import { actorOf, recordAudit } from './audit.js';

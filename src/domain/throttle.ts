@@ -8,7 +8,7 @@
 //   After maxLoginFailures failures without failureResetTime of quiet, each failure locks the
 //   login for lockWaitIncrement × (failures − maxLoginFailures + 1), at most lockMaxWait. A success
 //   resets the count.
-// - Source: 003 carries no end-user address (no `originatingIp`), so a source is what the server
+// - Source: the protocol carries no end-user address (no `originatingIp`), so a source is what the server
 //   sees: the client address (`source:<IPv4>` or `source:<IPv6 /64 prefix>`), and for a caller with a
 //   certificate also its application (`source:application:<id>`). Each may fail
 //   maxSourceFailuresPerHour times in a window of an hour from its first failure; past that it is

@@ -1,4 +1,4 @@
-// 003 §5.13 changePassword: owner only; oldPassword, when given, must match. The change itself, with
+// changePassword (Open Fusion SSO protocol, section 5.13): owner only; oldPassword, when given, must match. The change itself, with
 // brute-force protection of oldPassword, the audit records and the end of the user's sessions, is
 // domain/passwordChange.ts.
 import { changePassword as changeUserPassword } from '../domain/passwordChange.js';

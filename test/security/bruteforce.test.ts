@@ -257,7 +257,7 @@ function countHashes(ts: TestServer): { readonly count: number } {
   return counter;
 }
 
-describe('floods and locked sources (ATTACKS F38, F39)', () => {
+describe('floods and locked sources (cases F38, F39)', () => {
   let ts: TestServer;
   let hashes: { readonly count: number };
   before(async () => {
@@ -311,7 +311,7 @@ describe('floods and locked sources (ATTACKS F38, F39)', () => {
   });
 });
 
-describe('guesses racing the end of a lock (ATTACKS F42)', () => {
+describe('guesses racing the end of a lock (cases F42)', () => {
   let ts: TestServer;
   before(async () => {
     // Source locks off: only the login's lock is at work.
