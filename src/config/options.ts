@@ -63,6 +63,14 @@ export const OPTION_SPECS = {
   lockMaxWait: { kind: 'integer', default: 900, min: 1, max: 604_800, arg: 'SECONDS', scope: 'service', doc: 'The longest a lock lasts.' },
   failureResetTime: { kind: 'integer', default: 43_200, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: "A login's failure count starts over after this long without a failure." },
   maxSourceFailuresPerHour: { kind: 'integer', default: 300, min: 0, max: 1_000_000, arg: 'N', scope: 'service', doc: 'Failed sign-ins from one source (client address or calling application) in an hour after which the source is locked; 0: no source locks.' },
+  passwordChangeEndsSessions: {
+    kind: 'enum',
+    default: 'on',
+    values: ['on', 'off'],
+    arg: 'on|off',
+    scope: 'service',
+    doc: "changePassword ends every session of the user (the protocol's changePassword names no session, so the caller's own ends too); off keeps them.",
+  },
   auditRetentionDays: { kind: 'integer', default: 180, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'How long the audit trail keeps an event.' },
   argon2MemoryKib: { kind: 'integer', default: 19_456, min: 8192, max: 4_194_304, arg: 'KIB', doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).' },
   argon2Iterations: { kind: 'integer', default: 2, min: 1, max: 100, arg: 'N', doc: 'argon2id time cost for new password hashes (OWASP minimum: 2).' },
@@ -101,6 +109,7 @@ export interface Options {
   readonly lockMaxWait: number;
   readonly failureResetTime: number;
   readonly maxSourceFailuresPerHour: number;
+  readonly passwordChangeEndsSessions: 'on' | 'off';
   readonly auditRetentionDays: number;
   readonly argon2MemoryKib: number;
   readonly argon2Iterations: number;

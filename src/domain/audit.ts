@@ -18,6 +18,8 @@ export const AUDIT_EVENT_TYPES = [
   'user.deleted',
   'user.loginChanged',
   'user.passwordChanged',
+  /** changePassword refused: outcome wrongPassword, locked, passwordTooLong or changedMeanwhile. */
+  'user.passwordChangeFailed',
   'user.ownershipTransferred',
   'user.disabled',
   'user.enabled',

@@ -1,22 +1,23 @@
-// Signing a user in (003 §5.17) under brute-force protection (domain/throttle.ts), with an audit
-// record of every outcome. An unknown login, a wrong password, a disabled user and a lock all end
-// in the same fault after the same work: one password verification, the same counter writes and
-// one audit record (ATTACKS #24).
+// Signing a user in (Open Fusion SSO protocol, section 5.17) under brute-force protection (domain/throttle.ts), with an audit
+// record of every outcome that checked a password. An unknown login, a wrong password and a
+// disabled user end in the same fault after the same work (one password verification, the same
+// counter writes, one audit record); a lock ends in that fault too, without the verification, after
+// the time that one takes (docs/SECURITY.md, cases D24 and F39).
 import { ProtocolFault } from '../faults.js';
 import type { UserRecord } from '../store/types.js';
-import { actorOf, recordAudit, type AuditDetail } from './audit.js';
+import { actorOf, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
+import { FailurePace } from './failurePace.js';
 import type { Services } from './services.js';
 import {
   addressSourceKey,
   applicationSourceKey,
-  countFailure,
+  countAttempt,
   loginThrottleKey,
-  readThrottle,
-  resetLogin,
+  settleFailure,
+  settleSuccess,
   sourceAddress,
   unknownUserThrottleKey,
   type AttemptKeys,
-  type ThrottleSnapshot,
 } from './throttle.js';
 import { checkPassword, loginKeyOf } from './users.js';
 
@@ -26,7 +27,7 @@ export interface SignIn {
   /** How the request named the user (exactly one of them). */
   readonly login?: string | undefined;
   readonly userId?: string | undefined;
-  /** Absent: the owner application vouches for its user (003 §5.17). */
+  /** Absent: the owner application vouches for its user (Open Fusion SSO protocol, section 5.17). */
   readonly password?: string | undefined;
   /** The application calling, by its certificate; null for a guest. */
   readonly applicationId: string | null;
@@ -38,6 +39,11 @@ export interface SignIn {
 
 export type SignInFailure = 'wrongPassword' | 'unknownUser' | 'locked' | 'disabled' | 'passwordTooLong';
 
+/** The sources of a caller: its address, and its application when it has a certificate. */
+export function sourceKeys(applicationId: string | null, address: string): string[] {
+  return applicationId === null ? [addressSourceKey(address)] : [addressSourceKey(address), applicationSourceKey(applicationId)];
+}
+
 function attemptKeys(attempt: SignIn): AttemptKeys {
   const login =
     attempt.user !== null
@@ -45,13 +51,12 @@ function attemptKeys(attempt: SignIn): AttemptKeys {
       : attempt.login !== undefined
         ? loginThrottleKey(loginKeyOf(attempt.login))
         : unknownUserThrottleKey(attempt.userId ?? '');
-  const sources = [addressSourceKey(attempt.address)];
-  if (attempt.applicationId !== null) sources.push(applicationSourceKey(attempt.applicationId));
-  return { login, sources };
+  return { login, sources: sourceKeys(attempt.applicationId, attempt.address) };
 }
 
-function auditTarget(attempt: SignIn, keys: AttemptKeys): string {
-  return attempt.user !== null ? `user:${attempt.user.id}` : keys.login;
+function auditTarget(attempt: SignIn): string {
+  if (attempt.user !== null) return `user:${attempt.user.id}`;
+  return attempt.login !== undefined ? loginThrottleKey(loginKeyOf(attempt.login)) : unknownUserThrottleKey(attempt.userId ?? '');
 }
 
 function auditDetail(attempt: SignIn, method: 'password' | 'owner'): AuditDetail {
@@ -63,13 +68,21 @@ function auditDetail(attempt: SignIn, method: 'password' | 'owner'): AuditDetail
   };
 }
 
-/** The owner application vouches for its user without a password (003 §5.17): no password, no throttle. */
+/**
+ * The owner application vouches for its user without a password (Open Fusion SSO protocol, section 5.17): no guess, not
+ * throttled. Anyone else asking so is refused, and the refusal counts against the caller's sources
+ * like a failed sign-in (case F38); while a source is locked its refusals leave no audit record.
+ */
 async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
   const actor = actorOf(attempt.applicationId);
   const user = attempt.user;
   // An unknown user is owned by nobody, so this answer tells a guest nothing about which logins exist.
   if (user === null || attempt.applicationId === null || user.ownerId !== attempt.applicationId) {
-    await recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt, attemptKeys(attempt)), outcome: 'permissionDenied', detail: auditDetail(attempt, 'owner') });
+    const counted = await countAttempt(services, { login: null, sources: sourceKeys(attempt.applicationId, attempt.address) });
+    if (!counted.locked) {
+      await settleFailure(services, counted, actor);
+      await recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: 'permissionDenied', detail: auditDetail(attempt, 'owner') });
+    }
     throw new ProtocolFault('permissionDenied', 'Only the owner application may authenticate a user without a password.');
   }
   if (user.disabledAt !== null) {
@@ -80,48 +93,101 @@ async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
   return user;
 }
 
+/** Whether a password is checked at all: an empty or over-long one is refused without hashing. */
+function checkable(services: Services, password: string): boolean {
+  return password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes;
+}
+
 /** Verifies the password against the stored hash, or the dummy one: the same work whatever the answer will be. */
-async function verify(services: Services, user: UserRecord | null, password: string): Promise<boolean> {
-  if (user !== null) return checkPassword(services, user, password);
-  if (password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes) await services.passwords.verifyDummy(password);
+async function verify(services: Services, user: UserRecord | null, password: string, upgrade = true): Promise<boolean> {
+  if (user !== null) return checkPassword(services, user, password, { upgrade });
+  if (checkable(services, password)) await services.passwords.verifyDummy(password);
   return false;
 }
 
-type Verdict = { readonly user: UserRecord } | { readonly failure: SignInFailure };
+const paces = new WeakMap<Services, FailurePace>();
 
-async function verdictOf(services: Services, attempt: SignIn & { password: string }, before: ThrottleSnapshot, right: boolean): Promise<Verdict> {
-  if (before.lockedUntil !== null) return { failure: 'locked' };
-  const user = attempt.user;
-  if (user === null) return { failure: 'unknownUser' };
-  if (Buffer.byteLength(attempt.password, 'utf8') > services.options.maxPasswordBytes) return { failure: 'passwordTooLong' };
-  if (!right) return { failure: 'wrongPassword' };
-  if (user.disabledAt !== null) return { failure: 'disabled' };
-  // Many attempts sent at once all pass the first check before any has failed; a right password
-  // counts only if no lock was set meanwhile.
-  if ((await readThrottle(services, before.keys)).lockedUntil !== null) return { failure: 'locked' };
-  return { user };
+function paceOf(services: Services): FailurePace {
+  let pace = paces.get(services);
+  if (pace === undefined) {
+    pace = new FailurePace();
+    paces.set(services, pace);
+  }
+  return pace;
 }
 
 /**
- * authenticate's check (003 §5.17): resolves the user when the password is right (or its owner
+ * A locked attempt gets no password check: argon2 is not run for it (case F39). It answers after
+ * the time a checked failure takes on this node (or, before the first one, after checking the
+ * password against the dummy hash), so that its answer and its time are a wrong password's.
+ */
+async function refuseWithoutCheck(services: Services, password: string, started: number): Promise<void> {
+  const pace = paceOf(services);
+  if (pace.typicalMs() === null) await verify(services, null, password);
+  else await pace.waitFrom(started);
+}
+
+/** A password guess: the failure to answer (or null when the password is right), and whether a hash was run. */
+type Checked = { readonly failure: SignInFailure | null; readonly hashed: boolean };
+
+/**
+ * One password guess under brute-force protection: counted under its keys before the check, refused
+ * without a check while any key is locked, settled after it (a success takes its count back).
+ * `recordFailure` writes the audit record of a checked failure; a locked refusal writes none, it is
+ * counted in the locked key instead (case F38: the trail does not grow with a flood). Null: the
+ * password is right.
+ */
+export async function guardedCheck(
+  services: Services,
+  guess: { readonly keys: AttemptKeys; readonly actor: AuditActor; readonly password: string },
+  check: () => Promise<Checked>,
+  recordFailure: (failure: SignInFailure) => Promise<void>,
+): Promise<SignInFailure | null> {
+  const started = performance.now();
+  const attempt = await countAttempt(services, guess.keys);
+  if (attempt.locked) {
+    await refuseWithoutCheck(services, guess.password, started);
+    return 'locked';
+  }
+  const checked = await check();
+  if (checked.failure === null) {
+    await settleSuccess(services, attempt);
+    return null;
+  }
+  await settleFailure(services, attempt, guess.actor);
+  await recordFailure(checked.failure);
+  if (checked.hashed) paceOf(services).record(performance.now() - started);
+  return checked.failure;
+}
+
+/** Checks `password` as the user's (the dummy hash when there is no user): why it fails, or null. */
+export async function checkGuess(services: Services, user: UserRecord | null, password: string, upgrade = true): Promise<Checked> {
+  const right = await verify(services, user, password, upgrade);
+  const hashed = checkable(services, password);
+  if (user === null) return { failure: 'unknownUser', hashed };
+  if (Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return { failure: 'passwordTooLong', hashed };
+  if (!right) return { failure: 'wrongPassword', hashed };
+  return { failure: null, hashed };
+}
+
+/**
+ * authenticate's check (Open Fusion SSO protocol, section 5.17): resolves the user when the password is right (or its owner
  * vouches), nothing is locked and the user is enabled; otherwise throws the fault to answer.
  */
 export async function signIn(services: Services, attempt: SignIn): Promise<UserRecord> {
   const password = attempt.password;
   if (password === undefined) return vouch(services, attempt);
   const actor = actorOf(attempt.applicationId);
-  const keys = attemptKeys(attempt);
-  const before = await readThrottle(services, keys);
-  // While locked the password is still verified, and its answer ignored, so that a lock costs
-  // what a wrong password costs (ATTACKS #24).
-  const right = await verify(services, attempt.user, password);
-  const verdict = await verdictOf(services, { ...attempt, password }, before, right);
-  if ('user' in verdict) {
-    await resetLogin(services, before);
-    await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${verdict.user.id}`, detail: auditDetail(attempt, 'password') });
-    return verdict.user;
-  }
-  await countFailure(services, before, actor);
-  await recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt, keys), outcome: verdict.failure, detail: auditDetail(attempt, 'password') });
-  throw new ProtocolFault('invalidCredentials');
+  const failure = await guardedCheck(
+    services,
+    { keys: attemptKeys(attempt), actor, password },
+    async () => {
+      const checked = await checkGuess(services, attempt.user, password);
+      return checked.failure === null && attempt.user?.disabledAt !== null ? { ...checked, failure: 'disabled' } : checked;
+    },
+    (reason) => recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: reason, detail: auditDetail(attempt, 'password') }),
+  );
+  if (failure !== null || attempt.user === null) throw new ProtocolFault('invalidCredentials');
+  await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${attempt.user.id}`, detail: auditDetail(attempt, 'password') });
+  return attempt.user;
 }

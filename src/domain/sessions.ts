@@ -184,9 +184,9 @@ export async function endSession(services: OperatorServices, globalId: string, a
   return true;
 }
 
-/** The operator ends every session of the user. Returns how many. */
-export async function endUserSessions(services: OperatorServices, userId: string, actor: AuditActor): Promise<number> {
+/** Ends every session of the user (an operator's command, or a password change). Returns how many. */
+export async function endUserSessions(services: OperatorServices, userId: string, actor: AuditActor, reason = 'endUserSessions'): Promise<number> {
   const ended = await services.store.deleteUserSessions(userId);
-  if (ended > 0) await recordAudit(services, { type: 'session.ended', actor, target: `user:${userId}`, detail: { reason: 'endUserSessions', sessions: ended } });
+  if (ended > 0) await recordAudit(services, { type: 'session.ended', actor, target: `user:${userId}`, detail: { reason, sessions: ended } });
   return ended;
 }

@@ -1,24 +1,28 @@
-// Brute-force protection (issue 5; ATTACKS #24–#29), in the spirit of Keycloak's brute-force
-// detection: failed sign-ins are counted per login and per source, and a key that reaches its
+// Brute-force protection (docs/SECURITY.md "Brute force"), in the spirit of Keycloak's brute-force
+// detection: sign-in attempts are counted per login and per source, and a key that reaches its
 // threshold is locked for an increasing wait.
 //
-// - Login: `login:<login key>`, so case variants share one counter (#25) and so do a plaintext
-//   password and every digest of it offered as one (#26). A sign-in by an unknown userId counts
+// - Login: `login:<login key>`, so case variants share one counter (case D25) and so do a plaintext
+//   password and every digest of it offered as one (case D26). A sign-in by an unknown userId counts
 //   under `user:<id>`. Unknown logins count like known ones, so a lock tells nothing about existence.
 //   After maxLoginFailures failures without failureResetTime of quiet, each failure locks the
 //   login for lockWaitIncrement × (failures − maxLoginFailures + 1), at most lockMaxWait. A success
 //   resets the count.
-// - Source: 003 carries no end-user address (no `originatingIp`), so a source is what the server
+// - Source: the protocol carries no end-user address (no `originatingIp`), so a source is what the server
 //   sees: the client address (`source:<IPv4>` or `source:<IPv6 /64 prefix>`), and for a caller with a
 //   certificate also its application (`source:application:<id>`). Each may fail
 //   maxSourceFailuresPerHour times in a window of an hour from its first failure; past that it is
 //   locked like a login. Successes do not reset a source: one valid account must not buy an
 //   attacker more guesses at others.
-// - While any key of an attempt is locked, the attempt fails without regard to the password. It is
-//   still counted, and costs the same work as a wrong password (ATTACKS #24), but never moves the
-//   running lock later: it only makes the next lock longer, up to lockMaxWait.
+// - An attempt is counted before its password is checked (countAttempt) and the count is taken
+//   back if it succeeds (settleSuccess), so attempts sent together cannot all pass a check made
+//   before any of them failed (case F42).
+// - While any key of an attempt is locked, the attempt fails without regard to the password and
+//   without a password check. It is still counted, but never moves the running lock later: it only
+//   makes the next lock longer, up to lockMaxWait.
+import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { ThrottleRecord } from '../store/types.js';
+import type { AttemptCount, CountedAttempt as StoredCount } from '../store/types.js';
 import { recordAudit, type AuditActor, type AuditContext } from './audit.js';
 import type { Services } from './services.js';
 
@@ -83,31 +87,19 @@ export function sourceAddress(address: string): string {
 
 /** The counters of one sign-in attempt. */
 export interface AttemptKeys {
-  /** `login:<login key>` or `user:<id>`. */
-  readonly login: string;
+  /** `login:<login key>` or `user:<id>`; null for an attempt that guesses no password (owner sign-in refused). */
+  readonly login: string | null;
   /** The client address, and the calling application when it has a certificate. */
   readonly sources: readonly string[];
 }
 
-/** The counters as read before the password is checked. */
-export interface ThrottleSnapshot {
+/** An attempt as counted before its password is checked: every attempt counts as a failure until it succeeds. */
+export interface CountedAttempt {
+  readonly id: string;
   readonly keys: AttemptKeys;
-  readonly records: ReadonlyMap<string, ThrottleRecord>;
-  /** The latest end of a running lock among the keys, or null when none is locked. */
-  readonly lockedUntil: number | null;
-}
-
-function lockedUntilOf(records: Iterable<ThrottleRecord>, now: number): number | null {
-  let until: number | null = null;
-  for (const record of records) {
-    if (record.lockedUntil !== null && record.lockedUntil > now && (until === null || record.lockedUntil > until)) until = record.lockedUntil;
-  }
-  return until;
-}
-
-export async function readThrottle(services: Services, keys: AttemptKeys): Promise<ThrottleSnapshot> {
-  const records = await services.store.getThrottles([keys.login, ...keys.sources]);
-  return { keys, records: new Map(records.map((record) => [record.key, record])), lockedUntil: lockedUntilOf(records, services.now()) };
+  readonly counted: readonly StoredCount[];
+  /** A lock (of the login or of a source) was running when the attempt was counted: it gets no guess. */
+  readonly locked: boolean;
 }
 
 /** How long a key with `failures` failures is locked when its threshold is `threshold`, in ms (0: not locked). */
@@ -117,38 +109,42 @@ export function lockWaitMs(failures: number, threshold: number, increment: numbe
 }
 
 /**
- * Counts a failed attempt under each of its keys and locks the keys that reached their threshold
- * and are not locked already (a running lock is never moved later).
+ * Counts an attempt under each of its keys before its password is checked, atomically in the store,
+ * and locks the keys that reach their threshold (a running lock is never moved later). Of several
+ * attempts racing the end of a lock, only the one counted first finds the key free: a lock window
+ * allows exactly one guess, however close together the attempts arrive.
  */
-export async function countFailure(services: Services, snapshot: ThrottleSnapshot, actor: AuditActor): Promise<void> {
+export async function countAttempt(services: Services, keys: AttemptKeys): Promise<CountedAttempt> {
   const settings = services.settings.current();
   const now = services.now();
-  const sourcesOn = settings.maxSourceFailuresPerHour > 0;
-  const keys = [snapshot.keys.login, ...(sourcesOn ? snapshot.keys.sources : [])];
-  for (const key of keys) {
-    const source = isSourceKey(key);
-    // A source's window runs an hour from its first failure; once it has passed, the count starts
-    // over. (Read before the password check: two attempts at the turn of a window may both start
-    // it over, losing a count, never adding one.)
-    const previous = snapshot.records.get(key);
-    const resetBefore = source
-      ? previous !== undefined && previous.firstFailureAt <= now - SOURCE_WINDOW_MS
-        ? now + 1
-        : now - SOURCE_WINDOW_MS
-      : now - settings.failureResetTime * 1000;
-    const record = await services.store.recordFailure(key, now, resetBefore);
-    const threshold = source ? settings.maxSourceFailuresPerHour : settings.maxLoginFailures;
-    const wait = lockWaitMs(record.failures, threshold, settings.lockWaitIncrement, settings.lockMaxWait);
-    if (wait === 0 || (record.lockedUntil !== null && record.lockedUntil > now)) continue;
-    await services.store.lockThrottle(key, now + wait);
-    services.log.warn('sign-ins locked', { key, failures: record.failures, seconds: wait / 1000 });
-    await recordAudit(services, { type: 'lock.set', actor, target: key, detail: { failures: record.failures, until: new Date(now + wait).toISOString() } });
+  const sourceThreshold = settings.maxSourceFailuresPerHour;
+  const counts: AttemptCount[] = [
+    ...(keys.login !== null ? [{ key: keys.login, resetBefore: now - settings.failureResetTime * 1000, windowBefore: null, threshold: settings.maxLoginFailures }] : []),
+    // A source's window runs an hour from its first failure; once it has passed, the count starts over.
+    ...(sourceThreshold > 0 ? keys.sources.map((key) => ({ key, resetBefore: now - SOURCE_WINDOW_MS, windowBefore: now - SOURCE_WINDOW_MS + 1, threshold: sourceThreshold })) : []),
+  ];
+  const id = randomUUID();
+  const counted = await services.store.countAttempt(id, counts, now, { incrementMs: settings.lockWaitIncrement * 1000, maxMs: settings.lockMaxWait * 1000 });
+  return { id, keys, counted, locked: counted.some((count) => count.lockedBefore) };
+}
+
+/** The attempt failed: its count stands, and the locks its count set are logged and audited. */
+export async function settleFailure(services: Services, attempt: CountedAttempt, actor: AuditActor): Promise<void> {
+  for (const { record } of attempt.counted.filter((count) => count.setLock)) {
+    const seconds = ((record.lockedUntil ?? 0) - services.now()) / 1000;
+    services.log.warn('sign-ins locked', { key: record.key, failures: record.failures, seconds: Math.round(seconds) });
+    await recordAudit(services, { type: 'lock.set', actor, target: record.key, detail: { failures: record.failures, until: new Date(record.lockedUntil ?? 0).toISOString() } });
   }
 }
 
-/** After a successful sign-in: the login's count starts over (sources keep theirs). */
-export async function resetLogin(services: Services, snapshot: ThrottleSnapshot): Promise<void> {
-  if (snapshot.records.has(snapshot.keys.login)) await services.store.clearThrottle(snapshot.keys.login);
+/**
+ * The attempt succeeded: the login's count starts over, and each source loses this attempt's count
+ * (a success does not reset a source: one valid account must not buy more guesses at others) and
+ * the lock that this count set, if any.
+ */
+export async function settleSuccess(services: Services, attempt: CountedAttempt): Promise<void> {
+  const sources = attempt.counted.map((count) => count.record.key).filter(isSourceKey);
+  if (attempt.keys.login !== null) await services.store.settleSuccess(attempt.id, attempt.keys.login, sources);
 }
 
 /** An operator forgets a key's failures and lock. False when the key had none. */

@@ -1,14 +1,16 @@
-// 003 §5.13 changePassword: owner only; oldPassword, when given, must match.
-import { actorOf } from '../domain/audit.js';
-import { checkPassword, findUser, hashNewPassword, requireOwner, setPasswordHash } from '../domain/users.js';
-import { ProtocolFault } from '../faults.js';
+// changePassword (Open Fusion SSO protocol, section 5.13): owner only; oldPassword, when given, must match. The change itself, with
+// brute-force protection of oldPassword, the audit records and the end of the user's sessions, is
+// domain/passwordChange.ts.
+import { changePassword as changeUserPassword } from '../domain/passwordChange.js';
+import { findUser, hashNewPassword, requireOwner } from '../domain/users.js';
 import { passwordMaxLength, userIdField } from './fields.js';
 import type { Operation } from './types.js';
 
 export const changePassword: Operation = {
   name: 'changePassword',
   section: '5.13',
-  summary: 'Sets a new password (plaintext or legacy digest) for a user owned by the calling application; checks oldPassword when given.',
+  summary:
+    "Sets a new password (plaintext or legacy digest) for a user owned by the calling application; checks oldPassword when given, under the sign-in's brute-force protection. Ends the user's sessions unless the operator set passwordChangeEndsSessions off.",
   access: 'application',
   input: [
     userIdField,
@@ -18,18 +20,12 @@ export const changePassword: Operation = {
   ],
   output: [],
   faults: ['permissionDenied', 'noSuchUser', 'invalidCredentials', 'invalidParameter'],
-  async handle(input, { caller, services }) {
+  async handle(input, { caller, remoteAddress, services }) {
     const user = await findUser(services, input.userId ?? '');
-    requireOwner(user, caller?.applicationId ?? '');
+    const applicationId = caller?.applicationId ?? '';
+    requireOwner(user, applicationId);
     const passwordHash = await hashNewPassword(services, { password: input.newPassword ?? '', hashType: input.newPasswordHashType });
-    if (input.oldPassword !== undefined && !(await checkPassword(services, user, input.oldPassword, { upgrade: false }))) {
-      throw new ProtocolFault('invalidCredentials');
-    }
-    // Compare-and-set: a concurrent change (or hash upgrade) between the check and here wins over this one.
-    const expected = input.oldPassword === undefined ? undefined : user.passwordHash;
-    if (!(await setPasswordHash(services, user, passwordHash, actorOf(caller?.applicationId), expected))) {
-      throw new ProtocolFault(input.oldPassword === undefined ? 'noSuchUser' : 'invalidCredentials');
-    }
+    await changeUserPassword(services, { user, applicationId, address: remoteAddress, oldPassword: input.oldPassword, passwordHash });
     return {};
   },
 };

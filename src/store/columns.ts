@@ -1,7 +1,7 @@
 // The column lists that every SQL engine reads records with, written once. Columns are aliased to
 // the record fields, so a row is the record itself (SQL NULL reads as null). The aliases are
 // quoted: PostgreSQL folds unquoted names to lower case, SQLite accepts the quotes as they are.
-import type { ApplicationChanges, AuditRecord, CertificateAndSession, CertificateRecord, GlobalSessionRecord, SessionView } from './types.js';
+import type { ApplicationChanges, AuditRecord, CertificateAndSession, CertificateRecord, CountedAttempt, GlobalSessionRecord, SessionView, ThrottleRecord } from './types.js';
 
 export const APPLICATION_COLUMNS = `id, name, display_name AS "displayName", version, capabilities, url,
   restore_password_url AS "restorePasswordUrl", change_password_url AS "changePasswordUrl", created_at AS "createdAt"`;
@@ -13,6 +13,54 @@ export const GLOBAL_SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "c
   last_seen_at AS "lastSeenAt", cookie_hash AS "cookieHash", cookie_sealed_secret AS "cookieSealedSecret"`;
 export const RELAY_TOKEN_COLUMNS = 'token_hash AS "tokenHash", global_id AS "globalId", expires_at AS "expiresAt", sealed_secret AS "sealedSecret"';
 export const THROTTLE_COLUMNS = 'key, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"';
+/** The parameters of countAttemptSql, each named once and written as the engine writes a placeholder. */
+export type CountAttemptParameter = 'attemptId' | 'key' | 'now' | 'resetBefore' | 'windowBefore' | 'threshold' | 'incrementMs' | 'maxMs';
+
+/**
+ * countAttempt for one key, as one upsert: the row lock orders concurrent attempts (also from
+ * several nodes), and each sees the count and the lock that the previous one left. The key locks
+ * when its new count reaches the threshold while no lock runs; `locked_by` names the attempt that
+ * set the lock, so the attempt can tell its own lock from one it ran into. The SET expressions read
+ * the old row. `greatest`/`least`: MAX/MIN on SQLite, GREATEST/LEAST on PostgreSQL.
+ */
+export function countAttemptSql(p: (name: CountAttemptParameter) => string, greatest: string, least: string): string {
+  const t = 'login_throttle';
+  const reset = `(${t}.last_failure_at < ${p('resetBefore')} OR (${p('windowBefore')} IS NOT NULL AND ${t}.first_failure_at < ${p('windowBefore')}))`;
+  const failures = `(CASE WHEN ${reset} THEN 1 ELSE ${t}.failures + 1 END)`;
+  const locks = (count: string, running: string): string => `(${running} AND ${p('threshold')} > 0 AND ${count} >= ${p('threshold')})`;
+  const until = (count: string): string => `${p('now')} + ${least}(${p('maxMs')}, ${p('incrementMs')} * (${count} - ${p('threshold')} + 1))`;
+  const free = `NOT (${t}.locked_until IS NOT NULL AND ${t}.locked_until > ${p('now')})`;
+  return `INSERT INTO ${t} (key, failures, first_failure_at, last_failure_at, locked_until, locked_by)
+    VALUES (${p('key')}, 1, ${p('now')}, ${p('now')},
+      CASE WHEN ${locks('1', 'TRUE')} THEN ${until('1')} ELSE NULL END,
+      CASE WHEN ${locks('1', 'TRUE')} THEN ${p('attemptId')} ELSE NULL END)
+    ON CONFLICT (key) DO UPDATE SET
+      failures = ${failures},
+      first_failure_at = CASE WHEN ${reset} THEN ${p('now')} ELSE ${t}.first_failure_at END,
+      last_failure_at = ${greatest}(${t}.last_failure_at, ${p('now')}),
+      locked_until = CASE WHEN ${locks(failures, free)} THEN ${until(failures)} ELSE ${t}.locked_until END,
+      locked_by = CASE WHEN ${locks(failures, free)} THEN ${p('attemptId')} ELSE ${t}.locked_by END
+    RETURNING ${THROTTLE_COLUMNS}, locked_by AS "lockedBy"`;
+}
+
+/** A row of countAttemptSql: the record and the attempt that set its lock. */
+export interface CountedRow extends ThrottleRecord {
+  readonly lockedBy: string | null;
+}
+
+export function countedAttemptOf({ lockedBy, ...record }: CountedRow, attemptId: string, now: number): CountedAttempt {
+  const locked = record.lockedUntil !== null && record.lockedUntil > now;
+  return { record, lockedBefore: locked && lockedBy !== attemptId, setLock: locked && lockedBy === attemptId };
+}
+
+/** settleSuccess for a source: its count loses this attempt, and the lock loses its owner's claim. */
+export function refundAttemptSql(attemptId: string, key: string, greatest: string): string {
+  return `UPDATE login_throttle SET failures = ${greatest}(failures - 1, 0),
+    locked_until = CASE WHEN locked_by = ${attemptId} THEN NULL ELSE locked_until END,
+    locked_by = CASE WHEN locked_by = ${attemptId} THEN NULL ELSE locked_by END
+    WHERE key = ${key}`;
+}
+
 export const AUDIT_COLUMNS = 'id, at, type, actor, target, outcome, detail';
 export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", sealed_key AS "sealedKey", updated_at AS "updatedAt"';
 

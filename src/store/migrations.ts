@@ -244,6 +244,13 @@ CREATE TABLE key_material (
 );
 `;
 
+// Version 4: an attempt is counted before its password is checked (domain/throttle.ts), and the key's
+// lock names the attempt that set it (a random id, no secret), so that among attempts racing the end
+// of a lock exactly one is let through, and a success can take back the lock its own count set.
+const THROTTLE_LOCK_OWNER = `
+ALTER TABLE login_throttle ADD COLUMN locked_by TEXT;
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -263,6 +270,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'key material shared by every node: the CA and the server certificate, private keys sealed',
     sqlite: KEY_MATERIAL_SQLITE,
     postgres: KEY_MATERIAL_POSTGRES,
+  },
+  {
+    version: 4,
+    description: 'the attempt that set a brute-force lock',
+    sqlite: THROTTLE_LOCK_OWNER,
+    postgres: THROTTLE_LOCK_OWNER,
   },
 ];
 

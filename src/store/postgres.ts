@@ -28,8 +28,13 @@ import {
   UPDATABLE_APPLICATION_COLUMNS,
   USER_COLUMNS,
   auditRecordOf,
+  countAttemptSql,
+  countedAttemptOf,
+  refundAttemptSql,
   sessionViewOf,
   type AuditRow,
+  type CountAttemptParameter,
+  type CountedRow,
   type SessionViewRow,
 } from './columns.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
@@ -37,14 +42,17 @@ import { DuplicateLoginError, StoreUnavailableError } from './types.js';
 import type {
   ApplicationChanges,
   ApplicationRecord,
+  AttemptCount,
   CertificateAndSession,
   AuditEvent,
   AuditQuery,
   AuditRecord,
   CertificateRecord,
+  CountedAttempt,
   GlobalSessionRecord,
   KeyMaterialRecord,
   LocalSessionRecord,
+  LockWaits,
   RelayTokenRecord,
   SessionQuery,
   SessionSummary,
@@ -214,6 +222,18 @@ function statement(name: string, text: string): Statement {
   return { name: `ssod_${name}`, text };
 }
 
+/** countAttempt's parameters in the order they are passed, typed: some appear where PostgreSQL cannot infer a type. */
+const COUNT_ATTEMPT_PLACEHOLDERS: Readonly<Record<CountAttemptParameter, string>> = {
+  attemptId: '$1::text',
+  key: '$2::text',
+  now: '$3::bigint',
+  resetBefore: '$4::bigint',
+  windowBefore: '$5::bigint',
+  threshold: '$6::integer',
+  incrementMs: '$7::bigint',
+  maxMs: '$8::bigint',
+};
+
 /** One statement for every partial change: a column keeps its value unless its flag is true. */
 const UPDATE_APPLICATION_SQL = `UPDATE applications SET ${UPDATABLE_APPLICATION_COLUMNS.map(
   ([, column], index) => `${column} = CASE WHEN $${2 * index + 2}::boolean THEN $${2 * index + 3}::text ELSE ${column} END`,
@@ -302,16 +322,8 @@ const SQL = {
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
   deleteSetting: statement('delete_setting', 'DELETE FROM settings WHERE key = $1'),
 
-  // One statement: concurrent failures on several nodes each count (the row lock orders them). A
-  // count whose last failure is older than the reset window starts over; the SET reads the old row.
-  recordFailure: statement('record_failure', `INSERT INTO login_throttle AS t (key, failures, first_failure_at, last_failure_at, locked_until)
-    VALUES ($1, 1, $2, $2, NULL)
-    ON CONFLICT (key) DO UPDATE SET
-      failures = CASE WHEN t.last_failure_at < $3 THEN 1 ELSE t.failures + 1 END,
-      first_failure_at = CASE WHEN t.last_failure_at < $3 THEN $2 ELSE t.first_failure_at END,
-      last_failure_at = GREATEST(t.last_failure_at, $2)
-    RETURNING ${THROTTLE_COLUMNS}`),
-  lockThrottle: statement('lock_throttle', 'UPDATE login_throttle SET locked_until = GREATEST(COALESCE(locked_until, 0), $1) WHERE key = $2'),
+  countAttempt: statement('count_attempt', countAttemptSql((name) => COUNT_ATTEMPT_PLACEHOLDERS[name], 'GREATEST', 'LEAST')),
+  refundAttempt: statement('refund_attempt', refundAttemptSql('$1', '$2', 'GREATEST')),
   getThrottles: statement('get_throttles', `SELECT ${THROTTLE_COLUMNS} FROM login_throttle WHERE key = ANY($1::text[])`),
   listThrottles: statement('list_throttles', `SELECT ${THROTTLE_COLUMNS} FROM login_throttle ORDER BY last_failure_at DESC, key COLLATE "C" LIMIT $1`),
   clearThrottle: statement('clear_throttle', 'DELETE FROM login_throttle WHERE key = $1'),
@@ -613,14 +625,29 @@ class PostgresStore implements Store {
     });
   }
 
-  async recordFailure(key: string, now: number, resetBefore: number): Promise<ThrottleRecord> {
-    const record = (await this.#run<ThrottleRecord>(SQL.recordFailure, [key, now, resetBefore])).rows[0];
-    if (record === undefined) throw new Error('recordFailure returned no row');
-    return record;
+  async countAttempt(attemptId: string, counts: readonly AttemptCount[], now: number, waits: LockWaits): Promise<CountedAttempt[]> {
+    // The keys in one order on every node, so that two attempts sharing keys never wait on each other in a cycle.
+    const ordered = [...counts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const counted = await this.#transaction(async (run) => {
+      const byKey = new Map<string, CountedAttempt>();
+      for (const count of ordered) {
+        const values = [attemptId, count.key, now, count.resetBefore, count.windowBefore, count.threshold, waits.incrementMs, waits.maxMs];
+        const row = (await run<CountedRow>(SQL.countAttempt, values)).rows[0];
+        if (row === undefined) throw new Error('countAttempt returned no row');
+        byKey.set(count.key, countedAttemptOf(row, attemptId, now));
+      }
+      return byKey;
+    });
+    return counts.map((count) => counted.get(count.key) as CountedAttempt);
   }
 
-  async lockThrottle(key: string, until: number): Promise<void> {
-    await this.#run(SQL.lockThrottle, [until, key]);
+  async settleSuccess(attemptId: string, clear: string, refund: readonly string[]): Promise<void> {
+    await this.#transaction(async (run) => {
+      for (const key of [clear, ...refund].sort()) {
+        if (key === clear) await run(SQL.clearThrottle, [key]);
+        else await run(SQL.refundAttempt, [attemptId, key]);
+      }
+    });
   }
 
   async getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]> {

@@ -23,8 +23,13 @@ import {
   UPDATABLE_APPLICATION_COLUMNS,
   USER_COLUMNS,
   auditRecordOf,
+  countAttemptSql,
+  countedAttemptOf,
+  refundAttemptSql,
   sessionViewOf,
   type AuditRow,
+  type CountAttemptParameter,
+  type CountedRow,
   type SessionViewRow,
 } from './columns.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
@@ -34,14 +39,17 @@ import { DuplicateLoginError } from './types.js';
 import type {
   ApplicationChanges,
   ApplicationRecord,
+  AttemptCount,
   CertificateAndSession,
   AuditEvent,
   AuditQuery,
   AuditRecord,
   CertificateRecord,
+  CountedAttempt,
   GlobalSessionRecord,
   KeyMaterialRecord,
   LocalSessionRecord,
+  LockWaits,
   RelayTokenRecord,
   SessionQuery,
   SessionSummary,
@@ -320,15 +328,8 @@ function prepareStatements(db: Db) {
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
     deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
 
-    // A count whose last failure is older than the reset window starts over; the SET expressions read the old row.
-    recordFailure: db.prepare<{ key: string; now: number; resetBefore: number }, ThrottleRecord>(`INSERT INTO login_throttle
-      (key, failures, first_failure_at, last_failure_at, locked_until) VALUES (@key, 1, @now, @now, NULL)
-      ON CONFLICT (key) DO UPDATE SET
-        failures = CASE WHEN last_failure_at < @resetBefore THEN 1 ELSE failures + 1 END,
-        first_failure_at = CASE WHEN last_failure_at < @resetBefore THEN @now ELSE first_failure_at END,
-        last_failure_at = MAX(last_failure_at, @now)
-      RETURNING ${THROTTLE_COLUMNS}`),
-    lockThrottle: db.prepare<[number, string]>('UPDATE login_throttle SET locked_until = MAX(COALESCE(locked_until, 0), ?) WHERE key = ?'),
+    countAttempt: db.prepare<Record<CountAttemptParameter, SqlValue>, CountedRow>(countAttemptSql((name) => `@${name}`, 'MAX', 'MIN')),
+    refundAttempt: db.prepare<{ attemptId: string; key: string }>(refundAttemptSql('@attemptId', '@key', 'MAX')),
     getThrottles: db.prepare<[string], ThrottleRecord>(`SELECT ${THROTTLE_COLUMNS} FROM login_throttle WHERE key IN (SELECT value FROM json_each(?))`),
     listThrottles: db.prepare<[number], ThrottleRecord>(`SELECT ${THROTTLE_COLUMNS} FROM login_throttle ORDER BY last_failure_at DESC, key LIMIT ?`),
     clearThrottle: db.prepare<[string]>('DELETE FROM login_throttle WHERE key = ?'),
@@ -405,6 +406,17 @@ function prepareTransactions(db: Db, s: Statements) {
       return true;
     }),
     deleteUserSessions: db.transaction((userId: string) => s.deleteUserSessions.run(userId).changes),
+    countAttempt: db.transaction((attemptId: string, counts: readonly AttemptCount[], now: number, waits: LockWaits) =>
+      counts.map((count) => {
+        const row = s.countAttempt.get({ attemptId, ...count, now, incrementMs: waits.incrementMs, maxMs: waits.maxMs });
+        if (row === undefined) throw new Error('countAttempt returned no row');
+        return countedAttemptOf(row, attemptId, now);
+      }),
+    ),
+    settleSuccess: db.transaction((attemptId: string, clear: string, refund: readonly string[]) => {
+      s.clearThrottle.run(clear);
+      for (const key of refund) s.refundAttempt.run({ attemptId, key });
+    }),
     writeSettings: db.transaction((changes: Readonly<Record<string, string | null>>, now: number) => {
       for (const [key, value] of Object.entries(changes)) {
         if (value === null) s.deleteSetting.run(key);
@@ -665,18 +677,12 @@ class SqliteStore implements Store {
     return this.#write(() => this.#tx.writeSettings.immediate(changes, now));
   }
 
-  recordFailure(key: string, now: number, resetBefore: number): Promise<ThrottleRecord> {
-    return this.#write(() => {
-      const record = this.#s.recordFailure.get({ key, now, resetBefore });
-      if (record === undefined) throw new Error('recordFailure returned no row');
-      return record;
-    });
+  countAttempt(attemptId: string, counts: readonly AttemptCount[], now: number, waits: LockWaits): Promise<CountedAttempt[]> {
+    return this.#write(() => this.#tx.countAttempt.immediate(attemptId, counts, now, waits));
   }
 
-  lockThrottle(key: string, until: number): Promise<void> {
-    return this.#write(() => {
-      this.#s.lockThrottle.run(until, key);
-    });
+  settleSuccess(attemptId: string, clear: string, refund: readonly string[]): Promise<void> {
+    return this.#write(() => this.#tx.settleSuccess.immediate(attemptId, clear, refund));
   }
 
   getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]> {

@@ -137,6 +137,32 @@ export interface ThrottleRecord {
   readonly lockedUntil: number | null;
 }
 
+/** How countAttempt counts one key of an attempt (domain/throttle.ts derives it from the settings). */
+export interface AttemptCount {
+  readonly key: string;
+  /** A count whose last failure was before this starts over at 1 (a running lock is kept). */
+  readonly resetBefore: number;
+  /** A count whose first failure was before this starts over too (a source's window); null: no window. */
+  readonly windowBefore: number | null;
+  /** The count from which the key locks; 0: never. */
+  readonly threshold: number;
+}
+
+/** How long countAttempt locks a key, in milliseconds. */
+export interface LockWaits {
+  readonly incrementMs: number;
+  readonly maxMs: number;
+}
+
+/** One key of an attempt after countAttempt. */
+export interface CountedAttempt {
+  readonly record: ThrottleRecord;
+  /** A lock set by another attempt was running when this one was counted: this one is refused. */
+  readonly lockedBefore: boolean;
+  /** This attempt's count set the lock (it reached the threshold). */
+  readonly setLock: boolean;
+}
+
 /** A security event for the audit trail. `detail` holds only fields that are safe to show (never a secret). */
 export interface AuditEvent {
   readonly at: number;
@@ -301,12 +327,19 @@ export interface Store {
 
   // Brute-force protection
   /**
-   * Counts one failure under `key` at `now`, atomically, and returns the record after it. A count
-   * whose last failure was before `resetBefore` starts over at 1 (its lock is kept while it lasts).
+   * Counts one sign-in attempt under each of its keys in one transaction, before its password is
+   * checked, and returns each key's record after it (in the order given). A key that reaches its
+   * threshold and is not locked yet is locked in the same statement, for
+   * min(lockMaxWaitMs, lockWaitIncrementMs × (failures − threshold + 1)), with `attemptId` as the
+   * lock's owner: so of several attempts racing the end of a lock exactly one finds the key free.
    */
-  recordFailure(key: string, now: number, resetBefore: number): Promise<ThrottleRecord>;
-  /** Locks the key until `until`, or later if it is already locked longer. No-op for an unknown key. */
-  lockThrottle(key: string, until: number): Promise<void>;
+  countAttempt(attemptId: string, counts: readonly AttemptCount[], now: number, waits: LockWaits): Promise<CountedAttempt[]>;
+  /**
+   * A counted attempt succeeded: forgets `clear` (the login: a success resets it) and takes the
+   * attempt's count off each of `refund` (sources, which a success does not reset), with the lock
+   * that this attempt set, if any. All in one transaction.
+   */
+  settleSuccess(attemptId: string, clear: string, refund: readonly string[]): Promise<void>;
   /** The records of those keys that have one, in any order. */
   getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]>;
   /** Every record, most recent failure first (at most `limit`). */

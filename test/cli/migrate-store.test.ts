@@ -46,7 +46,7 @@ postgresSuite('ssod migrate-store', () => {
     // The tables of later migrations come along as well: settings, throttles, the audit trail.
     const store = single.server.services.store;
     await store.writeSettings({ sessionTimeout: '900' }, Date.now());
-    await store.recordFailure('login:mallory', Date.now(), 0);
+    await store.countAttempt('migrated-attempt', [{ key: 'login:mallory', resetBefore: 0, windowBefore: null, threshold: 0 }], Date.now(), { incrementMs: 60_000, maxMs: 900_000 });
     for (const type of ['user.created', 'authentication.failed']) {
       await store.appendAudit({ at: Date.now(), type, actor: 'guest', target: 'login:mallory', outcome: 'ok', detail: { n: 1 } });
     }

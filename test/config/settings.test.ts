@@ -26,6 +26,7 @@ test('the service settings are those the whole service must agree on', () => {
     'lockMaxWait',
     'failureResetTime',
     'maxSourceFailuresPerHour',
+    'passwordChangeEndsSessions',
     'auditRetentionDays',
   ]);
 });

@@ -1,6 +1,7 @@
-// Issue 5, brute force and enumeration (ATTACKS D24–D29): failed sign-ins are counted per login and
-// per source, locks grow and are capped, a success resets the login, and a lock answers exactly like
-// a wrong password. The server's clock is moved forward instead of waiting for a lock to end.
+// Brute force and enumeration (docs/SECURITY.md "Brute force", cases D24–D29, F38, F39, F42): sign-ins
+// are counted per login and per source before the password is checked, locks grow and are capped, a
+// success resets the login, and a lock answers exactly like a wrong password. The server's clock is
+// moved forward instead of waiting for a lock to end.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -125,7 +126,7 @@ describe('brute force per login (ATTACKS D24-D26)', () => {
     assert.equal(events[0]?.actor, 'guest');
     assert.equal(events[0]?.detail.failures, 3);
     const failed = await ts.server.services.store.queryAudit({ type: 'authentication.failed', limit: 200 });
-    assert.ok(failed.some((event) => event.outcome === 'locked'));
+    assert.ok(!failed.some((event) => event.outcome === 'locked'), 'a refusal while locked is counted in the lock, not recorded one by one');
     assert.ok(failed.some((event) => event.outcome === 'wrongPassword'));
     assert.ok(failed.some((event) => event.outcome === 'unknownUser' && event.target === 'login:nobody-here@example.com'));
   });
@@ -207,34 +208,209 @@ describe('brute force per source (ATTACKS D29)', () => {
 });
 
 describe('timing of refusals (ATTACKS D24)', () => {
+  const LOCKED_SOURCE = '127.0.7.1';
   let ts: TestServer;
   before(async () => {
     // Default argon2 cost: the verification is what dominates, as in production.
-    ts = await startTestServer({ logLevel: 'warn', maxLoginFailures: 20 });
+    ts = await startTestServer({ logLevel: 'warn', maxLoginFailures: 20, maxSourceFailuresPerHour: 60 });
     const app = await registerApp(ts, 'https://timing.example.com:443/', 'timing');
     for (const login of ['known', 'locked']) await call(ts, 'createUser', { login, password: 'right-password' }, { credentials: app.credentials });
     for (let i = 0; i < 20; i += 1) await call(ts, 'authenticate', { login: 'locked', password: 'wrong' });
+    for (let i = 0; i < 60; i += 1) await call(ts, 'authenticate', { login: `spray-${i}`, password: 'wrong' }, { localAddress: LOCKED_SOURCE });
   });
   after(() => ts.close());
 
-  test('D24: a wrong password, an unknown login and a locked login (with the right password) take about the same time', async () => {
+  test('D24, F39: a wrong password, an unknown login, a locked login and a locked source (with the right password) take about the same time', async () => {
     let unknown = 0;
     const refused = async (fields: Record<string, string>): Promise<void> => {
       assert.equal((await call(ts, 'authenticate', fields)).fault, 'invalidCredentials');
     };
-    const [wrong = 0, unknownLogin = 0, locked = 0] = await fastestSideBySide(
+    const [wrong = 0, unknownLogin = 0, locked = 0, lockedSource = 0] = await fastestSideBySide(
       [
         () => refused({ login: 'known', password: 'wrong-password' }),
         () => refused({ login: `unknown-${(unknown += 1)}`, password: 'wrong-password' }),
         () => refused({ login: 'locked', password: 'right-password' }),
+        async () => assert.equal((await call(ts, 'authenticate', { login: 'known', password: 'right-password' }, { localAddress: LOCKED_SOURCE })).fault, 'invalidCredentials'),
       ],
       8,
     );
-    // Each is one argon2id verification (~14 ms) plus the same counter and audit writes. Without the
-    // dummy hash, or with a lock that skips the verification, the ratio would be near 0.2.
-    for (const [name, ms] of [['unknown login', unknownLogin], ['locked login', locked]] as const) {
+    // Each is one argon2id verification (~14 ms) plus the same counter and audit writes, or (locked)
+    // a wait as long as those take. Without the dummy hash, or a lock answering at once, the ratio
+    // would be near 0.2.
+    for (const [name, ms] of [['unknown login', unknownLogin], ['locked login', locked], ['locked source', lockedSource]] as const) {
       const ratio = ms / wrong;
       assert.ok(ratio > 0.5 && ratio < 2, `${name}/wrong password: ${ratio.toFixed(2)} (${ms.toFixed(1)} ms vs ${wrong.toFixed(1)} ms)`);
     }
   });
 });
+
+/** Counts the password hashes the server runs (verifications and dummy verifications), passing each on unchanged. */
+function countHashes(ts: TestServer): { readonly count: number } {
+  const passwords = ts.server.services.passwords;
+  const counter = { count: 0 };
+  const verify = passwords.verify.bind(passwords);
+  const verifyDummy = passwords.verifyDummy.bind(passwords);
+  Object.assign(passwords, {
+    verify: (...args: Parameters<typeof verify>) => ((counter.count += 1), verify(...args)),
+    verifyDummy: (...args: Parameters<typeof verifyDummy>) => ((counter.count += 1), verifyDummy(...args)),
+  });
+  return counter;
+}
+
+describe('floods and locked sources (cases F38, F39)', () => {
+  let ts: TestServer;
+  let hashes: { readonly count: number };
+  before(async () => {
+    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 50, maxSourceFailuresPerHour: 5, lockWaitIncrement: 60, lockMaxWait: 300 });
+    const app = await registerApp(ts, 'https://flood.example.com:443/', 'flood');
+    await call(ts, 'createUser', { login: 'frank', password: 'right-password' }, { credentials: app.credentials });
+    hashes = countHashes(ts);
+  });
+  after(() => ts.close());
+
+  const rowsAbout = async (address: string): Promise<number> =>
+    (await ts.server.services.store.queryAudit({ limit: 100_000 })).filter((event) => event.detail.address === address || event.target === `source:${address}`).length;
+
+  test('F38: a guest flooding authenticate with unknown logins and no password is throttled as a source and leaves a bounded audit trail', async () => {
+    const address = '127.0.6.1';
+    const flood = async (from: number): Promise<void> => {
+      for (let i = from; i < from + 60; i += 1) {
+        assert.equal((await call(ts, 'authenticate', { login: `flood-${i}@example.com` }, { localAddress: address })).fault, 'permissionDenied');
+      }
+    };
+    await flood(0);
+    const [record] = await ts.server.services.store.getThrottles([`source:${address}`]);
+    assert.equal(record?.failures, 60, 'every refusal counts against the source');
+    assert.ok(record.lockedUntil !== null);
+    // Five refusals before the lock, each recorded, and the lock; the 55 while locked only counted.
+    assert.equal(await rowsAbout(address), 6);
+    assert.equal((await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: address })).fault, 'invalidCredentials', 'the source is throttled');
+    assert.equal((await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: '127.0.6.2' })).status, 200, 'another source is not');
+
+    // Each later lock window adds one refusal and one lock, however long the flood goes on.
+    ts.advanceClock(record.lockedUntil - ts.server.services.now() + 1000);
+    await flood(60);
+    assert.equal(await rowsAbout(address), 8);
+    const locks = await ts.server.services.store.queryAudit({ type: 'lock.set', target: `source:${address}`, limit: 10 });
+    assert.deepEqual(locks.map((event) => event.detail.failures), [62, 5], 'the lock records carry the count of what was refused');
+  });
+
+  test('F39: a locked source is refused without hashing, with the fault of a wrong password; another source is served', async () => {
+    const address = '127.0.6.3';
+    for (let i = 0; i < 5; i += 1) assert.equal((await call(ts, 'authenticate', { login: `guess-${i}`, password: 'wrong' }, { localAddress: address })).fault, 'invalidCredentials');
+    const wrong = await call(ts, 'authenticate', { login: 'frank', password: 'wrong' }, { localAddress: '127.0.6.4' });
+    const before = hashes.count;
+    const refusals = await Promise.all(Array.from({ length: 20 }, (_, i) => call(ts, 'authenticate', { login: i % 2 === 0 ? 'frank' : `guess-${i}`, password: i % 2 === 0 ? 'right-password' : 'wrong' }, { localAddress: address })));
+    assert.equal(hashes.count, before, 'no hash ran for a locked source');
+    for (const refused of refusals) {
+      assert.equal(refused.status, wrong.status);
+      assert.equal(faultOf(refused.body), faultOf(wrong.body));
+    }
+    assert.equal((await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: '127.0.6.5' })).status, 200);
+    assert.equal(hashes.count, before + 1, 'the honest sign-in from another source is checked');
+  });
+});
+
+describe('guesses racing the end of a lock (cases F42)', () => {
+  let ts: TestServer;
+  before(async () => {
+    // Source locks off: only the login's lock is at work.
+    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 3, maxSourceFailuresPerHour: 0, lockWaitIncrement: 60, lockMaxWait: 300 });
+    const app = await registerApp(ts, 'https://race.example.com:443/', 'race');
+    await call(ts, 'createUser', { login: 'grace', password: 'right-password' }, { credentials: app.credentials });
+  });
+  after(() => ts.close());
+
+  const store = () => ts.server.services.store;
+  const checkedWrong = async (): Promise<number> => (await store().queryAudit({ type: 'authentication.failed', limit: 100_000 })).filter((event) => event.outcome === 'wrongPassword').length;
+  const lockEnd = async (): Promise<number | null> => (await store().getThrottles([loginThrottleKey('grace')]))[0]?.lockedUntil ?? null;
+  const lock = async (): Promise<void> => {
+    while ((await lockEnd()) === null || ((await lockEnd()) ?? 0) <= ts.server.services.now()) {
+      assert.equal((await call(ts, 'authenticate', { login: 'grace', password: 'wrong' })).fault, 'invalidCredentials');
+    }
+  };
+
+  test('F42: a wrong guess and the right password sent together just after a lock ends: exactly one of them is checked, every time', async () => {
+    const outcomes = { right: 0, wrong: 0 };
+    for (let burst = 0; burst < 16; burst += 1) {
+      await lock();
+      ts.advanceClock(((await lockEnd()) ?? 0) - ts.server.services.now() + 1);
+      const wrongBefore = await checkedWrong();
+      const replies = await Promise.all([
+        call(ts, 'authenticate', { login: 'grace', password: `wrong-${burst}` }),
+        call(ts, 'authenticate', { login: 'grace', password: 'right-password' }),
+      ]);
+      const accepted = replies.filter((reply) => reply.status === 200).length;
+      const wrongChecked = (await checkedWrong()) - wrongBefore;
+      assert.equal(accepted + wrongChecked, 1, `burst ${burst}: one guess per lock window (accepted ${accepted}, wrong checked ${wrongChecked})`);
+      outcomes.right += accepted;
+      outcomes.wrong += wrongChecked;
+    }
+    assert.equal(outcomes.right + outcomes.wrong, 16);
+  });
+
+  test('F42: of many guesses sent at once after a lock ends, exactly one is checked', async () => {
+    await lock();
+    ts.advanceClock(((await lockEnd()) ?? 0) - ts.server.services.now() + 1);
+    const wrongBefore = await checkedWrong();
+    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => call(ts, 'authenticate', { login: 'grace', password: i === 11 ? 'right-password' : `wrong-${i}` })));
+    const accepted = replies.filter((reply) => reply.status === 200).length;
+    assert.equal(accepted + (await checkedWrong()) - wrongBefore, 1);
+  });
+});
+
+describe('changePassword under brute-force protection', () => {
+  let ts: TestServer;
+  let app: RegisteredApp;
+  before(async () => {
+    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 3, lockWaitIncrement: 60, lockMaxWait: 300 });
+    app = await registerApp(ts, 'https://pw.example.com:443/', 'pw');
+  });
+  after(() => ts.close());
+
+  const create = async (login: string): Promise<string> => (await call(ts, 'createUser', { login, password: 'old-password' }, { credentials: app.credentials })).field('userId') ?? '';
+  const change = (userId: string, oldPassword: string, newPassword = 'new-password') => call(ts, 'changePassword', { userId, oldPassword, newPassword }, { credentials: app.credentials });
+
+  test('a wrong oldPassword counts against the login like a failed sign-in, locks it, and is audited with its reason', async () => {
+    const userId = await create('henry');
+    for (let i = 0; i < 3; i += 1) assert.equal((await change(userId, `wrong-${i}`)).fault, 'invalidCredentials');
+    assert.equal((await store(ts).getThrottles([loginThrottleKey('henry')]))[0]?.failures, 3);
+    assert.equal((await change(userId, 'old-password')).fault, 'invalidCredentials', 'locked: the right oldPassword is refused too');
+    assert.equal((await call(ts, 'authenticate', { login: 'henry', password: 'old-password' })).fault, 'invalidCredentials', 'the same counter as sign-ins');
+    const failed = await store(ts).queryAudit({ type: 'user.passwordChangeFailed', target: `user:${userId}`, limit: 10 });
+    assert.deepEqual(failed.map((event) => event.outcome), ['wrongPassword', 'wrongPassword', 'wrongPassword']);
+    ts.advanceClock(61_000);
+    assert.equal((await change(userId, 'old-password')).status, 200, 'after the lock the change goes through');
+    assert.equal((await call(ts, 'authenticate', { login: 'henry', password: 'new-password' })).status, 200);
+  });
+
+  test('a password change ends the user\'s sessions, and says so in the audit trail', async () => {
+    const userId = await create('iris');
+    const signedIn = await call(ts, 'authenticate', { login: 'iris', password: 'old-password', baseUrl: 'https://pw.example.com:443/' });
+    const sessionId = signedIn.field('sessionId') ?? '';
+    assert.equal((await call(ts, 'verifySession', { sessionId })).status, 200);
+    assert.equal((await change(userId, 'old-password')).status, 200);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
+    const [ended] = await store(ts).queryAudit({ type: 'session.ended', target: `user:${userId}`, limit: 1 });
+    assert.equal(ended?.detail.reason, 'passwordChanged');
+    const [changed] = await store(ts).queryAudit({ type: 'user.passwordChanged', target: `user:${userId}`, limit: 1 });
+    assert.equal(changed?.actor, `application:${app.id}`);
+  });
+
+  test('with passwordChangeEndsSessions off, the sessions stay', async () => {
+    const kept = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', passwordChangeEndsSessions: 'off' });
+    try {
+      const keeper = await registerApp(kept, 'https://keep.example.com:443/', 'keep');
+      const userId = (await call(kept, 'createUser', { login: 'jack', password: 'old-password' }, { credentials: keeper.credentials })).field('userId') ?? '';
+      const sessionId = (await call(kept, 'authenticate', { login: 'jack', password: 'old-password', baseUrl: 'https://keep.example.com:443/' })).field('sessionId') ?? '';
+      assert.equal((await call(kept, 'changePassword', { userId, oldPassword: 'old-password', newPassword: 'new-password' }, { credentials: keeper.credentials })).status, 200);
+      assert.equal((await call(kept, 'verifySession', { sessionId })).status, 200);
+    } finally {
+      await kept.close();
+    }
+  });
+});
+
+function store(ts: TestServer) {
+  return ts.server.services.store;
+}
