@@ -99,7 +99,8 @@ async function moreConnections(ts: TestServer, listener: 'relay' | 'soap', local
 describe('connection slots per source', () => {
   let ts: TestServer;
   before(async () => {
-    ts = await startTestServer({ logLevel: 'warn', maxConnections: MAX_CONNECTIONS });
+    // Long timeouts: the connections the test holds idle must outlast a slow run.
+    ts = await startTestServer({ logLevel: 'warn', maxConnections: MAX_CONNECTIONS, headersTimeout: 120, requestTimeout: 120 });
   });
   after(() => ts.close());
 
