@@ -79,6 +79,7 @@ export const OPTION_SPECS = {
   headersTimeout: { kind: 'integer', default: 10, min: 1, max: 600, arg: 'SECONDS', doc: 'A client must send the TLS handshake and the request headers within this time (slow clients).' },
   requestTimeout: { kind: 'integer', default: 30, min: 1, max: 3600, arg: 'SECONDS', doc: 'A client must send the whole request within this time; at least headersTimeout.' },
   maxConnections: { kind: 'integer', default: 500, min: 1, max: 1_000_000, arg: 'N', doc: 'Open connections each listener accepts; more are closed at once. Keep both below the open-file limit.' },
+  maxConnectionsPerSource: { kind: 'integer', default: 0, min: 0, max: 1_000_000, arg: 'N', doc: 'Open connections one client address (IPv4, or an IPv6 /64) may hold on each listener; more are closed at once. 0: a quarter of --max-connections.' },
   shutdownGrace: { kind: 'integer', default: 10, min: 0, max: 600, arg: 'SECONDS', doc: 'On SIGTERM, how long in-flight requests may take before their connections are closed.' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -118,6 +119,8 @@ export interface Options {
   readonly headersTimeout: number;
   readonly requestTimeout: number;
   readonly maxConnections: number;
+  /** 0: a quarter of maxConnections (server/connections.ts). */
+  readonly maxConnectionsPerSource: number;
   readonly shutdownGrace: number;
   /** The options that a flag, the environment or the config file gave (the others have their default). */
   readonly given: readonly OptionName[];

@@ -17,8 +17,8 @@ interface Peer {
   readonly chained: boolean;
 }
 
-// A TLS connection's peer certificate cannot change (renegotiation is refused by Node's TLS
-// server by default), so it is read once per connection: keep-alive clients pay for it once.
+// A TLS connection's peer certificate cannot change (index.ts refuses renegotiation on every TLS
+// connection), so it is read once per connection: keep-alive clients pay for it once.
 const peers = new WeakMap<TLSSocket, Peer>();
 
 function peerOf(socket: TLSSocket): Peer {

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Options } from '../config/options.js';
 import { LiveSettings, SETTINGS_REFRESH_MS } from '../config/settings.js';
 import { trimAudit } from '../domain/audit.js';
@@ -22,6 +22,7 @@ import { handleRelay } from '../relay/relay.js';
 import { generateWsdl } from '../soap/wsdl.js';
 import { storeLocation } from '../store/location.js';
 import { openStore } from '../store/open.js';
+import { limitConnections } from './connections.js';
 import { logUnexpected } from './failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
 import { sendText } from './http.js';
@@ -116,7 +117,7 @@ function guarded(services: Services, handler: (req: http.IncomingMessage, res: h
 
 /**
  * What bounds slow and idle clients (slowloris): the headers and the whole request each within a
- * time, checked every second, and a limit on open connections (more are closed at once).
+ * time, checked every second; hardenLimits adds the limits on open connections.
  */
 function limits(options: Options): http.ServerOptions {
   return { headersTimeout: options.headersTimeout * 1000, requestTimeout: options.requestTimeout * 1000, connectionsCheckingInterval: CONNECTIONS_CHECK_MS };
@@ -127,10 +128,13 @@ function tlsLimits(options: Options): https.ServerOptions {
   return { ...TLS_OPTIONS, ...limits(options), handshakeTimeout: options.headersTimeout * 1000 };
 }
 
-function hardenLimits(server: http.Server, options: Options): void {
+function hardenLimits(server: http.Server, options: Options, listener: string, log: Logger): void {
   server.keepAliveTimeout = 30_000;
   server.maxHeadersCount = 64;
-  server.maxConnections = options.maxConnections;
+  limitConnections(server, options, listener, log);
+  // Node's TLS server allows a client 3 renegotiations in 10 minutes; ssod allows none (docs/SECURITY.md,
+  // case F47): a renegotiation attempt is a TLS error, and the connection is closed. TLS 1.3 has none.
+  if (server instanceof https.Server) server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
 }
 
 export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
@@ -186,8 +190,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   const relayServer = relayTls
     ? https.createServer({ ...relayTlsContext(), ...tlsLimits(options) }, relayHandler)
     : http.createServer(limits(options), relayHandler);
-  hardenLimits(soapServer, options);
-  hardenLimits(relayServer, options);
+  hardenLimits(soapServer, options, 'soap', services.log);
+  hardenLimits(relayServer, options, 'relay', services.log);
 
   const soapAddress = soapListenAddress(services);
   const soapPort = await listen(soapServer, options.soapPort, soapAddress);

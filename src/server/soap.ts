@@ -41,8 +41,8 @@ function operationOf(element: XmlElement): Operation {
   return operation;
 }
 
-async function dispatch(services: Services, req: IncomingMessage, text: string, outcome: Outcome): Promise<SoapVersion> {
-  const envelope = parseEnvelope(text, req.headers['content-type']);
+async function dispatch(services: Services, req: IncomingMessage, body: Buffer, outcome: Outcome): Promise<SoapVersion> {
+  const envelope = parseEnvelope(body, req.headers['content-type']);
   const operation = operationOf(envelope.operation);
   outcome.operation = operation.name;
   const socket = req.socket as TLSSocket;
@@ -98,7 +98,7 @@ export async function handleSoap(services: Services, req: IncomingMessage, res: 
   const outcome: Outcome = { status: 200, body: '', operation: '-', caller: null, result: 'ok' };
   try {
     const body = await readBody(req, services.options.maxRequestBytes);
-    version = await dispatch(services, req, body.toString('utf8'), outcome);
+    version = await dispatch(services, req, body, outcome);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       sendText(res, 413, `The request body is larger than ${services.options.maxRequestBytes} bytes.\n`, { close: true });

@@ -3,7 +3,7 @@
 // and the SOAP 1.2 `action` parameter are never looked at (ATTACKS #7). Malformed envelopes get
 // the faults of SOAP 1.2 Part 1 §5.4.8 / SOAP 1.1 §4.4.1 (ATTACKS #8).
 import { EnvelopeFault } from '../faults.js';
-import { parseXml, quoteInput, type XmlElement } from './xml.js';
+import { ACCEPTED_ENCODINGS, parseXml, quoteInput, type XmlElement } from './xml.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -69,9 +69,10 @@ function checkContentType(contentType: string | undefined): SoapVersion {
   if (contentType === undefined || version === null) {
     return sender('The Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2).');
   }
-  // The body is decoded as UTF-8; another charset would silently change what was sent.
+  // The body is decoded as UTF-8 (US-ASCII is a part of it); another charset would silently
+  // change what was sent.
   const charset = charsetOf(contentType);
-  if (charset !== undefined && charset !== 'utf-8') sender('The charset must be utf-8.');
+  if (charset !== undefined && !ACCEPTED_ENCODINGS.has(charset)) sender('The charset must be utf-8.');
   if (acceptedContentTypes.size >= ACCEPTED_CONTENT_TYPES_MAX) acceptedContentTypes.clear();
   acceptedContentTypes.set(contentType, version);
   return version;
@@ -141,14 +142,39 @@ function operationOf(body: XmlElement): XmlElement {
   return operation;
 }
 
+// Refuses what is not UTF-8 rather than replacing it with U+FFFD, which would make different
+// bytes read as one text (a password, a login): docs/SECURITY.md, case F43. A leading UTF-8 byte
+// order mark is dropped; a UTF-16 one is not UTF-8, so it is refused like any other invalid byte.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// An XML declaration that names US-ASCII (xml.ts accepts it beside UTF-8).
+const US_ASCII_DECLARED = /^<\?xml[^>]*\sencoding=(["'])us-ascii\1/i;
+
+/** The text of a request body, or a Sender fault when it is not valid in the encoding it declares. */
+function decodeBody(bytes: Uint8Array, contentType: string): string {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return sender('The body is not valid UTF-8: send it encoded in UTF-8.');
+  }
+  // Only ASCII decodes to one character per byte (a byte order mark does not); only then can the
+  // body be US-ASCII whatever it declares, so the common case costs one comparison.
+  if (text.length !== bytes.length && (charsetOf(contentType) === 'us-ascii' || US_ASCII_DECLARED.test(text))) {
+    sender('The body declares US-ASCII but holds other bytes: declare UTF-8.');
+  }
+  return text;
+}
+
 /**
- * Parses a SOAP request. Throws EnvelopeFault: Sender for a malformed or hostile document or a
- * Content-Type that does not match the envelope's version, VersionMismatch for an unknown envelope
- * namespace, MustUnderstand (a MustUnderstandFault) for a mandatory header block.
+ * Parses a SOAP request: the body as received, or already as text. Throws EnvelopeFault: Sender for
+ * a body that is not valid in its encoding, a malformed or hostile document or a Content-Type that
+ * does not match the envelope's version, VersionMismatch for an unknown envelope namespace,
+ * MustUnderstand (a MustUnderstandFault) for a mandatory header block.
  */
-export function parseEnvelope(body: string, contentType: string | undefined): ParsedEnvelope {
+export function parseEnvelope(body: Uint8Array | string, contentType: string | undefined): ParsedEnvelope {
   const announced = checkContentType(contentType);
-  const envelope = parseXml(body);
+  // checkContentType returned, so there is a Content-Type.
+  const envelope = parseXml(typeof body === 'string' ? body : decodeBody(body, contentType ?? ''));
   const version = versionOfEnvelope(envelope);
   if (version !== announced) {
     sender(version === '1.2' ? 'A SOAP 1.2 envelope must be sent as application/soap+xml.' : 'A SOAP 1.1 envelope must be sent as text/xml.');

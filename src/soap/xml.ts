@@ -38,8 +38,9 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
 });
 
 const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
-// The request body is decoded as UTF-8, so a document declaring another encoding would be misread.
-const ACCEPTED_ENCODINGS: ReadonlySet<string> = new Set(['utf-8', 'us-ascii']);
+// The encodings a request may declare, in its Content-Type charset or its XML declaration
+// (lower case): the body is decoded as UTF-8, so a document in another encoding would be misread.
+export const ACCEPTED_ENCODINGS: ReadonlySet<string> = new Set(['utf-8', 'us-ascii']);
 const MAX_QUOTED_INPUT = 60;
 
 /** A piece of input fit for a fault reason: printable ASCII, at most about 60 characters. */

@@ -63,7 +63,9 @@ describe('slow clients (slowloris)', () => {
   let ts: TestServer;
   const MAX_CONNECTIONS = 40;
   before(async () => {
-    ts = await startTestServer({ logLevel: 'warn', headersTimeout: 1, requestTimeout: 2, maxConnections: MAX_CONNECTIONS });
+    // Every client here is 127.0.0.1: one source may hold the whole listener (connections.test.ts
+    // covers the per-source limit).
+    ts = await startTestServer({ logLevel: 'warn', headersTimeout: 1, requestTimeout: 2, maxConnections: MAX_CONNECTIONS, maxConnectionsPerSource: MAX_CONNECTIONS });
   });
   after(() => ts.close());
 

@@ -23,7 +23,7 @@ function soap11(inner: string): string {
   return `<env:Envelope xmlns:env="${SOAP11_NS}">${inner}</env:Envelope>`;
 }
 
-function assertEnvelopeFault(body: string, contentType: string | undefined, kind: EnvelopeFaultKind, reason?: RegExp): void {
+function assertEnvelopeFault(body: Uint8Array | string, contentType: string | undefined, kind: EnvelopeFaultKind, reason?: RegExp): void {
   assert.throws(
     () => parseEnvelope(body, contentType),
     (error: unknown) => {
@@ -212,5 +212,40 @@ describe('parseEnvelope: ATTACKS section A', () => {
       assertEnvelopeFault(body, SOAP11_TYPE, 'Sender', /application\/soap\+xml/);
       assert.equal(versionFromContentType('application/json'), null);
     }
+  });
+});
+
+describe('parseEnvelope: the body as received (bytes)', () => {
+  const login = (bytes: Buffer): Buffer =>
+    Buffer.concat([Buffer.from(`<env:Envelope xmlns:env="${SOAP12_NS}"><env:Body><sso:authenticate xmlns:sso="${SSO_NS}"><sso:login>`), bytes, Buffer.from('</sso:login></sso:authenticate></env:Body></env:Envelope>')]);
+  const loginOf = (body: Uint8Array, contentType = SOAP12_TYPE): string | undefined => parseEnvelope(body, contentType).operation.children[0]?.text;
+
+  test('valid UTF-8 reads as the same text as the string; a UTF-8 byte order mark is dropped', () => {
+    assert.equal(loginOf(login(Buffer.from('jürgen ☃ 𝄞'))), 'jürgen ☃ 𝄞');
+    assert.equal(loginOf(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), login(Buffer.from('bom'))])), 'bom');
+    assert.equal(loginOf(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('<?xml version="1.0" encoding="UTF-8"?>')]), login(Buffer.from('ü'))])), 'ü');
+  });
+
+  test('F43: Latin-1 bytes declared UTF-8 are a Sender fault, never replacement characters', () => {
+    for (const bytes of [[0x70, 0xe4, 0x73, 0x73], [0x70, 0xf6, 0x73, 0x73], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80]]) {
+      assertEnvelopeFault(login(Buffer.from(bytes)), SOAP12_TYPE, 'Sender', /not valid UTF-8/);
+      assertEnvelopeFault(login(Buffer.from(bytes)), 'application/soap+xml', 'Sender', /not valid UTF-8/);
+    }
+    // U+FFFD itself, sent as UTF-8, is text like any other: only invalid bytes are refused.
+    assert.equal(loginOf(login(Buffer.from('p\uFFFDss'))), 'p\uFFFDss');
+  });
+
+  test('F43: a UTF-16 body (with its byte order mark) is a Sender fault', () => {
+    const text = `<env:Envelope xmlns:env="${SOAP12_NS}"><env:Body>${OPERATION}</env:Body></env:Envelope>`;
+    assertEnvelopeFault(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), SOAP12_TYPE, 'Sender', /not valid UTF-8/);
+  });
+
+  test('F43: US-ASCII is accepted where the body is ASCII; other bytes under a US-ASCII declaration are a Sender fault', () => {
+    const declared = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from('<?xml version="1.0" encoding="US-ASCII"?>'), login(bytes)]);
+    assert.equal(loginOf(login(Buffer.from('ascii')), 'application/soap+xml; charset=us-ascii'), 'ascii');
+    assert.equal(loginOf(declared(Buffer.from('ascii'))), 'ascii');
+    assertEnvelopeFault(login(Buffer.from('jürgen')), 'application/soap+xml; charset=us-ascii', 'Sender', /US-ASCII/);
+    assertEnvelopeFault(declared(Buffer.from('jürgen')), SOAP12_TYPE, 'Sender', /US-ASCII/);
+    assert.equal(loginOf(login(Buffer.from('jürgen'))), 'jürgen');
   });
 });
