@@ -107,6 +107,17 @@ export function findLocalSession(services: Pick<Services, 'store'>, sessionId: s
   return services.store.findSessionByLocalId(sha256Hex(sessionId));
 }
 
+/**
+ * The local session as an application that presents its certificate may see it: only when it was
+ * minted for that application's own registered url; otherwise as if there were none. Anyone may
+ * register an application (Open Fusion SSO protocol, section 4.2) and receive through the relay the
+ * local session id of every visitor it sends there; an application that accepted such an id as
+ * its own would sign the attacker in as the visitor (docs/SECURITY.md, case F37).
+ */
+export function sessionOfApplication(view: SessionView | null, applicationUrl: string | null): SessionView | null {
+  return view !== null && view.local.baseUrl === applicationUrl ? view : null;
+}
+
 /** verifySession (003 §5.18): the userId of a live session, renewing its idle timer; null when none. */
 export async function verifySession(services: Services, sessionId: string, known?: SessionView | null): Promise<string | null> {
   const view = known === undefined ? await findLocalSession(services, sessionId) : known;
