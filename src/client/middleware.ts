@@ -230,7 +230,7 @@ export class SsoApp {
     // any registered application receives its visitors' ids, and one passed on to us must not
     // sign its holder in here as that visitor (docs/SECURITY.md, case F37).
     if (!ours || answer.kind !== 'session' || !answer.sessionId.startsWith(this.baseUrl)) {
-      // ssosid=none: no global session, so the user signs in here (003 §2.2).
+      // ssosid=none (no global session), or an answer not ours: the user signs in here (Open Fusion SSO protocol, section 2.2).
       this.#loginRedirect(res, clean);
       return null;
     }

@@ -154,7 +154,7 @@ export interface UnsealedSession {
 }
 
 /**
- * Consumes a relay token (003 §2.2.1): its live global session and secret, or null for an unknown,
+ * Consumes a relay token (Open Fusion SSO protocol, section 2.2.1): its live global session and secret, or null for an unknown,
  * used or expired token, or a session that has ended meanwhile.
  */
 export async function redeemRelayToken(services: Services, token: string): Promise<UnsealedSession | null> {
@@ -190,7 +190,7 @@ export async function sessionOfCookie(services: Services, cookie: string): Promi
 }
 
 /**
- * Get global session (003 §2.2.2): the local session id of `baseUrl` for the global session that the
+ * Get global session (Open Fusion SSO protocol, section 2.2.2): the local session id of `baseUrl` for the global session that the
  * cookie belongs to, created on first use and the same on every later call; null when none is live.
  */
 export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {

@@ -1,4 +1,4 @@
-// 003 §5.19 closeSession: ends the whole global session: single logout.
+// closeSession (Open Fusion SSO protocol, section 5.19): ends the whole global session: single logout.
 import { actorOf } from '../domain/audit.js';
 import { closeSession as close } from '../domain/sessions.js';
 import { sessionIdField } from './fields.js';
