@@ -101,13 +101,21 @@ export async function askToSwitch(services: Services, res: ServerResponse, reque
   res.end(body);
 }
 
-/** Refuses a POST that a page of another site sent (the checks a browser's Fetch Metadata and Origin allow). */
-function crossSite(req: IncomingMessage, secure: boolean): boolean {
+/**
+ * A POST that a page of another site sent, as far as the browser's Fetch Metadata and Origin tell.
+ * Referrer-Policy no-referrer makes a browser send `Origin: null` for the relay's own form; the host
+ * alone is compared, since a TLS-terminating proxy in front serves the relay under another scheme.
+ */
+function crossSite(req: IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') return true;
   const origin = req.headers.origin;
-  // Referrer-Policy no-referrer makes a browser send `Origin: null` for the relay's own form.
-  return origin !== undefined && origin !== 'null' && origin !== `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+  if (origin === undefined || origin === 'null') return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 interface Choice {
@@ -154,7 +162,7 @@ export async function handleConfirmation(services: Services, req: IncomingMessag
     return;
   }
   const pending = relayCookieOf(req.headers.cookie, names.pending);
-  const found = pending === null || crossSite(req, secure) || !sameCode(form.confirm, confirmationCode(pending)) ? null : await sessionOfCookie(services, pending);
+  const found = pending === null || crossSite(req) || !sameCode(form.confirm, confirmationCode(pending)) ? null : await sessionOfCookie(services, pending);
   if (found === null) {
     refuse(res, 'This question was not asked in this browser, or it is no longer open. Go back to the application and sign in again.', 403, clearPending);
     log('refused', 403);
