@@ -5,7 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SsoClient } from './client.js';
 import { isFault } from './errors.js';
-import { getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } from './relay.js';
+import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } from './relay.js';
 
 export interface SsoAppOptions {
   /** A client with the application's own certificate. */
@@ -81,6 +81,8 @@ function redirect(res: ServerResponse, location: string): void {
 
 export class SsoApp {
   readonly appUrl: URL;
+  /** `scheme://host:port/` of appUrl: every local session id minted for this application begins with it. */
+  readonly baseUrl: string;
   readonly loginPath: string;
   readonly #client: SsoClient;
   readonly #cookieName: string;
@@ -95,6 +97,7 @@ export class SsoApp {
 
   constructor(options: SsoAppOptions) {
     this.appUrl = new URL(options.appUrl);
+    this.baseUrl = baseUrlOf(this.appUrl);
     this.#client = options.client;
     this.loginPath = options.loginPath ?? '/login';
     this.#cookieName = options.cookieName ?? 'ssoapp';
@@ -223,8 +226,11 @@ export class SsoApp {
     const expected = cookieOf(req, this.#stateCookieName);
     appendSetCookie(res, this.#cookie(this.#stateCookieName, '', 0));
     const ours = state !== null && expected !== null && sameText(state, expected);
-    if (!ours || answer.kind !== 'session') {
-      // ssosid=none: no global session, so the user signs in here (003 §2.2).
+    // A session id minted for another application's base URL is refused before it is verified:
+    // any registered application receives its visitors' ids, and one passed on to us must not
+    // sign its holder in here as that visitor (docs/SECURITY.md, case F37).
+    if (!ours || answer.kind !== 'session' || !answer.sessionId.startsWith(this.baseUrl)) {
+      // ssosid=none (no global session), or an answer not ours: the user signs in here (Open Fusion SSO protocol, section 2.2).
       this.#loginRedirect(res, clean);
       return null;
     }

@@ -38,3 +38,12 @@ export function withoutSsosid(requestUrl: string | URL, base: string | URL): URL
   url.searchParams.delete(SSOSID_PARAM);
   return url;
 }
+
+/**
+ * `scheme://host:port/` of an application URL, the port always written out, as ssod writes the
+ * base URL at the start of every local session id (Open Fusion SSO protocol, section 5.17).
+ */
+export function baseUrlOf(appUrl: URL): string {
+  const port = appUrl.port === '' ? (appUrl.protocol === 'https:' ? '443' : '80') : appUrl.port;
+  return `${appUrl.protocol}//${appUrl.hostname}:${port}/`;
+}

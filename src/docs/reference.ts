@@ -46,11 +46,15 @@ normalization) is the \`url\` of a registered application. Anything else, or two
 
 | command | request | reply |
 | --- | --- | --- |
-| set global cookie (§2.2.1) | \`/relay?token=T&url=U\`, T the relayToken of authenticate | 302 to U; with a valid token, \`Set-Cookie: sid=…; Max-Age=…; Path=/; HttpOnly; SameSite=Lax\` (plus \`Secure\` over HTTPS). An unknown, used or expired token: 302 to U with no cookie. |
-| get global session (§2.2.2) | \`/relay?url=U\` with the \`sid\` cookie | 302 to U with \`ssosid=<local session id of U's application>\` added to its query (the same id on every call), or \`ssosid=none\`. An \`ssosid\` already in U is removed; the new one goes before the fragment. |
+| set global cookie (§2.2.1) | \`/relay?token=T&url=U\`, T the relayToken of authenticate | 302 to U; with a valid token, \`Set-Cookie: sid=…; Max-Age=…; Path=/; HttpOnly; SameSite=Lax\` (over HTTPS the cookie is \`__Host-sid\`, plus \`Secure\`). An unknown, used or expired token: 302 to U with no cookie. A token of another user than the browser's live cookie: HTTP 200, a page that asks the person to stay or continue as that user (below). |
+| get global session (§2.2.2) | \`/relay?url=U\` with the \`sid\` (\`__Host-sid\`) cookie | 302 to U with \`ssosid=<local session id of U's application>\` added to its query (the same id on every call), or \`ssosid=none\`. An \`ssosid\` already in U is removed; the new one goes before the fragment. |
 
 A relay token is single use and lives 60 seconds. The cookie value is fresh random on every exchange and never
 the token. The relay's visit renews the session's idle timer as verifySession does.
+
+Beyond the protocol, the page that asks before a switch to another user (docs/SECURITY.md, case F48) is answered
+by \`POST /relay\` (\`application/x-www-form-urlencoded\`: \`url\`, \`confirm\`, \`choice\` = \`stay\` or \`switch\`) from
+that page only: 302 to U, with the new cookie after \`switch\`; a forged, repeated or expired answer is a 403 page.
 `;
 
 export function protocolReference(): string {

@@ -107,6 +107,17 @@ export function findLocalSession(services: Pick<Services, 'store'>, sessionId: s
   return services.store.findSessionByLocalId(sha256Hex(sessionId));
 }
 
+/**
+ * The local session as an application that presents its certificate may see it: only when it was
+ * minted for that application's own registered url; otherwise as if there were none. Anyone may
+ * register an application (Open Fusion SSO protocol, section 4.2) and receive through the relay the
+ * local session id of every visitor it sends there; an application that accepted such an id as
+ * its own would sign the attacker in as the visitor (docs/SECURITY.md, case F37).
+ */
+export function sessionOfApplication(view: SessionView | null, applicationUrl: string | null): SessionView | null {
+  return view !== null && view.local.baseUrl === applicationUrl ? view : null;
+}
+
 /** verifySession (003 §5.18): the userId of a live session, renewing its idle timer; null when none. */
 export async function verifySession(services: Services, sessionId: string, known?: SessionView | null): Promise<string | null> {
   const view = known === undefined ? await findLocalSession(services, sessionId) : known;
@@ -136,36 +147,57 @@ export interface RelayCookie {
   readonly maxAgeSeconds: number;
 }
 
+/** A live global session with its derivation secret, as a relay token or a cookie value unseals it. */
+export interface UnsealedSession {
+  readonly session: GlobalSessionRecord;
+  readonly secret: Buffer;
+}
+
 /**
- * Set global cookie (003 §2.2.1): consumes the token and binds a fresh cookie value to its global
- * session. Null for an unknown, used or expired token, or a session that has ended meanwhile.
+ * Consumes a relay token (Open Fusion SSO protocol, section 2.2.1): its live global session and secret, or null for an unknown,
+ * used or expired token, or a session that has ended meanwhile.
  */
-export async function exchangeRelayToken(services: Services, token: string): Promise<RelayCookie | null> {
+export async function redeemRelayToken(services: Services, token: string): Promise<UnsealedSession | null> {
   const now = services.now();
   const record = await services.store.consumeRelayToken(sha256Hex(token), now);
   if (record === null) return null;
   const secret = unseal(token, record.sealedSecret);
   const session = await services.store.getGlobalSession(record.globalId);
   if (secret === null || session === null || isExpired(services, session, now)) return null;
-  const value = randomBytes(SECRET_BYTES).toString('base64url');
-  await services.store.setSessionCookie(session.id, sha256Hex(value), seal(value, secret));
-  return { value, maxAgeSeconds: Math.max(1, Math.ceil((session.expiresAt - now) / 1000)) };
+  return { session, secret };
 }
 
 /**
- * Get global session (003 §2.2.2): the local session id of `baseUrl` for the global session that the
- * cookie belongs to, created on first use and the same on every later call; null when none is live.
+ * Binds a fresh cookie value to the session: the value that was bound before (a cookie, or a
+ * pending confirmation of the relay) stops working.
  */
-export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
+export async function bindCookie(services: Services, { session, secret }: UnsealedSession): Promise<RelayCookie> {
+  const value = randomBytes(SECRET_BYTES).toString('base64url');
+  await services.store.setSessionCookie(session.id, sha256Hex(value), seal(value, secret));
+  return { value, maxAgeSeconds: Math.max(1, Math.ceil((session.expiresAt - services.now()) / 1000)) };
+}
+
+/** The live global session that a cookie value is bound to, with its secret; null when none. An expired one is deleted. */
+export async function sessionOfCookie(services: Services, cookie: string): Promise<UnsealedSession | null> {
   const session = await services.store.findSessionByCookie(sha256Hex(cookie));
   if (session === null || session.cookieSealedSecret === null) return null;
-  const now = services.now();
-  if (isExpired(services, session, now)) {
+  if (isExpired(services, session, services.now())) {
     await services.store.deleteGlobalSession(session.id);
     return null;
   }
   const secret = unseal(cookie, session.cookieSealedSecret);
-  if (secret === null) return null;
+  return secret === null ? null : { session, secret };
+}
+
+/**
+ * Get global session (Open Fusion SSO protocol, section 2.2.2): the local session id of `baseUrl` for the global session that the
+ * cookie belongs to, created on first use and the same on every later call; null when none is live.
+ */
+export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
+  const found = await sessionOfCookie(services, cookie);
+  if (found === null) return null;
+  const { session, secret } = found;
+  const now = services.now();
   const sessionId = localSessionId(secret, baseUrl);
   await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now });
   // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
@@ -173,6 +205,12 @@ export async function localSessionForCookie(services: Services, cookie: string, 
     await services.store.touchSession(session.id, now);
   }
   return sessionId;
+}
+
+/** The person at the relay declined the session a relay token started (docs/SECURITY.md, case F48): it ends. */
+export async function declineSession(services: Services, session: GlobalSessionRecord): Promise<void> {
+  await services.store.deleteGlobalSession(session.id);
+  await recordAudit(services, { type: 'session.ended', actor: 'guest', target: `user:${session.userId}`, detail: { reason: 'declinedAtRelay' } });
 }
 
 /** The operator ends one global session, named by its id as `ssod sessions list` shows it. False when there is none. */

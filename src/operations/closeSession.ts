@@ -1,4 +1,4 @@
-// 003 §5.19 closeSession: ends the whole global session: single logout (DESIGN.md).
+// closeSession (Open Fusion SSO protocol, section 5.19): ends the whole global session: single logout.
 import { actorOf } from '../domain/audit.js';
 import { closeSession as close } from '../domain/sessions.js';
 import { sessionIdField } from './fields.js';
@@ -7,7 +7,8 @@ import type { Operation } from './types.js';
 export const closeSession: Operation = {
   name: 'closeSession',
   section: '5.19',
-  summary: 'Ends the global session of a local session id and every local session of it (single logout); an unknown id is not an error.',
+  summary:
+    'Ends the global session of a local session id and every local session of it (single logout); an unknown id is not an error. An application that presents its certificate closes only local sessions of its own url; another is treated as unknown (docs/DECISIONS.md).',
   access: 'guest',
   input: [sessionIdField],
   output: [],

@@ -7,7 +7,8 @@ import type { Operation } from './types.js';
 export const verifySession: Operation = {
   name: 'verifySession',
   section: '5.18',
-  summary: 'Returns the user of a live session and renews its idle timer.',
+  summary:
+    'Returns the user of a live session and renews its idle timer. An application that presents its certificate gets noSuchSession for a local session of another url than its own (docs/DECISIONS.md).',
   access: 'guest',
   input: [sessionIdField],
   output: [{ name: 'userId', doc: 'The user of the session.' }],

@@ -1,44 +1,16 @@
-// The SSO Relay (003 §2, DESIGN.md "Sessions and the relay"): one GET route with two commands.
+// The SSO Relay (Open Fusion SSO protocol, section 2): one GET route with two commands.
 //   GET /relay?token=T&url=U  set global cookie: consume T, set the cookie, 302 to U.
 //   GET /relay?url=U          get global session: 302 to U with ssosid=<local session id> or none.
 // U must be a URL of a registered application's origin; anything else is a 400 page, no redirect.
+// A token of another user than the browser's live cookie asks the person first (confirm.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exchangeRelayToken, localSessionForCookie, type RelayCookie } from '../domain/sessions.js';
+import { bindCookie, localSessionForCookie, redeemRelayToken, sessionOfCookie } from '../domain/sessions.js';
 import type { Services } from '../domain/services.js';
-import { originOfRedirectUrl, withSsosid } from '../domain/urls.js';
+import { withSsosid } from '../domain/urls.js';
 import { nextRequestId, sendPage } from '../server/http.js';
 import { StoreUnavailableError } from '../store/types.js';
-
-export const COOKIE_NAME = 'sid';
-
-const RELAY_HEADERS = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } as const;
-
-/** The value of the relay cookie in a Cookie header, or null. */
-export function relayCookieOf(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === COOKIE_NAME) {
-      const value = part.slice(eq + 1).trim();
-      // Only values the relay could have issued (base64url of 32 bytes) are looked up.
-      return /^[A-Za-z0-9_-]{43}$/.test(value) ? value : null;
-    }
-  }
-  return null;
-}
-
-function setCookieHeader(cookie: RelayCookie, secure: boolean): string {
-  return `${COOKIE_NAME}=${cookie.value}; Max-Age=${cookie.maxAgeSeconds}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
-}
-
-function redirect(res: ServerResponse, location: string, extra: Readonly<Record<string, string>> = {}): void {
-  res.writeHead(302, { ...RELAY_HEADERS, ...extra, Location: location, 'Content-Length': 0 });
-  res.end();
-}
-
-function refuse(res: ServerResponse, message: string): void {
-  sendPage(res, 400, 'Bad request', message, RELAY_HEADERS);
-}
+import { askToSwitch, handleConfirmation } from './confirm.js';
+import { RELAY_HEADERS, redirect, refuse, registeredOrigin, relayCookieNames, relayCookieOf, setCookieHeader } from './responses.js';
 
 interface RelayQuery {
   readonly url: string;
@@ -60,13 +32,15 @@ function parseQuery(rawUrl: string): RelayQuery | string {
   return { url: urls[0], token: tokens[0] ?? null };
 }
 
+/** GET and POST /relay; `secure` when the relay is served over HTTPS. */
 export async function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
   const requestId = nextRequestId();
   try {
-    await relay(services, req, res, secure, requestId);
+    if (req.method === 'POST') await handleConfirmation(services, req, res, secure, requestId);
+    else await relay(services, req, res, secure, requestId);
   } catch (error) {
     if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
-    // The store is down (issue 3): say so and let the browser retry; never a redirect without a decision.
+    // The store is down: say so and let the browser retry; never a redirect without a decision.
     sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', { ...RELAY_HEADERS, 'Retry-After': '5' });
     services.log.warn('relay', { requestId, outcome: 'storeUnavailable', status: 503, error: error.message });
   }
@@ -79,19 +53,34 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
     services.log.info('relay', { requestId, command: '-', outcome: 'badQuery', status: 400 });
     return;
   }
-  const origin = originOfRedirectUrl(query.url);
-  if (origin === null || !(await services.store.hasApplicationUrl(origin.baseUrl))) {
+  const origin = await registeredOrigin(services, query.url);
+  if (origin === null) {
     refuse(res, 'The url parameter is not an address of a registered application.');
     services.log.info('relay', { requestId, command: query.token === null ? 'getSession' : 'setCookie', outcome: 'unregisteredUrl', status: 400 });
     return;
   }
+  const names = relayCookieNames(secure);
+  const cookie = relayCookieOf(req.headers.cookie, names.session);
   if (query.token !== null) {
-    const cookie = /^[0-9a-f]{32}$/.test(query.token) ? await exchangeRelayToken(services, query.token) : null;
-    redirect(res, query.url, cookie === null ? {} : { 'Set-Cookie': setCookieHeader(cookie, secure) });
-    services.log.info('relay', { requestId, command: 'setCookie', outcome: cookie === null ? 'invalidToken' : 'ok', origin: origin.baseUrl, status: 302 });
+    const redeemed = /^[0-9a-f]{32}$/.test(query.token) ? await redeemRelayToken(services, query.token) : null;
+    if (redeemed === null) {
+      redirect(res, query.url);
+      services.log.info('relay', { requestId, command: 'setCookie', outcome: 'invalidToken', origin: origin.baseUrl, status: 302 });
+      return;
+    }
+    // Login CSRF (docs/SECURITY.md, case F48): a token of another user never replaces a live
+    // session of this browser silently.
+    const current = cookie === null ? null : await sessionOfCookie(services, cookie);
+    if (current !== null && current.session.userId !== redeemed.session.userId) {
+      await askToSwitch(services, res, { url: query.url, origin, current, next: redeemed, names, secure });
+      services.log.info('relay', { requestId, command: 'setCookie', outcome: 'confirmationAsked', origin: origin.baseUrl, status: 200 });
+      return;
+    }
+    const bound = await bindCookie(services, redeemed);
+    redirect(res, query.url, { 'Set-Cookie': setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure) });
+    services.log.info('relay', { requestId, command: 'setCookie', outcome: 'ok', origin: origin.baseUrl, status: 302 });
     return;
   }
-  const cookie = relayCookieOf(req.headers.cookie);
   const sessionId = cookie === null ? null : await localSessionForCookie(services, cookie, origin.baseUrl);
   redirect(res, withSsosid(query.url, sessionId ?? 'none'));
   services.log.info('relay', { requestId, command: 'getSession', outcome: sessionId === null ? 'none' : 'ok', origin: origin.baseUrl, status: 302 });

@@ -6,7 +6,7 @@ import { applicationOfCertificate, applicationOfCertificateRecord } from '../dom
 import { fingerprintOf } from '../domain/ca.js';
 import type { Services } from '../domain/services.js';
 import { ProtocolFault } from '../faults.js';
-import { findLocalSession, sha256Hex } from '../domain/sessions.js';
+import { findLocalSession, sessionOfApplication, sha256Hex } from '../domain/sessions.js';
 import type { Caller } from '../operations/types.js';
 import type { SessionView } from '../store/types.js';
 
@@ -41,7 +41,8 @@ export async function identifyCaller(services: Services, socket: TLSSocket): Pro
 
 /**
  * identifyCaller and the local session named by `sessionId`, with one store read when the caller
- * presents a certificate that chains (the hot path); the same outcomes as the two apart.
+ * presents a certificate that chains (the hot path); the same outcomes as the two apart. An
+ * application sees only local sessions of its own url (sessionOfApplication); a guest sees any.
  */
 export async function identifyCallerWithSession(services: Services, socket: TLSSocket, sessionId: string): Promise<{ caller: Caller | null; session: SessionView | null }> {
   const peer = peerOf(socket);
@@ -49,5 +50,5 @@ export async function identifyCallerWithSession(services: Services, socket: TLSS
   const read = await services.store.findCertificateAndSession(peer.fingerprint, sha256Hex(sessionId));
   const applicationId = await applicationOfCertificateRecord(services, read.certificate);
   if (applicationId === null) throw new ProtocolFault('FailedAuthentication');
-  return { caller: { applicationId }, session: read.session };
+  return { caller: { applicationId }, session: sessionOfApplication(read.session, read.applicationUrl) };
 }

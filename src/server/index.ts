@@ -181,7 +181,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   const relayTls = options.relayTls === 'on';
   const relayHandler = guarded(services, async (req, res) => {
     const route = (req.url ?? '').split('?', 1)[0];
-    if (req.method === 'GET' && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
+    if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
     if (req.method === 'GET' && route === '/healthz') return health(services, res);
     sendText(res, 404, 'Not found.\n');
   });

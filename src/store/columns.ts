@@ -82,17 +82,19 @@ export function sessionViewOf(row: SessionViewRow): SessionView {
 }
 
 /**
- * findCertificateAndSession: one row whatever is found, the certificate's columns and the session
- * view's, NULL where absent. `fingerprint` and `localIdHash` are the engine's placeholders.
+ * findCertificateAndSession: one row whatever is found, the certificate's columns, the session
+ * view's and the url of the certificate's application, NULL where absent. `fingerprint` and
+ * `localIdHash` are the engine's placeholders.
  */
 export function certificateAndSessionSql(fingerprint: string, localIdHash: string): string {
   return `SELECT c.fingerprint AS "certFingerprint", c.application_id AS "certApplicationId", c.serial AS "certSerial",
   c.issued_at AS "certIssuedAt", c.not_after AS "certNotAfter", c.first_used_at AS "certFirstUsedAt", c.retired_at AS "certRetiredAt",
   l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
   g.id, g.user_id AS "userId", g.created_at AS "createdAt", g.expires_at AS "expiresAt", g.last_seen_at AS "lastSeenAt",
-  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret"
+  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret", a.url AS "applicationUrl"
   FROM (SELECT 1 AS one) AS anchor
   LEFT JOIN certificates c ON c.fingerprint = ${fingerprint}
+  LEFT JOIN applications a ON a.id = c.application_id
   LEFT JOIN local_sessions l ON l.id_hash = ${localIdHash}
   LEFT JOIN global_sessions g ON g.id = l.global_id`;
 }
@@ -100,11 +102,12 @@ export function certificateAndSessionSql(fingerprint: string, localIdHash: strin
 /**
  * A row of certificateAndSessionSql as an array, in its column order, as both engines read it
  * (better-sqlite3's raw mode, node-postgres' rowMode 'array'): the hot path skips making a row
- * object with seventeen named properties only to take it apart again.
+ * object with eighteen named properties only to take it apart again.
  */
 export function certificateAndSessionOfValues(values: readonly unknown[]): CertificateAndSession {
-  const [fingerprint, applicationId, serial, issuedAt, notAfter, firstUsedAt, retiredAt, localIdHash, baseUrl, localCreatedAt, id, userId, createdAt, expiresAt, lastSeenAt, cookieHash, cookieSealedSecret] =
+  const [fingerprint, applicationId, serial, issuedAt, notAfter, firstUsedAt, retiredAt, localIdHash, baseUrl, localCreatedAt, id, userId, createdAt, expiresAt, lastSeenAt, cookieHash, cookieSealedSecret, url] =
     values as readonly (string | number | null)[];
+  const applicationUrl = fingerprint === null || fingerprint === undefined ? null : ((url ?? null) as string | null);
   const certificate: CertificateRecord | null =
     fingerprint === null || fingerprint === undefined
       ? null
@@ -117,9 +120,10 @@ export function certificateAndSessionOfValues(values: readonly unknown[]): Certi
           firstUsedAt: (firstUsedAt ?? null) as number | null,
           retiredAt: (retiredAt ?? null) as number | null,
         };
-  if (localIdHash === null || localIdHash === undefined || id === null || id === undefined) return { certificate, session: null };
+  if (localIdHash === null || localIdHash === undefined || id === null || id === undefined) return { certificate, applicationUrl, session: null };
   return {
     certificate,
+    applicationUrl,
     session: {
       local: { idHash: localIdHash as string, globalId: id as string, baseUrl: baseUrl as string, createdAt: localCreatedAt as number },
       global: {

@@ -105,6 +105,8 @@ export interface SessionView {
 /** What the hot path reads in one go: the caller's certificate and a session; either may be absent. */
 export interface CertificateAndSession {
   readonly certificate: CertificateRecord | null;
+  /** The registered url of the certificate's application; null without a certificate or a url. */
+  readonly applicationUrl: string | null;
   readonly session: SessionView | null;
 }
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import fastify from 'fastify';
 import { SsoApp, SsoClient, splitIdentityPem, ssoExpress, ssoFastify } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { registerApp, relayGet, startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Reply {
   readonly status: number;
@@ -90,6 +90,34 @@ describe('SsoApp on node:http', () => {
     assert.equal(reply.status, 302);
     assert.match(reply.location, /\/login\?next=/);
     assert.ok(reply.cookies.every((c) => !c.startsWith('app=')));
+  });
+
+  test("F37: an application refuses a session id minted for another application's base URL, without verifying it", async () => {
+    // A visitor signed in here and holding the relay cookie visits an attacker's application,
+    // registered like any other (Open Fusion SSO protocol, section 4.2): the relay hands it the
+    // visitor's local session id for the attacker's own url.
+    const evil = await registerApp(ts, 'https://evil.example.com:443/', 'evil');
+    const victim = await client.authenticate({ login: 'alice', password: 'secret', baseUrl: appUrl });
+    const relayCookie = cookiePair((await relayGet(ts, new URLSearchParams({ token: victim.relayToken ?? '', url: appUrl }).toString())).headers['set-cookie']?.[0]);
+    const leaked = new URL((await relayGet(ts, new URLSearchParams({ url: evil.url }).toString(), relayCookie)).headers.location ?? '').searchParams.get('ssosid') ?? '';
+    assert.ok(leaked.startsWith(evil.url), leaked);
+    // The attacker's browser asks this application for a page, then brings the leaked id back
+    // with the state it was given, as if the relay had answered with it.
+    const start = await get(`${appUrl}page`);
+    const state = new URL(new URL(start.location).searchParams.get('url') ?? '').searchParams.get('sso_state') ?? '';
+    const verified: string[] = [];
+    const verifySession = client.verifySession.bind(client);
+    // An own property shadows the method until it is deleted again; it passes every call through.
+    Reflect.set(client, 'verifySession', (...args: Parameters<typeof verifySession>) => (verified.push(args[0].sessionId), verifySession(...args)));
+    try {
+      const reply = await get(`${appUrl}page?sso_state=${state}&ssosid=${encodeURIComponent(leaked)}`, cookiePair(start.cookies[0]));
+      assert.equal(reply.status, 302);
+      assert.equal(reply.location, `${appUrl}login?next=%2Fpage`);
+      assert.ok(reply.cookies.every((c) => !c.startsWith('app=')), 'no session of ours was started');
+      assert.deepEqual(verified, [], 'the id is refused before verifySession is asked');
+    } finally {
+      Reflect.deleteProperty(client, 'verifySession');
+    }
   });
 
   test('a verified ssosid starts our own session; a logout elsewhere ends it', async () => {

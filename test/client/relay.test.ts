@@ -1,7 +1,7 @@
 // The relay URL helpers (003 §2.2): parameters URL-encoded (003 §2.1), ssosid read back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } from '../../src/client/index.js';
+import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } from '../../src/client/index.js';
 
 const RELAY = 'http://sso.example.com:1180/relay';
 
@@ -20,4 +20,11 @@ test('readSsosid tells a session, none and no answer apart', () => {
   assert.deepEqual(readSsosid('/home'), { kind: 'absent' });
   assert.deepEqual(readSsosid('/?ssosid=a&ssosid=b'), { kind: 'absent' });
   assert.equal(withoutSsosid('/home?x=1&ssosid=none', 'http://panel.test:8081/').href, 'http://panel.test:8081/home?x=1');
+});
+
+test('F37: baseUrlOf writes the port out, as every local session id of the application begins', () => {
+  assert.equal(baseUrlOf(new URL('https://Billing.Example.com/')), 'https://billing.example.com:443/');
+  assert.equal(baseUrlOf(new URL('http://panel.test')), 'http://panel.test:80/');
+  assert.equal(baseUrlOf(new URL('https://cp.example.com:8443/any/path?q')), 'https://cp.example.com:8443/');
+  assert.equal(baseUrlOf(new URL('http://[::1]:8080/')), 'http://[::1]:8080/');
 });

@@ -21,7 +21,13 @@ const USER = { login: 'alice@example.com', password: 'correct horse battery stap
 // From DIST/test/e2e/ up to the repository, whichever dist folder this was compiled into.
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
 
+const MALLORY = { login: 'mallory@example.com', password: 'an attacker of her own' };
+
 const haveChromium = existsSync(CHROMIUM);
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
 // On CI a missing browser is a broken environment, not a reason to skip the proof.
 const skip = !haveChromium && process.env.CI === undefined ? `chromium not installed at ${CHROMIUM}: browser SSO test skipped` : false;
 
@@ -56,6 +62,14 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     // asking for a session to be returned to itself.
     elsewhere = http.createServer((req, res) => {
       elsewhereRequests.push(req.url ?? '');
+      if ((req.url ?? '').startsWith('/forge?')) {
+        // An attacker's page that posts an answer to the relay's question from another site.
+        const fields = new URLSearchParams((req.url ?? '').slice('/forge?'.length));
+        const inputs = [...fields].map(([name, value]) => `<input type="hidden" name="${escapeAttribute(name)}" value="${escapeAttribute(value)}">`).join('');
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end(`<!doctype html><title>Forged</title><form method="post" action="${relayOrigin}/relay">${inputs}</form><script>document.forms[0].submit()</script>`);
+        return;
+      }
       const back = encodeURIComponent(elsewhereUrl);
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end(`<!doctype html><title>Elsewhere</title><a id="go" href="${relayOrigin}/relay?url=${back}">continue</a>`);
@@ -176,5 +190,56 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     assert.ok(page.url().startsWith(relayOrigin), 'the browser stays on the relay');
     assert.ok(elsewhereRequests.every((url) => !url.includes('ssosid')), `requests seen elsewhere: ${elsewhereRequests.join(', ')}`);
     await shot('5-unregistered-origin-refused');
+  });
+
+  /** A relay link with a token of mallory's own, as an attacker would send it to the person at this browser. */
+  async function attackerLink(): Promise<string> {
+    await demo.panel.client.createUser(MALLORY).catch(() => undefined); // created once
+    const { relayToken } = await demo.billing.client.authenticate({ ...MALLORY, baseUrl: demo.billing.url });
+    return `${relayOrigin}/relay?${new URLSearchParams({ token: relayToken ?? '', url: demo.billing.url }).toString()}`;
+  }
+
+  async function relayCookie(): Promise<string> {
+    return (await context.cookies(relayOrigin)).find((c) => c.name === 'sid')?.value ?? '';
+  }
+
+  test("6. F48: a relay link with another user's token asks before switching; staying keeps the user", async () => {
+    const before = await relayCookie(); // signed in as USER since 5
+    assert.notEqual(before, '');
+    const response = await page.goto(await attackerLink());
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.locator('h1').innerText(), 'Switch account?');
+    const text = await page.locator('main').innerText();
+    assert.match(text, /This browser is signed in as alice@example\.com\./);
+    assert.match(text, /asks to sign it in as mallory@example\.com instead/);
+    assert.equal(await page.locator('button[value=stay]').innerText(), `Stay signed in as ${USER.login}`);
+    assert.equal(await page.locator('button[value=switch]').innerText(), `Continue as ${MALLORY.login}`);
+    assert.equal(await relayCookie(), before, 'nothing changed yet');
+    await shot('6a-relay-asks-before-switching');
+
+    await Promise.all([page.waitForURL(demo.billing.url), page.click('button[value=stay]')]);
+    assert.equal(await page.locator('#login').innerText(), USER.login);
+    assert.equal(await relayCookie(), before);
+    await shot('6b-stayed-signed-in');
+  });
+
+  test('7. F48: another site cannot answer the question; the "continue" of the person switches', async () => {
+    const before = await relayCookie();
+    await page.goto(await attackerLink());
+    const confirm = await page.locator('input[name=confirm]').getAttribute('value');
+    // Even with the code of the page in hand, a form posted from another site is refused.
+    const forge = `${elsewhereUrl}forge?${new URLSearchParams({ url: demo.billing.url, confirm: confirm ?? '', choice: 'switch' }).toString()}`;
+    const [forged] = await Promise.all([page.waitForResponse((r) => r.url() === `${relayOrigin}/relay` && r.request().method() === 'POST'), page.goto(forge)]);
+    assert.equal(forged.status(), 403);
+    assert.equal(await relayCookie(), before);
+
+    await page.goto(await attackerLink());
+    await Promise.all([page.waitForURL(`${demo.billing.url}*`), page.click('button[value=switch]')]);
+    const after = await relayCookie();
+    assert.notEqual(after, before);
+    // The relay now answers for mallory: ask it as billing would.
+    const location = (await fetch(`http://127.0.0.1:${ts.relayPort}/relay?${new URLSearchParams({ url: demo.billing.url }).toString()}`, { redirect: 'manual', headers: { Cookie: `sid=${after}` } })).headers.get('location') ?? '';
+    const { userId } = await demo.billing.client.verifySession({ sessionId: new URL(location).searchParams.get('ssosid') ?? '' });
+    assert.equal(userId, (await demo.billing.client.getUserId({ login: MALLORY.login })).userId);
   });
 });

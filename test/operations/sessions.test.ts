@@ -1,7 +1,7 @@
 // 003 §5.17–5.20 over real TLS: authenticate, verifySession, closeSession, getSettings, expiry.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { call, registerApp, splitPem, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
 describe('sessions', () => {
   let ts: TestServer;
@@ -30,7 +30,7 @@ describe('sessions', () => {
   });
 
   test('verifySession from an application reads its certificate and the session in one store read; a guest reads only the session', async () => {
-    const sessionId = (await signIn()).field('sessionId') ?? '';
+    const sessionId = (await signIn({ baseUrl: other.url })).field('sessionId') ?? '';
     const store = ts.server.services.store;
     const calls: string[] = [];
     const spied = ['findCertificate', 'findSessionByLocalId', 'findCertificateAndSession'];
@@ -50,15 +50,37 @@ describe('sessions', () => {
   });
 
   test('verifySession through the one read keeps the certificate rules: first use activates, a retired certificate fails first (003 §4.2)', async () => {
-    const sessionId = (await signIn()).field('sessionId') ?? '';
     const rotating = await registerApp(ts, 'https://rotating.example.com:443/', 'rotating');
+    const sessionId = (await signIn({ baseUrl: rotating.url })).field('sessionId') ?? '';
     const pem = (await call(ts, 'updateApplication', { applicationId: rotating.id, certificate: '' }, { credentials: rotating.credentials })).field('certificate') ?? '';
-    const { splitPem } = await import('../helpers/server.js');
     const renewed = splitPem(pem);
     assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: renewed })).field('userId'), userId, 'the first use of the new certificate');
     assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the old one is retired');
     assert.equal((await call(ts, 'verifySession', { sessionId: 'not a session id' }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the caller is judged before the input');
     assert.equal((await call(ts, 'verifySession', { sessionId: `${BASE}00` }, { credentials: renewed })).fault, 'noSuchSession');
+  });
+
+  test("F37: an application that presents its certificate gets noSuchSession for another application's local session; a guest still gets the user", async () => {
+    const ownerSession = (await signIn()).field('sessionId') ?? '';
+    const otherSession = (await signIn({ baseUrl: other.url })).field('sessionId') ?? '';
+    const asOther = await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: other.credentials });
+    assert.equal(asOther.fault, 'noSuchSession');
+    assert.equal(asOther.status, 400);
+    assert.equal((await call(ts, 'verifySession', { sessionId: otherSession }, { credentials: other.credentials })).field('userId'), userId);
+    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: owner.credentials })).field('userId'), userId);
+    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession })).field('userId'), userId, 'a guest verifies any session, as the protocol says');
+    // An application without a url has no local sessions of its own.
+    const urlless = await call(ts, 'registerApplication', { name: 'nourl', displayName: 'nourl', version: '1.0' });
+    const urllessCredentials = splitPem(urlless.field('certificate') ?? '');
+    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: urllessCredentials })).fault, 'noSuchSession');
+  });
+
+  test("F37: closeSession by an application that presents its certificate leaves another application's session alone", async () => {
+    const ownerSession = (await signIn()).field('sessionId') ?? '';
+    assert.equal((await call(ts, 'closeSession', { sessionId: ownerSession }, { credentials: other.credentials })).status, 200, 'as an unknown id: not an error');
+    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession })).field('userId'), userId, 'the session lives on');
+    assert.equal((await call(ts, 'closeSession', { sessionId: ownerSession }, { credentials: owner.credentials })).status, 200);
+    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession })).fault, 'noSuchSession', 'its own application ends it');
   });
 
   test('authenticate without a baseUrl only checks the password and starts nothing', async () => {

@@ -73,7 +73,7 @@ describe('audit trail of the SOAP operations', () => {
     await call(ts, 'authenticate', { login: 'signin@example.com', password: 'nope' }, { credentials: other.credentials });
     await call(ts, 'authenticate', { login: 'signin@example.com' }, { credentials: owner.credentials });
     await call(ts, 'authenticate', { login: 'signin@example.com' }, { credentials: other.credentials });
-    await call(ts, 'closeSession', { sessionId: session.field('sessionId') ?? '' }, { credentials: other.credentials });
+    await call(ts, 'closeSession', { sessionId: session.field('sessionId') ?? '' }, { credentials: owner.credentials });
     const records = await trail(`user:${id}`);
     assert.deepEqual(brief(records), [
       ['user.created', `application:${owner.id}`, 'ok'],
@@ -81,7 +81,7 @@ describe('audit trail of the SOAP operations', () => {
       ['authentication.failed', `application:${other.id}`, 'wrongPassword'],
       ['authentication.succeeded', `application:${owner.id}`, 'ok'],
       ['authentication.failed', `application:${other.id}`, 'permissionDenied'],
-      ['session.ended', `application:${other.id}`, 'ok'],
+      ['session.ended', `application:${owner.id}`, 'ok'],
     ]);
     assert.deepEqual(records[1]?.detail, { method: 'password', address: '127.0.0.1', login: 'signin@example.com', baseUrl: owner.url });
     assert.equal(records[3]?.detail.method, 'owner');

@@ -125,7 +125,7 @@ describe('the relay over HTTPS (--relay-tls on)', () => {
     const reply = await httpsGet(ts.relayPort, ts.caPem, `/relay?${new URLSearchParams({ token, url: app.url }).toString()}`);
     assert.equal(reply.status, 302);
     const cookie = reply.headers['set-cookie']?.[0] ?? '';
-    assert.match(cookie, /^sid=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
+    assert.match(cookie, /^__Host-sid=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
   });
 
   test('plain HTTP to the HTTPS relay gets no answer from the relay', async () => {

@@ -584,15 +584,15 @@ function registerSessionTests(storeTest: StoreTest): void {
     assert.deepEqual(await store.getGlobalSession(parts.global.id), parts.global);
   });
 
-  storeTest('findCertificateAndSession reads the certificate and the session together, each or both absent', async (store) => {
+  storeTest('findCertificateAndSession reads the certificate, the url of its application and the session together, each or both absent', async (store) => {
     const { app, cert } = await seedApplication(store);
     const owner = await seedUser(store, app.id);
     const parts = await seedSession(store, owner.id, { expiresAt: T0 + 7, lastSeenAt: T0 + 3, cookieHash: hex64(), cookieSealedSecret: 'sealed' });
     const session = { local: parts.local, global: parts.global };
-    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash), { certificate: cert, session });
-    assert.deepEqual(await store.findCertificateAndSession(hex64(), parts.local.idHash), { certificate: null, session });
-    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, hex64()), { certificate: cert, session: null });
-    assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), { certificate: null, session: null });
+    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash), { certificate: cert, applicationUrl: app.url, session });
+    assert.deepEqual(await store.findCertificateAndSession(hex64(), parts.local.idHash), { certificate: null, applicationUrl: null, session });
+    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, hex64()), { certificate: cert, applicationUrl: app.url, session: null });
+    assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), { certificate: null, applicationUrl: null, session: null });
 
     await store.activateCertificate(cert.fingerprint, T0 + 1);
     const replacement = certificate(app.id, { issuedAt: T0 + 2 });
@@ -602,6 +602,7 @@ function registerSessionTests(storeTest: StoreTest): void {
     await store.deleteGlobalSession(parts.global.id);
     assert.deepEqual(await store.findCertificateAndSession(replacement.fingerprint, parts.local.idHash), {
       certificate: { ...replacement, firstUsedAt: T0 + 3 },
+      applicationUrl: app.url,
       session: null,
     });
   });
