@@ -100,10 +100,16 @@ describe('identifiers at the operator commands', () => {
     assert.ok(audit[1]?.includes('\\u{2028}'), audit[1]);
   });
 
-  test('F45: sentences of the commands quote a stored login escaped', async () => {
+  test('F45: sentences and refusals of the commands quote a stored login or name escaped, on one line', async () => {
     const disabled = await printed(['users', 'disable', forged.userId]);
     assert.equal(disabled.length, 1, disabled.join('\n'));
     assert.match(disabled[0] ?? '', /^mallory\\u\{202e\}\\n0{8}-.* is disabled/);
+
+    const mode = (await printed(['mode'])).join('\n');
+    assert.ok(mode.includes(`evil\\n${FAKE_ID}  bank`), mode);
+    const refused = await inst.run(['applications', 'unregister', forged.appId]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`^ssod: evil\\\\n${FAKE_ID}  bank .* owns 1 user\\(s\\);[^\\n]*\\n$`));
   });
 
   test('F45: JSON output keeps the stored values exact, escaped by JSON itself', async () => {
