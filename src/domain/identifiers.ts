@@ -22,6 +22,7 @@ const EXCEPTION_DISALLOWED = /^[\u0640\u07FA\u302E\u302F\u3031-\u3035\u303B]$/u;
 const EXCEPTION_CONTEXTO = /^[\u00B7\u0375\u05F3\u05F4\u30FB\u0660-\u0669\u06F0-\u06F9]$/u;
 const UNASSIGNED = /^\p{Cn}$/u;
 const ASCII7 = /^[\u0021-\u007E]$/u;
+const PRINTABLE_ASCII = /^[\u0021-\u007E]+$/u;
 // Hangul_Syllable_Type L, V and T (not available as a property escape): the conjoining jamo.
 const OLD_HANGUL_JAMO = /^[\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF]$/u;
 // PrecisIgnorableProperties, Controls, and JoinControl (CONTEXTJ: its rule needs joining types,
@@ -116,6 +117,8 @@ function requireBidiRule(chars: readonly string[]): void {
  * Bidi Rule. A login the profile refuses is invalidParameter.
  */
 export function preparedLogin(login: string): string {
+  // Printable ASCII is all PVALID, has no width forms and no right-to-left letter: only case applies.
+  if (PRINTABLE_ASCII.test(login)) return login.toLowerCase();
   const widened = login.replace(WIDTH_FORMS, (char) => char.normalize('NFKC'));
   requireIdentifierClass([...widened]);
   const enforced = widened.toLowerCase().normalize('NFC');
