@@ -1,7 +1,7 @@
 // Identifiers that people read and compare: logins, prepared with the PRECIS UsernameCaseMapped
 // profile (RFC 8265 §3.3) so that look-alikes fold to one login or are refused, and the names of
-// applications, which may hold any text except what changes how a line reads (docs/SECURITY.md,
-// "Identifiers and operator output"; docs/DECISIONS.md, "Logins").
+// applications, which may hold any text except what changes how a line reads; and the escaping of
+// text printed to operators (docs/SECURITY.md "Hostile input", docs/DECISIONS.md "Logins").
 
 import { ProtocolFault } from '../faults.js';
 
@@ -25,8 +25,8 @@ const ASCII7 = /^[\u0021-\u007E]$/u;
 const PRINTABLE_ASCII = /^[\u0021-\u007E]+$/u;
 // Hangul_Syllable_Type L, V and T (not available as a property escape): the conjoining jamo.
 const OLD_HANGUL_JAMO = /^[\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF]$/u;
-// PrecisIgnorableProperties, Controls, and JoinControl (CONTEXTJ: its rule needs joining types,
-// which Node does not expose, so ZWJ and ZWNJ are refused, as RFC 8264 allows a stricter profile).
+// PrecisIgnorableProperties, Controls, and JoinControl: ZWJ and ZWNJ are CONTEXTJ, allowed only
+// where their rule says, which needs joining types that Node does not expose; ssod refuses them.
 const IGNORABLE_OR_CONTROL = /^[\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}\p{Cc}\p{Join_Control}]$/u;
 const LETTER_DIGITS = /^[\p{Ll}\p{Lu}\p{Lo}\p{Nd}\p{Lm}\p{Mn}\p{Mc}]$/u;
 
