@@ -4,6 +4,7 @@ import { issueCertificate, unregisterApplication } from '../domain/applications.
 import type { OperatorServices } from '../domain/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../store/types.js';
 import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
+import { printable } from '../domain/identifiers.js';
 import { withCaServices, withServices } from './installation.js';
 
 export type CertificateState = 'in use' | 'pending' | 'retired' | 'expired';
@@ -131,7 +132,7 @@ async function unregister(flags: UnregisterFlags, id: string): Promise<void> {
       throw new CliError(`${app.name} (${app.id}) owns ${users} user(s); unregistering deletes them and their sessions: --force to go ahead`);
     }
     await unregisterApplication(services, app.id, 'operator');
-    print(flags, { unregistered: app.id, usersDeleted: users }, () => `Unregistered ${app.name} (${app.id}); ${users} user(s) deleted with it.`);
+    print(flags, { unregistered: app.id, usersDeleted: users }, () => `Unregistered ${printable(app.name)} (${app.id}); ${users} user(s) deleted with it.`);
   });
 }
 

@@ -6,6 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { OPTION_SPECS, defaultText, envOf, flagOf, resolveOptions, type OptionName, type Options } from '../config/options.js';
 import type { AuditContext } from '../domain/audit.js';
+import { printable } from '../domain/identifiers.js';
 import type { Refusal } from '../domain/refusal.js';
 import { createLogger } from '../log.js';
 import { storeLocation } from '../store/location.js';
@@ -122,15 +123,22 @@ export function parseLimit(text: string | undefined): number {
   return Number(text);
 }
 
-/** Prints `value` as JSON with `--json`, otherwise the text that `human` makes of it. */
+/**
+ * Prints `value` as JSON with `--json`, otherwise the text that `human` makes of it. Values come from
+ * the store, where an older installation or an attacker's failed sign-in may have put control
+ * characters: table() and fields() escape them in every cell, and a sentence escapes what it
+ * quotes with printable(); the lines of the text are escaped once more here, so that no value can
+ * move the terminal's cursor, turn text around or end a line.
+ */
 export function print<T>(flags: StoreFlags, value: T, human: (value: T) => string): void {
-  const text = flags.json === true ? JSON.stringify(value, null, 2) : human(value);
+  const text = flags.json === true ? JSON.stringify(value, null, 2) : human(value).split('\n').map(printable).join('\n');
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-/** A plain text table: a header row and aligned columns; `(none)` when there are no rows. */
-export function table(columns: readonly string[], rows: readonly (readonly string[])[]): string {
-  if (rows.length === 0) return '(none)\n';
+/** A plain text table: a header row and aligned columns, every cell one escaped line; `(none)` when there are no rows. */
+export function table(columns: readonly string[], cells: readonly (readonly string[])[]): string {
+  if (cells.length === 0) return '(none)\n';
+  const rows = cells.map((row) => row.map(printable));
   const widths = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -145,10 +153,10 @@ export function isoTime(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** `key: value` lines, aligned, for a single record. */
+/** `key: value` lines, aligned, for a single record; each value escaped to one line. */
 export function fields(entries: readonly (readonly [string, string | number | null])[]): string {
   const width = Math.max(...entries.map(([key]) => key.length));
-  return entries.map(([key, value]) => `${(key + ':').padEnd(width + 2)}${value ?? '-'}`).join('\n') + '\n';
+  return entries.map(([key, value]) => `${(key + ':').padEnd(width + 2)}${printable(String(value ?? '-'))}`).join('\n') + '\n';
 }
 
 /**

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { OptionError } from '../config/options.js';
+import { printable } from '../domain/identifiers.js';
 import { Refusal } from '../domain/refusal.js';
 import { applicationsCommand } from './applications.js';
 import { auditCommand } from './audit.js';
@@ -62,15 +63,15 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
     if (error instanceof OptionError) {
-      console.error(`ssod: ${error.message}`);
+      console.error(`ssod: ${printable(error.message)}`);
       process.exit(2);
     }
     if (error instanceof CliError) {
-      console.error(`ssod: ${error.message}`);
+      console.error(`ssod: ${printable(error.message)}`);
       process.exit(1);
     }
     if (error instanceof Refusal) {
-      console.error(`ssod: ${refusalMessage(error)}`);
+      console.error(`ssod: ${printable(refusalMessage(error))}`);
       process.exit(1);
     }
     const code = (error as NodeJS.ErrnoException).code;
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
       console.error(`ssod: cannot listen: ${(error as Error).message}. Choose another port with --soap-port / --relay-port.`);
       process.exit(1);
     }
-    console.error(`ssod: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`ssod: ${printable(error instanceof Error ? error.message : String(error))}`);
     process.exit(1);
   }
 }

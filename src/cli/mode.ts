@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../config/settings.js';
 import { LOOPBACK_ADDRESS, SSO_MODES, isLoopbackHost, isSsoMode, remoteApplications, soapBindAddress, switchMode, type ModeSwitchOptions } from '../domain/mode.js';
 import { CliError, action, fields, print, storeCommand, type StoreFlags } from './common.js';
+import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 
 export interface ModeFlags extends StoreFlags {
@@ -52,7 +53,7 @@ export async function changeMode(flags: StoreFlags, mode: string, options: ModeS
       advice.push(`This installation's --bind is ${listenNext}: start ssod serve with --bind 0.0.0.0 (or this server's address) so that other hosts can connect.`);
     }
     for (const app of result.remoteApplications) {
-      advice.push(`Warning: ${app.name} (${app.url}) is on another host; its users will no longer switch to it without signing in again.`);
+      advice.push(`Warning: ${printable(app.name)} (${app.url}) is on another host; its users will no longer switch to it without signing in again.`);
     }
     const changed = result.change === null ? [] : [result.change];
     print(flags, { changed, restartNeeded, restartReason: restartNeeded ? RESTART_REASON : null, remoteApplications: result.remoteApplications }, () =>

@@ -7,6 +7,7 @@ import type { OperatorServices } from '../domain/services.js';
 import type { SessionSummary } from '../store/types.js';
 import { applicationArgument } from './applications.js';
 import { CliError, action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 import { countFlag, userArgument } from './users.js';
 
@@ -75,7 +76,7 @@ async function end(flags: EndFlags, id?: string): Promise<void> {
     }
     const user = await userArgument(services, flags.user ?? '');
     const ended = await endUserSessions(services, user.id, 'operator');
-    print(flags, { ended }, () => `${ended} session(s) of ${user.login} ended.`);
+    print(flags, { ended }, () => `${ended} session(s) of ${printable(user.login)} ended.`);
   });
 }
 

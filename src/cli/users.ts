@@ -8,6 +8,7 @@ import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, login
 import type { UserRecord } from '../store/types.js';
 import { applicationArgument } from './applications.js';
 import { CliError, action, fields, isoTime, print, readStdin, storeCommand, table, type StoreFlags } from './common.js';
+import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -118,7 +119,7 @@ async function create(flags: CreateFlags, login: string): Promise<void> {
     if (login.length === 0) throw new CliError('the login must not be empty');
     if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken`);
     const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
-    print(flags, { id, login, ownerId: owner.id }, () => `Created ${login} (${id}), owned by ${owner.name}.`);
+    print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
   });
 }
 
@@ -126,7 +127,7 @@ async function changePassword(flags: PasswordFlags, reference: string): Promise<
   await withServices(flags, async (services) => {
     const user = await userArgument(services, reference);
     if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}`);
-    print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${user.login} changed; its sessions go on.`);
+    print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${printable(user.login)} changed; its sessions go on.`);
   });
 }
 
@@ -139,8 +140,8 @@ async function setDisabled(flags: StoreFlags, reference: string, disabled: boole
     const sessionsEnded = disabled && changed ? before : 0;
     print(flags, { id: user.id, login: user.login, state, changed, sessionsEnded }, () =>
       changed
-        ? `${user.login} is ${state}` + (disabled ? `: it cannot sign in, and its ${sessionsEnded} session(s) ended.` : ': it can sign in again.')
-        : `${user.login} was ${state} already; nothing changed.`,
+        ? `${printable(user.login)} is ${state}` + (disabled ? `: it cannot sign in, and its ${sessionsEnded} session(s) ended.` : ': it can sign in again.')
+        : `${printable(user.login)} was ${state} already; nothing changed.`,
     );
   });
 }
@@ -150,7 +151,7 @@ async function setOwner(flags: StoreFlags, reference: string, ownerId: string): 
     const user = await userArgument(services, reference);
     const owner = await applicationArgument(services, ownerId);
     await transferOwnership(services, user, owner.id, 'operator');
-    print(flags, { id: user.id, login: user.login, ownerId: owner.id }, () => `${user.login} is now owned by ${owner.name} (${owner.id}).`);
+    print(flags, { id: user.id, login: user.login, ownerId: owner.id }, () => `${printable(user.login)} is now owned by ${printable(owner.name)} (${owner.id}).`);
   });
 }
 
@@ -158,7 +159,7 @@ async function remove(flags: StoreFlags, reference: string): Promise<void> {
   await withServices(flags, async (services) => {
     const user = await userArgument(services, reference);
     await deleteUser(services, user, 'operator');
-    print(flags, { deleted: user.id, login: user.login }, () => `Deleted ${user.login} (${user.id}) and its sessions.`);
+    print(flags, { deleted: user.id, login: user.login }, () => `Deleted ${printable(user.login)} (${user.id}) and its sessions.`);
   });
 }
 

@@ -4,6 +4,7 @@ import { ProtocolFault } from '../faults.js';
 import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from '../store/types.js';
 import { recordAudit, type AuditActor } from './audit.js';
 import type { IssuedCertificate } from './ca.js';
+import { requireSingleLine } from './identifiers.js';
 import type { OperatorServices, Services } from './services.js';
 
 export type ApplicationFields = Omit<ApplicationRecord, 'id' | 'createdAt'>;
@@ -20,8 +21,19 @@ function certificateRecord(applicationId: string, issued: IssuedCertificate): Ce
   };
 }
 
+const TEXT_FIELDS = ['name', 'displayName', 'version', 'capabilities'] as const;
+
+/** The application's texts, which operators read in lists and the audit trail, are single lines of printable text. */
+export function requireApplicationText(fields: Partial<Pick<ApplicationRecord, (typeof TEXT_FIELDS)[number]>>): void {
+  for (const field of TEXT_FIELDS) {
+    const value = fields[field];
+    if (value !== undefined) requireSingleLine(field, value);
+  }
+}
+
 /** registerApplication: the new id and the key+certificate string of 003 §5.1. */
 export async function registerApplication(services: Services, fields: ApplicationFields, actor: AuditActor): Promise<{ id: string; pem: string }> {
+  requireApplicationText(fields);
   const id = randomUUID();
   const issued = await services.ca.issueClientCertificate(id, services.settings.current().certValidityDays);
   await services.store.insertApplication({ id, createdAt: services.now(), ...fields }, certificateRecord(id, issued));
@@ -52,6 +64,7 @@ export async function updateApplication(
   actor: AuditActor,
 ): Promise<string | null> {
   const target = `application:${applicationId}`;
+  requireApplicationText(changes);
   if (Object.keys(changes).length > 0) {
     if (!(await services.store.updateApplication(applicationId, changes))) throw new ProtocolFault('noSuchApplication');
     // The url decides where the relay may send a session id: a change is a security event.

@@ -3,7 +3,9 @@
 // plaintext). Sessions stay behind: they are live credentials of the installation that made them.
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
+import { ProtocolFault } from '../faults.js';
 import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from '../store/types.js';
+import { requireApplicationText } from './applications.js';
 import { recordAudit } from './audit.js';
 import { storedHashProblem } from './passwords.js';
 import { Refusal } from './refusal.js';
@@ -109,11 +111,21 @@ function readCertificate(value: unknown, where: string): ExportedCertificate {
   };
 }
 
+/** A check of the domain (the rules the SOAP API applies), refused with where in the file it failed. */
+function checked<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ProtocolFault) throw new Refusal(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
 function readApplication(value: unknown, where: string): ExportedApplication {
   const record = object(value, where);
   const certificates = array(record.certificates, `${where}.certificates`).map((cert, i) => readCertificate(cert, `${where}.certificates[${i}]`));
   if (certificates.length === 0) throw new Refusal(`${where}.certificates: an application has at least one certificate`);
-  return {
+  const application = {
     id: matching(text(record, 'id', where), UUID, `${where}.id`, 'a lower-case UUID'),
     name: text(record, 'name', where, { empty: false }),
     displayName: text(record, 'displayName', where),
@@ -126,6 +138,8 @@ function readApplication(value: unknown, where: string): ExportedApplication {
     createdAt: time(record, 'createdAt', where),
     certificates: certificates.sort((a, b) => a.issuedAt - b.issuedAt),
   };
+  checked(where, () => requireApplicationText(application));
+  return application;
 }
 
 /**
@@ -141,9 +155,11 @@ function boundedHash(record: Json, where: string): string {
 
 function readUser(value: unknown, where: string): ExportedUser {
   const record = object(value, where);
+  const login = text(record, 'login', where, { empty: false });
+  checked(`${where}.login`, () => loginKeyOf(login));
   return {
     id: matching(text(record, 'id', where), UUID, `${where}.id`, 'a lower-case UUID'),
-    login: text(record, 'login', where, { empty: false }),
+    login,
     ownerId: matching(text(record, 'ownerId', where), UUID, `${where}.ownerId`, 'a lower-case UUID'),
     passwordHash: boundedHash(record, where),
     createdAt: time(record, 'createdAt', where),

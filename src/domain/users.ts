@@ -5,11 +5,60 @@ import { DuplicateLoginError, type UserRecord } from '../store/types.js';
 import { recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { isLegacyDigest, isLegacyHashType } from './passwords.js';
 import { findApplication } from './applications.js';
+import { preparedLogin } from './identifiers.js';
 import type { OperatorServices } from './services.js';
 
-/** Logins compare without regard to case or Unicode normalization (DESIGN.md "Logins"). */
+/**
+ * The key a login is compared and kept unique by: its PRECIS UsernameCaseMapped form, so that case,
+ * width and normalization variants are one login (docs/DECISIONS.md "Logins"). A login the profile
+ * refuses is invalidParameter.
+ */
 export function loginKeyOf(login: string): string {
-  return login.normalize('NFC').toLowerCase();
+  return preparedLogin(login);
+}
+
+/** The setting that records which form the stored login keys have. */
+const LOGIN_KEY_FORM_SETTING = 'loginKeyForm';
+const LOGIN_KEY_FORM = 'precis-usernamecasemapped';
+const USER_PAGE = 1000;
+
+/**
+ * Gives every stored login key its PRECIS form, once per store that has users. Keys stored before were NFC and lower
+ * case, which is the same for every login but those with fullwidth or halfwidth forms (now folded).
+ * A stored login that the profile refuses (a control or invisible character), or whose PRECIS form
+ * another user holds (a look-alike made before), keeps its old key: its user is still found by id,
+ * and the log names it so that its owner can change the login.
+ */
+export async function upgradeLoginKeys(services: Pick<OperatorServices, 'store' | 'log' | 'now'>): Promise<void> {
+  const { store, log } = services;
+  if ((await store.readSettings())[LOGIN_KEY_FORM_SETTING] === LOGIN_KEY_FORM) return;
+  const changes: { user: UserRecord; key: string }[] = [];
+  let users = 0;
+  for (let after: string | undefined; ; ) {
+    const page = await store.listUsers({ limit: USER_PAGE, ...(after !== undefined ? { afterLoginKey: after } : {}) });
+    users += page.length;
+    for (const user of page) {
+      try {
+        const key = preparedLogin(user.login);
+        if (key !== user.loginKey) changes.push({ user, key });
+      } catch (error) {
+        if (!(error instanceof ProtocolFault)) throw error;
+        log.warn('stored login refused by the login rules; its user is found by id only', { userId: user.id, reason: error.message });
+      }
+    }
+    if (page.length < USER_PAGE) break;
+    after = page[page.length - 1]?.loginKey;
+  }
+  for (const { user, key } of changes) {
+    try {
+      await store.changeLogin(user.id, user.login, key);
+    } catch (error) {
+      if (!(error instanceof DuplicateLoginError)) throw error;
+      log.warn('stored login looks like another user\'s login; its user is found by id only', { userId: user.id });
+    }
+  }
+  // A store without users has nothing to upgrade, and looking again costs one query.
+  if (users > 0) await store.writeSettings({ [LOGIN_KEY_FORM_SETTING]: LOGIN_KEY_FORM }, services.now());
 }
 
 /** A password as an operation receives it: plaintext, or a legacy digest with its type (003 §5.6). */

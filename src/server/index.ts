@@ -22,6 +22,7 @@ import { handleRelay } from '../relay/relay.js';
 import { generateWsdl } from '../soap/wsdl.js';
 import { storeLocation } from '../store/location.js';
 import { openStore } from '../store/open.js';
+import { upgradeLoginKeys } from '../domain/users.js';
 import { limitConnections } from './connections.js';
 import { logUnexpected } from './failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
@@ -73,6 +74,7 @@ export async function openServices(options: Options, start: StartOptions = {}): 
   const store = await openStore(location, { poolSize: options.storePoolSize, logger: log, dataDir: options.dataDir, checkPages: !cluster.isWorker });
   try {
     const settings = await LiveSettings.open(store, options, log, now());
+    await upgradeLoginKeys({ store, log, now });
     const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir), settings.current().hostname);
     const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
     return { options, settings, store, ca, passwords, log, now };

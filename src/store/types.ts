@@ -40,7 +40,7 @@ export interface UserRecord {
   readonly id: string;
   /** The login as the owner gave it. */
   readonly login: string;
-  /** The login folded for comparison (NFC, lower case): unique (DESIGN.md "Logins"). */
+  /** The login as compared: its PRECIS UsernameCaseMapped form (domain/identifiers.ts), unique (docs/DECISIONS.md "Logins"). */
   readonly loginKey: string;
   /** The owner application's id (003 §3.2). */
   readonly ownerId: string;
