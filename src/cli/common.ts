@@ -176,9 +176,23 @@ export async function openOwnerOnly(file: string, force: boolean): Promise<FileH
   return handle;
 }
 
-/** All of standard input, as text. */
-export async function readStdin(): Promise<string> {
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes as UTF-8 text, refused when they are not valid UTF-8: decoded with replacement characters,
+ * two different byte strings would become one password (docs/SECURITY.md, case F43).
+ */
+export function utf8Text(bytes: Uint8Array, what: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new CliError(`${what} is not valid UTF-8; save it as UTF-8 and try again`);
+  }
+}
+
+/** All of standard input, as bytes. */
+export async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

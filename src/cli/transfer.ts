@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { exportInstallation, importInstallation, readExport } from '../domain/transfer.js';
-import { CliError, action, openOwnerOnly, print, readStdin, storeCommand, type StoreFlags } from './common.js';
+import { CliError, action, openOwnerOnly, print, readStdin, storeCommand, utf8Text, type StoreFlags } from './common.js';
 import { withServices } from './installation.js';
 
 interface ExportFlags extends StoreFlags {
@@ -36,12 +36,13 @@ interface ImportFlags extends StoreFlags {
 }
 
 async function readInput(file: string): Promise<unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    bytes = file === '-' ? await readStdin() : await readFile(file);
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  const text = utf8Text(bytes, file);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -7,7 +7,7 @@ import type { OperatorServices } from '../domain/services.js';
 import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, loginKeyOf, setPasswordHash, transferOwnership } from '../domain/users.js';
 import type { UserRecord } from '../store/types.js';
 import { applicationArgument } from './applications.js';
-import { CliError, action, fields, isoTime, print, readStdin, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
 import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 
@@ -90,13 +90,13 @@ async function readPassword(flags: PasswordFlags): Promise<string> {
   if ((flags.passwordFile === undefined) === (flags.passwordStdin !== true)) {
     throw new CliError('give the password with --password-file FILE or --password-stdin (never on the command line)');
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = flags.passwordFile !== undefined ? await readFile(flags.passwordFile, 'utf8') : await readStdin();
+    bytes = flags.passwordFile !== undefined ? await readFile(flags.passwordFile) : await readStdin();
   } catch (error) {
     throw new CliError(`cannot read the password: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  return text.replace(/\r?\n$/, '');
+  return utf8Text(bytes, 'the password').replace(/\r?\n$/, '');
 }
 
 /** The new password's hash, refused as the SOAP API refuses it (empty, too long). */

@@ -65,6 +65,15 @@ describe('ssod users and ssod sessions', () => {
     assert.equal((await inst.run(['users', 'show', 'carol@example.com'])).code, 1);
   });
 
+  test('F43: a password file that is not valid UTF-8 is refused, never read with replacement characters', async () => {
+    const file = path.join(inst.dataDir, 'latin1.pw');
+    writeFileSync(file, Buffer.from([0x70, 0xe4, 0x73, 0x73]), { mode: 0o600 }); // "päss" in Latin-1
+    const refused = await inst.run(['users', 'create', 'latin@example.com', '--owner', panel.id, '--password-file', file]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the password is not valid UTF-8; save it as UTF-8 and try again/);
+    assert.equal((await inst.run(['users', 'show', 'latin@example.com'])).code, 1);
+  });
+
   test('list filters by login and owner, a page at a time; show finds a user by login or id', async () => {
     const created = await Promise.all(['dave@example.org', 'erin@example.org', 'frank@example.org'].map((login) => create(login, 'pw ' + login)));
     assert.deepEqual(created.map((result) => result.code), [0, 0, 0]);
