@@ -5,6 +5,7 @@
 import { ProtocolFault } from '../faults.js';
 import type { UserRecord } from '../store/types.js';
 import { actorOf, recordAudit, type AuditDetail } from './audit.js';
+import { HashingQueueFull, type HashingSources } from './hashing.js';
 import type { Services } from './services.js';
 import {
   addressSourceKey,
@@ -80,11 +81,29 @@ async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
   return user;
 }
 
-/** Verifies the password against the stored hash, or the dummy one: the same work whatever the answer will be. */
-async function verify(services: Services, user: UserRecord | null, password: string): Promise<boolean> {
-  if (user !== null) return checkPassword(services, user, password);
-  if (password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes) await services.passwords.verifyDummy(password);
+/**
+ * Verifies the password against the stored hash, or the dummy one: the same work whatever the answer
+ * will be. Waits its sources' turn in the hashing pool (domain/hashing.ts).
+ */
+async function verify(services: Services, user: UserRecord | null, password: string, sources: HashingSources): Promise<boolean> {
+  if (user !== null) return checkPassword(services, user, password, { sources });
+  if (password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes) await services.passwords.verifyDummy(password, sources);
   return false;
+}
+
+/**
+ * A source that already fills its share of the hashing pool is refused without hashing, with the
+ * fault of a wrong password (docs/SECURITY.md, case F39). It is not counted as a failure: no
+ * password was checked, and an honest application's burst must not lock its users out.
+ */
+async function verifyInTurn(services: Services, user: UserRecord | null, password: string, sources: HashingSources): Promise<boolean> {
+  try {
+    return await verify(services, user, password, sources);
+  } catch (error) {
+    if (!(error instanceof HashingQueueFull)) throw error;
+    if (error.worthLogging) services.log.warn('sign-ins refused: too many password checks waiting for one source', { source: error.source });
+    throw new ProtocolFault('invalidCredentials');
+  }
 }
 
 type Verdict = { readonly user: UserRecord } | { readonly failure: SignInFailure };
@@ -114,7 +133,7 @@ export async function signIn(services: Services, attempt: SignIn): Promise<UserR
   const before = await readThrottle(services, keys);
   // While locked the password is still verified, and its answer ignored, so that a lock costs
   // what a wrong password costs (ATTACKS #24).
-  const right = await verify(services, attempt.user, password);
+  const right = await verifyInTurn(services, attempt.user, password, keys.sources);
   const verdict = await verdictOf(services, { ...attempt, password }, before, right);
   if ('user' in verdict) {
     await resetLogin(services, before);
