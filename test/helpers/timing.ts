@@ -14,3 +14,33 @@ export async function fastestSideBySide(actions: readonly (() => Promise<unknown
   }
   return fastest;
 }
+
+/**
+ * For each action after the first, the median over `rounds` of its time divided by the first
+ * action's time in the same round. The actions of a round run back to back, each round starting
+ * with the next action in turn, so a burst of load from elsewhere falls on the pair it divides
+ * alike, and the median drops the rounds it hit unevenly. Where the fastest run needs the machine
+ * to be idle at least once per action, this holds on a machine that is busy all along. `warmup`
+ * rounds run first and are not counted (a first call may build a cache).
+ */
+export async function medianRatiosSideBySide(actions: readonly (() => Promise<unknown>)[], rounds: number, warmup = 1): Promise<number[]> {
+  const ratios: number[][] = actions.slice(1).map(() => []);
+  for (let round = -warmup; round < rounds; round += 1) {
+    const times = actions.map(() => 0);
+    for (let step = 0; step < actions.length; step += 1) {
+      const i = (Math.max(0, round) + step) % actions.length;
+      const started = performance.now();
+      await actions[i]!();
+      times[i] = performance.now() - started;
+    }
+    if (round < 0) continue;
+    for (const [i, list] of ratios.entries()) list.push(times[i + 1]! / times[0]!);
+  }
+  return ratios.map(median);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
