@@ -6,13 +6,18 @@
 //
 // The jobs waiting for a thread form a fair, bounded queue (docs/SECURITY.md, case F39). A job of a
 // sign-in carries its sources, as the brute-force throttle counts them (domain/throttle.ts: the
-// client address, and the calling application). Each source may have at most
-// QUEUED_PER_SOURCE_PER_THREAD jobs per hashing thread in the pool; one more is refused at once,
-// without hashing. Threads are handed out round-robin between the sources that have jobs waiting,
-// not first come first served: a source that floods the pool waits behind its own jobs only, and a
-// sign-in from any other source gets the next free thread but one. A job takes its turn under its
-// last source: throttle.ts lists the calling application after the address, so an application's
-// sign-ins share one turn from whatever addresses they come.
+// client address, and the calling application). Threads are handed out round-robin between the
+// sources that have jobs waiting, not first come first served: a source that floods the pool waits
+// behind its own jobs only, and a sign-in from any other source gets the next free thread but one.
+// A job takes its turn under its last source: throttle.ts lists the calling application after the
+// address, so an application's sign-ins share one turn from whatever addresses they come.
+//
+// Each source may have at most QUEUED_PER_SOURCE_PER_THREAD jobs per hashing thread in the pool;
+// one more is refused without hashing, but no sooner than its turn would have come (the source's
+// jobs in the pool times the recent time of a job, per thread). A refusal answered at once would
+// let the source's connections ask again in a tight loop, whose work on the event loop, at normal
+// priority, takes the cores from the hashing threads at the lowest (measured: an honest sign-in
+// during a flood took 0.33 s with one worker and 4 s with two; docs/PERFORMANCE.md, the flood).
 //
 // @node-rs/argon2's async functions would run on libuv's thread pool, whose threads compete with
 // the event loop as equals: measured here, verifySession's p99 went to about 100 ms during a storm.
@@ -68,7 +73,7 @@ class HashingPool {
   readonly #size: number;
   readonly #perSource: number;
   readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Pending>();
+  readonly #busy = new Map<Worker, Pending & { readonly since: number }>();
   /** Waiting jobs by lane (a job's last source), and the lanes in their turn. */
   readonly #lanes = new Map<string, Pending[]>();
   readonly #turns: string[] = [];
@@ -80,6 +85,8 @@ class HashingPool {
   #refused = 0;
   #waiting = 0;
   #lastLogged = Number.NEGATIVE_INFINITY;
+  /** A job's time on a thread, ms: a moving average over the last jobs. */
+  #jobMs = 0;
 
   constructor(size: number) {
     this.#size = size;
@@ -97,7 +104,8 @@ class HashingPool {
       const now = performance.now();
       const worthLogging = now - this.#lastLogged >= 60_000;
       if (worthLogging) this.#lastLogged = now;
-      return Promise.reject(new HashingQueueFull(full, worthLogging));
+      const turn = ((this.#held.get(full) ?? 0) / this.#size) * this.#jobMs;
+      return new Promise((_, reject) => setTimeout(() => reject(new HashingQueueFull(full, worthLogging)), turn));
     }
     return new Promise((resolve, reject) => {
       this.#nextId += 1;
@@ -132,7 +140,7 @@ class HashingPool {
       const worker = this.#idle.pop() ?? (this.#workers < this.#size ? this.#spawn() : undefined);
       if (worker === undefined) return;
       const pending = this.#next()!;
-      this.#busy.set(worker, pending);
+      this.#busy.set(worker, { ...pending, since: performance.now() });
       this.#started += 1;
       worker.ref();
       worker.postMessage(pending.job);
@@ -158,6 +166,7 @@ class HashingPool {
       this.#idle.push(worker);
       if (pending !== undefined) {
         this.#release(pending);
+        this.#jobMs += (performance.now() - pending.since - this.#jobMs) / 8;
         if ('error' in outcome) pending.reject(new Error(outcome.error));
         else pending.resolve(outcome.value);
       }
