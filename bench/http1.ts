@@ -21,11 +21,12 @@ export class Connection {
   #closed: Error | null = null;
   readonly ready: Promise<void>;
 
-  constructor(host: string, port: number, credentials?: ClientTls) {
+  constructor(host: string, port: number, credentials?: ClientTls, localAddress?: string) {
+    const from = localAddress === undefined ? {} : { localAddress };
     this.#socket =
       credentials === undefined
-        ? net.connect({ host, port, noDelay: true })
-        : tls.connect({ host, port, ca: credentials.ca, key: credentials.key, cert: credentials.cert });
+        ? net.connect({ host, port, noDelay: true, ...from })
+        : tls.connect({ host, port, ca: credentials.ca, key: credentials.key, cert: credentials.cert, ...from });
     this.#socket.setNoDelay(true);
     this.ready = new Promise((resolve, reject) => {
       this.#socket.once(credentials === undefined ? 'connect' : 'secureConnect', () => resolve());

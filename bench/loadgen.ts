@@ -73,7 +73,7 @@ class StreamRun {
   }
 
   #connect(): Connection {
-    const connection = new Connection(this.#stream.host, this.#stream.port, this.#stream.tls);
+    const connection = new Connection(this.#stream.host, this.#stream.port, this.#stream.tls, this.#stream.localAddress);
     this.#opened.add(connection);
     return connection;
   }

@@ -14,11 +14,11 @@ export const BENCH_BASE_URL = 'https://panel.bench.example:8443/';
 /** The password of every seeded user (one argon2id hash, computed once, shared by all rows). */
 export const BENCH_PASSWORD = 'correct horse battery staple';
 
-/** TLS material of a bench client: ssod's CA to trust, and the application's key and certificate. */
+/** TLS material of a bench client: ssod's CA to trust, and the application's key and certificate (none: a guest). */
 export interface ClientTls {
   readonly ca: string;
-  readonly key: string;
-  readonly cert: string;
+  readonly key?: string;
+  readonly cert?: string;
 }
 
 /** How the requests of a stream are made up. */
@@ -40,6 +40,8 @@ export interface Stream {
   readonly tls?: ClientTls;
   readonly workload: Workload;
   readonly connections: number;
+  /** Connect from this loopback address (any of 127.0.0.0/8): a source of its own to ssod. */
+  readonly localAddress?: string;
   /** Requests per second over all connections; absent means each connection goes as fast as it can. */
   readonly rate?: number;
   /** A reply is counted as an error unless its status is this and its head or body contains `expect`. */

@@ -24,7 +24,7 @@ import { PeakSampler, cpuByProcess, cpuSince, freePort, startSsod, usageOf, type
 import { BENCH_PASSWORD, SOAP12_CONTENT_TYPE, type ClientTls, type FromCeiling, type FromGenerator, type Job, type Stream, type StreamResult } from './protocol.js';
 import { markdownSummary } from './report.js';
 
-export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser'] as const;
+export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser', 'flood'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {
@@ -41,6 +41,8 @@ export interface BenchConfig {
   readonly store: string;
   /** verifySession requests per second during the login storm. */
   readonly stormRate: number;
+  /** Connections of the source that floods authenticate in the flood scenario. */
+  readonly floodConnections: number;
   readonly logLevel: string;
   /** Where the JSON results go; null: nowhere. */
   readonly out: string | null;
@@ -65,6 +67,7 @@ export const DEFAULT_CONFIG: BenchConfig = {
   workers: [1, 2],
   store: 'sqlite',
   stormRate: 500,
+  floodConnections: 200,
   logLevel: 'info',
   out: null,
   profileDir: null,
@@ -293,6 +296,17 @@ const authenticateStream = (t: Target, connections: number): Stream => ({
   expect: '<sso:sessionId>',
 });
 
+/** The flood scenario's honest source: a guest signing in at a low fixed rate from an address of its own. */
+const HONEST_RATE = 4;
+
+const guestAuthenticateStream = (t: Target, name: string, localAddress: string, connections: number, rate?: number): Stream => ({
+  ...authenticateStream(t, connections),
+  name,
+  tls: { ca: t.tls.ca },
+  localAddress,
+  ...(rate === undefined ? {} : { rate }),
+});
+
 interface ScenarioOutcome {
   readonly renewals: number;
   readonly hashesPerSecond: number | null;
@@ -357,7 +371,7 @@ async function runScenarios(
     say(`    relay get-session: ${relay.throughput} req/s, p99 ${relay.p99} ms`);
   }
   let hashesPerSecond: number | null = null;
-  if (wants('authenticate') || wants('storm') || wants('createUser')) {
+  if (wants('authenticate') || wants('storm') || wants('createUser') || wants('flood')) {
     hashesPerSecond = await hashRate(passwordHash, Math.min(5_000, config.durationMs));
     say(`    argon2id alone, same threads and priority as ssod's: ${hashesPerSecond} verifications/s`);
   }
@@ -372,6 +386,19 @@ async function runScenarios(
     runs.stormAuthenticate = { ...auth!, peakRss: peakOf.get(ssod.pid) ?? 0 };
     runs.stormVerifySession = { ...verify!, peakRss: peakOf.get(ssod.pid) ?? 0 };
     say(`    storm: authenticate ${auth!.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify!.p99} ms (max ${verify!.max} ms)`);
+  }
+  if (wants('flood')) {
+    // One guest address floods authenticate with the right password (so that neither a lock nor a
+    // failure count stops it: only the hashing queue can), while another signs in at a low fixed
+    // rate; the same honest stream alone just before, as its reference.
+    const honest = (): Stream => guestAuthenticateStream(t, 'honest', '127.0.0.3', HONEST_RATE, HONEST_RATE);
+    const [alone] = await measure(generator, job([honest()]), watched);
+    runs.floodHonestAlone = { ...alone!, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    const [flooder, during] = await measure(generator, job([guestAuthenticateStream(t, 'flood', '127.0.0.2', config.floodConnections), honest()]), watched);
+    runs.flood = { ...flooder!, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    runs.floodHonest = { ...during!, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    const refused = Math.round(flooder!.errors / (config.durationMs / 1000));
+    say(`    flood: honest sign-in alone p50 ${alone!.p50} ms p99 ${alone!.p99} ms; while ${config.floodConnections} connections of one source flood, p50 ${during!.p50} ms p99 ${during!.p99} ms; the flood: ${flooder!.throughput}/s signed in, ${refused}/s refused`);
   }
   if (wants('createUser')) {
     const create = await measureOne(
@@ -539,6 +566,7 @@ const USAGE = `npm run bench -- [flags]
                        may create databases (one per population, dropped afterwards);
                        e.g. --store sqlite,postgres
   --storm-rate N       verifySession requests/s during the login storm (default 500)
+  --flood-connections N connections of the source that floods authenticate (default 200)
   --log-level LEVEL    ssod's --log-level (default info, as deployed)
   --out FILE           results JSON (default bench/results/<date>.json)
   --profile DIR        run ssod under node --cpu-prof, profiles in DIR
@@ -567,6 +595,7 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
       workers: { type: 'string' },
       store: { type: 'string' },
       'storm-rate': { type: 'string' },
+      'flood-connections': { type: 'string' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
@@ -597,6 +626,7 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
     workers: values.workers === undefined ? DEFAULT_CONFIG.workers : list(values.workers),
     store: values.store ?? DEFAULT_CONFIG.store,
     stormRate: values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : list(values['storm-rate'])[0]!,
+    floodConnections: values['flood-connections'] === undefined ? DEFAULT_CONFIG.floodConnections : list(values['flood-connections'])[0]!,
     logLevel: values['log-level'] ?? DEFAULT_CONFIG.logLevel,
     out: values.out ?? path.join(HERE, '..', '..', 'bench', 'results', `${date}.json`),
     profileDir: values.profile === undefined ? null : path.resolve(values.profile),

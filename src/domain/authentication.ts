@@ -7,6 +7,7 @@ import { ProtocolFault } from '../faults.js';
 import type { UserRecord } from '../store/types.js';
 import { actorOf, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { FailurePace } from './failurePace.js';
+import { HashingQueueFull, type HashingSources } from './hashing.js';
 import type { Services } from './services.js';
 import {
   addressSourceKey,
@@ -98,11 +99,29 @@ function checkable(services: Services, password: string): boolean {
   return password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes;
 }
 
-/** Verifies the password against the stored hash, or the dummy one: the same work whatever the answer will be. */
-async function verify(services: Services, user: UserRecord | null, password: string, upgrade = true): Promise<boolean> {
-  if (user !== null) return checkPassword(services, user, password, { upgrade });
-  if (checkable(services, password)) await services.passwords.verifyDummy(password);
+/**
+ * Verifies the password against the stored hash, or the dummy one: the same work whatever the answer
+ * will be. Waits its sources' turn in the hashing pool (domain/hashing.ts).
+ */
+async function verify(services: Services, user: UserRecord | null, password: string, options: { readonly upgrade?: boolean; readonly sources?: HashingSources }): Promise<boolean> {
+  if (user !== null) return checkPassword(services, user, password, options);
+  if (checkable(services, password)) await services.passwords.verifyDummy(password, options.sources);
   return false;
+}
+
+/**
+ * A source that already fills its share of the hashing pool is refused without hashing, with the
+ * fault of a wrong password (docs/SECURITY.md, case F39). Like every guess it was counted before
+ * its check; it writes no audit record, as a refusal while locked writes none.
+ */
+async function verifyInTurn(services: Services, user: UserRecord | null, password: string, options: { readonly upgrade?: boolean; readonly sources?: HashingSources }): Promise<boolean> {
+  try {
+    return await verify(services, user, password, options);
+  } catch (error) {
+    if (!(error instanceof HashingQueueFull)) throw error;
+    if (error.worthLogging) services.log.warn('sign-ins refused: too many password checks waiting for one source', { source: error.source });
+    throw new ProtocolFault('invalidCredentials');
+  }
 }
 
 const paces = new WeakMap<Services, FailurePace>();
@@ -123,7 +142,7 @@ function paceOf(services: Services): FailurePace {
  */
 async function refuseWithoutCheck(services: Services, password: string, started: number): Promise<void> {
   const pace = paceOf(services);
-  if (pace.typicalMs() === null) await verify(services, null, password);
+  if (pace.typicalMs() === null) await verify(services, null, password, {});
   else await pace.waitFrom(started);
 }
 
@@ -149,7 +168,14 @@ export async function guardedCheck(
     await refuseWithoutCheck(services, guess.password, started);
     return 'locked';
   }
-  const checked = await check();
+  let checked: Checked;
+  try {
+    checked = await check();
+  } catch (error) {
+    // Refused by the hashing queue (or failed): the attempt stays counted, and a lock it set is said.
+    await settleFailure(services, attempt, guess.actor);
+    throw error;
+  }
   if (checked.failure === null) {
     await settleSuccess(services, attempt);
     return null;
@@ -161,8 +187,13 @@ export async function guardedCheck(
 }
 
 /** Checks `password` as the user's (the dummy hash when there is no user): why it fails, or null. */
-export async function checkGuess(services: Services, user: UserRecord | null, password: string, upgrade = true): Promise<Checked> {
-  const right = await verify(services, user, password, upgrade);
+export async function checkGuess(
+  services: Services,
+  user: UserRecord | null,
+  password: string,
+  options: { readonly upgrade?: boolean; readonly sources?: HashingSources } = {},
+): Promise<Checked> {
+  const right = await verifyInTurn(services, user, password, options);
   const hashed = checkable(services, password);
   if (user === null) return { failure: 'unknownUser', hashed };
   if (Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return { failure: 'passwordTooLong', hashed };
@@ -178,11 +209,12 @@ export async function signIn(services: Services, attempt: SignIn): Promise<UserR
   const password = attempt.password;
   if (password === undefined) return vouch(services, attempt);
   const actor = actorOf(attempt.applicationId);
+  const keys = attemptKeys(attempt);
   const failure = await guardedCheck(
     services,
-    { keys: attemptKeys(attempt), actor, password },
+    { keys, actor, password },
     async () => {
-      const checked = await checkGuess(services, attempt.user, password);
+      const checked = await checkGuess(services, attempt.user, password, { sources: keys.sources });
       return checked.failure === null && attempt.user?.disabledAt !== null ? { ...checked, failure: 'disabled' } : checked;
     },
     (reason) => recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: reason, detail: auditDetail(attempt, 'password') }),

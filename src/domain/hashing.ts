@@ -2,7 +2,22 @@
 // the workers of `ssod serve --workers N`), each running argon2id at the lowest CPU priority
 // (domain/hashWorker.ts). Hashing uses every core when nothing else needs them, yet never delays
 // the event loop: during a login storm the requests that do not hash (verifySession on every page
-// load) are scheduled first (DESIGN.md "Passwords": hashing never blocks the event loop; docs/PERFORMANCE.md, the login storm).
+// load) are scheduled first (hashing never blocks the event loop; docs/PERFORMANCE.md, the login storm).
+//
+// The jobs waiting for a thread form a fair, bounded queue (docs/SECURITY.md, case F39). A job of a
+// sign-in carries its sources, as the brute-force throttle counts them (domain/throttle.ts: the
+// client address, and the calling application). Threads are handed out round-robin between the
+// sources that have jobs waiting, not first come first served: a source that floods the pool waits
+// behind its own jobs only, and a sign-in from any other source gets the next free thread but one.
+// A job takes its turn under its last source: throttle.ts lists the calling application after the
+// address, so an application's sign-ins share one turn from whatever addresses they come.
+//
+// Each source may have at most QUEUED_PER_SOURCE_PER_THREAD jobs per hashing thread in the pool;
+// one more is refused without hashing, but no sooner than its turn would have come (the source's
+// jobs in the pool times the recent time of a job, per thread). A refusal answered at once would
+// let the source's connections ask again in a tight loop, whose work on the event loop, at normal
+// priority, takes the cores from the hashing threads at the lowest (measured: an honest sign-in
+// during a flood took 0.33 s with one worker and 4 s with two; docs/PERFORMANCE.md, the flood).
 //
 // @node-rs/argon2's async functions would run on libuv's thread pool, whose threads compete with
 // the event loop as equals: measured here, verifySession's p99 went to about 100 ms during a storm.
@@ -11,42 +26,132 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HashJob, HashOutcome } from './hashWorker.js';
 
+/**
+ * The sources a job is counted under (domain/throttle.ts source keys, e.g. `source:192.0.2.7` and
+ * `source:application:<id>`); it takes its turn under the last. Jobs with none (a new user's hash)
+ * share one turn of their own and are never refused.
+ */
+export type HashingSources = readonly string[];
+
+/** How many jobs of one source the pool holds (waiting or running) per hashing thread. */
+export const QUEUED_PER_SOURCE_PER_THREAD = 16;
+
+/** A source already has its share of the pool: the job was refused without hashing. */
+export class HashingQueueFull extends Error {
+  readonly code = 'hashingQueueFull';
+  /** The source that has its share. */
+  readonly source: string;
+  /** True for the first refusal in a minute: worth a log line (a flood would otherwise fill the log). */
+  readonly worthLogging: boolean;
+  constructor(source: string, worthLogging: boolean) {
+    super(`too many password hashes waiting for ${source}`);
+    this.source = source;
+    this.worthLogging = worthLogging;
+  }
+}
+
 interface Pending {
   readonly job: HashJob;
+  readonly sources: HashingSources;
   readonly resolve: (value: string | boolean) => void;
   readonly reject: (error: Error) => void;
 }
 
 type JobInput = { op: 'hash'; secret: string; options: Options } | { op: 'verify'; phc: string; secret: string };
 
+/** What the pool has done since it started: jobs handed to a thread, and jobs refused for a full source. */
+export interface HashingCounts {
+  readonly started: number;
+  readonly refused: number;
+  /** Jobs in the pool now, waiting for a thread. */
+  readonly waiting: number;
+}
+
+const UNATTRIBUTED = '';
+
 class HashingPool {
   readonly #size: number;
+  readonly #perSource: number;
   readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Pending>();
-  readonly #queue: Pending[] = [];
+  readonly #busy = new Map<Worker, Pending & { readonly since: number }>();
+  /** Waiting jobs by lane (a job's last source), and the lanes in their turn. */
+  readonly #lanes = new Map<string, Pending[]>();
+  readonly #turns: string[] = [];
+  /** Jobs in the pool (waiting or running) per source. */
+  readonly #held = new Map<string, number>();
   #workers = 0;
   #nextId = 0;
+  #started = 0;
+  #refused = 0;
+  #waiting = 0;
+  #lastLogged = Number.NEGATIVE_INFINITY;
+  /** A job's time on a thread, ms: a moving average over the last jobs. */
+  #jobMs = 0;
 
   constructor(size: number) {
     this.#size = size;
+    this.#perSource = QUEUED_PER_SOURCE_PER_THREAD * size;
   }
 
-  run(input: JobInput): Promise<string | boolean> {
+  counts(): HashingCounts {
+    return { started: this.#started, refused: this.#refused, waiting: this.#waiting };
+  }
+
+  run(input: JobInput, sources: HashingSources): Promise<string | boolean> {
+    const full = sources.find((source) => (this.#held.get(source) ?? 0) >= this.#perSource);
+    if (full !== undefined) {
+      this.#refused += 1;
+      const now = performance.now();
+      const worthLogging = now - this.#lastLogged >= 60_000;
+      if (worthLogging) this.#lastLogged = now;
+      const turn = ((this.#held.get(full) ?? 0) / this.#size) * this.#jobMs;
+      return new Promise((_, reject) => setTimeout(() => reject(new HashingQueueFull(full, worthLogging)), turn));
+    }
     return new Promise((resolve, reject) => {
       this.#nextId += 1;
-      this.#queue.push({ job: { ...input, id: this.#nextId }, resolve, reject });
+      for (const source of sources) this.#held.set(source, (this.#held.get(source) ?? 0) + 1);
+      const lane = sources.at(-1) ?? UNATTRIBUTED;
+      const waiting = this.#lanes.get(lane);
+      const pending = { job: { ...input, id: this.#nextId }, sources, resolve, reject };
+      if (waiting !== undefined) waiting.push(pending);
+      else {
+        this.#lanes.set(lane, [pending]);
+        this.#turns.push(lane);
+      }
+      this.#waiting += 1;
       this.#dispatch();
     });
   }
 
+  /** The next waiting job, round-robin between lanes: a lane that still has jobs goes to the back. */
+  #next(): Pending | undefined {
+    const lane = this.#turns.shift();
+    if (lane === undefined) return undefined;
+    const waiting = this.#lanes.get(lane)!;
+    const pending = waiting.shift()!;
+    if (waiting.length > 0) this.#turns.push(lane);
+    else this.#lanes.delete(lane);
+    this.#waiting -= 1;
+    return pending;
+  }
+
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    while (this.#turns.length > 0) {
       const worker = this.#idle.pop() ?? (this.#workers < this.#size ? this.#spawn() : undefined);
       if (worker === undefined) return;
-      const pending = this.#queue.shift()!;
-      this.#busy.set(worker, pending);
+      const pending = this.#next()!;
+      this.#busy.set(worker, { ...pending, since: performance.now() });
+      this.#started += 1;
       worker.ref();
       worker.postMessage(pending.job);
+    }
+  }
+
+  #release(pending: Pending): void {
+    for (const source of pending.sources) {
+      const held = (this.#held.get(source) ?? 1) - 1;
+      if (held > 0) this.#held.set(source, held);
+      else this.#held.delete(source);
     }
   }
 
@@ -60,6 +165,8 @@ class HashingPool {
       worker.unref();
       this.#idle.push(worker);
       if (pending !== undefined) {
+        this.#release(pending);
+        this.#jobMs += (performance.now() - pending.since - this.#jobMs) / 8;
         if ('error' in outcome) pending.reject(new Error(outcome.error));
         else pending.resolve(outcome.value);
       }
@@ -76,7 +183,10 @@ class HashingPool {
     const pending = this.#busy.get(worker);
     if (!this.#busy.delete(worker) && index === -1) return; // already handled ('error' then 'exit')
     this.#workers -= 1;
-    pending?.reject(error);
+    if (pending !== undefined) {
+      this.#release(pending);
+      pending.reject(error);
+    }
     this.#dispatch();
   }
 }
@@ -108,11 +218,21 @@ function shared(): HashingPool {
   return pool;
 }
 
-export async function hashPassword(secret: string, options: Options): Promise<string> {
-  return String(await shared().run({ op: 'hash', secret, options }));
+/** The jobs this process's pool started and refused so far (tests, the bench). */
+export function hashingCounts(): HashingCounts {
+  return pool?.counts() ?? { started: 0, refused: 0, waiting: 0 };
 }
 
-/** Throws when `phc` is not a readable hash, like @node-rs/argon2's verify. */
-export async function verifyPassword(phc: string, secret: string): Promise<boolean> {
-  return (await shared().run({ op: 'verify', phc, secret })) === true;
+/** The most jobs one source may have in this process's pool at once. */
+export function hashingQuotaPerSource(): number {
+  return QUEUED_PER_SOURCE_PER_THREAD * hashingThreadsFor(processesSharingCores, os.availableParallelism());
+}
+
+export async function hashPassword(secret: string, options: Options, sources: HashingSources = []): Promise<string> {
+  return String(await shared().run({ op: 'hash', secret, options }, sources));
+}
+
+/** Throws when `phc` is not a readable hash, like @node-rs/argon2's verify; throws HashingQueueFull when a source has its share of the pool. */
+export async function verifyPassword(phc: string, secret: string, sources: HashingSources = []): Promise<boolean> {
+  return (await shared().run({ op: 'verify', phc, secret }, sources)) === true;
 }

@@ -31,7 +31,7 @@ export async function changePassword(services: Services, change: PasswordChange)
     recordAudit(services, { type: 'user.passwordChangeFailed', actor, target: `user:${user.id}`, outcome, detail: { login: user.login, address: sourceAddress(change.address) } });
   if (oldPassword !== undefined) {
     const keys = { login: loginThrottleKey(user.loginKey), sources: sourceKeys(change.applicationId, change.address) };
-    const failure = await guardedCheck(services, { keys, actor, password: oldPassword }, () => checkGuess(services, user, oldPassword, false), refused);
+    const failure = await guardedCheck(services, { keys, actor, password: oldPassword }, () => checkGuess(services, user, oldPassword, { upgrade: false, sources: keys.sources }), refused);
     if (failure !== null) throw new ProtocolFault('invalidCredentials');
   }
   // Compare-and-set: a concurrent change (or hash upgrade) between the check and here wins over this one.

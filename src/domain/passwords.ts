@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Algorithm } from '@node-rs/argon2';
 import { OPTION_SPECS } from '../config/options.js';
-import { hashPassword as argon2Hash, verifyPassword as argon2Verify } from './hashing.js';
+import { HashingQueueFull, hashPassword as argon2Hash, verifyPassword as argon2Verify, type HashingSources } from './hashing.js';
 
 /** The legacy digest types that createUser and changePassword accept (getSettings passwordHash). */
 export const LEGACY_HASH_TYPES = ['sha1', 'md5', 'sha256'] as const;
@@ -33,9 +33,13 @@ export interface PasswordHasher {
   hash(plaintext: string): Promise<string>;
   /** A new hash of a legacy digest; `digestHex` must already be checked by `isLegacyDigest`. */
   hashLegacyDigest(type: LegacyHashType, digestHex: string): Promise<string>;
-  verify(stored: string, plaintext: string): Promise<VerifyResult>;
+  /**
+   * `sources`: whose turn in the hashing pool this is (domain/hashing.ts); throws HashingQueueFull,
+   * without hashing, when one of them already has its share of the pool.
+   */
+  verify(stored: string, plaintext: string, sources?: HashingSources): Promise<VerifyResult>;
   /** Costs what a verify costs; used for unknown logins so that they take as long as wrong passwords. */
-  verifyDummy(plaintext: string): Promise<void>;
+  verifyDummy(plaintext: string, sources?: HashingSources): Promise<void>;
 }
 
 export function isLegacyHashType(value: string): value is LegacyHashType {
@@ -134,24 +138,26 @@ export function createPasswordHasher(parameters: Argon2Parameters): PasswordHash
   return {
     hash,
     hashLegacyDigest: async (type, digestHex) => `${type}:${await hash(digestHex.toLowerCase())}`,
-    async verify(stored, plaintext) {
+    async verify(stored, plaintext, sources = []) {
       const { legacy, phc } = splitStored(stored);
       const secret = legacy === null ? plaintext : legacyDigestOf(legacy, plaintext);
       let ok: boolean;
       try {
-        ok = await argon2Verify(phc, secret);
-      } catch {
+        ok = await argon2Verify(phc, secret, sources);
+      } catch (error) {
+        if (error instanceof HashingQueueFull) throw error;
         ok = false; // an unreadable stored hash never verifies
       }
       const cost = costOf(phc);
       const weaker = cost === null || cost.memoryKib < parameters.memoryKib || cost.iterations < parameters.iterations;
       return { ok, needsUpgrade: ok && (legacy !== null || weaker) };
     },
-    async verifyDummy(plaintext) {
+    async verifyDummy(plaintext, sources = []) {
       dummy ??= hash('ssod dummy password for unknown logins');
       try {
-        await argon2Verify(await dummy, plaintext);
-      } catch {
+        await argon2Verify(await dummy, plaintext, sources);
+      } catch (error) {
+        if (error instanceof HashingQueueFull) throw error;
         // the result is not used; only the time it takes matters
       }
     },

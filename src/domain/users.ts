@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../faults.js';
 import { DuplicateLoginError, type UserRecord } from '../store/types.js';
 import { recordAudit, type AuditActor, type AuditDetail } from './audit.js';
+import type { HashingSources } from './hashing.js';
 import { isLegacyDigest, isLegacyHashType } from './passwords.js';
 import { findApplication } from './applications.js';
 import { preparedLogin } from './identifiers.js';
@@ -174,10 +175,10 @@ export async function checkPassword(
   services: OperatorServices,
   user: UserRecord,
   password: string,
-  { upgrade = true }: { upgrade?: boolean } = {},
+  { upgrade = true, sources = [] }: { upgrade?: boolean; sources?: HashingSources } = {},
 ): Promise<boolean> {
   if (password.length === 0 || Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return false;
-  const result = await services.passwords.verify(user.passwordHash, password);
+  const result = await services.passwords.verify(user.passwordHash, password, sources);
   if (upgrade && result.ok && result.needsUpgrade) {
     services.passwords
       .hash(password)

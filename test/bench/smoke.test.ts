@@ -23,6 +23,7 @@ async function smoke(store: string, engine: string): Promise<void> {
     workers: [1],
     store,
     stormRate: 50,
+    floodConnections: 8,
     out: null,
     progress: null,
   });
@@ -40,7 +41,9 @@ async function smoke(store: string, engine: string): Promise<void> {
     assert.ok(workers.hashesPerSecond !== null && workers.hashesPerSecond > 0);
     assert.ok(workers.startupMs > 0 && workers.rssIdle > 0);
     assert.equal(workers.renewals, 0, 'the stamp made every seeded session fresh');
-    for (const name of ['verifySession', 'verifySessionHalfRate', 'relayGetSession', 'authenticate', 'stormAuthenticate', 'stormVerifySession', 'createUser']) {
+    // The flooding source's errors are its refusals (the fault of a wrong password).
+    assert.ok(workers.runs.flood !== undefined && workers.runs.flood.requests > 0, 'the flood ran');
+    for (const name of ['verifySession', 'verifySessionHalfRate', 'relayGetSession', 'authenticate', 'stormAuthenticate', 'stormVerifySession', 'createUser', 'floodHonestAlone', 'floodHonest']) {
       const run = workers.runs[name];
       assert.ok(run !== undefined, `${name} ran`);
       // A fixed-rate run may end with a request still due on a loaded machine (the generator counts

@@ -1,5 +1,6 @@
 // The password hashing pool (src/domain/hashing.ts): argon2id on worker threads that run at the
-// lowest CPU priority, so that a login storm never delays the event loop (DESIGN.md "Passwords").
+// lowest CPU priority, so that a login storm never delays the event loop; a fair, bounded queue per
+// source (docs/SECURITY.md, case F39).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { hashPassword, hashingThreadsFor, verifyPassword } from '../../src/domain/hashing.js';
+import { HashingQueueFull, hashPassword, hashingCounts, hashingQuotaPerSource, hashingThreadsFor, verifyPassword } from '../../src/domain/hashing.js';
 
 const CHEAP = { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 } as const;
 
@@ -60,4 +61,48 @@ test('a worker of --workers N starts no more hashing threads than its share of t
   assert.equal(await threadsAmong(1), cores);
   assert.equal(await threadsAmong(cores), 1);
   assert.equal(await threadsAmong(cores + 1), 1);
+});
+
+test('F39: a source past its share of the hashing pool is refused at once, without reaching a hashing thread', async () => {
+  const phc = await hashPassword('flooded', CHEAP);
+  const quota = hashingQuotaPerSource();
+  const before = hashingCounts();
+  const flood = Array.from({ length: 2 * quota }, () => verifyPassword(phc, 'guess', ['source:192.0.2.1']));
+  const outcomes = await Promise.allSettled(flood);
+  const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+  assert.equal(refused.length, quota, 'exactly the share is accepted');
+  assert.ok(refused.every((outcome) => outcome.reason instanceof HashingQueueFull && outcome.reason.source === 'source:192.0.2.1'));
+  const after = hashingCounts();
+  assert.equal(after.started - before.started, quota, 'no refused job reached a thread');
+  assert.equal(after.refused - before.refused, quota);
+  // The share is given back as jobs finish.
+  assert.equal(await verifyPassword(phc, 'flooded', ['source:192.0.2.1']), true);
+});
+
+test('F39: a sign-in from another source is served before the queued jobs of a source that floods the pool', async () => {
+  const phc = await hashPassword('flooded', CHEAP);
+  const threads = hashingThreadsFor(1, os.availableParallelism());
+  const quota = hashingQuotaPerSource();
+  const finished: string[] = [];
+  const flood = Array.from({ length: quota }, () => verifyPassword(phc, 'guess', ['source:192.0.2.2']).then(() => finished.push('flood')));
+  const honest = verifyPassword(phc, 'flooded', ['source:192.0.2.3']).then((ok) => finished.push(ok ? 'honest' : 'honest refused'));
+  await Promise.all([...flood, honest]);
+  // The flood's running jobs finish, then one more may start before the honest job's turn; first
+  // come, first served would put it behind all `quota` of them.
+  const floodBefore = finished.indexOf('honest');
+  assert.ok(floodBefore !== -1, finished.join());
+  assert.ok(floodBefore <= 2 * threads, `${floodBefore} of ${quota} flood jobs finished before the honest one`);
+});
+
+test('F39: a job counts against each of its sources, and takes turns under the last (an application from many addresses)', async () => {
+  const phc = await hashPassword('flooded', CHEAP);
+  const threads = hashingThreadsFor(1, os.availableParallelism());
+  const quota = hashingQuotaPerSource();
+  const finished: string[] = [];
+  const application = 'source:application:00000000-0000-4000-8000-0000000000f3';
+  const flood = Array.from({ length: quota }, (_, i) => verifyPassword(phc, 'guess', [`source:198.51.100.${i + 1}`, application]).then(() => finished.push('flood')));
+  const refused = assert.rejects(verifyPassword(phc, 'guess', ['source:198.51.100.250', application]), HashingQueueFull, 'the application has its share');
+  const honest = verifyPassword(phc, 'flooded', ['source:198.51.100.251']).then(() => finished.push('honest'));
+  await Promise.all([...flood, honest, refused]);
+  assert.ok(finished.indexOf('honest') <= 2 * threads, `${finished.indexOf('honest')} of ${quota} flood jobs finished before the honest one`);
 });

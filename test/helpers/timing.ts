@@ -14,3 +14,48 @@ export async function fastestSideBySide(actions: readonly (() => Promise<unknown
   }
   return fastest;
 }
+
+/** What medianRatiosSideBySide measured: for each action after the first, its median ratio to the first. */
+export interface MedianRatios {
+  readonly ratios: number[];
+  readonly rounds: number;
+}
+
+/**
+ * For each action after the first, the median over rounds of its time divided by the first
+ * action's time in the same round. The actions of a round run back to back, each round starting
+ * with the next action in turn, so a burst of load from elsewhere falls on the pair it divides
+ * alike, and the median drops the rounds it hit unevenly. Where the fastest run needs the machine
+ * to be idle at least once per action, this holds on a machine that is busy all along.
+ *
+ * It runs `minRounds`, then goes on until `settled` holds for the medians or `maxRounds` are done:
+ * on an idle machine a few rounds decide, on a busy one more are taken, since there the hashing
+ * threads (the lowest priority) get a share of a core that varies from call to call. One warm-up
+ * round runs first and is not counted (a first call may build a cache).
+ */
+export async function medianRatiosSideBySide(
+  actions: readonly (() => Promise<unknown>)[],
+  { minRounds, maxRounds, settled }: { minRounds: number; maxRounds: number; settled: (ratios: readonly number[]) => boolean },
+): Promise<MedianRatios> {
+  const samples: number[][] = actions.slice(1).map(() => []);
+  const medians = (): number[] => samples.map(median);
+  for (let round = -1; round < maxRounds; round += 1) {
+    const times = actions.map(() => 0);
+    for (let step = 0; step < actions.length; step += 1) {
+      const i = (Math.max(0, round) + step) % actions.length;
+      const started = performance.now();
+      await actions[i]!();
+      times[i] = performance.now() - started;
+    }
+    if (round < 0) continue;
+    for (const [i, list] of samples.entries()) list.push(times[i + 1]! / times[0]!);
+    if (round + 1 >= minRounds && settled(medians())) return { ratios: medians(), rounds: round + 1 };
+  }
+  return { ratios: medians(), rounds: maxRounds };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
