@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# What the test suite needs besides npm packages, installed or started when this machine allows it
+# (Debian packages as root, the local PostgreSQL cluster), otherwise one line naming what is missing
+# and the command that installs it, and exit 1 before anything runs. Run by `npm test`.
+set -uo pipefail
+
+url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+packages=()
+/usr/bin/python3 -c 'import zeep' 2>/dev/null || packages+=(python3-zeep)   # a third-party SOAP client
+[ -x /usr/bin/chromium ] || packages+=(chromium)                             # browser journeys
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)                    # TLS interop checks
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql) # several nodes, restart test
+
+if ((${#packages[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test prerequisites: installing ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}"; } >/dev/null ||
+      { echo "test prerequisites: apt-get could not install ${packages[*]}" >&2; exit 1; }
+  else
+    echo "test prerequisites: missing ${packages[*]}; install with: sudo apt-get install -y --no-install-recommends ${packages[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! pg_isready -q -d "$url" 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    echo "test prerequisites: starting the local PostgreSQL cluster"
+    for version in /etc/postgresql/*; do
+      pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start 2>/dev/null
+    done
+    for _ in $(seq 1 30); do pg_isready -q -d "$url" && break; sleep 1; done
+  fi
+  if ! pg_isready -q -d "$url" 2>/dev/null; then
+    echo "test prerequisites: no PostgreSQL answers at $url; start it with: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start (or set TEST_POSTGRES_URL)" >&2
+    exit 1
+  fi
+fi
