@@ -1,43 +1,89 @@
 // One command for the whole demonstration: ssod on a temporary data directory, both example
 // applications registered with it, and a demo user. `node dist/examples/run.js`; Ctrl-C stops all.
+// Whatever ends it (Ctrl-C, SIGTERM, a port already taken, any error), the temporary directory,
+// which holds a CA key, is removed, and a failure is one line that says what to do.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveOptions } from '../src/config/options.js';
 import { createLogger } from '../src/log.js';
-import { startServer } from '../src/server/index.js';
-import { startDemo } from './lib/demo.js';
+import { startServer, type RunningServer } from '../src/server/index.js';
+import { BILLING } from './billing/app.js';
+import { startDemo, type Demo } from './lib/demo.js';
+import { PANEL } from './panel/app.js';
 
 const DEMO_USER = { login: 'alice@example.com', password: 'correct horse battery staple' };
 // Browsers reach the relay by this name; map it and the applications' names to 127.0.0.1 (README).
 const RELAY_HOST = process.env.SSO_RELAY_HOST ?? 'sso.test';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-demo-'));
-const soapPort = Number(process.env.SSO_SOAP_PORT ?? 11443);
-const relayPort = Number(process.env.SSO_RELAY_PORT ?? 1180);
-const server = await startServer(resolveOptions({ flags: { dataDir, soapPort, relayPort, logLevel: 'warn' } }), {
-  logger: createLogger('warn', (line) => process.stderr.write(line)),
-});
-const demo = await startDemo({
-  soapUrl: `https://127.0.0.1:${server.soapPort}/soap`,
-  ca: server.services.ca.certificatePem,
-  relayUrl: `http://${RELAY_HOST}:${server.relayPort}/relay`,
-  dir: dataDir,
-  demoUser: DEMO_USER,
-});
+/** Each port, by the environment variable that changes it. */
+const PORTS = {
+  SSO_SOAP_PORT: Number(process.env.SSO_SOAP_PORT ?? 11443),
+  SSO_RELAY_PORT: Number(process.env.SSO_RELAY_PORT ?? 1180),
+  PANEL_PORT: Number(process.env.PANEL_PORT ?? PANEL.port),
+  BILLING_PORT: Number(process.env.BILLING_PORT ?? BILLING.port),
+};
 
-console.log(`ssod       SOAP https://127.0.0.1:${server.soapPort}/soap, relay http://${RELAY_HOST}:${server.relayPort}/relay (data in ${dataDir})
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-demo-'));
+// The last word on every way out but SIGKILL: nothing of the demonstration stays behind.
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+
+let server: RunningServer | undefined;
+let demo: Demo | undefined;
+let stopping = false;
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await demo?.close();
+    await server?.close();
+  } finally {
+    process.exit(code);
+  }
+}
+
+/** The one line a failure prints: a taken port names its variable; anything else its message, no stack. */
+function failureMessage(error: unknown): string {
+  const { code, port } = error as NodeJS.ErrnoException & { port?: number };
+  const variable = Object.entries(PORTS).find(([, value]) => value === port)?.[0] ?? 'its variable';
+  if (code === 'EADDRINUSE') {
+    return `examples/run: port ${port} is in use; stop what listens there (a quick-start \`ssod serve\` still running?) or set ${variable} to a free port`;
+  }
+  if (code === 'EACCES') return `examples/run: port ${port} is not allowed for this user; set ${variable} to a port above 1023`;
+  return `examples/run: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function fail(error: unknown): void {
+  if (stopping) return;
+  process.stderr.write(failureMessage(error) + '\n');
+  void stop(1);
+}
+
+process.once('SIGINT', () => void stop(0));
+process.once('SIGTERM', () => void stop(0));
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+try {
+  server = await startServer(resolveOptions({ flags: { dataDir, soapPort: PORTS.SSO_SOAP_PORT, relayPort: PORTS.SSO_RELAY_PORT, logLevel: 'warn' } }), {
+    logger: createLogger('warn', (line) => process.stderr.write(line)),
+  });
+  demo = await startDemo({
+    soapUrl: `https://127.0.0.1:${server.soapPort}/soap`,
+    ca: server.services.ca.certificatePem,
+    relayUrl: `http://${RELAY_HOST}:${server.relayPort}/relay`,
+    dir: dataDir,
+    ports: { panel: PORTS.PANEL_PORT, billing: PORTS.BILLING_PORT },
+    demoUser: DEMO_USER,
+  });
+} catch (error) {
+  fail(error);
+}
+
+if (!stopping && server !== undefined && demo !== undefined) {
+  console.log(`ssod       SOAP https://127.0.0.1:${server.soapPort}/soap, relay http://${RELAY_HOST}:${server.relayPort}/relay (data in ${dataDir})
 ${demo.panel.app.title.padEnd(14)} ${demo.panel.url}
 ${demo.billing.app.title.padEnd(14)} ${demo.billing.url}
 Sign in as ${DEMO_USER.login} / ${DEMO_USER.password}. Ctrl-C stops everything.`);
-
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await demo.close();
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());

@@ -8,6 +8,7 @@ import { Refusal } from '../domain/refusal.js';
 import { applicationsCommand } from './applications.js';
 import { auditCommand } from './audit.js';
 import { backupCommand, restoreCommand } from './backup.js';
+import { caCommand } from './ca.js';
 import { CliError, refusalMessage } from './common.js';
 import { hostnameCommand } from './hostname.js';
 import { integrationCommand } from './integration.js';
@@ -43,6 +44,7 @@ export function program(): Command {
     .addCommand(restoreCommand())
     .addCommand(exportCommand())
     .addCommand(importCommand())
+    .addCommand(caCommand())
     .addCommand(masterKeyCommand())
     .addCommand(migrateStoreCommand())
     .addCommand(locksCommand())

@@ -1,9 +1,12 @@
 // `ssod export` and `ssod import`: applications and users as JSON, to move them between
 // installations (domain/transfer.ts). The file holds password hashes: it is written owner-only.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { createLogger } from '../log.js';
+import { storeLocation } from '../store/location.js';
 import { exportInstallation, importInstallation, readExport } from '../domain/transfer.js';
-import { CliError, action, openOwnerOnly, print, readStdin, storeCommand, utf8Text, type StoreFlags } from './common.js';
+import { CliError, action, installationOptions, openOwnerOnly, print, readStdin, storeCommand, utf8Text, type StoreFlags } from './common.js';
 import { withServices } from './installation.js';
 
 interface ExportFlags extends StoreFlags {
@@ -33,6 +36,24 @@ async function exportCommandAction(flags: ExportFlags): Promise<void> {
 
 interface ImportFlags extends StoreFlags {
   readonly skipExisting?: boolean;
+  readonly create?: boolean;
+}
+
+/**
+ * With --create, a new SQLite installation (store, CA, server certificate) in --data-dir when
+ * none is there, made as `ssod serve` makes it; the directory, when returned, is announced.
+ * Only when asked: a mistyped --data-dir must not quietly become an empty installation.
+ */
+async function createIfAsked(flags: ImportFlags): Promise<string | null> {
+  if (flags.create !== true) return null;
+  const options = installationOptions(flags);
+  const location = storeLocation(options.store, options.dataDir);
+  if (location.engine !== 'sqlite') throw new CliError('--create makes an embedded SQLite installation; a PostgreSQL store is made by starting a node on it once with `ssod serve`');
+  if (existsSync(location.path)) return null;
+  const { openServices } = await import('../server/index.js');
+  const services = await openServices(options, { logger: createLogger('warn', (line) => process.stderr.write(line)) });
+  await services.store.close();
+  return options.dataDir;
 }
 
 async function readInput(file: string): Promise<unknown> {
@@ -52,10 +73,12 @@ async function readInput(file: string): Promise<unknown> {
 
 async function importCommandAction(flags: ImportFlags, file: string): Promise<void> {
   const data = readExport(await readInput(file));
+  const created = await createIfAsked(flags);
   await withServices(flags, async (services) => {
-    const result = await importInstallation(services, data, { skipExisting: flags.skipExisting === true });
+    const result = { ...(await importInstallation(services, data, { skipExisting: flags.skipExisting === true })), created };
     print(flags, result, () =>
       [
+        ...(created === null ? [] : [`Created a new installation in ${created} (store and certificate authority); start it with: ssod serve --data-dir ${created}`]),
         `Imported ${result.applicationsAdded} application(s) and ${result.usersAdded} user(s).`,
         ...(result.applicationsSkipped.length + result.usersSkipped.length > 0
           ? [`Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.usersSkipped.length} user(s).`]
@@ -78,6 +101,7 @@ export function importCommand(): Command {
   return storeCommand('import', 'Add the applications and users of an `ssod export` file to this installation.')
     .argument('<file>', 'the export file, or - for standard input')
     .option('--skip-existing', 'leave out applications and users this installation has already, instead of refusing')
-    .addHelpText('after', '\nExample:\n  ssod import ssod-export.json --data-dir /var/lib/ssod\n')
+    .option('--create', 'create a new installation (store and certificate authority) in --data-dir when there is none')
+    .addHelpText('after', '\nExamples:\n  ssod import ssod-export.json --data-dir /var/lib/ssod\n  ssod import ssod-export.json --data-dir /var/lib/ssod-new --create   # a new installation\n')
     .action(action(importCommandAction));
 }

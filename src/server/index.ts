@@ -139,6 +139,12 @@ function hardenLimits(server: http.Server, options: Options, listener: string, l
   if (server instanceof https.Server) server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
 }
 
+/** The CA certificate, which whoever calls the SOAP API must trust. */
+function sendCaPem(services: Services, res: http.ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(services.ca.certificatePem) });
+  res.end(services.ca.certificatePem);
+}
+
 export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
   // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
   // WSDL name the real ports.
@@ -171,11 +177,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         res.end(text);
         return;
       }
-      if (req.method === 'GET' && route === '/ca.pem') {
-        res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(services.ca.certificatePem) });
-        res.end(services.ca.certificatePem);
-        return;
-      }
+      if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
       if (req.method === 'GET' && route === '/healthz') return health(services, res);
       sendText(res, route === '/soap' ? 405 : 404, route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n');
     }),
@@ -185,6 +187,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     const route = (req.url ?? '').split('?', 1)[0];
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
+    if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
     if (req.method === 'GET' && route === '/healthz') return health(services, res);
     sendText(res, 404, 'Not found.\n');
   });

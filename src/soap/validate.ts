@@ -16,6 +16,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 // eslint-disable-next-line no-control-regex -- controls, space, DEL and backslash have no place in a URL
 const URL_FORBIDDEN = /[\u0000-\u0020\u007F\\]/;
 const XML_WHITESPACE = /^[ \t\r\n]*$/;
+// The XML Schema instance namespace, whatever prefix binds it: `xsi:nil` is read as {XSI_NS}nil.
+const XSI_NIL = '{http://www.w3.org/2001/XMLSchema-instance}nil';
 
 function invalid(reason: string): never {
   throw new ProtocolFault('invalidParameter', reason);
@@ -72,6 +74,20 @@ function fieldValue(field: FieldSpec, element: XmlElement): string {
   return typedValue(field, text);
 }
 
+/**
+ * Whether the element is marked `xsi:nil="true"` (or "1"), as node-soap and SOAP::Lite send an
+ * optional argument without a value. An xs:boolean's surrounding whitespace does not count; any
+ * other value is not a boolean and is refused, not guessed at.
+ */
+function isNil(field: FieldSpec, element: XmlElement): boolean {
+  const nil = element.attributes.get(XSI_NIL)?.trim();
+  if (nil === undefined || nil === 'false' || nil === '0') return false;
+  if (nil !== 'true' && nil !== '1') invalid(`${field.name} has an xsi:nil that is not true or false.`);
+  if (field.optional !== true) invalid(`${field.name} is required and cannot be nil.`);
+  if (element.children.length > 0 || element.text !== '') invalid(`${field.name} is nil but has content.`);
+  return true;
+}
+
 function describe(element: XmlElement): string {
   return element.ns === SSO_NS ? `sso:${quoteInput(element.local)}` : `${quoteInput(element.local)} (namespace ${quoteInput(element.ns) || 'none'})`;
 }
@@ -79,7 +95,8 @@ function describe(element: XmlElement): string {
 /**
  * The fields of the operation element, by name, in a null-prototype object: each child an sso
  * element declared by the operation, at most once, text only; required fields present and typed.
- * Absent optional fields are undefined. The order of the children is not enforced.
+ * Absent optional fields are undefined, and so is an optional field sent as `xsi:nil="true"`
+ * (be liberal: a nil optional argument means "not given"). The order of the children is not enforced.
  */
 export function validateInput(operation: Operation, element: XmlElement): OperationInput {
   if (element.ns !== SSO_NS || element.local !== operation.name) invalid(`The Body element is not sso:${operation.name}.`);
@@ -92,7 +109,7 @@ export function validateInput(operation: Operation, element: XmlElement): Operat
     if (field === undefined) invalid(`Unknown element ${describe(child)} in sso:${operation.name}.`);
     if (seen.has(field.name)) invalid(`${field.name} is given more than once.`);
     seen.add(field.name);
-    input[field.name] = fieldValue(field, child);
+    if (!isNil(field, child)) input[field.name] = fieldValue(field, child);
   }
   for (const field of operation.input) {
     if (field.optional !== true && !seen.has(field.name)) invalid(`${field.name} is required.`);

@@ -55,6 +55,12 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     return result.stdout;
   };
 
+  test('ca: the certificate the node serves, from the store, without the master key (it is public)', async () => {
+    const shown = await runCli(['ca', '--store', inst.flags[inst.flags.indexOf('--store') + 1] ?? '', '--json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal((JSON.parse(shown.stdout) as { certificatePem: string }).certificatePem, ts.caPem);
+  });
+
   test('settings: set on the store reaches the running node', async () => {
     await ok(['settings', 'set', 'sessionTimeout', '900']);
     await eventually(async () => (await call(ts, 'getSettings')).field('usersSessionsTimeout') === '900', 'the new timeout');

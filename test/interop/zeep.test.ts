@@ -29,6 +29,8 @@ interface ZeepResult {
   fault12: { code: string; subcodes: string[]; message: string } | null;
   fault11: { code: string; subcodes: string[]; message: string } | null;
   guestDenied: { code: string; subcodes: string[]; message: string } | null;
+  nilUpdate: { certificate: string | null; name: string; displayName: string; url: string };
+  nilRequired: { code: string; subcodes: string[]; message: string } | null;
 }
 
 describe('python3-zeep interoperability', () => {
@@ -58,6 +60,10 @@ describe('python3-zeep interoperability', () => {
     assert.equal(result.settings.relay, `http://127.0.0.1:${ts.relayPort}/relay`);
     assert.deepEqual(result.settings.hashes, ['sha1', 'md5', 'sha256']);
     assert.equal(result.application.name, 'zeep');
+    // Optional fields sent as xsi:nil are absent: unchanged, and no new certificate.
+    assert.deepEqual(result.nilUpdate, { certificate: null, name: 'zeep', displayName: 'zeep renamed', url: 'https://zeep.example.com:8443/' });
+    assert.ok(result.nilRequired && result.nilRequired.subcodes.some((c) => c.endsWith('invalidParameter')), JSON.stringify(result.nilRequired));
+    assert.match(result.nilRequired.message, /login is required and cannot be nil/);
     assert.ok(result.fault12 && result.fault12.subcodes.some((c) => c.endsWith('noSuchSession')), JSON.stringify(result.fault12));
     assert.ok(result.fault11 && result.fault11.code.endsWith('noSuchSession'), JSON.stringify(result.fault11));
     assert.ok(result.guestDenied && JSON.stringify(result.guestDenied).includes('permissionDenied'));

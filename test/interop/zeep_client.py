@@ -8,7 +8,7 @@ import os
 import sys
 
 import requests
-from zeep import Client, Settings
+from zeep import Client, Settings, xsd
 from zeep.exceptions import Fault
 from zeep.transports import Transport
 
@@ -71,6 +71,14 @@ out["verified"] = app["1.2"].verifySession(sessionId=auth.sessionId)
 settings = guest["1.2"].getSettings()
 out["settings"] = {"timeout": settings.usersSessionsTimeout, "relay": settings.relayEndpointUrl, "hashes": list(settings.passwordHash)}
 out["application"] = {"name": guest["1.1"].getApplication(applicationId=registered.applicationId).name}
+# zeep.xsd.Nil sends <x xsi:nil="true"/>, as node-soap and SOAP::Lite send an optional argument
+# without a value: absent for an optional field (nothing changes, no new certificate), a fault for a required one.
+nil_update = app["1.2"].updateApplication(
+    applicationId=registered.applicationId, name=xsd.Nil, displayName="zeep renamed", url=xsd.Nil, certificate=xsd.Nil
+)
+renamed = guest["1.2"].getApplication(applicationId=registered.applicationId)
+out["nilUpdate"] = {"certificate": nil_update, "name": renamed.name, "displayName": renamed.displayName, "url": renamed.url}
+out["nilRequired"] = fault_of(lambda: app["1.2"].getUserId(login=xsd.Nil))
 guest["1.2"].closeSession(sessionId=auth.sessionId)
 out["fault12"] = fault_of(lambda: guest["1.2"].verifySession(sessionId=auth.sessionId))
 out["fault11"] = fault_of(lambda: guest["1.1"].verifySession(sessionId=auth.sessionId))

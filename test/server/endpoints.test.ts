@@ -24,10 +24,14 @@ describe('endpoints', () => {
     assert.ok(reply.body.includes(`https://127.0.0.1:${ts.soapPort}/soap`));
   });
 
-  test('GET /ca.pem serves the CA certificate', async () => {
+  test('GET /ca.pem serves the CA certificate, on the SOAP port and on the relay port (no trust needed first)', async () => {
     const reply = await httpsRequest(ts, null, { path: '/ca.pem' });
     assert.equal(reply.status, 200);
     assert.equal(reply.body, ts.caPem);
+    const relay = await fetch(`http://127.0.0.1:${ts.relayPort}/ca.pem`);
+    assert.equal(relay.status, 200);
+    assert.equal(relay.headers.get('content-type'), 'application/x-pem-file');
+    assert.equal(await relay.text(), ts.caPem);
   });
 
   test('GET /healthz answers 200 on both listeners', async () => {

@@ -135,6 +135,7 @@ describe('the scanner reads exactly what the full reader reads', () => {
       '<a><![CDATA[x]]></a>',
       '<a><!-- c --></a>',
       '<a b="1"/>',
+      '<a xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>',
       '<a>\r\n</a>',
       '<a>é</a>',
       '<!DOCTYPE a><a/>',

@@ -145,6 +145,60 @@ describe('validateInput: field types', () => {
   });
 });
 
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+
+describe('validateInput: xsi:nil, as node-soap and SOAP::Lite send an optional argument without a value', () => {
+  test('xsi:nil="true" or "1" on an optional field means absent, whatever prefix binds the namespace', () => {
+    const nils = [
+      `<sso:id xmlns:xsi="${XSI}" xsi:nil="true"/>`,
+      `<sso:id xmlns:i="${XSI}" i:nil="1"></sso:id>`,
+      `<sso:id xmlns:xsi="${XSI}" xsi:nil=" true "/>`,
+    ];
+    for (const nil of nils) {
+      const input = validateInput(probe, operationElement('probe', `<sso:text>t</sso:text>${nil}`));
+      assert.deepEqual({ ...input }, { text: 't' }, nil);
+      assert.equal('id' in input, false, nil);
+    }
+  });
+
+  test('a nil field that allows the empty string is absent, not empty: updateApplication keeps its certificate', () => {
+    const id = '<sso:applicationId>b0c1127f-bea4-4327-a032-3e8a79afcc6a</sso:applicationId>';
+    const input = validateInput(updateApplication, operationElement('updateApplication', `${id}<sso:certificate xmlns:xsi="${XSI}" xsi:nil="true"/>`));
+    assert.equal(input.certificate, undefined);
+  });
+
+  test('xsi:nil="false" or "0" is an ordinary value', () => {
+    const input = validateInput(probe, operationElement('probe', `<sso:text xmlns:xsi="${XSI}" xsi:nil="false">t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="0">abc</sso:short>`));
+    assert.deepEqual({ ...input }, { text: 't', short: 'abc' });
+    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:id xmlns:xsi="${XSI}" xsi:nil="false"/>`), /^id must not be empty/);
+  });
+
+  test('a whole SOAP 1.1 envelope as node-soap writes it: xsi bound on the Envelope, nil in the Body', () => {
+    const raw = `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="${XSI}" xmlns:tns="${SSO_NS}"><soap:Body><tns:authenticate><tns:login>alice@example.com</tns:login><tns:userId xsi:nil="true"></tns:userId><tns:password>pw</tns:password><tns:baseUrl xsi:nil="true"/></tns:authenticate></soap:Body></soap:Envelope>`;
+    const input = validateInput(authenticate, parseEnvelope(raw, 'text/xml; charset=utf-8').operation);
+    assert.deepEqual({ ...input }, { login: 'alice@example.com', password: 'pw' });
+  });
+
+  test('a nil required field is invalidParameter naming it', () => {
+    assertInvalid(probe, operationElement('probe', `<sso:text xmlns:xsi="${XSI}" xsi:nil="true"/>`), /^text is required and cannot be nil/);
+  });
+
+  test('a nil field with content, or with a value that is not a boolean, is invalidParameter', () => {
+    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="true">abc</sso:short>`), /^short is nil but has content/);
+    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="true"><sso:x/></sso:short>`), /^short is nil but has content/);
+    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="yes"/>`), /^short has an xsi:nil that is not true or false/);
+  });
+
+  test('a nil field given twice, or beside a value, is still given twice', () => {
+    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:id xmlns:xsi="${XSI}" xsi:nil="true"/><sso:id xmlns:xsi="${XSI}" xsi:nil="true"/>`), /^id is given more than once/);
+  });
+
+  test('nil in another namespace, or in none, is not xsi:nil', () => {
+    assertInvalid(probe, operationElement('probe', '<sso:text>t</sso:text><sso:id nil="true"/>'), /^id must not be empty/);
+    assertInvalid(probe, operationElement('probe', '<sso:text>t</sso:text><sso:id xmlns:x="urn:other" x:nil="true"/>'), /^id must not be empty/);
+  });
+});
+
 describe('validateInput: ATTACKS section A', () => {
   test('A9: __proto__, constructor and prototype elements are invalidParameter; no prototype changes', () => {
     const before = Object.getOwnPropertyNames(Object.prototype);
