@@ -23,6 +23,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 const register = client.register;
 client.collectDefaultMetrics({ register });
+// A worker answers its primary's requests for its metrics once an AggregatorRegistry exists in it.
+if (cluster.isWorker) new AggregatorRegistry();
 
 const soapRequests = new Counter({ name: 'ssod_soap_requests_total', help: 'SOAP requests by operation and outcome (ok, or the fault code).', labelNames: ['operation', 'outcome'] });
 const soapDuration = new Histogram({ name: 'ssod_soap_request_duration_seconds', help: 'Time to answer a SOAP request, by operation.', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
