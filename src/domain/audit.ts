@@ -71,6 +71,11 @@ export function observeAudit(listener: ((entry: AuditEntry) => void) | null): vo
   observer = listener;
 }
 
+/** An event that is counted (the metrics) but not kept in the trail: a refusal while locked, which the lock counts. */
+export function observeOnly(entry: AuditEntry): void {
+  observer?.(entry);
+}
+
 /**
  * Records one event. Never throws: the change it describes has already happened, so a failing
  * store (a full disk) must not turn it into an error for the caller; the failure is logged instead.

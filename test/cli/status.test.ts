@@ -57,6 +57,10 @@ describe('ssod status and the total of ssod sessions', () => {
     assert.match(text, /^ssod_signins_total\{result="success"\} 2$/m);
     assert.match(text, /^ssod_signins_total\{result="wrongPassword"\} 2$/m);
     assert.match(text, /^ssod_locks_total\{kind="login"\} 1$/m);
+    // A refusal while locked is not in the audit trail (the lock counts it), but it is a failed sign-in.
+    assert.equal((await call(ts, 'authenticate', { login: 'cat', password: 'pw', baseUrl: app.url })).fault, 'invalidCredentials');
+    const after = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(after, /^ssod_signins_total\{result="locked"\} 1$/m);
   });
 
   test('for a person: one line each; without the metrics port the server is not known, and says how to know it', async () => {
