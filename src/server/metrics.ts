@@ -1,13 +1,13 @@
 // What the server is doing, for Prometheus (README "Monitoring"): requests by operation and
 // outcome with their latency, sign-ins, locks, live sessions, the hashing queue, store latency and
-// PostgreSQL pool use. Counting is always on and costs a map lookup and an increment (the label
-// children are made once per label set and kept); the listener that serves /metrics is off unless
+// PostgreSQL pool use. Counting is always on and costs a map lookup and an increment, without an
+// allocation (hotMetrics.ts); the listener that serves /metrics is off unless
 // --metrics-port is given, and binds --metrics-bind (127.0.0.1), never the public listeners.
 // With --workers N the primary serves the sum of its workers (prom-client's AggregatorRegistry).
 import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import client, { AggregatorRegistry, Counter, Gauge, Histogram } from 'prom-client';
+import client, { AggregatorRegistry, Counter, Gauge } from 'prom-client';
 import type { Options } from '../config/options.js';
 import { observeAudit, type AuditEntry } from '../domain/audit.js';
 import { hashingCounts } from '../domain/hashing.js';
@@ -15,6 +15,7 @@ import type { Services } from '../domain/services.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { packageVersion } from '../version.js';
+import { asMetric, HotCounter, HotHistogram, type Series, type Tally } from './hotMetrics.js';
 import { sendText } from './http.js';
 
 /** Live sessions are counted in the store at most this often, however often Prometheus scrapes. */
@@ -26,13 +27,15 @@ client.collectDefaultMetrics({ register });
 // A worker answers its primary's requests for its metrics once an AggregatorRegistry exists in it.
 if (cluster.isWorker) new AggregatorRegistry();
 
-const soapRequests = new Counter({ name: 'ssod_soap_requests_total', help: 'SOAP requests by operation and outcome (ok, or the fault code).', labelNames: ['operation', 'outcome'] });
-const soapDuration = new Histogram({ name: 'ssod_soap_request_duration_seconds', help: 'Time to answer a SOAP request, by operation.', labelNames: ['operation'], buckets: LATENCY_BUCKETS });
-const relayRequests = new Counter({ name: 'ssod_relay_requests_total', help: 'Relay requests by command (setCookie, getSession, confirm) and outcome.', labelNames: ['command', 'outcome'] });
-const relayDuration = new Histogram({ name: 'ssod_relay_request_duration_seconds', help: 'Time to answer a relay request.', buckets: LATENCY_BUCKETS });
+const soapRequests = new HotCounter('ssod_soap_requests_total', 'SOAP requests by operation and outcome (ok, or the fault code).', ['operation', 'outcome']);
+const soapDuration = new HotHistogram('ssod_soap_request_duration_seconds', 'Time to answer a SOAP request, by operation.', 'operation', LATENCY_BUCKETS);
+const relayRequests = new HotCounter('ssod_relay_requests_total', 'Relay requests by command (setCookie, getSession, confirm) and outcome.', ['command', 'outcome']);
+const relayDuration = new HotHistogram('ssod_relay_request_duration_seconds', 'Time to answer a relay request.', null, LATENCY_BUCKETS);
+const storeDuration = new HotHistogram('ssod_store_operation_duration_seconds', 'Time of a store call, by method.', 'method', LATENCY_BUCKETS);
+for (const metric of [soapRequests, soapDuration, relayRequests, relayDuration, storeDuration]) register.registerMetric(asMetric(metric));
+const relaySeries = relayDuration.series();
 const signins = new Counter({ name: 'ssod_signins_total', help: 'Sign-ins (authenticate) by result: success, or why it failed.', labelNames: ['result'] });
 const locks = new Counter({ name: 'ssod_locks_total', help: 'Brute-force locks set, by what was locked (login, source, user).', labelNames: ['kind'] });
-const storeDuration = new Histogram({ name: 'ssod_store_operation_duration_seconds', help: 'Time of a store call, by method.', labelNames: ['method'], buckets: LATENCY_BUCKETS });
 
 /** Where the gauges read at scrape time come from: the running server's services. */
 let source: Services | null = null;
@@ -103,9 +106,31 @@ export function countLiveSessions(services: Pick<Services, 'store' | 'settings'>
   return services.store.countSessions({ now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
 }
 
-// The label children, made once per label set: counting a request then allocates nothing.
-const soapChildren = new Map<string, { duration: Histogram.Internal<string>; outcomes: Map<string, Counter.Internal> }>();
-const relayChildren = new Map<string, Map<string, Counter.Internal>>();
+// The tallies and series of each label set, kept: counting a request is a map lookup and an increment.
+const soapTallies = new Map<string, { readonly duration: Series; readonly outcomes: Map<string, Tally> }>();
+
+export function countSoapRequest(operation: string, outcome: string, seconds: number): void {
+  let kept = soapTallies.get(operation);
+  if (kept === undefined) {
+    kept = { duration: soapDuration.series(operation), outcomes: new Map() };
+    soapTallies.set(operation, kept);
+  }
+  let tally = kept.outcomes.get(outcome);
+  if (tally === undefined) {
+    tally = soapRequests.tally(operation, outcome);
+    kept.outcomes.set(outcome, tally);
+  }
+  tally.n += 1;
+  soapDuration.observe(kept.duration, seconds);
+}
+
+export function countRelayRequest(command: string, outcome: string): void {
+  relayRequests.tally(command, outcome).n += 1;
+}
+
+export function timeRelayRequest(seconds: number): void {
+  relayDuration.observe(relaySeries, seconds);
+}
 
 function childOf(children: Map<string, Counter.Internal>, key: string, make: () => Counter.Internal): Counter.Internal {
   let child = children.get(key);
@@ -114,29 +139,6 @@ function childOf(children: Map<string, Counter.Internal>, key: string, make: () 
     children.set(key, child);
   }
   return child;
-}
-
-export function countSoapRequest(operation: string, outcome: string, seconds: number): void {
-  let children = soapChildren.get(operation);
-  if (children === undefined) {
-    children = { duration: soapDuration.labels(operation), outcomes: new Map() };
-    soapChildren.set(operation, children);
-  }
-  childOf(children.outcomes, outcome, () => soapRequests.labels(operation, outcome)).inc();
-  children.duration.observe(seconds);
-}
-
-export function countRelayRequest(command: string, outcome: string): void {
-  let outcomes = relayChildren.get(command);
-  if (outcomes === undefined) {
-    outcomes = new Map();
-    relayChildren.set(command, outcomes);
-  }
-  childOf(outcomes, outcome, () => relayRequests.labels(command, outcome)).inc();
-}
-
-export function timeRelayRequest(seconds: number): void {
-  relayDuration.observe(seconds);
 }
 
 const signinChildren = new Map<string, Counter.Internal>();
@@ -168,12 +170,12 @@ function timedStore(store: Store): Store {
   for (const name of names) {
     const method = (store as unknown as Record<string, unknown>)[name];
     if (typeof method !== 'function') continue;
-    const observe = storeDuration.labels(name);
+    const series = storeDuration.series(name);
     timed[name] = (...args: unknown[]): unknown => {
       const started = performance.now();
       const result: unknown = Reflect.apply(method, store, args);
       if (!(result instanceof Promise)) return result;
-      return result.finally(() => observe.observe((performance.now() - started) / 1000));
+      return result.finally(() => storeDuration.observe(series, (performance.now() - started) / 1000));
     };
   }
   return timed as unknown as Store;
