@@ -25,33 +25,36 @@ async function scrape(port: number): Promise<string> {
   return res.text();
 }
 
-async function stop(serve: ServeProcess): Promise<void> {
-  serve.child.kill('SIGTERM');
-  assert.equal(await serve.exited, 0);
+/** `ssod serve ARGS --metrics-port P` for the tests of one describe: started before them, stopped (exit 0) after. */
+function serveWithMetrics(args: readonly string[]): { readonly serve: ServeProcess; readonly metricsPort: number } {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-metrics-'));
+  const running = { serve: undefined as unknown as ServeProcess, metricsPort: 0 };
+  before(async () => {
+    running.metricsPort = await freePort();
+    running.serve = await startServe(path.join(dataDir, 'data'), [...FAST_ARGON2, ...args, '--metrics-port', String(running.metricsPort)]);
+  });
+  after(async () => {
+    if (running.serve !== undefined && running.serve.child.exitCode === null) {
+      running.serve.child.kill('SIGTERM');
+      assert.equal(await running.serve.exited, 0);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return running;
 }
 
 describe('the metrics endpoint of ssod serve', () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-metrics-'));
-  let serve: ServeProcess;
-  let metricsPort = 0;
-  before(async () => {
-    metricsPort = await freePort();
-    serve = await startServe(path.join(dataDir, 'one'), [...FAST_ARGON2, '--metrics-port', String(metricsPort)]);
-  });
-  after(async () => {
-    if (serve !== undefined && serve.child.exitCode === null) await stop(serve);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const running = serveWithMetrics([]);
 
   test('counts SOAP requests by operation and outcome, sign-ins by result, relay commands, with their latency', async () => {
-    const app = await registerApp(serve, 'https://metrics.example.com:443/', 'metrics');
-    assert.equal((await call(serve, 'createUser', { login: 'mia', password: 'right' }, { credentials: app.credentials })).status, 200);
-    assert.equal((await call(serve, 'authenticate', { login: 'mia', password: 'right', baseUrl: app.url })).status, 200);
-    assert.equal((await call(serve, 'authenticate', { login: 'mia', password: 'wrong', baseUrl: app.url })).fault, 'invalidCredentials');
-    assert.equal((await call(serve, 'getSettings')).status, 200);
-    assert.equal((await relayGet(serve, `url=${encodeURIComponent(app.url)}`)).status, 302);
+    const app = await registerApp(running.serve, 'https://metrics.example.com:443/', 'metrics');
+    assert.equal((await call(running.serve, 'createUser', { login: 'mia', password: 'right' }, { credentials: app.credentials })).status, 200);
+    assert.equal((await call(running.serve, 'authenticate', { login: 'mia', password: 'right', baseUrl: app.url })).status, 200);
+    assert.equal((await call(running.serve, 'authenticate', { login: 'mia', password: 'wrong', baseUrl: app.url })).fault, 'invalidCredentials');
+    assert.equal((await call(running.serve, 'getSettings')).status, 200);
+    assert.equal((await relayGet(running.serve, `url=${encodeURIComponent(app.url)}`)).status, 302);
 
-    const text = await scrape(metricsPort);
+    const text = await scrape(running.metricsPort);
     assert.equal(sampleOf(text, 'ssod_soap_requests_total', '{operation="authenticate",outcome="ok"}'), 1);
     assert.equal(sampleOf(text, 'ssod_soap_requests_total', '{operation="authenticate",outcome="invalidCredentials"}'), 1);
     assert.equal(sampleOf(text, 'ssod_soap_requests_total', '{operation="getSettings",outcome="ok"}'), 1);
@@ -71,8 +74,8 @@ describe('the metrics endpoint of ssod serve', () => {
   });
 
   test('the metrics listener serves only /metrics, and the public listeners do not serve it', async () => {
-    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/`)).status, 404);
-    assert.equal((await fetch(`http://127.0.0.1:${serve.relayPort}/metrics`)).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${running.metricsPort}/`)).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${running.serve.relayPort}/metrics`)).status, 404);
   });
 
   test('without --metrics-port no metrics listener is opened', async () => {
@@ -87,25 +90,15 @@ describe('the metrics endpoint of ssod serve', () => {
 });
 
 describe('the metrics of ssod serve --workers 2', () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-metrics-workers-'));
-  let serve: ServeProcess;
-  let metricsPort = 0;
-  before(async () => {
-    metricsPort = await freePort();
-    serve = await startServe(path.join(dataDir, 'two'), [...FAST_ARGON2, '--workers', '2', '--metrics-port', String(metricsPort)]);
-  });
-  after(async () => {
-    if (serve !== undefined && serve.child.exitCode === null) await stop(serve);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const running = serveWithMetrics(['--workers', '2']);
 
   test('the primary serves the sum over the workers: every request counted once, the live sessions not doubled', async () => {
-    const app = await registerApp(serve, 'https://workers.example.com:443/', 'workers');
-    assert.equal((await call(serve, 'createUser', { login: 'wes', password: 'pw' }, { credentials: app.credentials })).status, 200);
-    assert.equal((await call(serve, 'authenticate', { login: 'wes', password: 'pw', baseUrl: app.url })).status, 200);
+    const app = await registerApp(running.serve, 'https://workers.example.com:443/', 'workers');
+    assert.equal((await call(running.serve, 'createUser', { login: 'wes', password: 'pw' }, { credentials: app.credentials })).status, 200);
+    assert.equal((await call(running.serve, 'authenticate', { login: 'wes', password: 'pw', baseUrl: app.url })).status, 200);
     const calls = 12;
-    for (let i = 0; i < calls; i += 1) assert.equal((await call(serve, 'getSettings')).status, 200);
-    const text = await scrape(metricsPort);
+    for (let i = 0; i < calls; i += 1) assert.equal((await call(running.serve, 'getSettings')).status, 200);
+    const text = await scrape(running.metricsPort);
     // startServe's readiness polls are not SOAP requests; these are all of them.
     assert.equal(sampleOf(text, 'ssod_soap_requests_total', '{operation="getSettings",outcome="ok"}'), calls);
     assert.equal(sampleOf(text, 'ssod_signins_total', '{result="success"}'), 1);
