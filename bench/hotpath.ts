@@ -13,6 +13,7 @@ import { sha256Hex, verifySession as verifyDomain } from '../src/domain/sessions
 import { createLogger } from '../src/log.js';
 import { operationNamed } from '../src/operations/index.js';
 import { openServices } from '../src/server/index.js';
+import { countSoapRequest } from '../src/server/metrics.js';
 import { parseEnvelope } from '../src/soap/envelope.js';
 import { serializeResponse } from '../src/soap/serialize.js';
 import { validateInput } from '../src/soap/validate.js';
@@ -68,6 +69,7 @@ try {
       }),
     ],
     ['serializeResponse', cpuMicros(() => serializeResponse('1.2', operation, output))],
+    ['metrics: count the request and observe its latency', cpuMicros(() => countSoapRequest('verifySession', 'ok', 0.00042))],
     ['request log line (JSON + write to a file)', cpuMicros(() => services.log.info('request', { requestId: 'x-1', caller: appId, operation: 'verifySession', outcome: 'ok', status: 200, ms: 0.42 }))],
   ];
   for (const [step, micros] of rows) console.log(`${micros.toFixed(1).padStart(6)} µs  ${step}`);

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // The ssod command line: `ssod serve` and the operator commands, one module each.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { OptionError } from '../config/options.js';
 import { printable } from '../domain/identifiers.js';
@@ -19,13 +18,10 @@ import { modeCommand } from './mode.js';
 import { serveCommand } from './serve.js';
 import { sessionsCommand } from './sessions.js';
 import { settingsCommand } from './settings.js';
+import { statusCommand } from './status.js';
 import { exportCommand, importCommand } from './transfer.js';
 import { usersCommand } from './users.js';
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return manifest.version ?? 'unknown';
-}
+import { packageVersion } from '../version.js';
 
 export function program(): Command {
   return new Command('ssod')
@@ -49,6 +45,7 @@ export function program(): Command {
     .addCommand(migrateStoreCommand())
     .addCommand(locksCommand())
     .addCommand(auditCommand())
+    .addCommand(statusCommand())
     .showHelpAfterError('(run with --help for usage)');
 }
 

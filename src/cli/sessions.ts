@@ -37,7 +37,9 @@ async function list(flags: ListFlags): Promise<void> {
       baseUrl = app.url;
     }
     const now = services.now();
-    const found = await services.store.listSessions({ ...(user ? { userId: user.id } : {}), ...(baseUrl ? { baseUrl } : {}), limit });
+    const query = { ...(user ? { userId: user.id } : {}), ...(baseUrl ? { baseUrl } : {}) };
+    const found = await services.store.listSessions({ ...query, limit });
+    const total = await services.store.countSessions({ ...query, now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
     const logins = new Map<string, string>();
     for (const session of found) {
       if (!logins.has(session.global.userId)) logins.set(session.global.userId, (await services.store.getUser(session.global.userId))?.login ?? '?');
@@ -53,13 +55,22 @@ async function list(flags: ListFlags): Promise<void> {
         expiresAt: isoTime(session.global.expiresAt),
         applications: session.baseUrls,
       }));
-    print(flags, sessions, () =>
-      table(
-        ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
-        sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
-      ),
+    // --json keeps its array of sessions (scripts read it); `ssod status --json` has the total.
+    print(
+      flags,
+      sessions,
+      () =>
+        table(
+          ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
+          sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
+        ) + totalLine(sessions.length, total),
     );
   });
+}
+
+function totalLine(shown: number, total: number): string {
+  if (shown >= total) return `${total} live session(s).\n`;
+  return `${shown} of ${total} live sessions shown, newest first; --limit N shows more (at most ${MAX_LIMIT}).\n`;
 }
 
 interface EndFlags extends StoreFlags {

@@ -81,6 +81,8 @@ export const OPTION_SPECS = {
   maxConnections: { kind: 'integer', default: 500, min: 1, max: 1_000_000, arg: 'N', doc: 'Open connections each listener accepts; more are closed at once. Keep both below the open-file limit.' },
   maxConnectionsPerSource: { kind: 'integer', default: 0, min: 0, max: 1_000_000, arg: 'N', doc: 'Open connections one client address (IPv4, or an IPv6 /64) may hold on each listener; more are closed at once. 0: a quarter of --max-connections.' },
   shutdownGrace: { kind: 'integer', default: 10, min: 0, max: 600, arg: 'SECONDS', doc: 'On SIGTERM, how long in-flight requests may take before their connections are closed.' },
+  metricsPort: { kind: 'port', default: 0, arg: 'N', doc: 'Port of the Prometheus endpoint (plain HTTP, GET /metrics; README "Monitoring"); 0: off. With --workers, the primary serves every worker\'s sum.' },
+  metricsBind: { kind: 'string', default: '127.0.0.1', arg: 'ADDR', doc: 'Address the metrics listener binds to; keep it off the public network (it is not authenticated).' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;
@@ -122,6 +124,9 @@ export interface Options {
   /** 0: a quarter of maxConnections (server/connections.ts). */
   readonly maxConnectionsPerSource: number;
   readonly shutdownGrace: number;
+  /** 0: no metrics listener. */
+  readonly metricsPort: number;
+  readonly metricsBind: string;
   /** The options that a flag, the environment or the config file gave (the others have their default). */
   readonly given: readonly OptionName[];
 }

@@ -64,11 +64,24 @@ export function actorOf(applicationId: string | null | undefined): AuditActor {
   return applicationId === null || applicationId === undefined ? 'guest' : `application:${applicationId}`;
 }
 
+let observer: ((entry: AuditEntry) => void) | null = null;
+
+/** Lets the server count events as they happen (server/metrics.ts: sign-ins, locks); one observer per process. */
+export function observeAudit(listener: ((entry: AuditEntry) => void) | null): void {
+  observer = listener;
+}
+
+/** An event that is counted (the metrics) but not kept in the trail: a refusal while locked, which the lock counts. */
+export function observeOnly(entry: AuditEntry): void {
+  observer?.(entry);
+}
+
 /**
  * Records one event. Never throws: the change it describes has already happened, so a failing
  * store (a full disk) must not turn it into an error for the caller; the failure is logged instead.
  */
 export async function recordAudit(context: AuditContext, entry: AuditEntry): Promise<void> {
+  observer?.(entry);
   const detail: Record<string, string | number | boolean | null> = {};
   for (const [name, value] of Object.entries(entry.detail ?? {})) {
     if (SECRET_FIELD.test(name)) context.log.error('audit detail field dropped: its name says it holds a secret', { type: entry.type, field: name });

@@ -5,7 +5,7 @@
 // the time that one takes (docs/SECURITY.md, cases D24 and F39).
 import { ProtocolFault } from '../faults.js';
 import type { UserRecord } from '../store/types.js';
-import { actorOf, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
+import { actorOf, observeOnly, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { FailurePace } from './failurePace.js';
 import { HashingQueueFull, type HashingSources } from './hashing.js';
 import type { Services } from './services.js';
@@ -219,6 +219,7 @@ export async function signIn(services: Services, attempt: SignIn): Promise<UserR
     },
     (reason) => recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: reason, detail: auditDetail(attempt, 'password') }),
   );
+  if (failure === 'locked') observeOnly({ type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: failure });
   if (failure !== null || attempt.user === null) throw new ProtocolFault('invalidCredentials');
   await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${attempt.user.id}`, detail: auditDetail(attempt, 'password') });
   return attempt.user;

@@ -11,7 +11,7 @@ import type { Services } from '../domain/services.js';
 import type { Origin } from '../domain/urls.js';
 import { BodyTooLargeError, readBody } from '../server/body.js';
 import { escapeHtml } from '../server/http.js';
-import { RELAY_HEADERS, redirect, refuse, registeredOrigin, relayCookieOf, setCookieHeader, type RelayCookieNames, relayCookieNames } from './responses.js';
+import { RELAY_HEADERS, logRelay, redirect, refuse, registeredOrigin, relayCookieOf, setCookieHeader, type RelayCookieNames, relayCookieNames } from './responses.js';
 
 /** How long the browser keeps a pending confirmation: time enough to read the page. */
 const PENDING_MAX_AGE_SECONDS = 600;
@@ -139,7 +139,7 @@ function parseForm(body: string): Choice | null {
 export async function handleConfirmation(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {
   const names = relayCookieNames(secure);
   const clearPending = { 'Set-Cookie': setCookieHeader(names.pending, '', 0, 'Strict', secure) };
-  const log = (outcome: string, status: number): void => services.log.info('relay', { requestId, command: 'confirm', outcome, status });
+  const log = (outcome: string, status: number): void => logRelay(services, { requestId, command: 'confirm', outcome, status });
   if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(req.headers['content-type'] ?? '')) {
     refuse(res, 'Send the form of the relay.', 415);
     log('badContentType', 415);

@@ -8,9 +8,10 @@ import { bindCookie, localSessionForCookie, redeemRelayToken, sessionOfCookie } 
 import type { Services } from '../domain/services.js';
 import { withSsosid } from '../domain/urls.js';
 import { nextRequestId, sendPage } from '../server/http.js';
+import { timeRelayRequest } from '../server/metrics.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { askToSwitch, handleConfirmation } from './confirm.js';
-import { RELAY_HEADERS, redirect, refuse, registeredOrigin, relayCookieNames, relayCookieOf, setCookieHeader } from './responses.js';
+import { RELAY_HEADERS, logRelay, redirect, refuse, registeredOrigin, relayCookieNames, relayCookieOf, setCookieHeader } from './responses.js';
 
 interface RelayQuery {
   readonly url: string;
@@ -35,6 +36,7 @@ function parseQuery(rawUrl: string): RelayQuery | string {
 /** GET and POST /relay; `secure` when the relay is served over HTTPS. */
 export async function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
   const requestId = nextRequestId();
+  const started = performance.now();
   try {
     if (req.method === 'POST') await handleConfirmation(services, req, res, secure, requestId);
     else await relay(services, req, res, secure, requestId);
@@ -42,7 +44,9 @@ export async function handleRelay(services: Services, req: IncomingMessage, res:
     if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
     // The store is down: say so and let the browser retry; never a redirect without a decision.
     sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', { ...RELAY_HEADERS, 'Retry-After': '5' });
-    services.log.warn('relay', { requestId, outcome: 'storeUnavailable', status: 503, error: error.message });
+    logRelay(services, { requestId, command: '-', outcome: 'storeUnavailable', status: 503, error: error.message }, 'warn');
+  } finally {
+    timeRelayRequest((performance.now() - started) / 1000);
   }
 }
 
@@ -50,13 +54,13 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
   const query = parseQuery(req.url ?? '');
   if (typeof query === 'string') {
     refuse(res, query);
-    services.log.info('relay', { requestId, command: '-', outcome: 'badQuery', status: 400 });
+    logRelay(services, { requestId, command: '-', outcome: 'badQuery', status: 400 });
     return;
   }
   const origin = await registeredOrigin(services, query.url);
   if (origin === null) {
     refuse(res, 'The url parameter is not an address of a registered application.');
-    services.log.info('relay', { requestId, command: query.token === null ? 'getSession' : 'setCookie', outcome: 'unregisteredUrl', status: 400 });
+    logRelay(services, { requestId, command: query.token === null ? 'getSession' : 'setCookie', outcome: 'unregisteredUrl', status: 400 });
     return;
   }
   const names = relayCookieNames(secure);
@@ -65,7 +69,7 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
     const redeemed = /^[0-9a-f]{32}$/.test(query.token) ? await redeemRelayToken(services, query.token) : null;
     if (redeemed === null) {
       redirect(res, query.url);
-      services.log.info('relay', { requestId, command: 'setCookie', outcome: 'invalidToken', origin: origin.baseUrl, status: 302 });
+      logRelay(services, { requestId, command: 'setCookie', outcome: 'invalidToken', origin: origin.baseUrl, status: 302 });
       return;
     }
     // Login CSRF (docs/SECURITY.md, case F48): a token of another user never replaces a live
@@ -73,15 +77,15 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
     const current = cookie === null ? null : await sessionOfCookie(services, cookie);
     if (current !== null && current.session.userId !== redeemed.session.userId) {
       await askToSwitch(services, res, { url: query.url, origin, current, next: redeemed, names, secure });
-      services.log.info('relay', { requestId, command: 'setCookie', outcome: 'confirmationAsked', origin: origin.baseUrl, status: 200 });
+      logRelay(services, { requestId, command: 'setCookie', outcome: 'confirmationAsked', origin: origin.baseUrl, status: 200 });
       return;
     }
     const bound = await bindCookie(services, redeemed);
     redirect(res, query.url, { 'Set-Cookie': setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure) });
-    services.log.info('relay', { requestId, command: 'setCookie', outcome: 'ok', origin: origin.baseUrl, status: 302 });
+    logRelay(services, { requestId, command: 'setCookie', outcome: 'ok', origin: origin.baseUrl, status: 302 });
     return;
   }
   const sessionId = cookie === null ? null : await localSessionForCookie(services, cookie, origin.baseUrl);
   redirect(res, withSsosid(query.url, sessionId ?? 'none'));
-  services.log.info('relay', { requestId, command: 'getSession', outcome: sessionId === null ? 'none' : 'ok', origin: origin.baseUrl, status: 302 });
+  logRelay(services, { requestId, command: 'getSession', outcome: sessionId === null ? 'none' : 'ok', origin: origin.baseUrl, status: 302 });
 }

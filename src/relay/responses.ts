@@ -2,7 +2,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Services } from '../domain/services.js';
 import { originOfRedirectUrl, type Origin } from '../domain/urls.js';
+import type { LogFields } from '../log.js';
 import { sendPage } from '../server/http.js';
+import { countRelayRequest } from '../server/metrics.js';
 
 export const RELAY_HEADERS = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } as const;
 
@@ -53,4 +55,10 @@ export function refuse(res: ServerResponse, message: string, status = 400, extra
 export async function registeredOrigin(services: Services, url: string): Promise<Origin | null> {
   const origin = originOfRedirectUrl(url);
   return origin !== null && (await services.store.hasApplicationUrl(origin.baseUrl)) ? origin : null;
+}
+
+/** The end of a relay request: one log line, and one count by command and outcome (ssod_relay_requests_total). */
+export function logRelay(services: Services, fields: LogFields & { readonly command: string; readonly outcome: string }, level: 'info' | 'warn' = 'info'): void {
+  services.log[level]('relay', fields);
+  countRelayRequest(fields.command, fields.outcome);
 }

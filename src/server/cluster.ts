@@ -61,6 +61,8 @@ export async function runClusterPrimary(options: Options): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // The workers' metrics, summed (server/metrics.ts), before any fork: a port in use stops here.
+  if (options.metricsPort !== 0) await (await import('./metrics.js')).listenForMetrics(options, log);
   for (let i = 0; i < options.workers; i += 1) fork();
   log.info('ssod cluster started', { workers: options.workers });
 }

@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by the SOAP listener and the relay.
 import type { ServerResponse } from 'node:http';
+import type { Store } from '../store/types.js';
 
 let counter = 0;
 const prefix = process.pid.toString(36);
@@ -38,4 +39,38 @@ export function sendPage(res: ServerResponse, status: number, title: string, mes
     'X-Content-Type-Options': 'nosniff',
   });
   res.end(body);
+}
+
+/** A write probe's answer is kept this long: /readyz polled every second costs one write every two. */
+const READY_CACHE_MS = 2000;
+
+/**
+ * The health routes, on both listeners: /livez answers while the process does; /readyz (and
+ * /healthz, kept for compatibility) only while the store answers and takes a write, so that a
+ * read-only or full data directory takes the node out of a load balancer.
+ */
+export function healthRoutes(store: Pick<Store, 'ping' | 'probeWrite'>): (route: string, res: ServerResponse) => boolean {
+  let checked = { at: -Infinity, ready: Promise.resolve(false) };
+  const ready = (): Promise<boolean> => {
+    const now = performance.now();
+    if (now - checked.at >= READY_CACHE_MS) {
+      checked = {
+        at: now,
+        ready: store.ping().then(
+          () => store.probeWrite().then(() => true),
+          () => false,
+        ).catch(() => false),
+      };
+    }
+    return checked.ready;
+  };
+  return (route, res) => {
+    if (route === '/livez') {
+      sendText(res, 200, 'ok\n');
+      return true;
+    }
+    if (route !== '/readyz' && route !== '/healthz') return false;
+    void ready().then((ok) => sendText(res, ok ? 200 : 503, ok ? 'ok\n' : 'store not ready: it does not answer or does not take writes\n'));
+    return true;
+  };
 }

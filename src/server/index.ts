@@ -26,7 +26,8 @@ import { openStore } from '../store/open.js';
 import { limitConnections } from './connections.js';
 import { logUnexpected } from './failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
-import { sendText } from './http.js';
+import { healthRoutes, sendText } from './http.js';
+import { listenForMetrics, observeServer, stopObserving, type MetricsListener } from './metrics.js';
 import { handleSoap } from './soap.js';
 
 // TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD suites for the ECDSA server key.
@@ -51,6 +52,8 @@ export interface RunningServer {
   readonly services: Services;
   readonly soapPort: number;
   readonly relayPort: number;
+  /** The port of the /metrics listener; null when --metrics-port is 0 (or a cluster primary serves it). */
+  readonly metricsPort: number | null;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the store. */
   close(): Promise<void>;
 }
@@ -148,7 +151,8 @@ function sendCaPem(services: Services, res: http.ServerResponse): void {
 export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
   // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
   // WSDL name the real ports.
-  let services = await openServices(options, start);
+  let services = observeServer(await openServices(options, start));
+  const health = healthRoutes(services.store);
   const endpoint = (port: number): string => `https://${urlHost(soapHost(services.settings.current()))}:${port}/soap`;
   // The WSDL names the endpoint, whose host name is a setting that may change while the server runs.
   let wsdl = { endpoint: '', text: '' };
@@ -178,18 +182,18 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         return;
       }
       if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
-      if (req.method === 'GET' && route === '/healthz') return health(services, res);
+      if (req.method === 'GET' && health(route, res)) return;
       sendText(res, route === '/soap' ? 405 : 404, route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n');
     }),
   );
   const relayTls = options.relayTls === 'on';
   const relayHandler = guarded(services, async (req, res) => {
-    const route = (req.url ?? '').split('?', 1)[0];
+    const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
     // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
     if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
-    if (req.method === 'GET' && route === '/healthz') return health(services, res);
+    if (req.method === 'GET' && health(route, res)) return;
     sendText(res, 404, 'Not found.\n');
   });
   // 003 §2.1 serves the relay over HTTP; with --relay-tls on it is HTTPS with the server
@@ -203,6 +207,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   const soapAddress = soapListenAddress(services);
   const soapPort = await listen(soapServer, options.soapPort, soapAddress);
   const relayPort = await listen(relayServer, options.relayPort, options.bind);
+  // In a worker of `ssod serve --workers N` the primary serves the metrics of all (server/cluster.ts).
+  const metrics: MetricsListener | null = options.metricsPort === 0 || cluster.isWorker ? null : await listenForMetrics(options, services.log);
   if (soapPort !== options.soapPort || relayPort !== options.relayPort) {
     services = { ...services, options: Object.freeze({ ...options, soapPort, relayPort }) };
   }
@@ -238,24 +244,17 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     services: running,
     soapPort,
     relayPort,
+    metricsPort: metrics?.port ?? null,
     close() {
       closing ??= (async () => {
         clearInterval(purge);
         clearInterval(refresh);
-        await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000)]);
+        await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000), metrics?.close()]);
+        stopObserving(services);
         await services.store.close();
         services.log.info('ssod stopped');
       })();
       return closing;
     },
   };
-}
-
-async function health(services: Services, res: http.ServerResponse): Promise<void> {
-  try {
-    await services.store.ping();
-    sendText(res, 200, 'ok\n');
-  } catch {
-    sendText(res, 503, 'store not ready\n');
-  }
 }

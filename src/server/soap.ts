@@ -16,6 +16,7 @@ import { BodyTooLargeError, readBody } from './body.js';
 import { identifyCaller, identifyCallerWithSession } from './callers.js';
 import { logUnexpected } from './failures.js';
 import { nextRequestId, sendText } from './http.js';
+import { countSoapRequest } from './metrics.js';
 
 interface Outcome {
   status: number;
@@ -103,18 +104,21 @@ export async function handleSoap(services: Services, req: IncomingMessage, res: 
     if (error instanceof BodyTooLargeError) {
       sendText(res, 413, `The request body is larger than ${services.options.maxRequestBytes} bytes.\n`, { close: true });
       services.log.info('request', { requestId, caller: 'unknown', operation: '-', outcome: 'tooLarge', status: 413 });
+      countSoapRequest('-', 'tooLarge', (performance.now() - started) / 1000);
       return;
     }
     faultOutcome(services, version, error, outcome, requestId);
   }
   res.writeHead(outcome.status, { 'Content-Type': contentTypeOf(version), 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(outcome.body) });
   res.end(outcome.body);
+  const ms = performance.now() - started;
+  countSoapRequest(outcome.operation, outcome.result, ms / 1000);
   services.log.info('request', {
     requestId,
     caller: outcome.caller?.applicationId ?? 'guest',
     operation: outcome.operation,
     outcome: outcome.result,
     status: outcome.status,
-    ms: Math.round((performance.now() - started) * 100) / 100,
+    ms: Math.round(ms * 100) / 100,
   });
 }

@@ -54,6 +54,8 @@ import type {
   LocalSessionRecord,
   LockWaits,
   RelayTokenRecord,
+  PoolUse,
+  SessionCountQuery,
   SessionQuery,
   SessionSummary,
   SessionView,
@@ -250,6 +252,7 @@ function updateApplicationValues(id: string, changes: ApplicationChanges): unkno
 
 const SQL = {
   ping: statement('ping', 'SELECT 1'),
+  probeWrite: statement('probe_write', 'UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)'),
 
   insertApplication: statement('insert_application', `INSERT INTO applications
     (id, name, display_name, version, capabilities, url, restore_password_url, change_password_url, created_at)
@@ -315,6 +318,9 @@ const SQL = {
     WHERE ($1::text IS NULL OR g.user_id = $1)
       AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = $2))
     ORDER BY g.created_at DESC, g.id COLLATE "C" LIMIT $3`),
+  countSessions: statement('count_sessions', `SELECT COUNT(*)::int AS count FROM global_sessions g
+    WHERE g.expires_at > $3 AND g.last_seen_at > $4 AND ($1::text IS NULL OR g.user_id = $1)
+      AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = $2))`),
   deleteUserSessions: statement('delete_user_sessions', 'DELETE FROM global_sessions WHERE user_id = $1'),
 
   readSettings: statement('read_settings', 'SELECT key, value FROM settings'),
@@ -408,6 +414,14 @@ class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.#run(SQL.ping);
+  }
+
+  async probeWrite(): Promise<void> {
+    await this.#run(SQL.probeWrite);
+  }
+
+  poolUse(): PoolUse {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   async close(): Promise<void> {
@@ -599,6 +613,11 @@ class PostgresStore implements Store {
       await run(SQL.purgeRelayTokens, [now]);
       return purged;
     });
+  }
+
+  async countSessions(query: SessionCountQuery): Promise<number> {
+    const { rows } = await this.#run<{ count: number }>(SQL.countSessions, [query.userId ?? null, query.baseUrl ?? null, query.now, query.idleBefore]);
+    return rows[0]?.count ?? 0;
   }
 
   async listSessions(query: SessionQuery): Promise<SessionSummary[]> {

@@ -51,6 +51,7 @@ import type {
   LocalSessionRecord,
   LockWaits,
   RelayTokenRecord,
+  SessionCountQuery,
   SessionQuery,
   SessionSummary,
   SessionView,
@@ -242,6 +243,7 @@ function asDuplicateLogin(error: unknown): unknown {
 function prepareStatements(db: Db) {
   return {
     ping: db.prepare<[], number>('SELECT 1').pluck(),
+    probeWrite: db.prepare<[]>('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)'),
 
     insertApplication: db.prepare<ApplicationRecord>(`INSERT INTO applications
       (id, name, display_name, version, capabilities, url, restore_password_url, change_password_url, created_at)
@@ -319,6 +321,9 @@ function prepareStatements(db: Db) {
       WHERE (@userId IS NULL OR g.user_id = @userId)
         AND (@baseUrl IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = @baseUrl))
       ORDER BY g.created_at DESC, g.id LIMIT @limit`),
+    countSessions: db.prepare<Record<string, SqlValue>, number>(`SELECT COUNT(*) FROM global_sessions g
+      WHERE g.expires_at > @now AND g.last_seen_at > @idleBefore AND (@userId IS NULL OR g.user_id = @userId)
+        AND (@baseUrl IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = @baseUrl))`).pluck(),
     baseUrlsOfSessions: db.prepare<[string], { globalId: string; baseUrl: string }>(`SELECT global_id AS globalId, base_url AS baseUrl
       FROM local_sessions WHERE global_id IN (SELECT value FROM json_each(?)) ORDER BY base_url`),
     deleteUserSessions: db.prepare<[string]>('DELETE FROM global_sessions WHERE user_id = ?'),
@@ -475,6 +480,10 @@ class SqliteStore implements Store {
     return this.#read(() => {
       this.#s.ping.get();
     });
+  }
+
+  async probeWrite(): Promise<void> {
+    await this.#write(() => this.#s.probeWrite.run());
   }
 
   async close(): Promise<void> {
@@ -663,6 +672,10 @@ class SqliteStore implements Store {
       for (const row of this.#s.baseUrlsOfSessions.all(JSON.stringify([...baseUrls.keys()]))) baseUrls.get(row.globalId)?.push(row.baseUrl);
       return sessions.map((global) => ({ global, baseUrls: baseUrls.get(global.id) ?? [] }));
     });
+  }
+
+  countSessions(query: SessionCountQuery): Promise<number> {
+    return this.#read(() => this.#s.countSessions.get({ userId: orNull(query.userId), baseUrl: orNull(query.baseUrl), now: query.now, idleBefore: query.idleBefore }) ?? 0);
   }
 
   deleteUserSessions(userId: string): Promise<number> {

@@ -125,6 +125,22 @@ export interface SessionQuery {
   readonly limit: number;
 }
 
+/** Which sessions countSessions counts: those of the query still live at `now` (the complement of purgeExpiredSessions). */
+export interface SessionCountQuery {
+  readonly userId?: string;
+  readonly baseUrl?: string;
+  readonly now: number;
+  /** Sessions last seen at or before this are idle, so over. */
+  readonly idleBefore: number;
+}
+
+/** PostgreSQL pool use (pg Pool totalCount, idleCount, waitingCount), for the metrics. */
+export interface PoolUse {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+}
+
 /**
  * Failed sign-ins counted under one key, for brute-force protection (domain/throttle.ts): `login:<login key>`,
  * `user:<id>` (a userId naming nobody), `source:<address>` or `source:application:<id>`.
@@ -236,6 +252,10 @@ export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   /** Resolves when the store answers a trivial query (for /healthz). */
   ping(): Promise<void>;
+  /** Commits a write that changes no data (the latest schema version's row set to itself): /readyz knows writes work. */
+  probeWrite(): Promise<void>;
+  /** The connection pool's use, for an engine that has one (PostgreSQL). */
+  poolUse?(): PoolUse;
   close(): Promise<void>;
 
   // Applications (003 §5.1–5.5)
@@ -318,6 +338,8 @@ export interface Store {
   purgeExpiredSessions(now: number, idleBefore: number): Promise<number>;
   /** Global sessions matching the query with their local sessions' base URLs, newest first. */
   listSessions(query: SessionQuery): Promise<SessionSummary[]>;
+  /** How many sessions match the query, without a limit (one indexed count). */
+  countSessions(query: SessionCountQuery): Promise<number>;
   /** Deletes every global session of the user with its local sessions and tokens, atomically. Returns how many. */
   deleteUserSessions(userId: string): Promise<number>;
 

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { SETTINGS_REFRESH_MS } from '../../src/config/settings.js';
 import { runCli } from '../helpers/cli.js';
 import { freshInstallation, type Installation } from '../helpers/installation.js';
+import { freePort } from '../helpers/ports.js';
 import { postgresSuite } from '../helpers/postgres.js';
 import { call, registerApp, splitPem, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
@@ -38,9 +39,11 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
   let ts: TestServer;
   let panel: RegisteredApp;
   let billing: RegisteredApp;
+  let metricsPort = 0;
   before(async () => {
     inst = await freshInstallation({ engine: 'postgres' });
-    ts = await inst.serve();
+    metricsPort = await freePort();
+    ts = await inst.serve({ metricsPort });
     panel = await registerApp(ts, 'https://panel.example.com:8443/', 'panel');
     billing = await registerApp(ts, 'https://billing.example.com:443/', 'billing');
   });
@@ -93,6 +96,17 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     assert.equal((await call(ts, 'verifySession', { sessionId: again.field('sessionId') ?? '' })).fault, 'noSuchSession');
     await ok(['users', 'delete', 'alice@example.com']);
     assert.equal((await call(ts, 'getUser', { userId: created.id }, { credentials: panel.credentials })).fault, 'noSuchUser');
+  });
+
+  test('status: the PostgreSQL store takes writes; the metrics show its pool', async () => {
+    const status = JSON.parse(await ok(['status', '--json', '--metrics-port', String(metricsPort)])) as { store: unknown; server: { reachable: boolean } };
+    assert.deepEqual(status.store, { kind: 'postgres', path: null, ready: true, writable: true });
+    assert.equal(status.server.reachable, true);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /^ssod_info\{version="[^"]+",store="postgres"\} 1$/m);
+    const total = Number(/^ssod_store_pool_connections\{state="total"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(total >= 1 && total <= 10, `pool connections: ${total}`);
+    assert.match(metrics, /^ssod_store_pool_connections\{state="waiting"\} \d+$/m);
   });
 
   test('applications: list, show, reissue-cert from the CA in the store (master key), unregister', async () => {

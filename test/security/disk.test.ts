@@ -2,14 +2,14 @@
 // small file system (a 4 MiB tmpfs; a loop-mounted ext4 that the kernel remounts read-only on an
 // error, with open files, as it would on a failing disk). Writes then get a Receiver fault
 // (sso:internalError) and the log says what is wrong; reads go on; nothing crashes; writes work again
-// once space returns. Mounting needs root, which CI has; file modes would not stop root.
+// once space returns. A read-only data directory makes the node not ready (/readyz), still live. Mounting needs root, which CI has; file modes would not stop root.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { call, registerApp, startTestServer, type RegisteredApp, type SoapReply, type TestServer } from '../helpers/server.js';
+import { call, httpsRequest, registerApp, startTestServer, type RegisteredApp, type SoapReply, type TestServer } from '../helpers/server.js';
 
 const AS_ROOT = process.getuid?.() === 0;
 const NOT_ROOT = 'not root: mounting a small or read-only file system needs root (CI runs as root)';
@@ -135,5 +135,19 @@ describe('a data directory that becomes read-only', { skip: unsupported ?? false
     assert.match(String(line?.msg), /^store unavailable: the data directory is read-only: make it writable again$/);
     assert.match(String(line?.code), /^SQLITE_(IOERR|READONLY)/);
     assert.equal((await call(ts, 'getSettings')).status, 200, 'still serving');
+  });
+
+  test('/readyz and /healthz answer 503 on both listeners while /livez stays 200', async () => {
+    const relay = async (route: string): Promise<Response> => fetch(`http://127.0.0.1:${ts.relayPort}${route}`);
+    // A write probe's answer is kept up to two seconds: wait for the next one, not for a time.
+    let status = 200;
+    for (const deadline = Date.now() + 20_000; status === 200 && Date.now() < deadline; ) {
+      status = (await relay('/readyz')).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status, 503);
+    assert.equal(await (await relay('/healthz')).text(), 'store not ready: it does not answer or does not take writes\n');
+    assert.equal((await httpsRequest(ts, null, { path: '/healthz' })).status, 503);
+    assert.equal((await relay('/livez')).status, 200, 'the process still answers');
   });
 });

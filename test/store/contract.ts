@@ -154,6 +154,15 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
         assert.equal(store.engine, engineName);
         await store.ping();
       });
+      storeTest('takes a write probe that changes nothing, and reports pool use only where there is a pool', async (store) => {
+        const before = await store.readSettings();
+        await store.probeWrite();
+        await store.probeWrite();
+        assert.deepEqual(await store.readSettings(), before);
+        const use = store.poolUse?.();
+        if (engineName === 'sqlite') assert.equal(use, undefined);
+        else assert.ok(use !== undefined && use.total >= use.idle && use.waiting >= 0);
+      });
     });
 
     describe('applications', () => {
@@ -809,6 +818,25 @@ function registerOperatorTests(storeTest: StoreTest): void {
     assert.deepEqual((await store.listSessions({ baseUrl: billing, limit: 10 })).map((s) => s.global.id), [older.global.id]);
     assert.deepEqual((await store.listSessions({ limit: 1 })).map((s) => s.global.id), [newer.global.id]);
     assert.deepEqual(await store.listSessions({ userId: randomUUID(), limit: 10 }), []);
+  });
+
+  storeTest('countSessions counts the live sessions of the query, without a limit', async (store) => {
+    const owner = await seedOwnedUser(store);
+    const other = await seedUser(store, owner.ownerId);
+    const idle = await seedSession(store, owner.id, { createdAt: T0 });
+    const billing = 'https://billing.example.com:443/';
+    await store.ensureLocalSession({ idHash: hex64(), globalId: idle.global.id, baseUrl: billing, createdAt: T0 + 1 });
+    const live = await seedSession(store, owner.id, { createdAt: T0 + 10 });
+    await seedSession(store, other.id, { createdAt: T0 + 5 });
+    await store.touchSession(live.global.id, T0 + 100);
+    const now = T0 + 200;
+
+    assert.equal(await store.countSessions({ now, idleBefore: T0 - 1 }), 3);
+    assert.equal(await store.countSessions({ userId: owner.id, now, idleBefore: T0 - 1 }), 2);
+    assert.equal(await store.countSessions({ baseUrl: billing, now, idleBefore: T0 - 1 }), 1);
+    assert.equal(await store.countSessions({ now, idleBefore: T0 + 50 }), 1, 'only the one seen since is not idle');
+    assert.equal(await store.countSessions({ now: live.global.expiresAt, idleBefore: T0 - 1 }), 0, 'over at its expiry instant');
+    assert.equal(await store.countSessions({ userId: randomUUID(), now, idleBefore: T0 - 1 }), 0);
   });
 
   storeTest('deleteUserSessions ends every session of that user only', async (store) => {
