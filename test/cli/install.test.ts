@@ -7,20 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { operatorEnv } from '../helpers/npm.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
 const work = mkdtempSync(path.join(os.tmpdir(), 'ssod-global-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Environment without npm's and ssod's variables of the test run itself (`npm test` sets npm_config_*). */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|SSOD_)/i.test(key))), ...extra };
-}
-
 function run(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd: options.cwd ?? work, env: options.env ?? cleanEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd: options.cwd ?? work, env: options.env ?? operatorEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== 'number') reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
       else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
@@ -54,7 +50,7 @@ test('npm pack, then npm install -g of the tarball, puts a working ssod on the P
   assert.equal(version.stdout.trim(), manifest.version);
 
   // As an operator types it: found on the PATH by name.
-  const env = cleanEnv({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}` });
+  const env = operatorEnv({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}` });
   const help = await run('ssod', ['--help'], { env });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^Usage: ssod /m);

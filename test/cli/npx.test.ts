@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { operatorEnv } from '../helpers/npm.js';
 import { freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -95,11 +96,9 @@ for (const { signal, to, group } of cases) {
   test(`${signal} to ${to} stops \`npx ssod serve\`: ports freed, no process left`, { timeout: 120_000 }, async () => {
     const dataDir = path.join(project, `data-${signal}`);
     const [soapPort, relayPort] = [await freePort(), await freePort()];
-    // The environment of an operator's shell: without the npm_* variables of an outer `npm test`.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|SSOD_)/i.test(key)));
     const npx = spawn('npx', ['ssod', 'serve', '--data-dir', dataDir, '--soap-port', String(soapPort), '--relay-port', String(relayPort)], {
       cwd: project,
-      env,
+      env: operatorEnv(),
       detached: true, // its own process group, as a job in a terminal has
       stdio: ['ignore', 'pipe', 'pipe'],
     });
