@@ -30,6 +30,7 @@ test('npm pack, then npm install -g of the tarball, puts a working ssod on the P
   const tarball = path.join(work, `ssod-${manifest.version}.tgz`);
   const listing = (await run('tar', ['tzf', tarball])).stdout.split('\n');
   assert.ok(listing.includes('package/dist/src/cli/main.js'), 'the compiled CLI is packed');
+  assert.ok(listing.includes('package/deploy/ssod.service'), 'the systemd unit is packed');
   assert.ok(!listing.some((file) => file.startsWith('package/dist/test/') || file.startsWith('package/src/')), 'no tests or TypeScript sources');
 
   // From the npm cache when it holds the dependencies (`npm ci` filled it). Install scripts are
