@@ -10,6 +10,7 @@ packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)                             # browser journeys
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)                    # TLS interop checks
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql) # several nodes, restart test
+[ -x /usr/bin/systemd-analyze ] || packages+=(systemd)                        # verifies deploy/ssod.service
 
 if ((${#packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

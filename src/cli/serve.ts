@@ -7,6 +7,7 @@ import { optionNames, resolveOptions, type Options } from '../config/options.js'
 import { createLogger, type Logger } from '../log.js';
 import { storeLocation } from '../store/location.js';
 import { CliError, addOptionFlags } from './common.js';
+import { startedByNpm, watchParent } from './npmWrapper.js';
 
 /**
  * The start check of the directories that hold the SQLite store and the CA (docs/SECURITY.md, case
@@ -58,6 +59,12 @@ export function serveCommand(): Command {
     const options = resolveOptions({ flags: rest, env: process.env, configFile: config ?? process.env.SSOD_CONFIG });
     // Once, in the process that opens the installation first (not again in every worker).
     if (cluster.isPrimary) checkDataDirectories(options, createLogger(options.logLevel));
+    if (cluster.isPrimary && startedByNpm()) {
+      watchParent(() => {
+        createLogger(options.logLevel).info('the npm process that started ssod is gone; stopping as on SIGTERM');
+        process.kill(process.pid, 'SIGTERM');
+      });
+    }
     // Loaded here, so that the operator commands start without the server's modules.
     const { isClusterPrimary, runClusterPrimary } = await import('../server/cluster.js');
     if (isClusterPrimary(options)) return runClusterPrimary(options);
