@@ -84,7 +84,7 @@ describe('ssod ca', () => {
     const tmp = path.join(root, 'tmp');
     mkdirSync(tmp);
     const script = readmeBlock('## Walk-through with curl')
-      .replaceAll('npx ssod', `node ${JSON.stringify(CLI)}`)
+      .replaceAll(/\bssod (?=ca )/g, `node ${JSON.stringify(CLI)} `)
       .replaceAll(':11443/', `:${ts.soapPort}/`)
       .replaceAll(':1180/', `:${ts.relayPort}/`);
     const { stdout } = await run('bash', ['-e', '-o', 'pipefail', '-c', `${script}\necho; echo "SCRATCH=$W"`], { cwd: root, env: { ...process.env, TMPDIR: tmp }, timeout: 60_000 });
