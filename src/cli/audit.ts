@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../domain/audit.js';
 import type { AuditRecord } from '../store/types.js';
-import { CliError, action, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { CliError, action, addWideFlag, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 
 interface AuditFlags extends StoreFlags {
   readonly since?: string;
@@ -34,8 +34,24 @@ function detailText(detail: AuditRecord['detail']): string {
     .join(' ');
 }
 
+function wideTable(rows: readonly AuditRow[]): string {
+  return table(
+    ['TIME', 'TYPE', 'ACTOR', 'TARGET', 'OUTCOME', 'DETAIL'],
+    rows.map((row) => [row.at, row.type, row.actor, row.target, row.outcome, detailText(row.detail)]),
+  );
+}
+
+/** Fits 100 columns: the time to the second, no ACTOR (--wide, --json or --actor show it), long cells wrapped. */
+function narrowTable(rows: readonly AuditRow[]): string {
+  return table(
+    ['TIME', 'TYPE', 'TARGET', 'OUTCOME', 'DETAIL'],
+    rows.map((row) => [row.at.replace(/\.\d{3}Z$/, 'Z'), row.type, row.target, row.outcome, detailText(row.detail)]),
+    { fit: true },
+  );
+}
+
 export function auditCommand(): Command {
-  return storeCommand('audit', 'Show the audit trail of security events, newest first.')
+  return addWideFlag(storeCommand('audit', 'Show the audit trail of security events, newest first; the ACTOR column with --wide or --json.'))
     .option('--since <TIME>', 'only events at or after this time (ISO 8601, or an age such as 24h, 7d)')
     .option('--until <TIME>', 'only events before this time')
     .option('--type <TYPE>', `only events of this type: ${AUDIT_EVENT_TYPES.join(', ')}`)
@@ -44,7 +60,7 @@ export function auditCommand(): Command {
     .option('--limit <N>', 'at most this many events', '100')
     .addHelpText(
       'after',
-      '\nExamples:\n  ssod audit --since 24h\n  ssod audit --type authentication.failed --limit 20\n  ssod audit --target user:3f0c7a1e-… --json\n',
+      '\nExamples:\n  ssod audit --since 24h\n  ssod audit --since 24h --wide\n  ssod audit --type authentication.failed --limit 20\n  ssod audit --target user:3f0c7a1e-… --json\n',
     )
     .action(
       action(async (flags: AuditFlags) => {
@@ -62,12 +78,7 @@ export function auditCommand(): Command {
         };
         await withStore(flags, async (store) => {
           const rows: AuditRow[] = (await store.queryAudit(query)).map((record) => ({ ...record, at: new Date(record.at).toISOString() }));
-          print(flags, rows, () =>
-            table(
-              ['TIME', 'TYPE', 'ACTOR', 'TARGET', 'OUTCOME', 'DETAIL'],
-              rows.map((row) => [row.at, row.type, row.actor, row.target, row.outcome, detailText(row.detail)]),
-            ),
-          );
+          print(flags, rows, () => (flags.wide === true ? wideTable(rows) : narrowTable(rows)));
         });
       }),
     );
