@@ -1,8 +1,9 @@
 // `ssod audit`: reads the audit trail of security events (domain/audit.ts), newest first.
 import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../domain/audit.js';
+import { didYouMean } from '../config/suggest.js';
 import type { AuditRecord } from '../store/types.js';
-import { CliError, action, addWideFlag, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 
 interface AuditFlags extends StoreFlags {
   readonly since?: string;
@@ -20,7 +21,7 @@ export function parseTime(text: string, flag: string, now: number): number {
   const age = /^(\d{1,9})([smhd])$/.exec(text);
   if (age !== null) return now - Number(age[1]) * (UNIT_MS[age[2] ?? 's'] ?? 1000);
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(at)) throw new CliError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
+  if (Number.isNaN(at)) throw new UsageError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
   return at;
 }
 
@@ -66,7 +67,7 @@ export function auditCommand(): Command {
       action(async (flags: AuditFlags) => {
         const now = Date.now();
         if (flags.type !== undefined && !isAuditEventType(flags.type)) {
-          throw new CliError(`unknown event type "${flags.type}"; the types are: ${AUDIT_EVENT_TYPES.join(', ')}`);
+          throw new UsageError(`unknown event type "${flags.type}"${didYouMean(flags.type, AUDIT_EVENT_TYPES)}; the types are: ${AUDIT_EVENT_TYPES.join(', ')}`);
         }
         const query = {
           limit: parseLimit(flags.limit),

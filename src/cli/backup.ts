@@ -54,7 +54,7 @@ function requireCheckedStore(file: string, what: string): number {
 async function backup(flags: StoreFlags, directory: string): Promise<void> {
   const options = installationOptions(flags);
   const store = embeddedStoreFile(options);
-  if (!existsSync(store)) throw new CliError(`no ssod store at ${store}: give the installation's --data-dir (or set SSOD_DATA_DIR)`);
+  if (!existsSync(store)) throw new CliError(`no ssod store at ${store}; give the installation's --data-dir (or set SSOD_DATA_DIR)`);
   for (const file of CA_FILES) {
     if (!existsSync(path.join(options.dataDir, file))) throw new CliError(`no ${file} in ${options.dataDir}: the backup would lack the CA`);
   }
@@ -120,10 +120,10 @@ async function restore(flags: StoreFlags, directory: string): Promise<void> {
   const store = embeddedStoreFile(options);
   const manifest = await readManifest(directory);
   const schemaVersion = requireCheckedStore(path.join(directory, STORE_FILE), `the backup's store`);
-  if (!isKnownSchema(schemaVersion)) throw new CliError(`the backup has schema version ${schemaVersion}, which this ssod does not know: restore it with a newer ssod`);
+  if (!isKnownSchema(schemaVersion)) throw new CliError(`the backup has schema version ${schemaVersion}, which this ssod does not know; restore it with a newer ssod`);
   // A server has the store open for as long as it runs: restoring under it would lose whatever it writes next.
   if (existsSync(store) && sqliteInUse(store)) {
-    throw new CliError(`${store} is open in another process, most likely a running ssod serve: stop it, then restore`);
+    throw new CliError(`${store} is open in another process, most likely a running ssod serve; stop it, then restore`);
   }
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const aside = await moveAside(options.dataDir);

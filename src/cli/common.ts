@@ -21,6 +21,14 @@ export class CliError extends Error {
   }
 }
 
+/** A command given a value it cannot take (a bad --limit, an unknown mode): printed as `ssod: <message>`, exit status 2. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Adds the flags of these options, with their docs, defaults and environment variables, from the option table. */
 export function addOptionFlags(command: Command, names: readonly OptionName[]): Command {
   for (const name of names) {
@@ -103,7 +111,7 @@ export function embeddedStoreFile(options: Options): string {
 export async function openInstallationStore(options: Options): Promise<Store> {
   const location = storeLocation(options.store, options.dataDir);
   if (location.engine === 'sqlite' && !existsSync(location.path)) {
-    throw new CliError(`no ssod store at ${location.path}: give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
+    throw new CliError(`no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
   }
   return openStore(location, { poolSize: 2, existingOnly: true });
 }
@@ -126,7 +134,7 @@ export function operatorContext(store: Store): AuditContext {
 
 /** `--limit`: a whole number from 1. */
 export function parseLimit(text: string | undefined): number {
-  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new CliError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"`);
+  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"; for example --limit 500`);
   return Number(text);
 }
 
@@ -237,7 +245,7 @@ export async function openOwnerOnly(file: string, force: boolean): Promise<FileH
     handle = await open(file, force ? 'w' : 'wx', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError(`${file} exists: choose another --out, or --force to overwrite it`);
+    if (code === 'EEXIST') throw new CliError(`${file} exists; choose another --out, or --force to overwrite it`);
     throw new CliError(`cannot write ${file}: ${code ?? String(error)}`);
   }
   await handle.chmod(0o600);

@@ -7,7 +7,7 @@ import { OptionError } from '../config/options.js';
 import { didYouMean } from '../config/suggest.js';
 import { printable } from '../domain/identifiers.js';
 import { Refusal } from '../domain/refusal.js';
-import { CliError, refusalMessage } from './common.js';
+import { CliError, UsageError, refusalMessage } from './common.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -69,7 +69,7 @@ export function withErrorStyle(command: Command): Command {
 /** Why a listener could not be opened, and what to do, from the error of listen(). */
 function listenMessage(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | null {
   if (error.syscall !== 'listen') return null;
-  const where = `${error.address ?? '?'}:${error.port ?? '?'}`;
+  const where = error.port === undefined ? (error.address ?? 'its address') : `${error.address ?? ''}:${error.port}`;
   if (error.code === 'EADDRINUSE') {
     return `cannot listen on ${where}: the port is in use, perhaps by another ssod still running; stop what holds it (\`ss -ltnp 'sport = :${error.port ?? ''}'\` shows it) or choose another port (--soap-port, --relay-port)`;
   }
@@ -85,7 +85,8 @@ function listenMessage(error: NodeJS.ErrnoException & { address?: string; port?:
 /** The line and exit status for an error that ended a command. */
 export function errorReport(error: unknown): { readonly line: string; readonly status: number } {
   if (error instanceof CommanderError) return { line: '', status: error.exitCode === 0 ? 0 : EXIT_USAGE };
-  if (error instanceof OptionError) return { line: error.message, status: EXIT_USAGE };
+  if (error instanceof OptionError) return { line: error.message.includes('; ') ? error.message : `${error.message}; \`ssod serve --help\` lists every option and its values`, status: EXIT_USAGE };
+  if (error instanceof UsageError) return { line: error.message, status: EXIT_USAGE };
   if (error instanceof CliError) return { line: error.message, status: EXIT_FAILURE };
   if (error instanceof Refusal) return { line: refusalMessage(error), status: EXIT_FAILURE };
   const listen = listenMessage(error as NodeJS.ErrnoException);

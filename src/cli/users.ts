@@ -7,7 +7,7 @@ import type { OperatorServices } from '../domain/services.js';
 import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, loginKeyOf, setPasswordHash, transferOwnership } from '../domain/users.js';
 import type { UserRecord } from '../store/types.js';
 import { applicationArgument } from './applications.js';
-import { CliError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
 import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 
@@ -22,14 +22,14 @@ export function userView(user: UserRecord) {
 /** The user named on the command line by id or by login, or a refusal that says how to find it. */
 export async function userArgument(services: OperatorServices, reference: string): Promise<UserRecord> {
   const user = (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ?? (await services.store.findUserByLoginKey(loginKeyOf(reference)));
-  if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}: \`ssod users list --login TEXT\` finds users`);
+  if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}; \`ssod users list --login TEXT\` finds users`);
   return user;
 }
 
 /** A positive whole number from a flag, at most `max`. */
 export function countFlag(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new CliError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}; for example ${name} 50`);
   return Number(text);
 }
 

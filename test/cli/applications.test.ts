@@ -49,7 +49,7 @@ describe('ssod applications, export and import', () => {
     assert.match(table.stdout, /^FINGERPRINT \(SHA-256\)\s+SERIAL\s+STATE\s+ISSUED\s+EXPIRES$/m);
     const unknown = await inst.run(['applications', 'show', 'nope']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /^ssod: no application with id "nope": `ssod applications list` shows the ids\n$/);
+    assert.match(unknown.stderr, /^ssod: no application with id "nope"; `ssod applications list` shows the ids\n$/);
   });
 
   test('reissue-cert writes an owner-only key+certificate file, refuses to overwrite it without --force; the new certificate takes over at first use', async () => {

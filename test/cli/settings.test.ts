@@ -65,7 +65,7 @@ describe('ssod settings', () => {
     try {
       const refused = await runCli(['settings', '--data-dir', empty]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^ssod: no ssod store at .*ssod\.db: give the installation's --data-dir/);
+      assert.match(refused.stderr, /^ssod: no ssod store at .*ssod\.db; give the installation's --data-dir/);
       assert.deepEqual((await import('node:fs')).readdirSync(empty), []);
     } finally {
       rmSync(empty, { recursive: true, force: true });
