@@ -45,7 +45,7 @@ interface ClearFlags extends StoreFlags {
 
 function keyToClear(key: string | undefined, flags: ClearFlags): string {
   const given = [key, flags.login, flags.source].filter((value) => value !== undefined);
-  if (given.length !== 1) throw new CliError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
+  if (given.length !== 1) throw new UsageError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
   if (flags.login !== undefined) return loginThrottleKey(loginKeyOf(flags.login));
   if (flags.source !== undefined) return sourceKeyOf(flags.source);
   return key ?? '';

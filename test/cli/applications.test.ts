@@ -66,7 +66,7 @@ describe('ssod applications, export and import', () => {
 
     const refused = await inst.run(['applications', 'reissue-cert', panel.id, '--out', file]);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /panel\.pem exists: choose another --out, or --force to overwrite it/);
+    assert.match(refused.stderr, /panel\.pem exists; choose another --out, or --force to overwrite it/);
     assert.equal(readFileSync(file, 'utf8'), first);
     assert.equal((await show(panel.id)).certificates.length, 2, 'a refusal issues nothing');
 

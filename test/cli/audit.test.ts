@@ -82,7 +82,7 @@ describe('ssod audit', () => {
     ];
     for (const [args, message] of cases) {
       const refused = await runCli(['audit', '--data-dir', ts.dataDir, ...args]);
-      assert.equal(refused.code, 1, args.join(' '));
+      assert.equal(refused.code, 2, args.join(' '));
       assert.match(refused.stderr, message);
       assert.equal(refused.stderr.trim().split('\n').length, 1);
     }

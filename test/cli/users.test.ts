@@ -97,7 +97,7 @@ describe('ssod users and ssod sessions', () => {
     assert.match(table.stdout, /^owner:\s+panel \(/m);
     assert.match(table.stdout, /^state:\s+enabled$/m);
     const bad = await inst.run(['users', 'list', '--limit', '0']);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--limit must be a whole number from 1 to 1000/);
   });
 
