@@ -3,34 +3,16 @@
 // --data-dir), a directory or a store file that the user running ssod may not write. A new
 // installation is announced in the log once, with its path.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { UNPRIVILEGED_ID, isRoot, runCli, runUnprivileged, type CliResult } from '../helpers/cli.js';
 import { startServe } from '../helpers/process.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'ssod-datadir-'));
 chmodSync(scratch, 0o755); // reachable by the unprivileged user below
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-const NOBODY = 65_534;
-const isRoot = process.getuid?.() === 0;
-
-/**
- * `ssod ARGS…` as a user who owns none of the files. Root passes every permission check, so a test
- * run as root runs the binary as nobody (setpriv, util-linux); another user is unprivileged already.
- */
-function runUnprivileged(args: readonly string[]): Promise<CliResult> {
-  const [file, prefix] = isRoot ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI]] : [process.execPath, [CLI]];
-  return new Promise((resolve, reject) => {
-    execFile(file, [...prefix, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') reject(new Error(`cannot run ssod: ${error.message}`));
-      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
-  });
-}
 
 /** The last line of stderr, which must be the refusal: one line in the one error style. */
 function refusal(result: CliResult): string {
@@ -58,7 +40,7 @@ test('a data directory whose parent does not exist is not made: a mistyped --dat
 test('a data directory that the user running ssod may not write', async () => {
   const readOnly = path.join(scratch, 'read-only');
   mkdirSync(readOnly, { mode: 0o500 });
-  if (isRoot) chownSync(readOnly, NOBODY, NOBODY);
+  if (isRoot) chownSync(readOnly, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
   const said = refusal(await runUnprivileged(serveArgs(readOnly)));
   assert.match(said, new RegExp(`^ssod: cannot write in the data directory ${readOnly} \\(EACCES\\), where ssod keeps its store and certificate authority; let \\S+, the user that runs ssod, write it`));
 });
@@ -71,7 +53,7 @@ test('a store file that the user running ssod may not write, at start and for an
   const installation = path.join(scratch, 'foreign-store');
   mkdirSync(installation, { mode: 0o700 });
   writeFileSync(path.join(installation, 'ssod.db'), 'owned by root', { mode: 0o600 });
-  chownSync(installation, NOBODY, NOBODY);
+  chownSync(installation, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
   const store = path.join(installation, 'ssod.db');
   assert.match(refusal(await runUnprivileged(serveArgs(installation))), new RegExp(`^ssod: cannot read and write the store file ${store} \\(EACCES\\); let nobody, the user that runs ssod, own it`));
   assert.match(

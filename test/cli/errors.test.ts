@@ -2,12 +2,12 @@
 // stderr, exit status 2 for a command used wrongly and 1 for one that failed, with suggestions for
 // close misspellings, and listen errors that name the address and what to do.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { UNPRIVILEGED_ID, runCli, runUnprivileged, type CliResult } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'ssod-errors-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -63,4 +63,17 @@ test('a port in use and an address not on this machine: one line with the addres
   // 192.0.2.1 is TEST-NET-1 (RFC 5737): documentation only, never an address of this machine.
   const absent = oneLine(await runCli(['serve', '--data-dir', path.join(scratch, 'absent'), '--bind', '192.0.2.1', '--relay-port', '0', '--soap-port', '0', '--log-level', 'error']), 1);
   assert.match(absent, /^ssod: cannot listen on 192\.0\.2\.1: 192\.0\.2\.1 is not an address of this machine; give --bind one of its addresses/);
+});
+
+test('a port below 1024 without the privilege: one line with the port and what to do', async (t) => {
+  if (Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')) < 1024) {
+    t.skip('this machine lets any user listen on a port below 1024 (net.ipv4.ip_unprivileged_port_start)');
+    return;
+  }
+  const dataDir = path.join(scratch, 'low-port');
+  mkdirSync(dataDir, { mode: 0o700 });
+  chownSync(dataDir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
+  chmodSync(scratch, 0o755);
+  const said = oneLine(await runUnprivileged(['serve', '--data-dir', dataDir, '--relay-port', '80', '--soap-port', '0', '--log-level', 'error']), 1);
+  assert.match(said, /^ssod: cannot listen on 127\.0\.0\.1:80: a port below 1024 needs privileges; choose a port from 1024 up/);
 });
