@@ -246,7 +246,7 @@ export async function openOwnerOnly(file: string, force: boolean): Promise<FileH
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new CliError(`${file} exists; choose another --out, or --force to overwrite it`);
-    throw new CliError(`cannot write ${file}: ${code ?? String(error)}`);
+    throw new CliError(`cannot write ${file} (${code ?? String(error)}); choose an --out in a directory that this user may write`);
   }
   await handle.chmod(0o600);
   return handle;

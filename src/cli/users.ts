@@ -94,7 +94,7 @@ async function readPassword(flags: PasswordFlags): Promise<string> {
   try {
     bytes = flags.passwordFile !== undefined ? await readFile(flags.passwordFile) : await readStdin();
   } catch (error) {
-    throw new CliError(`cannot read the password: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new CliError(`cannot read the password (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --password-file path and that this user may read it`);
   }
   return utf8Text(bytes, 'the password').replace(/\r?\n$/, '');
 }
@@ -105,7 +105,7 @@ async function newPasswordHash(services: OperatorServices, flags: PasswordFlags)
   try {
     return await hashNewPassword(services, { password, hashType: undefined });
   } catch (error) {
-    throw new CliError(`password refused: ${(error as Error).message}`);
+    throw new CliError(`password refused: ${(error as Error).message}; choose another`);
   }
 }
 
@@ -116,8 +116,8 @@ interface CreateFlags extends PasswordFlags {
 async function create(flags: CreateFlags, login: string): Promise<void> {
   await withServices(flags, async (services) => {
     const owner = await applicationArgument(services, flags.owner);
-    if (login.length === 0) throw new CliError('the login must not be empty');
-    if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken`);
+    if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
+    if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
     const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
     print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
   });
@@ -126,7 +126,7 @@ async function create(flags: CreateFlags, login: string): Promise<void> {
 async function changePassword(flags: PasswordFlags, reference: string): Promise<void> {
   await withServices(flags, async (services) => {
     const user = await userArgument(services, reference);
-    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}`);
+    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
     print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${printable(user.login)} changed; its sessions go on.`);
   });
 }

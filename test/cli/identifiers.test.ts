@@ -63,7 +63,7 @@ describe('identifiers at the operator commands', () => {
     const create = (login: string) => inst.run(['users', 'create', login, '--owner', panel.id, '--password-stdin'], { input: 'another password' });
     const fullwidth = await create('ｓａｓｈａ@example.com');
     assert.equal(fullwidth.code, 1);
-    assert.match(fullwidth.stderr, /^ssod: the login "ｓａｓｈａ@example\.com" is taken\n$/);
+    assert.match(fullwidth.stderr, /^ssod: the login "ｓａｓｈａ@example\.com" is taken; choose another/);
     for (const [lookAlike, codePoint] of [
       ['sa\u200Bsha@example.com', 'U\\+200B'],
       ['\u202Esasha@example.com', 'U\\+202E'],
