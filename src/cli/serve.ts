@@ -130,7 +130,7 @@ export function prepareDataDirectories(options: Options, log: Logger): void {
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('Start the SSO server: the SOAP API over HTTPS with client certificates, and the SSO Relay.')
-    .option('--config <FILE>', 'JSON config file whose keys are the option names below (also SSOD_CONFIG)');
+    .option('--config <FILE>', 'JSON config file whose keys are the option names below, without the dashes ("data-dir") or in camelCase ("dataDir") (also SSOD_CONFIG)');
   addOptionFlags(command, optionNames());
   command.addHelpText(
     'after',
