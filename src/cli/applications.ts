@@ -58,7 +58,7 @@ async function list(flags: StoreFlags): Promise<void> {
 /** The application named on the command line, or a refusal that says how to find its id. */
 export async function applicationArgument(services: OperatorServices, id: string): Promise<ApplicationRecord> {
   const app = await services.store.getApplication(id);
-  if (app === null) throw new CliError(`no application with id ${JSON.stringify(id)}: \`ssod applications list\` shows the ids`);
+  if (app === null) throw new CliError(`no application with id ${JSON.stringify(id)}; \`ssod applications list\` shows the ids`);
   return app;
 }
 

@@ -1,8 +1,9 @@
 // `ssod audit`: reads the audit trail of security events (domain/audit.ts), newest first.
 import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../domain/audit.js';
+import { didYouMean } from '../config/suggest.js';
 import type { AuditRecord } from '../store/types.js';
-import { CliError, action, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 
 interface AuditFlags extends StoreFlags {
   readonly since?: string;
@@ -20,7 +21,7 @@ export function parseTime(text: string, flag: string, now: number): number {
   const age = /^(\d{1,9})([smhd])$/.exec(text);
   if (age !== null) return now - Number(age[1]) * (UNIT_MS[age[2] ?? 's'] ?? 1000);
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(at)) throw new CliError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
+  if (Number.isNaN(at)) throw new UsageError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
   return at;
 }
 
@@ -34,8 +35,24 @@ function detailText(detail: AuditRecord['detail']): string {
     .join(' ');
 }
 
+function wideTable(rows: readonly AuditRow[]): string {
+  return table(
+    ['TIME', 'TYPE', 'ACTOR', 'TARGET', 'OUTCOME', 'DETAIL'],
+    rows.map((row) => [row.at, row.type, row.actor, row.target, row.outcome, detailText(row.detail)]),
+  );
+}
+
+/** Fits 100 columns: the time to the second, no ACTOR (--wide, --json or --actor show it), long cells wrapped. */
+function narrowTable(rows: readonly AuditRow[]): string {
+  return table(
+    ['TIME', 'TYPE', 'TARGET', 'OUTCOME', 'DETAIL'],
+    rows.map((row) => [row.at.replace(/\.\d{3}Z$/, 'Z'), row.type, row.target, row.outcome, detailText(row.detail)]),
+    { fit: true },
+  );
+}
+
 export function auditCommand(): Command {
-  return storeCommand('audit', 'Show the audit trail of security events, newest first.')
+  return addWideFlag(storeCommand('audit', 'Show the audit trail of security events, newest first; the ACTOR column with --wide or --json.'))
     .option('--since <TIME>', 'only events at or after this time (ISO 8601, or an age such as 24h, 7d)')
     .option('--until <TIME>', 'only events before this time')
     .option('--type <TYPE>', `only events of this type: ${AUDIT_EVENT_TYPES.join(', ')}`)
@@ -44,13 +61,13 @@ export function auditCommand(): Command {
     .option('--limit <N>', 'at most this many events', '100')
     .addHelpText(
       'after',
-      '\nExamples:\n  ssod audit --since 24h\n  ssod audit --type authentication.failed --limit 20\n  ssod audit --target user:3f0c7a1e-… --json\n',
+      '\nExamples:\n  ssod audit --since 24h\n  ssod audit --since 24h --wide\n  ssod audit --type authentication.failed --limit 20\n  ssod audit --target user:3f0c7a1e-… --json\n',
     )
     .action(
       action(async (flags: AuditFlags) => {
         const now = Date.now();
         if (flags.type !== undefined && !isAuditEventType(flags.type)) {
-          throw new CliError(`unknown event type "${flags.type}"; the types are: ${AUDIT_EVENT_TYPES.join(', ')}`);
+          throw new UsageError(`unknown event type "${flags.type}"${didYouMean(flags.type, AUDIT_EVENT_TYPES)}; the types are: ${AUDIT_EVENT_TYPES.join(', ')}`);
         }
         const query = {
           limit: parseLimit(flags.limit),
@@ -62,12 +79,7 @@ export function auditCommand(): Command {
         };
         await withStore(flags, async (store) => {
           const rows: AuditRow[] = (await store.queryAudit(query)).map((record) => ({ ...record, at: new Date(record.at).toISOString() }));
-          print(flags, rows, () =>
-            table(
-              ['TIME', 'TYPE', 'ACTOR', 'TARGET', 'OUTCOME', 'DETAIL'],
-              rows.map((row) => [row.at, row.type, row.actor, row.target, row.outcome, detailText(row.detail)]),
-            ),
-          );
+          print(flags, rows, () => (flags.wide === true ? wideTable(rows) : narrowTable(rows)));
         });
       }),
     );

@@ -54,9 +54,9 @@ function requireCheckedStore(file: string, what: string): number {
 async function backup(flags: StoreFlags, directory: string): Promise<void> {
   const options = installationOptions(flags);
   const store = embeddedStoreFile(options);
-  if (!existsSync(store)) throw new CliError(`no ssod store at ${store}: give the installation's --data-dir (or set SSOD_DATA_DIR)`);
+  if (!existsSync(store)) throw new CliError(`no ssod store at ${store}; give the installation's --data-dir (or set SSOD_DATA_DIR)`);
   for (const file of CA_FILES) {
-    if (!existsSync(path.join(options.dataDir, file))) throw new CliError(`no ${file} in ${options.dataDir}: the backup would lack the CA`);
+    if (!existsSync(path.join(options.dataDir, file))) throw new CliError(`no ${file} in ${options.dataDir}, so the backup would lack the CA; give the installation's --data-dir`);
   }
   try {
     await mkdir(directory, { mode: 0o700 });
@@ -94,13 +94,13 @@ async function readManifest(directory: string): Promise<Manifest> {
   try {
     manifest = JSON.parse(await readFile(path.join(directory, MANIFEST), 'utf8')) as Manifest;
   } catch (error) {
-    throw new CliError(`${directory} is not an ssod backup: ${MANIFEST} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is unreadable'}`);
+    throw new CliError(`${directory} is not an ssod backup: ${MANIFEST} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is unreadable'}; give a directory that \`ssod backup\` wrote`);
   }
-  if (manifest.format !== FORMAT || manifest.version !== VERSION) throw new CliError(`${directory} is not an ssod backup of version ${VERSION}`);
+  if (manifest.format !== FORMAT || manifest.version !== VERSION) throw new CliError(`${directory} is not an ssod backup of version ${VERSION}; restore it with the ssod that wrote it`);
   for (const [file] of BACKUP_FILES) {
     const expected = manifest.files[file];
     const found = existsSync(path.join(directory, file)) ? await digestOf(path.join(directory, file)) : null;
-    if (expected === undefined || found?.sha256 !== expected.sha256) throw new CliError(`${path.join(directory, file)} is missing or differs from the backup's manifest`);
+    if (expected === undefined || found?.sha256 !== expected.sha256) throw new CliError(`${path.join(directory, file)} is missing or differs from the backup's manifest; the backup is incomplete or was changed, so restore another one`);
   }
   return manifest;
 }
@@ -120,10 +120,10 @@ async function restore(flags: StoreFlags, directory: string): Promise<void> {
   const store = embeddedStoreFile(options);
   const manifest = await readManifest(directory);
   const schemaVersion = requireCheckedStore(path.join(directory, STORE_FILE), `the backup's store`);
-  if (!isKnownSchema(schemaVersion)) throw new CliError(`the backup has schema version ${schemaVersion}, which this ssod does not know: restore it with a newer ssod`);
+  if (!isKnownSchema(schemaVersion)) throw new CliError(`the backup has schema version ${schemaVersion}, which this ssod does not know; restore it with a newer ssod`);
   // A server has the store open for as long as it runs: restoring under it would lose whatever it writes next.
   if (existsSync(store) && sqliteInUse(store)) {
-    throw new CliError(`${store} is open in another process, most likely a running ssod serve: stop it, then restore`);
+    throw new CliError(`${store} is open in another process, most likely a running ssod serve; stop it, then restore`);
   }
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const aside = await moveAside(options.dataDir);

@@ -21,6 +21,14 @@ export class CliError extends Error {
   }
 }
 
+/** A command given a value it cannot take (a bad --limit, an unknown mode): printed as `ssod: <message>`, exit status 2. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Adds the flags of these options, with their docs, defaults and environment variables, from the option table. */
 export function addOptionFlags(command: Command, names: readonly OptionName[]): Command {
   for (const name of names) {
@@ -50,11 +58,18 @@ export function storeCommand(name: string, description: string): Command {
   return addOptionFlags(command, STORE_OPTION_NAMES);
 }
 
+/** `--wide` for a command whose table may be wider than TABLE_WIDTH. */
+export function addWideFlag(command: Command): Command {
+  return command.option('--wide', `show every column at full width (otherwise the table is wrapped to ${TABLE_WIDTH} columns)`);
+}
+
 /** The flags every store command has, beside its own. */
 export interface StoreFlags {
   readonly config?: string;
   readonly json?: boolean;
   readonly dataDir?: string;
+  /** `--wide`, for the commands that print a wide table. */
+  readonly wide?: boolean;
 }
 
 /**
@@ -96,7 +111,7 @@ export function embeddedStoreFile(options: Options): string {
 export async function openInstallationStore(options: Options): Promise<Store> {
   const location = storeLocation(options.store, options.dataDir);
   if (location.engine === 'sqlite' && !existsSync(location.path)) {
-    throw new CliError(`no ssod store at ${location.path}: give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
+    throw new CliError(`no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
   }
   return openStore(location, { poolSize: 2, existingOnly: true });
 }
@@ -119,7 +134,7 @@ export function operatorContext(store: Store): AuditContext {
 
 /** `--limit`: a whole number from 1. */
 export function parseLimit(text: string | undefined): number {
-  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new CliError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"`);
+  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"; for example --limit 500`);
   return Number(text);
 }
 
@@ -135,17 +150,78 @@ export function print<T>(flags: StoreFlags, value: T, human: (value: T) => strin
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-/** A plain text table: a header row and aligned columns, every cell one escaped line; `(none)` when there are no rows. */
-export function table(columns: readonly string[], cells: readonly (readonly string[])[]): string {
+/** How wide a table may be unless `--wide`: a terminal of 100 columns. */
+export const TABLE_WIDTH = 100;
+
+export interface TableLayout {
+  /** Wrap the cells so that the table fits TABLE_WIDTH (unless `--wide` was given); otherwise every column has its full width. */
+  readonly fit?: boolean;
+}
+
+/** Single words up to this length (an ISO time, an event type) are not cut while the table can fit otherwise. */
+const WORD_KEPT = 25;
+
+/** The text in lines of at most `width` characters, broken at spaces, and inside a word longer than a line. */
+function wrapCell(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    let rest = word;
+    // Only at the start of a line: a word that fits on no line is cut, after a separator when there is one.
+    while (rest.length > width) {
+      const separator = Math.max(...[':', '-', '=', ',', '/', '@'].map((mark) => rest.lastIndexOf(mark, width - 1)));
+      const cut = separator >= width / 2 ? separator + 1 : width;
+      lines.push(rest.slice(0, cut));
+      rest = rest.slice(cut);
+    }
+    line = line === '' ? rest : `${line} ${rest}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Column widths that fit TABLE_WIDTH: the widest column gives up a character until the table fits (down to its header). */
+function fittedWidths(widths: readonly number[], minimums: readonly number[]): number[] {
+  const fitted = [...widths];
+  const gaps = 2 * (fitted.length - 1);
+  for (;;) {
+    const total = fitted.reduce((sum, width) => sum + width, gaps);
+    let widest = -1;
+    fitted.forEach((width, i) => {
+      if (width > (minimums[i] ?? 0) && (widest < 0 || width > (fitted[widest] ?? 0))) widest = i;
+    });
+    if (total <= TABLE_WIDTH || widest < 0) return fitted;
+    fitted[widest] = (fitted[widest] ?? 1) - 1;
+  }
+}
+
+/**
+ * A plain text table: a header row and aligned columns, every cell escaped; `(none)` when there are
+ * no rows. With `fit`, it fits TABLE_WIDTH columns by wrapping its widest cells onto more lines.
+ */
+export function table(columns: readonly string[], cells: readonly (readonly string[])[], layout: TableLayout = {}): string {
   if (cells.length === 0) return '(none)\n';
   const rows = cells.map((row) => row.map(printable));
-  const widths = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), ...rows.map(line)].join('\n') + '\n';
+  const natural = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] ?? '').length)));
+  // A column of short single words (a time, a type, an outcome) keeps its width while the others can give.
+  const atomic = natural.map((width, i) => width <= WORD_KEPT && rows.every((row) => !(row[i] ?? '').includes(' ')));
+  const least = columns.map((column) => Math.max(column.length, 8));
+  const widths = layout.fit !== true ? natural : fittedWidths(fittedWidths(natural, least.map((width, i) => (atomic[i] === true ? (natural[i] ?? width) : width))), least);
+  const lines = (row: readonly string[]): string[] => {
+    const wrapped = row.map((cell, i) => wrapCell(cell, widths[i] ?? cell.length));
+    const height = Math.max(...wrapped.map((cellLines) => cellLines.length));
+    return Array.from({ length: height }, (_, at) =>
+      wrapped
+        .map((cellLines, i) => (i === wrapped.length - 1 ? (cellLines[at] ?? '') : (cellLines[at] ?? '').padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    );
+  };
+  return [columns, ...rows].flatMap(lines).join('\n') + '\n';
 }
 
 /** A time as operators read it and scripts parse it: ISO 8601 in UTC; null stays null. */
@@ -169,8 +245,8 @@ export async function openOwnerOnly(file: string, force: boolean): Promise<FileH
     handle = await open(file, force ? 'w' : 'wx', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError(`${file} exists: choose another --out, or --force to overwrite it`);
-    throw new CliError(`cannot write ${file}: ${code ?? String(error)}`);
+    if (code === 'EEXIST') throw new CliError(`${file} exists; choose another --out, or --force to overwrite it`);
+    throw new CliError(`cannot write ${file} (${code ?? String(error)}); choose an --out in a directory that this user may write`);
   }
   await handle.chmod(0o600);
   return handle;

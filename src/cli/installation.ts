@@ -55,7 +55,7 @@ export async function openInstallationCa(options: Pick<Options, 'dataDir' | 'sto
   }
   for (const file of CA_FILES) {
     if (!existsSync(path.join(options.dataDir, file))) {
-      throw new CliError(`no certificate authority in ${options.dataDir} (${file} is missing): give the installation's --data-dir, or restore its CA files`);
+      throw new CliError(`no certificate authority in ${options.dataDir} (${file} is missing); give the installation's --data-dir, or restore its CA files`);
     }
   }
   return CertificateAuthority.open(options.dataDir, hostname);

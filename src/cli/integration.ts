@@ -1,7 +1,7 @@
 // `ssod integration`: the command line of Plesk Business Manager's `integration` utility (seed 000),
 // for operators who follow its documentation. Each command does what `ssod mode` or `ssod hostname` does.
 import { Option, type Command } from 'commander';
-import { CliError, action, storeCommand, type StoreFlags } from './common.js';
+import { UsageError, action, storeCommand, type StoreFlags } from './common.js';
 import { setHostname } from './hostname.js';
 import { changeMode } from './mode.js';
 
@@ -32,10 +32,10 @@ Examples:
     .action(
       action(async (flags: IntegrationFlags) => {
         if (flags.command === 'switch-sso-mode') {
-          if (flags.ssoMode === undefined) throw new CliError('--command=switch-sso-mode needs --sso-mode=single-panel or --sso-mode=multiple-panels');
+          if (flags.ssoMode === undefined) throw new UsageError('--command=switch-sso-mode needs the mode; add --sso-mode=single-panel or --sso-mode=multiple-panels');
           return changeMode(flags, flags.ssoMode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
         }
-        if (flags.hostname === undefined) throw new CliError('--command=update needs --hostname=NAME');
+        if (flags.hostname === undefined) throw new UsageError('--command=update needs the host name; add --hostname=NAME');
         return setHostname(flags, flags.hostname, { skipDnsCheck: flags.skipDnsCheck === true });
       }),
     );

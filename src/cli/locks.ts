@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loginKeyOf } from '../domain/users.js';
 import { addressSourceKey, applicationSourceKey, clearLock, isSourceKey, loginThrottleKey } from '../domain/throttle.js';
 import type { ThrottleRecord } from '../store/types.js';
-import { CliError, action, operatorContext, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, operatorContext, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,7 +35,7 @@ function sourceKeyOf(source: string): string {
   const id = source.replace(/^application:/, '');
   if (UUID.test(id)) return applicationSourceKey(id.toLowerCase());
   if (isIP(source) !== 0) return addressSourceKey(source);
-  throw new CliError(`--source must be a client address (such as 192.0.2.7) or an application id, got "${source}"`);
+  throw new UsageError(`--source must be a client address or an application id, got "${source}"; for example --source 192.0.2.7`);
 }
 
 interface ClearFlags extends StoreFlags {
@@ -45,7 +45,7 @@ interface ClearFlags extends StoreFlags {
 
 function keyToClear(key: string | undefined, flags: ClearFlags): string {
   const given = [key, flags.login, flags.source].filter((value) => value !== undefined);
-  if (given.length !== 1) throw new CliError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
+  if (given.length !== 1) throw new UsageError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
   if (flags.login !== undefined) return loginThrottleKey(loginKeyOf(flags.login));
   if (flags.source !== undefined) return sourceKeyOf(flags.source);
   return key ?? '';

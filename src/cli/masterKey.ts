@@ -3,10 +3,17 @@
 import { Command } from 'commander';
 import { generateMasterKeyFile } from '../domain/masterkey.js';
 
+const EXAMPLE =
+  'Examples:\n  ssod master-key generate /etc/ssod/master.key\n' +
+  '  ssod serve --store postgres://ssod@db.example.com/ssod --master-key-file /etc/ssod/master.key\n';
+
 export function masterKeyCommand(): Command {
-  const command = new Command('master-key').description('The master key that seals the private keys kept in a PostgreSQL store.');
+  const command = new Command('master-key')
+    .description('The master key that seals the private keys kept in a PostgreSQL store.')
+    .addHelpText('after', `\n${EXAMPLE}`);
   command
     .command('generate')
+    .addHelpText('after', `\n${EXAMPLE}`)
     .argument('<FILE>', 'where to write it; an existing file is never overwritten')
     .description('Write a new random master key to FILE, readable by its owner only.')
     .action(async (file: string) => {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../config/settings.js';
 import { LOOPBACK_ADDRESS, SSO_MODES, isLoopbackHost, isSsoMode, remoteApplications, soapBindAddress, switchMode, type ModeSwitchOptions } from '../domain/mode.js';
-import { CliError, action, fields, print, storeCommand, type StoreFlags } from './common.js';
+import { UsageError, action, fields, print, storeCommand, type StoreFlags } from './common.js';
 import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 
@@ -33,7 +33,7 @@ async function show(flags: StoreFlags): Promise<void> {
 
 /** Switches the mode; shared with `ssod integration --command=switch-sso-mode`. */
 export async function changeMode(flags: StoreFlags, mode: string, options: ModeSwitchOptions): Promise<void> {
-  if (!isSsoMode(mode)) throw new CliError(`unknown mode "${mode}": the modes are ${SSO_MODES.join(' and ')}`);
+  if (!isSsoMode(mode)) throw new UsageError(`unknown mode "${mode}"; the modes are ${SSO_MODES.join(' and ')}`);
   await withServices(flags, async (services, installation) => {
     const result = await switchMode(services, mode, options);
     const listenNext = soapBindAddress(mode, installation.bind);

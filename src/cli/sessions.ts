@@ -81,7 +81,7 @@ async function end(flags: EndFlags, id?: string): Promise<void> {
   if ((id === undefined) === (flags.user === undefined)) throw new CliError('give one session id (as `ssod sessions list` shows it), or --user USER for all of a user\'s sessions');
   await withServices(flags, async (services) => {
     if (id !== undefined) {
-      if (!(await endSession(services, id, 'operator'))) throw new CliError(`no live session ${JSON.stringify(id)}: \`ssod sessions list\` shows them`);
+      if (!(await endSession(services, id, 'operator'))) throw new CliError(`no live session ${JSON.stringify(id)}; \`ssod sessions list\` shows them`);
       print(flags, { ended: 1 }, () => `Session ${id} ended: the user is signed out of every application (single logout).`);
       return;
     }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { OPTION_SPECS, formatOptionValue, settingNames, type SettingName } from '../config/options.js';
 import { SETTINGS_REFRESH_MS, parseSettingChanges, settingsFrom, type ServiceSettings } from '../config/settings.js';
 import { changeSettings } from '../domain/settings.js';
-import { CliError, action, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { CliError, action, addWideFlag, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 import { withServices } from './installation.js';
 
 /** Settings that have a command of their own, because changing them takes more than a value. */
@@ -32,11 +32,12 @@ function rowsOf(stored: Readonly<Record<string, string>>): SettingRow[] {
   }));
 }
 
-function showTable(rows: readonly SettingRow[]): string {
-  return table(
-    ['SETTING', 'VALUE', 'DEFAULT', 'MEANING'],
-    rows.map((row) => [row.name, formatOptionValue(row.value) + (row.stored ? '' : ' (default)'), row.default, row.doc]),
-  );
+/** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */
+function showTable(rows: readonly SettingRow[], wide: boolean): string {
+  const value = (row: SettingRow): string => formatOptionValue(row.value) + (row.stored ? '' : ' (default)');
+  return wide
+    ? table(['SETTING', 'VALUE', 'DEFAULT', 'MEANING'], rows.map((row) => [row.name, value(row), row.default, row.doc]))
+    : table(['SETTING', 'VALUE', 'MEANING'], rows.map((row) => [row.name, value(row), row.doc]), { fit: true });
 }
 
 function requireChangeable(name: string): void {
@@ -57,16 +58,16 @@ async function change(flags: StoreFlags, changes: Record<string, string | null>)
 }
 
 export function settingsCommand(): Command {
-  const command = storeCommand('settings', 'Show or change the settings of the whole SSO service (kept in the store; running servers follow).')
+  const command = addWideFlag(storeCommand('settings', 'Show or change the settings of the whole SSO service (kept in the store; running servers follow).'))
     .addHelpText(
       'after',
-      `\nSettings: ${settingNames().join(', ')}.\nhostname and mode have commands of their own: ssod hostname, ssod mode.\n\nExamples:\n  ssod settings --data-dir /var/lib/ssod\n  ssod settings set sessionTimeout 900\n  ssod settings set passwordHashTypes sha256\n  ssod settings reset sessionTimeout\n`,
+      `\nSettings: ${settingNames().join(', ')}.\nhostname and mode have commands of their own: ssod hostname, ssod mode.\n\nExamples:\n  ssod settings --data-dir /var/lib/ssod\n  ssod settings --wide\n  ssod settings set sessionTimeout 900\n  ssod settings set passwordHashTypes sha256\n  ssod settings reset sessionTimeout\n`,
     )
     .action(
       action(async (flags) => {
         await withStore(flags, async (store) => {
           const rows = rowsOf(await store.readSettings());
-          print(flags, Object.fromEntries(rows.map((row) => [row.name, row.value])), () => showTable(rows));
+          print(flags, Object.fromEntries(rows.map((row) => [row.name, row.value])), () => showTable(rows, flags.wide === true));
         });
       }),
     );

@@ -61,13 +61,13 @@ async function readInput(file: string): Promise<unknown> {
   try {
     bytes = file === '-' ? await readStdin() : await readFile(file);
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new CliError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path and that this user may read it`);
   }
   const text = utf8Text(bytes, file);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliError(`${file} is not JSON: ${(error as Error).message}`);
+    throw new CliError(`${file} is not JSON (${(error as Error).message}); give a file that \`ssod export\` wrote`);
   }
 }
 

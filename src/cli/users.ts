@@ -7,7 +7,7 @@ import type { OperatorServices } from '../domain/services.js';
 import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, loginKeyOf, setPasswordHash, transferOwnership } from '../domain/users.js';
 import type { UserRecord } from '../store/types.js';
 import { applicationArgument } from './applications.js';
-import { CliError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
 import { printable } from '../domain/identifiers.js';
 import { withServices } from './installation.js';
 
@@ -22,14 +22,14 @@ export function userView(user: UserRecord) {
 /** The user named on the command line by id or by login, or a refusal that says how to find it. */
 export async function userArgument(services: OperatorServices, reference: string): Promise<UserRecord> {
   const user = (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ?? (await services.store.findUserByLoginKey(loginKeyOf(reference)));
-  if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}: \`ssod users list --login TEXT\` finds users`);
+  if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}; \`ssod users list --login TEXT\` finds users`);
   return user;
 }
 
 /** A positive whole number from a flag, at most `max`. */
 export function countFlag(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new CliError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}; for example ${name} 50`);
   return Number(text);
 }
 
@@ -94,7 +94,7 @@ async function readPassword(flags: PasswordFlags): Promise<string> {
   try {
     bytes = flags.passwordFile !== undefined ? await readFile(flags.passwordFile) : await readStdin();
   } catch (error) {
-    throw new CliError(`cannot read the password: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new CliError(`cannot read the password (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --password-file path and that this user may read it`);
   }
   return utf8Text(bytes, 'the password').replace(/\r?\n$/, '');
 }
@@ -105,7 +105,7 @@ async function newPasswordHash(services: OperatorServices, flags: PasswordFlags)
   try {
     return await hashNewPassword(services, { password, hashType: undefined });
   } catch (error) {
-    throw new CliError(`password refused: ${(error as Error).message}`);
+    throw new CliError(`password refused: ${(error as Error).message}; choose another`);
   }
 }
 
@@ -116,8 +116,8 @@ interface CreateFlags extends PasswordFlags {
 async function create(flags: CreateFlags, login: string): Promise<void> {
   await withServices(flags, async (services) => {
     const owner = await applicationArgument(services, flags.owner);
-    if (login.length === 0) throw new CliError('the login must not be empty');
-    if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken`);
+    if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
+    if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
     const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
     print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
   });
@@ -126,7 +126,7 @@ async function create(flags: CreateFlags, login: string): Promise<void> {
 async function changePassword(flags: PasswordFlags, reference: string): Promise<void> {
   await withServices(flags, async (services) => {
     const user = await userArgument(services, reference);
-    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}`);
+    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
     print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${printable(user.login)} changed; its sessions go on.`);
   });
 }

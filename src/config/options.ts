@@ -7,6 +7,7 @@
 // lives in the store, where every node reads it and `ssod settings` changes it (config/settings.ts).
 import { readFileSync } from 'node:fs';
 import { storeLocationProblem } from '../store/location.js';
+import { didYouMean } from './suggest.js';
 
 type Kind = 'string' | 'port' | 'integer' | 'enum' | 'list' | 'store';
 
@@ -204,6 +205,18 @@ export interface OptionSources {
   readonly configFile?: string;
 }
 
+/**
+ * The option that a config file key names: the option name as `--help` shows it without its dashes
+ * (`data-dir`), or in camelCase (`dataDir`). An unknown key is refused with the closest known one.
+ */
+function configKeyName(key: string, file: string): OptionName {
+  const kebab = /^[a-z0-9]+(-[a-z0-9]+)+$/.test(key);
+  const name = kebab ? key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key;
+  if (Object.hasOwn(OPTION_SPECS, name)) return name as OptionName;
+  const spellings = key.includes('-') ? NAMES.map((known) => flagOf(known).slice(2)) : NAMES;
+  throw new OptionError(`unknown option "${key}" in config file ${file}${didYouMean(key, spellings)}; the keys are the option names of \`ssod serve --help\`, such as "data-dir" or "dataDir"`);
+}
+
 /** Resolves options: defaults < config file < SSOD_* environment < flags. Unknown keys are an error. */
 export function resolveOptions(sources: OptionSources = {}): Options {
   const values: Record<string, OptionValue> = {};
@@ -221,9 +234,10 @@ export function resolveOptions(sources: OptionSources = {}): Options {
       throw new OptionError(`config file ${sources.configFile} must hold a JSON object`);
     }
     for (const [key, raw] of Object.entries(parsed)) {
-      if (!Object.hasOwn(OPTION_SPECS, key)) throw new OptionError(`unknown option "${key}" in config file ${sources.configFile}`);
-      values[key] = coerce(key as OptionName, raw, 'config file');
-      given.add(key as OptionName);
+      const name = configKeyName(key, sources.configFile);
+      if (given.has(name)) throw new OptionError(`config file ${sources.configFile} gives ${name} twice (as "${key}" and in its other spelling); keep one`);
+      values[name] = coerce(name, raw, 'config file');
+      given.add(name);
     }
   }
 
@@ -232,7 +246,7 @@ export function resolveOptions(sources: OptionSources = {}): Options {
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('SSOD_') || raw === undefined) continue;
     if (key === 'SSOD_CONFIG') continue;
-    if (!known.has(key)) throw new OptionError(`unknown environment variable ${key}`);
+    if (!known.has(key)) throw new OptionError(`unknown environment variable ${key}${didYouMean(key, [...known])}; unset it, or see \`ssod serve --help\` for the SSOD_* variables`);
   }
   for (const name of NAMES) {
     const raw = env[envOf(name)];

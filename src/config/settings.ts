@@ -6,6 +6,7 @@ import { recordSettingChanges } from '../domain/audit.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { OPTION_SPECS, OptionError, coerce, formatOptionValue, settingNames, type Options, type SettingName } from './options.js';
+import { didYouMean } from './suggest.js';
 
 export type ServiceSettings = Readonly<Pick<Options, SettingName>>;
 
@@ -33,7 +34,7 @@ export function parseSettingChanges(changes: Readonly<Record<string, string | nu
   const parsed: Partial<Record<SettingName, string | null>> = {};
   for (const [name, text] of Object.entries(changes)) {
     if (!(settingNames() as readonly string[]).includes(name)) {
-      throw new OptionError(`unknown setting "${name}"; the settings are: ${settingNames().join(', ')}`);
+      throw new OptionError(`unknown setting "${name}"${didYouMean(name, settingNames())}; the settings are: ${settingNames().join(', ')}`);
     }
     const setting = name as SettingName;
     parsed[setting] = text === null ? null : formatOptionValue(coerce(setting, text, 'the command line'));

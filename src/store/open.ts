@@ -1,5 +1,6 @@
 // Opens the store that a location names, with either engine behind the one Store contract.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CA_FILES } from '../domain/dataFiles.js';
 import type { Logger } from '../log.js';
@@ -26,7 +27,24 @@ export interface OpenStoreSettings {
 export function openStore(location: StoreLocation, settings: OpenStoreSettings): Promise<Store> {
   if (location.engine === 'postgres') return openPostgresStore(location.url, settings);
   const refuseNewBecause = settings.existingOnly === true ? OPERATOR_ADVICE : settings.dataDir === undefined ? undefined : caWithoutStoreAdvice(settings.dataDir);
-  return openSqliteStore(location.path, { checkPages: settings.checkPages ?? true, refuseNewBecause });
+  return openSqliteStore(location.path, { checkPages: settings.checkPages ?? true, refuseNewBecause }).catch((error: unknown) => {
+    throw accessExplained(error, location.path);
+  });
+}
+
+/**
+ * A store file that this user may not open or write, restated with its path and the fix: SQLite
+ * says only "unable to open database file" or "attempt to write a readonly database".
+ */
+function accessExplained(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^(SQLITE_(CANTOPEN|READONLY|PERM|AUTH)|EACCES|EPERM|EROFS)/.test(code)) return error;
+  const dir = path.dirname(path.resolve(file));
+  const who = os.userInfo().username;
+  return new Error(
+    `cannot open the ssod store ${file} for writing (${code}: ${(error as Error).message}); ` +
+      `let ${who}, the user that runs ssod, read and write ${dir} and the files in it (\`ls -la ${dir}\`; \`chown -R ${who} ${dir}\`), and check that its disk is not mounted read-only`,
+  );
 }
 
 const OPERATOR_ADVICE =

@@ -49,7 +49,7 @@ describe('ssod applications, export and import', () => {
     assert.match(table.stdout, /^FINGERPRINT \(SHA-256\)\s+SERIAL\s+STATE\s+ISSUED\s+EXPIRES$/m);
     const unknown = await inst.run(['applications', 'show', 'nope']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /^ssod: no application with id "nope": `ssod applications list` shows the ids\n$/);
+    assert.match(unknown.stderr, /^ssod: no application with id "nope"; `ssod applications list` shows the ids\n$/);
   });
 
   test('reissue-cert writes an owner-only key+certificate file, refuses to overwrite it without --force; the new certificate takes over at first use', async () => {
@@ -66,7 +66,7 @@ describe('ssod applications, export and import', () => {
 
     const refused = await inst.run(['applications', 'reissue-cert', panel.id, '--out', file]);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /panel\.pem exists: choose another --out, or --force to overwrite it/);
+    assert.match(refused.stderr, /panel\.pem exists; choose another --out, or --force to overwrite it/);
     assert.equal(readFileSync(file, 'utf8'), first);
     assert.equal((await show(panel.id)).certificates.length, 2, 'a refusal issues nothing');
 

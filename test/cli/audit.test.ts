@@ -33,14 +33,28 @@ describe('ssod audit', () => {
   });
   after(() => ts.close());
 
-  test('shows the newest events first as a table', async () => {
-    const shown = await runCli(['audit', '--data-dir', ts.dataDir]);
+  test('shows the newest events first as a table, every column at full width with --wide', async () => {
+    const shown = await runCli(['audit', '--wide', '--data-dir', ts.dataDir]);
     assert.equal(shown.code, 0, shown.stderr);
     const lines = shown.stdout.trim().split('\n');
     assert.match(lines[0] ?? '', /^TIME\s+TYPE\s+ACTOR\s+TARGET\s+OUTCOME\s+DETAIL$/);
     assert.match(lines[1] ?? '', new RegExp(`^\\S+Z\\s+authentication\\.succeeded\\s+application:${app.id}\\s+user:${userId}\\s+ok\\s+method=password address=127\\.0\\.0\\.1 login=audited@example\\.com$`));
     assert.match(shown.stdout, /authentication\.failed\s+guest\s+user:\S+\s+wrongPassword/);
     assert.match(shown.stdout, /application\.registered\s+guest\s+application:\S+\s+ok\s+name=audit url=https:\/\/audit\.example\.com:443\//);
+  });
+
+  test('fits its table into 100 columns without --wide, wrapping cells, and loses no event', async () => {
+    const shown = await runCli(['audit', '--data-dir', ts.dataDir]);
+    assert.equal(shown.code, 0, shown.stderr);
+    const lines = shown.stdout.trimEnd().split('\n');
+    for (const line of lines) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+    assert.match(lines[0] ?? '', /^TIME\s+TYPE\s+TARGET\s+OUTCOME\s+DETAIL$/);
+    // A new event starts with its time, at the start of a line; its continuation lines start with spaces.
+    const starts = lines.slice(1).filter((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /.test(line));
+    assert.equal(starts.length, (await audit()).length);
+    assert.match(starts[0] ?? '', /Z\s+authentication\.succeeded\s+user:\S*\s+ok\s+method=password/);
+    const wide = await runCli(['audit', '--wide', '--data-dir', ts.dataDir]);
+    assert.ok(Math.max(...wide.stdout.split('\n').map((line) => line.length)) > 100, 'this trail is wider than 100 columns at full width');
   });
 
   test('filters by type, actor, target, time and count', async () => {
@@ -68,7 +82,7 @@ describe('ssod audit', () => {
     ];
     for (const [args, message] of cases) {
       const refused = await runCli(['audit', '--data-dir', ts.dataDir, ...args]);
-      assert.equal(refused.code, 1, args.join(' '));
+      assert.equal(refused.code, 2, args.join(' '));
       assert.match(refused.stderr, message);
       assert.equal(refused.stderr.trim().split('\n').length, 1);
     }

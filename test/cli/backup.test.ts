@@ -110,7 +110,7 @@ describe('ssod backup and restore', () => {
 
     const running = await inst.run(['restore', backup]);
     assert.equal(running.code, 1);
-    assert.match(running.stderr, /^ssod: .*ssod\.db is open in another process, most likely a running ssod serve: stop it, then restore\n$/);
+    assert.match(running.stderr, /^ssod: .*ssod\.db is open in another process, most likely a running ssod serve; stop it, then restore\n$/);
     assert.equal((await call(ts, 'getUserId', { login: 'load-0@example.com' }, { credentials: app.credentials })).fault, undefined);
 
     const stopped = await freshInstallation();

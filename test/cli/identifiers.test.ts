@@ -63,7 +63,7 @@ describe('identifiers at the operator commands', () => {
     const create = (login: string) => inst.run(['users', 'create', login, '--owner', panel.id, '--password-stdin'], { input: 'another password' });
     const fullwidth = await create('ｓａｓｈａ@example.com');
     assert.equal(fullwidth.code, 1);
-    assert.match(fullwidth.stderr, /^ssod: the login "ｓａｓｈａ@example\.com" is taken\n$/);
+    assert.match(fullwidth.stderr, /^ssod: the login "ｓａｓｈａ@example\.com" is taken; choose another/);
     for (const [lookAlike, codePoint] of [
       ['sa\u200Bsha@example.com', 'U\\+200B'],
       ['\u202Esasha@example.com', 'U\\+202E'],
@@ -95,9 +95,12 @@ describe('identifiers at the operator commands', () => {
     assert.ok(users.some((line) => line.startsWith(forged.userId) && line.includes(`mallory\\u{202e}\\n${FAKE_ID}  bank`)), users.join('\n'));
     const shown = (await printed(['users', 'show', forged.userId])).join('\n');
     assert.ok(shown.includes(`mallory\\u{202e}\\n${FAKE_ID}`), shown);
-    const audit = await printed(['audit', '--type', 'authentication.failed']);
+    const audit = await printed(['audit', '--type', 'authentication.failed', '--wide']);
     assert.equal(audit.length, 2, audit.join('\n'));
     assert.ok(audit[1]?.includes('\\u{2028}'), audit[1]);
+    // Wrapped to 100 columns, the escaped value continues on lines that start blank: none can pass for an event.
+    const wrapped = await printed(['audit', '--type', 'authentication.failed']);
+    assert.deepEqual(wrapped.map((line) => /^\S/.test(line)), [true, true, ...wrapped.slice(2).map(() => false)], wrapped.join('\n'));
   });
 
   test('F45: sentences and refusals of the commands quote a stored login or name escaped, on one line', async () => {

@@ -50,17 +50,17 @@ describe('ssod locks', () => {
     assert.deepEqual(await ts.server.services.store.getThrottles(['source:127.0.5.1', 'source:127.0.5.2']), []);
   });
 
-  test('refusals say what to do in one line and exit 1', async () => {
-    const cases: [string[], RegExp][] = [
-      [['locks', 'clear'], /give exactly one of KEY, --login LOGIN or --source SOURCE/],
-      [['locks', 'clear', '--login', 'a', '--source', '127.0.0.1'], /give exactly one of/],
-      [['locks', 'clear', 'login:nobody'], /no failures or lock recorded for login:nobody/],
-      [['locks', 'clear', '--source', 'not-an-address'], /--source must be a client address .* or an application id/],
-      [['locks', '--limit', '0'], /--limit must be a whole number/],
+  test('refusals say what to do in one line: exit 2 when used wrongly, 1 when there is nothing to clear', async () => {
+    const cases: [string[], RegExp, number][] = [
+      [['locks', 'clear'], /give exactly one of KEY, --login LOGIN or --source SOURCE/, 2],
+      [['locks', 'clear', '--login', 'a', '--source', '127.0.0.1'], /give exactly one of/, 2],
+      [['locks', 'clear', 'login:nobody'], /no failures or lock recorded for login:nobody/, 1],
+      [['locks', 'clear', '--source', 'not-an-address'], /--source must be a client address or an application id/, 2],
+      [['locks', '--limit', '0'], /--limit must be a whole number/, 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, status] of cases) {
       const refused = await runCli([...args, '--data-dir', ts.dataDir]);
-      assert.equal(refused.code, 1, args.join(' '));
+      assert.equal(refused.code, status, args.join(' '));
       assert.match(refused.stderr, message);
       assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
     }

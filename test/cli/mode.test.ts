@@ -152,15 +152,15 @@ describe('ssod mode, hostname and integration', () => {
 
   test('integration refuses an incomplete command line with one line', async () => {
     const refusals = [
-      [['integration', '--command=switch-sso-mode'], /needs --sso-mode/],
-      [['integration', '--command=update'], /needs --hostname=NAME/],
+      [['integration', '--command=switch-sso-mode'], /needs the mode; add --sso-mode=single-panel/],
+      [['integration', '--command=update'], /needs the host name; add --hostname=NAME/],
       [['integration', '--command=switch-sso-mode', '--sso-mode=several'], /unknown mode "several"/],
       [['mode', 'several'], /the modes are single-panel and multiple-panels/],
     ] as const;
     await Promise.all(
       refusals.map(async ([args, message]) => {
         const refused = await inst.run(args);
-        assert.equal(refused.code, 1, args.join(' '));
+        assert.equal(refused.code, 2, args.join(' '));
         assert.match(refused.stderr, message);
         oneLine(refused.stderr);
       }),

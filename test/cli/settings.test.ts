@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { settingNames } from '../../src/config/options.js';
 import { SETTINGS_REFRESH_MS } from '../../src/config/settings.js';
 import { runCli } from '../helpers/cli.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
@@ -15,11 +16,19 @@ describe('ssod settings', () => {
   });
   after(() => ts.close());
 
-  test('shows every setting with its default, as a table and as JSON', async () => {
+  test('shows every setting with its default, as a table that fits 100 columns, at full width with --wide, and as JSON', async () => {
     const shown = await runCli(['settings', '--data-dir', ts.dataDir]);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^SETTING\s+VALUE\s+DEFAULT\s+MEANING$/m);
-    assert.match(shown.stdout, /^sessionTimeout\s+6000 \(default\)\s+6000\s+Idle timeout/m);
+    assert.match(shown.stdout, /^SETTING\s+VALUE\s+MEANING$/m);
+    assert.match(shown.stdout, /^sessionTimeout\s+6000 \(default\)\s+Idle timeout/m);
+    for (const line of shown.stdout.split('\n')) assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+    // Every setting starts a line; the lines between are its MEANING, wrapped.
+    assert.equal(shown.stdout.split('\n').filter((line) => /^[a-z]\w+ /.test(line)).length, settingNames().length);
+    const wide = await runCli(['settings', '--wide', '--data-dir', ts.dataDir]);
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stdout, /^SETTING\s+VALUE\s+DEFAULT\s+MEANING$/m);
+    assert.match(wide.stdout, /^sessionTimeout\s+6000 \(default\)\s+6000\s+Idle timeout of a global session \(getSettings usersSessionsTimeout\)\.$/m);
+    assert.ok(Math.max(...wide.stdout.split('\n').map((line) => line.length)) > 100);
     const json = await runCli(['settings', '--json'], { env: { SSOD_DATA_DIR: ts.dataDir } });
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as Record<string, unknown>;
@@ -65,7 +74,7 @@ describe('ssod settings', () => {
     try {
       const refused = await runCli(['settings', '--data-dir', empty]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^ssod: no ssod store at .*ssod\.db: give the installation's --data-dir/);
+      assert.match(refused.stderr, /^ssod: no ssod store at .*ssod\.db; give the installation's --data-dir/);
       assert.deepEqual((await import('node:fs')).readdirSync(empty), []);
     } finally {
       rmSync(empty, { recursive: true, force: true });

@@ -51,7 +51,7 @@ describe('ssod users and ssod sessions', () => {
       [['users', 'create', 'carol@example.com', '--owner', panel.id], undefined, /give the password with --password-file FILE or --password-stdin \(never on the command line\)/],
       [['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin', '--password-file', file], 'x', /give the password with/],
       [['users', 'create', 'ALICE@example.com', '--owner', panel.id, '--password-stdin'], 'x', /the login "ALICE@example\.com" is taken/],
-      [['users', 'create', 'carol@example.com', '--owner', 'no-such-app', '--password-stdin'], 'x', /no application with id "no-such-app": `ssod applications list` shows the ids/],
+      [['users', 'create', 'carol@example.com', '--owner', 'no-such-app', '--password-stdin'], 'x', /no application with id "no-such-app"; `ssod applications list` shows the ids/],
       [['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin'], '\n', /password refused: The password must not be empty/],
     ] as const;
     await Promise.all(
@@ -97,7 +97,7 @@ describe('ssod users and ssod sessions', () => {
     assert.match(table.stdout, /^owner:\s+panel \(/m);
     assert.match(table.stdout, /^state:\s+enabled$/m);
     const bad = await inst.run(['users', 'list', '--limit', '0']);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--limit must be a whole number from 1 to 1000/);
   });
 

@@ -74,3 +74,22 @@ test('headersTimeout may not exceed requestTimeout: a request cannot finish befo
   assert.throws(() => resolveOptions({ flags: { headersTimeout: '60', requestTimeout: '30' } }), /headersTimeout \(60\) must not exceed requestTimeout \(30\)/);
   assert.equal(resolveOptions({ flags: { headersTimeout: '30', requestTimeout: '30' } }).headersTimeout, 30);
 });
+
+test('config file keys are the option names of --help (data-dir) or camelCase; an unknown key names the closest one', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-opt-'));
+  const config = (content: Record<string, unknown>): string => {
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+  try {
+    const options = resolveOptions({ configFile: config({ 'data-dir': '/srv/ssod', 'soap-port': 2443, relayPort: 2080, 'argon2-memory-kib': 65536 }) });
+    assert.deepEqual([options.dataDir, options.soapPort, options.relayPort, options.argon2MemoryKib], ['/srv/ssod', 2443, 2080, 65536]);
+    assert.throws(() => resolveOptions({ configFile: config({ 'data-dri': '/srv' }) }), /unknown option "data-dri" in config file .*\(did you mean data-dir\?\); the keys are the option names/);
+    assert.throws(() => resolveOptions({ configFile: config({ sesionTimeout: 60 }) }), /unknown option "sesionTimeout" .*\(did you mean sessionTimeout\?\)/);
+    assert.throws(() => resolveOptions({ configFile: config({ 'Data-Dir': '/srv' }) }), /unknown option "Data-Dir"/);
+    assert.throws(() => resolveOptions({ configFile: config({ 'data-dir': '/a', dataDir: '/b' }) }), /gives dataDir twice/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});

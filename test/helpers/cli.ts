@@ -25,3 +25,25 @@ export function runCli(args: readonly string[], { env = {}, input }: { env?: Rea
     else child.stdin?.end();
   });
 }
+
+const NOBODY = 65_534;
+
+/** Whether this test process runs as root, which passes every file permission check. */
+export const isRoot = process.getuid?.() === 0;
+
+/**
+ * `ssod ARGS…` as a user without privileges, who owns none of the test's files: as nobody (through
+ * setpriv, util-linux) when the tests run as root, otherwise as the test's own user.
+ */
+export function runUnprivileged(args: readonly string[]): Promise<CliResult> {
+  const [file, prefix] = isRoot ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI]] : [process.execPath, [CLI]];
+  return new Promise((resolve, reject) => {
+    execFile(file, [...prefix, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') reject(new Error(`cannot run ssod: ${error.message}`));
+      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The uid and gid that runUnprivileged runs as, for chown. */
+export const UNPRIVILEGED_ID = isRoot ? NOBODY : (process.getuid?.() ?? NOBODY);
