@@ -1,12 +1,12 @@
 // The summary of a bench run: every ssod figure next to the figure it is measured against, and the
-// targets of issue 4 with whether each is met. Printed at the end of `npm run bench` and pasted
+// performance targets with whether each is met. Printed at the end of `npm run bench` and pasted
 // into docs/PERFORMANCE.md.
 import type { BenchEngine } from './engines.js';
 import type { BenchResults, EngineResult, Measured, PopulationResult, WorkersResult } from './run.js';
 
 const MIB = 2 ** 20;
 
-/** verifySession's share of the ceiling's throughput that issue 4 asks for, by store engine. */
+/** verifySession's share of the ceiling's throughput that the performance targets ask for, by store engine. */
 const VERIFY_SESSION_TARGET: Readonly<Record<BenchEngine['name'], number>> = { sqlite: 0.6, postgres: 0.4 };
 
 export interface TargetCheck {

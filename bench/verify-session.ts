@@ -1,4 +1,4 @@
-// verifySession on SQLite and on PostgreSQL, side by side on one machine (issue 3: the hot path
+// verifySession on SQLite and on PostgreSQL, side by side on one machine (the hot path
 // stays fast on PostgreSQL). Over real TLS with keep-alive, so handshakes are not what is measured,
 // and the store calls alone: a read (findSessionByLocalId) against a write (touchSession), which is
 // why verifySession renews the idle timer only after a part of it has passed.

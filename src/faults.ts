@@ -1,4 +1,4 @@
-// Every protocol fault, defined once (003 §6.2, authoritative over §4.3's spelling "InternalError").
+// Every protocol fault, defined once (protocol §6.2, authoritative over §4.3's spelling "InternalError").
 // A handler throws `new ProtocolFault('noSuchUser')`; the SOAP serializers turn it into a
 // SOAP 1.1 or 1.2 fault. Anything else thrown becomes `internalError` with no detail.
 
@@ -18,7 +18,7 @@ export type FaultCode =
 export interface FaultDefinition {
   /** SOAP 1.2 env:Code/env:Value (the sso: code is the env:Subcode). */
   readonly soap12Code: 'Sender' | 'Receiver';
-  /** The description of 003 table 1, used as the default reason text. */
+  /** The description in the protocol fault table, used as the default reason text. */
   readonly description: string;
 }
 

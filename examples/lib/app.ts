@@ -1,6 +1,5 @@
 // The page server both example applications share: a login page, a protected home page that
-// shows who is signed in, and logout. Everything about single sign-on is the SDK's SsoApp (003
-// §2.2); this file is only pages and forms.
+// shows who is signed in, and logout. Everything about single sign-on is the SDK's SsoApp (the protocol // §2.2); this file is only pages and forms.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +29,7 @@ export interface RunningApp {
 const CSRF_COOKIE = 'login_csrf';
 const MAX_FORM_BYTES = 8 * 1024;
 
-/** The registered url of an example application (DESIGN.md "URLs": the port always written out). */
+/** The registered url of an example application (docs/DECISIONS.md "URLs": the port always written out). */
 export function appUrlOf(app: ExampleApp, port = app.port): string {
   return `http://${app.host}:${port}/`;
 }
@@ -143,7 +142,7 @@ async function route(app: ExampleApp, sso: SsoApp, neighbours: readonly Neighbou
 
 /**
  * Opens an example application on 127.0.0.1 (port 0: any free port). Its pages answer once
- * `attach` gives it the SsoApp: an application registers its url, port included (DESIGN.md
+ * `attach` gives it the SsoApp: an application registers its url, port included (docs/DECISIONS.md
  * "URLs"), so the port must be known before the SsoApp exists.
  */
 export async function listenExampleApp(app: ExampleApp, port = app.port): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[]): void }> {

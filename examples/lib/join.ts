@@ -1,5 +1,5 @@
 // How an example application joins ssod with the SDK: register once (the key+certificate file is
-// kept, 003 §5.1), then a client with that certificate and the SsoApp of 003 §2.2.
+// kept, protocol §5.1), then a client with that certificate and the SsoApp of protocol §2.2.
 import { SsoApp, SsoClient, register } from '../../src/client/index.js';
 import type { ExampleApp } from './app.js';
 

@@ -1,4 +1,4 @@
-// `ssod applications`: the registered applications and their client certificates (003 §4.2, §5.1–5.5).
+// `ssod applications`: the registered applications and their client certificates (protocol §4.2, §5.1–5.5).
 import type { Command } from 'commander';
 import { issueCertificate, unregisterApplication } from '../domain/applications.js';
 import type { OperatorServices } from '../domain/services.js';
@@ -9,7 +9,7 @@ import { withCaServices, withServices } from './installation.js';
 
 export type CertificateState = 'in use' | 'pending' | 'retired' | 'expired';
 
-/** 003 §4.2: a new certificate is pending until its first use, which retires the one in use. */
+/** protocol §4.2: a new certificate is pending until its first use, which retires the one in use. */
 export function certificateState(cert: CertificateRecord, now: number): CertificateState {
   if (cert.retiredAt !== null) return 'retired';
   if (cert.notAfter <= now) return 'expired';
@@ -99,7 +99,7 @@ async function reissue(flags: ReissueFlags, id: string): Promise<void> {
   await withCaServices(flags, async (services) => {
     await applicationArgument(services, id);
     // Opened before the certificate is issued, so that a refusal leaves nothing behind. Owner-only:
-    // the file holds the application's private key (DESIGN.md "Certificates").
+    // the file holds the application's private key (docs/DECISIONS.md "Certificates").
     const file = await openOwnerOnly(flags.out, flags.force === true);
     try {
       const issued = await issueCertificate(services, id, 'operator');
@@ -112,7 +112,7 @@ async function reissue(flags: ReissueFlags, id: string): Promise<void> {
           ['fingerprint', issued.fingerprint],
           ['serial', issued.serial],
           ['expires', shown.notAfter],
-        ]) + 'Install it in the application. Its current certificate keeps working until the new one is first used (003 §4.2).\n',
+        ]) + 'Install it in the application. Its current certificate keeps working until the new one is first used (protocol §4.2).\n',
       );
     } finally {
       await file.close();

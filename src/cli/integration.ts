@@ -1,4 +1,4 @@
-// `ssod integration`: the command line of Plesk Business Manager's `integration` utility (seed 000),
+// `ssod integration`: the command line of Plesk Business Manager's `integration` utility ,
 // for operators who follow its documentation. Each command does what `ssod mode` or `ssod hostname` does.
 import { Option, type Command } from 'commander';
 import { UsageError, action, storeCommand, type StoreFlags } from './common.js';
@@ -14,7 +14,7 @@ interface IntegrationFlags extends StoreFlags {
 }
 
 export function integrationCommand(): Command {
-  return storeCommand('integration', "Plesk Business Manager's integration utility: switch the SSO mode or update the host name (seed 000).")
+  return storeCommand('integration', "Plesk Business Manager's integration utility: switch the SSO mode or update the host name .")
     .addOption(new Option('--command <COMMAND>', 'what to do').choices(['switch-sso-mode', 'update']).makeOptionMandatory())
     .option('--sso-mode <MODE>', 'with switch-sso-mode: single-panel or multiple-panels')
     .option('--hostname <NAME>', "with update: the service's new host name")

@@ -1,4 +1,4 @@
-// `ssod mode`: shows the SSO mode (seed 000) and switches it, after the checks of domain/mode.ts.
+// `ssod mode`: shows the SSO mode  and switches it, after the checks of domain/mode.ts.
 import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../config/settings.js';
 import { LOOPBACK_ADDRESS, SSO_MODES, isLoopbackHost, isSsoMode, remoteApplications, soapBindAddress, switchMode, type ModeSwitchOptions } from '../domain/mode.js';

@@ -1,4 +1,4 @@
-// `ssod sessions`: the live global sessions (DESIGN.md "Sessions and the relay"), by user or by
+// `ssod sessions`: the live global sessions (docs/DECISIONS.md "Sessions and the relay"), by user or by
 // application, and ending one or all of a user's. A session is named by its global session id,
 // which is no credential: the store holds it in the clear and it opens nothing by itself.
 import type { Command } from 'commander';

@@ -1,4 +1,4 @@
-// `ssod users`: the users of the service (003 §3.2): list, show, create, set a password, disable and
+// `ssod users`: the users of the service (protocol §3.2): list, show, create, set a password, disable and
 // enable, change the owner, delete. A password comes from a file or stdin, never from argv, where
 // every user of the machine could read it (ps, /proc/PID/cmdline).
 import { readFile } from 'node:fs/promises';
@@ -190,7 +190,7 @@ export function usersCommand(): Command {
     passwordOptions(
       storeCommand('create', 'Create a user owned by an application; the password comes from a file or stdin.')
         .argument('<login>', 'the new login')
-        .requiredOption('--owner <APP_ID>', 'the application that owns the user (003 §3.2)'),
+        .requiredOption('--owner <APP_ID>', 'the application that owns the user (protocol §3.2)'),
     )
       .addHelpText('after', "\nExample:\n  printf '%s' \"$PASSWORD\" | ssod users create alice@example.com --owner 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --password-stdin\n")
       .action(action(create)),
@@ -213,7 +213,7 @@ export function usersCommand(): Command {
       .action(action(async (flags, user: string) => setDisabled(flags, user, false))),
   );
   command.addCommand(
-    storeCommand('set-owner', 'Give a user to another application (as transferOwnership, 003 §5.16).')
+    storeCommand('set-owner', 'Give a user to another application (as transferOwnership, protocol §5.16).')
       .argument('<user>', 'the user id or login')
       .argument('<app-id>', 'the new owner application')
       .addHelpText('after', '\nExample:\n  ssod users set-owner alice@example.com 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')

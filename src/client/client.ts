@@ -1,5 +1,5 @@
-// A typed client of the SOAP API (003 §5): SOAP 1.2 over HTTPS with the application's client
-// certificate (003 §4.2), one keep-alive agent per identity, a deadline on every call, and every
+// A typed client of the SOAP API (protocol §5): SOAP 1.2 over HTTPS with the application's client
+// certificate (protocol §4.2), one keep-alive agent per identity, a deadline on every call, and every
 // failure as a typed error (errors.ts).
 import https from 'node:https';
 import { requestEnvelope, parseReply, MalformedReply, SOAP12_CONTENT_TYPE } from './envelope.js';
@@ -12,7 +12,7 @@ export interface SsoClientOptions {
   readonly soapUrl: string | URL;
   /** PEM of the CA that issued the server's certificate (ssod's own CA: its `ca.crt`, or GET /ca.pem). */
   readonly ca: string;
-  /** The application's key and certificate; absent to call as a guest (003 §4.2). */
+  /** The application's key and certificate; absent to call as a guest (protocol §4.2). */
   readonly identity?: ClientIdentity | KeyPair;
   /** Deadline of each call, connection included, in milliseconds (default 10 000). */
   readonly timeoutMs?: number;
@@ -54,7 +54,7 @@ export class SsoClient {
 
   constructor(options: SsoClientOptions) {
     this.soapUrl = new URL(options.soapUrl);
-    if (this.soapUrl.protocol !== 'https:') throw new TypeError('the SOAP URL must be https: (003 §4.2 identifies applications by TLS client certificates)');
+    if (this.soapUrl.protocol !== 'https:') throw new TypeError('the SOAP URL must be https: (protocol §4.2 identifies applications by TLS client certificates)');
     this.#ca = options.ca;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
@@ -150,13 +150,13 @@ export class SsoClient {
     });
   }
 
-  // 003 §5.1-§5.5: applications.
+  // protocol §5.1-§5.5: applications.
   registerApplication(input: OperationInput<'registerApplication'>, options?: CallOptions) { return this.call('registerApplication', input, options); }
   updateApplication(input: OperationInput<'updateApplication'>, options?: CallOptions) { return this.call('updateApplication', input, options); }
   listApplications(options?: CallOptions) { return this.call('listApplications', {}, options); }
   getApplication(input: OperationInput<'getApplication'>, options?: CallOptions) { return this.call('getApplication', input, options); }
   unregisterApplication(input: OperationInput<'unregisterApplication'>, options?: CallOptions) { return this.call('unregisterApplication', input, options); }
-  // 003 §5.6-§5.16: users.
+  // protocol §5.6-§5.16: users.
   createUser(input: OperationInput<'createUser'>, options?: CallOptions) { return this.call('createUser', input, options); }
   deleteUser(input: OperationInput<'deleteUser'>, options?: CallOptions) { return this.call('deleteUser', input, options); }
   getUser(input: OperationInput<'getUser'>, options?: CallOptions) { return this.call('getUser', input, options); }
@@ -168,7 +168,7 @@ export class SsoClient {
   getChangePasswordUrl(input: OperationInput<'getChangePasswordUrl'>, options?: CallOptions) { return this.call('getChangePasswordUrl', input, options); }
   getRestorePasswordUrl(input: OperationInput<'getRestorePasswordUrl'>, options?: CallOptions) { return this.call('getRestorePasswordUrl', input, options); }
   transferOwnership(input: OperationInput<'transferOwnership'>, options?: CallOptions) { return this.call('transferOwnership', input, options); }
-  // 003 §5.17-§5.20: sessions and settings.
+  // protocol §5.17-§5.20: sessions and settings.
   authenticate(input: OperationInput<'authenticate'>, options?: CallOptions) { return this.call('authenticate', input, options); }
   verifySession(input: OperationInput<'verifySession'>, options?: CallOptions) { return this.call('verifySession', input, options); }
   closeSession(input: OperationInput<'closeSession'>, options?: CallOptions) { return this.call('closeSession', input, options); }

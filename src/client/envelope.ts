@@ -1,4 +1,4 @@
-// SOAP 1.2 requests of the client and the reading of their replies (003 §3; DESIGN.md "Faults").
+// SOAP 1.2 requests of the client and the reading of their replies (protocol §3; docs/DECISIONS.md "Faults").
 // Parsing and escaping are the server's own hardened ones (src/soap/xml.ts), so the client reads
 // XML exactly as strictly as ssod does.
 import { EnvelopeFault, FAULTS, SSO_NS, type FaultCode } from '../faults.js';
@@ -46,7 +46,7 @@ function faultOf(fault: XmlElement): ParsedReply {
   const value = localPart(child(code, SOAP12_NS, 'Value')?.text ?? '');
   const subcode = localPart(child(child(code, SOAP12_NS, 'Subcode'), SOAP12_NS, 'Value')?.text ?? '');
   const reason = child(child(fault, SOAP12_NS, 'Reason'), SOAP12_NS, 'Text')?.text ?? '';
-  // 003 §6.2: the sso: code is the subcode; without one, the envelope itself was refused.
+  // protocol §6.2: the sso: code is the subcode; without one, the envelope itself was refused.
   if (SSO_CODES.has(subcode)) return { kind: 'fault', code: subcode as FaultCode, reason };
   if (ENVELOPE_CODES.has(value)) return { kind: 'fault', code: value as EnvelopeFaultCode, reason };
   throw new MalformedReply(`a fault with an unknown code ${JSON.stringify(value)}`);

@@ -1,5 +1,5 @@
 // The errors a call can end with. A fault the server answered is an SsoFaultError whose `code`
-// is the sso: code of 003 §6.2 (or the SOAP 1.2 code for a fault of the envelope itself); a call
+// is the sso: code of protocol §6.2 (or the SOAP 1.2 code for a fault of the envelope itself); a call
 // that got no usable answer is an SsoTransportError whose `kind` says why.
 import type { FaultCode } from '../faults.js';
 

@@ -1,5 +1,5 @@
 // The application's identity: the private key and client certificate that ssod issued to it
-// (003 §5.1 returns both as one PEM string), loaded from memory or files.
+// (protocol §5.1 returns both as one PEM string), loaded from memory or files.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -14,7 +14,7 @@ export type ClientIdentity = { readonly pem: string } | { readonly pemFile: stri
 const KEY_BLOCK = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]+?-----END (?:[A-Z]+ )?PRIVATE KEY-----/;
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
-/** Splits the one string of 003 §5.1 (PEM private key, then PEM certificate) into its two blocks. */
+/** Splits the one string of protocol §5.1 (PEM private key, then PEM certificate) into its two blocks. */
 export function splitIdentityPem(pem: string): KeyPair {
   const key = KEY_BLOCK.exec(pem)?.[0];
   const cert = CERT_BLOCK.exec(pem)?.[0];

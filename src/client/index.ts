@@ -1,4 +1,4 @@
-// ssod/client: what an application needs to join single sign-on (003): the SOAP client, joining
+// ssod/client: what an application needs to join single sign-on: the SOAP client, joining
 // and certificate rotation, the relay URLs and the node:http middleware with its adapters.
 export { SsoClient, type CallOptions, type SsoClientOptions } from './client.js';
 export { SsoFaultError, SsoTransportError, isFault, type EnvelopeFaultCode, type SsoFaultCode, type TransportErrorKind } from './errors.js';

@@ -1,5 +1,5 @@
-// Single sign-on for a node:http application (003 §2.2): a page that needs a signed-in user sends
-// the browser through the relay, receives ssosid, verifies it (003 §5.18) and keeps the
+// Single sign-on for a node:http application (protocol §2.2): a page that needs a signed-in user sends
+// the browser through the relay, receives ssosid, verifies it (protocol §5.18) and keeps the
 // application's own session: its own HttpOnly cookie with a random value, mapped server-side.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,9 +10,9 @@ import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } fro
 export interface SsoAppOptions {
   /** A client with the application's own certificate. */
   readonly client: SsoClient;
-  /** The application's registered url, `scheme://host:port/` (003 §5.1): the relay returns only there. */
+  /** The application's registered url, `scheme://host:port/` (protocol §5.1): the relay returns only there. */
   readonly appUrl: string;
-  /** The relay endpoint; by default the one getSettings reports (003 §2.1), asked once. */
+  /** The relay endpoint; by default the one getSettings reports (protocol §2.1), asked once. */
   readonly relayUrl?: string;
   /** The application's login page (default `/login`); it receives `next`, the page to return to. */
   readonly loginPath?: string;
@@ -23,14 +23,14 @@ export interface SsoAppOptions {
    * protected request). closeSession elsewhere (single logout) is seen only at that check.
    */
   readonly revalidateMs?: number;
-  /** A local session unused this long is forgotten (default 6000 s, the usersSessionsTimeout default of 003 §5.20). */
+  /** A local session unused this long is forgotten (default 6000 s, the usersSessionsTimeout default of protocol §5.20). */
   readonly idleMs?: number;
 }
 
 export interface SignedInUser {
   readonly userId: string;
   readonly login: string;
-  /** The local session id of 003 §5.17, as closeSession and verifySession take it. */
+  /** The local session id of protocol §5.17, as closeSession and verifySession take it. */
   readonly sessionId: string;
 }
 
@@ -186,7 +186,7 @@ export class SsoApp {
       try {
         await this.#client.verifySession({ sessionId: session.sessionId });
       } catch (error) {
-        // 003 §5.19: closeSession by any application ends this session too (single logout).
+        // protocol §5.19: closeSession by any application ends this session too (single logout).
         if (!isFault(error, 'noSuchSession')) throw error;
         this.#sessions.delete(key);
         return null;
@@ -198,7 +198,7 @@ export class SsoApp {
   }
 
   /**
-   * 003 §2.2 for a page that needs a signed-in user. Returns the user, or null after answering the
+   * protocol §2.2 for a page that needs a signed-in user. Returns the user, or null after answering the
    * request itself: a redirect to the relay (no session of ours yet), back to the clean page
    * (ssosid verified, our session started) or to the login page (ssosid=none).
    */
@@ -208,7 +208,7 @@ export class SsoApp {
     if (answer.kind !== 'absent') return await this.#relayReturn(req, res, requested, answer);
     const user = await this.currentUser(req);
     if (user !== null) return user;
-    // Ask the relay whether this browser already signed in elsewhere (003 §2.2.2). The state
+    // Ask the relay whether this browser already signed in elsewhere (protocol §2.2.2). The state
     // travels in the return URL and in our cookie, so an ssosid pasted into a link by someone
     // else (login CSRF, session fixation) is never accepted.
     const state = randomValue();
@@ -248,8 +248,8 @@ export class SsoApp {
   }
 
   /**
-   * Signs a user in from the application's login form (003 §5.17 with baseUrl), starts our own
-   * session and sends the browser through the relay to set the global cookie (003 §2.2.1), then
+   * Signs a user in from the application's login form (protocol §5.17 with baseUrl), starts our own
+   * session and sends the browser through the relay to set the global cookie (protocol §2.2.1), then
    * on to `next` (a page of this application).
    */
   async login(res: ServerResponse, credentials: { readonly login: string; readonly password: string }, next?: string | null): Promise<LoginResult> {
@@ -269,7 +269,7 @@ export class SsoApp {
 
   /**
    * Signs the user out everywhere: closeSession ends the global session and every application's
-   * local session of it (003 §5.19; a local-only logout would be undone by the relay on the next
+   * local session of it (protocol §5.19; a local-only logout would be undone by the relay on the next
    * page). Then redirects to `next` (default: the login page).
    */
   async logout(req: IncomingMessage, res: ServerResponse, next?: string | null): Promise<void> {

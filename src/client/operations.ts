@@ -1,10 +1,10 @@
-// The 20 operations of 003 §5 as the client sees them: which fields each takes and which it
+// The 20 operations of protocol §5 as the client sees them: which fields each takes and which it
 // answers. The types of every call are derived from this one table, and a test checks it against
 // the server's own table (src/operations), so the SDK cannot drift from the protocol.
 
 /** `required`: always sent; `optional`: sent only when given (an empty string is sent as empty). */
 export type InputPresence = 'required' | 'optional';
-/** `single`: one element; `optional`: one element or none; `list`: wrapped `sso:a` items (003 §5.3); `repeated`: the element repeated (getSettings' passwordHash). */
+/** `single`: one element; `optional`: one element or none; `list`: wrapped `sso:a` items (protocol §5.3); `repeated`: the element repeated (getSettings' passwordHash). */
 export type OutputShape = 'single' | 'optional' | 'list' | 'repeated';
 
 interface OperationShape {

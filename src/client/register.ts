@@ -1,4 +1,4 @@
-// Joining ssod once and renewing the certificate later (003 §5.1, §5.2, §4.2). The key+certificate
+// Joining ssod once and renewing the certificate later (protocol §5.1, §5.2, §4.2). The key+certificate
 // file is the application's password: it is written owner-only (0600) and replaced atomically.
 import { rename } from 'node:fs/promises';
 import { readIfExists, writeFileAtomically } from '../files.js';
@@ -32,7 +32,7 @@ function idOf(identity: KeyPair): string {
   return id;
 }
 
-/** Registers the application once (003 §5.1, as a guest) and saves its key+certificate owner-only. */
+/** Registers the application once (protocol §5.1, as a guest) and saves its key+certificate owner-only. */
 export async function register(options: RegisterOptions): Promise<Registration> {
   const saved = await readIfExists(options.file);
   if (saved !== null) {
@@ -66,7 +66,7 @@ export interface RotateOptions {
 }
 
 /**
- * Replaces the client's certificate (003 §4.2, DESIGN.md "Certificates"): updateApplication with
+ * Replaces the client's certificate (protocol §4.2, docs/DECISIONS.md "Certificates"): updateApplication with
  * an empty certificate issues a new one; the old one keeps working only until the new one is
  * first used. So the new one is written to `FILE.new` before its first use (a crash then loses
  * nothing), the client switches to it, one call with it confirms it, and only then it replaces

@@ -1,17 +1,17 @@
-// The SSO Relay's two commands as URLs (003 §2.2), and the reading of its answer. Parameters are
-// URL-encoded as 003 §2.1 requires; URLSearchParams does exactly that.
+// The SSO Relay's two commands as URLs (protocol §2.2), and the reading of its answer. Parameters are
+// URL-encoded as protocol §2.1 requires; URLSearchParams does exactly that.
 
-/** The query parameter the relay adds to the return URL (003 §2.2.2). */
+/** The query parameter the relay adds to the return URL (protocol §2.2.2). */
 export const SSOSID_PARAM = 'ssosid';
 
-/** 003 §2.2.1 set global session cookie: the browser goes here right after authenticate. */
+/** protocol §2.2.1 set global session cookie: the browser goes here right after authenticate. */
 export function setCookieUrl(relayUrl: string | URL, token: string, returnUrl: string | URL): string {
   const url = new URL(relayUrl);
   url.search = new URLSearchParams({ token, url: String(returnUrl) }).toString();
   return url.href;
 }
 
-/** 003 §2.2.2 get global session ID: the browser comes back to `returnUrl` with ssosid. */
+/** protocol §2.2.2 get global session ID: the browser comes back to `returnUrl` with ssosid. */
 export function getSessionUrl(relayUrl: string | URL, returnUrl: string | URL): string {
   const url = new URL(relayUrl);
   url.search = new URLSearchParams({ url: String(returnUrl) }).toString();
@@ -21,7 +21,7 @@ export function getSessionUrl(relayUrl: string | URL, returnUrl: string | URL): 
 /** What a request URL says about the relay's answer. */
 export type RelayAnswer =
   | { readonly kind: 'absent' } // not a return from the relay
-  | { readonly kind: 'none' } // no global session in this browser (003 §2.2: ssosid=none)
+  | { readonly kind: 'none' } // no global session in this browser (protocol §2.2: ssosid=none)
   | { readonly kind: 'session'; readonly sessionId: string }; // a local session id, to verify
 
 /** Reads ssosid from a request URL (`req.url`, path and query) or a full URL. */

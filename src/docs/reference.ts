@@ -18,7 +18,7 @@ function operationSection(operation: Operation): string {
     : operation.output.map((f) => `| \`${f.name}\` | ${f.shape === 'list' ? 'list of `a`' : f.shape === 'repeated' ? 'repeated' : 'single'}${f.optional ? ', optional' : ''} | ${f.doc} |`).join('\n');
   const faults = [...new Set([...operation.faults, ...COMMON_FAULTS])].map((code) => `\`sso:${code}\``).join(', ');
   return [
-    `### ${operation.name} (003 §${operation.section})`,
+    `### ${operation.name} (section ${operation.section})`,
     '',
     operation.summary,
     '',
@@ -37,7 +37,7 @@ function operationSection(operation: Operation): string {
   ].join('\n');
 }
 
-const RELAY_SECTION = `## The SSO Relay (003 §2)
+const RELAY_SECTION = `## The SSO Relay (section 2)
 
 \`GET http://HOST:RELAY_PORT/relay\` (getSettings \`relayEndpointUrl\`; \`https\` with \`--relay-tls on\`). Every request names a \`url\` to send the
 browser back to; it must be an absolute http(s) URL whose origin (scheme, host, explicit port, compared after
@@ -67,7 +67,7 @@ export function protocolReference(): string {
     '',
     '<!-- Generated from src/operations by `npm run docs`; do not edit by hand. -->',
     '',
-    'The SOAP API of the Open Fusion SSO protocol (003) as ssod implements it. Endpoint: `POST https://HOST:SOAP_PORT/soap`',
+    'The SOAP API of the Open Fusion SSO protocol as ssod implements it (sections are numbered as in the protocol). Endpoint: `POST https://HOST:SOAP_PORT/soap`',
     '(SOAP 1.1 with `Content-Type: text/xml`, SOAP 1.2 with `application/soap+xml`; the reply uses the version of the request).',
     'WSDL: `GET https://HOST:SOAP_PORT/soap?wsdl`. Namespace of every operation element: `http://swsoft.com/schemas/sso/1`.',
     'Elements are matched by namespace and local name (any prefix, or a default namespace); their order is free;',

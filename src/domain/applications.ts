@@ -1,4 +1,4 @@
-// Applications and their client certificates (003 §4.2, §5.1–5.5), independent of SOAP.
+// Applications and their client certificates (protocol §4.2, §5.1–5.5), independent of SOAP.
 import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../faults.js';
 import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from '../store/types.js';
@@ -31,7 +31,7 @@ export function requireApplicationText(fields: Partial<Pick<ApplicationRecord, (
   }
 }
 
-/** registerApplication: the new id and the key+certificate string of 003 §5.1. */
+/** registerApplication: the new id and the key+certificate string of protocol §5.1. */
 export async function registerApplication(services: Services, fields: ApplicationFields, actor: AuditActor): Promise<{ id: string; pem: string }> {
   requireApplicationText(fields);
   const id = randomUUID();
@@ -49,13 +49,13 @@ export async function findApplication(services: OperatorServices, applicationId:
   return app;
 }
 
-/** 003 §5.2, §5.5: an application may only update or unregister itself. */
+/** protocol §5.2, §5.5: an application may only update or unregister itself. */
 export async function requireSelf(services: Services, applicationId: string, callerId: string): Promise<void> {
   await findApplication(services, applicationId);
   if (applicationId !== callerId) throw new ProtocolFault('permissionDenied', 'An application may only change itself.');
 }
 
-/** updateApplication: changes the given fields; with `newCertificate`, issues one (003 §4.2 rotation). */
+/** updateApplication: changes the given fields; with `newCertificate`, issues one (protocol §4.2 rotation). */
 export async function updateApplication(
   services: Services,
   applicationId: string,
@@ -76,7 +76,7 @@ export async function updateApplication(
 
 /**
  * A new client certificate for the application (updateApplication with an empty certificate, and
- * the operator's re-issue). 003 §4.2: the current one keeps working until the new one is first used.
+ * the operator's re-issue). protocol §4.2: the current one keeps working until the new one is first used.
  */
 export async function issueCertificate(services: Services, applicationId: string, actor: AuditActor): Promise<IssuedCertificate> {
   await findApplication(services, applicationId);
@@ -94,8 +94,8 @@ export async function unregisterApplication(services: OperatorServices, applicat
 }
 
 /**
- * The caller behind a client certificate (DESIGN.md "Certificates"): its registered, unretired
- * certificate; the first use of a newly issued one retires the others (003 §4.2). Null when the
+ * The caller behind a client certificate (docs/DECISIONS.md "Certificates"): its registered, unretired
+ * certificate; the first use of a newly issued one retires the others (protocol §4.2). Null when the
  * certificate is not a current certificate of a registered application.
  */
 export async function applicationOfCertificate(services: Services, fingerprint: string): Promise<string | null> {

@@ -1,4 +1,4 @@
-// The audit trail (issue 5 "Secrets and audit"): one record per security event, kept in the store
+// The audit trail (Secrets and audit): one record per security event, kept in the store
 // with its time, actor, target and outcome. Events are recorded by the domain functions, so a SOAP
 // operation and an operator command that do the same thing leave the same record.
 //
@@ -12,7 +12,7 @@ export const AUDIT_EVENT_TYPES = [
   'application.updated',
   'application.unregistered',
   'certificate.issued',
-  /** The first use of a new certificate, which retires the application's others (003 §4.2 rotation). */
+  /** The first use of a new certificate, which retires the application's others (protocol §4.2 rotation). */
   'certificate.activated',
   'user.created',
   'user.deleted',

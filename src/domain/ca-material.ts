@@ -46,7 +46,7 @@ const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
 
-/** DESIGN.md "Certificates": a private key is readable by the owner only. */
+/** docs/DECISIONS.md "Certificates": a private key is readable by the owner only. */
 async function tightenKeyMode(file: string): Promise<void> {
   const { mode } = await stat(file);
   if ((mode & 0o077) !== 0) await chmod(file, KEY_MODE);

@@ -1,4 +1,4 @@
-// ssod's own certificate authority (DESIGN.md "Certificates", 003 §4.2, §5.1): it issues the
+// ssod's own certificate authority (docs/DECISIONS.md "Certificates", protocol §4.2, §5.1): it issues the
 // client certificates that identify applications and the server certificate of the SOAP listener.
 // Keys are ECDSA P-256 and signatures ECDSA-SHA256: fast enough to sign on the request path.
 import type * as X509 from '@peculiar/x509';
@@ -18,7 +18,7 @@ function loadX509(): Promise<typeof X509> {
 }
 
 export interface IssuedCertificate {
-  /** The application's PEM private key (PKCS#8, "-----BEGIN PRIVATE KEY-----") followed by its PEM certificate: the one string 003 §5.1 returns. */
+  /** The application's PEM private key (PKCS#8, "-----BEGIN PRIVATE KEY-----") followed by its PEM certificate: the one string protocol §5.1 returns. */
   readonly pem: string;
   readonly certificatePem: string;
   /** SHA-256 of the DER certificate, lower-case hex without colons. */
@@ -384,7 +384,7 @@ export class CertificateAuthority {
     return await update;
   }
 
-  /** 003 §5.1: a client certificate for an application, valid from now (less clock skew) for validityDays. */
+  /** protocol §5.1: a client certificate for an application, valid from now (less clock skew) for validityDays. */
   async issueClientCertificate(applicationId: string, validityDays: number): Promise<IssuedCertificate> {
     if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError('validityDays must be a positive number');
     const now = Date.now();
@@ -408,7 +408,7 @@ export class CertificateAuthority {
     });
     const certificatePem = certificate.toString();
     return {
-      // 003 §5.1's example: the key, then the certificate, ending at "-----END CERTIFICATE-----".
+      // protocol §5.1's example: the key, then the certificate, ending at "-----END CERTIFICATE-----".
       pem: keys.privateKeyPem + certificatePem.trimEnd(),
       certificatePem,
       fingerprint: fingerprintOf(certificate.raw),

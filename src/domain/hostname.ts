@@ -1,4 +1,4 @@
-// Changing the service's host name (seed 000: `integration --command=update --hostname=NAME`).
+// Changing the service's host name (the Business Manager documentation: `integration --command=update --hostname=NAME`).
 //
 // How the command and running servers agree on the certificate: the command re-issues the server
 // certificate and writes server.key and server.crt to the data directory first, and changes the
@@ -33,7 +33,7 @@ export async function changeHostname(
   let resolution: Resolution | null = null;
   if (options.skipDnsCheck !== true) {
     // In multiple-panels mode applications on other hosts use the name at once: it must resolve.
-    // In single-panel mode only browsers (the relay) use it, and seed 000 sets the name before the
+    // In single-panel mode only browsers (the relay) use it, and the Business Manager documentation sets the name before the
     // DNS is checked and the mode switched, so a name that does not resolve yet is only reported.
     resolution = current.mode === 'multiple-panels' ? await requireReachableHostname(name, options.dnsTimeoutMs) : await resolveHostname(name, options.dnsTimeoutMs);
   }

@@ -1,4 +1,4 @@
-// The SSO modes of seed 000. single-panel (the default): the service and its applications share
+// The SSO modes of the Business Manager documentation. single-panel (the default): the service and its applications share
 // one machine and talk over 127.0.0.1, so the SOAP API listens on loopback only. multiple-panels:
 // applications on other hosts reach the SOAP API by the service's host name, where --bind says.
 // The relay is for browsers, which are never on the service's machine: it uses the host name and
@@ -48,7 +48,7 @@ export interface RemoteApplication {
 }
 
 /**
- * The registered applications on other hosts (seed 000's "remote Panels"): the host of their URL
+ * The registered applications on other hosts (the Business Manager documentation's "remote Panels"): the host of their URL
  * is neither loopback nor the service's own host name. An application without a URL counts as local.
  */
 export async function remoteApplications(services: Pick<Services, 'store' | 'settings'>): Promise<RemoteApplication[]> {
@@ -64,7 +64,7 @@ export async function remoteApplications(services: Pick<Services, 'store' | 'set
 
 export type Resolution = { readonly resolved: true; readonly addresses: readonly string[] } | { readonly resolved: false; readonly reason: string };
 
-/** Whether the host name resolves here, as seed 000's `nslookup <bm_host_name>` step checks; bounded by a timeout. */
+/** Whether the host name resolves here, as the Business Manager documentation's `nslookup <bm_host_name>` step checks; bounded by a timeout. */
 export async function resolveHostname(hostname: string, timeoutMs = DNS_TIMEOUT_MS): Promise<Resolution> {
   if (isIP(hostname) !== 0) return { resolved: true, addresses: [hostname] };
   let timer: NodeJS.Timeout | undefined;
@@ -114,10 +114,10 @@ export interface ModeSwitch {
 }
 
 /**
- * Switches the SSO mode after seed 000's checks: to multiple-panels only with a host name that the
+ * Switches the SSO mode after the Business Manager documentation's checks: to multiple-panels only with a host name that the
  * other hosts can resolve; back to single-panel only when no application on another host would be
  * cut off, because "customers whose subscriptions are served by remote Panels will experience
- * problems with transparent switching to these Panels" (seed 000).
+ * problems with transparent switching to these Panels" .
  */
 export async function switchMode(services: Pick<Services, 'store' | 'settings' | 'now' | 'log'>, mode: SsoMode, options: ModeSwitchOptions = {}): Promise<ModeSwitch> {
   const current = services.settings.current();

@@ -1,5 +1,5 @@
-// Password storage (DESIGN.md "Passwords"): argon2id, parameters recorded with each hash (PHC string).
-// A legacy digest (003 §5.6 passwordHashType) is stored wrapped: `sha1:` + argon2id(hex digest), and
+// Password storage (docs/DECISIONS.md "Passwords"): argon2id, parameters recorded with each hash (PHC string).
+// A legacy digest (protocol §5.6 passwordHashType) is stored wrapped: `sha1:` + argon2id(hex digest), and
 // upgraded to a direct hash at the next successful sign-in with the plaintext. Hashing runs on a
 // pool of low-priority threads (domain/hashing.ts), never on the event loop.
 import { createHash } from 'node:crypto';
@@ -46,7 +46,7 @@ export function isLegacyHashType(value: string): value is LegacyHashType {
   return (LEGACY_HASH_TYPES as readonly string[]).includes(value);
 }
 
-/** A legacy digest is hex of the right length for its type, either case (DESIGN.md, ATTACKS #27). */
+/** A legacy digest is hex of the right length for its type, either case (docs/DECISIONS.md, D27). */
 export function isLegacyDigest(type: LegacyHashType, digest: string): boolean {
   return digest.length === DIGEST_HEX_LENGTH[type] && /^[0-9a-fA-F]+$/.test(digest);
 }

@@ -1,4 +1,4 @@
-// Global and local sessions, relay tokens and the relay cookie (DESIGN.md "Sessions and the relay").
+// Global and local sessions, relay tokens and the relay cookie (docs/DECISIONS.md "Sessions and the relay").
 //
 // The store keeps only SHA-256 of every secret, yet the relay must hand an application the same
 // local session id on every visit. So each global session has a random derivation secret G, and a
@@ -12,7 +12,7 @@ import type { OperatorServices, Services } from './services.js';
 import type { GlobalSessionRecord, SessionView } from '../store/types.js';
 
 const SECRET_BYTES = 32;
-const OPAQUE_BYTES = 16; // 128 bits in every session id, token and cookie (DESIGN.md)
+const OPAQUE_BYTES = 16; // 128 bits in every session id, token and cookie (docs/DECISIONS.md)
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -42,7 +42,7 @@ function unseal(under: string, sealed: string): Buffer | null {
   }
 }
 
-/** 003 §5.17: `<base url><opaque>`, e.g. `https://plesk.example.com:8443/FE00000001A734BB`. Exported for bench/ seeding. */
+/** protocol §5.17: `<base url><opaque>`, e.g. `https://plesk.example.com:8443/FE00000001A734BB`. Exported for bench/ seeding. */
 export function localSessionId(secret: Buffer, baseUrl: string): string {
   const opaque = createHmac('sha256', secret).update(baseUrl, 'utf8').digest().subarray(0, OPAQUE_BYTES);
   return baseUrl + opaque.toString('hex').toUpperCase();
@@ -66,7 +66,7 @@ export interface NewSession {
   readonly relayToken: string;
 }
 
-/** authenticate with a baseUrl (003 §5.17): a global session, its local session for baseUrl, a relay token. */
+/** authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a relay token. */
 export async function startSession(services: Services, userId: string, baseUrl: string): Promise<NewSession> {
   const now = services.now();
   const settings = services.settings.current();
@@ -102,7 +102,7 @@ export async function startSession(services: Services, userId: string, baseUrl: 
   return { sessionId, relayToken };
 }
 
-/** The local session that a session id names (003 §5.17), or null. */
+/** The local session that a session id names (protocol §5.17), or null. */
 export function findLocalSession(services: Pick<Services, 'store'>, sessionId: string): Promise<SessionView | null> {
   return services.store.findSessionByLocalId(sha256Hex(sessionId));
 }
@@ -118,7 +118,7 @@ export function sessionOfApplication(view: SessionView | null, applicationUrl: s
   return view !== null && view.local.baseUrl === applicationUrl ? view : null;
 }
 
-/** verifySession (003 §5.18): the userId of a live session, renewing its idle timer; null when none. */
+/** verifySession (protocol §5.18): the userId of a live session, renewing its idle timer; null when none. */
 export async function verifySession(services: Services, sessionId: string, known?: SessionView | null): Promise<string | null> {
   const view = known === undefined ? await findLocalSession(services, sessionId) : known;
   if (view === null) return null;
@@ -133,7 +133,7 @@ export async function verifySession(services: Services, sessionId: string, known
   return view.global.userId;
 }
 
-/** closeSession (003 §5.19): ends the whole global session (single logout); unknown ids are ignored. */
+/** closeSession (protocol §5.19): ends the whole global session (single logout); unknown ids are ignored. */
 export async function closeSession(services: Services, sessionId: string, actor: AuditActor, known?: SessionView | null): Promise<boolean> {
   const view = known === undefined ? await findLocalSession(services, sessionId) : known;
   if (view === null) return false;

@@ -1,4 +1,4 @@
-// URL rules of DESIGN.md "URLs". A base URL is `scheme://host:port/`, the port always written out.
+// URL rules of docs/DECISIONS.md "URLs". A base URL is `scheme://host:port/`, the port always written out.
 // Parsing is done by hand on a strict grammar instead of the WHATWG parser, whose leniency
 // (backslashes, tabs, user info, percent-decoding of hosts) is what open-redirect bugs are made of.
 
@@ -32,7 +32,7 @@ function parseAuthority(scheme: string, authority: string): Origin | null {
 }
 
 /**
- * A base URL or application URL (003 §5.1, §5.17): scheme http(s), a host, an optional port, and
+ * A base URL or application URL (protocol §5.1, §5.17): scheme http(s), a host, an optional port, and
  * nothing after an optional `/`. Returns the normalized form or null.
  */
 export function normalizeBaseUrl(text: string): string | null {
@@ -47,7 +47,7 @@ export function normalizeBaseUrl(text: string): string | null {
 const SAFE_URL_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 
 /**
- * The origin of a relay `url` parameter (DESIGN.md "URLs"): an absolute http(s) URL with no user
+ * The origin of a relay `url` parameter (docs/DECISIONS.md "URLs"): an absolute http(s) URL with no user
  * info, no characters outside the safe set, and no encoded control characters. Null when refused.
  */
 export function originOfRedirectUrl(text: string): Origin | null {
@@ -63,7 +63,7 @@ export function originOfRedirectUrl(text: string): Origin | null {
 
 /**
  * Adds `ssosid=<value>` to a validated redirect URL: any `ssosid` parameter already in the query is
- * removed, and the new one goes before the fragment (ATTACKS #20).
+ * removed, and the new one goes before the fragment (C20).
  */
 export function withSsosid(url: string, ssosid: string): string {
   const hashAt = url.indexOf('#');

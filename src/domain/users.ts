@@ -1,4 +1,4 @@
-// Users and their passwords (003 §3.2, §5.6–5.17), independent of SOAP.
+// Users and their passwords (protocol §3.2, §5.6–5.17), independent of SOAP.
 import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../faults.js';
 import { DuplicateLoginError, type UserRecord } from '../store/types.js';
@@ -62,13 +62,13 @@ export async function upgradeLoginKeys(services: Pick<OperatorServices, 'store' 
   if (users > 0) await store.writeSettings({ [LOGIN_KEY_FORM_SETTING]: LOGIN_KEY_FORM }, services.now());
 }
 
-/** A password as an operation receives it: plaintext, or a legacy digest with its type (003 §5.6). */
+/** A password as an operation receives it: plaintext, or a legacy digest with its type (protocol §5.6). */
 export interface PasswordInput {
   readonly password: string;
   readonly hashType: string | undefined;
 }
 
-/** Hashes a new password, refusing what may not be stored (DESIGN.md "Passwords", ATTACKS #27, #28). */
+/** Hashes a new password, refusing what may not be stored (docs/DECISIONS.md "Passwords", D27, D28). */
 export async function hashNewPassword(services: OperatorServices, input: PasswordInput): Promise<string> {
   if (input.hashType === undefined) {
     if (input.password.length === 0) throw new ProtocolFault('invalidParameter', 'The password must not be empty.');
@@ -92,7 +92,7 @@ export async function findUser(services: OperatorServices, userId: string): Prom
   return user;
 }
 
-/** 003 §3.2: only the owner may delete, change, duplicate or transfer a user. */
+/** protocol §3.2: only the owner may delete, change, duplicate or transfer a user. */
 export function requireOwner(user: UserRecord, applicationId: string): void {
   if (user.ownerId !== applicationId) throw new ProtocolFault('permissionDenied', 'The user is owned by another application.');
 }
@@ -141,7 +141,7 @@ export async function setPasswordHash(services: OperatorServices, user: UserReco
   return true;
 }
 
-/** 003 §5.16 transferOwnership, and the operator's change of owner: the receiving application must exist. */
+/** protocol §5.16 transferOwnership, and the operator's change of owner: the receiving application must exist. */
 export async function transferOwnership(services: OperatorServices, user: UserRecord, ownerId: string, actor: AuditActor): Promise<void> {
   const target = await findApplication(services, ownerId);
   if (!(await services.store.setOwner(user.id, target.id))) throw new ProtocolFault('noSuchUser');
@@ -169,7 +169,7 @@ export async function enableUser(services: OperatorServices, user: UserRecord, a
 
 /**
  * Checks a plaintext password against a user's stored hash. A successful check of a weaker stored
- * form re-hashes it in the background (DESIGN.md hash upgrade); the caller does not wait for that.
+ * form re-hashes it in the background (docs/DECISIONS.md hash upgrade); the caller does not wait for that.
  */
 export async function checkPassword(
   services: OperatorServices,

@@ -1,4 +1,4 @@
-// 003 §5.17 authenticate: checks a password (or the owner vouches without one) and, with a
+// protocol §5.17 authenticate: checks a password (or the owner vouches without one) and, with a
 // baseUrl, starts a global session with its local session for baseUrl and a relay token.
 // The check itself, with brute-force protection and the audit record, is domain/authentication.ts.
 import { signIn } from '../domain/authentication.js';
@@ -20,7 +20,7 @@ export const authenticate: Operation = {
     { name: 'baseUrl', type: 'baseUrl', optional: true, doc: 'scheme://host:port/ of the application; without it only the password is checked (IMAP, FTP).' },
   ],
   output: [
-    { name: 'relayToken', optional: true, doc: 'One-time token for the relay (003 §2.2.1); with a baseUrl only.' },
+    { name: 'relayToken', optional: true, doc: 'One-time token for the relay (protocol §2.2.1); with a baseUrl only.' },
     { name: 'sessionId', optional: true, doc: 'The local session id for baseUrl; with a baseUrl only.' },
     { name: 'userId', doc: 'The authenticated user.' },
   ],

@@ -1,4 +1,4 @@
-// 003 §5.11 changeLogin: owner only.
+// protocol §5.11 changeLogin: owner only.
 import { actorOf } from '../domain/audit.js';
 import { changeLogin as change, findUser, requireOwner } from '../domain/users.js';
 import { loginField, userIdField } from './fields.js';

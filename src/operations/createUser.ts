@@ -1,4 +1,4 @@
-// 003 §5.6 createUser: the calling application becomes the owner.
+// protocol §5.6 createUser: the calling application becomes the owner.
 import { actorOf } from '../domain/audit.js';
 import { createUser as create, hashNewPassword } from '../domain/users.js';
 import { loginField, passwordMaxLength } from './fields.js';

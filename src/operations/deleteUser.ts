@@ -1,4 +1,4 @@
-// 003 §5.7 deleteUser: owner only. 003 names the fault noSuchLogin; table 6.2 has noSuchUser (DESIGN.md errata).
+// protocol §5.7 deleteUser: owner only. the protocol names the fault noSuchLogin; table 6.2 has noSuchUser (docs/DECISIONS.md errata).
 import { actorOf } from '../domain/audit.js';
 import { deleteUser as remove, findUser, requireOwner } from '../domain/users.js';
 import { userIdField } from './fields.js';

@@ -1,4 +1,4 @@
-// 003 §5.12 duplicateUser: a copy with a new id and the same password; owner only. Logins are
+// protocol §5.12 duplicateUser: a copy with a new id and the same password; owner only. Logins are
 // unique, so the copy needs the new login the example passes; without one it would have "the same
 // login name" and is refused with duplicateLogin, as that would be.
 import { actorOf } from '../domain/audit.js';

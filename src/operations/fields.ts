@@ -4,10 +4,10 @@ import type { FieldSpec } from './types.js';
 export const applicationIdField: FieldSpec = { name: 'applicationId', type: 'uuid', doc: 'Identifier of an application (UUID).' };
 export const userIdField: FieldSpec = { name: 'userId', type: 'uuid', doc: 'Identifier of a user (UUID).' };
 export const loginField: FieldSpec = { name: 'login', type: 'string', maxLength: 255, doc: 'Login name of a user, a PRECIS username (RFC 8265): case and width variants are one login; spaces, controls and invisible characters are invalidParameter.' };
-export const sessionIdField: FieldSpec = { name: 'sessionId', type: 'string', maxLength: 2100, doc: 'A local session id: the base URL followed by an opaque part (003 §5.17).' };
+export const sessionIdField: FieldSpec = { name: 'sessionId', type: 'string', maxLength: 2100, doc: 'A local session id: the base URL followed by an opaque part (protocol §5.17).' };
 export const passwordMaxLength = 65_536; // the byte limit (maxPasswordBytes) is checked by the domain
 
-/** The descriptive fields of registerApplication and updateApplication (003 §5.1). */
+/** The descriptive fields of registerApplication and updateApplication (protocol §5.1). */
 export function applicationFields(optional: boolean): FieldSpec[] {
   return [
     { name: 'name', type: 'string', optional, doc: "Short common name of the application, e.g. 'plesk'." },

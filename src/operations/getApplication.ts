@@ -1,4 +1,4 @@
-// 003 §5.4 getApplication (titled getApplications in 003; the element is getApplication).
+// protocol §5.4 getApplication (titled getApplications in the protocol; the element is getApplication).
 import { findApplication } from '../domain/applications.js';
 import { applicationIdField } from './fields.js';
 import type { Operation } from './types.js';

@@ -1,4 +1,4 @@
-// 003 §5.14 getChangePasswordUrl.
+// protocol §5.14 getChangePasswordUrl.
 import { findUser } from '../domain/users.js';
 import { userIdField } from './fields.js';
 import { passwordFormUrl } from './passwordUrls.js';

@@ -1,4 +1,4 @@
-// 003 §5.15 getRestorePasswordUrl: by login or by userId, exactly one of them.
+// protocol §5.15 getRestorePasswordUrl: by login or by userId, exactly one of them.
 import { loginKeyOf } from '../domain/users.js';
 import { ProtocolFault } from '../faults.js';
 import { loginField, userIdField } from './fields.js';
@@ -7,7 +7,7 @@ import type { Operation } from './types.js';
 import type { UserRecord } from '../store/types.js';
 import type { Services } from '../domain/services.js';
 
-/** 003 §5.15, §5.17: a user named by login or by userId, never both, never neither. */
+/** protocol §5.15, §5.17: a user named by login or by userId, never both, never neither. */
 export async function userByLoginOrId(services: Services, login: string | undefined, userId: string | undefined): Promise<UserRecord | null> {
   if ((login === undefined) === (userId === undefined)) {
     throw new ProtocolFault('invalidParameter', 'Give exactly one of login and userId.');

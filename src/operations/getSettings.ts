@@ -1,4 +1,4 @@
-// 003 §5.20 getSettings (the example's opening tag getSettingsResposne is an erratum: DESIGN.md).
+// protocol §5.20 getSettings (the example's opening tag getSettingsResposne is an erratum: docs/DECISIONS.md).
 import type { Operation } from './types.js';
 
 /** A host name as it goes into a URL: an IPv6 literal in brackets. */
@@ -6,7 +6,7 @@ export function urlHost(hostname: string): string {
   return hostname.includes(':') ? `[${hostname}]` : hostname;
 }
 
-/** The relay endpoint as applications must call it (003 §2.1): HTTP, or HTTPS with --relay-tls on. */
+/** The relay endpoint as applications must call it (protocol §2.1): HTTP, or HTTPS with --relay-tls on. */
 export function relayEndpointUrl(hostname: string, relayPort: number, tls: boolean): string {
   return `${tls ? 'https' : 'http'}://${urlHost(hostname)}:${relayPort}/relay`;
 }

@@ -1,4 +1,4 @@
-// 003 §5.8 getUser.
+// protocol §5.8 getUser.
 import { findUser } from '../domain/users.js';
 import { userIdField } from './fields.js';
 import type { Operation } from './types.js';

@@ -1,4 +1,4 @@
-// 003 §5.9 getUserId.
+// protocol §5.9 getUserId.
 import { loginKeyOf } from '../domain/users.js';
 import { ProtocolFault } from '../faults.js';
 import { loginField } from './fields.js';

@@ -1,4 +1,4 @@
-// The table of operations (003 §5), in the order of the spec. The dispatcher, the WSDL and
+// The table of operations (protocol §5), in the order of the spec. The dispatcher, the WSDL and
 // docs/PROTOCOL.md are generated from it.
 import { authenticate } from './authenticate.js';
 import { changeLogin } from './changeLogin.js';

@@ -1,4 +1,4 @@
-// 003 §5.3 listApplications: the ids of all registered applications.
+// protocol §5.3 listApplications: the ids of all registered applications.
 import type { Operation } from './types.js';
 
 export const listApplications: Operation = {

@@ -1,4 +1,4 @@
-// 003 §5.10 listUsers: the users the calling application owns.
+// protocol §5.10 listUsers: the users the calling application owns.
 import type { Operation } from './types.js';
 
 export const listUsers: Operation = {

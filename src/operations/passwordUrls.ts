@@ -1,4 +1,4 @@
-// 003 §5.14–5.15: the owner's password form URL with '$uid' replaced by the user id.
+// protocol §5.14–5.15: the owner's password form URL with '$uid' replaced by the user id.
 import type { UserRecord } from '../store/types.js';
 
 export function passwordFormUrl(template: string | null, user: UserRecord): string | undefined {

@@ -1,4 +1,4 @@
-// 003 §5.1 registerApplication: creates an application account and issues its client certificate.
+// protocol §5.1 registerApplication: creates an application account and issues its client certificate.
 import { registerApplication as register } from '../domain/applications.js';
 import { actorOf } from '../domain/audit.js';
 import { applicationFields } from './fields.js';

@@ -1,4 +1,4 @@
-// 003 §5.16 transferOwnership: owner only; the receiving application must exist.
+// protocol §5.16 transferOwnership: owner only; the receiving application must exist.
 import { actorOf } from '../domain/audit.js';
 import { findUser, requireOwner, transferOwnership as transfer } from '../domain/users.js';
 import { applicationIdField, userIdField } from './fields.js';

@@ -8,8 +8,8 @@ import type { SessionView } from '../store/types.js';
 export type FieldType =
   | 'string' // any text within maxLength
   | 'uuid' // an RFC 4122 UUID, case-insensitive on input, lower-cased
-  | 'url' // an absolute URL (003 §5.1 optional urls: changePasswordUrl, restorePasswordUrl)
-  | 'baseUrl'; // scheme://host:port/ as DESIGN.md "URLs" says; normalized
+  | 'url' // an absolute URL (protocol §5.1 optional urls: changePasswordUrl, restorePasswordUrl)
+  | 'baseUrl'; // scheme://host:port/ as docs/DECISIONS.md "URLs" says; normalized
 
 export interface FieldSpec {
   readonly name: string;
@@ -24,7 +24,7 @@ export interface FieldSpec {
   readonly doc: string;
 }
 
-/** A reply field: `list` ones are emitted as `<sso:NAME><sso:a>…</sso:a>…</sso:NAME>` (003 §5.3). */
+/** A reply field: `list` ones are emitted as `<sso:NAME><sso:a>…</sso:a>…</sso:NAME>` (protocol §5.3). */
 export interface OutputSpec {
   readonly name: string;
   readonly optional?: boolean;
@@ -34,7 +34,7 @@ export interface OutputSpec {
 }
 
 /**
- * Who may call (003 §4.2): `guest` means anyone, with or without a certificate;
+ * Who may call (protocol §4.2): `guest` means anyone, with or without a certificate;
  * `application` means a caller with a registered certificate. Ownership checks are the handler's.
  */
 export type Access = 'guest' | 'application';
@@ -63,21 +63,21 @@ export interface OperationContext {
 }
 
 export interface Operation {
-  /** The element name in the SOAP body (003 §5). */
+  /** The element name in the SOAP body (protocol §5). */
   readonly name: string;
-  /** The 003 section, for the docs. */
+  /** The protocol section, for the docs. */
   readonly section: string;
   readonly summary: string;
   readonly access: Access;
   readonly input: readonly FieldSpec[];
   readonly output: readonly OutputSpec[];
-  /** The faults 003 lists for this operation (the common ones are added by the generators). */
+  /** The faults the protocol lists for this operation (the common ones are added by the generators). */
   readonly faults: readonly FaultCode[];
   /**
    * The input field holding a local session id that the handler looks up first (verifySession,
    * closeSession). For an application caller the dispatcher then reads that session and the
    * caller's certificate in one store read, and hands the session over in the context: the hot
-   * path of every page load (003 §5.18) pays for one read, not two.
+   * path of every page load (protocol §5.18) pays for one read, not two.
    */
   readonly sessionField?: string;
   readonly handle: (input: OperationInput, context: OperationContext) => Promise<OperationOutput>;

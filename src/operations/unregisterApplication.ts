@@ -1,4 +1,4 @@
-// 003 §5.5 unregisterApplication: an application deletes itself and every user it owns.
+// protocol §5.5 unregisterApplication: an application deletes itself and every user it owns.
 import { requireSelf, unregisterApplication as unregister } from '../domain/applications.js';
 import { actorOf } from '../domain/audit.js';
 import { applicationIdField } from './fields.js';

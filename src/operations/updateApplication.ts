@@ -1,4 +1,4 @@
-// 003 §5.2 updateApplication: an application changes its own fields; an empty certificate asks for a new one.
+// protocol §5.2 updateApplication: an application changes its own fields; an empty certificate asks for a new one.
 import { requireSelf, updateApplication as update } from '../domain/applications.js';
 import { actorOf } from '../domain/audit.js';
 import { ProtocolFault } from '../faults.js';

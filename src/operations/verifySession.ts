@@ -1,4 +1,4 @@
-// 003 §5.18 verifySession: the hot path, called on page loads of every application.
+// protocol §5.18 verifySession: the hot path, called on page loads of every application.
 import { verifySession as verify } from '../domain/sessions.js';
 import { ProtocolFault } from '../faults.js';
 import { sessionIdField } from './fields.js';

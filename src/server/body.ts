@@ -1,4 +1,4 @@
-// Reading a request body within a size limit, without buffering more than the limit (ATTACKS #5).
+// Reading a request body within a size limit, without buffering more than the limit (A5).
 import type { IncomingMessage } from 'node:http';
 
 export class BodyTooLargeError extends Error {

@@ -1,4 +1,4 @@
-// Who is calling (003 §4.2, DESIGN.md "Certificates"): no client certificate is a guest; a
+// Who is calling (protocol §4.2, docs/DECISIONS.md "Certificates"): no client certificate is a guest; a
 // certificate must chain to ssod's CA and be a current certificate of a registered application,
 // or every operation fails with FailedAuthentication. It never falls back to guest.
 import type { TLSSocket } from 'node:tls';

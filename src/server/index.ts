@@ -170,7 +170,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       ...tlsContext(),
       ...tlsLimits(options),
       requestCert: true,
-      rejectUnauthorized: false, // a guest presents no certificate (003 §4.2); callers.ts decides
+      rejectUnauthorized: false, // a guest presents no certificate (protocol §4.2); callers.ts decides
     },
     guarded(services, async (req, res) => {
       const route = req.url ?? '';
@@ -196,8 +196,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if (req.method === 'GET' && health(route, res)) return;
     sendText(res, 404, 'Not found.\n');
   });
-  // 003 §2.1 serves the relay over HTTP; with --relay-tls on it is HTTPS with the server
-  // certificate, and the cookie is Secure (DESIGN.md "Sessions and the relay").
+  // protocol §2.1 serves the relay over HTTP; with --relay-tls on it is HTTPS with the server
+  // certificate, and the cookie is Secure (docs/DECISIONS.md "Sessions and the relay").
   const relayServer = relayTls
     ? https.createServer({ ...relayTlsContext(), ...tlsLimits(options) }, relayHandler)
     : http.createServer(limits(options), relayHandler);

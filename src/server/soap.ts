@@ -1,6 +1,6 @@
-// The SOAP endpoint (003 §4): one POST route. Parses the envelope, identifies the caller by its
-// client certificate, dispatches on the Body element only (never on SOAPAction: ATTACKS #7),
-// checks access (003 §4.2), runs the operation and answers in the request's SOAP version.
+// The SOAP endpoint (protocol §4): one POST route. Parses the envelope, identifies the caller by its
+// client certificate, dispatches on the Body element only (never on SOAPAction: A7),
+// checks access (protocol §4.2), runs the operation and answers in the request's SOAP version.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Services } from '../domain/services.js';

@@ -1,7 +1,7 @@
-// The SOAP envelope (003 §4.1: SOAP 1.1 and 1.2 over HTTP): which version it is, and the one
+// The SOAP envelope (protocol §4.1: SOAP 1.1 and 1.2 over HTTP): which version it is, and the one
 // operation element in its Body. The operation is read from the Body only; the SOAPAction header
-// and the SOAP 1.2 `action` parameter are never looked at (ATTACKS #7). Malformed envelopes get
-// the faults of SOAP 1.2 Part 1 §5.4.8 / SOAP 1.1 §4.4.1 (ATTACKS #8).
+// and the SOAP 1.2 `action` parameter are never looked at (A7). Malformed envelopes get
+// the faults of SOAP 1.2 Part 1 §5.4.8 / SOAP 1.1 §4.4.1 (A8).
 import { EnvelopeFault } from '../faults.js';
 import { ACCEPTED_ENCODINGS, parseXml, quoteInput, type XmlElement } from './xml.js';
 

@@ -1,5 +1,5 @@
-// SOAP replies: an operation's response element, and faults exactly as DESIGN.md "Faults" says
-// (003 §6.2 is authoritative). The reply uses the SOAP version of the request.
+// SOAP replies: an operation's response element, and faults exactly as docs/DECISIONS.md "Faults" says
+// (protocol §6.2 is authoritative). The reply uses the SOAP version of the request.
 import { EnvelopeFault, FAULTS, ProtocolFault, SSO_NS, type FaultCode } from '../faults.js';
 import type { Operation, OperationOutput, OutputSpec } from '../operations/types.js';
 import { MustUnderstandFault, SOAP11_NS, SOAP12_NS, type SoapVersion } from './envelope.js';
@@ -39,7 +39,7 @@ function outputField(spec: OutputSpec, value: string | readonly string[] | undef
   }
   if (typeof value === 'string') throw new Error(`operation output ${spec.name} must be a list`);
   if (shape === 'repeated') return value.map((item) => ssoText(spec.name, item)).join('');
-  // 003 §5.3, §5.10: a list is wrapped, one sso:a per item.
+  // protocol §5.3, §5.10: a list is wrapped, one sso:a per item.
   return element(`sso:${spec.name}`, value.map((item) => ssoText('a', item)).join(''));
 }
 
@@ -114,7 +114,7 @@ function serializeEnvelopeFault(version: SoapVersion, fault: EnvelopeFault): Ser
 function serializeProtocolFault(version: SoapVersion, code: FaultCode, reason: string): SerializedFault {
   const detail = ssoText(code, reason);
   if (version === '1.1') return { status: 500, body: envelope('1.1', '', soap11Fault(`sso:${code}`, reason, detail)) };
-  // 003 §6.2: env:Code is Sender or Receiver, the sso: code is the env:Subcode.
+  // protocol §6.2: env:Code is Sender or Receiver, the sso: code is the env:Subcode.
   const soap12Code = FAULTS[code].soap12Code;
   const status = soap12Code === 'Sender' ? 400 : 500;
   return { status, body: envelope('1.2', '', soap12Fault(`env:${soap12Code}`, `sso:${code}`, reason, detail)) };

@@ -1,6 +1,6 @@
-// Checks an operation element against the operation's declared input fields (003 §5: the
+// Checks an operation element against the operation's declared input fields (protocol §5: the
 // "invalidParameter: do not validate against schema" fault) before any handler runs. Every
-// failure is sso:invalidParameter with a short reason naming the field (ATTACKS #9, #10).
+// failure is sso:invalidParameter with a short reason naming the field (A9, A10).
 import { normalizeBaseUrl } from '../domain/urls.js';
 import { ProtocolFault, SSO_NS } from '../faults.js';
 import type { FieldSpec, FieldType, Operation, OperationInput } from '../operations/types.js';
@@ -52,7 +52,7 @@ function typedValue(field: FieldSpec, text: string): string {
       if (!UUID.test(text)) invalid(`${field.name} must be a UUID.`);
       return text.toLowerCase();
     case 'baseUrl':
-      // DESIGN.md "URLs": scheme://host:port/ only.
+      // docs/DECISIONS.md "URLs": scheme://host:port/ only.
       return normalizeBaseUrl(text) ?? invalid(`${field.name} must be a base URL scheme://host:port/ with no path, query or fragment.`);
     case 'url':
       if (!isHttpUrl(text)) invalid(`${field.name} must be an absolute http or https URL.`);

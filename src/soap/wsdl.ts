@@ -1,6 +1,6 @@
 // The WSDL 1.1 description of the API, generated from the table of operations so it cannot drift
 // from what the server does: document/literal wrapped, one portType, a SOAP 1.1 and a SOAP 1.2
-// binding (003 §4.1 accepts both) and a service with a port for each at the same endpoint.
+// binding (protocol §4.1 accepts both) and a service with a port for each at the same endpoint.
 import { FAULT_CODES, SSO_NS, type FaultCode } from '../faults.js';
 import type { FieldSpec, Operation, OutputSpec } from '../operations/types.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml.js';
@@ -11,7 +11,7 @@ const WSDL_SOAP12_NS = 'http://schemas.xmlsoap.org/wsdl/soap12/';
 const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
 const SOAP_HTTP_TRANSPORT = 'http://schemas.xmlsoap.org/soap/http';
 
-/** 003 §4.3: every call may end in these, whatever the operation. */
+/** protocol §4.3: every call may end in these, whatever the operation. */
 const COMMON_FAULTS: readonly FaultCode[] = ['FailedAuthentication', 'internalError'];
 const LIST_TYPE = 'stringList';
 const PORT_TYPE = 'SSOPortType';
@@ -61,7 +61,7 @@ function outputElement(spec: OutputSpec): XmlNode {
 }
 
 function schema(operations: readonly Operation[]): XmlNode {
-  // 003 §5.3: a list holds its items as sso:a elements.
+  // protocol §5.3: a list holds its items as sso:a elements.
   const listType = node(
     'xs:complexType',
     { name: LIST_TYPE },
@@ -71,7 +71,7 @@ function schema(operations: readonly Operation[]): XmlNode {
     sequenceElement(operation.name, operation.input.map(inputElement)),
     sequenceElement(`${operation.name}Response`, operation.output.map(outputElement)),
   ]);
-  // 003 §6.2: each fault's detail is <sso:CODE>reason</sso:CODE>.
+  // protocol §6.2: each fault's detail is <sso:CODE>reason</sso:CODE>.
   const faultElements = FAULT_CODES.map((code) => node('xs:element', { name: code, type: 'xs:string' }));
   return node('xs:schema', { targetNamespace: SSO_NS, elementFormDefault: 'qualified' }, listType, ...messageElements, ...faultElements);
 }
@@ -125,7 +125,7 @@ function binding(operations: readonly Operation[], flavour: BindingFlavour): Xml
     node(
       'wsdl:operation',
       { name: operation.name },
-      // The server dispatches on the Body element only and never reads the action (ATTACKS #7).
+      // The server dispatches on the Body element only and never reads the action (A7).
       node(`${prefix}:operation`, { soapAction: `${SSO_NS}/${operation.name}`, style: 'document' }),
       node('wsdl:input', {}, literalBody()),
       node('wsdl:output', {}, literalBody()),

@@ -1,9 +1,9 @@
 // A hardened XML reader for SOAP envelopes, on saxes, and the escaping used by every XML writer.
 // The document becomes a tiny element tree; anything that is not plain, well-formed XML 1.0
-// elements and text is refused at the first sight of it (ATTACKS #1-#6): no DOCTYPE (so no
+// elements and text is refused at the first sight of it (A1-A6): no DOCTYPE (so no
 // entities to expand and nothing to fetch), no processing instructions, no recovery parsing, and
 // limits on depth, attributes, names and elements. Only Maps and arrays are keyed by input names,
-// so `__proto__` or `constructor` as a name cannot reach an object prototype (ATTACKS #9).
+// so `__proto__` or `constructor` as a name cannot reach an object prototype (A9).
 import { SaxesParser } from 'saxes';
 import type { SaxesAttributeNSIncomplete, SaxesStartTagNS, SaxesTagNS, XMLDecl } from 'saxes';
 import { EnvelopeFault } from '../faults.js';

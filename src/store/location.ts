@@ -1,5 +1,5 @@
 // Which store a node uses (the `store` option): `sqlite:PATH`, or a PostgreSQL URL for several
-// nodes serving as one (issue 3). `sqlite:` alone, the default, is ssod.db in the data directory.
+// nodes serving as one. `sqlite:` alone, the default, is ssod.db in the data directory.
 import path from 'node:path';
 import { STORE_FILE } from '../domain/dataFiles.js';
 

@@ -1,5 +1,5 @@
 // The PostgreSQL engine of the Store contract (src/store/types.ts), on node-postgres, for several
-// ssod nodes serving as one over one database (issue 3).
+// ssod nodes serving as one over one database.
 //
 // - A bounded pool (poolSize connections per node). Every statement is a named prepared statement,
 //   parsed once per connection: findSessionByLocalId runs on every page load of every application.
@@ -460,7 +460,7 @@ class PostgresStore implements Store {
     return (await this.#run<{ found: boolean }>(SQL.hasApplicationUrl, [url])).rows[0]?.found === true;
   }
 
-  // 003 §4.2: only the newest pending certificate may take over; the one in use stays valid. The
+  // protocol §4.2: only the newest pending certificate may take over; the one in use stays valid. The
   // application's row lock orders this against a concurrent activation on another node.
   async addCertificate(cert: CertificateRecord): Promise<void> {
     await this.#transaction(async (run) => {
@@ -478,7 +478,7 @@ class PostgresStore implements Store {
     return (await this.#run<CertificateRecord>(SQL.listCertificates, [applicationId])).rows;
   }
 
-  // 003 §4.2: the first use of a certificate retires the others, unless it was retired first. The
+  // protocol §4.2: the first use of a certificate retires the others, unless it was retired first. The
   // certificate is read again once its application is locked: what decides is the state after any
   // concurrent rotation or activation committed, on whichever node it ran.
   async activateCertificate(fingerprint: string, now: number): Promise<boolean> {

@@ -377,12 +377,12 @@ function prepareTransactions(db: Db, s: Statements) {
       s.insertCertificate.run(cert);
     }),
     deleteApplication: db.transaction((id: string) => s.deleteApplication.run(id).changes > 0),
-    // 003 §4.2: only the newest pending certificate may take over; the one in use stays valid.
+    // protocol §4.2: only the newest pending certificate may take over; the one in use stays valid.
     addCertificate: db.transaction((cert: CertificateRecord) => {
       s.retirePendingCertificates.run(cert.issuedAt, cert.applicationId);
       s.insertCertificate.run(cert);
     }),
-    // 003 §4.2: the first use of a certificate retires the others, unless it was retired first.
+    // protocol §4.2: the first use of a certificate retires the others, unless it was retired first.
     activateCertificate: db.transaction((fingerprint: string, now: number) => {
       const cert = s.findCertificate.get(fingerprint);
       if (cert === undefined || cert.retiredAt !== null) return false;

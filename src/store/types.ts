@@ -1,7 +1,7 @@
 // The one storage contract every engine implements (STYLE: one store contract, many engines).
 // Everything is async so that a networked engine (PostgreSQL) fits the same shape as SQLite.
 // Times are milliseconds since the epoch. Secrets (session ids, relay tokens, cookie values) are
-// never stored: only their SHA-256, hex (DESIGN.md "Sessions and the relay").
+// never stored: only their SHA-256, hex (docs/DECISIONS.md "Sessions and the relay").
 
 export interface ApplicationRecord {
   /** UUID, lower case. */
@@ -22,7 +22,7 @@ export type ApplicationChanges = Partial<Omit<ApplicationRecord, 'id' | 'created
 
 /** A client certificate that ssod issued to an application. */
 export interface CertificateRecord {
-  /** SHA-256 of the DER certificate, lower-case hex: the identity of the caller (DESIGN.md "Certificates"). */
+  /** SHA-256 of the DER certificate, lower-case hex: the identity of the caller (docs/DECISIONS.md "Certificates"). */
   readonly fingerprint: string;
   readonly applicationId: string;
   /** Hex serial number, for operators. */
@@ -31,7 +31,7 @@ export interface CertificateRecord {
   readonly notAfter: number;
   /** First time a request presented it; null while never used. */
   readonly firstUsedAt: number | null;
-  /** When it stopped being accepted (003 §4.2 rotation); null while accepted. */
+  /** When it stopped being accepted (protocol §4.2 rotation); null while accepted. */
   readonly retiredAt: number | null;
 }
 
@@ -42,7 +42,7 @@ export interface UserRecord {
   readonly login: string;
   /** The login as compared: its PRECIS UsernameCaseMapped form (domain/identifiers.ts), unique (docs/DECISIONS.md "Logins"). */
   readonly loginKey: string;
-  /** The owner application's id (003 §3.2). */
+  /** The owner application's id (protocol §3.2). */
   readonly ownerId: string;
   /** The password hash as a self-describing string (see domain/passwords.ts). */
   readonly passwordHash: string;
@@ -258,7 +258,7 @@ export interface Store {
   poolUse?(): PoolUse;
   close(): Promise<void>;
 
-  // Applications (003 §5.1–5.5)
+  // Applications (protocol §5.1–5.5)
   /** Inserts the application and its first certificate, atomically. */
   insertApplication(app: ApplicationRecord, cert: CertificateRecord): Promise<void>;
   getApplication(id: string): Promise<ApplicationRecord | null>;
@@ -271,7 +271,7 @@ export interface Store {
   /** True when some registered application has exactly this normalized url (relay url rule). */
   hasApplicationUrl(url: string): Promise<boolean>;
 
-  // Certificates (003 §4.2)
+  // Certificates (protocol §4.2)
   /**
    * Adds a newly issued certificate. Certificates of the same application that were issued but
    * never used are retired at once (only the newest pending one may take over); the one in use stays.
@@ -286,7 +286,7 @@ export interface Store {
    */
   activateCertificate(fingerprint: string, now: number): Promise<boolean>;
 
-  // Users (003 §5.6–5.16)
+  // Users (protocol §5.6–5.16)
   /** Throws DuplicateLoginError when the login key is taken. */
   insertUser(user: UserRecord): Promise<void>;
   getUser(id: string): Promise<UserRecord | null>;
@@ -311,7 +311,7 @@ export interface Store {
    */
   setUserDisabled(id: string, disabledAt: number | null): Promise<boolean>;
 
-  // Sessions (003 §2, §5.17–5.19)
+  // Sessions (protocol §2, §5.17–5.19)
   /** Creates a global session with its first local session and relay token, atomically. */
   createSession(global: GlobalSessionRecord, local: LocalSessionRecord, token: RelayTokenRecord): Promise<void>;
   findSessionByLocalId(idHash: string): Promise<SessionView | null>;

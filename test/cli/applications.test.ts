@@ -61,7 +61,7 @@ describe('ssod applications, export and import', () => {
     assert.match(first, /^-----BEGIN PRIVATE KEY-----[\s\S]+-----END CERTIFICATE-----\n$/);
     const result = JSON.parse(issued.stdout) as { fingerprint: string };
     assert.equal((await show(panel.id)).certificates.find((c) => c.fingerprint === result.fingerprint)?.state, 'pending');
-    // The current certificate keeps working until the new one is used (003 §4.2).
+    // The current certificate keeps working until the new one is used (protocol §4.2).
     assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, undefined);
 
     const refused = await inst.run(['applications', 'reissue-cert', panel.id, '--out', file]);

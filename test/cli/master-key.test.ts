@@ -1,5 +1,5 @@
 // `ssod master-key generate`, and `ssod serve` refusing a PostgreSQL store it cannot serve
-// (issue 3): each mistake is one line on stderr that says what to do, and a non-zero exit.
+//: each mistake is one line on stderr that says what to do, and a non-zero exit.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';

@@ -1,4 +1,4 @@
-// `ssod migrate-store` (issue 3): a running single-node installation is copied into PostgreSQL,
+// `ssod migrate-store`: a running single-node installation is copied into PostgreSQL,
 // and a PostgreSQL node then serves the same applications, certificates, users and live sessions.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

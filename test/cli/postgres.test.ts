@@ -118,7 +118,7 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const reissued = splitPem(readFileSync(file, 'utf8'));
     assert.equal((await call(ts, 'listUsers', {}, { credentials: reissued })).fault, undefined, 'the node trusts the certificate the command issued');
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, 'FailedAuthentication', '003 §4.2: the old one is retired');
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, 'FailedAuthentication', 'protocol §4.2: the old one is retired');
 
     const flagsWithoutKey = inst.flags.filter((flag, i, all) => flag !== '--master-key-file' && all[i - 1] !== '--master-key-file');
     const withoutKey = await runCli(['applications', 'reissue-cert', panel.id, '--out', `${file}.2`, ...flagsWithoutKey]);

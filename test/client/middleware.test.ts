@@ -1,4 +1,4 @@
-// SsoApp on a real node:http server (003 §2.2), spoken to without a browser: the relay trip, the
+// SsoApp on a real node:http server (protocol §2.2), spoken to without a browser: the relay trip, the
 // state that binds an ssosid to the browser that asked for it, and revalidation after a logout
 // elsewhere. (test/e2e drives the same code in Chromium.)
 import assert from 'node:assert/strict';
@@ -131,7 +131,7 @@ describe('SsoApp on node:http', () => {
     assert.equal(page.status, 200);
     assert.equal(page.body, 'hello alice');
 
-    await client.closeSession({ sessionId: id }); // 003 §5.19: e.g. another application's logout
+    await client.closeSession({ sessionId: id }); // protocol §5.19: e.g. another application's logout
     const after = await get(`${appUrl}page`, cookiePair(own));
     assert.equal(after.status, 302);
     assert.ok(after.location.startsWith(relayUrl), 'back through the relay, which will answer none');

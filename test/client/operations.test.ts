@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { CLIENT_OPERATIONS, OPERATION_NAMES } from '../../src/client/index.js';
 import { OPERATIONS } from '../../src/operations/index.js';
 
-test('the client knows exactly the operations of the server, in the order of 003 §5', () => {
+test('the client knows exactly the operations of the server, in the order of protocol §5', () => {
   assert.deepEqual(OPERATION_NAMES, OPERATIONS.map((operation) => operation.name));
 });
 

@@ -1,4 +1,4 @@
-// register() and rotateCertificate() against a real ssod (003 §5.1, §5.2, §4.2).
+// register() and rotateCertificate() against a real ssod (protocol §5.1, §5.2, §4.2).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -54,7 +54,7 @@ describe('register and rotateCertificate', () => {
     assert.deepEqual(splitIdentityPem(readFileSync(file, 'utf8')), next);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(existsSync(`${file}.new`), false);
-    // 003 §4.2: the new certificate has been used, so the old one is refused.
+    // protocol §4.2: the new certificate has been used, so the old one is refused.
     const withOld = new SsoClient({ soapUrl, ca: ts.caPem, identity: old });
     await assert.rejects(withOld.listUsers(), (e) => isFault(e, 'FailedAuthentication'));
     withOld.close();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { OptionError, resolveOptions } from '../../src/config/options.js';
 
-test('defaults are those of the issue and 003', () => {
+test('defaults are those of the protocol and the documentation', () => {
   const options = resolveOptions();
   assert.equal(options.dataDir, './data');
   assert.equal(options.hostname, '127.0.0.1');

@@ -17,7 +17,7 @@ test('docs/CONFIGURATION.md is generated from the option table', () => {
   assert.equal(readFileSync(DOCS + 'CONFIGURATION.md', 'utf8'), configurationReference(), 'run `npm run docs`');
 });
 
-test('the protocol reference names all 20 operations of 003 §5 and every fault of §6.2', () => {
+test('the protocol reference names all 20 operations of protocol §5 and every fault of §6.2', () => {
   const text = protocolReference();
   assert.equal(OPERATIONS.length, 20);
   for (const operation of OPERATIONS) assert.ok(text.includes(`### ${operation.name} `));

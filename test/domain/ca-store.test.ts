@@ -1,4 +1,4 @@
-// The certificate authority kept in the store (issue 3): what every node of a PostgreSQL
+// The certificate authority kept in the store: what every node of a PostgreSQL
 // installation shares, the private keys sealed with the master key. Run on both engines; only
 // PostgreSQL shows nodes really racing to create the CA on an empty database.
 import assert from 'node:assert/strict';

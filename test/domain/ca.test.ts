@@ -1,4 +1,4 @@
-// DESIGN.md "Certificates", 003 §4.2 and §5.1, ATTACKS.md B11–B13: the certificate authority,
+// docs/DECISIONS.md "Certificates", protocol §4.2 and §5.1, B11–B13: the certificate authority,
 // proven over real TLS connections and, when it is installed, by openssl.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -37,7 +37,7 @@ interface KeyAndCert {
   readonly cert: string;
 }
 
-/** Splits 003 §5.1's single string into the key and certificate halves a TLS client needs. */
+/** Splits protocol §5.1's single string into the key and certificate halves a TLS client needs. */
 function splitPem(pem: string): KeyAndCert {
   const end = '-----END PRIVATE KEY-----\n';
   const cut = pem.indexOf(end) + end.length;
@@ -216,7 +216,7 @@ test('the CA certificate: a random name, CA:true pathLen 0, keyCertSign+cRLSign,
   assert.ok(years > 19.9 && years < 20.1, `CA validity ${years} years`);
 });
 
-test('003 §5.1: the returned string is the PKCS#8 key followed by the certificate', () => {
+test('protocol §5.1: the returned string is the PKCS#8 key followed by the certificate', () => {
   assert.ok(issued.pem.startsWith('-----BEGIN PRIVATE KEY-----\n'));
   assert.match(issued.pem, /-----END CERTIFICATE-----\n?$/);
   const { key, cert } = splitPem(issued.pem);
@@ -349,7 +349,7 @@ test('a server certificate that expires within 30 days, or is from another CA, i
   assert.ok(new X509Certificate(reissued.serverCredentials().cert).checkIssued(new X509Certificate(ca.certificatePem)));
 });
 
-// --- Real TLS (003 §4.2, ATTACKS B11–B13) -----------------------------------------------------
+// --- Real TLS (protocol §4.2, B11–B13) -----------------------------------------------------
 
 test('an issued certificate authenticates over TLS and the server sees its fingerprint', async () => {
   const seen = await presentCertificate(ca, splitPem(issued.pem));

@@ -1,4 +1,4 @@
-// The master key (issue 3): the file `ssod master-key generate` writes, and the sealing of the
+// The master key: the file `ssod master-key generate` writes, and the sealing of the
 // private keys that a PostgreSQL store holds.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The SSO modes (seed 000): what is loopback, where the SOAP API listens and what it is called,
+// The SSO modes : what is loopback, where the SOAP API listens and what it is called,
 // and the host name check that stands in for the seed's `nslookup` step.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

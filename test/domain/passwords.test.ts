@@ -1,4 +1,4 @@
-// DESIGN.md "Passwords": argon2id PHC strings, wrapped legacy digests, upgrade, no truncation.
+// docs/DECISIONS.md "Passwords": argon2id PHC strings, wrapped legacy digests, upgrade, no truncation.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// DESIGN.md "URLs": base URLs and the relay url rule, on the strict grammar of src/domain/urls.ts.
+// docs/DECISIONS.md "URLs": base URLs and the relay url rule, on the strict grammar of src/domain/urls.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizeBaseUrl, originOfRedirectUrl, withSsosid } from '../../src/domain/urls.js';
@@ -35,7 +35,7 @@ test('base urls with a path, query, fragment, user info, other scheme or bad por
   }
 });
 
-test('ATTACKS #17, #18, #19: redirect urls outside the strict grammar have no origin', () => {
+test('C17, C18, C19: redirect urls outside the strict grammar have no origin', () => {
   for (const url of [
     'https://a.example.com\\@evil.com/',
     'https:\\\\a.example.com/',
@@ -57,13 +57,13 @@ test('ATTACKS #17, #18, #19: redirect urls outside the strict grammar have no or
   assert.equal(originOfRedirectUrl('https://a.example.com?x=1')?.baseUrl, 'https://a.example.com:443/');
 });
 
-test('ATTACKS #20: withSsosid replaces any ssosid and keeps the fragment last', () => {
+test('C20: withSsosid replaces any ssosid and keeps the fragment last', () => {
   assert.equal(withSsosid('https://a.example.com:8443', 'none'), 'https://a.example.com:8443?ssosid=none');
   assert.equal(withSsosid('https://a/p?x=1#f', 'v'), 'https://a/p?x=1&ssosid=v#f');
   assert.equal(withSsosid('https://a/p?ssosid=1&%73sosid=2&x=1', 'v'), 'https://a/p?x=1&ssosid=v');
   assert.equal(
     withSsosid('https://cp.plesk.com:8443', 'https://cp.plesk.com:8443/3d97a51d987975796db55b172'),
     'https://cp.plesk.com:8443?ssosid=https%3A%2F%2Fcp.plesk.com%3A8443%2F3d97a51d987975796db55b172',
-    '003 §2.2.2 example',
+    'protocol §2.2.2 example',
   );
 });

@@ -1,4 +1,4 @@
-// Single sign-on in a real browser (issue 7; 003 §2.2): headless Chromium goes between the two
+// Single sign-on in a real browser (protocol §2.2): headless Chromium goes between the two
 // example applications through the relay of an in-process ssod. Screenshots of every step are
 // kept in test-artifacts/e2e/.
 import assert from 'node:assert/strict';
@@ -126,14 +126,14 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     await page.goto(demo.billing.url);
     assert.equal(pathOf(page.url()), `${new URL(demo.billing.url).origin}/login`);
     assert.match(await page.locator('h1').innerText(), /Sign in to Billing/);
-    // 003 §2.2.2: the relay was asked and answered ssosid=none.
+    // protocol §2.2.2: the relay was asked and answered ssosid=none.
     assert.equal(relayResponses.length, 1);
     assert.equal(relayResponses[0]?.status, 302);
     assert.match(relayResponses[0]?.location ?? '', /[?&]ssosid=none$/);
     await shot('1-billing-login');
   });
 
-  test('2. sign in on panel: its protected page, and the relay cookie as DESIGN.md says', async () => {
+  test('2. sign in on panel: its protected page, and the relay cookie as docs/DECISIONS.md says', async () => {
     await signIn(demo.panel.url);
     assert.equal(await page.locator('#login').innerText(), USER.login);
     assert.doesNotMatch(page.url(), /ssosid/);

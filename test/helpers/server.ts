@@ -62,7 +62,7 @@ export async function startTestServer(overrides: Partial<Record<OptionName, stri
   };
 }
 
-/** Splits the key+certificate string of 003 §5.1 into its two PEM blocks. */
+/** Splits the key+certificate string of protocol §5.1 into its two PEM blocks. */
 export function splitPem(pem: string): Credentials {
   const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(pem)?.[0];
   const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];

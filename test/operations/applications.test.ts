@@ -1,4 +1,4 @@
-// 003 §5.1–5.5 and §4.2 over real TLS with real client certificates.
+// protocol §5.1–5.5 and §4.2 over real TLS with real client certificates.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +11,7 @@ describe('applications', () => {
   });
   after(() => ts.close());
 
-  test('registerApplication by a guest returns an id and a key+certificate signed by the ssod CA (003 §5.1)', async () => {
+  test('registerApplication by a guest returns an id and a key+certificate signed by the ssod CA (protocol §5.1)', async () => {
     const reply = await call(ts, 'registerApplication', {
       name: 'plesk',
       displayName: 'Plesk for Unix',
@@ -29,7 +29,7 @@ describe('applications', () => {
     assert.ok(cert.checkIssued(new X509Certificate(ts.caPem)));
   });
 
-  test('a missing port is filled in and kept explicit; a path, query or fragment is invalidParameter (DESIGN.md URLs)', async () => {
+  test('a missing port is filled in and kept explicit; a path, query or fragment is invalidParameter (docs/DECISIONS.md URLs)', async () => {
     const app = await registerApp(ts, 'https://Billing.Example.com/', 'billing');
     const info = await call(ts, 'getApplication', { applicationId: app.id });
     assert.equal(info.field('url'), 'https://billing.example.com:443/');
@@ -45,7 +45,7 @@ describe('applications', () => {
     assert.equal(reply.fault, 'invalidParameter');
   });
 
-  test('getApplication returns the fields but no certificate; unknown id is noSuchApplication (003 §5.4)', async () => {
+  test('getApplication returns the fields but no certificate; unknown id is noSuchApplication (protocol §5.4)', async () => {
     const app = await registerApp(ts, 'https://get.example.com:8443/', 'get');
     const reply = await call(ts, 'getApplication', { applicationId: app.id });
     assert.equal(reply.field('name'), 'get');
@@ -56,7 +56,7 @@ describe('applications', () => {
     assert.equal(missing.fault, 'noSuchApplication');
   });
 
-  test('listApplications lists every registered application, as a guest and as an application (003 §5.3)', async () => {
+  test('listApplications lists every registered application, as a guest and as an application (protocol §5.3)', async () => {
     const a = await registerApp(ts, 'https://list-a.example.com:443/', 'a');
     const b = await registerApp(ts, 'https://list-b.example.com:443/', 'b');
     const asGuest = await call(ts, 'listApplications');
@@ -68,7 +68,7 @@ describe('applications', () => {
     }
   });
 
-  test('updateApplication changes only the given fields; an empty url clears it (003 §5.2)', async () => {
+  test('updateApplication changes only the given fields; an empty url clears it (protocol §5.2)', async () => {
     const app = await registerApp(ts, 'https://upd.example.com:443/', 'upd');
     const reply = await call(ts, 'updateApplication', { applicationId: app.id, version: '2.0', capabilities: 'ui-integration' }, { credentials: app.credentials });
     assert.equal(reply.status, 200, reply.body);
@@ -90,7 +90,7 @@ describe('applications', () => {
     assert.equal((await call(ts, 'getApplication', { applicationId: b.id })).field('version'), '1.0');
   });
 
-  test('rotation: the old certificate works until the new one is first used, then FailedAuthentication (003 §4.2)', async () => {
+  test('rotation: the old certificate works until the new one is first used, then FailedAuthentication (protocol §4.2)', async () => {
     const app = await registerApp(ts, 'https://rot.example.com:443/', 'rot');
     const reply = await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials });
     const fresh = splitPem(reply.field('certificate') ?? '');
@@ -103,7 +103,7 @@ describe('applications', () => {
     const old = await call(ts, 'listUsers', {}, { credentials: app.credentials });
     assert.equal(old.fault, 'FailedAuthentication');
     assert.equal(old.status, 400);
-    // Even for guest operations: a presented certificate never falls back to guest (DESIGN.md).
+    // Even for guest operations: a presented certificate never falls back to guest (docs/DECISIONS.md).
     assert.equal((await call(ts, 'getSettings', {}, { credentials: app.credentials })).fault, 'FailedAuthentication');
     assert.equal((await call(ts, 'listUsers', {}, { credentials: fresh })).status, 200);
   });
@@ -124,7 +124,7 @@ describe('applications', () => {
     assert.equal(reply.fault, 'invalidParameter');
   });
 
-  test('unregisterApplication deletes the application and its users; its certificate then fails (003 §5.5)', async () => {
+  test('unregisterApplication deletes the application and its users; its certificate then fails (protocol §5.5)', async () => {
     const app = await registerApp(ts, 'https://unreg.example.com:443/', 'unreg');
     const other = await registerApp(ts, 'https://unreg-other.example.com:443/', 'other');
     const created = await call(ts, 'createUser', { login: 'unreg-user', password: 'secret-1' }, { credentials: app.credentials });
@@ -138,7 +138,7 @@ describe('applications', () => {
     assert.equal((await call(ts, 'listApplications', {}, { credentials: app.credentials })).fault, 'FailedAuthentication');
   });
 
-  test('guest may not call application-only operations: permissionDenied (003 §4.2)', async () => {
+  test('guest may not call application-only operations: permissionDenied (protocol §4.2)', async () => {
     for (const name of ['createUser', 'listUsers', 'getUser', 'getUserId', 'deleteUser']) {
       const fields = name === 'createUser' ? { login: 'g', password: 'p' } : name === 'getUserId' ? { login: 'g' } : name === 'listUsers' ? {} : { userId: '00000000-0000-4000-8000-000000000000' };
       const reply = await call(ts, name, fields);

@@ -1,4 +1,4 @@
-// 003 §5.17–5.20 over real TLS: authenticate, verifySession, closeSession, getSettings, expiry.
+// protocol §5.17–5.20 over real TLS: authenticate, verifySession, closeSession, getSettings, expiry.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, registerApp, splitPem, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
@@ -20,7 +20,7 @@ describe('sessions', () => {
   const signIn = async (fields: Record<string, string | undefined> = {}) =>
     call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
 
-  test('authenticate with a baseUrl returns a relay token, a session id on that base url and the userId (003 §5.17)', async () => {
+  test('authenticate with a baseUrl returns a relay token, a session id on that base url and the userId (protocol §5.17)', async () => {
     const reply = await signIn();
     assert.equal(reply.status, 200, reply.body);
     assert.equal(reply.field('userId'), userId);
@@ -49,7 +49,7 @@ describe('sessions', () => {
     }
   });
 
-  test('verifySession through the one read keeps the certificate rules: first use activates, a retired certificate fails first (003 §4.2)', async () => {
+  test('verifySession through the one read keeps the certificate rules: first use activates, a retired certificate fails first (protocol §4.2)', async () => {
     const rotating = await registerApp(ts, 'https://rotating.example.com:443/', 'rotating');
     const sessionId = (await signIn({ baseUrl: rotating.url })).field('sessionId') ?? '';
     const pem = (await call(ts, 'updateApplication', { applicationId: rotating.id, certificate: '' }, { credentials: rotating.credentials })).field('certificate') ?? '';
@@ -102,7 +102,7 @@ describe('sessions', () => {
     assert.equal((await signIn({ login: 'USER@example.com' })).status, 200);
   });
 
-  test('ATTACKS #24: unknown login and wrong password give the same fault', async () => {
+  test('D24: unknown login and wrong password give the same fault', async () => {
     const unknown = await call(ts, 'authenticate', { login: 'nobody@example.com', password: 'l2345' });
     const wrong = await call(ts, 'authenticate', { login: 'user@example.com', password: 'wrong' });
     assert.equal(unknown.fault, 'invalidCredentials');
@@ -110,7 +110,7 @@ describe('sessions', () => {
     assert.equal(unknown.body.replace(/\s+/g, ''), wrong.body.replace(/\s+/g, ''));
   });
 
-  test('the owner may omit the password; anyone else, a guest, or an unknown user: permissionDenied (003 §5.17)', async () => {
+  test('the owner may omit the password; anyone else, a guest, or an unknown user: permissionDenied (protocol §5.17)', async () => {
     const asOwner = await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE }, { credentials: owner.credentials });
     assert.equal(asOwner.status, 200, asOwner.body);
     assert.ok(asOwner.field('sessionId'));
@@ -119,7 +119,7 @@ describe('sessions', () => {
     assert.equal((await call(ts, 'authenticate', { login: 'nobody@example.com' }, { credentials: owner.credentials })).fault, 'permissionDenied');
   });
 
-  test('verifySession of an unknown or malformed id is noSuchSession (003 §5.18)', async () => {
+  test('verifySession of an unknown or malformed id is noSuchSession (protocol §5.18)', async () => {
     for (const sessionId of [`${BASE}00000000000000000000000000000000`, 'garbage', `${BASE}`]) {
       const reply = await call(ts, 'verifySession', { sessionId });
       assert.equal(reply.fault, 'noSuchSession');
@@ -127,7 +127,7 @@ describe('sessions', () => {
     }
   });
 
-  test('closeSession ends the whole global session: single logout (003 §5.19, DESIGN.md)', async () => {
+  test('closeSession ends the whole global session: single logout (protocol §5.19, docs/DECISIONS.md)', async () => {
     const sessionId = (await signIn()).field('sessionId') ?? '';
     assert.equal((await call(ts, 'closeSession', { sessionId })).status, 200);
     assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
@@ -156,7 +156,7 @@ describe('sessions', () => {
     }
   });
 
-  test('getSettings reports the timeout, the relay url and the hash types (003 §5.20, erratum: getSettingsResponse)', async () => {
+  test('getSettings reports the timeout, the relay url and the hash types (protocol §5.20, erratum: getSettingsResponse)', async () => {
     const reply = await call(ts, 'getSettings');
     assert.match(reply.body, /<sso:getSettingsResponse[ >]/);
     assert.equal(reply.field('usersSessionsTimeout'), '600');

@@ -1,4 +1,4 @@
-// 003's own request examples (test/vectors/003) are test vectors: each is sent as written, with
+// the protocol's own request examples (test/vectors/003) are test vectors: each is sent as written, with
 // the example's ids replaced by ids of a real run, in an order that makes each one meaningful.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ const EXAMPLE_OTHER_APP = '71f612fb-c435-4108-8ef5-1eea2123b158';
 const EXAMPLE_USER = '68847ced-57b4-4a50-a648-57f60b316900';
 const EXAMPLE_SESSION = 'https://plesk.example.com:8443/FE00000001A734BB';
 
-describe('003 §5 request examples', () => {
+describe('protocol §5 request examples', () => {
   let ts: TestServer;
   const ids = new Map<string, string>();
   let plesk: Credentials;

@@ -1,4 +1,4 @@
-// 003 §5.6–5.16 over real TLS: ownership rules (§3.2), faults, legacy hash types (DESIGN.md "Passwords").
+// protocol §5.6–5.16 over real TLS: ownership rules (§3.2), faults, legacy hash types (docs/DECISIONS.md "Passwords").
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -24,7 +24,7 @@ describe('users', () => {
   };
   const authenticate = (fields: Record<string, string | undefined>, credentials = owner.credentials) => call(ts, 'authenticate', fields, { credentials });
 
-  test('createUser makes the caller the owner; getUser and getUserId find it (003 §5.6, §5.8, §5.9)', async () => {
+  test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', async () => {
     const id = await create('user@example.com');
     const got = await call(ts, 'getUser', { userId: id }, { credentials: other.credentials });
     assert.equal(got.field('login'), 'user@example.com');
@@ -41,7 +41,7 @@ describe('users', () => {
     assert.equal((await call(ts, 'getUserId', { login: 'DUP@EXAMPLE.COM' }, { credentials: owner.credentials })).status, 200);
   });
 
-  test('listUsers lists only the users the caller owns (003 §5.10)', async () => {
+  test('listUsers lists only the users the caller owns (protocol §5.10)', async () => {
     const id = await create('listed');
     const mine = await call(ts, 'listUsers', {}, { credentials: owner.credentials });
     const theirs = await call(ts, 'listUsers', {}, { credentials: other.credentials });
@@ -50,7 +50,7 @@ describe('users', () => {
     assert.match(theirs.body, /<sso:usersList\/>|<sso:usersList><\/sso:usersList>/);
   });
 
-  test('only the owner may delete, change login, duplicate, change password or transfer (003 §3.2)', async () => {
+  test('only the owner may delete, change login, duplicate, change password or transfer (protocol §3.2)', async () => {
     const id = await create('owned');
     const asOther = (name: string, fields: Record<string, string>) => call(ts, name, fields, { credentials: other.credentials });
     assert.equal((await asOther('deleteUser', { userId: id })).fault, 'permissionDenied');
@@ -61,7 +61,7 @@ describe('users', () => {
     assert.equal((await call(ts, 'getUser', { userId: id }, { credentials: owner.credentials })).field('login'), 'owned');
   });
 
-  test('deleteUser deletes; a missing user is noSuchUser (003 §5.7 erratum: not noSuchLogin)', async () => {
+  test('deleteUser deletes; a missing user is noSuchUser (protocol §5.7 erratum: not noSuchLogin)', async () => {
     const id = await create('to-delete');
     assert.equal((await call(ts, 'deleteUser', { userId: id }, { credentials: owner.credentials })).status, 200);
     assert.equal((await call(ts, 'getUser', { userId: id }, { credentials: owner.credentials })).fault, 'noSuchUser');
@@ -76,7 +76,7 @@ describe('users', () => {
     assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
   });
 
-  test('changeLogin renames; taken login is duplicateLogin; unknown is noSuchUser (003 §5.11)', async () => {
+  test('changeLogin renames; taken login is duplicateLogin; unknown is noSuchUser (protocol §5.11)', async () => {
     const id = await create('before-rename');
     await create('taken-name');
     assert.equal((await call(ts, 'changeLogin', { userId: id, login: 'after-rename' }, { credentials: owner.credentials })).status, 200);
@@ -86,7 +86,7 @@ describe('users', () => {
     assert.equal((await authenticate({ login: 'after-rename', password: 'pa55word' })).status, 200);
   });
 
-  test('duplicateUser copies the password under a new id and login (003 §5.12)', async () => {
+  test('duplicateUser copies the password under a new id and login (protocol §5.12)', async () => {
     const id = await create('original', 'copy-me');
     const reply = await call(ts, 'duplicateUser', { userId: id, login: 'clone_user@example.com' }, { credentials: owner.credentials });
     const cloneId = reply.field('userId') ?? '';
@@ -97,7 +97,7 @@ describe('users', () => {
     assert.equal((await call(ts, 'duplicateUser', { userId: NO_SUCH_ID, login: 'q' }, { credentials: owner.credentials })).fault, 'noSuchUser');
   });
 
-  test('changePassword checks oldPassword when given (003 §5.13)', async () => {
+  test('changePassword checks oldPassword when given (protocol §5.13)', async () => {
     const id = await create('changer', 'abcdef');
     const wrong = await call(ts, 'changePassword', { userId: id, oldPassword: 'nope', newPassword: 'new-1' }, { credentials: owner.credentials });
     assert.equal(wrong.fault, 'invalidCredentials');
@@ -112,7 +112,7 @@ describe('users', () => {
     assert.equal((await call(ts, 'changePassword', { userId: NO_SUCH_ID, newPassword: 'x' }, { credentials: owner.credentials })).fault, 'noSuchUser');
   });
 
-  test('legacy digests sha1, md5 and sha256 are accepted, and the digest itself is not a password (DESIGN.md, ATTACKS #27)', async () => {
+  test('legacy digests sha1, md5 and sha256 are accepted, and the digest itself is not a password (docs/DECISIONS.md, D27)', async () => {
     for (const type of ['sha1', 'md5', 'sha256'] as const) {
       const digest = createHash(type).update('legacy secret').digest('hex');
       await create(`legacy-${type}`, type === 'md5' ? digest.toUpperCase() : digest, type);
@@ -128,7 +128,7 @@ describe('users', () => {
     assert.equal((await authenticate({ login: 'legacy-change', password: 'changed' })).status, 200);
   });
 
-  test('ATTACKS #27: a digest of the wrong length, not hex, or an unknown type is invalidParameter', async () => {
+  test('D27: a digest of the wrong length, not hex, or an unknown type is invalidParameter', async () => {
     const sha1 = createHash('sha1').update('x').digest('hex');
     const cases: [string, string][] = [
       [sha1.slice(0, 39), 'sha1'],
@@ -145,7 +145,7 @@ describe('users', () => {
     assert.equal((await call(ts, 'createUser', { login: 'empty-pw', password: '' }, { credentials: owner.credentials })).fault, 'invalidParameter');
   });
 
-  test('ATTACKS #28: a password over the limit is refused; long ones below it work, without truncation', async () => {
+  test('D28: a password over the limit is refused; long ones below it work, without truncation', async () => {
     const long = 'p'.repeat(200);
     await create('long-pw', long);
     assert.equal((await authenticate({ login: 'long-pw', password: long })).status, 200);
@@ -156,7 +156,7 @@ describe('users', () => {
     // That it is refused quickly is measured on its own, in test/security/refusals.timing.test.ts.
   });
 
-  test('getChangePasswordUrl and getRestorePasswordUrl substitute $uid; no url when none registered (003 §5.14, §5.15)', async () => {
+  test('getChangePasswordUrl and getRestorePasswordUrl substitute $uid; no url when none registered (protocol §5.14, §5.15)', async () => {
     const reg = await call(ts, 'registerApplication', {
       name: 'plesk',
       displayName: 'Plesk',
@@ -184,7 +184,7 @@ describe('users', () => {
     assert.equal(none.field('url'), undefined);
   });
 
-  test('transferOwnership hands the user over (003 §5.16)', async () => {
+  test('transferOwnership hands the user over (protocol §5.16)', async () => {
     const id = await create('transferred');
     assert.equal((await call(ts, 'transferOwnership', { userId: id, applicationId: NO_SUCH_ID }, { credentials: owner.credentials })).fault, 'noSuchApplication');
     assert.equal((await call(ts, 'transferOwnership', { userId: NO_SUCH_ID, applicationId: other.id }, { credentials: owner.credentials })).fault, 'noSuchUser');
@@ -209,7 +209,7 @@ describe('users', () => {
     }
   });
 
-  test('non-UUID ids are invalidParameter (ATTACKS #10)', async () => {
+  test('non-UUID ids are invalidParameter (A10)', async () => {
     for (const userId of ['123', 'not-a-uuid', '00000000-0000-4000-8000-00000000000g', '']) {
       assert.equal((await call(ts, 'getUser', { userId }, { credentials: owner.credentials })).fault, 'invalidParameter', userId);
     }

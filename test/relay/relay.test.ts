@@ -1,4 +1,4 @@
-// The SSO Relay (003 §2.2, DESIGN.md "Sessions and the relay", ATTACKS section C).
+// The SSO Relay (protocol §2.2, docs/DECISIONS.md "Sessions and the relay", the catalog's section C (docs/SECURITY.md)).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, registerApp, relayGet, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
@@ -24,7 +24,7 @@ describe('relay', () => {
   const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
   const cookieOf = (setCookie: string[] | undefined) => (setCookie?.[0] ?? '').split(';', 1)[0] ?? '';
 
-  test('set global cookie: 302 to url with a fresh HttpOnly, SameSite=Lax cookie (003 §2.2.1, ATTACKS #23)', async () => {
+  test('set global cookie: 302 to url with a fresh HttpOnly, SameSite=Lax cookie (protocol §2.2.1, C23)', async () => {
     const { token } = await signIn();
     const reply = await relayGet(ts, q({ token, url: 'https://panel.example.com:8443/home' }));
     assert.equal(reply.status, 302);
@@ -37,7 +37,7 @@ describe('relay', () => {
     assert.ok(!setCookie.includes(token), 'the cookie is never the token itself');
   });
 
-  test('get global session: the cookie gives each application its own local session id, the same on every call (003 §2.2.2)', async () => {
+  test('get global session: the cookie gives each application its own local session id, the same on every call (protocol §2.2.2)', async () => {
     const { token, sessionId, userId } = await signIn();
     const cookie = cookieOf((await relayGet(ts, q({ token, url: PANEL }))).headers['set-cookie']);
     const forPanel = await relayGet(ts, q({ url: 'https://panel.example.com:8443/page?x=1' }), cookie);
@@ -64,7 +64,7 @@ describe('relay', () => {
     assert.equal(new URL(after.headers.location ?? '').searchParams.get('ssosid'), 'none');
   });
 
-  test('no cookie, a garbage cookie or a never-issued cookie: ssosid=none (ATTACKS #22)', async () => {
+  test('no cookie, a garbage cookie or a never-issued cookie: ssosid=none (C22)', async () => {
     for (const cookie of [undefined, 'sid=garbage', `sid=${'A'.repeat(43)}`, 'other=1']) {
       const reply = await relayGet(ts, q({ url: 'https://panel.example.com:8443' }), cookie);
       assert.equal(reply.status, 302);
@@ -72,7 +72,7 @@ describe('relay', () => {
     }
   });
 
-  test('ATTACKS #21: a token works once; the second use sets no cookie; a malformed token sets none', async () => {
+  test('C21: a token works once; the second use sets no cookie; a malformed token sets none', async () => {
     const { token } = await signIn();
     const first = await relayGet(ts, q({ token, url: PANEL }));
     const second = await relayGet(ts, q({ token, url: PANEL }));
@@ -84,13 +84,13 @@ describe('relay', () => {
     assert.equal(bad.headers['set-cookie'], undefined);
   });
 
-  test('ATTACKS #21: parallel uses of one token: exactly one cookie', async () => {
+  test('C21: parallel uses of one token: exactly one cookie', async () => {
     const { token } = await signIn();
     const replies = await Promise.all(Array.from({ length: 10 }, () => relayGet(ts, q({ token, url: PANEL }))));
     assert.equal(replies.filter((r) => r.headers['set-cookie'] !== undefined).length, 1);
   });
 
-  test('ATTACKS #21: an expired token sets no cookie', async () => {
+  test('C21: an expired token sets no cookie', async () => {
     const { token } = await signIn();
     ts.advanceClock(61_000);
     const reply = await relayGet(ts, q({ token, url: PANEL }));
@@ -98,7 +98,7 @@ describe('relay', () => {
     assert.equal(reply.headers['set-cookie'], undefined);
   });
 
-  test('ATTACKS #16, #17, #18: a url that is not exactly a registered origin gets a 400 page and no redirect', async () => {
+  test('C16, C17, C18: a url that is not exactly a registered origin gets a 400 page and no redirect', async () => {
     const { token } = await signIn();
     const refused = [
       'https://evil.example.com:8443/',
@@ -130,13 +130,13 @@ describe('relay', () => {
     assert.ok((await relayGet(ts, q({ token, url: PANEL }))).headers['set-cookie']);
   });
 
-  test('ATTACKS #17: other case in scheme and host and the default port written or not are the same origin', async () => {
+  test('C17: other case in scheme and host and the default port written or not are the same origin', async () => {
     for (const url of ['HTTPS://PANEL.EXAMPLE.COM:8443/', 'https://billing.example.com/', 'https://billing.example.com:443/x']) {
       assert.equal((await relayGet(ts, q({ url }))).status, 302, url);
     }
   });
 
-  test('ATTACKS #19: CR/LF, raw or encoded, is a 400 with no header injection', async () => {
+  test('C19: CR/LF, raw or encoded, is a 400 with no header injection', async () => {
     for (const url of ['https://panel.example.com:8443/\r\nSet-Cookie: x=1', 'https://panel.example.com:8443/%0d%0aSet-Cookie:%20x=1', 'https://panel.example.com:8443/%0A']) {
       const reply = await relayGet(ts, q({ url }));
       assert.equal(reply.status, 400, JSON.stringify(url));
@@ -144,7 +144,7 @@ describe('relay', () => {
     }
   });
 
-  test('ATTACKS #20: an ssosid already in the url is replaced; the server one goes before the fragment', async () => {
+  test('C20: an ssosid already in the url is replaced; the server one goes before the fragment', async () => {
     const reply = await relayGet(ts, q({ url: 'https://panel.example.com:8443/p?a=1&ssosid=forged&SSOSID=x&b=2#frag' }));
     assert.equal(reply.headers.location, 'https://panel.example.com:8443/p?a=1&b=2&ssosid=none#frag');
   });
@@ -154,7 +154,7 @@ describe('relay', () => {
     assert.equal((await relayGet(ts, 'token=abc')).status, 400);
   });
 
-  test('the relay cookie value is new on every token exchange (ATTACKS #23)', async () => {
+  test('the relay cookie value is new on every token exchange (C23)', async () => {
     const a = cookieOf((await relayGet(ts, q({ token: (await signIn()).token, url: PANEL }))).headers['set-cookie']);
     const b = cookieOf((await relayGet(ts, q({ token: (await signIn()).token, url: PANEL }))).headers['set-cookie']);
     assert.notEqual(a, b);

@@ -1,4 +1,4 @@
-// Catalog cases (shared/ATTACKS.md) that the unit tests of the parser, the relay and the CA leave
+// Catalog cases (docs/SECURITY.md ("Tested attacks")) that the unit tests of the parser, the relay and the CA leave
 // open, proven over the wire against a running server.
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -15,7 +15,7 @@ const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
 /** The fault text with whitespace removed: two answers that are the same fault compare equal. */
 const faultOf = (body: string): string => body.replace(/\s+/g, '');
 
-describe('brute force per login (ATTACKS D24-D26)', () => {
+describe('brute force per login (D24-D26)', () => {
   let ts: TestServer;
   let app: RegisteredApp;
   before(async () => {
@@ -151,7 +151,7 @@ describe('brute force per login (ATTACKS D24-D26)', () => {
   });
 });
 
-describe('brute force per source (ATTACKS D29)', () => {
+describe('brute force per source (D29)', () => {
   let ts: TestServer;
   let app: RegisteredApp;
   before(async () => {

@@ -50,17 +50,11 @@ export function testNames(source: string): string[] {
   return [...source.matchAll(/\b(?:test|it|describe|storeTest)(?:\.\w+)?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g)].map((match) => match[2] ?? '');
 }
 
-/**
- * The catalog numbers a test name cites: `A7`, `F37` (the letter must be the number's section),
- * or `ATTACKS #24, #25` in older names.
- */
+/** The catalog numbers a test name cites: `A7`, `F37` (the letter must be the number's section). */
 export function citations(name: string, sections: readonly Section[]): number[] {
   const cited = new Set<number>();
   for (const [, letter = '', digits = ''] of name.matchAll(/\b([A-Z])(\d{1,2})\b/g)) {
     if (sections.some((section) => section.letter === letter && section.cases.includes(Number(digits)))) cited.add(Number(digits));
-  }
-  for (const [list = ''] of name.matchAll(/ATTACKS\s+#\d+(?:\s*(?:,|and)\s*#\d+)*/g)) {
-    for (const [, digits = ''] of list.matchAll(/#(\d+)/g)) cited.add(Number(digits));
   }
   return [...cited];
 }

@@ -1,4 +1,4 @@
-// ATTACKS section B at the API: certificates that must never authenticate an application, the
+// the catalog's section B (docs/SECURITY.md) at the API: certificates that must never authenticate an application, the
 // rotation race, and client-certificate headers that must be ignored. (The TLS-level proofs of
 // B11-B13 are in test/domain/ca.test.ts.)
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { call, envelope, httpsRequest, operation, readSoap, registerApp, splitPem, startTestServer, type TestServer } from '../helpers/server.js';
 
-describe('client certificates at the API (ATTACKS B)', () => {
+describe('client certificates at the API (section B of the catalog)', () => {
   let ts: TestServer;
   before(async () => {
     ts = await startTestServer();

@@ -1,5 +1,5 @@
 // Issue 5, secrets and audit: session ids, relay tokens, cookie values and passwords never stand
-// in the store in the clear (DESIGN.md: only SHA-256 of them), checked by reading the database
+// in the store in the clear (docs/DECISIONS.md: only SHA-256 of them), checked by reading the database
 // files byte for byte; the CA key file is readable by its owner only; and no secret of a whole
 // protocol run (every operation, the relay, failed sign-ins and a lock) reaches the log, the
 // audit trail or any other part of the database.

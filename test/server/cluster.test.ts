@@ -47,7 +47,7 @@ test('--workers 2: both workers serve, rotation holds across them, SIGTERM drain
   const servers = new Set([...log.matchAll(/"requestId":"([0-9a-z]+)-/g)].map((m) => m[1]));
   assert.ok(servers.size >= 2, `requests were answered by ${servers.size} process(es)`);
 
-  // 003 §4.2 across processes: the first use of the new certificate retires the old one everywhere.
+  // protocol §4.2 across processes: the first use of the new certificate retires the old one everywhere.
   const rotated = await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials });
   const fresh = splitPem(rotated.field('certificate') ?? '');
   assert.equal((await call(ts, 'getSettings', {}, { credentials: fresh })).status, 200);

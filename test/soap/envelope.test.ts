@@ -1,5 +1,5 @@
-// The SOAP envelope: 003 §5's request examples in SOAP 1.2 and 1.1, requests as python3-zeep
-// builds them, and the envelope faults of ATTACKS.md section A.
+// The SOAP envelope: protocol §5's request examples in SOAP 1.2 and 1.1, requests as python3-zeep
+// builds them, and the envelope faults of the catalog's section A (docs/SECURITY.md).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -38,12 +38,12 @@ function assertEnvelopeFault(body: Uint8Array | string, contentType: string | un
 describe('parseEnvelope: the spec examples and real clients', () => {
   const files = readdirSync(VECTORS).filter((name) => name.endsWith('.xml'));
 
-  test('the vectors directory holds the 20 request examples of 003 §5', () => {
+  test('the vectors directory holds the 20 request examples of protocol §5', () => {
     assert.equal(files.length, 20);
   });
 
   for (const file of files) {
-    test(`003 §5 example ${file} is a SOAP 1.2 request for its operation`, () => {
+    test(`protocol §5 example ${file} is a SOAP 1.2 request for its operation`, () => {
       const { version, operation } = parseEnvelope(vector(file), SOAP12_TYPE);
       assert.equal(version, '1.2');
       assert.equal(operation.ns, SSO_NS);
@@ -51,7 +51,7 @@ describe('parseEnvelope: the spec examples and real clients', () => {
     });
   }
 
-  test('003 §5.17 authenticate: the same body in a SOAP 1.1 envelope is SOAP 1.1', () => {
+  test('protocol §5.17 authenticate: the same body in a SOAP 1.1 envelope is SOAP 1.1', () => {
     const body = vector('17-authenticate.xml').replaceAll(SOAP12_NS, SOAP11_NS);
     const { version, operation } = parseEnvelope(body, 'text/xml');
     assert.equal(version, '1.1');
@@ -106,7 +106,7 @@ describe('versionFromContentType', () => {
   });
 });
 
-describe('parseEnvelope: ATTACKS section A', () => {
+describe('parseEnvelope: section A of the catalog (docs/SECURITY.md)', () => {
   test('A1: a DOCTYPE in the envelope is a Sender fault', () => {
     assertEnvelopeFault(`<!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>${soap12(`<env:Body>${OPERATION}</env:Body>`)}`, SOAP12_TYPE, 'Sender', /DOCTYPE/);
   });

@@ -1,6 +1,6 @@
 // The scanner (src/soap/scan.ts) is a fast path, never a second opinion: whatever it reads, the
 // full reader (saxes) reads to the same tree, and whatever the full reader refuses, it does not
-// read. Checked on generated plain documents, on random mutations of them, on 003's examples and
+// read. Checked on generated plain documents, on random mutations of them, on the protocol's examples and
 // on the envelopes that real clients send (which must take the fast path, or it is of no use).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -154,7 +154,7 @@ describe('the scanner reads exactly what the full reader reads', () => {
 });
 
 describe('real requests take the fast path', () => {
-  test("003's examples", () => {
+  test("the protocol's examples", () => {
     const files = readdirSync(VECTORS).filter((file) => file.endsWith('.xml'));
     assert.equal(files.length, 20);
     for (const file of files) assertEquivalent(readFileSync(new URL(file, VECTORS), 'utf8'));

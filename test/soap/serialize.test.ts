@@ -1,5 +1,5 @@
-// Replies and faults, read back with our own parser: the shapes of 003 §5 replies, and the fault
-// codes, subcodes and HTTP statuses of DESIGN.md "Faults" (003 §6.2) for SOAP 1.1 and 1.2.
+// Replies and faults, read back with our own parser: the shapes of protocol §5 replies, and the fault
+// codes, subcodes and HTTP statuses of docs/DECISIONS.md "Faults" (protocol §6.2) for SOAP 1.1 and 1.2.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EnvelopeFault, FAULT_CODES, FAULTS, ProtocolFault, SSO_NS } from '../../src/faults.js';
@@ -53,7 +53,7 @@ function fields(element: XmlElement): Array<[string, string]> {
 
 describe('serializeResponse', () => {
   for (const version of ['1.1', '1.2'] as const) {
-    test(`003 §5.17 authenticate reply, SOAP ${version}: declared order, optional fields omitted`, () => {
+    test(`protocol §5.17 authenticate reply, SOAP ${version}: declared order, optional fields omitted`, () => {
       const full = bodyChild(version, serializeResponse(version, authenticate, { userId: 'u', sessionId: 's', relayToken: 'r' }));
       assert.equal(full.ns, SSO_NS);
       assert.equal(full.local, 'authenticateResponse');
@@ -63,7 +63,7 @@ describe('serializeResponse', () => {
     });
   }
 
-  test('003 §5.20 getSettings reply: a repeated element per item, named getSettingsResponse (erratum)', () => {
+  test('protocol §5.20 getSettings reply: a repeated element per item, named getSettingsResponse (erratum)', () => {
     const reply = bodyChild('1.2', serializeResponse('1.2', getSettings, { usersSessionsTimeout: '6000', relayEndpointUrl: 'http://sso.example.com:1180/relay', passwordHash: ['sha1', 'md5', 'sha256'] }));
     assert.equal(reply.local, 'getSettingsResponse');
     assert.deepEqual(fields(reply), [
@@ -75,7 +75,7 @@ describe('serializeResponse', () => {
     ]);
   });
 
-  test('003 §5.3 listApplications reply: a list wraps sso:a items; an empty list is an empty wrapper', () => {
+  test('protocol §5.3 listApplications reply: a list wraps sso:a items; an empty list is an empty wrapper', () => {
     const ids = ['71f612fb-c435-4108-8ef5-1eea2123b158', 'b75a1d5d-3304-4486-ac5a-8d091e55c5bc', 'b0c1127f-bea4-4327-a032-3e8a79afcc6a'];
     const list = child(bodyChild('1.2', serializeResponse('1.2', listApplications, { applicationsList: ids })), SSO_NS, 'applicationsList');
     assert.deepEqual(fields(list), ids.map((id) => ['a', id]));
@@ -83,7 +83,7 @@ describe('serializeResponse', () => {
     assert.equal(empty.children.length, 0);
   });
 
-  test('003 §5.19 closeSession reply: an empty response element', () => {
+  test('protocol §5.19 closeSession reply: an empty response element', () => {
     const reply = bodyChild('1.2', serializeResponse('1.2', closeSession, {}));
     assert.equal(reply.local, 'closeSessionResponse');
     assert.equal(reply.children.length, 0);
@@ -151,7 +151,7 @@ function readSoap11Fault(xml: string): { faultcode: string; faultstring: string;
   };
 }
 
-describe('serializeFault: protocol faults (003 §6.2)', () => {
+describe('serializeFault: protocol faults (protocol §6.2)', () => {
   for (const code of FAULT_CODES) {
     const sender = FAULTS[code].soap12Code === 'Sender';
 
@@ -182,7 +182,7 @@ describe('serializeFault: protocol faults (003 §6.2)', () => {
     }
   });
 
-  test('a fault without a reason uses the description of 003 table 1', () => {
+  test('a fault without a reason uses the description in the protocol fault table', () => {
     assert.equal(readSoap12Fault(serializeFault('1.2', new ProtocolFault('noSuchSession')).body).reason.text, FAULTS.noSuchSession.description);
   });
 

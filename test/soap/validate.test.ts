@@ -1,5 +1,5 @@
 // Input validation against an operation's declared fields: the spec's examples pass, and every
-// bad field of ATTACKS.md #9 and #10 is sso:invalidParameter with a short reason naming it.
+// bad field of the catalog's cases A9 and A10 (docs/SECURITY.md) is sso:invalidParameter with a short reason naming it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -59,7 +59,7 @@ function assertInvalid(operation: Operation, element: XmlElement, reason: RegExp
 }
 
 describe('validateInput: the spec examples', () => {
-  test('003 §5.1 registerApplication', () => {
+  test('protocol §5.1 registerApplication', () => {
     const input = validateInput(registerApplication, vectorOperation('01-registerApplication.xml'));
     assert.deepEqual({ ...input }, {
       name: 'plesk',
@@ -73,7 +73,7 @@ describe('validateInput: the spec examples', () => {
     assert.equal(Object.getPrototypeOf(input), null);
   });
 
-  test('003 §5.2 updateApplication: an empty certificate is the empty string, absent fields undefined', () => {
+  test('protocol §5.2 updateApplication: an empty certificate is the empty string, absent fields undefined', () => {
     const input = validateInput(updateApplication, vectorOperation('02-updateApplication.xml'));
     assert.equal(input.certificate, '');
     assert.equal(input.applicationId, 'b0c1127f-bea4-4327-a032-3e8a79afcc6a');
@@ -82,7 +82,7 @@ describe('validateInput: the spec examples', () => {
     assert.equal('name' in input, false);
   });
 
-  test('003 §5.17 authenticate', () => {
+  test('protocol §5.17 authenticate', () => {
     const input = validateInput(authenticate, vectorOperation('17-authenticate.xml'));
     assert.deepEqual({ ...input }, { login: 'user@example.com', password: 'l2345', baseUrl: 'https://plesk.example.com:8443/' });
   });
@@ -105,7 +105,7 @@ describe('validateInput: field types', () => {
     }
   });
 
-  test('a base URL is normalized (DESIGN.md "URLs")', () => {
+  test('a base URL is normalized (docs/DECISIONS.md "URLs")', () => {
     const input = validateInput(authenticate, operationElement('authenticate', '<sso:login>x</sso:login><sso:baseUrl>HTTPS://Plesk.Example.com</sso:baseUrl>'));
     assert.equal(input.baseUrl, 'https://plesk.example.com:443/');
   });
@@ -199,7 +199,7 @@ describe('validateInput: xsi:nil, as node-soap and SOAP::Lite send an optional a
   });
 });
 
-describe('validateInput: ATTACKS section A', () => {
+describe('validateInput: section A of the catalog (docs/SECURITY.md)', () => {
   test('A9: __proto__, constructor and prototype elements are invalidParameter; no prototype changes', () => {
     const before = Object.getOwnPropertyNames(Object.prototype);
     for (const name of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty']) {

@@ -116,14 +116,14 @@ describe('generateWsdl: structure', () => {
       ['passwordHash', 'xs:string', '0', 'unbounded'],
     ]);
     assert.deepEqual(sequenceOf('listUsersResponse'), [['usersList', 'sso:stringList', '-', '-']]);
-    // 003 §5.3: the items of a list are sso:a elements.
+    // protocol §5.3: the items of a list are sso:a elements.
     const list = named(childrenNamed(schema, XSD_NS, 'complexType'), 'stringList');
     assert.deepEqual(only(list, XSD_NS, 'sequence').children.map((element) => [...element.attributes]), [
       [['name', 'a'], ['type', 'xs:string'], ['minOccurs', '0'], ['maxOccurs', 'unbounded']],
     ]);
   });
 
-  test('one fault element and one fault message per fault code of 003 §6.2', () => {
+  test('one fault element and one fault message per fault code of protocol §6.2', () => {
     const elements = childrenNamed(schema, XSD_NS, 'element');
     const messages = childrenNamed(definitions, WSDL_NS, 'message');
     for (const code of FAULT_CODES) {

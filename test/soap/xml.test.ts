@@ -35,7 +35,7 @@ function childNamed(element: XmlElement, local: string): XmlElement {
 }
 
 describe('parseXml: well-formed documents', () => {
-  test('003 §5.1 registerApplication example becomes an element tree', () => {
+  test('protocol §5.1 registerApplication example becomes an element tree', () => {
     const envelope = parseXml(vector('01-registerApplication.xml'));
     assert.equal(envelope.ns, SOAP12_NS);
     assert.equal(envelope.local, 'Envelope');
@@ -84,7 +84,7 @@ describe('parseXml: well-formed documents', () => {
   });
 });
 
-describe('parseXml: ATTACKS section A', () => {
+describe('parseXml: section A of the catalog (docs/SECURITY.md)', () => {
   test('A1: DOCTYPE with an external entity (file:///etc/passwd) is a Sender fault', () => {
     assertRefused('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><a>&xxe;</a>', /DOCTYPE/);
   });

@@ -169,7 +169,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
       registerApplicationTests(storeTest);
     });
 
-    describe('certificates (003 §4.2)', () => {
+    describe('certificates (protocol §4.2)', () => {
       registerCertificateTests(storeTest);
     });
 

@@ -1,4 +1,4 @@
-// The store option names the engine and where its data is (issue 3).
+// The store option names the engine and where its data is.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
