@@ -1,4 +1,4 @@
-// The master key (docs/DECISIONS.md "Master key"): every node of a PostgreSQL
+// The master key (docs/DECISIONS.md "Several nodes over PostgreSQL"): every node of a PostgreSQL
 // installation reads the same key file, and private keys kept in the store (the CA's, the server
 // certificate's) are sealed with it, so the database never holds them plain.
 //

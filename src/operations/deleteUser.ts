@@ -1,4 +1,4 @@
-// protocol §5.7 deleteUser: owner only. the protocol names the fault noSuchLogin; table 6.2 has noSuchUser (docs/DECISIONS.md errata).
+// protocol §5.7 deleteUser: owner only. The section names the fault noSuchLogin; the fault table (6.2) has noSuchUser (docs/DECISIONS.md "Errata of the protocol").
 import { actorOf } from '../domain/audit.js';
 import { deleteUser as remove, findUser, requireOwner } from '../domain/users.js';
 import { userIdField } from './fields.js';
