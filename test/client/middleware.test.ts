@@ -9,6 +9,7 @@ import express from 'express';
 import fastify from 'fastify';
 import { SsoApp, SsoClient, splitIdentityPem, ssoExpress, ssoFastify } from '../../src/client/index.js';
 import { registerApp, relayGet, startTestServer, type TestServer } from '../helpers/server.js';
+import { freePort } from '../helpers/ports.js';
 
 interface Reply {
   readonly status: number;
@@ -168,17 +169,6 @@ async function mountFastify(sso: SsoApp, port: number): Promise<FrameworkApp> {
   app.get('/account', { preHandler: ssoFastify(sso) }, (request) => Promise.resolve(`hello ${(request as { ssoUser?: { login: string } }).ssoUser?.login ?? '?'}`));
   await app.listen({ port, host: '127.0.0.1' });
   return { url: `http://127.0.0.1:${port}/`, close: () => app.close() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = http.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 for (const [framework, mount] of [['Express', mountExpress], ['Fastify', mountFastify]] as const satisfies readonly (readonly [string, Mount])[]) {
