@@ -6,7 +6,7 @@
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
-import { CIPHERS } from '../src/server/index.js';
+import { CIPHERS } from '../src/app/server.js';
 import type { CeilingOptions, FromCeiling, ToCeiling } from './protocol.js';
 
 const WORKER_OPTIONS_ENV = 'SSOD_BENCH_CEILING';

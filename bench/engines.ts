@@ -8,7 +8,7 @@
 // engine writes the seeded rows (bench/seed.ts) and observes the sessions' last activity.
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { STORE_FILE } from '../src/domain/dataFiles.js';
+import { STORE_FILE } from '../src/infra/dataFiles.js';
 import { BENCH_BASE_URL } from './protocol.js';
 import { postgresEngine, POSTGRES_DEFAULT_URL } from './postgres.js';
 import { inBatches, seededRows, sortedLocals, type LocalRow, type SeedPlan } from './seed.js';

@@ -2,7 +2,7 @@
 // shared with other sessions, so each population gets a database of its own, `ssod_bench_<random>`,
 // dropped when the population is done, whether it succeeded or not (and on Ctrl-C, run.ts), and a
 // master key file of its own in its data directory: on PostgreSQL ssod keeps the CA's and the
-// server certificate's private keys sealed in the store (src/domain/ca-material.ts).
+// server certificate's private keys sealed in the store (src/infra/keys/material.ts).
 //
 // Seeding is one transaction of multi-row INSERTs, each a batch of rows passed as arrays and
 // spread by unnest(), so that 1 000 000 rows are a few hundred statements; the next batch's rows
@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { generateMasterKeyFile } from '../src/domain/masterkey.js';
-import { redactedUrl } from '../src/store/postgres.js';
+import { generateMasterKeyFile } from '../src/infra/keys/masterKey.js';
+import { redactedUrl } from '../src/infra/store/postgres.js';
 import type { BenchEngine, BenchStore } from './engines.js';
 import { postgresBackendsOf } from './processes.js';
 import { BENCH_BASE_URL } from './protocol.js';

@@ -9,7 +9,7 @@ import { freePort } from '../test/helpers/ports.js';
 
 export { freePort };
 
-const BUILT_CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL('../src/app/main.js', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const READY_TIMEOUT_MS = 30_000;
 
@@ -138,7 +138,7 @@ export interface SsodStart {
   readonly flags: readonly string[];
   /** node flags, e.g. --cpu-prof. */
   readonly nodeFlags: readonly string[];
-  /** Another build's dist/src/cli/main.js, to compare two versions side by side; this build's by default. */
+  /** Another build's dist/src/app/main.js, to compare two versions side by side; this build's by default. */
   readonly cli: string | null;
 }
 

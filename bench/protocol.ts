@@ -4,7 +4,7 @@
 // Seeded secrets are derived from an index and a per-run salt, so that the generator can build the
 // `index`th session id or cookie itself instead of receiving a million secrets from the seeder.
 import { createHash } from 'node:crypto';
-import { localSessionId } from '../src/domain/sessions.js';
+import { localSessionId } from '../src/core/sessions.js';
 
 export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -98,7 +98,7 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** The derivation secret of the `index`th seeded global session (domain/sessions.ts). */
+/** The derivation secret of the `index`th seeded global session (core/sessions.ts). */
 export function sessionSecretFor(salt: string, index: number): Buffer {
   return digest(`${salt}:secret:${index}`);
 }

@@ -13,10 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from '../src/config/options.js';
-import { verifyPassword } from '../src/domain/hashing.js';
-import { createPasswordHasher } from '../src/domain/passwords.js';
-import { verifySession } from '../src/operations/verifySession.js';
-import { serializeResponse } from '../src/soap/serialize.js';
+import { verifyPassword } from '../src/infra/hashing/pool.js';
+import { createPasswordHasher } from '../src/infra/hashing/passwords.js';
+import { verifySession } from '../src/adapters/soap/operations/verifySession.js';
+import { serializeResponse } from '../src/adapters/soap/serialize.js';
 import { benchEnginesFor, type BenchEngine, type BenchStore } from './engines.js';
 import { dropBenchDatabases } from './postgres.js';
 import { installBenchApplication } from './seed.js';
@@ -49,7 +49,7 @@ export interface BenchConfig {
   /** Run ssod under `node --cpu-prof` and put the profiles here; null: no profiling. */
   readonly profileDir: string | null;
   readonly keepData: boolean;
-  /** Another build's dist/src/cli/main.js to measure instead of this one (before/after comparisons). */
+  /** Another build's dist/src/app/main.js to measure instead of this one (before/after comparisons). */
   readonly cli: string | null;
   /** Extra node flags for ssod, e.g. --perf-basic-prof for `perf record`. */
   readonly nodeFlags: readonly string[];
@@ -248,7 +248,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * argon2id verifications per second of the seeded hash with nothing else running, through ssod's
- * own hashing pool (src/domain/hashing.ts: one low-priority thread per core), kept full.
+ * own hashing pool (src/infra/hashing/pool.ts: one low-priority thread per core), kept full.
  */
 async function hashRate(passwordHash: string, ms: number): Promise<number> {
   const until = performance.now() + ms;
@@ -571,7 +571,7 @@ const USAGE = `npm run bench -- [flags]
   --out FILE           results JSON (default bench/results/<date>.json)
   --profile DIR        run ssod under node --cpu-prof, profiles in DIR
   --keep               keep the temporary data directories and logs (not PostgreSQL databases)
-  --cli FILE           measure another build's dist/src/cli/main.js (before/after comparisons)
+  --cli FILE           measure another build's dist/src/app/main.js (before/after comparisons)
   --node-flags FLAGS   extra node flags for ssod, e.g. --perf-basic-prof (for perf record)`;
 
 function list(text: string): number[] {

@@ -5,11 +5,11 @@
 // secret, SHA-256 of the session id and of the cookie).
 import { createHash } from 'node:crypto';
 import type { Options } from '../src/config/options.js';
-import { seal, sha256Hex } from '../src/domain/sessions.js';
-import { loginKeyOf } from '../src/domain/users.js';
-import { createLogger } from '../src/log.js';
-import { openServices } from '../src/server/index.js';
-import type { ApplicationRecord, CertificateRecord } from '../src/store/types.js';
+import { seal, sha256Hex } from '../src/core/sessions.js';
+import { loginKeyOf } from '../src/core/users.js';
+import { createLogger } from '../src/infra/log.js';
+import { openServices } from '../src/app/server.js';
+import type { ApplicationRecord, CertificateRecord } from '../src/core/store.js';
 import { BENCH_BASE_URL, cookieFor, loginFor, sessionIdFor, sessionSecretFor, type ClientTls } from './protocol.js';
 
 export interface SeedPlan {
@@ -27,7 +27,7 @@ export interface SeedPlan {
 }
 
 /**
- * Opens the installation as `ssod serve` does (src/server/index.ts): the store's schema, the CA and
+ * Opens the installation as `ssod serve` does (src/app/server.ts): the store's schema, the CA and
  * the server certificate, kept in the data directory (SQLite) or sealed in the store (PostgreSQL).
  * Registers the bench application with a certificate issued by that CA, and returns what the
  * clients and the ceiling need of it.

@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { resolveOptions } from '../src/config/options.js';
-import { generateMasterKeyFile } from '../src/domain/masterkey.js';
-import { createLogger } from '../src/log.js';
-import { startServer, type RunningServer } from '../src/server/index.js';
+import { generateMasterKeyFile } from '../src/infra/keys/masterKey.js';
+import { createLogger } from '../src/infra/log.js';
+import { startServer, type RunningServer } from '../src/app/server.js';
 
 const CALLS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = 8;

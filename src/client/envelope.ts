@@ -1,8 +1,8 @@
 // SOAP 1.2 requests of the client and the reading of their replies (protocol §3; docs/DECISIONS.md "Faults").
-// Parsing and escaping are the server's own hardened ones (src/soap/xml.ts), so the client reads
+// Parsing and escaping are the server's own hardened ones (src/infra/xml.ts), so the client reads
 // XML exactly as strictly as ssod does.
-import { EnvelopeFault, FAULTS, SSO_NS, type FaultCode } from '../faults.js';
-import { escapeXmlText, parseXml, type XmlElement } from '../soap/xml.js';
+import { EnvelopeFault, FAULTS, SSO_NS, type FaultCode } from '../adapters/soap/faults.js';
+import { escapeXmlText, parseXml, type XmlElement } from '../infra/xml.js';
 import type { EnvelopeFaultCode, SsoFaultCode } from './errors.js';
 import { shapeOf, type OperationName } from './operations.js';
 

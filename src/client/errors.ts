@@ -1,7 +1,7 @@
 // The errors a call can end with. A fault the server answered is an SsoFaultError whose `code`
 // is the sso: code of protocol §6.2 (or the SOAP 1.2 code for a fault of the envelope itself); a call
 // that got no usable answer is an SsoTransportError whose `kind` says why.
-import type { FaultCode } from '../faults.js';
+import type { FaultCode } from '../adapters/soap/faults.js';
 
 /** The SOAP 1.2 codes of a fault that carries no sso: subcode (SOAP 1.2 Part 1 §5.4.6). */
 export type EnvelopeFaultCode = 'Sender' | 'Receiver' | 'VersionMismatch' | 'MustUnderstand' | 'DataEncodingUnknown';

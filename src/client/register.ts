@@ -1,7 +1,7 @@
 // Joining ssod once and renewing the certificate later (protocol §5.1, §5.2, §4.2). The key+certificate
 // file is the application's password: it is written owner-only (0600) and replaced atomically.
 import { rename } from 'node:fs/promises';
-import { readIfExists, writeFileAtomically } from '../files.js';
+import { readIfExists, writeFileAtomically } from '../infra/files.js';
 import { SsoClient, type SsoClientOptions } from './client.js';
 import { applicationIdOf, splitIdentityPem, type KeyPair } from './identity.js';
 import type { OperationInput } from './operations.js';

@@ -4,9 +4,9 @@
 //
 // Two scopes: a node option (ports, data directory, log level) belongs to one process; a service
 // setting (scope 'service': host name, session timeouts, ...) belongs to the whole SSO service and
-// lives in the store, where every node reads it and `ssod settings` changes it (config/settings.ts).
+// lives in the store, where every node reads it and `ssod settings` changes it (core/liveSettings.ts).
 import { readFileSync } from 'node:fs';
-import { storeLocationProblem } from '../store/location.js';
+import { storeLocationProblem } from '../infra/store/location.js';
 import { didYouMean } from './suggest.js';
 
 type Kind = 'string' | 'port' | 'integer' | 'enum' | 'list' | 'store';
@@ -122,7 +122,7 @@ export interface Options {
   readonly headersTimeout: number;
   readonly requestTimeout: number;
   readonly maxConnections: number;
-  /** 0: a quarter of maxConnections (server/connections.ts). */
+  /** 0: a quarter of maxConnections (adapters/http/connections.ts). */
   readonly maxConnectionsPerSource: number;
   readonly shutdownGrace: number;
   /** 0: no metrics listener. */

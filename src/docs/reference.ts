@@ -2,10 +2,10 @@
 // (`npm run docs`); a test fails when the committed files differ, so the docs cannot drift.
 import { writeFileSync } from 'node:fs';
 import { OPTION_SPECS, defaultText, envOf, flagOf, optionNames } from '../config/options.js';
-import { SETTINGS_REFRESH_MS } from '../config/settings.js';
-import { FAULTS, FAULT_CODES, type FaultCode } from '../faults.js';
-import { OPERATIONS } from '../operations/index.js';
-import type { Operation } from '../operations/types.js';
+import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
+import { FAULTS, FAULT_CODES, type FaultCode } from '../adapters/soap/faults.js';
+import { OPERATIONS } from '../adapters/soap/operations/index.js';
+import type { Operation } from '../adapters/soap/operations/types.js';
 
 const COMMON_FAULTS: readonly FaultCode[] = ['FailedAuthentication', 'internalError'];
 

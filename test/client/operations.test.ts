@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLIENT_OPERATIONS, OPERATION_NAMES } from '../../src/client/index.js';
-import { OPERATIONS } from '../../src/operations/index.js';
+import { OPERATIONS } from '../../src/adapters/soap/operations/index.js';
 
 test('the client knows exactly the operations of the server, in the order of protocol §5', () => {
   assert.deepEqual(OPERATION_NAMES, OPERATIONS.map((operation) => operation.name));

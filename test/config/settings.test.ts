@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OptionError, resolveOptions, settingNames } from '../../src/config/options.js';
-import { LiveSettings, SETTINGS_REFRESH_MS, parseSettingChanges, settingsFrom } from '../../src/config/settings.js';
-import { createLogger } from '../../src/log.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { Store } from '../../src/store/types.js';
+import { LiveSettings, SETTINGS_REFRESH_MS, parseSettingChanges, settingsFrom } from '../../src/core/liveSettings.js';
+import { createLogger } from '../../src/infra/log.js';
+import { openSqliteStore } from '../../src/infra/store/sqlite.js';
+import type { Store } from '../../src/core/store.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 const quiet = createLogger('silent');

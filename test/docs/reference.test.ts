@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configurationReference, protocolReference } from '../../src/docs/reference.js';
-import { FAULT_CODES } from '../../src/faults.js';
-import { OPERATIONS } from '../../src/operations/index.js';
+import { FAULT_CODES } from '../../src/adapters/soap/faults.js';
+import { OPERATIONS } from '../../src/adapters/soap/operations/index.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 

@@ -1,8 +1,8 @@
-// Runs the real `ssod` binary (dist/src/cli/main.js) as a child process, as an operator would.
+// Runs the real `ssod` binary (dist/src/app/main.js) as a child process, as an operator would.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/app/main.js', import.meta.url));
 
 export interface CliResult {
   readonly code: number;

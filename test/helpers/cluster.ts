@@ -1,4 +1,4 @@
-// Real ssod node processes over one PostgreSQL store: `node dist/src/cli/main.js serve --store URL
+// Real ssod node processes over one PostgreSQL store: `node dist/src/app/main.js serve --store URL
 // --master-key-file F --data-dir D`, on ephemeral loopback ports read back from the start line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -6,8 +6,8 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveOptions, type OptionName } from '../../src/config/options.js';
-import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
+import { createLogger } from '../../src/infra/log.js';
+import { startServer, type RunningServer } from '../../src/app/server.js';
 
 export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';

@@ -2,10 +2,10 @@
 // target and outcome, recorded by the domain; nothing secret in it; trimmed by its retention.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AUDIT_EVENT_TYPES, recordAudit, trimAudit } from '../../src/domain/audit.js';
-import { createLogger } from '../../src/log.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { AuditRecord } from '../../src/store/types.js';
+import { AUDIT_EVENT_TYPES, recordAudit, trimAudit } from '../../src/core/audit.js';
+import { createLogger } from '../../src/infra/log.js';
+import { openSqliteStore } from '../../src/infra/store/sqlite.js';
+import type { AuditRecord } from '../../src/core/store.js';
 import { call, registerApp, splitPem, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
 describe('audit trail of the SOAP operations', () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { loginThrottleKey } from '../../src/domain/throttle.js';
+import { loginThrottleKey } from '../../src/core/throttle.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
 const MINUTE = 60_000;

@@ -1,6 +1,6 @@
 // the catalog's section B (docs/SECURITY.md) at the API: certificates that must never authenticate an application, the
 // rotation race, and client-certificate headers that must be ignored. (The TLS-level proofs of
-// B11-B13 are in test/domain/ca.test.ts.)
+// B11-B13 are in test/infra/keys/ca.test.ts.)
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

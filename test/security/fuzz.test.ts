@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
-import { OPERATIONS } from '../../src/operations/index.js';
+import { OPERATIONS } from '../../src/adapters/soap/operations/index.js';
 import { call, escapeXml, registerApp, SOAP11_NS, SOAP12_NS, SSO_NS, startTestServer, type Credentials, type HttpReply, type TestServer } from '../helpers/server.js';
 
-const VECTORS = fileURLToPath(new URL('../../../test/vectors/003/', import.meta.url));
+const VECTORS = fileURLToPath(new URL('../../../test/vectors/protocol/', import.meta.url));
 const SEEDS = readdirSync(VECTORS)
   .filter((name) => name.endsWith('.xml'))
   .map((name) => readFileSync(VECTORS + name, 'utf8'));

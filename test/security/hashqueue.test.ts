@@ -5,7 +5,7 @@
 // of service and the pool's own counts are the evidence.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hashingCounts, hashingQuotaPerSource } from '../../src/domain/hashing.js';
+import { hashingCounts, hashingQuotaPerSource } from '../../src/infra/hashing/pool.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer;

@@ -1,0 +1,168 @@
+// `ssod applications`: the registered applications and their client certificates (protocol §4.2, §5.1–5.5).
+import type { Command } from 'commander';
+import { issueCertificate, unregisterApplication } from '../../core/applications.js';
+import type { OperatorServices } from '../../core/services.js';
+import type { ApplicationRecord, CertificateRecord } from '../../core/store.js';
+import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
+import { printable } from '../../core/identifiers.js';
+import { withCaServices, withServices } from './installation.js';
+
+export type CertificateState = 'in use' | 'pending' | 'retired' | 'expired';
+
+/** protocol §4.2: a new certificate is pending until its first use, which retires the one in use. */
+export function certificateState(cert: CertificateRecord, now: number): CertificateState {
+  if (cert.retiredAt !== null) return 'retired';
+  if (cert.notAfter <= now) return 'expired';
+  return cert.firstUsedAt === null ? 'pending' : 'in use';
+}
+
+function certificateView(cert: CertificateRecord, now: number) {
+  return {
+    fingerprint: cert.fingerprint,
+    serial: cert.serial,
+    state: certificateState(cert, now),
+    issuedAt: isoTime(cert.issuedAt),
+    notAfter: isoTime(cert.notAfter),
+    firstUsedAt: isoTime(cert.firstUsedAt),
+    retiredAt: isoTime(cert.retiredAt),
+  };
+}
+
+function applicationView(app: ApplicationRecord) {
+  return { ...app, createdAt: isoTime(app.createdAt) };
+}
+
+/** The certificate that identifies the application now: the one in use, else the newest valid pending one. */
+function currentCertificate(certs: readonly CertificateRecord[], now: number): CertificateRecord | undefined {
+  const valid = certs.filter((cert) => certificateState(cert, now) === 'in use' || certificateState(cert, now) === 'pending');
+  return valid.find((cert) => cert.firstUsedAt !== null) ?? valid.at(-1);
+}
+
+async function list(flags: StoreFlags): Promise<void> {
+  await withServices(flags, async (services) => {
+    const now = services.now();
+    const rows: (ReturnType<typeof applicationView> & { users: number; certificateNotAfter: string | null })[] = [];
+    for (const app of await services.store.listApplications()) {
+      const current = currentCertificate(await services.store.listCertificates(app.id), now);
+      rows.push({ ...applicationView(app), users: (await services.store.listUserIds(app.id)).length, certificateNotAfter: isoTime(current?.notAfter ?? null) });
+    }
+    print(flags, rows, () =>
+      table(
+        ['ID', 'NAME', 'URL', 'USERS', 'CERTIFICATE EXPIRES'],
+        rows.map((row) => [row.id, row.name, row.url ?? '-', String(row.users), row.certificateNotAfter ?? 'no valid certificate']),
+      ),
+    );
+  });
+}
+
+/** The application named on the command line, or a refusal that says how to find its id. */
+export async function applicationArgument(services: OperatorServices, id: string): Promise<ApplicationRecord> {
+  const app = await services.store.getApplication(id);
+  if (app === null) throw new CliError(`no application with id ${JSON.stringify(id)}; \`ssod applications list\` shows the ids`);
+  return app;
+}
+
+async function show(flags: StoreFlags, id: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const app = await applicationArgument(services, id);
+    const now = services.now();
+    const certificates = (await services.store.listCertificates(app.id)).map((cert) => certificateView(cert, now));
+    const users = (await services.store.listUserIds(app.id)).length;
+    print(flags, { ...applicationView(app), users, certificates }, (shown) =>
+      fields([
+        ['id', shown.id],
+        ['name', shown.name],
+        ['display name', shown.displayName],
+        ['version', shown.version],
+        ['capabilities', shown.capabilities],
+        ['url', shown.url],
+        ['restore password url', shown.restorePasswordUrl],
+        ['change password url', shown.changePasswordUrl],
+        ['registered', shown.createdAt],
+        ['users owned', shown.users],
+      ]) +
+        '\nCertificates:\n' +
+        table(
+          ['FINGERPRINT (SHA-256)', 'SERIAL', 'STATE', 'ISSUED', 'EXPIRES'],
+          certificates.map((cert) => [cert.fingerprint, cert.serial, cert.state, cert.issuedAt ?? '-', cert.notAfter ?? '-']),
+        ),
+    );
+  });
+}
+
+interface ReissueFlags extends StoreFlags {
+  readonly out: string;
+  readonly force?: boolean;
+}
+
+async function reissue(flags: ReissueFlags, id: string): Promise<void> {
+  await withCaServices(flags, async (services) => {
+    await applicationArgument(services, id);
+    // Opened before the certificate is issued, so that a refusal leaves nothing behind. Owner-only:
+    // the file holds the application's private key (docs/DECISIONS.md "Certificates").
+    const file = await openOwnerOnly(flags.out, flags.force === true);
+    try {
+      const issued = await issueCertificate(services, id, 'operator');
+      await file.writeFile(issued.pem + '\n', 'utf8');
+      await file.sync();
+      const shown = { applicationId: id, file: flags.out, fingerprint: issued.fingerprint, serial: issued.serial, notAfter: isoTime(issued.notAfter) };
+      print(flags, shown, () =>
+        fields([
+          ['key and certificate', flags.out],
+          ['fingerprint', issued.fingerprint],
+          ['serial', issued.serial],
+          ['expires', shown.notAfter],
+        ]) + 'Install it in the application. Its current certificate keeps working until the new one is first used (protocol §4.2).\n',
+      );
+    } finally {
+      await file.close();
+    }
+  });
+}
+
+interface UnregisterFlags extends StoreFlags {
+  readonly force?: boolean;
+}
+
+async function unregister(flags: UnregisterFlags, id: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const app = await applicationArgument(services, id);
+    const users = (await services.store.listUserIds(app.id)).length;
+    if (users > 0 && flags.force !== true) {
+      throw new CliError(`${app.name} (${app.id}) owns ${users} user(s); unregistering deletes them and their sessions: --force to go ahead`);
+    }
+    await unregisterApplication(services, app.id, 'operator');
+    print(flags, { unregistered: app.id, usersDeleted: users }, () => `Unregistered ${printable(app.name)} (${app.id}); ${users} user(s) deleted with it.`);
+  });
+}
+
+export function applicationsCommand(): Command {
+  const command = storeCommand('applications', 'The registered applications: list, show with certificates, re-issue a certificate, unregister.')
+    .addHelpText('after', '\nExamples:\n  ssod applications --data-dir /var/lib/ssod\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
+    .action(action(list));
+  command.addCommand(
+    storeCommand('list', 'List the registered applications.').addHelpText('after', '\nExample:\n  ssod applications list --json\n').action(action(list)),
+  );
+  command.addCommand(
+    storeCommand('show', 'Show an application with its certificates: SHA-256 fingerprint, serial, state and expiry.')
+      .argument('<id>', 'the application id')
+      .addHelpText('after', '\nExample:\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
+      .action(action(show)),
+  );
+  command.addCommand(
+    storeCommand('reissue-cert', 'Issue a new client certificate and write the key and certificate to a file only the owner can read.')
+      .argument('<id>', 'the application id')
+      .requiredOption('--out <FILE>', 'where to write the PEM key and certificate (mode 0600)')
+      .option('--force', 'overwrite FILE if it exists')
+      .addHelpText('after', '\nExample:\n  ssod applications reissue-cert 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --out panel.pem\n')
+      .action(action(reissue)),
+  );
+  command.addCommand(
+    storeCommand('unregister', 'Unregister an application: its certificates, the users it owns and their sessions are deleted.')
+      .argument('<id>', 'the application id')
+      .option('--force', 'go ahead although the application owns users')
+      .addHelpText('after', '\nExample:\n  ssod applications unregister 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
+      .action(action(unregister)),
+  );
+  return command;
+}

@@ -1,0 +1,93 @@
+// `ssod locks`: the brute-force counters and locks (core/throttle.ts), and clearing them.
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { loginKeyOf } from '../../core/users.js';
+import { addressSourceKey, applicationSourceKey, clearLock, isSourceKey, loginThrottleKey } from '../../core/throttle.js';
+import type { ThrottleRecord } from '../../core/store.js';
+import { CliError, UsageError, action, operatorContext, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface LockRow {
+  readonly key: string;
+  readonly kind: 'login' | 'source';
+  readonly failures: number;
+  readonly firstFailureAt: string;
+  readonly lastFailureAt: string;
+  readonly lockedUntil: string | null;
+  readonly locked: boolean;
+}
+
+function rowOf(record: ThrottleRecord, now: number): LockRow {
+  return {
+    key: record.key,
+    kind: isSourceKey(record.key) ? 'source' : 'login',
+    failures: record.failures,
+    firstFailureAt: new Date(record.firstFailureAt).toISOString(),
+    lastFailureAt: new Date(record.lastFailureAt).toISOString(),
+    lockedUntil: record.lockedUntil === null ? null : new Date(record.lockedUntil).toISOString(),
+    locked: record.lockedUntil !== null && record.lockedUntil > now,
+  };
+}
+
+/** The source key of `--source`: a client address, or an application as `application:<id>` or its bare id. */
+function sourceKeyOf(source: string): string {
+  const id = source.replace(/^application:/, '');
+  if (UUID.test(id)) return applicationSourceKey(id.toLowerCase());
+  if (isIP(source) !== 0) return addressSourceKey(source);
+  throw new UsageError(`--source must be a client address or an application id, got "${source}"; for example --source 192.0.2.7`);
+}
+
+interface ClearFlags extends StoreFlags {
+  readonly login?: string;
+  readonly source?: string;
+}
+
+function keyToClear(key: string | undefined, flags: ClearFlags): string {
+  const given = [key, flags.login, flags.source].filter((value) => value !== undefined);
+  if (given.length !== 1) throw new UsageError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
+  if (flags.login !== undefined) return loginThrottleKey(loginKeyOf(flags.login));
+  if (flags.source !== undefined) return sourceKeyOf(flags.source);
+  return key ?? '';
+}
+
+export function locksCommand(): Command {
+  const command = storeCommand('locks', 'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").')
+    .option('--locked', 'only the keys that are locked now')
+    .option('--limit <N>', 'at most this many, most recent failure first', '100')
+    .addHelpText('after', '\nExamples:\n  ssod locks --data-dir /var/lib/ssod\n  ssod locks --locked --json\n  ssod locks clear --login alice@example.com\n')
+    .action(
+      action(async (flags: StoreFlags & { locked?: boolean; limit?: string }) => {
+        const limit = parseLimit(flags.limit);
+        await withStore(flags, async (store) => {
+          const now = Date.now();
+          const rows = (await store.listThrottles(limit)).map((record) => rowOf(record, now)).filter((row) => flags.locked !== true || row.locked);
+          print(flags, rows, () =>
+            table(
+              ['KEY', 'FAILURES', 'LAST FAILURE', 'LOCKED UNTIL'],
+              rows.map((row) => [row.key, String(row.failures), row.lastFailureAt, row.locked ? (row.lockedUntil ?? '') : '-']),
+            ),
+          );
+        });
+      }),
+    );
+
+  command.addCommand(
+    storeCommand('clear', 'Forget the failures and the lock of one login or source; the next sign-in is checked as if none had failed.')
+      .argument('[key]', 'the key as `ssod locks` lists it, e.g. login:alice@example.com or source:192.0.2.7')
+      .option('--login <LOGIN>', 'the login (any case)')
+      .option('--source <SOURCE>', 'a client address, or an application id')
+      .addHelpText('after', '\nExamples:\n  ssod locks clear --login alice@example.com\n  ssod locks clear --source 192.0.2.7\n  ssod locks clear source:application:6f1c…\n')
+      .action(
+        action(async (flags: ClearFlags, key?: string) => {
+          const target = keyToClear(key, flags);
+          await withStore(flags, async (store) => {
+            const cleared = await clearLock(operatorContext(store), target, 'operator');
+            if (!cleared) throw new CliError(`no failures or lock recorded for ${target} (see \`ssod locks\`)`);
+            print(flags, { cleared: target }, () => `cleared ${target}\n`);
+          });
+        }),
+      ),
+  );
+  return command;
+}

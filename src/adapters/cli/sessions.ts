@@ -1,0 +1,112 @@
+// `ssod sessions`: the live global sessions (docs/DECISIONS.md "Sessions and the relay"), by user or by
+// application, and ending one or all of a user's. A session is named by its global session id,
+// which is no credential: the store holds it in the clear and it opens nothing by itself.
+import type { Command } from 'commander';
+import { endSession, endUserSessions } from '../../core/sessions.js';
+import type { OperatorServices } from '../../core/services.js';
+import type { SessionSummary } from '../../core/store.js';
+import { applicationArgument } from './applications.js';
+import { CliError, action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { printable } from '../../core/identifiers.js';
+import { withServices } from './installation.js';
+import { countFlag, userArgument } from './users.js';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 10_000;
+
+interface ListFlags extends StoreFlags {
+  readonly user?: string;
+  readonly application?: string;
+  readonly limit?: string;
+}
+
+/** Before the end of its lifetime and of its idle timeout; the purge (every minute) removes the others, which may linger until then. */
+function isLive(services: OperatorServices, session: SessionSummary, now: number): boolean {
+  const timeout = services.settings.current().sessionTimeout * 1000;
+  return now < session.global.expiresAt && now < session.global.lastSeenAt + timeout;
+}
+
+async function list(flags: ListFlags): Promise<void> {
+  const limit = countFlag('--limit', flags.limit, DEFAULT_LIMIT, MAX_LIMIT);
+  await withServices(flags, async (services) => {
+    const user = flags.user === undefined ? undefined : await userArgument(services, flags.user);
+    let baseUrl: string | undefined;
+    if (flags.application !== undefined) {
+      const app = await applicationArgument(services, flags.application);
+      if (app.url === null) throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it`);
+      baseUrl = app.url;
+    }
+    const now = services.now();
+    const query = { ...(user ? { userId: user.id } : {}), ...(baseUrl ? { baseUrl } : {}) };
+    const found = await services.store.listSessions({ ...query, limit });
+    const total = await services.store.countSessions({ ...query, now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
+    const logins = new Map<string, string>();
+    for (const session of found) {
+      if (!logins.has(session.global.userId)) logins.set(session.global.userId, (await services.store.getUser(session.global.userId))?.login ?? '?');
+    }
+    const sessions = found
+      .filter((session) => isLive(services, session, now))
+      .map((session) => ({
+        id: session.global.id,
+        userId: session.global.userId,
+        login: logins.get(session.global.userId) ?? '?',
+        createdAt: isoTime(session.global.createdAt),
+        lastSeenAt: isoTime(session.global.lastSeenAt),
+        expiresAt: isoTime(session.global.expiresAt),
+        applications: session.baseUrls,
+      }));
+    // --json keeps its array of sessions (scripts read it); `ssod status --json` has the total.
+    print(
+      flags,
+      sessions,
+      () =>
+        table(
+          ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
+          sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
+        ) + totalLine(sessions.length, total),
+    );
+  });
+}
+
+function totalLine(shown: number, total: number): string {
+  if (shown >= total) return `${total} live session(s).\n`;
+  return `${shown} of ${total} live sessions shown, newest first; --limit N shows more (at most ${MAX_LIMIT}).\n`;
+}
+
+interface EndFlags extends StoreFlags {
+  readonly user?: string;
+}
+
+async function end(flags: EndFlags, id?: string): Promise<void> {
+  if ((id === undefined) === (flags.user === undefined)) throw new CliError('give one session id (as `ssod sessions list` shows it), or --user USER for all of a user\'s sessions');
+  await withServices(flags, async (services) => {
+    if (id !== undefined) {
+      if (!(await endSession(services, id, 'operator'))) throw new CliError(`no live session ${JSON.stringify(id)}; \`ssod sessions list\` shows them`);
+      print(flags, { ended: 1 }, () => `Session ${id} ended: the user is signed out of every application (single logout).`);
+      return;
+    }
+    const user = await userArgument(services, flags.user ?? '');
+    const ended = await endUserSessions(services, user.id, 'operator');
+    print(flags, { ended }, () => `${ended} session(s) of ${printable(user.login)} ended.`);
+  });
+}
+
+export function sessionsCommand(): Command {
+  const listCommand = (name: string): Command =>
+    storeCommand(name, 'List live sessions, newest first.')
+      .option('--user <USER>', 'only the sessions of this user (id or login)')
+      .option('--application <APP_ID>', 'only the sessions that reached this application')
+      .option('--limit <N>', `at most N sessions (default ${DEFAULT_LIMIT})`)
+      .addHelpText('after', '\nExample:\n  ssod sessions list --user alice@example.com\n')
+      .action(action(list));
+  const command = listCommand('sessions').description('Live sessions: list them by user or application; end one, or all of a user\'s.');
+  command.addCommand(listCommand('list'));
+  command.addCommand(
+    storeCommand('end', "End a session (the user is signed out everywhere), or all of a user's sessions.")
+      .argument('[session]', 'the session id, as `ssod sessions list` shows it')
+      .option('--user <USER>', "end all of this user's sessions (id or login)")
+      .addHelpText('after', '\nExamples:\n  ssod sessions end 3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b\n  ssod sessions end --user alice@example.com\n')
+      .action(action(end)),
+  );
+  return command;
+}

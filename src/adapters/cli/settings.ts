@@ -1,0 +1,89 @@
+// `ssod settings`: shows and changes the service settings (core/liveSettings.ts) in the store.
+// Running servers pick a change up within SETTINGS_REFRESH_MS, without a restart.
+import type { Command } from 'commander';
+import { OPTION_SPECS, formatOptionValue, settingNames, type SettingName } from '../../config/options.js';
+import { SETTINGS_REFRESH_MS, parseSettingChanges, settingsFrom, type ServiceSettings } from '../../core/liveSettings.js';
+import { changeSettings } from '../../core/settings.js';
+import { CliError, action, addWideFlag, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { withServices } from './installation.js';
+
+/** Settings that have a command of their own, because changing them takes more than a value. */
+const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
+  hostname: 'ssod hostname NAME (it also re-issues the server certificate)',
+  mode: 'ssod mode single-panel|multiple-panels (it checks the host name and the registered applications first)',
+};
+
+interface SettingRow {
+  readonly name: SettingName;
+  readonly value: ServiceSettings[SettingName];
+  readonly default: string;
+  readonly stored: boolean;
+  readonly doc: string;
+}
+
+function rowsOf(stored: Readonly<Record<string, string>>): SettingRow[] {
+  const current = settingsFrom(stored);
+  return settingNames().map((name) => ({
+    name,
+    value: current[name],
+    default: String(OPTION_SPECS[name].default),
+    stored: stored[name] !== undefined,
+    doc: OPTION_SPECS[name].doc,
+  }));
+}
+
+/** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */
+function showTable(rows: readonly SettingRow[], wide: boolean): string {
+  const value = (row: SettingRow): string => formatOptionValue(row.value) + (row.stored ? '' : ' (default)');
+  return wide
+    ? table(['SETTING', 'VALUE', 'DEFAULT', 'MEANING'], rows.map((row) => [row.name, value(row), row.default, row.doc]))
+    : table(['SETTING', 'VALUE', 'MEANING'], rows.map((row) => [row.name, value(row), row.doc]), { fit: true });
+}
+
+function requireChangeable(name: string): void {
+  const own = OWN_COMMANDS[name as SettingName];
+  if (own !== undefined) throw new CliError(`${name} is changed with \`${own}\`, not with \`ssod settings\``);
+}
+
+async function change(flags: StoreFlags, changes: Record<string, string | null>): Promise<void> {
+  for (const name of Object.keys(changes)) requireChangeable(name);
+  const parsed = parseSettingChanges(changes);
+  await withServices(flags, async (services) => {
+    const changed = await changeSettings(services, parsed);
+    print(flags, { changed, takesEffectWithinSeconds: SETTINGS_REFRESH_MS / 1000 }, () =>
+      changed.map((c) => `${c.name}: ${formatOptionValue(c.from)} -> ${formatOptionValue(c.to)}`).join('\n') +
+      `\nRunning servers use the new value within ${SETTINGS_REFRESH_MS / 1000} seconds; no restart is needed.\n`,
+    );
+  });
+}
+
+export function settingsCommand(): Command {
+  const command = addWideFlag(storeCommand('settings', 'Show or change the settings of the whole SSO service (kept in the store; running servers follow).'))
+    .addHelpText(
+      'after',
+      `\nSettings: ${settingNames().join(', ')}.\nhostname and mode have commands of their own: ssod hostname, ssod mode.\n\nExamples:\n  ssod settings --data-dir /var/lib/ssod\n  ssod settings --wide\n  ssod settings set sessionTimeout 900\n  ssod settings set passwordHashTypes sha256\n  ssod settings reset sessionTimeout\n`,
+    )
+    .action(
+      action(async (flags) => {
+        await withStore(flags, async (store) => {
+          const rows = rowsOf(await store.readSettings());
+          print(flags, Object.fromEntries(rows.map((row) => [row.name, row.value])), () => showTable(rows, flags.wide === true));
+        });
+      }),
+    );
+
+  command.addCommand(
+    storeCommand('set', 'Set a setting for the whole service.')
+      .argument('<name>', 'the setting, as `ssod settings` lists it')
+      .argument('<value>', 'its new value')
+      .addHelpText('after', '\nExample:\n  ssod settings set sessionTimeout 900\n')
+      .action(action(async (flags, name, value) => change(flags, { [name]: value }))),
+  );
+  command.addCommand(
+    storeCommand('reset', 'Return a setting to its default.')
+      .argument('<name>', 'the setting, as `ssod settings` lists it')
+      .addHelpText('after', '\nExample:\n  ssod settings reset sessionTimeout\n')
+      .action(action(async (flags, name) => change(flags, { [name]: null }))),
+  );
+  return command;
+}

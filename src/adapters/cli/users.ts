@@ -1,0 +1,229 @@
+// `ssod users`: the users of the service (protocol §3.2): list, show, create, set a password, disable and
+// enable, change the owner, delete. A password comes from a file or stdin, never from argv, where
+// every user of the machine could read it (ps, /proc/PID/cmdline).
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { OperatorServices } from '../../core/services.js';
+import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, loginKeyOf, setPasswordHash, transferOwnership } from '../../core/users.js';
+import type { UserRecord } from '../../core/store.js';
+import { applicationArgument } from './applications.js';
+import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
+import { printable } from '../../core/identifiers.js';
+import { withServices } from './installation.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+
+export function userView(user: UserRecord) {
+  return { id: user.id, login: user.login, ownerId: user.ownerId, createdAt: isoTime(user.createdAt), disabledAt: isoTime(user.disabledAt) };
+}
+
+/** The user named on the command line by id or by login, or a refusal that says how to find it. */
+export async function userArgument(services: OperatorServices, reference: string): Promise<UserRecord> {
+  const user = (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ?? (await services.store.findUserByLoginKey(loginKeyOf(reference)));
+  if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}; \`ssod users list --login TEXT\` finds users`);
+  return user;
+}
+
+/** A positive whole number from a flag, at most `max`. */
+export function countFlag(name: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}; for example ${name} 50`);
+  return Number(text);
+}
+
+interface ListFlags extends StoreFlags {
+  readonly login?: string;
+  readonly owner?: string;
+  readonly limit?: string;
+  readonly after?: string;
+}
+
+async function list(flags: ListFlags): Promise<void> {
+  const limit = countFlag('--limit', flags.limit, DEFAULT_PAGE, MAX_PAGE);
+  await withServices(flags, async (services) => {
+    if (flags.owner !== undefined) await applicationArgument(services, flags.owner);
+    const found = await services.store.listUsers({
+      ...(flags.owner !== undefined ? { ownerId: flags.owner } : {}),
+      ...(flags.login !== undefined ? { loginKeyContains: loginKeyOf(flags.login) } : {}),
+      ...(flags.after !== undefined ? { afterLoginKey: loginKeyOf(flags.after) } : {}),
+      limit: limit + 1, // one more, to know whether there is a next page
+    });
+    const users = found.slice(0, limit).map(userView);
+    const next = found.length > limit ? (found[limit - 1]?.loginKey ?? null) : null;
+    print(flags, { users, next }, () =>
+      table(
+        ['ID', 'LOGIN', 'OWNER', 'STATE', 'CREATED'],
+        users.map((user) => [user.id, user.login, user.ownerId, user.disabledAt === null ? 'enabled' : 'disabled', user.createdAt ?? '-']),
+      ) + (next === null ? '' : `More: --after ${JSON.stringify(next)}\n`),
+    );
+  });
+}
+
+async function show(flags: StoreFlags, reference: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const user = await userArgument(services, reference);
+    const owner = await services.store.getApplication(user.ownerId);
+    const sessions = (await services.store.listSessions({ userId: user.id, limit: MAX_PAGE })).length;
+    const shown = { ...userView(user), ownerName: owner?.name ?? null, sessions };
+    print(flags, shown, () =>
+      fields([
+        ['id', shown.id],
+        ['login', shown.login],
+        ['owner', `${shown.ownerName ?? '?'} (${shown.ownerId})`],
+        ['created', shown.createdAt],
+        ['state', shown.disabledAt === null ? 'enabled' : `disabled since ${shown.disabledAt}`],
+        ['sessions', sessions],
+      ]),
+    );
+  });
+}
+
+interface PasswordFlags extends StoreFlags {
+  readonly passwordFile?: string;
+  readonly passwordStdin?: boolean;
+}
+
+/** The password from --password-file or stdin, without the one line ending that `echo` or an editor adds. */
+async function readPassword(flags: PasswordFlags): Promise<string> {
+  if ((flags.passwordFile === undefined) === (flags.passwordStdin !== true)) {
+    throw new CliError('give the password with --password-file FILE or --password-stdin (never on the command line)');
+  }
+  let bytes: Buffer;
+  try {
+    bytes = flags.passwordFile !== undefined ? await readFile(flags.passwordFile) : await readStdin();
+  } catch (error) {
+    throw new CliError(`cannot read the password (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --password-file path and that this user may read it`);
+  }
+  return utf8Text(bytes, 'the password').replace(/\r?\n$/, '');
+}
+
+/** The new password's hash, refused as the SOAP API refuses it (empty, too long). */
+async function newPasswordHash(services: OperatorServices, flags: PasswordFlags): Promise<string> {
+  const password = await readPassword(flags);
+  try {
+    return await hashNewPassword(services, { password, hashType: undefined });
+  } catch (error) {
+    throw new CliError(`password refused: ${(error as Error).message}; choose another`);
+  }
+}
+
+interface CreateFlags extends PasswordFlags {
+  readonly owner: string;
+}
+
+async function create(flags: CreateFlags, login: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const owner = await applicationArgument(services, flags.owner);
+    if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
+    if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
+    const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
+    print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
+  });
+}
+
+async function changePassword(flags: PasswordFlags, reference: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const user = await userArgument(services, reference);
+    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
+    print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${printable(user.login)} changed; its sessions go on.`);
+  });
+}
+
+async function setDisabled(flags: StoreFlags, reference: string, disabled: boolean): Promise<void> {
+  await withServices(flags, async (services) => {
+    const user = await userArgument(services, reference);
+    const before = (await services.store.listSessions({ userId: user.id, limit: MAX_PAGE })).length;
+    const changed = disabled ? await disableUser(services, user, 'operator') : await enableUser(services, user, 'operator');
+    const state = disabled ? 'disabled' : 'enabled';
+    const sessionsEnded = disabled && changed ? before : 0;
+    print(flags, { id: user.id, login: user.login, state, changed, sessionsEnded }, () =>
+      changed
+        ? `${printable(user.login)} is ${state}` + (disabled ? `: it cannot sign in, and its ${sessionsEnded} session(s) ended.` : ': it can sign in again.')
+        : `${printable(user.login)} was ${state} already; nothing changed.`,
+    );
+  });
+}
+
+async function setOwner(flags: StoreFlags, reference: string, ownerId: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const user = await userArgument(services, reference);
+    const owner = await applicationArgument(services, ownerId);
+    await transferOwnership(services, user, owner.id, 'operator');
+    print(flags, { id: user.id, login: user.login, ownerId: owner.id }, () => `${printable(user.login)} is now owned by ${printable(owner.name)} (${owner.id}).`);
+  });
+}
+
+async function remove(flags: StoreFlags, reference: string): Promise<void> {
+  await withServices(flags, async (services) => {
+    const user = await userArgument(services, reference);
+    await deleteUser(services, user, 'operator');
+    print(flags, { deleted: user.id, login: user.login }, () => `Deleted ${printable(user.login)} (${user.id}) and its sessions.`);
+  });
+}
+
+function passwordOptions(command: Command): Command {
+  return command
+    .option('--password-file <FILE>', 'read the password from FILE (one trailing line ending is dropped)')
+    .option('--password-stdin', 'read the password from standard input');
+}
+
+export function usersCommand(): Command {
+  const listCommand = (name: string): Command =>
+    storeCommand(name, 'List users by login key, a page at a time.')
+      .option('--login <TEXT>', 'only logins that contain TEXT (compared without case)')
+      .option('--owner <APP_ID>', 'only users owned by this application')
+      .option('--limit <N>', `at most N users (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})`)
+      .option('--after <LOGIN>', 'the page after this login (as the previous page ends)')
+      .addHelpText('after', '\nExample:\n  ssod users list --login example.com --limit 20\n')
+      .action(action(list));
+  const command = listCommand('users').description('The users: list, show, create, set-password, disable, enable, set-owner, delete.');
+  command.addCommand(listCommand('list'));
+  command.addCommand(
+    storeCommand('show', 'Show a user, by id or by login.')
+      .argument('<user>', 'the user id or login')
+      .addHelpText('after', '\nExample:\n  ssod users show alice@example.com\n')
+      .action(action(show)),
+  );
+  command.addCommand(
+    passwordOptions(
+      storeCommand('create', 'Create a user owned by an application; the password comes from a file or stdin.')
+        .argument('<login>', 'the new login')
+        .requiredOption('--owner <APP_ID>', 'the application that owns the user (protocol §3.2)'),
+    )
+      .addHelpText('after', "\nExample:\n  printf '%s' \"$PASSWORD\" | ssod users create alice@example.com --owner 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --password-stdin\n")
+      .action(action(create)),
+  );
+  command.addCommand(
+    passwordOptions(storeCommand('set-password', "Set a user's password; it comes from a file or stdin.").argument('<user>', 'the user id or login'))
+      .addHelpText('after', '\nExample:\n  ssod users set-password alice@example.com --password-file /root/alice.pw\n')
+      .action(action(changePassword)),
+  );
+  command.addCommand(
+    storeCommand('disable', 'Disable a user: it cannot sign in (the answer is that of a wrong password), and its sessions end.')
+      .argument('<user>', 'the user id or login')
+      .addHelpText('after', '\nExample:\n  ssod users disable alice@example.com\n')
+      .action(action(async (flags, user: string) => setDisabled(flags, user, true))),
+  );
+  command.addCommand(
+    storeCommand('enable', 'Enable a disabled user again.')
+      .argument('<user>', 'the user id or login')
+      .addHelpText('after', '\nExample:\n  ssod users enable alice@example.com\n')
+      .action(action(async (flags, user: string) => setDisabled(flags, user, false))),
+  );
+  command.addCommand(
+    storeCommand('set-owner', 'Give a user to another application (as transferOwnership, protocol §5.16).')
+      .argument('<user>', 'the user id or login')
+      .argument('<app-id>', 'the new owner application')
+      .addHelpText('after', '\nExample:\n  ssod users set-owner alice@example.com 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
+      .action(action(setOwner)),
+  );
+  command.addCommand(
+    storeCommand('delete', 'Delete a user and its sessions.')
+      .argument('<user>', 'the user id or login')
+      .addHelpText('after', '\nExample:\n  ssod users delete alice@example.com\n')
+      .action(action(remove)),
+  );
+  return command;
+}

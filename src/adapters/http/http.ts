@@ -1,0 +1,76 @@
+// Small HTTP helpers shared by the SOAP listener and the relay.
+import type { ServerResponse } from 'node:http';
+import type { Store } from '../../core/store.js';
+
+let counter = 0;
+const prefix = process.pid.toString(36);
+
+/** A request id for the log: unique within this process, cheap on the hot path. */
+export function nextRequestId(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${prefix}-${counter.toString(36)}`;
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, { close = false }: { close?: boolean } = {}): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(text);
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** A minimal HTML page that loads nothing and cannot be framed. */
+export function sendPage(res: ServerResponse, status: number, title: string, message: string, headers: Readonly<Record<string, string>> = {}): void {
+  const body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(body);
+}
+
+/** A write probe's answer is kept this long: /readyz polled every second costs one write every two. */
+const READY_CACHE_MS = 2000;
+
+/**
+ * The health routes, on both listeners: /livez answers while the process does; /readyz (and
+ * /healthz, kept for compatibility) only while the store answers and takes a write, so that a
+ * read-only or full data directory takes the node out of a load balancer.
+ */
+export function healthRoutes(store: Pick<Store, 'ping' | 'probeWrite'>): (route: string, res: ServerResponse) => boolean {
+  let checked = { at: -Infinity, ready: Promise.resolve(false) };
+  const ready = (): Promise<boolean> => {
+    const now = performance.now();
+    if (now - checked.at >= READY_CACHE_MS) {
+      checked = {
+        at: now,
+        ready: store.ping().then(
+          () => store.probeWrite().then(() => true),
+          () => false,
+        ).catch(() => false),
+      };
+    }
+    return checked.ready;
+  };
+  return (route, res) => {
+    if (route === '/livez') {
+      sendText(res, 200, 'ok\n');
+      return true;
+    }
+    if (route !== '/readyz' && route !== '/healthz') return false;
+    void ready().then((ok) => sendText(res, ok ? 200 : 503, ok ? 'ok\n' : 'store not ready: it does not answer or does not take writes\n'));
+    return true;
+  };
+}

@@ -1,0 +1,91 @@
+// The SSO Relay (Open Fusion SSO protocol, section 2): one GET route with two commands.
+//   GET /relay?token=T&url=U  set global cookie: consume T, set the cookie, 302 to U.
+//   GET /relay?url=U          get global session: 302 to U with ssosid=<local session id> or none.
+// U must be a URL of a registered application's origin; anything else is a 400 page, no redirect.
+// A token of another user than the browser's live cookie asks the person first (confirm.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindCookie, localSessionForCookie, redeemRelayToken, sessionOfCookie } from '../../core/sessions.js';
+import type { Services } from '../../core/services.js';
+import { withSsosid } from '../../core/urls.js';
+import { nextRequestId, sendPage } from '../http/http.js';
+import { timeRelayRequest } from '../http/metrics.js';
+import { StoreUnavailableError } from '../../core/store.js';
+import { askToSwitch, handleConfirmation } from './confirm.js';
+import { RELAY_HEADERS, logRelay, redirect, refuse, registeredOrigin, relayCookieNames, relayCookieOf, setCookieHeader } from './responses.js';
+
+interface RelayQuery {
+  readonly url: string;
+  readonly token: string | null;
+}
+
+function parseQuery(rawUrl: string): RelayQuery | string {
+  const queryAt = rawUrl.indexOf('?');
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1));
+  } catch {
+    return 'The query string is not readable.';
+  }
+  const urls = params.getAll('url');
+  const tokens = params.getAll('token');
+  if (urls.length !== 1 || urls[0] === undefined) return 'Give exactly one url parameter.';
+  if (tokens.length > 1) return 'Give at most one token parameter.';
+  return { url: urls[0], token: tokens[0] ?? null };
+}
+
+/** GET and POST /relay; `secure` when the relay is served over HTTPS. */
+export async function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+  const requestId = nextRequestId();
+  const started = performance.now();
+  try {
+    if (req.method === 'POST') await handleConfirmation(services, req, res, secure, requestId);
+    else await relay(services, req, res, secure, requestId);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+    // The store is down: say so and let the browser retry; never a redirect without a decision.
+    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', { ...RELAY_HEADERS, 'Retry-After': '5' });
+    logRelay(services, { requestId, command: '-', outcome: 'storeUnavailable', status: 503, error: error.message }, 'warn');
+  } finally {
+    timeRelayRequest((performance.now() - started) / 1000);
+  }
+}
+
+async function relay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {
+  const query = parseQuery(req.url ?? '');
+  if (typeof query === 'string') {
+    refuse(res, query);
+    logRelay(services, { requestId, command: '-', outcome: 'badQuery', status: 400 });
+    return;
+  }
+  const origin = await registeredOrigin(services, query.url);
+  if (origin === null) {
+    refuse(res, 'The url parameter is not an address of a registered application.');
+    logRelay(services, { requestId, command: query.token === null ? 'getSession' : 'setCookie', outcome: 'unregisteredUrl', status: 400 });
+    return;
+  }
+  const names = relayCookieNames(secure);
+  const cookie = relayCookieOf(req.headers.cookie, names.session);
+  if (query.token !== null) {
+    const redeemed = /^[0-9a-f]{32}$/.test(query.token) ? await redeemRelayToken(services, query.token) : null;
+    if (redeemed === null) {
+      redirect(res, query.url);
+      logRelay(services, { requestId, command: 'setCookie', outcome: 'invalidToken', origin: origin.baseUrl, status: 302 });
+      return;
+    }
+    // Login CSRF (docs/SECURITY.md, case F48): a token of another user never replaces a live
+    // session of this browser silently.
+    const current = cookie === null ? null : await sessionOfCookie(services, cookie);
+    if (current !== null && current.session.userId !== redeemed.session.userId) {
+      await askToSwitch(services, res, { url: query.url, origin, current, next: redeemed, names, secure });
+      logRelay(services, { requestId, command: 'setCookie', outcome: 'confirmationAsked', origin: origin.baseUrl, status: 200 });
+      return;
+    }
+    const bound = await bindCookie(services, redeemed);
+    redirect(res, query.url, { 'Set-Cookie': setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure) });
+    logRelay(services, { requestId, command: 'setCookie', outcome: 'ok', origin: origin.baseUrl, status: 302 });
+    return;
+  }
+  const sessionId = cookie === null ? null : await localSessionForCookie(services, cookie, origin.baseUrl);
+  redirect(res, withSsosid(query.url, sessionId ?? 'none'));
+  logRelay(services, { requestId, command: 'getSession', outcome: sessionId === null ? 'none' : 'ok', origin: origin.baseUrl, status: 302 });
+}

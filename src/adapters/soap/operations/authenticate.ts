@@ -1,0 +1,43 @@
+// protocol §5.17 authenticate: checks a password (or the owner vouches without one) and, with a
+// baseUrl, starts a global session with its local session for baseUrl and a relay token.
+// The check itself, with brute-force protection and the audit record, is core/authentication.ts.
+import { signIn } from '../../../core/authentication.js';
+import { startSession } from '../../../core/sessions.js';
+import { loginField, passwordMaxLength, userIdField } from './fields.js';
+import { userByLoginOrId } from './getRestorePasswordUrl.js';
+import type { Operation } from './types.js';
+
+export const authenticate: Operation = {
+  name: 'authenticate',
+  section: '5.17',
+  summary:
+    'Authenticates a user by login or userId and password; with a baseUrl also starts a session and returns its id and a relay token. Failed sign-ins lock the login and the source for a while (docs/SECURITY.md); a locked or disabled user gets invalidCredentials, as a wrong password does.',
+  access: 'guest',
+  input: [
+    { ...loginField, optional: true },
+    { ...userIdField, optional: true },
+    { name: 'password', type: 'string', optional: true, allowEmpty: true, maxLength: passwordMaxLength, doc: 'Plaintext password; the owner application may omit it.' },
+    { name: 'baseUrl', type: 'baseUrl', optional: true, doc: 'scheme://host:port/ of the application; without it only the password is checked (IMAP, FTP).' },
+  ],
+  output: [
+    { name: 'relayToken', optional: true, doc: 'One-time token for the relay (protocol §2.2.1); with a baseUrl only.' },
+    { name: 'sessionId', optional: true, doc: 'The local session id for baseUrl; with a baseUrl only.' },
+    { name: 'userId', doc: 'The authenticated user.' },
+  ],
+  faults: ['invalidParameter', 'invalidCredentials', 'permissionDenied'],
+  async handle(input, { caller, remoteAddress, services }) {
+    const named = await userByLoginOrId(services, input.login, input.userId);
+    const user = await signIn(services, {
+      user: named,
+      login: input.login,
+      userId: input.userId,
+      password: input.password,
+      applicationId: caller?.applicationId ?? null,
+      address: remoteAddress,
+      baseUrl: input.baseUrl,
+    });
+    if (input.baseUrl === undefined) return { userId: user.id };
+    const session = await startSession(services, user.id, input.baseUrl);
+    return { relayToken: session.relayToken, sessionId: session.sessionId, userId: user.id };
+  },
+};

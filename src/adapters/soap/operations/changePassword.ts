@@ -1,0 +1,31 @@
+// changePassword (Open Fusion SSO protocol, section 5.13): owner only; oldPassword, when given, must match. The change itself, with
+// brute-force protection of oldPassword, the audit records and the end of the user's sessions, is
+// core/passwordChange.ts.
+import { changePassword as changeUserPassword } from '../../../core/passwordChange.js';
+import { findUser, hashNewPassword, requireOwner } from '../../../core/users.js';
+import { passwordMaxLength, userIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const changePassword: Operation = {
+  name: 'changePassword',
+  section: '5.13',
+  summary:
+    "Sets a new password (plaintext or legacy digest) for a user owned by the calling application; checks oldPassword when given, under the sign-in's brute-force protection. Ends the user's sessions unless the operator set passwordChangeEndsSessions off.",
+  access: 'application',
+  input: [
+    userIdField,
+    { name: 'oldPassword', type: 'string', optional: true, allowEmpty: true, maxLength: passwordMaxLength, doc: 'Current plaintext password; when given it must match.' },
+    { name: 'newPassword', type: 'string', maxLength: passwordMaxLength, doc: 'New plaintext password, or the hex digest named by newPasswordHashType.' },
+    { name: 'newPasswordHashType', type: 'string', optional: true, maxLength: 16, doc: 'sha1, md5 or sha256; absent for plaintext.' },
+  ],
+  output: [],
+  faults: ['permissionDenied', 'noSuchUser', 'invalidCredentials', 'invalidParameter'],
+  async handle(input, { caller, remoteAddress, services }) {
+    const user = await findUser(services, input.userId ?? '');
+    const applicationId = caller?.applicationId ?? '';
+    requireOwner(user, applicationId);
+    const passwordHash = await hashNewPassword(services, { password: input.newPassword ?? '', hashType: input.newPasswordHashType });
+    await changeUserPassword(services, { user, applicationId, address: remoteAddress, oldPassword: input.oldPassword, passwordHash });
+    return {};
+  },
+};

@@ -1,0 +1,21 @@
+// protocol §5.8 getUser.
+import { findUser } from '../../../core/users.js';
+import { userIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const getUser: Operation = {
+  name: 'getUser',
+  section: '5.8',
+  summary: "Returns a user's login and owner application.",
+  access: 'application',
+  input: [userIdField],
+  output: [
+    { name: 'login', doc: 'Login name.' },
+    { name: 'applicationId', doc: 'The owner application.' },
+  ],
+  faults: ['noSuchUser'],
+  async handle(input, { services }) {
+    const user = await findUser(services, input.userId ?? '');
+    return { login: user.login, applicationId: user.ownerId };
+  },
+};

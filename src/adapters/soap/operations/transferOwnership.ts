@@ -1,0 +1,21 @@
+// protocol §5.16 transferOwnership: owner only; the receiving application must exist.
+import { actorOf } from '../../../core/audit.js';
+import { findUser, requireOwner, transferOwnership as transfer } from '../../../core/users.js';
+import { applicationIdField, userIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const transferOwnership: Operation = {
+  name: 'transferOwnership',
+  section: '5.16',
+  summary: 'Gives a user owned by the calling application to another application.',
+  access: 'application',
+  input: [userIdField, applicationIdField],
+  output: [],
+  faults: ['noSuchUser', 'noSuchApplication', 'permissionDenied'],
+  async handle(input, { caller, services }) {
+    const user = await findUser(services, input.userId ?? '');
+    requireOwner(user, caller?.applicationId ?? '');
+    await transfer(services, user, input.applicationId ?? '', actorOf(caller?.applicationId));
+    return {};
+  },
+};

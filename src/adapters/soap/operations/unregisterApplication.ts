@@ -1,0 +1,21 @@
+// protocol §5.5 unregisterApplication: an application deletes itself and every user it owns.
+import { requireSelf, unregisterApplication as unregister } from '../../../core/applications.js';
+import { actorOf } from '../../../core/audit.js';
+import { applicationIdField } from './fields.js';
+import type { Operation } from './types.js';
+
+export const unregisterApplication: Operation = {
+  name: 'unregisterApplication',
+  section: '5.5',
+  summary: 'Deletes the calling application, its certificates, the users it owns and their sessions.',
+  access: 'application',
+  input: [applicationIdField],
+  output: [],
+  faults: ['noSuchApplication', 'permissionDenied'],
+  async handle(input, { caller, services }) {
+    const applicationId = input.applicationId ?? '';
+    await requireSelf(services, applicationId, caller?.applicationId ?? '');
+    await unregister(services, applicationId, actorOf(caller?.applicationId));
+    return {};
+  },
+};

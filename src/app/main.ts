@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The ssod command line: `ssod serve` and the operator commands, one module each.
+import { Command } from 'commander';
+import { packageVersion } from '../infra/version.js';
+import { applicationsCommand } from '../adapters/cli/applications.js';
+import { auditCommand } from '../adapters/cli/audit.js';
+import { backupCommand, restoreCommand } from '../adapters/cli/backup.js';
+import { caCommand } from '../adapters/cli/ca.js';
+import { exitFor, withErrorStyle } from '../adapters/cli/errors.js';
+import { hostnameCommand } from '../adapters/cli/hostname.js';
+import { integrationCommand } from '../adapters/cli/integration.js';
+import { locksCommand } from '../adapters/cli/locks.js';
+import { masterKeyCommand } from '../adapters/cli/masterKey.js';
+import { migrateStoreCommand } from '../adapters/cli/migrateStore.js';
+import { modeCommand } from '../adapters/cli/mode.js';
+import { serveCommand } from './serve.js';
+import { sessionsCommand } from '../adapters/cli/sessions.js';
+import { settingsCommand } from '../adapters/cli/settings.js';
+import { statusCommand } from '../adapters/cli/status.js';
+import { exportCommand, importCommand } from '../adapters/cli/transfer.js';
+import { usersCommand } from '../adapters/cli/users.js';
+
+export function program(): Command {
+  return new Command('ssod')
+    .description('ssod: single sign-on server for the Open Fusion SSO protocol.')
+    .version(packageVersion())
+    .enablePositionalOptions()
+    .addHelpText('after', '\nExamples:\n  ssod serve --data-dir /var/lib/ssod\n  ssod users --data-dir /var/lib/ssod\n  ssod users create --help\n\nExit status: 0 success, 1 the command failed, 2 the command was used wrongly.\n')
+    .addCommand(serveCommand())
+    .addCommand(settingsCommand())
+    .addCommand(modeCommand())
+    .addCommand(hostnameCommand())
+    .addCommand(integrationCommand())
+    .addCommand(applicationsCommand())
+    .addCommand(usersCommand())
+    .addCommand(sessionsCommand())
+    .addCommand(backupCommand())
+    .addCommand(restoreCommand())
+    .addCommand(exportCommand())
+    .addCommand(importCommand())
+    .addCommand(caCommand())
+    .addCommand(masterKeyCommand())
+    .addCommand(migrateStoreCommand())
+    .addCommand(locksCommand())
+    .addCommand(auditCommand())
+    .addCommand(statusCommand())
+    .showSuggestionAfterError(true);
+}
+
+async function main(): Promise<void> {
+  try {
+    await withErrorStyle(program()).parseAsync(process.argv);
+  } catch (error) {
+    exitFor(error);
+  }
+}
+
+await main();

@@ -1,0 +1,260 @@
+// Starting and stopping ssod: the store, the CA, the SOAP listener (HTTPS with client
+// certificates) and the relay listener (HTTP), with graceful shutdown.
+import cluster from 'node:cluster';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
+import type { Options } from '../config/options.js';
+import { LiveSettings, SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
+import { trimAudit } from '../core/audit.js';
+import { CertificateAuthority } from '../infra/keys/authority.js';
+import { keyMaterialPlaceFor, requireMasterKey } from '../infra/keys/material.js';
+import { soapHost } from '../core/mode.js';
+import { createPasswordHasher } from '../infra/hashing/passwords.js';
+import type { Services } from '../core/services.js';
+import { purgeThrottles } from '../core/throttle.js';
+import { upgradeLoginKeys } from '../core/users.js';
+import { createLogger, type Logger } from '../infra/log.js';
+import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
+import { OPERATIONS } from '../adapters/soap/operations/index.js';
+import { handleRelay } from '../adapters/relay/relay.js';
+import { generateWsdl } from '../adapters/soap/wsdl.js';
+import { storeLocation } from '../infra/store/location.js';
+import { openStore } from '../infra/store/open.js';
+import { limitConnections } from '../adapters/http/connections.js';
+import { logUnexpected } from '../adapters/http/failures.js';
+import { followSettings, soapListenAddress } from './follow.js';
+import { healthRoutes, sendText } from '../adapters/http/http.js';
+import { listenForMetrics, observeServer, stopObserving, type MetricsListener } from '../adapters/http/metrics.js';
+import { handleSoap } from '../adapters/soap/endpoint.js';
+
+// TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD suites for the ECDSA server key.
+// Exported for the bench ceiling (bench/ceiling.ts), which must negotiate exactly what ssod does.
+export const CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+].join(':');
+
+// The TLS settings of both listeners (the relay's when --relay-tls is on).
+const TLS_OPTIONS = { minVersion: 'TLSv1.2', ciphers: CIPHERS, honorCipherOrder: true } as const;
+
+const PURGE_INTERVAL_MS = 60_000;
+// How often idle and slow connections are checked against the header and request timeouts.
+const CONNECTIONS_CHECK_MS = 1000;
+
+export interface RunningServer {
+  readonly services: Services;
+  readonly soapPort: number;
+  readonly relayPort: number;
+  /** The port of the /metrics listener; null when --metrics-port is 0 (or a cluster primary serves it). */
+  readonly metricsPort: number | null;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where log lines go; stdout by default. */
+  readonly logger?: Logger;
+  /** Replaces the clock (tests of expiry). */
+  readonly now?: () => number;
+}
+
+export async function openServices(options: Options, start: StartOptions = {}): Promise<Services> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const log = start.logger ?? createLogger(options.logLevel);
+  const now = start.now ?? Date.now;
+  const location = storeLocation(options.store, options.dataDir);
+  // Checked before connecting: a PostgreSQL node cannot serve without the master key.
+  const masterKey = location.engine === 'postgres' ? await requireMasterKey(options.masterKeyFile) : null;
+  if (masterKey === null && options.masterKeyFile !== '') log.warn('masterKeyFile is used only with a PostgreSQL store; ignored');
+  // A worker of `ssod serve --workers N` skips the page check: its primary has just made it.
+  const store = await openStore(location, { poolSize: options.storePoolSize, logger: log, dataDir: options.dataDir, checkPages: !cluster.isWorker });
+  try {
+    const settings = await LiveSettings.open(store, options, log, now());
+    await upgradeLoginKeys({ store, log, now });
+    const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir), settings.current().hostname);
+    const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
+    return { options, settings, store, ca, passwords, log, now };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Runs a handler, turning an unexpected rejection into a 500 that shows nothing (never a crash). */
+function guarded(services: Services, handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
+  return (req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      logUnexpected(services, 'request failed', error);
+      if (!res.headersSent) sendText(res, 500, 'Internal error.\n');
+      else res.destroy();
+    });
+  };
+}
+
+/**
+ * What bounds slow and idle clients (slowloris): the headers and the whole request each within a
+ * time, checked every second; hardenLimits adds the limits on open connections.
+ */
+function limits(options: Options): http.ServerOptions {
+  return { headersTimeout: options.headersTimeout * 1000, requestTimeout: options.requestTimeout * 1000, connectionsCheckingInterval: CONNECTIONS_CHECK_MS };
+}
+
+/** limits() and what a TLS listener adds: a client that never finishes its handshake is dropped as one that never sends headers. */
+function tlsLimits(options: Options): https.ServerOptions {
+  return { ...TLS_OPTIONS, ...limits(options), handshakeTimeout: options.headersTimeout * 1000 };
+}
+
+function hardenLimits(server: http.Server, options: Options, listener: string, log: Logger): void {
+  server.keepAliveTimeout = 30_000;
+  server.maxHeadersCount = 64;
+  limitConnections(server, options, listener, log);
+  // Node's TLS server allows a client 3 renegotiations in 10 minutes; ssod allows none (docs/SECURITY.md,
+  // case F47): a renegotiation attempt is a TLS error, and the connection is closed. TLS 1.3 has none.
+  if (server instanceof https.Server) server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+}
+
+/** The CA certificate, which whoever calls the SOAP API must trust. */
+function sendCaPem(services: Services, res: http.ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(services.ca.certificatePem) });
+  res.end(services.ca.certificatePem);
+}
+
+export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
+  // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
+  // WSDL name the real ports.
+  let services = observeServer(await openServices(options, start));
+  const health = healthRoutes(services.store);
+  const endpoint = (port: number): string => `https://${urlHost(soapHost(services.settings.current()))}:${port}/soap`;
+  // The WSDL names the endpoint, whose host name is a setting that may change while the server runs.
+  let wsdl = { endpoint: '', text: '' };
+  const currentWsdl = (): string => {
+    const now = endpoint(soapPort);
+    if (wsdl.endpoint !== now) wsdl = { endpoint: now, text: generateWsdl(OPERATIONS, now) };
+    return wsdl.text;
+  };
+
+  // Also the contexts that replace the certificate when the host name changes (follow.ts).
+  const relayTlsContext = (): SecureContextOptions => ({ ...services.ca.serverCredentials(), ...TLS_OPTIONS });
+  const tlsContext = (): SecureContextOptions => ({ ...relayTlsContext(), ca: [services.ca.certificatePem] });
+  const soapServer = https.createServer(
+    {
+      ...tlsContext(),
+      ...tlsLimits(options),
+      requestCert: true,
+      rejectUnauthorized: false, // a guest presents no certificate (protocol §4.2); callers.ts decides
+    },
+    guarded(services, async (req, res) => {
+      const route = req.url ?? '';
+      if (req.method === 'POST' && route === '/soap') return handleSoap(services, req, res);
+      if (req.method === 'GET' && (route === '/soap?wsdl' || route === '/soap?WSDL')) {
+        const text = currentWsdl();
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+      if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
+      if (req.method === 'GET' && health(route, res)) return;
+      sendText(res, route === '/soap' ? 405 : 404, route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n');
+    }),
+  );
+  const relayTls = options.relayTls === 'on';
+  const relayHandler = guarded(services, async (req, res) => {
+    const route = (req.url ?? '').split('?', 1)[0] ?? '';
+    // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
+    if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
+    if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
+    if (req.method === 'GET' && health(route, res)) return;
+    sendText(res, 404, 'Not found.\n');
+  });
+  // protocol §2.1 serves the relay over HTTP; with --relay-tls on it is HTTPS with the server
+  // certificate, and the cookie is Secure (docs/DECISIONS.md "Sessions and the relay").
+  const relayServer = relayTls
+    ? https.createServer({ ...relayTlsContext(), ...tlsLimits(options) }, relayHandler)
+    : http.createServer(limits(options), relayHandler);
+  hardenLimits(soapServer, options, 'soap', services.log);
+  hardenLimits(relayServer, options, 'relay', services.log);
+
+  const soapAddress = soapListenAddress(services);
+  const soapPort = await listen(soapServer, options.soapPort, soapAddress);
+  const relayPort = await listen(relayServer, options.relayPort, options.bind);
+  // In a worker of `ssod serve --workers N` the primary serves the metrics of all (app/cluster.ts).
+  const metrics: MetricsListener | null = options.metricsPort === 0 || cluster.isWorker ? null : await listenForMetrics(options, services.log);
+  if (soapPort !== options.soapPort || relayPort !== options.relayPort) {
+    services = { ...services, options: Object.freeze({ ...options, soapPort, relayPort }) };
+  }
+
+  followSettings(services, soapAddress, () => {
+    soapServer.setSecureContext(tlsContext());
+    if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
+  });
+
+  const purge = setInterval(() => {
+    const now = services.now();
+    services.store
+      .purgeExpiredSessions(now, now - services.settings.current().sessionTimeout * 1000)
+      .catch((error: unknown) => logUnexpected(services, 'session purge failed', error));
+    purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
+    trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+  const refresh = setInterval(() => {
+    services.settings.refresh().catch((error: unknown) => logUnexpected(services, 'settings refresh failed', error));
+  }, SETTINGS_REFRESH_MS);
+  refresh.unref();
+
+  services.log.info('ssod started', {
+    soap: endpoint(soapPort),
+    relay: relayEndpointUrl(services.settings.current().hostname, relayPort, relayTls),
+    dataDir: options.dataDir,
+    store: services.store.engine,
+  });
+  let closing: Promise<void> | null = null;
+  const running = services;
+  return {
+    services: running,
+    soapPort,
+    relayPort,
+    metricsPort: metrics?.port ?? null,
+    close() {
+      closing ??= (async () => {
+        clearInterval(purge);
+        clearInterval(refresh);
+        await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000), metrics?.close()]);
+        stopObserving(services);
+        await services.store.close();
+        services.log.info('ssod stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// Applications and their client certificates (protocol §4.2, §5.1–5.5), independent of SOAP.
+import { randomUUID } from 'node:crypto';
+import { ProtocolFault } from '../adapters/soap/faults.js';
+import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from './store.js';
+import { recordAudit, type AuditActor } from './audit.js';
+import type { IssuedCertificate } from '../infra/keys/authority.js';
+import { requireSingleLine } from './identifiers.js';
+import type { OperatorServices, Services } from './services.js';
+
+export type ApplicationFields = Omit<ApplicationRecord, 'id' | 'createdAt'>;
+
+function certificateRecord(applicationId: string, issued: IssuedCertificate): CertificateRecord {
+  return {
+    fingerprint: issued.fingerprint,
+    applicationId,
+    serial: issued.serial,
+    issuedAt: issued.issuedAt,
+    notAfter: issued.notAfter,
+    firstUsedAt: null,
+    retiredAt: null,
+  };
+}
+
+const TEXT_FIELDS = ['name', 'displayName', 'version', 'capabilities'] as const;
+
+/** The application's texts, which operators read in lists and the audit trail, are single lines of printable text. */
+export function requireApplicationText(fields: Partial<Pick<ApplicationRecord, (typeof TEXT_FIELDS)[number]>>): void {
+  for (const field of TEXT_FIELDS) {
+    const value = fields[field];
+    if (value !== undefined) requireSingleLine(field, value);
+  }
+}
+
+/** registerApplication: the new id and the key+certificate string of protocol §5.1. */
+export async function registerApplication(services: Services, fields: ApplicationFields, actor: AuditActor): Promise<{ id: string; pem: string }> {
+  requireApplicationText(fields);
+  const id = randomUUID();
+  const issued = await services.ca.issueClientCertificate(id, services.settings.current().certValidityDays);
+  await services.store.insertApplication({ id, createdAt: services.now(), ...fields }, certificateRecord(id, issued));
+  services.log.info('application registered', { applicationId: id, name: fields.name, fingerprint: issued.fingerprint });
+  await recordAudit(services, { type: 'application.registered', actor, target: `application:${id}`, detail: { name: fields.name, url: fields.url } });
+  await recordAudit(services, { type: 'certificate.issued', actor, target: `application:${id}`, detail: { fingerprint: issued.fingerprint, serial: issued.serial } });
+  return { id, pem: issued.pem };
+}
+
+export async function findApplication(services: OperatorServices, applicationId: string): Promise<ApplicationRecord> {
+  const app = await services.store.getApplication(applicationId);
+  if (app === null) throw new ProtocolFault('noSuchApplication');
+  return app;
+}
+
+/** protocol §5.2, §5.5: an application may only update or unregister itself. */
+export async function requireSelf(services: Services, applicationId: string, callerId: string): Promise<void> {
+  await findApplication(services, applicationId);
+  if (applicationId !== callerId) throw new ProtocolFault('permissionDenied', 'An application may only change itself.');
+}
+
+/** updateApplication: changes the given fields; with `newCertificate`, issues one (protocol §4.2 rotation). */
+export async function updateApplication(
+  services: Services,
+  applicationId: string,
+  changes: ApplicationChanges,
+  newCertificate: boolean,
+  actor: AuditActor,
+): Promise<string | null> {
+  const target = `application:${applicationId}`;
+  requireApplicationText(changes);
+  if (Object.keys(changes).length > 0) {
+    if (!(await services.store.updateApplication(applicationId, changes))) throw new ProtocolFault('noSuchApplication');
+    // The url decides where the relay may send a session id: a change is a security event.
+    await recordAudit(services, { type: 'application.updated', actor, target, detail: { fields: Object.keys(changes).sort().join(','), url: changes.url ?? null } });
+  }
+  if (!newCertificate) return null;
+  return (await issueCertificate(services, applicationId, actor)).pem;
+}
+
+/**
+ * A new client certificate for the application (updateApplication with an empty certificate, and
+ * the operator's re-issue). protocol §4.2: the current one keeps working until the new one is first used.
+ */
+export async function issueCertificate(services: Services, applicationId: string, actor: AuditActor): Promise<IssuedCertificate> {
+  await findApplication(services, applicationId);
+  const issued = await services.ca.issueClientCertificate(applicationId, services.settings.current().certValidityDays);
+  await services.store.addCertificate(certificateRecord(applicationId, issued));
+  services.log.info('certificate issued', { applicationId, fingerprint: issued.fingerprint });
+  await recordAudit(services, { type: 'certificate.issued', actor, target: `application:${applicationId}`, detail: { fingerprint: issued.fingerprint, serial: issued.serial } });
+  return issued;
+}
+
+export async function unregisterApplication(services: OperatorServices, applicationId: string, actor: AuditActor): Promise<void> {
+  if (!(await services.store.deleteApplication(applicationId))) throw new ProtocolFault('noSuchApplication');
+  services.log.info('application unregistered', { applicationId });
+  await recordAudit(services, { type: 'application.unregistered', actor, target: `application:${applicationId}` });
+}
+
+/**
+ * The caller behind a client certificate (docs/DECISIONS.md "Certificates"): its registered, unretired
+ * certificate; the first use of a newly issued one retires the others (protocol §4.2). Null when the
+ * certificate is not a current certificate of a registered application.
+ */
+export async function applicationOfCertificate(services: Services, fingerprint: string): Promise<string | null> {
+  return applicationOfCertificateRecord(services, await services.store.findCertificate(fingerprint));
+}
+
+/** The same judgement of a certificate record already read (null: none with that fingerprint). */
+export async function applicationOfCertificateRecord(services: Services, cert: CertificateRecord | null): Promise<string | null> {
+  const now = services.now();
+  if (cert === null || cert.retiredAt !== null || cert.notAfter <= now) return null;
+  if (cert.firstUsedAt === null) {
+    if (!(await services.store.activateCertificate(cert.fingerprint, now))) return null;
+    services.log.info('certificate activated', { applicationId: cert.applicationId, fingerprint: cert.fingerprint });
+    await recordAudit(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, target: `application:${cert.applicationId}`, detail: { fingerprint: cert.fingerprint } });
+  }
+  return cert.applicationId;
+}

@@ -1,0 +1,226 @@
+// Signing a user in (Open Fusion SSO protocol, section 5.17) under brute-force protection (core/throttle.ts), with an audit
+// record of every outcome that checked a password. An unknown login, a wrong password and a
+// disabled user end in the same fault after the same work (one password verification, the same
+// counter writes, one audit record); a lock ends in that fault too, without the verification, after
+// the time that one takes (docs/SECURITY.md, cases D24 and F39).
+import { ProtocolFault } from '../adapters/soap/faults.js';
+import type { UserRecord } from './store.js';
+import { actorOf, observeOnly, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
+import { FailurePace } from './failurePace.js';
+import { HashingQueueFull, type HashingSources } from '../infra/hashing/pool.js';
+import type { Services } from './services.js';
+import {
+  addressSourceKey,
+  applicationSourceKey,
+  countAttempt,
+  loginThrottleKey,
+  settleFailure,
+  settleSuccess,
+  sourceAddress,
+  unknownUserThrottleKey,
+  type AttemptKeys,
+} from './throttle.js';
+import { checkPassword, loginKeyOf } from './users.js';
+
+export interface SignIn {
+  /** The user the request named, or null when it names none. */
+  readonly user: UserRecord | null;
+  /** How the request named the user (exactly one of them). */
+  readonly login?: string | undefined;
+  readonly userId?: string | undefined;
+  /** Absent: the owner application vouches for its user (Open Fusion SSO protocol, section 5.17). */
+  readonly password?: string | undefined;
+  /** The application calling, by its certificate; null for a guest. */
+  readonly applicationId: string | null;
+  /** The client address the server sees. */
+  readonly address: string;
+  /** The base URL a session is started for, if any (for the audit record). */
+  readonly baseUrl?: string | undefined;
+}
+
+export type SignInFailure = 'wrongPassword' | 'unknownUser' | 'locked' | 'disabled' | 'passwordTooLong';
+
+/** The sources of a caller: its address, and its application when it has a certificate. */
+export function sourceKeys(applicationId: string | null, address: string): string[] {
+  return applicationId === null ? [addressSourceKey(address)] : [addressSourceKey(address), applicationSourceKey(applicationId)];
+}
+
+function attemptKeys(attempt: SignIn): AttemptKeys {
+  const login =
+    attempt.user !== null
+      ? loginThrottleKey(attempt.user.loginKey)
+      : attempt.login !== undefined
+        ? loginThrottleKey(loginKeyOf(attempt.login))
+        : unknownUserThrottleKey(attempt.userId ?? '');
+  return { login, sources: sourceKeys(attempt.applicationId, attempt.address) };
+}
+
+function auditTarget(attempt: SignIn): string {
+  if (attempt.user !== null) return `user:${attempt.user.id}`;
+  return attempt.login !== undefined ? loginThrottleKey(loginKeyOf(attempt.login)) : unknownUserThrottleKey(attempt.userId ?? '');
+}
+
+function auditDetail(attempt: SignIn, method: 'password' | 'owner'): AuditDetail {
+  return {
+    method,
+    address: sourceAddress(attempt.address),
+    ...(attempt.user !== null ? { login: attempt.user.login } : {}),
+    ...(attempt.baseUrl !== undefined ? { baseUrl: attempt.baseUrl } : {}),
+  };
+}
+
+/**
+ * The owner application vouches for its user without a password (Open Fusion SSO protocol, section 5.17): no guess, not
+ * throttled. Anyone else asking so is refused, and the refusal counts against the caller's sources
+ * like a failed sign-in (case F38); while a source is locked its refusals leave no audit record.
+ */
+async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
+  const actor = actorOf(attempt.applicationId);
+  const user = attempt.user;
+  // An unknown user is owned by nobody, so this answer tells a guest nothing about which logins exist.
+  if (user === null || attempt.applicationId === null || user.ownerId !== attempt.applicationId) {
+    const counted = await countAttempt(services, { login: null, sources: sourceKeys(attempt.applicationId, attempt.address) });
+    if (!counted.locked) {
+      await settleFailure(services, counted, actor);
+      await recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: 'permissionDenied', detail: auditDetail(attempt, 'owner') });
+    }
+    throw new ProtocolFault('permissionDenied', 'Only the owner application may authenticate a user without a password.');
+  }
+  if (user.disabledAt !== null) {
+    await recordAudit(services, { type: 'authentication.failed', actor, target: `user:${user.id}`, outcome: 'disabled', detail: auditDetail(attempt, 'owner') });
+    throw new ProtocolFault('invalidCredentials');
+  }
+  await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${user.id}`, detail: auditDetail(attempt, 'owner') });
+  return user;
+}
+
+/** Whether a password is checked at all: an empty or over-long one is refused without hashing. */
+function checkable(services: Services, password: string): boolean {
+  return password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes;
+}
+
+/**
+ * Verifies the password against the stored hash, or the dummy one: the same work whatever the answer
+ * will be. Waits its sources' turn in the hashing pool (infra/hashing/pool.ts).
+ */
+async function verify(services: Services, user: UserRecord | null, password: string, options: { readonly upgrade?: boolean; readonly sources?: HashingSources }): Promise<boolean> {
+  if (user !== null) return checkPassword(services, user, password, options);
+  if (checkable(services, password)) await services.passwords.verifyDummy(password, options.sources);
+  return false;
+}
+
+/**
+ * A source that already fills its share of the hashing pool is refused without hashing, with the
+ * fault of a wrong password (docs/SECURITY.md, case F39). Like every guess it was counted before
+ * its check; it writes no audit record, as a refusal while locked writes none.
+ */
+async function verifyInTurn(services: Services, user: UserRecord | null, password: string, options: { readonly upgrade?: boolean; readonly sources?: HashingSources }): Promise<boolean> {
+  try {
+    return await verify(services, user, password, options);
+  } catch (error) {
+    if (!(error instanceof HashingQueueFull)) throw error;
+    if (error.worthLogging) services.log.warn('sign-ins refused: too many password checks waiting for one source', { source: error.source });
+    throw new ProtocolFault('invalidCredentials');
+  }
+}
+
+const paces = new WeakMap<Services, FailurePace>();
+
+function paceOf(services: Services): FailurePace {
+  let pace = paces.get(services);
+  if (pace === undefined) {
+    pace = new FailurePace();
+    paces.set(services, pace);
+  }
+  return pace;
+}
+
+/**
+ * A locked attempt gets no password check: argon2 is not run for it (case F39). It answers after
+ * the time a checked failure takes on this node (or, before the first one, after checking the
+ * password against the dummy hash), so that its answer and its time are a wrong password's.
+ */
+async function refuseWithoutCheck(services: Services, password: string, started: number): Promise<void> {
+  const pace = paceOf(services);
+  if (pace.typicalMs() === null) await verify(services, null, password, {});
+  else await pace.waitFrom(started);
+}
+
+/** A password guess: the failure to answer (or null when the password is right), and whether a hash was run. */
+type Checked = { readonly failure: SignInFailure | null; readonly hashed: boolean };
+
+/**
+ * One password guess under brute-force protection: counted under its keys before the check, refused
+ * without a check while any key is locked, settled after it (a success takes its count back).
+ * `recordFailure` writes the audit record of a checked failure; a locked refusal writes none, it is
+ * counted in the locked key instead (case F38: the trail does not grow with a flood). Null: the
+ * password is right.
+ */
+export async function guardedCheck(
+  services: Services,
+  guess: { readonly keys: AttemptKeys; readonly actor: AuditActor; readonly password: string },
+  check: () => Promise<Checked>,
+  recordFailure: (failure: SignInFailure) => Promise<void>,
+): Promise<SignInFailure | null> {
+  const started = performance.now();
+  const attempt = await countAttempt(services, guess.keys);
+  if (attempt.locked) {
+    await refuseWithoutCheck(services, guess.password, started);
+    return 'locked';
+  }
+  let checked: Checked;
+  try {
+    checked = await check();
+  } catch (error) {
+    // Refused by the hashing queue (or failed): the attempt stays counted, and a lock it set is said.
+    await settleFailure(services, attempt, guess.actor);
+    throw error;
+  }
+  if (checked.failure === null) {
+    await settleSuccess(services, attempt);
+    return null;
+  }
+  await settleFailure(services, attempt, guess.actor);
+  await recordFailure(checked.failure);
+  if (checked.hashed) paceOf(services).record(performance.now() - started);
+  return checked.failure;
+}
+
+/** Checks `password` as the user's (the dummy hash when there is no user): why it fails, or null. */
+export async function checkGuess(
+  services: Services,
+  user: UserRecord | null,
+  password: string,
+  options: { readonly upgrade?: boolean; readonly sources?: HashingSources } = {},
+): Promise<Checked> {
+  const right = await verifyInTurn(services, user, password, options);
+  const hashed = checkable(services, password);
+  if (user === null) return { failure: 'unknownUser', hashed };
+  if (Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return { failure: 'passwordTooLong', hashed };
+  if (!right) return { failure: 'wrongPassword', hashed };
+  return { failure: null, hashed };
+}
+
+/**
+ * authenticate's check (Open Fusion SSO protocol, section 5.17): resolves the user when the password is right (or its owner
+ * vouches), nothing is locked and the user is enabled; otherwise throws the fault to answer.
+ */
+export async function signIn(services: Services, attempt: SignIn): Promise<UserRecord> {
+  const password = attempt.password;
+  if (password === undefined) return vouch(services, attempt);
+  const actor = actorOf(attempt.applicationId);
+  const keys = attemptKeys(attempt);
+  const failure = await guardedCheck(
+    services,
+    { keys, actor, password },
+    async () => {
+      const checked = await checkGuess(services, attempt.user, password, { sources: keys.sources });
+      return checked.failure === null && attempt.user?.disabledAt !== null ? { ...checked, failure: 'disabled' } : checked;
+    },
+    (reason) => recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: reason, detail: auditDetail(attempt, 'password') }),
+  );
+  if (failure === 'locked') observeOnly({ type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: failure });
+  if (failure !== null || attempt.user === null) throw new ProtocolFault('invalidCredentials');
+  await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${attempt.user.id}`, detail: auditDetail(attempt, 'password') });
+  return attempt.user;
+}

@@ -1,0 +1,272 @@
+// Moving applications and users between installations as JSON (`ssod export`, `ssod import`):
+// applications with their certificate records, users with their password hashes (never a
+// plaintext). Sessions stay behind: they are live credentials of the installation that made them.
+// Client certificates chain to the CA that issued them; an installation with another CA refuses
+// them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
+import { ProtocolFault } from '../adapters/soap/faults.js';
+import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store.js';
+import { requireApplicationText } from './applications.js';
+import { recordAudit } from './audit.js';
+import { storedHashProblem } from '../infra/hashing/passwords.js';
+import { Refusal } from './refusal.js';
+import type { OperatorServices } from './services.js';
+import { normalizeBaseUrl } from './urls.js';
+import { loginKeyOf } from './users.js';
+
+export const EXPORT_FORMAT = 'ssod-export';
+export const EXPORT_VERSION = 1;
+const USER_PAGE = 1000;
+
+export type ExportedCertificate = Omit<CertificateRecord, 'applicationId'>;
+export interface ExportedApplication extends ApplicationRecord {
+  readonly certificates: readonly ExportedCertificate[];
+}
+export type ExportedUser = Omit<UserRecord, 'loginKey'>;
+
+export interface Export {
+  readonly format: typeof EXPORT_FORMAT;
+  readonly version: typeof EXPORT_VERSION;
+  readonly exportedAt: number;
+  readonly applications: readonly ExportedApplication[];
+  readonly users: readonly ExportedUser[];
+}
+
+export async function exportInstallation(services: Pick<OperatorServices, 'store' | 'now'>): Promise<Export> {
+  const applications: ExportedApplication[] = [];
+  for (const app of await services.store.listApplications()) {
+    const certificates = (await services.store.listCertificates(app.id)).map(({ applicationId: _, ...cert }) => cert);
+    applications.push({ ...app, certificates });
+  }
+  const users: ExportedUser[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await services.store.listUsers({ limit: USER_PAGE, ...(after === undefined ? {} : { afterLoginKey: after }) });
+    users.push(...page.map(({ loginKey: _, ...user }) => user));
+    if (page.length < USER_PAGE) break;
+    after = page[page.length - 1]?.loginKey;
+  }
+  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: services.now(), applications, users };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading an export: every field checked, the first bad one named by its path.
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, where: string): Json {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Refusal(`${where}: must be an object`);
+  return value as Json;
+}
+
+function array(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) throw new Refusal(`${where}: must be an array`);
+  return value;
+}
+
+function text(record: Json, key: string, where: string, { empty = true } = {}): string {
+  const value = record[key];
+  if (typeof value !== 'string' || (!empty && value === '')) throw new Refusal(`${where}.${key}: must be a${empty ? '' : ' non-empty'} string`);
+  return value;
+}
+
+function optionalText(record: Json, key: string, where: string): string | null {
+  return record[key] === null || record[key] === undefined ? null : text(record, key, where);
+}
+
+function time(record: Json, key: string, where: string): number {
+  const value = record[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Refusal(`${where}.${key}: must be a time in milliseconds`);
+  return value;
+}
+
+function optionalTime(record: Json, key: string, where: string): number | null {
+  return record[key] === null || record[key] === undefined ? null : time(record, key, where);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const FINGERPRINT = /^[0-9a-f]{64}$/;
+// What infra/hashing/passwords.ts stores: argon2id as a PHC string, possibly wrapping a legacy digest.
+
+function matching(value: string, pattern: RegExp, where: string, what: string): string {
+  if (!pattern.test(value)) throw new Refusal(`${where}: must be ${what}`);
+  return value;
+}
+
+function url(record: Json, key: string, where: string): string | null {
+  const value = optionalText(record, key, where);
+  if (value === null) return null;
+  const normalized = normalizeBaseUrl(value);
+  if (normalized === null) throw new Refusal(`${where}.${key}: must be a scheme://host:port/ URL`);
+  return normalized;
+}
+
+function readCertificate(value: unknown, where: string): ExportedCertificate {
+  const record = object(value, where);
+  return {
+    fingerprint: matching(text(record, 'fingerprint', where), FINGERPRINT, `${where}.fingerprint`, '64 lower-case hex digits (SHA-256)'),
+    serial: text(record, 'serial', where, { empty: false }),
+    issuedAt: time(record, 'issuedAt', where),
+    notAfter: time(record, 'notAfter', where),
+    firstUsedAt: optionalTime(record, 'firstUsedAt', where),
+    retiredAt: optionalTime(record, 'retiredAt', where),
+  };
+}
+
+/** A check of the domain (the rules the SOAP API applies), refused with where in the file it failed. */
+function checked<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ProtocolFault) throw new Refusal(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+function readApplication(value: unknown, where: string): ExportedApplication {
+  const record = object(value, where);
+  const certificates = array(record.certificates, `${where}.certificates`).map((cert, i) => readCertificate(cert, `${where}.certificates[${i}]`));
+  if (certificates.length === 0) throw new Refusal(`${where}.certificates: an application has at least one certificate`);
+  const application = {
+    id: matching(text(record, 'id', where), UUID, `${where}.id`, 'a lower-case UUID'),
+    name: text(record, 'name', where, { empty: false }),
+    displayName: text(record, 'displayName', where),
+    version: text(record, 'version', where),
+    capabilities: text(record, 'capabilities', where),
+    url: url(record, 'url', where),
+    // Password form URLs carry a path and a %s placeholder: kept as the owner registered them.
+    restorePasswordUrl: optionalText(record, 'restorePasswordUrl', where),
+    changePasswordUrl: optionalText(record, 'changePasswordUrl', where),
+    createdAt: time(record, 'createdAt', where),
+    certificates: certificates.sort((a, b) => a.issuedAt - b.issuedAt),
+  };
+  checked(where, () => requireApplicationText(application));
+  return application;
+}
+
+/**
+ * A user's password hash, refused outside the bounds of a stored hash (passwords.ts): checked while
+ * the file is read, so that nothing is written when one is out of bounds.
+ */
+function boundedHash(record: Json, where: string): string {
+  const hash = text(record, 'passwordHash', where);
+  const problem = storedHashProblem(hash);
+  if (problem !== null) throw new Refusal(`${where}.passwordHash (user ${JSON.stringify(record.login)}): ${problem}`);
+  return hash;
+}
+
+function readUser(value: unknown, where: string): ExportedUser {
+  const record = object(value, where);
+  const login = text(record, 'login', where, { empty: false });
+  checked(`${where}.login`, () => loginKeyOf(login));
+  return {
+    id: matching(text(record, 'id', where), UUID, `${where}.id`, 'a lower-case UUID'),
+    login,
+    ownerId: matching(text(record, 'ownerId', where), UUID, `${where}.ownerId`, 'a lower-case UUID'),
+    passwordHash: boundedHash(record, where),
+    createdAt: time(record, 'createdAt', where),
+    disabledAt: optionalTime(record, 'disabledAt', where),
+  };
+}
+
+/** Checks an export as parsed from JSON; throws a Refusal naming the first bad field. */
+export function readExport(value: unknown): Export {
+  const record = object(value, 'the export');
+  if (record.format !== EXPORT_FORMAT || record.version !== EXPORT_VERSION) {
+    throw new Refusal(`not an ssod export of version ${EXPORT_VERSION} (format "${String(record.format)}", version ${String(record.version)})`);
+  }
+  return {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt: time(record, 'exportedAt', 'the export'),
+    applications: array(record.applications, 'applications').map((app, i) => readApplication(app, `applications[${i}]`)),
+    users: array(record.users, 'users').map((user, i) => readUser(user, `users[${i}]`)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Importing
+
+export interface ImportOptions {
+  /** Leave out applications and users that the installation has already (same id, or same login); otherwise refuse. */
+  readonly skipExisting?: boolean;
+}
+
+export interface ImportResult {
+  readonly applicationsAdded: number;
+  readonly applicationsSkipped: readonly string[];
+  readonly usersAdded: number;
+  readonly usersSkipped: readonly string[];
+}
+
+function firstDuplicate(values: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  return values.find((value) => (seen.has(value) ? true : (seen.add(value), false)));
+}
+
+/**
+ * Adds the export's applications (with their certificate records) and users (with their hashes).
+ * Everything is checked before the first write: clashes with the installation (an id, a login or a
+ * fingerprint it has) are refused, or with skipExisting left out; a user's owner must be imported
+ * or present. The writes are one per record: a concurrent change can still stop an import halfway,
+ * and the result says what was added.
+ */
+export async function importInstallation(services: Pick<OperatorServices, 'store' | 'log' | 'now'>, data: Export, options: ImportOptions = {}): Promise<ImportResult> {
+  const store = services.store;
+  const duplicate =
+    firstDuplicate(data.applications.map((app) => app.id)) ??
+    firstDuplicate(data.applications.flatMap((app) => app.certificates.map((cert) => cert.fingerprint))) ??
+    firstDuplicate(data.users.map((user) => user.id)) ??
+    firstDuplicate(data.users.map((user) => loginKeyOf(user.login)));
+  if (duplicate !== undefined) throw new Refusal(`the export names ${duplicate} twice`);
+
+  const clash = (what: string): never => {
+    throw new Refusal(`the installation has ${what} already: leave such records out with --skip-existing, or remove them from the file`);
+  };
+  const applications: ExportedApplication[] = [];
+  const applicationsSkipped: string[] = [];
+  for (const app of data.applications) {
+    if ((await store.getApplication(app.id)) !== null) {
+      if (options.skipExisting !== true) clash(`application ${app.id} (${app.name})`);
+      applicationsSkipped.push(app.id);
+      continue;
+    }
+    for (const cert of app.certificates) {
+      if ((await store.findCertificate(cert.fingerprint)) !== null) throw new Refusal(`certificate ${cert.fingerprint} of ${app.id} belongs to another application of the installation`);
+    }
+    applications.push(app);
+  }
+  const owners = new Set(data.applications.map((app) => app.id));
+  const users: ExportedUser[] = [];
+  const usersSkipped: string[] = [];
+  for (const user of data.users) {
+    if ((await store.getUser(user.id)) !== null || (await store.findUserByLoginKey(loginKeyOf(user.login))) !== null) {
+      if (options.skipExisting !== true) clash(`user ${user.id} or the login ${JSON.stringify(user.login)}`);
+      usersSkipped.push(user.id);
+      continue;
+    }
+    if (!owners.has(user.ownerId) && (await store.getApplication(user.ownerId)) === null) {
+      throw new Refusal(`user ${user.login} is owned by application ${user.ownerId}, which is neither in the export nor in the installation`);
+    }
+    users.push(user);
+  }
+
+  for (const { certificates, ...app } of applications) {
+    const [first, ...rest] = certificates.map((cert) => ({ ...cert, applicationId: app.id }));
+    if (first === undefined) continue; // readExport requires one
+    await store.insertApplication(app, first);
+    for (const cert of rest) await store.addCertificate(cert); // in order of issue, so pending/retired states come out as exported
+    await recordAudit(services, { type: 'application.registered', actor: 'operator', target: `application:${app.id}`, detail: { name: app.name, url: app.url, imported: true } });
+  }
+  let usersAdded = 0;
+  for (const user of users) {
+    try {
+      await store.insertUser({ ...user, loginKey: loginKeyOf(user.login) });
+    } catch (error) {
+      if (error instanceof DuplicateLoginError) throw new Refusal(`the login ${JSON.stringify(user.login)} was taken while importing; ${usersAdded} user(s) were added before it`);
+      throw error;
+    }
+    usersAdded += 1;
+    await recordAudit(services, { type: 'user.created', actor: 'operator', target: `user:${user.id}`, detail: { login: user.login, ownerId: user.ownerId, imported: true } });
+  }
+  services.log.info('applications and users imported', { applications: applications.length, users: usersAdded });
+  return { applicationsAdded: applications.length, applicationsSkipped, usersAdded, usersSkipped };
+}
