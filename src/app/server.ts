@@ -78,7 +78,7 @@ export async function openServices(options: Options, start: StartOptions = {}): 
   try {
     const settings = await LiveSettings.open(store, options, log, now());
     await upgradeLoginKeys({ store, log, now });
-    const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir), settings.current().hostname);
+    const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir, now), settings.current().hostname, now);
     const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
     return { options, settings, store, ca, passwords, log, now };
   } catch (error) {

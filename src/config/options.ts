@@ -6,7 +6,7 @@
 // setting (scope 'service': host name, session timeouts, ...) belongs to the whole SSO service and
 // lives in the store, where every node reads it and `ssod settings` changes it (core/liveSettings.ts).
 import { readFileSync } from 'node:fs';
-import { storeLocationProblem } from '../infra/store/location.js';
+import { storeLocationProblem } from './storeLocation.js';
 import { didYouMean } from './suggest.js';
 
 type Kind = 'string' | 'port' | 'integer' | 'enum' | 'list' | 'store';
@@ -27,6 +27,18 @@ interface OptionSpec {
   readonly optional?: true;
 }
 
+// The lists that an option's values come from, written once: core/mode.ts, the password hashing and
+// getSettings read them from here.
+
+/** The SSO modes (docs/DECISIONS.md "SSO modes"); the first is the default. */
+export const SSO_MODES = ['single-panel', 'multiple-panels'] as const;
+
+/** The legacy digests of protocol §5.6 passwordHashType that createUser and changePassword may accept. */
+export const LEGACY_HASH_TYPES = ['sha1', 'md5', 'sha256'] as const;
+
+/** The log levels, from the most verbose; `silent` writes nothing. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
 export const OPTION_SPECS = {
   dataDir: { kind: 'string', default: './data', arg: 'DIR', doc: 'Data directory: the SQLite store, the certificate authority and the server certificate (with a PostgreSQL store these live in the database).' },
   store: { kind: 'store', default: 'sqlite:', arg: 'STORE', doc: 'The store: `sqlite:PATH` (`sqlite:` alone is ssod.db in the data directory), or a `postgres://…` / `postgresql://…` URL that several nodes share.' },
@@ -42,8 +54,8 @@ export const OPTION_SPECS = {
   hostname: { kind: 'string', default: '127.0.0.1', arg: 'NAME', scope: 'service', doc: 'Host name of the service: in the server certificate (beside 127.0.0.1 and localhost), in the relay URL that getSettings reports and, in multiple-panels mode, in the SOAP endpoint. Change it with `ssod hostname`.' },
   mode: {
     kind: 'enum',
-    default: 'single-panel',
-    values: ['single-panel', 'multiple-panels'],
+    default: SSO_MODES[0],
+    values: SSO_MODES,
     arg: 'MODE',
     scope: 'service',
     doc: 'SSO mode : single-panel keeps the SOAP API on 127.0.0.1 for applications on this machine; multiple-panels serves it on --bind under the host name. Change it with `ssod mode`; the SOAP listener moves at the next start.',
@@ -55,7 +67,7 @@ export const OPTION_SPECS = {
   sessionTimeout: { kind: 'integer', default: 6000, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: 'Idle timeout of a global session (getSettings usersSessionsTimeout).' },
   sessionLifetime: { kind: 'integer', default: 86_400, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: 'Absolute lifetime of a global session, and of its relay cookie.' },
   relayTokenLifetime: { kind: 'integer', default: 60, min: 5, max: 3600, arg: 'SECONDS', scope: 'service', doc: 'How long a relay token from authenticate may wait to be exchanged at the relay.' },
-  passwordHashTypes: { kind: 'list', default: 'sha1,md5,sha256', values: ['sha1', 'md5', 'sha256'], arg: 'TYPES', scope: 'service', doc: 'Legacy password digests createUser and changePassword accept (getSettings passwordHash), comma-separated; empty for none.' },
+  passwordHashTypes: { kind: 'list', default: LEGACY_HASH_TYPES.join(','), values: LEGACY_HASH_TYPES, arg: 'TYPES', scope: 'service', doc: 'Legacy password digests createUser and changePassword accept (getSettings passwordHash), comma-separated; empty for none.' },
   maxRequestBytes: { kind: 'integer', default: 65_536, min: 4096, max: 16_777_216, arg: 'BYTES', doc: 'Largest SOAP request body accepted; a larger one gets HTTP 413 before it is read.' },
   maxPasswordBytes: { kind: 'integer', default: 1024, min: 64, max: 65_536, arg: 'BYTES', doc: 'Longest password accepted (UTF-8 bytes); longer ones are refused before hashing.' },
   certValidityDays: { kind: 'integer', default: 1825, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'Validity of the client certificates issued to applications.' },
@@ -76,7 +88,7 @@ export const OPTION_SPECS = {
   argon2MemoryKib: { kind: 'integer', default: 19_456, min: 8192, max: 4_194_304, arg: 'KIB', doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).' },
   argon2Iterations: { kind: 'integer', default: 2, min: 1, max: 100, arg: 'N', doc: 'argon2id time cost for new password hashes (OWASP minimum: 2).' },
   workers: { kind: 'integer', default: 1, min: 1, max: 64, arg: 'N', doc: 'Server processes sharing the listeners (node:cluster) for `ssod serve`; 2 or more use more cores, and share them for password hashing (docs/PERFORMANCE.md).' },
-  logLevel: { kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', doc: 'Least severe log level written (one JSON line per request at info).' },
+  logLevel: { kind: 'enum', default: 'info', values: LOG_LEVELS, arg: 'LEVEL', doc: 'Least severe log level written (one JSON line per request at info).' },
   headersTimeout: { kind: 'integer', default: 10, min: 1, max: 600, arg: 'SECONDS', doc: 'A client must send the TLS handshake and the request headers within this time (slow clients).' },
   requestTimeout: { kind: 'integer', default: 30, min: 1, max: 3600, arg: 'SECONDS', doc: 'A client must send the whole request within this time; at least headersTimeout.' },
   maxConnections: { kind: 'integer', default: 500, min: 1, max: 1_000_000, arg: 'N', doc: 'Open connections each listener accepts; more are closed at once. Keep both below the open-file limit.' },
@@ -88,49 +100,23 @@ export const OPTION_SPECS = {
 
 export type OptionName = keyof typeof OPTION_SPECS;
 
-export interface Options {
-  readonly dataDir: string;
-  readonly store: string;
-  /** '' when none was given. */
-  readonly masterKeyFile: string;
-  readonly storePoolSize: number;
-  readonly allowOpenDataDir: 'off' | 'on';
-  readonly hostname: string;
-  readonly mode: 'single-panel' | 'multiple-panels';
-  readonly bind: string;
-  readonly soapPort: number;
-  readonly relayPort: number;
-  readonly relayTls: 'off' | 'on';
-  readonly sessionTimeout: number;
-  readonly sessionLifetime: number;
-  readonly relayTokenLifetime: number;
-  readonly passwordHashTypes: readonly ('sha1' | 'md5' | 'sha256')[];
-  readonly maxRequestBytes: number;
-  readonly maxPasswordBytes: number;
-  readonly certValidityDays: number;
-  readonly maxLoginFailures: number;
-  readonly lockWaitIncrement: number;
-  readonly lockMaxWait: number;
-  readonly failureResetTime: number;
-  readonly maxSourceFailuresPerHour: number;
-  readonly passwordChangeEndsSessions: 'on' | 'off';
-  readonly auditRetentionDays: number;
-  readonly argon2MemoryKib: number;
-  readonly argon2Iterations: number;
-  readonly workers: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  readonly headersTimeout: number;
-  readonly requestTimeout: number;
-  readonly maxConnections: number;
-  /** 0: a quarter of maxConnections (adapters/http/connections.ts). */
-  readonly maxConnectionsPerSource: number;
-  readonly shutdownGrace: number;
-  /** 0: no metrics listener. */
-  readonly metricsPort: number;
-  readonly metricsBind: string;
+/** The value an option has once resolved: a number, one of its values, a list of them, or text. */
+type ValueOf<Spec> = Spec extends { readonly kind: 'port' | 'integer' }
+  ? number
+  : Spec extends { readonly kind: 'enum'; readonly values: readonly (infer Value)[] }
+    ? Value
+    : Spec extends { readonly kind: 'list'; readonly values: readonly (infer Value)[] }
+      ? readonly Value[]
+      : string;
+
+/**
+ * The resolved options, derived from the table so that the two cannot drift. A string that is off
+ * by default is ''; a port or a count whose doc says 0 is off is 0.
+ */
+export type Options = { readonly [Name in OptionName]: ValueOf<(typeof OPTION_SPECS)[Name]> } & {
   /** The options that a flag, the environment or the config file gave (the others have their default). */
   readonly given: readonly OptionName[];
-}
+};
 
 export type SettingName = {
   [N in OptionName]: (typeof OPTION_SPECS)[N] extends { readonly scope: 'service' } ? N : never;

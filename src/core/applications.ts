@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../adapters/soap/faults.js';
 import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from './store.js';
 import { recordAudit, type AuditActor } from './audit.js';
-import type { IssuedCertificate } from '../infra/keys/authority.js';
+import type { IssuedCertificate } from './ports/certificates.js';
 import { requireSingleLine } from './identifiers.js';
 import type { OperatorServices, Services } from './services.js';
 

@@ -7,7 +7,7 @@ import { ProtocolFault } from '../adapters/soap/faults.js';
 import type { UserRecord } from './store.js';
 import { actorOf, observeOnly, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { FailurePace } from './failurePace.js';
-import { HashingQueueFull, type HashingSources } from '../infra/hashing/pool.js';
+import { HashingQueueFull, type HashingSources } from './ports/passwords.js';
 import type { Services } from './services.js';
 import {
   addressSourceKey,

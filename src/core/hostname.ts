@@ -5,8 +5,9 @@
 // hostname setting in the store after; a running server that sees the setting change (LiveSettings)
 // loads those files when they name the new host (CertificateAuthority.setHostname) and swaps its
 // TLS context. Applications keep working: their client certificates come from the same CA.
-import { serverHostName, type ServerCredentials } from '../infra/keys/authority.js';
+import { serverHostName } from './hosts.js';
 import { requireReachableHostname, resolveHostname, type Resolution } from './mode.js';
+import type { ServerCredentials } from './ports/certificates.js';
 import type { Services } from './services.js';
 import { changeSettings, type SettingChange } from './settings.js';
 
@@ -28,7 +29,7 @@ export async function changeHostname(
   hostname: string,
   options: HostnameOptions = {},
 ): Promise<HostnameChange> {
-  const name = serverHostName(hostname);
+  const { name } = serverHostName(hostname);
   const current = services.settings.current();
   let resolution: Resolution | null = null;
   if (options.skipDnsCheck !== true) {

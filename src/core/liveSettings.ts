@@ -3,7 +3,7 @@
 // A node reads them at start and again every few seconds, so a change made with `ssod settings`
 // reaches running servers without a restart. A setting absent from the store has its default.
 import { recordSettingChanges } from './audit.js';
-import type { Logger } from '../infra/log.js';
+import type { Logger } from './ports/logger.js';
 import type { Store } from './store.js';
 import { OPTION_SPECS, OptionError, coerce, formatOptionValue, settingNames, type Options, type SettingName } from '../config/options.js';
 import { didYouMean } from '../config/suggest.js';

@@ -5,12 +5,14 @@
 // --bind in both modes (docs/DECISIONS.md "SSO modes").
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { SSO_MODES } from '../config/options.js';
+import { unbracketed } from './hosts.js';
 import type { ServiceSettings } from './liveSettings.js';
 import { Refusal } from './refusal.js';
 import type { Services } from './services.js';
 import { changeSettings, type SettingChange } from './settings.js';
 
-export const SSO_MODES = ['single-panel', 'multiple-panels'] as const;
+export { SSO_MODES };
 export type SsoMode = (typeof SSO_MODES)[number];
 
 /** The address by which the service and its applications on one machine reach each other. */
@@ -25,7 +27,7 @@ export function isSsoMode(value: string): value is SsoMode {
 
 /** A host that means this machine: 127.0.0.0/8, ::1, localhost and *.localhost (RFC 6761 §6.3). */
 export function isLoopbackHost(host: string): boolean {
-  const name = (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host).toLowerCase();
+  const name = unbracketed(host).toLowerCase();
   if (isIP(name) === 4) return name.startsWith('127.');
   if (isIP(name) === 6) return name === '::1' || name === '0:0:0:0:0:0:0:1';
   return name === 'localhost' || name.endsWith('.localhost');
@@ -57,7 +59,7 @@ export async function remoteApplications(services: Pick<Services, 'store' | 'set
   for (const app of await services.store.listApplications()) {
     if (app.url === null) continue;
     const host = new URL(app.url).hostname.toLowerCase();
-    if (!isLoopbackHost(host) && host.replace(/^\[|\]$/g, '') !== own) remote.push({ id: app.id, name: app.name, url: app.url });
+    if (!isLoopbackHost(host) && unbracketed(host) !== own) remote.push({ id: app.id, name: app.name, url: app.url });
   }
   return remote;
 }
@@ -91,7 +93,7 @@ export async function requireReachableHostname(hostname: string, timeoutMs = DNS
   if (!resolution.resolved) {
     throw new Refusal(
       `the host name ${hostname} does not resolve (${resolution.reason}): register it in DNS so that the other hosts resolve it to this server, or set another with ssod hostname NAME`,
-      'skipDnsCheck',
+      'unresolvedHostname',
     );
   }
   return resolution;
@@ -134,7 +136,7 @@ export async function switchMode(services: Pick<Services, 'store' | 'settings' |
       throw new Refusal(
         `${remote.length} application(s) on other hosts are registered: ${shown.join(', ')}${more}. In single-panel mode the SOAP API listens on 127.0.0.1 only, ` +
           'so they cannot verify sessions and their users will no longer switch to them without signing in again; unregister them (or keep multiple-panels mode)',
-        'force',
+        'disruption',
       );
     }
   }

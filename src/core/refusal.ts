@@ -1,7 +1,11 @@
 // An operator change that the domain refuses because it would break something. The message says
-// what to fix; `override` names the acknowledgement with which the change goes ahead anyway
-// (the command line turns it into its flag).
-export type RefusalOverride = 'force' | 'skipDnsCheck';
+// what to fix; `override` names what the operator must acknowledge for the change to go ahead
+// anyway (each front end asks for it its own way: the command line with a flag).
+export type RefusalOverride =
+  /** The change cuts off what depends on the current state (applications on other hosts). */
+  | 'disruption'
+  /** The host name does not resolve here, and the change goes ahead without it. */
+  | 'unresolvedHostname';
 
 export class Refusal extends Error {
   readonly override: RefusalOverride | null;

@@ -1,11 +1,13 @@
-// What the domain and the protocol adapters share: plain modules over the async Store.
+// What the domain and the protocol adapters share: plain modules over the async Store and the
+// core's ports (src/core/ports), which the composition root (src/app) fills with infra.
 // Nothing here knows SOAP or HTTP (STYLE: the domain knows nothing of SOAP or HTTP).
 import type { NodeOptions } from '../config/options.js';
 import type { LiveSettings } from './liveSettings.js';
-import type { Logger } from '../infra/log.js';
+import type { CertificateAuthority } from './ports/certificates.js';
+import type { Clock } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import type { PasswordHasher } from './ports/passwords.js';
 import type { Store } from './store.js';
-import type { CertificateAuthority } from '../infra/keys/authority.js';
-import type { PasswordHasher } from '../infra/hashing/passwords.js';
 
 export interface Services {
   /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
@@ -16,7 +18,7 @@ export interface Services {
   readonly passwords: PasswordHasher;
   readonly log: Logger;
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
-  readonly now: () => number;
+  readonly now: Clock;
 }
 
 /** What an operator command opens: everything but the CA, which only the commands that issue certificates need. */

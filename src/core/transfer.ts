@@ -7,7 +7,7 @@ import { ProtocolFault } from '../adapters/soap/faults.js';
 import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store.js';
 import { requireApplicationText } from './applications.js';
 import { recordAudit } from './audit.js';
-import { storedHashProblem } from '../infra/hashing/passwords.js';
+import { storedHashProblem } from './ports/passwords.js';
 import { Refusal } from './refusal.js';
 import type { OperatorServices } from './services.js';
 import { normalizeBaseUrl } from './urls.js';
@@ -84,7 +84,6 @@ function optionalTime(record: Json, key: string, where: string): number | null {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FINGERPRINT = /^[0-9a-f]{64}$/;
-// What infra/hashing/passwords.ts stores: argon2id as a PHC string, possibly wrapping a legacy digest.
 
 function matching(value: string, pattern: RegExp, where: string, what: string): string {
   if (!pattern.test(value)) throw new Refusal(`${where}: must be ${what}`);
@@ -143,7 +142,7 @@ function readApplication(value: unknown, where: string): ExportedApplication {
 }
 
 /**
- * A user's password hash, refused outside the bounds of a stored hash (passwords.ts): checked while
+ * A user's password hash, refused outside the bounds of a stored hash (core/ports/passwords.ts): checked while
  * the file is read, so that nothing is written when one is out of bounds.
  */
 function boundedHash(record: Json, where: string): string {

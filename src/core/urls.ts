@@ -1,11 +1,10 @@
 // URL rules of docs/DECISIONS.md "URLs". A base URL is `scheme://host:port/`, the port always written out.
 // Parsing is done by hand on a strict grammar instead of the WHATWG parser, whose leniency
 // (backslashes, tabs, user info, percent-decoding of hosts) is what open-redirect bugs are made of.
+import { parseHostName } from './hosts.js';
 
 const SCHEME_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
-// A DNS name (labels of letters, digits, hyphens; no trailing dot), IPv4, or bracketed IPv6.
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]{2,45}\])$/;
 const AUTHORITY_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
 
 export interface Origin {
@@ -23,8 +22,9 @@ function parseAuthority(scheme: string, authority: string): Origin | null {
   if (defaultPort === undefined) return null;
   const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(authority);
   if (!match) return null;
+  // A DNS name, IPv4, or bracketed IPv6 (an unbracketed one cannot get here: its colons end the host).
   const host = (match[1] ?? '').toLowerCase();
-  if (!HOST.test(host) || host.length > 253) return null;
+  if (parseHostName(host) === null) return null;
   const port = match[2] === undefined ? defaultPort : Number(match[2]);
   if (port < 1 || port > 65_535) return null;
   const normalizedScheme = lowerScheme as 'http' | 'https';

@@ -1,18 +1,14 @@
-// Structured logging: one JSON object per line on stdout. Callers pass only fields that are safe to
-// log; no password, token, session id, cookie or private key is ever handed to the logger.
+// Structured logging: one JSON object per line on stdout, implementing the core's Logger port.
+// Callers pass only fields that are safe to log; no password, token, session id, cookie or private
+// key is ever handed to the logger.
+import type { LOG_LEVELS } from '../config/options.js';
+import type { LogFields, Logger } from '../core/ports/logger.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type { LogFields, Logger };
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-
-export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
-
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-}
 
 export type LogSink = (line: string) => void;
 

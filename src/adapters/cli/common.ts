@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { OPTION_SPECS, defaultText, envOf, flagOf, resolveOptions, type OptionName, type Options } from '../../config/options.js';
 import type { AuditContext } from '../../core/audit.js';
 import { printable } from '../../core/identifiers.js';
-import type { Refusal } from '../../core/refusal.js';
+import type { Refusal, RefusalOverride } from '../../core/refusal.js';
 import { createLogger } from '../../infra/log.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { openStore } from '../../infra/store/open.js';
@@ -38,10 +38,12 @@ export function addOptionFlags(command: Command, names: readonly OptionName[]): 
   return command;
 }
 
+/** The flag with which an operator acknowledges what a refusal names. */
+const OVERRIDE_FLAGS: Readonly<Record<RefusalOverride, string>> = { disruption: '--force', unresolvedHostname: '--skip-dns-check' };
+
 /** A refusal of the domain as one line, with the flag that overrides it. */
 export function refusalMessage(refusal: Refusal): string {
-  const flag = refusal.override === 'force' ? '--force' : refusal.override === 'skipDnsCheck' ? '--skip-dns-check' : null;
-  return flag === null ? refusal.message : `${refusal.message} (${flag} to go ahead anyway)`;
+  return refusal.override === null ? refusal.message : `${refusal.message} (${OVERRIDE_FLAGS[refusal.override]} to go ahead anyway)`;
 }
 
 /** The options that locate an installation's store; every operator command takes them. */

@@ -11,7 +11,6 @@ import { CA_FILES } from '../../infra/dataFiles.js';
 import { createPasswordHasher } from '../../infra/hashing/passwords.js';
 import type { OperatorServices, Services } from '../../core/services.js';
 import { storeLocation } from '../../infra/store/location.js';
-import type { Store } from '../../core/store.js';
 import { createLogger } from '../../infra/log.js';
 import { CliError, installationOptions, openInstallationStore, type StoreFlags } from './common.js';
 
@@ -34,7 +33,7 @@ export async function withServices<T>(flags: StoreFlags, work: (services: Operat
 /** As withServices, with the installation's certificate authority, which a command never creates. */
 export async function withCaServices<T>(flags: StoreFlags, work: (services: Services, options: Options) => Promise<T>): Promise<T> {
   return withServices(flags, async (services, options) => {
-    const ca = await openInstallationCa(options, services.store, services.settings.current().hostname);
+    const ca = await openInstallationCa(options, services, services.settings.current().hostname);
     return work({ ...services, ca }, options);
   });
 }
@@ -43,7 +42,11 @@ export async function withCaServices<T>(flags: StoreFlags, work: (services: Serv
  * The installation's CA: in the data directory (SQLite), or in the store sealed with the master key
  * (PostgreSQL). Refused when there is none: a new CA would orphan every issued certificate.
  */
-export async function openInstallationCa(options: Pick<Options, 'dataDir' | 'store' | 'masterKeyFile'>, store: Store, hostname: string): Promise<CertificateAuthority> {
+export async function openInstallationCa(
+  options: Pick<Options, 'dataDir' | 'store' | 'masterKeyFile'>,
+  { store, now }: Pick<OperatorServices, 'store' | 'now'>,
+  hostname: string,
+): Promise<CertificateAuthority> {
   // Loaded here, not at start: X.509 takes a third of a command's start-up, and most commands need no CA.
   const [{ CertificateAuthority }, material] = await Promise.all([import('../../infra/keys/authority.js'), import('../../infra/keys/material.js')]);
   if (storeLocation(options.store, options.dataDir).engine === 'postgres') {
@@ -51,12 +54,12 @@ export async function openInstallationCa(options: Pick<Options, 'dataDir' | 'sto
     if ((await store.getKeyMaterial('ca')) === null) {
       throw new CliError('no certificate authority in this PostgreSQL store: start a node on it once with `ssod serve`, or move an installation there with `ssod migrate-store`');
     }
-    return CertificateAuthority.openIn(material.storePlace(store, masterKey), hostname);
+    return CertificateAuthority.openIn(material.storePlace(store, masterKey, now), hostname, now);
   }
   for (const file of CA_FILES) {
     if (!existsSync(path.join(options.dataDir, file))) {
       throw new CliError(`no certificate authority in ${options.dataDir} (${file} is missing); give the installation's --data-dir, or restore its CA files`);
     }
   }
-  return CertificateAuthority.open(options.dataDir, hostname);
+  return CertificateAuthority.open(options.dataDir, hostname, now);
 }

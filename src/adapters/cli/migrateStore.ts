@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { checkAuthority } from '../../infra/keys/authority.js';
-import { dataDirPlace, requireMasterKey, sealedRecord, storePlace, type MaterialName } from '../../infra/keys/material.js';
+import { dataDirPlace, MATERIAL_NAMES, requireMasterKey, sealedRecord, storePlace } from '../../infra/keys/material.js';
 import type { MasterKey } from '../../infra/keys/masterKey.js';
 import { copySqliteToPostgres } from '../../infra/store/copy.js';
 import { storeLocation } from '../../infra/store/location.js';
@@ -19,12 +19,12 @@ interface MigrateFlags {
   readonly overwrite?: boolean;
 }
 
-/** The CA (required) and the server certificate (when present) of the data directory, sealed. */
+/** The key material of the data directory, sealed: the CA (required) and the others when present. */
 async function sealedMaterialOf(dataDir: string, masterKey: MasterKey): Promise<KeyMaterialRecord[]> {
   const place = dataDirPlace(dataDir);
   await checkAuthority(place);
   const records: KeyMaterialRecord[] = [];
-  for (const name of ['ca', 'server'] as const satisfies readonly MaterialName[]) {
+  for (const name of MATERIAL_NAMES) {
     const { keyPem, certificatePem } = await place.read(name);
     if (keyPem !== null && certificatePem !== null) records.push(sealedRecord(masterKey, name, { keyPem, certificatePem }, Date.now()));
   }
@@ -35,10 +35,10 @@ async function sealedMaterialOf(dataDir: string, masterKey: MasterKey): Promise<
 async function verifyMaterial(url: string, masterKey: MasterKey, dataDir: string): Promise<void> {
   const store = await openPostgresStore(url, { poolSize: 1 });
   try {
-    const copied = storePlace(store, masterKey);
+    const copied = storePlace(store, masterKey, Date.now);
     const original = dataDirPlace(dataDir);
     if ((await checkAuthority(copied)) !== (await checkAuthority(original))) throw new Error('the CA read back from PostgreSQL differs from the data directory\'s');
-    for (const name of ['ca', 'server'] as const) {
+    for (const name of MATERIAL_NAMES) {
       const [back, source] = [await copied.read(name), await original.read(name)];
       if (back.keyPem !== source.keyPem || back.certificatePem !== source.certificatePem) throw new Error(`the ${name} key material read back from PostgreSQL differs`);
     }

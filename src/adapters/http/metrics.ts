@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import client, { AggregatorRegistry, Counter, Gauge } from 'prom-client';
 import type { Options } from '../../config/options.js';
 import { observeAudit, type AuditEntry } from '../../core/audit.js';
-import { hashingCounts } from '../../infra/hashing/pool.js';
+import type { HashingCounts } from '../../core/ports/passwords.js';
 import type { Services } from '../../core/services.js';
-import type { Logger } from '../../infra/log.js';
+import type { Logger } from '../../core/ports/logger.js';
 import type { Store } from '../../core/store.js';
 import { packageVersion } from '../../infra/version.js';
 import { asMetric, HotCounter, HotHistogram, type Series, type Tally } from './hotMetrics.js';
@@ -40,6 +40,11 @@ const locks = new Counter({ name: 'ssod_locks_total', help: 'Brute-force locks s
 /** Where the gauges read at scrape time come from: the running server's services. */
 let source: Services | null = null;
 let liveSessions = { at: -Infinity, count: 0 };
+
+/** The hashing of this process, through the services' hasher; none before a server runs. */
+function hashingCounts(): HashingCounts {
+  return source?.passwords.counts() ?? { started: 0, refused: 0, waiting: 0 };
+}
 
 new Gauge({
   name: 'ssod_sessions_live',

@@ -24,31 +24,11 @@
 import type { Options } from '@node-rs/argon2';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { HashingQueueFull, type HashingCounts, type HashingSources } from '../../core/ports/passwords.js';
 import type { HashJob, HashOutcome } from './worker.js';
-
-/**
- * The sources a job is counted under (core/throttle.ts source keys, e.g. `source:192.0.2.7` and
- * `source:application:<id>`); it takes its turn under the last. Jobs with none (a new user's hash)
- * share one turn of their own and are never refused.
- */
-export type HashingSources = readonly string[];
 
 /** How many jobs of one source the pool holds (waiting or running) per hashing thread. */
 export const QUEUED_PER_SOURCE_PER_THREAD = 16;
-
-/** A source already has its share of the pool: the job was refused without hashing. */
-export class HashingQueueFull extends Error {
-  readonly code = 'hashingQueueFull';
-  /** The source that has its share. */
-  readonly source: string;
-  /** True for the first refusal in a minute: worth a log line (a flood would otherwise fill the log). */
-  readonly worthLogging: boolean;
-  constructor(source: string, worthLogging: boolean) {
-    super(`too many password hashes waiting for ${source}`);
-    this.source = source;
-    this.worthLogging = worthLogging;
-  }
-}
 
 interface Pending {
   readonly job: HashJob;
@@ -58,14 +38,6 @@ interface Pending {
 }
 
 type JobInput = { op: 'hash'; secret: string; options: Options } | { op: 'verify'; phc: string; secret: string };
-
-/** What the pool has done since it started: jobs handed to a thread, and jobs refused for a full source. */
-export interface HashingCounts {
-  readonly started: number;
-  readonly refused: number;
-  /** Jobs in the pool now, waiting for a thread. */
-  readonly waiting: number;
-}
 
 const UNATTRIBUTED = '';
 

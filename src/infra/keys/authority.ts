@@ -1,10 +1,17 @@
-// ssod's own certificate authority (docs/DECISIONS.md "Certificates", protocol §4.2, §5.1): it issues the
-// client certificates that identify applications and the server certificate of the SOAP listener.
+// ssod's own certificate authority (docs/DECISIONS.md "Certificates", protocol §4.2, §5.1), the core's
+// CertificateAuthority port: it issues the client certificates that identify applications and the
+// server certificate of the SOAP listener.
 // Keys are ECDSA P-256 and signatures ECDSA-SHA256: fast enough to sign on the request path.
 import type * as X509 from '@peculiar/x509';
-import { createHash, createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
+import { createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
+import { fingerprintOf } from '../../core/fingerprint.js';
+import { serverHostName, type HostName } from '../../core/hosts.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { CertificateAuthority as CertificateAuthorityPort, IssuedCertificate, ServerCredentials } from '../../core/ports/certificates.js';
 import { dataDirPlace, type KeyAndCertificate, type KeyMaterialPlace } from './material.js';
+
+export { fingerprintOf };
+export type { IssuedCertificate, ServerCredentials };
 
 // @peculiar/x509 with its reflect-metadata polyfill was the largest part of ssod's start-up (about
 // 0.15 s of 0.5 s to a ready /healthz, measured by the bench). Only issuing a certificate needs it,
@@ -17,29 +24,6 @@ function loadX509(): Promise<typeof X509> {
   return x509Module;
 }
 
-export interface IssuedCertificate {
-  /** The application's PEM private key (PKCS#8, "-----BEGIN PRIVATE KEY-----") followed by its PEM certificate: the one string protocol §5.1 returns. */
-  readonly pem: string;
-  readonly certificatePem: string;
-  /** SHA-256 of the DER certificate, lower-case hex without colons. */
-  readonly fingerprint: string;
-  /** Serial number, lower-case hex. */
-  readonly serial: string;
-  /** When it was issued, ms since the epoch. */
-  readonly issuedAt: number;
-  /** The certificate's notAfter, ms since the epoch (whole seconds, as X.509 stores it). */
-  readonly notAfter: number;
-}
-
-export interface ServerCredentials {
-  /** PEM private key of the SOAP listener. */
-  readonly key: string;
-  /** PEM certificate of the SOAP listener; the chain is the leaf only (clients trust /ca.pem). */
-  readonly cert: string;
-  /** The host name (or IP literal) the certificate is issued for. */
-  readonly hostname: string;
-}
-
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Issued certificates start a little in the past so that a peer whose clock is behind accepts them.
@@ -49,39 +33,8 @@ const CA_VALIDITY_YEARS = 20;
 const SERVER_VALIDITY_DAYS = 825;
 const SERVER_RENEW_BEFORE_DAYS = 30;
 
-/** SHA-256 fingerprint (lower-case hex) of a DER certificate (e.g. from tls `getPeerCertificate().raw`). */
-export function fingerprintOf(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex');
-}
-
 // ---------------------------------------------------------------------------------------------
-// Host names
-
-interface HostName {
-  readonly name: string;
-  readonly isIp: boolean;
-}
-
-const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/** An IPv4/IPv6 literal (brackets allowed) or a DNS name; DNS names are compared in lower case. */
-function parseHostName(hostname: string): HostName {
-  const unbracketed = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  if (isIP(unbracketed) !== 0) return { name: unbracketed, isIp: true };
-  const name = hostname.toLowerCase();
-  if (name.length > 253 || !name.split('.').every((label) => DNS_LABEL.test(label))) {
-    throw new Error(`Invalid host name for the server certificate: ${JSON.stringify(hostname)}`);
-  }
-  return { name, isIp: false };
-}
-
-/**
- * The host name as the server certificate and the settings hold it: an IP literal without brackets
- * or a DNS name in lower case. Throws for anything a certificate cannot name.
- */
-export function serverHostName(hostname: string): string {
-  return parseHostName(hostname).name;
-}
+// Host names (parsed by core/hosts.ts)
 
 /**
  * The subject alternative names of the server certificate (clients check these, not the CN): the
@@ -213,10 +166,10 @@ async function signLeaf(authority: Authority, request: LeafRequest): Promise<{ k
   return { keys, certificate: toNodeCertificate(certificate) };
 }
 
-async function createAuthority(): Promise<{ keyPem: string; certificatePem: string }> {
+async function createAuthority(clock: Clock): Promise<{ keyPem: string; certificatePem: string }> {
   const x509 = await loadX509();
   const keys = await generateKeyPair();
-  const now = Date.now();
+  const now = clock();
   const notAfter = wholeSeconds(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_VALIDITY_YEARS);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -236,12 +189,13 @@ async function createAuthority(): Promise<{ keyPem: string; certificatePem: stri
   return { keyPem: keys.privateKeyPem, certificatePem: toNodeCertificate(certificate).toString() };
 }
 
-async function loadAuthority(place: KeyMaterialPlace, { create }: { create: boolean }): Promise<Authority> {
+/** `clock`: create the CA when the place holds none, valid from then; null: refuse instead. */
+async function loadAuthority(place: KeyMaterialPlace, clock: Clock | null): Promise<Authority> {
   let { keyPem, certificatePem } = await place.read('ca');
   if (keyPem === null && certificatePem === null) {
-    if (!create) throw new Error(`no certificate authority: ${place.label('ca', 'key')} and ${place.label('ca', 'certificate')} are missing`);
+    if (clock === null) throw new Error(`no certificate authority: ${place.label('ca', 'key')} and ${place.label('ca', 'certificate')} are missing`);
     // Several nodes may get here at once on an empty store: the first save wins, the others get it back.
-    ({ keyPem, certificatePem } = await place.save('ca', await createAuthority(), null));
+    ({ keyPem, certificatePem } = await place.save('ca', await createAuthority(clock), null));
   }
   const keyLabel = place.label('ca', 'key');
   const certificateLabel = place.label('ca', 'certificate');
@@ -274,9 +228,9 @@ async function authorityFrom(certificateFile: string, certificatePem: string, ke
 // ---------------------------------------------------------------------------------------------
 // Server certificate
 
-async function issueServerCredentials(authority: Authority, host: HostName): Promise<ServerCredentials> {
+async function issueServerCredentials(authority: Authority, host: HostName, clock: Clock): Promise<ServerCredentials> {
   const { x509, keyIdentifier } = await authority.issuer();
-  const now = Date.now();
+  const now = clock();
   const { keys, certificate } = await signLeaf(authority, {
     subject: [{ CN: [host.name] }],
     notBefore: wholeSeconds(now - CLOCK_SKEW_MS),
@@ -293,8 +247,15 @@ function materialOf(credentials: ServerCredentials): KeyAndCertificate {
   return { keyPem: credentials.key, certificatePem: credentials.cert };
 }
 
+/** Where a server certificate is kept and checked: its place, its CA, the clock. */
+interface ServerContext {
+  readonly place: KeyMaterialPlace;
+  readonly authority: Authority;
+  readonly clock: Clock;
+}
+
 /** The server credentials in `material` when they still fit: this host, this CA, not about to expire. */
-function fittingServerCredentials(place: KeyMaterialPlace, material: KeyAndCertificate, authority: Authority, host: HostName): ServerCredentials | null {
+function fittingServerCredentials({ place, authority, clock }: ServerContext, material: KeyAndCertificate, host: HostName): ServerCredentials | null {
   const keyLabel = place.label('server', 'key');
   const certificateLabel = place.label('server', 'certificate');
   const key = parsePrivateKey(keyLabel, material.keyPem);
@@ -302,7 +263,7 @@ function fittingServerCredentials(place: KeyMaterialPlace, material: KeyAndCerti
   requireMatchingKey(certificateLabel, certificate, keyLabel, key);
   const renewAfter = Date.parse(certificate.validTo) - SERVER_RENEW_BEFORE_DAYS * DAY_MS;
   const caPublicKey = authority.certificate.publicKey;
-  const fits = certificateNamesHost(certificate, host) && Date.now() < renewAfter && certificate.verify(caPublicKey);
+  const fits = certificateNamesHost(certificate, host) && clock() < renewAfter && certificate.verify(caPublicKey);
   return fits ? { key: material.keyPem, cert: material.certificatePem, hostname: host.name } : null;
 }
 
@@ -310,16 +271,16 @@ function fittingServerCredentials(place: KeyMaterialPlace, material: KeyAndCerti
  * The stored server credentials when they fit; else new ones, saved. When another node saved
  * others meanwhile, theirs are taken if they fit this host, so the nodes converge on one certificate.
  */
-async function serverCredentialsFor(place: KeyMaterialPlace, authority: Authority, host: HostName, current: string | null): Promise<ServerCredentials> {
-  const stored = await place.read('server');
+async function serverCredentialsFor(context: ServerContext, host: HostName, current: string | null): Promise<ServerCredentials> {
+  const stored = await context.place.read('server');
   if (stored.keyPem !== null && stored.certificatePem !== null && stored.certificatePem !== current) {
-    const fitting = fittingServerCredentials(place, { keyPem: stored.keyPem, certificatePem: stored.certificatePem }, authority, host);
+    const fitting = fittingServerCredentials(context, { keyPem: stored.keyPem, certificatePem: stored.certificatePem }, host);
     if (fitting !== null) return fitting;
   }
-  const issued = await issueServerCredentials(authority, host);
-  const saved = await place.save('server', materialOf(issued), stored.certificatePem);
+  const issued = await issueServerCredentials(context.authority, host, context.clock);
+  const saved = await context.place.save('server', materialOf(issued), stored.certificatePem);
   if (saved.certificatePem === issued.cert) return issued;
-  return fittingServerCredentials(place, saved, authority, host) ?? issued;
+  return fittingServerCredentials(context, saved, host) ?? issued;
 }
 
 /**
@@ -327,41 +288,38 @@ async function serverCredentialsFor(place: KeyMaterialPlace, authority: Authorit
  * same checks as open: a readable P-256 key, a CA certificate that belongs to it. Returns the certificate.
  */
 export async function checkAuthority(place: KeyMaterialPlace): Promise<string> {
-  return (await loadAuthority(place, { create: false })).certificate.toString();
+  return (await loadAuthority(place, null)).certificate.toString();
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export class CertificateAuthority {
+export class CertificateAuthority implements CertificateAuthorityPort {
   /** The CA certificate (GET /ca.pem serves it). */
   readonly certificatePem: string;
-  readonly #place: KeyMaterialPlace;
-  readonly #authority: Authority;
+  readonly #context: ServerContext;
   #server: ServerCredentials;
   // Re-issues are chained so that two concurrent ones never leave a key and a certificate that differ.
   #serverUpdate: Promise<unknown> = Promise.resolve();
 
-  private constructor(place: KeyMaterialPlace, authority: Authority, server: ServerCredentials) {
-    this.#place = place;
-    this.#authority = authority;
+  private constructor(context: ServerContext, server: ServerCredentials) {
+    this.#context = context;
     this.#server = server;
-    this.certificatePem = authority.certificate.toString();
+    this.certificatePem = context.authority.certificate.toString();
   }
 
   /**
    * Loads the CA from dataDir (ca.key, ca.crt), creating it on first start, and loads or
    * re-issues the server certificate (server.key, server.crt) for `hostname`.
    */
-  static open(dataDir: string, hostname: string): Promise<CertificateAuthority> {
-    return CertificateAuthority.openIn(dataDirPlace(dataDir), hostname);
+  static open(dataDir: string, hostname: string, clock: Clock): Promise<CertificateAuthority> {
+    return CertificateAuthority.openIn(dataDirPlace(dataDir), hostname, clock);
   }
 
   /** The same from any place: the data directory, or the store shared by every node (infra/keys/material.ts). */
-  static async openIn(place: KeyMaterialPlace, hostname: string): Promise<CertificateAuthority> {
-    const host = parseHostName(hostname);
-    const authority = await loadAuthority(place, { create: true });
-    const server = await serverCredentialsFor(place, authority, host, null);
-    return new CertificateAuthority(place, authority, server);
+  static async openIn(place: KeyMaterialPlace, hostname: string, clock: Clock): Promise<CertificateAuthority> {
+    const host = serverHostName(hostname);
+    const context = { place, authority: await loadAuthority(place, clock), clock };
+    return new CertificateAuthority(context, await serverCredentialsFor(context, host, null));
   }
 
   serverCredentials(): ServerCredentials {
@@ -374,9 +332,9 @@ export class CertificateAuthority {
    * node), else a new one, saved. A running server calls it when the host name setting changes.
    */
   async setHostname(hostname: string): Promise<ServerCredentials> {
-    const host = parseHostName(hostname);
+    const host = serverHostName(hostname);
     const update = this.#serverUpdate.then(async () => {
-      const server = await serverCredentialsFor(this.#place, this.#authority, host, this.#server.cert);
+      const server = await serverCredentialsFor(this.#context, host, this.#server.cert);
       this.#server = server;
       return server;
     });
@@ -387,7 +345,7 @@ export class CertificateAuthority {
   /** protocol §5.1: a client certificate for an application, valid from now (less clock skew) for validityDays. */
   async issueClientCertificate(applicationId: string, validityDays: number): Promise<IssuedCertificate> {
     if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError('validityDays must be a positive number');
-    const now = Date.now();
+    const now = this.#context.clock();
     return await this.issueClientCertificateWithValidity(applicationId, new Date(now - CLOCK_SKEW_MS), new Date(now + validityDays * DAY_MS));
   }
 
@@ -398,9 +356,9 @@ export class CertificateAuthority {
   async issueClientCertificateWithValidity(applicationId: string, notBefore: Date, notAfter: Date): Promise<IssuedCertificate> {
     if (applicationId === '') throw new RangeError('applicationId must not be empty');
     if (!(notBefore.getTime() < notAfter.getTime())) throw new RangeError('notBefore must precede notAfter');
-    const issuedAt = Date.now();
-    const { x509, keyIdentifier } = await this.#authority.issuer();
-    const { keys, certificate } = await signLeaf(this.#authority, {
+    const issuedAt = this.#context.clock();
+    const { x509, keyIdentifier } = await this.#context.authority.issuer();
+    const { keys, certificate } = await signLeaf(this.#context.authority, {
       subject: [{ CN: [applicationId] }, { O: ['ssod application'] }],
       notBefore: wholeSeconds(notBefore.getTime()),
       notAfter: wholeSeconds(notAfter.getTime()),

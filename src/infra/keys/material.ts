@@ -1,16 +1,39 @@
-// Where the certificate authority keeps its key material (the CA and the server certificate):
-// one interface, two places, so that infra/keys/authority.ts loads, creates and renews the same way from both.
-// - The data directory (a SQLite installation): files, private keys readable by the owner only.
-// - The store (a PostgreSQL installation, shared by every node): certificates in the clear,
-//   private keys sealed with the master key (infra/keys/masterKey.ts), never plain in the database.
+// Where ssod keeps its key material (a private key and its certificate: the CA, the server
+// certificate), addressed by name: one interface, two places, so that infra/keys/authority.ts
+// loads, creates and renews the same way from both.
+// - The data directory (a SQLite installation): the files KEY_MATERIAL names, private keys
+//   readable by the owner only.
+// - The store (a PostgreSQL installation, shared by every node): a key_material record by name,
+//   certificate in the clear, private key sealed with the master key (infra/keys/masterKey.ts)
+//   under that name, never plain in the database.
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readIfExists, writeFileAtomically } from '../files.js';
+import type { Clock } from '../../core/ports/clock.js';
 import type { Store } from '../../core/store.js';
 import { CA_CERT_FILE, CA_KEY_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from '../dataFiles.js';
 import { howToGenerate, MasterKeyError, readMasterKeyFile, type MasterKey } from './masterKey.js';
 
-export type MaterialName = 'ca' | 'server';
+/** The files of one key material in a data directory. */
+export interface MaterialFiles {
+  readonly key: string;
+  readonly certificate: string;
+}
+
+/**
+ * The key material ssod keeps, by name: the name is that of its record in the store (and the name
+ * its sealed key is bound to), the files are where a data directory holds it. A new key (a
+ * ticket-signing key) is one more entry; the places, migrate-store and the sealing follow.
+ */
+export const KEY_MATERIAL = {
+  ca: { key: CA_KEY_FILE, certificate: CA_CERT_FILE },
+  server: { key: SERVER_KEY_FILE, certificate: SERVER_CERT_FILE },
+} as const satisfies Readonly<Record<string, MaterialFiles>>;
+
+export type MaterialName = keyof typeof KEY_MATERIAL;
+
+/** Every name of KEY_MATERIAL, in its order. */
+export const MATERIAL_NAMES = Object.keys(KEY_MATERIAL) as readonly MaterialName[];
 
 export interface KeyAndCertificate {
   readonly keyPem: string;
@@ -37,11 +60,6 @@ export interface KeyMaterialPlace {
 // ---------------------------------------------------------------------------------------------
 // The data directory
 
-const FILES: Readonly<Record<MaterialName, { key: string; certificate: string }>> = {
-  ca: { key: CA_KEY_FILE, certificate: CA_CERT_FILE },
-  server: { key: SERVER_KEY_FILE, certificate: SERVER_CERT_FILE },
-};
-
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
@@ -54,7 +72,7 @@ async function tightenKeyMode(file: string): Promise<void> {
 
 /** Files in `dataDir`: one node owns them, so `replacing` never loses. Saving creates the directory (0700). */
 export function dataDirPlace(dataDir: string): KeyMaterialPlace {
-  const fileOf = (name: MaterialName, part: 'key' | 'certificate'): string => path.join(dataDir, FILES[name][part]);
+  const fileOf = (name: MaterialName, part: 'key' | 'certificate'): string => path.join(dataDir, KEY_MATERIAL[name][part]);
   return {
     label: fileOf,
     async read(name) {
@@ -80,7 +98,7 @@ export function sealedRecord(masterKey: MasterKey, name: MaterialName, material:
 }
 
 /** Records of the store's key_material table; several nodes may create or renew at once, the store settles it. */
-export function storePlace(store: Store, masterKey: MasterKey, now: () => number = Date.now): KeyMaterialPlace {
+export function storePlace(store: Store, masterKey: MasterKey, now: Clock): KeyMaterialPlace {
   return {
     label: (name, part) => `the ${name} ${part} in the store`,
     async read(name) {
@@ -107,6 +125,6 @@ export async function requireMasterKey(file: string): Promise<MasterKey> {
 }
 
 /** The store when it holds the key material (PostgreSQL, with its master key), else the data directory. */
-export function keyMaterialPlaceFor(store: Store, masterKey: MasterKey | null, dataDir: string): KeyMaterialPlace {
-  return masterKey === null ? dataDirPlace(dataDir) : storePlace(store, masterKey);
+export function keyMaterialPlaceFor(store: Store, masterKey: MasterKey | null, dataDir: string, now: Clock): KeyMaterialPlace {
+  return masterKey === null ? dataDirPlace(dataDir) : storePlace(store, masterKey, now);
 }

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { HashingQueueFull, hashPassword, hashingCounts, hashingQuotaPerSource, hashingThreadsFor, verifyPassword } from '../../../src/infra/hashing/pool.js';
+import { HashingQueueFull } from '../../../src/core/ports/passwords.js';
+import { hashPassword, hashingCounts, hashingQuotaPerSource, hashingThreadsFor, verifyPassword } from '../../../src/infra/hashing/pool.js';
 
 const CHEAP = { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 } as const;
 

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { createPasswordHasher, isLegacyDigest } from '../../../src/infra/hashing/passwords.js';
+import { isLegacyDigest } from '../../../src/core/ports/passwords.js';
+import { createPasswordHasher } from '../../../src/infra/hashing/passwords.js';
 
 const hasher = createPasswordHasher({ memoryKib: 19_456, iterations: 2 });
 

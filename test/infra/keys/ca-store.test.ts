@@ -32,7 +32,7 @@ function caStoreTests(open: () => Promise<Store>): void {
 
   test('the first open creates the CA and the server certificate in the store, private keys sealed', () =>
     withStore(async (store, masterKey) => {
-      const ca = await CertificateAuthority.openIn(storePlace(store, masterKey), HOST);
+      const ca = await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now);
       const stored = await store.getKeyMaterial('ca');
       assert.equal(stored?.certificatePem, ca.certificatePem);
       const server = await store.getKeyMaterial('server');
@@ -47,15 +47,15 @@ function caStoreTests(open: () => Promise<Store>): void {
 
   test('every later open, on any node, gets the same CA and server certificate', () =>
     withStore(async (store, masterKey) => {
-      const first = await CertificateAuthority.openIn(storePlace(store, masterKey), HOST);
-      const second = await CertificateAuthority.openIn(storePlace(store, masterKey), HOST);
+      const first = await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now);
+      const second = await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now);
       assert.equal(second.certificatePem, first.certificatePem);
       assert.deepEqual(second.serverCredentials(), first.serverCredentials());
     }));
 
   test('several nodes opening an empty store at once end up with one CA and one server certificate', () =>
     withStore(async (store, masterKey) => {
-      const nodes = await Promise.all(Array.from({ length: 4 }, () => CertificateAuthority.openIn(storePlace(store, masterKey), HOST)));
+      const nodes = await Promise.all(Array.from({ length: 4 }, () => CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now)));
       assert.equal(new Set(nodes.map((node) => node.certificatePem)).size, 1);
       assert.equal(new Set(nodes.map((node) => node.serverCredentials().cert)).size, 1);
       assert.equal((await store.getKeyMaterial('ca'))?.certificatePem, nodes[0]?.certificatePem);
@@ -63,16 +63,16 @@ function caStoreTests(open: () => Promise<Store>): void {
 
   test('a node with another master key is refused with a message saying so', () =>
     withStore(async (store, masterKey) => {
-      await CertificateAuthority.openIn(storePlace(store, masterKey), HOST);
+      await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now);
       const stranger = await newMasterKey();
-      await assert.rejects(CertificateAuthority.openIn(storePlace(store, stranger), HOST), /sealed with another master key/);
+      await assert.rejects(CertificateAuthority.openIn(storePlace(store, stranger, Date.now), HOST, Date.now), /sealed with another master key/);
     }));
 
   test('a new host name re-issues the server certificate once; another node then serves the same one', () =>
     withStore(async (store, masterKey) => {
-      const first = await CertificateAuthority.openIn(storePlace(store, masterKey), HOST);
+      const first = await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now);
       const renamed = await first.setHostname('sso.example.com');
-      const second = await CertificateAuthority.openIn(storePlace(store, masterKey), 'sso.example.com');
+      const second = await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), 'sso.example.com', Date.now);
       assert.deepEqual(second.serverCredentials(), renamed);
       assert.equal((await store.getKeyMaterial('server'))?.certificatePem, renamed.cert);
     }));

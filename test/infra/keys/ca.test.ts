@@ -12,7 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
-import { CertificateAuthority, fingerprintOf, type IssuedCertificate } from '../../../src/infra/keys/authority.js';
+import { fingerprintOf } from '../../../src/core/fingerprint.js';
+import type { IssuedCertificate } from '../../../src/core/ports/certificates.js';
+import { CertificateAuthority } from '../../../src/infra/keys/authority.js';
 
 const HOST = '127.0.0.1';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -135,10 +137,10 @@ let otherCa: CertificateAuthority;
 
 before(async () => {
   dataDir = path.join(temporaryDir(), 'data');
-  ca = await CertificateAuthority.open(dataDir, HOST);
+  ca = await CertificateAuthority.open(dataDir, HOST, Date.now);
   issued = await ca.issueClientCertificate('b0c1127f-bea4-4327-a032-3e8a79afcc6a', 365);
   otherDir = temporaryDir();
-  otherCa = await CertificateAuthority.open(otherDir, HOST);
+  otherCa = await CertificateAuthority.open(otherDir, HOST, Date.now);
 });
 
 // --- Files ------------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ test('the first start creates the CA and server files, the keys readable by the 
 });
 
 test('reopening the data directory keeps the same CA and server certificate', async () => {
-  const reopened = await CertificateAuthority.open(dataDir, HOST);
+  const reopened = await CertificateAuthority.open(dataDir, HOST, Date.now);
   assert.equal(reopened.certificatePem, ca.certificatePem);
   assert.deepEqual(reopened.serverCredentials(), ca.serverCredentials());
 });
@@ -165,7 +167,7 @@ test('reopening the data directory keeps the same CA and server certificate', as
 test('a CA key readable by others is tightened to 0600 on open', async () => {
   const dir = copyOf(dataDir);
   fs.chmodSync(path.join(dir, 'ca.key'), 0o644);
-  await CertificateAuthority.open(dir, HOST);
+  await CertificateAuthority.open(dir, HOST, Date.now);
   assert.equal(modeOf(path.join(dir, 'ca.key')), 0o600);
 });
 
@@ -178,12 +180,12 @@ function copyOf(source: string): string {
 test('a corrupt or mismatched CA file is refused with an error naming the file, never the key', async () => {
   const corrupt = copyOf(dataDir);
   fs.writeFileSync(path.join(corrupt, 'ca.crt'), 'not a certificate');
-  await assert.rejects(CertificateAuthority.open(corrupt, HOST), /ca\.crt: not a readable PEM certificate/);
+  await assert.rejects(CertificateAuthority.open(corrupt, HOST, Date.now), /ca\.crt: not a readable PEM certificate/);
 
   const foreignKey = fs.readFileSync(path.join(otherDir, 'ca.key'), 'utf8');
   const mismatched = copyOf(dataDir);
   fs.writeFileSync(path.join(mismatched, 'ca.key'), foreignKey);
-  await assert.rejects(CertificateAuthority.open(mismatched, HOST), (error: Error) => {
+  await assert.rejects(CertificateAuthority.open(mismatched, HOST, Date.now), (error: Error) => {
     assert.match(error.message, /ca\.crt: the certificate does not belong to the private key in .*ca\.key/);
     assert.ok(!error.message.includes('PRIVATE KEY') && !error.message.includes(foreignKey.split('\n')[1] ?? ''));
     return true;
@@ -191,13 +193,13 @@ test('a corrupt or mismatched CA file is refused with an error naming the file, 
 
   const halfMissing = copyOf(dataDir);
   fs.rmSync(path.join(halfMissing, 'ca.crt'));
-  await assert.rejects(CertificateAuthority.open(halfMissing, HOST), /ca\.crt: missing/);
+  await assert.rejects(CertificateAuthority.open(halfMissing, HOST, Date.now), /ca\.crt: missing/);
 });
 
 test('a server key that does not match its certificate is refused with an error naming the file', async () => {
   const dir = copyOf(dataDir);
   fs.copyFileSync(path.join(otherDir, 'server.key'), path.join(dir, 'server.key'));
-  await assert.rejects(CertificateAuthority.open(dir, HOST), /server\.crt: the certificate does not belong/);
+  await assert.rejects(CertificateAuthority.open(dir, HOST, Date.now), /server\.crt: the certificate does not belong/);
 });
 
 // --- The certificates -------------------------------------------------------------------------
@@ -276,32 +278,32 @@ test('the server certificate names its host, IP or DNS, and always 127.0.0.1 and
   assert.ok(days > 824 && days <= 825, `server validity ${days} days`);
 
   const dir = copyOf(dataDir);
-  const ipv6 = await CertificateAuthority.open(dir, '::1');
+  const ipv6 = await CertificateAuthority.open(dir, '::1', Date.now);
   assert.equal(subjectAltNameOf(ipv6.serverCredentials().cert), 'IP Address:0:0:0:0:0:0:0:1, IP Address:127.0.0.1, DNS:localhost');
-  const named = await CertificateAuthority.open(dir, 'SSO.Example.com');
+  const named = await CertificateAuthority.open(dir, 'SSO.Example.com', Date.now);
   assert.equal(named.serverCredentials().hostname, 'sso.example.com');
   assert.equal(subjectAltNameOf(named.serverCredentials().cert), 'DNS:sso.example.com, IP Address:127.0.0.1, DNS:localhost');
-  const local = await CertificateAuthority.open(dir, 'localhost');
+  const local = await CertificateAuthority.open(dir, 'localhost', Date.now);
   assert.equal(subjectAltNameOf(local.serverCredentials().cert), 'DNS:localhost, IP Address:127.0.0.1');
-  await assert.rejects(CertificateAuthority.open(dir, 'bad host/name'), /Invalid host name/);
+  await assert.rejects(CertificateAuthority.open(dir, 'bad host/name', Date.now), /Invalid host name/);
 });
 
 test('setHostname re-issues the server certificate and writes it; reopening keeps it', async () => {
   const dir = copyOf(dataDir);
-  const opened = await CertificateAuthority.open(dir, HOST);
+  const opened = await CertificateAuthority.open(dir, HOST, Date.now);
   const credentials = await opened.setHostname('sso.example.com');
   assert.equal(subjectAltNameOf(credentials.cert), 'DNS:sso.example.com, IP Address:127.0.0.1, DNS:localhost');
   assert.deepEqual(opened.serverCredentials(), credentials);
   assert.equal(fs.readFileSync(path.join(dir, 'server.crt'), 'utf8'), credentials.cert);
   assert.equal(fs.readFileSync(path.join(dir, 'server.key'), 'utf8'), credentials.key);
   assert.equal(modeOf(path.join(dir, 'server.key')), 0o600);
-  assert.deepEqual((await CertificateAuthority.open(dir, 'sso.example.com')).serverCredentials(), credentials);
+  assert.deepEqual((await CertificateAuthority.open(dir, 'sso.example.com', Date.now)).serverCredentials(), credentials);
 });
 
 test('setHostname loads the certificate another process stored for the name; issues one only when none fits', async () => {
   const dir = copyOf(dataDir);
-  const running = await CertificateAuthority.open(dir, HOST);
-  const operator = await CertificateAuthority.open(dir, HOST);
+  const running = await CertificateAuthority.open(dir, HOST, Date.now);
+  const operator = await CertificateAuthority.open(dir, HOST, Date.now);
   const stored = await operator.setHostname('sso.example.com'); // what `ssod hostname` writes
   assert.deepEqual(await running.setHostname('sso.example.com'), stored);
   assert.deepEqual(running.serverCredentials(), stored);
@@ -323,7 +325,7 @@ test('a server certificate without the loopback names (an older ssod) is re-issu
   });
   fs.writeFileSync(path.join(dir, 'server.key'), old.key);
   fs.writeFileSync(path.join(dir, 'server.crt'), old.cert);
-  const reopened = await CertificateAuthority.open(dir, 'sso.example.com');
+  const reopened = await CertificateAuthority.open(dir, 'sso.example.com', Date.now);
   assert.notEqual(reopened.serverCredentials().cert, old.cert);
   assert.equal(subjectAltNameOf(reopened.serverCredentials().cert), 'DNS:sso.example.com, IP Address:127.0.0.1, DNS:localhost');
 });
@@ -339,14 +341,30 @@ test('a server certificate that expires within 30 days, or is from another CA, i
   });
   fs.writeFileSync(path.join(dir, 'server.key'), expiring.key);
   fs.writeFileSync(path.join(dir, 'server.crt'), expiring.cert);
-  const renewed = (await CertificateAuthority.open(dir, HOST)).serverCredentials();
+  const renewed = (await CertificateAuthority.open(dir, HOST, Date.now)).serverCredentials();
   assert.ok(new x509.X509Certificate(renewed.cert).notAfter.getTime() > Date.now() + 800 * DAY_MS);
 
   fs.copyFileSync(path.join(otherDir, 'server.key'), path.join(dir, 'server.key'));
   fs.copyFileSync(path.join(otherDir, 'server.crt'), path.join(dir, 'server.crt'));
-  const reissued = await CertificateAuthority.open(dir, HOST);
+  const reissued = await CertificateAuthority.open(dir, HOST, Date.now);
   assert.notEqual(reissued.serverCredentials().cert, otherCa.serverCredentials().cert);
   assert.ok(new X509Certificate(reissued.serverCredentials().cert).checkIssued(new X509Certificate(ca.certificatePem)));
+});
+
+test('the CA keeps the time of the clock it is given: issuing, and renewing the server certificate', async () => {
+  const dir = copyOf(dataDir);
+  let now = Date.parse('2030-01-01T00:00:00Z');
+  const clocked = await CertificateAuthority.open(dir, HOST, () => now);
+  const certificate = await clocked.issueClientCertificate('clocked', 10);
+  assert.equal(certificate.issuedAt, now);
+  assert.equal(new x509.X509Certificate(certificate.certificatePem).notBefore.getTime(), now - 5 * 60_000);
+  assert.equal(certificate.notAfter, now + 10 * DAY_MS);
+  // The server certificate on the disk was issued now, in real time: by the clock it is about to expire.
+  assert.notEqual(clocked.serverCredentials().cert, ca.serverCredentials().cert);
+  assert.equal(new x509.X509Certificate(clocked.serverCredentials().cert).notBefore.getTime(), now - 5 * 60_000);
+  now += 800 * DAY_MS;
+  const reopened = await CertificateAuthority.open(dir, HOST, () => now);
+  assert.notEqual(reopened.serverCredentials().cert, clocked.serverCredentials().cert, 'within 30 days of its end by the clock: re-issued');
 });
 
 // --- Real TLS (protocol §4.2, B11–B13) -----------------------------------------------------
