@@ -59,11 +59,11 @@ function operationOf(element: XmlElement): Operation {
 }
 
 /** The validated input; an input that does not validate is refused after the caller is judged, whose fault comes first. */
-async function validInput(services: Services, operation: Operation, element: XmlElement, peer: PeerCredential | null): Promise<OperationInput> {
+async function validInput(services: Services, operation: Operation, element: XmlElement, peer: PeerCredential | null, outcome: SoapOutcome): Promise<OperationInput> {
   try {
     return validateInput(operation, element);
   } catch (error) {
-    await identifyCaller(services, peer);
+    outcome.caller = await identifyCaller(services, peer);
     throw error;
   }
 }
@@ -72,7 +72,7 @@ async function dispatch(services: Services, request: SoapRequest, outcome: SoapO
   const envelope = parseEnvelope(request.body, request.contentType);
   const operation = operationOf(envelope.operation);
   outcome.operation = operation.name;
-  const input = await validInput(services, operation, envelope.operation, request.peer);
+  const input = await validInput(services, operation, envelope.operation, request.peer, outcome);
   const output = await operation.run(input, {
     peer: request.peer,
     remoteAddress: request.remoteAddress,
