@@ -65,7 +65,7 @@ try {
       await cpuMicrosAsync(async () => {
         const read = await services.store.findCertificateAndSession(fingerprint, sha256Hex(input.sessionId ?? ''));
         await applicationOfCertificateRecord(services, read.certificate);
-        await verifyDomain(services, input.sessionId ?? '', read.session);
+        await verifyDomain(services, read.session);
       }),
     ],
     ['serializeResponse', cpuMicros(() => serializeResponse('1.2', operation, output))],

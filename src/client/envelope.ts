@@ -1,8 +1,8 @@
 // SOAP 1.2 requests of the client and the reading of their replies (protocol §3; docs/DECISIONS.md "Faults").
 // Parsing and escaping are the server's own hardened ones (src/infra/xml.ts), so the client reads
 // XML exactly as strictly as ssod does.
-import { EnvelopeFault, FAULTS, SSO_NS, type FaultCode } from '../adapters/soap/faults.js';
-import { escapeXmlText, parseXml, type XmlElement } from '../infra/xml.js';
+import { FAULTS, SSO_NS, type FaultCode } from '../adapters/soap/faults.js';
+import { escapeXmlText, parseXml, XmlRefusal, type XmlElement } from '../infra/xml.js';
 import type { EnvelopeFaultCode, SsoFaultCode } from './errors.js';
 import { shapeOf, type OperationName } from './operations.js';
 
@@ -69,7 +69,7 @@ export function parseReply(name: OperationName, body: string): ParsedReply {
   try {
     root = parseXml(body, REPLY_LIMITS);
   } catch (error) {
-    throw new MalformedReply(error instanceof EnvelopeFault ? error.message : 'not XML');
+    throw new MalformedReply(error instanceof XmlRefusal ? error.message : 'not XML');
   }
   if (root.ns !== SOAP12_NS || root.local !== 'Envelope') throw new MalformedReply('not a SOAP 1.2 envelope');
   const content = child(root, SOAP12_NS, 'Body')?.children[0];

@@ -1,6 +1,6 @@
 // Applications and their client certificates (protocol §4.2, §5.1–5.5), independent of SOAP.
 import { randomUUID } from 'node:crypto';
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from './store.js';
 import { recordAudit, type AuditActor } from './audit.js';
 import type { IssuedCertificate } from './ports/certificates.js';
@@ -45,14 +45,14 @@ export async function registerApplication(services: Services, fields: Applicatio
 
 export async function findApplication(services: OperatorServices, applicationId: string): Promise<ApplicationRecord> {
   const app = await services.store.getApplication(applicationId);
-  if (app === null) throw new ProtocolFault('noSuchApplication');
+  if (app === null) throw new SsoError('noSuchApplication');
   return app;
 }
 
 /** protocol §5.2, §5.5: an application may only update or unregister itself. */
 export async function requireSelf(services: Services, applicationId: string, callerId: string): Promise<void> {
   await findApplication(services, applicationId);
-  if (applicationId !== callerId) throw new ProtocolFault('permissionDenied', 'An application may only change itself.');
+  if (applicationId !== callerId) throw new SsoError('permissionDenied', 'An application may only change itself.');
 }
 
 /** updateApplication: changes the given fields; with `newCertificate`, issues one (protocol §4.2 rotation). */
@@ -66,7 +66,7 @@ export async function updateApplication(
   const target = `application:${applicationId}`;
   requireApplicationText(changes);
   if (Object.keys(changes).length > 0) {
-    if (!(await services.store.updateApplication(applicationId, changes))) throw new ProtocolFault('noSuchApplication');
+    if (!(await services.store.updateApplication(applicationId, changes))) throw new SsoError('noSuchApplication');
     // The url decides where the relay may send a session id: a change is a security event.
     await recordAudit(services, { type: 'application.updated', actor, target, detail: { fields: Object.keys(changes).sort().join(','), url: changes.url ?? null } });
   }
@@ -88,7 +88,7 @@ export async function issueCertificate(services: Services, applicationId: string
 }
 
 export async function unregisterApplication(services: OperatorServices, applicationId: string, actor: AuditActor): Promise<void> {
-  if (!(await services.store.deleteApplication(applicationId))) throw new ProtocolFault('noSuchApplication');
+  if (!(await services.store.deleteApplication(applicationId))) throw new SsoError('noSuchApplication');
   services.log.info('application unregistered', { applicationId });
   await recordAudit(services, { type: 'application.unregistered', actor, target: `application:${applicationId}` });
 }
@@ -112,4 +112,9 @@ export async function applicationOfCertificateRecord(services: Services, cert: C
     await recordAudit(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, target: `application:${cert.applicationId}`, detail: { fingerprint: cert.fingerprint } });
   }
   return cert.applicationId;
+}
+
+/** The ids of all registered applications (protocol §5.3). */
+export function listApplicationIds(services: OperatorServices): Promise<string[]> {
+  return services.store.listApplicationIds();
 }

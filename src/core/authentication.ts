@@ -3,7 +3,7 @@
 // disabled user end in the same fault after the same work (one password verification, the same
 // counter writes, one audit record); a lock ends in that fault too, without the verification, after
 // the time that one takes (docs/SECURITY.md, cases D24 and F39).
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 import type { UserRecord } from './store.js';
 import { actorOf, observeOnly, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { FailurePace } from './failurePace.js';
@@ -84,11 +84,11 @@ async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
       await settleFailure(services, counted, actor);
       await recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: 'permissionDenied', detail: auditDetail(attempt, 'owner') });
     }
-    throw new ProtocolFault('permissionDenied', 'Only the owner application may authenticate a user without a password.');
+    throw new SsoError('permissionDenied', 'Only the owner application may authenticate a user without a password.');
   }
   if (user.disabledAt !== null) {
     await recordAudit(services, { type: 'authentication.failed', actor, target: `user:${user.id}`, outcome: 'disabled', detail: auditDetail(attempt, 'owner') });
-    throw new ProtocolFault('invalidCredentials');
+    throw new SsoError('invalidCredentials');
   }
   await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${user.id}`, detail: auditDetail(attempt, 'owner') });
   return user;
@@ -120,7 +120,7 @@ async function verifyInTurn(services: Services, user: UserRecord | null, passwor
   } catch (error) {
     if (!(error instanceof HashingQueueFull)) throw error;
     if (error.worthLogging) services.log.warn('sign-ins refused: too many password checks waiting for one source', { source: error.source });
-    throw new ProtocolFault('invalidCredentials');
+    throw new SsoError('invalidCredentials');
   }
 }
 
@@ -220,7 +220,7 @@ export async function signIn(services: Services, attempt: SignIn): Promise<UserR
     (reason) => recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: reason, detail: auditDetail(attempt, 'password') }),
   );
   if (failure === 'locked') observeOnly({ type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: failure });
-  if (failure !== null || attempt.user === null) throw new ProtocolFault('invalidCredentials');
+  if (failure !== null || attempt.user === null) throw new SsoError('invalidCredentials');
   await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${attempt.user.id}`, detail: auditDetail(attempt, 'password') });
   return attempt.user;
 }

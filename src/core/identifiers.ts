@@ -3,10 +3,10 @@
 // applications, which may hold any text except what changes how a line reads; and the escaping of
 // text printed to operators (docs/SECURITY.md "Hostile input", docs/DECISIONS.md "Logins").
 
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 
 function refuse(reason: string): never {
-  throw new ProtocolFault('invalidParameter', reason);
+  throw new SsoError('invalidParameter', reason);
 }
 
 // RFC 8264 §9.2 width mapping: the code points whose decomposition is <wide> or <narrow> (U+3000

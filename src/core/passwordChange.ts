@@ -3,7 +3,7 @@
 // refused while they are locked, and audited either way (docs/SECURITY.md "Brute force"). The
 // user's sessions end with the change unless the operator turned passwordChangeEndsSessions off:
 // the protocol's changePassword names no session, so the one that asked cannot be kept apart from the others.
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 import type { UserRecord } from './store.js';
 import { actorOf, recordAudit } from './audit.js';
 import { checkGuess, guardedCheck, sourceKeys } from './authentication.js';
@@ -32,14 +32,14 @@ export async function changePassword(services: Services, change: PasswordChange)
   if (oldPassword !== undefined) {
     const keys = { login: loginThrottleKey(user.loginKey), sources: sourceKeys(change.applicationId, change.address) };
     const failure = await guardedCheck(services, { keys, actor, password: oldPassword }, () => checkGuess(services, user, oldPassword, { upgrade: false, sources: keys.sources }), refused);
-    if (failure !== null) throw new ProtocolFault('invalidCredentials');
+    if (failure !== null) throw new SsoError('invalidCredentials');
   }
   // Compare-and-set: a concurrent change (or hash upgrade) between the check and here wins over this one.
   const expected = oldPassword === undefined ? undefined : user.passwordHash;
   if (!(await setPasswordHash(services, user, change.passwordHash, actor, expected))) {
-    if (oldPassword === undefined) throw new ProtocolFault('noSuchUser');
+    if (oldPassword === undefined) throw new SsoError('noSuchUser');
     await refused('changedMeanwhile');
-    throw new ProtocolFault('invalidCredentials');
+    throw new SsoError('invalidCredentials');
   }
   if (services.settings.current().passwordChangeEndsSessions === 'on') await endUserSessions(services, user.id, actor, 'passwordChanged');
 }

@@ -6,7 +6,7 @@
 // is sealed (AES-256-GCM) under the relay token and, after the exchange, under the cookie value,
 // so only a holder of the token or the cookie can re-derive local session ids.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 import { recordAudit, type AuditActor } from './audit.js';
 import type { OperatorServices, Services } from './services.js';
 import type { GlobalSessionRecord, SessionView } from './store.js';
@@ -97,7 +97,7 @@ export async function startSession(services: Services, userId: string, baseUrl: 
   const user = await services.store.getUser(userId);
   if (user === null || user.disabledAt !== null) {
     await services.store.deleteGlobalSession(globalId);
-    throw new ProtocolFault('invalidCredentials');
+    throw new SsoError('invalidCredentials');
   }
   return { sessionId, relayToken };
 }
@@ -118,9 +118,11 @@ export function sessionOfApplication(view: SessionView | null, applicationUrl: s
   return view !== null && view.local.baseUrl === applicationUrl ? view : null;
 }
 
-/** verifySession (protocol §5.18): the userId of a live session, renewing its idle timer; null when none. */
-export async function verifySession(services: Services, sessionId: string, known?: SessionView | null): Promise<string | null> {
-  const view = known === undefined ? await findLocalSession(services, sessionId) : known;
+/**
+ * verifySession (protocol §5.18) of a local session as the caller may see it (callers.ts reads it):
+ * the userId of a live session, renewing its idle timer; null when none.
+ */
+export async function verifySession(services: Services, view: SessionView | null): Promise<string | null> {
   if (view === null) return null;
   const now = services.now();
   if (isExpired(services, view.global, now)) {
@@ -133,9 +135,11 @@ export async function verifySession(services: Services, sessionId: string, known
   return view.global.userId;
 }
 
-/** closeSession (protocol §5.19): ends the whole global session (single logout); unknown ids are ignored. */
-export async function closeSession(services: Services, sessionId: string, actor: AuditActor, known?: SessionView | null): Promise<boolean> {
-  const view = known === undefined ? await findLocalSession(services, sessionId) : known;
+/**
+ * closeSession (protocol §5.19) of a local session as the caller may see it (callers.ts reads it):
+ * ends the whole global session (single logout); false, and nothing happens, when there is none.
+ */
+export async function closeSession(services: Services, view: SessionView | null, actor: AuditActor): Promise<boolean> {
   if (view === null) return false;
   await services.store.deleteGlobalSession(view.global.id);
   await recordAudit(services, { type: 'session.ended', actor, target: `user:${view.global.userId}`, detail: { baseUrl: view.local.baseUrl, reason: 'closeSession' } });

@@ -3,7 +3,7 @@
 // plaintext). Sessions stay behind: they are live credentials of the installation that made them.
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store.js';
 import { requireApplicationText } from './applications.js';
 import { recordAudit } from './audit.js';
@@ -115,7 +115,7 @@ function checked<T>(where: string, check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (error instanceof ProtocolFault) throw new Refusal(`${where}: ${error.message}`);
+    if (error instanceof SsoError) throw new Refusal(`${where}: ${error.message}`);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 // Users and their passwords (protocol §3.2, §5.6–5.17), independent of SOAP.
 import { randomUUID } from 'node:crypto';
-import { ProtocolFault } from '../adapters/soap/faults.js';
+import { SsoError } from './errors.js';
 import { DuplicateLoginError, type UserRecord } from './store.js';
 import { recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { isLegacyDigest, isLegacyHashType, type HashingSources } from './ports/passwords.js';
@@ -42,7 +42,7 @@ export async function upgradeLoginKeys(services: Pick<OperatorServices, 'store' 
         const key = preparedLogin(user.login);
         if (key !== user.loginKey) changes.push({ user, key });
       } catch (error) {
-        if (!(error instanceof ProtocolFault)) throw error;
+        if (!(error instanceof SsoError)) throw error;
         log.warn('stored login refused by the login rules; its user is found by id only', { userId: user.id, reason: error.message });
       }
     }
@@ -70,30 +70,30 @@ export interface PasswordInput {
 /** Hashes a new password, refusing what may not be stored (docs/DECISIONS.md "Passwords", D27, D28). */
 export async function hashNewPassword(services: OperatorServices, input: PasswordInput): Promise<string> {
   if (input.hashType === undefined) {
-    if (input.password.length === 0) throw new ProtocolFault('invalidParameter', 'The password must not be empty.');
+    if (input.password.length === 0) throw new SsoError('invalidParameter', 'The password must not be empty.');
     if (Buffer.byteLength(input.password, 'utf8') > services.options.maxPasswordBytes) {
-      throw new ProtocolFault('invalidParameter', `The password is longer than ${services.options.maxPasswordBytes} bytes.`);
+      throw new SsoError('invalidParameter', `The password is longer than ${services.options.maxPasswordBytes} bytes.`);
     }
     return services.passwords.hash(input.password);
   }
   if (!isLegacyHashType(input.hashType) || !services.settings.current().passwordHashTypes.includes(input.hashType)) {
-    throw new ProtocolFault('invalidParameter', 'Unsupported password hash type; getSettings lists the supported ones.');
+    throw new SsoError('invalidParameter', 'Unsupported password hash type; getSettings lists the supported ones.');
   }
   if (!isLegacyDigest(input.hashType, input.password)) {
-    throw new ProtocolFault('invalidParameter', `The password is not a hex ${input.hashType} digest.`);
+    throw new SsoError('invalidParameter', `The password is not a hex ${input.hashType} digest.`);
   }
   return services.passwords.hashLegacyDigest(input.hashType, input.password);
 }
 
 export async function findUser(services: OperatorServices, userId: string): Promise<UserRecord> {
   const user = await services.store.getUser(userId);
-  if (user === null) throw new ProtocolFault('noSuchUser');
+  if (user === null) throw new SsoError('noSuchUser');
   return user;
 }
 
 /** protocol §3.2: only the owner may delete, change, duplicate or transfer a user. */
 export function requireOwner(user: UserRecord, applicationId: string): void {
-  if (user.ownerId !== applicationId) throw new ProtocolFault('permissionDenied', 'The user is owned by another application.');
+  if (user.ownerId !== applicationId) throw new SsoError('permissionDenied', 'The user is owned by another application.');
 }
 
 export async function createUser(
@@ -108,7 +108,7 @@ export async function createUser(
   try {
     await services.store.insertUser({ id, login, loginKey: loginKeyOf(login), ownerId, passwordHash, createdAt: services.now(), disabledAt: null });
   } catch (error) {
-    if (error instanceof DuplicateLoginError) throw new ProtocolFault('duplicateLogin');
+    if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');
     throw error;
   }
   await recordAudit(services, { type: 'user.created', actor, target: `user:${id}`, detail: { login, ownerId, ...detail } });
@@ -117,16 +117,16 @@ export async function createUser(
 
 export async function changeLogin(services: OperatorServices, user: UserRecord, login: string, actor: AuditActor): Promise<void> {
   try {
-    if (!(await services.store.changeLogin(user.id, login, loginKeyOf(login)))) throw new ProtocolFault('noSuchUser');
+    if (!(await services.store.changeLogin(user.id, login, loginKeyOf(login)))) throw new SsoError('noSuchUser');
   } catch (error) {
-    if (error instanceof DuplicateLoginError) throw new ProtocolFault('duplicateLogin');
+    if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');
     throw error;
   }
   await recordAudit(services, { type: 'user.loginChanged', actor, target: `user:${user.id}`, detail: { from: user.login, to: login } });
 }
 
 export async function deleteUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<void> {
-  if (!(await services.store.deleteUser(user.id))) throw new ProtocolFault('noSuchUser');
+  if (!(await services.store.deleteUser(user.id))) throw new SsoError('noSuchUser');
   await recordAudit(services, { type: 'user.deleted', actor, target: `user:${user.id}`, detail: { login: user.login } });
 }
 
@@ -143,7 +143,7 @@ export async function setPasswordHash(services: OperatorServices, user: UserReco
 /** protocol §5.16 transferOwnership, and the operator's change of owner: the receiving application must exist. */
 export async function transferOwnership(services: OperatorServices, user: UserRecord, ownerId: string, actor: AuditActor): Promise<void> {
   const target = await findApplication(services, ownerId);
-  if (!(await services.store.setOwner(user.id, target.id))) throw new ProtocolFault('noSuchUser');
+  if (!(await services.store.setOwner(user.id, target.id))) throw new SsoError('noSuchUser');
   await recordAudit(services, { type: 'user.ownershipTransferred', actor, target: `user:${user.id}`, detail: { from: user.ownerId, to: target.id } });
 }
 
@@ -153,7 +153,7 @@ export async function transferOwnership(services: OperatorServices, user: UserRe
  */
 export async function disableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt !== null) return false;
-  if (!(await services.store.setUserDisabled(user.id, services.now()))) throw new ProtocolFault('noSuchUser');
+  if (!(await services.store.setUserDisabled(user.id, services.now()))) throw new SsoError('noSuchUser');
   await recordAudit(services, { type: 'user.disabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
   return true;
 }
@@ -161,7 +161,7 @@ export async function disableUser(services: OperatorServices, user: UserRecord, 
 /** Enables a disabled user again. False when it was enabled already. */
 export async function enableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt === null) return false;
-  if (!(await services.store.setUserDisabled(user.id, null))) throw new ProtocolFault('noSuchUser');
+  if (!(await services.store.setUserDisabled(user.id, null))) throw new SsoError('noSuchUser');
   await recordAudit(services, { type: 'user.enabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
   return true;
 }
@@ -185,4 +185,36 @@ export async function checkPassword(
       .catch((error: unknown) => services.log.error('password hash upgrade failed', { userId: user.id, error: String(error) }));
   }
   return result.ok;
+}
+
+/** protocol §5.15, §5.17: a user named by login or by userId, never both, never neither; null when there is none. */
+export async function userByLoginOrId(services: OperatorServices, login: string | undefined, userId: string | undefined): Promise<UserRecord | null> {
+  if (login !== undefined && userId === undefined) return services.store.findUserByLoginKey(loginKeyOf(login));
+  if (login === undefined && userId !== undefined) return services.store.getUser(userId);
+  throw new SsoError('invalidParameter', 'Give exactly one of login and userId.');
+}
+
+/** The user with a login (protocol §5.9). */
+export async function findUserByLogin(services: OperatorServices, login: string): Promise<UserRecord> {
+  const user = await services.store.findUserByLoginKey(loginKeyOf(login));
+  if (user === null) throw new SsoError('noSuchUser', 'The submitted user login name is not registered.');
+  return user;
+}
+
+/** The ids of the users an application owns (protocol §5.10). */
+export function listUserIds(services: OperatorServices, ownerId: string): Promise<string[]> {
+  return services.store.listUserIds(ownerId);
+}
+
+/** protocol §5.14–5.15: the owner's password form URL with '$uid' replaced by the user id; null when the owner registered none. */
+export async function passwordFormUrl(services: OperatorServices, user: UserRecord, form: 'changePasswordUrl' | 'restorePasswordUrl'): Promise<string | null> {
+  const template = (await services.store.getApplication(user.ownerId))?.[form] ?? null;
+  return template === null ? null : template.replaceAll('$uid', user.id);
+}
+
+/** userByLoginOrId, when the user must exist (protocol §5.15). */
+export async function findUserByLoginOrId(services: OperatorServices, login: string | undefined, userId: string | undefined): Promise<UserRecord> {
+  const user = await userByLoginOrId(services, login, userId);
+  if (user === null) throw new SsoError('noSuchUser', 'The user with the submitted login name or userId does not exist.');
+  return user;
 }

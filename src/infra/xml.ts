@@ -6,8 +6,7 @@
 // so `__proto__` or `constructor` as a name cannot reach an object prototype (A9).
 import { SaxesParser } from 'saxes';
 import type { SaxesAttributeNSIncomplete, SaxesStartTagNS, SaxesTagNS, XMLDecl } from 'saxes';
-import { EnvelopeFault } from '../adapters/soap/faults.js';
-import { scanSimpleXml } from '../adapters/soap/scan.js';
+import { scanSimpleXml } from './xmlScan.js';
 
 export interface XmlElement {
   readonly ns: string;
@@ -49,8 +48,19 @@ export function quoteInput(text: string): string {
   return printable.length > MAX_QUOTED_INPUT ? `${printable.slice(0, MAX_QUOTED_INPUT)}...` : printable;
 }
 
+/**
+ * A document the reader refuses: malformed, hostile or over a limit. The reason is short and
+ * quotes input only through quoteInput, so a SOAP fault (or the SDK's error) may show it.
+ */
+export class XmlRefusal extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'XmlRefusal';
+  }
+}
+
 function refuse(reason: string): never {
-  throw new EnvelopeFault('Sender', reason);
+  throw new XmlRefusal(reason);
 }
 
 /** An element while its end tag has not been seen yet. */
@@ -140,7 +150,7 @@ type Options = { xmlns: true; position: false };
  * machine becomes a hash lookup: 42 µs instead of 12 µs per verifySession envelope (the bench
  * profile, docs/PERFORMANCE.md). Declaring the handler slots by name in the constructor keeps the
  * parser a fast object; `on()` then only replaces them. The slot names are saxes' own
- * (EVENT_NAME_TO_HANDLER_NAME); test/soap/xml.test.ts checks that `on()` adds no property.
+ * (EVENT_NAME_TO_HANDLER_NAME); test/infra/xml.test.ts checks that `on()` adds no property.
  */
 export class HandlerSlotsParser extends SaxesParser<Options> {
   constructor() {
@@ -175,7 +185,7 @@ function parserFor(builder: TreeBuilder): SaxesParser<Options> {
   return parser;
 }
 
-/** Parses a whole document; throws EnvelopeFault('Sender') when it is malformed, hostile or over a limit. */
+/** Parses a whole document; throws XmlRefusal when it is malformed, hostile or over a limit. */
 export function parseXml(text: string, limits?: Partial<XmlLimits>): XmlElement {
   const effective = limits === undefined ? DEFAULT_XML_LIMITS : { ...DEFAULT_XML_LIMITS, ...limits };
   // The documents clients send are plain; the scanner reads those to the same tree, faster.
@@ -188,7 +198,7 @@ export function parseXmlWithSaxes(text: string, limits: Readonly<XmlLimits> = DE
   try {
     parserFor(builder).write(text).close();
   } catch (error) {
-    if (error instanceof EnvelopeFault) throw error;
+    if (error instanceof XmlRefusal) throw error;
     // saxes' own internal checks throw plain errors; they are still a malformed document.
     refuse('Malformed XML.');
   }

@@ -159,14 +159,22 @@ export function readSoap(reply: HttpReply): SoapReply {
   return { ...reply, field: (name) => all(name)[0], all, fault: subcode ?? faultcode };
 }
 
+/** A server answered in process (helpers/inProcess.ts), or one over TLS. */
+export type SoapTarget = SoapEndpoint | { post(body: string, options?: PostOptions): Promise<HttpReply> };
+
+/** One POST of `body` to the SOAP endpoint of either kind of target. */
+export function postSoap(ts: SoapTarget, body: string, options: PostOptions = {}): Promise<HttpReply> {
+  return 'post' in ts ? ts.post(body, options) : httpsRequest(ts, body, options);
+}
+
 /** Calls one operation; `credentials` absent means a guest. */
 export async function call(
-  ts: SoapEndpoint,
+  ts: SoapTarget,
   name: string,
   fields: Readonly<Record<string, string | undefined>> = {},
   { credentials, version = '1.2', localAddress }: { credentials?: Credentials; version?: SoapVersion; localAddress?: string } = {},
 ): Promise<SoapReply> {
-  const reply = await httpsRequest(ts, envelope(version, operation(name, fields)), {
+  const reply = await postSoap(ts, envelope(version, operation(name, fields)), {
     ...(credentials ? { credentials } : {}),
     ...(localAddress !== undefined ? { localAddress } : {}),
     contentType: version === '1.2' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8',
@@ -180,7 +188,7 @@ export interface RegisteredApp {
   readonly url: string;
 }
 
-export async function registerApp(ts: SoapEndpoint, url = 'https://panel.example.com:8443/', name = 'panel'): Promise<RegisteredApp> {
+export async function registerApp(ts: SoapTarget, url = 'https://panel.example.com:8443/', name = 'panel'): Promise<RegisteredApp> {
   const reply = await call(ts, 'registerApplication', { name, displayName: name, version: '1.0', url });
   const id = reply.field('applicationId');
   const pem = reply.field('certificate');

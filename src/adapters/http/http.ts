@@ -11,14 +11,19 @@ export function nextRequestId(): string {
   return `${prefix}-${counter.toString(36)}`;
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, { close = false }: { close?: boolean } = {}): void {
-  res.writeHead(status, {
+/** The headers of a plain-text answer. */
+export function textHeaders(text: string, { close = false }: { close?: boolean } = {}): Record<string, string | number> {
+  return {
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     ...(close ? { Connection: 'close' } : {}),
-  });
+  };
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, options: { close?: boolean } = {}): void {
+  res.writeHead(status, textHeaders(text, options));
   res.end(text);
 }
 

@@ -3,7 +3,7 @@
 // and the SOAP 1.2 `action` parameter are never looked at (A7). Malformed envelopes get
 // the faults of SOAP 1.2 Part 1 §5.4.8 / SOAP 1.1 §4.4.1 (A8).
 import { EnvelopeFault } from './faults.js';
-import { ACCEPTED_ENCODINGS, parseXml, quoteInput, type XmlElement } from '../../infra/xml.js';
+import { ACCEPTED_ENCODINGS, parseXml, quoteInput, XmlRefusal, type XmlElement } from '../../infra/xml.js';
 
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
@@ -165,6 +165,16 @@ function decodeBody(bytes: Uint8Array, contentType: string): string {
   return text;
 }
 
+/** The document's tree; a document the XML reader refuses is the sender's fault, with the reader's reason. */
+function readXml(text: string): XmlElement {
+  try {
+    return parseXml(text);
+  } catch (error) {
+    if (error instanceof XmlRefusal) sender(error.message);
+    throw error;
+  }
+}
+
 /**
  * Parses a SOAP request: the body as received, or already as text. Throws EnvelopeFault: Sender for
  * a body that is not valid in its encoding, a malformed or hostile document or a Content-Type that
@@ -174,7 +184,7 @@ function decodeBody(bytes: Uint8Array, contentType: string): string {
 export function parseEnvelope(body: Uint8Array | string, contentType: string | undefined): ParsedEnvelope {
   const announced = checkContentType(contentType);
   // checkContentType returned, so there is a Content-Type.
-  const envelope = parseXml(typeof body === 'string' ? body : decodeBody(body, contentType ?? ''));
+  const envelope = readXml(typeof body === 'string' ? body : decodeBody(body, contentType ?? ''));
   const version = versionOfEnvelope(envelope);
   if (version !== announced) {
     sender(version === '1.2' ? 'A SOAP 1.2 envelope must be sent as application/soap+xml.' : 'A SOAP 1.1 envelope must be sent as text/xml.');

@@ -1,19 +1,10 @@
-// Every protocol fault, defined once (protocol §6.2, authoritative over §4.3's spelling "InternalError").
-// A handler throws `new ProtocolFault('noSuchUser')`; the SOAP serializers turn it into a
-// SOAP 1.1 or 1.2 fault. Anything else thrown becomes `internalError` with no detail.
+// Every protocol fault, defined once (protocol §6.2, authoritative over §4.3's spelling "InternalError"),
+// with the core refusal each one answers. The core throws SsoError; faultOf turns it into the fault
+// of this table, which the SOAP serializers write as a SOAP 1.1 or 1.2 fault. Anything else thrown
+// becomes `internalError` with no detail.
+import type { SsoError, SsoErrorCode } from '../../core/errors.js';
 
 export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
-
-export type FaultCode =
-  | 'FailedAuthentication'
-  | 'permissionDenied'
-  | 'noSuchApplication'
-  | 'noSuchUser'
-  | 'noSuchSession'
-  | 'invalidCredentials'
-  | 'duplicateLogin'
-  | 'invalidParameter'
-  | 'internalError';
 
 export interface FaultDefinition {
   /** SOAP 1.2 env:Code/env:Value (the sso: code is the env:Subcode). */
@@ -22,19 +13,34 @@ export interface FaultDefinition {
   readonly description: string;
 }
 
-export const FAULTS: Readonly<Record<FaultCode, FaultDefinition>> = Object.freeze({
-  FailedAuthentication: { soap12Code: 'Sender', description: 'SSL certificate does not match any registered application.' },
-  permissionDenied: { soap12Code: 'Sender', description: 'Application does not have permission to execute the requested action.' },
-  noSuchApplication: { soap12Code: 'Sender', description: 'Passed applicationId is not registered.' },
-  noSuchUser: { soap12Code: 'Sender', description: 'Passed userId is not registered.' },
-  noSuchSession: { soap12Code: 'Sender', description: 'Passed sessionId is invalid (session does not exist, or has expired).' },
-  invalidCredentials: { soap12Code: 'Sender', description: 'Provided userId and user password do not match any registered user.' },
-  duplicateLogin: { soap12Code: 'Sender', description: 'Provided user login name is already registered.' },
-  invalidParameter: { soap12Code: 'Sender', description: 'Ill-formed parameter passed.' },
-  internalError: { soap12Code: 'Receiver', description: 'Internal error occured in the SSO engine.' },
-});
+/** The fault table in the protocol's order; `answers` is the core refusal that gets this fault (null: none). */
+const TABLE = {
+  FailedAuthentication: { answers: 'unknownCaller', soap12Code: 'Sender', description: 'SSL certificate does not match any registered application.' },
+  permissionDenied: { answers: 'permissionDenied', soap12Code: 'Sender', description: 'Application does not have permission to execute the requested action.' },
+  noSuchApplication: { answers: 'noSuchApplication', soap12Code: 'Sender', description: 'Passed applicationId is not registered.' },
+  noSuchUser: { answers: 'noSuchUser', soap12Code: 'Sender', description: 'Passed userId is not registered.' },
+  noSuchSession: { answers: 'noSuchSession', soap12Code: 'Sender', description: 'Passed sessionId is invalid (session does not exist, or has expired).' },
+  invalidCredentials: { answers: 'invalidCredentials', soap12Code: 'Sender', description: 'Provided userId and user password do not match any registered user.' },
+  duplicateLogin: { answers: 'duplicateLogin', soap12Code: 'Sender', description: 'Provided user login name is already registered.' },
+  invalidParameter: { answers: 'invalidParameter', soap12Code: 'Sender', description: 'Ill-formed parameter passed.' },
+  internalError: { answers: null, soap12Code: 'Receiver', description: 'Internal error occured in the SSO engine.' },
+} as const satisfies Record<string, FaultDefinition & { readonly answers: SsoErrorCode | null }>;
 
-export const FAULT_CODES = Object.freeze(Object.keys(FAULTS) as FaultCode[]);
+export type FaultCode = keyof typeof TABLE;
+
+export const FAULTS: Readonly<Record<FaultCode, FaultDefinition>> = Object.freeze(TABLE);
+
+export const FAULT_CODES = Object.freeze(Object.keys(TABLE) as FaultCode[]);
+
+type Answered = NonNullable<(typeof TABLE)[FaultCode]['answers']>;
+// Keyed by every core code only while the table answers each one: a code missing from the table
+// makes the key type `never`, and faultOf below stops compiling.
+const FAULT_ANSWERING: ReadonlyMap<SsoErrorCode extends Answered ? SsoErrorCode : never, FaultCode> = new Map(
+  FAULT_CODES.flatMap((code) => {
+    const answers = TABLE[code].answers;
+    return answers === null ? [] : [[answers, code] as const];
+  }),
+);
 
 /** A fault of the protocol. `reason` is shown to the caller, so it never holds a path, stack or database text. */
 export class ProtocolFault extends Error {
@@ -44,6 +50,12 @@ export class ProtocolFault extends Error {
     this.name = 'ProtocolFault';
     this.code = code;
   }
+}
+
+/** The fault that answers a core refusal: its own message when it has one, else the protocol's description. */
+export function faultOf(error: SsoError): ProtocolFault {
+  const code = FAULT_ANSWERING.get(error.code);
+  return code === undefined ? new ProtocolFault('internalError') : new ProtocolFault(code, error.specific ? error.message : undefined);
 }
 
 /**

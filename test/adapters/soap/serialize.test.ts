@@ -11,8 +11,8 @@ import { parseXml, type XmlElement } from '../../../src/infra/xml.js';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const ENVELOPE_NS: Record<SoapVersion, string> = { '1.1': SOAP11_NS, '1.2': SOAP12_NS };
 
-function operationWith(name: string, output: OutputSpec[]): Operation {
-  return { name, section: 'test', summary: 'test', access: 'guest', input: [], output, faults: [], handle: () => Promise.resolve({}) };
+function operationWith(name: string, output: readonly OutputSpec[]): Operation {
+  return { name, section: 'test', summary: 'test', access: 'guest', input: [], output, faults: [], run: () => Promise.resolve({}) };
 }
 
 const authenticate = operationWith('authenticate', [

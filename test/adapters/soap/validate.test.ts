@@ -12,8 +12,8 @@ import { parseXml, type XmlElement } from '../../../src/infra/xml.js';
 
 const VECTORS = new URL('../../../../test/vectors/protocol/', import.meta.url);
 
-function operationWith(name: string, input: FieldSpec[]): Operation {
-  return { name, section: 'test', summary: 'test', access: 'guest', input, output: [], faults: [], handle: () => Promise.resolve({}) };
+function operationWith(name: string, input: readonly FieldSpec[]): Operation {
+  return { name, section: 'test', summary: 'test', access: 'guest', input, output: [], faults: [], run: () => Promise.resolve({}) };
 }
 
 // Field lists as the spec's operations declare them (src/operations/), built from the shared fields.

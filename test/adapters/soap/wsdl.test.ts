@@ -33,7 +33,7 @@ const authenticate: Operation = {
     { name: 'userId', doc: 'user' },
   ],
   faults: ['invalidParameter', 'internalError', 'invalidCredentials'],
-  handle: () => Promise.resolve({}),
+  run: () => Promise.resolve({}),
 };
 const getSettings: Operation = {
   name: 'getSettings',
@@ -46,7 +46,7 @@ const getSettings: Operation = {
     { name: 'passwordHash', shape: 'repeated', doc: 'hash types' },
   ],
   faults: [],
-  handle: () => Promise.resolve({}),
+  run: () => Promise.resolve({}),
 };
 const listUsers: Operation = {
   name: 'listUsers',
@@ -56,7 +56,7 @@ const listUsers: Operation = {
   input: [],
   output: [{ name: 'usersList', shape: 'list', doc: 'ids' }],
   faults: [],
-  handle: () => Promise.resolve({}),
+  run: () => Promise.resolve({}),
 };
 const OPERATIONS = [authenticate, getSettings, listUsers];
 const wsdl = generateWsdl(OPERATIONS, ENDPOINT);

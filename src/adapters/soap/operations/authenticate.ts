@@ -3,11 +3,11 @@
 // The check itself, with brute-force protection and the audit record, is core/authentication.ts.
 import { signIn } from '../../../core/authentication.js';
 import { startSession } from '../../../core/sessions.js';
+import { userByLoginOrId } from '../../../core/users.js';
 import { loginField, passwordMaxLength, userIdField } from './fields.js';
-import { userByLoginOrId } from './getRestorePasswordUrl.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const authenticate: Operation = {
+export const authenticate = operation({
   name: 'authenticate',
   section: '5.17',
   summary:
@@ -40,4 +40,4 @@ export const authenticate: Operation = {
     const session = await startSession(services, user.id, input.baseUrl);
     return { relayToken: session.relayToken, sessionId: session.sessionId, userId: user.id };
   },
-};
+});

@@ -2,9 +2,9 @@
 import { actorOf } from '../../../core/audit.js';
 import { changeLogin as change, findUser, requireOwner } from '../../../core/users.js';
 import { loginField, userIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const changeLogin: Operation = {
+export const changeLogin = operation({
   name: 'changeLogin',
   section: '5.11',
   summary: 'Changes the login name of a user owned by the calling application.',
@@ -13,9 +13,9 @@ export const changeLogin: Operation = {
   output: [],
   faults: ['noSuchUser', 'duplicateLogin', 'permissionDenied'],
   async handle(input, { caller, services }) {
-    const user = await findUser(services, input.userId ?? '');
-    requireOwner(user, caller?.applicationId ?? '');
-    await change(services, user, input.login ?? '', actorOf(caller?.applicationId));
+    const user = await findUser(services, input.userId);
+    requireOwner(user, caller.applicationId);
+    await change(services, user, input.login, actorOf(caller.applicationId));
     return {};
   },
-};
+});

@@ -4,9 +4,9 @@
 import { changePassword as changeUserPassword } from '../../../core/passwordChange.js';
 import { findUser, hashNewPassword, requireOwner } from '../../../core/users.js';
 import { passwordMaxLength, userIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const changePassword: Operation = {
+export const changePassword = operation({
   name: 'changePassword',
   section: '5.13',
   summary:
@@ -21,11 +21,11 @@ export const changePassword: Operation = {
   output: [],
   faults: ['permissionDenied', 'noSuchUser', 'invalidCredentials', 'invalidParameter'],
   async handle(input, { caller, remoteAddress, services }) {
-    const user = await findUser(services, input.userId ?? '');
-    const applicationId = caller?.applicationId ?? '';
+    const user = await findUser(services, input.userId);
+    const applicationId = caller.applicationId;
     requireOwner(user, applicationId);
-    const passwordHash = await hashNewPassword(services, { password: input.newPassword ?? '', hashType: input.newPasswordHashType });
+    const passwordHash = await hashNewPassword(services, { password: input.newPassword, hashType: input.newPasswordHashType });
     await changeUserPassword(services, { user, applicationId, address: remoteAddress, oldPassword: input.oldPassword, passwordHash });
     return {};
   },
-};
+});

@@ -1,10 +1,9 @@
 // closeSession (Open Fusion SSO protocol, section 5.19): ends the whole global session: single logout.
-import { actorOf } from '../../../core/audit.js';
-import { closeSession as close } from '../../../core/sessions.js';
+import { closeSessionFor } from '../../../core/callers.js';
 import { sessionIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { selfIdentifyingOperation } from './types.js';
 
-export const closeSession: Operation = {
+export const closeSession = selfIdentifyingOperation({
   name: 'closeSession',
   section: '5.19',
   summary:
@@ -13,9 +12,8 @@ export const closeSession: Operation = {
   input: [sessionIdField],
   output: [],
   faults: [],
-  sessionField: 'sessionId',
-  async handle(input, { caller, services, session }) {
-    await close(services, input.sessionId ?? '', actorOf(caller?.applicationId), session);
+  async handle(input, { peer, services, identified }) {
+    identified((await closeSessionFor(services, peer, input.sessionId)).caller);
     return {};
   },
-};
+});

@@ -2,9 +2,9 @@
 import { actorOf } from '../../../core/audit.js';
 import { createUser as create, hashNewPassword } from '../../../core/users.js';
 import { loginField, passwordMaxLength } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const createUser: Operation = {
+export const createUser = operation({
   name: 'createUser',
   section: '5.6',
   summary: 'Creates a user owned by the calling application, with a plaintext password or a legacy digest (passwordHashType).',
@@ -17,8 +17,8 @@ export const createUser: Operation = {
   output: [{ name: 'userId', doc: 'The new user id.' }],
   faults: ['duplicateLogin', 'permissionDenied', 'invalidParameter'],
   async handle(input, { caller, services }) {
-    const passwordHash = await hashNewPassword(services, { password: input.password ?? '', hashType: input.passwordHashType });
-    const ownerId = caller?.applicationId ?? '';
-    return { userId: await create(services, ownerId, input.login ?? '', passwordHash, actorOf(ownerId)) };
+    const passwordHash = await hashNewPassword(services, { password: input.password, hashType: input.passwordHashType });
+    const ownerId = caller.applicationId;
+    return { userId: await create(services, ownerId, input.login, passwordHash, actorOf(ownerId)) };
   },
-};
+});

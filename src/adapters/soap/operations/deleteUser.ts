@@ -2,9 +2,9 @@
 import { actorOf } from '../../../core/audit.js';
 import { deleteUser as remove, findUser, requireOwner } from '../../../core/users.js';
 import { userIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const deleteUser: Operation = {
+export const deleteUser = operation({
   name: 'deleteUser',
   section: '5.7',
   summary: 'Deletes a user owned by the calling application, ending its sessions.',
@@ -13,9 +13,9 @@ export const deleteUser: Operation = {
   output: [],
   faults: ['noSuchUser', 'permissionDenied'],
   async handle(input, { caller, services }) {
-    const user = await findUser(services, input.userId ?? '');
-    requireOwner(user, caller?.applicationId ?? '');
-    await remove(services, user, actorOf(caller?.applicationId));
+    const user = await findUser(services, input.userId);
+    requireOwner(user, caller.applicationId);
+    await remove(services, user, actorOf(caller.applicationId));
     return {};
   },
-};
+});

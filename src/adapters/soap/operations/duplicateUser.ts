@@ -4,9 +4,9 @@
 import { actorOf } from '../../../core/audit.js';
 import { createUser, findUser, requireOwner } from '../../../core/users.js';
 import { loginField, userIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const duplicateUser: Operation = {
+export const duplicateUser = operation({
   name: 'duplicateUser',
   section: '5.12',
   summary: 'Copies a user owned by the calling application (same password) under a new id and the given login.',
@@ -15,8 +15,8 @@ export const duplicateUser: Operation = {
   output: [{ name: 'userId', doc: 'The id of the copy.' }],
   faults: ['noSuchUser', 'duplicateLogin', 'permissionDenied'],
   async handle(input, { caller, services }) {
-    const user = await findUser(services, input.userId ?? '');
-    requireOwner(user, caller?.applicationId ?? '');
-    return { userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash, actorOf(caller?.applicationId), { duplicateOf: user.id }) };
+    const user = await findUser(services, input.userId);
+    requireOwner(user, caller.applicationId);
+    return { userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash, actorOf(caller.applicationId), { duplicateOf: user.id }) };
   },
-};
+});

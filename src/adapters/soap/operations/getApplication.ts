@@ -1,9 +1,9 @@
 // protocol §5.4 getApplication (titled getApplications in the protocol; the element is getApplication).
 import { findApplication } from '../../../core/applications.js';
 import { applicationIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const getApplication: Operation = {
+export const getApplication = operation({
   name: 'getApplication',
   section: '5.4',
   summary: 'Returns everything about an application except its certificate.',
@@ -20,7 +20,7 @@ export const getApplication: Operation = {
   ],
   faults: ['noSuchApplication'],
   async handle(input, { services }) {
-    const app = await findApplication(services, input.applicationId ?? '');
+    const app = await findApplication(services, input.applicationId);
     return {
       name: app.name,
       displayName: app.displayName,
@@ -31,4 +31,4 @@ export const getApplication: Operation = {
       restorePasswordUrl: app.restorePasswordUrl ?? undefined,
     };
   },
-};
+});

@@ -1,10 +1,9 @@
 // protocol §5.14 getChangePasswordUrl.
-import { findUser } from '../../../core/users.js';
+import { findUser, passwordFormUrl } from '../../../core/users.js';
 import { userIdField } from './fields.js';
-import { passwordFormUrl } from './passwordUrls.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const getChangePasswordUrl: Operation = {
+export const getChangePasswordUrl = operation({
   name: 'getChangePasswordUrl',
   section: '5.14',
   summary: "Returns the owner application's password change URL for a user ('$uid' replaced); no url when the owner registered none.",
@@ -13,8 +12,7 @@ export const getChangePasswordUrl: Operation = {
   output: [{ name: 'url', optional: true, doc: 'The password change URL.' }],
   faults: ['noSuchUser'],
   async handle(input, { services }) {
-    const user = await findUser(services, input.userId ?? '');
-    const owner = await services.store.getApplication(user.ownerId);
-    return { url: passwordFormUrl(owner?.changePasswordUrl ?? null, user) };
+    const user = await findUser(services, input.userId);
+    return { url: (await passwordFormUrl(services, user, 'changePasswordUrl')) ?? undefined };
   },
-};
+});

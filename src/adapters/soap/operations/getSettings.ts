@@ -1,5 +1,5 @@
 // protocol §5.20 getSettings (the example's opening tag getSettingsResposne is an erratum: docs/DECISIONS.md).
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
 /** A host name as it goes into a URL: an IPv6 literal in brackets. */
 export function urlHost(hostname: string): string {
@@ -11,7 +11,7 @@ export function relayEndpointUrl(hostname: string, relayPort: number, tls: boole
   return `${tls ? 'https' : 'http'}://${urlHost(hostname)}:${relayPort}/relay`;
 }
 
-export const getSettings: Operation = {
+export const getSettings = operation({
   name: 'getSettings',
   section: '5.20',
   summary: 'Returns the session idle timeout in seconds, the relay URL and the accepted password hash types.',
@@ -31,4 +31,4 @@ export const getSettings: Operation = {
       passwordHash: settings.passwordHashTypes,
     });
   },
-};
+});

@@ -1,9 +1,9 @@
 // protocol §5.8 getUser.
 import { findUser } from '../../../core/users.js';
 import { userIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const getUser: Operation = {
+export const getUser = operation({
   name: 'getUser',
   section: '5.8',
   summary: "Returns a user's login and owner application.",
@@ -15,7 +15,7 @@ export const getUser: Operation = {
   ],
   faults: ['noSuchUser'],
   async handle(input, { services }) {
-    const user = await findUser(services, input.userId ?? '');
+    const user = await findUser(services, input.userId);
     return { login: user.login, applicationId: user.ownerId };
   },
-};
+});

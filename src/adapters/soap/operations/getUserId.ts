@@ -1,10 +1,9 @@
 // protocol §5.9 getUserId.
-import { loginKeyOf } from '../../../core/users.js';
-import { ProtocolFault } from '../faults.js';
+import { findUserByLogin } from '../../../core/users.js';
 import { loginField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const getUserId: Operation = {
+export const getUserId = operation({
   name: 'getUserId',
   section: '5.9',
   summary: 'Returns the id of the user with a login name.',
@@ -13,8 +12,6 @@ export const getUserId: Operation = {
   output: [{ name: 'userId', doc: 'The user id.' }],
   faults: ['noSuchUser'],
   async handle(input, { services }) {
-    const user = await services.store.findUserByLoginKey(loginKeyOf(input.login ?? ''));
-    if (user === null) throw new ProtocolFault('noSuchUser', 'The submitted user login name is not registered.');
-    return { userId: user.id };
+    return { userId: (await findUserByLogin(services, input.login)).id };
   },
-};
+});

@@ -1,7 +1,8 @@
 // protocol §5.3 listApplications: the ids of all registered applications.
-import type { Operation } from './types.js';
+import { listApplicationIds } from '../../../core/applications.js';
+import { operation } from './types.js';
 
-export const listApplications: Operation = {
+export const listApplications = operation({
   name: 'listApplications',
   section: '5.3',
   summary: 'Lists the identifiers of all registered applications.',
@@ -10,6 +11,6 @@ export const listApplications: Operation = {
   output: [{ name: 'applicationsList', shape: 'list', doc: 'Application ids.' }],
   faults: [],
   async handle(_input, { services }) {
-    return { applicationsList: await services.store.listApplicationIds() };
+    return { applicationsList: await listApplicationIds(services) };
   },
-};
+});

@@ -1,7 +1,8 @@
 // protocol §5.10 listUsers: the users the calling application owns.
-import type { Operation } from './types.js';
+import { listUserIds } from '../../../core/users.js';
+import { operation } from './types.js';
 
-export const listUsers: Operation = {
+export const listUsers = operation({
   name: 'listUsers',
   section: '5.10',
   summary: 'Lists the ids of the users owned by the calling application.',
@@ -10,6 +11,6 @@ export const listUsers: Operation = {
   output: [{ name: 'usersList', shape: 'list', doc: 'User ids.' }],
   faults: [],
   async handle(_input, { caller, services }) {
-    return { usersList: await services.store.listUserIds(caller?.applicationId ?? '') };
+    return { usersList: await listUserIds(services, caller.applicationId) };
   },
-};
+});

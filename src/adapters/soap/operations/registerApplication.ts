@@ -2,12 +2,12 @@
 import { registerApplication as register } from '../../../core/applications.js';
 import { actorOf } from '../../../core/audit.js';
 import { applicationFields } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
 /** An optional url given empty is the same as not given. */
 export const orNull = (value: string | undefined): string | null => (value === undefined || value === '' ? null : value);
 
-export const registerApplication: Operation = {
+export const registerApplication = operation({
   name: 'registerApplication',
   section: '5.1',
   summary: 'Registers a new application and returns its id and a new client certificate with its private key.',
@@ -20,9 +20,9 @@ export const registerApplication: Operation = {
   faults: ['invalidParameter'],
   async handle(input, { caller, services }) {
     const { id, pem } = await register(services, {
-      name: input.name ?? '',
-      displayName: input.displayName ?? '',
-      version: input.version ?? '',
+      name: input.name,
+      displayName: input.displayName,
+      version: input.version,
       capabilities: input.capabilities ?? '',
       url: orNull(input.url),
       restorePasswordUrl: orNull(input.restorePasswordUrl),
@@ -30,4 +30,4 @@ export const registerApplication: Operation = {
     }, actorOf(caller?.applicationId));
     return { applicationId: id, certificate: pem };
   },
-};
+});

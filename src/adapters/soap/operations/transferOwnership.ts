@@ -2,9 +2,9 @@
 import { actorOf } from '../../../core/audit.js';
 import { findUser, requireOwner, transferOwnership as transfer } from '../../../core/users.js';
 import { applicationIdField, userIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const transferOwnership: Operation = {
+export const transferOwnership = operation({
   name: 'transferOwnership',
   section: '5.16',
   summary: 'Gives a user owned by the calling application to another application.',
@@ -13,9 +13,9 @@ export const transferOwnership: Operation = {
   output: [],
   faults: ['noSuchUser', 'noSuchApplication', 'permissionDenied'],
   async handle(input, { caller, services }) {
-    const user = await findUser(services, input.userId ?? '');
-    requireOwner(user, caller?.applicationId ?? '');
-    await transfer(services, user, input.applicationId ?? '', actorOf(caller?.applicationId));
+    const user = await findUser(services, input.userId);
+    requireOwner(user, caller.applicationId);
+    await transfer(services, user, input.applicationId, actorOf(caller.applicationId));
     return {};
   },
-};
+});

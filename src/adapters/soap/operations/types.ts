@@ -1,8 +1,12 @@
 // The shape of one SOAP operation (STYLE: one operation, one file). The dispatcher, the WSDL and
 // the protocol reference are all generated from the table of these, so they cannot drift apart.
+// An operation is declared with `operation()` (or `selfIdentifyingOperation()`), which types its
+// handler from the declaration: a required field is a string, an optional one may be undefined,
+// and an 'application' operation's caller is never null.
 import type { FaultCode } from '../faults.js';
+import { ProtocolFault } from '../faults.js';
+import { identifyCaller, type Caller, type PeerCredential } from '../../../core/callers.js';
 import type { Services } from '../../../core/services.js';
-import type { SessionView } from '../../../core/store.js';
 
 /** What a field's text must be; checked before the handler runs (failure: sso:invalidParameter). */
 export type FieldType =
@@ -35,14 +39,9 @@ export interface OutputSpec {
 
 /**
  * Who may call (protocol §4.2): `guest` means anyone, with or without a certificate;
- * `application` means a caller with a registered certificate. Ownership checks are the handler's.
+ * `application` means a caller with a registered certificate. Ownership checks are the core's.
  */
 export type Access = 'guest' | 'application';
-
-/** The caller as authenticated by its TLS client certificate; `null` for a guest. */
-export interface Caller {
-  readonly applicationId: string;
-}
 
 /** The parsed, validated input: field name to text. Absent optional fields are undefined. */
 export type OperationInput = Readonly<Record<string, string | undefined>>;
@@ -50,35 +49,84 @@ export type OperationInput = Readonly<Record<string, string | undefined>>;
 /** The reply: field name to text, list of texts, or undefined to omit an optional field. */
 export type OperationOutput = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-export interface OperationContext {
-  readonly caller: Caller | null;
+type Optional = { readonly optional: true };
+
+/** The input of a declaration: each field by name, `string | undefined` only when it is optional. */
+export type InputOf<I extends readonly FieldSpec[]> = { readonly [F in I[number] as F['name']]: F extends Optional ? string | undefined : string };
+
+type OutputValue<O extends OutputSpec> = O extends { readonly shape: 'repeated' | 'list' } ? readonly string[] : string;
+
+/** The reply of a declaration: required fields must be given, optional ones may be left out. */
+export type OutputOf<O extends readonly OutputSpec[]> = { readonly [F in O[number] as F extends Optional ? never : F['name']]: OutputValue<F> } & {
+  readonly [F in O[number] as F extends Optional ? F['name'] : never]?: OutputValue<F> | undefined;
+};
+
+/** A request as the dispatcher hands it to an operation. */
+export interface OperationRequest {
+  /** The client certificate of the connection; null when none was presented. */
+  readonly peer: PeerCredential | null;
   /** The client's address as seen by the server, for throttling and the audit trail. */
   readonly remoteAddress: string;
   readonly services: Services;
-  /**
-   * The local session named by the operation's `sessionField`, when the dispatcher read it
-   * together with the caller's certificate (null: no such session); undefined when it did not.
-   */
-  readonly session?: SessionView | null;
+  /** Tells the request log who called, as soon as the core has said. */
+  readonly identified: (caller: Caller | null) => void;
 }
 
-export interface Operation {
+/** What a handler gets: the caller, never null for an 'application' operation. */
+export interface OperationContext<A extends Access = Access> {
+  readonly caller: A extends 'application' ? Caller : Caller | null;
+  readonly remoteAddress: string;
+  readonly services: Services;
+}
+
+interface Declaration<I extends readonly FieldSpec[], O extends readonly OutputSpec[], A extends Access> {
   /** The element name in the SOAP body (protocol §5). */
   readonly name: string;
   /** The protocol section, for the docs. */
   readonly section: string;
   readonly summary: string;
-  readonly access: Access;
-  readonly input: readonly FieldSpec[];
-  readonly output: readonly OutputSpec[];
+  readonly access: A;
+  readonly input: I;
+  readonly output: O;
   /** The faults the protocol lists for this operation (the common ones are added by the generators). */
   readonly faults: readonly FaultCode[];
-  /**
-   * The input field holding a local session id that the handler looks up first (verifySession,
-   * closeSession). For an application caller the dispatcher then reads that session and the
-   * caller's certificate in one store read, and hands the session over in the context: the hot
-   * path of every page load (protocol §5.18) pays for one read, not two.
-   */
-  readonly sessionField?: string;
-  readonly handle: (input: OperationInput, context: OperationContext) => Promise<OperationOutput>;
+}
+
+/** An operation of the table, its types erased: what the dispatcher and the generators read. */
+export interface Operation extends Declaration<readonly FieldSpec[], readonly OutputSpec[], Access> {
+  /** Identifies the caller, checks access (protocol §4.2) and runs the handler on validated input. */
+  readonly run: (input: OperationInput, request: OperationRequest) => Promise<OperationOutput>;
+}
+
+/**
+ * An operation whose caller is identified before its handler runs. The validator has checked the
+ * input against the declaration, so it has the declared fields (hence the one cast).
+ */
+export function operation<const I extends readonly FieldSpec[], const O extends readonly OutputSpec[], const A extends Access>(
+  declaration: Declaration<I, O, A> & { readonly handle: (input: InputOf<I>, context: OperationContext<A>) => Promise<OutputOf<O>> },
+): Operation {
+  const { handle, ...rest } = declaration;
+  return Object.freeze({
+    ...rest,
+    async run(input: OperationInput, { peer, remoteAddress, services, identified }: OperationRequest): Promise<OperationOutput> {
+      const caller = await identifyCaller(services, peer);
+      identified(caller);
+      if (declaration.access === 'application' && caller === null) {
+        throw new ProtocolFault('permissionDenied', 'A guest may not call this operation; present the client certificate of a registered application.');
+      }
+      return handle(input as InputOf<I>, { caller, remoteAddress, services } as OperationContext<A>);
+    },
+  });
+}
+
+/**
+ * A guest operation that identifies its caller itself, in the same core call that reads what it
+ * needs: verifySession and closeSession, where the certificate and the session are one store read
+ * (the hot path of every page load, protocol §5.18). It must call `identified` with the caller.
+ */
+export function selfIdentifyingOperation<const I extends readonly FieldSpec[], const O extends readonly OutputSpec[]>(
+  declaration: Declaration<I, O, 'guest'> & { readonly handle: (input: InputOf<I>, context: OperationRequest) => Promise<OutputOf<O>> },
+): Operation {
+  const { handle, ...rest } = declaration;
+  return Object.freeze({ ...rest, run: (input: OperationInput, request: OperationRequest) => handle(input as InputOf<I>, request) });
 }

@@ -2,9 +2,9 @@
 import { requireSelf, unregisterApplication as unregister } from '../../../core/applications.js';
 import { actorOf } from '../../../core/audit.js';
 import { applicationIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { operation } from './types.js';
 
-export const unregisterApplication: Operation = {
+export const unregisterApplication = operation({
   name: 'unregisterApplication',
   section: '5.5',
   summary: 'Deletes the calling application, its certificates, the users it owns and their sessions.',
@@ -13,9 +13,8 @@ export const unregisterApplication: Operation = {
   output: [],
   faults: ['noSuchApplication', 'permissionDenied'],
   async handle(input, { caller, services }) {
-    const applicationId = input.applicationId ?? '';
-    await requireSelf(services, applicationId, caller?.applicationId ?? '');
-    await unregister(services, applicationId, actorOf(caller?.applicationId));
+    await requireSelf(services, input.applicationId, caller.applicationId);
+    await unregister(services, input.applicationId, actorOf(caller.applicationId));
     return {};
   },
-};
+});

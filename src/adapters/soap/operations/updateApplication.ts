@@ -5,7 +5,7 @@ import { ProtocolFault } from '../faults.js';
 import type { ApplicationChanges } from '../../../core/store.js';
 import { applicationFields, applicationIdField } from './fields.js';
 import { orNull } from './registerApplication.js';
-import type { Operation, OperationInput } from './types.js';
+import { operation, type OperationInput } from './types.js';
 
 function changesOf(input: OperationInput): ApplicationChanges {
   const changes: { -readonly [K in keyof ApplicationChanges]: ApplicationChanges[K] } = {};
@@ -20,7 +20,7 @@ function changesOf(input: OperationInput): ApplicationChanges {
   return changes;
 }
 
-export const updateApplication: Operation = {
+export const updateApplication = operation({
   name: 'updateApplication',
   section: '5.2',
   summary: 'Updates the calling application; only the fields given change. An empty certificate element issues a new certificate (the old one works until the new one is first used).',
@@ -33,10 +33,10 @@ export const updateApplication: Operation = {
   output: [{ name: 'certificate', optional: true, doc: 'The new PEM private key and certificate, when one was asked for.' }],
   faults: ['invalidParameter', 'noSuchApplication', 'permissionDenied'],
   async handle(input, { caller, services }) {
-    const applicationId = input.applicationId ?? '';
+    const applicationId = input.applicationId;
     if (input.name === '') throw new ProtocolFault('invalidParameter', 'name must not be empty.');
-    await requireSelf(services, applicationId, caller?.applicationId ?? '');
-    const pem = await update(services, applicationId, changesOf(input), input.certificate !== undefined, actorOf(caller?.applicationId));
+    await requireSelf(services, applicationId, caller.applicationId);
+    const pem = await update(services, applicationId, changesOf(input), input.certificate !== undefined, actorOf(caller.applicationId));
     return { certificate: pem ?? undefined };
   },
-};
+});

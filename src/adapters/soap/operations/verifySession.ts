@@ -1,10 +1,11 @@
-// protocol §5.18 verifySession: the hot path, called on page loads of every application.
-import { verifySession as verify } from '../../../core/sessions.js';
+// protocol §5.18 verifySession: the hot path, called on page loads of every application. The caller
+// and the session are one core call, one store read (core/callers.ts).
+import { verifySessionFor } from '../../../core/callers.js';
 import { ProtocolFault } from '../faults.js';
 import { sessionIdField } from './fields.js';
-import type { Operation } from './types.js';
+import { selfIdentifyingOperation } from './types.js';
 
-export const verifySession: Operation = {
+export const verifySession = selfIdentifyingOperation({
   name: 'verifySession',
   section: '5.18',
   summary:
@@ -13,10 +14,10 @@ export const verifySession: Operation = {
   input: [sessionIdField],
   output: [{ name: 'userId', doc: 'The user of the session.' }],
   faults: ['noSuchSession'],
-  sessionField: 'sessionId',
-  async handle(input, { services, session }) {
-    const userId = await verify(services, input.sessionId ?? '', session);
+  async handle(input, { peer, services, identified }) {
+    const { caller, userId } = await verifySessionFor(services, peer, input.sessionId);
+    identified(caller);
     if (userId === null) throw new ProtocolFault('noSuchSession');
     return { userId };
   },
-};
+});

@@ -1,13 +1,15 @@
-// protocol §5.1–5.5 and §4.2 over real TLS with real client certificates.
+// protocol §5.1–5.5 and §4.2 with real client certificates: answered in process (helpers/inProcess.ts),
+// and certificate rotation over real TLS.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
 import { call, registerApp, splitPem, startTestServer, type TestServer } from '../../../helpers/server.js';
 
 describe('applications', () => {
-  let ts: TestServer;
+  let ts: InProcessServer;
   before(async () => {
-    ts = await startTestServer();
+    ts = await startInProcess();
   });
   after(() => ts.close());
 
@@ -90,24 +92,6 @@ describe('applications', () => {
     assert.equal((await call(ts, 'getApplication', { applicationId: b.id })).field('version'), '1.0');
   });
 
-  test('rotation: the old certificate works until the new one is first used, then FailedAuthentication (protocol §4.2)', async () => {
-    const app = await registerApp(ts, 'https://rot.example.com:443/', 'rot');
-    const reply = await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials });
-    const fresh = splitPem(reply.field('certificate') ?? '');
-    assert.notEqual(fresh.cert, app.credentials.cert);
-    // Before the new certificate is used, the old one still works.
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200);
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200);
-    // First use of the new one switches.
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: fresh })).status, 200);
-    const old = await call(ts, 'listUsers', {}, { credentials: app.credentials });
-    assert.equal(old.fault, 'FailedAuthentication');
-    assert.equal(old.status, 400);
-    // Even for guest operations: a presented certificate never falls back to guest (docs/DECISIONS.md).
-    assert.equal((await call(ts, 'getSettings', {}, { credentials: app.credentials })).fault, 'FailedAuthentication');
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: fresh })).status, 200);
-  });
-
   test('rotation twice before use: only the newest certificate takes over; the one in use stays until then', async () => {
     const app = await registerApp(ts, 'https://rot2.example.com:443/', 'rot2');
     const first = splitPem((await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field('certificate') ?? '');
@@ -144,5 +128,31 @@ describe('applications', () => {
       const reply = await call(ts, name, fields);
       assert.equal(reply.fault, 'permissionDenied', name);
     }
+  });
+});
+
+describe('applications over TLS', () => {
+  let ts: TestServer;
+  before(async () => {
+    ts = await startTestServer();
+  });
+  after(() => ts.close());
+
+  test('rotation: the old certificate works until the new one is first used, then FailedAuthentication (protocol §4.2)', async () => {
+    const app = await registerApp(ts, 'https://rot.example.com:443/', 'rot');
+    const reply = await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials });
+    const fresh = splitPem(reply.field('certificate') ?? '');
+    assert.notEqual(fresh.cert, app.credentials.cert);
+    // Before the new certificate is used, the old one still works.
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200);
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200);
+    // First use of the new one switches.
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: fresh })).status, 200);
+    const old = await call(ts, 'listUsers', {}, { credentials: app.credentials });
+    assert.equal(old.fault, 'FailedAuthentication');
+    assert.equal(old.status, 400);
+    // Even for guest operations: a presented certificate never falls back to guest (docs/DECISIONS.md).
+    assert.equal((await call(ts, 'getSettings', {}, { credentials: app.credentials })).fault, 'FailedAuthentication');
+    assert.equal((await call(ts, 'listUsers', {}, { credentials: fresh })).status, 200);
   });
 });

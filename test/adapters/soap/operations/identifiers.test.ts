@@ -1,9 +1,10 @@
-// Logins and application names over real TLS: look-alike logins are one login or invalidParameter
+// Logins and application names over the SOAP API, answered in process (helpers/inProcess.ts): look-alike logins are one login or invalidParameter
 // (PRECIS UsernameCaseMapped, RFC 8265), and names that would forge lines in an operator's output
 // are invalidParameter at every operation that sets them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../../../helpers/server.js';
+import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
+import { call, registerApp, type RegisteredApp } from '../../../helpers/server.js';
 
 const LOGIN = 'sasha@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -16,11 +17,11 @@ const REFUSED_LOOK_ALIKES = [
 ] as const;
 
 describe('identifiers over the SOAP API', () => {
-  let ts: TestServer;
+  let ts: InProcessServer;
   let owner: RegisteredApp;
   let sashaId: string;
   before(async () => {
-    ts = await startTestServer();
+    ts = await startInProcess();
     owner = await registerApp(ts, 'https://owner.example.com:8443/', 'owner');
     sashaId = (await call(ts, 'createUser', { login: LOGIN, password: PASSWORD }, { credentials: owner.credentials })).field('userId') ?? '';
     assert.match(sashaId, /^[0-9a-f-]{36}$/);

@@ -1,9 +1,11 @@
-// protocol §5.17–5.20 over real TLS: authenticate, verifySession, closeSession, getSettings, expiry.
+// protocol §5.17–5.20: authenticate, verifySession, closeSession, getSettings, expiry; answered in
+// process (helpers/inProcess.ts), and the hot path's one store read and certificate rules over real TLS.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
 import { call, registerApp, splitPem, startTestServer, type RegisteredApp, type TestServer } from '../../../helpers/server.js';
 
-describe('sessions', () => {
+describe('sessions over TLS', () => {
   let ts: TestServer;
   let owner: RegisteredApp;
   let other: RegisteredApp;
@@ -19,15 +21,6 @@ describe('sessions', () => {
 
   const signIn = async (fields: Record<string, string | undefined> = {}) =>
     call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
-
-  test('authenticate with a baseUrl returns a relay token, a session id on that base url and the userId (protocol §5.17)', async () => {
-    const reply = await signIn();
-    assert.equal(reply.status, 200, reply.body);
-    assert.equal(reply.field('userId'), userId);
-    assert.match(reply.field('sessionId') ?? '', /^https:\/\/owner\.example\.com:8443\/[0-9A-F]{32}$/);
-    assert.match(reply.field('relayToken') ?? '', /^[0-9a-f]{32}$/);
-    assert.equal((await call(ts, 'verifySession', { sessionId: reply.field('sessionId') ?? '' })).field('userId'), userId);
-  });
 
   test('verifySession from an application reads its certificate and the session in one store read; a guest reads only the session', async () => {
     const sessionId = (await signIn({ baseUrl: other.url })).field('sessionId') ?? '';
@@ -58,6 +51,33 @@ describe('sessions', () => {
     assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the old one is retired');
     assert.equal((await call(ts, 'verifySession', { sessionId: 'not a session id' }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the caller is judged before the input');
     assert.equal((await call(ts, 'verifySession', { sessionId: `${BASE}00` }, { credentials: renewed })).fault, 'noSuchSession');
+  });
+});
+
+describe('sessions', () => {
+  let ts: InProcessServer;
+  let owner: RegisteredApp;
+  let other: RegisteredApp;
+  let userId: string;
+  const BASE = 'https://owner.example.com:8443/';
+  before(async () => {
+    ts = await startInProcess({ sessionTimeout: 600, sessionLifetime: 3600 });
+    owner = await registerApp(ts, BASE, 'owner');
+    other = await registerApp(ts, 'https://other.example.com:443/', 'other');
+    userId = (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field('userId') ?? '';
+  });
+  after(() => ts.close());
+
+  const signIn = async (fields: Record<string, string | undefined> = {}) =>
+    call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
+
+  test('authenticate with a baseUrl returns a relay token, a session id on that base url and the userId (protocol §5.17)', async () => {
+    const reply = await signIn();
+    assert.equal(reply.status, 200, reply.body);
+    assert.equal(reply.field('userId'), userId);
+    assert.match(reply.field('sessionId') ?? '', /^https:\/\/owner\.example\.com:8443\/[0-9A-F]{32}$/);
+    assert.match(reply.field('relayToken') ?? '', /^[0-9a-f]{32}$/);
+    assert.equal((await call(ts, 'verifySession', { sessionId: reply.field('sessionId') ?? '' })).field('userId'), userId);
   });
 
   test("F37: an application that presents its certificate gets noSuchSession for another application's local session; a guest still gets the user", async () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { call, httpsRequest, readSoap, registerApp, splitPem, type Credentials, type SoapReply, type TestServer, startTestServer } from '../../../helpers/server.js';
+import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
+import { call, postSoap, readSoap, registerApp, splitPem, type Credentials, type SoapReply } from '../../../helpers/server.js';
 
 const VECTORS = fileURLToPath(new URL('../../../../../test/vectors/protocol/', import.meta.url));
 const EXAMPLE_APP = 'b0c1127f-bea4-4327-a032-3e8a79afcc6a';
@@ -13,18 +14,18 @@ const EXAMPLE_USER = '68847ced-57b4-4a50-a648-57f60b316900';
 const EXAMPLE_SESSION = 'https://plesk.example.com:8443/FE00000001A734BB';
 
 describe('protocol §5 request examples', () => {
-  let ts: TestServer;
+  let ts: InProcessServer;
   const ids = new Map<string, string>();
   let plesk: Credentials;
   before(async () => {
-    ts = await startTestServer();
+    ts = await startInProcess();
   });
   after(() => ts.close());
 
   const send = async (file: string, credentials?: Credentials): Promise<SoapReply> => {
     let xml = readFileSync(VECTORS + file, 'utf8');
     for (const [example, real] of ids) xml = xml.replaceAll(example, real);
-    return readSoap(await httpsRequest(ts, xml, credentials ? { credentials } : {}));
+    return readSoap(await postSoap(ts, xml, credentials ? { credentials } : {}));
   };
 
   test('the whole API, driven by the examples', async () => {

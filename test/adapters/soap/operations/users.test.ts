@@ -1,17 +1,41 @@
-// protocol §5.6–5.16 over real TLS: ownership rules (§3.2), faults, legacy hash types (docs/DECISIONS.md "Passwords").
+// protocol §5.6–5.16, answered in process (helpers/inProcess.ts; one test over real TLS): ownership rules (§3.2), faults, legacy hash types (docs/DECISIONS.md "Passwords").
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../../../helpers/server.js';
+import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
+import { call, registerApp, startTestServer, type RegisteredApp, type SoapTarget, type TestServer } from '../../../helpers/server.js';
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-00000000abcd';
 
-describe('users', () => {
+/** createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9). */
+async function createdUserIsFound(ts: SoapTarget, owner: RegisteredApp, other: RegisteredApp): Promise<void> {
+  const reply = await call(ts, 'createUser', { login: 'user@example.com', password: 'pa55word' }, { credentials: owner.credentials });
+  assert.equal(reply.status, 200, reply.body);
+  const id = reply.field('userId') ?? '';
+  const got = await call(ts, 'getUser', { userId: id }, { credentials: other.credentials });
+  assert.equal(got.field('login'), 'user@example.com');
+  assert.equal(got.field('applicationId'), owner.id);
+  assert.equal((await call(ts, 'getUserId', { login: 'user@example.com' }, { credentials: other.credentials })).field('userId'), id);
+  assert.equal((await call(ts, 'getUserId', { login: 'nobody@example.com' }, { credentials: other.credentials })).fault, 'noSuchUser');
+  assert.equal((await call(ts, 'getUser', { userId: NO_SUCH_ID }, { credentials: owner.credentials })).fault, 'noSuchUser');
+}
+
+describe('users over TLS', () => {
   let ts: TestServer;
+  after(() => ts.close());
+
+  test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', async () => {
+    ts = await startTestServer();
+    await createdUserIsFound(ts, await registerApp(ts, 'https://owner.example.com:8443/', 'owner'), await registerApp(ts, 'https://other.example.com:8443/', 'other'));
+  });
+});
+
+describe('users', () => {
+  let ts: InProcessServer;
   let owner: RegisteredApp;
   let other: RegisteredApp;
   before(async () => {
-    ts = await startTestServer();
+    ts = await startInProcess();
     owner = await registerApp(ts, 'https://owner.example.com:8443/', 'owner');
     other = await registerApp(ts, 'https://other.example.com:8443/', 'other');
   });
@@ -24,15 +48,7 @@ describe('users', () => {
   };
   const authenticate = (fields: Record<string, string | undefined>, credentials = owner.credentials) => call(ts, 'authenticate', fields, { credentials });
 
-  test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', async () => {
-    const id = await create('user@example.com');
-    const got = await call(ts, 'getUser', { userId: id }, { credentials: other.credentials });
-    assert.equal(got.field('login'), 'user@example.com');
-    assert.equal(got.field('applicationId'), owner.id);
-    assert.equal((await call(ts, 'getUserId', { login: 'user@example.com' }, { credentials: other.credentials })).field('userId'), id);
-    assert.equal((await call(ts, 'getUserId', { login: 'nobody@example.com' }, { credentials: other.credentials })).fault, 'noSuchUser');
-    assert.equal((await call(ts, 'getUser', { userId: NO_SUCH_ID }, { credentials: owner.credentials })).fault, 'noSuchUser');
-  });
+  test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', () => createdUserIsFound(ts, owner, other));
 
   test('duplicate logins are refused, whatever their case (duplicateLogin)', async () => {
     await create('Dup@Example.com');
@@ -196,16 +212,16 @@ describe('users', () => {
 
   test('a legacy hash type the operator no longer accepts is invalidParameter, and getSettings stops offering it', async () => {
     const md5 = createHash('md5').update('x').digest('hex');
-    await ts.server.services.store.writeSettings({ passwordHashTypes: 'sha256' }, Date.now());
-    await ts.server.services.settings.refresh();
+    await ts.services.store.writeSettings({ passwordHashTypes: 'sha256' }, Date.now());
+    await ts.services.settings.refresh();
     try {
       assert.deepEqual((await call(ts, 'getSettings')).all('passwordHash'), ['sha256']);
       const refused = await call(ts, 'createUser', { login: 'md5-refused', password: md5, passwordHashType: 'md5' }, { credentials: owner.credentials });
       assert.equal(refused.fault, 'invalidParameter');
       await create('sha256-accepted', createHash('sha256').update('x').digest('hex'), 'sha256');
     } finally {
-      await ts.server.services.store.writeSettings({ passwordHashTypes: null }, Date.now());
-      await ts.server.services.settings.refresh();
+      await ts.services.store.writeSettings({ passwordHashTypes: null }, Date.now());
+      await ts.services.settings.refresh();
     }
   });
 

@@ -1,4 +1,4 @@
-// The scanner (src/soap/scan.ts) is a fast path, never a second opinion: whatever it reads, the
+// The scanner (src/infra/xmlScan.ts) is a fast path, never a second opinion: whatever it reads, the
 // full reader (saxes) reads to the same tree, and whatever the full reader refuses, it does not
 // read. Checked on generated plain documents, on random mutations of them, on the protocol's examples and
 // on the envelopes that real clients send (which must take the fast path, or it is of no use).
@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { scanSimpleXml } from '../../../src/adapters/soap/scan.js';
-import { DEFAULT_XML_LIMITS, parseXmlWithSaxes, type XmlElement, type XmlLimits } from '../../../src/infra/xml.js';
+import { scanSimpleXml } from '../../src/infra/xmlScan.js';
+import { DEFAULT_XML_LIMITS, parseXmlWithSaxes, type XmlElement, type XmlLimits } from '../../src/infra/xml.js';
 
 const SSO = 'http://swsoft.com/schemas/sso/1';
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
-const VECTORS = new URL('../../../../test/vectors/protocol/', import.meta.url);
+const VECTORS = new URL('../../../test/vectors/protocol/', import.meta.url);
 
 type FullResult = { readonly tree: XmlElement } | { readonly refused: string };
 

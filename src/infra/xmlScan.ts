@@ -5,8 +5,8 @@
 // an entity or character reference, CDATA, another attribute, a non-ASCII character, a carriage
 // return, a long name), makes it answer null, and the full, hardened reader decides: this scanner
 // never refuses and never accepts anything the full reader would not accept in the same way.
-// test/soap/scan.test.ts checks that equivalence on generated and mutated documents.
-import type { XmlElement, XmlLimits } from '../../infra/xml.js';
+// test/infra/xmlScan.test.ts checks that equivalence on generated and mutated documents.
+import type { XmlElement, XmlLimits } from './xml.js';
 
 /** Tighter than DEFAULT_XML_LIMITS: a document beyond them takes the full reader, which enforces those. */
 const SCAN_LIMITS: Readonly<XmlLimits> = Object.freeze({ maxDepth: 8, maxAttributes: 8, maxNameLength: 64, maxElements: 64 });
