@@ -1,5 +1,5 @@
-// What every operator command shares: finding the installation's store from the same options and
-// environment as `ssod serve`, one-line errors that say what to do, and output as a table for people
+// What every operator command shares: the installation's options from the same flags, environment
+// and config file as `ssod serve` (installation.ts opens its services with them), one-line errors that say what to do, and output as a table for people
 // or as JSON for scripts (`--json`).
 import { open, type FileHandle } from 'node:fs/promises';
 import { Command, Option } from 'commander';
