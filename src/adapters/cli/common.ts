@@ -1,6 +1,6 @@
 // What every operator command shares: the installation's options from the same flags, environment
-// and config file as `ssod serve` (installation.ts opens its services with them), one-line errors that say what to do, and output as a table for people
-// or as JSON for scripts (`--json`).
+// and config file as `ssod serve` (installation.ts opens its services with them), one-line errors
+// that say what to do, and output as a table for people or as JSON for scripts (`--json`).
 import { open, type FileHandle } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { OPTION_SPECS, defaultText, envOf, flagOf, resolveOptions, type OptionName, type Options } from '../../config/options.js';
