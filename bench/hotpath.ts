@@ -12,7 +12,7 @@ import { applicationOfCertificate, applicationOfCertificateRecord } from '../src
 import { sha256Hex, verifySession as verifyDomain } from '../src/core/sessions.js';
 import { createLogger } from '../src/infra/log.js';
 import { operationNamed } from '../src/adapters/soap/operations/index.js';
-import { openServices } from '../src/app/server.js';
+import { openServices } from '../src/app/compose.js';
 import { countSoapRequest } from '../src/adapters/http/metrics.js';
 import { parseEnvelope } from '../src/adapters/soap/envelope.js';
 import { serializeResponse } from '../src/adapters/soap/serialize.js';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveOptions } from '../src/config/options.js';
 import { verifyPassword } from '../src/infra/hashing/pool.js';
-import { createPasswordHasher } from '../src/infra/hashing/passwords.js';
+import { passwordHasherFor } from '../src/app/compose.js';
 import { verifySession } from '../src/adapters/soap/operations/verifySession.js';
 import { serializeResponse } from '../src/adapters/soap/serialize.js';
 import { benchEnginesFor, type BenchEngine, type BenchStore } from './engines.js';
@@ -518,7 +518,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const say = (line: string): void => config.progress?.(line);
   try {
     const defaults = resolveOptions({ flags: { dataDir: root } });
-    const passwordHash = await createPasswordHasher({ memoryKib: defaults.argon2MemoryKib, iterations: defaults.argon2Iterations }).hash(BENCH_PASSWORD);
+    const passwordHash = await passwordHasherFor(defaults).hash(BENCH_PASSWORD);
     say(`argon2id at ssod's defaults: m=${defaults.argon2MemoryKib} KiB, t=${defaults.argon2Iterations}, p=1`);
     const results: EngineResult[] = [];
     for (const engine of engines) {

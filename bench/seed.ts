@@ -8,7 +8,7 @@ import type { Options } from '../src/config/options.js';
 import { seal, sha256Hex } from '../src/core/sessions.js';
 import { loginKeyOf } from '../src/core/users.js';
 import { createLogger } from '../src/infra/log.js';
-import { openServices } from '../src/app/server.js';
+import { openServices } from '../src/app/compose.js';
 import type { ApplicationRecord, CertificateRecord } from '../src/core/store.js';
 import { BENCH_BASE_URL, cookieFor, loginFor, sessionIdFor, sessionSecretFor, type ClientTls } from './protocol.js';
 

@@ -10,7 +10,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Options } from '../config/options.js';
 import { createLogger } from '../infra/log.js';
-import { openServices } from './server.js';
+import { openServices } from './compose.js';
 
 /** Replacing crashed workers stops when they crash faster than this (a fault that a restart cannot fix). */
 const MIN_WORKER_LIFETIME_MS = 5_000;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The ssod command line: `ssod serve` and the operator commands, one module each.
+// The ssod command line: `ssod serve` and the operator commands, one module each. The commands get
+// the installation's services from the composition root (compose.ts), which they never import.
 import { Command } from 'commander';
 import { packageVersion } from '../infra/version.js';
 import { applicationsCommand } from '../adapters/cli/applications.js';
@@ -7,6 +8,7 @@ import { auditCommand } from '../adapters/cli/audit.js';
 import { backupCommand, restoreCommand } from '../adapters/cli/backup.js';
 import { caCommand } from '../adapters/cli/ca.js';
 import { exitFor, withErrorStyle } from '../adapters/cli/errors.js';
+import type { InstallationAccess } from '../adapters/cli/installation.js';
 import { hostnameCommand } from '../adapters/cli/hostname.js';
 import { integrationCommand } from '../adapters/cli/integration.js';
 import { locksCommand } from '../adapters/cli/locks.js';
@@ -19,31 +21,32 @@ import { settingsCommand } from '../adapters/cli/settings.js';
 import { statusCommand } from '../adapters/cli/status.js';
 import { exportCommand, importCommand } from '../adapters/cli/transfer.js';
 import { usersCommand } from '../adapters/cli/users.js';
+import { installationAccess } from './compose.js';
 
-export function program(): Command {
+export function program(access: InstallationAccess = installationAccess): Command {
   return new Command('ssod')
     .description('ssod: single sign-on server for the Open Fusion SSO protocol.')
     .version(packageVersion())
     .enablePositionalOptions()
     .addHelpText('after', '\nExamples:\n  ssod serve --data-dir /var/lib/ssod\n  ssod users --data-dir /var/lib/ssod\n  ssod users create --help\n\nExit status: 0 success, 1 the command failed, 2 the command was used wrongly.\n')
     .addCommand(serveCommand())
-    .addCommand(settingsCommand())
-    .addCommand(modeCommand())
-    .addCommand(hostnameCommand())
-    .addCommand(integrationCommand())
-    .addCommand(applicationsCommand())
-    .addCommand(usersCommand())
-    .addCommand(sessionsCommand())
+    .addCommand(settingsCommand(access))
+    .addCommand(modeCommand(access))
+    .addCommand(hostnameCommand(access))
+    .addCommand(integrationCommand(access))
+    .addCommand(applicationsCommand(access))
+    .addCommand(usersCommand(access))
+    .addCommand(sessionsCommand(access))
     .addCommand(backupCommand())
     .addCommand(restoreCommand())
-    .addCommand(exportCommand())
-    .addCommand(importCommand())
-    .addCommand(caCommand())
+    .addCommand(exportCommand(access))
+    .addCommand(importCommand(access))
+    .addCommand(caCommand(access))
     .addCommand(masterKeyCommand())
     .addCommand(migrateStoreCommand())
-    .addCommand(locksCommand())
-    .addCommand(auditCommand())
-    .addCommand(statusCommand())
+    .addCommand(locksCommand(access))
+    .addCommand(auditCommand(access))
+    .addCommand(statusCommand(access))
     .showSuggestionAfterError(true);
 }
 

@@ -1,28 +1,22 @@
-// Starting and stopping ssod: the store, the CA, the SOAP listener (HTTPS with client
+// Starting and stopping ssod: the services (compose.ts), the SOAP listener (HTTPS with client
 // certificates) and the relay listener (HTTP), with graceful shutdown.
 import cluster from 'node:cluster';
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Options } from '../config/options.js';
-import { LiveSettings, SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
 import { trimAudit } from '../core/audit.js';
-import { CertificateAuthority } from '../infra/keys/authority.js';
-import { keyMaterialPlaceFor, requireMasterKey } from '../infra/keys/material.js';
 import { soapHost } from '../core/mode.js';
-import { createPasswordHasher } from '../infra/hashing/passwords.js';
 import type { Services } from '../core/services.js';
 import { purgeThrottles } from '../core/throttle.js';
-import { upgradeLoginKeys } from '../core/users.js';
-import { createLogger, type Logger } from '../infra/log.js';
+import type { Logger } from '../infra/log.js';
+import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
+import { openServices, type StartOptions } from './compose.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
 import { OPERATIONS } from '../adapters/soap/operations/index.js';
 import { handleRelay } from '../adapters/relay/relay.js';
 import { generateWsdl } from '../adapters/soap/wsdl.js';
-import { storeLocation } from '../infra/store/location.js';
-import { openStore } from '../infra/store/open.js';
 import { limitConnections } from '../adapters/http/connections.js';
 import { logUnexpected } from '../adapters/http/failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
@@ -56,35 +50,6 @@ export interface RunningServer {
   readonly metricsPort: number | null;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the store. */
   close(): Promise<void>;
-}
-
-export interface StartOptions {
-  /** Where log lines go; stdout by default. */
-  readonly logger?: Logger;
-  /** Replaces the clock (tests of expiry). */
-  readonly now?: () => number;
-}
-
-export async function openServices(options: Options, start: StartOptions = {}): Promise<Services> {
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const log = start.logger ?? createLogger(options.logLevel);
-  const now = start.now ?? Date.now;
-  const location = storeLocation(options.store, options.dataDir);
-  // Checked before connecting: a PostgreSQL node cannot serve without the master key.
-  const masterKey = location.engine === 'postgres' ? await requireMasterKey(options.masterKeyFile) : null;
-  if (masterKey === null && options.masterKeyFile !== '') log.warn('masterKeyFile is used only with a PostgreSQL store; ignored');
-  // A worker of `ssod serve --workers N` skips the page check: its primary has just made it.
-  const store = await openStore(location, { poolSize: options.storePoolSize, logger: log, dataDir: options.dataDir, checkPages: !cluster.isWorker });
-  try {
-    const settings = await LiveSettings.open(store, options, log, now());
-    await upgradeLoginKeys({ store, log, now });
-    const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir, now), settings.current().hostname, now);
-    const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
-    return { options, settings, store, ca, passwords, log, now };
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

@@ -23,3 +23,6 @@ export interface Services {
 
 /** What an operator command opens: everything but the CA, which only the commands that issue certificates need. */
 export type OperatorServices = Omit<Services, 'ca'>;
+
+/** The store with a clock and a log: what reading the store and recording audit events need. */
+export type StoreServices = Pick<Services, 'store' | 'now' | 'log'>;

@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../bench/processes.js';
 import { call, registerApp, splitPem, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const CLI = fileURLToPath(new URL('../../src/app/main.js', import.meta.url));
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-cluster-'));
@@ -20,12 +21,8 @@ after(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function ready(relayPort: number, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    if (await fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('ssod --workers 2 did not become ready');
+async function ready(relayPort: number, timeoutMs: number): Promise<void> {
+  await eventually(() => fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false), { timeoutMs, what: 'ssod --workers 2 ready' });
 }
 
 test('--workers 2: both workers serve, rotation holds across them, SIGTERM drains and exits 0', async () => {
@@ -36,9 +33,9 @@ test('--workers 2: both workers serve, rotation holds across them, SIGTERM drain
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-  await ready(relayPort, Date.now() + 20_000);
+  await ready(relayPort, 20_000);
   // Both workers up: each writes its own start line.
-  while ((log.match(/"msg":"ssod started"/g) ?? []).length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+  await eventually(() => (log.match(/"msg":"ssod started"/g) ?? []).length >= 2, { timeoutMs: 20_000, what: 'both workers started' });
 
   const ts = { soapPort, caPem: readFileSync(path.join(dataDir, 'ca.crt'), 'utf8') } as TestServer;
   const app = await registerApp(ts);

@@ -15,6 +15,7 @@ import { runCli } from '../helpers/cli.js';
 import { startNode, type NodeProcess } from '../helpers/cluster.js';
 import { createDatabase, postgresSuite, type Isolated } from '../helpers/postgres.js';
 import { call, registerApp, relayGet, splitPem, type Credentials, type RegisteredApp } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const PANEL = 'https://panel.example.com:8443/';
 const BILLING = 'https://billing.example.com:443/';
@@ -127,10 +128,8 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
   test('a service setting changed with `ssod settings --store URL` reaches every node without a restart', async () => {
     const set = await runCli(['settings', 'set', 'sessionTimeout', '900', '--store', database.url]);
     assert.equal(set.code, 0, set.stderr);
-    const deadline = Date.now() + 3 * SETTINGS_REFRESH_MS;
     const timeouts = async (): Promise<(string | undefined)[]> => Promise.all(nodes.map(async (node) => (await call(node, 'getSettings')).field('usersSessionsTimeout')));
-    while ((await timeouts()).some((value) => value !== '900') && Date.now() < deadline) await sleep(100);
-    assert.deepEqual(await timeouts(), ['900', '900', '900']);
+    await eventually(async () => assert.deepEqual(await timeouts(), ['900', '900', '900']), { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100 });
   });
 
   test('SIGKILL of one node under write load: the other two keep serving, no acknowledged write is lost', async () => {

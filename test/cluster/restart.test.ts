@@ -16,6 +16,7 @@ import { startNode, statusOf, type NodeProcess } from '../helpers/cluster.js';
 import { POSTGRES_REQUIRED, postgresSuite } from '../helpers/postgres.js';
 import { createPrivatePostgres, postgresBinaries, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { call, httpsRequest, relayGet, registerApp, type RegisteredApp } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const PANEL = 'https://panel.example.com:8443/';
 const binaries = postgresBinaries();
@@ -28,13 +29,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: Date.now() - started };
 }
 
-async function eventually(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(100);
-  }
-}
 
 postgresSuite('PostgreSQL restart under light load', () => {
   let database: PrivatePostgres | null = null;
@@ -102,7 +96,7 @@ postgresSuite('PostgreSQL restart under light load', () => {
 
     await database?.start();
     for (const node of [a, b]) {
-      await eventually(`node ${node.name} ready again`, 15_000, async () => (await statusOf(`http://127.0.0.1:${node.relayPort}/healthz`)) === 200);
+      await eventually(async () => (await statusOf(`http://127.0.0.1:${node.relayPort}/healthz`)) === 200, { timeoutMs: 15_000, intervalMs: 100, what: `node ${node.name} ready again` });
       assert.equal((await call(node, 'verifySession', { sessionId })).field('userId'), userId, 'the session survived');
       assert.equal((await call(node, 'authenticate', { login: 'alice', password: 'wonderland' })).field('userId'), userId);
     }

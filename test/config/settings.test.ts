@@ -9,6 +9,7 @@ import { createLogger } from '../../src/infra/log.js';
 import { openSqliteStore } from '../../src/infra/store/sqlite.js';
 import type { Store } from '../../src/core/store.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const quiet = createLogger('silent');
 
@@ -106,13 +107,14 @@ describe('a running server follows the settings in its store', () => {
 
   test(`a change written by another process is reported within ${SETTINGS_REFRESH_MS / 1000} s, without a restart`, async () => {
     await other.writeSettings({ sessionTimeout: '1200', passwordHashTypes: 'sha256', hostname: 'sso.example.com' }, Date.now());
-    const deadline = Date.now() + 3 * SETTINGS_REFRESH_MS;
-    let reply = await call(ts, 'getSettings');
-    while (reply.field('usersSessionsTimeout') !== '1200' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      reply = await call(ts, 'getSettings');
-    }
-    assert.equal(reply.field('usersSessionsTimeout'), '1200');
+    const reply = await eventually(
+      async () => {
+        const answer = await call(ts, 'getSettings');
+        assert.equal(answer.field('usersSessionsTimeout'), '1200');
+        return answer;
+      },
+      { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100 },
+    );
     assert.deepEqual(reply.all('passwordHash'), ['sha256']);
     assert.equal(reply.field('relayEndpointUrl'), `http://sso.example.com:${ts.relayPort}/relay`);
   });

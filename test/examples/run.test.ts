@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../helpers/eventually.js';
 
 const RUN = fileURLToPath(new URL('../../examples/run.js', import.meta.url));
 
@@ -40,10 +41,13 @@ function startRun(tmp: string, ports: Readonly<Record<string, number>> = {}): Ru
 async function ready(run: Run): Promise<void> {
   let exited = false;
   void run.code.then(() => (exited = true));
-  while (!run.stdout().includes('Ctrl-C stops everything')) {
-    if (exited) throw new Error(`examples/run exited: ${run.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    () => {
+      if (exited) throw new Error(`examples/run exited: ${run.stderr()}`);
+      return run.stdout().includes('Ctrl-C stops everything');
+    },
+    { timeoutMs: 60_000, what: 'examples/run ready' },
+  );
 }
 
 function holdPort(): Promise<net.Server> {

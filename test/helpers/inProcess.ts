@@ -12,7 +12,7 @@ import { fingerprintOf } from '../../src/core/fingerprint.js';
 import type { Services } from '../../src/core/services.js';
 import { createLogger } from '../../src/infra/log.js';
 import { answerSoap } from '../../src/adapters/soap/dispatch.js';
-import { openServices } from '../../src/app/server.js';
+import { openServices } from '../../src/app/compose.js';
 import type { Credentials, HttpReply, PostOptions } from './server.js';
 
 export interface InProcessServer {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { flagOf, resolveOptions, type OptionName } from '../../src/config/options.js';
 import { generateMasterKeyFile } from '../../src/infra/keys/masterKey.js';
-import { openServices } from '../../src/app/server.js';
+import { openServices } from '../../src/app/compose.js';
 import { createLogger } from '../../src/infra/log.js';
 import { runCli, type CliResult } from './cli.js';
 import { createDatabase } from './postgres.js';

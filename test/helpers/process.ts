@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI } from './cli.js';
 import { freePort } from './ports.js';
+import { eventually } from './eventually.js';
 
 export interface ServeProcess {
   readonly child: ChildProcess;
@@ -27,13 +28,18 @@ export async function startServe(dataDir: string, extraArgs: readonly string[] =
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`ssod serve exited with ${child.exitCode}: ${output}`);
-    const ok = await fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return { child, soapPort, relayPort, caPem: readFileSync(path.join(dataDir, 'ca.crt'), 'utf8'), output: () => output, exited };
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`ssod serve exited with ${child.exitCode}: ${output}`);
+        return fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false);
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+  } catch (error) {
+    if (child.exitCode !== null) throw error;
+    child.kill('SIGKILL');
+    throw new Error(`ssod serve did not become ready: ${output}`);
   }
-  child.kill('SIGKILL');
-  throw new Error(`ssod serve did not become ready: ${output}`);
+  return { child, soapPort, relayPort, caPem: readFileSync(path.join(dataDir, 'ca.crt'), 'utf8'), output: () => output, exited };
 }

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const MAX_CONNECTIONS = 40;
 // The default per-source limit: a quarter of --max-connections.
@@ -56,12 +57,9 @@ function relayHealth(port: number, host: string, localAddress?: string): Promise
  * after the client does, so the first attempt may still find the address at its limit.
  */
 async function servedAgain(attempt: () => Promise<number>): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = await attempt().catch(() => 0);
-    if (status === 200 || Date.now() > deadline) return status;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let status = 0;
+  await eventually(async () => (status = await attempt().catch(() => 0)) === 200, { timeoutMs: 30_000 }).catch(() => undefined);
+  return status;
 }
 
 /** One request on a connection the test already holds: it is open, and served. */

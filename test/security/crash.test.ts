@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startServe, type ServeProcess } from '../helpers/process.js';
 import { call, registerApp, splitPem, type Credentials, type SoapEndpoint } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-kill-'));
 const running: ServeProcess[] = [];
@@ -49,7 +50,7 @@ test('SIGKILL under write load: every acknowledged write survives the restart; i
   const acked: Acknowledged = { logins: [], applications: [] };
   let stopped = false;
   const writers = Array.from({ length: 6 }, (_, n) => writer(first, app.credentials, n, acked, () => stopped));
-  while (acked.logins.length < 60 && first.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+  await eventually(() => acked.logins.length >= 60 || first.child.exitCode !== null, { timeoutMs: 60_000, intervalMs: 20, what: '60 acknowledged writes' });
   first.child.kill('SIGKILL');
   assert.equal(await first.exited, null, 'killed by the signal, no clean shutdown');
   stopped = true;

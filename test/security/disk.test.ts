@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { call, httpsRequest, registerApp, startTestServer, type RegisteredApp, type SoapReply, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const AS_ROOT = process.getuid?.() === 0;
 const NOT_ROOT = 'not root: mounting a small or read-only file system needs root (CI runs as root)';
@@ -140,12 +141,7 @@ describe('a data directory that becomes read-only', { skip: unsupported ?? false
   test('/readyz and /healthz answer 503 on both listeners while /livez stays 200', async () => {
     const relay = async (route: string): Promise<Response> => fetch(`http://127.0.0.1:${ts.relayPort}${route}`);
     // A write probe's answer is kept up to two seconds: wait for the next one, not for a time.
-    let status = 200;
-    for (const deadline = Date.now() + 20_000; status === 200 && Date.now() < deadline; ) {
-      status = (await relay('/readyz')).status;
-      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(status, 503);
+    await eventually(async () => assert.equal((await relay('/readyz')).status, 503), { timeoutMs: 20_000, intervalMs: 100 });
     assert.equal(await (await relay('/healthz')).text(), 'store not ready: it does not answer or does not take writes\n');
     assert.equal((await httpsRequest(ts, null, { path: '/healthz' })).status, 503);
     assert.equal((await relay('/livez')).status, 200, 'the process still answers');

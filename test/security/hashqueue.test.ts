@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { hashingCounts, hashingQuotaPerSource } from '../../src/infra/hashing/pool.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 let ts: TestServer;
 let flooder: RegisteredApp;
@@ -25,7 +26,7 @@ after(() => ts.close());
 
 /** Resolves once `condition` holds, checking after each turn of the event loop's timers. */
 async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  await eventually(condition, { timeoutMs: 60_000, intervalMs: 5, what: 'every flood request at the pool' });
 }
 
 test('F39: a flooding application gets its share of the hashing pool and no more; an honest sign-in from another source is served before its queue', async () => {

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import tls from 'node:tls';
 import { startServe, type ServeProcess } from '../helpers/process.js';
 import { envelope, operation } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dataDirs: string[] = [];
 const processes: ServeProcess[] = [];
@@ -56,8 +57,7 @@ test('SIGTERM: the in-flight request completes, new connections are refused, the
   const server = await serve([]);
   const request = await inFlight(server);
   server.child.kill('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.ok(await connectionRefused(server.soapPort), 'a new connection after SIGTERM must be refused');
+  await eventually(() => connectionRefused(server.soapPort), { timeoutMs: 10_000, what: 'a new connection after SIGTERM refused' });
   request.finish();
   const reply = await request.reply;
   assert.match(reply, /^HTTP\/1\.1 200 /);

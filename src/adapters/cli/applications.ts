@@ -1,26 +1,18 @@
 // `ssod applications`: the registered applications and their client certificates (protocol §4.2, §5.1–5.5).
 import type { Command } from 'commander';
-import { issueCertificate, unregisterApplication } from '../../core/applications.js';
+import { issueCertificate } from '../../core/applications.js';
+import { applicationDetails, findApplicationById, listApplications, unregisterApplicationAsOperator, type CertificateState } from '../../core/operator/applications.js';
 import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../../core/store.js';
 import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
-import { withCaServices, withServices } from './installation.js';
+import { withCaServices, withServices, type InstallationAccess } from './installation.js';
 
-export type CertificateState = 'in use' | 'pending' | 'retired' | 'expired';
-
-/** protocol §4.2: a new certificate is pending until its first use, which retires the one in use. */
-export function certificateState(cert: CertificateRecord, now: number): CertificateState {
-  if (cert.retiredAt !== null) return 'retired';
-  if (cert.notAfter <= now) return 'expired';
-  return cert.firstUsedAt === null ? 'pending' : 'in use';
-}
-
-function certificateView(cert: CertificateRecord, now: number) {
+function certificateView(cert: CertificateRecord & { readonly state: CertificateState }) {
   return {
     fingerprint: cert.fingerprint,
     serial: cert.serial,
-    state: certificateState(cert, now),
+    state: cert.state,
     issuedAt: isoTime(cert.issuedAt),
     notAfter: isoTime(cert.notAfter),
     firstUsedAt: isoTime(cert.firstUsedAt),
@@ -32,20 +24,13 @@ function applicationView(app: ApplicationRecord) {
   return { ...app, createdAt: isoTime(app.createdAt) };
 }
 
-/** The certificate that identifies the application now: the one in use, else the newest valid pending one. */
-function currentCertificate(certs: readonly CertificateRecord[], now: number): CertificateRecord | undefined {
-  const valid = certs.filter((cert) => certificateState(cert, now) === 'in use' || certificateState(cert, now) === 'pending');
-  return valid.find((cert) => cert.firstUsedAt !== null) ?? valid.at(-1);
-}
-
-async function list(flags: StoreFlags): Promise<void> {
-  await withServices(flags, async (services) => {
-    const now = services.now();
-    const rows: (ReturnType<typeof applicationView> & { users: number; certificateNotAfter: string | null })[] = [];
-    for (const app of await services.store.listApplications()) {
-      const current = currentCertificate(await services.store.listCertificates(app.id), now);
-      rows.push({ ...applicationView(app), users: (await services.store.listUserIds(app.id)).length, certificateNotAfter: isoTime(current?.notAfter ?? null) });
-    }
+async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
+  await withServices(access, flags, async (services) => {
+    const rows = (await listApplications(services)).map((summary) => ({
+      ...applicationView(summary.application),
+      users: summary.users,
+      certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
+    }));
     print(flags, rows, () =>
       table(
         ['ID', 'NAME', 'URL', 'USERS', 'CERTIFICATE EXPIRES'],
@@ -56,19 +41,17 @@ async function list(flags: StoreFlags): Promise<void> {
 }
 
 /** The application named on the command line, or a refusal that says how to find its id. */
-export async function applicationArgument(services: OperatorServices, id: string): Promise<ApplicationRecord> {
-  const app = await services.store.getApplication(id);
+export async function applicationArgument(services: Pick<OperatorServices, 'store'>, id: string): Promise<ApplicationRecord> {
+  const app = await findApplicationById(services, id);
   if (app === null) throw new CliError(`no application with id ${JSON.stringify(id)}; \`ssod applications list\` shows the ids`);
   return app;
 }
 
-async function show(flags: StoreFlags, id: string): Promise<void> {
-  await withServices(flags, async (services) => {
-    const app = await applicationArgument(services, id);
-    const now = services.now();
-    const certificates = (await services.store.listCertificates(app.id)).map((cert) => certificateView(cert, now));
-    const users = (await services.store.listUserIds(app.id)).length;
-    print(flags, { ...applicationView(app), users, certificates }, (shown) =>
+async function show(access: InstallationAccess, flags: StoreFlags, id: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
+    const details = await applicationDetails(services, await applicationArgument(services, id));
+    const certificates = details.certificates.map(certificateView);
+    print(flags, { ...applicationView(details.application), users: details.users, certificates }, (shown) =>
       fields([
         ['id', shown.id],
         ['name', shown.name],
@@ -95,8 +78,8 @@ interface ReissueFlags extends StoreFlags {
   readonly force?: boolean;
 }
 
-async function reissue(flags: ReissueFlags, id: string): Promise<void> {
-  await withCaServices(flags, async (services) => {
+async function reissue(access: InstallationAccess, flags: ReissueFlags, id: string): Promise<void> {
+  await withCaServices(access, flags, async (services) => {
     await applicationArgument(services, id);
     // Opened before the certificate is issued, so that a refusal leaves nothing behind. Owner-only:
     // the file holds the application's private key (docs/DECISIONS.md "Certificates").
@@ -124,30 +107,30 @@ interface UnregisterFlags extends StoreFlags {
   readonly force?: boolean;
 }
 
-async function unregister(flags: UnregisterFlags, id: string): Promise<void> {
-  await withServices(flags, async (services) => {
+async function unregister(access: InstallationAccess, flags: UnregisterFlags, id: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const app = await applicationArgument(services, id);
-    const users = (await services.store.listUserIds(app.id)).length;
-    if (users > 0 && flags.force !== true) {
-      throw new CliError(`${app.name} (${app.id}) owns ${users} user(s); unregistering deletes them and their sessions: --force to go ahead`);
+    const done = await unregisterApplicationAsOperator(services, app, flags.force === true);
+    if (!done.unregistered) {
+      throw new CliError(`${app.name} (${app.id}) owns ${done.ownedUsers} user(s); unregistering deletes them and their sessions: --force to go ahead`);
     }
-    await unregisterApplication(services, app.id, 'operator');
+    const users = done.usersDeleted;
     print(flags, { unregistered: app.id, usersDeleted: users }, () => `Unregistered ${printable(app.name)} (${app.id}); ${users} user(s) deleted with it.`);
   });
 }
 
-export function applicationsCommand(): Command {
+export function applicationsCommand(access: InstallationAccess): Command {
   const command = storeCommand('applications', 'The registered applications: list, show with certificates, re-issue a certificate, unregister.')
     .addHelpText('after', '\nExamples:\n  ssod applications --data-dir /var/lib/ssod\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
-    .action(action(list));
+    .action(action((flags) => list(access, flags)));
   command.addCommand(
-    storeCommand('list', 'List the registered applications.').addHelpText('after', '\nExample:\n  ssod applications list --json\n').action(action(list)),
+    storeCommand('list', 'List the registered applications.').addHelpText('after', '\nExample:\n  ssod applications list --json\n').action(action((flags) => list(access, flags))),
   );
   command.addCommand(
     storeCommand('show', 'Show an application with its certificates: SHA-256 fingerprint, serial, state and expiry.')
       .argument('<id>', 'the application id')
       .addHelpText('after', '\nExample:\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
-      .action(action(show)),
+      .action(action((flags, id: string) => show(access, flags, id))),
   );
   command.addCommand(
     storeCommand('reissue-cert', 'Issue a new client certificate and write the key and certificate to a file only the owner can read.')
@@ -155,14 +138,14 @@ export function applicationsCommand(): Command {
       .requiredOption('--out <FILE>', 'where to write the PEM key and certificate (mode 0600)')
       .option('--force', 'overwrite FILE if it exists')
       .addHelpText('after', '\nExample:\n  ssod applications reissue-cert 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --out panel.pem\n')
-      .action(action(reissue)),
+      .action(action((flags: ReissueFlags, id: string) => reissue(access, flags, id))),
   );
   command.addCommand(
     storeCommand('unregister', 'Unregister an application: its certificates, the users it owns and their sessions are deleted.')
       .argument('<id>', 'the application id')
       .option('--force', 'go ahead although the application owns users')
       .addHelpText('after', '\nExample:\n  ssod applications unregister 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
-      .action(action(unregister)),
+      .action(action((flags: UnregisterFlags, id: string) => unregister(access, flags, id))),
   );
   return command;
 }

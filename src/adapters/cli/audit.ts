@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../../core/audit.js';
 import { didYouMean } from '../../config/suggest.js';
+import { queryAuditTrail } from '../../core/operator/audit.js';
 import type { AuditRecord } from '../../core/store.js';
-import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, type StoreFlags } from './common.js';
+import { withStore, type InstallationAccess } from './installation.js';
 
 interface AuditFlags extends StoreFlags {
   readonly since?: string;
@@ -51,7 +53,7 @@ function narrowTable(rows: readonly AuditRow[]): string {
   );
 }
 
-export function auditCommand(): Command {
+export function auditCommand(access: InstallationAccess): Command {
   return addWideFlag(storeCommand('audit', 'Show the audit trail of security events, newest first; the ACTOR column with --wide or --json.'))
     .option('--since <TIME>', 'only events at or after this time (ISO 8601, or an age such as 24h, 7d)')
     .option('--until <TIME>', 'only events before this time')
@@ -77,8 +79,8 @@ export function auditCommand(): Command {
           ...(flags.actor !== undefined ? { actor: flags.actor } : {}),
           ...(flags.target !== undefined ? { target: flags.target } : {}),
         };
-        await withStore(flags, async (store) => {
-          const rows: AuditRow[] = (await store.queryAudit(query)).map((record) => ({ ...record, at: new Date(record.at).toISOString() }));
+        await withStore(access, flags, async (services) => {
+          const rows: AuditRow[] = (await queryAuditTrail(services, query)).map((record) => ({ ...record, at: new Date(record.at).toISOString() }));
           print(flags, rows, () => (flags.wide === true ? wideTable(rows) : narrowTable(rows)));
         });
       }),

@@ -8,8 +8,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Options } from '../../config/options.js';
 import { CA_CERT_FILE } from '../../infra/dataFiles.js';
-import type { Store } from '../../core/store.js';
-import { CliError, action, print, storeCommand, withStore, type StoreFlags } from './common.js';
+import { storedCaCertificate } from '../../core/operator/certificates.js';
+import type { StoreServices } from '../../core/services.js';
+import { CliError, action, print, storeCommand, type StoreFlags } from './common.js';
+import { withStore, type InstallationAccess } from './installation.js';
 
 interface CaFlags extends StoreFlags {
   readonly out?: string;
@@ -17,11 +19,11 @@ interface CaFlags extends StoreFlags {
 }
 
 /** The CA certificate: the data directory's file (SQLite), or the store's copy (PostgreSQL; public, so no master key). */
-async function caCertificatePem(store: Store, options: Options): Promise<string> {
-  if (store.engine === 'postgres') {
-    const record = await store.getKeyMaterial('ca');
-    if (record === null) throw new CliError('no certificate authority in this PostgreSQL store yet: start a node on it once with `ssod serve`');
-    return record.certificatePem;
+async function caCertificatePem(services: StoreServices, options: Options): Promise<string> {
+  if (services.store.engine === 'postgres') {
+    const pem = await storedCaCertificate(services);
+    if (pem === null) throw new CliError('no certificate authority in this PostgreSQL store yet: start a node on it once with `ssod serve`');
+    return pem;
   }
   const file = path.join(options.dataDir, CA_CERT_FILE);
   try {
@@ -31,9 +33,9 @@ async function caCertificatePem(store: Store, options: Options): Promise<string>
   }
 }
 
-async function caAction(flags: CaFlags): Promise<void> {
-  await withStore(flags, async (store, options) => {
-    const pem = await caCertificatePem(store, options);
+async function caAction(access: InstallationAccess, flags: CaFlags): Promise<void> {
+  await withStore(access, flags, async (services, options) => {
+    const pem = await caCertificatePem(services, options);
     const certificate = new X509Certificate(pem);
     const shown = {
       subject: certificate.subject.replaceAll('\n', ', '),
@@ -62,7 +64,7 @@ async function caAction(flags: CaFlags): Promise<void> {
   });
 }
 
-export function caCommand(): Command {
+export function caCommand(access: InstallationAccess): Command {
   return storeCommand('ca', "Print the certificate authority's certificate (PEM) with its SHA-256 fingerprint: what clients must trust.")
     .option('--out <FILE>', 'write the PEM to FILE (mode 0644: it is public) and print only the fingerprint')
     .option('--force', 'overwrite FILE if it exists')
@@ -70,5 +72,5 @@ export function caCommand(): Command {
       'after',
       '\nExamples:\n  ssod ca --data-dir /var/lib/ssod --out ca.pem\n  openssl x509 -noout -fingerprint -sha256 -in ca.pem   # the same SHA-256 Fingerprint=\n',
     )
-    .action(action(caAction));
+    .action(action((flags: CaFlags) => caAction(access, flags)));
 }

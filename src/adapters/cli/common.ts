@@ -1,17 +1,12 @@
-// What every operator command shares: finding the installation's store from the same options and
-// environment as `ssod serve`, one-line errors that say what to do, and output as a table for people
-// or as JSON for scripts (`--json`).
-import { existsSync } from 'node:fs';
+// What every operator command shares: the installation's options from the same flags, environment
+// and config file as `ssod serve` (installation.ts opens its services with them), one-line errors
+// that say what to do, and output as a table for people or as JSON for scripts (`--json`).
 import { open, type FileHandle } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { OPTION_SPECS, defaultText, envOf, flagOf, resolveOptions, type OptionName, type Options } from '../../config/options.js';
-import type { AuditContext } from '../../core/audit.js';
 import { printable } from '../../core/identifiers.js';
 import type { Refusal, RefusalOverride } from '../../core/refusal.js';
-import { createLogger } from '../../infra/log.js';
 import { storeLocation } from '../../infra/store/location.js';
-import { openStore } from '../../infra/store/open.js';
-import type { Store } from '../../core/store.js';
 
 /** A refusal or failure of a command: printed as `ssod: <message>`, exit status 1. */
 export class CliError extends Error {
@@ -103,35 +98,6 @@ export function embeddedStoreFile(options: Options): string {
   const location = storeLocation(options.store, options.dataDir);
   if (location.engine !== 'sqlite') throw new CliError(POSTGRES_BACKUP_ADVICE);
   return location.path;
-}
-
-/**
- * Opens the installation's existing store (SQLite, or the PostgreSQL database that its nodes
- * share). An operator command never creates a SQLite store: a wrong --data-dir must not quietly
- * give an empty installation.
- */
-export async function openInstallationStore(options: Options): Promise<Store> {
-  const location = storeLocation(options.store, options.dataDir);
-  if (location.engine === 'sqlite' && !existsSync(location.path)) {
-    throw new CliError(`no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
-  }
-  return openStore(location, { poolSize: 2, existingOnly: true });
-}
-
-/** Runs `work` on the installation's store and closes it, whatever happens. */
-export async function withStore<T>(flags: StoreFlags, work: (store: Store, options: Options) => Promise<T>): Promise<T> {
-  const options = installationOptions(flags);
-  const store = await openInstallationStore(options);
-  try {
-    return await work(store, options);
-  } finally {
-    await store.close();
-  }
-}
-
-/** What an operator command hands the domain to record its audit events (actor `operator`); problems go to stderr. */
-export function operatorContext(store: Store): AuditContext {
-  return { store, now: Date.now, log: createLogger('error', (line) => process.stderr.write(line)) };
 }
 
 /** `--limit`: a whole number from 1. */

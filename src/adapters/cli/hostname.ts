@@ -5,16 +5,16 @@ import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../../core/liveSettings.js';
 import type { HostnameOptions } from '../../core/hostname.js';
 import { action, fields, isoTime, print, storeCommand, type StoreFlags } from './common.js';
-import { withCaServices, withServices } from './installation.js';
+import { withCaServices, withServices, type InstallationAccess } from './installation.js';
 
 interface HostnameFlags extends StoreFlags {
   readonly skipDnsCheck?: boolean;
 }
 
 /** Changes the host name; shared with `ssod integration --command=update`. */
-export async function setHostname(flags: StoreFlags, hostname: string, options: HostnameOptions): Promise<void> {
+export async function setHostname(access: InstallationAccess, flags: StoreFlags, hostname: string, options: HostnameOptions): Promise<void> {
   const { changeHostname } = await import('../../core/hostname.js'); // with X.509: only when the name changes
-  await withCaServices(flags, async (services) => {
+  await withCaServices(access, flags, async (services) => {
     const result = await changeHostname(services, hostname, options);
     const certificate = new X509Certificate(result.server.cert);
     const server = {
@@ -42,7 +42,7 @@ export async function setHostname(flags: StoreFlags, hostname: string, options: 
   });
 }
 
-export function hostnameCommand(): Command {
+export function hostnameCommand(access: InstallationAccess): Command {
   return storeCommand('hostname', "Show the service's host name, or change it: the server certificate is re-issued for the new name.")
     .argument('[name]', 'the new host name (a DNS name or an IP address)')
     .option('--skip-dns-check', 'in multiple-panels mode, change the name without checking that it resolves')
@@ -60,8 +60,8 @@ Examples:
     )
     .action(
       action(async (flags: HostnameFlags, name?: string) => {
-        if (name !== undefined) return setHostname(flags, name, { skipDnsCheck: flags.skipDnsCheck === true });
-        await withServices(flags, (services) => {
+        if (name !== undefined) return setHostname(access, flags, name, { skipDnsCheck: flags.skipDnsCheck === true });
+        await withServices(access, flags, (services) => {
           const { hostname, mode } = services.settings.current();
           print(flags, { hostname, mode }, () => fields([['hostname', hostname], ['mode', mode]]));
           return Promise.resolve();

@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError, action, storeCommand, type StoreFlags } from './common.js';
 import { setHostname } from './hostname.js';
+import type { InstallationAccess } from './installation.js';
 import { changeMode } from './mode.js';
 
 interface IntegrationFlags extends StoreFlags {
@@ -13,7 +14,7 @@ interface IntegrationFlags extends StoreFlags {
   readonly force?: boolean;
 }
 
-export function integrationCommand(): Command {
+export function integrationCommand(access: InstallationAccess): Command {
   return storeCommand('integration', "Plesk Business Manager's integration utility: switch the SSO mode or update the host name .")
     .addOption(new Option('--command <COMMAND>', 'what to do').choices(['switch-sso-mode', 'update']).makeOptionMandatory())
     .option('--sso-mode <MODE>', 'with switch-sso-mode: single-panel or multiple-panels')
@@ -33,10 +34,10 @@ Examples:
       action(async (flags: IntegrationFlags) => {
         if (flags.command === 'switch-sso-mode') {
           if (flags.ssoMode === undefined) throw new UsageError('--command=switch-sso-mode needs the mode; add --sso-mode=single-panel or --sso-mode=multiple-panels');
-          return changeMode(flags, flags.ssoMode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
+          return changeMode(access, flags, flags.ssoMode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
         }
         if (flags.hostname === undefined) throw new UsageError('--command=update needs the host name; add --hostname=NAME');
-        return setHostname(flags, flags.hostname, { skipDnsCheck: flags.skipDnsCheck === true });
+        return setHostname(access, flags, flags.hostname, { skipDnsCheck: flags.skipDnsCheck === true });
       }),
     );
 }

@@ -2,9 +2,10 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { loginKeyOf } from '../../core/users.js';
-import { addressSourceKey, applicationSourceKey, clearLock, isSourceKey, loginThrottleKey } from '../../core/throttle.js';
-import type { ThrottleRecord } from '../../core/store.js';
-import { CliError, UsageError, action, operatorContext, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
+import { listLocks, type LockEntry } from '../../core/operator/locks.js';
+import { addressSourceKey, applicationSourceKey, clearLock, loginThrottleKey } from '../../core/throttle.js';
+import { CliError, UsageError, action, parseLimit, print, storeCommand, table, type StoreFlags } from './common.js';
+import { withStore, type InstallationAccess } from './installation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,15 +19,15 @@ interface LockRow {
   readonly locked: boolean;
 }
 
-function rowOf(record: ThrottleRecord, now: number): LockRow {
+function rowOf({ record, kind, locked }: LockEntry): LockRow {
   return {
     key: record.key,
-    kind: isSourceKey(record.key) ? 'source' : 'login',
+    kind,
     failures: record.failures,
     firstFailureAt: new Date(record.firstFailureAt).toISOString(),
     lastFailureAt: new Date(record.lastFailureAt).toISOString(),
     lockedUntil: record.lockedUntil === null ? null : new Date(record.lockedUntil).toISOString(),
-    locked: record.lockedUntil !== null && record.lockedUntil > now,
+    locked,
   };
 }
 
@@ -51,7 +52,7 @@ function keyToClear(key: string | undefined, flags: ClearFlags): string {
   return key ?? '';
 }
 
-export function locksCommand(): Command {
+export function locksCommand(access: InstallationAccess): Command {
   const command = storeCommand('locks', 'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").')
     .option('--locked', 'only the keys that are locked now')
     .option('--limit <N>', 'at most this many, most recent failure first', '100')
@@ -59,9 +60,8 @@ export function locksCommand(): Command {
     .action(
       action(async (flags: StoreFlags & { locked?: boolean; limit?: string }) => {
         const limit = parseLimit(flags.limit);
-        await withStore(flags, async (store) => {
-          const now = Date.now();
-          const rows = (await store.listThrottles(limit)).map((record) => rowOf(record, now)).filter((row) => flags.locked !== true || row.locked);
+        await withStore(access, flags, async (services) => {
+          const rows = (await listLocks(services, { limit, lockedOnly: flags.locked === true })).map(rowOf);
           print(flags, rows, () =>
             table(
               ['KEY', 'FAILURES', 'LAST FAILURE', 'LOCKED UNTIL'],
@@ -81,8 +81,8 @@ export function locksCommand(): Command {
       .action(
         action(async (flags: ClearFlags, key?: string) => {
           const target = keyToClear(key, flags);
-          await withStore(flags, async (store) => {
-            const cleared = await clearLock(operatorContext(store), target, 'operator');
+          await withStore(access, flags, async (services) => {
+            const cleared = await clearLock(services, target, 'operator');
             if (!cleared) throw new CliError(`no failures or lock recorded for ${target} (see \`ssod locks\`)`);
             print(flags, { cleared: target }, () => `cleared ${target}\n`);
           });

@@ -1,10 +1,11 @@
 // `ssod mode`: shows the SSO mode  and switches it, after the checks of core/mode.ts.
 import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../../core/liveSettings.js';
-import { LOOPBACK_ADDRESS, SSO_MODES, isLoopbackHost, isSsoMode, remoteApplications, soapBindAddress, switchMode, type ModeSwitchOptions } from '../../core/mode.js';
+import { LOOPBACK_ADDRESS, SSO_MODES, isLoopbackHost, isSsoMode, soapBindAddress, switchMode, type ModeSwitchOptions } from '../../core/mode.js';
+import { modeStatus } from '../../core/operator/mode.js';
 import { UsageError, action, fields, print, storeCommand, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
-import { withServices } from './installation.js';
+import { withServices, type InstallationAccess } from './installation.js';
 
 export interface ModeFlags extends StoreFlags {
   readonly force?: boolean;
@@ -13,12 +14,10 @@ export interface ModeFlags extends StoreFlags {
 
 const RESTART_REASON = 'a running server keeps its SOAP listener where it started; it does not move a listening socket while serving';
 
-async function show(flags: StoreFlags): Promise<void> {
-  await withServices(flags, async (services, options) => {
-    const { mode, hostname } = services.settings.current();
-    const remote = await remoteApplications(services);
-    const soap = soapBindAddress(mode, options.bind);
-    const shown = { mode, hostname, soapListensOn: soap, remoteApplications: remote };
+async function show(access: InstallationAccess, flags: StoreFlags): Promise<void> {
+  await withServices(access, flags, async (services, options) => {
+    const shown = await modeStatus(services, options.bind);
+    const { mode, hostname, soapListensOn: soap, remoteApplications: remote } = shown;
     print(flags, shown, () =>
       fields([
         ['mode', mode],
@@ -32,9 +31,9 @@ async function show(flags: StoreFlags): Promise<void> {
 }
 
 /** Switches the mode; shared with `ssod integration --command=switch-sso-mode`. */
-export async function changeMode(flags: StoreFlags, mode: string, options: ModeSwitchOptions): Promise<void> {
+export async function changeMode(access: InstallationAccess, flags: StoreFlags, mode: string, options: ModeSwitchOptions): Promise<void> {
   if (!isSsoMode(mode)) throw new UsageError(`unknown mode "${mode}"; the modes are ${SSO_MODES.join(' and ')}`);
-  await withServices(flags, async (services, installation) => {
+  await withServices(access, flags, async (services, installation) => {
     const result = await switchMode(services, mode, options);
     const listenNext = soapBindAddress(mode, installation.bind);
     const restartNeeded = result.change !== null;
@@ -62,7 +61,7 @@ export async function changeMode(flags: StoreFlags, mode: string, options: ModeS
   });
 }
 
-export function modeCommand(): Command {
+export function modeCommand(access: InstallationAccess): Command {
   return storeCommand('mode', 'Show the SSO mode, or switch it: single-panel (applications on this machine) or multiple-panels (applications on other hosts).')
     .argument('[mode]', `the new mode: ${SSO_MODES.join(' or ')}`)
     .option('--skip-dns-check', 'switch to multiple-panels without checking that the host name resolves')
@@ -83,8 +82,8 @@ Examples:
     )
     .action(
       action(async (flags: ModeFlags, mode?: string) => {
-        if (mode === undefined) return show(flags);
-        return changeMode(flags, mode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
+        if (mode === undefined) return show(access, flags);
+        return changeMode(access, flags, mode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
       }),
     );
 }

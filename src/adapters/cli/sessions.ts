@@ -2,13 +2,12 @@
 // application, and ending one or all of a user's. A session is named by its global session id,
 // which is no credential: the store holds it in the clear and it opens nothing by itself.
 import type { Command } from 'commander';
+import { listLiveSessions } from '../../core/operator/sessions.js';
 import { endSession, endUserSessions } from '../../core/sessions.js';
-import type { OperatorServices } from '../../core/services.js';
-import type { SessionSummary } from '../../core/store.js';
 import { applicationArgument } from './applications.js';
 import { CliError, action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
-import { withServices } from './installation.js';
+import { withServices, type InstallationAccess } from './installation.js';
 import { countFlag, userArgument } from './users.js';
 
 const DEFAULT_LIMIT = 100;
@@ -20,15 +19,9 @@ interface ListFlags extends StoreFlags {
   readonly limit?: string;
 }
 
-/** Before the end of its lifetime and of its idle timeout; the purge (every minute) removes the others, which may linger until then. */
-function isLive(services: OperatorServices, session: SessionSummary, now: number): boolean {
-  const timeout = services.settings.current().sessionTimeout * 1000;
-  return now < session.global.expiresAt && now < session.global.lastSeenAt + timeout;
-}
-
-async function list(flags: ListFlags): Promise<void> {
+async function list(access: InstallationAccess, flags: ListFlags): Promise<void> {
   const limit = countFlag('--limit', flags.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  await withServices(flags, async (services) => {
+  await withServices(access, flags, async (services) => {
     const user = flags.user === undefined ? undefined : await userArgument(services, flags.user);
     let baseUrl: string | undefined;
     if (flags.application !== undefined) {
@@ -36,25 +29,16 @@ async function list(flags: ListFlags): Promise<void> {
       if (app.url === null) throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it`);
       baseUrl = app.url;
     }
-    const now = services.now();
-    const query = { ...(user ? { userId: user.id } : {}), ...(baseUrl ? { baseUrl } : {}) };
-    const found = await services.store.listSessions({ ...query, limit });
-    const total = await services.store.countSessions({ ...query, now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
-    const logins = new Map<string, string>();
-    for (const session of found) {
-      if (!logins.has(session.global.userId)) logins.set(session.global.userId, (await services.store.getUser(session.global.userId))?.login ?? '?');
-    }
-    const sessions = found
-      .filter((session) => isLive(services, session, now))
-      .map((session) => ({
-        id: session.global.id,
-        userId: session.global.userId,
-        login: logins.get(session.global.userId) ?? '?',
-        createdAt: isoTime(session.global.createdAt),
-        lastSeenAt: isoTime(session.global.lastSeenAt),
-        expiresAt: isoTime(session.global.expiresAt),
-        applications: session.baseUrls,
-      }));
+    const found = await listLiveSessions(services, { userId: user?.id, baseUrl: baseUrl || undefined, limit });
+    const sessions = found.sessions.map((session) => ({
+      id: session.global.id,
+      userId: session.global.userId,
+      login: session.login,
+      createdAt: isoTime(session.global.createdAt),
+      lastSeenAt: isoTime(session.global.lastSeenAt),
+      expiresAt: isoTime(session.global.expiresAt),
+      applications: session.baseUrls,
+    }));
     // --json keeps its array of sessions (scripts read it); `ssod status --json` has the total.
     print(
       flags,
@@ -63,7 +47,7 @@ async function list(flags: ListFlags): Promise<void> {
         table(
           ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
           sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
-        ) + totalLine(sessions.length, total),
+        ) + totalLine(sessions.length, found.total),
     );
   });
 }
@@ -77,9 +61,9 @@ interface EndFlags extends StoreFlags {
   readonly user?: string;
 }
 
-async function end(flags: EndFlags, id?: string): Promise<void> {
+async function end(access: InstallationAccess, flags: EndFlags, id?: string): Promise<void> {
   if ((id === undefined) === (flags.user === undefined)) throw new CliError('give one session id (as `ssod sessions list` shows it), or --user USER for all of a user\'s sessions');
-  await withServices(flags, async (services) => {
+  await withServices(access, flags, async (services) => {
     if (id !== undefined) {
       if (!(await endSession(services, id, 'operator'))) throw new CliError(`no live session ${JSON.stringify(id)}; \`ssod sessions list\` shows them`);
       print(flags, { ended: 1 }, () => `Session ${id} ended: the user is signed out of every application (single logout).`);
@@ -91,14 +75,14 @@ async function end(flags: EndFlags, id?: string): Promise<void> {
   });
 }
 
-export function sessionsCommand(): Command {
+export function sessionsCommand(access: InstallationAccess): Command {
   const listCommand = (name: string): Command =>
     storeCommand(name, 'List live sessions, newest first.')
       .option('--user <USER>', 'only the sessions of this user (id or login)')
       .option('--application <APP_ID>', 'only the sessions that reached this application')
       .option('--limit <N>', `at most N sessions (default ${DEFAULT_LIMIT})`)
       .addHelpText('after', '\nExample:\n  ssod sessions list --user alice@example.com\n')
-      .action(action(list));
+      .action(action((flags: ListFlags) => list(access, flags)));
   const command = listCommand('sessions').description('Live sessions: list them by user or application; end one, or all of a user\'s.');
   command.addCommand(listCommand('list'));
   command.addCommand(
@@ -106,7 +90,7 @@ export function sessionsCommand(): Command {
       .argument('[session]', 'the session id, as `ssod sessions list` shows it')
       .option('--user <USER>', "end all of this user's sessions (id or login)")
       .addHelpText('after', '\nExamples:\n  ssod sessions end 3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b\n  ssod sessions end --user alice@example.com\n')
-      .action(action(end)),
+      .action(action((flags: EndFlags, id?: string) => end(access, flags, id))),
   );
   return command;
 }

@@ -1,11 +1,12 @@
 // `ssod settings`: shows and changes the service settings (core/liveSettings.ts) in the store.
 // Running servers pick a change up within SETTINGS_REFRESH_MS, without a restart.
 import type { Command } from 'commander';
-import { OPTION_SPECS, formatOptionValue, settingNames, type SettingName } from '../../config/options.js';
-import { SETTINGS_REFRESH_MS, parseSettingChanges, settingsFrom, type ServiceSettings } from '../../core/liveSettings.js';
+import { formatOptionValue, settingNames, type SettingName } from '../../config/options.js';
+import { SETTINGS_REFRESH_MS, parseSettingChanges } from '../../core/liveSettings.js';
+import { showSettings, type SettingEntry } from '../../core/operator/settings.js';
 import { changeSettings } from '../../core/settings.js';
-import { CliError, action, addWideFlag, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
-import { withServices } from './installation.js';
+import { CliError, action, addWideFlag, print, storeCommand, table, type StoreFlags } from './common.js';
+import { withServices, withStore, type InstallationAccess } from './installation.js';
 
 /** Settings that have a command of their own, because changing them takes more than a value. */
 const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
@@ -13,28 +14,9 @@ const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
   mode: 'ssod mode single-panel|multiple-panels (it checks the host name and the registered applications first)',
 };
 
-interface SettingRow {
-  readonly name: SettingName;
-  readonly value: ServiceSettings[SettingName];
-  readonly default: string;
-  readonly stored: boolean;
-  readonly doc: string;
-}
-
-function rowsOf(stored: Readonly<Record<string, string>>): SettingRow[] {
-  const current = settingsFrom(stored);
-  return settingNames().map((name) => ({
-    name,
-    value: current[name],
-    default: String(OPTION_SPECS[name].default),
-    stored: stored[name] !== undefined,
-    doc: OPTION_SPECS[name].doc,
-  }));
-}
-
 /** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */
-function showTable(rows: readonly SettingRow[], wide: boolean): string {
-  const value = (row: SettingRow): string => formatOptionValue(row.value) + (row.stored ? '' : ' (default)');
+function showTable(rows: readonly SettingEntry[], wide: boolean): string {
+  const value = (row: SettingEntry): string => formatOptionValue(row.value) + (row.stored ? '' : ' (default)');
   return wide
     ? table(['SETTING', 'VALUE', 'DEFAULT', 'MEANING'], rows.map((row) => [row.name, value(row), row.default, row.doc]))
     : table(['SETTING', 'VALUE', 'MEANING'], rows.map((row) => [row.name, value(row), row.doc]), { fit: true });
@@ -45,10 +27,10 @@ function requireChangeable(name: string): void {
   if (own !== undefined) throw new CliError(`${name} is changed with \`${own}\`, not with \`ssod settings\``);
 }
 
-async function change(flags: StoreFlags, changes: Record<string, string | null>): Promise<void> {
+async function change(access: InstallationAccess, flags: StoreFlags, changes: Record<string, string | null>): Promise<void> {
   for (const name of Object.keys(changes)) requireChangeable(name);
   const parsed = parseSettingChanges(changes);
-  await withServices(flags, async (services) => {
+  await withServices(access, flags, async (services) => {
     const changed = await changeSettings(services, parsed);
     print(flags, { changed, takesEffectWithinSeconds: SETTINGS_REFRESH_MS / 1000 }, () =>
       changed.map((c) => `${c.name}: ${formatOptionValue(c.from)} -> ${formatOptionValue(c.to)}`).join('\n') +
@@ -57,7 +39,7 @@ async function change(flags: StoreFlags, changes: Record<string, string | null>)
   });
 }
 
-export function settingsCommand(): Command {
+export function settingsCommand(access: InstallationAccess): Command {
   const command = addWideFlag(storeCommand('settings', 'Show or change the settings of the whole SSO service (kept in the store; running servers follow).'))
     .addHelpText(
       'after',
@@ -65,8 +47,8 @@ export function settingsCommand(): Command {
     )
     .action(
       action(async (flags) => {
-        await withStore(flags, async (store) => {
-          const rows = rowsOf(await store.readSettings());
+        await withStore(access, flags, async (services) => {
+          const rows = await showSettings(services);
           print(flags, Object.fromEntries(rows.map((row) => [row.name, row.value])), () => showTable(rows, flags.wide === true));
         });
       }),
@@ -77,13 +59,13 @@ export function settingsCommand(): Command {
       .argument('<name>', 'the setting, as `ssod settings` lists it')
       .argument('<value>', 'its new value')
       .addHelpText('after', '\nExample:\n  ssod settings set sessionTimeout 900\n')
-      .action(action(async (flags, name, value) => change(flags, { [name]: value }))),
+      .action(action(async (flags, name, value) => change(access, flags, { [name]: value }))),
   );
   command.addCommand(
     storeCommand('reset', 'Return a setting to its default.')
       .argument('<name>', 'the setting, as `ssod settings` lists it')
       .addHelpText('after', '\nExample:\n  ssod settings reset sessionTimeout\n')
-      .action(action(async (flags, name) => change(flags, { [name]: null }))),
+      .action(action(async (flags, name) => change(access, flags, { [name]: null }))),
   );
   return command;
 }

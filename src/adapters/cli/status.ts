@@ -5,16 +5,12 @@
 // or worker served them.
 import type { Command } from 'commander';
 import { resolveOptions } from '../../config/options.js';
-import type { OperatorServices } from '../../core/services.js';
+import { storeStatus } from '../../core/operator/status.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { packageVersion } from '../../infra/version.js';
 import { action, addOptionFlags, fields, print, storeCommand, type StoreFlags } from './common.js';
-import { withServices } from './installation.js';
+import { withServices, type InstallationAccess } from './installation.js';
 
-/** Counting audit events stops here: a busier minute shows as "at least". */
-const MOST_EVENTS = 10_000;
-const MOST_LOCKS = 10_000;
-const WINDOW_MS = 60_000;
 const METRICS_TIMEOUT_MS = 3000;
 
 interface StatusFlags extends StoreFlags {
@@ -38,17 +34,6 @@ interface Status {
   readonly signIns: { readonly lastMinute: number; readonly failedLastMinute: number; readonly atLeast: boolean };
   readonly locks: { readonly logins: number; readonly sources: number };
   readonly server: ServerStatus;
-}
-
-async function succeeds(work: () => Promise<unknown>): Promise<boolean> {
-  return work().then(
-    () => true,
-    () => false,
-  );
-}
-
-async function countEvents(services: OperatorServices, type: string, since: number): Promise<number> {
-  return (await services.store.queryAudit({ type, since, limit: MOST_EVENTS })).length;
 }
 
 /** The value of the first sample of `name` in Prometheus text (labels ignored), or null. */
@@ -84,33 +69,22 @@ async function serverStatus(flags: StatusFlags, now: number): Promise<ServerStat
   }
 }
 
-async function status(flags: StatusFlags): Promise<void> {
-  await withServices(flags, async (services, options) => {
+async function status(access: InstallationAccess, flags: StatusFlags): Promise<void> {
+  await withServices(access, flags, async (services, options) => {
     const now = services.now();
     const location = storeLocation(options.store, options.dataDir);
-    const ready = await succeeds(() => services.store.ping());
-    const since = now - WINDOW_MS;
-    const [live, succeeded, failed, throttles, writable, server] = await Promise.all([
-      services.store.countSessions({ now, idleBefore: now - services.settings.current().sessionTimeout * 1000 }),
-      countEvents(services, 'authentication.succeeded', since),
-      countEvents(services, 'authentication.failed', since),
-      services.store.listThrottles(MOST_LOCKS),
-      ready ? succeeds(() => services.store.probeWrite()) : Promise.resolve(false),
-      serverStatus(flags, now),
-    ]);
-    const locked = throttles.filter((record) => record.lockedUntil !== null && record.lockedUntil > now);
-    const sources = locked.filter((record) => record.key.startsWith('source:')).length;
+    const [figures, server] = await Promise.all([storeStatus(services, now), serverStatus(flags, now)]);
     const result: Status = {
       version: packageVersion(),
-      store: { kind: location.engine, path: location.engine === 'sqlite' ? location.path : null, ready, writable },
-      sessions: { live },
-      signIns: { lastMinute: succeeded + failed, failedLastMinute: failed, atLeast: succeeded >= MOST_EVENTS || failed >= MOST_EVENTS },
-      locks: { logins: locked.length - sources, sources },
+      store: { kind: location.engine, path: location.engine === 'sqlite' ? location.path : null, ready: figures.ready, writable: figures.writable },
+      sessions: { live: figures.liveSessions },
+      signIns: figures.signIns,
+      locks: figures.locks,
       server,
     };
     print(flags, result, humanStatus);
     // Like `systemctl status`: a script can tell a store that does not take writes.
-    if (!writable) process.exitCode = 1;
+    if (!figures.writable) process.exitCode = 1;
   });
 }
 
@@ -144,7 +118,7 @@ function formatDuration(seconds: number | null): string {
   return days > 0 ? `${days}d ${hours}h` : hours > 0 ? `${hours}h ${minutes}m` : `${minutes}m ${seconds % 60}s`;
 }
 
-export function statusCommand(): Command {
+export function statusCommand(access: InstallationAccess): Command {
   const command = storeCommand('status', 'What the installation is doing: live sessions, sign-ins per minute, locks, the store, and the running server.');
   addOptionFlags(command, ['metricsPort', 'metricsBind']);
   return command
@@ -154,5 +128,5 @@ export function statusCommand(): Command {
         'server: the same --metrics-port (or SSOD_METRICS_PORT, or the config file) as `ssod serve`. Exit status 1 when the\n' +
         'store does not take writes.\n\nExamples:\n  ssod status --data-dir /var/lib/ssod\n  ssod status --config /etc/ssod/config.json --json\n',
     )
-    .action(action(status));
+    .action(action((flags: StatusFlags) => status(access, flags)));
 }

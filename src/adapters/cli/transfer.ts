@@ -3,19 +3,18 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createLogger } from '../../infra/log.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { exportInstallation, importInstallation, readExport } from '../../core/transfer.js';
 import { CliError, action, installationOptions, openOwnerOnly, print, readStdin, storeCommand, utf8Text, type StoreFlags } from './common.js';
-import { withServices } from './installation.js';
+import { withServices, type InstallationAccess } from './installation.js';
 
 interface ExportFlags extends StoreFlags {
   readonly out?: string;
   readonly force?: boolean;
 }
 
-async function exportCommandAction(flags: ExportFlags): Promise<void> {
-  await withServices(flags, async (services) => {
+async function exportCommandAction(access: InstallationAccess, flags: ExportFlags): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const data = await exportInstallation(services);
     const text = JSON.stringify(data, null, 2) + '\n';
     if (flags.out === undefined) {
@@ -44,15 +43,13 @@ interface ImportFlags extends StoreFlags {
  * none is there, made as `ssod serve` makes it; the directory, when returned, is announced.
  * Only when asked: a mistyped --data-dir must not quietly become an empty installation.
  */
-async function createIfAsked(flags: ImportFlags): Promise<string | null> {
+async function createIfAsked(access: InstallationAccess, flags: ImportFlags): Promise<string | null> {
   if (flags.create !== true) return null;
   const options = installationOptions(flags);
   const location = storeLocation(options.store, options.dataDir);
   if (location.engine !== 'sqlite') throw new CliError('--create makes an embedded SQLite installation; a PostgreSQL store is made by starting a node on it once with `ssod serve`');
   if (existsSync(location.path)) return null;
-  const { openServices } = await import('../../app/server.js');
-  const services = await openServices(options, { logger: createLogger('warn', (line) => process.stderr.write(line)) });
-  await services.store.close();
+  await access.create(options);
   return options.dataDir;
 }
 
@@ -71,10 +68,10 @@ async function readInput(file: string): Promise<unknown> {
   }
 }
 
-async function importCommandAction(flags: ImportFlags, file: string): Promise<void> {
+async function importCommandAction(access: InstallationAccess, flags: ImportFlags, file: string): Promise<void> {
   const data = readExport(await readInput(file));
-  const created = await createIfAsked(flags);
-  await withServices(flags, async (services) => {
+  const created = await createIfAsked(access, flags);
+  await withServices(access, flags, async (services) => {
     const result = { ...(await importInstallation(services, data, { skipExisting: flags.skipExisting === true })), created };
     print(flags, result, () =>
       [
@@ -89,19 +86,19 @@ async function importCommandAction(flags: ImportFlags, file: string): Promise<vo
   });
 }
 
-export function exportCommand(): Command {
+export function exportCommand(access: InstallationAccess): Command {
   return storeCommand('export', 'Write the applications (with certificate fingerprints) and users (with password hashes) as JSON.')
     .option('--out <FILE>', 'write to FILE (mode 0600) instead of standard output')
     .option('--force', 'overwrite FILE if it exists')
     .addHelpText('after', '\nExample:\n  ssod export --data-dir /var/lib/ssod --out ssod-export.json\n')
-    .action(action(exportCommandAction));
+    .action(action((flags: ExportFlags) => exportCommandAction(access, flags)));
 }
 
-export function importCommand(): Command {
+export function importCommand(access: InstallationAccess): Command {
   return storeCommand('import', 'Add the applications and users of an `ssod export` file to this installation.')
     .argument('<file>', 'the export file, or - for standard input')
     .option('--skip-existing', 'leave out applications and users this installation has already, instead of refusing')
     .option('--create', 'create a new installation (store and certificate authority) in --data-dir when there is none')
     .addHelpText('after', '\nExamples:\n  ssod import ssod-export.json --data-dir /var/lib/ssod\n  ssod import ssod-export.json --data-dir /var/lib/ssod-new --create   # a new installation\n')
-    .action(action(importCommandAction));
+    .action(action((flags: ImportFlags, file: string) => importCommandAction(access, flags, file)));
 }

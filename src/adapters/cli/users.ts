@@ -3,15 +3,15 @@
 // every user of the machine could read it (ps, /proc/PID/cmdline).
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { findUserByLogin, findUserByReference, listUsers, setUserDisabled, userDetails } from '../../core/operator/users.js';
 import type { OperatorServices } from '../../core/services.js';
-import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, loginKeyOf, setPasswordHash, transferOwnership } from '../../core/users.js';
+import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
 import type { UserRecord } from '../../core/store.js';
 import { applicationArgument } from './applications.js';
 import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
-import { withServices } from './installation.js';
+import { withServices, type InstallationAccess } from './installation.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 
@@ -21,7 +21,7 @@ export function userView(user: UserRecord) {
 
 /** The user named on the command line by id or by login, or a refusal that says how to find it. */
 export async function userArgument(services: OperatorServices, reference: string): Promise<UserRecord> {
-  const user = (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ?? (await services.store.findUserByLoginKey(loginKeyOf(reference)));
+  const user = await findUserByReference(services, reference);
   if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}; \`ssod users list --login TEXT\` finds users`);
   return user;
 }
@@ -40,18 +40,13 @@ interface ListFlags extends StoreFlags {
   readonly after?: string;
 }
 
-async function list(flags: ListFlags): Promise<void> {
+async function list(access: InstallationAccess, flags: ListFlags): Promise<void> {
   const limit = countFlag('--limit', flags.limit, DEFAULT_PAGE, MAX_PAGE);
-  await withServices(flags, async (services) => {
+  await withServices(access, flags, async (services) => {
     if (flags.owner !== undefined) await applicationArgument(services, flags.owner);
-    const found = await services.store.listUsers({
-      ...(flags.owner !== undefined ? { ownerId: flags.owner } : {}),
-      ...(flags.login !== undefined ? { loginKeyContains: loginKeyOf(flags.login) } : {}),
-      ...(flags.after !== undefined ? { afterLoginKey: loginKeyOf(flags.after) } : {}),
-      limit: limit + 1, // one more, to know whether there is a next page
-    });
-    const users = found.slice(0, limit).map(userView);
-    const next = found.length > limit ? (found[limit - 1]?.loginKey ?? null) : null;
+    const page = await listUsers(services, { ownerId: flags.owner, login: flags.login, after: flags.after, limit });
+    const users = page.users.map(userView);
+    const next = page.next;
     print(flags, { users, next }, () =>
       table(
         ['ID', 'LOGIN', 'OWNER', 'STATE', 'CREATED'],
@@ -61,11 +56,9 @@ async function list(flags: ListFlags): Promise<void> {
   });
 }
 
-async function show(flags: StoreFlags, reference: string): Promise<void> {
-  await withServices(flags, async (services) => {
-    const user = await userArgument(services, reference);
-    const owner = await services.store.getApplication(user.ownerId);
-    const sessions = (await services.store.listSessions({ userId: user.id, limit: MAX_PAGE })).length;
+async function show(access: InstallationAccess, flags: StoreFlags, reference: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
+    const { user, owner, sessions } = await userDetails(services, await userArgument(services, reference));
     const shown = { ...userView(user), ownerName: owner?.name ?? null, sessions };
     print(flags, shown, () =>
       fields([
@@ -113,31 +106,29 @@ interface CreateFlags extends PasswordFlags {
   readonly owner: string;
 }
 
-async function create(flags: CreateFlags, login: string): Promise<void> {
-  await withServices(flags, async (services) => {
+async function create(access: InstallationAccess, flags: CreateFlags, login: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const owner = await applicationArgument(services, flags.owner);
     if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
-    if ((await services.store.findUserByLoginKey(loginKeyOf(login))) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
+    if ((await findUserByLogin(services, login)) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
     const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
     print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
   });
 }
 
-async function changePassword(flags: PasswordFlags, reference: string): Promise<void> {
-  await withServices(flags, async (services) => {
+async function changePassword(access: InstallationAccess, flags: PasswordFlags, reference: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
     if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
     print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${printable(user.login)} changed; its sessions go on.`);
   });
 }
 
-async function setDisabled(flags: StoreFlags, reference: string, disabled: boolean): Promise<void> {
-  await withServices(flags, async (services) => {
+async function setDisabled(access: InstallationAccess, flags: StoreFlags, reference: string, disabled: boolean): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
-    const before = (await services.store.listSessions({ userId: user.id, limit: MAX_PAGE })).length;
-    const changed = disabled ? await disableUser(services, user, 'operator') : await enableUser(services, user, 'operator');
+    const { changed, sessionsEnded } = await setUserDisabled(services, user, disabled);
     const state = disabled ? 'disabled' : 'enabled';
-    const sessionsEnded = disabled && changed ? before : 0;
     print(flags, { id: user.id, login: user.login, state, changed, sessionsEnded }, () =>
       changed
         ? `${printable(user.login)} is ${state}` + (disabled ? `: it cannot sign in, and its ${sessionsEnded} session(s) ended.` : ': it can sign in again.')
@@ -146,8 +137,8 @@ async function setDisabled(flags: StoreFlags, reference: string, disabled: boole
   });
 }
 
-async function setOwner(flags: StoreFlags, reference: string, ownerId: string): Promise<void> {
-  await withServices(flags, async (services) => {
+async function setOwner(access: InstallationAccess, flags: StoreFlags, reference: string, ownerId: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
     const owner = await applicationArgument(services, ownerId);
     await transferOwnership(services, user, owner.id, 'operator');
@@ -155,8 +146,8 @@ async function setOwner(flags: StoreFlags, reference: string, ownerId: string): 
   });
 }
 
-async function remove(flags: StoreFlags, reference: string): Promise<void> {
-  await withServices(flags, async (services) => {
+async function remove(access: InstallationAccess, flags: StoreFlags, reference: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
     await deleteUser(services, user, 'operator');
     print(flags, { deleted: user.id, login: user.login }, () => `Deleted ${printable(user.login)} (${user.id}) and its sessions.`);
@@ -169,7 +160,7 @@ function passwordOptions(command: Command): Command {
     .option('--password-stdin', 'read the password from standard input');
 }
 
-export function usersCommand(): Command {
+export function usersCommand(access: InstallationAccess): Command {
   const listCommand = (name: string): Command =>
     storeCommand(name, 'List users by login key, a page at a time.')
       .option('--login <TEXT>', 'only logins that contain TEXT (compared without case)')
@@ -177,14 +168,14 @@ export function usersCommand(): Command {
       .option('--limit <N>', `at most N users (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})`)
       .option('--after <LOGIN>', 'the page after this login (as the previous page ends)')
       .addHelpText('after', '\nExample:\n  ssod users list --login example.com --limit 20\n')
-      .action(action(list));
+      .action(action((flags: ListFlags) => list(access, flags)));
   const command = listCommand('users').description('The users: list, show, create, set-password, disable, enable, set-owner, delete.');
   command.addCommand(listCommand('list'));
   command.addCommand(
     storeCommand('show', 'Show a user, by id or by login.')
       .argument('<user>', 'the user id or login')
       .addHelpText('after', '\nExample:\n  ssod users show alice@example.com\n')
-      .action(action(show)),
+      .action(action((flags, user: string) => show(access, flags, user))),
   );
   command.addCommand(
     passwordOptions(
@@ -193,37 +184,37 @@ export function usersCommand(): Command {
         .requiredOption('--owner <APP_ID>', 'the application that owns the user (protocol §3.2)'),
     )
       .addHelpText('after', "\nExample:\n  printf '%s' \"$PASSWORD\" | ssod users create alice@example.com --owner 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --password-stdin\n")
-      .action(action(create)),
+      .action(action((flags: CreateFlags, login: string) => create(access, flags, login))),
   );
   command.addCommand(
     passwordOptions(storeCommand('set-password', "Set a user's password; it comes from a file or stdin.").argument('<user>', 'the user id or login'))
       .addHelpText('after', '\nExample:\n  ssod users set-password alice@example.com --password-file /root/alice.pw\n')
-      .action(action(changePassword)),
+      .action(action((flags: PasswordFlags, user: string) => changePassword(access, flags, user))),
   );
   command.addCommand(
     storeCommand('disable', 'Disable a user: it cannot sign in (the answer is that of a wrong password), and its sessions end.')
       .argument('<user>', 'the user id or login')
       .addHelpText('after', '\nExample:\n  ssod users disable alice@example.com\n')
-      .action(action(async (flags, user: string) => setDisabled(flags, user, true))),
+      .action(action(async (flags, user: string) => setDisabled(access, flags, user, true))),
   );
   command.addCommand(
     storeCommand('enable', 'Enable a disabled user again.')
       .argument('<user>', 'the user id or login')
       .addHelpText('after', '\nExample:\n  ssod users enable alice@example.com\n')
-      .action(action(async (flags, user: string) => setDisabled(flags, user, false))),
+      .action(action(async (flags, user: string) => setDisabled(access, flags, user, false))),
   );
   command.addCommand(
     storeCommand('set-owner', 'Give a user to another application (as transferOwnership, protocol §5.16).')
       .argument('<user>', 'the user id or login')
       .argument('<app-id>', 'the new owner application')
       .addHelpText('after', '\nExample:\n  ssod users set-owner alice@example.com 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
-      .action(action(setOwner)),
+      .action(action((flags, user: string, owner: string) => setOwner(access, flags, user, owner))),
   );
   command.addCommand(
     storeCommand('delete', 'Delete a user and its sessions.')
       .argument('<user>', 'the user id or login')
       .addHelpText('after', '\nExample:\n  ssod users delete alice@example.com\n')
-      .action(action(remove)),
+      .action(action((flags, user: string) => remove(access, flags, user))),
   );
   return command;
 }

@@ -12,6 +12,7 @@ import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
 import { runCli } from '../../helpers/cli.js';
 import { freshInstallation, type Installation } from '../../helpers/installation.js';
 import { call, registerApp, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { eventually } from '../../helpers/eventually.js';
 
 interface Ack {
   readonly login: string;
@@ -62,7 +63,7 @@ describe('ssod backup and restore', () => {
 
   test('a backup under write load restores to a checked store that holds every write acknowledged before it began, and serves', async () => {
     const writers = startWriters(ts, app, 2);
-    while (writers.acks.length < 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => writers.acks.length >= 20, { timeoutMs: 60_000, intervalMs: 20, what: '20 acknowledged writes' });
     const backup = path.join(work, 'under-load');
     const ackedBefore = [...writers.acks];
     const started = Date.now();

@@ -6,15 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { SETTINGS_REFRESH_MS } from '../../../src/core/liveSettings.js';
 import { freshInstallation, type Installation } from '../../helpers/installation.js';
 import { call, httpsRequest, registerApp, type TestServer } from '../../helpers/server.js';
+import { eventually } from '../../helpers/eventually.js';
 
 /** Polls until `check` holds, for a few settings refresh periods. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 4 * SETTINGS_REFRESH_MS;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return check();
+function followed(check: () => Promise<boolean>, what: string): Promise<true> {
+  return eventually(check, { timeoutMs: 4 * SETTINGS_REFRESH_MS, intervalMs: 100, what });
 }
 
 /** The server certificate a fresh TLS connection gets, verified against ssod's CA for `servername`; null when it does not verify. */
@@ -69,7 +65,7 @@ describe('ssod mode, hostname and integration', () => {
     assert.equal(result.server.names, 'DNS:sso.example.test, IP Address:127.0.0.1, DNS:localhost');
 
     // The server loads the certificate the command issued (same fingerprint), it does not issue another.
-    assert.ok(await eventually(async () => (await serverCertificateFor(ts, 'sso.example.test'))?.fingerprint === result.server.fingerprint));
+    await followed(async () => (await serverCertificateFor(ts, 'sso.example.test'))?.fingerprint === result.server.fingerprint, 'the new server certificate');
     assert.equal((await serverCertificateFor(ts, 'sso.example.test'))?.subject, 'CN=sso.example.test');
     // Applications on this machine still reach it as 127.0.0.1 (single-panel mode).
     assert.equal((await serverCertificateFor(ts, '127.0.0.1'))?.fingerprint, result.server.fingerprint);
@@ -112,7 +108,7 @@ describe('ssod mode, hostname and integration', () => {
     const json = JSON.parse((await inst.run(['mode', 'single-panel', '--json', '--force'])).stdout) as { restartNeeded: boolean };
     assert.equal(json.restartNeeded, true);
     await inst.run(['mode', 'multiple-panels', '--skip-dns-check']);
-    assert.ok(await eventually(async () => /location="https:\/\/sso\.example\.invalid:\d+\/soap"/.test((await httpsRequest(ts, null, { path: '/soap?wsdl' })).body)));
+    await followed(async () => /location="https:\/\/sso\.example\.invalid:\d+\/soap"/.test((await httpsRequest(ts, null, { path: '/soap?wsdl' })).body), 'the WSDL naming the host');
 
     // In multiple-panels mode applications on other hosts use the name at once: an unresolvable one is refused.
     const rename = await inst.run(['integration', '--command=update', '--hostname=other.example.invalid']);

@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { operatorEnv } from '../../helpers/npm.js';
 import { freePort } from '../../helpers/ports.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -73,12 +74,8 @@ function acceptsConnections(port: number): Promise<boolean> {
   });
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, withinMs = 60_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`still waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  await eventually(condition, { timeoutMs: 60_000, intervalMs: 100, what });
 }
 
 const project = temporaryProject();

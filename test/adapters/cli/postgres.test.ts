@@ -13,13 +13,10 @@ import { freshInstallation, type Installation } from '../../helpers/installation
 import { freePort } from '../../helpers/ports.js';
 import { postgresSuite } from '../../helpers/postgres.js';
 import { call, registerApp, splitPem, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { eventually } from '../../helpers/eventually.js';
 
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 3 * SETTINGS_REFRESH_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${3 * SETTINGS_REFRESH_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function followed(check: () => Promise<boolean>, what: string): Promise<void> {
+  await eventually(check, { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100, what });
 }
 
 function serverCertificateOf(port: number, ca: string): Promise<X509Certificate> {
@@ -66,7 +63,7 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
 
   test('settings: set on the store reaches the running node', async () => {
     await ok(['settings', 'set', 'sessionTimeout', '900']);
-    await eventually(async () => (await call(ts, 'getSettings')).field('usersSessionsTimeout') === '900', 'the new timeout');
+    await followed(async () => (await call(ts, 'getSettings')).field('usersSessionsTimeout') === '900', 'the new timeout');
     assert.equal((JSON.parse(await ok(['settings', '--json'])) as { sessionTimeout: number }).sessionTimeout, 900);
   });
 
@@ -131,8 +128,8 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
 
   test('hostname and mode: the node serves the certificate the command stored, and reports the new relay URL', async () => {
     await ok(['hostname', 'sso.example.com']);
-    await eventually(async () => (await call(ts, 'getSettings')).field('relayEndpointUrl') === `http://sso.example.com:${ts.relayPort}/relay`, 'the new relay URL');
-    await eventually(async () => (await serverCertificateOf(ts.soapPort, ts.caPem)).checkHost('sso.example.com') !== undefined, 'the new server certificate');
+    await followed(async () => (await call(ts, 'getSettings')).field('relayEndpointUrl') === `http://sso.example.com:${ts.relayPort}/relay`, 'the new relay URL');
+    await followed(async () => (await serverCertificateOf(ts.soapPort, ts.caPem)).checkHost('sso.example.com') !== undefined, 'the new server certificate');
     assert.match(await ok(['mode', 'multiple-panels', '--skip-dns-check']), /multiple-panels/);
     assert.match(await ok(['mode']), /multiple-panels/);
     await ok(['integration', '--command=switch-sso-mode', '--sso-mode=single-panel', '--force']);

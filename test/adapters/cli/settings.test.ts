@@ -8,6 +8,7 @@ import { settingNames } from '../../../src/config/options.js';
 import { SETTINGS_REFRESH_MS } from '../../../src/core/liveSettings.js';
 import { runCli } from '../../helpers/cli.js';
 import { call, startTestServer, type TestServer } from '../../helpers/server.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('ssod settings', () => {
   let ts: TestServer;
@@ -42,11 +43,7 @@ describe('ssod settings', () => {
     assert.match(set.stdout, /sessionTimeout: 6000 -> 900/);
     assert.match(set.stdout, /no restart is needed/);
 
-    const deadline = Date.now() + 3 * SETTINGS_REFRESH_MS;
-    while ((await call(ts, 'getSettings')).field('usersSessionsTimeout') !== '900' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal((await call(ts, 'getSettings')).field('usersSessionsTimeout'), '900');
+    await eventually(async () => assert.equal((await call(ts, 'getSettings')).field('usersSessionsTimeout'), '900'), { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100 });
 
     const reset = await runCli(['settings', '--data-dir', ts.dataDir, '--json', 'reset', 'sessionTimeout']);
     assert.equal(reset.code, 0, reset.stderr);

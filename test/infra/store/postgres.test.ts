@@ -10,6 +10,7 @@ import { openPostgresStore } from '../../../src/infra/store/postgres.js';
 import { StoreUnavailableError, type Store } from '../../../src/core/store.js';
 import { adminPool, createSchema, droppingOnClose, emptySchema, postgresSuite, type Isolated } from '../../helpers/postgres.js';
 import { runStoreContract } from './contract.js';
+import { eventually } from '../../helpers/eventually.js';
 
 /** `url` whose connections carry this application_name, so the test can find exactly them. */
 function tagged(url: string): { url: string; tag: string } {
@@ -24,15 +25,6 @@ async function connectionsTagged(tag: string): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-async function within<T>(ms: number, until: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await until();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await sleep(25);
-  }
-}
 
 postgresSuite(
   'postgres store',
@@ -80,7 +72,7 @@ postgresSuite(
         await locker.query('BEGIN');
         await locker.query(`LOCK TABLE ${schema.name}.relay_tokens IN ACCESS EXCLUSIVE MODE`);
         const calls = Array.from({ length: 12 }, () => store.consumeRelayToken(randomBytes(32).toString('hex'), Date.now()));
-        const busy = await within(2000, async () => ((await connectionsTagged(tag)) === 3 ? 3 : undefined));
+        const busy = await eventually(async () => ((await connectionsTagged(tag)) === 3 ? 3 : null), { timeoutMs: 2000, intervalMs: 25 });
         await sleep(200);
         assert.equal(busy, 3);
         assert.equal(await connectionsTagged(tag), 3, 'twelve waiting calls, three connections');

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type SoapTarget, type TestServer } from '../../../helpers/server.js';
+import { eventually } from '../../../helpers/eventually.js';
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-00000000abcd';
 
@@ -131,10 +132,12 @@ describe('users', () => {
   test('legacy digests sha1, md5 and sha256 are accepted, and the digest itself is not a password (docs/DECISIONS.md, D27)', async () => {
     for (const type of ['sha1', 'md5', 'sha256'] as const) {
       const digest = createHash(type).update('legacy secret').digest('hex');
-      await create(`legacy-${type}`, type === 'md5' ? digest.toUpperCase() : digest, type);
+      const id = await create(`legacy-${type}`, type === 'md5' ? digest.toUpperCase() : digest, type);
+      const stored = async (): Promise<string | undefined> => (await ts.services.store.getUser(id))?.passwordHash;
+      assert.match((await stored()) ?? '', new RegExp(`^${type}:\\$argon2id\\$`), `${type}: stored wrapped before the first sign-in`);
       assert.equal((await authenticate({ login: `legacy-${type}`, password: 'legacy secret' })).status, 200, type);
-      // The upgrade to a direct hash happens in the background; the password keeps working after it.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The upgrade to a direct hash happens in the background: the store comes to hold argon2id of the plaintext.
+      await eventually(async () => assert.match((await stored()) ?? '', /^\$argon2id\$/, `${type}: upgraded to argon2id`), { timeoutMs: 10_000 });
       assert.equal((await authenticate({ login: `legacy-${type}`, password: 'legacy secret' })).status, 200, type);
       assert.equal((await authenticate({ login: `legacy-${type}`, password: digest })).fault, 'invalidCredentials', type);
     }

@@ -1,0 +1,76 @@
+// What an operator does with users (protocol §3.2): find one by id or login, list them a page at a
+// time, look at one, disable or enable it. Creating, changing and deleting are the core's own
+// (core/users.ts), shared with the SOAP API.
+import type { OperatorServices } from '../services.js';
+import type { ApplicationRecord, UserRecord } from '../store.js';
+import { disableUser, enableUser, loginKeyOf } from '../users.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A user's sessions are counted up to this many. */
+export const MOST_USER_SESSIONS = 1000;
+
+/** The user that an operator names by id or by login; null when none. */
+export async function findUserByReference(services: Pick<OperatorServices, 'store'>, reference: string): Promise<UserRecord | null> {
+  return (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ?? (await services.store.findUserByLoginKey(loginKeyOf(reference)));
+}
+
+/** The user holding this login (compared as logins are, without case); null when it is free. */
+export function findUserByLogin(services: Pick<OperatorServices, 'store'>, login: string): Promise<UserRecord | null> {
+  return services.store.findUserByLoginKey(loginKeyOf(login));
+}
+
+export interface UserListQuery {
+  readonly ownerId?: string | undefined;
+  /** Only logins that contain this text (compared as logins are). */
+  readonly login?: string | undefined;
+  /** The page after this login. */
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+export interface UserPage {
+  readonly users: readonly UserRecord[];
+  /** The login key the next page starts after; null on the last page. */
+  readonly next: string | null;
+}
+
+/** A page of users by login key. */
+export async function listUsers(services: Pick<OperatorServices, 'store'>, query: UserListQuery): Promise<UserPage> {
+  const found = await services.store.listUsers({
+    ...(query.ownerId !== undefined ? { ownerId: query.ownerId } : {}),
+    ...(query.login !== undefined ? { loginKeyContains: loginKeyOf(query.login) } : {}),
+    ...(query.after !== undefined ? { afterLoginKey: loginKeyOf(query.after) } : {}),
+    limit: query.limit + 1, // one more, to know whether there is a next page
+  });
+  return { users: found.slice(0, query.limit), next: found.length > query.limit ? (found[query.limit - 1]?.loginKey ?? null) : null };
+}
+
+/** How many sessions the user has (up to MOST_USER_SESSIONS). */
+export async function countUserSessions(services: Pick<OperatorServices, 'store'>, userId: string): Promise<number> {
+  return (await services.store.listSessions({ userId, limit: MOST_USER_SESSIONS })).length;
+}
+
+export interface UserDetails {
+  readonly user: UserRecord;
+  readonly owner: ApplicationRecord | null;
+  readonly sessions: number;
+}
+
+/** A user with its owner and how many sessions it has. */
+export async function userDetails(services: Pick<OperatorServices, 'store'>, user: UserRecord): Promise<UserDetails> {
+  return { user, owner: await services.store.getApplication(user.ownerId), sessions: await countUserSessions(services, user.id) };
+}
+
+export interface DisabledChange {
+  /** False when the user was in that state already. */
+  readonly changed: boolean;
+  /** The sessions that disabling ended. */
+  readonly sessionsEnded: number;
+}
+
+/** Disables (its sessions end) or enables the user. */
+export async function setUserDisabled(services: OperatorServices, user: UserRecord, disabled: boolean): Promise<DisabledChange> {
+  const before = await countUserSessions(services, user.id);
+  const changed = disabled ? await disableUser(services, user, 'operator') : await enableUser(services, user, 'operator');
+  return { changed, sessionsEnded: disabled && changed ? before : 0 };
+}
