@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Options } from '../config/options.js';
 import { LiveSettings, SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
-import { trimAudit } from '../core/audit.js';
+import { localAuthenticator } from '../core/localAuthenticator.js';
+import { OutboxDispatcher, trimOutbox } from '../core/outbox.js';
+import { auditTrail, trimAudit } from '../core/audit.js';
 import { CertificateAuthority } from '../infra/keys/authority.js';
 import { keyMaterialPlaceFor, requireMasterKey } from '../infra/keys/material.js';
 import { soapHost } from '../core/mode.js';
@@ -80,7 +82,9 @@ export async function openServices(options: Options, start: StartOptions = {}): 
     await upgradeLoginKeys({ store, log, now });
     const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir), settings.current().hostname);
     const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
-    return { options, settings, store, ca, passwords, log, now };
+    // Every password is checked against the local hash; a delegated source would be wired here.
+    const authenticator = localAuthenticator({ options, passwords, store, log });
+    return { options, settings, store, ca, passwords, authenticator, log, now };
   } catch (error) {
     await store.close();
     throw error;
@@ -218,6 +222,10 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
   });
 
+  // Delivers the domain events to their subscribers: the audit trail catches up what a crash left.
+  const dispatcher = new OutboxDispatcher(services, [auditTrail]);
+  dispatcher.start();
+
   const purge = setInterval(() => {
     const now = services.now();
     services.store
@@ -225,6 +233,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       .catch((error: unknown) => logUnexpected(services, 'session purge failed', error));
     purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
     trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));
+    trimOutbox(services).catch((error: unknown) => logUnexpected(services, 'outbox trim failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {
@@ -250,6 +259,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         clearInterval(purge);
         clearInterval(refresh);
         await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000), metrics?.close()]);
+        await dispatcher.stop();
         stopObserving(services);
         await services.store.close();
         services.log.info('ssod stopped');

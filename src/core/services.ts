@@ -6,6 +6,7 @@ import type { Logger } from '../infra/log.js';
 import type { Store } from './store.js';
 import type { CertificateAuthority } from '../infra/keys/authority.js';
 import type { PasswordHasher } from '../infra/hashing/passwords.js';
+import type { Authenticator } from './ports/authenticator.js';
 
 export interface Services {
   /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
@@ -14,6 +15,8 @@ export interface Services {
   readonly store: Store;
   readonly ca: CertificateAuthority;
   readonly passwords: PasswordHasher;
+  /** Where passwords are checked (core/ports/authenticator.ts); the composition root picks it. */
+  readonly authenticator: Authenticator;
   readonly log: Logger;
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
   readonly now: () => number;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Options } from '../../config/options.js';
 import { LiveSettings } from '../../core/liveSettings.js';
+import { localAuthenticator } from '../../core/localAuthenticator.js';
 import type { CertificateAuthority } from '../../infra/keys/authority.js';
 import { CA_FILES } from '../../infra/dataFiles.js';
 import { createPasswordHasher } from '../../infra/hashing/passwords.js';
@@ -25,7 +26,8 @@ export async function withServices<T>(flags: StoreFlags, work: (services: Operat
     // The settings in the store are the operator's last word; this command's environment does not overwrite them.
     const settings = await LiveSettings.open(store, { ...options, given: [] }, log, Date.now());
     const passwords = createPasswordHasher({ memoryKib: options.argon2MemoryKib, iterations: options.argon2Iterations });
-    return await work({ options, settings, store, passwords, log, now: Date.now }, options);
+    const base = { options, settings, store, passwords, log, now: Date.now };
+    return await work({ ...base, authenticator: localAuthenticator(base) }, options);
   } finally {
     await store.close();
   }
