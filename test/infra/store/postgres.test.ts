@@ -10,6 +10,7 @@ import { openPostgresStore } from '../../../src/infra/store/postgres.js';
 import { StoreUnavailableError, type Store } from '../../../src/core/store.js';
 import { adminPool, createSchema, droppingOnClose, emptySchema, postgresSuite, type Isolated } from '../../helpers/postgres.js';
 import { runStoreContract } from './contract.js';
+import { runOutboxContract } from './contract-outbox.js';
 
 /** `url` whose connections carry this application_name, so the test can find exactly them. */
 function tagged(url: string): { url: string; tag: string } {
@@ -42,6 +43,11 @@ postgresSuite(
     let contractSchema: Isolated | null = null;
     after(() => contractSchema?.drop());
     runStoreContract('postgres', async () => {
+      contractSchema ??= await createSchema();
+      await emptySchema(contractSchema);
+      return openPostgresStore(contractSchema.url, { poolSize: 4 });
+    });
+    runOutboxContract('postgres', async () => {
       contractSchema ??= await createSchema();
       await emptySchema(contractSchema);
       return openPostgresStore(contractSchema.url, { poolSize: 4 });
