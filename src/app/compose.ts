@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Options } from '../config/options.js';
 import { LiveSettings } from '../core/liveSettings.js';
+import { localAuthenticator } from '../core/localAuthenticator.js';
 import { Refusal } from '../core/refusal.js';
 import type { OperatorServices, Services, StoreServices } from '../core/services.js';
 import type { Store } from '../core/store.js';
@@ -56,7 +57,10 @@ export async function openServices(options: Options, start: StartOptions = {}): 
     const settings = await LiveSettings.open(store, options, log, now());
     await upgradeLoginKeys({ store, log, now });
     const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir, now), settings.current().hostname, now);
-    return { options, settings, store, ca, passwords: passwordHasherFor(options), log, now };
+    const passwords = passwordHasherFor(options);
+    // Every password is checked against the local hash; a delegated source would be wired here.
+    const authenticator = localAuthenticator({ options, passwords, store, log });
+    return { options, settings, store, ca, passwords, authenticator, log, now };
   } catch (error) {
     await store.close();
     throw error;
@@ -92,7 +96,8 @@ export async function openOperatorServices(options: Options): Promise<OperatorSe
     const log = stderrLogger('warn');
     // The settings in the store are the operator's last word; this command's environment does not overwrite them.
     const settings = await LiveSettings.open(store, { ...options, given: [] }, log, Date.now());
-    return { options, settings, store, passwords: passwordHasherFor(options), log, now: Date.now };
+    const passwords = passwordHasherFor(options);
+    return { options, settings, store, passwords, authenticator: localAuthenticator({ options, passwords, store, log }), log, now: Date.now };
   } catch (error) {
     await store.close();
     throw error;

@@ -6,7 +6,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Options } from '../config/options.js';
-import { trimAudit } from '../core/audit.js';
+import { OutboxDispatcher, trimOutbox } from '../core/outbox.js';
+import { auditTrail, trimAudit } from '../core/audit.js';
 import { soapHost } from '../core/mode.js';
 import type { Services } from '../core/services.js';
 import { purgeThrottles } from '../core/throttle.js';
@@ -183,6 +184,10 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
   });
 
+  // Delivers the domain events to their subscribers: the audit trail catches up what a crash left.
+  const dispatcher = new OutboxDispatcher(services, [auditTrail]);
+  dispatcher.start();
+
   const purge = setInterval(() => {
     const now = services.now();
     services.store
@@ -190,6 +195,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       .catch((error: unknown) => logUnexpected(services, 'session purge failed', error));
     purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
     trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));
+    trimOutbox(services).catch((error: unknown) => logUnexpected(services, 'outbox trim failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {
@@ -215,6 +221,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         clearInterval(purge);
         clearInterval(refresh);
         await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000), metrics?.close()]);
+        await dispatcher.stop();
         stopObserving(services);
         await services.store.close();
         services.log.info('ssod stopped');

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { SsoError } from './errors.js';
 import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from './store.js';
-import { recordAudit, type AuditActor } from './audit.js';
+import type { AuditActor } from './audit.js';
+import { publish } from './events.js';
 import type { IssuedCertificate } from './ports/certificates.js';
 import { requireSingleLine } from './identifiers.js';
 import type { OperatorServices, Services } from './services.js';
@@ -38,8 +39,8 @@ export async function registerApplication(services: Services, fields: Applicatio
   const issued = await services.ca.issueClientCertificate(id, services.settings.current().certValidityDays);
   await services.store.insertApplication({ id, createdAt: services.now(), ...fields }, certificateRecord(id, issued));
   services.log.info('application registered', { applicationId: id, name: fields.name, fingerprint: issued.fingerprint });
-  await recordAudit(services, { type: 'application.registered', actor, target: `application:${id}`, detail: { name: fields.name, url: fields.url } });
-  await recordAudit(services, { type: 'certificate.issued', actor, target: `application:${id}`, detail: { fingerprint: issued.fingerprint, serial: issued.serial } });
+  await publish(services, { type: 'application.registered', actor, applicationId: id, name: fields.name, url: fields.url });
+  await publish(services, { type: 'certificate.issued', actor, applicationId: id, fingerprint: issued.fingerprint, serial: issued.serial });
   return { id, pem: issued.pem };
 }
 
@@ -63,12 +64,11 @@ export async function updateApplication(
   newCertificate: boolean,
   actor: AuditActor,
 ): Promise<string | null> {
-  const target = `application:${applicationId}`;
   requireApplicationText(changes);
   if (Object.keys(changes).length > 0) {
     if (!(await services.store.updateApplication(applicationId, changes))) throw new SsoError('noSuchApplication');
     // The url decides where the relay may send a session id: a change is a security event.
-    await recordAudit(services, { type: 'application.updated', actor, target, detail: { fields: Object.keys(changes).sort().join(','), url: changes.url ?? null } });
+    await publish(services, { type: 'application.updated', actor, applicationId, fields: Object.keys(changes).sort(), url: changes.url ?? null });
   }
   if (!newCertificate) return null;
   return (await issueCertificate(services, applicationId, actor)).pem;
@@ -83,14 +83,14 @@ export async function issueCertificate(services: Services, applicationId: string
   const issued = await services.ca.issueClientCertificate(applicationId, services.settings.current().certValidityDays);
   await services.store.addCertificate(certificateRecord(applicationId, issued));
   services.log.info('certificate issued', { applicationId, fingerprint: issued.fingerprint });
-  await recordAudit(services, { type: 'certificate.issued', actor, target: `application:${applicationId}`, detail: { fingerprint: issued.fingerprint, serial: issued.serial } });
+  await publish(services, { type: 'certificate.issued', actor, applicationId, fingerprint: issued.fingerprint, serial: issued.serial });
   return issued;
 }
 
 export async function unregisterApplication(services: OperatorServices, applicationId: string, actor: AuditActor): Promise<void> {
   if (!(await services.store.deleteApplication(applicationId))) throw new SsoError('noSuchApplication');
   services.log.info('application unregistered', { applicationId });
-  await recordAudit(services, { type: 'application.unregistered', actor, target: `application:${applicationId}` });
+  await publish(services, { type: 'application.unregistered', actor, applicationId });
 }
 
 /**
@@ -109,7 +109,7 @@ export async function applicationOfCertificateRecord(services: Services, cert: C
   if (cert.firstUsedAt === null) {
     if (!(await services.store.activateCertificate(cert.fingerprint, now))) return null;
     services.log.info('certificate activated', { applicationId: cert.applicationId, fingerprint: cert.fingerprint });
-    await recordAudit(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, target: `application:${cert.applicationId}`, detail: { fingerprint: cert.fingerprint } });
+    await publish(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, applicationId: cert.applicationId, fingerprint: cert.fingerprint });
   }
   return cert.applicationId;
 }

@@ -1,9 +1,11 @@
 // The audit trail (Secrets and audit): one record per security event, kept in the store
-// with its time, actor, target and outcome. Events are recorded by the domain functions, so a SOAP
-// operation and an operator command that do the same thing leave the same record.
+// with its time, actor, target and outcome. It is the first subscriber of the domain events
+// (core/events.ts): a core function publishes what happened, and the trail records the events it
+// keeps, so a SOAP operation and an operator command that do the same thing leave the same record.
 //
 // A record never holds a secret: no password, digest, token, session id, cookie value or key. The
 // detail names only what is safe to show an operator (a login, a base URL, a fingerprint).
+import type { Actor, DomainEvent, EventContext, EventOf, EventType, StoredEvent } from './events.js';
 import type { Services } from './services.js';
 
 /** Every kind of event the trail records. */
@@ -34,8 +36,8 @@ export const AUDIT_EVENT_TYPES = [
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-/** Who did it: an application by its id, a caller without a certificate, or an operator command. */
-export type AuditActor = 'guest' | 'operator' | `application:${string}`;
+/** Who did it (core/events.ts Actor). */
+export type AuditActor = Actor;
 
 export type AuditDetail = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -50,7 +52,7 @@ export interface AuditEntry {
 }
 
 /** What recording needs: an operator command has a store and a clock but no running server. */
-export type AuditContext = Pick<Services, 'store' | 'now' | 'log'>;
+export type AuditContext = EventContext;
 
 // Defence in depth: a detail field whose name says it holds a secret is dropped, never stored.
 const SECRET_FIELD = /pass(word)?|digest|token|secret|cookie|session_?id|private|pem/i;
@@ -76,30 +78,103 @@ export function observeOnly(entry: AuditEntry): void {
   observer?.(entry);
 }
 
+/** What the trail keeps of an event of type T: its target, outcome (`ok` when absent) and detail. */
+type Kept<T extends EventType> = (event: EventOf<T>) => { readonly target: string; readonly outcome?: string; readonly detail?: AuditDetail };
+
+const user = (event: { readonly userId: string }): string => `user:${event.userId}`;
+const application = (event: { readonly applicationId: string }): string => `application:${event.applicationId}`;
+const signIn = (event: EventOf<'authentication.succeeded'>): AuditDetail => ({
+  method: event.method,
+  address: event.address,
+  ...(event.login !== undefined ? { login: event.login } : {}),
+  ...(event.baseUrl !== undefined ? { baseUrl: event.baseUrl } : {}),
+});
+
 /**
- * Records one event. Never throws: the change it describes has already happened, so a failing
- * store (a full disk) must not turn it into an error for the caller; the failure is logged instead.
+ * The events the trail keeps, each as its record. A session's start and an application joining it
+ * are not kept: the sign-in that started it is (authentication.succeeded with its baseUrl).
  */
-export async function recordAudit(context: AuditContext, entry: AuditEntry): Promise<void> {
-  observer?.(entry);
+const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
+  'application.registered': (e) => ({ target: application(e), detail: { name: e.name, url: e.url, ...(e.imported ? { imported: true } : {}) } }),
+  'application.updated': (e) => ({ target: application(e), detail: { fields: e.fields.join(','), url: e.url } }),
+  'application.unregistered': (e) => ({ target: application(e) }),
+  'certificate.issued': (e) => ({ target: application(e), detail: { fingerprint: e.fingerprint, serial: e.serial } }),
+  'certificate.activated': (e) => ({ target: application(e), detail: { fingerprint: e.fingerprint } }),
+  'user.created': (e) => ({
+    target: user(e),
+    detail: { login: e.login, ownerId: e.ownerId, ...(e.duplicateOf !== undefined ? { duplicateOf: e.duplicateOf } : {}), ...(e.imported ? { imported: true } : {}) },
+  }),
+  'user.deleted': (e) => ({ target: user(e), detail: { login: e.login } }),
+  'user.loginChanged': (e) => ({ target: user(e), detail: { from: e.from, to: e.to } }),
+  'user.passwordChanged': (e) => ({ target: user(e), detail: { login: e.login } }),
+  'user.passwordChangeFailed': (e) => ({ target: user(e), outcome: e.outcome, detail: { login: e.login, address: e.address } }),
+  'user.ownershipTransferred': (e) => ({ target: user(e), detail: { from: e.from, to: e.to } }),
+  'user.disabled': (e) => ({ target: user(e), detail: { login: e.login } }),
+  'user.enabled': (e) => ({ target: user(e), detail: { login: e.login } }),
+  'authentication.succeeded': (e) => ({ target: e.subject, detail: signIn(e) }),
+  'authentication.failed': (e) => ({ target: e.subject, outcome: e.outcome, detail: signIn({ ...e, type: 'authentication.succeeded' }) }),
+  'session.ended': (e) => ({
+    target: user(e),
+    detail: { ...(e.baseUrl !== undefined ? { baseUrl: e.baseUrl } : {}), reason: e.reason, ...(e.sessions !== undefined ? { sessions: e.sessions } : {}) },
+  }),
+  'lock.set': (e) => ({ target: e.key, detail: { failures: e.failures, until: new Date(e.until).toISOString() } }),
+  'lock.cleared': (e) => ({ target: e.key }),
+  'settings.changed': (e) => ({ target: `setting:${e.name}`, detail: { from: e.from, to: e.to } }),
+};
+
+/** The trail's record of an event, or null for an event the trail does not keep. */
+export function auditEntryOf(event: DomainEvent): AuditEntry | null {
+  if (!isAuditEventType(event.type)) return null;
+  const keep = KEPT[event.type] as Kept<AuditEventType>;
+  const kept = keep(event as EventOf<AuditEventType>);
+  return { type: event.type, actor: event.actor, target: kept.target, ...(kept.outcome !== undefined ? { outcome: kept.outcome } : {}), ...(kept.detail !== undefined ? { detail: kept.detail } : {}) };
+}
+
+/** Appends the record, dropping a detail field whose name says it holds a secret; once per outbox event. */
+async function append(context: AuditContext, entry: AuditEntry, eventId: number | null, at: number): Promise<void> {
   const detail: Record<string, string | number | boolean | null> = {};
   for (const [name, value] of Object.entries(entry.detail ?? {})) {
     if (SECRET_FIELD.test(name)) context.log.error('audit detail field dropped: its name says it holds a secret', { type: entry.type, field: name });
     else detail[name] = value;
   }
+  const record = { at, type: entry.type, actor: entry.actor, target: entry.target, outcome: entry.outcome ?? 'ok', detail };
+  if (eventId === null) await context.store.appendAudit(record);
+  else await context.store.appendAuditOfEvent(eventId, record);
+}
+
+/**
+ * Writes one record of the trail (of the outbox event `eventId`, when it has one), counted by the
+ * observer. Never throws: the change it describes has already happened, so a failing store (a full
+ * disk) must not turn it into an error for the caller; the failure is logged instead.
+ */
+export async function recordAudit(context: AuditContext, entry: AuditEntry, eventId: number | null = null, at = context.now()): Promise<void> {
+  observer?.(entry);
   try {
-    await context.store.appendAudit({ at: context.now(), type: entry.type, actor: entry.actor, target: entry.target, outcome: entry.outcome ?? 'ok', detail });
+    await append(context, entry, eventId, at);
   } catch (error) {
     context.log.error('audit event not recorded', { type: entry.type, target: entry.target, error: error instanceof Error ? error.message : String(error) });
   }
 }
 
-/** Records `settings.changed` for each setting whose value changed (an operator's word, however given). */
-export async function recordSettingChanges(context: AuditContext, changes: readonly { name: string; from: string; to: string }[]): Promise<void> {
-  for (const change of changes) {
-    if (change.from !== change.to) await recordAudit(context, { type: 'settings.changed', actor: 'operator', target: `setting:${change.name}`, detail: { from: change.from, to: change.to } });
-  }
+/**
+ * Records the event in the trail, if it is one the trail keeps, at most once however often it is
+ * delivered. `inline` is publish's own delivery: the one the metrics count, and one that never
+ * throws (the dispatcher tries again). The dispatcher's deliveries only catch up, and a failure
+ * is its to retry.
+ */
+export async function deliverToTrail(context: AuditContext, stored: StoredEvent, { inline }: { readonly inline: boolean }): Promise<void> {
+  const entry = auditEntryOf(stored.event);
+  if (entry === null) return;
+  if (inline) await recordAudit(context, entry, stored.id, stored.at);
+  else await append(context, entry, stored.id, stored.at);
 }
+
+/** The trail as a subscriber of the outbox (core/outbox.ts): it catches up every event from the oldest kept. */
+export const auditTrail = {
+  name: 'audit',
+  startAtEnd: false,
+  deliver: (context: AuditContext, stored: StoredEvent): Promise<void> => deliverToTrail(context, stored, { inline: false }),
+} as const;
 
 /** Deletes the events older than the retention setting; the server calls it periodically. */
 export async function trimAudit(services: Pick<Services, 'store' | 'now' | 'settings'>): Promise<number> {

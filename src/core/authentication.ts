@@ -1,11 +1,15 @@
-// Signing a user in (Open Fusion SSO protocol, section 5.17) under brute-force protection (core/throttle.ts), with an audit
-// record of every outcome that checked a password. An unknown login, a wrong password and a
+// Signing a user in (Open Fusion SSO protocol, section 5.17) under brute-force protection (core/throttle.ts), with an
+// authentication event (core/events.ts) of every outcome that checked a password. Where the password
+// is checked is the authenticator's business (core/ports/authenticator.ts). An unknown login, a wrong password and a
 // disabled user end in the same fault after the same work (one password verification, the same
 // counter writes, one audit record); a lock ends in that fault too, without the verification, after
 // the time that one takes (docs/SECURITY.md, cases D24 and F39).
 import { SsoError } from './errors.js';
 import type { UserRecord } from './store.js';
-import { actorOf, observeOnly, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
+import { actorOf, observeOnly, type AuditActor } from './audit.js';
+import { publish, type EventOf, type SignInMethod } from './events.js';
+import { checkable } from './localAuthenticator.js';
+import type { PasswordVerdict } from './ports/authenticator.js';
 import { FailurePace } from './failurePace.js';
 import { HashingQueueFull, type HashingSources } from './ports/passwords.js';
 import type { Services } from './services.js';
@@ -20,7 +24,7 @@ import {
   unknownUserThrottleKey,
   type AttemptKeys,
 } from './throttle.js';
-import { checkPassword, loginKeyOf } from './users.js';
+import { loginKeyOf } from './users.js';
 
 export interface SignIn {
   /** The user the request named, or null when it names none. */
@@ -34,7 +38,7 @@ export interface SignIn {
   readonly applicationId: string | null;
   /** The client address the server sees. */
   readonly address: string;
-  /** The base URL a session is started for, if any (for the audit record). */
+  /** The base URL a session is started for, if any (for the event). */
   readonly baseUrl?: string | undefined;
 }
 
@@ -60,8 +64,11 @@ function auditTarget(attempt: SignIn): string {
   return attempt.login !== undefined ? loginThrottleKey(loginKeyOf(attempt.login)) : unknownUserThrottleKey(attempt.userId ?? '');
 }
 
-function auditDetail(attempt: SignIn, method: 'password' | 'owner'): AuditDetail {
+/** What the authentication events say of the attempt. */
+function facts(attempt: SignIn, method: SignInMethod): Omit<EventOf<'authentication.succeeded'>, 'type' | 'actor'> {
   return {
+    subject: auditTarget(attempt),
+    userId: attempt.user?.id ?? null,
     method,
     address: sourceAddress(attempt.address),
     ...(attempt.user !== null ? { login: attempt.user.login } : {}),
@@ -82,31 +89,28 @@ async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
     const counted = await countAttempt(services, { login: null, sources: sourceKeys(attempt.applicationId, attempt.address) });
     if (!counted.locked) {
       await settleFailure(services, counted, actor);
-      await recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: 'permissionDenied', detail: auditDetail(attempt, 'owner') });
+      await publish(services, { type: 'authentication.failed', actor, outcome: 'permissionDenied', ...facts(attempt, 'owner') });
     }
     throw new SsoError('permissionDenied', 'Only the owner application may authenticate a user without a password.');
   }
   if (user.disabledAt !== null) {
-    await recordAudit(services, { type: 'authentication.failed', actor, target: `user:${user.id}`, outcome: 'disabled', detail: auditDetail(attempt, 'owner') });
+    await publish(services, { type: 'authentication.failed', actor, outcome: 'disabled', ...facts(attempt, 'owner') });
     throw new SsoError('invalidCredentials');
   }
-  await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${user.id}`, detail: auditDetail(attempt, 'owner') });
+  await publish(services, { type: 'authentication.succeeded', actor, ...facts(attempt, 'owner') });
   return user;
 }
 
-/** Whether a password is checked at all: an empty or over-long one is refused without hashing. */
-function checkable(services: Services, password: string): boolean {
-  return password.length > 0 && Buffer.byteLength(password, 'utf8') <= services.options.maxPasswordBytes;
+/** How a guess is checked: whether a right password may upgrade the stored form, the request's sources, the login it gave. */
+interface GuessOptions {
+  readonly upgrade?: boolean;
+  readonly sources?: HashingSources;
+  readonly login?: string | undefined;
 }
 
-/**
- * Verifies the password against the stored hash, or the dummy one: the same work whatever the answer
- * will be. Waits its sources' turn in the hashing pool (infra/hashing/pool.ts).
- */
-async function verify(services: Services, user: UserRecord | null, password: string, options: { readonly upgrade?: boolean; readonly sources?: HashingSources }): Promise<boolean> {
-  if (user !== null) return checkPassword(services, user, password, options);
-  if (checkable(services, password)) await services.passwords.verifyDummy(password, options.sources);
-  return false;
+/** Asks the authenticator: the same work whatever the answer will be (for the local one, in the hashing pool's turn of its sources). */
+function verify(services: Services, user: UserRecord | null, password: string, options: GuessOptions): Promise<PasswordVerdict> {
+  return services.authenticator.check({ user, login: options.login, password, sources: options.sources ?? [], upgrade: options.upgrade ?? true });
 }
 
 /**
@@ -114,7 +118,7 @@ async function verify(services: Services, user: UserRecord | null, password: str
  * fault of a wrong password (docs/SECURITY.md, case F39). Like every guess it was counted before
  * its check; it writes no audit record, as a refusal while locked writes none.
  */
-async function verifyInTurn(services: Services, user: UserRecord | null, password: string, options: { readonly upgrade?: boolean; readonly sources?: HashingSources }): Promise<boolean> {
+async function verifyInTurn(services: Services, user: UserRecord | null, password: string, options: GuessOptions): Promise<PasswordVerdict> {
   try {
     return await verify(services, user, password, options);
   } catch (error) {
@@ -191,13 +195,14 @@ export async function checkGuess(
   services: Services,
   user: UserRecord | null,
   password: string,
-  options: { readonly upgrade?: boolean; readonly sources?: HashingSources } = {},
+  options: GuessOptions = {},
 ): Promise<Checked> {
-  const right = await verifyInTurn(services, user, password, options);
-  const hashed = checkable(services, password);
-  if (user === null) return { failure: 'unknownUser', hashed };
+  const verdict = await verifyInTurn(services, user, password, options);
+  const hashed = checkable(services.options.maxPasswordBytes, password);
+  // Without a local user there is nobody to sign in, whatever a delegated source would say.
+  if (user === null || verdict === 'unknownUser') return { failure: 'unknownUser', hashed };
   if (Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return { failure: 'passwordTooLong', hashed };
-  if (!right) return { failure: 'wrongPassword', hashed };
+  if (verdict !== 'right') return { failure: 'wrongPassword', hashed };
   return { failure: null, hashed };
 }
 
@@ -214,13 +219,13 @@ export async function signIn(services: Services, attempt: SignIn): Promise<UserR
     services,
     { keys, actor, password },
     async () => {
-      const checked = await checkGuess(services, attempt.user, password, { sources: keys.sources });
+      const checked = await checkGuess(services, attempt.user, password, { sources: keys.sources, login: attempt.login });
       return checked.failure === null && attempt.user?.disabledAt !== null ? { ...checked, failure: 'disabled' } : checked;
     },
-    (reason) => recordAudit(services, { type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: reason, detail: auditDetail(attempt, 'password') }),
+    (reason) => publish(services, { type: 'authentication.failed', actor, outcome: reason, ...facts(attempt, 'password') }),
   );
   if (failure === 'locked') observeOnly({ type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: failure });
   if (failure !== null || attempt.user === null) throw new SsoError('invalidCredentials');
-  await recordAudit(services, { type: 'authentication.succeeded', actor, target: `user:${attempt.user.id}`, detail: auditDetail(attempt, 'password') });
+  await publish(services, { type: 'authentication.succeeded', actor, ...facts(attempt, 'password') });
   return attempt.user;
 }

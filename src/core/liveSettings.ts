@@ -2,7 +2,7 @@
 // service, kept in the store so that every node and every operator command sees the same one.
 // A node reads them at start and again every few seconds, so a change made with `ssod settings`
 // reaches running servers without a restart. A setting absent from the store has its default.
-import { recordSettingChanges } from './audit.js';
+import { publishSettingChanges } from './events.js';
 import type { Logger } from './ports/logger.js';
 import type { Store } from './store.js';
 import { OPTION_SPECS, OptionError, coerce, formatOptionValue, settingNames, type Options, type SettingName } from '../config/options.js';
@@ -68,7 +68,7 @@ export class LiveSettings {
       await store.writeSettings(Object.fromEntries(given.map((name) => [name, formatOptionValue(options[name])])), now);
       log.info('settings written from the command line', { settings: given.join(',') });
       const changes = given.map((name) => ({ name, from: formatOptionValue(before[name]), to: formatOptionValue(options[name]) }));
-      await recordSettingChanges({ store, log, now: () => now }, changes);
+      await publishSettingChanges({ store, log, now: () => now }, changes);
     }
     return new LiveSettings(store, log, settingsFrom(await store.readSettings(), log));
   }

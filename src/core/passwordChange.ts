@@ -5,7 +5,8 @@
 // the protocol's changePassword names no session, so the one that asked cannot be kept apart from the others.
 import { SsoError } from './errors.js';
 import type { UserRecord } from './store.js';
-import { actorOf, recordAudit } from './audit.js';
+import { actorOf } from './audit.js';
+import { publish } from './events.js';
 import { checkGuess, guardedCheck, sourceKeys } from './authentication.js';
 import type { Services } from './services.js';
 import { endUserSessions } from './sessions.js';
@@ -28,7 +29,7 @@ export async function changePassword(services: Services, change: PasswordChange)
   const { user, oldPassword } = change;
   const actor = actorOf(change.applicationId);
   const refused = (outcome: string): Promise<void> =>
-    recordAudit(services, { type: 'user.passwordChangeFailed', actor, target: `user:${user.id}`, outcome, detail: { login: user.login, address: sourceAddress(change.address) } });
+    publish(services, { type: 'user.passwordChangeFailed', actor, userId: user.id, login: user.login, address: sourceAddress(change.address), outcome });
   if (oldPassword !== undefined) {
     const keys = { login: loginThrottleKey(user.loginKey), sources: sourceKeys(change.applicationId, change.address) };
     const failure = await guardedCheck(services, { keys, actor, password: oldPassword }, () => checkGuess(services, user, oldPassword, { upgrade: false, sources: keys.sources }), refused);

@@ -8,6 +8,7 @@ import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import type { PasswordHasher } from './ports/passwords.js';
 import type { Store } from './store.js';
+import type { Authenticator } from './ports/authenticator.js';
 
 export interface Services {
   /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
@@ -16,6 +17,8 @@ export interface Services {
   readonly store: Store;
   readonly ca: CertificateAuthority;
   readonly passwords: PasswordHasher;
+  /** Where passwords are checked (core/ports/authenticator.ts); the composition root picks it. */
+  readonly authenticator: Authenticator;
   readonly log: Logger;
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
   readonly now: Clock;

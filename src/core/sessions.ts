@@ -1,5 +1,10 @@
 // Global and local sessions, relay tokens and the relay cookie (docs/DECISIONS.md "Sessions and the relay").
 //
+// Three pieces: a global session started for a user, either bound to a browser at once
+// (startBrowserSession: any adapter that signs a person in) or with a relay token for an application
+// (startSession: authenticate with a baseUrl); the relay token, exchanged once for a cookie
+// (redeemRelayToken); and the cookie binding (bindCookie, sessionOfCookie, localSessionForCookie).
+//
 // The store keeps only SHA-256 of every secret, yet the relay must hand an application the same
 // local session id on every visit. So each global session has a random derivation secret G, and a
 // local session id is `<base url>` + HMAC(G, base url). G itself is never stored in the clear: it
@@ -7,7 +12,8 @@
 // so only a holder of the token or the cookie can re-derive local session ids.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { SsoError } from './errors.js';
-import { recordAudit, type AuditActor } from './audit.js';
+import type { AuditActor } from './audit.js';
+import { publish, type Actor } from './events.js';
 import type { OperatorServices, Services } from './services.js';
 import type { GlobalSessionRecord, SessionView } from './store.js';
 
@@ -66,40 +72,67 @@ export interface NewSession {
   readonly relayToken: string;
 }
 
-/** authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a relay token. */
-export async function startSession(services: Services, userId: string, baseUrl: string): Promise<NewSession> {
+/** A global session for the user, not yet stored, with its derivation secret. */
+function newGlobalSession(services: Services, userId: string): { record: GlobalSessionRecord; secret: Buffer } {
   const now = services.now();
-  const settings = services.settings.current();
-  const secret = randomBytes(SECRET_BYTES);
+  const record = {
+    id: randomBytes(OPAQUE_BYTES).toString('hex'),
+    userId,
+    createdAt: now,
+    expiresAt: now + services.settings.current().sessionLifetime * 1000,
+    lastSeenAt: now,
+    cookieHash: null,
+    cookieSealedSecret: null,
+  };
+  return { record, secret: randomBytes(SECRET_BYTES) };
+}
+
+/**
+ * Disabling a user ends its sessions in one transaction; a disabling that came between the
+ * password check and the insert of the session is seen here, and one that comes later ends it.
+ */
+async function requireEnabled(services: Services, session: GlobalSessionRecord): Promise<void> {
+  const user = await services.store.getUser(session.userId);
+  if (user === null || user.disabledAt !== null) {
+    await services.store.deleteGlobalSession(session.id);
+    throw new SsoError('invalidCredentials');
+  }
+}
+
+/** authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a relay token. */
+export async function startSession(services: Services, userId: string, baseUrl: string, actor: Actor): Promise<NewSession> {
+  const now = services.now();
+  const { record, secret } = newGlobalSession(services, userId);
   const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
   const sessionId = localSessionId(secret, baseUrl);
-  const globalId = randomBytes(OPAQUE_BYTES).toString('hex');
   await services.store.createSession(
-    {
-      id: globalId,
-      userId,
-      createdAt: now,
-      expiresAt: now + settings.sessionLifetime * 1000,
-      lastSeenAt: now,
-      cookieHash: null,
-      cookieSealedSecret: null,
-    },
-    { idHash: sha256Hex(sessionId), globalId, baseUrl, createdAt: now },
+    record,
+    { idHash: sha256Hex(sessionId), globalId: record.id, baseUrl, createdAt: now },
     {
       tokenHash: sha256Hex(relayToken),
-      globalId,
-      expiresAt: now + settings.relayTokenLifetime * 1000,
+      globalId: record.id,
+      expiresAt: now + services.settings.current().relayTokenLifetime * 1000,
       sealedSecret: seal(relayToken, secret),
     },
   );
-  // Disabling a user ends its sessions in one transaction; a disabling that came between the
-  // password check and the insert above is seen here, and one that comes later ends this session.
-  const user = await services.store.getUser(userId);
-  if (user === null || user.disabledAt !== null) {
-    await services.store.deleteGlobalSession(globalId);
-    throw new SsoError('invalidCredentials');
-  }
+  await requireEnabled(services, record);
+  // Its first application has joined with it: no session.joined for baseUrl.
+  await publish(services, { type: 'session.started', actor, userId, globalId: record.id, via: 'relayToken', baseUrl });
   return { sessionId, relayToken };
+}
+
+/**
+ * Starts a global session for a user whom an adapter has signed in (a sign-in page, a SAML
+ * assertion, a pass-through sign-in), bound at once to this browser: the cookie to set, which
+ * localSessionForCookie then turns into each application's local session. No relay token.
+ */
+export async function startBrowserSession(services: Services, userId: string, actor: Actor): Promise<SessionCookie> {
+  const { record, secret } = newGlobalSession(services, userId);
+  const cookie = cookieValue(secret);
+  await services.store.insertGlobalSession({ ...record, cookieHash: cookie.hash, cookieSealedSecret: cookie.sealed });
+  await requireEnabled(services, record);
+  await publish(services, { type: 'session.started', actor, userId, globalId: record.id, via: 'browser', baseUrl: null });
+  return { value: cookie.value, maxAgeSeconds: maxAgeOf(services, record) };
 }
 
 /** The local session that a session id names (protocol §5.17), or null. */
@@ -142,13 +175,25 @@ export async function verifySession(services: Services, view: SessionView | null
 export async function closeSession(services: Services, view: SessionView | null, actor: AuditActor): Promise<boolean> {
   if (view === null) return false;
   await services.store.deleteGlobalSession(view.global.id);
-  await recordAudit(services, { type: 'session.ended', actor, target: `user:${view.global.userId}`, detail: { baseUrl: view.local.baseUrl, reason: 'closeSession' } });
+  await publish(services, { type: 'session.ended', actor, userId: view.global.userId, globalId: view.global.id, baseUrl: view.local.baseUrl, reason: 'closeSession' });
   return true;
 }
 
-export interface RelayCookie {
+/** What binds a browser to its global session: the cookie value to set, and for how long. */
+export interface SessionCookie {
   readonly value: string;
   readonly maxAgeSeconds: number;
+}
+
+/** A fresh cookie value, with what the store keeps of it: its hash, and the secret sealed under it. */
+function cookieValue(secret: Buffer): { value: string; hash: string; sealed: string } {
+  const value = randomBytes(SECRET_BYTES).toString('base64url');
+  return { value, hash: sha256Hex(value), sealed: seal(value, secret) };
+}
+
+/** A cookie lives as long as the session's absolute lifetime (docs/DECISIONS.md "Sessions and the relay"). */
+function maxAgeOf(services: Services, session: GlobalSessionRecord): number {
+  return Math.max(1, Math.ceil((session.expiresAt - services.now()) / 1000));
 }
 
 /** A live global session with its derivation secret, as a relay token or a cookie value unseals it. */
@@ -175,10 +220,10 @@ export async function redeemRelayToken(services: Services, token: string): Promi
  * Binds a fresh cookie value to the session: the value that was bound before (a cookie, or a
  * pending confirmation of the relay) stops working.
  */
-export async function bindCookie(services: Services, { session, secret }: UnsealedSession): Promise<RelayCookie> {
-  const value = randomBytes(SECRET_BYTES).toString('base64url');
-  await services.store.setSessionCookie(session.id, sha256Hex(value), seal(value, secret));
-  return { value, maxAgeSeconds: Math.max(1, Math.ceil((session.expiresAt - services.now()) / 1000)) };
+export async function bindCookie(services: Services, { session, secret }: UnsealedSession): Promise<SessionCookie> {
+  const cookie = cookieValue(secret);
+  await services.store.setSessionCookie(session.id, cookie.hash, cookie.sealed);
+  return { value: cookie.value, maxAgeSeconds: maxAgeOf(services, session) };
 }
 
 /** The live global session that a cookie value is bound to, with its secret; null when none. An expired one is deleted. */
@@ -203,7 +248,9 @@ export async function localSessionForCookie(services: Services, cookie: string, 
   const { session, secret } = found;
   const now = services.now();
   const sessionId = localSessionId(secret, baseUrl);
-  await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now });
+  if (await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now })) {
+    await publish(services, { type: 'session.joined', actor: 'guest', userId: session.userId, globalId: session.id, baseUrl });
+  }
   // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
   if (now - session.lastSeenAt >= renewalIntervalMs(services.settings.current().sessionTimeout)) {
     await services.store.touchSession(session.id, now);
@@ -214,7 +261,7 @@ export async function localSessionForCookie(services: Services, cookie: string, 
 /** The person at the relay declined the session a relay token started (docs/SECURITY.md, case F48): it ends. */
 export async function declineSession(services: Services, session: GlobalSessionRecord): Promise<void> {
   await services.store.deleteGlobalSession(session.id);
-  await recordAudit(services, { type: 'session.ended', actor: 'guest', target: `user:${session.userId}`, detail: { reason: 'declinedAtRelay' } });
+  await publish(services, { type: 'session.ended', actor: 'guest', userId: session.userId, globalId: session.id, reason: 'declinedAtRelay' });
 }
 
 /** The operator ends one global session, named by its id as `ssod sessions list` shows it. False when there is none. */
@@ -222,13 +269,18 @@ export async function endSession(services: OperatorServices, globalId: string, a
   const session = await services.store.getGlobalSession(globalId);
   if (session === null) return false;
   await services.store.deleteGlobalSession(globalId);
-  await recordAudit(services, { type: 'session.ended', actor, target: `user:${session.userId}`, detail: { reason: 'endSession' } });
+  await publish(services, { type: 'session.ended', actor, userId: session.userId, globalId, reason: 'endSession' });
   return true;
 }
 
 /** Ends every session of the user (an operator's command, or a password change). Returns how many. */
-export async function endUserSessions(services: OperatorServices, userId: string, actor: AuditActor, reason = 'endUserSessions'): Promise<number> {
+export async function endUserSessions(
+  services: OperatorServices,
+  userId: string,
+  actor: AuditActor,
+  reason: 'endUserSessions' | 'passwordChanged' = 'endUserSessions',
+): Promise<number> {
   const ended = await services.store.deleteUserSessions(userId);
-  if (ended > 0) await recordAudit(services, { type: 'session.ended', actor, target: `user:${userId}`, detail: { reason, sessions: ended } });
+  if (ended > 0) await publish(services, { type: 'session.ended', actor, userId, reason, sessions: ended });
   return ended;
 }

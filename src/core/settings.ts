@@ -2,7 +2,7 @@
 // `ssod mode` and `ssod hostname` write them, so that every change is recorded in one place.
 import { formatOptionValue, settingNames, type SettingName } from '../config/options.js';
 import { settingsFrom, type ServiceSettings } from './liveSettings.js';
-import { recordSettingChanges, type AuditContext } from './audit.js';
+import { publishSettingChanges, type EventContext } from './events.js';
 
 export interface SettingChange<N extends SettingName = SettingName> {
   readonly name: N;
@@ -15,7 +15,7 @@ export interface SettingChange<N extends SettingName = SettingName> {
  * returns each named setting's value before and after. Running servers follow within seconds.
  */
 export async function changeSettings(
-  services: AuditContext,
+  services: EventContext,
   changes: Readonly<Partial<Record<SettingName, string | null>>>,
 ): Promise<SettingChange[]> {
   const before = settingsFrom(await services.store.readSettings());
@@ -24,6 +24,6 @@ export async function changeSettings(
   const names = settingNames().filter((name) => Object.hasOwn(changes, name));
   services.log.info('settings changed by an operator', { settings: names.join(',') });
   const changed = names.map((name) => ({ name, from: before[name], to: after[name] }));
-  await recordSettingChanges(services, changed.map((c) => ({ name: c.name, from: formatOptionValue(c.from), to: formatOptionValue(c.to) })));
+  await publishSettingChanges(services, changed.map((c) => ({ name: c.name, from: formatOptionValue(c.from), to: formatOptionValue(c.to) })));
   return changed;
 }

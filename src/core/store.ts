@@ -322,8 +322,8 @@ export interface Store {
   findCertificateAndSession(fingerprint: string, localIdHash: string): Promise<CertificateAndSession>;
   findSessionByCookie(cookieHash: string): Promise<GlobalSessionRecord | null>;
   getGlobalSession(id: string): Promise<GlobalSessionRecord | null>;
-  /** Inserts the local session unless one exists for (globalId, baseUrl); never changes an existing one. */
-  ensureLocalSession(local: LocalSessionRecord): Promise<void>;
+  /** Inserts the local session unless one exists for (globalId, baseUrl); never changes an existing one. True when it inserted. */
+  ensureLocalSession(local: LocalSessionRecord): Promise<boolean>;
   /** Moves lastSeenAt forward to `now` (idle timer renewal); never backwards, so overlapping renewals cannot shorten a session. */
   touchSession(globalId: string, now: number): Promise<void>;
   /**
@@ -389,4 +389,47 @@ export interface Store {
    * it replaces the stored record only when that record's certificatePem is still `replacing`.
    */
   saveKeyMaterial(record: KeyMaterialRecord, replacing: string | null): Promise<KeyMaterialRecord>;
+
+  // ---- Browser sessions and the outbox of domain events (core/sessions.ts, core/events.ts, core/outbox.ts) ----
+  /**
+   * Inserts a global session alone: one whose browser binding (cookieHash, cookieSealedSecret)
+   * is set at once, started without a relay token.
+   */
+  insertGlobalSession(global: GlobalSessionRecord): Promise<void>;
+  /** Appends an event; returns its id, greater than that of every event appended before it committed. */
+  appendOutboxEvent(event: OutboxEventInput): Promise<number>;
+  /** Up to `limit` events with an id above `after`, in id order. */
+  readOutbox(after: number, limit: number): Promise<OutboxEventRecord[]>;
+  /**
+   * Takes the subscriber's lease for `owner` until `leaseUntil`, when nobody else holds it at `now`
+   * (one holds it while its leaseUntil is later than now), creating the cursor on first use at 0, or
+   * with `startAtEnd` at the last event's id. Returns the cursor's position, or null when another
+   * owner holds the lease.
+   */
+  claimOutboxCursor(subscriber: string, owner: string, now: number, leaseUntil: number, startAtEnd: boolean): Promise<number | null>;
+  /**
+   * Moves the cursor forward to `position` (never backwards) and extends the lease, only while
+   * `owner` holds it. False when it holds it no more (then nothing changed).
+   */
+  advanceOutboxCursor(subscriber: string, owner: string, position: number, leaseUntil: number): Promise<boolean>;
+  /** Gives the lease up, when `owner` holds it. */
+  releaseOutboxCursor(subscriber: string, owner: string): Promise<void>;
+  /** Deletes events appended before `before`, and those that every cursor has passed. Returns how many. */
+  trimOutbox(before: number): Promise<number>;
+  /** appendAudit for the outbox event `eventId`: nothing when a record of that event exists. True when it appended. */
+  appendAuditOfEvent(eventId: number, event: AuditEvent): Promise<boolean>;
+}
+
+/** An event as published, before the outbox gives it an id. */
+export interface OutboxEventInput {
+  readonly at: number;
+  /** The event's type (core/events.ts), for operators reading the table. */
+  readonly type: string;
+  /** The event as JSON (core/events.ts); the store keeps it as it is. */
+  readonly payload: string;
+}
+
+export interface OutboxEventRecord extends OutboxEventInput {
+  /** Increasing in the order the events were appended. */
+  readonly id: number;
 }

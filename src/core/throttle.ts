@@ -23,7 +23,8 @@
 import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AttemptCount, CountedAttempt as StoredCount } from './store.js';
-import { recordAudit, type AuditActor, type AuditContext } from './audit.js';
+import type { AuditActor } from './audit.js';
+import { publish, type EventContext } from './events.js';
 import type { Services } from './services.js';
 
 /** Sources count failures in fixed windows of this length, from their first failure. */
@@ -133,7 +134,7 @@ export async function settleFailure(services: Services, attempt: CountedAttempt,
   for (const { record } of attempt.counted.filter((count) => count.setLock)) {
     const seconds = ((record.lockedUntil ?? 0) - services.now()) / 1000;
     services.log.warn('sign-ins locked', { key: record.key, failures: record.failures, seconds: Math.round(seconds) });
-    await recordAudit(services, { type: 'lock.set', actor, target: record.key, detail: { failures: record.failures, until: new Date(record.lockedUntil ?? 0).toISOString() } });
+    await publish(services, { type: 'lock.set', actor, key: record.key, failures: record.failures, until: record.lockedUntil ?? 0 });
   }
 }
 
@@ -148,9 +149,9 @@ export async function settleSuccess(services: Services, attempt: CountedAttempt)
 }
 
 /** An operator forgets a key's failures and lock. False when the key had none. */
-export async function clearLock(context: AuditContext, key: string, actor: AuditActor): Promise<boolean> {
+export async function clearLock(context: EventContext, key: string, actor: AuditActor): Promise<boolean> {
   const cleared = await context.store.clearThrottle(key);
-  if (cleared) await recordAudit(context, { type: 'lock.cleared', actor, target: key });
+  if (cleared) await publish(context, { type: 'lock.cleared', actor, key });
   return cleared;
 }
 

@@ -6,7 +6,7 @@
 import { SsoError } from './errors.js';
 import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store.js';
 import { requireApplicationText } from './applications.js';
-import { recordAudit } from './audit.js';
+import { publish } from './events.js';
 import { storedHashProblem } from './ports/passwords.js';
 import { Refusal } from './refusal.js';
 import type { OperatorServices } from './services.js';
@@ -253,7 +253,7 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
     if (first === undefined) continue; // readExport requires one
     await store.insertApplication(app, first);
     for (const cert of rest) await store.addCertificate(cert); // in order of issue, so pending/retired states come out as exported
-    await recordAudit(services, { type: 'application.registered', actor: 'operator', target: `application:${app.id}`, detail: { name: app.name, url: app.url, imported: true } });
+    await publish(services, { type: 'application.registered', actor: 'operator', applicationId: app.id, name: app.name, url: app.url, imported: true });
   }
   let usersAdded = 0;
   for (const user of users) {
@@ -264,7 +264,7 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
       throw error;
     }
     usersAdded += 1;
-    await recordAudit(services, { type: 'user.created', actor: 'operator', target: `user:${user.id}`, detail: { login: user.login, ownerId: user.ownerId, imported: true } });
+    await publish(services, { type: 'user.created', actor: 'operator', userId: user.id, login: user.login, ownerId: user.ownerId, imported: true });
   }
   services.log.info('applications and users imported', { applications: applications.length, users: usersAdded });
   return { applicationsAdded: applications.length, applicationsSkipped, usersAdded, usersSkipped };

@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { SsoError } from './errors.js';
 import { DuplicateLoginError, type UserRecord } from './store.js';
-import { recordAudit, type AuditActor, type AuditDetail } from './audit.js';
-import { isLegacyDigest, isLegacyHashType, type HashingSources } from './ports/passwords.js';
+import type { AuditActor } from './audit.js';
+import { publish } from './events.js';
+import { isLegacyDigest, isLegacyHashType } from './ports/passwords.js';
 import { findApplication } from './applications.js';
 import { preparedLogin } from './identifiers.js';
 import type { OperatorServices } from './services.js';
@@ -102,7 +103,7 @@ export async function createUser(
   login: string,
   passwordHash: string,
   actor: AuditActor,
-  detail: AuditDetail = {},
+  origin: { readonly duplicateOf?: string } = {},
 ): Promise<string> {
   const id = randomUUID();
   try {
@@ -111,7 +112,7 @@ export async function createUser(
     if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');
     throw error;
   }
-  await recordAudit(services, { type: 'user.created', actor, target: `user:${id}`, detail: { login, ownerId, ...detail } });
+  await publish(services, { type: 'user.created', actor, userId: id, login, ownerId, ...origin });
   return id;
 }
 
@@ -122,12 +123,12 @@ export async function changeLogin(services: OperatorServices, user: UserRecord, 
     if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');
     throw error;
   }
-  await recordAudit(services, { type: 'user.loginChanged', actor, target: `user:${user.id}`, detail: { from: user.login, to: login } });
+  await publish(services, { type: 'user.loginChanged', actor, userId: user.id, from: user.login, to: login });
 }
 
 export async function deleteUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<void> {
   if (!(await services.store.deleteUser(user.id))) throw new SsoError('noSuchUser');
-  await recordAudit(services, { type: 'user.deleted', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  await publish(services, { type: 'user.deleted', actor, userId: user.id, login: user.login });
 }
 
 /**
@@ -136,7 +137,7 @@ export async function deleteUser(services: OperatorServices, user: UserRecord, a
  */
 export async function setPasswordHash(services: OperatorServices, user: UserRecord, passwordHash: string, actor: AuditActor, expected?: string): Promise<boolean> {
   if (!(await services.store.setPasswordHash(user.id, passwordHash, expected))) return false;
-  await recordAudit(services, { type: 'user.passwordChanged', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  await publish(services, { type: 'user.passwordChanged', actor, userId: user.id, login: user.login });
   return true;
 }
 
@@ -144,7 +145,7 @@ export async function setPasswordHash(services: OperatorServices, user: UserReco
 export async function transferOwnership(services: OperatorServices, user: UserRecord, ownerId: string, actor: AuditActor): Promise<void> {
   const target = await findApplication(services, ownerId);
   if (!(await services.store.setOwner(user.id, target.id))) throw new SsoError('noSuchUser');
-  await recordAudit(services, { type: 'user.ownershipTransferred', actor, target: `user:${user.id}`, detail: { from: user.ownerId, to: target.id } });
+  await publish(services, { type: 'user.ownershipTransferred', actor, userId: user.id, from: user.ownerId, to: target.id });
 }
 
 /**
@@ -154,7 +155,7 @@ export async function transferOwnership(services: OperatorServices, user: UserRe
 export async function disableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt !== null) return false;
   if (!(await services.store.setUserDisabled(user.id, services.now()))) throw new SsoError('noSuchUser');
-  await recordAudit(services, { type: 'user.disabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  await publish(services, { type: 'user.disabled', actor, userId: user.id, login: user.login });
   return true;
 }
 
@@ -162,29 +163,8 @@ export async function disableUser(services: OperatorServices, user: UserRecord, 
 export async function enableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt === null) return false;
   if (!(await services.store.setUserDisabled(user.id, null))) throw new SsoError('noSuchUser');
-  await recordAudit(services, { type: 'user.enabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
+  await publish(services, { type: 'user.enabled', actor, userId: user.id, login: user.login });
   return true;
-}
-
-/**
- * Checks a plaintext password against a user's stored hash. A successful check of a weaker stored
- * form re-hashes it in the background (docs/DECISIONS.md hash upgrade); the caller does not wait for that.
- */
-export async function checkPassword(
-  services: OperatorServices,
-  user: UserRecord,
-  password: string,
-  { upgrade = true, sources = [] }: { upgrade?: boolean; sources?: HashingSources } = {},
-): Promise<boolean> {
-  if (password.length === 0 || Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return false;
-  const result = await services.passwords.verify(user.passwordHash, password, sources);
-  if (upgrade && result.ok && result.needsUpgrade) {
-    services.passwords
-      .hash(password)
-      .then((upgraded) => services.store.setPasswordHash(user.id, upgraded, user.passwordHash))
-      .catch((error: unknown) => services.log.error('password hash upgrade failed', { userId: user.id, error: String(error) }));
-  }
-  return result.ok;
 }
 
 /** protocol §5.15, §5.17: a user named by login or by userId, never both, never neither; null when there is none. */

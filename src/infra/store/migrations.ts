@@ -251,6 +251,53 @@ const THROTTLE_LOCK_OWNER = `
 ALTER TABLE login_throttle ADD COLUMN locked_by TEXT;
 `;
 
+// Version 5: domain events and their delivery (core/events.ts, core/outbox.ts).
+// - outbox_events: every published event, in publishing order (the id), trimmed once every
+//   subscriber has passed it or it is older than the audit retention.
+// - outbox_cursors: per subscriber, the id of the last event delivered to it, and the node that holds
+//   its lease (a random id) until when, so that two nodes never deliver to one subscriber at once.
+// - audit_events.event_id: the outbox event an audit record was written for, unique, so that the
+//   dispatcher catching up after a crash does not write a record twice.
+const OUTBOX_SQLITE = `
+CREATE TABLE outbox_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbox_events_at ON outbox_events (at);
+
+CREATE TABLE outbox_cursors (
+  subscriber TEXT PRIMARY KEY,
+  position INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER NOT NULL
+) STRICT;
+
+ALTER TABLE audit_events ADD COLUMN event_id INTEGER;
+CREATE UNIQUE INDEX audit_events_event_id ON audit_events (event_id);
+`;
+
+const OUTBOX_POSTGRES = `
+CREATE TABLE outbox_events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX outbox_events_at ON outbox_events (at);
+
+CREATE TABLE outbox_cursors (
+  subscriber TEXT PRIMARY KEY,
+  position BIGINT NOT NULL,
+  lease_owner TEXT,
+  lease_until BIGINT NOT NULL
+);
+
+ALTER TABLE audit_events ADD COLUMN event_id BIGINT;
+CREATE UNIQUE INDEX audit_events_event_id ON audit_events (event_id);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -276,6 +323,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the attempt that set a brute-force lock',
     sqlite: THROTTLE_LOCK_OWNER,
     postgres: THROTTLE_LOCK_OWNER,
+  },
+  {
+    version: 5,
+    description: 'the outbox of domain events, the delivery cursor of each subscriber, the event of an audit record',
+    sqlite: OUTBOX_SQLITE,
+    postgres: OUTBOX_POSTGRES,
   },
 ];
 

@@ -53,6 +53,8 @@ import type {
   KeyMaterialRecord,
   LocalSessionRecord,
   LockWaits,
+  OutboxEventInput,
+  OutboxEventRecord,
   RelayTokenRecord,
   PoolUse,
   SessionCountQuery,
@@ -586,8 +588,8 @@ class PostgresStore implements Store {
     return (await this.#run<GlobalSessionRecord>(SQL.getGlobalSession, [id])).rows[0] ?? null;
   }
 
-  async ensureLocalSession(local: LocalSessionRecord): Promise<void> {
-    await this.#run(SQL.ensureLocalSession, [local.idHash, local.globalId, local.baseUrl, local.createdAt]);
+  async ensureLocalSession(local: LocalSessionRecord): Promise<boolean> {
+    return ((await this.#run(SQL.ensureLocalSession, [local.idHash, local.globalId, local.baseUrl, local.createdAt])).rowCount ?? 0) > 0;
   }
 
   async touchSession(globalId: string, now: number): Promise<void> {
@@ -712,4 +714,72 @@ class PostgresStore implements Store {
     if (stored === undefined) throw new Error(`key material ${record.name} was removed while being saved`);
     return stored;
   }
+
+  // ---- Browser sessions and the outbox of domain events (core/sessions.ts, core/events.ts, core/outbox.ts) ----
+
+  async insertGlobalSession(global: GlobalSessionRecord): Promise<void> {
+    await this.#run(SQL.insertGlobalSession, [global.id, global.userId, global.createdAt, global.expiresAt, global.lastSeenAt, global.cookieHash, global.cookieSealedSecret]);
+  }
+
+  async appendOutboxEvent(event: OutboxEventInput): Promise<number> {
+    const row = (await this.#run<{ id: number }>(OUTBOX_SQL.append, [event.at, event.type, event.payload, OUTBOX_LOCK_KEY])).rows[0];
+    if (row === undefined) throw new Error('appendOutboxEvent returned no id');
+    return row.id;
+  }
+
+  async readOutbox(after: number, limit: number): Promise<OutboxEventRecord[]> {
+    return (await this.#run<OutboxEventRecord>(OUTBOX_SQL.read, [after, limit])).rows;
+  }
+
+  async claimOutboxCursor(subscriber: string, owner: string, now: number, leaseUntil: number, startAtEnd: boolean): Promise<number | null> {
+    return await this.#transaction(async (run) => {
+      await run(OUTBOX_SQL.createCursor, [subscriber, startAtEnd]);
+      // Of two nodes claiming at once, the second waits for the first's row lock, then reads its lease.
+      return (await run<{ position: number }>(OUTBOX_SQL.takeLease, [subscriber, owner, now, leaseUntil])).rows[0]?.position ?? null;
+    });
+  }
+
+  async advanceOutboxCursor(subscriber: string, owner: string, position: number, leaseUntil: number): Promise<boolean> {
+    return ((await this.#run(OUTBOX_SQL.advance, [subscriber, owner, position, leaseUntil])).rowCount ?? 0) > 0;
+  }
+
+  async releaseOutboxCursor(subscriber: string, owner: string): Promise<void> {
+    await this.#run(OUTBOX_SQL.release, [subscriber, owner]);
+  }
+
+  async trimOutbox(before: number): Promise<number> {
+    return (await this.#run(OUTBOX_SQL.trim, [before])).rowCount ?? 0;
+  }
+
+  async appendAuditOfEvent(eventId: number, event: AuditEvent): Promise<boolean> {
+    const values = [event.at, event.type, event.actor, event.target, event.outcome, JSON.stringify(event.detail), eventId];
+    return ((await this.#run(OUTBOX_SQL.appendAudit, values)).rowCount ?? 0) > 0;
+  }
 }
+
+/**
+ * The advisory lock that orders appends to the outbox: the pair (this key, hash of the schema name).
+ * An identity value is taken before its row commits, so without it a reader could see event 8
+ * committed before event 7 and move a cursor past 7 for good; under the lock, held from before the
+ * id is taken until the commit, ids become visible in their order.
+ */
+export const OUTBOX_LOCK_KEY = 0x55d0_0002;
+
+const OUTBOX_SQL = {
+  // One statement: the lock is taken by the subquery, before the row (and its id) is formed, and
+  // released at the statement's commit.
+  append: statement('outbox_append', `INSERT INTO outbox_events (at, type, payload)
+    SELECT $1, $2, $3 FROM (SELECT pg_advisory_xact_lock($4, hashtext(current_schema()))) AS ordered RETURNING id`),
+  read: statement('outbox_read', 'SELECT id, at, type, payload FROM outbox_events WHERE id > $1 ORDER BY id LIMIT $2'),
+  createCursor: statement('outbox_create_cursor', `INSERT INTO outbox_cursors (subscriber, position, lease_owner, lease_until)
+    VALUES ($1, CASE WHEN $2::boolean THEN (SELECT COALESCE(MAX(id), 0) FROM outbox_events) ELSE 0 END, NULL, 0)
+    ON CONFLICT (subscriber) DO NOTHING`),
+  takeLease: statement('outbox_take_lease', `UPDATE outbox_cursors SET lease_owner = $2, lease_until = $4
+    WHERE subscriber = $1 AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until <= $3) RETURNING position`),
+  advance: statement('outbox_advance', `UPDATE outbox_cursors SET position = GREATEST(position, $3), lease_until = $4
+    WHERE subscriber = $1 AND lease_owner = $2`),
+  release: statement('outbox_release', 'UPDATE outbox_cursors SET lease_owner = NULL, lease_until = 0 WHERE subscriber = $1 AND lease_owner = $2'),
+  trim: statement('outbox_trim', 'DELETE FROM outbox_events WHERE at < $1 OR id <= (SELECT COALESCE(MIN(position), 0) FROM outbox_cursors)'),
+  appendAudit: statement('outbox_append_audit', `INSERT INTO audit_events (at, type, actor, target, outcome, detail, event_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`),
+} as const;

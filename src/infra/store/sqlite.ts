@@ -50,6 +50,8 @@ import type {
   KeyMaterialRecord,
   LocalSessionRecord,
   LockWaits,
+  OutboxEventInput,
+  OutboxEventRecord,
   RelayTokenRecord,
   SessionCountQuery,
   SessionQuery,
@@ -633,12 +635,13 @@ class SqliteStore implements Store {
     return this.#read(() => this.#s.getGlobalSession.get(id) ?? null);
   }
 
-  async ensureLocalSession(local: LocalSessionRecord): Promise<void> {
+  async ensureLocalSession(local: LocalSessionRecord): Promise<boolean> {
     // The relay calls this on every visit; only the first visit per application inserts.
-    await this.#write(
+    const inserted = await this.#write(
       () => this.#s.ensureLocalSession.run(local).changes,
-      (inserted) => inserted > 0,
+      (changes) => changes > 0,
     );
+    return inserted > 0;
   }
 
   touchSession(globalId: string, now: number): Promise<void> {
@@ -747,4 +750,76 @@ class SqliteStore implements Store {
   saveKeyMaterial(record: KeyMaterialRecord, replacing: string | null): Promise<KeyMaterialRecord> {
     return this.#write(() => this.#tx.saveKeyMaterial.immediate(record, replacing));
   }
+
+  // ---- Browser sessions and the outbox of domain events (core/sessions.ts, core/events.ts, core/outbox.ts) ----
+  // Kept apart from the statements above, and prepared once on first use.
+  #outboxStatements: OutboxStatements | undefined;
+
+  get #outbox(): OutboxStatements {
+    this.#outboxStatements ??= prepareOutboxStatements(this.#db);
+    return this.#outboxStatements;
+  }
+
+  insertGlobalSession(global: GlobalSessionRecord): Promise<void> {
+    return this.#write(() => {
+      this.#s.insertGlobalSession.run(global);
+    });
+  }
+
+  appendOutboxEvent(event: OutboxEventInput): Promise<number> {
+    // SQLite has one writer at a time: ids commit in the order they are given.
+    return this.#write(() => Number(this.#outbox.append.run(event.at, event.type, event.payload).lastInsertRowid));
+  }
+
+  readOutbox(after: number, limit: number): Promise<OutboxEventRecord[]> {
+    return this.#read(() => this.#outbox.read.all(after, limit));
+  }
+
+  claimOutboxCursor(subscriber: string, owner: string, now: number, leaseUntil: number, startAtEnd: boolean): Promise<number | null> {
+    return this.#write(() => this.#outbox.claim.immediate({ subscriber, owner, now, leaseUntil, startAtEnd: startAtEnd ? 1 : 0 }));
+  }
+
+  advanceOutboxCursor(subscriber: string, owner: string, position: number, leaseUntil: number): Promise<boolean> {
+    return this.#write(() => this.#outbox.advance.run({ subscriber, owner, position, leaseUntil }).changes > 0, (held) => held);
+  }
+
+  async releaseOutboxCursor(subscriber: string, owner: string): Promise<void> {
+    await this.#write(() => this.#outbox.release.run(subscriber, owner).changes, (released) => released > 0);
+  }
+
+  trimOutbox(before: number): Promise<number> {
+    return this.#write(() => this.#outbox.trim.run(before).changes, (trimmed) => trimmed > 0);
+  }
+
+  appendAuditOfEvent(eventId: number, event: AuditEvent): Promise<boolean> {
+    return this.#write(
+      () => this.#outbox.appendAudit.run(event.at, event.type, event.actor, event.target, event.outcome, JSON.stringify(event.detail), eventId).changes > 0,
+      (appended) => appended,
+    );
+  }
+}
+
+type OutboxStatements = ReturnType<typeof prepareOutboxStatements>;
+
+function prepareOutboxStatements(db: Db) {
+  const createCursor = db.prepare<{ subscriber: string; startAtEnd: number }>(`INSERT INTO outbox_cursors (subscriber, position, lease_owner, lease_until)
+    VALUES (@subscriber, CASE WHEN @startAtEnd = 1 THEN (SELECT COALESCE(MAX(id), 0) FROM outbox_events) ELSE 0 END, NULL, 0)
+    ON CONFLICT (subscriber) DO NOTHING`);
+  const takeLease = db.prepare<{ subscriber: string; owner: string; now: number; leaseUntil: number }, number>(`UPDATE outbox_cursors
+    SET lease_owner = @owner, lease_until = @leaseUntil
+    WHERE subscriber = @subscriber AND (lease_owner IS NULL OR lease_owner = @owner OR lease_until <= @now) RETURNING position`).pluck();
+  return {
+    append: db.prepare<[number, string, string]>('INSERT INTO outbox_events (at, type, payload) VALUES (?, ?, ?)'),
+    read: db.prepare<[number, number], OutboxEventRecord>('SELECT id, at, type, payload FROM outbox_events WHERE id > ? ORDER BY id LIMIT ?'),
+    claim: db.transaction((claim: { subscriber: string; owner: string; now: number; leaseUntil: number; startAtEnd: number }): number | null => {
+      createCursor.run({ subscriber: claim.subscriber, startAtEnd: claim.startAtEnd });
+      return takeLease.get({ subscriber: claim.subscriber, owner: claim.owner, now: claim.now, leaseUntil: claim.leaseUntil }) ?? null;
+    }),
+    advance: db.prepare<{ subscriber: string; owner: string; position: number; leaseUntil: number }>(`UPDATE outbox_cursors
+      SET position = MAX(position, @position), lease_until = @leaseUntil WHERE subscriber = @subscriber AND lease_owner = @owner`),
+    release: db.prepare<[string, string]>('UPDATE outbox_cursors SET lease_owner = NULL, lease_until = 0 WHERE subscriber = ? AND lease_owner = ?'),
+    trim: db.prepare<[number]>('DELETE FROM outbox_events WHERE at < ? OR id <= (SELECT COALESCE(MIN(position), 0) FROM outbox_cursors)'),
+    appendAudit: db.prepare<[number, string, string, string, string, string, number]>(`INSERT INTO audit_events (at, type, actor, target, outcome, detail, event_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`),
+  };
 }

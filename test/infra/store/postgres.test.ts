@@ -11,6 +11,7 @@ import { StoreUnavailableError, type Store } from '../../../src/core/store.js';
 import { adminPool, createSchema, droppingOnClose, emptySchema, postgresSuite, type Isolated } from '../../helpers/postgres.js';
 import { runStoreContract } from './contract.js';
 import { eventually } from '../../helpers/eventually.js';
+import { runOutboxContract } from './contract-outbox.js';
 
 /** `url` whose connections carry this application_name, so the test can find exactly them. */
 function tagged(url: string): { url: string; tag: string } {
@@ -34,6 +35,11 @@ postgresSuite(
     let contractSchema: Isolated | null = null;
     after(() => contractSchema?.drop());
     runStoreContract('postgres', async () => {
+      contractSchema ??= await createSchema();
+      await emptySchema(contractSchema);
+      return openPostgresStore(contractSchema.url, { poolSize: 4 });
+    });
+    runOutboxContract('postgres', async () => {
       contractSchema ??= await createSchema();
       await emptySchema(contractSchema);
       return openPostgresStore(contractSchema.url, { poolSize: 4 });

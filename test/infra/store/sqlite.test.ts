@@ -9,8 +9,10 @@ import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from '../../../src/infra/store/migrations.js';
 import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
 import { runStoreContract } from './contract.js';
+import { runOutboxContract } from './contract-outbox.js';
 
 runStoreContract('sqlite', () => openSqliteStore(':memory:'));
+runOutboxContract('sqlite', () => openSqliteStore(':memory:'));
 
 describe('sqlite store on a file', () => {
   let dir: string;

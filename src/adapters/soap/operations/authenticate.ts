@@ -1,6 +1,7 @@
 // protocol §5.17 authenticate: checks a password (or the owner vouches without one) and, with a
 // baseUrl, starts a global session with its local session for baseUrl and a relay token.
 // The check itself, with brute-force protection and the audit record, is core/authentication.ts.
+import { actorOf } from '../../../core/audit.js';
 import { signIn } from '../../../core/authentication.js';
 import { startSession } from '../../../core/sessions.js';
 import { userByLoginOrId } from '../../../core/users.js';
@@ -37,7 +38,7 @@ export const authenticate = operation({
       baseUrl: input.baseUrl,
     });
     if (input.baseUrl === undefined) return { userId: user.id };
-    const session = await startSession(services, user.id, input.baseUrl);
+    const session = await startSession(services, user.id, input.baseUrl, actorOf(caller?.applicationId));
     return { relayToken: session.relayToken, sessionId: session.sessionId, userId: user.id };
   },
 });

@@ -1,0 +1,116 @@
+// Domain events (docs/DECISIONS.md "Domain events and the outbox"): what happened, said once by the
+// core function that made it happen, for whoever needs to know: the audit trail today; session-start
+// callbacks and back-channel logout later. An event names what changed and who did it, never a
+// secret (no password, digest, token, session id, cookie value or key).
+//
+// publish() appends the event to the outbox in the store, then delivers it to the audit trail at once,
+// so that the record is there when the call that caused it returns. The outbox dispatcher
+// (core/outbox.ts) delivers every event, in order and at least once, to each subscriber, the
+// audit trail included, which so catches up what a crash between the two steps left.
+import { deliverToTrail } from './audit.js';
+import type { Services } from './services.js';
+
+/** Who did it: an application by its id, a caller without a certificate, or an operator command. */
+export type Actor = 'guest' | 'operator' | `application:${string}`;
+
+/** How a sign-in was checked: a password, or the owner application vouching for its user (protocol §5.17). */
+export type SignInMethod = 'password' | 'owner';
+
+/** Why a global session ended. */
+export type SessionEndReason = 'closeSession' | 'declinedAtRelay' | 'endSession' | 'endUserSessions' | 'passwordChanged';
+
+/** What a sign-in attempt says of itself: the caller's address as counted (core/throttle.ts), the login when known. */
+interface SignInFacts {
+  /** `user:<id>` for a known user, else the counter it was counted under (`login:<login key>`, `user:<id>`). */
+  readonly subject: string;
+  readonly userId: string | null;
+  readonly method: SignInMethod;
+  readonly address: string;
+  readonly login?: string;
+  /** The base URL a session was asked for. */
+  readonly baseUrl?: string;
+}
+
+/** Every event, by type, with what it carries besides its type and actor. */
+export interface EventPayloads {
+  /** A global session started: through a relay token (authenticate with a baseUrl), or bound to a browser at once. */
+  'session.started': { readonly userId: string; readonly globalId: string; readonly via: 'relayToken' | 'browser'; readonly baseUrl: string | null };
+  /** An application joined a global session: its local session for the base URL was created. */
+  'session.joined': { readonly userId: string; readonly globalId: string; readonly baseUrl: string };
+  /** A global session ended (several at once with `sessions`; then without globalId). */
+  'session.ended': {
+    readonly userId: string;
+    readonly reason: SessionEndReason;
+    readonly globalId?: string;
+    readonly baseUrl?: string;
+    readonly sessions?: number;
+  };
+  'user.created': { readonly userId: string; readonly login: string; readonly ownerId: string; readonly duplicateOf?: string; readonly imported?: true };
+  'user.deleted': { readonly userId: string; readonly login: string };
+  'user.loginChanged': { readonly userId: string; readonly from: string; readonly to: string };
+  'user.passwordChanged': { readonly userId: string; readonly login: string };
+  /** changePassword refused: outcome wrongPassword, locked, passwordTooLong or changedMeanwhile. */
+  'user.passwordChangeFailed': { readonly userId: string; readonly login: string; readonly address: string; readonly outcome: string };
+  'user.ownershipTransferred': { readonly userId: string; readonly from: string; readonly to: string };
+  'user.disabled': { readonly userId: string; readonly login: string };
+  'user.enabled': { readonly userId: string; readonly login: string };
+  'application.registered': { readonly applicationId: string; readonly name: string; readonly url: string | null; readonly imported?: true };
+  /** `fields`: the names of the fields changed, sorted; `url` the new url when it changed. */
+  'application.updated': { readonly applicationId: string; readonly fields: readonly string[]; readonly url: string | null };
+  'application.unregistered': { readonly applicationId: string };
+  'certificate.issued': { readonly applicationId: string; readonly fingerprint: string; readonly serial: string };
+  /** The first use of a new certificate, which retires the application's others (protocol §4.2 rotation). */
+  'certificate.activated': { readonly applicationId: string; readonly fingerprint: string };
+  'authentication.succeeded': SignInFacts;
+  /** Outcome: the reason (wrongPassword, unknownUser, disabled, passwordTooLong, permissionDenied). */
+  'authentication.failed': SignInFacts & { readonly outcome: string };
+  /** A brute-force counter (`login:…`, `user:…`, `source:…`) locked until `until` (ms). */
+  'lock.set': { readonly key: string; readonly failures: number; readonly until: number };
+  'lock.cleared': { readonly key: string };
+  'settings.changed': { readonly name: string; readonly from: string; readonly to: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** One event of type T. */
+export type EventOf<T extends EventType> = { readonly type: T; readonly actor: Actor } & EventPayloads[T];
+
+export type DomainEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/** An event as the outbox holds it: its place in the order of events, and when it was published. */
+export interface StoredEvent {
+  /** Null when the outbox could not take it (the store failed): then only the inline delivery saw it. */
+  readonly id: number | null;
+  readonly at: number;
+  readonly event: DomainEvent;
+}
+
+/** What publishing needs: an operator command has a store and a clock but no running server. */
+export type EventContext = Pick<Services, 'store' | 'now' | 'log'>;
+
+/**
+ * Publishes an event. Never throws: the change it describes has already happened, so a failing
+ * store (a full disk) must not turn it into an error for the caller; the failure is logged instead.
+ */
+export async function publish(context: EventContext, event: DomainEvent): Promise<void> {
+  const at = context.now();
+  let id: number | null = null;
+  try {
+    id = await context.store.appendOutboxEvent({ at, type: event.type, payload: JSON.stringify(event) });
+  } catch (error) {
+    context.log.error('event not written to the outbox', { type: event.type, error: error instanceof Error ? error.message : String(error) });
+  }
+  await deliverToTrail(context, { id, at, event }, { inline: true });
+}
+
+/** Publishes `settings.changed` for each setting whose value changed (an operator's word, however given). */
+export async function publishSettingChanges(context: EventContext, changes: readonly { name: string; from: string; to: string }[]): Promise<void> {
+  for (const change of changes) {
+    if (change.from !== change.to) await publish(context, { type: 'settings.changed', actor: 'operator', ...change });
+  }
+}
+
+/** The stored form of an event back as the event (the outbox holds only what publish wrote). */
+export function eventOfPayload(payload: string): DomainEvent {
+  return JSON.parse(payload) as DomainEvent;
+}
