@@ -14,6 +14,7 @@ import { keyMaterialPlaceFor, requireMasterKey } from '../infra/keys/material.js
 import { soapHost } from '../core/mode.js';
 import { createPasswordHasher } from '../infra/hashing/passwords.js';
 import type { Services } from '../core/services.js';
+import { sessionCutoff } from '../core/sessions.js';
 import { purgeThrottles } from '../core/throttle.js';
 import { upgradeLoginKeys } from '../core/users.js';
 import { createLogger, type Logger } from '../infra/log.js';
@@ -219,9 +220,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   });
 
   const purge = setInterval(() => {
-    const now = services.now();
     services.store
-      .purgeExpiredSessions(now, now - services.settings.current().sessionTimeout * 1000)
+      .purgeExpiredSessions(sessionCutoff(services, services.now()))
       .catch((error: unknown) => logUnexpected(services, 'session purge failed', error));
     purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
     trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));

@@ -4,7 +4,7 @@
 // counter writes, one audit record); a lock ends in that fault too, without the verification, after
 // the time that one takes (docs/SECURITY.md, cases D24 and F39).
 import { ProtocolFault } from '../adapters/soap/faults.js';
-import type { UserRecord } from './store.js';
+import type { UserRecord } from './store/index.js';
 import { actorOf, observeOnly, recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import { FailurePace } from './failurePace.js';
 import { HashingQueueFull, type HashingSources } from '../infra/hashing/pool.js';

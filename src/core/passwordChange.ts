@@ -4,7 +4,7 @@
 // user's sessions end with the change unless the operator turned passwordChangeEndsSessions off:
 // the protocol's changePassword names no session, so the one that asked cannot be kept apart from the others.
 import { ProtocolFault } from '../adapters/soap/faults.js';
-import type { UserRecord } from './store.js';
+import type { UserRecord } from './store/index.js';
 import { actorOf, recordAudit } from './audit.js';
 import { checkGuess, guardedCheck, sourceKeys } from './authentication.js';
 import type { Services } from './services.js';

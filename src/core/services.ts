@@ -3,7 +3,7 @@
 import type { NodeOptions } from '../config/options.js';
 import type { LiveSettings } from './liveSettings.js';
 import type { Logger } from '../infra/log.js';
-import type { Store } from './store.js';
+import type { Store } from './store/index.js';
 import type { CertificateAuthority } from '../infra/keys/authority.js';
 import type { PasswordHasher } from '../infra/hashing/passwords.js';
 

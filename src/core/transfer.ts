@@ -4,8 +4,8 @@
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
 import { ProtocolFault } from '../adapters/soap/faults.js';
-import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store.js';
-import { requireApplicationText } from './applications.js';
+import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store/index.js';
+import { certificateAddition, requireApplicationText } from './applications.js';
 import { recordAudit } from './audit.js';
 import { storedHashProblem } from '../infra/hashing/passwords.js';
 import { Refusal } from './refusal.js';
@@ -253,7 +253,7 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
     const [first, ...rest] = certificates.map((cert) => ({ ...cert, applicationId: app.id }));
     if (first === undefined) continue; // readExport requires one
     await store.insertApplication(app, first);
-    for (const cert of rest) await store.addCertificate(cert); // in order of issue, so pending/retired states come out as exported
+    for (const cert of rest) await store.apply(certificateAddition(cert)); // in order of issue, so pending/retired states come out as exported
     await recordAudit(services, { type: 'application.registered', actor: 'operator', target: `application:${app.id}`, detail: { name: app.name, url: app.url, imported: true } });
   }
   let usersAdded = 0;

@@ -1,7 +1,7 @@
 // Users and their passwords (protocol §3.2, §5.6–5.17), independent of SOAP.
 import { randomUUID } from 'node:crypto';
 import { ProtocolFault } from '../adapters/soap/faults.js';
-import { DuplicateLoginError, type UserRecord } from './store.js';
+import { DuplicateLoginError, type UnitStep, type UserRecord } from './store/index.js';
 import { recordAudit, type AuditActor, type AuditDetail } from './audit.js';
 import type { HashingSources } from '../infra/hashing/pool.js';
 import { isLegacyDigest, isLegacyHashType } from '../infra/hashing/passwords.js';
@@ -148,13 +148,26 @@ export async function transferOwnership(services: OperatorServices, user: UserRe
   await recordAudit(services, { type: 'user.ownershipTransferred', actor, target: `user:${user.id}`, detail: { from: user.ownerId, to: target.id } });
 }
 
+/** Disabling a user ends its sessions, in the same unit: no session of a disabled user outlives the disabling. */
+export function userDisabling(userId: string, at: number): UnitStep[] {
+  return [
+    { write: 'setUserDisabled', userId, disabledAt: at, required: true },
+    { write: 'deleteUserSessions', userId },
+  ];
+}
+
+/** Enabling a user changes nothing else: its sessions ended when it was disabled. */
+export function userEnabling(userId: string): UnitStep[] {
+  return [{ write: 'setUserDisabled', userId, disabledAt: null, required: true }];
+}
+
 /**
  * Disables the user: it can no longer authenticate, and its sessions end in the same transaction.
  * False when it was disabled already (its disabling time is kept).
  */
 export async function disableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt !== null) return false;
-  if (!(await services.store.setUserDisabled(user.id, services.now()))) throw new ProtocolFault('noSuchUser');
+  if (!(await services.store.apply(userDisabling(user.id, services.now())))) throw new ProtocolFault('noSuchUser');
   await recordAudit(services, { type: 'user.disabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
   return true;
 }
@@ -162,7 +175,7 @@ export async function disableUser(services: OperatorServices, user: UserRecord, 
 /** Enables a disabled user again. False when it was enabled already. */
 export async function enableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt === null) return false;
-  if (!(await services.store.setUserDisabled(user.id, null))) throw new ProtocolFault('noSuchUser');
+  if (!(await services.store.apply(userEnabling(user.id)))) throw new ProtocolFault('noSuchUser');
   await recordAudit(services, { type: 'user.enabled', actor, target: `user:${user.id}`, detail: { login: user.login } });
   return true;
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../../core/audit.js';
 import { didYouMean } from '../../config/suggest.js';
-import type { AuditRecord } from '../../core/store.js';
+import type { AuditRecord } from '../../core/store/index.js';
 import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 
 interface AuditFlags extends StoreFlags {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Options } from '../../config/options.js';
 import { CA_CERT_FILE } from '../../infra/dataFiles.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 import { CliError, action, print, storeCommand, withStore, type StoreFlags } from './common.js';
 
 interface CaFlags extends StoreFlags {

@@ -11,7 +11,7 @@ import type { Refusal } from '../../core/refusal.js';
 import { createLogger } from '../../infra/log.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { openStore } from '../../infra/store/open.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 
 /** A refusal or failure of a command: printed as `ssod: <message>`, exit status 1. */
 export class CliError extends Error {

@@ -11,7 +11,7 @@ import { CA_FILES } from '../../infra/dataFiles.js';
 import { createPasswordHasher } from '../../infra/hashing/passwords.js';
 import type { OperatorServices, Services } from '../../core/services.js';
 import { storeLocation } from '../../infra/store/location.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 import { createLogger } from '../../infra/log.js';
 import { CliError, installationOptions, openInstallationStore, type StoreFlags } from './common.js';
 

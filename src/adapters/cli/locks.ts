@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { loginKeyOf } from '../../core/users.js';
 import { addressSourceKey, applicationSourceKey, clearLock, isSourceKey, loginThrottleKey } from '../../core/throttle.js';
-import type { ThrottleRecord } from '../../core/store.js';
+import type { ThrottleRecord } from '../../core/store/index.js';
 import { CliError, UsageError, action, operatorContext, parseLimit, print, storeCommand, table, withStore, type StoreFlags } from './common.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,9 +2,9 @@
 // application, and ending one or all of a user's. A session is named by its global session id,
 // which is no credential: the store holds it in the clear and it opens nothing by itself.
 import type { Command } from 'commander';
-import { endSession, endUserSessions } from '../../core/sessions.js';
+import { endSession, endUserSessions, isOver, sessionCutoff } from '../../core/sessions.js';
 import type { OperatorServices } from '../../core/services.js';
-import type { SessionSummary } from '../../core/store.js';
+import type { SessionSummary } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
 import { CliError, action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
@@ -22,8 +22,7 @@ interface ListFlags extends StoreFlags {
 
 /** Before the end of its lifetime and of its idle timeout; the purge (every minute) removes the others, which may linger until then. */
 function isLive(services: OperatorServices, session: SessionSummary, now: number): boolean {
-  const timeout = services.settings.current().sessionTimeout * 1000;
-  return now < session.global.expiresAt && now < session.global.lastSeenAt + timeout;
+  return !isOver(session.global, sessionCutoff(services, now));
 }
 
 async function list(flags: ListFlags): Promise<void> {
@@ -39,7 +38,7 @@ async function list(flags: ListFlags): Promise<void> {
     const now = services.now();
     const query = { ...(user ? { userId: user.id } : {}), ...(baseUrl ? { baseUrl } : {}) };
     const found = await services.store.listSessions({ ...query, limit });
-    const total = await services.store.countSessions({ ...query, now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
+    const total = await services.store.countSessions({ ...query, ...sessionCutoff(services, now) });
     const logins = new Map<string, string>();
     for (const session of found) {
       if (!logins.has(session.global.userId)) logins.set(session.global.userId, (await services.store.getUser(session.global.userId))?.login ?? '?');

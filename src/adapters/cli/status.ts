@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { resolveOptions } from '../../config/options.js';
 import type { OperatorServices } from '../../core/services.js';
+import { sessionCutoff } from '../../core/sessions.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { packageVersion } from '../../infra/version.js';
 import { action, addOptionFlags, fields, print, storeCommand, type StoreFlags } from './common.js';
@@ -91,7 +92,7 @@ async function status(flags: StatusFlags): Promise<void> {
     const ready = await succeeds(() => services.store.ping());
     const since = now - WINDOW_MS;
     const [live, succeeded, failed, throttles, writable, server] = await Promise.all([
-      services.store.countSessions({ now, idleBefore: now - services.settings.current().sessionTimeout * 1000 }),
+      services.store.countSessions(sessionCutoff(services, now)),
       countEvents(services, 'authentication.succeeded', since),
       countEvents(services, 'authentication.failed', since),
       services.store.listThrottles(MOST_LOCKS),

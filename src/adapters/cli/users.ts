@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { OperatorServices } from '../../core/services.js';
 import { createUser, deleteUser, disableUser, enableUser, hashNewPassword, loginKeyOf, setPasswordHash, transferOwnership } from '../../core/users.js';
-import type { UserRecord } from '../../core/store.js';
+import type { UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
 import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';

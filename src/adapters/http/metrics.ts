@@ -12,8 +12,9 @@ import type { Options } from '../../config/options.js';
 import { observeAudit, type AuditEntry } from '../../core/audit.js';
 import { hashingCounts } from '../../infra/hashing/pool.js';
 import type { Services } from '../../core/services.js';
+import { sessionCutoff } from '../../core/sessions.js';
 import type { Logger } from '../../infra/log.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 import { packageVersion } from '../../infra/version.js';
 import { asMetric, HotCounter, HotHistogram, type Series, type Tally } from './hotMetrics.js';
 import { sendText } from './http.js';
@@ -103,7 +104,7 @@ new Gauge({
 
 /** The sessions that are live at `now`, as `ssod sessions` and `ssod status` count them. */
 export function countLiveSessions(services: Pick<Services, 'store' | 'settings'>, now: number): Promise<number> {
-  return services.store.countSessions({ now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
+  return services.store.countSessions(sessionCutoff(services, now));
 }
 
 // The tallies and series of each label set, kept: counting a request is a map lookup and an increment.

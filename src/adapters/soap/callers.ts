@@ -8,7 +8,7 @@ import type { Services } from '../../core/services.js';
 import { ProtocolFault } from './faults.js';
 import { findLocalSession, sessionOfApplication, sha256Hex } from '../../core/sessions.js';
 import type { Caller } from './operations/types.js';
-import type { SessionView } from '../../core/store.js';
+import type { SessionView } from '../../core/store/index.js';
 
 interface Peer {
   /** SHA-256 of the presented certificate, or null when none was presented. */

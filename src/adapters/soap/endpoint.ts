@@ -11,7 +11,7 @@ import { parseEnvelope, versionFromContentType, type SoapVersion } from './envel
 import { contentTypeOf, serializeFault, serializeResponse } from './serialize.js';
 import { validateInput } from './validate.js';
 import type { XmlElement } from '../../infra/xml.js';
-import type { SessionView } from '../../core/store.js';
+import type { SessionView } from '../../core/store/index.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { identifyCaller, identifyCallerWithSession } from './callers.js';
 import { logUnexpected } from '../http/failures.js';

@@ -4,7 +4,7 @@ import { ProtocolFault } from '../faults.js';
 import { loginField, userIdField } from './fields.js';
 import { passwordFormUrl } from './passwordUrls.js';
 import type { Operation } from './types.js';
-import type { UserRecord } from '../../../core/store.js';
+import type { UserRecord } from '../../../core/store/index.js';
 import type { Services } from '../../../core/services.js';
 
 /** protocol §5.15, §5.17: a user named by login or by userId, never both, never neither. */

@@ -2,7 +2,7 @@
 // the protocol reference are all generated from the table of these, so they cannot drift apart.
 import type { FaultCode } from '../faults.js';
 import type { Services } from '../../../core/services.js';
-import type { SessionView } from '../../../core/store.js';
+import type { SessionView } from '../../../core/store/index.js';
 
 /** What a field's text must be; checked before the handler runs (failure: sso:invalidParameter). */
 export type FieldType =

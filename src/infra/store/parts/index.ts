@@ -1,0 +1,31 @@
+// The store as the sum of its parts: each part (one file) holds its statements and its share of the
+// contract, written once for every engine over the engine's Executor. A new capability is a new part
+// here, with no change to either engine.
+import type { Executor } from '../executor.js';
+import { applicationPart } from './applications.js';
+import { auditPart } from './audit.js';
+import { keyMaterialPart } from './keyMaterial.js';
+import { sessionPart } from './sessions.js';
+import { settingsPart } from './settings.js';
+import { throttlePart } from './throttle.js';
+import { unitOfWorkPart } from './unitOfWork.js';
+import { userPart } from './users.js';
+import type { Store, StoreLifecycle } from '../../../core/store/index.js';
+
+export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
+  return {
+    engine: lifecycle.engine,
+    ping: () => lifecycle.ping(),
+    probeWrite: () => lifecycle.probeWrite(),
+    ...(lifecycle.poolUse === undefined ? {} : { poolUse: lifecycle.poolUse.bind(lifecycle) }),
+    close: () => lifecycle.close(),
+    ...applicationPart(x),
+    ...userPart(x),
+    ...sessionPart(x),
+    ...settingsPart(x),
+    ...throttlePart(x),
+    ...auditPart(x),
+    ...keyMaterialPart(x),
+    ...unitOfWorkPart(x),
+  };
+}
