@@ -22,6 +22,8 @@ export interface Executor {
   readonly dialect: Dialect;
   /** The first row, or null. A statement that writes (RETURNING) resolves once its change is durable. */
   one<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R | null>;
+  /** The first row (undefined: none) as `convert` makes it, in the same step: the hot path's one promise. */
+  first<P extends object, R, T>(sql: Sql<P, R>, params: P, convert: (row: R | undefined) => T): Promise<T>;
   all<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R[]>;
   /** Runs a statement that writes; resolves to how many rows it changed, once durable. */
   run<P extends object>(sql: Sql<P, unknown>, params: P): Promise<number>;

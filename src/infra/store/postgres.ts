@@ -17,7 +17,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, schemaMigrationsTable } from './migr
 import { composeStore } from './parts/index.js';
 import { ping, probeWrite } from './parts/lifecycle.js';
 import { POSTGRES } from './sql/dialect.js';
-import { STATEMENTS, compile, type Sql } from './sql/statement.js';
+import { STATEMENTS, bind, compile, type Sql } from './sql/statement.js';
 import { DuplicateLoginError, StoreUnavailableError, type PoolUse, type Store } from '../../core/store/index.js';
 
 /**
@@ -196,12 +196,7 @@ class PostgresExecutor implements Executor {
 
   #values(sql: Sql<object, unknown>, params: object): { named: Named; values: unknown[] } {
     const named = this.#named[sql.slot] as Named;
-    const values = named.params.map((name) => {
-      const value = (params as Record<string, unknown>)[name];
-      if (value === undefined) throw new Error(`statement ${named.name} misses its value @${name}`);
-      return value;
-    });
-    return { named, values };
+    return { named, values: bind(named, params) };
   }
 
   readonly #query: Query = async ({ name, text, rowMode }, values) => {
@@ -219,6 +214,10 @@ class PostgresExecutor implements Executor {
 
   async one<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R | null> {
     return (await this.#rows(sql, params))[0] ?? null;
+  }
+
+  async first<P extends object, R, T>(sql: Sql<P, R>, params: P, convert: (row: R | undefined) => T): Promise<T> {
+    return convert((await this.#rows(sql, params))[0]);
   }
 
   all<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R[]> {

@@ -15,7 +15,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, schemaMigrationsTable } from './migr
 import { composeStore } from './parts/index.js';
 import { ping, probeWrite } from './parts/lifecycle.js';
 import { SQLITE } from './sql/dialect.js';
-import { STATEMENTS, compile, type Sql } from './sql/statement.js';
+import { STATEMENTS, bind, compile, type Compiled, type Sql } from './sql/statement.js';
 import { BUSY_DEADLINE_MS, untilNotBusy } from './sqliteBusy.js';
 import { WalSync } from './walSync.js';
 import { DuplicateLoginError, type Store, type StoreLifecycle } from '../../core/store/index.js';
@@ -181,8 +181,9 @@ function asDuplicateLogin(error: unknown): unknown {
 /** Thrown inside a batch's transaction to roll it back when a required step changed nothing. */
 const ROLLED_BACK = new Error('a required step changed nothing');
 
-interface Prepared {
-  readonly statement: Database.Statement;
+interface Prepared extends Compiled {
+  readonly name: string;
+  readonly statement: Database.Statement<unknown[]>;
   /** It writes (DML, possibly with RETURNING): run as a write, durable before it resolves. */
   readonly writes: boolean;
 }
@@ -190,12 +191,13 @@ interface Prepared {
 /** Runs a step of a batch, inside the batch's transaction. */
 function runStep(prepared: Prepared, params: object, required: boolean | undefined): StepResult {
   const { statement, writes } = prepared;
+  const values = bind(prepared, params);
   let result: StepResult;
   if (statement.reader) {
-    const rows = statement.all(params);
+    const rows = statement.all(values);
     result = { changes: writes ? rows.length : 0, rows };
   } else {
-    result = { changes: statement.run(params).changes, rows: [] };
+    result = { changes: statement.run(values).changes, rows: [] };
   }
   if (required === true && result.changes === 0) throw ROLLED_BACK;
   return result;
@@ -217,9 +219,10 @@ class SqliteExecutor implements Executor {
 
   constructor(db: Db, wal: WalSync, busyDeadlineMs: number) {
     this.#prepared = STATEMENTS.map((sql) => {
-      const statement = db.prepare(compile(sql, SQLITE).text);
+      const compiled = compile(sql, SQLITE);
+      const statement = db.prepare<unknown[]>(compiled.text);
       if (sql.arrayRows) statement.raw(true);
-      return { statement, writes: !statement.readonly };
+      return { ...compiled, name: sql.name, statement, writes: !statement.readonly };
     });
     this.#transaction = db.transaction((steps: readonly BatchStep[]) => steps.map((s) => runStep(this.#statement(s.sql), s.params, s.required)));
     this.#wal = wal;
@@ -235,7 +238,7 @@ class SqliteExecutor implements Executor {
    * mode a reader is rarely kept waiting (another connection recovering the WAL index), but then
    * it must not sleep on the event loop either.
    */
-  read<T>(step: () => T): Promise<T> {
+  #read<T>(step: () => T): Promise<T> {
     return untilNotBusy(step, this.#busyDeadlineMs);
   }
 
@@ -244,37 +247,50 @@ class SqliteExecutor implements Executor {
    * write lock, and resolves once it is durable: the fsync waited for begins after the try that
    * committed. `changed` false skips the wait for a write that changed nothing.
    */
-  async write<T>(step: () => T, changed: (result: T) => boolean): Promise<T> {
-    const result = await untilNotBusy(() => {
-      try {
-        return step();
-      } catch (error) {
-        throw asDuplicateLogin(error);
-      }
-    }, this.#busyDeadlineMs);
+  async #write<T>(step: () => T, changed: (result: T) => boolean): Promise<T> {
+    let result: T;
+    try {
+      result = await untilNotBusy(step, this.#busyDeadlineMs);
+    } catch (error) {
+      throw asDuplicateLogin(error);
+    }
     if (changed(result)) await this.#wal.afterCommit();
     return result;
   }
 
   one<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R | null> {
-    const { statement, writes } = this.#statement(sql);
-    const step = (): R | null => (statement.get(params) as R | undefined) ?? null;
-    return writes ? this.write(step, (row) => row !== null) : this.read(step);
+    return this.first(sql, params, (row) => row ?? null);
+  }
+
+  first<P extends object, R, T>(sql: Sql<P, R>, params: P, convert: (row: R | undefined) => T): Promise<T> {
+    const prepared = this.#statement(sql);
+    const { statement } = prepared;
+    if (!prepared.writes) return this.#read(() => convert(statement.get(bind(prepared, params)) as R | undefined));
+    let returned = false; // a write that returned no row changed none: no fsync to wait for
+    return this.#write(
+      () => {
+        const row = statement.get(bind(prepared, params)) as R | undefined;
+        returned = row !== undefined;
+        return convert(row);
+      },
+      () => returned,
+    );
   }
 
   all<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R[]> {
-    const { statement, writes } = this.#statement(sql);
-    const step = (): R[] => statement.all(params) as R[];
-    return writes ? this.write(step, (rows) => rows.length > 0) : this.read(step);
+    const prepared = this.#statement(sql);
+    const { statement } = prepared;
+    const step = (): R[] => statement.all(bind(prepared, params)) as R[];
+    return prepared.writes ? this.#write(step, (rows) => rows.length > 0) : this.#read(step);
   }
 
   run<P extends object>(sql: Sql<P, unknown>, params: P): Promise<number> {
-    const { statement } = this.#statement(sql);
-    return this.write(() => statement.run(params).changes, (changes) => changes > 0);
+    const prepared = this.#statement(sql);
+    return this.#write(() => prepared.statement.run(bind(prepared, params)).changes, (changes) => changes > 0);
   }
 
   batch(steps: readonly BatchStep[]): Promise<StepResult[] | null> {
-    return this.write(
+    return this.#write(
       () => {
         try {
           return this.#transaction.immediate(steps);

@@ -84,20 +84,19 @@ export function sessionPart(x: Executor): SessionStore {
       const row = await x.one(findSessionByLocalId, { idHash });
       return row === null ? null : sessionViewOf(row);
     },
-    findCertificateAndSession: async (fingerprint, localIdHash) => {
-      const values = await x.one(findCertificateAndSession, { fingerprint, localIdHash });
-      if (values === null) throw new Error('findCertificateAndSession returned no row');
-      return certificateAndSessionOfValues(values);
-    },
+    findCertificateAndSession: (fingerprint, localIdHash) =>
+      x.first(findCertificateAndSession, { fingerprint, localIdHash }, (values) => {
+        if (values === undefined) throw new Error('findCertificateAndSession returned no row');
+        return certificateAndSessionOfValues(values);
+      }),
     findSessionByCookie: (cookieHash) => x.one(findSessionByCookie, { cookieHash }),
     getGlobalSession: (id) => x.one(getGlobalSession, { id }),
     // The relay calls this on every visit; only the first visit per application inserts.
     async ensureLocalSession(local) {
       await x.run(ensureLocalSession, local);
     },
-    async touchSession(globalId, now) {
-      await x.run(touchSession, { globalId, now });
-    },
+    // Resolves to the rows changed, which the contract's Promise<void> ignores: no promise more on the hot path.
+    touchSession: (globalId, now) => x.run(touchSession, { globalId, now }) as Promise<unknown> as Promise<void>,
     consumeRelayToken: async (tokenHash, now) => ((await x.batch([step(consumeRelayToken, { tokenHash, now })]))?.[0]?.rows[0] as RelayTokenRecord | undefined) ?? null,
     async setSessionCookie(id, cookieHash, cookieSealedSecret) {
       await x.run(setSessionCookie, { id, cookieHash, cookieSealedSecret });

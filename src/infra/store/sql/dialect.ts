@@ -4,8 +4,14 @@
 
 export interface Dialect {
   readonly name: 'sqlite' | 'postgres';
-  /** A placeholder `@name::type`: SQLite binds by name and needs no type; PostgreSQL numbers them, typed where it cannot infer. */
-  placeholder(name: string, index: number, type: string | undefined): string;
+  /**
+   * A placeholder `@name::type`, as the `index`th value bound. SQLite takes `?`, one value per
+   * occurrence, untyped (positional binding costs less than binding by name on the hot path);
+   * PostgreSQL numbers the names once each (`$n`), typed where it cannot infer the type.
+   */
+  placeholder(index: number, type: string | undefined): string;
+  /** Whether a name used twice is bound once (`$n` again) rather than once per occurrence. */
+  readonly reusesPlaceholders: boolean;
   /**
    * Text ordered and compared byte-wise: SQLite's default (BINARY); PostgreSQL would follow the
    * database's collation, so paging by login key could give other pages than on SQLite.
@@ -35,7 +41,8 @@ export interface Dialect {
 
 export const SQLITE: Dialect = {
   name: 'sqlite',
-  placeholder: (name) => `@${name}`,
+  placeholder: () => '?',
+  reusesPlaceholders: false,
   bytewise: (expression) => expression,
   greatest: (a, b) => `MAX(${a}, ${b})`,
   least: (a, b) => `MIN(${a}, ${b})`,
@@ -50,7 +57,8 @@ export const SQLITE: Dialect = {
 
 export const POSTGRES: Dialect = {
   name: 'postgres',
-  placeholder: (_name, index, type) => `$${index}${type === undefined ? '' : `::${type}`}`,
+  placeholder: (index, type) => `$${index}${type === undefined ? '' : `::${type}`}`,
+  reusesPlaceholders: true,
   bytewise: (expression) => `${expression} COLLATE "C"`,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   least: (a, b) => `LEAST(${a}, ${b})`,

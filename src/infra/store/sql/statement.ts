@@ -33,7 +33,7 @@ export function sql<P extends object, R = never>(name: string, text: (d: Dialect
   return statement;
 }
 
-/** A statement's text in one dialect, and its placeholder names in the order PostgreSQL numbers them. */
+/** A statement's text in one dialect, and the names of the values it binds, in order. */
 export interface Compiled {
   readonly text: string;
   readonly params: readonly string[];
@@ -44,9 +44,21 @@ const PLACEHOLDER = /@([A-Za-z_][A-Za-z0-9_]*)(?:::([a-z]+(?:\[\])?))?/g;
 export function compile(statement: Sql<object, unknown>, dialect: Dialect): Compiled {
   const params: string[] = [];
   const text = statement.text(dialect).replace(PLACEHOLDER, (_match, name: string, type: string | undefined) => {
-    let index = params.indexOf(name);
+    let index = dialect.reusesPlaceholders ? params.indexOf(name) : -1;
     if (index < 0) index = params.push(name) - 1;
-    return dialect.placeholder(name, index + 1, type);
+    return dialect.placeholder(index + 1, type);
   });
   return { text, params };
+}
+
+/** The values of `params` in the order a compiled statement binds them; a missing one is an error, never NULL. */
+export function bind(compiled: Compiled & { readonly name: string }, params: object): unknown[] {
+  const names = compiled.params;
+  const values = new Array<unknown>(names.length);
+  for (let i = 0; i < names.length; i += 1) {
+    const value = (params as Record<string, unknown>)[names[i] as string];
+    if (value === undefined) throw new Error(`statement ${compiled.name} misses its value @${names[i]}`);
+    values[i] = value;
+  }
+  return values;
 }
