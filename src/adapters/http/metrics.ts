@@ -162,8 +162,7 @@ function countAudit(entry: AuditEntry): void {
  */
 function timedStore(store: Store): Store {
   const timed: Record<string, unknown> = { engine: store.engine };
-  // Its own methods (the store is composed of its parts) and any its prototypes hold.
-  let prototype: object | null = store;
+  let prototype: object | null = Object.getPrototypeOf(store) as object | null;
   const names = new Set<string>();
   while (prototype !== null && prototype !== Object.prototype) {
     for (const name of Object.getOwnPropertyNames(prototype)) if (name !== 'constructor') names.add(name);

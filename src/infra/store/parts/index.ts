@@ -12,9 +12,12 @@ import { unitOfWorkPart } from './unitOfWork.js';
 import { userPart } from './users.js';
 import type { Store, StoreLifecycle } from '../../../core/store/index.js';
 
+/**
+ * The store: the parts' methods on its prototype, as a class instance holds them, so that the store
+ * itself has only `engine` of its own (a test may shadow a method with a spy and delete it again).
+ */
 export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
-  return {
-    engine: lifecycle.engine,
+  const methods: Omit<Store, 'engine'> = {
     ping: () => lifecycle.ping(),
     probeWrite: () => lifecycle.probeWrite(),
     ...(lifecycle.poolUse === undefined ? {} : { poolUse: lifecycle.poolUse.bind(lifecycle) }),
@@ -28,4 +31,5 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...keyMaterialPart(x),
     ...unitOfWorkPart(x),
   };
+  return Object.assign(Object.create(methods) as Store, { engine: lifecycle.engine });
 }
