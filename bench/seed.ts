@@ -9,7 +9,7 @@ import { seal, sha256Hex } from '../src/core/sessions.js';
 import { loginKeyOf } from '../src/core/users.js';
 import { createLogger } from '../src/infra/log.js';
 import { openServices } from '../src/app/compose.js';
-import type { ApplicationRecord, CertificateRecord } from '../src/core/store.js';
+import type { ApplicationRecord, CertificateRecord } from '../src/core/store/index.js';
 import { BENCH_BASE_URL, cookieFor, loginFor, sessionIdFor, sessionSecretFor, type ClientTls } from './protocol.js';
 
 export interface SeedPlan {

@@ -9,7 +9,7 @@ import { LiveSettings } from '../core/liveSettings.js';
 import { localAuthenticator } from '../core/localAuthenticator.js';
 import { Refusal } from '../core/refusal.js';
 import type { OperatorServices, Services, StoreServices } from '../core/services.js';
-import type { Store } from '../core/store.js';
+import type { Store } from '../core/store/index.js';
 import { upgradeLoginKeys } from '../core/users.js';
 import { CA_FILES } from '../infra/dataFiles.js';
 import type { PasswordHasher } from '../core/ports/passwords.js';

@@ -10,6 +10,7 @@ import { OutboxDispatcher, trimOutbox } from '../core/outbox.js';
 import { auditTrail, trimAudit } from '../core/audit.js';
 import { soapHost } from '../core/mode.js';
 import type { Services } from '../core/services.js';
+import { sessionCutoff } from '../core/sessions.js';
 import { purgeThrottles } from '../core/throttle.js';
 import type { Logger } from '../infra/log.js';
 import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
@@ -189,9 +190,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   dispatcher.start();
 
   const purge = setInterval(() => {
-    const now = services.now();
     services.store
-      .purgeExpiredSessions(now, now - services.settings.current().sessionTimeout * 1000)
+      .purgeExpiredSessions(sessionCutoff(services, services.now()))
       .catch((error: unknown) => logUnexpected(services, 'session purge failed', error));
     purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
     trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));

@@ -1,7 +1,7 @@
 // Applications and their client certificates (protocol §4.2, §5.1–5.5), independent of SOAP.
 import { randomUUID } from 'node:crypto';
 import { SsoError } from './errors.js';
-import type { ApplicationChanges, ApplicationRecord, CertificateRecord } from './store.js';
+import type { ApplicationChanges, ApplicationRecord, CertificateRecord, UnitStep } from './store/index.js';
 import type { AuditActor } from './audit.js';
 import { publish } from './events.js';
 import type { IssuedCertificate } from './ports/certificates.js';
@@ -81,7 +81,7 @@ export async function updateApplication(
 export async function issueCertificate(services: Services, applicationId: string, actor: AuditActor): Promise<IssuedCertificate> {
   await findApplication(services, applicationId);
   const issued = await services.ca.issueClientCertificate(applicationId, services.settings.current().certValidityDays);
-  await services.store.addCertificate(certificateRecord(applicationId, issued));
+  await services.store.apply(certificateAddition(certificateRecord(applicationId, issued)));
   services.log.info('certificate issued', { applicationId, fingerprint: issued.fingerprint });
   await publish(services, { type: 'certificate.issued', actor, applicationId, fingerprint: issued.fingerprint, serial: issued.serial });
   return issued;
@@ -107,7 +107,7 @@ export async function applicationOfCertificateRecord(services: Services, cert: C
   const now = services.now();
   if (cert === null || cert.retiredAt !== null || cert.notAfter <= now) return null;
   if (cert.firstUsedAt === null) {
-    if (!(await services.store.activateCertificate(cert.fingerprint, now))) return null;
+    if (!(await services.store.apply(certificateActivation(cert, now)))) return null;
     services.log.info('certificate activated', { applicationId: cert.applicationId, fingerprint: cert.fingerprint });
     await publish(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, applicationId: cert.applicationId, fingerprint: cert.fingerprint });
   }
@@ -117,4 +117,29 @@ export async function applicationOfCertificateRecord(services: Services, cert: C
 /** The ids of all registered applications (protocol §5.3). */
 export function listApplicationIds(services: OperatorServices): Promise<string[]> {
   return services.store.listApplicationIds();
+}
+
+/**
+ * protocol §4.2 rotation, when a certificate is added: the application's certificates that were
+ * issued but never used are retired (only the newest pending one may take over); the one in use
+ * stays valid until the new one is first used. One unit, so no request sees both pending.
+ */
+export function certificateAddition(cert: CertificateRecord): UnitStep[] {
+  return [
+    { write: 'retireCertificates', applicationId: cert.applicationId, at: cert.issuedAt, which: { neverUsed: true } },
+    { write: 'insertCertificate', certificate: cert },
+  ];
+}
+
+/**
+ * protocol §4.2, the first use of a certificate: it is marked used and every other certificate of
+ * its application is retired, in one unit that stands only if the certificate was not retired
+ * first, so a race between old and new certificates has one outcome.
+ */
+export function certificateActivation(cert: CertificateRecord, now: number): UnitStep[] {
+  const { applicationId, fingerprint } = cert;
+  return [
+    { write: 'useCertificate', applicationId, fingerprint, at: now, required: true },
+    { write: 'retireCertificates', applicationId, at: now, which: { except: fingerprint } },
+  ];
 }

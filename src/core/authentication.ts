@@ -5,7 +5,7 @@
 // counter writes, one audit record); a lock ends in that fault too, without the verification, after
 // the time that one takes (docs/SECURITY.md, cases D24 and F39).
 import { SsoError } from './errors.js';
-import type { UserRecord } from './store.js';
+import type { UserRecord } from './store/index.js';
 import { actorOf, observeOnly, type AuditActor } from './audit.js';
 import { publish, type EventOf, type SignInMethod } from './events.js';
 import { checkable } from './localAuthenticator.js';

@@ -7,7 +7,7 @@ import { actorOf } from './audit.js';
 import { SsoError } from './errors.js';
 import type { Services } from './services.js';
 import { closeSession, findLocalSession, sessionOfApplication, sha256Hex, verifySession } from './sessions.js';
-import type { SessionView } from './store.js';
+import type { SessionView } from './store/index.js';
 
 /** The client certificate of a connection, as the transport judged it; null when none was presented. */
 export interface PeerCredential {

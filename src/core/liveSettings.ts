@@ -4,7 +4,7 @@
 // reaches running servers without a restart. A setting absent from the store has its default.
 import { publishSettingChanges } from './events.js';
 import type { Logger } from './ports/logger.js';
-import type { Store } from './store.js';
+import type { Store } from './store/index.js';
 import { OPTION_SPECS, OptionError, coerce, formatOptionValue, settingNames, type Options, type SettingName } from '../config/options.js';
 import { didYouMean } from '../config/suggest.js';
 

@@ -4,7 +4,7 @@
 // user's sessions end with the change unless the operator turned passwordChangeEndsSessions off:
 // the protocol's changePassword names no session, so the one that asked cannot be kept apart from the others.
 import { SsoError } from './errors.js';
-import type { UserRecord } from './store.js';
+import type { UserRecord } from './store/index.js';
 import { actorOf } from './audit.js';
 import { publish } from './events.js';
 import { checkGuess, guardedCheck, sourceKeys } from './authentication.js';

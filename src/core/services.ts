@@ -7,7 +7,7 @@ import type { CertificateAuthority } from './ports/certificates.js';
 import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import type { PasswordHasher } from './ports/passwords.js';
-import type { Store } from './store.js';
+import type { Store } from './store/index.js';
 import type { Authenticator } from './ports/authenticator.js';
 
 export interface Services {

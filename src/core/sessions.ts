@@ -15,7 +15,7 @@ import { SsoError } from './errors.js';
 import type { AuditActor } from './audit.js';
 import { publish, type Actor } from './events.js';
 import type { OperatorServices, Services } from './services.js';
-import type { GlobalSessionRecord, SessionView } from './store.js';
+import type { GlobalSessionRecord, SessionCutoff, SessionView } from './store/index.js';
 
 const SECRET_BYTES = 32;
 const OPAQUE_BYTES = 16; // 128 bits in every session id, token and cookie (docs/DECISIONS.md)
@@ -54,9 +54,23 @@ export function localSessionId(secret: Buffer, baseUrl: string): string {
   return baseUrl + opaque.toString('hex').toUpperCase();
 }
 
+/**
+ * When sessions are over at `now`: past their absolute lifetime (expiry instant at or before now), or
+ * idle for the whole timeout (last seen at or before now − timeout). The store purges and counts by
+ * the same cutoff (purgeExpiredSessions, countSessions), so a session is over in one way everywhere.
+ */
+export function sessionCutoff(services: Pick<Services, 'settings'>, now: number): SessionCutoff {
+  return { now, idleBefore: now - services.settings.current().sessionTimeout * 1000 };
+}
+
+/** Whether the session is over at the cutoff (sessionCutoff). */
+export function isOver(session: Pick<GlobalSessionRecord, 'expiresAt' | 'lastSeenAt'>, cutoff: SessionCutoff): boolean {
+  return session.expiresAt <= cutoff.now || session.lastSeenAt <= cutoff.idleBefore;
+}
+
 /** Whether the global session is past its absolute lifetime or its idle timeout. */
 function isExpired(services: Services, session: GlobalSessionRecord, now: number): boolean {
-  return now >= session.expiresAt || now >= session.lastSeenAt + services.settings.current().sessionTimeout * 1000;
+  return isOver(session, sessionCutoff(services, now));
 }
 
 /**

@@ -22,7 +22,7 @@
 //   makes the next lock longer, up to lockMaxWait.
 import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { AttemptCount, CountedAttempt as StoredCount } from './store.js';
+import type { AttemptCount, CountedAttempt as StoredCount } from './store/index.js';
 import type { AuditActor } from './audit.js';
 import { publish, type EventContext } from './events.js';
 import type { Services } from './services.js';

@@ -4,8 +4,8 @@
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
 import { SsoError } from './errors.js';
-import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store.js';
-import { requireApplicationText } from './applications.js';
+import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store/index.js';
+import { certificateAddition, requireApplicationText } from './applications.js';
 import { publish } from './events.js';
 import { storedHashProblem } from './ports/passwords.js';
 import { Refusal } from './refusal.js';
@@ -252,7 +252,7 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
     const [first, ...rest] = certificates.map((cert) => ({ ...cert, applicationId: app.id }));
     if (first === undefined) continue; // readExport requires one
     await store.insertApplication(app, first);
-    for (const cert of rest) await store.addCertificate(cert); // in order of issue, so pending/retired states come out as exported
+    for (const cert of rest) await store.apply(certificateAddition(cert)); // in order of issue, so pending/retired states come out as exported
     await publish(services, { type: 'application.registered', actor: 'operator', applicationId: app.id, name: app.name, url: app.url, imported: true });
   }
   let usersAdded = 0;

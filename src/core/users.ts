@@ -1,7 +1,7 @@
 // Users and their passwords (protocol §3.2, §5.6–5.17), independent of SOAP.
 import { randomUUID } from 'node:crypto';
 import { SsoError } from './errors.js';
-import { DuplicateLoginError, type UserRecord } from './store.js';
+import { DuplicateLoginError, type UnitStep, type UserRecord } from './store/index.js';
 import type { AuditActor } from './audit.js';
 import { publish } from './events.js';
 import { isLegacyDigest, isLegacyHashType } from './ports/passwords.js';
@@ -148,13 +148,26 @@ export async function transferOwnership(services: OperatorServices, user: UserRe
   await publish(services, { type: 'user.ownershipTransferred', actor, userId: user.id, from: user.ownerId, to: target.id });
 }
 
+/** Disabling a user ends its sessions, in the same unit: no session of a disabled user outlives the disabling. */
+export function userDisabling(userId: string, at: number): UnitStep[] {
+  return [
+    { write: 'setUserDisabled', userId, disabledAt: at, required: true },
+    { write: 'deleteUserSessions', userId },
+  ];
+}
+
+/** Enabling a user changes nothing else: its sessions ended when it was disabled. */
+export function userEnabling(userId: string): UnitStep[] {
+  return [{ write: 'setUserDisabled', userId, disabledAt: null, required: true }];
+}
+
 /**
  * Disables the user: it can no longer authenticate, and its sessions end in the same transaction.
  * False when it was disabled already (its disabling time is kept).
  */
 export async function disableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt !== null) return false;
-  if (!(await services.store.setUserDisabled(user.id, services.now()))) throw new SsoError('noSuchUser');
+  if (!(await services.store.apply(userDisabling(user.id, services.now())))) throw new SsoError('noSuchUser');
   await publish(services, { type: 'user.disabled', actor, userId: user.id, login: user.login });
   return true;
 }
@@ -162,7 +175,7 @@ export async function disableUser(services: OperatorServices, user: UserRecord, 
 /** Enables a disabled user again. False when it was enabled already. */
 export async function enableUser(services: OperatorServices, user: UserRecord, actor: AuditActor): Promise<boolean> {
   if (user.disabledAt === null) return false;
-  if (!(await services.store.setUserDisabled(user.id, null))) throw new SsoError('noSuchUser');
+  if (!(await services.store.apply(userEnabling(user.id)))) throw new SsoError('noSuchUser');
   await publish(services, { type: 'user.enabled', actor, userId: user.id, login: user.login });
   return true;
 }

@@ -7,7 +7,7 @@ import { OptionError, resolveOptions, settingNames } from '../../src/config/opti
 import { LiveSettings, SETTINGS_REFRESH_MS, parseSettingChanges, settingsFrom } from '../../src/core/liveSettings.js';
 import { createLogger } from '../../src/infra/log.js';
 import { openSqliteStore } from '../../src/infra/store/sqlite.js';
-import type { Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store/index.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 

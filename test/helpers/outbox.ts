@@ -1,7 +1,7 @@
 // What the outbox tests share: a context over a store, events to publish, a subscriber that records.
 import type { DomainEvent, EventContext, StoredEvent } from '../../src/core/events.js';
 import type { Subscriber } from '../../src/core/outbox.js';
-import type { Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store/index.js';
 import { createLogger } from '../../src/infra/log.js';
 
 export function contextOf(store: Store, lines: string[] = []): EventContext {

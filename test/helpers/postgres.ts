@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { redactedUrl } from '../../src/infra/store/postgres.js';
-import type { Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store/index.js';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** CI sets it: a PostgreSQL test that cannot run is a failure, never a skip. */

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { AUDIT_EVENT_TYPES, recordAudit, trimAudit } from '../../src/core/audit.js';
 import { createLogger } from '../../src/infra/log.js';
 import { openSqliteStore } from '../../src/infra/store/sqlite.js';
-import type { AuditRecord } from '../../src/core/store.js';
+import type { AuditRecord } from '../../src/core/store/index.js';
 import { call, registerApp, splitPem, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
 describe('audit trail of the SOAP operations', () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loginThrottleKey } from '../../src/core/throttle.js';
+import { userDisabling } from '../../src/core/users.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 
 const MINUTE = 60_000;
@@ -133,7 +134,7 @@ describe('brute force per login (D24-D26)', () => {
 
   test('a disabled user cannot sign in: the same fault as a wrong password', async () => {
     const id = await create('erin@example.com', 'right-password');
-    await ts.server.services.store.setUserDisabled(id, ts.server.services.now());
+    await ts.server.services.store.apply(userDisabling(id, ts.server.services.now()));
     const disabled = await signIn('erin@example.com', 'right-password');
     assert.equal(faultOf(disabled.body), faultOf((await signIn('erin@example.com', 'wrong')).body));
     const [event] = await ts.server.services.store.queryAudit({ type: 'authentication.failed', target: `user:${id}`, limit: 2 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { certificateAddition } from '../../src/core/applications.js';
 import { call, envelope, httpsRequest, operation, readSoap, registerApp, splitPem, startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('client certificates at the API (section B of the catalog)', () => {
@@ -21,7 +22,7 @@ describe('client certificates at the API (section B of the catalog)', () => {
     const { ca, store } = ts.server.services;
     const day = 86_400_000;
     const expired = await ca.issueClientCertificateWithValidity(app.id, new Date(Date.now() - 10 * day), new Date(Date.now() - day));
-    await store.addCertificate({ fingerprint: expired.fingerprint, applicationId: app.id, serial: expired.serial, issuedAt: expired.issuedAt, notAfter: expired.notAfter, firstUsedAt: null, retiredAt: null });
+    await store.apply(certificateAddition({ fingerprint: expired.fingerprint, applicationId: app.id, serial: expired.serial, issuedAt: expired.issuedAt, notAfter: expired.notAfter, firstUsedAt: null, retiredAt: null }));
     assert.equal((await call(ts, 'getSettings', {}, { credentials: splitPem(expired.pem) })).fault, 'FailedAuthentication');
     assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200, 'the valid certificate still works');
   });

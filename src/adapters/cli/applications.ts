@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { issueCertificate } from '../../core/applications.js';
 import { applicationDetails, findApplicationById, listApplications, unregisterApplicationAsOperator, type CertificateState } from '../../core/operator/applications.js';
 import type { OperatorServices } from '../../core/services.js';
-import type { ApplicationRecord, CertificateRecord } from '../../core/store.js';
+import type { ApplicationRecord, CertificateRecord } from '../../core/store/index.js';
 import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withCaServices, withServices, type InstallationAccess } from './installation.js';

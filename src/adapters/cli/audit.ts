@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../../core/audit.js';
 import { didYouMean } from '../../config/suggest.js';
 import { queryAuditTrail } from '../../core/operator/audit.js';
-import type { AuditRecord } from '../../core/store.js';
+import type { AuditRecord } from '../../core/store/index.js';
 import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, type StoreFlags } from './common.js';
 import { withStore, type InstallationAccess } from './installation.js';
 

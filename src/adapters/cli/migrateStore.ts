@@ -9,7 +9,7 @@ import type { MasterKey } from '../../infra/keys/masterKey.js';
 import { copySqliteToPostgres } from '../../infra/store/copy.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { openPostgresStore, redactedUrl } from '../../infra/store/postgres.js';
-import type { KeyMaterialRecord } from '../../core/store.js';
+import type { KeyMaterialRecord } from '../../core/store/index.js';
 
 interface MigrateFlags {
   readonly from: string;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { findUserByLogin, findUserByReference, listUsers, setUserDisabled, userDetails } from '../../core/operator/users.js';
 import type { OperatorServices } from '../../core/services.js';
 import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
-import type { UserRecord } from '../../core/store.js';
+import type { UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
 import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';

@@ -6,7 +6,7 @@ import { closeSync, openSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Services } from '../../core/services.js';
 import type { LogFields } from '../../infra/log.js';
-import { StoreUnavailableError } from '../../core/store.js';
+import { StoreUnavailableError } from '../../core/store/index.js';
 
 const FULL = 'the disk of the data directory is full: free space; ssod takes writes again by itself';
 const READ_ONLY = 'the data directory is read-only: make it writable again';

@@ -1,6 +1,6 @@
 // Small HTTP helpers shared by the SOAP listener and the relay.
 import type { ServerResponse } from 'node:http';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 
 let counter = 0;
 const prefix = process.pid.toString(36);

@@ -11,9 +11,10 @@ import client, { AggregatorRegistry, Counter, Gauge } from 'prom-client';
 import type { Options } from '../../config/options.js';
 import { observeAudit, type AuditEntry } from '../../core/audit.js';
 import type { HashingCounts } from '../../core/ports/passwords.js';
+import { countLiveSessions } from '../../core/operator/sessions.js';
 import type { Services } from '../../core/services.js';
 import type { Logger } from '../../core/ports/logger.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 import { packageVersion } from '../../infra/version.js';
 import { asMetric, HotCounter, HotHistogram, type Series, type Tally } from './hotMetrics.js';
 import { sendText } from './http.js';
@@ -105,11 +106,6 @@ new Gauge({
   help: 'When the server process started, in Unix seconds (with --workers, the oldest worker): uptime is time() minus this.',
   aggregator: 'min',
 }).set(Math.round(Date.now() / 1000 - process.uptime()));
-
-/** The sessions that are live at `now`, as `ssod sessions` and `ssod status` count them. */
-export function countLiveSessions(services: Pick<Services, 'store' | 'settings'>, now: number): Promise<number> {
-  return services.store.countSessions({ now, idleBefore: now - services.settings.current().sessionTimeout * 1000 });
-}
 
 // The tallies and series of each label set, kept: counting a request is a map lookup and an increment.
 const soapTallies = new Map<string, { readonly duration: Series; readonly outcomes: Map<string, Tally> }>();

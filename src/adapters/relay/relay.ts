@@ -9,7 +9,7 @@ import type { Services } from '../../core/services.js';
 import { withSsosid } from '../../core/urls.js';
 import { nextRequestId, sendPage } from '../http/http.js';
 import { timeRelayRequest } from '../http/metrics.js';
-import { StoreUnavailableError } from '../../core/store.js';
+import { StoreUnavailableError } from '../../core/store/index.js';
 import { askToSwitch, handleConfirmation } from './confirm.js';
 import { RELAY_HEADERS, logRelay, redirect, refuse, registeredOrigin, relayCookieNames, relayCookieOf, setCookieHeader } from './responses.js';
 

@@ -2,7 +2,7 @@
 // certificates (protocol §4.2, §5.1–5.5). Issuing and unregistering are the core's own (core/applications.ts).
 import { unregisterApplication } from '../applications.js';
 import type { OperatorServices } from '../services.js';
-import type { ApplicationRecord, CertificateRecord } from '../store.js';
+import type { ApplicationRecord, CertificateRecord } from '../store/index.js';
 
 export type CertificateState = 'in use' | 'pending' | 'retired' | 'expired';
 

@@ -1,6 +1,6 @@
 // What an operator reads of the audit trail (core/audit.ts), newest first.
 import type { StoreServices } from '../services.js';
-import type { AuditQuery, AuditRecord } from '../store.js';
+import type { AuditQuery, AuditRecord } from '../store/index.js';
 
 /** The events that match, newest first. */
 export function queryAuditTrail(services: Pick<StoreServices, 'store'>, query: AuditQuery): Promise<AuditRecord[]> {

@@ -1,7 +1,7 @@
 // What an operator sees of the brute-force counters and locks (core/throttle.ts); clearing one is
 // core/throttle.ts clearLock.
 import type { StoreServices } from '../services.js';
-import type { ThrottleRecord } from '../store.js';
+import type { ThrottleRecord } from '../store/index.js';
 import { isSourceKey } from '../throttle.js';
 
 export interface LockEntry {

@@ -2,7 +2,7 @@
 // time, look at one, disable or enable it. Creating, changing and deleting are the core's own
 // (core/users.ts), shared with the SOAP API.
 import type { OperatorServices } from '../services.js';
-import type { ApplicationRecord, UserRecord } from '../store.js';
+import type { ApplicationRecord, UserRecord } from '../store/index.js';
 import { disableUser, enableUser, loginKeyOf } from '../users.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,7 +4,7 @@
 // hash (core/localAuthenticator.ts). A delegated source (an organization's web service or LDAP
 // directory) is another implementation; the composition root can route per user between them
 // (for instance by the user's owner application), since every check names the user.
-import type { UserRecord } from '../store.js';
+import type { UserRecord } from '../store/index.js';
 
 /** One password to check. */
 export interface PasswordCheck {

@@ -10,7 +10,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readIfExists, writeFileAtomically } from '../files.js';
 import type { Clock } from '../../core/ports/clock.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 import { CA_CERT_FILE, CA_KEY_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from '../dataFiles.js';
 import { howToGenerate, MasterKeyError, readMasterKeyFile, type MasterKey } from './masterKey.js';
 

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 import { checkOut, createPostgresPool, openPostgresStore, redactedUrl } from './postgres.js';
 import { BUSY_DEADLINE_MS } from './sqliteBusy.js';
-import type { KeyMaterialRecord } from '../../core/store.js';
+import type { KeyMaterialRecord } from '../../core/store/index.js';
 
 /** Key material lives in files beside a SQLite store; the caller gives it sealed, to be stored in its stead. */
 const KEY_MATERIAL_TABLE = 'key_material';

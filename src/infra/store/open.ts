@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { StoreLocation } from './location.js';
 import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
-import type { Store } from '../../core/store.js';
+import type { Store } from '../../core/store/index.js';
 
 export interface OpenStoreSettings {
   /** Most PostgreSQL connections of this node (SQLite has one). */

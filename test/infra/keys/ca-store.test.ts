@@ -11,7 +11,7 @@ import { storePlace } from '../../../src/infra/keys/material.js';
 import { generateMasterKeyFile, type MasterKey } from '../../../src/infra/keys/masterKey.js';
 import { openPostgresStore } from '../../../src/infra/store/postgres.js';
 import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
-import type { Store } from '../../../src/core/store.js';
+import type { Store } from '../../../src/core/store/index.js';
 import { createSchema, droppingOnClose, postgresSuite } from '../../helpers/postgres.js';
 
 const HOST = '127.0.0.1';

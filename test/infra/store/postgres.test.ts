@@ -7,11 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LATEST_SCHEMA_VERSION } from '../../../src/infra/store/migrations.js';
 import { openPostgresStore } from '../../../src/infra/store/postgres.js';
-import { StoreUnavailableError, type Store } from '../../../src/core/store.js';
+import { StoreUnavailableError, type Store } from '../../../src/core/store/index.js';
 import { adminPool, createSchema, droppingOnClose, emptySchema, postgresSuite, type Isolated } from '../../helpers/postgres.js';
-import { runStoreContract } from './contract.js';
+import { runStoreContract } from './contract/index.js';
 import { eventually } from '../../helpers/eventually.js';
-import { runOutboxContract } from './contract-outbox.js';
+import { runOutboxContract } from './contract/outbox.js';
 
 /** `url` whose connections carry this application_name, so the test can find exactly them. */
 function tagged(url: string): { url: string; tag: string } {

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_TABLE } from '../../../src/infra/store/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, schemaMigrationsTable } from '../../../src/infra/store/migrations.js';
+import { POSTGRES, SQLITE } from '../../../src/infra/store/sql/dialect.js';
 import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
-import { runStoreContract } from './contract.js';
-import { runOutboxContract } from './contract-outbox.js';
+import { runStoreContract } from './contract/index.js';
+import { runOutboxContract } from './contract/outbox.js';
 
 runStoreContract('sqlite', () => openSqliteStore(':memory:'));
 runOutboxContract('sqlite', () => openSqliteStore(':memory:'));
@@ -60,8 +61,8 @@ describe('sqlite store on a file', () => {
   test('a database of schema version 1 is upgraded in place and keeps its users, now enabled', async () => {
     const file = path.join(dir, 'version1.db');
     const db = new Database(file);
-    db.exec(SCHEMA_MIGRATIONS_TABLE.sqlite);
-    db.exec(MIGRATIONS[0]?.sqlite ?? '');
+    db.exec(schemaMigrationsTable(SQLITE));
+    db.exec(MIGRATIONS[0]?.sql(SQLITE) ?? '');
     db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1)').run();
     db.exec(`INSERT INTO applications (id, name, display_name, version, capabilities, created_at) VALUES ('a', 'n', 'd', 'v', '', 1);
       INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at) VALUES ('u', 'Old@Example.com', 'old@example.com', 'a', 'h', 2);`);
@@ -104,8 +105,8 @@ test('migrations are numbered 1, 2, 3… in order, each for both engines', () =>
   );
   for (const migration of MIGRATIONS) {
     assert.notEqual(migration.description, '');
-    assert.notEqual(migration.sqlite.trim(), '');
-    assert.notEqual(migration.postgres.trim(), '');
+    assert.notEqual(migration.sql(SQLITE).trim(), '');
+    assert.notEqual(migration.sql(POSTGRES).trim(), '');
   }
 });
 

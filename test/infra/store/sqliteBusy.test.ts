@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { untilNotBusy } from '../../../src/infra/store/sqliteBusy.js';
 import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
-import { seedOwnedUser, sessionParts } from './contract.js';
+import { seedOwnedUser, sessionParts } from './contract/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-busy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

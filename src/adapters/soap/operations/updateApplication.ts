@@ -2,7 +2,7 @@
 import { requireSelf, updateApplication as update } from '../../../core/applications.js';
 import { actorOf } from '../../../core/audit.js';
 import { ProtocolFault } from '../faults.js';
-import type { ApplicationChanges } from '../../../core/store.js';
+import type { ApplicationChanges } from '../../../core/store/index.js';
 import { applicationFields, applicationIdField } from './fields.js';
 import { orNull } from './registerApplication.js';
 import { operation, type OperationInput } from './types.js';

@@ -1,9 +1,9 @@
 // The Store contract of a browser session started without a relay token and of the outbox of
-// domain events (the marked section at the end of src/core/store.ts): every engine runs these.
+// domain events (src/core/store/outbox.ts, src/core/store/sessions.ts): every engine runs these.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AuditEvent, Store } from '../../../src/core/store.js';
-import { seedOwnedUser, sessionParts } from './contract.js';
+import type { AuditEvent, Store } from '../../../../src/core/store/index.js';
+import { seedOwnedUser, sessionParts } from './fixtures.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = 30_000;

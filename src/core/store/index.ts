@@ -1,0 +1,36 @@
+// The store port: the one storage contract every engine implements (STYLE: one store contract, many
+// engines), in parts, one per aggregate (a new capability adds a part). Everything is async so that a
+// networked engine (PostgreSQL) fits the same shape as SQLite. Times are milliseconds since the epoch.
+import type { ApplicationStore } from './applications.js';
+import type { AuditStore } from './audit.js';
+import type { KeyMaterialStore } from './keyMaterial.js';
+import type { OutboxStore } from './outbox.js';
+import type { StoreLifecycle } from './lifecycle.js';
+import type { SessionStore } from './sessions.js';
+import type { SettingsStore } from './settings.js';
+import type { ThrottleStore } from './throttle.js';
+import type { UnitOfWorkStore } from './unitOfWork.js';
+import type { UserStore } from './users.js';
+
+export * from './applications.js';
+export * from './audit.js';
+export * from './keyMaterial.js';
+export * from './lifecycle.js';
+export * from './outbox.js';
+export * from './sessions.js';
+export * from './settings.js';
+export * from './throttle.js';
+export * from './unitOfWork.js';
+export * from './users.js';
+
+export interface Store
+  extends StoreLifecycle,
+    ApplicationStore,
+    UserStore,
+    SessionStore,
+    SettingsStore,
+    ThrottleStore,
+    AuditStore,
+    KeyMaterialStore,
+    OutboxStore,
+    UnitOfWorkStore {}

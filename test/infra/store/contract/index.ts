@@ -1,0 +1,42 @@
+// THE Store contract suite (STYLE: one store contract, many engines): every engine runs exactly
+// these tests, which follow the doc comments of src/core/store/, one file per part of the port.
+// Each test opens a fresh store.
+import { describe, test } from 'node:test';
+import { applicationsContract } from './applications.js';
+import { auditContract } from './audit.js';
+import { keyMaterialContract } from './keyMaterial.js';
+import { lifecycleContract } from './lifecycle.js';
+import { sessionsContract } from './sessions.js';
+import { settingsContract } from './settings.js';
+import { throttleContract } from './throttle.js';
+import { unitOfWorkContract } from './unitOfWork.js';
+import { usersContract } from './users.js';
+import type { Store } from '../../../../src/core/store/index.js';
+
+export { seedOwnedUser, sessionParts } from './fixtures.js';
+
+export function runStoreContract(engineName: string, open: () => Promise<Store>): void {
+  /** A test on a fresh store, closed afterwards whatever happens. */
+  function storeTest(name: string, body: (store: Store) => Promise<void>): void {
+    test(name, async () => {
+      const store = await open();
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  describe(`Store contract: ${engineName}`, () => {
+    describe('the store itself', () => lifecycleContract(storeTest, engineName));
+    describe('applications and certificates (protocol §4.2)', () => applicationsContract(storeTest));
+    describe('users', () => usersContract(storeTest));
+    describe('sessions, relay tokens and cookies', () => sessionsContract(storeTest));
+    describe('service settings', () => settingsContract(storeTest));
+    describe('brute-force throttle', () => throttleContract(storeTest));
+    describe('audit trail', () => auditContract(storeTest));
+    describe('key material shared by every node', () => keyMaterialContract(storeTest));
+    describe('units of work', () => unitOfWorkContract(storeTest));
+  });
+}
