@@ -78,7 +78,7 @@ function sqliteStore(dataDir: string): BenchStore {
         await inBatches(plan.population, BATCH, insertRows);
         const sorted = sortedLocals(locals);
         const insertLocals = db.transaction((from: number, to: number) => {
-          for (let i = from; i < to; i += 1) insertLocal.run(sorted[i]![0], sorted[i]![1], BENCH_BASE_URL, plan.now);
+          for (const [localIdHash, globalId] of sorted.slice(from, to)) insertLocal.run(localIdHash, globalId, BENCH_BASE_URL, plan.now);
         });
         await inBatches(sorted.length, BATCH, insertLocals);
         for (const index of indexes) db.exec(index.sql);

@@ -14,7 +14,8 @@ export class Histogram {
   /** Records one latency, in milliseconds. */
   record(ms: number): void {
     const us = Math.max(0, Math.round(ms * 1000));
-    this.#counts[Histogram.#indexOf(us)]! += 1;
+    const index = Histogram.#indexOf(us);
+    this.#counts[index] = (this.#counts[index] ?? 0) + 1;
     this.#total += 1;
     if (us > this.#max) this.#max = us;
   }
@@ -33,8 +34,8 @@ export class Histogram {
     if (this.#total === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.#total));
     let seen = 0;
-    for (let index = 0; index < this.#counts.length; index += 1) {
-      seen += this.#counts[index]!;
+    for (const [index, count] of this.#counts.entries()) {
+      seen += count;
       if (seen >= rank) return Math.min(Histogram.#upperEdgeOf(index), this.#max) / 1000;
     }
     return this.max;

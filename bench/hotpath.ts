@@ -20,6 +20,7 @@ import { validateInput } from '../src/adapters/soap/validate.js';
 import { benchEngineFor } from './engines.js';
 import { SOAP12_CONTENT_TYPE, sessionIdFor, soapRequest } from './protocol.js';
 import { installBenchApplication } from './seed.js';
+import { defined } from '../test/helpers/defined.js';
 
 const ITERATIONS = 50_000;
 
@@ -51,7 +52,7 @@ try {
   const { fingerprint, applicationId: appId } = plan.certificate;
   const logFile = openSync(path.join(dataDir, 'log'), 'a');
   const services = await openServices(options, { logger: createLogger('info', (line) => void writeSync(logFile, line)) });
-  const operation = operationNamed('verifySession')!;
+  const operation = defined(operationNamed('verifySession'), 'the verifySession operation');
   const body = soapRequest('verifySession', { sessionId: sessionIdFor(salt, 7) });
   const envelope = parseEnvelope(body, SOAP12_CONTENT_TYPE);
   const input = validateInput(operation, envelope.operation);

@@ -24,6 +24,7 @@ import {
   type ToGenerator,
   type Workload,
 } from './protocol.js';
+import { defined } from '../test/helpers/defined.js';
 
 const DRAIN_MS = 10_000;
 const RECONNECT_PAUSE_MS = 50;
@@ -143,9 +144,8 @@ class StreamRun {
     const idle: Connection[] = [...connections];
     const inFlight = new Set<Promise<void>>();
     const dispatch = (): void => {
-      while (idle.length > 0 && dueHead < due.length) {
-        const connection = idle.pop()!;
-        const dueAt = due[dueHead]!;
+      for (let dueAt = due[dueHead]; dueAt !== undefined && idle.length > 0; dueAt = due[dueHead]) {
+        const connection = defined(idle.pop(), 'an idle connection');
         dueHead += 1;
         const exchange = this.#exchange(connection, dueAt, () => dueAt >= window.measureFrom && dueAt < window.sendUntil).then((next) => {
           inFlight.delete(exchange);
@@ -226,8 +226,9 @@ export async function runJob(job: Job): Promise<StreamResult[]> {
   const window: Window = { measureFrom: startedAt + job.warmupMs, sendUntil: startedAt + job.warmupMs + job.durationMs };
   const done = Promise.all(
     runs.map((run, index) => {
-      const rate = job.streams[index]!.rate;
-      return rate === undefined ? run.runClosed(connections[index]!, window) : run.runFixedRate(connections[index]!, window, rate, startedAt);
+      const { rate } = defined(job.streams[index], `stream ${index}`);
+      const ours = defined(connections[index], `the connections of stream ${index}`);
+      return rate === undefined ? run.runClosed(ours, window) : run.runFixedRate(ours, window, rate, startedAt);
     }),
   );
   const outcome = await withTimeout(done, job.warmupMs + job.durationMs + DRAIN_MS);

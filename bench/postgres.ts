@@ -60,17 +60,17 @@ export async function dropBenchDatabases(): Promise<void> {
 
 /** One batch of users and their global sessions, as the arrays of INSERT_USERS and INSERT_GLOBAL_SESSIONS. */
 function batchValues(plan: SeedPlan, rowOf: (index: number) => SeededRow, from: number, to: number, locals: LocalRow[]) {
-  const users: string[][] = [[], [], []];
-  const globals: string[][] = [[], [], [], []];
+  const users: [string[], string[], string[]] = [[], [], []];
+  const globals: [string[], string[], string[], string[]] = [[], [], [], []];
   for (let index = from; index < to; index += 1) {
     const { user, global, localIdHash } = rowOf(index);
-    users[0]!.push(user.id);
-    users[1]!.push(user.login);
-    users[2]!.push(user.loginKey);
-    globals[0]!.push(global.id);
-    globals[1]!.push(user.id);
-    globals[2]!.push(global.cookieHash);
-    globals[3]!.push(global.cookieSealedSecret);
+    users[0].push(user.id);
+    users[1].push(user.login);
+    users[2].push(user.loginKey);
+    globals[0].push(global.id);
+    globals[1].push(user.id);
+    globals[2].push(global.cookieHash);
+    globals[3].push(global.cookieSealedSecret);
     locals.push([localIdHash, global.id]);
   }
   return {

@@ -175,7 +175,8 @@ export async function startSsod(start: SsodStart): Promise<SsodProcess> {
   process.once('exit', orphanGuard);
   void exitOf(child).then(() => process.off('exit', orphanGuard));
   const exited = exitOf(child);
-  let gone = false;
+  // Widened: the exit sets it between the loop's awaits, which narrowing cannot follow.
+  let gone = false as boolean;
   void exited.then(() => (gone = true));
   while (!(await healthy(relayPort))) {
     if (gone) throw new Error(`ssod exited during start-up (exit code ${child.exitCode}); see ${start.logFile}`);

@@ -3,6 +3,7 @@
 // into docs/PERFORMANCE.md.
 import type { BenchEngine } from './engines.js';
 import type { BenchResults, EngineResult, Measured, PopulationResult, WorkersResult } from './run.js';
+import { defined } from '../test/helpers/defined.js';
 
 const MIB = 2 ** 20;
 
@@ -153,8 +154,8 @@ function engineChecks(engine: EngineResult): TargetCheck[] {
       const b = pick(large)?.runs.verifySession?.throughput;
       if (a !== undefined && b !== undefined) {
         // Throughputs of different populations are compared through their own ceilings, so that a drift of the machine between them cancels out.
-        const ra = a / (ceilingOf(small, pick(small)!.workers) || 1);
-        const rb = b / (ceilingOf(large, pick(large)!.workers) || 1);
+        const ra = a / (ceilingOf(small, defined(pick(small), 'the run at the small population').workers) || 1);
+        const rb = b / (ceilingOf(large, defined(pick(large), 'the run at the large population').workers) || 1);
         checks.push({ target: `verifySession at 1 000 000 sessions within 20 % of 1 000 (${label})`, measured: `${((rb / ra - 1) * 100).toFixed(0)} %`, met: rb >= 0.8 * ra });
       }
     }
@@ -185,7 +186,7 @@ function populationTables(engine: string, p: PopulationResult): string[] {
   ];
   for (const workers of Object.keys(p.ceiling)) {
     for (const [index, run] of (p.ceiling[workers] ?? []).entries()) {
-      lines.push(runRow(`ceiling, ${workers} process(es), ${index === 0 ? 'before' : 'after'}`, run, 0, '')!.replace('| – |', '| 1 |'));
+      lines.push(defined(runRow(`ceiling, ${workers} process(es), ${index === 0 ? 'before' : 'after'}`, run, 0, ''), 'a ceiling row').replace('| – |', '| 1 |'));
     }
   }
   for (const w of p.ssod) {

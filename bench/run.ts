@@ -23,6 +23,7 @@ import { installBenchApplication } from './seed.js';
 import { PeakSampler, cpuByProcess, cpuSince, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
 import { BENCH_PASSWORD, SOAP12_CONTENT_TYPE, type ClientTls, type FromCeiling, type FromGenerator, type Job, type Stream, type StreamResult } from './protocol.js';
 import { markdownSummary } from './report.js';
+import { defined } from '../test/helpers/defined.js';
 
 export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser', 'flood'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -137,7 +138,7 @@ function machine(): Record<string, string | number> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    load1: Math.round(os.loadavg()[0]! * 100) / 100,
+    load1: Math.round(defined(os.loadavg()[0], 'the 1-minute load') * 100) / 100,
   };
 }
 
@@ -218,7 +219,7 @@ function round(value: number, digits: number): number {
 
 async function measureOne(generator: Generator, job: Job, server: Watched): Promise<Measured> {
   const [result] = await measure(generator, job, server);
-  return { ...result!, peakRss: peakOf.get(server.pid) ?? 0 };
+  return { ...defined(result, 'the result of the stream'), peakRss: peakOf.get(server.pid) ?? 0 };
 }
 
 async function startCeiling(
@@ -382,23 +383,27 @@ async function runScenarios(
   }
   if (wants('storm')) {
     await fresh();
-    const [auth, verify] = await measure(generator, job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]), watched);
-    runs.stormAuthenticate = { ...auth!, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    runs.stormVerifySession = { ...verify!, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    say(`    storm: authenticate ${auth!.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify!.p99} ms (max ${verify!.max} ms)`);
+    const [authResult, verifyResult] = await measure(generator, job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]), watched);
+    const auth = defined(authResult, 'the authenticate result');
+    const verify = defined(verifyResult, 'the verifySession result');
+    runs.stormAuthenticate = { ...auth, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    runs.stormVerifySession = { ...verify, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    say(`    storm: authenticate ${auth.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify.p99} ms (max ${verify.max} ms)`);
   }
   if (wants('flood')) {
     // One guest address floods authenticate with the right password (so that neither a lock nor a
     // failure count stops it: only the hashing queue can), while another signs in at a low fixed
     // rate; the same honest stream alone just before, as its reference.
     const honest = (): Stream => guestAuthenticateStream(t, 'honest', '127.0.0.3', HONEST_RATE, HONEST_RATE);
-    const [alone] = await measure(generator, job([honest()]), watched);
-    runs.floodHonestAlone = { ...alone!, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    const [flooder, during] = await measure(generator, job([guestAuthenticateStream(t, 'flood', '127.0.0.2', config.floodConnections), honest()]), watched);
-    runs.flood = { ...flooder!, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    runs.floodHonest = { ...during!, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    const refused = Math.round(flooder!.errors / (config.durationMs / 1000));
-    say(`    flood: honest sign-in alone p50 ${alone!.p50} ms p99 ${alone!.p99} ms; while ${config.floodConnections} connections of one source flood, p50 ${during!.p50} ms p99 ${during!.p99} ms; the flood: ${flooder!.throughput}/s signed in, ${refused}/s refused`);
+    const alone = defined((await measure(generator, job([honest()]), watched))[0], 'the honest result');
+    runs.floodHonestAlone = { ...alone, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    const [flooderResult, duringResult] = await measure(generator, job([guestAuthenticateStream(t, 'flood', '127.0.0.2', config.floodConnections), honest()]), watched);
+    const flooder = defined(flooderResult, 'the flood result');
+    const during = defined(duringResult, 'the honest result during the flood');
+    runs.flood = { ...flooder, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    runs.floodHonest = { ...during, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    const refused = Math.round(flooder.errors / (config.durationMs / 1000));
+    say(`    flood: honest sign-in alone p50 ${alone.p50} ms p99 ${alone.p99} ms; while ${config.floodConnections} connections of one source flood, p50 ${during.p50} ms p99 ${during.p99} ms; the flood: ${flooder.throughput}/s signed in, ${refused}/s refused`);
   }
   if (wants('createUser')) {
     const create = await measureOne(
@@ -506,7 +511,7 @@ async function benchStore(
     ssodResults.push({ workers, startupMs: Math.round(ssod.startupMs), rssIdle, exitCode, runs, ...outcome });
   }
   // The ceiling again, so that a drift of the machine during the ssod runs shows.
-  for (const workers of config.workers) ceiling[workers]!.push(await ceilingRun(workers));
+  for (const workers of config.workers) defined(ceiling[workers], `the ceiling runs of ${workers} process(es)`).push(await ceilingRun(workers));
   return { population, seedSeconds, ceiling, ssod: ssodResults };
 }
 
@@ -619,14 +624,14 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
     ...DEFAULT_CONFIG,
     durationMs: seconds(values.duration, DEFAULT_CONFIG.durationMs),
     warmupMs: seconds(values.warmup, DEFAULT_CONFIG.warmupMs),
-    connections: values.connections === undefined ? DEFAULT_CONFIG.connections : list(values.connections)[0]!,
-    authConnections: values['auth-connections'] === undefined ? DEFAULT_CONFIG.authConnections : list(values['auth-connections'])[0]!,
+    connections: values.connections === undefined ? DEFAULT_CONFIG.connections : defined(list(values.connections)[0], 'a value of --connections'),
+    authConnections: values['auth-connections'] === undefined ? DEFAULT_CONFIG.authConnections : defined(list(values['auth-connections'])[0], 'a value of --auth-connections'),
     populations: values.populations === undefined ? DEFAULT_CONFIG.populations : list(values.populations),
     scenarios: scenarios as ScenarioName[],
     workers: values.workers === undefined ? DEFAULT_CONFIG.workers : list(values.workers),
     store: values.store ?? DEFAULT_CONFIG.store,
-    stormRate: values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : list(values['storm-rate'])[0]!,
-    floodConnections: values['flood-connections'] === undefined ? DEFAULT_CONFIG.floodConnections : list(values['flood-connections'])[0]!,
+    stormRate: values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : defined(list(values['storm-rate'])[0], 'a value of --storm-rate'),
+    floodConnections: values['flood-connections'] === undefined ? DEFAULT_CONFIG.floodConnections : defined(list(values['flood-connections'])[0], 'a value of --flood-connections'),
     logLevel: values['log-level'] ?? DEFAULT_CONFIG.logLevel,
     out: values.out ?? path.join(HERE, '..', '..', 'bench', 'results', `${date}.json`),
     profileDir: values.profile === undefined ? null : path.resolve(values.profile),

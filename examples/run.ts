@@ -30,7 +30,8 @@ process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 
 let server: RunningServer | undefined;
 let demo: Demo | undefined;
-let stopping = false;
+// Widened: stop() sets it from a signal handler at any await, which narrowing cannot follow.
+let stopping = false as boolean;
 
 async function stop(code: number): Promise<void> {
   if (stopping) return;

@@ -30,7 +30,8 @@ export async function runClusterPrimary(options: Options): Promise<void> {
   const fork = (): void => {
     startedAt.set(cluster.fork(), Date.now());
   };
-  cluster.on('exit', (worker, code, signal) => {
+  // signal is null when the worker exited by itself, whatever the typings say.
+  cluster.on('exit', (worker, code, signal: string | null) => {
     const lived = Date.now() - (startedAt.get(worker) ?? 0);
     startedAt.delete(worker);
     if (stopping) {
@@ -40,7 +41,7 @@ export async function runClusterPrimary(options: Options): Promise<void> {
       }
       return;
     }
-    log.error('worker exited', { pid: worker.process.pid, code, signal: signal ?? null });
+    log.error('worker exited', { pid: worker.process.pid, code, signal });
     if (lived < MIN_WORKER_LIFETIME_MS) {
       // Such as a port in use: every replacement would fail the same way.
       log.error('worker failed soon after start; stopping', { lived });

@@ -148,7 +148,10 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         res.end(text);
         return;
       }
-      if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
+      if (req.method === 'GET' && route === '/ca.pem') {
+        sendCaPem(services, res);
+        return;
+      }
       if (req.method === 'GET' && health(route, res)) return;
       sendText(res, route === '/soap' ? 405 : 404, route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n');
     }),
@@ -159,7 +162,10 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
     // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
-    if (req.method === 'GET' && route === '/ca.pem') return sendCaPem(services, res);
+    if (req.method === 'GET' && route === '/ca.pem') {
+      sendCaPem(services, res);
+      return;
+    }
     if (req.method === 'GET' && health(route, res)) return;
     sendText(res, 404, 'Not found.\n');
   });

@@ -116,13 +116,18 @@ function requireBidiRule(chars: readonly string[]): void {
  * §3.3): widths folded, lower case (toLowerCase, RFC 8265 §3.3.1), NFC, the IdentifierClass and the
  * Bidi Rule. A login the profile refuses is invalidParameter.
  */
+/** PRECIS (RFC 8264) classifies code points, not grapheme clusters: a string's iterator gives exactly those. */
+function codePoints(text: string): string[] {
+  return Array.from(text);
+}
+
 export function preparedLogin(login: string): string {
   // Printable ASCII is all PVALID, has no width forms and no right-to-left letter: only case applies.
   if (PRINTABLE_ASCII.test(login)) return login.toLowerCase();
   const widened = login.replace(WIDTH_FORMS, (char) => char.normalize('NFKC'));
-  requireIdentifierClass([...widened]);
+  requireIdentifierClass(codePoints(widened));
   const enforced = widened.toLowerCase().normalize('NFC');
-  const chars = [...enforced];
+  const chars = codePoints(enforced);
   if (chars.length === 0) refuse('The login must not be empty.');
   requireIdentifierClass(chars);
   requireBidiRule(chars);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { httpsRequest, startTestServer, type TestServer } from '../helpers/server.js';
+import { ifAssigned } from '../helpers/defined.js';
 
 const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
 
@@ -14,7 +15,7 @@ describe('health endpoints', () => {
     ts = await startTestServer(FAST_ARGON2);
   });
   after(async () => {
-    await ts?.close();
+    await ifAssigned(ts)?.close();
   });
 
   test('/livez, /readyz and /healthz answer 200 on both listeners while the store takes writes', async () => {

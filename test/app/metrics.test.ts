@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { startServe, type ServeProcess } from '../helpers/process.js';
 import { call, registerApp, relayGet, startTestServer } from '../helpers/server.js';
+import { ifAssigned } from '../helpers/defined.js';
 
 const FAST_ARGON2 = ['--argon2-memory-kib', '8192', '--argon2-iterations', '1'];
 
@@ -34,9 +35,10 @@ function serveWithMetrics(args: readonly string[]): { readonly serve: ServeProce
     running.serve = await startServe(path.join(dataDir, 'data'), [...FAST_ARGON2, ...args, '--metrics-port', String(running.metricsPort)]);
   });
   after(async () => {
-    if (running.serve !== undefined && running.serve.child.exitCode === null) {
-      running.serve.child.kill('SIGTERM');
-      assert.equal(await running.serve.exited, 0);
+    const serve = ifAssigned(running.serve);
+    if (serve !== undefined && serve.child.exitCode === null) {
+      serve.child.kill('SIGTERM');
+      assert.equal(await serve.exited, 0);
     }
     rmSync(dataDir, { recursive: true, force: true });
   });

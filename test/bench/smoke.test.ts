@@ -11,6 +11,7 @@ import { benchEnginesFor } from '../../bench/engines.js';
 import { DEFAULT_CONFIG, runBench } from '../../bench/run.js';
 import { markdownSummary, targetChecks } from '../../bench/report.js';
 import { adminPool, postgresSuite, TEST_POSTGRES_URL } from '../helpers/postgres.js';
+import { defined } from '../helpers/defined.js';
 
 async function smoke(store: string, engine: string): Promise<void> {
   const results = await runBench({
@@ -28,7 +29,7 @@ async function smoke(store: string, engine: string): Promise<void> {
     progress: null,
   });
   assert.deepEqual(results.engines.map((e) => e.engine), [engine]);
-  const [population] = results.engines[0]!.populations;
+  const [population] = defined(results.engines[0], 'the results of the engine').populations;
   assert.ok(population !== undefined);
   for (const runs of Object.values(population.ceiling)) {
     for (const run of runs) {
@@ -78,7 +79,7 @@ postgresSuite('bench on PostgreSQL', () => {
     const [engine] = benchEnginesFor(TEST_POSTGRES_URL);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-test-'));
     try {
-      const store = await engine!.create(dataDir);
+      const store = await defined(engine, 'the PostgreSQL engine').create(dataDir);
       const database = new URL(store.options.store).pathname.slice(1);
       assert.match(database, /^ssod_bench_[0-9a-f]{12}$/);
       assert.equal(store.options.masterKeyFile, path.join(dataDir, 'master.key'));

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { SsoClient, SsoFaultError, SsoTransportError, isFault, splitIdentityPem, type KeyPair } from '../../src/client/index.js';
 import { parseReply } from '../../src/client/envelope.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ifAssigned } from '../helpers/defined.js';
 
 const PANEL_URL = 'https://panel.example.com:8443/';
 
@@ -32,8 +33,8 @@ describe('SsoClient against ssod', () => {
   });
 
   after(async () => {
-    for (const client of [guest, app, other]) client?.close();
-    await ts?.close();
+    for (const client of [guest, app, other]) ifAssigned(client)?.close();
+    await ifAssigned(ts)?.close();
   });
 
   test('all 20 operations, with their typed replies', async () => {

@@ -10,6 +10,7 @@ import fastify from 'fastify';
 import { SsoApp, SsoClient, splitIdentityPem, ssoExpress, ssoFastify } from '../../src/client/index.js';
 import { registerApp, relayGet, startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
+import { ifAssigned } from '../helpers/defined.js';
 
 interface Reply {
   readonly status: number;
@@ -55,10 +56,11 @@ describe('SsoApp on node:http', () => {
   });
 
   after(async () => {
-    client?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await ts?.close();
+    ifAssigned(client)?.close();
+    const listening = ifAssigned(server);
+    listening?.closeAllConnections();
+    await new Promise<void>((resolve) => (listening ? listening.close(() => resolve()) : resolve()));
+    await ifAssigned(ts)?.close();
   });
 
   async function sessionId(): Promise<string> {
@@ -190,9 +192,9 @@ for (const [framework, mount] of [['Express', mountExpress], ['Fastify', mountFa
     });
 
     after(async () => {
-      client?.close();
-      await app?.close();
-      await ts?.close();
+      ifAssigned(client)?.close();
+      await ifAssigned(app)?.close();
+      await ifAssigned(ts)?.close();
     });
 
     test('without a session the page sends the browser through the relay; with one it shows the user', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SsoClient, isFault, register, rotateCertificate, splitIdentityPem } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ifAssigned } from '../helpers/defined.js';
 
 const APPLICATION = { name: 'panel', displayName: 'Panel', version: '1.0', url: 'https://panel.example.com:8443/' };
 
@@ -21,8 +22,9 @@ describe('register and rotateCertificate', () => {
   });
 
   after(async () => {
-    await ts?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await ifAssigned(ts)?.close();
+    const made = ifAssigned(dir);
+    if (made !== undefined) rmSync(made, { recursive: true, force: true });
   });
 
   test('register() registers once and keeps the key+certificate owner-only', async () => {

@@ -17,6 +17,7 @@ import { POSTGRES_REQUIRED, postgresSuite } from '../helpers/postgres.js';
 import { createPrivatePostgres, postgresBinaries, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { call, httpsRequest, relayGet, registerApp, type RegisteredApp } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
+import { ifAssigned } from '../helpers/defined.js';
 
 const PANEL = 'https://panel.example.com:8443/';
 const binaries = postgresBinaries();
@@ -54,7 +55,8 @@ postgresSuite('PostgreSQL restart under light load', () => {
   after(async () => {
     await Promise.all(nodes.map((node) => node.stop()));
     await database?.destroy();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    const made = ifAssigned(dir);
+    if (made !== undefined) rmSync(made, { recursive: true, force: true });
   });
 
   // Without server binaries there is no private cluster to stop; CI (TEST_REQUIRE_POSTGRES=1) must have them.
@@ -64,7 +66,8 @@ postgresSuite('PostgreSQL restart under light load', () => {
     const [a, b] = nodes as [NodeProcess, NodeProcess];
     // Light load: both nodes verify the session a few times a second throughout.
     const outcomes: string[] = [];
-    let running = true;
+    // Widened: the loop below must read what the end of the test sets, not the narrowed initial value.
+    let running = true as boolean;
     const load = (async () => {
       for (let i = 0; running; i++) {
         const reply = await call(nodes[i % 2] as NodeProcess, 'verifySession', { sessionId }).catch(() => null);

@@ -74,8 +74,8 @@ test('the unit is hardened, but leaves V8 its writable and executable memory', (
     ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX'],
     ['CapabilityBoundingSet', ''],
     ['SystemCallFilter', '@system-service'],
-  ]) {
-    assert.equal(setting(key!), value, key);
+  ] as const) {
+    assert.equal(setting(key), value, key);
   }
   assert.equal(setting('MemoryDenyWriteExecute'), undefined, 'V8 compiles code at run time');
 });

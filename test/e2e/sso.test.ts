@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { startDemo, type Demo } from '../../examples/lib/demo.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { defined, ifAssigned } from '../helpers/defined.js';
 
 // Debian's chromium; CHROMIUM_PATH points elsewhere (and shows what happens when it is missing).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -97,11 +98,13 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await demo?.close();
-    await ts?.close();
-    await new Promise<void>((resolve) => (elsewhere ? elsewhere.close(() => resolve()) : resolve()));
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await ifAssigned(browser)?.close();
+    await ifAssigned(demo)?.close();
+    await ifAssigned(ts)?.close();
+    const other = ifAssigned(elsewhere);
+    await new Promise<void>((resolve) => (other ? other.close(() => resolve()) : resolve()));
+    const made = ifAssigned(dir);
+    if (made !== undefined) rmSync(made, { recursive: true, force: true });
   });
 
   async function shot(name: string): Promise<void> {
@@ -128,8 +131,9 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     assert.match(await page.locator('h1').innerText(), /Sign in to Billing/);
     // protocol §2.2.2: the relay was asked and answered ssosid=none.
     assert.equal(relayResponses.length, 1);
-    assert.equal(relayResponses[0]?.status, 302);
-    assert.match(relayResponses[0]?.location ?? '', /[?&]ssosid=none$/);
+    const relayed = defined(relayResponses[0], 'the relay response');
+    assert.equal(relayed.status, 302);
+    assert.match(relayed.location ?? '', /[?&]ssosid=none$/);
     await shot('1-billing-login');
   });
 

@@ -65,12 +65,12 @@ export async function startNode(settings: NodeSettings): Promise<NodeProcess> {
   let stderr = '';
   const lines: string[] = [];
   let pending = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
   const started = new Promise<{ soapPort: number; relayPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node ${settings.name} did not start: ${stderr}`)), START_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
       const complete = pending.split('\n');
       pending = complete.pop() ?? '';

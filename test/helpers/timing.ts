@@ -1,6 +1,7 @@
 // Timing on a shared, noisy machine: never an absolute time, always a comparison of actions measured
 // side by side, as the median of their ratios round by round (the fastest run of each favoured
 // short actions, which find a quiet moment more often than long ones on a loaded machine).
+import { defined } from './defined.js';
 
 /** What medianRatiosSideBySide measured: for each action after the first, its median ratio to the first. */
 export interface MedianRatios {
@@ -30,12 +31,14 @@ export async function medianRatiosSideBySide(
     const times = actions.map(() => 0);
     for (let step = 0; step < actions.length; step += 1) {
       const i = (Math.max(0, round) + step) % actions.length;
+      const action = defined(actions[i], `action ${i}`);
       const started = performance.now();
-      await actions[i]!();
+      await action();
       times[i] = performance.now() - started;
     }
     if (round < 0) continue;
-    for (const [i, list] of samples.entries()) list.push(times[i + 1]! / times[0]!);
+    const baseline = defined(times[0], 'the time of the baseline');
+    for (const [i, list] of samples.entries()) list.push(defined(times[i + 1], `the time of action ${i + 1}`) / baseline);
     if (round + 1 >= minRounds && settled(medians())) return { ratios: medians(), rounds: round + 1 };
   }
   return { ratios: medians(), rounds: maxRounds };
@@ -44,5 +47,6 @@ export async function medianRatiosSideBySide(
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const at = (index: number): number => defined(sorted[index], `sample ${index}`);
+  return sorted.length % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 }

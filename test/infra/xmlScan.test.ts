@@ -82,7 +82,7 @@ const declaration = fc.constantFrom('', '<?xml version="1.0"?>', '<?xml version=
 const plainDocument = fc.tuple(declaration, space, node(4), space).map(([d, s1, n, s2]) => `${d}${s1}${render(n, new Set())}${s2}`);
 
 const MUTATION_ALPHABET = '<>&;!?/"\'= :\r\n\t-xX1é€\u0000]]CDATA[--#';
-const mutation = fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom('insert', 'delete', 'replace'), fc.string({ unit: fc.constantFrom(...MUTATION_ALPHABET), maxLength: 4 }));
+const mutation = fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom('insert', 'delete', 'replace'), fc.string({ unit: fc.constantFrom(...Array.from(MUTATION_ALPHABET)), maxLength: 4 }));
 
 function mutate(text: string, [at, length, kind, piece]: [number, number, string, string]): string {
   const i = text.length === 0 ? 0 : at % text.length;

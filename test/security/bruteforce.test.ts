@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { loginThrottleKey } from '../../src/core/throttle.js';
 import { userDisabling } from '../../src/core/users.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { defined } from '../helpers/defined.js';
 
 const MINUTE = 60_000;
 const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
@@ -124,8 +125,9 @@ describe('brute force per login (D24-D26)', () => {
   test('locks and their end are in the audit trail and the log', async () => {
     const events = await ts.server.services.store.queryAudit({ type: 'lock.set', target: loginThrottleKey('hammer@example.com'), limit: 10 });
     assert.equal(events.length, 1);
-    assert.equal(events[0]?.actor, 'guest');
-    assert.equal(events[0]?.detail.failures, 3);
+    const lock = defined(events[0], 'the lock.set event');
+    assert.equal(lock.actor, 'guest');
+    assert.equal(lock.detail.failures, 3);
     const failed = await ts.server.services.store.queryAudit({ type: 'authentication.failed', limit: 200 });
     assert.ok(!failed.some((event) => event.outcome === 'locked'), 'a refusal while locked is counted in the lock, not recorded one by one');
     assert.ok(failed.some((event) => event.outcome === 'wrongPassword'));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { call, httpsRequest, registerApp, startTestServer, type RegisteredApp, type SoapReply, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
+import { defined, ifAssigned } from '../helpers/defined.js';
 
 const AS_ROOT = process.getuid?.() === 0;
 const NOT_ROOT = 'not root: mounting a small or read-only file system needs root (CI runs as root)';
@@ -44,7 +45,7 @@ describe('a full disk', { skip: AS_ROOT ? false : NOT_ROOT }, () => {
     assert.equal((await call(ts, 'createUser', { login: 'before', password: 'pw' }, { credentials: app.credentials })).status, 200);
   });
   after(async () => {
-    await ts?.close();
+    await ifAssigned(ts)?.close();
     run('umount', [mountPoint]);
     rmdirSync(mountPoint);
   });
@@ -68,10 +69,10 @@ describe('a full disk', { skip: AS_ROOT ? false : NOT_ROOT }, () => {
     assertReceiverFault(await call(ts, 'authenticate', { login: 'before', password: 'pw', baseUrl: app.url }));
     assert.equal((await call(ts, 'getUserId', { login: 'before' }, { credentials: app.credentials })).status, 200, 'reads go on');
     assert.equal((await call(ts, 'getSettings')).status, 200);
-    const [line] = storeLines(ts);
-    assert.equal(line?.level, 'error');
-    assert.equal(line?.code, 'SQLITE_FULL');
-    assert.match(String(line?.msg), /^store unavailable: the disk of the data directory is full: free space/);
+    const line = defined(storeLines(ts)[0], 'a store log line');
+    assert.equal(line.level, 'error');
+    assert.equal(line.code, 'SQLITE_FULL');
+    assert.match(String(line.msg), /^store unavailable: the disk of the data directory is full: free space/);
 
     rmSync(filler);
     assert.equal((await call(ts, 'createUser', { login: 'after', password: 'pw' }, { credentials: app.credentials })).status, 200, 'writes work again');
@@ -113,7 +114,7 @@ describe('a data directory that becomes read-only', { skip: unsupported ?? false
   });
   after(async () => {
     // The store cannot checkpoint on a read-only file system; closing must still not throw.
-    await ts?.close();
+    await ifAssigned(ts)?.close();
     if (device !== '') {
       try {
         run('umount', [mountPoint]);
@@ -131,10 +132,10 @@ describe('a data directory that becomes read-only', { skip: unsupported ?? false
     assertReceiverFault(await call(ts, 'createUser', { login: 'during', password: 'pw' }, { credentials: app.credentials }));
     assertReceiverFault(await call(ts, 'authenticate', { login: 'before', password: 'pw', baseUrl: app.url }));
     assert.equal((await call(ts, 'getUserId', { login: 'before' }, { credentials: app.credentials })).status, 200, 'reads go on');
-    const [line] = storeLines(ts);
-    assert.equal(line?.level, 'error');
-    assert.match(String(line?.msg), /^store unavailable: the data directory is read-only: make it writable again$/);
-    assert.match(String(line?.code), /^SQLITE_(IOERR|READONLY)/);
+    const line = defined(storeLines(ts)[0], 'a store log line');
+    assert.equal(line.level, 'error');
+    assert.match(String(line.msg), /^store unavailable: the data directory is read-only: make it writable again$/);
+    assert.match(String(line.code), /^SQLITE_(IOERR|READONLY)/);
     assert.equal((await call(ts, 'getSettings')).status, 200, 'still serving');
   });
 

@@ -89,14 +89,20 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
   );
 }
 
+/** Whether a parsed manifest file is one this ssod wrote: anything may be in the file. */
+function isOurManifest(parsed: unknown): parsed is Manifest {
+  const { format, version } = (parsed ?? {}) as { readonly format?: unknown; readonly version?: unknown };
+  return format === FORMAT && version === VERSION;
+}
+
 async function readManifest(directory: string): Promise<Manifest> {
-  let manifest: Manifest;
+  let manifest: unknown;
   try {
-    manifest = JSON.parse(await readFile(path.join(directory, MANIFEST), 'utf8')) as Manifest;
+    manifest = JSON.parse(await readFile(path.join(directory, MANIFEST), 'utf8'));
   } catch (error) {
     throw new CliError(`${directory} is not an ssod backup: ${MANIFEST} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is unreadable'}; give a directory that \`ssod backup\` wrote`);
   }
-  if (manifest.format !== FORMAT || manifest.version !== VERSION) throw new CliError(`${directory} is not an ssod backup of version ${VERSION}; restore it with the ssod that wrote it`);
+  if (!isOurManifest(manifest)) throw new CliError(`${directory} is not an ssod backup of version ${VERSION}; restore it with the ssod that wrote it`);
   for (const [file] of BACKUP_FILES) {
     const expected = manifest.files[file];
     const found = existsSync(path.join(directory, file)) ? await digestOf(path.join(directory, file)) : null;

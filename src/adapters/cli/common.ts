@@ -73,6 +73,7 @@ export interface StoreFlags {
  * An action that receives the flags of its command merged with those of its parents, so that a
  * flag works before or after the subcommand (`ssod settings --json set …`, `ssod settings set … --json`).
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- inferred from each command's callback, F and A say what commander passes untyped
 export function action<F extends StoreFlags, A extends string[]>(work: (flags: F, ...args: A) => Promise<void>): (...received: unknown[]) => Promise<void> {
   return async (...received) => {
     const command = received[received.length - 1] as Command;

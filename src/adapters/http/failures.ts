@@ -57,5 +57,5 @@ export function logUnexpected(services: Pick<Services, 'log' | 'options'>, messa
   const condition = storageCondition(error, services.options.dataDir);
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (condition === null) services.log.error(message, { ...fields, error: text });
-  else services.log.error(`store unavailable: ${condition}`, { ...fields, code: String((error as { code: string }).code), error: text });
+  else services.log.error(`store unavailable: ${condition}`, { ...fields, code: (error as { code: string }).code, error: text });
 }

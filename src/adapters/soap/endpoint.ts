@@ -2,7 +2,7 @@
 // before reading it, reads the body within its limit, takes the client's certificate from the
 // connection, and leaves the rest to answerSoap (dispatch.ts); then logs and counts the request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { Services } from '../../core/services.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { nextRequestId, sendText } from '../http/http.js';
@@ -39,8 +39,10 @@ export async function handleSoap(services: Services, req: IncomingMessage, res: 
     countSoapRequest('-', 'tooLarge', (performance.now() - started) / 1000);
     return;
   }
-  const socket = req.socket as TLSSocket;
-  const answer = Buffer.isBuffer(body) ? await answerSoap(services, { body, contentType, contentEncoding, peer: peerOf(socket), remoteAddress: socket.remoteAddress ?? '' }, requestId) : body;
+  // The SOAP listener is HTTPS, so the socket is a TLS one; a plain one would present no certificate.
+  const socket = req.socket;
+  const peer = socket instanceof TLSSocket ? peerOf(socket) : null;
+  const answer = Buffer.isBuffer(body) ? await answerSoap(services, { body, contentType, contentEncoding, peer, remoteAddress: socket.remoteAddress ?? '' }, requestId) : body;
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body);
   const ms = performance.now() - started;

@@ -4,13 +4,8 @@
 // upgraded to a direct hash at the next successful sign-in with the plaintext. Hashing runs on a
 // pool of low-priority threads (infra/hashing/pool.ts), never on the event loop.
 import { createHash } from 'node:crypto';
-import type { Algorithm } from '@node-rs/argon2';
 import { HashingQueueFull, isLegacyHashType, type LegacyHashType, type PasswordHasher } from '../../core/ports/passwords.js';
-import { hashingCounts, hashPassword as argon2Hash, verifyPassword as argon2Verify } from './pool.js';
-
-// The package declares Algorithm as a const enum, which cannot be read at run time under
-// verbatimModuleSyntax; 2 is its Argon2id member.
-const ARGON2ID = 2 as Algorithm.Argon2id;
+import { ARGON2ID, hashingCounts, hashPassword as argon2Hash, verifyPassword as argon2Verify } from './pool.js';
 
 export interface Argon2Parameters {
   readonly memoryKib: number;

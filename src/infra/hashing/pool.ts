@@ -21,11 +21,16 @@
 //
 // @node-rs/argon2's async functions would run on libuv's thread pool, whose threads compete with
 // the event loop as equals: measured here, verifySession's p99 went to about 100 ms during a storm.
-import type { Options } from '@node-rs/argon2';
+import type { Algorithm, Options } from '@node-rs/argon2';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HashingQueueFull, type HashingCounts, type HashingSources } from '../../core/ports/passwords.js';
 import type { HashJob, HashOutcome } from './worker.js';
+
+// The package declares Algorithm as an ambient const enum, which cannot be read at run time under
+// verbatimModuleSyntax; 2 is its Argon2id member.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the only way to name a member of an unreadable const enum
+export const ARGON2ID = 2 as Algorithm.Argon2id;
 
 /** How many jobs of one source the pool holds (waiting or running) per hashing thread. */
 export const QUEUED_PER_SOURCE_PER_THREAD = 16;
@@ -99,8 +104,9 @@ class HashingPool {
   #next(): Pending | undefined {
     const lane = this.#turns.shift();
     if (lane === undefined) return undefined;
-    const waiting = this.#lanes.get(lane)!;
-    const pending = waiting.shift()!;
+    const waiting = this.#lanes.get(lane);
+    const pending = waiting?.shift();
+    if (waiting === undefined || pending === undefined) throw new Error(`hashing pool: lane ${JSON.stringify(lane)} had a turn but no job waiting`);
     if (waiting.length > 0) this.#turns.push(lane);
     else this.#lanes.delete(lane);
     this.#waiting -= 1;
@@ -111,7 +117,9 @@ class HashingPool {
     while (this.#turns.length > 0) {
       const worker = this.#idle.pop() ?? (this.#workers < this.#size ? this.#spawn() : undefined);
       if (worker === undefined) return;
-      const pending = this.#next()!;
+      // The loop runs only while a lane has its turn, and a lane has one only while it has jobs waiting.
+      const pending = this.#next();
+      if (pending === undefined) throw new Error('hashing pool: a turn without a lane');
       this.#busy.set(worker, { ...pending, since: performance.now() });
       this.#started += 1;
       worker.ref();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freshInstallation, type Installation } from '../../helpers/installation.js';
 import { call, registerApp, splitPem, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { defined } from '../../helpers/defined.js';
 
 interface ShownApplication {
   readonly id: string;
@@ -42,9 +43,10 @@ describe('ssod applications, export and import', () => {
     const shown = await show(panel.id);
     const fingerprint = createHash('sha256').update(new (await import('node:crypto')).X509Certificate(panel.credentials.cert).raw).digest('hex');
     assert.equal(shown.certificates.length, 1);
-    assert.equal(shown.certificates[0]?.fingerprint, fingerprint);
-    assert.equal(shown.certificates[0]?.state, 'in use');
-    assert.match(shown.certificates[0]?.serial ?? '', /^[0-9a-f]{32}$/);
+    const certificate = defined(shown.certificates[0], 'the certificate');
+    assert.equal(certificate.fingerprint, fingerprint);
+    assert.equal(certificate.state, 'in use');
+    assert.match(certificate.serial, /^[0-9a-f]{32}$/);
     const table = await inst.run(['applications', 'show', panel.id]);
     assert.match(table.stdout, /^FINGERPRINT \(SHA-256\)\s+SERIAL\s+STATE\s+ISSUED\s+EXPIRES$/m);
     const unknown = await inst.run(['applications', 'show', 'nope']);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freshInstallation, type Installation } from '../../helpers/installation.js';
 import { registerApp, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { defined } from '../../helpers/defined.js';
 
 const PASSWORD = 'correct horse battery staple';
 const FAKE_ID = '00000000-0000-4000-8000-000000000000';
@@ -131,8 +132,8 @@ describe('identifiers at the operator commands', () => {
     try {
       const panelIndex = data.applications.findIndex((app) => app.id === panel.id);
       const cases = [
-        [(copy: typeof data) => void (copy.applications[panelIndex] = { ...copy.applications[panelIndex]!, name: `panel${FORGED_ROW}` }), `applications\\[${panelIndex}\\]: name may not hold U\\+000A`],
-        [(copy: typeof data) => void (copy.users[0] = { ...copy.users[0]!, login: '\u202Esasha@example.com' }), 'users\\[0\\]\\.login: The login may not hold U\\+202E'],
+        [(copy: typeof data) => void (copy.applications[panelIndex] = { ...defined(copy.applications[panelIndex], 'the exported panel'), name: `panel${FORGED_ROW}` }), `applications\\[${panelIndex}\\]: name may not hold U\\+000A`],
+        [(copy: typeof data) => void (copy.users[0] = { ...defined(copy.users[0], 'an exported user'), login: '\u202Esasha@example.com' }), 'users\\[0\\]\\.login: The login may not hold U\\+202E'],
       ] as const;
       for (const [change, message] of cases) {
         const copy = JSON.parse(JSON.stringify(data)) as typeof data;

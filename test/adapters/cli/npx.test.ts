@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { operatorEnv } from '../../helpers/npm.js';
 import { freePort } from '../../helpers/ports.js';
 import { eventually } from '../../helpers/eventually.js';
+import { defined } from '../../helpers/defined.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -99,6 +100,7 @@ for (const { signal, to, group } of cases) {
       detached: true, // its own process group, as a job in a terminal has
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const npxPid = defined(npx.pid, 'the pid of npx');
     let output = '';
     npx.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     npx.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -110,10 +112,10 @@ for (const { signal, to, group } of cases) {
         if (npx.exitCode !== null) throw new Error(`npx exited with ${npx.exitCode}: ${output}`);
         return fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false);
       });
-      processes = descendantsOf(npx.pid!);
+      processes = descendantsOf(npxPid);
       assert.ok(processes.length >= 2, `npx runs ssod through a shell: ${processes.join(' ')}`);
 
-      process.kill(group ? -npx.pid! : npx.pid!, signal);
+      process.kill(group ? -npxPid : npxPid, signal);
       await waitFor('npx, its shell and ssod to exit', async () => {
         await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 100))]);
         return npx.exitCode !== null || npx.signalCode !== null ? processes.every((pid) => !isAlive(pid)) : false;
@@ -125,7 +127,7 @@ for (const { signal, to, group } of cases) {
       assert.ok(existsSync(path.join(dataDir, 'ssod.db')));
     } finally {
       // A server that outlived npx is no descendant of it any more: the pids seen before count too.
-      for (const pid of new Set([npx.pid!, ...processes, ...descendantsOf(npx.pid!)])) {
+      for (const pid of new Set([npxPid, ...processes, ...descendantsOf(npxPid)])) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

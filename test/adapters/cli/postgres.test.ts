@@ -14,6 +14,7 @@ import { freePort } from '../../helpers/ports.js';
 import { postgresSuite } from '../../helpers/postgres.js';
 import { call, registerApp, splitPem, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 import { eventually } from '../../helpers/eventually.js';
+import { ifAssigned } from '../../helpers/defined.js';
 
 async function followed(check: () => Promise<boolean>, what: string): Promise<void> {
   await eventually(check, { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100, what });
@@ -45,8 +46,8 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     billing = await registerApp(ts, 'https://billing.example.com:443/', 'billing');
   });
   after(async () => {
-    await ts?.close();
-    await inst?.remove();
+    await ifAssigned(ts)?.close();
+    await ifAssigned(inst)?.remove();
   });
 
   const ok = async (args: readonly string[], input?: string): Promise<string> => {

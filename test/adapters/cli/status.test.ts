@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { freshInstallation, type Installation } from '../../helpers/installation.js';
 import { freePort } from '../../helpers/ports.js';
 import { call, registerApp, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { ifAssigned } from '../../helpers/defined.js';
 
 interface Status {
   version: string;
@@ -33,8 +34,8 @@ describe('ssod status and the total of ssod sessions', () => {
     for (let i = 0; i < 2; i += 1) assert.equal((await call(ts, 'authenticate', { login: 'cat', password: 'wrong', baseUrl: app.url })).fault, 'invalidCredentials');
   });
   after(async () => {
-    await ts?.close();
-    await inst?.remove();
+    await ifAssigned(ts)?.close();
+    await ifAssigned(inst)?.remove();
   });
 
   test('--json: live sessions, sign-ins and failures of the last minute, locks, the store, and the running server from its metrics', async () => {

@@ -11,6 +11,7 @@ import type { Operation } from '../../../src/adapters/soap/operations/types.js';
 import { serializeFault, serializeResponse } from '../../../src/adapters/soap/serialize.js';
 import { generateWsdl } from '../../../src/adapters/soap/wsdl.js';
 import { parseXml, type XmlElement } from '../../../src/infra/xml.js';
+import { defined } from '../../helpers/defined.js';
 
 const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
 const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
@@ -135,8 +136,9 @@ describe('generateWsdl: structure', () => {
   test('the portType documents each operation with its summary and declares its faults once each', () => {
     const portType = only(definitions, WSDL_NS, 'portType');
     const operation = named(childrenNamed(portType, WSDL_NS, 'operation'), 'authenticate');
-    assert.equal(operation.children[0]?.local, 'documentation');
-    assert.equal(operation.children[0]?.text, 'Authenticates a user <by login>.');
+    const documentation = defined(operation.children[0], 'the documentation of authenticate');
+    assert.equal(documentation.local, 'documentation');
+    assert.equal(documentation.text, 'Authenticates a user <by login>.');
     const faults = childrenNamed(operation, WSDL_NS, 'fault').map((fault) => fault.attributes.get('name'));
     assert.deepEqual(faults, ['invalidParameter', 'internalError', 'invalidCredentials', 'FailedAuthentication']);
     const settingsFaults = childrenNamed(named(childrenNamed(portType, WSDL_NS, 'operation'), 'getSettings'), WSDL_NS, 'fault');

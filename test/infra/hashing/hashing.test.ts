@@ -9,9 +9,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { HashingQueueFull } from '../../../src/core/ports/passwords.js';
-import { hashPassword, hashingCounts, hashingQuotaPerSource, hashingThreadsFor, verifyPassword } from '../../../src/infra/hashing/pool.js';
+import { ARGON2ID, hashPassword, hashingCounts, hashingQuotaPerSource, hashingThreadsFor, verifyPassword } from '../../../src/infra/hashing/pool.js';
 
-const CHEAP = { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 } as const;
+const CHEAP = { algorithm: ARGON2ID, memoryCost: 8192, timeCost: 1, parallelism: 1 } as const;
 
 test('hashes and verifies on the pool, several at once; an unreadable hash rejects', async () => {
   const phc = await hashPassword('correct horse', CHEAP);

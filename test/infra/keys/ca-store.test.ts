@@ -38,7 +38,7 @@ function caStoreTests(open: () => Promise<Store>): void {
       const server = await store.getKeyMaterial('server');
       assert.equal(server?.certificatePem, ca.serverCredentials().cert);
       for (const record of [stored, server]) {
-        assert.ok(record !== null && !record.sealedKey.includes('PRIVATE KEY'));
+        assert.ok(!record.sealedKey.includes('PRIVATE KEY'));
         assert.ok(record.sealedKey.startsWith(`v1.${masterKey.id}.`));
       }
       const keyBody = ca.serverCredentials().key.split('\n')[1] ?? '-';

@@ -212,7 +212,7 @@ test('the CA certificate: a random name, CA:true pathLen 0, keyCertSign+cRLSign,
   assert.deepEqual([constraints?.ca, constraints?.pathLength, constraints?.critical], [true, 0, true]);
   const usage = certificate.getExtension(x509.KeyUsagesExtension);
   assert.equal(usage?.usages, x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign);
-  assert.equal(usage?.critical, true);
+  assert.equal(usage.critical, true);
   assert.ok(certificate.getExtension(x509.SubjectKeyIdentifierExtension));
   const years = (certificate.notAfter.getTime() - Date.now()) / (365.25 * DAY_MS);
   assert.ok(years > 19.9 && years < 20.1, `CA validity ${years} years`);

@@ -8,6 +8,7 @@ export const sessionIdField = { name: 'sessionId', type: 'string', maxLength: 21
 export const passwordMaxLength = 65_536; // the byte limit (maxPasswordBytes) is checked by the domain
 
 /** The descriptive fields of registerApplication and updateApplication (protocol §5.1). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the rule misses the inferred return type, where Optional makes three fields required or optional
 export function applicationFields<const Optional extends boolean>(optional: Optional) {
   return [
     { name: 'name', type: 'string', optional, doc: "Short common name of the application, e.g. 'plesk'." },
