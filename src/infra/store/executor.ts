@@ -7,7 +7,7 @@ import type { Sql } from './sql/statement.js';
 
 /** One statement of a batch. `required`: when it changes no row, the whole batch is rolled back. */
 export interface BatchStep {
-  readonly sql: Sql<object, unknown>;
+  readonly sql: Sql<object>;
   readonly params: object;
   readonly required?: boolean;
 }
@@ -26,7 +26,7 @@ export interface Executor {
   first<P extends object, R, T>(sql: Sql<P, R>, params: P, convert: (row: R | undefined) => T): Promise<T>;
   all<P extends object, R>(sql: Sql<P, R>, params: P): Promise<R[]>;
   /** Runs a statement that writes; resolves to how many rows it changed, once durable. */
-  run<P extends object>(sql: Sql<P, unknown>, params: P): Promise<number>;
+  run<P extends object>(sql: Sql<P>, params: P): Promise<number>;
   /**
    * Runs the steps in order in one transaction (on SQLite synchronously, BEGIN IMMEDIATE) and
    * resolves to what each did; null, with nothing kept, when a required step changed no row.
@@ -35,6 +35,6 @@ export interface Executor {
 }
 
 /** A batch step, typed by its statement. */
-export function step<P extends object>(sql: Sql<P, unknown>, params: P, required = false): BatchStep {
+export function step<P extends object>(sql: Sql<P>, params: P, required = false): BatchStep {
   return { sql, params, required };
 }

@@ -137,7 +137,7 @@ async function migrate(url: string, now: number): Promise<void> {
     }
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_KEY]);
     await client.query(schemaMigrationsTable(POSTGRES));
-    const current = Number((await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]?.v ?? 0);
+    const current = (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]?.v ?? 0;
     if (current > LATEST_SCHEMA_VERSION) {
       throw new Error(
         `database ${redactedUrl(url)} has schema version ${current}, newer than the version ${LATEST_SCHEMA_VERSION} that this ssod knows: run a newer ssod`,
@@ -194,7 +194,7 @@ class PostgresExecutor implements Executor {
     this.#named = STATEMENTS.map((sql) => ({ name: `ssod_${sql.name}`, ...compile(sql, POSTGRES), rowMode: sql.arrayRows ? 'array' : undefined }));
   }
 
-  #values(sql: Sql<object, unknown>, params: object): { named: Named; values: unknown[] } {
+  #values(sql: Sql<object>, params: object): { named: Named; values: unknown[] } {
     const named = this.#named[sql.slot] as Named;
     return { named, values: bind(named, params) };
   }
@@ -224,7 +224,7 @@ class PostgresExecutor implements Executor {
     return this.#rows(sql, params);
   }
 
-  async run<P extends object>(sql: Sql<P, unknown>, params: P): Promise<number> {
+  async run<P extends object>(sql: Sql<P>, params: P): Promise<number> {
     const { named, values } = this.#values(sql, params);
     return (await this.#query(named, values)).rowCount ?? 0;
   }

@@ -183,7 +183,7 @@ const ROLLED_BACK = new Error('a required step changed nothing');
 
 interface Prepared extends Compiled {
   readonly name: string;
-  readonly statement: Database.Statement<unknown[]>;
+  readonly statement: Database.Statement;
   /** It writes (DML, possibly with RETURNING): run as a write, durable before it resolves. */
   readonly writes: boolean;
 }
@@ -220,7 +220,7 @@ class SqliteExecutor implements Executor {
   constructor(db: Db, wal: WalSync, busyDeadlineMs: number) {
     this.#prepared = STATEMENTS.map((sql) => {
       const compiled = compile(sql, SQLITE);
-      const statement = db.prepare<unknown[]>(compiled.text);
+      const statement = db.prepare(compiled.text);
       if (sql.arrayRows) statement.raw(true);
       return { ...compiled, name: sql.name, statement, writes: !statement.readonly };
     });
@@ -229,7 +229,7 @@ class SqliteExecutor implements Executor {
     this.#busyDeadlineMs = busyDeadlineMs;
   }
 
-  #statement(sql: Sql<object, unknown>): Prepared {
+  #statement(sql: Sql<object>): Prepared {
     return this.#prepared[sql.slot] as Prepared;
   }
 
@@ -284,7 +284,7 @@ class SqliteExecutor implements Executor {
     return prepared.writes ? this.#write(step, (rows) => rows.length > 0) : this.#read(step);
   }
 
-  run<P extends object>(sql: Sql<P, unknown>, params: P): Promise<number> {
+  run<P extends object>(sql: Sql<P>, params: P): Promise<number> {
     const prepared = this.#statement(sql);
     return this.#write(() => prepared.statement.run(bind(prepared, params)).changes, (changes) => changes > 0);
   }

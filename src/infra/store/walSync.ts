@@ -50,9 +50,10 @@ export class WalSync {
   }
 
   #fsync(): Promise<void> {
+    if (this.#walPath === null) return Promise.resolve(); // afterCommit asks only when there is one
     // The WAL file exists from the connection's first transaction on (the migration) and keeps its
     // inode while any connection is open: a checkpoint rewrites or truncates it in place.
-    this.#fd ??= openSync(this.#walPath!, 'r');
+    this.#fd ??= openSync(this.#walPath, 'r');
     const fd = this.#fd;
     return new Promise((resolve, reject) => {
       fsync(fd, (error) => (error === null ? resolve() : reject(error)));

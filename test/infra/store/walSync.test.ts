@@ -8,6 +8,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, test } from 'node:test';
+import { defined } from '../../helpers/defined.js';
 import type { ApplicationRecord, CertificateRecord, Store } from '../../../src/core/store/index.js';
 import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
 import { WalSync } from '../../../src/infra/store/walSync.js';
@@ -80,9 +81,9 @@ test('a write resolves only once an fsync of the WAL file, begun after its commi
     const write = watch(store.insertApplication(...application()));
     await settle();
     assert.equal(held.length, 1, 'the commit asked for one fsync');
-    assert.ok(isWalOf(held[0]!.fd, file), 'of the WAL file');
+    assert.ok(isWalOf(defined(held[0], 'fsync 0').fd, file), 'of the WAL file');
     assert.equal(write.state, 'pending', 'not acknowledged before the fsync completes');
-    held[0]!.release();
+    defined(held[0], 'fsync 0').release();
     await settle();
     assert.equal(write.state, 'resolved');
   } finally {
@@ -100,12 +101,12 @@ test('commits made while an fsync runs wait for one more fsync, shared by all of
     const third = watch(store.insertApplication(...application()));
     await settle();
     assert.equal(held.length, 1, 'the later commits do not start an fsync of their own while one runs');
-    held[0]!.release();
+    defined(held[0], 'fsync 0').release();
     await settle();
     assert.equal(first.state, 'resolved');
     assert.deepEqual([second.state, third.state], ['pending', 'pending'], 'the running fsync may have begun before their commits');
     assert.equal(held.length, 2, 'one more fsync for both');
-    held[1]!.release();
+    defined(held[1], 'fsync 1').release();
     await settle();
     assert.deepEqual([second.state, third.state], ['resolved', 'resolved']);
     assert.equal(held.length, 2);
@@ -132,7 +133,7 @@ test('a failed fsync fails the write that waited for it', async () => {
     holdFsyncs();
     const write = store.insertApplication(...application());
     await settle();
-    held[0]!.release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    defined(held[0], 'fsync 0').release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
     await assert.rejects(write, { code: 'EIO' });
   } finally {
     await store.close();

@@ -40,13 +40,13 @@ export function outboxPart(x: Executor): OutboxStore {
     async appendOutboxEvent(event) {
       const row = await x.one(append, event);
       if (row === null) throw new Error('appendOutboxEvent returned no id');
-      return Number(row.id);
+      return row.id;
     },
-    readOutbox: async (after, limit) => (await x.all(read, { after, limit })).map((row) => ({ ...row, id: Number(row.id), at: Number(row.at) })),
+    readOutbox: (after, limit) => x.all(read, { after, limit }),
     async claimOutboxCursor(subscriber, owner, now, leaseUntil, startAtEnd) {
       const done = await x.batch([step(createCursor, { subscriber, startAtEnd: startAtEnd ? 1 : 0 }), step(takeLease, { subscriber, owner, now, leaseUntil })]);
       const row = done?.[1]?.rows[0] as { position: number } | undefined;
-      return row === undefined ? null : Number(row.position);
+      return row?.position ?? null;
     },
     advanceOutboxCursor: async (subscriber, owner, position, leaseUntil) => (await x.run(advance, { subscriber, owner, position, leaseUntil })) > 0,
     async releaseOutboxCursor(subscriber, owner) {

@@ -24,7 +24,7 @@ export interface Sql<P extends object = Params, R = unknown> {
 }
 
 /** Every statement defined, in order of definition: what an engine prepares when the store opens. */
-export const STATEMENTS: Sql<object, unknown>[] = [];
+export const STATEMENTS: Sql<object>[] = [];
 
 export function sql<P extends object, R = never>(name: string, text: (d: Dialect) => string, { arrayRows = false } = {}): Sql<P, R> {
   if (STATEMENTS.some((statement) => statement.name === name)) throw new Error(`two statements named ${name}`);
@@ -41,7 +41,7 @@ export interface Compiled {
 
 const PLACEHOLDER = /@([A-Za-z_][A-Za-z0-9_]*)(?:::([a-z]+(?:\[\])?))?/g;
 
-export function compile(statement: Sql<object, unknown>, dialect: Dialect): Compiled {
+export function compile(statement: Sql<object>, dialect: Dialect): Compiled {
   const params: string[] = [];
   const text = statement.text(dialect).replace(PLACEHOLDER, (_match, name: string, type: string | undefined) => {
     let index = dialect.reusesPlaceholders ? params.indexOf(name) : -1;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { HOUR, MINUTE, T0, sorted, type StoreTest } from './fixtures.js';
 import type { Store } from '../../../../src/core/store/index.js';
+import { defined } from '../../../helpers/defined.js';
 
 function registerThrottleTests(storeTest: StoreTest): void {
   const HOUR_AGO = (now: number): number => now - HOUR;
@@ -53,9 +54,9 @@ function registerThrottleTests(storeTest: StoreTest): void {
   storeTest('of 20 concurrent countAttempt calls on one key none is lost', async (store) => {
     const key = 'login:race@example.com';
     await Promise.all(Array.from({ length: 20 }, (_, i) => count(store, key, T0 + i)));
-    const [record] = await store.getThrottles([key]);
-    assert.equal(record?.failures, 20);
-    assert.equal(record?.lastFailureAt, T0 + 19);
+    const record = defined((await store.getThrottles([key]))[0], 'the record of the key');
+    assert.equal(record.failures, 20);
+    assert.equal(record.lastFailureAt, T0 + 19);
   });
 
   storeTest('countAttempt locks at the threshold, one increment more per count past it, capped; a running lock is never moved', async (store) => {
