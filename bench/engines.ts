@@ -61,8 +61,11 @@ function sqliteStore(dataDir: string): BenchStore {
           )
           .all();
         for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
-        const insertUser = db.prepare('INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-        const insertGlobal = db.prepare(`INSERT INTO global_sessions (id, user_id, created_at, expires_at, last_seen_at, cookie_hash, cookie_sealed_secret)
+        const insertUser = db.prepare(
+          'INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        );
+        const insertGlobal =
+          db.prepare(`INSERT INTO global_sessions (id, user_id, created_at, expires_at, last_seen_at, cookie_hash, cookie_sealed_secret)
           VALUES (?, ?, ?, ?, ?, ?, ?)`);
         const insertLocal = db.prepare('INSERT INTO local_sessions (id_hash, global_id, base_url, created_at) VALUES (?, ?, ?, ?)');
         const rowOf = seededRows(plan);
@@ -71,7 +74,15 @@ function sqliteStore(dataDir: string): BenchStore {
           for (let index = from; index < to; index += 1) {
             const { user, global, localIdHash } = rowOf(index);
             insertUser.run(user.id, user.login, user.loginKey, plan.app.id, plan.passwordHash, plan.now);
-            insertGlobal.run(global.id, user.id, plan.now, plan.now + plan.lifetimeMs, plan.now, global.cookieHash, global.cookieSealedSecret);
+            insertGlobal.run(
+              global.id,
+              user.id,
+              plan.now,
+              plan.now + plan.lifetimeMs,
+              plan.now,
+              global.cookieHash,
+              global.cookieSealedSecret,
+            );
             locals.push([localIdHash, global.id]);
           }
         });
@@ -104,7 +115,9 @@ function sqliteStore(dataDir: string): BenchStore {
     renewedSince(stamp) {
       const db = new Database(file, { readonly: true });
       try {
-        return Promise.resolve(db.prepare<[number], number>('SELECT count(*) FROM global_sessions WHERE last_seen_at > ?').pluck().get(stamp) ?? 0);
+        return Promise.resolve(
+          db.prepare<[number], number>('SELECT count(*) FROM global_sessions WHERE last_seen_at > ?').pluck().get(stamp) ?? 0,
+        );
       } finally {
         db.close();
       }
@@ -129,7 +142,7 @@ export function benchEnginesFor(stores: string): BenchEngine[] {
 export function benchEngineFor(store: string): BenchEngine {
   if (store === 'sqlite' || store === 'sqlite:') return sqlite;
   if (store.startsWith('sqlite:')) {
-    throw new Error('--store sqlite: the bench seeds a fresh database in each population\'s data directory; a path is not taken');
+    throw new Error("--store sqlite: the bench seeds a fresh database in each population's data directory; a path is not taken");
   }
   if (store === 'postgres' || store === 'postgresql') return postgresEngine(POSTGRES_DEFAULT_URL);
   if (store.startsWith('postgres://') || store.startsWith('postgresql://')) return postgresEngine(store);

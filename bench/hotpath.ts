@@ -71,10 +71,20 @@ try {
     ],
     ['serializeResponse', cpuMicros(() => serializeResponse('1.2', operation, output))],
     ['metrics: count the request and observe its latency', cpuMicros(() => countSoapRequest('verifySession', 'ok', 0.00042))],
-    ['request log line (JSON + write to a file)', cpuMicros(() => services.log.info('request', { requestId: 'x-1', caller: appId, operation: 'verifySession', outcome: 'ok', status: 200, ms: 0.42 }))],
+    [
+      'request log line (JSON + write to a file)',
+      cpuMicros(() =>
+        services.log.info('request', { requestId: 'x-1', caller: appId, operation: 'verifySession', outcome: 'ok', status: 200, ms: 0.42 }),
+      ),
+    ],
   ];
   for (const [step, micros] of rows) console.log(`${micros.toFixed(1).padStart(6)} µs  ${step}`);
-  console.log(`${rows.reduce((sum, [, micros]) => sum + micros, 0).toFixed(1).padStart(6)} µs  in all`);
+  console.log(
+    `${rows
+      .reduce((sum, [, micros]) => sum + micros, 0)
+      .toFixed(1)
+      .padStart(6)} µs  in all`,
+  );
   await services.store.close();
 } finally {
   await store.drop();

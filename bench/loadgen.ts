@@ -32,12 +32,18 @@ const SOAP_HEADERS = { 'Content-Type': SOAP12_CONTENT_TYPE };
 
 /** A function that makes the next request of a workload. */
 function requestMaker(workload: Workload): () => Buffer {
-  const soap = (operation: string, fields: Record<string, string>): Buffer => requestBytes('POST', '/soap', SOAP_HEADERS, soapRequest(operation, fields));
+  const soap = (operation: string, fields: Record<string, string>): Buffer =>
+    requestBytes('POST', '/soap', SOAP_HEADERS, soapRequest(operation, fields));
   switch (workload.kind) {
     case 'verifySession':
       return () => soap('verifySession', { sessionId: sessionIdFor(workload.salt, randomInt(workload.population)) });
     case 'authenticate':
-      return () => soap('authenticate', { login: loginFor(workload.salt, randomInt(workload.population)), password: BENCH_PASSWORD, baseUrl: BENCH_BASE_URL });
+      return () =>
+        soap('authenticate', {
+          login: loginFor(workload.salt, randomInt(workload.population)),
+          password: BENCH_PASSWORD,
+          baseUrl: BENCH_BASE_URL,
+        });
     case 'createUser': {
       let next = 0;
       return () => soap('createUser', { login: `${workload.prefix}-${(next += 1)}@bench.example`, password: BENCH_PASSWORD });

@@ -121,7 +121,9 @@ function postgresStore(url: string, database: string, masterKeyFile: string, dro
       }),
     renewedSince: (stamp) =>
       withClient(url, async (client) => {
-        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM global_sessions WHERE last_seen_at > $1', [stamp]);
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM global_sessions WHERE last_seen_at > $1', [
+          stamp,
+        ]);
         return rows[0]?.n ?? 0;
       }),
     drop,
@@ -140,7 +142,9 @@ export function postgresEngine(serverUrl: string): BenchEngine {
       try {
         await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${database}`));
       } catch (error) {
-        throw new Error(`--store ${redactedUrl(serverUrl)}: cannot create a database for the run: ${(error as Error).message}`, { cause: error });
+        throw new Error(`--store ${redactedUrl(serverUrl)}: cannot create a database for the run: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       // FORCE: a server that did not exit cleanly may still hold connections to it.
       const drop = async (): Promise<void> => {

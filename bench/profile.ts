@@ -38,7 +38,15 @@ export function topSelfTime(profile: CpuProfile, count: number): string[] {
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([key, n]) => `${pct(n)}  ${key}`);
-  return [`${total} samples, ${pct(idle).trim()} idle`, '', 'self time by function:', ...top(byFunction), '', 'self time by file:', ...top(byFile)];
+  return [
+    `${total} samples, ${pct(idle).trim()} idle`,
+    '',
+    'self time by function:',
+    ...top(byFunction),
+    '',
+    'self time by file:',
+    ...top(byFile),
+  ];
 }
 
 if (process.argv[2] !== undefined) {

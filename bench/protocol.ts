@@ -78,7 +78,8 @@ export interface StreamResult {
 }
 
 export type ToGenerator = { readonly type: 'run'; readonly job: Job } | { readonly type: 'exit' };
-export type FromGenerator = { readonly type: 'result'; readonly results: StreamResult[] } | { readonly type: 'failed'; readonly error: string };
+export type FromGenerator =
+  { readonly type: 'result'; readonly results: StreamResult[] } | { readonly type: 'failed'; readonly error: string };
 
 export type ToCeiling = { readonly type: 'start'; readonly options: CeilingOptions };
 export type FromCeiling = { readonly type: 'listening'; readonly port: number } | { readonly type: 'failed'; readonly error: string };

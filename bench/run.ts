@@ -21,7 +21,16 @@ import { benchEnginesFor, type BenchEngine, type BenchStore } from './engines.js
 import { dropBenchDatabases } from './postgres.js';
 import { installBenchApplication } from './seed.js';
 import { PeakSampler, cpuByProcess, cpuSince, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
-import { BENCH_PASSWORD, SOAP12_CONTENT_TYPE, type ClientTls, type FromCeiling, type FromGenerator, type Job, type Stream, type StreamResult } from './protocol.js';
+import {
+  BENCH_PASSWORD,
+  SOAP12_CONTENT_TYPE,
+  type ClientTls,
+  type FromCeiling,
+  type FromGenerator,
+  type Job,
+  type Stream,
+  type StreamResult,
+} from './protocol.js';
 import { markdownSummary } from './report.js';
 import { defined } from '../test/helpers/defined.js';
 
@@ -383,12 +392,18 @@ async function runScenarios(
   }
   if (wants('storm')) {
     await fresh();
-    const [authResult, verifyResult] = await measure(generator, job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]), watched);
+    const [authResult, verifyResult] = await measure(
+      generator,
+      job([authenticateStream(t, config.authConnections), verifyStream(t, 4, config.stormRate)]),
+      watched,
+    );
     const auth = defined(authResult, 'the authenticate result');
     const verify = defined(verifyResult, 'the verifySession result');
     runs.stormAuthenticate = { ...auth, peakRss: peakOf.get(ssod.pid) ?? 0 };
     runs.stormVerifySession = { ...verify, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    say(`    storm: authenticate ${auth.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify.p99} ms (max ${verify.max} ms)`);
+    say(
+      `    storm: authenticate ${auth.throughput} req/s; verifySession at ${config.stormRate} req/s p99 ${verify.p99} ms (max ${verify.max} ms)`,
+    );
   }
   if (wants('flood')) {
     // One guest address floods authenticate with the right password (so that neither a lock nor a
@@ -397,13 +412,19 @@ async function runScenarios(
     const honest = (): Stream => guestAuthenticateStream(t, 'honest', '127.0.0.3', HONEST_RATE, HONEST_RATE);
     const alone = defined((await measure(generator, job([honest()]), watched))[0], 'the honest result');
     runs.floodHonestAlone = { ...alone, peakRss: peakOf.get(ssod.pid) ?? 0 };
-    const [flooderResult, duringResult] = await measure(generator, job([guestAuthenticateStream(t, 'flood', '127.0.0.2', config.floodConnections), honest()]), watched);
+    const [flooderResult, duringResult] = await measure(
+      generator,
+      job([guestAuthenticateStream(t, 'flood', '127.0.0.2', config.floodConnections), honest()]),
+      watched,
+    );
     const flooder = defined(flooderResult, 'the flood result');
     const during = defined(duringResult, 'the honest result during the flood');
     runs.flood = { ...flooder, peakRss: peakOf.get(ssod.pid) ?? 0 };
     runs.floodHonest = { ...during, peakRss: peakOf.get(ssod.pid) ?? 0 };
     const refused = Math.round(flooder.errors / (config.durationMs / 1000));
-    say(`    flood: honest sign-in alone p50 ${alone.p50} ms p99 ${alone.p99} ms; while ${config.floodConnections} connections of one source flood, p50 ${during.p50} ms p99 ${during.p99} ms; the flood: ${flooder.throughput}/s signed in, ${refused}/s refused`);
+    say(
+      `    flood: honest sign-in alone p50 ${alone.p50} ms p99 ${alone.p99} ms; while ${config.floodConnections} connections of one source flood, p50 ${during.p50} ms p99 ${during.p99} ms; the flood: ${flooder.throughput}/s signed in, ${refused}/s refused`,
+    );
   }
   if (wants('createUser')) {
     const create = await measureOne(
@@ -434,7 +455,14 @@ function serveFlags(options: BenchStore['options']): string[] {
   return ['--store', options.store, ...(options.masterKeyFile === '' ? [] : ['--master-key-file', options.masterKeyFile])];
 }
 
-async function benchPopulation(config: BenchConfig, generator: Generator, engine: BenchEngine, root: string, population: number, passwordHash: string): Promise<PopulationResult> {
+async function benchPopulation(
+  config: BenchConfig,
+  generator: Generator,
+  engine: BenchEngine,
+  root: string,
+  population: number,
+  passwordHash: string,
+): Promise<PopulationResult> {
   const dataDir = mkdtempSync(path.join(root, `${engine.name}-${population}-`)); // owner-only, as ssod wants it
   const store = await engine.create(dataDir);
   try {
@@ -471,9 +499,16 @@ async function benchStore(
     const ceiling = await startCeiling({ ...server, ca: tls.ca }, reply, workers, profileDir);
     try {
       const t: Target = { host: '127.0.0.1', soapPort: ceiling.port, relayPort: 0, tls, salt, population };
-      const job: Job = { streams: [{ ...verifyStream(t, config.connections), name: 'ceiling' }], warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 };
+      const job: Job = {
+        streams: [{ ...verifyStream(t, config.connections), name: 'ceiling' }],
+        warmupMs: config.warmupMs,
+        durationMs: config.durationMs,
+        maxRequests: 50_000_000,
+      };
       const result = await measureOne(generator, job, { pid: ceiling.child.pid ?? 0 });
-      say(`  ceiling (${workers} process${workers > 1 ? 'es' : ''}): ${result.throughput} req/s, p99 ${result.p99} ms, ${result.serverCpuUsPerRequest} µs CPU/req`);
+      say(
+        `  ceiling (${workers} process${workers > 1 ? 'es' : ''}): ${result.throughput} req/s, p99 ${result.p99} ms, ${result.serverCpuUsPerRequest} µs CPU/req`,
+      );
       return result;
     } finally {
       await stopChild(ceiling.child);
@@ -497,7 +532,9 @@ async function benchStore(
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rssIdle = usageOf(ssod.pid).rss;
-    say(`  ssod, ${workers} worker${workers > 1 ? 's' : ''}: ready in ${Math.round(ssod.startupMs)} ms, idle RSS ${Math.round(rssIdle / 2 ** 20)} MiB`);
+    say(
+      `  ssod, ${workers} worker${workers > 1 ? 's' : ''}: ready in ${Math.round(ssod.startupMs)} ms, idle RSS ${Math.round(rssIdle / 2 ** 20)} MiB`,
+    );
     const runs: Record<string, Measured> = {};
     const t: Target = { host: '127.0.0.1', soapPort: ssod.soapPort, relayPort: ssod.relayPort, tls, salt, population };
     let outcome: ScenarioOutcome = { renewals: 0, hashesPerSecond: null };
@@ -511,7 +548,8 @@ async function benchStore(
     ssodResults.push({ workers, startupMs: Math.round(ssod.startupMs), rssIdle, exitCode, runs, ...outcome });
   }
   // The ceiling again, so that a drift of the machine during the ssod runs shows.
-  for (const workers of config.workers) defined(ceiling[workers], `the ceiling runs of ${workers} process(es)`).push(await ceilingRun(workers));
+  for (const workers of config.workers)
+    defined(ceiling[workers], `the ceiling runs of ${workers} process(es)`).push(await ceilingRun(workers));
   return { population, seedSeconds, ceiling, ssod: ssodResults };
 }
 
@@ -535,7 +573,10 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       results.push({ engine: engine.name, store: engine.label, populations });
     }
     // The stores without their passwords: the results are shared.
-    const rest: Omit<BenchConfig, 'progress'> & { progress?: unknown } = { ...config, store: engines.map((engine) => engine.label).join(',') };
+    const rest: Omit<BenchConfig, 'progress'> & { progress?: unknown } = {
+      ...config,
+      store: engines.map((engine) => engine.label).join(','),
+    };
     delete rest.progress;
     const bench: BenchResults = {
       date: new Date().toISOString(),
@@ -616,7 +657,8 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
   }
   const scenarios = values.scenarios === undefined ? SCENARIOS : values.scenarios.split(',').map((s) => s.trim());
   for (const scenario of scenarios) {
-    if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`unknown scenario ${scenario}; known: ${SCENARIOS.join(', ')}`);
+    if (!(SCENARIOS as readonly string[]).includes(scenario))
+      throw new Error(`unknown scenario ${scenario}; known: ${SCENARIOS.join(', ')}`);
   }
   const seconds = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : Math.round(Number(text) * 1000));
   const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
@@ -624,14 +666,22 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
     ...DEFAULT_CONFIG,
     durationMs: seconds(values.duration, DEFAULT_CONFIG.durationMs),
     warmupMs: seconds(values.warmup, DEFAULT_CONFIG.warmupMs),
-    connections: values.connections === undefined ? DEFAULT_CONFIG.connections : defined(list(values.connections)[0], 'a value of --connections'),
-    authConnections: values['auth-connections'] === undefined ? DEFAULT_CONFIG.authConnections : defined(list(values['auth-connections'])[0], 'a value of --auth-connections'),
+    connections:
+      values.connections === undefined ? DEFAULT_CONFIG.connections : defined(list(values.connections)[0], 'a value of --connections'),
+    authConnections:
+      values['auth-connections'] === undefined
+        ? DEFAULT_CONFIG.authConnections
+        : defined(list(values['auth-connections'])[0], 'a value of --auth-connections'),
     populations: values.populations === undefined ? DEFAULT_CONFIG.populations : list(values.populations),
     scenarios: scenarios as ScenarioName[],
     workers: values.workers === undefined ? DEFAULT_CONFIG.workers : list(values.workers),
     store: values.store ?? DEFAULT_CONFIG.store,
-    stormRate: values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : defined(list(values['storm-rate'])[0], 'a value of --storm-rate'),
-    floodConnections: values['flood-connections'] === undefined ? DEFAULT_CONFIG.floodConnections : defined(list(values['flood-connections'])[0], 'a value of --flood-connections'),
+    stormRate:
+      values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : defined(list(values['storm-rate'])[0], 'a value of --storm-rate'),
+    floodConnections:
+      values['flood-connections'] === undefined
+        ? DEFAULT_CONFIG.floodConnections
+        : defined(list(values['flood-connections'])[0], 'a value of --flood-connections'),
     logLevel: values['log-level'] ?? DEFAULT_CONFIG.logLevel,
     out: values.out ?? path.join(HERE, '..', '..', 'bench', 'results', `${date}.json`),
     profileDir: values.profile === undefined ? null : path.resolve(values.profile),

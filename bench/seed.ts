@@ -32,14 +32,36 @@ export interface SeedPlan {
  * Registers the bench application with a certificate issued by that CA, and returns what the
  * clients and the ceiling need of it.
  */
-export async function installBenchApplication(options: Options, appId: string, now: number): Promise<{ tls: ClientTls; server: { key: string; cert: string }; plan: Pick<SeedPlan, 'app' | 'certificate'> }> {
+export async function installBenchApplication(
+  options: Options,
+  appId: string,
+  now: number,
+): Promise<{ tls: ClientTls; server: { key: string; cert: string }; plan: Pick<SeedPlan, 'app' | 'certificate'> }> {
   const services = await openServices(options, { logger: createLogger('silent') });
   try {
     const { ca } = services;
     const issued = await ca.issueClientCertificate(appId, options.certValidityDays);
     const plan = {
-      app: { id: appId, name: 'bench', displayName: 'Bench', version: '1', capabilities: '', url: BENCH_BASE_URL, restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
-      certificate: { fingerprint: issued.fingerprint, applicationId: appId, serial: issued.serial, issuedAt: issued.issuedAt, notAfter: issued.notAfter, firstUsedAt: null, retiredAt: null },
+      app: {
+        id: appId,
+        name: 'bench',
+        displayName: 'Bench',
+        version: '1',
+        capabilities: '',
+        url: BENCH_BASE_URL,
+        restorePasswordUrl: null,
+        changePasswordUrl: null,
+        createdAt: now,
+      },
+      certificate: {
+        fingerprint: issued.fingerprint,
+        applicationId: appId,
+        serial: issued.serial,
+        issuedAt: issued.issuedAt,
+        notAfter: issued.notAfter,
+        firstUsedAt: null,
+        retiredAt: null,
+      },
     };
     await services.store.insertApplication(plan.app, plan.certificate);
     const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(issued.pem)?.[0] ?? '';
@@ -74,7 +96,11 @@ export function seededRows(plan: SeedPlan): (index: number) => SeededRow {
     const cookie = cookieFor(plan.salt, index);
     return {
       user: { id: `${prefix}-0000-4000-8000-${serial(index)}`, login, loginKey: loginKeyOf(login) },
-      global: { id: `${prefix}000000000000${serial(index)}`, cookieHash: sha256Hex(cookie), cookieSealedSecret: seal(cookie, sessionSecretFor(plan.salt, index)) },
+      global: {
+        id: `${prefix}000000000000${serial(index)}`,
+        cookieHash: sha256Hex(cookie),
+        cookieSealedSecret: seal(cookie, sessionSecretFor(plan.salt, index)),
+      },
       localIdHash: sha256Hex(sessionIdFor(plan.salt, index)),
     };
   };

@@ -26,7 +26,16 @@ function soap(server: RunningServer, agent: https.Agent, body: string, credentia
   const envelope = `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>${body}</env:Body></env:Envelope>`;
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port: server.soapPort, path: '/soap', method: 'POST', ca: server.services.ca.certificatePem, agent, ...credentials, headers: { 'Content-Type': 'application/soap+xml' } },
+      {
+        host: '127.0.0.1',
+        port: server.soapPort,
+        path: '/soap',
+        method: 'POST',
+        ca: server.services.ca.certificatePem,
+        agent,
+        ...credentials,
+        headers: { 'Content-Type': 'application/soap+xml' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -46,17 +55,38 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function measure(engine: string, overrides: Record<string, string | number>): Promise<Record<string, number | string>> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-'));
-  const options = resolveOptions({ flags: { dataDir, soapPort: 0, relayPort: 0, argon2MemoryKib: 8192, argon2Iterations: 1, ...overrides } });
+  const options = resolveOptions({
+    flags: { dataDir, soapPort: 0, relayPort: 0, argon2MemoryKib: 8192, argon2Iterations: 1, ...overrides },
+  });
   const server = await startServer(options, { logger: createLogger('silent') });
   const agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
-    const registered = await soap(server, agent, `<sso:registerApplication xmlns:sso="${NS}"><sso:name>bench</sso:name><sso:displayName>b</sso:displayName><sso:version>1</sso:version><sso:url>https://bench.example.com:443/</sso:url></sso:registerApplication>`);
+    const registered = await soap(
+      server,
+      agent,
+      `<sso:registerApplication xmlns:sso="${NS}"><sso:name>bench</sso:name><sso:displayName>b</sso:displayName><sso:version>1</sso:version><sso:url>https://bench.example.com:443/</sso:url></sso:registerApplication>`,
+    );
     const pem = field(registered, 'certificate').replace(/&#10;/g, '\n');
-    const credentials = { key: /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(pem)?.[0] ?? '', cert: /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0] ?? '' };
+    const credentials = {
+      key: /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(pem)?.[0] ?? '',
+      cert: /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0] ?? '',
+    };
     const appAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
-    await soap(server, appAgent, `<sso:createUser xmlns:sso="${NS}"><sso:login>bench</sso:login><sso:password>bench-password</sso:password></sso:createUser>`, credentials);
+    await soap(
+      server,
+      appAgent,
+      `<sso:createUser xmlns:sso="${NS}"><sso:login>bench</sso:login><sso:password>bench-password</sso:password></sso:createUser>`,
+      credentials,
+    );
     appAgent.destroy();
-    const sessionId = field(await soap(server, agent, `<sso:authenticate xmlns:sso="${NS}"><sso:login>bench</sso:login><sso:password>bench-password</sso:password><sso:baseUrl>https://bench.example.com:443/</sso:baseUrl></sso:authenticate>`), 'sessionId');
+    const sessionId = field(
+      await soap(
+        server,
+        agent,
+        `<sso:authenticate xmlns:sso="${NS}"><sso:login>bench</sso:login><sso:password>bench-password</sso:password><sso:baseUrl>https://bench.example.com:443/</sso:baseUrl></sso:authenticate>`,
+      ),
+      'sessionId',
+    );
     const verify = `<sso:verifySession xmlns:sso="${NS}"><sso:sessionId>${sessionId}</sso:sessionId></sso:verifySession>`;
 
     for (let i = 0; i < 200; i++) await soap(server, agent, verify); // warm up: connections, prepared statements

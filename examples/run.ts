@@ -67,9 +67,12 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
 try {
-  server = await startServer(resolveOptions({ flags: { dataDir, soapPort: PORTS.SSO_SOAP_PORT, relayPort: PORTS.SSO_RELAY_PORT, logLevel: 'warn' } }), {
-    logger: createLogger('warn', (line) => process.stderr.write(line)),
-  });
+  server = await startServer(
+    resolveOptions({ flags: { dataDir, soapPort: PORTS.SSO_SOAP_PORT, relayPort: PORTS.SSO_RELAY_PORT, logLevel: 'warn' } }),
+    {
+      logger: createLogger('warn', (line) => process.stderr.write(line)),
+    },
+  );
   demo = await startDemo({
     soapUrl: `https://127.0.0.1:${server.soapPort}/soap`,
     ca: server.services.ca.certificatePem,

@@ -53,7 +53,11 @@ function page(app: ExampleApp, heading: string, body: string): string {
 }
 
 function send(res: http.ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html) });
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(html),
+  });
   res.end(html);
 }
 
@@ -110,7 +114,13 @@ function showLogin(app: ExampleApp, res: http.ServerResponse, next: string, erro
   send(res, error ? 401 : 200, loginPage(app, next, csrf, error));
 }
 
-async function route(app: ExampleApp, sso: SsoApp, neighbours: readonly Neighbour[], req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function route(
+  app: ExampleApp,
+  sso: SsoApp,
+  neighbours: readonly Neighbour[],
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', sso.appUrl);
   if (req.method === 'GET' && url.pathname === '/') {
     const user = await sso.requireUser(req, res);
@@ -145,7 +155,10 @@ async function route(app: ExampleApp, sso: SsoApp, neighbours: readonly Neighbou
  * `attach` gives it the SsoApp: an application registers its url, port included (docs/DECISIONS.md
  * "URLs"), so the port must be known before the SsoApp exists.
  */
-export async function listenExampleApp(app: ExampleApp, port = app.port): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[]): void }> {
+export async function listenExampleApp(
+  app: ExampleApp,
+  port = app.port,
+): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[]): void }> {
   let attached: { sso: SsoApp; neighbours: readonly Neighbour[] } | null = null;
   const server = http.createServer((req, res) => {
     if (attached === null) {

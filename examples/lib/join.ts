@@ -26,6 +26,11 @@ export async function joinSso(app: ExampleApp, appUrl: string, certFile: string,
     application: { name: app.name, displayName: app.title, version: '1.0', url: appUrl },
   });
   const client = new SsoClient({ soapUrl: settings.soapUrl, ca: settings.ca, identity });
-  const sso = new SsoApp({ client, appUrl, cookieName: `${app.name}_session`, ...(settings.relayUrl === undefined ? {} : { relayUrl: settings.relayUrl }) });
+  const sso = new SsoApp({
+    client,
+    appUrl,
+    cookieName: `${app.name}_session`,
+    ...(settings.relayUrl === undefined ? {} : { relayUrl: settings.relayUrl }),
+  });
   return { applicationId, client, sso };
 }

@@ -52,11 +52,20 @@ export async function openServices(options: Options, start: StartOptions = {}): 
   const masterKey = location.engine === 'postgres' ? await requireMasterKey(options.masterKeyFile) : null;
   if (masterKey === null && options.masterKeyFile !== '') log.warn('masterKeyFile is used only with a PostgreSQL store; ignored');
   // A worker of `ssod serve --workers N` skips the page check: its primary has just made it.
-  const store = await openStore(location, { poolSize: options.storePoolSize, logger: log, dataDir: options.dataDir, checkPages: !cluster.isWorker });
+  const store = await openStore(location, {
+    poolSize: options.storePoolSize,
+    logger: log,
+    dataDir: options.dataDir,
+    checkPages: !cluster.isWorker,
+  });
   try {
     const settings = await LiveSettings.open(store, options, log, now());
     await upgradeLoginKeys({ store, log, now });
-    const ca = await CertificateAuthority.openIn(keyMaterialPlaceFor(store, masterKey, options.dataDir, now), settings.current().hostname, now);
+    const ca = await CertificateAuthority.openIn(
+      keyMaterialPlaceFor(store, masterKey, options.dataDir, now),
+      settings.current().hostname,
+      now,
+    );
     const passwords = passwordHasherFor(options);
     // Every password is checked against the local hash; a delegated source would be wired here.
     const authenticator = localAuthenticator({ options, passwords, store, log });
@@ -75,7 +84,9 @@ export async function openServices(options: Options, start: StartOptions = {}): 
 async function openExistingStore(options: Options): Promise<Store> {
   const location = storeLocation(options.store, options.dataDir);
   if (location.engine === 'sqlite' && !existsSync(location.path)) {
-    throw new Refusal(`no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``);
+    throw new Refusal(
+      `no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``,
+    );
   }
   return openStore(location, { poolSize: 2, existingOnly: true });
 }
@@ -97,7 +108,15 @@ export async function openOperatorServices(options: Options): Promise<OperatorSe
     // The settings in the store are the operator's last word; this command's environment does not overwrite them.
     const settings = await LiveSettings.open(store, { ...options, given: [] }, log, Date.now());
     const passwords = passwordHasherFor(options);
-    return { options, settings, store, passwords, authenticator: localAuthenticator({ options, passwords, store, log }), log, now: Date.now };
+    return {
+      options,
+      settings,
+      store,
+      passwords,
+      authenticator: localAuthenticator({ options, passwords, store, log }),
+      log,
+      now: Date.now,
+    };
   } catch (error) {
     await store.close();
     throw error;
@@ -114,13 +133,17 @@ export async function openOperatorCa(options: Options, services: OperatorService
   if (storeLocation(options.store, options.dataDir).engine === 'postgres') {
     const masterKey = await requireMasterKey(options.masterKeyFile);
     if ((await services.store.getKeyMaterial('ca')) === null) {
-      throw new Refusal('no certificate authority in this PostgreSQL store: start a node on it once with `ssod serve`, or move an installation there with `ssod migrate-store`');
+      throw new Refusal(
+        'no certificate authority in this PostgreSQL store: start a node on it once with `ssod serve`, or move an installation there with `ssod migrate-store`',
+      );
     }
     return CertificateAuthority.openIn(storePlace(services.store, masterKey, services.now), hostname, services.now);
   }
   for (const file of CA_FILES) {
     if (!existsSync(path.join(options.dataDir, file))) {
-      throw new Refusal(`no certificate authority in ${options.dataDir} (${file} is missing); give the installation's --data-dir, or restore its CA files`);
+      throw new Refusal(
+        `no certificate authority in ${options.dataDir} (${file} is missing); give the installation's --data-dir, or restore its CA files`,
+      );
     }
   }
   return CertificateAuthority.open(options.dataDir, hostname, services.now);

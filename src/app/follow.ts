@@ -19,7 +19,11 @@ export function followSettings(services: Services, soapAddress: string, replaceC
     }
     const wanted = soapBindAddress(next.mode, services.options.bind);
     if (next.mode !== previous.mode && wanted !== soapAddress) {
-      services.log.warn('SSO mode changed: the SOAP API moves at the next start', { mode: next.mode, listening: soapAddress, atNextStart: wanted });
+      services.log.warn('SSO mode changed: the SOAP API moves at the next start', {
+        mode: next.mode,
+        listening: soapAddress,
+        atNextStart: wanted,
+      });
     }
   });
 }
@@ -29,9 +33,15 @@ export function soapListenAddress(services: Services): string {
   const { mode } = services.settings.current();
   const address = soapBindAddress(mode, services.options.bind);
   if (address !== services.options.bind) {
-    services.log.info('single-panel mode: the SOAP API listens on loopback only; --bind applies to the relay', { soap: address, relay: services.options.bind });
+    services.log.info('single-panel mode: the SOAP API listens on loopback only; --bind applies to the relay', {
+      soap: address,
+      relay: services.options.bind,
+    });
   } else if (mode === 'multiple-panels' && isLoopbackHost(address)) {
-    services.log.warn('multiple-panels mode, but the SOAP API listens on loopback: applications on other hosts cannot connect; start with --bind', { soap: address });
+    services.log.warn(
+      'multiple-panels mode, but the SOAP API listens on loopback: applications on other hosts cannot connect; start with --bind',
+      { soap: address },
+    );
   }
   return address;
 }

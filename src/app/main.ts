@@ -28,7 +28,10 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .description('ssod: single sign-on server for the Open Fusion SSO protocol.')
     .version(packageVersion())
     .enablePositionalOptions()
-    .addHelpText('after', '\nExamples:\n  ssod serve --data-dir /var/lib/ssod\n  ssod users --data-dir /var/lib/ssod\n  ssod users create --help\n\nExit status: 0 success, 1 the command failed, 2 the command was used wrongly.\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ssod serve --data-dir /var/lib/ssod\n  ssod users --data-dir /var/lib/ssod\n  ssod users create --help\n\nExit status: 0 success, 1 the command failed, 2 the command was used wrongly.\n',
+    )
     .addCommand(serveCommand())
     .addCommand(settingsCommand(access))
     .addCommand(modeCommand(access))

@@ -36,7 +36,9 @@ export function checkDataDirectories(options: Options, log: Logger): void {
       if (options.allowOpenDataDir !== 'on') throw new CliError(`${message}, or start with --allow-open-data-dir on to go ahead anyway`);
       log.warn(message);
     } else if ((mode & 0o055) !== 0 && options.allowOpenDataDir !== 'on') {
-      log.warn(`the data directory ${dir} is readable by ${whoOf(mode, 0o050, 0o005)} (${shown}): ssod's files in it are owner-only, but anything else put there is exposed; ${fix}`);
+      log.warn(
+        `the data directory ${dir} is readable by ${whoOf(mode, 0o050, 0o005)} (${shown}): ssod's files in it are owner-only, but anything else put there is exposed; ${fix}`,
+      );
     }
   }
 }
@@ -67,15 +69,24 @@ function ensureDirectory(dir: string): void {
   } catch (error) {
     code = codeOf(error);
   }
-  if (code === 'EEXIST') throw new CliError(`${dir} is a file, where the data directory should be; give --data-dir a directory, or move the file away`);
+  if (code === 'EEXIST')
+    throw new CliError(`${dir} is a file, where the data directory should be; give --data-dir a directory, or move the file away`);
   if (code === 'ENOTDIR') throw new CliError(`a part of ${dir} is a file, not a directory; check --data-dir (and --store)`);
-  if (code !== 'ENOENT') throw new CliError(`cannot reach the data directory ${dir} (${code}); let ${WHO}, the user that runs ssod, enter every directory on its path`);
+  if (code !== 'ENOENT')
+    throw new CliError(
+      `cannot reach the data directory ${dir} (${code}); let ${WHO}, the user that runs ssod, enter every directory on its path`,
+    );
   const parent = path.dirname(dir);
-  if (!existsSync(parent)) throw new CliError(`the data directory ${dir} does not exist, nor does its parent ${parent}; check --data-dir for a typo, or create the parent first (\`mkdir -p ${parent}\`)`);
+  if (!existsSync(parent))
+    throw new CliError(
+      `the data directory ${dir} does not exist, nor does its parent ${parent}; check --data-dir for a typo, or create the parent first (\`mkdir -p ${parent}\`)`,
+    );
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
-    throw new CliError(`cannot create the data directory ${dir} (${codeOf(error)}); create it for the user that runs ssod (\`install -d -m 700 -o ${WHO} ${dir}\`), or give another --data-dir`);
+    throw new CliError(
+      `cannot create the data directory ${dir} (${codeOf(error)}); create it for the user that runs ssod (\`install -d -m 700 -o ${WHO} ${dir}\`), or give another --data-dir`,
+    );
   }
 }
 
@@ -92,7 +103,10 @@ function requireWritable(dir: string): void {
     }
   } catch (error) {
     const code = codeOf(error);
-    const fix = code === 'ENOSPC' ? 'free space on its disk' : `let ${WHO}, the user that runs ssod, write it (\`chown -R ${WHO} ${dir} && chmod 700 ${dir}\`), or give another --data-dir`;
+    const fix =
+      code === 'ENOSPC'
+        ? 'free space on its disk'
+        : `let ${WHO}, the user that runs ssod, write it (\`chown -R ${WHO} ${dir} && chmod 700 ${dir}\`), or give another --data-dir`;
     throw new CliError(`cannot write in the data directory ${dir} (${code}), where ssod keeps its store and certificate authority; ${fix}`);
   }
 }
@@ -116,22 +130,30 @@ export function prepareDataDirectories(options: Options, log: Logger): void {
     try {
       accessSync(file, constants.R_OK | constants.W_OK);
     } catch (error) {
-      throw new CliError(`cannot read and write the store file ${file} (${codeOf(error)}); let ${WHO}, the user that runs ssod, own it (\`chown ${WHO} ${file} && chmod 600 ${file}\`)`);
+      throw new CliError(
+        `cannot read and write the store file ${file} (${codeOf(error)}); let ${WHO}, the user that runs ssod, own it (\`chown ${WHO} ${file} && chmod 600 ${file}\`)`,
+      );
     }
   }
   checkDataDirectories(options, log);
   if (CA_FILES.every((file) => !existsSync(path.join(dataDir, file)))) {
-    log.warn('new installation: no certificate authority in the data directory, so a new one is made (if you meant an existing installation, stop and check --data-dir)', {
-      dataDir,
-      store: path.resolve(location.path),
-    });
+    log.warn(
+      'new installation: no certificate authority in the data directory, so a new one is made (if you meant an existing installation, stop and check --data-dir)',
+      {
+        dataDir,
+        store: path.resolve(location.path),
+      },
+    );
   }
 }
 
 export function serveCommand(): Command {
   const command = new Command('serve')
     .description('Start the SSO server: the SOAP API over HTTPS with client certificates, and the SSO Relay.')
-    .option('--config <FILE>', 'JSON config file whose keys are the option names below, without the dashes ("data-dir") or in camelCase ("dataDir") (also SSOD_CONFIG)');
+    .option(
+      '--config <FILE>',
+      'JSON config file whose keys are the option names below, without the dashes ("data-dir") or in camelCase ("dataDir") (also SSOD_CONFIG)',
+    );
   addOptionFlags(command, optionNames());
   command.addHelpText(
     'after',

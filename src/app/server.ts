@@ -77,7 +77,10 @@ function closeGracefully(server: http.Server, graceMs: number): Promise<void> {
 }
 
 /** Runs a handler, turning an unexpected rejection into a 500 that shows nothing (never a crash). */
-function guarded(services: Services, handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
+function guarded(
+  services: Services,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>,
+): http.RequestListener {
   return (req, res) => {
     handler(req, res).catch((error: unknown) => {
       logUnexpected(services, 'request failed', error);
@@ -92,7 +95,11 @@ function guarded(services: Services, handler: (req: http.IncomingMessage, res: h
  * time, checked every second; hardenLimits adds the limits on open connections.
  */
 function limits(options: Options): http.ServerOptions {
-  return { headersTimeout: options.headersTimeout * 1000, requestTimeout: options.requestTimeout * 1000, connectionsCheckingInterval: CONNECTIONS_CHECK_MS };
+  return {
+    headersTimeout: options.headersTimeout * 1000,
+    requestTimeout: options.requestTimeout * 1000,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  };
 }
 
 /** limits() and what a TLS listener adds: a client that never finishes its handshake is dropped as one that never sends headers. */
@@ -153,7 +160,11 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         return;
       }
       if (req.method === 'GET' && health(route, res)) return;
-      sendText(res, route === '/soap' ? 405 : 404, route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n');
+      sendText(
+        res,
+        route === '/soap' ? 405 : 404,
+        route === '/soap' ? 'POST a SOAP envelope to /soap; GET /soap?wsdl for the WSDL.\n' : 'Not found.\n',
+      );
     }),
   );
   const relayTls = options.relayTls === 'on';
@@ -181,7 +192,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   const soapPort = await listen(soapServer, options.soapPort, soapAddress);
   const relayPort = await listen(relayServer, options.relayPort, options.bind);
   // In a worker of `ssod serve --workers N` the primary serves the metrics of all (app/cluster.ts).
-  const metrics: MetricsListener | null = options.metricsPort === 0 || cluster.isWorker ? null : await listenForMetrics(options, services.log);
+  const metrics: MetricsListener | null =
+    options.metricsPort === 0 || cluster.isWorker ? null : await listenForMetrics(options, services.log);
   if (soapPort !== options.soapPort || relayPort !== options.relayPort) {
     services = { ...services, options: Object.freeze({ ...options, soapPort, relayPort }) };
   }
@@ -226,7 +238,11 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       closing ??= (async () => {
         clearInterval(purge);
         clearInterval(refresh);
-        await Promise.all([closeGracefully(soapServer, options.shutdownGrace * 1000), closeGracefully(relayServer, options.shutdownGrace * 1000), metrics?.close()]);
+        await Promise.all([
+          closeGracefully(soapServer, options.shutdownGrace * 1000),
+          closeGracefully(relayServer, options.shutdownGrace * 1000),
+          metrics?.close(),
+        ]);
         await dispatcher.stop();
         stopObserving(services);
         await services.store.close();

@@ -10,7 +10,9 @@ export interface WithSsoUser {
 }
 
 /** Express: `app.get('/account', ssoExpress(sso), (req, res) => res.send(req.ssoUser.login))`. */
-export function ssoExpress(sso: SsoApp): (req: IncomingMessage & WithSsoUser, res: ServerResponse, next: (error?: unknown) => void) => void {
+export function ssoExpress(
+  sso: SsoApp,
+): (req: IncomingMessage & WithSsoUser, res: ServerResponse, next: (error?: unknown) => void) => void {
   return (req, res, next) => {
     sso.requireUser(req, res).then(
       (user) => {

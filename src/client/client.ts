@@ -30,7 +30,16 @@ const DEFAULT_MAX_SOCKETS = 16;
 // A body larger than this is not a reply of ours (the largest is a list of ids).
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT']);
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
 
 function isKeyPair(identity: ClientIdentity | KeyPair): identity is KeyPair {
   return 'key' in identity && 'cert' in identity;
@@ -54,11 +63,13 @@ export class SsoClient {
 
   constructor(options: SsoClientOptions) {
     this.soapUrl = new URL(options.soapUrl);
-    if (this.soapUrl.protocol !== 'https:') throw new TypeError('the SOAP URL must be https: (protocol §4.2 identifies applications by TLS client certificates)');
+    if (this.soapUrl.protocol !== 'https:')
+      throw new TypeError('the SOAP URL must be https: (protocol §4.2 identifies applications by TLS client certificates)');
     this.#ca = options.ca;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
-    this.#identity = options.identity === undefined ? null : isKeyPair(options.identity) ? options.identity : loadIdentity(options.identity);
+    this.#identity =
+      options.identity === undefined ? null : isKeyPair(options.identity) ? options.identity : loadIdentity(options.identity);
     this.#agent = this.#agentFor(this.#identity);
   }
 
@@ -85,7 +96,13 @@ export class SsoClient {
 
   /** A client of the same server with another identity (its own connections). */
   withIdentity(identity: KeyPair | null): SsoClient {
-    return new SsoClient({ soapUrl: this.soapUrl, ca: this.#ca, timeoutMs: this.#timeoutMs, maxSockets: this.#maxSockets, ...(identity === null ? {} : { identity }) });
+    return new SsoClient({
+      soapUrl: this.soapUrl,
+      ca: this.#ca,
+      timeoutMs: this.#timeoutMs,
+      maxSockets: this.#maxSockets,
+      ...(identity === null ? {} : { identity }),
+    });
   }
 
   /** Closes the kept-alive connections. */
@@ -124,7 +141,9 @@ export class SsoClient {
         }
         const kind = transportKindOf(error);
         const what = kind === 'tls' ? 'TLS handshake with' : 'cannot reach the SSO server at';
-        reject(new SsoTransportError(operation, kind, `${what} ${this.soapUrl.host} failed: ${error.code ?? error.message}`, { cause: error }));
+        reject(
+          new SsoTransportError(operation, kind, `${what} ${this.soapUrl.host} failed: ${error.code ?? error.message}`, { cause: error }),
+        );
       };
       const req = https.request(
         this.soapUrl,
@@ -144,33 +163,76 @@ export class SsoClient {
           res.on('error', fail);
         },
       );
-      const timer = setTimeout(() => stop(new SsoTransportError(operation, 'timeout', `no reply from ${this.soapUrl.host} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => stop(new SsoTransportError(operation, 'timeout', `no reply from ${this.soapUrl.host} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       req.on('error', fail);
       req.end(body);
     });
   }
 
   // protocol §5.1-§5.5: applications.
-  registerApplication(input: OperationInput<'registerApplication'>, options?: CallOptions) { return this.call('registerApplication', input, options); }
-  updateApplication(input: OperationInput<'updateApplication'>, options?: CallOptions) { return this.call('updateApplication', input, options); }
-  listApplications(options?: CallOptions) { return this.call('listApplications', {}, options); }
-  getApplication(input: OperationInput<'getApplication'>, options?: CallOptions) { return this.call('getApplication', input, options); }
-  unregisterApplication(input: OperationInput<'unregisterApplication'>, options?: CallOptions) { return this.call('unregisterApplication', input, options); }
+  registerApplication(input: OperationInput<'registerApplication'>, options?: CallOptions) {
+    return this.call('registerApplication', input, options);
+  }
+  updateApplication(input: OperationInput<'updateApplication'>, options?: CallOptions) {
+    return this.call('updateApplication', input, options);
+  }
+  listApplications(options?: CallOptions) {
+    return this.call('listApplications', {}, options);
+  }
+  getApplication(input: OperationInput<'getApplication'>, options?: CallOptions) {
+    return this.call('getApplication', input, options);
+  }
+  unregisterApplication(input: OperationInput<'unregisterApplication'>, options?: CallOptions) {
+    return this.call('unregisterApplication', input, options);
+  }
   // protocol §5.6-§5.16: users.
-  createUser(input: OperationInput<'createUser'>, options?: CallOptions) { return this.call('createUser', input, options); }
-  deleteUser(input: OperationInput<'deleteUser'>, options?: CallOptions) { return this.call('deleteUser', input, options); }
-  getUser(input: OperationInput<'getUser'>, options?: CallOptions) { return this.call('getUser', input, options); }
-  getUserId(input: OperationInput<'getUserId'>, options?: CallOptions) { return this.call('getUserId', input, options); }
-  listUsers(options?: CallOptions) { return this.call('listUsers', {}, options); }
-  changeLogin(input: OperationInput<'changeLogin'>, options?: CallOptions) { return this.call('changeLogin', input, options); }
-  duplicateUser(input: OperationInput<'duplicateUser'>, options?: CallOptions) { return this.call('duplicateUser', input, options); }
-  changePassword(input: OperationInput<'changePassword'>, options?: CallOptions) { return this.call('changePassword', input, options); }
-  getChangePasswordUrl(input: OperationInput<'getChangePasswordUrl'>, options?: CallOptions) { return this.call('getChangePasswordUrl', input, options); }
-  getRestorePasswordUrl(input: OperationInput<'getRestorePasswordUrl'>, options?: CallOptions) { return this.call('getRestorePasswordUrl', input, options); }
-  transferOwnership(input: OperationInput<'transferOwnership'>, options?: CallOptions) { return this.call('transferOwnership', input, options); }
+  createUser(input: OperationInput<'createUser'>, options?: CallOptions) {
+    return this.call('createUser', input, options);
+  }
+  deleteUser(input: OperationInput<'deleteUser'>, options?: CallOptions) {
+    return this.call('deleteUser', input, options);
+  }
+  getUser(input: OperationInput<'getUser'>, options?: CallOptions) {
+    return this.call('getUser', input, options);
+  }
+  getUserId(input: OperationInput<'getUserId'>, options?: CallOptions) {
+    return this.call('getUserId', input, options);
+  }
+  listUsers(options?: CallOptions) {
+    return this.call('listUsers', {}, options);
+  }
+  changeLogin(input: OperationInput<'changeLogin'>, options?: CallOptions) {
+    return this.call('changeLogin', input, options);
+  }
+  duplicateUser(input: OperationInput<'duplicateUser'>, options?: CallOptions) {
+    return this.call('duplicateUser', input, options);
+  }
+  changePassword(input: OperationInput<'changePassword'>, options?: CallOptions) {
+    return this.call('changePassword', input, options);
+  }
+  getChangePasswordUrl(input: OperationInput<'getChangePasswordUrl'>, options?: CallOptions) {
+    return this.call('getChangePasswordUrl', input, options);
+  }
+  getRestorePasswordUrl(input: OperationInput<'getRestorePasswordUrl'>, options?: CallOptions) {
+    return this.call('getRestorePasswordUrl', input, options);
+  }
+  transferOwnership(input: OperationInput<'transferOwnership'>, options?: CallOptions) {
+    return this.call('transferOwnership', input, options);
+  }
   // protocol §5.17-§5.20: sessions and settings.
-  authenticate(input: OperationInput<'authenticate'>, options?: CallOptions) { return this.call('authenticate', input, options); }
-  verifySession(input: OperationInput<'verifySession'>, options?: CallOptions) { return this.call('verifySession', input, options); }
-  closeSession(input: OperationInput<'closeSession'>, options?: CallOptions) { return this.call('closeSession', input, options); }
-  getSettings(options?: CallOptions) { return this.call('getSettings', {}, options); }
+  authenticate(input: OperationInput<'authenticate'>, options?: CallOptions) {
+    return this.call('authenticate', input, options);
+  }
+  verifySession(input: OperationInput<'verifySession'>, options?: CallOptions) {
+    return this.call('verifySession', input, options);
+  }
+  closeSession(input: OperationInput<'closeSession'>, options?: CallOptions) {
+    return this.call('closeSession', input, options);
+  }
+  getSettings(options?: CallOptions) {
+    return this.call('getSettings', {}, options);
+  }
 }

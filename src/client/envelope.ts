@@ -57,7 +57,8 @@ function fieldsOf(name: OperationName, response: XmlElement): ParsedReply {
   for (const [field, shape] of Object.entries(shapeOf(name).output)) {
     const elements = response.children.filter((c) => c.ns === SSO_NS && c.local === field);
     if (shape === 'repeated') fields[field] = elements.map((e) => e.text);
-    else if (shape === 'list') fields[field] = (elements[0]?.children ?? []).filter((c) => c.ns === SSO_NS && c.local === 'a').map((a) => a.text);
+    else if (shape === 'list')
+      fields[field] = (elements[0]?.children ?? []).filter((c) => c.ns === SSO_NS && c.local === 'a').map((a) => a.text);
     else if (elements[0] !== undefined) fields[field] = elements[0].text;
     else if (shape === 'single') throw new MalformedReply(`the reply has no ${field}`);
   }
@@ -75,6 +76,7 @@ export function parseReply(name: OperationName, body: string): ParsedReply {
   const content = child(root, SOAP12_NS, 'Body')?.children[0];
   if (content === undefined) throw new MalformedReply('an empty SOAP body');
   if (content.ns === SOAP12_NS && content.local === 'Fault') return faultOf(content);
-  if (content.ns !== SSO_NS || content.local !== `${name}Response`) throw new MalformedReply(`expected ${name}Response, got ${content.local}`);
+  if (content.ns !== SSO_NS || content.local !== `${name}Response`)
+    throw new MalformedReply(`expected ${name}Response, got ${content.local}`);
   return fieldsOf(name, content);
 }

@@ -9,7 +9,8 @@ export interface KeyPair {
 }
 
 /** The key+certificate string of registerApplication, a file holding it, or two separate files. */
-export type ClientIdentity = { readonly pem: string } | { readonly pemFile: string } | { readonly keyFile: string; readonly certFile: string };
+export type ClientIdentity =
+  { readonly pem: string } | { readonly pemFile: string } | { readonly keyFile: string; readonly certFile: string };
 
 const KEY_BLOCK = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]+?-----END (?:[A-Z]+ )?PRIVATE KEY-----/;
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;

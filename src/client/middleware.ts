@@ -252,7 +252,11 @@ export class SsoApp {
    * session and sends the browser through the relay to set the global cookie (protocol §2.2.1), then
    * on to `next` (a page of this application).
    */
-  async login(res: ServerResponse, credentials: { readonly login: string; readonly password: string }, next?: string | null): Promise<LoginResult> {
+  async login(
+    res: ServerResponse,
+    credentials: { readonly login: string; readonly password: string },
+    next?: string | null,
+  ): Promise<LoginResult> {
     let reply;
     try {
       reply = await this.#client.authenticate({ login: credentials.login, password: credentials.password, baseUrl: this.appUrl.href });
@@ -279,7 +283,9 @@ export class SsoApp {
   }
 
   /** Wraps a node:http handler that needs a signed-in user. */
-  protect(handler: (req: IncomingMessage, res: ServerResponse, user: SignedInUser) => void | Promise<void>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  protect(
+    handler: (req: IncomingMessage, res: ServerResponse, user: SignedInUser) => void | Promise<void>,
+  ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
     return async (req, res) => {
       const user = await this.requireUser(req, res);
       if (user !== null) await handler(req, res, user);

@@ -20,15 +20,33 @@ const APPLICATION_FIELDS = {
 } as const;
 
 export const CLIENT_OPERATIONS = {
-  registerApplication: { input: { name: 'required', displayName: 'required', version: 'required', ...APPLICATION_FIELDS }, output: { applicationId: 'single', certificate: 'single' } },
+  registerApplication: {
+    input: { name: 'required', displayName: 'required', version: 'required', ...APPLICATION_FIELDS },
+    output: { applicationId: 'single', certificate: 'single' },
+  },
   updateApplication: {
-    input: { applicationId: 'required', name: 'optional', displayName: 'optional', version: 'optional', ...APPLICATION_FIELDS, certificate: 'optional' },
+    input: {
+      applicationId: 'required',
+      name: 'optional',
+      displayName: 'optional',
+      version: 'optional',
+      ...APPLICATION_FIELDS,
+      certificate: 'optional',
+    },
     output: { certificate: 'optional' },
   },
   listApplications: { input: {}, output: { applicationsList: 'list' } },
   getApplication: {
     input: { applicationId: 'required' },
-    output: { name: 'single', displayName: 'single', version: 'single', capabilities: 'single', url: 'optional', changePasswordUrl: 'optional', restorePasswordUrl: 'optional' },
+    output: {
+      name: 'single',
+      displayName: 'single',
+      version: 'single',
+      capabilities: 'single',
+      url: 'optional',
+      changePasswordUrl: 'optional',
+      restorePasswordUrl: 'optional',
+    },
   },
   unregisterApplication: { input: { applicationId: 'required' }, output: {} },
   createUser: { input: { login: 'required', password: 'required', passwordHashType: 'optional' }, output: { userId: 'single' } },
@@ -38,11 +56,17 @@ export const CLIENT_OPERATIONS = {
   listUsers: { input: {}, output: { usersList: 'list' } },
   changeLogin: { input: { userId: 'required', login: 'required' }, output: {} },
   duplicateUser: { input: { userId: 'required', login: 'optional' }, output: { userId: 'single' } },
-  changePassword: { input: { userId: 'required', oldPassword: 'optional', newPassword: 'required', newPasswordHashType: 'optional' }, output: {} },
+  changePassword: {
+    input: { userId: 'required', oldPassword: 'optional', newPassword: 'required', newPasswordHashType: 'optional' },
+    output: {},
+  },
   getChangePasswordUrl: { input: { userId: 'required' }, output: { url: 'optional' } },
   getRestorePasswordUrl: { input: { login: 'optional', userId: 'optional' }, output: { url: 'optional' } },
   transferOwnership: { input: { userId: 'required', applicationId: 'required' }, output: {} },
-  authenticate: { input: { login: 'optional', userId: 'optional', password: 'optional', baseUrl: 'optional' }, output: { relayToken: 'optional', sessionId: 'optional', userId: 'single' } },
+  authenticate: {
+    input: { login: 'optional', userId: 'optional', password: 'optional', baseUrl: 'optional' },
+    output: { relayToken: 'optional', sessionId: 'optional', userId: 'single' },
+  },
   verifySession: { input: { sessionId: 'required' }, output: { userId: 'single' } },
   closeSession: { input: { sessionId: 'required' }, output: {} },
   getSettings: { input: {}, output: { usersSessionsTimeout: 'single', relayEndpointUrl: 'single', passwordHash: 'repeated' } },

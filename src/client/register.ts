@@ -39,7 +39,11 @@ export async function register(options: RegisterOptions): Promise<Registration> 
     const identity = splitIdentityPem(saved);
     return { applicationId: idOf(identity), identity, created: false };
   }
-  const guest = new SsoClient({ soapUrl: options.soapUrl, ca: options.ca, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  const guest = new SsoClient({
+    soapUrl: options.soapUrl,
+    ca: options.ca,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
   try {
     const { applicationId, certificate } = await guest.registerApplication(options.application);
     const identity = splitIdentityPem(certificate);

@@ -40,10 +40,33 @@ export const LEGACY_HASH_TYPES = ['sha1', 'md5', 'sha256'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export const OPTION_SPECS = {
-  dataDir: { kind: 'string', default: './data', arg: 'DIR', doc: 'Data directory: the SQLite store, the certificate authority and the server certificate (with a PostgreSQL store these live in the database).' },
-  store: { kind: 'store', default: 'sqlite:', arg: 'STORE', doc: 'The store: `sqlite:PATH` (`sqlite:` alone is ssod.db in the data directory), or a `postgres://…` / `postgresql://…` URL that several nodes share.' },
-  masterKeyFile: { kind: 'string', default: '', optional: true, arg: 'FILE', doc: 'Master key file (`ssod master-key generate FILE`) that seals the private keys kept in a PostgreSQL store; the same file on every node. Required with PostgreSQL.' },
-  storePoolSize: { kind: 'integer', default: 10, min: 1, max: 1000, arg: 'N', doc: 'Most PostgreSQL connections one node opens; requests beyond wait for a free one (up to 3 s).' },
+  dataDir: {
+    kind: 'string',
+    default: './data',
+    arg: 'DIR',
+    doc: 'Data directory: the SQLite store, the certificate authority and the server certificate (with a PostgreSQL store these live in the database).',
+  },
+  store: {
+    kind: 'store',
+    default: 'sqlite:',
+    arg: 'STORE',
+    doc: 'The store: `sqlite:PATH` (`sqlite:` alone is ssod.db in the data directory), or a `postgres://…` / `postgresql://…` URL that several nodes share.',
+  },
+  masterKeyFile: {
+    kind: 'string',
+    default: '',
+    optional: true,
+    arg: 'FILE',
+    doc: 'Master key file (`ssod master-key generate FILE`) that seals the private keys kept in a PostgreSQL store; the same file on every node. Required with PostgreSQL.',
+  },
+  storePoolSize: {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 1000,
+    arg: 'N',
+    doc: 'Most PostgreSQL connections one node opens; requests beyond wait for a free one (up to 3 s).',
+  },
   allowOpenDataDir: {
     kind: 'enum',
     default: 'off',
@@ -51,7 +74,13 @@ export const OPTION_SPECS = {
     arg: 'on|off',
     doc: '`ssod serve` refuses a data directory that group or others may write (they could replace the store or the CA key); on: start anyway, with a warning.',
   },
-  hostname: { kind: 'string', default: '127.0.0.1', arg: 'NAME', scope: 'service', doc: 'Host name of the service: in the server certificate (beside 127.0.0.1 and localhost), in the relay URL that getSettings reports and, in multiple-panels mode, in the SOAP endpoint. Change it with `ssod hostname`.' },
+  hostname: {
+    kind: 'string',
+    default: '127.0.0.1',
+    arg: 'NAME',
+    scope: 'service',
+    doc: 'Host name of the service: in the server certificate (beside 127.0.0.1 and localhost), in the relay URL that getSettings reports and, in multiple-panels mode, in the SOAP endpoint. Change it with `ssod hostname`.',
+  },
   mode: {
     kind: 'enum',
     default: SSO_MODES[0],
@@ -60,22 +89,118 @@ export const OPTION_SPECS = {
     scope: 'service',
     doc: 'SSO mode : single-panel keeps the SOAP API on 127.0.0.1 for applications on this machine; multiple-panels serves it on --bind under the host name. Change it with `ssod mode`; the SOAP listener moves at the next start.',
   },
-  bind: { kind: 'string', default: '127.0.0.1', arg: 'ADDR', doc: 'Address the listeners bind to: the relay always, the SOAP API in multiple-panels mode (single-panel mode keeps it on 127.0.0.1).' },
+  bind: {
+    kind: 'string',
+    default: '127.0.0.1',
+    arg: 'ADDR',
+    doc: 'Address the listeners bind to: the relay always, the SOAP API in multiple-panels mode (single-panel mode keeps it on 127.0.0.1).',
+  },
   soapPort: { kind: 'port', default: 11443, arg: 'N', doc: 'Port of the SOAP API over HTTPS with client certificates.' },
   relayPort: { kind: 'port', default: 1180, arg: 'N', doc: 'Port of the SSO Relay over HTTP (protocol §2.1).' },
-  relayTls: { kind: 'enum', default: 'off', values: ['off', 'on'], arg: 'on|off', doc: 'Serve the relay over HTTPS with the server certificate; its cookie is then Secure.' },
-  sessionTimeout: { kind: 'integer', default: 6000, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: 'Idle timeout of a global session (getSettings usersSessionsTimeout).' },
-  sessionLifetime: { kind: 'integer', default: 86_400, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: 'Absolute lifetime of a global session, and of its relay cookie.' },
-  relayTokenLifetime: { kind: 'integer', default: 60, min: 5, max: 3600, arg: 'SECONDS', scope: 'service', doc: 'How long a relay token from authenticate may wait to be exchanged at the relay.' },
-  passwordHashTypes: { kind: 'list', default: LEGACY_HASH_TYPES.join(','), values: LEGACY_HASH_TYPES, arg: 'TYPES', scope: 'service', doc: 'Legacy password digests createUser and changePassword accept (getSettings passwordHash), comma-separated; empty for none.' },
-  maxRequestBytes: { kind: 'integer', default: 65_536, min: 4096, max: 16_777_216, arg: 'BYTES', doc: 'Largest SOAP request body accepted; a larger one gets HTTP 413 before it is read.' },
-  maxPasswordBytes: { kind: 'integer', default: 1024, min: 64, max: 65_536, arg: 'BYTES', doc: 'Longest password accepted (UTF-8 bytes); longer ones are refused before hashing.' },
-  certValidityDays: { kind: 'integer', default: 1825, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'Validity of the client certificates issued to applications.' },
-  maxLoginFailures: { kind: 'integer', default: 30, min: 1, max: 100_000, arg: 'N', scope: 'service', doc: 'Failed sign-ins of one login after which it is locked (docs/SECURITY.md "Brute force").' },
-  lockWaitIncrement: { kind: 'integer', default: 60, min: 1, max: 86_400, arg: 'SECONDS', scope: 'service', doc: 'A lock lasts this long, and this much longer for every further failure.' },
+  relayTls: {
+    kind: 'enum',
+    default: 'off',
+    values: ['off', 'on'],
+    arg: 'on|off',
+    doc: 'Serve the relay over HTTPS with the server certificate; its cookie is then Secure.',
+  },
+  sessionTimeout: {
+    kind: 'integer',
+    default: 6000,
+    min: 60,
+    max: 31_536_000,
+    arg: 'SECONDS',
+    scope: 'service',
+    doc: 'Idle timeout of a global session (getSettings usersSessionsTimeout).',
+  },
+  sessionLifetime: {
+    kind: 'integer',
+    default: 86_400,
+    min: 60,
+    max: 31_536_000,
+    arg: 'SECONDS',
+    scope: 'service',
+    doc: 'Absolute lifetime of a global session, and of its relay cookie.',
+  },
+  relayTokenLifetime: {
+    kind: 'integer',
+    default: 60,
+    min: 5,
+    max: 3600,
+    arg: 'SECONDS',
+    scope: 'service',
+    doc: 'How long a relay token from authenticate may wait to be exchanged at the relay.',
+  },
+  passwordHashTypes: {
+    kind: 'list',
+    default: LEGACY_HASH_TYPES.join(','),
+    values: LEGACY_HASH_TYPES,
+    arg: 'TYPES',
+    scope: 'service',
+    doc: 'Legacy password digests createUser and changePassword accept (getSettings passwordHash), comma-separated; empty for none.',
+  },
+  maxRequestBytes: {
+    kind: 'integer',
+    default: 65_536,
+    min: 4096,
+    max: 16_777_216,
+    arg: 'BYTES',
+    doc: 'Largest SOAP request body accepted; a larger one gets HTTP 413 before it is read.',
+  },
+  maxPasswordBytes: {
+    kind: 'integer',
+    default: 1024,
+    min: 64,
+    max: 65_536,
+    arg: 'BYTES',
+    doc: 'Longest password accepted (UTF-8 bytes); longer ones are refused before hashing.',
+  },
+  certValidityDays: {
+    kind: 'integer',
+    default: 1825,
+    min: 1,
+    max: 36_500,
+    arg: 'DAYS',
+    scope: 'service',
+    doc: 'Validity of the client certificates issued to applications.',
+  },
+  maxLoginFailures: {
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 100_000,
+    arg: 'N',
+    scope: 'service',
+    doc: 'Failed sign-ins of one login after which it is locked (docs/SECURITY.md "Brute force").',
+  },
+  lockWaitIncrement: {
+    kind: 'integer',
+    default: 60,
+    min: 1,
+    max: 86_400,
+    arg: 'SECONDS',
+    scope: 'service',
+    doc: 'A lock lasts this long, and this much longer for every further failure.',
+  },
   lockMaxWait: { kind: 'integer', default: 900, min: 1, max: 604_800, arg: 'SECONDS', scope: 'service', doc: 'The longest a lock lasts.' },
-  failureResetTime: { kind: 'integer', default: 43_200, min: 60, max: 31_536_000, arg: 'SECONDS', scope: 'service', doc: "A login's failure count starts over after this long without a failure." },
-  maxSourceFailuresPerHour: { kind: 'integer', default: 300, min: 0, max: 1_000_000, arg: 'N', scope: 'service', doc: 'Failed sign-ins from one source (client address or calling application) in an hour after which the source is locked; 0: no source locks.' },
+  failureResetTime: {
+    kind: 'integer',
+    default: 43_200,
+    min: 60,
+    max: 31_536_000,
+    arg: 'SECONDS',
+    scope: 'service',
+    doc: "A login's failure count starts over after this long without a failure.",
+  },
+  maxSourceFailuresPerHour: {
+    kind: 'integer',
+    default: 300,
+    min: 0,
+    max: 1_000_000,
+    arg: 'N',
+    scope: 'service',
+    doc: 'Failed sign-ins from one source (client address or calling application) in an hour after which the source is locked; 0: no source locks.',
+  },
   passwordChangeEndsSessions: {
     kind: 'enum',
     default: 'on',
@@ -84,18 +209,98 @@ export const OPTION_SPECS = {
     scope: 'service',
     doc: "changePassword ends every session of the user (the protocol's changePassword names no session, so the caller's own ends too); off keeps them.",
   },
-  auditRetentionDays: { kind: 'integer', default: 180, min: 1, max: 36_500, arg: 'DAYS', scope: 'service', doc: 'How long the audit trail keeps an event.' },
-  argon2MemoryKib: { kind: 'integer', default: 19_456, min: 8192, max: 4_194_304, arg: 'KIB', doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).' },
-  argon2Iterations: { kind: 'integer', default: 2, min: 1, max: 100, arg: 'N', doc: 'argon2id time cost for new password hashes (OWASP minimum: 2).' },
-  workers: { kind: 'integer', default: 1, min: 1, max: 64, arg: 'N', doc: 'Server processes sharing the listeners (node:cluster) for `ssod serve`; 2 or more use more cores, and share them for password hashing (docs/PERFORMANCE.md).' },
-  logLevel: { kind: 'enum', default: 'info', values: LOG_LEVELS, arg: 'LEVEL', doc: 'Least severe log level written (one JSON line per request at info).' },
-  headersTimeout: { kind: 'integer', default: 10, min: 1, max: 600, arg: 'SECONDS', doc: 'A client must send the TLS handshake and the request headers within this time (slow clients).' },
-  requestTimeout: { kind: 'integer', default: 30, min: 1, max: 3600, arg: 'SECONDS', doc: 'A client must send the whole request within this time; at least headersTimeout.' },
-  maxConnections: { kind: 'integer', default: 500, min: 1, max: 1_000_000, arg: 'N', doc: 'Open connections each listener accepts; more are closed at once. Keep both below the open-file limit.' },
-  maxConnectionsPerSource: { kind: 'integer', default: 0, min: 0, max: 1_000_000, arg: 'N', doc: 'Open connections one client address (IPv4, or an IPv6 /64) may hold on each listener; more are closed at once. 0: a quarter of --max-connections.' },
-  shutdownGrace: { kind: 'integer', default: 10, min: 0, max: 600, arg: 'SECONDS', doc: 'On SIGTERM, how long in-flight requests may take before their connections are closed.' },
-  metricsPort: { kind: 'port', default: 0, arg: 'N', doc: 'Port of the Prometheus endpoint (plain HTTP, GET /metrics; README "Monitoring"); 0: off. With --workers, the primary serves every worker\'s sum.' },
-  metricsBind: { kind: 'string', default: '127.0.0.1', arg: 'ADDR', doc: 'Address the metrics listener binds to; keep it off the public network (it is not authenticated).' },
+  auditRetentionDays: {
+    kind: 'integer',
+    default: 180,
+    min: 1,
+    max: 36_500,
+    arg: 'DAYS',
+    scope: 'service',
+    doc: 'How long the audit trail keeps an event.',
+  },
+  argon2MemoryKib: {
+    kind: 'integer',
+    default: 19_456,
+    min: 8192,
+    max: 4_194_304,
+    arg: 'KIB',
+    doc: 'argon2id memory cost for new password hashes (OWASP minimum: 19456).',
+  },
+  argon2Iterations: {
+    kind: 'integer',
+    default: 2,
+    min: 1,
+    max: 100,
+    arg: 'N',
+    doc: 'argon2id time cost for new password hashes (OWASP minimum: 2).',
+  },
+  workers: {
+    kind: 'integer',
+    default: 1,
+    min: 1,
+    max: 64,
+    arg: 'N',
+    doc: 'Server processes sharing the listeners (node:cluster) for `ssod serve`; 2 or more use more cores, and share them for password hashing (docs/PERFORMANCE.md).',
+  },
+  logLevel: {
+    kind: 'enum',
+    default: 'info',
+    values: LOG_LEVELS,
+    arg: 'LEVEL',
+    doc: 'Least severe log level written (one JSON line per request at info).',
+  },
+  headersTimeout: {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 600,
+    arg: 'SECONDS',
+    doc: 'A client must send the TLS handshake and the request headers within this time (slow clients).',
+  },
+  requestTimeout: {
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 3600,
+    arg: 'SECONDS',
+    doc: 'A client must send the whole request within this time; at least headersTimeout.',
+  },
+  maxConnections: {
+    kind: 'integer',
+    default: 500,
+    min: 1,
+    max: 1_000_000,
+    arg: 'N',
+    doc: 'Open connections each listener accepts; more are closed at once. Keep both below the open-file limit.',
+  },
+  maxConnectionsPerSource: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    arg: 'N',
+    doc: 'Open connections one client address (IPv4, or an IPv6 /64) may hold on each listener; more are closed at once. 0: a quarter of --max-connections.',
+  },
+  shutdownGrace: {
+    kind: 'integer',
+    default: 10,
+    min: 0,
+    max: 600,
+    arg: 'SECONDS',
+    doc: 'On SIGTERM, how long in-flight requests may take before their connections are closed.',
+  },
+  metricsPort: {
+    kind: 'port',
+    default: 0,
+    arg: 'N',
+    doc: 'Port of the Prometheus endpoint (plain HTTP, GET /metrics; README "Monitoring"); 0: off. With --workers, the primary serves every worker\'s sum.',
+  },
+  metricsBind: {
+    kind: 'string',
+    default: '127.0.0.1',
+    arg: 'ADDR',
+    doc: 'Address the metrics listener binds to; keep it off the public network (it is not authenticated).',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;
@@ -150,7 +355,8 @@ export function coerce(name: OptionName, raw: unknown, source: string): OptionVa
   const spec: OptionSpec = OPTION_SPECS[name];
   const where = `${name} (from ${source})`;
   if (spec.kind === 'string') {
-    if (typeof raw !== 'string' || (raw.length === 0 && spec.optional !== true)) throw new OptionError(`${where} must be a non-empty string`);
+    if (typeof raw !== 'string' || (raw.length === 0 && spec.optional !== true))
+      throw new OptionError(`${where} must be a non-empty string`);
     return raw;
   }
   if (spec.kind === 'store') {
@@ -165,7 +371,14 @@ export function coerce(name: OptionName, raw: unknown, source: string): OptionVa
     return raw;
   }
   if (spec.kind === 'list') {
-    const items = Array.isArray(raw) ? (raw as unknown[]) : typeof raw === 'string' ? raw.split(',').map((item) => item.trim()).filter((item) => item !== '') : null;
+    const items = Array.isArray(raw)
+      ? (raw as unknown[])
+      : typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '')
+        : null;
     const unknown = items?.find((item) => typeof item !== 'string' || !spec.values?.includes(item));
     if (items === null || unknown !== undefined) {
       throw new OptionError(`${where} must be a comma-separated list of: ${spec.values?.join(', ') ?? ''}`);
@@ -174,7 +387,8 @@ export function coerce(name: OptionName, raw: unknown, source: string): OptionVa
     return Object.freeze((spec.values ?? []).filter((value) => items.includes(value)));
   }
   const text = typeof raw === 'number' ? String(raw) : raw;
-  if (typeof text !== 'string' || !/^\d{1,10}$/.test(text)) throw new OptionError(`${where} must be a whole number, got ${JSON.stringify(raw)}`);
+  if (typeof text !== 'string' || !/^\d{1,10}$/.test(text))
+    throw new OptionError(`${where} must be a whole number, got ${JSON.stringify(raw)}`);
   const value = Number(text);
   const min = spec.kind === 'port' ? 0 : (spec.min ?? 0);
   const max = spec.kind === 'port' ? 65_535 : (spec.max ?? Number.MAX_SAFE_INTEGER);
@@ -200,7 +414,9 @@ function configKeyName(key: string, file: string): OptionName {
   const name = kebab ? key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key;
   if (Object.hasOwn(OPTION_SPECS, name)) return name as OptionName;
   const spellings = key.includes('-') ? NAMES.map((known) => flagOf(known).slice(2)) : NAMES;
-  throw new OptionError(`unknown option "${key}" in config file ${file}${didYouMean(key, spellings)}; the keys are the option names of \`ssod serve --help\`, such as "data-dir" or "dataDir"`);
+  throw new OptionError(
+    `unknown option "${key}" in config file ${file}${didYouMean(key, spellings)}; the keys are the option names of \`ssod serve --help\`, such as "data-dir" or "dataDir"`,
+  );
 }
 
 /** Resolves options: defaults < config file < SSOD_* environment < flags. Unknown keys are an error. */
@@ -221,7 +437,8 @@ export function resolveOptions(sources: OptionSources = {}): Options {
     }
     for (const [key, raw] of Object.entries(parsed)) {
       const name = configKeyName(key, sources.configFile);
-      if (given.has(name)) throw new OptionError(`config file ${sources.configFile} gives ${name} twice (as "${key}" and in its other spelling); keep one`);
+      if (given.has(name))
+        throw new OptionError(`config file ${sources.configFile} gives ${name} twice (as "${key}" and in its other spelling); keep one`);
       values[name] = coerce(name, raw, 'config file');
       given.add(name);
     }
@@ -232,7 +449,10 @@ export function resolveOptions(sources: OptionSources = {}): Options {
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('SSOD_') || raw === undefined) continue;
     if (key === 'SSOD_CONFIG') continue;
-    if (!known.has(key)) throw new OptionError(`unknown environment variable ${key}${didYouMean(key, [...known])}; unset it, or see \`ssod serve --help\` for the SSOD_* variables`);
+    if (!known.has(key))
+      throw new OptionError(
+        `unknown environment variable ${key}${didYouMean(key, [...known])}; unset it, or see \`ssod serve --help\` for the SSOD_* variables`,
+      );
   }
   for (const name of NAMES) {
     const raw = env[envOf(name)];
@@ -248,7 +468,9 @@ export function resolveOptions(sources: OptionSources = {}): Options {
     given.add(key as OptionName);
   }
   if ((values.headersTimeout as number) > (values.requestTimeout as number)) {
-    throw new OptionError(`headersTimeout (${String(values.headersTimeout)}) must not exceed requestTimeout (${String(values.requestTimeout)})`);
+    throw new OptionError(
+      `headersTimeout (${String(values.headersTimeout)}) must not exceed requestTimeout (${String(values.requestTimeout)})`,
+    );
   }
   return Object.freeze({ ...values, given: Object.freeze([...given]) }) as unknown as Options;
 }

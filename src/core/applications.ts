@@ -33,7 +33,11 @@ export function requireApplicationText(fields: Partial<Pick<ApplicationRecord, (
 }
 
 /** registerApplication: the new id and the key+certificate string of protocol §5.1. */
-export async function registerApplication(services: Services, fields: ApplicationFields, actor: AuditActor): Promise<{ id: string; pem: string }> {
+export async function registerApplication(
+  services: Services,
+  fields: ApplicationFields,
+  actor: AuditActor,
+): Promise<{ id: string; pem: string }> {
   requireApplicationText(fields);
   const id = randomUUID();
   const issued = await services.ca.issueClientCertificate(id, services.settings.current().certValidityDays);
@@ -68,7 +72,13 @@ export async function updateApplication(
   if (Object.keys(changes).length > 0) {
     if (!(await services.store.updateApplication(applicationId, changes))) throw new SsoError('noSuchApplication');
     // The url decides where the relay may send a session id: a change is a security event.
-    await publish(services, { type: 'application.updated', actor, applicationId, fields: Object.keys(changes).sort(), url: changes.url ?? null });
+    await publish(services, {
+      type: 'application.updated',
+      actor,
+      applicationId,
+      fields: Object.keys(changes).sort(),
+      url: changes.url ?? null,
+    });
   }
   if (!newCertificate) return null;
   return (await issueCertificate(services, applicationId, actor)).pem;
@@ -109,7 +119,12 @@ export async function applicationOfCertificateRecord(services: Services, cert: C
   if (cert.firstUsedAt === null) {
     if (!(await services.store.apply(certificateActivation(cert, now)))) return null;
     services.log.info('certificate activated', { applicationId: cert.applicationId, fingerprint: cert.fingerprint });
-    await publish(services, { type: 'certificate.activated', actor: `application:${cert.applicationId}`, applicationId: cert.applicationId, fingerprint: cert.fingerprint });
+    await publish(services, {
+      type: 'certificate.activated',
+      actor: `application:${cert.applicationId}`,
+      applicationId: cert.applicationId,
+      fingerprint: cert.fingerprint,
+    });
   }
   return cert.applicationId;
 }

@@ -79,7 +79,11 @@ export function observeOnly(entry: AuditEntry): void {
 }
 
 /** What the trail keeps of an event of type T: its target, outcome (`ok` when absent) and detail. */
-type Kept<T extends EventType> = (event: EventOf<T>) => { readonly target: string; readonly outcome?: string; readonly detail?: AuditDetail };
+type Kept<T extends EventType> = (event: EventOf<T>) => {
+  readonly target: string;
+  readonly outcome?: string;
+  readonly detail?: AuditDetail;
+};
 
 const user = (event: { readonly userId: string }): string => `user:${event.userId}`;
 const application = (event: { readonly applicationId: string }): string => `application:${event.applicationId}`;
@@ -95,14 +99,22 @@ const signIn = (event: EventOf<'authentication.succeeded'>): AuditDetail => ({
  * are not kept: the sign-in that started it is (authentication.succeeded with its baseUrl).
  */
 const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
-  'application.registered': (e) => ({ target: application(e), detail: { name: e.name, url: e.url, ...(e.imported ? { imported: true } : {}) } }),
+  'application.registered': (e) => ({
+    target: application(e),
+    detail: { name: e.name, url: e.url, ...(e.imported ? { imported: true } : {}) },
+  }),
   'application.updated': (e) => ({ target: application(e), detail: { fields: e.fields.join(','), url: e.url } }),
   'application.unregistered': (e) => ({ target: application(e) }),
   'certificate.issued': (e) => ({ target: application(e), detail: { fingerprint: e.fingerprint, serial: e.serial } }),
   'certificate.activated': (e) => ({ target: application(e), detail: { fingerprint: e.fingerprint } }),
   'user.created': (e) => ({
     target: user(e),
-    detail: { login: e.login, ownerId: e.ownerId, ...(e.duplicateOf !== undefined ? { duplicateOf: e.duplicateOf } : {}), ...(e.imported ? { imported: true } : {}) },
+    detail: {
+      login: e.login,
+      ownerId: e.ownerId,
+      ...(e.duplicateOf !== undefined ? { duplicateOf: e.duplicateOf } : {}),
+      ...(e.imported ? { imported: true } : {}),
+    },
   }),
   'user.deleted': (e) => ({ target: user(e), detail: { login: e.login } }),
   'user.loginChanged': (e) => ({ target: user(e), detail: { from: e.from, to: e.to } }),
@@ -115,7 +127,11 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
   'authentication.failed': (e) => ({ target: e.subject, outcome: e.outcome, detail: signIn({ ...e, type: 'authentication.succeeded' }) }),
   'session.ended': (e) => ({
     target: user(e),
-    detail: { ...(e.baseUrl !== undefined ? { baseUrl: e.baseUrl } : {}), reason: e.reason, ...(e.sessions !== undefined ? { sessions: e.sessions } : {}) },
+    detail: {
+      ...(e.baseUrl !== undefined ? { baseUrl: e.baseUrl } : {}),
+      reason: e.reason,
+      ...(e.sessions !== undefined ? { sessions: e.sessions } : {}),
+    },
   }),
   'lock.set': (e) => ({ target: e.key, detail: { failures: e.failures, until: new Date(e.until).toISOString() } }),
   'lock.cleared': (e) => ({ target: e.key }),
@@ -127,14 +143,21 @@ export function auditEntryOf(event: DomainEvent): AuditEntry | null {
   if (!isAuditEventType(event.type)) return null;
   const keep = KEPT[event.type] as Kept<AuditEventType>;
   const kept = keep(event as EventOf<AuditEventType>);
-  return { type: event.type, actor: event.actor, target: kept.target, ...(kept.outcome !== undefined ? { outcome: kept.outcome } : {}), ...(kept.detail !== undefined ? { detail: kept.detail } : {}) };
+  return {
+    type: event.type,
+    actor: event.actor,
+    target: kept.target,
+    ...(kept.outcome !== undefined ? { outcome: kept.outcome } : {}),
+    ...(kept.detail !== undefined ? { detail: kept.detail } : {}),
+  };
 }
 
 /** Appends the record, dropping a detail field whose name says it holds a secret; once per outbox event. */
 async function append(context: AuditContext, entry: AuditEntry, eventId: number | null, at: number): Promise<void> {
   const detail: Record<string, string | number | boolean | null> = {};
   for (const [name, value] of Object.entries(entry.detail ?? {})) {
-    if (SECRET_FIELD.test(name)) context.log.error('audit detail field dropped: its name says it holds a secret', { type: entry.type, field: name });
+    if (SECRET_FIELD.test(name))
+      context.log.error('audit detail field dropped: its name says it holds a secret', { type: entry.type, field: name });
     else detail[name] = value;
   }
   const record = { at, type: entry.type, actor: entry.actor, target: entry.target, outcome: entry.outcome ?? 'ok', detail };
@@ -147,12 +170,21 @@ async function append(context: AuditContext, entry: AuditEntry, eventId: number 
  * observer. Never throws: the change it describes has already happened, so a failing store (a full
  * disk) must not turn it into an error for the caller; the failure is logged instead.
  */
-export async function recordAudit(context: AuditContext, entry: AuditEntry, eventId: number | null = null, at = context.now()): Promise<void> {
+export async function recordAudit(
+  context: AuditContext,
+  entry: AuditEntry,
+  eventId: number | null = null,
+  at = context.now(),
+): Promise<void> {
   observer?.(entry);
   try {
     await append(context, entry, eventId, at);
   } catch (error) {
-    context.log.error('audit event not recorded', { type: entry.type, target: entry.target, error: error instanceof Error ? error.message : String(error) });
+    context.log.error('audit event not recorded', {
+      type: entry.type,
+      target: entry.target,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 

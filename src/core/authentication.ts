@@ -110,7 +110,13 @@ interface GuessOptions {
 
 /** Asks the authenticator: the same work whatever the answer will be (for the local one, in the hashing pool's turn of its sources). */
 function verify(services: Services, user: UserRecord | null, password: string, options: GuessOptions): Promise<PasswordVerdict> {
-  return services.authenticator.check({ user, login: options.login, password, sources: options.sources ?? [], upgrade: options.upgrade ?? true });
+  return services.authenticator.check({
+    user,
+    login: options.login,
+    password,
+    sources: options.sources ?? [],
+    upgrade: options.upgrade ?? true,
+  });
 }
 
 /**
@@ -118,12 +124,18 @@ function verify(services: Services, user: UserRecord | null, password: string, o
  * fault of a wrong password (docs/SECURITY.md, case F39). Like every guess it was counted before
  * its check; it writes no audit record, as a refusal while locked writes none.
  */
-async function verifyInTurn(services: Services, user: UserRecord | null, password: string, options: GuessOptions): Promise<PasswordVerdict> {
+async function verifyInTurn(
+  services: Services,
+  user: UserRecord | null,
+  password: string,
+  options: GuessOptions,
+): Promise<PasswordVerdict> {
   try {
     return await verify(services, user, password, options);
   } catch (error) {
     if (!(error instanceof HashingQueueFull)) throw error;
-    if (error.worthLogging) services.log.warn('sign-ins refused: too many password checks waiting for one source', { source: error.source });
+    if (error.worthLogging)
+      services.log.warn('sign-ins refused: too many password checks waiting for one source', { source: error.source });
     throw new SsoError('invalidCredentials');
   }
 }

@@ -35,8 +35,13 @@ export async function identifyCaller(services: Services, peer: PeerCredential | 
  * outcomes as the two apart. An application sees only local sessions of its own url
  * (sessionOfApplication, case F37); a guest sees any.
  */
-async function identifyCallerWithSession(services: Services, peer: PeerCredential | null, sessionId: string): Promise<{ caller: Caller | null; session: SessionView | null }> {
-  if (peer === null || !peer.chained) return { caller: await identifyCaller(services, peer), session: await findLocalSession(services, sessionId) };
+async function identifyCallerWithSession(
+  services: Services,
+  peer: PeerCredential | null,
+  sessionId: string,
+): Promise<{ caller: Caller | null; session: SessionView | null }> {
+  if (peer === null || !peer.chained)
+    return { caller: await identifyCaller(services, peer), session: await findLocalSession(services, sessionId) };
   const read = await services.store.findCertificateAndSession(peer.fingerprint, sha256Hex(sessionId));
   const applicationId = await applicationOfCertificateRecord(services, read.certificate);
   if (applicationId === null) throw new SsoError('unknownCaller');
@@ -44,13 +49,21 @@ async function identifyCallerWithSession(services: Services, peer: PeerCredentia
 }
 
 /** verifySession (protocol §5.18) for the peer: its caller, and the user of the session or null when there is none for it. */
-export async function verifySessionFor(services: Services, peer: PeerCredential | null, sessionId: string): Promise<{ caller: Caller | null; userId: string | null }> {
+export async function verifySessionFor(
+  services: Services,
+  peer: PeerCredential | null,
+  sessionId: string,
+): Promise<{ caller: Caller | null; userId: string | null }> {
   const { caller, session } = await identifyCallerWithSession(services, peer, sessionId);
   return { caller, userId: await verifySession(services, session) };
 }
 
 /** closeSession (protocol §5.19) for the peer: its caller, and whether a session it may see ended. */
-export async function closeSessionFor(services: Services, peer: PeerCredential | null, sessionId: string): Promise<{ caller: Caller | null; closed: boolean }> {
+export async function closeSessionFor(
+  services: Services,
+  peer: PeerCredential | null,
+  sessionId: string,
+): Promise<{ caller: Caller | null; closed: boolean }> {
   const { caller, session } = await identifyCallerWithSession(services, peer, sessionId);
   return { caller, closed: await closeSession(services, session, actorOf(caller?.applicationId)) };
 }

@@ -34,7 +34,12 @@ interface SignInFacts {
 /** Every event, by type, with what it carries besides its type and actor. */
 export interface EventPayloads {
   /** A global session started: through a relay token (authenticate with a baseUrl), or bound to a browser at once. */
-  'session.started': { readonly userId: string; readonly globalId: string; readonly via: 'relayToken' | 'browser'; readonly baseUrl: string | null };
+  'session.started': {
+    readonly userId: string;
+    readonly globalId: string;
+    readonly via: 'relayToken' | 'browser';
+    readonly baseUrl: string | null;
+  };
   /** An application joined a global session: its local session for the base URL was created. */
   'session.joined': { readonly userId: string; readonly globalId: string; readonly baseUrl: string };
   /** A global session ended (several at once with `sessions`; then without globalId). */
@@ -45,7 +50,13 @@ export interface EventPayloads {
     readonly baseUrl?: string;
     readonly sessions?: number;
   };
-  'user.created': { readonly userId: string; readonly login: string; readonly ownerId: string; readonly duplicateOf?: string; readonly imported?: true };
+  'user.created': {
+    readonly userId: string;
+    readonly login: string;
+    readonly ownerId: string;
+    readonly duplicateOf?: string;
+    readonly imported?: true;
+  };
   'user.deleted': { readonly userId: string; readonly login: string };
   'user.loginChanged': { readonly userId: string; readonly from: string; readonly to: string };
   'user.passwordChanged': { readonly userId: string; readonly login: string };
@@ -54,7 +65,12 @@ export interface EventPayloads {
   'user.ownershipTransferred': { readonly userId: string; readonly from: string; readonly to: string };
   'user.disabled': { readonly userId: string; readonly login: string };
   'user.enabled': { readonly userId: string; readonly login: string };
-  'application.registered': { readonly applicationId: string; readonly name: string; readonly url: string | null; readonly imported?: true };
+  'application.registered': {
+    readonly applicationId: string;
+    readonly name: string;
+    readonly url: string | null;
+    readonly imported?: true;
+  };
   /** `fields`: the names of the fields changed, sorted; `url` the new url when it changed. */
   'application.updated': { readonly applicationId: string; readonly fields: readonly string[]; readonly url: string | null };
   'application.unregistered': { readonly applicationId: string };
@@ -98,13 +114,19 @@ export async function publish(context: EventContext, event: DomainEvent): Promis
   try {
     id = await context.store.appendOutboxEvent({ at, type: event.type, payload: JSON.stringify(event) });
   } catch (error) {
-    context.log.error('event not written to the outbox', { type: event.type, error: error instanceof Error ? error.message : String(error) });
+    context.log.error('event not written to the outbox', {
+      type: event.type,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
   await deliverToTrail(context, { id, at, event }, { inline: true });
 }
 
 /** Publishes `settings.changed` for each setting whose value changed (an operator's word, however given). */
-export async function publishSettingChanges(context: EventContext, changes: readonly { name: string; from: string; to: string }[]): Promise<void> {
+export async function publishSettingChanges(
+  context: EventContext,
+  changes: readonly { name: string; from: string; to: string }[],
+): Promise<void> {
   for (const change of changes) {
     if (change.from !== change.to) await publish(context, { type: 'settings.changed', actor: 'operator', ...change });
   }

@@ -36,7 +36,10 @@ export async function changeHostname(
     // In multiple-panels mode applications on other hosts use the name at once: it must resolve.
     // In single-panel mode only browsers (the relay) use it, and the Business Manager documentation sets the name before the
     // DNS is checked and the mode switched, so a name that does not resolve yet is only reported.
-    resolution = current.mode === 'multiple-panels' ? await requireReachableHostname(name, options.dnsTimeoutMs) : await resolveHostname(name, options.dnsTimeoutMs);
+    resolution =
+      current.mode === 'multiple-panels'
+        ? await requireReachableHostname(name, options.dnsTimeoutMs)
+        : await resolveHostname(name, options.dnsTimeoutMs);
   }
   if (name === current.hostname && services.ca.serverCredentials().hostname === name) {
     return { change: null, server: services.ca.serverCredentials(), resolution };

@@ -64,7 +64,9 @@ function identifierAllows(chars: readonly string[], index: number): boolean {
 function requireIdentifierClass(chars: readonly string[]): void {
   chars.forEach((char, index) => {
     if (!identifierAllows(chars, index)) {
-      refuse(`The login may not hold ${codePoint(char)}: a login is letters, digits and ASCII punctuation, without spaces or invisible, control, bidirectional or compatibility characters.`);
+      refuse(
+        `The login may not hold ${codePoint(char)}: a login is letters, digits and ASCII punctuation, without spaces or invisible, control, bidirectional or compatibility characters.`,
+      );
     }
   });
 }
@@ -74,11 +76,42 @@ function requireIdentifierClass(chars: readonly string[]): void {
 // follow from the script and the category; this table gives them.
 type BidiClass = 'L' | 'R' | 'AN' | 'EN' | 'ES' | 'CS' | 'ET' | 'ON' | 'NSM';
 const RTL_SCRIPTS = [
-  'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Nko', 'Samaritan', 'Mandaic', 'Imperial_Aramaic', 'Phoenician', 'Kharoshthi',
-  'Old_South_Arabian', 'Old_North_Arabian', 'Avestan', 'Inscriptional_Parthian', 'Inscriptional_Pahlavi', 'Psalter_Pahlavi',
-  'Old_Turkic', 'Hanifi_Rohingya', 'Yezidi', 'Old_Sogdian', 'Sogdian', 'Elymaic', 'Chorasmian', 'Old_Uyghur', 'Cypriot',
-  'Lydian', 'Meroitic_Cursive', 'Meroitic_Hieroglyphs', 'Nabataean', 'Palmyrene', 'Hatran', 'Manichaean', 'Old_Hungarian',
-  'Adlam', 'Mende_Kikakui', 'Garay',
+  'Hebrew',
+  'Arabic',
+  'Syriac',
+  'Thaana',
+  'Nko',
+  'Samaritan',
+  'Mandaic',
+  'Imperial_Aramaic',
+  'Phoenician',
+  'Kharoshthi',
+  'Old_South_Arabian',
+  'Old_North_Arabian',
+  'Avestan',
+  'Inscriptional_Parthian',
+  'Inscriptional_Pahlavi',
+  'Psalter_Pahlavi',
+  'Old_Turkic',
+  'Hanifi_Rohingya',
+  'Yezidi',
+  'Old_Sogdian',
+  'Sogdian',
+  'Elymaic',
+  'Chorasmian',
+  'Old_Uyghur',
+  'Cypriot',
+  'Lydian',
+  'Meroitic_Cursive',
+  'Meroitic_Hieroglyphs',
+  'Nabataean',
+  'Palmyrene',
+  'Hatran',
+  'Manichaean',
+  'Old_Hungarian',
+  'Adlam',
+  'Mende_Kikakui',
+  'Garay',
 ];
 const RTL = new RegExp(`^[${RTL_SCRIPTS.map((script) => `\\p{Script=${script}}`).join('')}]$`, 'u');
 const ARABIC_NUMBERS = /^[\u0660-\u0669\u{10D30}-\u{10D39}]$/u;

@@ -64,7 +64,8 @@ export async function remoteApplications(services: Pick<Services, 'store' | 'set
   return remote;
 }
 
-export type Resolution = { readonly resolved: true; readonly addresses: readonly string[] } | { readonly resolved: false; readonly reason: string };
+export type Resolution =
+  { readonly resolved: true; readonly addresses: readonly string[] } | { readonly resolved: false; readonly reason: string };
 
 /** Whether the host name resolves here, as the Business Manager documentation's `nslookup <bm_host_name>` step checks; bounded by a timeout. */
 export async function resolveHostname(hostname: string, timeoutMs = DNS_TIMEOUT_MS): Promise<Resolution> {
@@ -87,7 +88,9 @@ export async function resolveHostname(hostname: string, timeoutMs = DNS_TIMEOUT_
 /** Refuses a host name that applications on other hosts cannot use: a loopback name, or one that does not resolve. */
 export async function requireReachableHostname(hostname: string, timeoutMs = DNS_TIMEOUT_MS): Promise<Resolution> {
   if (isLoopbackHost(hostname)) {
-    throw new Refusal(`the host name is ${hostname}, which applications on other hosts cannot reach: set the name they reach this server by first, with ssod hostname NAME`);
+    throw new Refusal(
+      `the host name is ${hostname}, which applications on other hosts cannot reach: set the name they reach this server by first, with ssod hostname NAME`,
+    );
   }
   const resolution = await resolveHostname(hostname, timeoutMs);
   if (!resolution.resolved) {
@@ -121,7 +124,11 @@ export interface ModeSwitch {
  * cut off, because "customers whose subscriptions are served by remote Panels will experience
  * problems with transparent switching to these Panels" .
  */
-export async function switchMode(services: Pick<Services, 'store' | 'settings' | 'now' | 'log'>, mode: SsoMode, options: ModeSwitchOptions = {}): Promise<ModeSwitch> {
+export async function switchMode(
+  services: Pick<Services, 'store' | 'settings' | 'now' | 'log'>,
+  mode: SsoMode,
+  options: ModeSwitchOptions = {},
+): Promise<ModeSwitch> {
   const current = services.settings.current();
   if (current.mode === mode) return { change: null, remoteApplications: [], resolution: null };
   let resolution: Resolution | null = null;

@@ -96,7 +96,13 @@ export class OutboxDispatcher {
     let delivered = 0;
     let claimed: number | null;
     try {
-      claimed = await store.claimOutboxCursor(subscriber.name, this.#owner, this.#context.now(), this.#context.now() + this.#leaseMs, subscriber.startAtEnd);
+      claimed = await store.claimOutboxCursor(
+        subscriber.name,
+        this.#owner,
+        this.#context.now(),
+        this.#context.now() + this.#leaseMs,
+        subscriber.startAtEnd,
+      );
     } catch (error) {
       log.error('outbox: cursor not claimed', { subscriber: subscriber.name, error: messageOf(error) });
       return 0;
@@ -119,7 +125,10 @@ export class OutboxDispatcher {
           delivered += 1;
         }
         // The cursor moves past what was delivered, also when a later event failed.
-        if (reached > position && !(await store.advanceOutboxCursor(subscriber.name, this.#owner, reached, this.#context.now() + this.#leaseMs))) {
+        if (
+          reached > position &&
+          !(await store.advanceOutboxCursor(subscriber.name, this.#owner, reached, this.#context.now() + this.#leaseMs))
+        ) {
           log.warn('outbox: lease lost while delivering; another node goes on', { subscriber: subscriber.name });
           return delivered;
         }
@@ -134,7 +143,11 @@ export class OutboxDispatcher {
     } catch (error) {
       this.#failed(subscriber, error);
     } finally {
-      await store.releaseOutboxCursor(subscriber.name, this.#owner).catch((error: unknown) => log.warn('outbox: lease not given up; it expires', { subscriber: subscriber.name, error: messageOf(error) }));
+      await store
+        .releaseOutboxCursor(subscriber.name, this.#owner)
+        .catch((error: unknown) =>
+          log.warn('outbox: lease not given up; it expires', { subscriber: subscriber.name, error: messageOf(error) }),
+        );
     }
     return delivered;
   }
@@ -143,7 +156,11 @@ export class OutboxDispatcher {
     const count = (this.#failures.get(subscriber.name)?.count ?? 0) + 1;
     const waitMs = Math.min(MAX_BACKOFF_MS, this.#intervalMs * 2 ** (count - 1));
     this.#failures.set(subscriber.name, { count, retryAt: this.#context.now() + waitMs });
-    this.#context.log.error('outbox: delivery failed; tried again later', { subscriber: subscriber.name, failures: count, error: messageOf(error) });
+    this.#context.log.error('outbox: delivery failed; tried again later', {
+      subscriber: subscriber.name,
+      failures: count,
+      error: messageOf(error),
+    });
   }
 }
 

@@ -29,10 +29,22 @@ export async function changePassword(services: Services, change: PasswordChange)
   const { user, oldPassword } = change;
   const actor = actorOf(change.applicationId);
   const refused = (outcome: string): Promise<void> =>
-    publish(services, { type: 'user.passwordChangeFailed', actor, userId: user.id, login: user.login, address: sourceAddress(change.address), outcome });
+    publish(services, {
+      type: 'user.passwordChangeFailed',
+      actor,
+      userId: user.id,
+      login: user.login,
+      address: sourceAddress(change.address),
+      outcome,
+    });
   if (oldPassword !== undefined) {
     const keys = { login: loginThrottleKey(user.loginKey), sources: sourceKeys(change.applicationId, change.address) };
-    const failure = await guardedCheck(services, { keys, actor, password: oldPassword }, () => checkGuess(services, user, oldPassword, { upgrade: false, sources: keys.sources }), refused);
+    const failure = await guardedCheck(
+      services,
+      { keys, actor, password: oldPassword },
+      () => checkGuess(services, user, oldPassword, { upgrade: false, sources: keys.sources }),
+      refused,
+    );
     if (failure !== null) throw new SsoError('invalidCredentials');
   }
   // Compare-and-set: a concurrent change (or hash upgrade) between the check and here wins over this one.

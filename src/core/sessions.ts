@@ -189,7 +189,14 @@ export async function verifySession(services: Services, view: SessionView | null
 export async function closeSession(services: Services, view: SessionView | null, actor: AuditActor): Promise<boolean> {
   if (view === null) return false;
   await services.store.deleteGlobalSession(view.global.id);
-  await publish(services, { type: 'session.ended', actor, userId: view.global.userId, globalId: view.global.id, baseUrl: view.local.baseUrl, reason: 'closeSession' });
+  await publish(services, {
+    type: 'session.ended',
+    actor,
+    userId: view.global.userId,
+    globalId: view.global.id,
+    baseUrl: view.local.baseUrl,
+    reason: 'closeSession',
+  });
   return true;
 }
 
@@ -275,7 +282,13 @@ export async function localSessionForCookie(services: Services, cookie: string, 
 /** The person at the relay declined the session a relay token started (docs/SECURITY.md, case F48): it ends. */
 export async function declineSession(services: Services, session: GlobalSessionRecord): Promise<void> {
   await services.store.deleteGlobalSession(session.id);
-  await publish(services, { type: 'session.ended', actor: 'guest', userId: session.userId, globalId: session.id, reason: 'declinedAtRelay' });
+  await publish(services, {
+    type: 'session.ended',
+    actor: 'guest',
+    userId: session.userId,
+    globalId: session.id,
+    reason: 'declinedAtRelay',
+  });
 }
 
 /** The operator ends one global session, named by its id as `ssod sessions list` shows it. False when there is none. */

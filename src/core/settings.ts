@@ -24,6 +24,9 @@ export async function changeSettings(
   const names = settingNames().filter((name) => Object.hasOwn(changes, name));
   services.log.info('settings changed by an operator', { settings: names.join(',') });
   const changed = names.map((name) => ({ name, from: before[name], to: after[name] }));
-  await publishSettingChanges(services, changed.map((c) => ({ name: c.name, from: formatOptionValue(c.from), to: formatOptionValue(c.to) })));
+  await publishSettingChanges(
+    services,
+    changed.map((c) => ({ name: c.name, from: formatOptionValue(c.from), to: formatOptionValue(c.to) })),
+  );
   return changed;
 }

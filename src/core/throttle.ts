@@ -120,12 +120,24 @@ export async function countAttempt(services: Services, keys: AttemptKeys): Promi
   const now = services.now();
   const sourceThreshold = settings.maxSourceFailuresPerHour;
   const counts: AttemptCount[] = [
-    ...(keys.login !== null ? [{ key: keys.login, resetBefore: now - settings.failureResetTime * 1000, windowBefore: null, threshold: settings.maxLoginFailures }] : []),
+    ...(keys.login !== null
+      ? [{ key: keys.login, resetBefore: now - settings.failureResetTime * 1000, windowBefore: null, threshold: settings.maxLoginFailures }]
+      : []),
     // A source's window runs an hour from its first failure; once it has passed, the count starts over.
-    ...(sourceThreshold > 0 ? keys.sources.map((key) => ({ key, resetBefore: now - SOURCE_WINDOW_MS, windowBefore: now - SOURCE_WINDOW_MS + 1, threshold: sourceThreshold })) : []),
+    ...(sourceThreshold > 0
+      ? keys.sources.map((key) => ({
+          key,
+          resetBefore: now - SOURCE_WINDOW_MS,
+          windowBefore: now - SOURCE_WINDOW_MS + 1,
+          threshold: sourceThreshold,
+        }))
+      : []),
   ];
   const id = randomUUID();
-  const counted = await services.store.countAttempt(id, counts, now, { incrementMs: settings.lockWaitIncrement * 1000, maxMs: settings.lockMaxWait * 1000 });
+  const counted = await services.store.countAttempt(id, counts, now, {
+    incrementMs: settings.lockWaitIncrement * 1000,
+    maxMs: settings.lockMaxWait * 1000,
+  });
   return { id, keys, counted, locked: counted.some((count) => count.lockedBefore) };
 }
 

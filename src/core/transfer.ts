@@ -38,7 +38,7 @@ export async function exportInstallation(services: Pick<OperatorServices, 'store
     applications.push({ ...app, certificates });
   }
   const users: ExportedUser[] = [];
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await services.store.listUsers({ limit: USER_PAGE, ...(after === undefined ? {} : { afterLoginKey: after }) });
     users.push(...page.map(({ loginKey: _, ...user }) => user));
     if (page.length < USER_PAGE) break;
@@ -64,7 +64,8 @@ function array(value: unknown, where: string): unknown[] {
 
 function text(record: Json, key: string, where: string, { empty = true } = {}): string {
   const value = record[key];
-  if (typeof value !== 'string' || (!empty && value === '')) throw new Refusal(`${where}.${key}: must be a${empty ? '' : ' non-empty'} string`);
+  if (typeof value !== 'string' || (!empty && value === ''))
+    throw new Refusal(`${where}.${key}: must be a${empty ? '' : ' non-empty'} string`);
   return value;
 }
 
@@ -74,7 +75,8 @@ function optionalText(record: Json, key: string, where: string): string | null {
 
 function time(record: Json, key: string, where: string): number {
   const value = record[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Refusal(`${where}.${key}: must be a time in milliseconds`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new Refusal(`${where}.${key}: must be a time in milliseconds`);
   return value;
 }
 
@@ -122,7 +124,9 @@ function checked<T>(where: string, check: () => T): T {
 
 function readApplication(value: unknown, where: string): ExportedApplication {
   const record = object(value, where);
-  const certificates = array(record.certificates, `${where}.certificates`).map((cert, i) => readCertificate(cert, `${where}.certificates[${i}]`));
+  const certificates = array(record.certificates, `${where}.certificates`).map((cert, i) =>
+    readCertificate(cert, `${where}.certificates[${i}]`),
+  );
   if (certificates.length === 0) throw new Refusal(`${where}.certificates: an application has at least one certificate`);
   const application = {
     id: matching(text(record, 'id', where), UUID, `${where}.id`, 'a lower-case UUID'),
@@ -170,7 +174,9 @@ function readUser(value: unknown, where: string): ExportedUser {
 export function readExport(value: unknown): Export {
   const record = object(value, 'the export');
   if (record.format !== EXPORT_FORMAT || record.version !== EXPORT_VERSION) {
-    throw new Refusal(`not an ssod export of version ${EXPORT_VERSION} (format "${String(record.format)}", version ${String(record.version)})`);
+    throw new Refusal(
+      `not an ssod export of version ${EXPORT_VERSION} (format "${String(record.format)}", version ${String(record.version)})`,
+    );
   }
   return {
     format: EXPORT_FORMAT,
@@ -208,7 +214,11 @@ function firstDuplicate(values: readonly string[]): string | undefined {
  * or present. The writes are one per record: a concurrent change can still stop an import halfway,
  * and the result says what was added.
  */
-export async function importInstallation(services: Pick<OperatorServices, 'store' | 'log' | 'now'>, data: Export, options: ImportOptions = {}): Promise<ImportResult> {
+export async function importInstallation(
+  services: Pick<OperatorServices, 'store' | 'log' | 'now'>,
+  data: Export,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
   const store = services.store;
   const duplicate =
     firstDuplicate(data.applications.map((app) => app.id)) ??
@@ -229,7 +239,8 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
       continue;
     }
     for (const cert of app.certificates) {
-      if ((await store.findCertificate(cert.fingerprint)) !== null) throw new Refusal(`certificate ${cert.fingerprint} of ${app.id} belongs to another application of the installation`);
+      if ((await store.findCertificate(cert.fingerprint)) !== null)
+        throw new Refusal(`certificate ${cert.fingerprint} of ${app.id} belongs to another application of the installation`);
     }
     applications.push(app);
   }
@@ -243,7 +254,9 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
       continue;
     }
     if (!owners.has(user.ownerId) && (await store.getApplication(user.ownerId)) === null) {
-      throw new Refusal(`user ${user.login} is owned by application ${user.ownerId}, which is neither in the export nor in the installation`);
+      throw new Refusal(
+        `user ${user.login} is owned by application ${user.ownerId}, which is neither in the export nor in the installation`,
+      );
     }
     users.push(user);
   }
@@ -253,18 +266,33 @@ export async function importInstallation(services: Pick<OperatorServices, 'store
     if (first === undefined) continue; // readExport requires one
     await store.insertApplication(app, first);
     for (const cert of rest) await store.apply(certificateAddition(cert)); // in order of issue, so pending/retired states come out as exported
-    await publish(services, { type: 'application.registered', actor: 'operator', applicationId: app.id, name: app.name, url: app.url, imported: true });
+    await publish(services, {
+      type: 'application.registered',
+      actor: 'operator',
+      applicationId: app.id,
+      name: app.name,
+      url: app.url,
+      imported: true,
+    });
   }
   let usersAdded = 0;
   for (const user of users) {
     try {
       await store.insertUser({ ...user, loginKey: loginKeyOf(user.login) });
     } catch (error) {
-      if (error instanceof DuplicateLoginError) throw new Refusal(`the login ${JSON.stringify(user.login)} was taken while importing; ${usersAdded} user(s) were added before it`);
+      if (error instanceof DuplicateLoginError)
+        throw new Refusal(`the login ${JSON.stringify(user.login)} was taken while importing; ${usersAdded} user(s) were added before it`);
       throw error;
     }
     usersAdded += 1;
-    await publish(services, { type: 'user.created', actor: 'operator', userId: user.id, login: user.login, ownerId: user.ownerId, imported: true });
+    await publish(services, {
+      type: 'user.created',
+      actor: 'operator',
+      userId: user.id,
+      login: user.login,
+      ownerId: user.ownerId,
+      imported: true,
+    });
   }
   services.log.info('applications and users imported', { applications: applications.length, users: usersAdded });
   return { applicationsAdded: applications.length, applicationsSkipped, usersAdded, usersSkipped };

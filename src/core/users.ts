@@ -35,7 +35,7 @@ export async function upgradeLoginKeys(services: Pick<OperatorServices, 'store' 
   if ((await store.readSettings())[LOGIN_KEY_FORM_SETTING] === LOGIN_KEY_FORM) return;
   const changes: { user: UserRecord; key: string }[] = [];
   let users = 0;
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await store.listUsers({ limit: USER_PAGE, ...(after !== undefined ? { afterLoginKey: after } : {}) });
     users += page.length;
     for (const user of page) {
@@ -55,7 +55,7 @@ export async function upgradeLoginKeys(services: Pick<OperatorServices, 'store' 
       await store.changeLogin(user.id, user.login, key);
     } catch (error) {
       if (!(error instanceof DuplicateLoginError)) throw error;
-      log.warn('stored login looks like another user\'s login; its user is found by id only', { userId: user.id });
+      log.warn("stored login looks like another user's login; its user is found by id only", { userId: user.id });
     }
   }
   // A store without users has nothing to upgrade, and looking again costs one query.
@@ -107,7 +107,15 @@ export async function createUser(
 ): Promise<string> {
   const id = randomUUID();
   try {
-    await services.store.insertUser({ id, login, loginKey: loginKeyOf(login), ownerId, passwordHash, createdAt: services.now(), disabledAt: null });
+    await services.store.insertUser({
+      id,
+      login,
+      loginKey: loginKeyOf(login),
+      ownerId,
+      passwordHash,
+      createdAt: services.now(),
+      disabledAt: null,
+    });
   } catch (error) {
     if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');
     throw error;
@@ -135,7 +143,13 @@ export async function deleteUser(services: OperatorServices, user: UserRecord, a
  * Replaces the user's password hash. With `expected`, only while the stored hash still equals it
  * (compare-and-set); false when it did not.
  */
-export async function setPasswordHash(services: OperatorServices, user: UserRecord, passwordHash: string, actor: AuditActor, expected?: string): Promise<boolean> {
+export async function setPasswordHash(
+  services: OperatorServices,
+  user: UserRecord,
+  passwordHash: string,
+  actor: AuditActor,
+  expected?: string,
+): Promise<boolean> {
   if (!(await services.store.setPasswordHash(user.id, passwordHash, expected))) return false;
   await publish(services, { type: 'user.passwordChanged', actor, userId: user.id, login: user.login });
   return true;
@@ -181,7 +195,11 @@ export async function enableUser(services: OperatorServices, user: UserRecord, a
 }
 
 /** protocol §5.15, §5.17: a user named by login or by userId, never both, never neither; null when there is none. */
-export async function userByLoginOrId(services: OperatorServices, login: string | undefined, userId: string | undefined): Promise<UserRecord | null> {
+export async function userByLoginOrId(
+  services: OperatorServices,
+  login: string | undefined,
+  userId: string | undefined,
+): Promise<UserRecord | null> {
   if (login !== undefined && userId === undefined) return services.store.findUserByLoginKey(loginKeyOf(login));
   if (login === undefined && userId !== undefined) return services.store.getUser(userId);
   throw new SsoError('invalidParameter', 'Give exactly one of login and userId.');
@@ -200,13 +218,21 @@ export function listUserIds(services: OperatorServices, ownerId: string): Promis
 }
 
 /** protocol §5.14–5.15: the owner's password form URL with '$uid' replaced by the user id; null when the owner registered none. */
-export async function passwordFormUrl(services: OperatorServices, user: UserRecord, form: 'changePasswordUrl' | 'restorePasswordUrl'): Promise<string | null> {
+export async function passwordFormUrl(
+  services: OperatorServices,
+  user: UserRecord,
+  form: 'changePasswordUrl' | 'restorePasswordUrl',
+): Promise<string | null> {
   const template = (await services.store.getApplication(user.ownerId))?.[form] ?? null;
   return template === null ? null : template.replaceAll('$uid', user.id);
 }
 
 /** userByLoginOrId, when the user must exist (protocol §5.15). */
-export async function findUserByLoginOrId(services: OperatorServices, login: string | undefined, userId: string | undefined): Promise<UserRecord> {
+export async function findUserByLoginOrId(
+  services: OperatorServices,
+  login: string | undefined,
+  userId: string | undefined,
+): Promise<UserRecord> {
   const user = await userByLoginOrId(services, login, userId);
   if (user === null) throw new SsoError('noSuchUser', 'The user with the submitted login name or userId does not exist.');
   return user;

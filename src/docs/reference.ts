@@ -10,12 +10,24 @@ import type { Operation } from '../adapters/soap/operations/types.js';
 const COMMON_FAULTS: readonly FaultCode[] = ['FailedAuthentication', 'internalError'];
 
 function operationSection(operation: Operation): string {
-  const inputs = operation.input.length === 0
-    ? 'none'
-    : operation.input.map((f) => `| \`${f.name}\` | ${f.type} | ${f.optional ? 'optional' : 'required'}${f.allowEmpty ? ', may be empty' : ''} | ${f.doc} |`).join('\n');
-  const outputs = operation.output.length === 0
-    ? 'none (an empty response element)'
-    : operation.output.map((f) => `| \`${f.name}\` | ${f.shape === 'list' ? 'list of `a`' : f.shape === 'repeated' ? 'repeated' : 'single'}${f.optional ? ', optional' : ''} | ${f.doc} |`).join('\n');
+  const inputs =
+    operation.input.length === 0
+      ? 'none'
+      : operation.input
+          .map(
+            (f) =>
+              `| \`${f.name}\` | ${f.type} | ${f.optional ? 'optional' : 'required'}${f.allowEmpty ? ', may be empty' : ''} | ${f.doc} |`,
+          )
+          .join('\n');
+  const outputs =
+    operation.output.length === 0
+      ? 'none (an empty response element)'
+      : operation.output
+          .map(
+            (f) =>
+              `| \`${f.name}\` | ${f.shape === 'list' ? 'list of `a`' : f.shape === 'repeated' ? 'repeated' : 'single'}${f.optional ? ', optional' : ''} | ${f.doc} |`,
+          )
+          .join('\n');
   const faults = [...new Set([...operation.faults, ...COMMON_FAULTS])].map((code) => `\`sso:${code}\``).join(', ');
   return [
     `### ${operation.name} (section ${operation.section})`,
@@ -96,7 +108,8 @@ export function protocolReference(): string {
 
 export function configurationReference(): string {
   const rows = optionNames().map((name) => {
-    const spec: { readonly default: string | number; readonly arg: string; readonly doc: string; readonly scope?: string } = OPTION_SPECS[name];
+    const spec: { readonly default: string | number; readonly arg: string; readonly doc: string; readonly scope?: string } =
+      OPTION_SPECS[name];
     const scope = spec.scope === 'service' ? 'service' : 'node';
     return `| \`${flagOf(name)} ${spec.arg}\` | \`${envOf(name)}\` | \`${name}\` | \`${defaultText(name)}\` | ${scope} | ${spec.doc} |`;
   });

@@ -216,12 +216,7 @@ const TEXT_ESCAPES: ReadonlyMap<string, string> = new Map([
   ['>', '&gt;'],
   ['\r', '&#13;'],
 ]);
-const ATTRIBUTE_ESCAPES: ReadonlyMap<string, string> = new Map([
-  ...TEXT_ESCAPES,
-  ['"', '&quot;'],
-  ['\t', '&#9;'],
-  ['\n', '&#10;'],
-]);
+const ATTRIBUTE_ESCAPES: ReadonlyMap<string, string> = new Map([...TEXT_ESCAPES, ['"', '&quot;'], ['\t', '&#9;'], ['\n', '&#10;']]);
 
 function withXmlCharactersOnly(text: string): string {
   return text.replace(NOT_XML_CHARACTERS, '\uFFFD');

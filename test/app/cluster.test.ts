@@ -22,14 +22,25 @@ after(() => {
 });
 
 async function ready(relayPort: number, timeoutMs: number): Promise<void> {
-  await eventually(() => fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false), { timeoutMs, what: 'ssod --workers 2 ready' });
+  await eventually(
+    () =>
+      fetch(`http://127.0.0.1:${relayPort}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs, what: 'ssod --workers 2 ready' },
+  );
 }
 
 test('--workers 2: both workers serve, rotation holds across them, SIGTERM drains and exits 0', async () => {
   const [soapPort, relayPort] = [await freePort(), await freePort()];
-  child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(soapPort), '--relay-port', String(relayPort), '--workers', '2'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(soapPort), '--relay-port', String(relayPort), '--workers', '2'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
@@ -63,9 +74,13 @@ test('--workers 2 on a port that is taken: the workers fail at start and the pri
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   after(() => taken.close());
   const busyPort = (taken.address() as net.AddressInfo).port;
-  const failing = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(busyPort), '--relay-port', String(await freePort()), '--workers', '2'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const failing = spawn(
+    process.execPath,
+    [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(busyPort), '--relay-port', String(await freePort()), '--workers', '2'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   failing.stdout.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => failing.once('exit', (exitCode) => resolve(exitCode)));

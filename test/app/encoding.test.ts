@@ -21,7 +21,16 @@ function postBytes(ts: TestServer, body: Buffer, version: SoapVersion, credentia
   return new Promise((resolve, reject) => {
     const contentType = version === '1.2' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
     const req = https.request(
-      { host: '127.0.0.1', port: ts.soapPort, path: '/soap', method: 'POST', ca: ts.caPem, agent: false, ...credentials, headers: { 'Content-Type': contentType } },
+      {
+        host: '127.0.0.1',
+        port: ts.soapPort,
+        path: '/soap',
+        method: 'POST',
+        ca: ts.caPem,
+        agent: false,
+        ...credentials,
+        headers: { 'Content-Type': contentType },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -61,7 +70,12 @@ describe('request body encoding', () => {
   });
 
   test('F43: the same in SOAP 1.1 is a Client fault', async () => {
-    const reply = await postBytes(ts, authenticateWithPasswordBytes('1.1', 'latin1@example.com', Buffer.from('p\u00e4ss', 'latin1')), '1.1', credentials);
+    const reply = await postBytes(
+      ts,
+      authenticateWithPasswordBytes('1.1', 'latin1@example.com', Buffer.from('p\u00e4ss', 'latin1')),
+      '1.1',
+      credentials,
+    );
     assert.equal(reply.status, 500, reply.body);
     assert.match(reply.body, /<faultcode>\w+:Client<\/faultcode>/);
     assert.match(reply.body, /not valid UTF-8/);

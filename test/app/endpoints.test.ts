@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
-import { call, envelope, httpsRequest, operation, readSoap, registerApp, relayGet, startTestServer, type TestServer } from '../helpers/server.js';
+import {
+  call,
+  envelope,
+  httpsRequest,
+  operation,
+  readSoap,
+  registerApp,
+  relayGet,
+  startTestServer,
+  type TestServer,
+} from '../helpers/server.js';
 
 describe('endpoints', () => {
   let ts: TestServer;
@@ -57,7 +67,15 @@ describe('endpoints', () => {
     assert.equal((await httpsRequest(ts, big)).status, 413);
     const chunked = await new Promise<number>((resolve, reject) => {
       const req = https.request(
-        { host: '127.0.0.1', port: ts.soapPort, path: '/soap', method: 'POST', ca: ts.caPem, agent: false, headers: { 'Content-Type': 'application/soap+xml', 'Transfer-Encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port: ts.soapPort,
+          path: '/soap',
+          method: 'POST',
+          ca: ts.caPem,
+          agent: false,
+          headers: { 'Content-Type': 'application/soap+xml', 'Transfer-Encoding': 'chunked' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -76,14 +94,21 @@ describe('endpoints', () => {
     assert.equal(reply.status, 400);
     assert.match(reply.body, /env:Sender/);
     assert.doesNotMatch(reply.body, /root:/);
-    const v11 = await httpsRequest(ts, body.replace('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/'), { contentType: 'text/xml' });
+    const v11 = await httpsRequest(
+      ts,
+      body.replace('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/'),
+      { contentType: 'text/xml' },
+    );
     assert.equal(v11.status, 500);
     assert.match(v11.body, /faultcode/);
   });
 
   test('A7: SOAPAction naming a guest operation does not authorize the Body operation', async () => {
     const reply = readSoap(
-      await httpsRequest(ts, envelope('1.1', operation('listUsers')), { contentType: 'text/xml', headers: { SOAPAction: '"http://swsoft.com/schemas/sso/1/getSettings"' } }),
+      await httpsRequest(ts, envelope('1.1', operation('listUsers')), {
+        contentType: 'text/xml',
+        headers: { SOAPAction: '"http://swsoft.com/schemas/sso/1/getSettings"' },
+      }),
     );
     assert.equal(reply.fault, 'permissionDenied');
   });
@@ -138,7 +163,11 @@ describe('endpoints', () => {
   test('one log line per request with request id, caller, operation and outcome; no secret in the log', async () => {
     const app = await registerApp(ts, 'https://log.example.com:443/', 'log');
     await call(ts, 'createUser', { login: 'log-user', password: 'very-secret-password' }, { credentials: app.credentials });
-    const auth = await call(ts, 'authenticate', { login: 'log-user', password: 'very-secret-password', baseUrl: 'https://log.example.com:443/' });
+    const auth = await call(ts, 'authenticate', {
+      login: 'log-user',
+      password: 'very-secret-password',
+      baseUrl: 'https://log.example.com:443/',
+    });
     const token = auth.field('relayToken') ?? '';
     const sessionId = auth.field('sessionId') ?? '';
     const relay = await relayGet(ts, new URLSearchParams({ token, url: 'https://log.example.com:443/' }).toString());

@@ -50,9 +50,15 @@ describe('the metrics endpoint of ssod serve', () => {
 
   test('counts SOAP requests by operation and outcome, sign-ins by result, relay commands, with their latency', async () => {
     const app = await registerApp(running.serve, 'https://metrics.example.com:443/', 'metrics');
-    assert.equal((await call(running.serve, 'createUser', { login: 'mia', password: 'right' }, { credentials: app.credentials })).status, 200);
+    assert.equal(
+      (await call(running.serve, 'createUser', { login: 'mia', password: 'right' }, { credentials: app.credentials })).status,
+      200,
+    );
     assert.equal((await call(running.serve, 'authenticate', { login: 'mia', password: 'right', baseUrl: app.url })).status, 200);
-    assert.equal((await call(running.serve, 'authenticate', { login: 'mia', password: 'wrong', baseUrl: app.url })).fault, 'invalidCredentials');
+    assert.equal(
+      (await call(running.serve, 'authenticate', { login: 'mia', password: 'wrong', baseUrl: app.url })).fault,
+      'invalidCredentials',
+    );
     assert.equal((await call(running.serve, 'getSettings')).status, 200);
     assert.equal((await relayGet(running.serve, `url=${encodeURIComponent(app.url)}`)).status, 302);
 
@@ -68,7 +74,10 @@ describe('the metrics endpoint of ssod serve', () => {
     assert.equal(sampleOf(text, 'ssod_sessions_live'), 1, 'the session of the successful sign-in');
     assert.equal(sampleOf(text, 'ssod_hashing_queue_depth'), 0);
     assert.ok((sampleOf(text, 'ssod_hashing_jobs_total', '{result="started"}') ?? 0) >= 3, 'createUser hashed, each authenticate verified');
-    assert.ok((sampleOf(text, 'ssod_store_operation_duration_seconds_count', '{method="createSession"}') ?? 0) >= 1, 'store calls are timed');
+    assert.ok(
+      (sampleOf(text, 'ssod_store_operation_duration_seconds_count', '{method="createSession"}') ?? 0) >= 1,
+      'store calls are timed',
+    );
     assert.match(text, /^ssod_info\{version="[^"]+",store="sqlite"\} 1$/m);
     assert.ok((sampleOf(text, 'ssod_start_time_seconds') ?? 0) <= Date.now() / 1000);
     assert.ok((sampleOf(text, 'process_resident_memory_bytes') ?? 0) > 0, 'the process metrics of prom-client');

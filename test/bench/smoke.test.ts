@@ -28,7 +28,10 @@ async function smoke(store: string, engine: string): Promise<void> {
     out: null,
     progress: null,
   });
-  assert.deepEqual(results.engines.map((e) => e.engine), [engine]);
+  assert.deepEqual(
+    results.engines.map((e) => e.engine),
+    [engine],
+  );
   const [population] = defined(results.engines[0], 'the results of the engine').populations;
   assert.ok(population !== undefined);
   for (const runs of Object.values(population.ceiling)) {
@@ -44,7 +47,17 @@ async function smoke(store: string, engine: string): Promise<void> {
     assert.equal(workers.renewals, 0, 'the stamp made every seeded session fresh');
     // The flooding source's errors are its refusals (the fault of a wrong password).
     assert.ok(workers.runs.flood !== undefined && workers.runs.flood.requests > 0, 'the flood ran');
-    for (const name of ['verifySession', 'verifySessionHalfRate', 'relayGetSession', 'authenticate', 'stormAuthenticate', 'stormVerifySession', 'createUser', 'floodHonestAlone', 'floodHonest']) {
+    for (const name of [
+      'verifySession',
+      'verifySessionHalfRate',
+      'relayGetSession',
+      'authenticate',
+      'stormAuthenticate',
+      'stormVerifySession',
+      'createUser',
+      'floodHonestAlone',
+      'floodHonest',
+    ]) {
       const run = workers.runs[name];
       assert.ok(run !== undefined, `${name} ran`);
       // A fixed-rate run may end with a request still due on a loaded machine (the generator counts
@@ -63,17 +76,24 @@ async function smoke(store: string, engine: string): Promise<void> {
 test('npm run bench, smoke: every scenario runs without errors against ssod and the ceiling', () => smoke('sqlite', 'sqlite'));
 
 test('--store takes a list of engines; a PostgreSQL URL stays whole', () => {
-  assert.deepEqual(benchEnginesFor('sqlite').map((e) => e.name), ['sqlite']);
+  assert.deepEqual(
+    benchEnginesFor('sqlite').map((e) => e.name),
+    ['sqlite'],
+  );
   assert.deepEqual(
     benchEnginesFor('sqlite,postgres://u:secret@db.example:5432/x?options=-c%20a=1,2').map((e) => [e.name, e.label]),
-    [['sqlite', 'sqlite'], ['postgres', 'postgres://u:***@db.example:5432/x?options=-c%20a=1,2']],
+    [
+      ['sqlite', 'sqlite'],
+      ['postgres', 'postgres://u:***@db.example:5432/x?options=-c%20a=1,2'],
+    ],
   );
   assert.throws(() => benchEnginesFor('sqlite:/tmp/x.db'), /a path is not taken/);
   assert.throws(() => benchEnginesFor('mysql://x'), /must be sqlite, postgres or postgres:\/\//);
 });
 
 postgresSuite('bench on PostgreSQL', () => {
-  test('npm run bench --store postgres://…, smoke: every scenario runs on a database of its own', () => smoke(TEST_POSTGRES_URL, 'postgres'));
+  test('npm run bench --store postgres://…, smoke: every scenario runs on a database of its own', () =>
+    smoke(TEST_POSTGRES_URL, 'postgres'));
 
   test('each population gets a database of its own, dropped afterwards', async () => {
     const [engine] = benchEnginesFor(TEST_POSTGRES_URL);
@@ -83,7 +103,8 @@ postgresSuite('bench on PostgreSQL', () => {
       const database = new URL(store.options.store).pathname.slice(1);
       assert.match(database, /^ssod_bench_[0-9a-f]{12}$/);
       assert.equal(store.options.masterKeyFile, path.join(dataDir, 'master.key'));
-      const exists = async (): Promise<boolean> => (await adminPool().query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+      const exists = async (): Promise<boolean> =>
+        (await adminPool().query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
       assert.equal(await exists(), true);
       await store.drop();
       assert.equal(await exists(), false);

@@ -27,7 +27,12 @@ describe('SsoClient against ssod', () => {
     appId = registered.applicationId;
     identity = splitIdentityPem(registered.certificate);
     app = guest.withIdentity(identity);
-    const second = await guest.registerApplication({ name: 'billing', displayName: 'Billing', version: '2.0', url: 'https://billing.example.com:443/' });
+    const second = await guest.registerApplication({
+      name: 'billing',
+      displayName: 'Billing',
+      version: '2.0',
+      url: 'https://billing.example.com:443/',
+    });
     otherId = second.applicationId;
     other = new SsoClient({ soapUrl: guest.soapUrl, ca: ts.caPem, identity: { pem: second.certificate } });
   });
@@ -115,7 +120,11 @@ describe('SsoClient against ssod', () => {
       res.write('<env:Envelope'); // and nothing more
     });
     await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
-    const client = new SsoClient({ soapUrl: `https://127.0.0.1:${(stalling.address() as net.AddressInfo).port}/soap`, ca: ts.caPem, timeoutMs: 200 });
+    const client = new SsoClient({
+      soapUrl: `https://127.0.0.1:${(stalling.address() as net.AddressInfo).port}/soap`,
+      ca: ts.caPem,
+      timeoutMs: 200,
+    });
     await assert.rejects(client.getSettings(), (e) => e instanceof SsoTransportError && e.kind === 'timeout');
     client.close();
     stalling.closeAllConnections();
@@ -150,7 +159,11 @@ describe('SsoClient when the server cannot answer', () => {
     // The client's own deadline is far longer than the call's: which one fired shows in the order of
     // magnitude of the wait, not in a threshold that a slow machine could miss.
     const clientDeadline = 120_000;
-    const client = new SsoClient({ soapUrl: `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}/soap`, ca: 'unused', timeoutMs: clientDeadline });
+    const client = new SsoClient({
+      soapUrl: `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}/soap`,
+      ca: 'unused',
+      timeoutMs: clientDeadline,
+    });
     const started = performance.now();
     const error = await client.getSettings({ timeoutMs: 150 }).catch((e: unknown) => e);
     const waited = performance.now() - started;

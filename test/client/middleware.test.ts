@@ -21,7 +21,12 @@ interface Reply {
 
 async function get(url: string, cookie = ''): Promise<Reply> {
   const response = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { Cookie: cookie } });
-  return { status: response.status, location: response.headers.get('location') ?? '', cookies: response.headers.getSetCookie(), body: await response.text() };
+  return {
+    status: response.status,
+    location: response.headers.get('location') ?? '',
+    cookies: response.headers.getSetCookie(),
+    body: await response.text(),
+  };
 }
 
 function cookiePair(setCookie: string | undefined): string {
@@ -101,8 +106,13 @@ describe('SsoApp on node:http', () => {
     // visitor's local session id for the attacker's own url.
     const evil = await registerApp(ts, 'https://evil.example.com:443/', 'evil');
     const victim = await client.authenticate({ login: 'alice', password: 'secret', baseUrl: appUrl });
-    const relayCookie = cookiePair((await relayGet(ts, new URLSearchParams({ token: victim.relayToken ?? '', url: appUrl }).toString())).headers['set-cookie']?.[0]);
-    const leaked = new URL((await relayGet(ts, new URLSearchParams({ url: evil.url }).toString(), relayCookie)).headers.location ?? '').searchParams.get('ssosid') ?? '';
+    const relayCookie = cookiePair(
+      (await relayGet(ts, new URLSearchParams({ token: victim.relayToken ?? '', url: appUrl }).toString())).headers['set-cookie']?.[0],
+    );
+    const leaked =
+      new URL((await relayGet(ts, new URLSearchParams({ url: evil.url }).toString(), relayCookie)).headers.location ?? '').searchParams.get(
+        'ssosid',
+      ) ?? '';
     assert.ok(leaked.startsWith(evil.url), leaked);
     // The attacker's browser asks this application for a page, then brings the leaked id back
     // with the state it was given, as if the relay had answered with it.
@@ -111,12 +121,19 @@ describe('SsoApp on node:http', () => {
     const verified: string[] = [];
     const verifySession = client.verifySession.bind(client);
     // An own property shadows the method until it is deleted again; it passes every call through.
-    Reflect.set(client, 'verifySession', (...args: Parameters<typeof verifySession>) => (verified.push(args[0].sessionId), verifySession(...args)));
+    Reflect.set(
+      client,
+      'verifySession',
+      (...args: Parameters<typeof verifySession>) => (verified.push(args[0].sessionId), verifySession(...args)),
+    );
     try {
       const reply = await get(`${appUrl}page?sso_state=${state}&ssosid=${encodeURIComponent(leaked)}`, cookiePair(start.cookies[0]));
       assert.equal(reply.status, 302);
       assert.equal(reply.location, `${appUrl}login?next=%2Fpage`);
-      assert.ok(reply.cookies.every((c) => !c.startsWith('app=')), 'no session of ours was started');
+      assert.ok(
+        reply.cookies.every((c) => !c.startsWith('app=')),
+        'no session of ours was started',
+      );
       assert.deepEqual(verified, [], 'the id is refused before verifySession is asked');
     } finally {
       Reflect.deleteProperty(client, 'verifySession');
@@ -159,21 +176,27 @@ async function mountExpress(sso: SsoApp, port: number): Promise<FrameworkApp> {
   });
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 async function mountFastify(sso: SsoApp, port: number): Promise<FrameworkApp> {
   const app = fastify();
-  app.get('/account', { preHandler: ssoFastify(sso) }, (request) => Promise.resolve(`hello ${(request as { ssoUser?: { login: string } }).ssoUser?.login ?? '?'}`));
+  app.get('/account', { preHandler: ssoFastify(sso) }, (request) =>
+    Promise.resolve(`hello ${(request as { ssoUser?: { login: string } }).ssoUser?.login ?? '?'}`),
+  );
   await app.listen({ port, host: '127.0.0.1' });
   return { url: `http://127.0.0.1:${port}/`, close: () => app.close() };
 }
 
-for (const [framework, mount] of [['Express', mountExpress], ['Fastify', mountFastify]] as const satisfies readonly (readonly [string, Mount])[]) {
+for (const [framework, mount] of [
+  ['Express', mountExpress],
+  ['Fastify', mountFastify],
+] as const satisfies readonly (readonly [string, Mount])[]) {
   describe(`the ${framework} adapter on a real ${framework} server`, () => {
     let ts: TestServer;
     let client: SsoClient;

@@ -6,7 +6,10 @@ import { CLIENT_OPERATIONS, OPERATION_NAMES } from '../../src/client/index.js';
 import { OPERATIONS } from '../../src/adapters/soap/operations/index.js';
 
 test('the client knows exactly the operations of the server, in the order of protocol §5', () => {
-  assert.deepEqual(OPERATION_NAMES, OPERATIONS.map((operation) => operation.name));
+  assert.deepEqual(
+    OPERATION_NAMES,
+    OPERATIONS.map((operation) => operation.name),
+  );
 });
 
 for (const operation of OPERATIONS) {
@@ -14,7 +17,12 @@ for (const operation of OPERATIONS) {
     const client = CLIENT_OPERATIONS[operation.name as keyof typeof CLIENT_OPERATIONS];
     const inputs = Object.fromEntries(operation.input.map((field) => [field.name, field.optional === true ? 'optional' : 'required']));
     assert.deepEqual(client.input, inputs);
-    const outputs = Object.fromEntries(operation.output.map((field) => [field.name, field.shape === 'list' || field.shape === 'repeated' ? field.shape : field.optional === true ? 'optional' : 'single']));
+    const outputs = Object.fromEntries(
+      operation.output.map((field) => [
+        field.name,
+        field.shape === 'list' || field.shape === 'repeated' ? field.shape : field.optional === true ? 'optional' : 'single',
+      ]),
+    );
     assert.deepEqual(client.output, outputs);
   });
 }

@@ -46,7 +46,12 @@ describe('register and rotateCertificate', () => {
 
   test('rotateCertificate() switches to the new certificate, confirms it and replaces the file', async () => {
     const file = path.join(dir, 'rotate.pem');
-    const { applicationId, identity: old } = await register({ soapUrl, ca: ts.caPem, file, application: { ...APPLICATION, name: 'rotating', url: 'https://rotating.example.com:443/' } });
+    const { applicationId, identity: old } = await register({
+      soapUrl,
+      ca: ts.caPem,
+      file,
+      application: { ...APPLICATION, name: 'rotating', url: 'https://rotating.example.com:443/' },
+    });
     const client = new SsoClient({ soapUrl, ca: ts.caPem, identity: { pemFile: file } });
     await client.listUsers(); // a kept-alive connection with the old certificate
 

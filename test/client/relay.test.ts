@@ -10,12 +10,18 @@ test('setCookieUrl and getSessionUrl encode their parameters (protocol §2.2.1, 
     setCookieUrl(RELAY, '15f0b079fd831ea1ac638b885a7fd0ad', 'https://cp.example.com:8443/a?b=c&d'),
     'http://sso.example.com:1180/relay?token=15f0b079fd831ea1ac638b885a7fd0ad&url=https%3A%2F%2Fcp.example.com%3A8443%2Fa%3Fb%3Dc%26d',
   );
-  assert.equal(getSessionUrl(RELAY, 'https://cp.example.com:8443/'), 'http://sso.example.com:1180/relay?url=https%3A%2F%2Fcp.example.com%3A8443%2F');
+  assert.equal(
+    getSessionUrl(RELAY, 'https://cp.example.com:8443/'),
+    'http://sso.example.com:1180/relay?url=https%3A%2F%2Fcp.example.com%3A8443%2F',
+  );
 });
 
 test('readSsosid tells a session, none and no answer apart', () => {
   // The example of protocol §2.2.2.
-  assert.deepEqual(readSsosid('/?ssosid=https%3A%2F%2Fcp.plesk.com%3A8443%2F3d97a51d987975796db55b172'), { kind: 'session', sessionId: 'https://cp.plesk.com:8443/3d97a51d987975796db55b172' });
+  assert.deepEqual(readSsosid('/?ssosid=https%3A%2F%2Fcp.plesk.com%3A8443%2F3d97a51d987975796db55b172'), {
+    kind: 'session',
+    sessionId: 'https://cp.plesk.com:8443/3d97a51d987975796db55b172',
+  });
   assert.deepEqual(readSsosid('/home?x=1&ssosid=none'), { kind: 'none' });
   assert.deepEqual(readSsosid('/home'), { kind: 'absent' });
   assert.deepEqual(readSsosid('/?ssosid=a&ssosid=b'), { kind: 'absent' });

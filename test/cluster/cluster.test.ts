@@ -72,7 +72,10 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
     const created = await call(b, 'createUser', { login: 'alice@example.com', password: PASSWORD }, { credentials: panel.credentials });
     const userId = created.field('userId') ?? '';
     assert.equal(created.status, 200, created.body);
-    assert.equal((await call(c, 'createUser', { login: 'ALICE@example.com', password: 'x' }, { credentials: panel.credentials })).fault, 'duplicateLogin');
+    assert.equal(
+      (await call(c, 'createUser', { login: 'ALICE@example.com', password: 'x' }, { credentials: panel.credentials })).fault,
+      'duplicateLogin',
+    );
     assert.equal((await call(a, 'getUserId', { login: 'alice@example.com' }, { credentials: panel.credentials })).field('userId'), userId);
 
     const signIn = await call(a, 'authenticate', { login: 'alice@example.com', password: PASSWORD, baseUrl: PANEL });
@@ -82,7 +85,10 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
 
     // B and C race for the relay token issued through A: exactly one sets the cookie.
     const race = await Promise.all([b, c].map((node) => relayGet(node, q({ token, url: PANEL }))));
-    assert.deepEqual(race.map((reply) => reply.status), [302, 302]);
+    assert.deepEqual(
+      race.map((reply) => reply.status),
+      [302, 302],
+    );
     const winners = race.filter((reply) => reply.headers['set-cookie'] !== undefined);
     assert.equal(winners.length, 1, 'one node consumed the token');
     assert.equal((await relayGet(a, q({ token, url: PANEL }))).headers['set-cookie'], undefined, 'and it is gone on every node');
@@ -113,7 +119,10 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
     for (const node of nodes) assert.equal((await call(node, 'listUsers', {}, { credentials: app.credentials })).status, 200);
     assert.equal((await call(c, 'listUsers', {}, { credentials: fresh })).status, 200);
     const old = await Promise.all(nodes.map((node) => call(node, 'listUsers', {}, { credentials: app.credentials })));
-    assert.deepEqual(old.map((reply) => reply.fault), ['FailedAuthentication', 'FailedAuthentication', 'FailedAuthentication']);
+    assert.deepEqual(
+      old.map((reply) => reply.fault),
+      ['FailedAuthentication', 'FailedAuthentication', 'FailedAuthentication'],
+    );
     for (const node of nodes) assert.equal((await call(node, 'listUsers', {}, { credentials: fresh })).status, 200);
   });
 
@@ -122,14 +131,21 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
     for (const node of nodes) assert.equal((await call(node, 'listUsers', {}, { credentials: app.credentials })).status, 200);
     assert.equal((await call(b, 'unregisterApplication', { applicationId: app.id }, { credentials: app.credentials })).status, 200);
     const replies = await Promise.all(nodes.map((node) => call(node, 'getSettings', {}, { credentials: app.credentials })));
-    assert.deepEqual(replies.map((reply) => reply.fault), ['FailedAuthentication', 'FailedAuthentication', 'FailedAuthentication']);
+    assert.deepEqual(
+      replies.map((reply) => reply.fault),
+      ['FailedAuthentication', 'FailedAuthentication', 'FailedAuthentication'],
+    );
   });
 
   test('a service setting changed with `ssod settings --store URL` reaches every node without a restart', async () => {
     const set = await runCli(['settings', 'set', 'sessionTimeout', '900', '--store', database.url]);
     assert.equal(set.code, 0, set.stderr);
-    const timeouts = async (): Promise<(string | undefined)[]> => Promise.all(nodes.map(async (node) => (await call(node, 'getSettings')).field('usersSessionsTimeout')));
-    await eventually(async () => assert.deepEqual(await timeouts(), ['900', '900', '900']), { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100 });
+    const timeouts = async (): Promise<(string | undefined)[]> =>
+      Promise.all(nodes.map(async (node) => (await call(node, 'getSettings')).field('usersSessionsTimeout')));
+    await eventually(async () => assert.deepEqual(await timeouts(), ['900', '900', '900']), {
+      timeoutMs: 3 * SETTINGS_REFRESH_MS,
+      intervalMs: 100,
+    });
   });
 
   test('SIGKILL of one node under write load: the other two keep serving, no acknowledged write is lost', async () => {
@@ -141,7 +157,12 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
       for (let i = 0; running; i++) {
         const node = nodes[(lane + i) % nodes.length] as NodeProcess;
         try {
-          const reply = await call(node, 'createUser', { login: `load-${lane}-${i}-${randomBytes(3).toString('hex')}`, password: 'p' }, { credentials });
+          const reply = await call(
+            node,
+            'createUser',
+            { login: `load-${lane}-${i}-${randomBytes(3).toString('hex')}`, password: 'p' },
+            { credentials },
+          );
           const userId = reply.field('userId');
           if (reply.status === 200 && userId !== undefined) acknowledged.set(userId, `${node.name}${Date.now() > killedAt ? '+' : ''}`);
         } catch {
@@ -159,7 +180,10 @@ postgresSuite('three ssod nodes over one PostgreSQL', () => {
 
     const byNode = (suffix: string): number => [...acknowledged.values()].filter((who) => who === suffix).length;
     assert.ok(byNode('a') > 0, 'A acknowledged writes before it was killed');
-    assert.ok(byNode('b+') > 0 && byNode('c+') > 0, `B and C kept serving after the kill: ${JSON.stringify(Object.fromEntries(['a', 'b', 'c', 'b+', 'c+'].map((k) => [k, byNode(k)])))}`);
+    assert.ok(
+      byNode('b+') > 0 && byNode('c+') > 0,
+      `B and C kept serving after the kill: ${JSON.stringify(Object.fromEntries(['a', 'b', 'c', 'b+', 'c+'].map((k) => [k, byNode(k)])))}`,
+    );
     for (const node of [b, c]) {
       const listed = new Set((await call(node, 'listUsers', {}, { credentials: writer.credentials })).all('a'));
       const missing = [...acknowledged.keys()].filter((id) => !listed.has(id));

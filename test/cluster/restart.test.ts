@@ -30,7 +30,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: Date.now() - started };
 }
 
-
 postgresSuite('PostgreSQL restart under light load', () => {
   let database: PrivatePostgres | null = null;
   let dir: string;
@@ -45,10 +44,13 @@ postgresSuite('PostgreSQL restart under light load', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-restart-'));
     const masterKeyFile = path.join(dir, 'master.key');
     await generateMasterKeyFile(masterKeyFile);
-    nodes = await Promise.all(['a', 'b'].map((name) => startNode({ name, storeUrl: database?.url ?? '', masterKeyFile, extraArgs: ['--store-pool-size', '4'] })));
+    nodes = await Promise.all(
+      ['a', 'b'].map((name) => startNode({ name, storeUrl: database?.url ?? '', masterKeyFile, extraArgs: ['--store-pool-size', '4'] })),
+    );
     const [a] = nodes as [NodeProcess];
     panel = await registerApp(a, PANEL, 'panel');
-    userId = (await call(a, 'createUser', { login: 'alice', password: 'wonderland' }, { credentials: panel.credentials })).field('userId') ?? '';
+    userId =
+      (await call(a, 'createUser', { login: 'alice', password: 'wonderland' }, { credentials: panel.credentials })).field('userId') ?? '';
     sessionId = (await call(a, 'authenticate', { login: 'alice', password: 'wonderland', baseUrl: PANEL })).field('sessionId') ?? '';
   });
 
@@ -99,7 +101,11 @@ postgresSuite('PostgreSQL restart under light load', () => {
 
     await database?.start();
     for (const node of [a, b]) {
-      await eventually(async () => (await statusOf(`http://127.0.0.1:${node.relayPort}/healthz`)) === 200, { timeoutMs: 15_000, intervalMs: 100, what: `node ${node.name} ready again` });
+      await eventually(async () => (await statusOf(`http://127.0.0.1:${node.relayPort}/healthz`)) === 200, {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+        what: `node ${node.name} ready again`,
+      });
       assert.equal((await call(node, 'verifySession', { sessionId })).field('userId'), userId, 'the session survived');
       assert.equal((await call(node, 'authenticate', { login: 'alice', password: 'wonderland' })).field('userId'), userId);
     }

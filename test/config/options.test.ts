@@ -24,7 +24,11 @@ test('precedence: flag over environment over config file over default', () => {
   try {
     const file = path.join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ soapPort: 1, relayPort: 2, hostname: 'file.example.com' }));
-    const options = resolveOptions({ configFile: file, env: { SSOD_RELAY_PORT: '3', SSOD_HOSTNAME: 'env.example.com' }, flags: { hostname: 'flag.example.com' } });
+    const options = resolveOptions({
+      configFile: file,
+      env: { SSOD_RELAY_PORT: '3', SSOD_HOSTNAME: 'env.example.com' },
+      flags: { hostname: 'flag.example.com' },
+    });
     assert.equal(options.soapPort, 1);
     assert.equal(options.relayPort, 3);
     assert.equal(options.hostname, 'flag.example.com');
@@ -34,7 +38,10 @@ test('precedence: flag over environment over config file over default', () => {
 });
 
 test('unknown keys and bad values are errors that say what is wrong', () => {
-  assert.throws(() => resolveOptions({ env: { SSOD_SOAP_PROT: '1' } }), (e: unknown) => e instanceof OptionError && /SSOD_SOAP_PROT/.test(e.message));
+  assert.throws(
+    () => resolveOptions({ env: { SSOD_SOAP_PROT: '1' } }),
+    (e: unknown) => e instanceof OptionError && /SSOD_SOAP_PROT/.test(e.message),
+  );
   assert.throws(() => resolveOptions({ flags: { nope: '1' } }), OptionError);
   assert.throws(() => resolveOptions({ flags: { soapPort: '70000' } }), /between 0 and 65535/);
   assert.throws(() => resolveOptions({ flags: { sessionTimeout: 'ten' } }), /whole number/);
@@ -58,20 +65,29 @@ test('store: sqlite:PATH or a postgres URL; anything else is refused without ech
   for (const store of ['sqlite:/var/lib/ssod/ssod.db', 'postgres://ssod@db/ssod', 'postgresql://ssod:pw@db:5433/ssod?sslmode=require']) {
     assert.equal(resolveOptions({ flags: { store } }).store, store);
   }
-  assert.equal(resolveOptions({ env: { SSOD_STORE: 'postgres://db/ssod', SSOD_MASTER_KEY_FILE: '/k', SSOD_STORE_POOL_SIZE: '4' } }).storePoolSize, 4);
-  assert.throws(() => resolveOptions({ flags: { store: 'mysql://root:hunter2@db/ssod' } }), (e: unknown) => {
-    assert.ok(e instanceof OptionError);
-    assert.match(e.message, /must be sqlite:PATH or a postgres:\/\/… or postgresql:\/\/… URL, not mysql:…/);
-    assert.ok(!e.message.includes('hunter2'));
-    return true;
-  });
+  assert.equal(
+    resolveOptions({ env: { SSOD_STORE: 'postgres://db/ssod', SSOD_MASTER_KEY_FILE: '/k', SSOD_STORE_POOL_SIZE: '4' } }).storePoolSize,
+    4,
+  );
+  assert.throws(
+    () => resolveOptions({ flags: { store: 'mysql://root:hunter2@db/ssod' } }),
+    (e: unknown) => {
+      assert.ok(e instanceof OptionError);
+      assert.match(e.message, /must be sqlite:PATH or a postgres:\/\/… or postgresql:\/\/… URL, not mysql:…/);
+      assert.ok(!e.message.includes('hunter2'));
+      return true;
+    },
+  );
   assert.throws(() => resolveOptions({ flags: { store: '/var/lib/ssod/ssod.db' } }), /must be sqlite:PATH/);
   assert.throws(() => resolveOptions({ flags: { store: 'postgres://a b@/' } }), /not a readable URL/);
   assert.throws(() => resolveOptions({ flags: { storePoolSize: '0' } }), /between 1 and 1000/);
 });
 
 test('headersTimeout may not exceed requestTimeout: a request cannot finish before its headers', () => {
-  assert.throws(() => resolveOptions({ flags: { headersTimeout: '60', requestTimeout: '30' } }), /headersTimeout \(60\) must not exceed requestTimeout \(30\)/);
+  assert.throws(
+    () => resolveOptions({ flags: { headersTimeout: '60', requestTimeout: '30' } }),
+    /headersTimeout \(60\) must not exceed requestTimeout \(30\)/,
+  );
   assert.equal(resolveOptions({ flags: { headersTimeout: '30', requestTimeout: '30' } }).headersTimeout, 30);
 });
 
@@ -83,10 +99,18 @@ test('config file keys are the option names of --help (data-dir) or camelCase; a
     return file;
   };
   try {
-    const options = resolveOptions({ configFile: config({ 'data-dir': '/srv/ssod', 'soap-port': 2443, relayPort: 2080, 'argon2-memory-kib': 65536 }) });
+    const options = resolveOptions({
+      configFile: config({ 'data-dir': '/srv/ssod', 'soap-port': 2443, relayPort: 2080, 'argon2-memory-kib': 65536 }),
+    });
     assert.deepEqual([options.dataDir, options.soapPort, options.relayPort, options.argon2MemoryKib], ['/srv/ssod', 2443, 2080, 65536]);
-    assert.throws(() => resolveOptions({ configFile: config({ 'data-dri': '/srv' }) }), /unknown option "data-dri" in config file .*\(did you mean data-dir\?\); the keys are the option names/);
-    assert.throws(() => resolveOptions({ configFile: config({ sesionTimeout: 60 }) }), /unknown option "sesionTimeout" .*\(did you mean sessionTimeout\?\)/);
+    assert.throws(
+      () => resolveOptions({ configFile: config({ 'data-dri': '/srv' }) }),
+      /unknown option "data-dri" in config file .*\(did you mean data-dir\?\); the keys are the option names/,
+    );
+    assert.throws(
+      () => resolveOptions({ configFile: config({ sesionTimeout: 60 }) }),
+      /unknown option "sesionTimeout" .*\(did you mean sessionTimeout\?\)/,
+    );
     assert.throws(() => resolveOptions({ configFile: config({ 'Data-Dir': '/srv' }) }), /unknown option "Data-Dir"/);
     assert.throws(() => resolveOptions({ configFile: config({ 'data-dir': '/a', dataDir: '/b' }) }), /gives dataDir twice/);
   } finally {

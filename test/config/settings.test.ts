@@ -40,7 +40,10 @@ test('settingsFrom: the defaults, overridden by stored values; an unreadable sto
 
   const warnings: string[] = [];
   const logger = createLogger('warn', (line) => warnings.push(line));
-  const settings = settingsFrom({ sessionTimeout: '600', hostname: 'sso.example.com', relayTokenLifetime: 'soon', passwordHashTypes: '' }, logger);
+  const settings = settingsFrom(
+    { sessionTimeout: '600', hostname: 'sso.example.com', relayTokenLifetime: 'soon', passwordHashTypes: '' },
+    logger,
+  );
   assert.equal(settings.sessionTimeout, 600);
   assert.equal(settings.hostname, 'sso.example.com');
   assert.equal(settings.relayTokenLifetime, 60);
@@ -55,7 +58,10 @@ test('parseSettingChanges normalizes values and refuses unknown settings and bad
     sessionTimeout: '900',
     hostname: null,
   });
-  assert.throws(() => parseSettingChanges({ soapPort: '1' }), (e: unknown) => e instanceof OptionError && /unknown setting "soapPort"/.test(e.message));
+  assert.throws(
+    () => parseSettingChanges({ soapPort: '1' }),
+    (e: unknown) => e instanceof OptionError && /unknown setting "soapPort"/.test(e.message),
+  );
   assert.throws(() => parseSettingChanges({ sessionTimeout: '5' }), /between 60 and/);
   assert.throws(() => parseSettingChanges({ passwordHashTypes: 'sha1,crc32' }), /comma-separated list of: sha1, md5, sha256/);
 });

@@ -4,7 +4,16 @@ import { test } from 'node:test';
 import { closestName, didYouMean, editDistance } from '../../src/config/suggest.js';
 
 test('edit distance counts insertions, deletions, substitutions and swapped neighbours as one each', () => {
-  assert.deepEqual([editDistance('', ''), editDistance('abc', 'abc'), editDistance('sesionTimeout', 'sessionTimeout'), editDistance('dta', 'dat'), editDistance('kitten', 'sitting')], [0, 0, 1, 1, 3]);
+  assert.deepEqual(
+    [
+      editDistance('', ''),
+      editDistance('abc', 'abc'),
+      editDistance('sesionTimeout', 'sessionTimeout'),
+      editDistance('dta', 'dat'),
+      editDistance('kitten', 'sitting'),
+    ],
+    [0, 0, 1, 1, 3],
+  );
 });
 
 test('a typo gets the closest name, another word gets none', () => {

@@ -15,7 +15,21 @@ test('a host is an IP literal, brackets taken off, or a DNS name in lower case',
 });
 
 test('anything else is no host: empty labels, a trailing dot, underscores, spaces, too long, an IPv6 zone', () => {
-  for (const text of ['', 'a..b', 'a.', '.a', '-a.example.com', 'a-.example.com', 'a_b.example.com', 'bad host/name', `${'a'.repeat(64)}.com`, `${'a.'.repeat(127)}ab`, '[example.com]', 'fe80::1%eth0', '[fe80::1%25eth0]']) {
+  for (const text of [
+    '',
+    'a..b',
+    'a.',
+    '.a',
+    '-a.example.com',
+    'a-.example.com',
+    'a_b.example.com',
+    'bad host/name',
+    `${'a'.repeat(64)}.com`,
+    `${'a.'.repeat(127)}ab`,
+    '[example.com]',
+    'fe80::1%eth0',
+    '[fe80::1%25eth0]',
+  ]) {
     assert.equal(parseHostName(text), null, text);
   }
   assert.throws(() => serverHostName('bad host/name'), /^Error: Invalid host name for the server certificate: "bad host\/name"$/);

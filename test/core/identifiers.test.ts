@@ -19,7 +19,11 @@ describe('logins as PRECIS usernames', () => {
       ['al\u034Fice@example.com', 'U+034F'],
       ['\u017Fam@example.com', 'U+017F'],
     ] as const) {
-      assert.throws(() => preparedLogin(lookAlike), invalidParameter(new RegExp(`may not hold ${codePoint.replace('+', '\\+')}`)), lookAlike);
+      assert.throws(
+        () => preparedLogin(lookAlike),
+        invalidParameter(new RegExp(`may not hold ${codePoint.replace('+', '\\+')}`)),
+        lookAlike,
+      );
     }
   });
 
@@ -70,7 +74,11 @@ describe('single-line texts and operator output', () => {
       ['panel\u2066x', 'U+2066'],
       ['panel\u2028x', 'U+2028'],
     ] as const) {
-      assert.throws(() => requireSingleLine('name', name), invalidParameter(new RegExp(`^name may not hold ${codePoint.replace('+', '\\+')}`)), JSON.stringify(name));
+      assert.throws(
+        () => requireSingleLine('name', name),
+        invalidParameter(new RegExp(`^name may not hold ${codePoint.replace('+', '\\+')}`)),
+        JSON.stringify(name),
+      );
     }
     assert.doesNotThrow(() => requireSingleLine('name', 'Panel für Kunden — 日本 (v2)'));
   });

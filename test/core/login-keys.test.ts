@@ -20,7 +20,10 @@ function loginKeyTests(engine: Engine): void {
     inst = await freshInstallation({ engine });
     const first = await inst.serve({ argon2MemoryKib: 8192, argon2Iterations: 1 });
     const app = await registerApp(first, 'https://panel.example.com:8443/', 'panel');
-    sashaId = (await call(first, 'createUser', { login: 'sasha@example.com', password: PASSWORD }, { credentials: app.credentials })).field('userId') ?? '';
+    sashaId =
+      (await call(first, 'createUser', { login: 'sasha@example.com', password: PASSWORD }, { credentials: app.credentials })).field(
+        'userId',
+      ) ?? '';
     const store = first.server.services.store;
     const sasha = await store.getUser(sashaId);
     assert.ok(sasha !== null);
@@ -50,7 +53,10 @@ function loginKeyTests(engine: Engine): void {
     assert.equal((await call(ts, 'authenticate', { login: 'zoe\u200B@example.com', password: PASSWORD })).fault, 'invalidParameter');
     for (const id of [legacy.sashaLookAlike, legacy.zeroWidth]) {
       assert.notEqual(await ts.server.services.store.getUser(id), null);
-      assert.ok(ts.logRecords().some((record) => record.level === 'warn' && record.userId === id), id);
+      assert.ok(
+        ts.logRecords().some((record) => record.level === 'warn' && record.userId === id),
+        id,
+      );
     }
   });
 }

@@ -5,8 +5,10 @@ import { test } from 'node:test';
 import { isLoopbackHost, resolveHostname, soapBindAddress, soapHost } from '../../src/core/mode.js';
 
 test('loopback hosts: 127.0.0.0/8, ::1, localhost and *.localhost (RFC 6761); anything else is another host', () => {
-  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', 'panel.localhost']) assert.equal(isLoopbackHost(host), true, host);
-  for (const host of ['10.0.0.1', '0.0.0.0', '::', '192.0.2.1', 'localhost.example.com', 'example.com', '128.0.0.1']) assert.equal(isLoopbackHost(host), false, host);
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', 'panel.localhost'])
+    assert.equal(isLoopbackHost(host), true, host);
+  for (const host of ['10.0.0.1', '0.0.0.0', '::', '192.0.2.1', 'localhost.example.com', 'example.com', '128.0.0.1'])
+    assert.equal(isLoopbackHost(host), false, host);
 });
 
 test('single-panel keeps the SOAP API on 127.0.0.1 under that name; multiple-panels uses --bind and the host name', () => {

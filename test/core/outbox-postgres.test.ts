@@ -35,7 +35,10 @@ postgresSuite('outbox on PostgreSQL', () => {
       done = true;
       await loops;
       await first.runOnce();
-      assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => `login:user${i + 1}`));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 60 }, (_, i) => `login:user${i + 1}`),
+      );
     } finally {
       await Promise.all([a.close(), b.close(), publisher.close()]);
     }

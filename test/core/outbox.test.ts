@@ -16,7 +16,10 @@ test('publish records the trail before it returns, and the dispatcher catching u
   try {
     const context = contextOf(store);
     await publish(context, lockCleared(1));
-    assert.deepEqual((await store.queryAudit({ limit: 10 })).map((r) => [r.type, r.target]), [['lock.cleared', 'login:user1']]);
+    assert.deepEqual(
+      (await store.queryAudit({ limit: 10 })).map((r) => [r.type, r.target]),
+      [['lock.cleared', 'login:user1']],
+    );
     assert.equal(await new OutboxDispatcher(context, [auditTrail]).runOnce(), 1);
     assert.equal((await store.queryAudit({ limit: 10 })).length, 1);
   } finally {
@@ -89,7 +92,10 @@ test('a running dispatcher delivers by itself and gives its leases up when stopp
     while (subscriber.seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await dispatcher.stop();
     assert.deepEqual(subscriber.seen, ['login:user1']);
-    assert.equal(await store.claimOutboxCursor('running', 'another node', Date.now(), Date.now() + 1000, false), (await store.readOutbox(0, 1))[0]?.id);
+    assert.equal(
+      await store.claimOutboxCursor('running', 'another node', Date.now(), Date.now() + 1000, false),
+      (await store.readOutbox(0, 1))[0]?.id,
+    );
   } finally {
     await store.close();
   }

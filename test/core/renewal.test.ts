@@ -40,7 +40,8 @@ function renewalTests(engine: string, setUp: () => Promise<{ overrides: Override
   async function signIn(): Promise<{ sessionId: string; lastSeen: () => Promise<number | undefined> }> {
     const sessionId = (await call(ts, 'authenticate', { login: 'alice', password: 'wonderland', baseUrl: BASE })).field('sessionId') ?? '';
     const idHash = createHash('sha256').update(sessionId).digest('hex');
-    const lastSeen = async (): Promise<number | undefined> => (await ts.server.services.store.findSessionByLocalId(idHash))?.global.lastSeenAt;
+    const lastSeen = async (): Promise<number | undefined> =>
+      (await ts.server.services.store.findSessionByLocalId(idHash))?.global.lastSeenAt;
     return { sessionId, lastSeen };
   }
 
@@ -72,14 +73,19 @@ function renewalTests(engine: string, setUp: () => Promise<{ overrides: Override
     ts.advanceClock(30_000); // activity that is not written
     for (const { sessionId } of [early, late]) assert.equal((await call(ts, 'verifySession', { sessionId })).status, 200);
     ts.advanceClock(TIMEOUT_S * 1000 - 30_000 - 20_000);
-    assert.equal((await call(ts, 'verifySession', { sessionId: early.sessionId })).status, 200, 'alive until the timeout counted from the last renewal');
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId: early.sessionId })).status,
+      200,
+      'alive until the timeout counted from the last renewal',
+    );
     ts.advanceClock(20_000);
     // 6000 s after sign-in, 5970 s after its last (unwritten) activity: 30 s early, within the 60 s tolerance.
     assert.equal((await call(ts, 'verifySession', { sessionId: late.sessionId })).fault, 'noSuchSession');
   });
 }
 
-describe('idle-timer renewal: sqlite', () => renewalTests('sqlite', () => Promise.resolve({ overrides: {}, tearDown: () => Promise.resolve() })));
+describe('idle-timer renewal: sqlite', () =>
+  renewalTests('sqlite', () => Promise.resolve({ overrides: {}, tearDown: () => Promise.resolve() })));
 
 postgresSuite('idle-timer renewal: postgres', () =>
   renewalTests('postgres', async () => {

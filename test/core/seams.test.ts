@@ -18,7 +18,8 @@ describe('seams', () => {
   });
   after(() => ts.close());
 
-  const newUser = async (login: string): Promise<string> => createUser(ts.server.services, app.id, login, await ts.server.services.passwords.hash('pw-of-' + login), 'operator');
+  const newUser = async (login: string): Promise<string> =>
+    createUser(ts.server.services, app.id, login, await ts.server.services.passwords.hash('pw-of-' + login), 'operator');
 
   test('startBrowserSession binds a new session to a cookie, which then gives every application its local session', async () => {
     const { services } = ts.server;
@@ -39,7 +40,10 @@ describe('seams', () => {
     const user = await services.store.getUser(userId);
     if (user === null) throw new Error('no user');
     await disableUser(services, user, 'operator');
-    await assert.rejects(startBrowserSession(services, userId, 'guest'), (error: unknown) => error instanceof SsoError && error.code === 'invalidCredentials');
+    await assert.rejects(
+      startBrowserSession(services, userId, 'guest'),
+      (error: unknown) => error instanceof SsoError && error.code === 'invalidCredentials',
+    );
     assert.deepEqual(await services.store.listSessions({ userId, limit: 10 }), []);
   });
 
@@ -58,7 +62,11 @@ describe('seams', () => {
     };
     const attempt = { user, login: 'delegated@example.com', password: 'directory-password', applicationId: null, address: '192.0.2.9' };
     assert.equal((await signIn(services, attempt)).id, userId);
-    await assert.rejects(signIn(services, { ...attempt, password: 'pw-of-delegated@example.com' }), SsoError, 'the local hash is not asked');
+    await assert.rejects(
+      signIn(services, { ...attempt, password: 'pw-of-delegated@example.com' }),
+      SsoError,
+      'the local hash is not asked',
+    );
     assert.deepEqual(
       asked.map((request) => [request.user?.id, request.login, request.sources, request.upgrade]),
       [

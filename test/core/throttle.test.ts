@@ -12,7 +12,13 @@ test('IPv4 sources are counted as written, also when IPv4-mapped', () => {
 
 test('IPv6 sources are counted by their /64 prefix, however the address is written', () => {
   const prefix = '2001:db8:1:2::/64';
-  for (const address of ['2001:db8:1:2::1', '2001:0db8:0001:0002:ffff:ffff:ffff:ffff', '2001:DB8:1:2:0:0:0:9', '2001:db8:1:2::1%eth0', '2001:db8:1:2::192.0.2.1']) {
+  for (const address of [
+    '2001:db8:1:2::1',
+    '2001:0db8:0001:0002:ffff:ffff:ffff:ffff',
+    '2001:DB8:1:2:0:0:0:9',
+    '2001:db8:1:2::1%eth0',
+    '2001:db8:1:2::192.0.2.1',
+  ]) {
     assert.equal(sourceAddress(address), prefix, address);
   }
   assert.equal(sourceAddress('::1'), '0:0:0:0::/64');

@@ -26,25 +26,34 @@ const unitText = readFileSync(UNIT, 'utf8');
 const settings = serviceSettings(unitText);
 const setting = (key: string): string | undefined => settings.find(([name]) => name === key)?.[1];
 
-test('systemd-analyze verify accepts the unit, with ExecStart pointing at the built ssod', { skip: !existsSync(SYSTEMD_ANALYZE) && process.env.CI === undefined ? `${SYSTEMD_ANALYZE} is missing (install the systemd package); CI requires it` : false }, async () => {
-  // verify refuses an ExecStart binary that does not exist, and this machine has no installed ssod:
-  // check a copy of the unit that runs the ssod built from this checkout instead.
-  assert.ok(unitText.includes(`ExecStart=${INSTALLED_BINARY} serve`), 'the unit runs the installed ssod');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-unit-'));
-  try {
-    const copy = path.join(dir, 'ssod.service');
-    writeFileSync(copy, unitText.replace(`ExecStart=${INSTALLED_BINARY} `, `ExecStart=${process.execPath} ${CLI} `));
-    const result = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(SYSTEMD_ANALYZE, ['verify', '--man=no', copy], (error, stdout, stderr) => {
-        resolve({ code: typeof error?.code === 'number' ? error.code : error === null ? 0 : -1, output: stdout + stderr });
+test(
+  'systemd-analyze verify accepts the unit, with ExecStart pointing at the built ssod',
+  {
+    skip:
+      !existsSync(SYSTEMD_ANALYZE) && process.env.CI === undefined
+        ? `${SYSTEMD_ANALYZE} is missing (install the systemd package); CI requires it`
+        : false,
+  },
+  async () => {
+    // verify refuses an ExecStart binary that does not exist, and this machine has no installed ssod:
+    // check a copy of the unit that runs the ssod built from this checkout instead.
+    assert.ok(unitText.includes(`ExecStart=${INSTALLED_BINARY} serve`), 'the unit runs the installed ssod');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-unit-'));
+    try {
+      const copy = path.join(dir, 'ssod.service');
+      writeFileSync(copy, unitText.replace(`ExecStart=${INSTALLED_BINARY} `, `ExecStart=${process.execPath} ${CLI} `));
+      const result = await new Promise<{ code: number; output: string }>((resolve) => {
+        execFile(SYSTEMD_ANALYZE, ['verify', '--man=no', copy], (error, stdout, stderr) => {
+          resolve({ code: typeof error?.code === 'number' ? error.code : error === null ? 0 : -1, output: stdout + stderr });
+        });
       });
-    });
-    assert.equal(result.output.trim(), '', 'no warnings');
-    assert.equal(result.code, 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      assert.equal(result.output.trim(), '', 'no warnings');
+      assert.equal(result.code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('the unit runs ssod as its own user on an owner-only state directory', () => {
   assert.equal(setting('User'), 'ssod');

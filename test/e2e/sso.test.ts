@@ -66,9 +66,13 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
       if ((req.url ?? '').startsWith('/forge?')) {
         // An attacker's page that posts an answer to the relay's question from another site.
         const fields = new URLSearchParams((req.url ?? '').slice('/forge?'.length));
-        const inputs = [...fields].map(([name, value]) => `<input type="hidden" name="${escapeAttribute(name)}" value="${escapeAttribute(value)}">`).join('');
+        const inputs = [...fields]
+          .map(([name, value]) => `<input type="hidden" name="${escapeAttribute(name)}" value="${escapeAttribute(value)}">`)
+          .join('');
         res.writeHead(200, { 'Content-Type': 'text/html' });
-        res.end(`<!doctype html><title>Forged</title><form method="post" action="${relayOrigin}/relay">${inputs}</form><script>document.forms[0].submit()</script>`);
+        res.end(
+          `<!doctype html><title>Forged</title><form method="post" action="${relayOrigin}/relay">${inputs}</form><script>document.forms[0].submit()</script>`,
+        );
         return;
       }
       const back = encodeURIComponent(elsewhereUrl);
@@ -93,7 +97,8 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
     page = await context.newPage();
     page.on('response', (response: Response) => {
-      if (response.url().startsWith(relayOrigin)) relayResponses.push({ url: response.url(), status: response.status(), location: response.headers().location });
+      if (response.url().startsWith(relayOrigin))
+        relayResponses.push({ url: response.url(), status: response.status(), location: response.headers().location });
     });
   });
 
@@ -144,7 +149,10 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     await shot('2-panel-signed-in');
 
     const relayCookies = await context.cookies(relayOrigin);
-    assert.deepEqual(relayCookies.map((c) => c.name), ['sid']);
+    assert.deepEqual(
+      relayCookies.map((c) => c.name),
+      ['sid'],
+    );
     const [sid] = relayCookies;
     assert.ok(sid);
     assert.equal(sid.httpOnly, true);
@@ -192,7 +200,10 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     assert.equal(response.headers().location, undefined);
     await page.waitForLoadState();
     assert.ok(page.url().startsWith(relayOrigin), 'the browser stays on the relay');
-    assert.ok(elsewhereRequests.every((url) => !url.includes('ssosid')), `requests seen elsewhere: ${elsewhereRequests.join(', ')}`);
+    assert.ok(
+      elsewhereRequests.every((url) => !url.includes('ssosid')),
+      `requests seen elsewhere: ${elsewhereRequests.join(', ')}`,
+    );
     await shot('5-unregistered-origin-refused');
   });
 
@@ -233,7 +244,10 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     const confirm = await page.locator('input[name=confirm]').getAttribute('value');
     // Even with the code of the page in hand, a form posted from another site is refused.
     const forge = `${elsewhereUrl}forge?${new URLSearchParams({ url: demo.billing.url, confirm: confirm ?? '', choice: 'switch' }).toString()}`;
-    const [forged] = await Promise.all([page.waitForResponse((r) => r.url() === `${relayOrigin}/relay` && r.request().method() === 'POST'), page.goto(forge)]);
+    const [forged] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${relayOrigin}/relay` && r.request().method() === 'POST'),
+      page.goto(forge),
+    ]);
     assert.equal(forged.status(), 403);
     assert.equal(await relayCookie(), before);
 
@@ -242,7 +256,13 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     const after = await relayCookie();
     assert.notEqual(after, before);
     // The relay now answers for mallory: ask it as billing would.
-    const location = (await fetch(`http://127.0.0.1:${ts.relayPort}/relay?${new URLSearchParams({ url: demo.billing.url }).toString()}`, { redirect: 'manual', headers: { Cookie: `sid=${after}` } })).headers.get('location') ?? '';
+    const location =
+      (
+        await fetch(`http://127.0.0.1:${ts.relayPort}/relay?${new URLSearchParams({ url: demo.billing.url }).toString()}`, {
+          redirect: 'manual',
+          headers: { Cookie: `sid=${after}` },
+        })
+      ).headers.get('location') ?? '';
     const { userId } = await demo.billing.client.verifySession({ sessionId: new URL(location).searchParams.get('ssosid') ?? '' });
     assert.equal(userId, (await demo.billing.client.getUserId({ login: MALLORY.login })).userId);
   });

@@ -22,7 +22,15 @@ interface Run {
 
 /** examples/run with its temporary directory in `tmp`, every port free (0) unless given. */
 function startRun(tmp: string, ports: Readonly<Record<string, number>> = {}): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, SSO_SOAP_PORT: '0', SSO_RELAY_PORT: '0', PANEL_PORT: '0', BILLING_PORT: '0', SSO_RELAY_HOST: '127.0.0.1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TMPDIR: tmp,
+    SSO_SOAP_PORT: '0',
+    SSO_RELAY_PORT: '0',
+    PANEL_PORT: '0',
+    BILLING_PORT: '0',
+    SSO_RELAY_HOST: '127.0.0.1',
+  };
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
   const child = spawn(process.execPath, [RUN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

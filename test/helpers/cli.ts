@@ -11,16 +11,24 @@ export interface CliResult {
 }
 
 /** `ssod ARGS…` with the given extra environment (SSOD_* variables of the test process are not passed on). */
-export function runCli(args: readonly string[], { env = {}, input }: { env?: Readonly<Record<string, string>>; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  { env = {}, input }: { env?: Readonly<Record<string, string>>; input?: string } = {},
+): Promise<CliResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SSOD_')));
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...inherited, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') {
-        reject(new Error(`cannot run ssod: ${error.message}`));
-        return;
-      }
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...inherited, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(new Error(`cannot run ssod: ${error.message}`));
+          return;
+        }
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
     else child.stdin?.end();
   });
@@ -36,7 +44,9 @@ export const isRoot = process.getuid?.() === 0;
  * setpriv, util-linux) when the tests run as root, otherwise as the test's own user.
  */
 export function runUnprivileged(args: readonly string[]): Promise<CliResult> {
-  const [file, prefix] = isRoot ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI]] : [process.execPath, [CLI]];
+  const [file, prefix] = isRoot
+    ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI]]
+    : [process.execPath, [CLI]];
   return new Promise((resolve, reject) => {
     execFile(file, [...prefix, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== 'number') reject(new Error(`cannot run ssod: ${error.message}`));

@@ -42,23 +42,34 @@ function getText(url: string): Promise<string> {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Starts a node and resolves once it listens, with its ports and the CA it serves. */
 export async function startNode(settings: NodeSettings): Promise<NodeProcess> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `ssod-node-${settings.name}-`));
   const args = [
-    CLI, 'serve',
-    '--store', settings.storeUrl,
-    '--master-key-file', settings.masterKeyFile,
-    '--data-dir', dataDir,
-    '--soap-port', '0',
-    '--relay-port', '0',
-    '--log-level', 'info',
+    CLI,
+    'serve',
+    '--store',
+    settings.storeUrl,
+    '--master-key-file',
+    settings.masterKeyFile,
+    '--data-dir',
+    dataDir,
+    '--soap-port',
+    '0',
+    '--relay-port',
+    '0',
+    '--log-level',
+    'info',
     // The cheapest argon2id the options allow: these tests are about the store, not hashing.
-    '--argon2-memory-kib', '8192',
-    '--argon2-iterations', '1',
+    '--argon2-memory-kib',
+    '8192',
+    '--argon2-iterations',
+    '1',
     ...(settings.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -17,7 +17,10 @@ export interface EventuallyOptions {
  * false or null, or throws an AssertionError (so it may assert); any other error is thrown at once
  * (a process that exited will not come back).
  */
-export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs, intervalMs = 50, what = 'the condition' }: EventuallyOptions): Promise<Exclude<T, false | null>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs, intervalMs = 50, what = 'the condition' }: EventuallyOptions,
+): Promise<Exclude<T, false | null>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let failure: AssertionError | null = null;

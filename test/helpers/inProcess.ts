@@ -46,15 +46,22 @@ export async function startInProcess(overrides: Partial<Record<OptionName, strin
   const options = resolveOptions({ flags: { logLevel: 'info', ...overrides, dataDir } });
   const lines: string[] = [];
   let offset = 0;
-  const services = await openServices(options, { logger: createLogger('info', (line) => lines.push(line)), now: () => Date.now() + offset });
+  const services = await openServices(options, {
+    logger: createLogger('info', (line) => lines.push(line)),
+    now: () => Date.now() + offset,
+  });
   const ca = new X509Certificate(services.ca.certificatePem);
   return {
     services,
     dataDir,
     caPem: services.ca.certificatePem,
     relayPort: options.relayPort,
-    async post(body, { credentials, contentType = 'application/soap+xml; charset=utf-8', headers = {}, path: route, method, localAddress } = {}) {
-      if ((route !== undefined && route !== '/soap') || (method !== undefined && method !== 'POST')) throw new Error('in process there is only POST /soap; use helpers/server.ts');
+    async post(
+      body,
+      { credentials, contentType = 'application/soap+xml; charset=utf-8', headers = {}, path: route, method, localAddress } = {},
+    ) {
+      if ((route !== undefined && route !== '/soap') || (method !== undefined && method !== 'POST'))
+        throw new Error('in process there is only POST /soap; use helpers/server.ts');
       const given = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
       const answer = await answerSoap(
         services,

@@ -13,7 +13,11 @@ export function lockCleared(n: number): DomainEvent {
 }
 
 /** A subscriber that keeps the keys of the events it gets, failing while `failing` says so. */
-export function recorder(name: string, failing: (stored: StoredEvent) => boolean = () => false, seen: string[] = []): Subscriber & { readonly seen: string[] } {
+export function recorder(
+  name: string,
+  failing: (stored: StoredEvent) => boolean = () => false,
+  seen: string[] = [],
+): Subscriber & { readonly seen: string[] } {
   return {
     name,
     startAtEnd: false,

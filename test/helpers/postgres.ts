@@ -56,9 +56,13 @@ export function postgresSuite(name: string, register: () => void, { announce = f
     return;
   }
   if (announce) {
-    test('PostgreSQL tests', {
-      skip: `no PostgreSQL at ${where} (${postgresUnreachable}): start one or set TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB to run them`,
-    }, () => undefined);
+    test(
+      'PostgreSQL tests',
+      {
+        skip: `no PostgreSQL at ${where} (${postgresUnreachable}): start one or set TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB to run them`,
+      },
+      () => undefined,
+    );
   }
 }
 

@@ -21,9 +21,13 @@ export interface ServeProcess {
 /** Starts `ssod serve` on `dataDir` and waits until /healthz answers (at most 20 s). */
 export async function startServe(dataDir: string, extraArgs: readonly string[] = []): Promise<ServeProcess> {
   const [soapPort, relayPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(soapPort), '--relay-port', String(relayPort), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--data-dir', dataDir, '--soap-port', String(soapPort), '--relay-port', String(relayPort), ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -32,7 +36,10 @@ export async function startServe(dataDir: string, extraArgs: readonly string[] =
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`ssod serve exited with ${child.exitCode}: ${output}`);
-        return fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false);
+        return fetch(`http://127.0.0.1:${relayPort}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       { timeoutMs: 20_000, intervalMs: 100 },
     );

@@ -148,12 +148,19 @@ export interface SoapReply extends HttpReply {
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 export function readSoap(reply: HttpReply): SoapReply {
   const all = (name: string): string[] =>
-    [...reply.body.matchAll(new RegExp(`<(?:[\\w-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`, 'g'))].map((m) => unescapeXml(m[1] ?? ''));
+    [...reply.body.matchAll(new RegExp(`<(?:[\\w-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`, 'g'))].map((m) =>
+      unescapeXml(m[1] ?? ''),
+    );
   const subcode = /<env:Subcode>\s*<env:Value>sso:(\w+)<\/env:Value>/.exec(reply.body)?.[1];
   const faultcode = /<faultcode>sso:(\w+)<\/faultcode>/.exec(reply.body)?.[1];
   return { ...reply, field: (name) => all(name)[0], all, fault: subcode ?? faultcode };
@@ -200,7 +207,14 @@ export async function registerApp(ts: SoapTarget, url = 'https://panel.example.c
 export function relayGet(ts: Pick<TestServer, 'relayPort'>, query: string, cookie?: string): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: ts.relayPort, path: `/relay?${query}`, method: 'GET', agent: false, headers: cookie ? { Cookie: cookie } : {} },
+      {
+        host: '127.0.0.1',
+        port: ts.relayPort,
+        path: `/relay?${query}`,
+        method: 'GET',
+        agent: false,
+        headers: cookie ? { Cookie: cookie } : {},
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

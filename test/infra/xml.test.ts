@@ -38,7 +38,10 @@ describe('parseXml: well-formed documents', () => {
     const envelope = parseXml(vector('01-registerApplication.xml'));
     assert.equal(envelope.ns, SOAP12_NS);
     assert.equal(envelope.local, 'Envelope');
-    assert.deepEqual(envelope.children.map((child) => child.local), ['Header', 'Body']);
+    assert.deepEqual(
+      envelope.children.map((child) => child.local),
+      ['Header', 'Body'],
+    );
     const operation = childNamed(childNamed(envelope, 'Body'), 'registerApplication');
     assert.equal(operation.ns, SSO_NS);
     assert.deepEqual(
@@ -56,7 +59,9 @@ describe('parseXml: well-formed documents', () => {
   });
 
   test('default namespaces and other prefixes resolve to the same names', () => {
-    const root = parseXml(`<Envelope xmlns="${SOAP12_NS}"><Body><x:authenticate xmlns:x="${SSO_NS}"><login xmlns="${SSO_NS}">a</login></x:authenticate></Body></Envelope>`);
+    const root = parseXml(
+      `<Envelope xmlns="${SOAP12_NS}"><Body><x:authenticate xmlns:x="${SSO_NS}"><login xmlns="${SSO_NS}">a</login></x:authenticate></Body></Envelope>`,
+    );
     const operation = childNamed(childNamed(root, 'Body'), 'authenticate');
     assert.equal(root.ns, SOAP12_NS);
     assert.equal(operation.ns, SSO_NS);
@@ -65,15 +70,20 @@ describe('parseXml: well-formed documents', () => {
 
   test('attributes are keyed {ns}local or local; namespace declarations are not attributes', () => {
     const root = parseXml(`<a xmlns="urn:d" xmlns:p="urn:p" plain="1" p:qualified="2" xml:lang="en"/>`);
-    assert.deepEqual([...root.attributes], [
-      ['plain', '1'],
-      ['{urn:p}qualified', '2'],
-      ['{http://www.w3.org/XML/1998/namespace}lang', 'en'],
-    ]);
+    assert.deepEqual(
+      [...root.attributes],
+      [
+        ['plain', '1'],
+        ['{urn:p}qualified', '2'],
+        ['{http://www.w3.org/XML/1998/namespace}lang', 'en'],
+      ],
+    );
   });
 
   test('text, CDATA, predefined entities and character references are joined; comments are skipped', () => {
-    const root = parseXml('<?xml version="1.0" encoding="UTF-8"?>\n<!-- c --><a>x &amp; &lt;y&gt; &#x41;&#66;<!-- inner --><![CDATA[<raw>&amp;]]> z<b>child</b></a>');
+    const root = parseXml(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!-- c --><a>x &amp; &lt;y&gt; &#x41;&#66;<!-- inner --><![CDATA[<raw>&amp;]]> z<b>child</b></a>',
+    );
     assert.equal(root.text, 'x & <y> AB<raw>&amp; z');
     assert.equal(childNamed(root, 'b').text, 'child');
   });
@@ -238,7 +248,18 @@ describe('escapeXmlText and escapeXmlAttribute', () => {
 test('the parser declares every handler slot that parseXml sets, so on() adds no property (V8 keeps it a fast object)', () => {
   const parser = new HandlerSlotsParser();
   const before = Object.keys(parser).length;
-  for (const event of ['error', 'doctype', 'processinginstruction', 'xmldecl', 'opentagstart', 'attribute', 'opentag', 'text', 'cdata', 'closetag'] as const) {
+  for (const event of [
+    'error',
+    'doctype',
+    'processinginstruction',
+    'xmldecl',
+    'opentagstart',
+    'attribute',
+    'opentag',
+    'text',
+    'cdata',
+    'closetag',
+  ] as const) {
     parser.on(event, () => undefined);
   }
   assert.equal(Object.keys(parser).length, before);

@@ -29,7 +29,10 @@ function assertEquivalent(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS):
   const fast = scanSimpleXml(text, limits);
   if (fast === null) return null;
   const slow = full(text, limits);
-  assert.ok('tree' in slow, `the scanner read a document the full reader refuses (${'refused' in slow ? slow.refused : ''}): ${JSON.stringify(text)}`);
+  assert.ok(
+    'tree' in slow,
+    `the scanner read a document the full reader refuses (${'refused' in slow ? slow.refused : ''}): ${JSON.stringify(text)}`,
+  );
   assert.deepStrictEqual(fast, slow.tree, JSON.stringify(text));
   return fast;
 }
@@ -72,17 +75,32 @@ function render(n: Node, declaredAbove: ReadonlySet<string>): string {
     })
     .join('');
   // Mostly declared prefixes, so that most documents are readable; sometimes not.
-  const qname = n.prefix === '' || declared.has(n.prefix) || n.local.length % 3 === 0 ? (n.prefix === '' ? n.local : `${n.prefix}:${n.local}`) : n.local;
+  const qname =
+    n.prefix === '' || declared.has(n.prefix) || n.local.length % 3 === 0
+      ? n.prefix === ''
+        ? n.local
+        : `${n.prefix}:${n.local}`
+      : n.local;
   if (n.children.length === 0 && n.text === '' && n.local.length % 2 === 0) return `<${qname}${attributes}${n.gap}/>`;
   const inner = n.children.length === 0 ? n.text : n.children.map((c) => n.gap + render(c, declared)).join('') + n.gap;
   return `<${qname}${attributes}>${inner}</${qname}${n.gap}>`;
 }
 
-const declaration = fc.constantFrom('', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>', "<?xml version='1.0' encoding='utf-8'?>\n");
+const declaration = fc.constantFrom(
+  '',
+  '<?xml version="1.0"?>',
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  "<?xml version='1.0' encoding='utf-8'?>\n",
+);
 const plainDocument = fc.tuple(declaration, space, node(4), space).map(([d, s1, n, s2]) => `${d}${s1}${render(n, new Set())}${s2}`);
 
 const MUTATION_ALPHABET = '<>&;!?/"\'= :\r\n\t-xX1é€\u0000]]CDATA[--#';
-const mutation = fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom('insert', 'delete', 'replace'), fc.string({ unit: fc.constantFrom(...Array.from(MUTATION_ALPHABET)), maxLength: 4 }));
+const mutation = fc.tuple(
+  fc.nat(),
+  fc.nat(3),
+  fc.constantFrom('insert', 'delete', 'replace'),
+  fc.string({ unit: fc.constantFrom(...Array.from(MUTATION_ALPHABET)), maxLength: 4 }),
+);
 
 function mutate(text: string, [at, length, kind, piece]: [number, number, string, string]): string {
   const i = text.length === 0 ? 0 : at % text.length;
@@ -107,7 +125,10 @@ describe('the scanner reads exactly what the full reader reads', () => {
       { numRuns: 2000 },
     );
     assert.ok(readable > 500, `only ${readable} of the generated documents are readable`);
-    assert.ok(read >= readable * 0.95, `the scanner read only ${read} of ${readable} readable plain documents, e.g. ${JSON.stringify(missed.slice(0, 3))}`);
+    assert.ok(
+      read >= readable * 0.95,
+      `the scanner read only ${read} of ${readable} readable plain documents, e.g. ${JSON.stringify(missed.slice(0, 3))}`,
+    );
   });
 
   test('random mutations: never a tree the full reader would not give, never a document it refuses', () => {

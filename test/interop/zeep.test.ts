@@ -61,8 +61,16 @@ describe('python3-zeep interoperability', () => {
     assert.deepEqual(result.settings.hashes, ['sha1', 'md5', 'sha256']);
     assert.equal(result.application.name, 'zeep');
     // Optional fields sent as xsi:nil are absent: unchanged, and no new certificate.
-    assert.deepEqual(result.nilUpdate, { certificate: null, name: 'zeep', displayName: 'zeep renamed', url: 'https://zeep.example.com:8443/' });
-    assert.ok(result.nilRequired && result.nilRequired.subcodes.some((c) => c.endsWith('invalidParameter')), JSON.stringify(result.nilRequired));
+    assert.deepEqual(result.nilUpdate, {
+      certificate: null,
+      name: 'zeep',
+      displayName: 'zeep renamed',
+      url: 'https://zeep.example.com:8443/',
+    });
+    assert.ok(
+      result.nilRequired && result.nilRequired.subcodes.some((c) => c.endsWith('invalidParameter')),
+      JSON.stringify(result.nilRequired),
+    );
     assert.match(result.nilRequired.message, /login is required and cannot be nil/);
     assert.ok(result.fault12 && result.fault12.subcodes.some((c) => c.endsWith('noSuchSession')), JSON.stringify(result.fault12));
     assert.ok(result.fault11 && result.fault11.code.endsWith('noSuchSession'), JSON.stringify(result.fault11));

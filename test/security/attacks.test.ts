@@ -4,7 +4,18 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { call, envelope, httpsRequest, operation, readSoap, registerApp, relayGet, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import {
+  call,
+  envelope,
+  httpsRequest,
+  operation,
+  readSoap,
+  registerApp,
+  relayGet,
+  startTestServer,
+  type RegisteredApp,
+  type TestServer,
+} from '../helpers/server.js';
 
 describe('catalog cases over the wire', () => {
   let ts: TestServer;
@@ -88,7 +99,9 @@ describe('catalog cases over the wire', () => {
 
   test('A7: a SOAP 1.2 action parameter naming a guest operation does not authorize the Body operation', async () => {
     const reply = readSoap(
-      await httpsRequest(ts, envelope('1.2', operation('listUsers')), { contentType: 'application/soap+xml; charset=utf-8; action="http://swsoft.com/schemas/sso/1/getSettings"' }),
+      await httpsRequest(ts, envelope('1.2', operation('listUsers')), {
+        contentType: 'application/soap+xml; charset=utf-8; action="http://swsoft.com/schemas/sso/1/getSettings"',
+      }),
     );
     assert.equal(reply.fault, 'permissionDenied');
   });

@@ -20,14 +20,18 @@ describe('audit trail of the SOAP operations', () => {
   after(() => ts.close());
 
   /** The events about `target`, oldest first, as [type, actor, outcome]. */
-  const trail = async (target: string): Promise<AuditRecord[]> => (await ts.server.services.store.queryAudit({ target, limit: 100 })).reverse();
+  const trail = async (target: string): Promise<AuditRecord[]> =>
+    (await ts.server.services.store.queryAudit({ target, limit: 100 })).reverse();
   const brief = (records: readonly AuditRecord[]): string[][] => records.map((r) => [r.type, r.actor, r.outcome]);
 
   test('applications: registered with its certificate, updated, rotated (issued, then activated by first use), unregistered', async () => {
     const app = await registerApp(ts, 'https://life.example.com:443/', 'life');
     const actor = `application:${app.id}`;
     await call(ts, 'updateApplication', { applicationId: app.id, url: 'https://life2.example.com:443/' }, { credentials: app.credentials });
-    const pem = (await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field('certificate') ?? '';
+    const pem =
+      (await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field(
+        'certificate',
+      ) ?? '';
     const fresh = splitPem(pem);
     await call(ts, 'listUsers', {}, { credentials: fresh });
     await call(ts, 'unregisterApplication', { applicationId: app.id }, { credentials: fresh });
@@ -47,8 +51,12 @@ describe('audit trail of the SOAP operations', () => {
 
   test('users: created, duplicated, login and password changed, ownership transferred, deleted', async () => {
     const actor = `application:${owner.id}`;
-    const id = (await call(ts, 'createUser', { login: 'life@example.com', password: 'pw-1' }, { credentials: owner.credentials })).field('userId') ?? '';
-    const copy = (await call(ts, 'duplicateUser', { userId: id, login: 'copy@example.com' }, { credentials: owner.credentials })).field('userId') ?? '';
+    const id =
+      (await call(ts, 'createUser', { login: 'life@example.com', password: 'pw-1' }, { credentials: owner.credentials })).field('userId') ??
+      '';
+    const copy =
+      (await call(ts, 'duplicateUser', { userId: id, login: 'copy@example.com' }, { credentials: owner.credentials })).field('userId') ??
+      '';
     await call(ts, 'changeLogin', { userId: id, login: 'renamed@example.com' }, { credentials: owner.credentials });
     await call(ts, 'changePassword', { userId: id, newPassword: 'pw-2' }, { credentials: owner.credentials });
     await call(ts, 'transferOwnership', { userId: id, applicationId: other.id }, { credentials: owner.credentials });
@@ -68,7 +76,9 @@ describe('audit trail of the SOAP operations', () => {
   });
 
   test('authentication: success with the method and base URL, failure with its reason, session ended by closeSession', async () => {
-    const id = (await call(ts, 'createUser', { login: 'signin@example.com', password: 'pw' }, { credentials: owner.credentials })).field('userId') ?? '';
+    const id =
+      (await call(ts, 'createUser', { login: 'signin@example.com', password: 'pw' }, { credentials: owner.credentials })).field('userId') ??
+      '';
     const session = await call(ts, 'authenticate', { login: 'signin@example.com', password: 'pw', baseUrl: owner.url });
     await call(ts, 'authenticate', { login: 'signin@example.com', password: 'nope' }, { credentials: other.credentials });
     await call(ts, 'authenticate', { login: 'signin@example.com' }, { credentials: owner.credentials });
@@ -99,11 +109,22 @@ describe('recordAudit', () => {
     const store = await openSqliteStore(':memory:');
     const lines: string[] = [];
     const log = createLogger('error', (line) => lines.push(line));
-    await recordAudit({ store, now: () => 1, log }, { type: 'user.created', actor: 'operator', target: 'user:x', detail: { login: 'a', password: 'p', relayToken: 't', sessionId: 's', cookie: 'c' } });
+    await recordAudit(
+      { store, now: () => 1, log },
+      {
+        type: 'user.created',
+        actor: 'operator',
+        target: 'user:x',
+        detail: { login: 'a', password: 'p', relayToken: 't', sessionId: 's', cookie: 'c' },
+      },
+    );
     const [record] = await store.queryAudit({ limit: 1 });
     assert.deepEqual(record?.detail, { login: 'a' });
     assert.equal(lines.length, 4);
-    assert.ok(lines.every((line) => !/"(p|t|s|c)"/.test(line)), 'the dropped values are not logged either');
+    assert.ok(
+      lines.every((line) => !/"(p|t|s|c)"/.test(line)),
+      'the dropped values are not logged either',
+    );
     await store.close();
   });
 
@@ -111,7 +132,10 @@ describe('recordAudit', () => {
     const store = await openSqliteStore(':memory:');
     await store.close();
     const lines: string[] = [];
-    await recordAudit({ store, now: () => 1, log: createLogger('error', (line) => lines.push(line)) }, { type: 'user.deleted', actor: 'operator', target: 'user:x' });
+    await recordAudit(
+      { store, now: () => 1, log: createLogger('error', (line) => lines.push(line)) },
+      { type: 'user.deleted', actor: 'operator', target: 'user:x' },
+    );
     assert.match(lines[0] ?? '', /"msg":"audit event not recorded","type":"user.deleted","target":"user:x"/);
   });
 
@@ -120,10 +144,27 @@ describe('recordAudit', () => {
     try {
       const { services } = ts.server;
       const day = 86_400_000;
-      await services.store.appendAudit({ at: services.now() - 3 * day, type: 'user.created', actor: 'operator', target: 'user:old', outcome: 'ok', detail: {} });
-      await services.store.appendAudit({ at: services.now() - day, type: 'user.created', actor: 'operator', target: 'user:recent', outcome: 'ok', detail: {} });
+      await services.store.appendAudit({
+        at: services.now() - 3 * day,
+        type: 'user.created',
+        actor: 'operator',
+        target: 'user:old',
+        outcome: 'ok',
+        detail: {},
+      });
+      await services.store.appendAudit({
+        at: services.now() - day,
+        type: 'user.created',
+        actor: 'operator',
+        target: 'user:recent',
+        outcome: 'ok',
+        detail: {},
+      });
       assert.equal(await trimAudit(services), 1);
-      assert.deepEqual((await services.store.queryAudit({ type: 'user.created', limit: 10 })).map((r) => r.target), ['user:recent']);
+      assert.deepEqual(
+        (await services.store.queryAudit({ type: 'user.created', limit: 10 })).map((r) => r.target),
+        ['user:recent'],
+      );
     } finally {
       await ts.close();
     }

@@ -21,7 +21,14 @@ describe('brute force per login (D24-D26)', () => {
   let ts: TestServer;
   let app: RegisteredApp;
   before(async () => {
-    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 3, lockWaitIncrement: 60, lockMaxWait: 300, failureResetTime: 3600 });
+    ts = await startTestServer({
+      ...FAST_ARGON2,
+      logLevel: 'warn',
+      maxLoginFailures: 3,
+      lockWaitIncrement: 60,
+      lockMaxWait: 300,
+      failureResetTime: 3600,
+    });
     app = await registerApp(ts, 'https://bf.example.com:443/', 'bf');
   });
   after(() => ts.close());
@@ -32,8 +39,10 @@ describe('brute force per login (D24-D26)', () => {
     return reply.field('userId') ?? '';
   };
   const signIn = (login: string, password: string) => call(ts, 'authenticate', { login, password });
-  const lockOf = async (login: string): Promise<number | null> => (await ts.server.services.store.getThrottles([loginThrottleKey(login)]))[0]?.lockedUntil ?? null;
-  const failuresOf = async (login: string): Promise<number> => (await ts.server.services.store.getThrottles([loginThrottleKey(login)]))[0]?.failures ?? 0;
+  const lockOf = async (login: string): Promise<number | null> =>
+    (await ts.server.services.store.getThrottles([loginThrottleKey(login)]))[0]?.lockedUntil ?? null;
+  const failuresOf = async (login: string): Promise<number> =>
+    (await ts.server.services.store.getThrottles([loginThrottleKey(login)]))[0]?.failures ?? 0;
 
   test('D24: a locked login with the right password gets exactly the fault of a wrong password and of an unknown login', async () => {
     await create('d24-locked', 'right-password');
@@ -106,8 +115,13 @@ describe('brute force per login (D24-D26)', () => {
     const password = 'legacy-password';
     const sha1 = createHash('sha1').update(password).digest('hex');
     await create('dave@example.com', sha1, 'sha1');
-    const forms = [sha1, createHash('md5').update(password).digest('hex'), createHash('sha256').update(password).digest('hex').toUpperCase()];
-    for (const form of forms) assert.equal((await signIn('dave@example.com', form)).fault, 'invalidCredentials', 'a digest is never the password');
+    const forms = [
+      sha1,
+      createHash('md5').update(password).digest('hex'),
+      createHash('sha256').update(password).digest('hex').toUpperCase(),
+    ];
+    for (const form of forms)
+      assert.equal((await signIn('dave@example.com', form)).fault, 'invalidCredentials', 'a digest is never the password');
     assert.equal(await failuresOf('dave@example.com'), 3);
     assert.equal((await signIn('dave@example.com', password)).fault, 'invalidCredentials', 'locked: the plaintext is refused too');
     ts.advanceClock(61_000);
@@ -123,13 +137,20 @@ describe('brute force per login (D24-D26)', () => {
   });
 
   test('locks and their end are in the audit trail and the log', async () => {
-    const events = await ts.server.services.store.queryAudit({ type: 'lock.set', target: loginThrottleKey('hammer@example.com'), limit: 10 });
+    const events = await ts.server.services.store.queryAudit({
+      type: 'lock.set',
+      target: loginThrottleKey('hammer@example.com'),
+      limit: 10,
+    });
     assert.equal(events.length, 1);
     const lock = defined(events[0], 'the lock.set event');
     assert.equal(lock.actor, 'guest');
     assert.equal(lock.detail.failures, 3);
     const failed = await ts.server.services.store.queryAudit({ type: 'authentication.failed', limit: 200 });
-    assert.ok(!failed.some((event) => event.outcome === 'locked'), 'a refusal while locked is counted in the lock, not recorded one by one');
+    assert.ok(
+      !failed.some((event) => event.outcome === 'locked'),
+      'a refusal while locked is counted in the lock, not recorded one by one',
+    );
     assert.ok(failed.some((event) => event.outcome === 'wrongPassword'));
     assert.ok(failed.some((event) => event.outcome === 'unknownUser' && event.target === 'login:nobody-here@example.com'));
   });
@@ -168,41 +189,86 @@ describe('brute force per source (D29)', () => {
 
   test('D29: failures spread over many source addresses against one login still trip the login counter', async () => {
     for (let i = 0; i < 5; i += 1) {
-      assert.equal((await call(ts, 'authenticate', { login: 'victim', password: 'wrong' }, { localAddress: `127.0.1.${i + 1}` })).fault, 'invalidCredentials');
+      assert.equal(
+        (await call(ts, 'authenticate', { login: 'victim', password: 'wrong' }, { localAddress: `127.0.1.${i + 1}` })).fault,
+        'invalidCredentials',
+      );
     }
     const fresh = await call(ts, 'authenticate', { login: 'victim', password: 'right-password' }, { localAddress: '127.0.1.200' });
     assert.equal(fresh.fault, 'invalidCredentials', 'locked, whatever the address');
     const sources = await ts.server.services.store.getThrottles(['source:127.0.1.1', 'source:127.0.1.2']);
-    assert.deepEqual(sources.map((record) => record.failures), [1, 1]);
+    assert.deepEqual(
+      sources.map((record) => record.failures),
+      [1, 1],
+    );
   });
 
   test('D29: one source address against many logins trips the per-source throttle; other addresses are not affected', async () => {
     for (let i = 0; i < 6; i += 1) {
-      assert.equal((await call(ts, 'authenticate', { login: `spray-${i}@example.com`, password: 'Winter2025!' }, { localAddress: '127.0.2.1' })).fault, 'invalidCredentials');
+      assert.equal(
+        (await call(ts, 'authenticate', { login: `spray-${i}@example.com`, password: 'Winter2025!' }, { localAddress: '127.0.2.1' })).fault,
+        'invalidCredentials',
+      );
     }
-    assert.equal((await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.2.1' })).fault, 'invalidCredentials', 'the source is locked');
-    assert.equal((await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.2.2' })).status, 200, 'another source is not');
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.2.1' })).fault,
+      'invalidCredentials',
+      'the source is locked',
+    );
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.2.2' })).status,
+      200,
+      'another source is not',
+    );
     ts.advanceClock(MINUTE + 1000);
-    assert.equal((await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.2.1' })).status, 200, 'the lock ends');
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.2.1' })).status,
+      200,
+      'the lock ends',
+    );
   });
 
   test('D29: an application is a source of its own, whatever address it calls from', async () => {
     const sprayer = await registerApp(ts, 'https://sprayer.example.com:443/', 'sprayer');
     for (let i = 0; i < 6; i += 1) {
-      await call(ts, 'authenticate', { login: `app-spray-${i}`, password: 'x' }, { credentials: sprayer.credentials, localAddress: `127.0.3.${i + 1}` });
+      await call(
+        ts,
+        'authenticate',
+        { login: `app-spray-${i}`, password: 'x' },
+        { credentials: sprayer.credentials, localAddress: `127.0.3.${i + 1}` },
+      );
     }
     const [record] = await ts.server.services.store.getThrottles([`source:application:${sprayer.id}`]);
     assert.equal(record?.failures, 6);
     assert.ok(record.lockedUntil !== null);
-    const refused = await call(ts, 'authenticate', { login: 'bob', password: 'right-password' }, { credentials: sprayer.credentials, localAddress: '127.0.3.100' });
+    const refused = await call(
+      ts,
+      'authenticate',
+      { login: 'bob', password: 'right-password' },
+      { credentials: sprayer.credentials, localAddress: '127.0.3.100' },
+    );
     assert.equal(refused.fault, 'invalidCredentials');
-    assert.equal((await call(ts, 'authenticate', { login: 'bob', password: 'right-password' }, { credentials: app.credentials, localAddress: '127.0.3.100' })).status, 200);
+    assert.equal(
+      (
+        await call(
+          ts,
+          'authenticate',
+          { login: 'bob', password: 'right-password' },
+          { credentials: app.credentials, localAddress: '127.0.3.100' },
+        )
+      ).status,
+      200,
+    );
   });
 
   test('a source counts in windows of an hour: a slow, steady rate never locks it; a success does not reset it', async () => {
     for (let hour = 0; hour < 3; hour += 1) {
-      for (let i = 0; i < 5; i += 1) await call(ts, 'authenticate', { login: `slow-${hour}-${i}`, password: 'x' }, { localAddress: '127.0.4.1' });
-      assert.equal((await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.4.1' })).status, 200);
+      for (let i = 0; i < 5; i += 1)
+        await call(ts, 'authenticate', { login: `slow-${hour}-${i}`, password: 'x' }, { localAddress: '127.0.4.1' });
+      assert.equal(
+        (await call(ts, 'authenticate', { login: 'alice', password: 'right-password' }, { localAddress: '127.0.4.1' })).status,
+        200,
+      );
       ts.advanceClock(3600_000);
     }
     const [record] = await ts.server.services.store.getThrottles(['source:127.0.4.1']);
@@ -227,7 +293,14 @@ describe('floods and locked sources (cases F38, F39)', () => {
   let ts: TestServer;
   let hashes: { readonly count: number };
   before(async () => {
-    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 50, maxSourceFailuresPerHour: 5, lockWaitIncrement: 60, lockMaxWait: 300 });
+    ts = await startTestServer({
+      ...FAST_ARGON2,
+      logLevel: 'warn',
+      maxLoginFailures: 50,
+      maxSourceFailuresPerHour: 5,
+      lockWaitIncrement: 60,
+      lockMaxWait: 300,
+    });
     const app = await registerApp(ts, 'https://flood.example.com:443/', 'flood');
     await call(ts, 'createUser', { login: 'frank', password: 'right-password' }, { credentials: app.credentials });
     hashes = countHashes(ts);
@@ -235,13 +308,18 @@ describe('floods and locked sources (cases F38, F39)', () => {
   after(() => ts.close());
 
   const rowsAbout = async (address: string): Promise<number> =>
-    (await ts.server.services.store.queryAudit({ limit: 100_000 })).filter((event) => event.detail.address === address || event.target === `source:${address}`).length;
+    (await ts.server.services.store.queryAudit({ limit: 100_000 })).filter(
+      (event) => event.detail.address === address || event.target === `source:${address}`,
+    ).length;
 
   test('F38: a guest flooding authenticate with unknown logins and no password is throttled as a source and leaves a bounded audit trail', async () => {
     const address = '127.0.6.1';
     const flood = async (from: number): Promise<void> => {
       for (let i = from; i < from + 60; i += 1) {
-        assert.equal((await call(ts, 'authenticate', { login: `flood-${i}@example.com` }, { localAddress: address })).fault, 'permissionDenied');
+        assert.equal(
+          (await call(ts, 'authenticate', { login: `flood-${i}@example.com` }, { localAddress: address })).fault,
+          'permissionDenied',
+        );
       }
     };
     await flood(0);
@@ -250,29 +328,57 @@ describe('floods and locked sources (cases F38, F39)', () => {
     assert.ok(record.lockedUntil !== null);
     // Five refusals before the lock, each recorded, and the lock; the 55 while locked only counted.
     assert.equal(await rowsAbout(address), 6);
-    assert.equal((await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: address })).fault, 'invalidCredentials', 'the source is throttled');
-    assert.equal((await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: '127.0.6.2' })).status, 200, 'another source is not');
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: address })).fault,
+      'invalidCredentials',
+      'the source is throttled',
+    );
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: '127.0.6.2' })).status,
+      200,
+      'another source is not',
+    );
 
     // Each later lock window adds one refusal and one lock, however long the flood goes on.
     ts.advanceClock(record.lockedUntil - ts.server.services.now() + 1000);
     await flood(60);
     assert.equal(await rowsAbout(address), 8);
     const locks = await ts.server.services.store.queryAudit({ type: 'lock.set', target: `source:${address}`, limit: 10 });
-    assert.deepEqual(locks.map((event) => event.detail.failures), [62, 5], 'the lock records carry the count of what was refused');
+    assert.deepEqual(
+      locks.map((event) => event.detail.failures),
+      [62, 5],
+      'the lock records carry the count of what was refused',
+    );
   });
 
   test('F39: a locked source is refused without hashing, with the fault of a wrong password; another source is served', async () => {
     const address = '127.0.6.3';
-    for (let i = 0; i < 5; i += 1) assert.equal((await call(ts, 'authenticate', { login: `guess-${i}`, password: 'wrong' }, { localAddress: address })).fault, 'invalidCredentials');
+    for (let i = 0; i < 5; i += 1)
+      assert.equal(
+        (await call(ts, 'authenticate', { login: `guess-${i}`, password: 'wrong' }, { localAddress: address })).fault,
+        'invalidCredentials',
+      );
     const wrong = await call(ts, 'authenticate', { login: 'frank', password: 'wrong' }, { localAddress: '127.0.6.4' });
     const before = hashes.count;
-    const refusals = await Promise.all(Array.from({ length: 20 }, (_, i) => call(ts, 'authenticate', { login: i % 2 === 0 ? 'frank' : `guess-${i}`, password: i % 2 === 0 ? 'right-password' : 'wrong' }, { localAddress: address })));
+    const refusals = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(
+          ts,
+          'authenticate',
+          { login: i % 2 === 0 ? 'frank' : `guess-${i}`, password: i % 2 === 0 ? 'right-password' : 'wrong' },
+          { localAddress: address },
+        ),
+      ),
+    );
     assert.equal(hashes.count, before, 'no hash ran for a locked source');
     for (const refused of refusals) {
       assert.equal(refused.status, wrong.status);
       assert.equal(faultOf(refused.body), faultOf(wrong.body));
     }
-    assert.equal((await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: '127.0.6.5' })).status, 200);
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'frank', password: 'right-password' }, { localAddress: '127.0.6.5' })).status,
+      200,
+    );
     assert.equal(hashes.count, before + 1, 'the honest sign-in from another source is checked');
   });
 });
@@ -281,14 +387,23 @@ describe('guesses racing the end of a lock (cases F42)', () => {
   let ts: TestServer;
   before(async () => {
     // Source locks off: only the login's lock is at work.
-    ts = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', maxLoginFailures: 3, maxSourceFailuresPerHour: 0, lockWaitIncrement: 60, lockMaxWait: 300 });
+    ts = await startTestServer({
+      ...FAST_ARGON2,
+      logLevel: 'warn',
+      maxLoginFailures: 3,
+      maxSourceFailuresPerHour: 0,
+      lockWaitIncrement: 60,
+      lockMaxWait: 300,
+    });
     const app = await registerApp(ts, 'https://race.example.com:443/', 'race');
     await call(ts, 'createUser', { login: 'grace', password: 'right-password' }, { credentials: app.credentials });
   });
   after(() => ts.close());
 
   const store = () => ts.server.services.store;
-  const checkedWrong = async (): Promise<number> => (await store().queryAudit({ type: 'authentication.failed', limit: 100_000 })).filter((event) => event.outcome === 'wrongPassword').length;
+  const checkedWrong = async (): Promise<number> =>
+    (await store().queryAudit({ type: 'authentication.failed', limit: 100_000 })).filter((event) => event.outcome === 'wrongPassword')
+      .length;
   const lockEnd = async (): Promise<number | null> => (await store().getThrottles([loginThrottleKey('grace')]))[0]?.lockedUntil ?? null;
   const lock = async (): Promise<void> => {
     while ((await lockEnd()) === null || ((await lockEnd()) ?? 0) <= ts.server.services.now()) {
@@ -308,7 +423,11 @@ describe('guesses racing the end of a lock (cases F42)', () => {
       ]);
       const accepted = replies.filter((reply) => reply.status === 200).length;
       const wrongChecked = (await checkedWrong()) - wrongBefore;
-      assert.equal(accepted + wrongChecked, 1, `burst ${burst}: one guess per lock window (accepted ${accepted}, wrong checked ${wrongChecked})`);
+      assert.equal(
+        accepted + wrongChecked,
+        1,
+        `burst ${burst}: one guess per lock window (accepted ${accepted}, wrong checked ${wrongChecked})`,
+      );
       outcomes.right += accepted;
       outcomes.wrong += wrongChecked;
     }
@@ -319,7 +438,11 @@ describe('guesses racing the end of a lock (cases F42)', () => {
     await lock();
     ts.advanceClock(((await lockEnd()) ?? 0) - ts.server.services.now() + 1);
     const wrongBefore = await checkedWrong();
-    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => call(ts, 'authenticate', { login: 'grace', password: i === 11 ? 'right-password' : `wrong-${i}` })));
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(ts, 'authenticate', { login: 'grace', password: i === 11 ? 'right-password' : `wrong-${i}` }),
+      ),
+    );
     const accepted = replies.filter((reply) => reply.status === 200).length;
     assert.equal(accepted + (await checkedWrong()) - wrongBefore, 1);
   });
@@ -334,23 +457,32 @@ describe('changePassword under brute-force protection', () => {
   });
   after(() => ts.close());
 
-  const create = async (login: string): Promise<string> => (await call(ts, 'createUser', { login, password: 'old-password' }, { credentials: app.credentials })).field('userId') ?? '';
-  const change = (userId: string, oldPassword: string, newPassword = 'new-password') => call(ts, 'changePassword', { userId, oldPassword, newPassword }, { credentials: app.credentials });
+  const create = async (login: string): Promise<string> =>
+    (await call(ts, 'createUser', { login, password: 'old-password' }, { credentials: app.credentials })).field('userId') ?? '';
+  const change = (userId: string, oldPassword: string, newPassword = 'new-password') =>
+    call(ts, 'changePassword', { userId, oldPassword, newPassword }, { credentials: app.credentials });
 
   test('a wrong oldPassword counts against the login like a failed sign-in, locks it, and is audited with its reason', async () => {
     const userId = await create('henry');
     for (let i = 0; i < 3; i += 1) assert.equal((await change(userId, `wrong-${i}`)).fault, 'invalidCredentials');
     assert.equal((await store(ts).getThrottles([loginThrottleKey('henry')]))[0]?.failures, 3);
     assert.equal((await change(userId, 'old-password')).fault, 'invalidCredentials', 'locked: the right oldPassword is refused too');
-    assert.equal((await call(ts, 'authenticate', { login: 'henry', password: 'old-password' })).fault, 'invalidCredentials', 'the same counter as sign-ins');
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'henry', password: 'old-password' })).fault,
+      'invalidCredentials',
+      'the same counter as sign-ins',
+    );
     const failed = await store(ts).queryAudit({ type: 'user.passwordChangeFailed', target: `user:${userId}`, limit: 10 });
-    assert.deepEqual(failed.map((event) => event.outcome), ['wrongPassword', 'wrongPassword', 'wrongPassword']);
+    assert.deepEqual(
+      failed.map((event) => event.outcome),
+      ['wrongPassword', 'wrongPassword', 'wrongPassword'],
+    );
     ts.advanceClock(61_000);
     assert.equal((await change(userId, 'old-password')).status, 200, 'after the lock the change goes through');
     assert.equal((await call(ts, 'authenticate', { login: 'henry', password: 'new-password' })).status, 200);
   });
 
-  test('a password change ends the user\'s sessions, and says so in the audit trail', async () => {
+  test("a password change ends the user's sessions, and says so in the audit trail", async () => {
     const userId = await create('iris');
     const signedIn = await call(ts, 'authenticate', { login: 'iris', password: 'old-password', baseUrl: 'https://pw.example.com:443/' });
     const sessionId = signedIn.field('sessionId') ?? '';
@@ -367,9 +499,25 @@ describe('changePassword under brute-force protection', () => {
     const kept = await startTestServer({ ...FAST_ARGON2, logLevel: 'warn', passwordChangeEndsSessions: 'off' });
     try {
       const keeper = await registerApp(kept, 'https://keep.example.com:443/', 'keep');
-      const userId = (await call(kept, 'createUser', { login: 'jack', password: 'old-password' }, { credentials: keeper.credentials })).field('userId') ?? '';
-      const sessionId = (await call(kept, 'authenticate', { login: 'jack', password: 'old-password', baseUrl: 'https://keep.example.com:443/' })).field('sessionId') ?? '';
-      assert.equal((await call(kept, 'changePassword', { userId, oldPassword: 'old-password', newPassword: 'new-password' }, { credentials: keeper.credentials })).status, 200);
+      const userId =
+        (await call(kept, 'createUser', { login: 'jack', password: 'old-password' }, { credentials: keeper.credentials })).field(
+          'userId',
+        ) ?? '';
+      const sessionId =
+        (await call(kept, 'authenticate', { login: 'jack', password: 'old-password', baseUrl: 'https://keep.example.com:443/' })).field(
+          'sessionId',
+        ) ?? '';
+      assert.equal(
+        (
+          await call(
+            kept,
+            'changePassword',
+            { userId, oldPassword: 'old-password', newPassword: 'new-password' },
+            { credentials: keeper.credentials },
+          )
+        ).status,
+        200,
+      );
       assert.equal((await call(kept, 'verifySession', { sessionId })).status, 200);
     } finally {
       await kept.close();

@@ -13,11 +13,19 @@ let ts: TestServer;
 before(async () => {
   // Default argon2 cost: the verification is what dominates, as in production. Locks of an hour
   // outlast any run, however busy the machine.
-  ts = await startTestServer({ logLevel: 'warn', maxLoginFailures: 5, maxSourceFailuresPerHour: 5, lockWaitIncrement: 3600, lockMaxWait: 3600 });
+  ts = await startTestServer({
+    logLevel: 'warn',
+    maxLoginFailures: 5,
+    maxSourceFailuresPerHour: 5,
+    lockWaitIncrement: 3600,
+    lockMaxWait: 3600,
+  });
   const app = await registerApp(ts, 'https://timing.example.com:443/', 'timing');
-  for (const login of ['known', 'locked']) await call(ts, 'createUser', { login, password: 'right-password' }, { credentials: app.credentials });
+  for (const login of ['known', 'locked'])
+    await call(ts, 'createUser', { login, password: 'right-password' }, { credentials: app.credentials });
   for (let i = 0; i < 5; i += 1) await call(ts, 'authenticate', { login: 'locked', password: 'wrong' });
-  for (let i = 0; i < 5; i += 1) await call(ts, 'authenticate', { login: `spray-${i}`, password: 'wrong' }, { localAddress: LOCKED_SOURCE });
+  for (let i = 0; i < 5; i += 1)
+    await call(ts, 'authenticate', { login: `spray-${i}`, password: 'wrong' }, { localAddress: LOCKED_SOURCE });
 });
 after(() => ts.close());
 
@@ -34,15 +42,25 @@ test('D24, F39: a wrong password, an unknown login, a locked login and a locked 
       () => refused({ login: 'known', password: 'wrong-password' }),
       () => refused({ login: `unknown-${(unknown += 1)}`, password: 'wrong-password' }),
       () => refused({ login: 'locked', password: 'right-password' }),
-      async () => assert.equal((await call(ts, 'authenticate', { login: 'known', password: 'right-password' }, { localAddress: LOCKED_SOURCE })).fault, 'invalidCredentials'),
+      async () =>
+        assert.equal(
+          (await call(ts, 'authenticate', { login: 'known', password: 'right-password' }, { localAddress: LOCKED_SOURCE })).fault,
+          'invalidCredentials',
+        ),
     ],
     { minRounds: 9, maxRounds: 45, settled: (medians) => medians.every((ratio) => ratio > 0.67 && ratio < 1.5) },
   );
   const [unknownLogin = 0, locked = 0, lockedSource = 0] = ratios;
-  t.diagnostic(`median ratios to a wrong password over ${rounds} rounds: unknown login ${unknownLogin.toFixed(2)}, locked login ${locked.toFixed(2)}, locked source ${lockedSource.toFixed(2)}`);
+  t.diagnostic(
+    `median ratios to a wrong password over ${rounds} rounds: unknown login ${unknownLogin.toFixed(2)}, locked login ${locked.toFixed(2)}, locked source ${lockedSource.toFixed(2)}`,
+  );
   // Without the dummy hash, or with a lock that answered at once, the ratio would be near 0.2 on an
   // idle machine, and lower on a busy one (the skipped hash is what a busy machine slows).
-  for (const [name, ratio] of [['unknown login', unknownLogin], ['locked login', locked], ['locked source', lockedSource]] as const) {
+  for (const [name, ratio] of [
+    ['unknown login', unknownLogin],
+    ['locked login', locked],
+    ['locked source', lockedSource],
+  ] as const) {
     assert.ok(ratio > 0.5 && ratio < 2, `${name}/wrong password, median over ${rounds} rounds: ${ratio.toFixed(2)}`);
   }
 });

@@ -18,7 +18,10 @@ describe('the attack catalog', () => {
       ['A', 'B', 'C', 'D', 'E', 'F'],
     );
     const numbers = sections.flatMap((section) => section.cases);
-    assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      numbers,
+      Array.from({ length: numbers.length }, (_, i) => i + 1),
+    );
     assert.deepEqual(
       sections.filter((section) => section.pending).map((section) => section.letter),
       ['E'],
@@ -27,7 +30,10 @@ describe('the attack catalog', () => {
 
   test('citations are read as intended', () => {
     assert.deepEqual(citations('A1: DOCTYPE … and C16, C17 and C18; D24; F37', sections), [1, 16, 17, 18, 24, 37]);
-    assert.deepEqual(citations('Open Fusion SSO protocol, section 5.1: the PKCS#8 key; SHA256 of A12 is no citation (A is 1–10)', sections), []);
+    assert.deepEqual(
+      citations('Open Fusion SSO protocol, section 5.1: the PKCS#8 key; SHA256 of A12 is no citation (A is 1–10)', sections),
+      [],
+    );
   });
 
   for (const section of sections.filter((s) => !s.pending)) {

@@ -64,7 +64,8 @@ export function citedBy(sections: readonly Section[]): Map<number, string[]> {
   const cited = new Map<number, string[]>();
   for (const file of testFiles(TESTS).sort()) {
     for (const name of testNames(readFileSync(file, 'utf8'))) {
-      for (const number of citations(name, sections)) cited.set(number, [...(cited.get(number) ?? []), `${path.relative(TESTS, file)}: ${name}`]);
+      for (const number of citations(name, sections))
+        cited.set(number, [...(cited.get(number) ?? []), `${path.relative(TESTS, file)}: ${name}`]);
     }
   }
   return cited;
@@ -75,7 +76,8 @@ export function renderTestedAttacks(sections: readonly Section[], cited: Readonl
   const lines = sections.flatMap((section) =>
     section.cases.map((number) => {
       const tests = cited.get(number) ?? [];
-      const listed = tests.length === 0 ? (section.pending ? 'pending' : 'NONE') : tests.map((test) => `\`${test.replaceAll('`', "'")}\``).join('; ');
+      const listed =
+        tests.length === 0 ? (section.pending ? 'pending' : 'NONE') : tests.map((test) => `\`${test.replaceAll('`', "'")}\``).join('; ');
       return `- **${section.letter}${number}**: ${listed}`;
     }),
   );

@@ -78,17 +78,29 @@ function requestOn(held: Held, head: string): Promise<string> {
  * Tries `count` more connections from one address, each kept open when the server takes it: on the
  * relay a request, on the SOAP port a TLS handshake. Resolves when each was served or closed.
  */
-async function moreConnections(ts: TestServer, listener: 'relay' | 'soap', localAddress: string, count: number): Promise<{ served: number; sockets: net.Socket[] }> {
+async function moreConnections(
+  ts: TestServer,
+  listener: 'relay' | 'soap',
+  localAddress: string,
+  count: number,
+): Promise<{ served: number; sockets: net.Socket[] }> {
   // tls.connect hands localAddress on to net.connect; its type leaves it out.
-  const tlsOptions: tls.ConnectionOptions = { host: '127.0.0.1', port: ts.soapPort, ca: ts.caPem, servername: 'localhost', ...{ localAddress } };
+  const tlsOptions: tls.ConnectionOptions = {
+    host: '127.0.0.1',
+    port: ts.soapPort,
+    ca: ts.caPem,
+    servername: 'localhost',
+    ...{ localAddress },
+  };
   const attempts = Array.from({ length: count }, () => {
     const connection =
-      listener === 'soap'
-        ? hold(tls.connect(tlsOptions))
-        : hold(net.connect({ host: '127.0.0.1', port: ts.relayPort, localAddress }));
+      listener === 'soap' ? hold(tls.connect(tlsOptions)) : hold(net.connect({ host: '127.0.0.1', port: ts.relayPort, localAddress }));
     if (listener === 'relay') connection.socket.once('connect', () => connection.socket.write('GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n'));
     const served = listener === 'soap' ? connection.ready : new Promise<void>((resolve) => connection.socket.once('data', () => resolve()));
-    return Promise.race([served.then(() => true), connection.closed.then(() => false)]).then((taken) => ({ taken, socket: connection.socket }));
+    return Promise.race([served.then(() => true), connection.closed.then(() => false)]).then((taken) => ({
+      taken,
+      socket: connection.socket,
+    }));
   });
   const outcomes = await withinLiveness(Promise.all(attempts), 'a connection over the per-source limit');
   return { served: outcomes.filter(({ taken }) => taken).length, sockets: outcomes.map(({ socket }) => socket) };
@@ -103,7 +115,9 @@ describe('connection slots per source', () => {
   after(() => ts.close());
 
   test('F40: one address holding its share of relay connections is refused more; other addresses are served', async () => {
-    const held = Array.from({ length: PER_SOURCE }, () => hold(net.connect({ host: '127.0.0.1', port: ts.relayPort, localAddress: ATTACKER })));
+    const held = Array.from({ length: PER_SOURCE }, () =>
+      hold(net.connect({ host: '127.0.0.1', port: ts.relayPort, localAddress: ATTACKER })),
+    );
     await Promise.all(held.map((connection) => connection.ready));
     // As many again as the listener holds: every one is closed at once, unserved.
     const more = await moreConnections(ts, 'relay', ATTACKER, MAX_CONNECTIONS);
@@ -111,7 +125,8 @@ describe('connection slots per source', () => {
     assert.equal(await relayHealth(ts.relayPort, '127.0.0.1'), 200);
     assert.equal(await relayHealth(ts.relayPort, '127.0.0.1', '127.0.0.3'), 200);
     // The connections within the limit are still open and served.
-    for (const connection of held) assert.match(await requestOn(connection, 'GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 200 /);
+    for (const connection of held)
+      assert.match(await requestOn(connection, 'GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 200 /);
     for (const socket of [...held.map((connection) => connection.socket), ...more.sockets]) socket.destroy();
     await Promise.all(held.map((connection) => connection.closed));
     // The slots come back when the address closes its connections.
@@ -122,7 +137,13 @@ describe('connection slots per source', () => {
   });
 
   test('F40: one address holding its share of SOAP connections (TLS done or not) is refused more; other addresses are served', async () => {
-    const tlsOptions: tls.ConnectionOptions = { host: '127.0.0.1', port: ts.soapPort, ca: ts.caPem, servername: 'localhost', ...{ localAddress: ATTACKER } };
+    const tlsOptions: tls.ConnectionOptions = {
+      host: '127.0.0.1',
+      port: ts.soapPort,
+      ca: ts.caPem,
+      servername: 'localhost',
+      ...{ localAddress: ATTACKER },
+    };
     const held = [
       ...Array.from({ length: PER_SOURCE / 2 }, () => hold(tls.connect(tlsOptions))),
       ...Array.from({ length: PER_SOURCE / 2 }, () => hold(net.connect({ host: '127.0.0.1', port: ts.soapPort, localAddress: ATTACKER }))),

@@ -9,7 +9,15 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, rmdirSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { call, httpsRequest, registerApp, startTestServer, type RegisteredApp, type SoapReply, type TestServer } from '../helpers/server.js';
+import {
+  call,
+  httpsRequest,
+  registerApp,
+  startTestServer,
+  type RegisteredApp,
+  type SoapReply,
+  type TestServer,
+} from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 import { defined, ifAssigned } from '../helpers/defined.js';
 
@@ -75,9 +83,17 @@ describe('a full disk', { skip: AS_ROOT ? false : NOT_ROOT }, () => {
     assert.match(String(line.msg), /^store unavailable: the disk of the data directory is full: free space/);
 
     rmSync(filler);
-    assert.equal((await call(ts, 'createUser', { login: 'after', password: 'pw' }, { credentials: app.credentials })).status, 200, 'writes work again');
+    assert.equal(
+      (await call(ts, 'createUser', { login: 'after', password: 'pw' }, { credentials: app.credentials })).status,
+      200,
+      'writes work again',
+    );
     assert.equal((await call(ts, 'authenticate', { login: 'after', password: 'pw', baseUrl: app.url })).status, 200);
-    assert.equal((await call(ts, 'getUserId', { login: 'during' }, { credentials: app.credentials })).fault, 'noSuchUser', 'the refused write left nothing behind');
+    assert.equal(
+      (await call(ts, 'getUserId', { login: 'during' }, { credentials: app.credentials })).fault,
+      'noSuchUser',
+      'the refused write left nothing behind',
+    );
   });
 });
 

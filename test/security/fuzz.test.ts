@@ -11,7 +11,18 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { OPERATIONS } from '../../src/adapters/soap/operations/index.js';
-import { call, escapeXml, registerApp, SOAP11_NS, SOAP12_NS, SSO_NS, startTestServer, type Credentials, type HttpReply, type TestServer } from '../helpers/server.js';
+import {
+  call,
+  escapeXml,
+  registerApp,
+  SOAP11_NS,
+  SOAP12_NS,
+  SSO_NS,
+  startTestServer,
+  type Credentials,
+  type HttpReply,
+  type TestServer,
+} from '../helpers/server.js';
 
 const VECTORS = fileURLToPath(new URL('../../../test/vectors/protocol/', import.meta.url));
 const SEEDS = readdirSync(VECTORS)
@@ -43,7 +54,7 @@ const HOSTILE = [
   '</env:Body>',
   '<env:Body>',
   'xmlns:sso="urn:other"',
-  '<' .repeat(40),
+  '<'.repeat(40),
   '"\'',
   'ssosid=',
 ];
@@ -52,10 +63,10 @@ const HOSTILE = [
 const mutatedEnvelope = fc
   .tuple(
     fc.constantFrom(...SEEDS),
-    fc.array(
-      fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 12, unit: 'binary' }))),
-      { minLength: 1, maxLength: 4 },
-    ),
+    fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 12, unit: 'binary' }))), {
+      minLength: 1,
+      maxLength: 4,
+    }),
   )
   .map(([seed, edits]) =>
     edits.reduce((text, [at, cut, insert]) => {
@@ -72,7 +83,18 @@ const fieldText = fc.oneof(
   fc.string({ maxLength: 20, unit: 'binary' }),
   fc.uuid().map((id) => (Math.random() < 0.5 ? id.toUpperCase() : id)),
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom('', ' ', '\t\r\n', 'javascript:alert(1)', 'https://panel.example.com:8443/', '//evil.example.com/', 'x'.repeat(70_000), 'é'.repeat(300), '\u0000', '\uFFFF'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\t\r\n',
+    'javascript:alert(1)',
+    'https://panel.example.com:8443/',
+    '//evil.example.com/',
+    'x'.repeat(70_000),
+    'é'.repeat(300),
+    '\u0000',
+    '\uFFFF',
+  ),
 );
 
 /** An element name: one the API knows, a prototype member, or anything a name can be. */
@@ -89,15 +111,28 @@ function mostly<T>(usual: fc.Arbitrary<T>, others: fc.Arbitrary<T>): fc.Arbitrar
 
 /** The fields of an operation, each with generated text: a subset of its own, in any order. */
 const fieldsOf = (names: readonly string[]): fc.Arbitrary<[string, string, boolean][]> =>
-  fc.shuffledSubarray([...names]).chain((chosen) => fc.tuple(...chosen.map((name) => fc.tuple(fc.constant(name), fieldText, fc.constant(true)))));
+  fc
+    .shuffledSubarray([...names])
+    .chain((chosen) => fc.tuple(...chosen.map((name) => fc.tuple(fc.constant(name), fieldText, fc.constant(true)))));
 
 const anyFields = fc.array(fc.tuple(elementName, fieldText, fc.boolean()), { maxLength: 8 });
 const headerBlocks = mostly(
   fc.constant<[string, string][]>([]),
-  fc.array(fc.tuple(elementName, fc.constantFrom('', ' mustUnderstand="1"', ' mustUnderstand="true"', ' mustUnderstand="0"', ' role="x"')), { maxLength: 2 }),
+  fc.array(
+    fc.tuple(elementName, fc.constantFrom('', ' mustUnderstand="1"', ' mustUnderstand="true"', ' mustUnderstand="0"', ' role="x"')),
+    { maxLength: 2 },
+  ),
 );
-const attributes = mostly(fc.constant<[string, string][]>([]), fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.string({ maxLength: 10 })), { maxLength: 3 }));
-const otherContentType = fc.constantFrom('text/xml; charset=utf-8', 'application/soap+xml', 'application/soap+xml; charset=iso-8859-1', 'text/xml; action="x"');
+const attributes = mostly(
+  fc.constant<[string, string][]>([]),
+  fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), fc.string({ maxLength: 10 })), { maxLength: 3 }),
+);
+const otherContentType = fc.constantFrom(
+  'text/xml; charset=utf-8',
+  'application/soap+xml',
+  'application/soap+xml; charset=iso-8859-1',
+  'text/xml; action="x"',
+);
 const otherNamespace = fc.constantFrom('', 'urn:other', `${SSO_NS}/`);
 
 /**
@@ -126,18 +161,37 @@ const generatedEnvelope = fc
     const p = g.prefix === '' ? '' : `${g.prefix}:`;
     const nsDecl = g.prefix === '' ? `xmlns="${g.operationNs}"` : `xmlns:${g.prefix}="${g.operationNs}"`;
     const attrs = g.attributes.map(([name, value]) => ` ${name}="${escapeXml(value).replace(/"/g, '&quot;')}"`).join('');
-    const fields = g.fields.map(([name, text, asElement]) => (asElement ? `<${p}${name}>${escapeXml(text)}</${p}${name}>` : `<${p}${name}/>`)).join('');
-    const headers = g.headers.map(([name, extra]) => `<h:${name} xmlns:h="urn:h" xmlns:env="${envNs}"${extra.replace(/ (mustUnderstand|role)=/, ' env:$1=')}/>`).join('');
+    const fields = g.fields
+      .map(([name, text, asElement]) => (asElement ? `<${p}${name}>${escapeXml(text)}</${p}${name}>` : `<${p}${name}/>`))
+      .join('');
+    const headers = g.headers
+      .map(([name, extra]) => `<h:${name} xmlns:h="urn:h" xmlns:env="${envNs}"${extra.replace(/ (mustUnderstand|role)=/, ' env:$1=')}/>`)
+      .join('');
     const header = g.headers.length > 0 ? `<env:Header>${headers}</env:Header>` : '';
     const body = `<env:Envelope xmlns:env="${envNs}">${header}<env:Body><${p}${g.operation} ${nsDecl}${attrs}>${fields}</${p}${g.operation}></env:Body></env:Envelope>`;
-    const contentType = g.contentType === 'matching' ? (g.version === '1.2' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8') : g.contentType;
+    const contentType =
+      g.contentType === 'matching'
+        ? g.version === '1.2'
+          ? 'application/soap+xml; charset=utf-8'
+          : 'text/xml; charset=utf-8'
+        : g.contentType;
     return { body, contentType };
   });
 
 function post(ts: TestServer, agent: https.Agent, body: string, contentType: string, credentials?: Credentials): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port: ts.soapPort, path: '/soap', method: 'POST', ca: ts.caPem, agent, ...credentials, headers: { 'Content-Type': contentType }, timeout: REQUEST_TIMEOUT_MS },
+      {
+        host: '127.0.0.1',
+        port: ts.soapPort,
+        path: '/soap',
+        method: 'POST',
+        ca: ts.caPem,
+        agent,
+        ...credentials,
+        headers: { 'Content-Type': contentType },
+        timeout: REQUEST_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -152,10 +206,13 @@ function post(ts: TestServer, agent: https.Agent, body: string, contentType: str
 
 function relay(ts: TestServer, agent: http.Agent, path: string, cookie: string): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: ts.relayPort, path, agent, headers: { Cookie: cookie }, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: ts.relayPort, path, agent, headers: { Cookie: cookie }, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request hung')));
     req.on('error', reject);
     req.end();
@@ -198,9 +255,14 @@ describe('fuzzing', () => {
 
   test('mutated protocol envelopes get a SOAP fault or a 4xx, never internalError (A1-A10)', async () => {
     await fc.assert(
-      fc.asyncProperty(mutatedEnvelope, fc.boolean(), fc.constantFrom('application/soap+xml', 'text/xml'), async (body, asApp, contentType) => {
-        assertHandled(await post(ts, agent, body, contentType, asApp ? app.credentials : undefined));
-      }),
+      fc.asyncProperty(
+        mutatedEnvelope,
+        fc.boolean(),
+        fc.constantFrom('application/soap+xml', 'text/xml'),
+        async (body, asApp, contentType) => {
+          assertHandled(await post(ts, agent, body, contentType, asApp ? app.credentials : undefined));
+        },
+      ),
       { numRuns: RUNS },
     );
     assert.equal((await call(ts, 'getSettings')).status, 200, 'the server still answers');
@@ -229,13 +291,36 @@ describe('fuzzing', () => {
 
   test('mutated relay queries and cookies get a redirect to a registered origin or a 4xx (C16-C22)', async () => {
     const queryPart = fc.oneof(
-      fc.constantFrom('url=', 'token=', '&', '=', '%', '%0d%0a', '%00', '\\', '//', '@', 'https%3A%2F%2Fpanel.example.com%3A8443%2F', 'javascript:', 'ssosid=x', '#', '?'),
+      fc.constantFrom(
+        'url=',
+        'token=',
+        '&',
+        '=',
+        '%',
+        '%0d%0a',
+        '%00',
+        '\\',
+        '//',
+        '@',
+        'https%3A%2F%2Fpanel.example.com%3A8443%2F',
+        'javascript:',
+        'ssosid=x',
+        '#',
+        '?',
+      ),
       fc.string({ maxLength: 10 }).map(encodeURIComponent),
     );
     const cookieValue = fc.oneof(fc.string({ maxLength: 60 }), fc.base64String({ maxLength: 44 }), fc.constant('x'.repeat(4000)));
     const cookieHeader = fc
-      .array(fc.tuple(fc.constantFrom('sid', 'sid', 'SID', ' sid', 'sid ', 'other', ''), fc.constantFrom('=', '=', '==', ''), cookieValue), { maxLength: 5 })
-      .chain((cookies) => fc.constantFrom('; ', ';', ', ', ' ;').map((separator) => cookies.map(([name, eq, value]) => `${name}${eq}${value}`).join(separator)));
+      .array(
+        fc.tuple(fc.constantFrom('sid', 'sid', 'SID', ' sid', 'sid ', 'other', ''), fc.constantFrom('=', '=', '==', ''), cookieValue),
+        { maxLength: 5 },
+      )
+      .chain((cookies) =>
+        fc
+          .constantFrom('; ', ';', ', ', ' ;')
+          .map((separator) => cookies.map(([name, eq, value]) => `${name}${eq}${value}`).join(separator)),
+      );
     await fc.assert(
       fc.asyncProperty(fc.array(queryPart, { maxLength: 12 }), cookieHeader, async (parts, cookie) => {
         const reply = await relay(ts, relayAgent, `/relay?${parts.join('')}`, cookie.replace(/[^\x20-\x7e]/g, ''));
@@ -258,7 +343,13 @@ describe('fuzzing', () => {
     const send = async (from: number, to: number): Promise<void> => {
       // Four at a time, as the agent allows.
       for (let i = from; i < to; i += 4) {
-        await Promise.all(hostile.slice(i, Math.min(to, i + 4)).map(async ({ body, contentType }, j) => assertHandled(await post(ts, agent, body, contentType, j % 2 === 0 ? app.credentials : undefined))));
+        await Promise.all(
+          hostile
+            .slice(i, Math.min(to, i + 4))
+            .map(async ({ body, contentType }, j) =>
+              assertHandled(await post(ts, agent, body, contentType, j % 2 === 0 ? app.credentials : undefined)),
+            ),
+        );
       }
     };
     await send(0, WARM_UP);

@@ -18,7 +18,10 @@ before(async () => {
   ts = await startTestServer({ logLevel: 'warn', maxSourceFailuresPerHour: 0, maxLoginFailures: 1000 });
   const owner = await registerApp(ts, 'https://owner.example.com:443/', 'owner');
   flooder = await registerApp(ts, 'https://flooder.example.com:443/', 'flooder');
-  assert.equal((await call(ts, 'createUser', { login: 'honest', password: 'right-password' }, { credentials: owner.credentials })).status, 200);
+  assert.equal(
+    (await call(ts, 'createUser', { login: 'honest', password: 'right-password' }, { credentials: owner.credentials })).status,
+    200,
+  );
   // The first unknown login computes the dummy hash; later ones only verify against it.
   assert.equal((await call(ts, 'authenticate', { login: 'warm-up', password: 'x' })).fault, 'invalidCredentials');
 });
@@ -37,7 +40,12 @@ test('F39: a flooding application gets its share of the hashing pool and no more
   const start = hashingCounts();
   // One connection per address: the application is the source that floods.
   const replies = Array.from({ length: flood }, (_, i) =>
-    call(ts, 'authenticate', { login: `guess-${i}`, password: 'guess' }, { credentials: flooder.credentials, localAddress: `127.0.7.${i + 1}` }),
+    call(
+      ts,
+      'authenticate',
+      { login: `guess-${i}`, password: 'guess' },
+      { credentials: flooder.credentials, localAddress: `127.0.7.${i + 1}` },
+    ),
   );
   // Every flood request has reached the pool: accepted (running or waiting) or refused.
   await until(() => {
@@ -52,9 +60,16 @@ test('F39: a flooding application gets its share of the hashing pool and no more
   // First come, first served would have run every queued flood job before the honest one.
   assert.ok(stillWaiting > 0, 'flood jobs queued before the honest sign-in are still waiting after it');
 
-  assert.ok((await Promise.all(replies)).every((reply) => reply.fault === 'invalidCredentials'), 'a refusal is the fault of a wrong password');
+  assert.ok(
+    (await Promise.all(replies)).every((reply) => reply.fault === 'invalidCredentials'),
+    'a refusal is the fault of a wrong password',
+  );
   assert.equal(hashingCounts().started - start.started, flood - refused + 1, 'the refused requests never reached a hashing thread');
-  const failed = await ts.server.services.store.queryAudit({ type: 'authentication.failed', actor: `application:${flooder.id}`, limit: 1000 });
+  const failed = await ts.server.services.store.queryAudit({
+    type: 'authentication.failed',
+    actor: `application:${flooder.id}`,
+    limit: 1000,
+  });
   assert.equal(failed.length, flood - refused, 'only the hashed guesses are audited');
   assert.ok(ts.logRecords().some((record) => record.msg === 'sign-ins refused: too many password checks waiting for one source'));
 });

@@ -51,7 +51,17 @@ function renegotiate(port: number, ca: string): Promise<Attempt> {
  */
 function opensslRenegotiate(port: number, caFile: string): Promise<{ code: number | null; output: string } | null> {
   return new Promise((resolve) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-CAfile', caFile, '-servername', 'localhost', '-brief']);
+    const child = spawn('openssl', [
+      's_client',
+      '-connect',
+      `127.0.0.1:${port}`,
+      '-tls1_2',
+      '-CAfile',
+      caFile,
+      '-servername',
+      'localhost',
+      '-brief',
+    ]);
     let output = '';
     const steps: [RegExp, string][] = [
       [/CONNECTION ESTABLISHED/, 'R\n'],
@@ -104,6 +114,14 @@ describe('TLS renegotiation', () => {
   });
   after(() => Promise.all([soap.close(), relay.close()]));
 
-  renegotiationChecks('the SOAP listener', () => soap, (ts) => ts.soapPort);
-  renegotiationChecks('the relay over HTTPS', () => relay, (ts) => ts.relayPort);
+  renegotiationChecks(
+    'the SOAP listener',
+    () => soap,
+    (ts) => ts.soapPort,
+  );
+  renegotiationChecks(
+    'the relay over HTTPS',
+    () => relay,
+    (ts) => ts.relayPort,
+  );
 });

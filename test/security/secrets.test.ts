@@ -26,7 +26,10 @@ describe('secrets at rest', () => {
     const token = auth.field('relayToken') ?? '';
     const sessionId = auth.field('sessionId') ?? '';
     // A second token that is never exchanged stays in the store until it expires.
-    const pending = (await call(ts, 'authenticate', { login: 'secret-holder', password, baseUrl: 'https://panel.example.com:8443/' })).field('relayToken') ?? '';
+    const pending =
+      (await call(ts, 'authenticate', { login: 'secret-holder', password, baseUrl: 'https://panel.example.com:8443/' })).field(
+        'relayToken',
+      ) ?? '';
     const relay = await relayGet(ts, new URLSearchParams({ token, url: 'https://panel.example.com:8443/' }).toString());
     const cookie = (relay.headers['set-cookie']?.[0] ?? '').split(';', 1)[0]?.slice('sid='.length) ?? '';
     const billing = await relayGet(ts, new URLSearchParams({ url: 'https://billing.example.com/' }).toString(), `sid=${cookie}`);
@@ -72,17 +75,27 @@ describe('secrets in a whole protocol run', () => {
     };
     // Every base64 line of a PEM private key is a piece of the key.
     const keepKey = (name: string, pem: string): void => {
-      const lines = (/-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem)?.[1] ?? '').split('\n').filter((line) => line.length >= 16);
+      const lines = (/-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(pem)?.[1] ?? '')
+        .split('\n')
+        .filter((line) => line.length >= 16);
       assert.ok(lines.length > 0, name);
       lines.forEach((line, i) => keep(`${name} line ${i}`, line));
     };
-    const panelReply = await call(ts, 'registerApplication', { name: 'panel', displayName: 'Panel', version: '1', url: 'https://panel.example.com:8443/' });
+    const panelReply = await call(ts, 'registerApplication', {
+      name: 'panel',
+      displayName: 'Panel',
+      version: '1',
+      url: 'https://panel.example.com:8443/',
+    });
     keepKey('panel key', panelReply.field('certificate') ?? '');
     const panel = splitPem(panelReply.field('certificate') ?? '');
     const panelId = panelReply.field('applicationId') ?? '';
     const billing = await registerApp(ts, 'https://billing.example.com:443/', 'billing');
     keepKey('billing key', billing.credentials.key);
-    const rotated = (await call(ts, 'updateApplication', { applicationId: billing.id, certificate: '' }, { credentials: billing.credentials })).field('certificate') ?? '';
+    const rotated =
+      (await call(ts, 'updateApplication', { applicationId: billing.id, certificate: '' }, { credentials: billing.credentials })).field(
+        'certificate',
+      ) ?? '';
     keepKey('rotated key', rotated);
     keepKey('CA key', readFileSync(path.join(ts.dataDir, 'ca.key'), 'utf8'));
     keepKey('server key', readFileSync(path.join(ts.dataDir, 'server.key'), 'utf8'));
@@ -90,10 +103,19 @@ describe('secrets in a whole protocol run', () => {
     const password = keep('password', 'Plaintext-Marker-0001');
     const legacy = keep('legacy digest', createHash('sha256').update('Legacy-Marker-0002').digest('hex'));
     const userId = (await call(ts, 'createUser', { login: 'holder@example.com', password }, { credentials: panel })).field('userId') ?? '';
-    const legacyId = (await call(ts, 'createUser', { login: 'legacy@example.com', password: legacy, passwordHashType: 'sha256' }, { credentials: panel })).field('userId') ?? '';
+    const legacyId =
+      (
+        await call(ts, 'createUser', { login: 'legacy@example.com', password: legacy, passwordHashType: 'sha256' }, { credentials: panel })
+      ).field('userId') ?? '';
     await call(ts, 'authenticate', { login: 'legacy@example.com', password: keep('legacy plaintext', 'Legacy-Marker-0002') }); // upgrades the hash
-    const duplicate = (await call(ts, 'duplicateUser', { userId, login: 'copy@example.com' }, { credentials: panel })).field('userId') ?? '';
-    await call(ts, 'changePassword', { userId: duplicate, oldPassword: password, newPassword: keep('new password', 'Changed-Marker-0003') }, { credentials: panel });
+    const duplicate =
+      (await call(ts, 'duplicateUser', { userId, login: 'copy@example.com' }, { credentials: panel })).field('userId') ?? '';
+    await call(
+      ts,
+      'changePassword',
+      { userId: duplicate, oldPassword: password, newPassword: keep('new password', 'Changed-Marker-0003') },
+      { credentials: panel },
+    );
     await call(ts, 'changeLogin', { userId: duplicate, login: 'renamed@example.com' }, { credentials: panel });
     await call(ts, 'transferOwnership', { userId: legacyId, applicationId: billing.id }, { credentials: panel });
     for (const name of ['listApplications', 'listUsers', 'getSettings']) await call(ts, name, {}, { credentials: panel });
@@ -103,13 +125,19 @@ describe('secrets in a whole protocol run', () => {
     await call(ts, 'getChangePasswordUrl', { userId }, { credentials: panel });
     await call(ts, 'getRestorePasswordUrl', { login: 'holder@example.com' }, { credentials: panel });
     // Wrong passwords, up to a lock: what an attacker typed is no more loggable than the real one.
-    for (let i = 0; i < 4; i += 1) await call(ts, 'authenticate', { login: 'renamed@example.com', password: keep(`wrong ${i}`, `Wrong-Marker-000${i}`) });
+    for (let i = 0; i < 4; i += 1)
+      await call(ts, 'authenticate', { login: 'renamed@example.com', password: keep(`wrong ${i}`, `Wrong-Marker-000${i}`) });
 
     const auth = await call(ts, 'authenticate', { login: 'holder@example.com', password, baseUrl: 'https://panel.example.com:8443/' });
     const token = keep('relay token', auth.field('relayToken'));
     const sessionId = auth.field('sessionId') ?? '';
     keep('session id', sessionId.slice(sessionId.lastIndexOf('/') + 1));
-    keep('pending token', (await call(ts, 'authenticate', { login: 'holder@example.com', password, baseUrl: 'https://panel.example.com:8443/' })).field('relayToken'));
+    keep(
+      'pending token',
+      (await call(ts, 'authenticate', { login: 'holder@example.com', password, baseUrl: 'https://panel.example.com:8443/' })).field(
+        'relayToken',
+      ),
+    );
     const relay = await relayGet(ts, new URLSearchParams({ token, url: 'https://panel.example.com:8443/' }).toString());
     const cookie = keep('cookie', (relay.headers['set-cookie']?.[0] ?? '').split(';', 1)[0]?.slice('sid='.length));
     const elsewhere = await relayGet(ts, new URLSearchParams({ url: 'https://billing.example.com/' }).toString(), `sid=${cookie}`);
@@ -124,7 +152,11 @@ describe('secrets in a whole protocol run', () => {
 
     const log = ts.logText();
     assert.ok(log.includes('"msg":"request"') && log.includes('sign-ins locked'), 'the run was logged');
-    const stored = Buffer.concat(readdirSync(ts.dataDir).filter((name) => name.startsWith('ssod.db')).map((name) => readFileSync(path.join(ts.dataDir, name))));
+    const stored = Buffer.concat(
+      readdirSync(ts.dataDir)
+        .filter((name) => name.startsWith('ssod.db'))
+        .map((name) => readFileSync(path.join(ts.dataDir, name))),
+    );
     assert.ok((await ts.server.services.store.queryAudit({ limit: 1000 })).length > 20, 'the run was audited');
     for (const [name, secret] of Object.entries(secrets)) {
       for (const form of new Set([secret, secret.toLowerCase(), secret.toUpperCase(), encodeURIComponent(secret)])) {

@@ -36,7 +36,9 @@ async function inFlight(server: ServeProcess): Promise<{ finish: () => void; rep
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   socket.on('error', () => undefined);
   const reply = new Promise<string>((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks).toString('utf8'))));
-  socket.write(`POST /soap HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+  socket.write(
+    `POST /soap HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+  );
   socket.write(body.slice(0, 40));
   await new Promise((resolve) => setTimeout(resolve, 200));
   return { finish: () => socket.end(body.slice(40)), reply };

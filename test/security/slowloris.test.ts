@@ -53,7 +53,9 @@ function withinLiveness<T>(promise: Promise<T>, what: string): Promise<T> {
 /** A normal client on each listener, on connections of its own that it closes. */
 async function healthy(ts: TestServer): Promise<void> {
   const relay = await new Promise<number>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: ts.relayPort, path: '/healthz', agent: false }, (res) => resolve(res.resume().statusCode ?? 0)).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: ts.relayPort, path: '/healthz', agent: false }, (res) => resolve(res.resume().statusCode ?? 0))
+      .on('error', reject);
   });
   assert.equal(relay, 200);
   assert.equal((await call(ts, 'getSettings')).status, 200);
@@ -65,7 +67,13 @@ describe('slow clients (slowloris)', () => {
   before(async () => {
     // Every client here is 127.0.0.1: one source may hold the whole listener (connections.test.ts
     // covers the per-source limit).
-    ts = await startTestServer({ logLevel: 'warn', headersTimeout: 1, requestTimeout: 2, maxConnections: MAX_CONNECTIONS, maxConnectionsPerSource: MAX_CONNECTIONS });
+    ts = await startTestServer({
+      logLevel: 'warn',
+      headersTimeout: 1,
+      requestTimeout: 2,
+      maxConnections: MAX_CONNECTIONS,
+      maxConnectionsPerSource: MAX_CONNECTIONS,
+    });
   });
   after(() => ts.close());
 
@@ -77,10 +85,16 @@ describe('slow clients (slowloris)', () => {
       ...Array.from({ length: 8 }, () => slowClient(net.connect(ts.relayPort, '127.0.0.1'), () => undefined)),
       ...Array.from({ length: 8 }, () => slowClient(net.connect(ts.soapPort, '127.0.0.1'), () => undefined)),
       // Headers a line at a time, never finished.
-      ...Array.from({ length: 8 }, () => slowClient(net.connect(ts.relayPort, '127.0.0.1'), (s) => s.write('GET /relay?url=x HTTP/1.1\r\nHost: a\r\n'), 'X-Slow: 1\r\n')),
+      ...Array.from({ length: 8 }, () =>
+        slowClient(net.connect(ts.relayPort, '127.0.0.1'), (s) => s.write('GET /relay?url=x HTTP/1.1\r\nHost: a\r\n'), 'X-Slow: 1\r\n'),
+      ),
       // A SOAP request whose body trickles in a byte at a time.
       ...Array.from({ length: 6 }, () =>
-        slowClient(tls.connect(tlsOptions), (s) => s.write(`POST /soap HTTP/1.1\r\nHost: a\r\nContent-Type: application/soap+xml\r\nContent-Length: ${body.length}\r\n\r\n`), 'a'),
+        slowClient(
+          tls.connect(tlsOptions),
+          (s) => s.write(`POST /soap HTTP/1.1\r\nHost: a\r\nContent-Type: application/soap+xml\r\nContent-Length: ${body.length}\r\n\r\n`),
+          'a',
+        ),
       ),
     ];
     await healthy(ts);
@@ -101,7 +115,10 @@ describe('slow clients (slowloris)', () => {
     const lastDrop = Math.max(...dropped.map(({ order }) => order));
     const firstTimeout = Math.min(...timedOut.map(({ order }) => order));
     assert.ok(lastDrop < firstTimeout, 'every extra connection was closed before any held one timed out');
-    assert.ok(dropped.every(({ reply }) => reply === ''), 'an extra connection gets nothing');
+    assert.ok(
+      dropped.every(({ reply }) => reply === ''),
+      'an extra connection gets nothing',
+    );
     await healthy(ts);
   });
 });

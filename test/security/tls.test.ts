@@ -23,7 +23,9 @@ function handshake(port: number, ca: string, options: tls.ConnectionOptions): Pr
       resolve({ ok: true, protocol: socket.getProtocol(), cipher: socket.getCipher().name, error: null });
       socket.destroy();
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, protocol: null, cipher: null, error: error.code ?? error.message }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ok: false, protocol: null, cipher: null, error: error.code ?? error.message }),
+    );
   });
 }
 
@@ -58,7 +60,13 @@ function tlsChecks(name: string, port: () => number, ca: () => string): void {
   });
 
   test(`${name}: weak TLS 1.2 suites (CBC, static RSA key exchange, no forward secrecy) are refused`, async () => {
-    for (const cipher of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'AES128-GCM-SHA256', 'AES256-SHA', 'DHE-RSA-AES128-GCM-SHA256']) {
+    for (const cipher of [
+      'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-SHA384',
+      'AES128-GCM-SHA256',
+      'AES256-SHA',
+      'DHE-RSA-AES128-GCM-SHA256',
+    ]) {
       const weak = await handshake(port(), ca(), { maxVersion: 'TLSv1.2', ciphers: `${cipher}@SECLEVEL=0` });
       assert.equal(weak.ok, false, cipher);
       assert.match(weak.error ?? '', REFUSED_BY_SERVER, cipher);
@@ -106,7 +114,11 @@ describe('TLS of the SOAP listener', () => {
     ts = await startTestServer({ logLevel: 'warn' });
   });
   after(() => ts.close());
-  tlsChecks('SOAP', () => ts.soapPort, () => ts.caPem);
+  tlsChecks(
+    'SOAP',
+    () => ts.soapPort,
+    () => ts.caPem,
+  );
 });
 
 describe('the relay over HTTPS (--relay-tls on)', () => {
@@ -115,7 +127,11 @@ describe('the relay over HTTPS (--relay-tls on)', () => {
     ts = await startTestServer({ logLevel: 'warn', relayTls: 'on', argon2MemoryKib: 8192, argon2Iterations: 1 });
   });
   after(() => ts.close());
-  tlsChecks('relay', () => ts.relayPort, () => ts.caPem);
+  tlsChecks(
+    'relay',
+    () => ts.relayPort,
+    () => ts.caPem,
+  );
 
   test('C23: getSettings names an https relay; the cookie it sets is Secure, HttpOnly, SameSite=Lax', async () => {
     assert.equal((await call(ts, 'getSettings')).field('relayEndpointUrl'), `https://127.0.0.1:${ts.relayPort}/relay`);

@@ -1,7 +1,13 @@
 // `ssod applications`: the registered applications and their client certificates (protocol §4.2, §5.1–5.5).
 import type { Command } from 'commander';
 import { issueCertificate } from '../../core/applications.js';
-import { applicationDetails, findApplicationById, listApplications, unregisterApplicationAsOperator, type CertificateState } from '../../core/operator/applications.js';
+import {
+  applicationDetails,
+  findApplicationById,
+  listApplications,
+  unregisterApplicationAsOperator,
+  type CertificateState,
+} from '../../core/operator/applications.js';
 import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../../core/store/index.js';
 import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
@@ -51,19 +57,22 @@ async function show(access: InstallationAccess, flags: StoreFlags, id: string): 
   await withServices(access, flags, async (services) => {
     const details = await applicationDetails(services, await applicationArgument(services, id));
     const certificates = details.certificates.map(certificateView);
-    print(flags, { ...applicationView(details.application), users: details.users, certificates }, (shown) =>
-      fields([
-        ['id', shown.id],
-        ['name', shown.name],
-        ['display name', shown.displayName],
-        ['version', shown.version],
-        ['capabilities', shown.capabilities],
-        ['url', shown.url],
-        ['restore password url', shown.restorePasswordUrl],
-        ['change password url', shown.changePasswordUrl],
-        ['registered', shown.createdAt],
-        ['users owned', shown.users],
-      ]) +
+    print(
+      flags,
+      { ...applicationView(details.application), users: details.users, certificates },
+      (shown) =>
+        fields([
+          ['id', shown.id],
+          ['name', shown.name],
+          ['display name', shown.displayName],
+          ['version', shown.version],
+          ['capabilities', shown.capabilities],
+          ['url', shown.url],
+          ['restore password url', shown.restorePasswordUrl],
+          ['change password url', shown.changePasswordUrl],
+          ['registered', shown.createdAt],
+          ['users owned', shown.users],
+        ]) +
         '\nCertificates:\n' +
         table(
           ['FINGERPRINT (SHA-256)', 'SERIAL', 'STATE', 'ISSUED', 'EXPIRES'],
@@ -88,14 +97,23 @@ async function reissue(access: InstallationAccess, flags: ReissueFlags, id: stri
       const issued = await issueCertificate(services, id, 'operator');
       await file.writeFile(issued.pem + '\n', 'utf8');
       await file.sync();
-      const shown = { applicationId: id, file: flags.out, fingerprint: issued.fingerprint, serial: issued.serial, notAfter: isoTime(issued.notAfter) };
-      print(flags, shown, () =>
-        fields([
-          ['key and certificate', flags.out],
-          ['fingerprint', issued.fingerprint],
-          ['serial', issued.serial],
-          ['expires', shown.notAfter],
-        ]) + 'Install it in the application. Its current certificate keeps working until the new one is first used (protocol §4.2).\n',
+      const shown = {
+        applicationId: id,
+        file: flags.out,
+        fingerprint: issued.fingerprint,
+        serial: issued.serial,
+        notAfter: isoTime(issued.notAfter),
+      };
+      print(
+        flags,
+        shown,
+        () =>
+          fields([
+            ['key and certificate', flags.out],
+            ['fingerprint', issued.fingerprint],
+            ['serial', issued.serial],
+            ['expires', shown.notAfter],
+          ]) + 'Install it in the application. Its current certificate keeps working until the new one is first used (protocol §4.2).\n',
       );
     } finally {
       await file.close();
@@ -112,19 +130,33 @@ async function unregister(access: InstallationAccess, flags: UnregisterFlags, id
     const app = await applicationArgument(services, id);
     const done = await unregisterApplicationAsOperator(services, app, flags.force === true);
     if (!done.unregistered) {
-      throw new CliError(`${app.name} (${app.id}) owns ${done.ownedUsers} user(s); unregistering deletes them and their sessions: --force to go ahead`);
+      throw new CliError(
+        `${app.name} (${app.id}) owns ${done.ownedUsers} user(s); unregistering deletes them and their sessions: --force to go ahead`,
+      );
     }
     const users = done.usersDeleted;
-    print(flags, { unregistered: app.id, usersDeleted: users }, () => `Unregistered ${printable(app.name)} (${app.id}); ${users} user(s) deleted with it.`);
+    print(
+      flags,
+      { unregistered: app.id, usersDeleted: users },
+      () => `Unregistered ${printable(app.name)} (${app.id}); ${users} user(s) deleted with it.`,
+    );
   });
 }
 
 export function applicationsCommand(access: InstallationAccess): Command {
-  const command = storeCommand('applications', 'The registered applications: list, show with certificates, re-issue a certificate, unregister.')
-    .addHelpText('after', '\nExamples:\n  ssod applications --data-dir /var/lib/ssod\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
+  const command = storeCommand(
+    'applications',
+    'The registered applications: list, show with certificates, re-issue a certificate, unregister.',
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ssod applications --data-dir /var/lib/ssod\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n',
+    )
     .action(action((flags) => list(access, flags)));
   command.addCommand(
-    storeCommand('list', 'List the registered applications.').addHelpText('after', '\nExample:\n  ssod applications list --json\n').action(action((flags) => list(access, flags))),
+    storeCommand('list', 'List the registered applications.')
+      .addHelpText('after', '\nExample:\n  ssod applications list --json\n')
+      .action(action((flags) => list(access, flags))),
   );
   command.addCommand(
     storeCommand('show', 'Show an application with its certificates: SHA-256 fingerprint, serial, state and expiry.')

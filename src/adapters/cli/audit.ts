@@ -23,7 +23,8 @@ export function parseTime(text: string, flag: string, now: number): number {
   const age = /^(\d{1,9})([smhd])$/.exec(text);
   if (age !== null) return now - Number(age[1]) * (UNIT_MS[age[2] ?? 's'] ?? 1000);
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(at)) throw new UsageError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
+  if (Number.isNaN(at))
+    throw new UsageError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
   return at;
 }
 
@@ -54,7 +55,9 @@ function narrowTable(rows: readonly AuditRow[]): string {
 }
 
 export function auditCommand(access: InstallationAccess): Command {
-  return addWideFlag(storeCommand('audit', 'Show the audit trail of security events, newest first; the ACTOR column with --wide or --json.'))
+  return addWideFlag(
+    storeCommand('audit', 'Show the audit trail of security events, newest first; the ACTOR column with --wide or --json.'),
+  )
     .option('--since <TIME>', 'only events at or after this time (ISO 8601, or an age such as 24h, 7d)')
     .option('--until <TIME>', 'only events before this time')
     .option('--type <TYPE>', `only events of this type: ${AUDIT_EVENT_TYPES.join(', ')}`)
@@ -69,7 +72,9 @@ export function auditCommand(access: InstallationAccess): Command {
       action(async (flags: AuditFlags) => {
         const now = Date.now();
         if (flags.type !== undefined && !isAuditEventType(flags.type)) {
-          throw new UsageError(`unknown event type "${flags.type}"${didYouMean(flags.type, AUDIT_EVENT_TYPES)}; the types are: ${AUDIT_EVENT_TYPES.join(', ')}`);
+          throw new UsageError(
+            `unknown event type "${flags.type}"${didYouMean(flags.type, AUDIT_EVENT_TYPES)}; the types are: ${AUDIT_EVENT_TYPES.join(', ')}`,
+          );
         }
         const query = {
           limit: parseLimit(flags.limit),
@@ -80,7 +85,10 @@ export function auditCommand(access: InstallationAccess): Command {
           ...(flags.target !== undefined ? { target: flags.target } : {}),
         };
         await withStore(access, flags, async (services) => {
-          const rows: AuditRow[] = (await queryAuditTrail(services, query)).map((record) => ({ ...record, at: new Date(record.at).toISOString() }));
+          const rows: AuditRow[] = (await queryAuditTrail(services, query)).map((record) => ({
+            ...record,
+            at: new Date(record.at).toISOString(),
+          }));
           print(flags, rows, () => (flags.wide === true ? wideTable(rows) : narrowTable(rows)));
         });
       }),

@@ -56,13 +56,18 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
   const store = embeddedStoreFile(options);
   if (!existsSync(store)) throw new CliError(`no ssod store at ${store}; give the installation's --data-dir (or set SSOD_DATA_DIR)`);
   for (const file of CA_FILES) {
-    if (!existsSync(path.join(options.dataDir, file))) throw new CliError(`no ${file} in ${options.dataDir}, so the backup would lack the CA; give the installation's --data-dir`);
+    if (!existsSync(path.join(options.dataDir, file)))
+      throw new CliError(`no ${file} in ${options.dataDir}, so the backup would lack the CA; give the installation's --data-dir`);
   }
   try {
     await mkdir(directory, { mode: 0o700 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'EEXIST' ? `${directory} exists: give a new directory for the backup` : `cannot create ${directory}: ${code ?? String(error)}`);
+    throw new CliError(
+      code === 'EEXIST'
+        ? `${directory} exists: give a new directory for the backup`
+        : `cannot create ${directory}: ${code ?? String(error)}`,
+    );
   }
   snapshotSqlite(store, path.join(directory, STORE_FILE));
   for (const file of CA_FILES) await copyFile(path.join(options.dataDir, file), path.join(directory, file));
@@ -78,14 +83,17 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
   await writeFile(path.join(directory, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
   await flush(path.join(directory, MANIFEST));
   await flush(directory);
-  print(flags, { directory, ...manifest }, () =>
-    fields([
-      ['backup', directory],
-      ['taken at', manifest.createdAt],
-      ['schema version', schemaVersion],
-      ['store', `${files[STORE_FILE]?.bytes ?? 0} bytes, integrity ok`],
-      ['CA', CA_FILES.join(', ')],
-    ]) + 'It holds the CA key and password hashes: keep it where only the operator can read it.\n',
+  print(
+    flags,
+    { directory, ...manifest },
+    () =>
+      fields([
+        ['backup', directory],
+        ['taken at', manifest.createdAt],
+        ['schema version', schemaVersion],
+        ['store', `${files[STORE_FILE]?.bytes ?? 0} bytes, integrity ok`],
+        ['CA', CA_FILES.join(', ')],
+      ]) + 'It holds the CA key and password hashes: keep it where only the operator can read it.\n',
   );
 }
 
@@ -100,20 +108,28 @@ async function readManifest(directory: string): Promise<Manifest> {
   try {
     manifest = JSON.parse(await readFile(path.join(directory, MANIFEST), 'utf8'));
   } catch (error) {
-    throw new CliError(`${directory} is not an ssod backup: ${MANIFEST} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is unreadable'}; give a directory that \`ssod backup\` wrote`);
+    throw new CliError(
+      `${directory} is not an ssod backup: ${MANIFEST} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is unreadable'}; give a directory that \`ssod backup\` wrote`,
+    );
   }
-  if (!isOurManifest(manifest)) throw new CliError(`${directory} is not an ssod backup of version ${VERSION}; restore it with the ssod that wrote it`);
+  if (!isOurManifest(manifest))
+    throw new CliError(`${directory} is not an ssod backup of version ${VERSION}; restore it with the ssod that wrote it`);
   for (const [file] of BACKUP_FILES) {
     const expected = manifest.files[file];
     const found = existsSync(path.join(directory, file)) ? await digestOf(path.join(directory, file)) : null;
-    if (expected === undefined || found?.sha256 !== expected.sha256) throw new CliError(`${path.join(directory, file)} is missing or differs from the backup's manifest; the backup is incomplete or was changed, so restore another one`);
+    if (expected === undefined || found?.sha256 !== expected.sha256)
+      throw new CliError(
+        `${path.join(directory, file)} is missing or differs from the backup's manifest; the backup is incomplete or was changed, so restore another one`,
+      );
   }
   return manifest;
 }
 
 /** Moves the installation's current files aside (a restore never destroys them); null when there were none. */
 async function moveAside(dataDir: string): Promise<string | null> {
-  const present = [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`, ...CA_FILES, ...SERVER_CERTIFICATE_FILES].filter((file) => existsSync(path.join(dataDir, file)));
+  const present = [STORE_FILE, `${STORE_FILE}-wal`, `${STORE_FILE}-shm`, ...CA_FILES, ...SERVER_CERTIFICATE_FILES].filter((file) =>
+    existsSync(path.join(dataDir, file)),
+  );
   if (present.length === 0) return null;
   const aside = path.join(dataDir, `replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   await mkdir(aside, { mode: 0o700 });
@@ -126,7 +142,8 @@ async function restore(flags: StoreFlags, directory: string): Promise<void> {
   const store = embeddedStoreFile(options);
   const manifest = await readManifest(directory);
   const schemaVersion = requireCheckedStore(path.join(directory, STORE_FILE), `the backup's store`);
-  if (!isKnownSchema(schemaVersion)) throw new CliError(`the backup has schema version ${schemaVersion}, which this ssod does not know; restore it with a newer ssod`);
+  if (!isKnownSchema(schemaVersion))
+    throw new CliError(`the backup has schema version ${schemaVersion}, which this ssod does not know; restore it with a newer ssod`);
   // A server has the store open for as long as it runs: restoring under it would lose whatever it writes next.
   if (existsSync(store) && sqliteInUse(store)) {
     throw new CliError(`${store} is open in another process, most likely a running ssod serve; stop it, then restore`);
@@ -143,14 +160,24 @@ async function restore(flags: StoreFlags, directory: string): Promise<void> {
   await flush(options.dataDir);
   // A server that opened the old store between the check and the move would be writing to the replaced copy.
   const lateOpener = aside !== null && existsSync(path.join(aside, STORE_FILE)) && sqliteInUse(path.join(aside, STORE_FILE));
-  const shown = { restored: directory, into: options.dataDir, takenAt: manifest.createdAt, schemaVersion, replacedFilesIn: aside, serverOpenedReplacedStore: lateOpener };
-  print(flags, shown, () =>
-    fields([
-      ['restored', directory],
-      ['into', options.dataDir],
-      ['backup taken at', manifest.createdAt],
-      ['replaced files kept in', aside ?? '(none: the directory held no installation)'],
-    ]) +
+  const shown = {
+    restored: directory,
+    into: options.dataDir,
+    takenAt: manifest.createdAt,
+    schemaVersion,
+    replacedFilesIn: aside,
+    serverOpenedReplacedStore: lateOpener,
+  };
+  print(
+    flags,
+    shown,
+    () =>
+      fields([
+        ['restored', directory],
+        ['into', options.dataDir],
+        ['backup taken at', manifest.createdAt],
+        ['replaced files kept in', aside ?? '(none: the directory held no installation)'],
+      ]) +
       (lateOpener ? 'Warning: a process opened the replaced store during the restore; stop it and start ssod serve again.\n' : '') +
       'Start ssod serve: it re-issues the server certificate for the restored host name.\n',
   );

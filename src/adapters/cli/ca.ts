@@ -22,14 +22,17 @@ interface CaFlags extends StoreFlags {
 async function caCertificatePem(services: StoreServices, options: Options): Promise<string> {
   if (services.store.engine === 'postgres') {
     const pem = await storedCaCertificate(services);
-    if (pem === null) throw new CliError('no certificate authority in this PostgreSQL store yet: start a node on it once with `ssod serve`');
+    if (pem === null)
+      throw new CliError('no certificate authority in this PostgreSQL store yet: start a node on it once with `ssod serve`');
     return pem;
   }
   const file = path.join(options.dataDir, CA_CERT_FILE);
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; give the installation's --data-dir, or restore its CA files with \`ssod restore\``);
+    throw new CliError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; give the installation's --data-dir, or restore its CA files with \`ssod restore\``,
+    );
   }
 }
 
@@ -49,7 +52,11 @@ async function caAction(access: InstallationAccess, flags: CaFlags): Promise<voi
         await writeFile(flags.out, shown.certificatePem, { flag: flags.force === true ? 'w' : 'wx', mode: 0o644 });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new CliError(code === 'EEXIST' ? `${flags.out} exists: choose another --out, or --force to overwrite it` : `cannot write ${flags.out}: ${code ?? String(error)}`);
+        throw new CliError(
+          code === 'EEXIST'
+            ? `${flags.out} exists: choose another --out, or --force to overwrite it`
+            : `cannot write ${flags.out}: ${code ?? String(error)}`,
+        );
       }
     }
     // Without --out the PEM goes to stdout after two comment lines, which openssl, curl and
@@ -58,7 +65,9 @@ async function caAction(access: InstallationAccess, flags: CaFlags): Promise<voi
       [
         `# ssod certificate authority: ${shown.subject}, valid until ${shown.notAfter}`,
         `# SHA-256 Fingerprint=${shown.sha256Fingerprint}`,
-        flags.out === undefined ? shown.certificatePem : `Wrote ${flags.out}; check any other copy with: openssl x509 -noout -fingerprint -sha256 -in FILE`,
+        flags.out === undefined
+          ? shown.certificatePem
+          : `Wrote ${flags.out}; check any other copy with: openssl x509 -noout -fingerprint -sha256 -in FILE`,
       ].join('\n'),
     );
   });

@@ -74,7 +74,9 @@ export interface StoreFlags {
  * flag works before or after the subcommand (`ssod settings --json set …`, `ssod settings set … --json`).
  */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- inferred from each command's callback, F and A say what commander passes untyped
-export function action<F extends StoreFlags, A extends string[]>(work: (flags: F, ...args: A) => Promise<void>): (...received: unknown[]) => Promise<void> {
+export function action<F extends StoreFlags, A extends string[]>(
+  work: (flags: F, ...args: A) => Promise<void>,
+): (...received: unknown[]) => Promise<void> {
   return async (...received) => {
     const command = received[received.length - 1] as Command;
     await work(command.optsWithGlobals<F>(), ...(received.slice(0, -2) as A));
@@ -103,7 +105,8 @@ export function embeddedStoreFile(options: Options): string {
 
 /** `--limit`: a whole number from 1. */
 export function parseLimit(text: string | undefined): number {
-  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1) throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"; for example --limit 500`);
+  if (text === undefined || !/^\d{1,6}$/.test(text) || Number(text) < 1)
+    throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${text ?? ''}"; for example --limit 500`);
   return Number(text);
 }
 
@@ -179,7 +182,16 @@ export function table(columns: readonly string[], cells: readonly (readonly stri
   // A column of short single words (a time, a type, an outcome) keeps its width while the others can give.
   const atomic = natural.map((width, i) => width <= WORD_KEPT && rows.every((row) => !(row[i] ?? '').includes(' ')));
   const least = columns.map((column) => Math.max(column.length, 8));
-  const widths = layout.fit !== true ? natural : fittedWidths(fittedWidths(natural, least.map((width, i) => (atomic[i] === true ? (natural[i] ?? width) : width))), least);
+  const widths =
+    layout.fit !== true
+      ? natural
+      : fittedWidths(
+          fittedWidths(
+            natural,
+            least.map((width, i) => (atomic[i] === true ? (natural[i] ?? width) : width)),
+          ),
+          least,
+        );
   const lines = (row: readonly string[]): string[] => {
     const wrapped = row.map((cell, i) => wrapCell(cell, widths[i] ?? cell.length));
     const height = Math.max(...wrapped.map((cellLines) => cellLines.length));

@@ -19,7 +19,11 @@ function pathOf(command: Command): string {
 }
 
 function visibleSubcommands(command: Command): string[] {
-  return command.createHelp().visibleCommands(command).map((sub) => sub.name()).filter((name) => name !== 'help');
+  return command
+    .createHelp()
+    .visibleCommands(command)
+    .map((sub) => sub.name())
+    .filter((name) => name !== 'help');
 }
 
 /**
@@ -53,7 +57,10 @@ function refuseUnknownSubcommand(command: Command): void {
   command.hook('preAction', (self, actionCommand) => {
     const word = self.args[0];
     if (actionCommand !== self || word === undefined) return;
-    self.error(`error: unknown command '${word}'${didYouMean(word, visibleSubcommands(self))}`, { code: 'commander.unknownCommand', exitCode: EXIT_USAGE });
+    self.error(`error: unknown command '${word}'${didYouMean(word, visibleSubcommands(self))}`, {
+      code: 'commander.unknownCommand',
+      exitCode: EXIT_USAGE,
+    });
   });
 }
 
@@ -85,7 +92,11 @@ function listenMessage(error: NodeJS.ErrnoException & { address?: string; port?:
 /** The line and exit status for an error that ended a command. */
 export function errorReport(error: unknown): { readonly line: string; readonly status: number } {
   if (error instanceof CommanderError) return { line: '', status: error.exitCode === 0 ? 0 : EXIT_USAGE };
-  if (error instanceof OptionError) return { line: error.message.includes('; ') ? error.message : `${error.message}; \`ssod serve --help\` lists every option and its values`, status: EXIT_USAGE };
+  if (error instanceof OptionError)
+    return {
+      line: error.message.includes('; ') ? error.message : `${error.message}; \`ssod serve --help\` lists every option and its values`,
+      status: EXIT_USAGE,
+    };
   if (error instanceof UsageError) return { line: error.message, status: EXIT_USAGE };
   if (error instanceof CliError) return { line: error.message, status: EXIT_FAILURE };
   if (error instanceof Refusal) return { line: refusalMessage(error), status: EXIT_FAILURE };

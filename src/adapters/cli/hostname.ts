@@ -12,7 +12,12 @@ interface HostnameFlags extends StoreFlags {
 }
 
 /** Changes the host name; shared with `ssod integration --command=update`. */
-export async function setHostname(access: InstallationAccess, flags: StoreFlags, hostname: string, options: HostnameOptions): Promise<void> {
+export async function setHostname(
+  access: InstallationAccess,
+  flags: StoreFlags,
+  hostname: string,
+  options: HostnameOptions,
+): Promise<void> {
   const { changeHostname } = await import('../../core/hostname.js'); // with X.509: only when the name changes
   await withCaServices(access, flags, async (services) => {
     const result = await changeHostname(services, hostname, options);
@@ -35,7 +40,9 @@ export async function setHostname(access: InstallationAccess, flags: StoreFlags,
     }
     const { mode } = services.settings.current();
     if (result.resolution?.resolved === false) {
-      lines.push(`The name does not resolve here yet (${result.resolution.reason}): register it in DNS before switching to multiple-panels mode.`);
+      lines.push(
+        `The name does not resolve here yet (${result.resolution.reason}): register it in DNS before switching to multiple-panels mode.`,
+      );
     }
     if (mode === 'single-panel') lines.push('single-panel mode: applications on this machine keep using the SOAP API at 127.0.0.1.');
     print(flags, { changed: result.change === null ? [] : [result.change], server, resolution: result.resolution }, () => lines.join('\n'));
@@ -63,7 +70,12 @@ Examples:
         if (name !== undefined) return setHostname(access, flags, name, { skipDnsCheck: flags.skipDnsCheck === true });
         await withServices(access, flags, (services) => {
           const { hostname, mode } = services.settings.current();
-          print(flags, { hostname, mode }, () => fields([['hostname', hostname], ['mode', mode]]));
+          print(flags, { hostname, mode }, () =>
+            fields([
+              ['hostname', hostname],
+              ['mode', mode],
+            ]),
+          );
           return Promise.resolve();
         });
       }),

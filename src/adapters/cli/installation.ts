@@ -28,18 +28,32 @@ async function closing<S extends { store: { close(): Promise<void> } }, T>(servi
 }
 
 /** Runs `work` on the installation's store and closes it, whatever happens. */
-export async function withStore<T>(access: InstallationAccess, flags: StoreFlags, work: (services: StoreServices, options: Options) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  access: InstallationAccess,
+  flags: StoreFlags,
+  work: (services: StoreServices, options: Options) => Promise<T>,
+): Promise<T> {
   const options = installationOptions(flags);
   return closing(await access.openStore(options), (services) => work(services, options));
 }
 
 /** Runs `work` with the installation's services (no CA) and closes the store, whatever happens. */
-export async function withServices<T>(access: InstallationAccess, flags: StoreFlags, work: (services: OperatorServices, options: Options) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  access: InstallationAccess,
+  flags: StoreFlags,
+  work: (services: OperatorServices, options: Options) => Promise<T>,
+): Promise<T> {
   const options = installationOptions(flags);
   return closing(await access.openServices(options), (services) => work(services, options));
 }
 
 /** As withServices, with the installation's certificate authority, which a command never creates. */
-export async function withCaServices<T>(access: InstallationAccess, flags: StoreFlags, work: (services: Services, options: Options) => Promise<T>): Promise<T> {
-  return withServices(access, flags, async (services, options) => work({ ...services, ca: await access.openCa(options, services) }, options));
+export async function withCaServices<T>(
+  access: InstallationAccess,
+  flags: StoreFlags,
+  work: (services: Services, options: Options) => Promise<T>,
+): Promise<T> {
+  return withServices(access, flags, async (services, options) =>
+    work({ ...services, ca: await access.openCa(options, services) }, options),
+  );
 }

@@ -33,7 +33,8 @@ Examples:
     .action(
       action(async (flags: IntegrationFlags) => {
         if (flags.command === 'switch-sso-mode') {
-          if (flags.ssoMode === undefined) throw new UsageError('--command=switch-sso-mode needs the mode; add --sso-mode=single-panel or --sso-mode=multiple-panels');
+          if (flags.ssoMode === undefined)
+            throw new UsageError('--command=switch-sso-mode needs the mode; add --sso-mode=single-panel or --sso-mode=multiple-panels');
           return changeMode(access, flags, flags.ssoMode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
         }
         if (flags.hostname === undefined) throw new UsageError('--command=update needs the host name; add --hostname=NAME');

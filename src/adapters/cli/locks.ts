@@ -53,10 +53,16 @@ function keyToClear(key: string | undefined, flags: ClearFlags): string {
 }
 
 export function locksCommand(access: InstallationAccess): Command {
-  const command = storeCommand('locks', 'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").')
+  const command = storeCommand(
+    'locks',
+    'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").',
+  )
     .option('--locked', 'only the keys that are locked now')
     .option('--limit <N>', 'at most this many, most recent failure first', '100')
-    .addHelpText('after', '\nExamples:\n  ssod locks --data-dir /var/lib/ssod\n  ssod locks --locked --json\n  ssod locks clear --login alice@example.com\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ssod locks --data-dir /var/lib/ssod\n  ssod locks --locked --json\n  ssod locks clear --login alice@example.com\n',
+    )
     .action(
       action(async (flags: StoreFlags & { locked?: boolean; limit?: string }) => {
         const limit = parseLimit(flags.limit);
@@ -77,7 +83,10 @@ export function locksCommand(access: InstallationAccess): Command {
       .argument('[key]', 'the key as `ssod locks` lists it, e.g. login:alice@example.com or source:192.0.2.7')
       .option('--login <LOGIN>', 'the login (any case)')
       .option('--source <SOURCE>', 'a client address, or an application id')
-      .addHelpText('after', '\nExamples:\n  ssod locks clear --login alice@example.com\n  ssod locks clear --source 192.0.2.7\n  ssod locks clear source:application:6f1c…\n')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  ssod locks clear --login alice@example.com\n  ssod locks clear --source 192.0.2.7\n  ssod locks clear source:application:6f1c…\n',
+      )
       .action(
         action(async (flags: ClearFlags, key?: string) => {
           const target = keyToClear(key, flags);

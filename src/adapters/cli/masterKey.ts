@@ -19,7 +19,9 @@ export function masterKeyCommand(): Command {
     .action(async (file: string) => {
       const key = await generateMasterKeyFile(file);
       console.log(`wrote master key ${key.id} to ${file}`);
-      console.log('Keep it secret and backed up: without it the CA in the store cannot be opened. Give every node the same file with --master-key-file.');
+      console.log(
+        'Keep it secret and backed up: without it the CA in the store cannot be opened. Give every node the same file with --master-key-file.',
+      );
     });
   return command;
 }

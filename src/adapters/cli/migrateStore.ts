@@ -37,10 +37,12 @@ async function verifyMaterial(url: string, masterKey: MasterKey, dataDir: string
   try {
     const copied = storePlace(store, masterKey, Date.now);
     const original = dataDirPlace(dataDir);
-    if ((await checkAuthority(copied)) !== (await checkAuthority(original))) throw new Error('the CA read back from PostgreSQL differs from the data directory\'s');
+    if ((await checkAuthority(copied)) !== (await checkAuthority(original)))
+      throw new Error("the CA read back from PostgreSQL differs from the data directory's");
     for (const name of MATERIAL_NAMES) {
       const [back, source] = [await copied.read(name), await original.read(name)];
-      if (back.keyPem !== source.keyPem || back.certificatePem !== source.certificatePem) throw new Error(`the ${name} key material read back from PostgreSQL differs`);
+      if (back.keyPem !== source.keyPem || back.certificatePem !== source.certificatePem)
+        throw new Error(`the ${name} key material read back from PostgreSQL differs`);
     }
   } finally {
     await store.close();
@@ -63,17 +65,24 @@ async function migrate(flags: MigrateFlags): Promise<void> {
   const width = Math.max(...counts.map((c) => c.table.length));
   for (const { table, rows } of counts) console.log(`  ${table.padEnd(width)}  ${rows}`);
   console.log(`private keys sealed with master key ${masterKey.id}.`);
-  console.log(`Next: start every node with --store <the same URL> --master-key-file <that file>. Sessions and writes made on the SQLite node after this copy are not in it: stop that node and copy again with --overwrite when you switch.`);
+  console.log(
+    `Next: start every node with --store <the same URL> --master-key-file <that file>. Sessions and writes made on the SQLite node after this copy are not in it: stop that node and copy again with --overwrite when you switch.`,
+  );
 }
 
 export function migrateStoreCommand(): Command {
   return new Command('migrate-store')
-    .description('Copy a single-node installation into PostgreSQL: every table of the SQLite store (applications, certificates, users with their password hashes, live sessions) and the CA of its data directory, sealed with the master key; then verify the counts. The SQLite node may keep running.')
+    .description(
+      'Copy a single-node installation into PostgreSQL: every table of the SQLite store (applications, certificates, users with their password hashes, live sessions) and the CA of its data directory, sealed with the master key; then verify the counts. The SQLite node may keep running.',
+    )
     .requiredOption('--from <STORE>', 'the SQLite store, sqlite:PATH (sqlite: alone is ssod.db in --data-dir)')
     .requiredOption('--to <URL>', 'the PostgreSQL store, postgres://… or postgresql://…')
     .option('--master-key-file <FILE>', 'the master key every node will use (also SSOD_MASTER_KEY_FILE)')
     .option('--data-dir <DIR>', 'the data directory holding ca.key and ca.crt (default: the directory of the SQLite file)')
     .option('--overwrite', 'replace what the target holds; without it a target holding any row is refused')
-    .addHelpText('after', '\nExample:\n  ssod master-key generate /etc/ssod/master.key\n  ssod migrate-store --from sqlite:/var/lib/ssod/ssod.db --to postgres://ssod@db.example.com/ssod --master-key-file /etc/ssod/master.key\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  ssod master-key generate /etc/ssod/master.key\n  ssod migrate-store --from sqlite:/var/lib/ssod/ssod.db --to postgres://ssod@db.example.com/ssod --master-key-file /etc/ssod/master.key\n',
+    )
     .action(migrate);
 }

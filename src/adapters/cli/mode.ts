@@ -1,7 +1,15 @@
 // `ssod mode`: shows the SSO mode  and switches it, after the checks of core/mode.ts.
 import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../../core/liveSettings.js';
-import { LOOPBACK_ADDRESS, SSO_MODES, isLoopbackHost, isSsoMode, soapBindAddress, switchMode, type ModeSwitchOptions } from '../../core/mode.js';
+import {
+  LOOPBACK_ADDRESS,
+  SSO_MODES,
+  isLoopbackHost,
+  isSsoMode,
+  soapBindAddress,
+  switchMode,
+  type ModeSwitchOptions,
+} from '../../core/mode.js';
 import { modeStatus } from '../../core/operator/mode.js';
 import { UsageError, action, fields, print, storeCommand, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
@@ -22,7 +30,12 @@ async function show(access: InstallationAccess, flags: StoreFlags): Promise<void
       fields([
         ['mode', mode],
         ['host name', hostname],
-        ['SOAP API', mode === 'single-panel' ? `listens on ${LOOPBACK_ADDRESS} only, for applications on this machine` : `listens on ${soap} (--bind) as ${hostname}`],
+        [
+          'SOAP API',
+          mode === 'single-panel'
+            ? `listens on ${LOOPBACK_ADDRESS} only, for applications on this machine`
+            : `listens on ${soap} (--bind) as ${hostname}`,
+        ],
         ['relay', `named by the host name ${hostname}, on the --bind address`],
         ['apps on other hosts', remote.length === 0 ? 'none' : remote.map((app) => `${app.name} (${app.url})`).join(', ')],
       ]),
@@ -46,23 +59,34 @@ export async function changeMode(access: InstallationAccess, flags: StoreFlags, 
       advice.push(`Running servers name the SOAP endpoint by the new mode within ${SETTINGS_REFRESH_MS / 1000} seconds.`);
     }
     if (result.resolution?.resolved === true) {
-      advice.push(`The host name ${services.settings.current().hostname} resolves here to ${result.resolution.addresses.join(', ')}; check that the other hosts resolve it too (nslookup).`);
+      advice.push(
+        `The host name ${services.settings.current().hostname} resolves here to ${result.resolution.addresses.join(', ')}; check that the other hosts resolve it too (nslookup).`,
+      );
     }
     if (mode === 'multiple-panels' && isLoopbackHost(listenNext)) {
-      advice.push(`This installation's --bind is ${listenNext}: start ssod serve with --bind 0.0.0.0 (or this server's address) so that other hosts can connect.`);
+      advice.push(
+        `This installation's --bind is ${listenNext}: start ssod serve with --bind 0.0.0.0 (or this server's address) so that other hosts can connect.`,
+      );
     }
     for (const app of result.remoteApplications) {
-      advice.push(`Warning: ${printable(app.name)} (${app.url}) is on another host; its users will no longer switch to it without signing in again.`);
+      advice.push(
+        `Warning: ${printable(app.name)} (${app.url}) is on another host; its users will no longer switch to it without signing in again.`,
+      );
     }
     const changed = result.change === null ? [] : [result.change];
-    print(flags, { changed, restartNeeded, restartReason: restartNeeded ? RESTART_REASON : null, remoteApplications: result.remoteApplications }, () =>
-      [...changed.map((c) => `mode: ${c.from} -> ${c.to}`), ...advice].join('\n'),
+    print(
+      flags,
+      { changed, restartNeeded, restartReason: restartNeeded ? RESTART_REASON : null, remoteApplications: result.remoteApplications },
+      () => [...changed.map((c) => `mode: ${c.from} -> ${c.to}`), ...advice].join('\n'),
     );
   });
 }
 
 export function modeCommand(access: InstallationAccess): Command {
-  return storeCommand('mode', 'Show the SSO mode, or switch it: single-panel (applications on this machine) or multiple-panels (applications on other hosts).')
+  return storeCommand(
+    'mode',
+    'Show the SSO mode, or switch it: single-panel (applications on this machine) or multiple-panels (applications on other hosts).',
+  )
     .argument('[mode]', `the new mode: ${SSO_MODES.join(' or ')}`)
     .option('--skip-dns-check', 'switch to multiple-panels without checking that the host name resolves')
     .option('--force', 'switch to single-panel although applications on other hosts are registered')

@@ -62,10 +62,12 @@ interface EndFlags extends StoreFlags {
 }
 
 async function end(access: InstallationAccess, flags: EndFlags, id?: string): Promise<void> {
-  if ((id === undefined) === (flags.user === undefined)) throw new CliError('give one session id (as `ssod sessions list` shows it), or --user USER for all of a user\'s sessions');
+  if ((id === undefined) === (flags.user === undefined))
+    throw new CliError("give one session id (as `ssod sessions list` shows it), or --user USER for all of a user's sessions");
   await withServices(access, flags, async (services) => {
     if (id !== undefined) {
-      if (!(await endSession(services, id, 'operator'))) throw new CliError(`no live session ${JSON.stringify(id)}; \`ssod sessions list\` shows them`);
+      if (!(await endSession(services, id, 'operator')))
+        throw new CliError(`no live session ${JSON.stringify(id)}; \`ssod sessions list\` shows them`);
       print(flags, { ended: 1 }, () => `Session ${id} ended: the user is signed out of every application (single logout).`);
       return;
     }
@@ -83,13 +85,16 @@ export function sessionsCommand(access: InstallationAccess): Command {
       .option('--limit <N>', `at most N sessions (default ${DEFAULT_LIMIT})`)
       .addHelpText('after', '\nExample:\n  ssod sessions list --user alice@example.com\n')
       .action(action((flags: ListFlags) => list(access, flags)));
-  const command = listCommand('sessions').description('Live sessions: list them by user or application; end one, or all of a user\'s.');
+  const command = listCommand('sessions').description("Live sessions: list them by user or application; end one, or all of a user's.");
   command.addCommand(listCommand('list'));
   command.addCommand(
     storeCommand('end', "End a session (the user is signed out everywhere), or all of a user's sessions.")
       .argument('[session]', 'the session id, as `ssod sessions list` shows it')
       .option('--user <USER>', "end all of this user's sessions (id or login)")
-      .addHelpText('after', '\nExamples:\n  ssod sessions end 3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b\n  ssod sessions end --user alice@example.com\n')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  ssod sessions end 3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b\n  ssod sessions end --user alice@example.com\n',
+      )
       .action(action((flags: EndFlags, id?: string) => end(access, flags, id))),
   );
   return command;

@@ -18,8 +18,15 @@ const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
 function showTable(rows: readonly SettingEntry[], wide: boolean): string {
   const value = (row: SettingEntry): string => formatOptionValue(row.value) + (row.stored ? '' : ' (default)');
   return wide
-    ? table(['SETTING', 'VALUE', 'DEFAULT', 'MEANING'], rows.map((row) => [row.name, value(row), row.default, row.doc]))
-    : table(['SETTING', 'VALUE', 'MEANING'], rows.map((row) => [row.name, value(row), row.doc]), { fit: true });
+    ? table(
+        ['SETTING', 'VALUE', 'DEFAULT', 'MEANING'],
+        rows.map((row) => [row.name, value(row), row.default, row.doc]),
+      )
+    : table(
+        ['SETTING', 'VALUE', 'MEANING'],
+        rows.map((row) => [row.name, value(row), row.doc]),
+        { fit: true },
+      );
 }
 
 function requireChangeable(name: string): void {
@@ -32,15 +39,20 @@ async function change(access: InstallationAccess, flags: StoreFlags, changes: Re
   const parsed = parseSettingChanges(changes);
   await withServices(access, flags, async (services) => {
     const changed = await changeSettings(services, parsed);
-    print(flags, { changed, takesEffectWithinSeconds: SETTINGS_REFRESH_MS / 1000 }, () =>
-      changed.map((c) => `${c.name}: ${formatOptionValue(c.from)} -> ${formatOptionValue(c.to)}`).join('\n') +
-      `\nRunning servers use the new value within ${SETTINGS_REFRESH_MS / 1000} seconds; no restart is needed.\n`,
+    print(
+      flags,
+      { changed, takesEffectWithinSeconds: SETTINGS_REFRESH_MS / 1000 },
+      () =>
+        changed.map((c) => `${c.name}: ${formatOptionValue(c.from)} -> ${formatOptionValue(c.to)}`).join('\n') +
+        `\nRunning servers use the new value within ${SETTINGS_REFRESH_MS / 1000} seconds; no restart is needed.\n`,
     );
   });
 }
 
 export function settingsCommand(access: InstallationAccess): Command {
-  const command = addWideFlag(storeCommand('settings', 'Show or change the settings of the whole SSO service (kept in the store; running servers follow).'))
+  const command = addWideFlag(
+    storeCommand('settings', 'Show or change the settings of the whole SSO service (kept in the store; running servers follow).'),
+  )
     .addHelpText(
       'after',
       `\nSettings: ${settingNames().join(', ')}.\nhostname and mode have commands of their own: ssod hostname, ssod mode.\n\nExamples:\n  ssod settings --data-dir /var/lib/ssod\n  ssod settings --wide\n  ssod settings set sessionTimeout 900\n  ssod settings set passwordHashTypes sha256\n  ssod settings reset sessionTimeout\n`,

@@ -29,7 +29,12 @@ interface ServerStatus {
 
 interface Status {
   readonly version: string;
-  readonly store: { readonly kind: 'sqlite' | 'postgres'; readonly path: string | null; readonly ready: boolean; readonly writable: boolean };
+  readonly store: {
+    readonly kind: 'sqlite' | 'postgres';
+    readonly path: string | null;
+    readonly ready: boolean;
+    readonly writable: boolean;
+  };
   readonly sessions: { readonly live: number };
   readonly signIns: { readonly lastMinute: number; readonly failedLastMinute: number; readonly atLeast: boolean };
   readonly locks: { readonly logins: number; readonly sources: number };
@@ -76,7 +81,12 @@ async function status(access: InstallationAccess, flags: StatusFlags): Promise<v
     const [figures, server] = await Promise.all([storeStatus(services, now), serverStatus(flags, now)]);
     const result: Status = {
       version: packageVersion(),
-      store: { kind: location.engine, path: location.engine === 'sqlite' ? location.path : null, ready: figures.ready, writable: figures.writable },
+      store: {
+        kind: location.engine,
+        path: location.engine === 'sqlite' ? location.path : null,
+        ready: figures.ready,
+        writable: figures.writable,
+      },
       sessions: { live: figures.liveSessions },
       signIns: figures.signIns,
       locks: figures.locks,
@@ -91,7 +101,11 @@ async function status(access: InstallationAccess, flags: StatusFlags): Promise<v
 function humanStatus(status: Status): string {
   const at = status.signIns.atLeast ? 'at least ' : '';
   const store = `${status.store.kind}${status.store.path === null ? '' : ` ${status.store.path}`}, ${
-    !status.store.ready ? 'NOT ANSWERING' : status.store.writable ? 'ready (reads and writes)' : 'NOT WRITABLE: check the disk space and permissions of its directory'
+    !status.store.ready
+      ? 'NOT ANSWERING'
+      : status.store.writable
+        ? 'ready (reads and writes)'
+        : 'NOT WRITABLE: check the disk space and permissions of its directory'
   }`;
   const server = status.server;
   const running =
@@ -119,7 +133,10 @@ function formatDuration(seconds: number | null): string {
 }
 
 export function statusCommand(access: InstallationAccess): Command {
-  const command = storeCommand('status', 'What the installation is doing: live sessions, sign-ins per minute, locks, the store, and the running server.');
+  const command = storeCommand(
+    'status',
+    'What the installation is doing: live sessions, sign-ins per minute, locks, the store, and the running server.',
+  );
   addOptionFlags(command, ['metricsPort', 'metricsBind']);
   return command
     .addHelpText(

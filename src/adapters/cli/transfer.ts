@@ -5,7 +5,17 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { storeLocation } from '../../infra/store/location.js';
 import { exportInstallation, importInstallation, readExport } from '../../core/transfer.js';
-import { CliError, action, installationOptions, openOwnerOnly, print, readStdin, storeCommand, utf8Text, type StoreFlags } from './common.js';
+import {
+  CliError,
+  action,
+  installationOptions,
+  openOwnerOnly,
+  print,
+  readStdin,
+  storeCommand,
+  utf8Text,
+  type StoreFlags,
+} from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
 
 interface ExportFlags extends StoreFlags {
@@ -29,7 +39,12 @@ async function exportCommandAction(access: InstallationAccess, flags: ExportFlag
       await file.close();
     }
     const summary = { file: flags.out, applications: data.applications.length, users: data.users.length };
-    print(flags, summary, () => `Exported ${summary.applications} application(s) and ${summary.users} user(s) to ${flags.out} (owner-only: it holds password hashes).`);
+    print(
+      flags,
+      summary,
+      () =>
+        `Exported ${summary.applications} application(s) and ${summary.users} user(s) to ${flags.out} (owner-only: it holds password hashes).`,
+    );
   });
 }
 
@@ -47,7 +62,10 @@ async function createIfAsked(access: InstallationAccess, flags: ImportFlags): Pr
   if (flags.create !== true) return null;
   const options = installationOptions(flags);
   const location = storeLocation(options.store, options.dataDir);
-  if (location.engine !== 'sqlite') throw new CliError('--create makes an embedded SQLite installation; a PostgreSQL store is made by starting a node on it once with `ssod serve`');
+  if (location.engine !== 'sqlite')
+    throw new CliError(
+      '--create makes an embedded SQLite installation; a PostgreSQL store is made by starting a node on it once with `ssod serve`',
+    );
   if (existsSync(location.path)) return null;
   await access.create(options);
   return options.dataDir;
@@ -58,7 +76,9 @@ async function readInput(file: string): Promise<unknown> {
   try {
     bytes = file === '-' ? await readStdin() : await readFile(file);
   } catch (error) {
-    throw new CliError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path and that this user may read it`);
+    throw new CliError(
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path and that this user may read it`,
+    );
   }
   const text = utf8Text(bytes, file);
   try {
@@ -75,7 +95,11 @@ async function importCommandAction(access: InstallationAccess, flags: ImportFlag
     const result = { ...(await importInstallation(services, data, { skipExisting: flags.skipExisting === true })), created };
     print(flags, result, () =>
       [
-        ...(created === null ? [] : [`Created a new installation in ${created} (store and certificate authority); start it with: ssod serve --data-dir ${created}`]),
+        ...(created === null
+          ? []
+          : [
+              `Created a new installation in ${created} (store and certificate authority); start it with: ssod serve --data-dir ${created}`,
+            ]),
         `Imported ${result.applicationsAdded} application(s) and ${result.usersAdded} user(s).`,
         ...(result.applicationsSkipped.length + result.usersSkipped.length > 0
           ? [`Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.usersSkipped.length} user(s).`]
@@ -99,6 +123,9 @@ export function importCommand(access: InstallationAccess): Command {
     .argument('<file>', 'the export file, or - for standard input')
     .option('--skip-existing', 'leave out applications and users this installation has already, instead of refusing')
     .option('--create', 'create a new installation (store and certificate authority) in --data-dir when there is none')
-    .addHelpText('after', '\nExamples:\n  ssod import ssod-export.json --data-dir /var/lib/ssod\n  ssod import ssod-export.json --data-dir /var/lib/ssod-new --create   # a new installation\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ssod import ssod-export.json --data-dir /var/lib/ssod\n  ssod import ssod-export.json --data-dir /var/lib/ssod-new --create   # a new installation\n',
+    )
     .action(action((flags: ImportFlags, file: string) => importCommandAction(access, flags, file)));
 }

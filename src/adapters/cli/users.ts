@@ -8,7 +8,19 @@ import type { OperatorServices } from '../../core/services.js';
 import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
 import type { UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
-import { CliError, UsageError, action, fields, isoTime, print, readStdin, storeCommand, table, utf8Text, type StoreFlags } from './common.js';
+import {
+  CliError,
+  UsageError,
+  action,
+  fields,
+  isoTime,
+  print,
+  readStdin,
+  storeCommand,
+  table,
+  utf8Text,
+  type StoreFlags,
+} from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
 
@@ -16,20 +28,28 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 
 export function userView(user: UserRecord) {
-  return { id: user.id, login: user.login, ownerId: user.ownerId, createdAt: isoTime(user.createdAt), disabledAt: isoTime(user.disabledAt) };
+  return {
+    id: user.id,
+    login: user.login,
+    ownerId: user.ownerId,
+    createdAt: isoTime(user.createdAt),
+    disabledAt: isoTime(user.disabledAt),
+  };
 }
 
 /** The user named on the command line by id or by login, or a refusal that says how to find it. */
 export async function userArgument(services: OperatorServices, reference: string): Promise<UserRecord> {
   const user = await findUserByReference(services, reference);
-  if (user === null) throw new CliError(`no user with id or login ${JSON.stringify(reference)}; \`ssod users list --login TEXT\` finds users`);
+  if (user === null)
+    throw new CliError(`no user with id or login ${JSON.stringify(reference)}; \`ssod users list --login TEXT\` finds users`);
   return user;
 }
 
 /** A positive whole number from a flag, at most `max`. */
 export function countFlag(name: string, text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}; for example ${name} 50`);
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw new UsageError(`${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(text)}; for example ${name} 50`);
   return Number(text);
 }
 
@@ -47,11 +67,20 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
     const page = await listUsers(services, { ownerId: flags.owner, login: flags.login, after: flags.after, limit });
     const users = page.users.map(userView);
     const next = page.next;
-    print(flags, { users, next }, () =>
-      table(
-        ['ID', 'LOGIN', 'OWNER', 'STATE', 'CREATED'],
-        users.map((user) => [user.id, user.login, user.ownerId, user.disabledAt === null ? 'enabled' : 'disabled', user.createdAt ?? '-']),
-      ) + (next === null ? '' : `More: --after ${JSON.stringify(next)}\n`),
+    print(
+      flags,
+      { users, next },
+      () =>
+        table(
+          ['ID', 'LOGIN', 'OWNER', 'STATE', 'CREATED'],
+          users.map((user) => [
+            user.id,
+            user.login,
+            user.ownerId,
+            user.disabledAt === null ? 'enabled' : 'disabled',
+            user.createdAt ?? '-',
+          ]),
+        ) + (next === null ? '' : `More: --after ${JSON.stringify(next)}\n`),
     );
   });
 }
@@ -87,7 +116,9 @@ async function readPassword(flags: PasswordFlags): Promise<string> {
   try {
     bytes = flags.passwordFile !== undefined ? await readFile(flags.passwordFile) : await readStdin();
   } catch (error) {
-    throw new CliError(`cannot read the password (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --password-file path and that this user may read it`);
+    throw new CliError(
+      `cannot read the password (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --password-file path and that this user may read it`,
+    );
   }
   return utf8Text(bytes, 'the password').replace(/\r?\n$/, '');
 }
@@ -110,7 +141,8 @@ async function create(access: InstallationAccess, flags: CreateFlags, login: str
   await withServices(access, flags, async (services) => {
     const owner = await applicationArgument(services, flags.owner);
     if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
-    if ((await findUserByLogin(services, login)) !== null) throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
+    if ((await findUserByLogin(services, login)) !== null)
+      throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
     const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
     print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
   });
@@ -119,8 +151,13 @@ async function create(access: InstallationAccess, flags: CreateFlags, login: str
 async function changePassword(access: InstallationAccess, flags: PasswordFlags, reference: string): Promise<void> {
   await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
-    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator'))) throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
-    print(flags, { id: user.id, login: user.login, passwordChanged: true }, () => `Password of ${printable(user.login)} changed; its sessions go on.`);
+    if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator')))
+      throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
+    print(
+      flags,
+      { id: user.id, login: user.login, passwordChanged: true },
+      () => `Password of ${printable(user.login)} changed; its sessions go on.`,
+    );
   });
 }
 
@@ -131,7 +168,8 @@ async function setDisabled(access: InstallationAccess, flags: StoreFlags, refere
     const state = disabled ? 'disabled' : 'enabled';
     print(flags, { id: user.id, login: user.login, state, changed, sessionsEnded }, () =>
       changed
-        ? `${printable(user.login)} is ${state}` + (disabled ? `: it cannot sign in, and its ${sessionsEnded} session(s) ended.` : ': it can sign in again.')
+        ? `${printable(user.login)} is ${state}` +
+          (disabled ? `: it cannot sign in, and its ${sessionsEnded} session(s) ended.` : ': it can sign in again.')
         : `${printable(user.login)} was ${state} already; nothing changed.`,
     );
   });
@@ -142,7 +180,11 @@ async function setOwner(access: InstallationAccess, flags: StoreFlags, reference
     const user = await userArgument(services, reference);
     const owner = await applicationArgument(services, ownerId);
     await transferOwnership(services, user, owner.id, 'operator');
-    print(flags, { id: user.id, login: user.login, ownerId: owner.id }, () => `${printable(user.login)} is now owned by ${printable(owner.name)} (${owner.id}).`);
+    print(
+      flags,
+      { id: user.id, login: user.login, ownerId: owner.id },
+      () => `${printable(user.login)} is now owned by ${printable(owner.name)} (${owner.id}).`,
+    );
   });
 }
 
@@ -183,11 +225,16 @@ export function usersCommand(access: InstallationAccess): Command {
         .argument('<login>', 'the new login')
         .requiredOption('--owner <APP_ID>', 'the application that owns the user (protocol §3.2)'),
     )
-      .addHelpText('after', "\nExample:\n  printf '%s' \"$PASSWORD\" | ssod users create alice@example.com --owner 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --password-stdin\n")
+      .addHelpText(
+        'after',
+        '\nExample:\n  printf \'%s\' "$PASSWORD" | ssod users create alice@example.com --owner 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --password-stdin\n',
+      )
       .action(action((flags: CreateFlags, login: string) => create(access, flags, login))),
   );
   command.addCommand(
-    passwordOptions(storeCommand('set-password', "Set a user's password; it comes from a file or stdin.").argument('<user>', 'the user id or login'))
+    passwordOptions(
+      storeCommand('set-password', "Set a user's password; it comes from a file or stdin.").argument('<user>', 'the user id or login'),
+    )
       .addHelpText('after', '\nExample:\n  ssod users set-password alice@example.com --password-file /root/alice.pw\n')
       .action(action((flags: PasswordFlags, user: string) => changePassword(access, flags, user))),
   );

@@ -27,7 +27,12 @@ function refusalLog(log: Logger, listener: string): (source: string, reason: str
     pending = null;
     if (refused.size === 0) return;
     quietUntil = Date.now() + REFUSALS_LOG_MS;
-    log.warn('connections refused', { listener, ...Object.fromEntries(refused), sources: [...sources].join(' '), forSeconds: REFUSALS_LOG_MS / 1000 });
+    log.warn('connections refused', {
+      listener,
+      ...Object.fromEntries(refused),
+      sources: [...sources].join(' '),
+      forSeconds: REFUSALS_LOG_MS / 1000,
+    });
     refused = new Map();
     sources = new Set();
   };

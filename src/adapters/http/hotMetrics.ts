@@ -58,7 +58,8 @@ export class HotCounter {
   get(): Snapshot {
     const values: Sample[] = [];
     const [a, b] = this.labelNames;
-    for (const [first, row] of this.#cells) for (const [second, cell] of row) values.push({ labels: { [a]: first, [b]: second }, value: cell.n });
+    for (const [first, row] of this.#cells)
+      for (const [second, cell] of row) values.push({ labels: { [a]: first, [b]: second }, value: cell.n });
     return { name: this.name, help: this.help, type: 'counter', values, aggregator: 'sum' };
   }
 

@@ -34,7 +34,13 @@ export function escapeHtml(text: string): string {
 }
 
 /** A minimal HTML page that loads nothing and cannot be framed. */
-export function sendPage(res: ServerResponse, status: number, title: string, message: string, headers: Readonly<Record<string, string>> = {}): void {
+export function sendPage(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
   res.writeHead(status, {
     ...headers,
@@ -61,10 +67,13 @@ export function healthRoutes(store: Pick<Store, 'ping' | 'probeWrite'>): (route:
     if (now - checked.at >= READY_CACHE_MS) {
       checked = {
         at: now,
-        ready: store.ping().then(
-          () => store.probeWrite().then(() => true),
-          () => false,
-        ).catch(() => false),
+        ready: store
+          .ping()
+          .then(
+            () => store.probeWrite().then(() => true),
+            () => false,
+          )
+          .catch(() => false),
       };
     }
     return checked.ready;

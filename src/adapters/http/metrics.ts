@@ -28,15 +28,40 @@ client.collectDefaultMetrics({ register });
 // A worker answers its primary's requests for its metrics once an AggregatorRegistry exists in it.
 if (cluster.isWorker) new AggregatorRegistry();
 
-const soapRequests = new HotCounter('ssod_soap_requests_total', 'SOAP requests by operation and outcome (ok, or the fault code).', ['operation', 'outcome']);
-const soapDuration = new HotHistogram('ssod_soap_request_duration_seconds', 'Time to answer a SOAP request, by operation.', 'operation', LATENCY_BUCKETS);
-const relayRequests = new HotCounter('ssod_relay_requests_total', 'Relay requests by command (setCookie, getSession, confirm) and outcome.', ['command', 'outcome']);
+const soapRequests = new HotCounter('ssod_soap_requests_total', 'SOAP requests by operation and outcome (ok, or the fault code).', [
+  'operation',
+  'outcome',
+]);
+const soapDuration = new HotHistogram(
+  'ssod_soap_request_duration_seconds',
+  'Time to answer a SOAP request, by operation.',
+  'operation',
+  LATENCY_BUCKETS,
+);
+const relayRequests = new HotCounter(
+  'ssod_relay_requests_total',
+  'Relay requests by command (setCookie, getSession, confirm) and outcome.',
+  ['command', 'outcome'],
+);
 const relayDuration = new HotHistogram('ssod_relay_request_duration_seconds', 'Time to answer a relay request.', null, LATENCY_BUCKETS);
-const storeDuration = new HotHistogram('ssod_store_operation_duration_seconds', 'Time of a store call, by method.', 'method', LATENCY_BUCKETS);
+const storeDuration = new HotHistogram(
+  'ssod_store_operation_duration_seconds',
+  'Time of a store call, by method.',
+  'method',
+  LATENCY_BUCKETS,
+);
 for (const metric of [soapRequests, soapDuration, relayRequests, relayDuration, storeDuration]) register.registerMetric(asMetric(metric));
 const relaySeries = relayDuration.series();
-const signins = new Counter({ name: 'ssod_signins_total', help: 'Sign-ins (authenticate) by result: success, or why it failed.', labelNames: ['result'] });
-const locks = new Counter({ name: 'ssod_locks_total', help: 'Brute-force locks set, by what was locked (login, source, user).', labelNames: ['kind'] });
+const signins = new Counter({
+  name: 'ssod_signins_total',
+  help: 'Sign-ins (authenticate) by result: success, or why it failed.',
+  labelNames: ['result'],
+});
+const locks = new Counter({
+  name: 'ssod_locks_total',
+  help: 'Brute-force locks set, by what was locked (login, source, user).',
+  labelNames: ['kind'],
+});
 
 /** Where the gauges read at scrape time come from: the running server's services. */
 let source: Services | null = null;
@@ -211,28 +236,37 @@ export interface MetricsListener {
  */
 export function listenForMetrics(options: Options, log: Logger): Promise<MetricsListener> {
   const aggregator = cluster.isPrimary && options.workers > 1 ? new AggregatorRegistry() : null;
-  const server = http.createServer({ headersTimeout: options.headersTimeout * 1000, requestTimeout: options.requestTimeout * 1000 }, (req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?', 1)[0] !== '/metrics') {
-      sendText(res, 404, 'Not found: GET /metrics.\n');
-      return;
-    }
-    (aggregator === null ? register.metrics() : aggregator.clusterMetrics()).then(
-      (text) => {
-        res.writeHead(200, { 'Content-Type': register.contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
-        res.end(text);
-      },
-      (error: unknown) => {
-        log.error('metrics failed', { error: error instanceof Error ? error.message : String(error) });
-        sendText(res, 500, 'Metrics unavailable.\n');
-      },
-    );
-  });
+  const server = http.createServer(
+    { headersTimeout: options.headersTimeout * 1000, requestTimeout: options.requestTimeout * 1000 },
+    (req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?', 1)[0] !== '/metrics') {
+        sendText(res, 404, 'Not found: GET /metrics.\n');
+        return;
+      }
+      (aggregator === null ? register.metrics() : aggregator.clusterMetrics()).then(
+        (text) => {
+          res.writeHead(200, {
+            'Content-Type': register.contentType,
+            'Content-Length': Buffer.byteLength(text),
+            'Cache-Control': 'no-store',
+          });
+          res.end(text);
+        },
+        (error: unknown) => {
+          log.error('metrics failed', { error: error instanceof Error ? error.message : String(error) });
+          sendText(res, 500, 'Metrics unavailable.\n');
+        },
+      );
+    },
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.metricsPort, options.metricsBind, () => {
       server.off('error', reject);
       const port = (server.address() as AddressInfo).port;
-      log.info('metrics listening', { url: `http://${options.metricsBind.includes(':') ? `[${options.metricsBind}]` : options.metricsBind}:${port}/metrics` });
+      log.info('metrics listening', {
+        url: `http://${options.metricsBind.includes(':') ? `[${options.metricsBind}]` : options.metricsBind}:${port}/metrics`,
+      });
       resolve({
         port,
         close: () =>

@@ -11,7 +11,17 @@ import type { Services } from '../../core/services.js';
 import type { Origin } from '../../core/urls.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { escapeHtml } from '../http/http.js';
-import { RELAY_HEADERS, logRelay, redirect, refuse, registeredOrigin, relayCookieOf, setCookieHeader, type RelayCookieNames, relayCookieNames } from './responses.js';
+import {
+  RELAY_HEADERS,
+  logRelay,
+  redirect,
+  refuse,
+  registeredOrigin,
+  relayCookieOf,
+  setCookieHeader,
+  type RelayCookieNames,
+  relayCookieNames,
+} from './responses.js';
 
 /** How long the browser keeps a pending confirmation: time enough to read the page. */
 const PENDING_MAX_AGE_SECONDS = 600;
@@ -90,7 +100,10 @@ export interface SwitchRequest {
 /** Answers the token with the page that asks; the token's session waits under a pending value of this browser. */
 export async function askToSwitch(services: Services, res: ServerResponse, request: SwitchRequest): Promise<void> {
   const pending = await bindCookie(services, request.next);
-  const [currentUser, nextUser] = await Promise.all([services.store.getUser(request.current.session.userId), services.store.getUser(request.next.session.userId)]);
+  const [currentUser, nextUser] = await Promise.all([
+    services.store.getUser(request.current.session.userId),
+    services.store.getUser(request.next.session.userId),
+  ]);
   const body = page(currentUser?.login ?? '', nextUser?.login ?? '', request.url, request.origin, confirmationCode(pending.value));
   const maxAge = Math.min(PENDING_MAX_AGE_SECONDS, pending.maxAgeSeconds);
   res.writeHead(200, {
@@ -136,7 +149,13 @@ function parseForm(body: string): Choice | null {
 }
 
 /** POST /relay: the person's answer to the page of askToSwitch. */
-export async function handleConfirmation(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {
+export async function handleConfirmation(
+  services: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  secure: boolean,
+  requestId: string,
+): Promise<void> {
   const names = relayCookieNames(secure);
   const clearPending = { 'Set-Cookie': setCookieHeader(names.pending, '', 0, 'Strict', secure) };
   const log = (outcome: string, status: number): void => logRelay(services, { requestId, command: 'confirm', outcome, status });
@@ -162,9 +181,17 @@ export async function handleConfirmation(services: Services, req: IncomingMessag
     return;
   }
   const pending = relayCookieOf(req.headers.cookie, names.pending);
-  const found = pending === null || crossSite(req) || !sameCode(form.confirm, confirmationCode(pending)) ? null : await sessionOfCookie(services, pending);
+  const found =
+    pending === null || crossSite(req) || !sameCode(form.confirm, confirmationCode(pending))
+      ? null
+      : await sessionOfCookie(services, pending);
   if (found === null) {
-    refuse(res, 'This question was not asked in this browser, or it is no longer open. Go back to the application and sign in again.', 403, clearPending);
+    refuse(
+      res,
+      'This question was not asked in this browser, or it is no longer open. Go back to the application and sign in again.',
+      403,
+      clearPending,
+    );
     log('refused', 403);
     return;
   }
@@ -176,6 +203,8 @@ export async function handleConfirmation(services: Services, req: IncomingMessag
   }
   // A fresh cookie value: the pending one stops working, so the answer counts once.
   const bound = await bindCookie(services, found);
-  redirect(res, form.url, { 'Set-Cookie': [setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure), clearPending['Set-Cookie']] });
+  redirect(res, form.url, {
+    'Set-Cookie': [setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure), clearPending['Set-Cookie']],
+  });
   log('switched', 302);
 }

@@ -11,7 +11,16 @@ import { nextRequestId, sendPage } from '../http/http.js';
 import { timeRelayRequest } from '../http/metrics.js';
 import { StoreUnavailableError } from '../../core/store/index.js';
 import { askToSwitch, handleConfirmation } from './confirm.js';
-import { RELAY_HEADERS, logRelay, redirect, refuse, registeredOrigin, relayCookieNames, relayCookieOf, setCookieHeader } from './responses.js';
+import {
+  RELAY_HEADERS,
+  logRelay,
+  redirect,
+  refuse,
+  registeredOrigin,
+  relayCookieNames,
+  relayCookieOf,
+  setCookieHeader,
+} from './responses.js';
 
 interface RelayQuery {
   readonly url: string;
@@ -43,7 +52,10 @@ export async function handleRelay(services: Services, req: IncomingMessage, res:
   } catch (error) {
     if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
     // The store is down: say so and let the browser retry; never a redirect without a decision.
-    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', { ...RELAY_HEADERS, 'Retry-After': '5' });
+    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', {
+      ...RELAY_HEADERS,
+      'Retry-After': '5',
+    });
     logRelay(services, { requestId, command: '-', outcome: 'storeUnavailable', status: 503, error: error.message }, 'warn');
   } finally {
     timeRelayRequest((performance.now() - started) / 1000);
@@ -87,5 +99,11 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
   }
   const sessionId = cookie === null ? null : await localSessionForCookie(services, cookie, origin.baseUrl);
   redirect(res, withSsosid(query.url, sessionId ?? 'none'));
-  logRelay(services, { requestId, command: 'getSession', outcome: sessionId === null ? 'none' : 'ok', origin: origin.baseUrl, status: 302 });
+  logRelay(services, {
+    requestId,
+    command: 'getSession',
+    outcome: sessionId === null ? 'none' : 'ok',
+    origin: origin.baseUrl,
+    status: 302,
+  });
 }

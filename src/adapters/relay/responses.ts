@@ -58,7 +58,11 @@ export async function registeredOrigin(services: Services, url: string): Promise
 }
 
 /** The end of a relay request: one log line, and one count by command and outcome (ssod_relay_requests_total). */
-export function logRelay(services: Services, fields: LogFields & { readonly command: string; readonly outcome: string }, level: 'info' | 'warn' = 'info'): void {
+export function logRelay(
+  services: Services,
+  fields: LogFields & { readonly command: string; readonly outcome: string },
+  level: 'info' | 'warn' = 'info',
+): void {
   services.log[level]('relay', fields);
   countRelayRequest(fields.command, fields.outcome);
 }

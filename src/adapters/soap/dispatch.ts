@@ -47,8 +47,10 @@ function textAnswer(status: number, text: string): SoapAnswer {
 
 /** The 415 for headers that no SOAP request has; null when they may be one. Checked before the body is read. */
 export function refusedHeaders(contentType: string | undefined, contentEncoding: string | undefined): SoapAnswer | null {
-  if (versionFromContentType(contentType) === null) return textAnswer(415, 'Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2).\n');
-  if (contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity') return textAnswer(415, 'Content-Encoding is not supported; send the envelope uncompressed.\n');
+  if (versionFromContentType(contentType) === null)
+    return textAnswer(415, 'Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2).\n');
+  if (contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity')
+    return textAnswer(415, 'Content-Encoding is not supported; send the envelope uncompressed.\n');
   return null;
 }
 
@@ -59,7 +61,13 @@ function operationOf(element: XmlElement): Operation {
 }
 
 /** The validated input; an input that does not validate is refused after the caller is judged, whose fault comes first. */
-async function validInput(services: Services, operation: Operation, element: XmlElement, peer: PeerCredential | null, outcome: SoapOutcome): Promise<OperationInput> {
+async function validInput(
+  services: Services,
+  operation: Operation,
+  element: XmlElement,
+  peer: PeerCredential | null,
+  outcome: SoapOutcome,
+): Promise<OperationInput> {
   try {
     return validateInput(operation, element);
   } catch (error) {
@@ -85,11 +93,22 @@ async function dispatch(services: Services, request: SoapRequest, outcome: SoapO
 }
 
 function soapAnswer(status: number, version: SoapVersion, body: string, outcome: SoapOutcome): SoapAnswer {
-  return { status, headers: { 'Content-Type': contentTypeOf(version), 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) }, body, outcome };
+  return {
+    status,
+    headers: { 'Content-Type': contentTypeOf(version), 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) },
+    body,
+    outcome,
+  };
 }
 
 /** The fault that answers `error`: its own for a fault of the protocol or the envelope, internalError (logged, no detail) for anything else. */
-export function failureAnswer(services: Services, version: SoapVersion, error: unknown, outcome: SoapOutcome, requestId: string): SoapAnswer {
+export function failureAnswer(
+  services: Services,
+  version: SoapVersion,
+  error: unknown,
+  outcome: SoapOutcome,
+  requestId: string,
+): SoapAnswer {
   const fault = error instanceof SsoError ? faultOf(error) : error;
   if (fault instanceof ProtocolFault || fault instanceof EnvelopeFault) {
     const { status, body } = serializeFault(version, fault);

@@ -42,7 +42,9 @@ export async function handleSoap(services: Services, req: IncomingMessage, res: 
   // The SOAP listener is HTTPS, so the socket is a TLS one; a plain one would present no certificate.
   const socket = req.socket;
   const peer = socket instanceof TLSSocket ? peerOf(socket) : null;
-  const answer = Buffer.isBuffer(body) ? await answerSoap(services, { body, contentType, contentEncoding, peer, remoteAddress: socket.remoteAddress ?? '' }, requestId) : body;
+  const answer = Buffer.isBuffer(body)
+    ? await answerSoap(services, { body, contentType, contentEncoding, peer, remoteAddress: socket.remoteAddress ?? '' }, requestId)
+    : body;
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body);
   const ms = performance.now() - started;

@@ -100,8 +100,16 @@ const ULTIMATE_RECEIVER_ROLES: Readonly<Record<SoapVersion, ReadonlySet<string>>
 };
 
 const MUST_UNDERSTAND_VALUES: Readonly<Record<SoapVersion, ReadonlyMap<string, boolean>>> = {
-  '1.1': new Map([['0', false], ['1', true]]), // SOAP 1.1 §4.2.3
-  '1.2': new Map([['0', false], ['1', true], ['false', false], ['true', true]]), // xs:boolean, SOAP 1.2 Part 1 §5.2.3
+  '1.1': new Map([
+    ['0', false],
+    ['1', true],
+  ]), // SOAP 1.1 §4.2.3
+  '1.2': new Map([
+    ['0', false],
+    ['1', true],
+    ['false', false],
+    ['true', true],
+  ]), // xs:boolean, SOAP 1.2 Part 1 §5.2.3
 };
 
 /** SOAP 1.2 Part 1 §5.2.3 / SOAP 1.1 §4.2.3: a header block aimed at us with mustUnderstand set is a fault. */
@@ -187,7 +195,9 @@ export function parseEnvelope(body: Uint8Array | string, contentType: string | u
   const envelope = readXml(typeof body === 'string' ? body : decodeBody(body, contentType ?? ''));
   const version = versionOfEnvelope(envelope);
   if (version !== announced) {
-    sender(version === '1.2' ? 'A SOAP 1.2 envelope must be sent as application/soap+xml.' : 'A SOAP 1.1 envelope must be sent as text/xml.');
+    sender(
+      version === '1.2' ? 'A SOAP 1.2 envelope must be sent as application/soap+xml.' : 'A SOAP 1.1 envelope must be sent as text/xml.',
+    );
   }
   return { version, operation: operationOf(bodyOf(envelope, version)) };
 }

@@ -15,12 +15,28 @@ export interface FaultDefinition {
 
 /** The fault table in the protocol's order; `answers` is the core refusal that gets this fault (null: none). */
 const TABLE = {
-  FailedAuthentication: { answers: 'unknownCaller', soap12Code: 'Sender', description: 'SSL certificate does not match any registered application.' },
-  permissionDenied: { answers: 'permissionDenied', soap12Code: 'Sender', description: 'Application does not have permission to execute the requested action.' },
+  FailedAuthentication: {
+    answers: 'unknownCaller',
+    soap12Code: 'Sender',
+    description: 'SSL certificate does not match any registered application.',
+  },
+  permissionDenied: {
+    answers: 'permissionDenied',
+    soap12Code: 'Sender',
+    description: 'Application does not have permission to execute the requested action.',
+  },
   noSuchApplication: { answers: 'noSuchApplication', soap12Code: 'Sender', description: 'Passed applicationId is not registered.' },
   noSuchUser: { answers: 'noSuchUser', soap12Code: 'Sender', description: 'Passed userId is not registered.' },
-  noSuchSession: { answers: 'noSuchSession', soap12Code: 'Sender', description: 'Passed sessionId is invalid (session does not exist, or has expired).' },
-  invalidCredentials: { answers: 'invalidCredentials', soap12Code: 'Sender', description: 'Provided userId and user password do not match any registered user.' },
+  noSuchSession: {
+    answers: 'noSuchSession',
+    soap12Code: 'Sender',
+    description: 'Passed sessionId is invalid (session does not exist, or has expired).',
+  },
+  invalidCredentials: {
+    answers: 'invalidCredentials',
+    soap12Code: 'Sender',
+    description: 'Provided userId and user password do not match any registered user.',
+  },
   duplicateLogin: { answers: 'duplicateLogin', soap12Code: 'Sender', description: 'Provided user login name is already registered.' },
   invalidParameter: { answers: 'invalidParameter', soap12Code: 'Sender', description: 'Ill-formed parameter passed.' },
   internalError: { answers: null, soap12Code: 'Receiver', description: 'Internal error occured in the SSO engine.' },

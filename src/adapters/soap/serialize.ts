@@ -106,7 +106,8 @@ function soap12EnvelopeHeader(fault: EnvelopeFault): string {
 }
 
 function serializeEnvelopeFault(version: SoapVersion, fault: EnvelopeFault): SerializedFault {
-  if (version === '1.1') return { status: 500, body: envelope('1.1', '', soap11Fault(SOAP11_ENVELOPE_CODES[fault.kind], fault.message, '')) };
+  if (version === '1.1')
+    return { status: 500, body: envelope('1.1', '', soap11Fault(SOAP11_ENVELOPE_CODES[fault.kind], fault.message, '')) };
   const { value, status } = SOAP12_ENVELOPE_CODES[fault.kind];
   return { status, body: envelope('1.2', soap12EnvelopeHeader(fault), soap12Fault(value, null, fault.message, '')) };
 }

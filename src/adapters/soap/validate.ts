@@ -89,7 +89,9 @@ function isNil(field: FieldSpec, element: XmlElement): boolean {
 }
 
 function describe(element: XmlElement): string {
-  return element.ns === SSO_NS ? `sso:${quoteInput(element.local)}` : `${quoteInput(element.local)} (namespace ${quoteInput(element.ns) || 'none'})`;
+  return element.ns === SSO_NS
+    ? `sso:${quoteInput(element.local)}`
+    : `${quoteInput(element.local)} (namespace ${quoteInput(element.ns) || 'none'})`;
 }
 
 /**

@@ -31,8 +31,11 @@ function render(xml: XmlNode, indent: string): string {
   const attributes = xml.attributes.map(([name, value]) => ` ${name}="${escapeXmlAttribute(value)}"`).join('');
   if (xml.children.length === 0) return `${indent}<${xml.name}${attributes}/>`;
   const [only] = xml.children;
-  if (xml.children.length === 1 && typeof only === 'string') return `${indent}<${xml.name}${attributes}>${escapeXmlText(only)}</${xml.name}>`;
-  const inner = xml.children.map((child) => (typeof child === 'string' ? indent + '  ' + escapeXmlText(child) : render(child, indent + '  ')));
+  if (xml.children.length === 1 && typeof only === 'string')
+    return `${indent}<${xml.name}${attributes}>${escapeXmlText(only)}</${xml.name}>`;
+  const inner = xml.children.map((child) =>
+    typeof child === 'string' ? indent + '  ' + escapeXmlText(child) : render(child, indent + '  '),
+  );
   return [`${indent}<${xml.name}${attributes}>`, ...inner, `${indent}</${xml.name}>`].join('\n');
 }
 
@@ -45,7 +48,11 @@ function sequenceElement(name: string, content: Array<XmlNode>): XmlNode {
 }
 
 function inputElement(field: FieldSpec): XmlNode {
-  return node('xs:element', { name: field.name, type: 'xs:string', minOccurs: field.optional === true ? '0' : undefined }, documented(field.doc));
+  return node(
+    'xs:element',
+    { name: field.name, type: 'xs:string', minOccurs: field.optional === true ? '0' : undefined },
+    documented(field.doc),
+  );
 }
 
 function outputElement(spec: OutputSpec): XmlNode {

@@ -55,17 +55,28 @@ export interface ApplicationDetails {
 }
 
 /** An application with its certificates and the users it owns. */
-export async function applicationDetails(services: Pick<OperatorServices, 'store' | 'now'>, application: ApplicationRecord): Promise<ApplicationDetails> {
+export async function applicationDetails(
+  services: Pick<OperatorServices, 'store' | 'now'>,
+  application: ApplicationRecord,
+): Promise<ApplicationDetails> {
   const now = services.now();
-  const certificates = (await services.store.listCertificates(application.id)).map((cert) => ({ ...cert, state: certificateState(cert, now) }));
+  const certificates = (await services.store.listCertificates(application.id)).map((cert) => ({
+    ...cert,
+    state: certificateState(cert, now),
+  }));
   return { application, users: await countOwnedUsers(services, application.id), certificates };
 }
 
 /** What unregistering did, or that it was not done because the application owns users and `force` was not given. */
-export type Unregistering = { readonly unregistered: true; readonly usersDeleted: number } | { readonly unregistered: false; readonly ownedUsers: number };
+export type Unregistering =
+  { readonly unregistered: true; readonly usersDeleted: number } | { readonly unregistered: false; readonly ownedUsers: number };
 
 /** Unregisters the application with its certificates, users and their sessions; one that owns users only with `force`. */
-export async function unregisterApplicationAsOperator(services: OperatorServices, application: ApplicationRecord, force: boolean): Promise<Unregistering> {
+export async function unregisterApplicationAsOperator(
+  services: OperatorServices,
+  application: ApplicationRecord,
+  force: boolean,
+): Promise<Unregistering> {
   const users = await countOwnedUsers(services, application.id);
   if (users > 0 && !force) return { unregistered: false, ownedUsers: users };
   await unregisterApplication(services, application.id, 'operator');

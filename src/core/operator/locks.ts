@@ -16,7 +16,10 @@ function isLocked(record: ThrottleRecord, now: number): boolean {
 }
 
 /** The counters, most recent failure first (at most `limit` read), only the locked ones with `lockedOnly`. */
-export async function listLocks(services: Pick<StoreServices, 'store' | 'now'>, { limit, lockedOnly }: { readonly limit: number; readonly lockedOnly: boolean }): Promise<LockEntry[]> {
+export async function listLocks(
+  services: Pick<StoreServices, 'store' | 'now'>,
+  { limit, lockedOnly }: { readonly limit: number; readonly lockedOnly: boolean },
+): Promise<LockEntry[]> {
   const now = services.now();
   return (await services.store.listThrottles(limit))
     .map((record): LockEntry => ({ record, kind: isSourceKey(record.key) ? 'source' : 'login', locked: isLocked(record, now) }))
@@ -24,7 +27,11 @@ export async function listLocks(services: Pick<StoreServices, 'store' | 'now'>, 
 }
 
 /** How many logins and sources are locked now (counting up to `most` records). */
-export async function countLocks(services: Pick<StoreServices, 'store'>, now: number, most: number): Promise<{ readonly logins: number; readonly sources: number }> {
+export async function countLocks(
+  services: Pick<StoreServices, 'store'>,
+  now: number,
+  most: number,
+): Promise<{ readonly logins: number; readonly sources: number }> {
   const locked = (await services.store.listThrottles(most)).filter((record) => isLocked(record, now));
   const sources = locked.filter((record) => isSourceKey(record.key)).length;
   return { logins: locked.length - sources, sources };

@@ -24,18 +24,27 @@ export interface SessionList {
 }
 
 /** The live sessions that match, with the logins of their users, and how many match in all. */
-export async function listLiveSessions(services: Pick<OperatorServices, 'store' | 'settings' | 'now'>, query: SessionListQuery): Promise<SessionList> {
+export async function listLiveSessions(
+  services: Pick<OperatorServices, 'store' | 'settings' | 'now'>,
+  query: SessionListQuery,
+): Promise<SessionList> {
   const now = services.now();
   const cutoff = sessionCutoff(services, now);
-  const match = { ...(query.userId !== undefined ? { userId: query.userId } : {}), ...(query.baseUrl !== undefined ? { baseUrl: query.baseUrl } : {}) };
+  const match = {
+    ...(query.userId !== undefined ? { userId: query.userId } : {}),
+    ...(query.baseUrl !== undefined ? { baseUrl: query.baseUrl } : {}),
+  };
   const found = await services.store.listSessions({ ...match, limit: query.limit });
   const total = await services.store.countSessions({ ...match, ...cutoff });
   const logins = new Map<string, string>();
   for (const session of found) {
-    if (!logins.has(session.global.userId)) logins.set(session.global.userId, (await services.store.getUser(session.global.userId))?.login ?? '?');
+    if (!logins.has(session.global.userId))
+      logins.set(session.global.userId, (await services.store.getUser(session.global.userId))?.login ?? '?');
   }
   // An over session may linger until the purge (every minute) removes it.
-  const sessions = found.filter((session) => !isOver(session.global, cutoff)).map((session) => ({ ...session, login: logins.get(session.global.userId) ?? '?' }));
+  const sessions = found
+    .filter((session) => !isOver(session.global, cutoff))
+    .map((session) => ({ ...session, login: logins.get(session.global.userId) ?? '?' }));
   return { sessions, total };
 }
 

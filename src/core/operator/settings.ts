@@ -18,5 +18,11 @@ export interface SettingEntry {
 export async function showSettings(services: Pick<StoreServices, 'store'>): Promise<SettingEntry[]> {
   const stored = await services.store.readSettings();
   const current = settingsFrom(stored);
-  return settingNames().map((name) => ({ name, value: current[name], default: String(OPTION_SPECS[name].default), stored: stored[name] !== undefined, doc: OPTION_SPECS[name].doc }));
+  return settingNames().map((name) => ({
+    name,
+    value: current[name],
+    default: String(OPTION_SPECS[name].default),
+    stored: stored[name] !== undefined,
+    doc: OPTION_SPECS[name].doc,
+  }));
 }

@@ -11,7 +11,10 @@ export const MOST_USER_SESSIONS = 1000;
 
 /** The user that an operator names by id or by login; null when none. */
 export async function findUserByReference(services: Pick<OperatorServices, 'store'>, reference: string): Promise<UserRecord | null> {
-  return (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ?? (await services.store.findUserByLoginKey(loginKeyOf(reference)));
+  return (
+    (UUID.test(reference) ? await services.store.getUser(reference.toLowerCase()) : null) ??
+    (await services.store.findUserByLoginKey(loginKeyOf(reference)))
+  );
 }
 
 /** The user holding this login (compared as logins are, without case); null when it is free. */

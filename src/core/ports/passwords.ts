@@ -94,7 +94,9 @@ export const STORED_HASH_BOUNDS: Readonly<Record<'memoryKib' | 'iterations' | 'p
 };
 
 const LEGACY_PREFIX = `(?:(?:${LEGACY_HASH_TYPES.join('|')}):)?`;
-const STORED_HASH_FORM = new RegExp(`^${LEGACY_PREFIX}\\$argon2id\\$v=19\\$m=(\\d{1,10}),t=(\\d{1,10}),p=(\\d{1,10})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)$`);
+const STORED_HASH_FORM = new RegExp(
+  `^${LEGACY_PREFIX}\\$argon2id\\$v=19\\$m=(\\d{1,10}),t=(\\d{1,10}),p=(\\d{1,10})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)$`,
+);
 
 /** Bytes that unpadded base64 of `length` characters holds, or null for a length no encoding gives. */
 function base64Bytes(length: number): number | null {

@@ -24,7 +24,8 @@ export * from './unitOfWork.js';
 export * from './users.js';
 
 export interface Store
-  extends StoreLifecycle,
+  extends
+    StoreLifecycle,
     ApplicationStore,
     UserStore,
     SessionStore,

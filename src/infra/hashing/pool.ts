@@ -106,7 +106,8 @@ class HashingPool {
     if (lane === undefined) return undefined;
     const waiting = this.#lanes.get(lane);
     const pending = waiting?.shift();
-    if (waiting === undefined || pending === undefined) throw new Error(`hashing pool: lane ${JSON.stringify(lane)} had a turn but no job waiting`);
+    if (waiting === undefined || pending === undefined)
+      throw new Error(`hashing pool: lane ${JSON.stringify(lane)} had a turn but no job waiting`);
     if (waiting.length > 0) this.#turns.push(lane);
     else this.#lanes.delete(lane);
     this.#waiting -= 1;

@@ -7,7 +7,11 @@ import { createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObje
 import { fingerprintOf } from '../../core/fingerprint.js';
 import { serverHostName, type HostName } from '../../core/hosts.js';
 import type { Clock } from '../../core/ports/clock.js';
-import type { CertificateAuthority as CertificateAuthorityPort, IssuedCertificate, ServerCredentials } from '../../core/ports/certificates.js';
+import type {
+  CertificateAuthority as CertificateAuthorityPort,
+  IssuedCertificate,
+  ServerCredentials,
+} from '../../core/ports/certificates.js';
 import { dataDirPlace, type KeyAndCertificate, type KeyMaterialPlace } from './material.js';
 
 export { fingerprintOf };
@@ -193,7 +197,8 @@ async function createAuthority(clock: Clock): Promise<{ keyPem: string; certific
 async function loadAuthority(place: KeyMaterialPlace, clock: Clock | null): Promise<Authority> {
   let { keyPem, certificatePem } = await place.read('ca');
   if (keyPem === null && certificatePem === null) {
-    if (clock === null) throw new Error(`no certificate authority: ${place.label('ca', 'key')} and ${place.label('ca', 'certificate')} are missing`);
+    if (clock === null)
+      throw new Error(`no certificate authority: ${place.label('ca', 'key')} and ${place.label('ca', 'certificate')} are missing`);
     // Several nodes may get here at once on an empty store: the first save wins, the others get it back.
     ({ keyPem, certificatePem } = await place.save('ca', await createAuthority(clock), null));
   }
@@ -255,7 +260,11 @@ interface ServerContext {
 }
 
 /** The server credentials in `material` when they still fit: this host, this CA, not about to expire. */
-function fittingServerCredentials({ place, authority, clock }: ServerContext, material: KeyAndCertificate, host: HostName): ServerCredentials | null {
+function fittingServerCredentials(
+  { place, authority, clock }: ServerContext,
+  material: KeyAndCertificate,
+  host: HostName,
+): ServerCredentials | null {
   const keyLabel = place.label('server', 'key');
   const certificateLabel = place.label('server', 'certificate');
   const key = parsePrivateKey(keyLabel, material.keyPem);
@@ -346,7 +355,11 @@ export class CertificateAuthority implements CertificateAuthorityPort {
   async issueClientCertificate(applicationId: string, validityDays: number): Promise<IssuedCertificate> {
     if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError('validityDays must be a positive number');
     const now = this.#context.clock();
-    return await this.issueClientCertificateWithValidity(applicationId, new Date(now - CLOCK_SKEW_MS), new Date(now + validityDays * DAY_MS));
+    return await this.issueClientCertificateWithValidity(
+      applicationId,
+      new Date(now - CLOCK_SKEW_MS),
+      new Date(now + validityDays * DAY_MS),
+    );
   }
 
   /**

@@ -40,11 +40,20 @@ function masterKeyOf(raw: Buffer): MasterKey {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(name, 'utf8'));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [SEALED_VERSION, id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+      return [SEALED_VERSION, id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join(
+        '.',
+      );
     },
     unseal(sealed, name) {
       const [version, keyId, iv, body, tag, ...rest] = sealed.split('.');
-      if (version !== SEALED_VERSION || keyId === undefined || iv === undefined || body === undefined || tag === undefined || rest.length > 0) {
+      if (
+        version !== SEALED_VERSION ||
+        keyId === undefined ||
+        iv === undefined ||
+        body === undefined ||
+        tag === undefined ||
+        rest.length > 0
+      ) {
         throw new MasterKeyError(`the sealed ${name} key is not in a format this ssod knows`);
       }
       if (keyId !== id) {
@@ -54,7 +63,8 @@ function masterKeyOf(raw: Buffer): MasterKey {
       }
       const [ivBytes, tagBytes] = [Buffer.from(iv, 'base64url'), Buffer.from(tag, 'base64url')];
       // GCM would accept a shortened tag, which is weaker: only the full 16 bytes open anything.
-      if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) throw new MasterKeyError(`the sealed ${name} key in the store is damaged`);
+      if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES)
+        throw new MasterKeyError(`the sealed ${name} key in the store is damaged`);
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, ivBytes);
         decipher.setAAD(Buffer.from(name, 'utf8'));
@@ -80,7 +90,8 @@ export async function generateMasterKeyFile(file: string): Promise<MasterKey> {
     handle = await open(file, 'wx', 0o600);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new MasterKeyError(`${file} already exists; a master key is never overwritten (the keys sealed with it would be lost)`);
+    if (code === 'EEXIST')
+      throw new MasterKeyError(`${file} already exists; a master key is never overwritten (the keys sealed with it would be lost)`);
     throw new MasterKeyError(`cannot create ${file}: ${(error as Error).message}`);
   }
   try {
@@ -115,4 +126,3 @@ export async function readMasterKeyFile(file: string): Promise<MasterKey> {
   }
   return masterKeyOf(raw);
 }
-

@@ -2,7 +2,14 @@
 // converters. Columns are aliased to the record fields, so a row is the record itself (SQL NULL
 // reads as null). The aliases are quoted: PostgreSQL folds unquoted names to lower case, SQLite
 // accepts the quotes as they are.
-import type { ApplicationChanges, AuditRecord, CertificateAndSession, CertificateRecord, GlobalSessionRecord, SessionView } from '../../core/store/index.js';
+import type {
+  ApplicationChanges,
+  AuditRecord,
+  CertificateAndSession,
+  CertificateRecord,
+  GlobalSessionRecord,
+  SessionView,
+} from '../../core/store/index.js';
 
 export const APPLICATION_COLUMNS = `id, name, display_name AS "displayName", version, capabilities, url,
   restore_password_url AS "restorePasswordUrl", change_password_url AS "changePasswordUrl", created_at AS "createdAt"`;
@@ -12,8 +19,10 @@ export const USER_COLUMNS = `id, login, login_key AS "loginKey", owner_id AS "ow
   disabled_at AS "disabledAt"`;
 export const GLOBAL_SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
   last_seen_at AS "lastSeenAt", cookie_hash AS "cookieHash", cookie_sealed_secret AS "cookieSealedSecret"`;
-export const RELAY_TOKEN_COLUMNS = 'token_hash AS "tokenHash", global_id AS "globalId", expires_at AS "expiresAt", sealed_secret AS "sealedSecret"';
-export const THROTTLE_COLUMNS = 'key, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"';
+export const RELAY_TOKEN_COLUMNS =
+  'token_hash AS "tokenHash", global_id AS "globalId", expires_at AS "expiresAt", sealed_secret AS "sealedSecret"';
+export const THROTTLE_COLUMNS =
+  'key, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"';
 export const AUDIT_COLUMNS = 'id, at, type, actor, target, outcome, detail';
 export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", sealed_key AS "sealedKey", updated_at AS "updatedAt"';
 
@@ -40,8 +49,26 @@ export function sessionViewOf(row: SessionViewRow): SessionView {
  * object with eighteen named properties only to take it apart again.
  */
 export function certificateAndSessionOfValues(values: readonly unknown[]): CertificateAndSession {
-  const [fingerprint, applicationId, serial, issuedAt, notAfter, firstUsedAt, retiredAt, localIdHash, baseUrl, localCreatedAt, id, userId, createdAt, expiresAt, lastSeenAt, cookieHash, cookieSealedSecret, url] =
-    values as readonly (string | number | null)[];
+  const [
+    fingerprint,
+    applicationId,
+    serial,
+    issuedAt,
+    notAfter,
+    firstUsedAt,
+    retiredAt,
+    localIdHash,
+    baseUrl,
+    localCreatedAt,
+    id,
+    userId,
+    createdAt,
+    expiresAt,
+    lastSeenAt,
+    cookieHash,
+    cookieSealedSecret,
+    url,
+  ] = values as readonly (string | number | null)[];
   const applicationUrl = fingerprint === null || fingerprint === undefined ? null : ((url ?? null) as string | null);
   const certificate: CertificateRecord | null =
     fingerprint === null || fingerprint === undefined
@@ -55,7 +82,8 @@ export function certificateAndSessionOfValues(values: readonly unknown[]): Certi
           firstUsedAt: (firstUsedAt ?? null) as number | null,
           retiredAt: (retiredAt ?? null) as number | null,
         };
-  if (localIdHash === null || localIdHash === undefined || id === null || id === undefined) return { certificate, applicationUrl, session: null };
+  if (localIdHash === null || localIdHash === undefined || id === null || id === undefined)
+    return { certificate, applicationUrl, session: null };
   return {
     certificate,
     applicationUrl,

@@ -42,12 +42,21 @@ function identifier(name: string): string {
 /** The tables to copy, every referenced table before the tables that reference it. */
 function tablesInDependencyOrder(db: Database.Database): string[] {
   const names = db
-    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")
+    .prepare<[], string>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
+    )
     .pluck()
     .all()
     .map(identifier);
   const references = new Map(
-    names.map((name) => [name, db.prepare<[], { table: string }>(`PRAGMA foreign_key_list(${name})`).all().map((fk) => fk.table).filter((t) => t !== name)]),
+    names.map((name) => [
+      name,
+      db
+        .prepare<[], { table: string }>(`PRAGMA foreign_key_list(${name})`)
+        .all()
+        .map((fk) => fk.table)
+        .filter((t) => t !== name),
+    ]),
   );
   const ordered: string[] = [];
   const visit = (name: string, path: readonly string[]): void => {
@@ -61,7 +70,10 @@ function tablesInDependencyOrder(db: Database.Database): string[] {
 }
 
 function columnsOf(db: Database.Database, table: string): string[] {
-  return db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all().map((column) => identifier(column.name));
+  return db
+    .prepare<[], { name: string }>(`PRAGMA table_info(${table})`)
+    .all()
+    .map((column) => identifier(column.name));
 }
 
 function requireSchemaVersion(db: Database.Database, file: string): void {
@@ -83,7 +95,10 @@ async function insertBatch(client: pg.PoolClient, table: string, columns: readon
 /** Copies every row of `table`, batch by batch, from the open SQLite snapshot. */
 async function copyTable(db: Database.Database, client: pg.PoolClient, table: string): Promise<number> {
   const columns = columnsOf(db, table);
-  const rows = db.prepare(`SELECT ${columns.join(', ')} FROM ${table}`).raw().iterate() as IterableIterator<unknown[]>;
+  const rows = db
+    .prepare(`SELECT ${columns.join(', ')} FROM ${table}`)
+    .raw()
+    .iterate() as IterableIterator<unknown[]>;
   let copied = 0;
   let batch: unknown[][] = [];
   for (const row of rows) {
@@ -157,7 +172,9 @@ async function copyInTransaction(db: Database.Database, client: pg.PoolClient, u
     const occupied: string[] = [];
     for (const table of tables) if ((await client.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount !== 0) occupied.push(table);
     if (occupied.length > 0 && !options.overwrite) {
-      throw new CopyRefusedError(`${redactedUrl(url)} is not empty (${occupied.join(', ')} hold rows): give --overwrite to replace what it holds`);
+      throw new CopyRefusedError(
+        `${redactedUrl(url)} is not empty (${occupied.join(', ')} hold rows): give --overwrite to replace what it holds`,
+      );
     }
     if (occupied.length > 0) await client.query(`TRUNCATE ${tables.join(', ')}`);
 
@@ -166,7 +183,12 @@ async function copyInTransaction(db: Database.Database, client: pg.PoolClient, u
       let expected: number;
       if (table === KEY_MATERIAL_TABLE) {
         for (const record of options.keyMaterial) {
-          await insertBatch(client, table, ['name', 'certificate_pem', 'sealed_key', 'updated_at'], [[record.name, record.certificatePem, record.sealedKey, record.updatedAt]]);
+          await insertBatch(
+            client,
+            table,
+            ['name', 'certificate_pem', 'sealed_key', 'updated_at'],
+            [[record.name, record.certificatePem, record.sealedKey, record.updatedAt]],
+          );
         }
         expected = options.keyMaterial.length;
       } else {

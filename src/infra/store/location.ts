@@ -4,9 +4,7 @@ import path from 'node:path';
 import { storeLocationProblem } from '../../config/storeLocation.js';
 import { STORE_FILE } from '../dataFiles.js';
 
-export type StoreLocation =
-  | { readonly engine: 'sqlite'; readonly path: string }
-  | { readonly engine: 'postgres'; readonly url: string };
+export type StoreLocation = { readonly engine: 'sqlite'; readonly path: string } | { readonly engine: 'postgres'; readonly url: string };
 
 /** The store that the option names; `dataDir` places the default SQLite file. */
 export function storeLocation(value: string, dataDir: string): StoreLocation {

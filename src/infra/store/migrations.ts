@@ -173,9 +173,17 @@ CREATE UNIQUE INDEX audit_events_event_id ON audit_events (event_id);
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
   { version: 2, description: 'settings, disabled users, login throttling, audit events', sql: operations },
-  { version: 3, description: 'key material shared by every node: the CA and the server certificate, private keys sealed', sql: keyMaterial },
+  {
+    version: 3,
+    description: 'key material shared by every node: the CA and the server certificate, private keys sealed',
+    sql: keyMaterial,
+  },
   { version: 4, description: 'the attempt that set a brute-force lock', sql: throttleLockOwner },
-  { version: 5, description: 'the outbox of domain events, the delivery cursor of each subscriber, the event of an audit record', sql: outbox },
+  {
+    version: 5,
+    description: 'the outbox of domain events, the delivery cursor of each subscriber, the event of an audit record',
+    sql: outbox,
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -26,7 +26,8 @@ export interface OpenStoreSettings {
 
 export function openStore(location: StoreLocation, settings: OpenStoreSettings): Promise<Store> {
   if (location.engine === 'postgres') return openPostgresStore(location.url, settings);
-  const refuseNewBecause = settings.existingOnly === true ? OPERATOR_ADVICE : settings.dataDir === undefined ? undefined : caWithoutStoreAdvice(settings.dataDir);
+  const refuseNewBecause =
+    settings.existingOnly === true ? OPERATOR_ADVICE : settings.dataDir === undefined ? undefined : caWithoutStoreAdvice(settings.dataDir);
   return openSqliteStore(location.path, { checkPages: settings.checkPages ?? true, refuseNewBecause }).catch((error: unknown) => {
     throw accessExplained(error, location.path);
   });

@@ -122,7 +122,12 @@ export async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; 
  * or the wait for another node's, may rightly take longer than any request should.
  */
 async function migrate(url: string, now: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: POSTGRES_TIMEOUTS.connectMs, keepAlive: true, application_name: 'ssod' });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: POSTGRES_TIMEOUTS.connectMs,
+    keepAlive: true,
+    application_name: 'ssod',
+  });
   client.on('error', () => undefined); // a lost connection fails the query in progress, which reports it
   try {
     await client.connect();
@@ -133,7 +138,9 @@ async function migrate(url: string, now: number): Promise<void> {
     await client.query('BEGIN');
     const schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? null;
     if (schema === null) {
-      throw new Error('no schema to create the tables in: the search_path names no schema that exists (create it, or fix the options parameter of the URL)');
+      throw new Error(
+        'no schema to create the tables in: the search_path names no schema that exists (create it, or fix the options parameter of the URL)',
+      );
     }
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_KEY]);
     await client.query(schemaMigrationsTable(POSTGRES));
@@ -191,7 +198,11 @@ class PostgresExecutor implements Executor {
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
-    this.#named = STATEMENTS.map((sql) => ({ name: `ssod_${sql.name}`, ...compile(sql, POSTGRES), rowMode: sql.arrayRows ? 'array' : undefined }));
+    this.#named = STATEMENTS.map((sql) => ({
+      name: `ssod_${sql.name}`,
+      ...compile(sql, POSTGRES),
+      rowMode: sql.arrayRows ? 'array' : undefined,
+    }));
   }
 
   #values(sql: Sql<object>, params: object): { named: Named; values: unknown[] } {

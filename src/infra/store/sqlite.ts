@@ -43,7 +43,10 @@ const OWNER_ONLY = 0o600;
  * Opens (creating when absent) the database at `path`, or ':memory:', checks that its pages are
  * sound, and brings its schema up to date.
  */
-export function openSqliteStore(path: string, { busyDeadlineMs = BUSY_DEADLINE_MS, refuseNewBecause, checkPages = true }: SqliteStoreSettings = {}): Promise<Store> {
+export function openSqliteStore(
+  path: string,
+  { busyDeadlineMs = BUSY_DEADLINE_MS, refuseNewBecause, checkPages = true }: SqliteStoreSettings = {},
+): Promise<Store> {
   return settle(() => {
     const inMemory = path === ':memory:' || path === '';
     if (!inMemory) prepareStoreFiles(path, refuseNewBecause);
@@ -76,7 +79,8 @@ export function openSqliteStore(path: string, { busyDeadlineMs = BUSY_DEADLINE_M
 function prepareStoreFiles(path: string, refuseNewBecause: string | undefined): void {
   if (refuseNewBecause !== undefined) {
     const size = sizeOf(path);
-    if (size === null || size === 0) throw new Error(`the ssod store ${path} ${size === null ? 'does not exist' : 'is empty (0 bytes)'}, but ${refuseNewBecause}`);
+    if (size === null || size === 0)
+      throw new Error(`the ssod store ${path} ${size === null ? 'does not exist' : 'is empty (0 bytes)'}, but ${refuseNewBecause}`);
   }
   try {
     closeSync(openSync(path, 'wx', OWNER_ONLY));
@@ -172,9 +176,7 @@ function migrate(db: Db, path: string, now: number): void {
 /** A UNIQUE violation on users.login_key is the contract's DuplicateLoginError; anything else stays as it is. */
 function asDuplicateLogin(error: unknown): unknown {
   const isLoginKeyTaken =
-    error instanceof Database.SqliteError &&
-    error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes('users.login_key');
+    error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes('users.login_key');
   return isLoginKeyTaken ? new DuplicateLoginError() : error;
 }
 
@@ -224,7 +226,9 @@ class SqliteExecutor implements Executor {
       if (sql.arrayRows) statement.raw(true);
       return { ...compiled, name: sql.name, statement, writes: !statement.readonly };
     });
-    this.#transaction = db.transaction((steps: readonly BatchStep[]) => steps.map((s) => runStep(this.#statement(s.sql), s.params, s.required)));
+    this.#transaction = db.transaction((steps: readonly BatchStep[]) =>
+      steps.map((s) => runStep(this.#statement(s.sql), s.params, s.required)),
+    );
     this.#wal = wal;
     this.#busyDeadlineMs = busyDeadlineMs;
   }
@@ -286,7 +290,10 @@ class SqliteExecutor implements Executor {
 
   run<P extends object>(sql: Sql<P>, params: P): Promise<number> {
     const prepared = this.#statement(sql);
-    return this.#write(() => prepared.statement.run(bind(prepared, params)).changes, (changes) => changes > 0);
+    return this.#write(
+      () => prepared.statement.run(bind(prepared, params)).changes,
+      (changes) => changes > 0,
+    );
   }
 
   batch(steps: readonly BatchStep[]): Promise<StepResult[] | null> {

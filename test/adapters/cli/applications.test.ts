@@ -32,7 +32,8 @@ describe('ssod applications, export and import', () => {
     await inst.remove();
   });
 
-  const show = async (id: string): Promise<ShownApplication> => JSON.parse((await inst.run(['applications', 'show', id, '--json'])).stdout) as ShownApplication;
+  const show = async (id: string): Promise<ShownApplication> =>
+    JSON.parse((await inst.run(['applications', 'show', id, '--json'])).stdout) as ShownApplication;
 
   test('list and show, with certificate fingerprints, serials, states and expiry', async () => {
     assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, undefined);
@@ -41,7 +42,9 @@ describe('ssod applications, export and import', () => {
     assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERTIFICATE EXPIRES$/m);
     assert.match(listed.stdout, new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+0\\s+\\d{4}-`, 'm'));
     const shown = await show(panel.id);
-    const fingerprint = createHash('sha256').update(new (await import('node:crypto')).X509Certificate(panel.credentials.cert).raw).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(new (await import('node:crypto')).X509Certificate(panel.credentials.cert).raw)
+      .digest('hex');
     assert.equal(shown.certificates.length, 1);
     const certificate = defined(shown.certificates[0], 'the certificate');
     assert.equal(certificate.fingerprint, fingerprint);
@@ -80,14 +83,22 @@ describe('ssod applications, export and import', () => {
     const newest = splitPem(readFileSync(file, 'utf8'));
     assert.equal((await call(ts, 'listUsers', {}, { credentials: newest })).fault, undefined);
     assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, 'FailedAuthentication');
-    assert.deepEqual((await show(panel.id)).certificates.map((c) => c.state), ['retired', 'retired', 'in use']);
+    assert.deepEqual(
+      (await show(panel.id)).certificates.map((c) => c.state),
+      ['retired', 'retired', 'in use'],
+    );
     panel = { ...panel, credentials: newest };
   });
 
   test('export writes applications and users with password hashes (never a plaintext); import moves them to an installation with another CA', async () => {
     await call(ts, 'createUser', { login: 'alice@example.com', password: 'alice secret' }, { credentials: panel.credentials });
     const sha1 = createHash('sha1').update('bob secret').digest('hex');
-    await call(ts, 'createUser', { login: 'bob@example.com', password: sha1, passwordHashType: 'sha1' }, { credentials: panel.credentials });
+    await call(
+      ts,
+      'createUser',
+      { login: 'bob@example.com', password: sha1, passwordHashType: 'sha1' },
+      { credentials: panel.credentials },
+    );
     assert.equal((await inst.run(['users', 'disable', 'bob@example.com'])).code, 0);
 
     const file = path.join(inst.dataDir, 'export.json');
@@ -99,7 +110,10 @@ describe('ssod applications, export and import', () => {
     assert.doesNotMatch(text, /alice secret|bob secret/);
     assert.doesNotMatch(text, new RegExp(sha1));
     const data = JSON.parse(text) as { users: { login: string; passwordHash: string }[] };
-    assert.deepEqual(data.users.map((u) => u.passwordHash.replace(/\$argon2id\$.*/, '$argon2id$…')), ['$argon2id$…', 'sha1:$argon2id$…']);
+    assert.deepEqual(
+      data.users.map((u) => u.passwordHash.replace(/\$argon2id\$.*/, '$argon2id$…')),
+      ['$argon2id$…', 'sha1:$argon2id$…'],
+    );
     const toStdout = JSON.parse((await inst.run(['export'])).stdout) as { exportedAt: number };
     assert.deepEqual({ ...toStdout, exportedAt: 0 }, { ...(data as unknown as { exportedAt: number }), exportedAt: 0 });
 
@@ -125,7 +139,10 @@ describe('ssod applications, export and import', () => {
       const again = await target.run(['import', file]);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /^ssod: the installation has application .* already: leave such records out with --skip-existing/);
-      const skipped = JSON.parse((await target.run(['import', file, '--skip-existing', '--json'])).stdout) as { applicationsAdded: number; usersSkipped: string[] };
+      const skipped = JSON.parse((await target.run(['import', file, '--skip-existing', '--json'])).stdout) as {
+        applicationsAdded: number;
+        usersSkipped: string[];
+      };
       assert.equal(skipped.applicationsAdded, 0);
       assert.equal(skipped.usersSkipped.length, 2);
 
@@ -133,7 +150,10 @@ describe('ssod applications, export and import', () => {
       writeFileSync(bad, text.replace(/"passwordHash": "[^"]+"/, '"passwordHash": "hunter2"'));
       const refused = await target.run(['import', bad]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /);
+      assert.match(
+        refused.stderr,
+        /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /,
+      );
       writeFileSync(bad, '{"format":');
       assert.match((await target.run(['import', bad])).stderr, /bad\.json is not JSON/);
     } finally {
@@ -148,7 +168,10 @@ describe('ssod applications, export and import', () => {
     try {
       const file = path.join(target.dataDir, 'import.json');
       const outOfBounds: readonly (readonly [(hash: string) => string, RegExp])[] = [
-        [(h) => h.replace(/m=\d+/, 'm=4294967295'), /argon2id memory m is 4294967295 KiB, outside the bounds ssod accepts \(8192 to 4194304 KiB\)$/],
+        [
+          (h) => h.replace(/m=\d+/, 'm=4294967295'),
+          /argon2id memory m is 4294967295 KiB, outside the bounds ssod accepts \(8192 to 4194304 KiB\)$/,
+        ],
         [(h) => h.replace(/m=\d+/, 'm=1024'), /argon2id memory m is 1024 KiB, outside the bounds ssod accepts \(8192 to 4194304 KiB\)$/],
         [(h) => h.replace(/t=\d+/, 't=100000'), /argon2id iterations t is 100000, outside the bounds ssod accepts \(1 to 100\)$/],
         [(h) => h.replace(/p=\d+/, 'p=255'), /argon2id parallelism p is 255, outside the bounds ssod accepts \(1 to 8\)$/],
@@ -159,7 +182,10 @@ describe('ssod applications, export and import', () => {
         [(h) => h.replace(/v=19/, 'v=16'), /must be an argon2id hash as ssod stores it/],
       ];
       for (const [mutate, expected] of outOfBounds) {
-        writeFileSync(file, text.replace(/"passwordHash": "([^"]+)"/, (_, hash: string) => `"passwordHash": ${JSON.stringify(mutate(hash))}`));
+        writeFileSync(
+          file,
+          text.replace(/"passwordHash": "([^"]+)"/, (_, hash: string) => `"passwordHash": ${JSON.stringify(mutate(hash))}`),
+        );
         const refused = await target.run(['import', file]);
         assert.equal(refused.code, 1, refused.stdout);
         assert.match(refused.stderr.trim(), /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): /);

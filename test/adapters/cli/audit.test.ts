@@ -27,7 +27,10 @@ describe('ssod audit', () => {
   before(async () => {
     ts = await startTestServer({ argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' });
     app = await registerApp(ts, 'https://audit.example.com:443/', 'audit');
-    userId = (await call(ts, 'createUser', { login: 'audited@example.com', password: 'right-password' }, { credentials: app.credentials })).field('userId') ?? '';
+    userId =
+      (await call(ts, 'createUser', { login: 'audited@example.com', password: 'right-password' }, { credentials: app.credentials })).field(
+        'userId',
+      ) ?? '';
     await call(ts, 'authenticate', { login: 'audited@example.com', password: 'wrong' });
     await call(ts, 'authenticate', { login: 'audited@example.com', password: 'right-password' }, { credentials: app.credentials });
   });
@@ -38,9 +41,17 @@ describe('ssod audit', () => {
     assert.equal(shown.code, 0, shown.stderr);
     const lines = shown.stdout.trim().split('\n');
     assert.match(lines[0] ?? '', /^TIME\s+TYPE\s+ACTOR\s+TARGET\s+OUTCOME\s+DETAIL$/);
-    assert.match(lines[1] ?? '', new RegExp(`^\\S+Z\\s+authentication\\.succeeded\\s+application:${app.id}\\s+user:${userId}\\s+ok\\s+method=password address=127\\.0\\.0\\.1 login=audited@example\\.com$`));
+    assert.match(
+      lines[1] ?? '',
+      new RegExp(
+        `^\\S+Z\\s+authentication\\.succeeded\\s+application:${app.id}\\s+user:${userId}\\s+ok\\s+method=password address=127\\.0\\.0\\.1 login=audited@example\\.com$`,
+      ),
+    );
     assert.match(shown.stdout, /authentication\.failed\s+guest\s+user:\S+\s+wrongPassword/);
-    assert.match(shown.stdout, /application\.registered\s+guest\s+application:\S+\s+ok\s+name=audit url=https:\/\/audit\.example\.com:443\//);
+    assert.match(
+      shown.stdout,
+      /application\.registered\s+guest\s+application:\S+\s+ok\s+name=audit url=https:\/\/audit\.example\.com:443\//,
+    );
   });
 
   test('fits its table into 100 columns without --wide, wrapping cells, and loses no event', async () => {
@@ -58,9 +69,18 @@ describe('ssod audit', () => {
   });
 
   test('filters by type, actor, target, time and count', async () => {
-    assert.deepEqual((await audit('--type', 'user.created')).map((row) => [row.actor, row.target, row.detail.login]), [[`application:${app.id}`, `user:${userId}`, 'audited@example.com']]);
-    assert.deepEqual((await audit('--actor', 'guest', '--type', 'authentication.failed')).map((row) => row.outcome), ['wrongPassword']);
-    assert.deepEqual((await audit('--target', `user:${userId}`)).map((row) => row.type), ['authentication.succeeded', 'authentication.failed', 'user.created']);
+    assert.deepEqual(
+      (await audit('--type', 'user.created')).map((row) => [row.actor, row.target, row.detail.login]),
+      [[`application:${app.id}`, `user:${userId}`, 'audited@example.com']],
+    );
+    assert.deepEqual(
+      (await audit('--actor', 'guest', '--type', 'authentication.failed')).map((row) => row.outcome),
+      ['wrongPassword'],
+    );
+    assert.deepEqual(
+      (await audit('--target', `user:${userId}`)).map((row) => row.type),
+      ['authentication.succeeded', 'authentication.failed', 'user.created'],
+    );
     assert.equal((await audit('--since', '1h')).length, (await audit()).length);
     assert.deepEqual(await audit('--until', '2000-01-01'), []);
     assert.deepEqual(await audit('--since', new Date(Date.now() + 60_000).toISOString()), []);

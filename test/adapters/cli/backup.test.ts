@@ -81,10 +81,15 @@ describe('ssod backup and restore', () => {
     const restored = await runCli(['restore', backup, '--data-dir', target]);
     assert.equal(restored.code, 0, restored.stderr);
     assert.match(restored.stdout, /^replaced files kept in:\s+\(none/m);
-    assert.deepEqual(checkSqlite(path.join(target, 'ssod.db')), { integrity: 'ok', danglingReferences: 0, schemaVersion: LATEST_SCHEMA_VERSION });
+    assert.deepEqual(checkSqlite(path.join(target, 'ssod.db')), {
+      integrity: 'ok',
+      danglingReferences: 0,
+      schemaVersion: LATEST_SCHEMA_VERSION,
+    });
     const store = await openSqliteStore(path.join(target, 'ssod.db'));
     try {
-      for (const ack of ackedBefore) assert.notEqual(await store.findUserByLoginKey(ack.login), null, `${ack.login} was acknowledged before the backup`);
+      for (const ack of ackedBefore)
+        assert.notEqual(await store.findUserByLoginKey(ack.login), null, `${ack.login} was acknowledged before the backup`);
     } finally {
       await store.close();
     }
@@ -111,7 +116,10 @@ describe('ssod backup and restore', () => {
 
     const running = await inst.run(['restore', backup]);
     assert.equal(running.code, 1);
-    assert.match(running.stderr, /^ssod: .*ssod\.db is open in another process, most likely a running ssod serve; stop it, then restore\n$/);
+    assert.match(
+      running.stderr,
+      /^ssod: .*ssod\.db is open in another process, most likely a running ssod serve; stop it, then restore\n$/,
+    );
     assert.equal((await call(ts, 'getUserId', { login: 'load-0@example.com' }, { credentials: app.credentials })).fault, undefined);
 
     const stopped = await freshInstallation();

@@ -56,7 +56,11 @@ describe('ssod ca', () => {
     writeFileSync(served, await (await fetch(`http://127.0.0.1:${ts.relayPort}/ca.pem`)).text());
     assert.equal(await opensslFingerprint(served), printed);
 
-    const json = JSON.parse((await runCli(['ca', '--data-dir', ts.dataDir, '--json'])).stdout) as { sha256Fingerprint: string; certificatePem: string; notAfter: string };
+    const json = JSON.parse((await runCli(['ca', '--data-dir', ts.dataDir, '--json'])).stdout) as {
+      sha256Fingerprint: string;
+      certificatePem: string;
+      notAfter: string;
+    };
     assert.equal(json.sha256Fingerprint, printed);
     assert.equal(json.certificatePem, ts.caPem);
     rmSync(redirected);
@@ -87,7 +91,11 @@ describe('ssod ca', () => {
       .replaceAll(/\bssod (?=ca )/g, `node ${JSON.stringify(CLI)} `)
       .replaceAll(':11443/', `:${ts.soapPort}/`)
       .replaceAll(':1180/', `:${ts.relayPort}/`);
-    const { stdout } = await run('bash', ['-e', '-o', 'pipefail', '-c', `${script}\necho; echo "SCRATCH=$W"`], { cwd: root, env: { ...process.env, TMPDIR: tmp }, timeout: 60_000 });
+    const { stdout } = await run('bash', ['-e', '-o', 'pipefail', '-c', `${script}\necho; echo "SCRATCH=$W"`], {
+      cwd: root,
+      env: { ...process.env, TMPDIR: tmp },
+      timeout: 60_000,
+    });
     assert.match(stdout, /SHA-256 Fingerprint=/);
     assert.match(stdout, /<sso:userId>[0-9a-f-]{36}<\/sso:userId>/, 'verifySession answers with the user');
     assert.match(stdout, /set-cookie: sid=/i);

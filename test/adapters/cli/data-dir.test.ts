@@ -22,19 +22,40 @@ function refusal(result: CliResult): string {
   return line;
 }
 
-const serveArgs = (dataDir: string): string[] => ['serve', '--data-dir', dataDir, '--soap-port', '0', '--relay-port', '0', '--log-level', 'error'];
+const serveArgs = (dataDir: string): string[] => [
+  'serve',
+  '--data-dir',
+  dataDir,
+  '--soap-port',
+  '0',
+  '--relay-port',
+  '0',
+  '--log-level',
+  'error',
+];
 
 test('a file where the data directory should be', async () => {
   const file = path.join(scratch, 'a-file');
   writeFileSync(file, 'not a directory');
-  assert.match(refusal(await runCli(serveArgs(file))), new RegExp(`^ssod: ${file} is a file, where the data directory should be; give --data-dir a directory, or move the file away$`));
-  assert.match(refusal(await runCli(serveArgs(path.join(file, 'data')))), /a part of .*a-file\/data is a file, not a directory; check --data-dir/);
+  assert.match(
+    refusal(await runCli(serveArgs(file))),
+    new RegExp(`^ssod: ${file} is a file, where the data directory should be; give --data-dir a directory, or move the file away$`),
+  );
+  assert.match(
+    refusal(await runCli(serveArgs(path.join(file, 'data')))),
+    /a part of .*a-file\/data is a file, not a directory; check --data-dir/,
+  );
 });
 
 test('a data directory whose parent does not exist is not made: a mistyped --data-dir is refused', async () => {
   const typo = path.join(scratch, 'sssod', 'data');
   const said = refusal(await runCli(serveArgs(typo)));
-  assert.match(said, new RegExp(`the data directory ${typo} does not exist, nor does its parent ${path.dirname(typo)}; check --data-dir for a typo, or create the parent first`));
+  assert.match(
+    said,
+    new RegExp(
+      `the data directory ${typo} does not exist, nor does its parent ${path.dirname(typo)}; check --data-dir for a typo, or create the parent first`,
+    ),
+  );
 });
 
 test('a data directory that the user running ssod may not write', async () => {
@@ -42,7 +63,12 @@ test('a data directory that the user running ssod may not write', async () => {
   mkdirSync(readOnly, { mode: 0o500 });
   if (isRoot) chownSync(readOnly, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
   const said = refusal(await runUnprivileged(serveArgs(readOnly)));
-  assert.match(said, new RegExp(`^ssod: cannot write in the data directory ${readOnly} \\(EACCES\\), where ssod keeps its store and certificate authority; let \\S+, the user that runs ssod, write it`));
+  assert.match(
+    said,
+    new RegExp(
+      `^ssod: cannot write in the data directory ${readOnly} \\(EACCES\\), where ssod keeps its store and certificate authority; let \\S+, the user that runs ssod, write it`,
+    ),
+  );
 });
 
 test('a store file that the user running ssod may not write, at start and for an operator command', async (t) => {
@@ -55,10 +81,15 @@ test('a store file that the user running ssod may not write, at start and for an
   writeFileSync(path.join(installation, 'ssod.db'), 'owned by root', { mode: 0o600 });
   chownSync(installation, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
   const store = path.join(installation, 'ssod.db');
-  assert.match(refusal(await runUnprivileged(serveArgs(installation))), new RegExp(`^ssod: cannot read and write the store file ${store} \\(EACCES\\); let nobody, the user that runs ssod, own it`));
+  assert.match(
+    refusal(await runUnprivileged(serveArgs(installation))),
+    new RegExp(`^ssod: cannot read and write the store file ${store} \\(EACCES\\); let nobody, the user that runs ssod, own it`),
+  );
   assert.match(
     refusal(await runUnprivileged(['users', '--data-dir', installation])),
-    new RegExp(`^ssod: cannot open the ssod store ${store} for writing \\(SQLITE_CANTOPEN: unable to open database file\\); let nobody, the user that runs ssod, read and write ${installation}`),
+    new RegExp(
+      `^ssod: cannot open the ssod store ${store} for writing \\(SQLITE_CANTOPEN: unable to open database file\\); let nobody, the user that runs ssod, read and write ${installation}`,
+    ),
   );
 });
 
@@ -67,7 +98,10 @@ test('a new installation is announced once in the log, with its path', async () 
   const first = await startServe(dataDir, ['--log-level', 'warn']);
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0);
-  const announcements = first.output().split('\n').filter((line) => line.includes('new installation'));
+  const announcements = first
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('new installation'));
   assert.equal(announcements.length, 1, first.output());
   assert.deepEqual(
     (({ dataDir: dir, store }) => ({ dir, store }))(JSON.parse(announcements[0] ?? '{}') as { dataDir: string; store: string }),

@@ -25,24 +25,48 @@ test('an unknown subcommand is said to be one, with the subcommands, not "too ma
   assert.match(said, /^ssod: unknown command 'frobnicate' for `ssod users`; the commands of `ssod users` are: list, show, create, /);
   assert.doesNotMatch(said, /too many/);
   assert.match(oneLine(await runCli(['users', 'lst']), 2), /unknown command 'lst' for `ssod users` \(did you mean list\?\)/);
-  assert.match(oneLine(await runCli(['userz']), 2), /unknown command 'userz' for `ssod` \(did you mean users\?\); the commands of `ssod` are: serve, /);
-  assert.match(oneLine(await runCli(['master-key', 'generat']), 2), /\(did you mean generate\?\); the commands of `ssod master-key` are: generate/);
+  assert.match(
+    oneLine(await runCli(['userz']), 2),
+    /unknown command 'userz' for `ssod` \(did you mean users\?\); the commands of `ssod` are: serve, /,
+  );
+  assert.match(
+    oneLine(await runCli(['master-key', 'generat']), 2),
+    /\(did you mean generate\?\); the commands of `ssod master-key` are: generate/,
+  );
 });
 
 test('options, arguments and settings used wrongly exit with 2 and say where the usage is', async () => {
-  assert.match(oneLine(await runCli(['users', '--jsn']), 2), /^ssod: unknown option '--jsn' \(did you mean --json\?\); run `ssod users --help` for its usage/);
-  assert.match(oneLine(await runCli(['applications', 'show']), 2), /^ssod: missing required argument .*; run `ssod applications show --help` for its usage/);
-  assert.match(oneLine(await runCli(['mode', 'single-panel', 'extra']), 2), /^ssod: too many arguments for 'mode'.*; run `ssod mode --help`/);
-  assert.match(oneLine(await runCli(['settings', 'set', 'sesionTimeout', '5']), 2), /^ssod: unknown setting "sesionTimeout" \(did you mean sessionTimeout\?\); the settings are: /);
+  assert.match(
+    oneLine(await runCli(['users', '--jsn']), 2),
+    /^ssod: unknown option '--jsn' \(did you mean --json\?\); run `ssod users --help` for its usage/,
+  );
+  assert.match(
+    oneLine(await runCli(['applications', 'show']), 2),
+    /^ssod: missing required argument .*; run `ssod applications show --help` for its usage/,
+  );
+  assert.match(
+    oneLine(await runCli(['mode', 'single-panel', 'extra']), 2),
+    /^ssod: too many arguments for 'mode'.*; run `ssod mode --help`/,
+  );
+  assert.match(
+    oneLine(await runCli(['settings', 'set', 'sesionTimeout', '5']), 2),
+    /^ssod: unknown setting "sesionTimeout" \(did you mean sessionTimeout\?\); the settings are: /,
+  );
   assert.match(oneLine(await runCli(['serve', '--soap-port', 'many']), 2), /^ssod: soapPort \(from --soap-port\) must be a whole number/);
-  assert.match(oneLine(await runCli(['users'], { env: { SSOD_DATADIR: scratch } }), 2), /unknown environment variable SSOD_DATADIR \(did you mean SSOD_DATA_DIR\?\)/);
+  assert.match(
+    oneLine(await runCli(['users'], { env: { SSOD_DATADIR: scratch } }), 2),
+    /unknown environment variable SSOD_DATADIR \(did you mean SSOD_DATA_DIR\?\)/,
+  );
   const bare = await runCli([]);
   assert.equal(bare.code, 2);
   assert.match(bare.stderr, /^Usage: ssod /);
 });
 
 test('a command that fails exits with 1; help and version with 0', async () => {
-  assert.match(oneLine(await runCli(['users', '--data-dir', path.join(scratch, 'none')]), 1), /^ssod: no ssod store at .*none.*; give the installation's --data-dir/);
+  assert.match(
+    oneLine(await runCli(['users', '--data-dir', path.join(scratch, 'none')]), 1),
+    /^ssod: no ssod store at .*none.*; give the installation's --data-dir/,
+  );
   const help = await runCli(['users', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: ssod users /);
@@ -55,14 +79,40 @@ test('a port in use and an address not on this machine: one line with the addres
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const { port } = holder.address() as net.AddressInfo;
   try {
-    const taken = oneLine(await runCli(['serve', '--data-dir', path.join(scratch, 'taken'), '--soap-port', String(port), '--log-level', 'error']), 1);
-    assert.match(taken, new RegExp(`^ssod: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use.*; stop what holds it .*or choose another port \\(--soap-port, --relay-port\\)`));
+    const taken = oneLine(
+      await runCli(['serve', '--data-dir', path.join(scratch, 'taken'), '--soap-port', String(port), '--log-level', 'error']),
+      1,
+    );
+    assert.match(
+      taken,
+      new RegExp(
+        `^ssod: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use.*; stop what holds it .*or choose another port \\(--soap-port, --relay-port\\)`,
+      ),
+    );
   } finally {
     await new Promise((resolve) => holder.close(resolve));
   }
   // 192.0.2.1 is TEST-NET-1 (RFC 5737): documentation only, never an address of this machine.
-  const absent = oneLine(await runCli(['serve', '--data-dir', path.join(scratch, 'absent'), '--bind', '192.0.2.1', '--relay-port', '0', '--soap-port', '0', '--log-level', 'error']), 1);
-  assert.match(absent, /^ssod: cannot listen on 192\.0\.2\.1: 192\.0\.2\.1 is not an address of this machine; give --bind one of its addresses/);
+  const absent = oneLine(
+    await runCli([
+      'serve',
+      '--data-dir',
+      path.join(scratch, 'absent'),
+      '--bind',
+      '192.0.2.1',
+      '--relay-port',
+      '0',
+      '--soap-port',
+      '0',
+      '--log-level',
+      'error',
+    ]),
+    1,
+  );
+  assert.match(
+    absent,
+    /^ssod: cannot listen on 192\.0\.2\.1: 192\.0\.2\.1 is not an address of this machine; give --bind one of its addresses/,
+  );
 });
 
 test('a port below 1024 without the privilege: one line with the port and what to do', async (t) => {
@@ -74,6 +124,9 @@ test('a port below 1024 without the privilege: one line with the port and what t
   mkdirSync(dataDir, { mode: 0o700 });
   chownSync(dataDir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
   chmodSync(scratch, 0o755);
-  const said = oneLine(await runUnprivileged(['serve', '--data-dir', dataDir, '--relay-port', '80', '--soap-port', '0', '--log-level', 'error']), 1);
+  const said = oneLine(
+    await runUnprivileged(['serve', '--data-dir', dataDir, '--relay-port', '80', '--soap-port', '0', '--log-level', 'error']),
+    1,
+  );
   assert.match(said, /^ssod: cannot listen on 127\.0\.0\.1:80: a port below 1024 needs privileges; choose a port from 1024 up/);
 });

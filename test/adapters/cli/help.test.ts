@@ -28,6 +28,15 @@ test('--help of ssod and of every command and subcommand shows an example, throu
     });
     level = next;
   }
-  for (const name of ['ssod', 'ssod serve', 'ssod master-key', 'ssod master-key generate', 'ssod users create', 'ssod settings set', 'ssod audit']) assert.ok(checked.includes(name), name);
+  for (const name of [
+    'ssod',
+    'ssod serve',
+    'ssod master-key',
+    'ssod master-key generate',
+    'ssod users create',
+    'ssod settings set',
+    'ssod audit',
+  ])
+    assert.ok(checked.includes(name), name);
   assert.ok(checked.length >= 35, `only ${checked.length} commands found`);
 });

@@ -36,12 +36,37 @@ describe('identifiers at the operator commands', () => {
     assert.ok(sasha !== null);
     const now = Date.now();
     await store.insertApplication(
-      { id: forged.appId, name: `evil${FORGED_ROW}`, displayName: '\u202Elenap', version: '1\u0085\u009B31m', capabilities: '', url: 'https://evil.example.com:443/', restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
-      { fingerprint: randomBytes(32).toString('hex'), applicationId: forged.appId, serial: '01', issuedAt: now, notAfter: now + 86_400_000, firstUsedAt: null, retiredAt: null },
+      {
+        id: forged.appId,
+        name: `evil${FORGED_ROW}`,
+        displayName: '\u202Elenap',
+        version: '1\u0085\u009B31m',
+        capabilities: '',
+        url: 'https://evil.example.com:443/',
+        restorePasswordUrl: null,
+        changePasswordUrl: null,
+        createdAt: now,
+      },
+      {
+        fingerprint: randomBytes(32).toString('hex'),
+        applicationId: forged.appId,
+        serial: '01',
+        issuedAt: now,
+        notAfter: now + 86_400_000,
+        firstUsedAt: null,
+        retiredAt: null,
+      },
     );
     const login = `mallory\u202E${FORGED_ROW}\u2028`;
     await store.insertUser({ ...sasha, id: forged.userId, login, loginKey: login.toLowerCase(), ownerId: forged.appId });
-    await store.appendAudit({ at: now, type: 'authentication.failed', actor: 'guest', target: `login:${login}`, outcome: 'unknownUser', detail: { login, address: '192.0.2.7' } });
+    await store.appendAudit({
+      at: now,
+      type: 'authentication.failed',
+      actor: 'guest',
+      target: `login:${login}`,
+      outcome: 'unknownUser',
+      detail: { login, address: '192.0.2.7' },
+    });
   });
   after(async () => {
     await ts.close();
@@ -61,7 +86,8 @@ describe('identifiers at the operator commands', () => {
   };
 
   test('F44: `ssod users create` folds a fullwidth look-alike to the existing login and refuses the zero-width, U+202E, U+034F and long s ones', async () => {
-    const create = (login: string) => inst.run(['users', 'create', login, '--owner', panel.id, '--password-stdin'], { input: 'another password' });
+    const create = (login: string) =>
+      inst.run(['users', 'create', login, '--owner', panel.id, '--password-stdin'], { input: 'another password' });
     const fullwidth = await create('ｓａｓｈａ@example.com');
     assert.equal(fullwidth.code, 1);
     assert.match(fullwidth.stderr, /^ssod: the login "ｓａｓｈａ@example\.com" is taken; choose another/);
@@ -76,7 +102,10 @@ describe('identifiers at the operator commands', () => {
       assert.match(refused.stderr, new RegExp(`^ssod: The login may not hold ${codePoint}: .*\\n$`), JSON.stringify(lookAlike));
     }
     const listed = JSON.parse((await inst.run(['users', 'list', '--owner', panel.id, '--json'])).stdout) as { users: { login: string }[] };
-    assert.deepEqual(listed.users.map((user) => user.login), ['sasha@example.com']);
+    assert.deepEqual(
+      listed.users.map((user) => user.login),
+      ['sasha@example.com'],
+    );
   });
 
   test('F45: `ssod applications` and `ssod applications show` print a stored name with a newline, C1 controls and U+202E escaped on one line', async () => {
@@ -93,7 +122,10 @@ describe('identifiers at the operator commands', () => {
   test('F45: `ssod users list`, `ssod users show` and `ssod audit` print a stored login with a newline and bidirectional controls escaped on one line', async () => {
     const users = await printed(['users', 'list']);
     assert.equal(users.length, 3, users.join('\n')); // the header, sasha, mallory
-    assert.ok(users.some((line) => line.startsWith(forged.userId) && line.includes(`mallory\\u{202e}\\n${FAKE_ID}  bank`)), users.join('\n'));
+    assert.ok(
+      users.some((line) => line.startsWith(forged.userId) && line.includes(`mallory\\u{202e}\\n${FAKE_ID}  bank`)),
+      users.join('\n'),
+    );
     const shown = (await printed(['users', 'show', forged.userId])).join('\n');
     assert.ok(shown.includes(`mallory\\u{202e}\\n${FAKE_ID}`), shown);
     const audit = await printed(['audit', '--type', 'authentication.failed', '--wide']);
@@ -101,7 +133,11 @@ describe('identifiers at the operator commands', () => {
     assert.ok(audit[1]?.includes('\\u{2028}'), audit[1]);
     // Wrapped to 100 columns, the escaped value continues on lines that start blank: none can pass for an event.
     const wrapped = await printed(['audit', '--type', 'authentication.failed']);
-    assert.deepEqual(wrapped.map((line) => /^\S/.test(line)), [true, true, ...wrapped.slice(2).map(() => false)], wrapped.join('\n'));
+    assert.deepEqual(
+      wrapped.map((line) => /^\S/.test(line)),
+      [true, true, ...wrapped.slice(2).map(() => false)],
+      wrapped.join('\n'),
+    );
   });
 
   test('F45: sentences and refusals of the commands quote a stored login or name escaped, on one line', async () => {
@@ -119,7 +155,10 @@ describe('identifiers at the operator commands', () => {
   test('F45: JSON output keeps the stored values exact, escaped by JSON itself', async () => {
     const result = await inst.run(['users', 'show', forged.userId, '--json']);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.stdout.split('\n').every((line) => /^\s*[{}"]/.test(line) || line === ''), result.stdout); // every line is JSON's own
+    assert.ok(
+      result.stdout.split('\n').every((line) => /^\s*[{}"]/.test(line) || line === ''),
+      result.stdout,
+    ); // every line is JSON's own
     assert.equal((JSON.parse(result.stdout) as { login: string }).login, `mallory\u202E${FORGED_ROW}\u2028`);
   });
 
@@ -132,8 +171,18 @@ describe('identifiers at the operator commands', () => {
     try {
       const panelIndex = data.applications.findIndex((app) => app.id === panel.id);
       const cases = [
-        [(copy: typeof data) => void (copy.applications[panelIndex] = { ...defined(copy.applications[panelIndex], 'the exported panel'), name: `panel${FORGED_ROW}` }), `applications\\[${panelIndex}\\]: name may not hold U\\+000A`],
-        [(copy: typeof data) => void (copy.users[0] = { ...defined(copy.users[0], 'an exported user'), login: '\u202Esasha@example.com' }), 'users\\[0\\]\\.login: The login may not hold U\\+202E'],
+        [
+          (copy: typeof data) =>
+            void (copy.applications[panelIndex] = {
+              ...defined(copy.applications[panelIndex], 'the exported panel'),
+              name: `panel${FORGED_ROW}`,
+            }),
+          `applications\\[${panelIndex}\\]: name may not hold U\\+000A`,
+        ],
+        [
+          (copy: typeof data) => void (copy.users[0] = { ...defined(copy.users[0], 'an exported user'), login: '\u202Esasha@example.com' }),
+          'users\\[0\\]\\.login: The login may not hold U\\+202E',
+        ],
       ] as const;
       for (const [change, message] of cases) {
         const copy = JSON.parse(JSON.stringify(data)) as typeof data;

@@ -10,16 +10,28 @@ import { fileURLToPath } from 'node:url';
 import { operatorEnv } from '../../helpers/npm.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
 const work = mkdtempSync(path.join(os.tmpdir(), 'ssod-global-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function run(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd: options.cwd ?? work, env: options.env ?? operatorEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd ?? work, env: options.env ?? operatorEnv(), timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stderr}`));
+        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -31,14 +43,27 @@ test('npm pack, then npm install -g of the tarball, puts a working ssod on the P
   const listing = (await run('tar', ['tzf', tarball])).stdout.split('\n');
   assert.ok(listing.includes('package/dist/src/app/main.js'), 'the compiled CLI is packed');
   assert.ok(listing.includes('package/deploy/ssod.service'), 'the systemd unit is packed');
-  assert.ok(!listing.some((file) => file.startsWith('package/dist/test/') || file.startsWith('package/src/')), 'no tests or TypeScript sources');
+  assert.ok(
+    !listing.some((file) => file.startsWith('package/dist/test/') || file.startsWith('package/src/')),
+    'no tests or TypeScript sources',
+  );
 
   // From the npm cache when it holds the dependencies (`npm ci` filled it). Install scripts are
   // skipped: better-sqlite3 compiles SQLite from source for minutes on two cores, and that build is
   // the one `npm ci` already made for this suite. What this checks is the package itself: its
   // files, its bin link, and that the CLI loads with production dependencies only.
   const prefix = path.join(work, 'prefix');
-  const installed = await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball]);
+  const installed = await run('npm', [
+    'install',
+    '--global',
+    '--prefix',
+    prefix,
+    '--prefer-offline',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    tarball,
+  ]);
   assert.equal(installed.code, 0, installed.stderr);
   const packageDir = path.join(prefix, 'lib', 'node_modules', 'ssod');
   for (const dev of Object.keys(manifest.devDependencies)) {

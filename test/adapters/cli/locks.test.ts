@@ -7,7 +7,8 @@ import { call, registerApp, startTestServer, type TestServer } from '../../helpe
 
 describe('ssod locks', () => {
   let ts: TestServer;
-  const signIn = (password: string, localAddress = '127.0.0.1') => call(ts, 'authenticate', { login: 'Alice@Example.com', password }, { localAddress });
+  const signIn = (password: string, localAddress = '127.0.0.1') =>
+    call(ts, 'authenticate', { login: 'Alice@Example.com', password }, { localAddress });
   before(async () => {
     ts = await startTestServer({ argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn', maxLoginFailures: 2 });
     const app = await registerApp(ts, 'https://locks.example.com:443/', 'locks');
@@ -26,7 +27,10 @@ describe('ssod locks', () => {
     const json = await runCli(['locks', '--json', '--locked', '--data-dir', ts.dataDir]);
     assert.equal(json.code, 0, json.stderr);
     const rows = JSON.parse(json.stdout) as { key: string; kind: string; failures: number; locked: boolean; lockedUntil: string }[];
-    assert.deepEqual(rows.map((row) => [row.key, row.kind, row.failures, row.locked]), [['login:alice@example.com', 'login', 2, true]]);
+    assert.deepEqual(
+      rows.map((row) => [row.key, row.kind, row.failures, row.locked]),
+      [['login:alice@example.com', 'login', 2, true]],
+    );
     assert.ok(Date.parse(rows[0]?.lockedUntil ?? '') > Date.now());
   });
 

@@ -32,7 +32,10 @@ test('serve with PostgreSQL and no master key refuses to start and says how to m
   const reply = await runCli(['serve', '--store', 'postgres://ssod@127.0.0.1:1/ssod', '--data-dir', path.join(dir, 'data')]);
   assert.equal(reply.code, 1);
   assert.ok(oneLine(reply.stderr), reply.stderr);
-  assert.match(reply.stderr, /none was given: make one with `ssod master-key generate .*`, copy it to every node, and pass it with --master-key-file/);
+  assert.match(
+    reply.stderr,
+    /none was given: make one with `ssod master-key generate .*`, copy it to every node, and pass it with --master-key-file/,
+  );
 });
 
 test('serve with a missing master key file, an unreachable database or an unknown store: one line each', async () => {
@@ -42,7 +45,15 @@ test('serve with a missing master key file, an unreachable database or an unknow
 
   const file = path.join(dir, 'serve.key');
   await runCli(['master-key', 'generate', file]);
-  const unreachable = await runCli(['serve', '--store', 'postgres://ssod:s3cret@127.0.0.1:1/ssod', '--master-key-file', file, '--data-dir', path.join(dir, 'data')]);
+  const unreachable = await runCli([
+    'serve',
+    '--store',
+    'postgres://ssod:s3cret@127.0.0.1:1/ssod',
+    '--master-key-file',
+    file,
+    '--data-dir',
+    path.join(dir, 'data'),
+  ]);
   assert.equal(unreachable.code, 1);
   assert.ok(oneLine(unreachable.stderr), unreachable.stderr);
   assert.match(unreachable.stderr, /cannot open the PostgreSQL store postgres:\/\/ssod:\*\*\*@127\.0\.0\.1:1\/ssod: .*ECONNREFUSED/);

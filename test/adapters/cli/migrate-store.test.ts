@@ -7,12 +7,20 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateMasterKeyFile } from '../../../src/infra/keys/masterKey.js';
 import { createSchema, postgresSuite, type Isolated } from '../../helpers/postgres.js';
-import { call, registerApp, relayGet, splitPem, startTestServer, type Credentials, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import {
+  call,
+  registerApp,
+  relayGet,
+  splitPem,
+  startTestServer,
+  type Credentials,
+  type RegisteredApp,
+  type TestServer,
+} from '../../helpers/server.js';
 import { runCli } from '../../helpers/cli.js';
 
 const PANEL = 'https://panel.example.com:8443/';
 const CHEAP_HASHING = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
-
 
 postgresSuite('ssod migrate-store', () => {
   let single: TestServer;
@@ -33,10 +41,18 @@ postgresSuite('ssod migrate-store', () => {
     single = await startTestServer(CHEAP_HASHING);
     panel = await registerApp(single, PANEL, 'panel');
     for (const login of ['alice', 'bob', 'carol']) {
-      users.set(login, (await call(single, 'createUser', { login, password: `${login}-password` }, { credentials: panel.credentials })).field('userId') ?? '');
+      users.set(
+        login,
+        (await call(single, 'createUser', { login, password: `${login}-password` }, { credentials: panel.credentials })).field('userId') ??
+          '',
+      );
     }
     const other = await registerApp(single, 'https://billing.example.com:443/', 'billing');
-    const current = splitPem((await call(single, 'updateApplication', { applicationId: other.id, certificate: '' }, { credentials: other.credentials })).field('certificate') ?? '');
+    const current = splitPem(
+      (await call(single, 'updateApplication', { applicationId: other.id, certificate: '' }, { credentials: other.credentials })).field(
+        'certificate',
+      ) ?? '',
+    );
     assert.equal((await call(single, 'listUsers', {}, { credentials: current })).status, 200); // the rotation takes effect
     rotated = { old: other.credentials, current };
     const signIn = await call(single, 'authenticate', { login: 'alice', password: 'alice-password', baseUrl: PANEL });
@@ -46,7 +62,10 @@ postgresSuite('ssod migrate-store', () => {
     // The tables of later migrations come along as well: settings, throttles, the audit trail.
     const store = single.server.services.store;
     await store.writeSettings({ sessionTimeout: '900' }, Date.now());
-    await store.countAttempt('migrated-attempt', [{ key: 'login:mallory', resetBefore: 0, windowBefore: null, threshold: 0 }], Date.now(), { incrementMs: 60_000, maxMs: 900_000 });
+    await store.countAttempt('migrated-attempt', [{ key: 'login:mallory', resetBefore: 0, windowBefore: null, threshold: 0 }], Date.now(), {
+      incrementMs: 60_000,
+      maxMs: 900_000,
+    });
     for (const type of ['user.created', 'authentication.failed']) {
       await store.appendAudit({ at: Date.now(), type, actor: 'guest', target: 'login:mallory', outcome: 'ok', detail: { n: 1 } });
     }
@@ -79,16 +98,27 @@ postgresSuite('ssod migrate-store', () => {
       const listed = await call(node, 'listUsers', {}, { credentials: panel.credentials });
       assert.deepEqual(listed.all('a').sort(), [...users.values()].sort());
       for (const [login, userId] of users) {
-        assert.equal((await call(node, 'authenticate', { login, password: `${login}-password` })).field('userId'), userId, 'password hashes came along');
+        assert.equal(
+          (await call(node, 'authenticate', { login, password: `${login}-password` })).field('userId'),
+          userId,
+          'password hashes came along',
+        );
       }
       assert.equal((await call(node, 'verifySession', { sessionId })).field('userId'), users.get('alice'), 'the live session came along');
       const relayed = await relayGet(node, new URLSearchParams({ url: PANEL }).toString(), cookie);
       assert.equal(new URL(relayed.headers.location ?? '').searchParams.get('ssosid'), sessionId, 'and its relay cookie');
       assert.equal((await call(node, 'listUsers', {}, { credentials: rotated.current })).status, 200);
-      assert.equal((await call(node, 'listUsers', {}, { credentials: rotated.old })).fault, 'FailedAuthentication', 'the rotation state came along');
+      assert.equal(
+        (await call(node, 'listUsers', {}, { credentials: rotated.old })).fault,
+        'FailedAuthentication',
+        'the rotation state came along',
+      );
       assert.equal((await call(node, 'getSettings')).field('usersSessionsTimeout'), '900', 'the service settings came along');
       const store = node.server.services.store;
-      assert.deepEqual((await store.getThrottles(['login:mallory'])).map((t) => t.failures), [1]);
+      assert.deepEqual(
+        (await store.getThrottles(['login:mallory'])).map((t) => t.failures),
+        [1],
+      );
       const audit = await single.server.services.store.queryAudit({ limit: 10_000 });
       const lastCopied = Math.max(...audit.map((event) => event.id));
       // The node records its own events (the sign-ins above) after the copied ones.
@@ -105,7 +135,16 @@ postgresSuite('ssod migrate-store', () => {
     const refused = await runCli(['migrate-store', '--from', from(), '--to', target.url, '--master-key-file', masterKeyFile]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /^ssod: .* is not empty \(.*\): give --overwrite to replace what it holds\n$/);
-    const replaced = await runCli(['migrate-store', '--from', from(), '--to', target.url, '--master-key-file', masterKeyFile, '--overwrite']);
+    const replaced = await runCli([
+      'migrate-store',
+      '--from',
+      from(),
+      '--to',
+      target.url,
+      '--master-key-file',
+      masterKeyFile,
+      '--overwrite',
+    ]);
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.match(replaced.stdout, /^ {2}users +3$/m);
   });
@@ -116,7 +155,17 @@ postgresSuite('ssod migrate-store', () => {
     assert.match(noKey.stderr, /^ssod: .*none was given: make one with `ssod master-key generate/);
     const wrongWay = await runCli(['migrate-store', '--from', target.url, '--to', from(), '--master-key-file', masterKeyFile]);
     assert.match(wrongWay.stderr, /^ssod: --from must name the SQLite store: sqlite:PATH\n$/);
-    const noCa = await runCli(['migrate-store', '--from', from(), '--to', target.url, '--master-key-file', masterKeyFile, '--data-dir', dir]);
+    const noCa = await runCli([
+      'migrate-store',
+      '--from',
+      from(),
+      '--to',
+      target.url,
+      '--master-key-file',
+      masterKeyFile,
+      '--data-dir',
+      dir,
+    ]);
     assert.match(noCa.stderr, /^ssod: no certificate authority: .*ca\.key and .*ca\.crt are missing\n$/);
     for (const result of [noKey, wrongWay, noCa]) assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });

@@ -60,12 +60,18 @@ describe('ssod mode, hostname and integration', () => {
 
     const changed = await inst.run(['hostname', 'SSO.Example.test', '--skip-dns-check', '--json']);
     assert.equal(changed.code, 0, changed.stderr);
-    const result = JSON.parse(changed.stdout) as { changed: { from: string; to: string }[]; server: { fingerprint: string; names: string } };
+    const result = JSON.parse(changed.stdout) as {
+      changed: { from: string; to: string }[];
+      server: { fingerprint: string; names: string };
+    };
     assert.deepEqual(result.changed, [{ name: 'hostname', from: '127.0.0.1', to: 'sso.example.test' }]);
     assert.equal(result.server.names, 'DNS:sso.example.test, IP Address:127.0.0.1, DNS:localhost');
 
     // The server loads the certificate the command issued (same fingerprint), it does not issue another.
-    await followed(async () => (await serverCertificateFor(ts, 'sso.example.test'))?.fingerprint === result.server.fingerprint, 'the new server certificate');
+    await followed(
+      async () => (await serverCertificateFor(ts, 'sso.example.test'))?.fingerprint === result.server.fingerprint,
+      'the new server certificate',
+    );
     assert.equal((await serverCertificateFor(ts, 'sso.example.test'))?.subject, 'CN=sso.example.test');
     // Applications on this machine still reach it as 127.0.0.1 (single-panel mode).
     assert.equal((await serverCertificateFor(ts, '127.0.0.1'))?.fingerprint, result.server.fingerprint);
@@ -88,7 +94,10 @@ describe('ssod mode, hostname and integration', () => {
     await inst.run(['hostname', '127.0.0.1']);
     const loopback = await inst.run(['mode', 'multiple-panels']);
     assert.equal(loopback.code, 1);
-    assert.match(loopback.stderr, /^ssod: the host name is 127\.0\.0\.1, which applications on other hosts cannot reach: .*with ssod hostname NAME$/m);
+    assert.match(
+      loopback.stderr,
+      /^ssod: the host name is 127\.0\.0\.1, which applications on other hosts cannot reach: .*with ssod hostname NAME$/m,
+    );
     oneLine(loopback.stderr);
 
     // RFC 6761: .invalid never resolves. In single-panel mode the name is taken, and the failure reported.
@@ -97,7 +106,10 @@ describe('ssod mode, hostname and integration', () => {
     assert.match(unresolved.stdout, /does not resolve here yet/);
     const refused = await inst.run(['integration', '--command=switch-sso-mode', '--sso-mode=multiple-panels']);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^ssod: the host name sso\.example\.invalid does not resolve \(\w+\): register it in DNS .* \(--skip-dns-check to go ahead anyway\)$/m);
+    assert.match(
+      refused.stderr,
+      /^ssod: the host name sso\.example\.invalid does not resolve \(\w+\): register it in DNS .* \(--skip-dns-check to go ahead anyway\)$/m,
+    );
     oneLine(refused.stderr);
     assert.match((await inst.run(['mode'])).stdout, /^mode:\s+single-panel$/m);
 
@@ -108,7 +120,10 @@ describe('ssod mode, hostname and integration', () => {
     const json = JSON.parse((await inst.run(['mode', 'single-panel', '--json', '--force'])).stdout) as { restartNeeded: boolean };
     assert.equal(json.restartNeeded, true);
     await inst.run(['mode', 'multiple-panels', '--skip-dns-check']);
-    await followed(async () => /location="https:\/\/sso\.example\.invalid:\d+\/soap"/.test((await httpsRequest(ts, null, { path: '/soap?wsdl' })).body), 'the WSDL naming the host');
+    await followed(
+      async () => /location="https:\/\/sso\.example\.invalid:\d+\/soap"/.test((await httpsRequest(ts, null, { path: '/soap?wsdl' })).body),
+      'the WSDL naming the host',
+    );
 
     // In multiple-panels mode applications on other hosts use the name at once: an unresolvable one is refused.
     const rename = await inst.run(['integration', '--command=update', '--hostname=other.example.invalid']);
@@ -119,7 +134,10 @@ describe('ssod mode, hostname and integration', () => {
     // An address needs no lookup (192.0.2.0/24 is TEST-NET-1, RFC 5737).
     const renamed = await inst.run(['integration', '--command=update', '--hostname=192.0.2.10', '--json']);
     assert.equal(renamed.code, 0, renamed.stderr);
-    assert.equal((JSON.parse(renamed.stdout) as { server: { names: string } }).server.names, 'IP Address:192.0.2.10, IP Address:127.0.0.1, DNS:localhost');
+    assert.equal(
+      (JSON.parse(renamed.stdout) as { server: { names: string } }).server.names,
+      'IP Address:192.0.2.10, IP Address:127.0.0.1, DNS:localhost',
+    );
   });
 
   test('back to single-panel: refused while applications on other hosts are registered, with their list and what breaks; --force switches', async () => {

@@ -110,7 +110,10 @@ for (const { signal, to, group } of cases) {
     try {
       await waitFor('the server to answer /healthz', async () => {
         if (npx.exitCode !== null) throw new Error(`npx exited with ${npx.exitCode}: ${output}`);
-        return fetch(`http://127.0.0.1:${relayPort}/healthz`).then((r) => r.ok, () => false);
+        return fetch(`http://127.0.0.1:${relayPort}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       });
       processes = descendantsOf(npxPid);
       assert.ok(processes.length >= 2, `npx runs ssod through a shell: ${processes.join(' ')}`);

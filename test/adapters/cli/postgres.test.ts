@@ -69,7 +69,9 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
   });
 
   test('users and sessions: create, show, list, disable ends sessions, enable, set-owner, end, delete', async () => {
-    const created = JSON.parse(await ok(['users', 'create', 'alice@example.com', '--owner', panel.id, '--password-stdin', '--json'], 'alice password\n')) as { id: string };
+    const created = JSON.parse(
+      await ok(['users', 'create', 'alice@example.com', '--owner', panel.id, '--password-stdin', '--json'], 'alice password\n'),
+    ) as { id: string };
     const signIn = () => call(ts, 'authenticate', { login: 'alice@example.com', password: 'alice password', baseUrl: panel.url });
     const session = await signIn();
     assert.equal(session.fault, undefined);
@@ -88,7 +90,10 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     await ok(['users', 'set-password', 'alice@example.com', '--password-stdin'], 'new password\n');
     assert.equal((await call(ts, 'authenticate', { login: 'alice@example.com', password: 'new password' })).fault, undefined);
     await ok(['users', 'set-owner', 'alice@example.com', billing.id]);
-    assert.equal((await call(ts, 'getUser', { userId: created.id }, { credentials: panel.credentials })).field('applicationId'), billing.id);
+    assert.equal(
+      (await call(ts, 'getUser', { userId: created.id }, { credentials: panel.credentials })).field('applicationId'),
+      billing.id,
+    );
 
     await ok(['sessions', 'end', '--user', 'alice@example.com']);
     assert.equal((await call(ts, 'verifySession', { sessionId: again.field('sessionId') ?? '' })).fault, 'noSuchSession');
@@ -97,7 +102,10 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
   });
 
   test('status: the PostgreSQL store takes writes; the metrics show its pool', async () => {
-    const status = JSON.parse(await ok(['status', '--json', '--metrics-port', String(metricsPort)])) as { store: unknown; server: { reachable: boolean } };
+    const status = JSON.parse(await ok(['status', '--json', '--metrics-port', String(metricsPort)])) as {
+      store: unknown;
+      server: { reachable: boolean };
+    };
     assert.deepEqual(status.store, { kind: 'postgres', path: null, ready: true, writable: true });
     assert.equal(status.server.reachable, true);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -115,8 +123,16 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     await ok(['applications', 'reissue-cert', panel.id, '--out', file]);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const reissued = splitPem(readFileSync(file, 'utf8'));
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: reissued })).fault, undefined, 'the node trusts the certificate the command issued');
-    assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, 'FailedAuthentication', 'protocol §4.2: the old one is retired');
+    assert.equal(
+      (await call(ts, 'listUsers', {}, { credentials: reissued })).fault,
+      undefined,
+      'the node trusts the certificate the command issued',
+    );
+    assert.equal(
+      (await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault,
+      'FailedAuthentication',
+      'protocol §4.2: the old one is retired',
+    );
 
     const flagsWithoutKey = inst.flags.filter((flag, i, all) => flag !== '--master-key-file' && all[i - 1] !== '--master-key-file');
     const withoutKey = await runCli(['applications', 'reissue-cert', panel.id, '--out', `${file}.2`, ...flagsWithoutKey]);
@@ -129,8 +145,14 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
 
   test('hostname and mode: the node serves the certificate the command stored, and reports the new relay URL', async () => {
     await ok(['hostname', 'sso.example.com']);
-    await followed(async () => (await call(ts, 'getSettings')).field('relayEndpointUrl') === `http://sso.example.com:${ts.relayPort}/relay`, 'the new relay URL');
-    await followed(async () => (await serverCertificateOf(ts.soapPort, ts.caPem)).checkHost('sso.example.com') !== undefined, 'the new server certificate');
+    await followed(
+      async () => (await call(ts, 'getSettings')).field('relayEndpointUrl') === `http://sso.example.com:${ts.relayPort}/relay`,
+      'the new relay URL',
+    );
+    await followed(
+      async () => (await serverCertificateOf(ts.soapPort, ts.caPem)).checkHost('sso.example.com') !== undefined,
+      'the new server certificate',
+    );
     assert.match(await ok(['mode', 'multiple-panels', '--skip-dns-check']), /multiple-panels/);
     assert.match(await ok(['mode']), /multiple-panels/);
     await ok(['integration', '--command=switch-sso-mode', '--sso-mode=single-panel', '--force']);
@@ -150,7 +172,10 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     } finally {
       await other.remove();
     }
-    for (const args of [['backup', path.join(inst.dataDir, 'backup')], ['restore', path.join(inst.dataDir, 'backup')]]) {
+    for (const args of [
+      ['backup', path.join(inst.dataDir, 'backup')],
+      ['restore', path.join(inst.dataDir, 'backup')],
+    ]) {
       const refused = await inst.run(args);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /PostgreSQL: back it up with pg_dump/);

@@ -28,7 +28,10 @@ describe('ssod settings', () => {
     const wide = await runCli(['settings', '--wide', '--data-dir', ts.dataDir]);
     assert.equal(wide.code, 0, wide.stderr);
     assert.match(wide.stdout, /^SETTING\s+VALUE\s+DEFAULT\s+MEANING$/m);
-    assert.match(wide.stdout, /^sessionTimeout\s+6000 \(default\)\s+6000\s+Idle timeout of a global session \(getSettings usersSessionsTimeout\)\.$/m);
+    assert.match(
+      wide.stdout,
+      /^sessionTimeout\s+6000 \(default\)\s+6000\s+Idle timeout of a global session \(getSettings usersSessionsTimeout\)\.$/m,
+    );
     assert.ok(Math.max(...wide.stdout.split('\n').map((line) => line.length)) > 100);
     const json = await runCli(['settings', '--json'], { env: { SSOD_DATA_DIR: ts.dataDir } });
     assert.equal(json.code, 0, json.stderr);
@@ -43,11 +46,17 @@ describe('ssod settings', () => {
     assert.match(set.stdout, /sessionTimeout: 6000 -> 900/);
     assert.match(set.stdout, /no restart is needed/);
 
-    await eventually(async () => assert.equal((await call(ts, 'getSettings')).field('usersSessionsTimeout'), '900'), { timeoutMs: 3 * SETTINGS_REFRESH_MS, intervalMs: 100 });
+    await eventually(async () => assert.equal((await call(ts, 'getSettings')).field('usersSessionsTimeout'), '900'), {
+      timeoutMs: 3 * SETTINGS_REFRESH_MS,
+      intervalMs: 100,
+    });
 
     const reset = await runCli(['settings', '--data-dir', ts.dataDir, '--json', 'reset', 'sessionTimeout']);
     assert.equal(reset.code, 0, reset.stderr);
-    assert.deepEqual(JSON.parse(reset.stdout), { changed: [{ name: 'sessionTimeout', from: 900, to: 6000 }], takesEffectWithinSeconds: SETTINGS_REFRESH_MS / 1000 });
+    assert.deepEqual(JSON.parse(reset.stdout), {
+      changed: [{ name: 'sessionTimeout', from: 900, to: 6000 }],
+      takesEffectWithinSeconds: SETTINGS_REFRESH_MS / 1000,
+    });
   });
 
   test('refusals: an unknown setting, a bad value, a setting with its own command; one line, non-zero, nothing written', async () => {

@@ -29,9 +29,11 @@ describe('ssod status and the total of ssod sessions', () => {
     for (const login of ['ann', 'ben', 'cat']) {
       assert.equal((await call(ts, 'createUser', { login, password: 'pw' }, { credentials: app.credentials })).status, 200);
     }
-    for (const login of ['ann', 'ben']) assert.equal((await call(ts, 'authenticate', { login, password: 'pw', baseUrl: app.url })).status, 200);
+    for (const login of ['ann', 'ben'])
+      assert.equal((await call(ts, 'authenticate', { login, password: 'pw', baseUrl: app.url })).status, 200);
     // Two failures lock cat's login (maxLoginFailures 2).
-    for (let i = 0; i < 2; i += 1) assert.equal((await call(ts, 'authenticate', { login: 'cat', password: 'wrong', baseUrl: app.url })).fault, 'invalidCredentials');
+    for (let i = 0; i < 2; i += 1)
+      assert.equal((await call(ts, 'authenticate', { login: 'cat', password: 'wrong', baseUrl: app.url })).fault, 'invalidCredentials');
   });
   after(async () => {
     await ifAssigned(ts)?.close();
@@ -84,7 +86,11 @@ describe('ssod status and the total of ssod sessions', () => {
     assert.equal(one.code, 0, one.stderr);
     assert.equal(one.stdout.trim().split('\n').length, 3, 'the header, one session, the total');
     assert.match(one.stdout, /^1 of 2 live sessions shown, newest first; --limit N shows more \(at most 10000\)\.$/m);
-    assert.equal((JSON.parse((await inst.run(['sessions', '--json', '--limit', '1'])).stdout) as unknown[]).length, 1, '--json keeps its array');
+    assert.equal(
+      (JSON.parse((await inst.run(['sessions', '--json', '--limit', '1'])).stdout) as unknown[]).length,
+      1,
+      '--json keeps its array',
+    );
   });
 
   test('a server that does not answer at the metrics port is said so, not an error', async () => {

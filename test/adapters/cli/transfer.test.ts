@@ -21,7 +21,9 @@ describe('ssod import --create', () => {
     const server = await source.serve();
     try {
       const app = await registerApp(server);
-      const created = await source.run(['users', 'create', 'alice@example.com', '--owner', app.id, '--password-stdin'], { input: 'alice secret' });
+      const created = await source.run(['users', 'create', 'alice@example.com', '--owner', app.id, '--password-stdin'], {
+        input: 'alice secret',
+      });
       assert.equal(created.code, 0, created.stderr);
     } finally {
       await server.close();
@@ -39,7 +41,11 @@ describe('ssod import --create', () => {
     assert.ok(exportLine !== undefined && importLine !== undefined, 'the README shows both commands');
     const file = path.join(work, 'ssod-export.json');
     const target = path.join(work, 'ssod-new');
-    const argsOf = (line: string): string[] => line.split(' ').slice(1).map((arg) => (arg === 'ssod-export.json' ? file : arg === '/var/lib/ssod-new' ? target : arg));
+    const argsOf = (line: string): string[] =>
+      line
+        .split(' ')
+        .slice(1)
+        .map((arg) => (arg === 'ssod-export.json' ? file : arg === '/var/lib/ssod-new' ? target : arg));
 
     assert.equal((await source.run(argsOf(exportLine))).code, 0);
     const refused = await runCli(argsOf(importLine).filter((arg) => arg !== '--create'));
@@ -49,7 +55,10 @@ describe('ssod import --create', () => {
 
     const imported = await runCli(argsOf(importLine));
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(imported.stdout, /^Created a new installation in .*ssod-new \(store and certificate authority\); start it with: ssod serve --data-dir /);
+    assert.match(
+      imported.stdout,
+      /^Created a new installation in .*ssod-new \(store and certificate authority\); start it with: ssod serve --data-dir /,
+    );
     assert.match(imported.stdout, /Imported 1 application\(s\) and 1 user\(s\)\./);
     assert.equal(statSync(target).mode & 0o777, 0o700);
     assert.equal(statSync(path.join(target, 'ca.key')).mode & 0o777, 0o600);

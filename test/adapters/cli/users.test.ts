@@ -31,8 +31,10 @@ describe('ssod users and ssod sessions', () => {
   });
 
   const signIn = (login: string, password: string, baseUrl = panel.url) => call(ts, 'authenticate', { login, password, baseUrl });
-  const create = (login: string, password: string, owner = panel.id) => inst.run(['users', 'create', login, '--owner', owner, '--password-stdin'], { input: password + '\n' });
-  const show = async (user: string): Promise<ShownUser> => JSON.parse((await inst.run(['users', 'show', user, '--json'])).stdout) as ShownUser;
+  const create = (login: string, password: string, owner = panel.id) =>
+    inst.run(['users', 'create', login, '--owner', owner, '--password-stdin'], { input: password + '\n' });
+  const show = async (user: string): Promise<ShownUser> =>
+    JSON.parse((await inst.run(['users', 'show', user, '--json'])).stdout) as ShownUser;
 
   test('create takes the password from stdin or a file, never argv; the user then signs in', async () => {
     const created = await create('Alice@Example.com', 'correct horse battery staple');
@@ -48,11 +50,27 @@ describe('ssod users and ssod sessions', () => {
     assert.equal((await signIn('bob@example.com', 'bob password')).fault, undefined);
 
     const refusals = [
-      [['users', 'create', 'carol@example.com', '--owner', panel.id], undefined, /give the password with --password-file FILE or --password-stdin \(never on the command line\)/],
-      [['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin', '--password-file', file], 'x', /give the password with/],
+      [
+        ['users', 'create', 'carol@example.com', '--owner', panel.id],
+        undefined,
+        /give the password with --password-file FILE or --password-stdin \(never on the command line\)/,
+      ],
+      [
+        ['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin', '--password-file', file],
+        'x',
+        /give the password with/,
+      ],
       [['users', 'create', 'ALICE@example.com', '--owner', panel.id, '--password-stdin'], 'x', /the login "ALICE@example\.com" is taken/],
-      [['users', 'create', 'carol@example.com', '--owner', 'no-such-app', '--password-stdin'], 'x', /no application with id "no-such-app"; `ssod applications list` shows the ids/],
-      [['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin'], '\n', /password refused: The password must not be empty/],
+      [
+        ['users', 'create', 'carol@example.com', '--owner', 'no-such-app', '--password-stdin'],
+        'x',
+        /no application with id "no-such-app"; `ssod applications list` shows the ids/,
+      ],
+      [
+        ['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin'],
+        '\n',
+        /password refused: The password must not be empty/,
+      ],
     ] as const;
     await Promise.all(
       refusals.map(async ([args, input, message]) => {
@@ -75,8 +93,13 @@ describe('ssod users and ssod sessions', () => {
   });
 
   test('list filters by login and owner, a page at a time; show finds a user by login or id', async () => {
-    const created = await Promise.all(['dave@example.org', 'erin@example.org', 'frank@example.org'].map((login) => create(login, 'pw ' + login)));
-    assert.deepEqual(created.map((result) => result.code), [0, 0, 0]);
+    const created = await Promise.all(
+      ['dave@example.org', 'erin@example.org', 'frank@example.org'].map((login) => create(login, 'pw ' + login)),
+    );
+    assert.deepEqual(
+      created.map((result) => result.code),
+      [0, 0, 0],
+    );
     const listed = await inst.run(['users', 'list', '--login', 'EXAMPLE.ORG', '--limit', '2']);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+CREATED$/m);
@@ -84,11 +107,20 @@ describe('ssod users and ssod sessions', () => {
     assert.match(listed.stdout, /erin@example\.org/);
     assert.doesNotMatch(listed.stdout, /frank/);
     assert.match(listed.stdout, /^More: --after "erin@example\.org"$/m);
-    const next = JSON.parse((await inst.run(['users', '--login', 'example.org', '--after', 'erin@example.org', '--json'])).stdout) as { users: ShownUser[]; next: string | null };
-    assert.deepEqual(next.users.map((user) => user.login), ['frank@example.org']);
+    const next = JSON.parse((await inst.run(['users', '--login', 'example.org', '--after', 'erin@example.org', '--json'])).stdout) as {
+      users: ShownUser[];
+      next: string | null;
+    };
+    assert.deepEqual(
+      next.users.map((user) => user.login),
+      ['frank@example.org'],
+    );
     assert.equal(next.next, null);
     const owned = JSON.parse((await inst.run(['users', 'list', '--owner', billing.id, '--json'])).stdout) as { users: ShownUser[] };
-    assert.deepEqual(owned.users.map((user) => user.login), ['bob@example.com']);
+    assert.deepEqual(
+      owned.users.map((user) => user.login),
+      ['bob@example.com'],
+    );
 
     const byLogin = await show('DAVE@example.org');
     assert.equal(byLogin.login, 'dave@example.org');
@@ -143,7 +175,13 @@ describe('ssod users and ssod sessions', () => {
     assert.match((await inst.run(['users', 'disable', 'heidi@example.com'])).stdout, /disabled already; nothing changed/);
 
     const enabled = await inst.run(['users', 'enable', 'heidi@example.com', '--json']);
-    assert.deepEqual(JSON.parse(enabled.stdout), { id: (await show('heidi@example.com')).id, login: 'heidi@example.com', state: 'enabled', changed: true, sessionsEnded: 0 });
+    assert.deepEqual(JSON.parse(enabled.stdout), {
+      id: (await show('heidi@example.com')).id,
+      login: 'heidi@example.com',
+      state: 'enabled',
+      changed: true,
+      sessionsEnded: 0,
+    });
     assert.equal((await signIn('heidi@example.com', 'heidi password')).fault, undefined);
   });
 
@@ -154,9 +192,15 @@ describe('ssod users and ssod sessions', () => {
     const listed = await inst.run(['sessions', 'list', '--user', 'ivan@example.com']);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^SESSION\s+LOGIN\s+STARTED\s+LAST SEEN\s+APPLICATIONS$/m);
-    const sessions = JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout) as { id: string; applications: string[] }[];
+    const sessions = JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout) as {
+      id: string;
+      applications: string[];
+    }[];
     assert.deepEqual(sessions.map((s) => s.applications).sort(), [[billing.url], [panel.url]]);
-    const ofBilling = JSON.parse((await inst.run(['sessions', 'list', '--application', billing.id, '--json'])).stdout) as { id: string; login: string }[];
+    const ofBilling = JSON.parse((await inst.run(['sessions', 'list', '--application', billing.id, '--json'])).stdout) as {
+      id: string;
+      login: string;
+    }[];
     assert.ok(ofBilling.some((s) => s.login === 'ivan@example.com'));
     assert.ok(ofBilling.every((s) => sessions.some((mine) => mine.id === s.id) || s.login !== 'ivan@example.com'));
 

@@ -32,7 +32,8 @@ for (const transport of transports) {
       return { token: reply.field('relayToken') ?? '', sessionId: reply.field('sessionId') ?? '', userId: reply.field('userId') ?? '' };
     };
     /** A browser signed in as alice: her relay cookie as a Cookie header pair. */
-    const aliceBrowser = async () => pairOf(setCookieNamed(await relay({ path: q({ token: (await signIn(ALICE)).token, url: PANEL }) }), transport.session));
+    const aliceBrowser = async () =>
+      pairOf(setCookieNamed(await relay({ path: q({ token: (await signIn(ALICE)).token, url: PANEL }) }), transport.session));
     /** The user that a relay cookie signs in, through the relay's get-session command. */
     const userOfCookie = async (cookie: string) => {
       const location = (await relay({ path: q({ url: PANEL }), cookie })).headers.location ?? '';
@@ -58,7 +59,10 @@ for (const transport of transports) {
       const setCookie = reply.headers['set-cookie'] ?? [];
       assert.equal(setCookie.length, 1);
       const secure = transport.secure ? '; Secure' : '';
-      assert.match(setCookie[0] ?? '', new RegExp(`^${transport.session}=[A-Za-z0-9_-]{43}; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Lax${secure}$`));
+      assert.match(
+        setCookie[0] ?? '',
+        new RegExp(`^${transport.session}=[A-Za-z0-9_-]{43}; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Lax${secure}$`),
+      );
       const value = pairOf(setCookie[0]).slice(transport.session.length + 1);
       assert.equal(await userOfCookie(`${transport.session}=${value}`), (await signIn(ALICE)).userId);
       // Only the cookie of this transport's name is read: over HTTPS a plain `sid` (which any
@@ -83,7 +87,10 @@ for (const transport of transports) {
       // No new relay cookie: only the pending answer, bound to this browser.
       assert.equal(setCookieNamed(page, transport.session), undefined);
       const secure = transport.secure ? '; Secure' : '';
-      assert.match(setCookieNamed(page, transport.pending) ?? '', new RegExp(`^${transport.pending}=[A-Za-z0-9_-]{43}; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Strict${secure}$`));
+      assert.match(
+        setCookieNamed(page, transport.pending) ?? '',
+        new RegExp(`^${transport.pending}=[A-Za-z0-9_-]{43}; Max-Age=\\d+; Path=/; HttpOnly; SameSite=Strict${secure}$`),
+      );
       // Both logins, as text; nothing of the request reflected unescaped; no secret in the page.
       assert.ok(page.body.includes('alice@example.com'));
       assert.ok(page.body.includes('mallory&lt;img/src=x&gt;&amp;&quot;q&quot;'), page.body);
@@ -144,7 +151,12 @@ for (const transport of transports) {
       const foreign = await answer(pending, { ...form, url: 'https://evil.example/' });
       assert.equal(foreign.status, 400);
       assert.equal(foreign.headers.location, undefined);
-      const notForm = await relay({ method: 'POST', path: '/relay', cookie: pending, headers: { ...sameOrigin, 'Content-Type': 'text/plain' } });
+      const notForm = await relay({
+        method: 'POST',
+        path: '/relay',
+        cookie: pending,
+        headers: { ...sameOrigin, 'Content-Type': 'text/plain' },
+      });
       assert.equal(notForm.status, 415);
       assert.equal(await userOfCookie(cookie), (await signIn(ALICE)).userId, 'still alice');
       // None of them used the question up: the person's own answer still works.

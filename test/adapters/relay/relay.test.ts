@@ -57,7 +57,8 @@ describe('relay', () => {
   test('single logout: closeSession of one local session ends them all and the cookie gives none', async () => {
     const { token, sessionId } = await signIn();
     const cookie = cookieOf((await relayGet(ts, q({ token, url: PANEL }))).headers['set-cookie']);
-    const billingSession = new URL((await relayGet(ts, q({ url: BILLING }), cookie)).headers.location ?? '').searchParams.get('ssosid') ?? '';
+    const billingSession =
+      new URL((await relayGet(ts, q({ url: BILLING }), cookie)).headers.location ?? '').searchParams.get('ssosid') ?? '';
     await call(ts, 'closeSession', { sessionId: billingSession });
     assert.equal((await call(ts, 'verifySession', { sessionId })).fault, 'noSuchSession');
     const after = await relayGet(ts, q({ url: PANEL }), cookie);
@@ -137,7 +138,11 @@ describe('relay', () => {
   });
 
   test('C19: CR/LF, raw or encoded, is a 400 with no header injection', async () => {
-    for (const url of ['https://panel.example.com:8443/\r\nSet-Cookie: x=1', 'https://panel.example.com:8443/%0d%0aSet-Cookie:%20x=1', 'https://panel.example.com:8443/%0A']) {
+    for (const url of [
+      'https://panel.example.com:8443/\r\nSet-Cookie: x=1',
+      'https://panel.example.com:8443/%0d%0aSet-Cookie:%20x=1',
+      'https://panel.example.com:8443/%0A',
+    ]) {
       const reply = await relayGet(ts, q({ url }));
       assert.equal(reply.status, 400, JSON.stringify(url));
       assert.equal(reply.headers['set-cookie'], undefined);

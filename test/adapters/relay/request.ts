@@ -30,7 +30,10 @@ export function relayRequest(port: number, request: RelayRequest): Promise<HttpR
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
     };
-    const req = request.ca === undefined ? http.request(options, onReply) : https.request({ ...options, ca: request.ca, servername: 'localhost' }, onReply);
+    const req =
+      request.ca === undefined
+        ? http.request(options, onReply)
+        : https.request({ ...options, ca: request.ca, servername: 'localhost' }, onReply);
     req.on('error', reject);
     req.end(body ?? undefined);
   });

@@ -57,14 +57,25 @@ describe('serializeResponse', () => {
       const full = bodyChild(version, serializeResponse(version, authenticate, { userId: 'u', sessionId: 's', relayToken: 'r' }));
       assert.equal(full.ns, SSO_NS);
       assert.equal(full.local, 'authenticateResponse');
-      assert.deepEqual(fields(full), [['relayToken', 'r'], ['sessionId', 's'], ['userId', 'u']]);
+      assert.deepEqual(fields(full), [
+        ['relayToken', 'r'],
+        ['sessionId', 's'],
+        ['userId', 'u'],
+      ]);
       const bare = bodyChild(version, serializeResponse(version, authenticate, { userId: 'u', sessionId: undefined }));
       assert.deepEqual(fields(bare), [['userId', 'u']]);
     });
   }
 
   test('protocol §5.20 getSettings reply: a repeated element per item, named getSettingsResponse (erratum)', () => {
-    const reply = bodyChild('1.2', serializeResponse('1.2', getSettings, { usersSessionsTimeout: '6000', relayEndpointUrl: 'http://sso.example.com:1180/relay', passwordHash: ['sha1', 'md5', 'sha256'] }));
+    const reply = bodyChild(
+      '1.2',
+      serializeResponse('1.2', getSettings, {
+        usersSessionsTimeout: '6000',
+        relayEndpointUrl: 'http://sso.example.com:1180/relay',
+        passwordHash: ['sha1', 'md5', 'sha256'],
+      }),
+    );
     assert.equal(reply.local, 'getSettingsResponse');
     assert.deepEqual(fields(reply), [
       ['usersSessionsTimeout', '6000'],
@@ -78,7 +89,10 @@ describe('serializeResponse', () => {
   test('protocol §5.3 listApplications reply: a list wraps sso:a items; an empty list is an empty wrapper', () => {
     const ids = ['71f612fb-c435-4108-8ef5-1eea2123b158', 'b75a1d5d-3304-4486-ac5a-8d091e55c5bc', 'b0c1127f-bea4-4327-a032-3e8a79afcc6a'];
     const list = child(bodyChild('1.2', serializeResponse('1.2', listApplications, { applicationsList: ids })), SSO_NS, 'applicationsList');
-    assert.deepEqual(fields(list), ids.map((id) => ['a', id]));
+    assert.deepEqual(
+      fields(list),
+      ids.map((id) => ['a', id]),
+    );
     const empty = child(bodyChild('1.1', serializeResponse('1.1', listApplications, { applicationsList: [] })), SSO_NS, 'applicationsList');
     assert.equal(empty.children.length, 0);
   });
@@ -163,7 +177,10 @@ describe('serializeFault: protocol faults (protocol §6.2)', () => {
       assert.equal(fault.subcode, `sso:${code}`);
       assert.equal(fault.reason.text, 'Short reason.');
       assert.equal(fault.reason.attributes.get(`{${XML_NS}}lang`), 'en');
-      assert.deepEqual(fault.detail?.children.map((element) => [element.ns, element.local, element.text]), [[SSO_NS, code, 'Short reason.']]);
+      assert.deepEqual(
+        fault.detail?.children.map((element) => [element.ns, element.local, element.text]),
+        [[SSO_NS, code, 'Short reason.']],
+      );
     });
 
     test(`SOAP 1.1 ${code}: faultcode sso:${code}, HTTP 500`, () => {
@@ -172,18 +189,28 @@ describe('serializeFault: protocol faults (protocol §6.2)', () => {
       const fault = readSoap11Fault(body);
       assert.equal(fault.faultcode, `sso:${code}`);
       assert.equal(fault.faultstring, 'Short reason.');
-      assert.deepEqual(fault.detail?.children.map((element) => [element.ns, element.local, element.text]), [[SSO_NS, code, 'Short reason.']]);
+      assert.deepEqual(
+        fault.detail?.children.map((element) => [element.ns, element.local, element.text]),
+        [[SSO_NS, code, 'Short reason.']],
+      );
     });
   }
 
   test('the sso prefix of a fault code is bound to the sso namespace', () => {
     for (const version of ['1.1', '1.2'] as const) {
-      assert.ok(serializeFault(version, new ProtocolFault('noSuchUser')).body.startsWith(`<env:Envelope xmlns:env="${ENVELOPE_NS[version]}" xmlns:sso="${SSO_NS}">`));
+      assert.ok(
+        serializeFault(version, new ProtocolFault('noSuchUser')).body.startsWith(
+          `<env:Envelope xmlns:env="${ENVELOPE_NS[version]}" xmlns:sso="${SSO_NS}">`,
+        ),
+      );
     }
   });
 
   test('a fault without a reason uses the description in the protocol fault table', () => {
-    assert.equal(readSoap12Fault(serializeFault('1.2', new ProtocolFault('noSuchSession')).body).reason.text, FAULTS.noSuchSession.description);
+    assert.equal(
+      readSoap12Fault(serializeFault('1.2', new ProtocolFault('noSuchSession')).body).reason.text,
+      FAULTS.noSuchSession.description,
+    );
   });
 
   test('an unexpected error (null) is internalError with the table text only, SOAP 1.2 HTTP 500', () => {
@@ -224,10 +251,13 @@ describe('serializeFault: envelope faults', () => {
     const fault = readSoap12Fault(body);
     assert.equal(fault.code, 'env:VersionMismatch');
     const upgrade = child(fault.header, SOAP12_NS, 'Upgrade');
-    assert.deepEqual(upgrade.children.map((supported) => [supported.local, supported.attributes.get('qname')]), [
-      ['SupportedEnvelope', 'v12:Envelope'],
-      ['SupportedEnvelope', 'v11:Envelope'],
-    ]);
+    assert.deepEqual(
+      upgrade.children.map((supported) => [supported.local, supported.attributes.get('qname')]),
+      [
+        ['SupportedEnvelope', 'v12:Envelope'],
+        ['SupportedEnvelope', 'v11:Envelope'],
+      ],
+    );
     assert.match(body, new RegExp(`xmlns:v12="${SOAP12_NS}"`));
     assert.match(body, new RegExp(`xmlns:v11="${SOAP11_NS}"`));
   });
@@ -243,7 +273,11 @@ describe('serializeFault: envelope faults', () => {
   });
 
   test('A8: SOAP 1.1 envelope faults are env:Client, env:VersionMismatch, env:MustUnderstand, HTTP 500', () => {
-    for (const [kind, faultcode] of [['Sender', 'env:Client'], ['VersionMismatch', 'env:VersionMismatch'], ['MustUnderstand', 'env:MustUnderstand']] as const) {
+    for (const [kind, faultcode] of [
+      ['Sender', 'env:Client'],
+      ['VersionMismatch', 'env:VersionMismatch'],
+      ['MustUnderstand', 'env:MustUnderstand'],
+    ] as const) {
       const { status, body } = serializeFault('1.1', new EnvelopeFault(kind, 'why'));
       assert.equal(status, 500);
       const fault = readSoap11Fault(body);

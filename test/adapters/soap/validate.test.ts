@@ -61,15 +61,18 @@ function assertInvalid(operation: Operation, element: XmlElement, reason: RegExp
 describe('validateInput: the spec examples', () => {
   test('protocol §5.1 registerApplication', () => {
     const input = validateInput(registerApplication, vectorOperation('01-registerApplication.xml'));
-    assert.deepEqual({ ...input }, {
-      name: 'plesk',
-      displayName: 'Plesk for Unix',
-      version: '8.2',
-      capabilities: '',
-      url: 'https://plesk.example.com:8443/',
-      restorePasswordUrl: 'https://plesk.example.com:8443/plesk/$uid/restore_password/',
-      changePasswordUrl: 'https://plesk.example.com:8443/plesk/$uid/change_password/',
-    });
+    assert.deepEqual(
+      { ...input },
+      {
+        name: 'plesk',
+        displayName: 'Plesk for Unix',
+        version: '8.2',
+        capabilities: '',
+        url: 'https://plesk.example.com:8443/',
+        restorePasswordUrl: 'https://plesk.example.com:8443/plesk/$uid/restore_password/',
+        changePasswordUrl: 'https://plesk.example.com:8443/plesk/$uid/change_password/',
+      },
+    );
     assert.equal(Object.getPrototypeOf(input), null);
   });
 
@@ -88,47 +91,92 @@ describe('validateInput: the spec examples', () => {
   });
 
   test('the order of the fields is not enforced', () => {
-    const input = validateInput(authenticate, operationElement('authenticate', '<sso:baseUrl>http://a.example:80/</sso:baseUrl><sso:login>x</sso:login>'));
+    const input = validateInput(
+      authenticate,
+      operationElement('authenticate', '<sso:baseUrl>http://a.example:80/</sso:baseUrl><sso:login>x</sso:login>'),
+    );
     assert.deepEqual({ ...input }, { baseUrl: 'http://a.example:80/', login: 'x' });
   });
 });
 
 describe('validateInput: field types', () => {
   test('a uuid is accepted in either case and returned lower-cased', () => {
-    const input = validateInput(probe, operationElement('probe', '<sso:text>t</sso:text><sso:id>B0C1127F-BEA4-4327-A032-3E8A79AFCC6A</sso:id>'));
+    const input = validateInput(
+      probe,
+      operationElement('probe', '<sso:text>t</sso:text><sso:id>B0C1127F-BEA4-4327-A032-3E8A79AFCC6A</sso:id>'),
+    );
     assert.equal(input.id, 'b0c1127f-bea4-4327-a032-3e8a79afcc6a');
   });
 
   test('A10: non-UUID ids are invalidParameter', () => {
-    for (const id of ['1', 'b0c1127fbea44327a0323e8a79afcc6a', '{b0c1127f-bea4-4327-a032-3e8a79afcc6a}', 'urn:uuid:b0c1127f-bea4-4327-a032-3e8a79afcc6a', ' b0c1127f-bea4-4327-a032-3e8a79afcc6a', 'g0c1127f-bea4-4327-a032-3e8a79afcc6a', "' OR 1=1 --"]) {
+    for (const id of [
+      '1',
+      'b0c1127fbea44327a0323e8a79afcc6a',
+      '{b0c1127f-bea4-4327-a032-3e8a79afcc6a}',
+      'urn:uuid:b0c1127f-bea4-4327-a032-3e8a79afcc6a',
+      ' b0c1127f-bea4-4327-a032-3e8a79afcc6a',
+      'g0c1127f-bea4-4327-a032-3e8a79afcc6a',
+      "' OR 1=1 --",
+    ]) {
       assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:id>${id.replace('<', '&lt;')}</sso:id>`), /^id /);
     }
   });
 
   test('a base URL is normalized (docs/DECISIONS.md "URLs")', () => {
-    const input = validateInput(authenticate, operationElement('authenticate', '<sso:login>x</sso:login><sso:baseUrl>HTTPS://Plesk.Example.com</sso:baseUrl>'));
+    const input = validateInput(
+      authenticate,
+      operationElement('authenticate', '<sso:login>x</sso:login><sso:baseUrl>HTTPS://Plesk.Example.com</sso:baseUrl>'),
+    );
     assert.equal(input.baseUrl, 'https://plesk.example.com:443/');
   });
 
   test('A10: a base URL with a path, query, user info or another scheme is invalidParameter', () => {
-    for (const url of ['https://a.example:8443/path', 'https://a.example/?q=1', 'https://u@a.example/', 'ftp://a.example/', 'javascript:alert(1)', 'a.example']) {
-      assertInvalid(authenticate, operationElement('authenticate', `<sso:login>x</sso:login><sso:baseUrl>${url}</sso:baseUrl>`), /^baseUrl /);
+    for (const url of [
+      'https://a.example:8443/path',
+      'https://a.example/?q=1',
+      'https://u@a.example/',
+      'ftp://a.example/',
+      'javascript:alert(1)',
+      'a.example',
+    ]) {
+      assertInvalid(
+        authenticate,
+        operationElement('authenticate', `<sso:login>x</sso:login><sso:baseUrl>${url}</sso:baseUrl>`),
+        /^baseUrl /,
+      );
     }
   });
 
   test('a url is an absolute http(s) URL, returned as given', () => {
     const url = 'https://Plesk.example.com:8443/plesk/$uid/restore_password/?a=1&amp;b=2';
-    assert.equal(validateInput(probe, operationElement('probe', `<sso:text>t</sso:text><sso:link>${url}</sso:link>`)).link, url.replace('&amp;', '&'));
+    assert.equal(
+      validateInput(probe, operationElement('probe', `<sso:text>t</sso:text><sso:link>${url}</sso:link>`)).link,
+      url.replace('&amp;', '&'),
+    );
   });
 
   test('A10: javascript:, relative, scheme-less and spaced urls are invalidParameter', () => {
-    for (const url of ['javascript:alert(1)', '/relative', '//evil.example/', 'http:evil.example', 'https://a.example/a b', 'ftp://a.example/', 'https:///x', 'data:text/html,x', 'https://a.example\\@evil.example/', 'https://bank.example@evil.example/']) {
+    for (const url of [
+      'javascript:alert(1)',
+      '/relative',
+      '//evil.example/',
+      'http:evil.example',
+      'https://a.example/a b',
+      'ftp://a.example/',
+      'https:///x',
+      'data:text/html,x',
+      'https://a.example\\@evil.example/',
+      'https://bank.example@evil.example/',
+    ]) {
       assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:link>${url}</sso:link>`), /^link /);
     }
   });
 
   test('strings are never trimmed (a password keeps its spaces)', () => {
-    const input = validateInput(authenticate, operationElement('authenticate', '<sso:login>x</sso:login><sso:password>  two  words\t\n</sso:password>'));
+    const input = validateInput(
+      authenticate,
+      operationElement('authenticate', '<sso:login>x</sso:login><sso:password>  two  words\t\n</sso:password>'),
+    );
     assert.equal(input.password, '  two  words\t\n');
   });
 
@@ -163,14 +211,27 @@ describe('validateInput: xsi:nil, as node-soap and SOAP::Lite send an optional a
 
   test('a nil field that allows the empty string is absent, not empty: updateApplication keeps its certificate', () => {
     const id = '<sso:applicationId>b0c1127f-bea4-4327-a032-3e8a79afcc6a</sso:applicationId>';
-    const input = validateInput(updateApplication, operationElement('updateApplication', `${id}<sso:certificate xmlns:xsi="${XSI}" xsi:nil="true"/>`));
+    const input = validateInput(
+      updateApplication,
+      operationElement('updateApplication', `${id}<sso:certificate xmlns:xsi="${XSI}" xsi:nil="true"/>`),
+    );
     assert.equal(input.certificate, undefined);
   });
 
   test('xsi:nil="false" or "0" is an ordinary value', () => {
-    const input = validateInput(probe, operationElement('probe', `<sso:text xmlns:xsi="${XSI}" xsi:nil="false">t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="0">abc</sso:short>`));
+    const input = validateInput(
+      probe,
+      operationElement(
+        'probe',
+        `<sso:text xmlns:xsi="${XSI}" xsi:nil="false">t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="0">abc</sso:short>`,
+      ),
+    );
     assert.deepEqual({ ...input }, { text: 't', short: 'abc' });
-    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:id xmlns:xsi="${XSI}" xsi:nil="false"/>`), /^id must not be empty/);
+    assertInvalid(
+      probe,
+      operationElement('probe', `<sso:text>t</sso:text><sso:id xmlns:xsi="${XSI}" xsi:nil="false"/>`),
+      /^id must not be empty/,
+    );
   });
 
   test('a whole SOAP 1.1 envelope as node-soap writes it: xsi bound on the Envelope, nil in the Body', () => {
@@ -184,18 +245,41 @@ describe('validateInput: xsi:nil, as node-soap and SOAP::Lite send an optional a
   });
 
   test('a nil field with content, or with a value that is not a boolean, is invalidParameter', () => {
-    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="true">abc</sso:short>`), /^short is nil but has content/);
-    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="true"><sso:x/></sso:short>`), /^short is nil but has content/);
-    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="yes"/>`), /^short has an xsi:nil that is not true or false/);
+    assertInvalid(
+      probe,
+      operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="true">abc</sso:short>`),
+      /^short is nil but has content/,
+    );
+    assertInvalid(
+      probe,
+      operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="true"><sso:x/></sso:short>`),
+      /^short is nil but has content/,
+    );
+    assertInvalid(
+      probe,
+      operationElement('probe', `<sso:text>t</sso:text><sso:short xmlns:xsi="${XSI}" xsi:nil="yes"/>`),
+      /^short has an xsi:nil that is not true or false/,
+    );
   });
 
   test('a nil field given twice, or beside a value, is still given twice', () => {
-    assertInvalid(probe, operationElement('probe', `<sso:text>t</sso:text><sso:id xmlns:xsi="${XSI}" xsi:nil="true"/><sso:id xmlns:xsi="${XSI}" xsi:nil="true"/>`), /^id is given more than once/);
+    assertInvalid(
+      probe,
+      operationElement(
+        'probe',
+        `<sso:text>t</sso:text><sso:id xmlns:xsi="${XSI}" xsi:nil="true"/><sso:id xmlns:xsi="${XSI}" xsi:nil="true"/>`,
+      ),
+      /^id is given more than once/,
+    );
   });
 
   test('nil in another namespace, or in none, is not xsi:nil', () => {
     assertInvalid(probe, operationElement('probe', '<sso:text>t</sso:text><sso:id nil="true"/>'), /^id must not be empty/);
-    assertInvalid(probe, operationElement('probe', '<sso:text>t</sso:text><sso:id xmlns:x="urn:other" x:nil="true"/>'), /^id must not be empty/);
+    assertInvalid(
+      probe,
+      operationElement('probe', '<sso:text>t</sso:text><sso:id xmlns:x="urn:other" x:nil="true"/>'),
+      /^id must not be empty/,
+    );
   });
 });
 
@@ -203,7 +287,11 @@ describe('validateInput: section A of the catalog (docs/SECURITY.md)', () => {
   test('A9: __proto__, constructor and prototype elements are invalidParameter; no prototype changes', () => {
     const before = Object.getOwnPropertyNames(Object.prototype);
     for (const name of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty']) {
-      assertInvalid(authenticate, operationElement('authenticate', `<sso:login>x</sso:login><sso:${name}><sso:polluted>yes</sso:polluted></sso:${name}>`), new RegExp(`Unknown element sso:${name}`));
+      assertInvalid(
+        authenticate,
+        operationElement('authenticate', `<sso:login>x</sso:login><sso:${name}><sso:polluted>yes</sso:polluted></sso:${name}>`),
+        new RegExp(`Unknown element sso:${name}`),
+      );
     }
     assert.deepEqual(Object.getOwnPropertyNames(Object.prototype), before);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -217,12 +305,24 @@ describe('validateInput: section A of the catalog (docs/SECURITY.md)', () => {
   });
 
   test('A10: extra elements are invalidParameter', () => {
-    assertInvalid(probe, operationElement('probe', '<sso:text>t</sso:text><sso:admin>1</sso:admin>'), /Unknown element sso:admin in sso:probe/);
+    assertInvalid(
+      probe,
+      operationElement('probe', '<sso:text>t</sso:text><sso:admin>1</sso:admin>'),
+      /Unknown element sso:admin in sso:probe/,
+    );
   });
 
   test('A10: a field of another namespace, or of none, is invalidParameter', () => {
-    assertInvalid(probe, parseXml(`<sso:probe xmlns:sso="${SSO_NS}"><x:text xmlns:x="urn:x">t</x:text></sso:probe>`), /Unknown element text \(namespace urn:x\)/);
-    assertInvalid(probe, parseXml(`<sso:probe xmlns:sso="${SSO_NS}"><text>t</text></sso:probe>`), /Unknown element text \(namespace none\)/);
+    assertInvalid(
+      probe,
+      parseXml(`<sso:probe xmlns:sso="${SSO_NS}"><x:text xmlns:x="urn:x">t</x:text></sso:probe>`),
+      /Unknown element text \(namespace urn:x\)/,
+    );
+    assertInvalid(
+      probe,
+      parseXml(`<sso:probe xmlns:sso="${SSO_NS}"><text>t</text></sso:probe>`),
+      /Unknown element text \(namespace none\)/,
+    );
   });
 
   test('A10: a field given twice is invalidParameter', () => {
@@ -235,7 +335,11 @@ describe('validateInput: section A of the catalog (docs/SECURITY.md)', () => {
 
   test('A10: an empty required field is invalidParameter', () => {
     assertInvalid(probe, operationElement('probe', '<sso:text/>'), /^text must not be empty/);
-    assertInvalid(registerApplication, operationElement('registerApplication', '<sso:name></sso:name><sso:displayName/><sso:version/>'), /^name must not be empty/);
+    assertInvalid(
+      registerApplication,
+      operationElement('registerApplication', '<sso:name></sso:name><sso:displayName/><sso:version/>'),
+      /^name must not be empty/,
+    );
   });
 
   test('A10: an empty optional field without allowEmpty is invalidParameter; with allowEmpty it is ""', () => {
@@ -247,7 +351,14 @@ describe('validateInput: section A of the catalog (docs/SECURITY.md)', () => {
     assertInvalid(probe, operationElement('probe', '<sso:text>t</sso:text><sso:short>abcd</sso:short>'), /^short is too long/);
     assertInvalid(probe, operationElement('probe', `<sso:text>${'x'.repeat(256)}</sso:text>`), /^text is too long/);
     assert.equal(validateInput(probe, operationElement('probe', `<sso:text>${'x'.repeat(255)}</sso:text>`)).text?.length, 255);
-    assertInvalid(updateApplication, operationElement('updateApplication', '<sso:applicationId>b0c1127f-bea4-4327-a032-3e8a79afcc6a</sso:applicationId><sso:certificate>x</sso:certificate>'), /^certificate is too long/);
+    assertInvalid(
+      updateApplication,
+      operationElement(
+        'updateApplication',
+        '<sso:applicationId>b0c1127f-bea4-4327-a032-3e8a79afcc6a</sso:applicationId><sso:certificate>x</sso:certificate>',
+      ),
+      /^certificate is too long/,
+    );
   });
 
   test('A10: lengths count characters, not UTF-16 units', () => {

@@ -119,9 +119,17 @@ describe('generateWsdl: structure', () => {
     assert.deepEqual(sequenceOf('listUsersResponse'), [['usersList', 'sso:stringList', '-', '-']]);
     // protocol §5.3: the items of a list are sso:a elements.
     const list = named(childrenNamed(schema, XSD_NS, 'complexType'), 'stringList');
-    assert.deepEqual(only(list, XSD_NS, 'sequence').children.map((element) => [...element.attributes]), [
-      [['name', 'a'], ['type', 'xs:string'], ['minOccurs', '0'], ['maxOccurs', 'unbounded']],
-    ]);
+    assert.deepEqual(
+      only(list, XSD_NS, 'sequence').children.map((element) => [...element.attributes]),
+      [
+        [
+          ['name', 'a'],
+          ['type', 'xs:string'],
+          ['minOccurs', '0'],
+          ['maxOccurs', 'unbounded'],
+        ],
+      ],
+    );
   });
 
   test('one fault element and one fault message per fault code of protocol §6.2', () => {
@@ -142,13 +150,19 @@ describe('generateWsdl: structure', () => {
     const faults = childrenNamed(operation, WSDL_NS, 'fault').map((fault) => fault.attributes.get('name'));
     assert.deepEqual(faults, ['invalidParameter', 'internalError', 'invalidCredentials', 'FailedAuthentication']);
     const settingsFaults = childrenNamed(named(childrenNamed(portType, WSDL_NS, 'operation'), 'getSettings'), WSDL_NS, 'fault');
-    assert.deepEqual(settingsFaults.map((fault) => fault.attributes.get('name')), ['FailedAuthentication', 'internalError']);
+    assert.deepEqual(
+      settingsFaults.map((fault) => fault.attributes.get('name')),
+      ['FailedAuthentication', 'internalError'],
+    );
   });
 
   test('two document/literal bindings, SOAP 1.1 and SOAP 1.2, with a soapAction per operation', () => {
     const bindings = childrenNamed(definitions, WSDL_NS, 'binding');
     assert.equal(bindings.length, 2);
-    for (const [name, ns] of [['SSOSoap11Binding', WSDL_SOAP11_NS], ['SSOSoap12Binding', WSDL_SOAP12_NS]] as const) {
+    for (const [name, ns] of [
+      ['SSOSoap11Binding', WSDL_SOAP11_NS],
+      ['SSOSoap12Binding', WSDL_SOAP12_NS],
+    ] as const) {
       const binding = named(bindings, name);
       assert.equal(only(binding, ns, 'binding').attributes.get('style'), 'document');
       for (const operation of childrenNamed(binding, WSDL_NS, 'operation')) {
@@ -159,16 +173,22 @@ describe('generateWsdl: structure', () => {
           assert.equal(only(fault, ns, 'fault').attributes.get('name'), fault.attributes.get('name'));
         }
       }
-      assert.deepEqual(childrenNamed(binding, WSDL_NS, 'operation').map((operation) => operation.attributes.get('name')), ['authenticate', 'getSettings', 'listUsers']);
+      assert.deepEqual(
+        childrenNamed(binding, WSDL_NS, 'operation').map((operation) => operation.attributes.get('name')),
+        ['authenticate', 'getSettings', 'listUsers'],
+      );
     }
   });
 
   test('a service with a SOAP 1.1 and a SOAP 1.2 port at the endpoint (escaped)', () => {
     const ports = childrenNamed(only(definitions, WSDL_NS, 'service'), WSDL_NS, 'port');
-    assert.deepEqual(ports.map((port) => [port.attributes.get('binding'), port.children[0]?.ns, port.children[0]?.attributes.get('location')]), [
-      ['sso:SSOSoap11Binding', WSDL_SOAP11_NS, ENDPOINT],
-      ['sso:SSOSoap12Binding', WSDL_SOAP12_NS, ENDPOINT],
-    ]);
+    assert.deepEqual(
+      ports.map((port) => [port.attributes.get('binding'), port.children[0]?.ns, port.children[0]?.attributes.get('location')]),
+      [
+        ['sso:SSOSoap11Binding', WSDL_SOAP11_NS, ENDPOINT],
+        ['sso:SSOSoap12Binding', WSDL_SOAP12_NS, ENDPOINT],
+      ],
+    );
   });
 });
 
@@ -217,7 +237,13 @@ describe('generateWsdl: python3-zeep reads it', { skip: hasZeep() ? false : 'pyt
     writeFileSync(path.join(work, 'sso.wsdl'), wsdl);
     const replies: Array<[string, string, string, number, string]> = [
       ['list-11.xml', 'SSOSoap11Port', 'listUsers', 200, serializeResponse('1.1', listUsers, { usersList: ['u1', 'u2'] })],
-      ['settings-12.xml', 'SSOSoap12Port', 'getSettings', 200, serializeResponse('1.2', getSettings, { usersSessionsTimeout: '6000', passwordHash: ['sha1', 'md5'] })],
+      [
+        'settings-12.xml',
+        'SSOSoap12Port',
+        'getSettings',
+        200,
+        serializeResponse('1.2', getSettings, { usersSessionsTimeout: '6000', passwordHash: ['sha1', 'md5'] }),
+      ],
       ['auth-12.xml', 'SSOSoap12Port', 'authenticate', 200, serializeResponse('1.2', authenticate, { userId: 'u<&>' })],
       ['fault-11.xml', 'SSOSoap11Port', 'authenticate', 500, serializeFault('1.1', new ProtocolFault('invalidCredentials')).body],
       ['fault-12.xml', 'SSOSoap12Port', 'authenticate', 400, serializeFault('1.2', new ProtocolFault('invalidCredentials')).body],
@@ -232,7 +258,15 @@ describe('generateWsdl: python3-zeep reads it', { skip: hasZeep() ? false : 'pyt
     assert.deepEqual(output.replies['list-11.xml'], ['u1', 'u2']);
     assert.deepEqual(output.replies['settings-12.xml'], { usersSessionsTimeout: '6000', passwordHash: ['sha1', 'md5'] });
     assert.deepEqual(output.replies['auth-12.xml'], { sessionId: null, userId: 'u<&>' });
-    assert.deepEqual(output.replies['fault-11.xml'], { code: 'sso:invalidCredentials', message: 'Provided userId and user password do not match any registered user.', subcodes: [] });
-    assert.deepEqual(output.replies['fault-12.xml'], { code: 'env:Sender', message: 'Provided userId and user password do not match any registered user.', subcodes: ['invalidCredentials'] });
+    assert.deepEqual(output.replies['fault-11.xml'], {
+      code: 'sso:invalidCredentials',
+      message: 'Provided userId and user password do not match any registered user.',
+      subcodes: [],
+    });
+    assert.deepEqual(output.replies['fault-12.xml'], {
+      code: 'env:Sender',
+      message: 'Provided userId and user password do not match any registered user.',
+      subcodes: ['invalidCredentials'],
+    });
   });
 });

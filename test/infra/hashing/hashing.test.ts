@@ -9,27 +9,44 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { HashingQueueFull } from '../../../src/core/ports/passwords.js';
-import { ARGON2ID, hashPassword, hashingCounts, hashingQuotaPerSource, hashingThreadsFor, verifyPassword } from '../../../src/infra/hashing/pool.js';
+import {
+  ARGON2ID,
+  hashPassword,
+  hashingCounts,
+  hashingQuotaPerSource,
+  hashingThreadsFor,
+  verifyPassword,
+} from '../../../src/infra/hashing/pool.js';
 
 const CHEAP = { algorithm: ARGON2ID, memoryCost: 8192, timeCost: 1, parallelism: 1 } as const;
 
 test('hashes and verifies on the pool, several at once; an unreadable hash rejects', async () => {
   const phc = await hashPassword('correct horse', CHEAP);
   assert.match(phc, /^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
-  assert.deepEqual(await Promise.all([verifyPassword(phc, 'correct horse'), verifyPassword(phc, 'wrong'), verifyPassword(phc, 'correct horse')]), [true, false, true]);
+  assert.deepEqual(
+    await Promise.all([verifyPassword(phc, 'correct horse'), verifyPassword(phc, 'wrong'), verifyPassword(phc, 'correct horse')]),
+    [true, false, true],
+  );
   await assert.rejects(verifyPassword('not a hash', 'x'));
 });
 
-test('on Linux the hashing threads run at the lowest priority and the event loop thread does not', { skip: process.platform !== 'linux' }, async () => {
-  await hashPassword('warm the pool', CHEAP);
-  const niceOf = (tid: string): number => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  };
-  const nices = readdirSync('/proc/self/task').map((tid) => ({ tid, nice: niceOf(tid) }));
-  assert.equal(nices.find((t) => t.tid === String(process.pid))?.nice, 0, 'the event loop thread keeps its priority');
-  assert.ok(nices.some((t) => t.nice === 19), `a hashing thread at nice 19: ${JSON.stringify(nices)}`);
-});
+test(
+  'on Linux the hashing threads run at the lowest priority and the event loop thread does not',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    await hashPassword('warm the pool', CHEAP);
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const nices = readdirSync('/proc/self/task').map((tid) => ({ tid, nice: niceOf(tid) }));
+    assert.equal(nices.find((t) => t.tid === String(process.pid))?.nice, 0, 'the event loop thread keeps its priority');
+    assert.ok(
+      nices.some((t) => t.nice === 19),
+      `a hashing thread at nice 19: ${JSON.stringify(nices)}`,
+    );
+  },
+);
 
 test('the workers of --workers N share the cores: together one hashing thread per core, at least one each', () => {
   assert.equal(hashingThreadsFor(1, 2), 2);
@@ -40,29 +57,33 @@ test('the workers of --workers N share the cores: together one hashing thread pe
   assert.equal(hashingThreadsFor(0, 2), 2);
 });
 
-test('a worker of --workers N starts no more hashing threads than its share of the cores', { skip: process.platform !== 'linux' }, async (t) => {
-  // Eight hashes at once in a fresh process: the pool grows to its size and no further.
-  const script = `
+test(
+  'a worker of --workers N starts no more hashing threads than its share of the cores',
+  { skip: process.platform !== 'linux' },
+  async (t) => {
+    // Eight hashes at once in a fresh process: the pool grows to its size and no further.
+    const script = `
     import { readdirSync, readFileSync } from 'node:fs';
     const { hashPassword, shareHashingAmong } = await import(${JSON.stringify(new URL('../../../src/infra/hashing/pool.js', import.meta.url).href)});
     shareHashingAmong(Number(process.argv[2]));
     await Promise.all(Array.from({ length: 8 }, (_, i) => hashPassword('p' + i, ${JSON.stringify(CHEAP)})));
     const nice = (tid) => { const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); };
     console.log(readdirSync('/proc/self/task').filter((tid) => nice(tid) === 19).length);`;
-  const threadsAmong = async (processes: number): Promise<number> => {
-    const { stdout } = await promisify(execFile)(process.execPath, [file, String(processes)]);
-    return Number(stdout.trim());
-  };
-  // A file rather than --eval: the hashing threads would inherit --input-type and refuse their own file.
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-hashing-'));
-  const file = path.join(dir, 'count-threads.mjs');
-  writeFileSync(file, script);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const cores = os.availableParallelism();
-  assert.equal(await threadsAmong(1), cores);
-  assert.equal(await threadsAmong(cores), 1);
-  assert.equal(await threadsAmong(cores + 1), 1);
-});
+    const threadsAmong = async (processes: number): Promise<number> => {
+      const { stdout } = await promisify(execFile)(process.execPath, [file, String(processes)]);
+      return Number(stdout.trim());
+    };
+    // A file rather than --eval: the hashing threads would inherit --input-type and refuse their own file.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-hashing-'));
+    const file = path.join(dir, 'count-threads.mjs');
+    writeFileSync(file, script);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const cores = os.availableParallelism();
+    assert.equal(await threadsAmong(1), cores);
+    assert.equal(await threadsAmong(cores), 1);
+    assert.equal(await threadsAmong(cores + 1), 1);
+  },
+);
 
 test('F39: a source past its share of the hashing pool is refused at once, without reaching a hashing thread', async () => {
   const phc = await hashPassword('flooded', CHEAP);
@@ -101,9 +122,18 @@ test('F39: a job counts against each of its sources, and takes turns under the l
   const quota = hashingQuotaPerSource();
   const finished: string[] = [];
   const application = 'source:application:00000000-0000-4000-8000-0000000000f3';
-  const flood = Array.from({ length: quota }, (_, i) => verifyPassword(phc, 'guess', [`source:198.51.100.${i + 1}`, application]).then(() => finished.push('flood')));
-  const refused = assert.rejects(verifyPassword(phc, 'guess', ['source:198.51.100.250', application]), HashingQueueFull, 'the application has its share');
+  const flood = Array.from({ length: quota }, (_, i) =>
+    verifyPassword(phc, 'guess', [`source:198.51.100.${i + 1}`, application]).then(() => finished.push('flood')),
+  );
+  const refused = assert.rejects(
+    verifyPassword(phc, 'guess', ['source:198.51.100.250', application]),
+    HashingQueueFull,
+    'the application has its share',
+  );
   const honest = verifyPassword(phc, 'flooded', ['source:198.51.100.251']).then(() => finished.push('honest'));
   await Promise.all([...flood, honest, refused]);
-  assert.ok(finished.indexOf('honest') <= 2 * threads, `${finished.indexOf('honest')} of ${quota} flood jobs finished before the honest one`);
+  assert.ok(
+    finished.indexOf('honest') <= 2 * threads,
+    `${finished.indexOf('honest')} of ${quota} flood jobs finished before the honest one`,
+  );
 });

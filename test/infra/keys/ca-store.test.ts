@@ -55,7 +55,9 @@ function caStoreTests(open: () => Promise<Store>): void {
 
   test('several nodes opening an empty store at once end up with one CA and one server certificate', () =>
     withStore(async (store, masterKey) => {
-      const nodes = await Promise.all(Array.from({ length: 4 }, () => CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now)));
+      const nodes = await Promise.all(
+        Array.from({ length: 4 }, () => CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now)),
+      );
       assert.equal(new Set(nodes.map((node) => node.certificatePem)).size, 1);
       assert.equal(new Set(nodes.map((node) => node.serverCredentials().cert)).size, 1);
       assert.equal((await store.getKeyMaterial('ca'))?.certificatePem, nodes[0]?.certificatePem);
@@ -65,7 +67,10 @@ function caStoreTests(open: () => Promise<Store>): void {
     withStore(async (store, masterKey) => {
       await CertificateAuthority.openIn(storePlace(store, masterKey, Date.now), HOST, Date.now);
       const stranger = await newMasterKey();
-      await assert.rejects(CertificateAuthority.openIn(storePlace(store, stranger, Date.now), HOST, Date.now), /sealed with another master key/);
+      await assert.rejects(
+        CertificateAuthority.openIn(storePlace(store, stranger, Date.now), HOST, Date.now),
+        /sealed with another master key/,
+      );
     }));
 
   test('a new host name re-issues the server certificate once; another node then serves the same one', () =>

@@ -151,11 +151,7 @@ test('the first start creates the CA and server files, the keys readable by the 
   assert.equal(modeOf(path.join(dataDir, 'server.key')), 0o600);
   assert.equal(modeOf(path.join(dataDir, 'ca.crt')), 0o644);
   assert.equal(modeOf(path.join(dataDir, 'server.crt')), 0o644);
-  assert.deepEqual(
-    fs.readdirSync(dataDir).sort(),
-    ['ca.crt', 'ca.key', 'server.crt', 'server.key'],
-    'no temporary files are left behind',
-  );
+  assert.deepEqual(fs.readdirSync(dataDir).sort(), ['ca.crt', 'ca.key', 'server.crt', 'server.key'], 'no temporary files are left behind');
 });
 
 test('reopening the data directory keeps the same CA and server certificate', async () => {
@@ -391,7 +387,10 @@ test('B11: copying subject, serial, issuer name and key id, but signed by anothe
       issuer: caCertificate.subjectName,
       serial: victim.serialNumber,
       signingKeyPem: fs.readFileSync(path.join(otherDir, 'ca.key'), 'utf8'),
-      extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]), new x509.AuthorityKeyIdentifierExtension(caKeyId)],
+      extensions: [
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+        new x509.AuthorityKeyIdentifierExtension(caKeyId),
+      ],
     });
     const seen = await presentCertificate(ca, forged);
     assert.equal(seen.authorized, false);
@@ -399,14 +398,14 @@ test('B11: copying subject, serial, issuer name and key id, but signed by anothe
   }
 });
 
-test('B12: an expired certificate of ssod\'s own CA is not authorized (CERT_HAS_EXPIRED)', async () => {
+test("B12: an expired certificate of ssod's own CA is not authorized (CERT_HAS_EXPIRED)", async () => {
   const now = Date.now();
   const expired = await ca.issueClientCertificateWithValidity('app', new Date(now - 2 * DAY_MS), new Date(now - DAY_MS));
   const seen = await presentCertificate(ca, splitPem(expired.pem));
   assert.deepEqual(seen, { authorized: false, authorizationError: 'CERT_HAS_EXPIRED', fingerprint: expired.fingerprint });
 });
 
-test('B13: a leaf signed with another leaf\'s key is not authorized, even with the chain sent', async () => {
+test("B13: a leaf signed with another leaf's key is not authorized, even with the chain sent", async () => {
   const { key: leafKey, cert: leafCert } = splitPem(issued.pem);
   const forged = await forge({ subject: [{ CN: ['escalated'] }], issuer: nameOf(leafCert), signingKeyPem: leafKey });
   const withChain = await presentCertificate(ca, { key: forged.key, cert: forged.cert + leafCert });
@@ -436,6 +435,8 @@ test('openssl verifies issued client and server certificates against ca.crt', { 
   const caFile = path.join(dataDir, 'ca.crt');
   const client = spawnSync('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', caFile, leaf], { encoding: 'utf8' });
   assert.equal(client.stdout.trim(), `${leaf}: OK`, client.stderr);
-  const server = spawnSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', caFile, path.join(dataDir, 'server.crt')], { encoding: 'utf8' });
+  const server = spawnSync('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', caFile, path.join(dataDir, 'server.crt')], {
+    encoding: 'utf8',
+  });
   assert.match(server.stdout, /server\.crt: OK/, server.stderr);
 });

@@ -68,7 +68,9 @@ test('unseal refuses another record, another key, a changed byte and a shortened
   const body = Buffer.from(parts[3] ?? '', 'base64url');
   body[0] = (body[0] ?? 0) ^ 1;
   assert.throws(() => key.unseal([...parts.slice(0, 3), body.toString('base64url'), parts[4]].join('.'), 'ca'), /damaged/);
-  const tag = Buffer.from(parts[4] ?? '', 'base64url').subarray(0, 4).toString('base64url');
+  const tag = Buffer.from(parts[4] ?? '', 'base64url')
+    .subarray(0, 4)
+    .toString('base64url');
   assert.throws(() => key.unseal([...parts.slice(0, 4), tag].join('.'), 'ca'), /damaged/);
   assert.throws(() => key.unseal('plain text', 'ca'), /not in a format/);
 });

@@ -1,7 +1,21 @@
 // The store's files on disk, through the real binary: owner-only whatever the directory and umask
 // (docs/SECURITY.md, case F41), and a damaged or emptied store refused at start (case F46).
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -49,7 +63,12 @@ describe('store files and the data directory', () => {
       for (const file of [store, `${store}-wal`, `${store}-shm`, path.join(dataDir, 'ca.key'), path.join(dataDir, 'server.key')]) {
         assert.equal(modeOf(file), 0o600, `${path.basename(file)} is owner-only`);
       }
-      assert.match(serve.output(), new RegExp(`"level":"warn","msg":"the data directory ${dataDir} is readable by its group and others \\(mode 0755\\).*chmod 700 ${dataDir}.*StateDirectoryMode=0700`));
+      assert.match(
+        serve.output(),
+        new RegExp(
+          `"level":"warn","msg":"the data directory ${dataDir} is readable by its group and others \\(mode 0755\\).*chmod 700 ${dataDir}.*StateDirectoryMode=0700`,
+        ),
+      );
     } finally {
       await stop(serve);
     }
@@ -139,7 +158,10 @@ describe('a damaged or emptied store', () => {
   /** The start of the refusal of a damaged store: its path, and how to restore it. */
   const assertRestoreAdvice = (stderr: string): void => {
     assert.ok(stderr.startsWith(`ssod: the ssod store ${store} is damaged (`), stderr);
-    assert.ok(stderr.endsWith('): restore the last backup with `ssod restore --data-dir DIR BACKUP-DIR`, which keeps the damaged files aside\n'), stderr);
+    assert.ok(
+      stderr.endsWith('): restore the last backup with `ssod restore --data-dir DIR BACKUP-DIR`, which keeps the damaged files aside\n'),
+      stderr,
+    );
   };
 
   test('F46: a store with overwritten pages is refused by ssod serve and by operator commands, with its path and how to restore it', async () => {
@@ -174,7 +196,8 @@ describe('a damaged or emptied store', () => {
   });
 
   test('F46: a store truncated to 0 bytes or missing beside the CA is refused, never made a new, empty installation', async () => {
-    const caAdvice = `${inst.dataDir} holds the certificate authority of an installation (ca.key, ca.crt), and a new store beside it would know none of its applications: ` +
+    const caAdvice =
+      `${inst.dataDir} holds the certificate authority of an installation (ca.key, ca.crt), and a new store beside it would know none of its applications: ` +
       `restore the last backup with \`ssod restore --data-dir ${inst.dataDir} BACKUP-DIR\`, or, to start a new installation on purpose, move ca.key and ca.crt out of ${inst.dataDir} first\n`;
     withStore(() => truncateSync(store, 0));
     const truncated = await serveRefused(inst.dataDir);
@@ -183,7 +206,10 @@ describe('a damaged or emptied store', () => {
     assert.equal(statSync(store).size, 0, 'nothing was written into it');
     const operator = await inst.run(['audit']);
     assert.equal(operator.code, 1);
-    assert.match(operator.stderr, /^ssod: the ssod store .* is empty \(0 bytes\), but an operator command never creates a store: .*`ssod restore`\n$/);
+    assert.match(
+      operator.stderr,
+      /^ssod: the ssod store .* is empty \(0 bytes\), but an operator command never creates a store: .*`ssod restore`\n$/,
+    );
 
     unlinkSync(store);
     const missing = await serveRefused(inst.dataDir);

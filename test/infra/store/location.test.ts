@@ -11,6 +11,9 @@ test('sqlite: alone is ssod.db in the data directory, as before the option exist
 
 test('postgres:// and postgresql:// URLs are PostgreSQL; anything else is an error', () => {
   assert.deepEqual(storeLocation('postgres://ssod@db/ssod', '.'), { engine: 'postgres', url: 'postgres://ssod@db/ssod' });
-  assert.deepEqual(storeLocation('postgresql:///ssod?host=/run/postgresql', '.'), { engine: 'postgres', url: 'postgresql:///ssod?host=/run/postgresql' });
+  assert.deepEqual(storeLocation('postgresql:///ssod?host=/run/postgresql', '.'), {
+    engine: 'postgres',
+    url: 'postgresql:///ssod?host=/run/postgresql',
+  });
   assert.throws(() => storeLocation('mongodb://db', '.'), /store must be sqlite:PATH or a postgres/);
 });

@@ -22,10 +22,11 @@ function tagged(url: string): { url: string; tag: string } {
 }
 
 async function connectionsTagged(tag: string): Promise<number> {
-  const { rows } = await adminPool().query<{ n: number }>('SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [tag]);
+  const { rows } = await adminPool().query<{ n: number }>('SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [
+    tag,
+  ]);
   return rows[0]?.n ?? 0;
 }
-
 
 postgresSuite(
   'postgres store',
@@ -50,8 +51,13 @@ postgresSuite(
       try {
         const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore(schema.url, { poolSize: 1 })));
         await Promise.all(stores.map((store) => store.close()));
-        const { rows } = await adminPool().query<{ version: number }>(`SELECT version FROM ${schema.name}.schema_migrations ORDER BY version`);
-        assert.deepEqual(rows.map((row) => row.version), Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+        const { rows } = await adminPool().query<{ version: number }>(
+          `SELECT version FROM ${schema.name}.schema_migrations ORDER BY version`,
+        );
+        assert.deepEqual(
+          rows.map((row) => row.version),
+          Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1),
+        );
       } finally {
         await schema.drop();
       }
@@ -61,8 +67,13 @@ postgresSuite(
       const schema = await createSchema();
       try {
         await (await openPostgresStore(schema.url, { poolSize: 1 })).close();
-        await adminPool().query(`INSERT INTO ${schema.name}.schema_migrations (version, applied_at) VALUES ($1, 0)`, [LATEST_SCHEMA_VERSION + 1]);
-        await assert.rejects(openPostgresStore(schema.url, { poolSize: 1 }), new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 1}, newer than the version ${LATEST_SCHEMA_VERSION}`));
+        await adminPool().query(`INSERT INTO ${schema.name}.schema_migrations (version, applied_at) VALUES ($1, 0)`, [
+          LATEST_SCHEMA_VERSION + 1,
+        ]);
+        await assert.rejects(
+          openPostgresStore(schema.url, { poolSize: 1 }),
+          new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 1}, newer than the version ${LATEST_SCHEMA_VERSION}`),
+        );
       } finally {
         await schema.drop();
       }
@@ -83,7 +94,10 @@ postgresSuite(
         assert.equal(busy, 3);
         assert.equal(await connectionsTagged(tag), 3, 'twelve waiting calls, three connections');
         await locker.query('COMMIT');
-        assert.deepEqual(await Promise.all(calls), Array.from({ length: 12 }, () => null));
+        assert.deepEqual(
+          await Promise.all(calls),
+          Array.from({ length: 12 }, () => null),
+        );
       } finally {
         locker.release();
         await store.close();
@@ -126,7 +140,15 @@ postgresSuite(
       try {
         // A foreign key violation is the caller's error, not an outage.
         await assert.rejects(
-          store.insertUser({ id: 'u', login: 'l', loginKey: 'l', ownerId: 'no such application', passwordHash: 'h', createdAt: 0, disabledAt: null }),
+          store.insertUser({
+            id: 'u',
+            login: 'l',
+            loginKey: 'l',
+            ownerId: 'no such application',
+            passwordHash: 'h',
+            createdAt: 0,
+            disabledAt: null,
+          }),
           (error: unknown) => error instanceof pg.DatabaseError && error.code === '23503',
         );
       } finally {

@@ -39,7 +39,10 @@ async function sqliteSchema(): Promise<Schema> {
     await (await openSqliteStore(file)).close();
     const db = new Database(file, { readonly: true });
     try {
-      const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+      const tables = db
+        .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .pluck()
+        .all();
       const schema: Schema = {};
       for (const table of tables) {
         const columns = db
@@ -50,7 +53,15 @@ async function sqliteSchema(): Promise<Schema> {
           .prepare<[], { name: string; unique: number; origin: string }>(`PRAGMA index_list(${table})`)
           .all()
           .filter((i) => i.origin !== 'pk')
-          .map((i) => index(i.unique === 1, db.prepare<[], { name: string }>(`PRAGMA index_info(${i.name})`).all().map((c) => c.name)))
+          .map((i) =>
+            index(
+              i.unique === 1,
+              db
+                .prepare<[], { name: string }>(`PRAGMA index_info(${i.name})`)
+                .all()
+                .map((c) => c.name),
+            ),
+          )
           .sort();
         schema[table] = { columns, indexes };
       }
@@ -85,7 +96,12 @@ async function postgresSchema(): Promise<Schema> {
     );
     const schema: Schema = {};
     for (const c of columns) {
-      (schema[c.table] ??= { columns: [], indexes: [] }).columns.push({ name: c.name, type: typeFamily(c.type), notNull: c.nullable === 'NO', primaryKey: c.primaryKey });
+      (schema[c.table] ??= { columns: [], indexes: [] }).columns.push({
+        name: c.name,
+        type: typeFamily(c.type),
+        notNull: c.nullable === 'NO',
+        primaryKey: c.primaryKey,
+      });
     }
     for (const i of indexes) schema[i.table]?.indexes.push(index(i.unique, i.columns));
     for (const table of Object.values(schema)) table.indexes.sort();

@@ -64,8 +64,26 @@ function application(): [ApplicationRecord, CertificateRecord] {
   const id = `a0000000-0000-4000-8000-${String(appCount).padStart(12, '0')}`;
   const now = Date.now();
   return [
-    { id, name: `a${appCount}`, displayName: 'A', version: '1', capabilities: '', url: null, restorePasswordUrl: null, changePasswordUrl: null, createdAt: now },
-    { fingerprint: String(appCount).padStart(64, 'f'), applicationId: id, serial: '01', issuedAt: now, notAfter: now + 1e9, firstUsedAt: null, retiredAt: null },
+    {
+      id,
+      name: `a${appCount}`,
+      displayName: 'A',
+      version: '1',
+      capabilities: '',
+      url: null,
+      restorePasswordUrl: null,
+      changePasswordUrl: null,
+      createdAt: now,
+    },
+    {
+      fingerprint: String(appCount).padStart(64, 'f'),
+      applicationId: id,
+      serial: '01',
+      issuedAt: now,
+      notAfter: now + 1e9,
+      firstUsedAt: null,
+      retiredAt: null,
+    },
   ];
 }
 
@@ -156,7 +174,15 @@ test('writes through the store resolve once durable and are then visible to anot
   const [app, cert] = application();
   await writer.insertApplication(app, cert);
   const writes = Array.from({ length: 20 }, (_, i) =>
-    writer.insertUser({ id: `u${i}`, login: `user${i}`, loginKey: `user${i}`, ownerId: app.id, passwordHash: 'x', createdAt: app.createdAt, disabledAt: null }),
+    writer.insertUser({
+      id: `u${i}`,
+      login: `user${i}`,
+      loginKey: `user${i}`,
+      ownerId: app.id,
+      passwordHash: 'x',
+      createdAt: app.createdAt,
+      disabledAt: null,
+    }),
   );
   await Promise.all(writes);
   const reader = await openSqliteStore(file);

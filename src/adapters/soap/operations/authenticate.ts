@@ -17,8 +17,20 @@ export const authenticate = operation({
   input: [
     { ...loginField, optional: true },
     { ...userIdField, optional: true },
-    { name: 'password', type: 'string', optional: true, allowEmpty: true, maxLength: passwordMaxLength, doc: 'Plaintext password; the owner application may omit it.' },
-    { name: 'baseUrl', type: 'baseUrl', optional: true, doc: 'scheme://host:port/ of the application; without it only the password is checked (IMAP, FTP).' },
+    {
+      name: 'password',
+      type: 'string',
+      optional: true,
+      allowEmpty: true,
+      maxLength: passwordMaxLength,
+      doc: 'Plaintext password; the owner application may omit it.',
+    },
+    {
+      name: 'baseUrl',
+      type: 'baseUrl',
+      optional: true,
+      doc: 'scheme://host:port/ of the application; without it only the password is checked (IMAP, FTP).',
+    },
   ],
   output: [
     { name: 'relayToken', optional: true, doc: 'One-time token for the relay (protocol §2.2.1); with a baseUrl only.' },

@@ -14,8 +14,20 @@ export const changePassword = operation({
   access: 'application',
   input: [
     userIdField,
-    { name: 'oldPassword', type: 'string', optional: true, allowEmpty: true, maxLength: passwordMaxLength, doc: 'Current plaintext password; when given it must match.' },
-    { name: 'newPassword', type: 'string', maxLength: passwordMaxLength, doc: 'New plaintext password, or the hex digest named by newPasswordHashType.' },
+    {
+      name: 'oldPassword',
+      type: 'string',
+      optional: true,
+      allowEmpty: true,
+      maxLength: passwordMaxLength,
+      doc: 'Current plaintext password; when given it must match.',
+    },
+    {
+      name: 'newPassword',
+      type: 'string',
+      maxLength: passwordMaxLength,
+      doc: 'New plaintext password, or the hex digest named by newPasswordHashType.',
+    },
     { name: 'newPasswordHashType', type: 'string', optional: true, maxLength: 16, doc: 'sha1, md5 or sha256; absent for plaintext.' },
   ],
   output: [],

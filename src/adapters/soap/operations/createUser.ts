@@ -11,8 +11,19 @@ export const createUser = operation({
   access: 'application',
   input: [
     loginField,
-    { name: 'password', type: 'string', maxLength: passwordMaxLength, doc: 'Plaintext password, or the hex digest named by passwordHashType.' },
-    { name: 'passwordHashType', type: 'string', optional: true, maxLength: 16, doc: 'sha1, md5 or sha256 (getSettings lists them); absent for plaintext.' },
+    {
+      name: 'password',
+      type: 'string',
+      maxLength: passwordMaxLength,
+      doc: 'Plaintext password, or the hex digest named by passwordHashType.',
+    },
+    {
+      name: 'passwordHashType',
+      type: 'string',
+      optional: true,
+      maxLength: 16,
+      doc: 'sha1, md5 or sha256 (getSettings lists them); absent for plaintext.',
+    },
   ],
   output: [{ name: 'userId', doc: 'The new user id.' }],
   faults: ['duplicateLogin', 'permissionDenied', 'invalidParameter'],

@@ -11,12 +11,19 @@ export const duplicateUser = operation({
   section: '5.12',
   summary: 'Copies a user owned by the calling application (same password) under a new id and the given login.',
   access: 'application',
-  input: [userIdField, { ...loginField, optional: true, doc: 'Login of the copy (logins are unique, so without it the copy is refused with duplicateLogin).' }],
+  input: [
+    userIdField,
+    { ...loginField, optional: true, doc: 'Login of the copy (logins are unique, so without it the copy is refused with duplicateLogin).' },
+  ],
   output: [{ name: 'userId', doc: 'The id of the copy.' }],
   faults: ['noSuchUser', 'duplicateLogin', 'permissionDenied'],
   async handle(input, { caller, services }) {
     const user = await findUser(services, input.userId);
     requireOwner(user, caller.applicationId);
-    return { userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash, actorOf(caller.applicationId), { duplicateOf: user.id }) };
+    return {
+      userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash, actorOf(caller.applicationId), {
+        duplicateOf: user.id,
+      }),
+    };
   },
 });

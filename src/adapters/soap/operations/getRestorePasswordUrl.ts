@@ -6,9 +6,13 @@ import { operation } from './types.js';
 export const getRestorePasswordUrl = operation({
   name: 'getRestorePasswordUrl',
   section: '5.15',
-  summary: "Returns the owner application's password restore URL for a user named by login or userId; no url when the owner registered none.",
+  summary:
+    "Returns the owner application's password restore URL for a user named by login or userId; no url when the owner registered none.",
   access: 'application',
-  input: [{ ...loginField, optional: true }, { ...userIdField, optional: true }],
+  input: [
+    { ...loginField, optional: true },
+    { ...userIdField, optional: true },
+  ],
   output: [{ name: 'url', optional: true, doc: 'The password restore URL.' }],
   faults: ['noSuchUser', 'invalidParameter'],
   async handle(input, { services }) {

@@ -19,15 +19,19 @@ export const registerApplication = operation({
   ],
   faults: ['invalidParameter'],
   async handle(input, { caller, services }) {
-    const { id, pem } = await register(services, {
-      name: input.name,
-      displayName: input.displayName,
-      version: input.version,
-      capabilities: input.capabilities ?? '',
-      url: orNull(input.url),
-      restorePasswordUrl: orNull(input.restorePasswordUrl),
-      changePasswordUrl: orNull(input.changePasswordUrl),
-    }, actorOf(caller?.applicationId));
+    const { id, pem } = await register(
+      services,
+      {
+        name: input.name,
+        displayName: input.displayName,
+        version: input.version,
+        capabilities: input.capabilities ?? '',
+        url: orNull(input.url),
+        restorePasswordUrl: orNull(input.restorePasswordUrl),
+        changePasswordUrl: orNull(input.changePasswordUrl),
+      },
+      actorOf(caller?.applicationId),
+    );
     return { applicationId: id, certificate: pem };
   },
 });

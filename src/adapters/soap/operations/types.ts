@@ -52,12 +52,16 @@ export type OperationOutput = Readonly<Record<string, string | readonly string[]
 type Optional = { readonly optional: true };
 
 /** The input of a declaration: each field by name, `string | undefined` only when it is optional. */
-export type InputOf<I extends readonly FieldSpec[]> = { readonly [F in I[number] as F['name']]: F extends Optional ? string | undefined : string };
+export type InputOf<I extends readonly FieldSpec[]> = {
+  readonly [F in I[number] as F['name']]: F extends Optional ? string | undefined : string;
+};
 
 type OutputValue<O extends OutputSpec> = O extends { readonly shape: 'repeated' | 'list' } ? readonly string[] : string;
 
 /** The reply of a declaration: required fields must be given, optional ones may be left out. */
-export type OutputOf<O extends readonly OutputSpec[]> = { readonly [F in O[number] as F extends Optional ? never : F['name']]: OutputValue<F> } & {
+export type OutputOf<O extends readonly OutputSpec[]> = {
+  readonly [F in O[number] as F extends Optional ? never : F['name']]: OutputValue<F>;
+} & {
   readonly [F in O[number] as F extends Optional ? F['name'] : never]?: OutputValue<F> | undefined;
 };
 
@@ -112,7 +116,10 @@ export function operation<const I extends readonly FieldSpec[], const O extends 
       const caller = await identifyCaller(services, peer);
       identified(caller);
       if (declaration.access === 'application' && caller === null) {
-        throw new ProtocolFault('permissionDenied', 'A guest may not call this operation; present the client certificate of a registered application.');
+        throw new ProtocolFault(
+          'permissionDenied',
+          'A guest may not call this operation; present the client certificate of a registered application.',
+        );
       }
       return handle(input as InputOf<I>, { caller, remoteAddress, services } as OperationContext<A>);
     },

@@ -23,12 +23,20 @@ function changesOf(input: OperationInput): ApplicationChanges {
 export const updateApplication = operation({
   name: 'updateApplication',
   section: '5.2',
-  summary: 'Updates the calling application; only the fields given change. An empty certificate element issues a new certificate (the old one works until the new one is first used).',
+  summary:
+    'Updates the calling application; only the fields given change. An empty certificate element issues a new certificate (the old one works until the new one is first used).',
   access: 'application',
   input: [
     applicationIdField,
     ...applicationFields(true),
-    { name: 'certificate', type: 'string', optional: true, allowEmpty: true, maxLength: 0, doc: 'Give it empty to be issued a new certificate.' },
+    {
+      name: 'certificate',
+      type: 'string',
+      optional: true,
+      allowEmpty: true,
+      maxLength: 0,
+      doc: 'Give it empty to be issued a new certificate.',
+    },
   ],
   output: [{ name: 'certificate', optional: true, doc: 'The new PEM private key and certificate, when one was asked for.' }],
   faults: ['invalidParameter', 'noSuchApplication', 'permissionDenied'],

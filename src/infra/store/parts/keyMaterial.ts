@@ -4,11 +4,20 @@ import type { Executor } from '../executor.js';
 import { sql } from '../sql/statement.js';
 import type { KeyMaterialRecord, KeyMaterialStore } from '../../../core/store/index.js';
 
-const getKeyMaterial = sql<{ name: string }, KeyMaterialRecord>('get_key_material', () => `SELECT ${KEY_MATERIAL_COLUMNS} FROM key_material WHERE name = @name`);
-const insertKeyMaterial = sql<KeyMaterialRecord>('insert_key_material', () => `INSERT INTO key_material (name, certificate_pem, sealed_key, updated_at)
-  VALUES (@name, @certificatePem, @sealedKey, @updatedAt) ON CONFLICT (name) DO NOTHING`);
-const replaceKeyMaterial = sql<KeyMaterialRecord & { replacing: string }>('replace_key_material', () => `UPDATE key_material
-  SET certificate_pem = @certificatePem, sealed_key = @sealedKey, updated_at = @updatedAt WHERE name = @name AND certificate_pem = @replacing`);
+const getKeyMaterial = sql<{ name: string }, KeyMaterialRecord>(
+  'get_key_material',
+  () => `SELECT ${KEY_MATERIAL_COLUMNS} FROM key_material WHERE name = @name`,
+);
+const insertKeyMaterial = sql<KeyMaterialRecord>(
+  'insert_key_material',
+  () => `INSERT INTO key_material (name, certificate_pem, sealed_key, updated_at)
+  VALUES (@name, @certificatePem, @sealedKey, @updatedAt) ON CONFLICT (name) DO NOTHING`,
+);
+const replaceKeyMaterial = sql<KeyMaterialRecord & { replacing: string }>(
+  'replace_key_material',
+  () => `UPDATE key_material
+  SET certificate_pem = @certificatePem, sealed_key = @sealedKey, updated_at = @updatedAt WHERE name = @name AND certificate_pem = @replacing`,
+);
 
 export function keyMaterialPart(x: Executor): KeyMaterialStore {
   return {

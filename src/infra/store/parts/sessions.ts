@@ -16,24 +16,42 @@ import type { GlobalSessionRecord, LocalSessionRecord, RelayTokenRecord, Session
 type Id = { readonly id: string };
 type Filters = { readonly userId: string | null; readonly baseUrl: string | null };
 /** Only sessions with a local session for @baseUrl, unless it is NULL. */
-const BASE_URL_FILTER = '(@baseUrl::text IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = @baseUrl))';
+const BASE_URL_FILTER =
+  '(@baseUrl::text IS NULL OR EXISTS (SELECT 1 FROM local_sessions l WHERE l.global_id = g.id AND l.base_url = @baseUrl))';
 
-const insertGlobalSession = sql<GlobalSessionRecord>('insert_global_session', () => `INSERT INTO global_sessions
+const insertGlobalSession = sql<GlobalSessionRecord>(
+  'insert_global_session',
+  () => `INSERT INTO global_sessions
   (id, user_id, created_at, expires_at, last_seen_at, cookie_hash, cookie_sealed_secret)
-  VALUES (@id, @userId, @createdAt, @expiresAt, @lastSeenAt, @cookieHash, @cookieSealedSecret)`);
-const insertLocalSession = sql<LocalSessionRecord>('insert_local_session', () => `INSERT INTO local_sessions (id_hash, global_id, base_url, created_at)
-  VALUES (@idHash, @globalId, @baseUrl, @createdAt)`);
+  VALUES (@id, @userId, @createdAt, @expiresAt, @lastSeenAt, @cookieHash, @cookieSealedSecret)`,
+);
+const insertLocalSession = sql<LocalSessionRecord>(
+  'insert_local_session',
+  () => `INSERT INTO local_sessions (id_hash, global_id, base_url, created_at)
+  VALUES (@idHash, @globalId, @baseUrl, @createdAt)`,
+);
 // Only the (global, base url) pair may already exist; a clash of id hashes is still an error.
-const ensureLocalSession = sql<LocalSessionRecord>('ensure_local_session', () => `INSERT INTO local_sessions (id_hash, global_id, base_url, created_at)
-  VALUES (@idHash, @globalId, @baseUrl, @createdAt) ON CONFLICT (global_id, base_url) DO NOTHING`);
-const insertRelayToken = sql<RelayTokenRecord>('insert_relay_token', () => `INSERT INTO relay_tokens (token_hash, global_id, expires_at, sealed_secret)
-  VALUES (@tokenHash, @globalId, @expiresAt, @sealedSecret)`);
-const findSessionByLocalId = sql<{ idHash: string }, SessionViewRow>('find_session_by_local_id', () => `${SESSION_VIEW_FROM} WHERE l.id_hash = @idHash`);
+const ensureLocalSession = sql<LocalSessionRecord>(
+  'ensure_local_session',
+  () => `INSERT INTO local_sessions (id_hash, global_id, base_url, created_at)
+  VALUES (@idHash, @globalId, @baseUrl, @createdAt) ON CONFLICT (global_id, base_url) DO NOTHING`,
+);
+const insertRelayToken = sql<RelayTokenRecord>(
+  'insert_relay_token',
+  () => `INSERT INTO relay_tokens (token_hash, global_id, expires_at, sealed_secret)
+  VALUES (@tokenHash, @globalId, @expiresAt, @sealedSecret)`,
+);
+const findSessionByLocalId = sql<{ idHash: string }, SessionViewRow>(
+  'find_session_by_local_id',
+  () => `${SESSION_VIEW_FROM} WHERE l.id_hash = @idHash`,
+);
 /**
  * One row whatever is found: the certificate's columns, the session view's and the url of the
  * certificate's application, NULL where absent (read by certificateAndSessionOfValues, in this order).
  */
-const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string }, unknown[]>('find_certificate_and_session', () => `SELECT
+const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string }, unknown[]>(
+  'find_certificate_and_session',
+  () => `SELECT
   c.fingerprint AS "certFingerprint", c.application_id AS "certApplicationId", c.serial AS "certSerial",
   c.issued_at AS "certIssuedAt", c.not_after AS "certNotAfter", c.first_used_at AS "certFirstUsedAt", c.retired_at AS "certRetiredAt",
   l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
@@ -43,31 +61,53 @@ const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string
   LEFT JOIN certificates c ON c.fingerprint = @fingerprint
   LEFT JOIN applications a ON a.id = c.application_id
   LEFT JOIN local_sessions l ON l.id_hash = @localIdHash
-  LEFT JOIN global_sessions g ON g.id = l.global_id`, { arrayRows: true });
-const findSessionByCookie = sql<{ cookieHash: string }, GlobalSessionRecord>('find_session_by_cookie',
-  () => `SELECT ${GLOBAL_SESSION_COLUMNS} FROM global_sessions WHERE cookie_hash = @cookieHash`);
-const getGlobalSession = sql<Id, GlobalSessionRecord>('get_global_session', () => `SELECT ${GLOBAL_SESSION_COLUMNS} FROM global_sessions WHERE id = @id`);
-const touchSession = sql<{ globalId: string; now: number }>('touch_session',
-  (d) => `UPDATE global_sessions SET last_seen_at = ${d.greatest('last_seen_at', '@now')} WHERE id = @globalId`);
+  LEFT JOIN global_sessions g ON g.id = l.global_id`,
+  { arrayRows: true },
+);
+const findSessionByCookie = sql<{ cookieHash: string }, GlobalSessionRecord>(
+  'find_session_by_cookie',
+  () => `SELECT ${GLOBAL_SESSION_COLUMNS} FROM global_sessions WHERE cookie_hash = @cookieHash`,
+);
+const getGlobalSession = sql<Id, GlobalSessionRecord>(
+  'get_global_session',
+  () => `SELECT ${GLOBAL_SESSION_COLUMNS} FROM global_sessions WHERE id = @id`,
+);
+const touchSession = sql<{ globalId: string; now: number }>(
+  'touch_session',
+  (d) => `UPDATE global_sessions SET last_seen_at = ${d.greatest('last_seen_at', '@now')} WHERE id = @globalId`,
+);
 // Deleting and reading in one statement: whoever deletes the row is the one that gets it (of two
 // PostgreSQL nodes racing, the second waits for the first's row lock, then finds the row gone).
-const consumeRelayToken = sql<{ tokenHash: string; now: number }, RelayTokenRecord>('consume_relay_token',
-  () => `DELETE FROM relay_tokens WHERE token_hash = @tokenHash AND expires_at > @now RETURNING ${RELAY_TOKEN_COLUMNS}`);
-const setSessionCookie = sql<{ id: string; cookieHash: string; cookieSealedSecret: string }>('set_session_cookie',
-  () => 'UPDATE global_sessions SET cookie_hash = @cookieHash, cookie_sealed_secret = @cookieSealedSecret WHERE id = @id');
+const consumeRelayToken = sql<{ tokenHash: string; now: number }, RelayTokenRecord>(
+  'consume_relay_token',
+  () => `DELETE FROM relay_tokens WHERE token_hash = @tokenHash AND expires_at > @now RETURNING ${RELAY_TOKEN_COLUMNS}`,
+);
+const setSessionCookie = sql<{ id: string; cookieHash: string; cookieSealedSecret: string }>(
+  'set_session_cookie',
+  () => 'UPDATE global_sessions SET cookie_hash = @cookieHash, cookie_sealed_secret = @cookieSealedSecret WHERE id = @id',
+);
 const deleteGlobalSession = sql<Id>('delete_global_session', () => 'DELETE FROM global_sessions WHERE id = @id');
 // The cutoff's predicate (core/sessions.ts isOver), set-wise: over at the expiry instant, or idle since idleBefore or earlier.
-const purgeSessions = sql<{ now: number; idleBefore: number }>('purge_sessions', () => 'DELETE FROM global_sessions WHERE expires_at <= @now OR last_seen_at <= @idleBefore');
+const purgeSessions = sql<{ now: number; idleBefore: number }>(
+  'purge_sessions',
+  () => 'DELETE FROM global_sessions WHERE expires_at <= @now OR last_seen_at <= @idleBefore',
+);
 const purgeRelayTokens = sql<{ now: number }>('purge_relay_tokens', () => 'DELETE FROM relay_tokens WHERE expires_at <= @now');
 // One statement, so the sessions and their base URLs are one snapshot.
-const listSessions = sql<Filters & { limit: number }, GlobalSessionRecord & { baseUrls: string }>('list_sessions', (d) => `SELECT ${GLOBAL_SESSION_COLUMNS},
+const listSessions = sql<Filters & { limit: number }, GlobalSessionRecord & { baseUrls: string }>(
+  'list_sessions',
+  (d) => `SELECT ${GLOBAL_SESSION_COLUMNS},
     (SELECT ${d.jsonTextArray('l.base_url', 'l.base_url')} FROM local_sessions l WHERE l.global_id = g.id) AS "baseUrls"
   FROM global_sessions g
   WHERE (@userId::text IS NULL OR g.user_id = @userId) AND ${BASE_URL_FILTER}
-  ORDER BY g.created_at DESC, ${d.bytewise('g.id')} LIMIT @limit`);
+  ORDER BY g.created_at DESC, ${d.bytewise('g.id')} LIMIT @limit`,
+);
 // The complement of purgeSessions.
-const countSessions = sql<Filters & { now: number; idleBefore: number }, { count: number }>('count_sessions', () => `SELECT COUNT(*) AS count FROM global_sessions g
-  WHERE g.expires_at > @now::bigint AND g.last_seen_at > @idleBefore::bigint AND (@userId::text IS NULL OR g.user_id = @userId) AND ${BASE_URL_FILTER}`);
+const countSessions = sql<Filters & { now: number; idleBefore: number }, { count: number }>(
+  'count_sessions',
+  () => `SELECT COUNT(*) AS count FROM global_sessions g
+  WHERE g.expires_at > @now::bigint AND g.last_seen_at > @idleBefore::bigint AND (@userId::text IS NULL OR g.user_id = @userId) AND ${BASE_URL_FILTER}`,
+);
 const deleteUserSessions = sql<{ userId: string }>('delete_user_sessions', () => 'DELETE FROM global_sessions WHERE user_id = @userId');
 
 /** The statement of a session write of a unit of work. */
@@ -98,7 +138,8 @@ export function sessionPart(x: Executor): SessionStore {
     },
     // Resolves to the rows changed, which the contract's Promise<void> ignores: no promise more on the hot path.
     touchSession: (globalId, now) => x.run(touchSession, { globalId, now }) as Promise<unknown> as Promise<void>,
-    consumeRelayToken: async (tokenHash, now) => ((await x.batch([step(consumeRelayToken, { tokenHash, now })]))?.[0]?.rows[0] as RelayTokenRecord | undefined) ?? null,
+    consumeRelayToken: async (tokenHash, now) =>
+      ((await x.batch([step(consumeRelayToken, { tokenHash, now })]))?.[0]?.rows[0] as RelayTokenRecord | undefined) ?? null,
     async setSessionCookie(id, cookieHash, cookieSealedSecret) {
       await x.run(setSessionCookie, { id, cookieHash, cookieSealedSecret });
     },
@@ -106,13 +147,21 @@ export function sessionPart(x: Executor): SessionStore {
     async deleteGlobalSession(id) {
       await x.run(deleteGlobalSession, { id });
     },
-    purgeExpiredSessions: async ({ now, idleBefore }) => (await x.batch([step(purgeSessions, { now, idleBefore }), step(purgeRelayTokens, { now })]))?.[0]?.changes ?? 0,
+    purgeExpiredSessions: async ({ now, idleBefore }) =>
+      (await x.batch([step(purgeSessions, { now, idleBefore }), step(purgeRelayTokens, { now })]))?.[0]?.changes ?? 0,
     listSessions: async (query) => {
       const rows = await x.all(listSessions, { userId: query.userId ?? null, baseUrl: query.baseUrl ?? null, limit: query.limit });
       return rows.map(({ baseUrls, ...global }) => ({ global, baseUrls: JSON.parse(baseUrls) as string[] }));
     },
     countSessions: async (query) =>
-      (await x.one(countSessions, { userId: query.userId ?? null, baseUrl: query.baseUrl ?? null, now: query.now, idleBefore: query.idleBefore }))?.count ?? 0,
+      (
+        await x.one(countSessions, {
+          userId: query.userId ?? null,
+          baseUrl: query.baseUrl ?? null,
+          now: query.now,
+          idleBefore: query.idleBefore,
+        })
+      )?.count ?? 0,
     // One statement: the foreign keys cascade to their local sessions and tokens.
     deleteUserSessions: (userId) => x.run(deleteUserSessions, { userId }),
   };

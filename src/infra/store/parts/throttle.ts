@@ -6,7 +6,12 @@ import { sql } from '../sql/statement.js';
 import type { AttemptCount, CountedAttempt, ThrottleRecord, ThrottleStore } from '../../../core/store/index.js';
 
 type Key = { readonly key: string };
-type CountParams = Omit<AttemptCount, never> & { readonly attemptId: string; readonly now: number; readonly incrementMs: number; readonly maxMs: number };
+type CountParams = Omit<AttemptCount, never> & {
+  readonly attemptId: string;
+  readonly now: number;
+  readonly incrementMs: number;
+  readonly maxMs: number;
+};
 
 /**
  * countAttempt for one key, as one upsert: the row lock orders concurrent attempts (also from
@@ -17,8 +22,16 @@ type CountParams = Omit<AttemptCount, never> & { readonly attemptId: string; rea
  */
 function countAttemptText(d: Dialect): string {
   const t = 'login_throttle';
-  const [attemptId, key, now, resetBefore, windowBefore, threshold, incrementMs, maxMs] =
-    ['@attemptId::text', '@key::text', '@now::bigint', '@resetBefore::bigint', '@windowBefore::bigint', '@threshold::integer', '@incrementMs::bigint', '@maxMs::bigint'];
+  const [attemptId, key, now, resetBefore, windowBefore, threshold, incrementMs, maxMs] = [
+    '@attemptId::text',
+    '@key::text',
+    '@now::bigint',
+    '@resetBefore::bigint',
+    '@windowBefore::bigint',
+    '@threshold::integer',
+    '@incrementMs::bigint',
+    '@maxMs::bigint',
+  ];
   const reset = `(${t}.last_failure_at < ${resetBefore} OR (${windowBefore} IS NOT NULL AND ${t}.first_failure_at < ${windowBefore}))`;
   const failures = `(CASE WHEN ${reset} THEN 1 ELSE ${t}.failures + 1 END)`;
   const locks = (count: string, running: string): string => `(${running} AND ${threshold} > 0 AND ${count} >= ${threshold})`;
@@ -49,17 +62,26 @@ function countedAttemptOf({ lockedBy, ...record }: CountedRow, attemptId: string
 
 const countAttempt = sql<CountParams, CountedRow>('count_attempt', countAttemptText);
 /** settleSuccess for a source: its count loses this attempt, and the lock loses its owner's claim. */
-const refundAttempt = sql<{ attemptId: string; key: string }>('refund_attempt', (d) => `UPDATE login_throttle SET failures = ${d.greatest('failures - 1', '0')},
+const refundAttempt = sql<{ attemptId: string; key: string }>(
+  'refund_attempt',
+  (d) => `UPDATE login_throttle SET failures = ${d.greatest('failures - 1', '0')},
   locked_until = CASE WHEN locked_by = @attemptId THEN NULL ELSE locked_until END,
   locked_by = CASE WHEN locked_by = @attemptId THEN NULL ELSE locked_by END
-  WHERE key = @key`);
-const getThrottles = sql<{ keys: string }, ThrottleRecord>('get_throttles',
-  (d) => `SELECT ${THROTTLE_COLUMNS} FROM login_throttle WHERE key IN (${d.jsonTextElements('@keys')})`);
-const listThrottles = sql<{ limit: number }, ThrottleRecord>('list_throttles',
-  (d) => `SELECT ${THROTTLE_COLUMNS} FROM login_throttle ORDER BY last_failure_at DESC, ${d.bytewise('key')} LIMIT @limit`);
+  WHERE key = @key`,
+);
+const getThrottles = sql<{ keys: string }, ThrottleRecord>(
+  'get_throttles',
+  (d) => `SELECT ${THROTTLE_COLUMNS} FROM login_throttle WHERE key IN (${d.jsonTextElements('@keys')})`,
+);
+const listThrottles = sql<{ limit: number }, ThrottleRecord>(
+  'list_throttles',
+  (d) => `SELECT ${THROTTLE_COLUMNS} FROM login_throttle ORDER BY last_failure_at DESC, ${d.bytewise('key')} LIMIT @limit`,
+);
 const clearThrottle = sql<Key>('clear_throttle', () => 'DELETE FROM login_throttle WHERE key = @key');
-const purgeThrottles = sql<{ before: number; now: number }>('purge_throttles',
-  () => 'DELETE FROM login_throttle WHERE last_failure_at < @before AND (locked_until IS NULL OR locked_until <= @now)');
+const purgeThrottles = sql<{ before: number; now: number }>(
+  'purge_throttles',
+  () => 'DELETE FROM login_throttle WHERE last_failure_at < @before AND (locked_until IS NULL OR locked_until <= @now)',
+);
 
 /** Keys in one order on every node, so that two attempts sharing keys never wait on each other in a cycle. */
 function byKey(a: string, b: string): number {
@@ -70,7 +92,9 @@ export function throttlePart(x: Executor): ThrottleStore {
   return {
     async countAttempt(attemptId, counts, now, waits) {
       const ordered = [...counts].sort((a, b) => byKey(a.key, b.key));
-      const results = await x.batch(ordered.map((count) => step(countAttempt, { ...count, attemptId, now, incrementMs: waits.incrementMs, maxMs: waits.maxMs })));
+      const results = await x.batch(
+        ordered.map((count) => step(countAttempt, { ...count, attemptId, now, incrementMs: waits.incrementMs, maxMs: waits.maxMs })),
+      );
       const counted = new Map<string, CountedAttempt>();
       ordered.forEach((count, index) => {
         const row = results?.[index]?.rows[0] as CountedRow | undefined;

@@ -6,23 +6,46 @@ import type { UserRecord, UserStore, UserWrite } from '../../../core/store/index
 
 type Id = { readonly id: string };
 
-const insertUser = sql<UserRecord>('insert_user', () => `INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at, disabled_at)
-  VALUES (@id, @login, @loginKey, @ownerId, @passwordHash, @createdAt, @disabledAt)`);
+const insertUser = sql<UserRecord>(
+  'insert_user',
+  () => `INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at, disabled_at)
+  VALUES (@id, @login, @loginKey, @ownerId, @passwordHash, @createdAt, @disabledAt)`,
+);
 const getUser = sql<Id, UserRecord>('get_user', () => `SELECT ${USER_COLUMNS} FROM users WHERE id = @id`);
-const findUserByLoginKey = sql<{ loginKey: string }, UserRecord>('find_user_by_login_key', () => `SELECT ${USER_COLUMNS} FROM users WHERE login_key = @loginKey`);
-const listUserIds = sql<{ ownerId: string }, Id>('list_user_ids', (d) => `SELECT id FROM users WHERE owner_id = @ownerId ORDER BY created_at, ${d.bytewise('id')}`);
-const changeLogin = sql<{ id: string; login: string; loginKey: string }>('change_login', () => 'UPDATE users SET login = @login, login_key = @loginKey WHERE id = @id');
-const setPasswordHash = sql<{ id: string; passwordHash: string }>('set_password_hash', () => 'UPDATE users SET password_hash = @passwordHash WHERE id = @id');
-const replacePasswordHash = sql<{ id: string; passwordHash: string; expected: string }>('replace_password_hash',
-  () => 'UPDATE users SET password_hash = @passwordHash WHERE id = @id AND password_hash = @expected');
+const findUserByLoginKey = sql<{ loginKey: string }, UserRecord>(
+  'find_user_by_login_key',
+  () => `SELECT ${USER_COLUMNS} FROM users WHERE login_key = @loginKey`,
+);
+const listUserIds = sql<{ ownerId: string }, Id>(
+  'list_user_ids',
+  (d) => `SELECT id FROM users WHERE owner_id = @ownerId ORDER BY created_at, ${d.bytewise('id')}`,
+);
+const changeLogin = sql<{ id: string; login: string; loginKey: string }>(
+  'change_login',
+  () => 'UPDATE users SET login = @login, login_key = @loginKey WHERE id = @id',
+);
+const setPasswordHash = sql<{ id: string; passwordHash: string }>(
+  'set_password_hash',
+  () => 'UPDATE users SET password_hash = @passwordHash WHERE id = @id',
+);
+const replacePasswordHash = sql<{ id: string; passwordHash: string; expected: string }>(
+  'replace_password_hash',
+  () => 'UPDATE users SET password_hash = @passwordHash WHERE id = @id AND password_hash = @expected',
+);
 const setOwner = sql<{ id: string; ownerId: string }>('set_owner', () => 'UPDATE users SET owner_id = @ownerId WHERE id = @id');
 const deleteUser = sql<Id>('delete_user', () => 'DELETE FROM users WHERE id = @id');
 /** Optional filters are bound as NULL, which the statement reads as "no filter". */
-const listUsers = sql<{ ownerId: string | null; contains: string | null; after: string | null; limit: number }, UserRecord>('list_users', (d) => `SELECT ${USER_COLUMNS} FROM users
+const listUsers = sql<{ ownerId: string | null; contains: string | null; after: string | null; limit: number }, UserRecord>(
+  'list_users',
+  (d) => `SELECT ${USER_COLUMNS} FROM users
   WHERE (@ownerId::text IS NULL OR owner_id = @ownerId) AND (@contains::text IS NULL OR ${d.contains('login_key', '@contains')})
     AND (@after::text IS NULL OR ${d.bytewise('login_key')} > @after)
-  ORDER BY ${d.bytewise('login_key')} LIMIT @limit`);
-const setUserDisabled = sql<{ id: string; disabledAt: number | null }>('set_user_disabled', () => 'UPDATE users SET disabled_at = @disabledAt::bigint WHERE id = @id');
+  ORDER BY ${d.bytewise('login_key')} LIMIT @limit`,
+);
+const setUserDisabled = sql<{ id: string; disabledAt: number | null }>(
+  'set_user_disabled',
+  () => 'UPDATE users SET disabled_at = @disabledAt::bigint WHERE id = @id',
+);
 
 /** The statement of a user write of a unit of work. */
 export function userSteps(write: UserWrite, required: boolean): BatchStep[] {
@@ -39,11 +62,18 @@ export function userPart(x: Executor): UserStore {
     listUserIds: async (ownerId) => (await x.all(listUserIds, { ownerId })).map((row) => row.id),
     changeLogin: async (id, login, loginKey) => (await x.run(changeLogin, { id, login, loginKey })) > 0,
     setPasswordHash: async (id, passwordHash, expected) =>
-      (expected === undefined ? await x.run(setPasswordHash, { id, passwordHash }) : await x.run(replacePasswordHash, { id, passwordHash, expected })) > 0,
+      (expected === undefined
+        ? await x.run(setPasswordHash, { id, passwordHash })
+        : await x.run(replacePasswordHash, { id, passwordHash, expected })) > 0,
     setOwner: async (id, ownerId) => (await x.run(setOwner, { id, ownerId })) > 0,
     // One statement: the foreign keys cascade to the user's sessions.
     deleteUser: async (id) => (await x.run(deleteUser, { id })) > 0,
     listUsers: (query) =>
-      x.all(listUsers, { ownerId: query.ownerId ?? null, contains: query.loginKeyContains ?? null, after: query.afterLoginKey ?? null, limit: query.limit }),
+      x.all(listUsers, {
+        ownerId: query.ownerId ?? null,
+        contains: query.loginKeyContains ?? null,
+        after: query.afterLoginKey ?? null,
+        limit: query.limit,
+      }),
   };
 }

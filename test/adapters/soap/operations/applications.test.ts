@@ -35,7 +35,13 @@ describe('applications', () => {
     const app = await registerApp(ts, 'https://Billing.Example.com/', 'billing');
     const info = await call(ts, 'getApplication', { applicationId: app.id });
     assert.equal(info.field('url'), 'https://billing.example.com:443/');
-    for (const url of ['https://a.example.com:8443/path', 'https://a.example.com:8443/?q=1', 'https://a.example.com:8443/#f', 'ftp://a.example.com:21/', 'https://user@a.example.com:8443/']) {
+    for (const url of [
+      'https://a.example.com:8443/path',
+      'https://a.example.com:8443/?q=1',
+      'https://a.example.com:8443/#f',
+      'ftp://a.example.com:21/',
+      'https://user@a.example.com:8443/',
+    ]) {
       const reply = await call(ts, 'registerApplication', { name: 'x', displayName: 'x', version: '1', url });
       assert.equal(reply.fault, 'invalidParameter', url);
       assert.equal(reply.status, 400);
@@ -72,7 +78,12 @@ describe('applications', () => {
 
   test('updateApplication changes only the given fields; an empty url clears it (protocol §5.2)', async () => {
     const app = await registerApp(ts, 'https://upd.example.com:443/', 'upd');
-    const reply = await call(ts, 'updateApplication', { applicationId: app.id, version: '2.0', capabilities: 'ui-integration' }, { credentials: app.credentials });
+    const reply = await call(
+      ts,
+      'updateApplication',
+      { applicationId: app.id, version: '2.0', capabilities: 'ui-integration' },
+      { credentials: app.credentials },
+    );
     assert.equal(reply.status, 200, reply.body);
     assert.equal(reply.field('certificate'), undefined);
     const info = await call(ts, 'getApplication', { applicationId: app.id });
@@ -86,16 +97,31 @@ describe('applications', () => {
   test('updateApplication of another application is permissionDenied, of an unknown one noSuchApplication, by a guest permissionDenied', async () => {
     const a = await registerApp(ts, 'https://ua.example.com:443/', 'ua');
     const b = await registerApp(ts, 'https://ub.example.com:443/', 'ub');
-    assert.equal((await call(ts, 'updateApplication', { applicationId: b.id, version: '9' }, { credentials: a.credentials })).fault, 'permissionDenied');
-    assert.equal((await call(ts, 'updateApplication', { applicationId: '00000000-0000-4000-8000-000000000001' }, { credentials: a.credentials })).fault, 'noSuchApplication');
+    assert.equal(
+      (await call(ts, 'updateApplication', { applicationId: b.id, version: '9' }, { credentials: a.credentials })).fault,
+      'permissionDenied',
+    );
+    assert.equal(
+      (await call(ts, 'updateApplication', { applicationId: '00000000-0000-4000-8000-000000000001' }, { credentials: a.credentials }))
+        .fault,
+      'noSuchApplication',
+    );
     assert.equal((await call(ts, 'updateApplication', { applicationId: a.id, version: '9' })).fault, 'permissionDenied');
     assert.equal((await call(ts, 'getApplication', { applicationId: b.id })).field('version'), '1.0');
   });
 
   test('rotation twice before use: only the newest certificate takes over; the one in use stays until then', async () => {
     const app = await registerApp(ts, 'https://rot2.example.com:443/', 'rot2');
-    const first = splitPem((await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field('certificate') ?? '');
-    const second = splitPem((await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field('certificate') ?? '');
+    const first = splitPem(
+      (await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field(
+        'certificate',
+      ) ?? '',
+    );
+    const second = splitPem(
+      (await call(ts, 'updateApplication', { applicationId: app.id, certificate: '' }, { credentials: app.credentials })).field(
+        'certificate',
+      ) ?? '',
+    );
     assert.equal((await call(ts, 'listUsers', {}, { credentials: first })).fault, 'FailedAuthentication');
     assert.equal((await call(ts, 'listUsers', {}, { credentials: app.credentials })).status, 200);
     assert.equal((await call(ts, 'listUsers', {}, { credentials: second })).status, 200);
@@ -113,7 +139,10 @@ describe('applications', () => {
     const other = await registerApp(ts, 'https://unreg-other.example.com:443/', 'other');
     const created = await call(ts, 'createUser', { login: 'unreg-user', password: 'secret-1' }, { credentials: app.credentials });
     const userId = created.field('userId') ?? '';
-    assert.equal((await call(ts, 'unregisterApplication', { applicationId: other.id }, { credentials: app.credentials })).fault, 'permissionDenied');
+    assert.equal(
+      (await call(ts, 'unregisterApplication', { applicationId: other.id }, { credentials: app.credentials })).fault,
+      'permissionDenied',
+    );
     assert.equal((await call(ts, 'unregisterApplication', { applicationId: app.id })).fault, 'permissionDenied');
     const reply = await call(ts, 'unregisterApplication', { applicationId: app.id }, { credentials: app.credentials });
     assert.equal(reply.status, 200, reply.body);
@@ -124,7 +153,14 @@ describe('applications', () => {
 
   test('guest may not call application-only operations: permissionDenied (protocol §4.2)', async () => {
     for (const name of ['createUser', 'listUsers', 'getUser', 'getUserId', 'deleteUser']) {
-      const fields = name === 'createUser' ? { login: 'g', password: 'p' } : name === 'getUserId' ? { login: 'g' } : name === 'listUsers' ? {} : { userId: '00000000-0000-4000-8000-000000000000' };
+      const fields =
+        name === 'createUser'
+          ? { login: 'g', password: 'p' }
+          : name === 'getUserId'
+            ? { login: 'g' }
+            : name === 'listUsers'
+              ? {}
+              : { userId: '00000000-0000-4000-8000-000000000000' };
       const reply = await call(ts, name, fields);
       assert.equal(reply.fault, 'permissionDenied', name);
     }

@@ -23,7 +23,8 @@ describe('identifiers over the SOAP API', () => {
   before(async () => {
     ts = await startInProcess();
     owner = await registerApp(ts, 'https://owner.example.com:8443/', 'owner');
-    sashaId = (await call(ts, 'createUser', { login: LOGIN, password: PASSWORD }, { credentials: owner.credentials })).field('userId') ?? '';
+    sashaId =
+      (await call(ts, 'createUser', { login: LOGIN, password: PASSWORD }, { credentials: owner.credentials })).field('userId') ?? '';
     assert.match(sashaId, /^[0-9a-f-]{36}$/);
   });
   after(() => ts.close());
@@ -73,6 +74,9 @@ describe('identifiers over the SOAP API', () => {
       const updated = await asOwner('updateApplication', { applicationId: owner.id, [field]: value });
       assert.equal(updated.fault, 'invalidParameter', `${field} ${JSON.stringify(value)}`);
     }
-    assert.equal((await call(ts, 'getApplication', { applicationId: owner.id }, { credentials: owner.credentials })).field('name'), 'owner');
+    assert.equal(
+      (await call(ts, 'getApplication', { applicationId: owner.id }, { credentials: owner.credentials })).field('name'),
+      'owner',
+    );
   });
 });

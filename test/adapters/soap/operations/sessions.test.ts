@@ -15,7 +15,10 @@ describe('sessions over TLS', () => {
     ts = await startTestServer({ sessionTimeout: 600, sessionLifetime: 3600 });
     owner = await registerApp(ts, BASE, 'owner');
     other = await registerApp(ts, 'https://other.example.com:443/', 'other');
-    userId = (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field('userId') ?? '';
+    userId =
+      (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field(
+        'userId',
+      ) ?? '';
   });
   after(() => ts.close());
 
@@ -45,11 +48,26 @@ describe('sessions over TLS', () => {
   test('verifySession through the one read keeps the certificate rules: first use activates, a retired certificate fails first (protocol §4.2)', async () => {
     const rotating = await registerApp(ts, 'https://rotating.example.com:443/', 'rotating');
     const sessionId = (await signIn({ baseUrl: rotating.url })).field('sessionId') ?? '';
-    const pem = (await call(ts, 'updateApplication', { applicationId: rotating.id, certificate: '' }, { credentials: rotating.credentials })).field('certificate') ?? '';
+    const pem =
+      (await call(ts, 'updateApplication', { applicationId: rotating.id, certificate: '' }, { credentials: rotating.credentials })).field(
+        'certificate',
+      ) ?? '';
     const renewed = splitPem(pem);
-    assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: renewed })).field('userId'), userId, 'the first use of the new certificate');
-    assert.equal((await call(ts, 'verifySession', { sessionId }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the old one is retired');
-    assert.equal((await call(ts, 'verifySession', { sessionId: 'not a session id' }, { credentials: rotating.credentials })).fault, 'FailedAuthentication', 'the caller is judged before the input');
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId }, { credentials: renewed })).field('userId'),
+      userId,
+      'the first use of the new certificate',
+    );
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId }, { credentials: rotating.credentials })).fault,
+      'FailedAuthentication',
+      'the old one is retired',
+    );
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId: 'not a session id' }, { credentials: rotating.credentials })).fault,
+      'FailedAuthentication',
+      'the caller is judged before the input',
+    );
     assert.equal((await call(ts, 'verifySession', { sessionId: `${BASE}00` }, { credentials: renewed })).fault, 'noSuchSession');
   });
 });
@@ -64,7 +82,10 @@ describe('sessions', () => {
     ts = await startInProcess({ sessionTimeout: 600, sessionLifetime: 3600 });
     owner = await registerApp(ts, BASE, 'owner');
     other = await registerApp(ts, 'https://other.example.com:443/', 'other');
-    userId = (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field('userId') ?? '';
+    userId =
+      (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field(
+        'userId',
+      ) ?? '';
   });
   after(() => ts.close());
 
@@ -86,18 +107,35 @@ describe('sessions', () => {
     const asOther = await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: other.credentials });
     assert.equal(asOther.fault, 'noSuchSession');
     assert.equal(asOther.status, 400);
-    assert.equal((await call(ts, 'verifySession', { sessionId: otherSession }, { credentials: other.credentials })).field('userId'), userId);
-    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: owner.credentials })).field('userId'), userId);
-    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession })).field('userId'), userId, 'a guest verifies any session, as the protocol says');
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId: otherSession }, { credentials: other.credentials })).field('userId'),
+      userId,
+    );
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: owner.credentials })).field('userId'),
+      userId,
+    );
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId: ownerSession })).field('userId'),
+      userId,
+      'a guest verifies any session, as the protocol says',
+    );
     // An application without a url has no local sessions of its own.
     const urlless = await call(ts, 'registerApplication', { name: 'nourl', displayName: 'nourl', version: '1.0' });
     const urllessCredentials = splitPem(urlless.field('certificate') ?? '');
-    assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: urllessCredentials })).fault, 'noSuchSession');
+    assert.equal(
+      (await call(ts, 'verifySession', { sessionId: ownerSession }, { credentials: urllessCredentials })).fault,
+      'noSuchSession',
+    );
   });
 
   test("F37: closeSession by an application that presents its certificate leaves another application's session alone", async () => {
     const ownerSession = (await signIn()).field('sessionId') ?? '';
-    assert.equal((await call(ts, 'closeSession', { sessionId: ownerSession }, { credentials: other.credentials })).status, 200, 'as an unknown id: not an error');
+    assert.equal(
+      (await call(ts, 'closeSession', { sessionId: ownerSession }, { credentials: other.credentials })).status,
+      200,
+      'as an unknown id: not an error',
+    );
     assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession })).field('userId'), userId, 'the session lives on');
     assert.equal((await call(ts, 'closeSession', { sessionId: ownerSession }, { credentials: owner.credentials })).status, 200);
     assert.equal((await call(ts, 'verifySession', { sessionId: ownerSession })).fault, 'noSuchSession', 'its own application ends it');
@@ -134,9 +172,15 @@ describe('sessions', () => {
     const asOwner = await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE }, { credentials: owner.credentials });
     assert.equal(asOwner.status, 200, asOwner.body);
     assert.ok(asOwner.field('sessionId'));
-    assert.equal((await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE }, { credentials: other.credentials })).fault, 'permissionDenied');
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE }, { credentials: other.credentials })).fault,
+      'permissionDenied',
+    );
     assert.equal((await call(ts, 'authenticate', { login: 'user@example.com', baseUrl: BASE })).fault, 'permissionDenied');
-    assert.equal((await call(ts, 'authenticate', { login: 'nobody@example.com' }, { credentials: owner.credentials })).fault, 'permissionDenied');
+    assert.equal(
+      (await call(ts, 'authenticate', { login: 'nobody@example.com' }, { credentials: owner.credentials })).fault,
+      'permissionDenied',
+    );
   });
 
   test('verifySession of an unknown or malformed id is noSuchSession (protocol §5.18)', async () => {

@@ -50,8 +50,14 @@ describe('protocol §5 request examples', () => {
 
     // The example's oldPassword 'abcdef' is not the password created from the sha1 digest.
     assert.equal((await send('13-changePassword.xml', plesk)).fault, 'invalidCredentials');
-    assert.equal((await send('14-getChangePasswordUrl.xml', plesk)).field('url'), `https://plesk.example.com:8443/plesk/${userId}/change_password/`);
-    assert.equal((await send('15-getRestorePasswordUrl.xml', plesk)).field('url'), `https://plesk.example.com:8443/plesk/${userId}/restore_password/`);
+    assert.equal(
+      (await send('14-getChangePasswordUrl.xml', plesk)).field('url'),
+      `https://plesk.example.com:8443/plesk/${userId}/change_password/`,
+    );
+    assert.equal(
+      (await send('15-getRestorePasswordUrl.xml', plesk)).field('url'),
+      `https://plesk.example.com:8443/plesk/${userId}/restore_password/`,
+    );
 
     // Give the user the example's password so that the authenticate example signs in.
     assert.equal((await call(ts, 'changePassword', { userId, newPassword: 'l2345' }, { credentials: plesk })).status, 200);

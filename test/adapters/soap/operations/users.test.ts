@@ -27,7 +27,11 @@ describe('users over TLS', () => {
 
   test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', async () => {
     ts = await startTestServer();
-    await createdUserIsFound(ts, await registerApp(ts, 'https://owner.example.com:8443/', 'owner'), await registerApp(ts, 'https://other.example.com:8443/', 'other'));
+    await createdUserIsFound(
+      ts,
+      await registerApp(ts, 'https://owner.example.com:8443/', 'owner'),
+      await registerApp(ts, 'https://other.example.com:8443/', 'other'),
+    );
   });
 });
 
@@ -47,9 +51,11 @@ describe('users', () => {
     assert.equal(reply.status, 200, reply.body);
     return reply.field('userId') ?? '';
   };
-  const authenticate = (fields: Record<string, string | undefined>, credentials = owner.credentials) => call(ts, 'authenticate', fields, { credentials });
+  const authenticate = (fields: Record<string, string | undefined>, credentials = owner.credentials) =>
+    call(ts, 'authenticate', fields, { credentials });
 
-  test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', () => createdUserIsFound(ts, owner, other));
+  test('createUser makes the caller the owner; getUser and getUserId find it (protocol §5.6, §5.8, §5.9)', () =>
+    createdUserIsFound(ts, owner, other));
 
   test('duplicate logins are refused, whatever their case (duplicateLogin)', async () => {
     await create('Dup@Example.com');
@@ -98,8 +104,14 @@ describe('users', () => {
     await create('taken-name');
     assert.equal((await call(ts, 'changeLogin', { userId: id, login: 'after-rename' }, { credentials: owner.credentials })).status, 200);
     assert.equal((await call(ts, 'getUser', { userId: id }, { credentials: owner.credentials })).field('login'), 'after-rename');
-    assert.equal((await call(ts, 'changeLogin', { userId: id, login: 'TAKEN-name' }, { credentials: owner.credentials })).fault, 'duplicateLogin');
-    assert.equal((await call(ts, 'changeLogin', { userId: NO_SUCH_ID, login: 'z' }, { credentials: owner.credentials })).fault, 'noSuchUser');
+    assert.equal(
+      (await call(ts, 'changeLogin', { userId: id, login: 'TAKEN-name' }, { credentials: owner.credentials })).fault,
+      'duplicateLogin',
+    );
+    assert.equal(
+      (await call(ts, 'changeLogin', { userId: NO_SUCH_ID, login: 'z' }, { credentials: owner.credentials })).fault,
+      'noSuchUser',
+    );
     assert.equal((await authenticate({ login: 'after-rename', password: 'pa55word' })).status, 200);
   });
 
@@ -110,23 +122,42 @@ describe('users', () => {
     assert.notEqual(cloneId, id);
     assert.equal((await authenticate({ login: 'clone_user@example.com', password: 'copy-me' })).field('userId'), cloneId);
     assert.equal((await call(ts, 'duplicateUser', { userId: id }, { credentials: owner.credentials })).fault, 'duplicateLogin');
-    assert.equal((await call(ts, 'duplicateUser', { userId: id, login: 'original' }, { credentials: owner.credentials })).fault, 'duplicateLogin');
-    assert.equal((await call(ts, 'duplicateUser', { userId: NO_SUCH_ID, login: 'q' }, { credentials: owner.credentials })).fault, 'noSuchUser');
+    assert.equal(
+      (await call(ts, 'duplicateUser', { userId: id, login: 'original' }, { credentials: owner.credentials })).fault,
+      'duplicateLogin',
+    );
+    assert.equal(
+      (await call(ts, 'duplicateUser', { userId: NO_SUCH_ID, login: 'q' }, { credentials: owner.credentials })).fault,
+      'noSuchUser',
+    );
   });
 
   test('changePassword checks oldPassword when given (protocol §5.13)', async () => {
     const id = await create('changer', 'abcdef');
-    const wrong = await call(ts, 'changePassword', { userId: id, oldPassword: 'nope', newPassword: 'new-1' }, { credentials: owner.credentials });
+    const wrong = await call(
+      ts,
+      'changePassword',
+      { userId: id, oldPassword: 'nope', newPassword: 'new-1' },
+      { credentials: owner.credentials },
+    );
     assert.equal(wrong.fault, 'invalidCredentials');
     assert.equal((await authenticate({ login: 'changer', password: 'abcdef' })).status, 200);
-    const right = await call(ts, 'changePassword', { userId: id, oldPassword: 'abcdef', newPassword: 'new-1' }, { credentials: owner.credentials });
+    const right = await call(
+      ts,
+      'changePassword',
+      { userId: id, oldPassword: 'abcdef', newPassword: 'new-1' },
+      { credentials: owner.credentials },
+    );
     assert.equal(right.status, 200, right.body);
     assert.equal((await authenticate({ login: 'changer', password: 'abcdef' })).fault, 'invalidCredentials');
     assert.equal((await authenticate({ login: 'changer', password: 'new-1' })).status, 200);
     const noOld = await call(ts, 'changePassword', { userId: id, newPassword: 'new-2' }, { credentials: owner.credentials });
     assert.equal(noOld.status, 200);
     assert.equal((await authenticate({ login: 'changer', password: 'new-2' })).status, 200);
-    assert.equal((await call(ts, 'changePassword', { userId: NO_SUCH_ID, newPassword: 'x' }, { credentials: owner.credentials })).fault, 'noSuchUser');
+    assert.equal(
+      (await call(ts, 'changePassword', { userId: NO_SUCH_ID, newPassword: 'x' }, { credentials: owner.credentials })).fault,
+      'noSuchUser',
+    );
   });
 
   test('legacy digests sha1, md5 and sha256 are accepted, and the digest itself is not a password (docs/DECISIONS.md, D27)', async () => {
@@ -137,13 +168,19 @@ describe('users', () => {
       assert.match((await stored()) ?? '', new RegExp(`^${type}:\\$argon2id\\$`), `${type}: stored wrapped before the first sign-in`);
       assert.equal((await authenticate({ login: `legacy-${type}`, password: 'legacy secret' })).status, 200, type);
       // The upgrade to a direct hash happens in the background: the store comes to hold argon2id of the plaintext.
-      await eventually(async () => assert.match((await stored()) ?? '', /^\$argon2id\$/, `${type}: upgraded to argon2id`), { timeoutMs: 10_000 });
+      await eventually(async () => assert.match((await stored()) ?? '', /^\$argon2id\$/, `${type}: upgraded to argon2id`), {
+        timeoutMs: 10_000,
+      });
       assert.equal((await authenticate({ login: `legacy-${type}`, password: 'legacy secret' })).status, 200, type);
       assert.equal((await authenticate({ login: `legacy-${type}`, password: digest })).fault, 'invalidCredentials', type);
     }
     const sha1 = createHash('sha1').update('changed').digest('hex');
     const id = await create('legacy-change', 'plain-before');
-    assert.equal((await call(ts, 'changePassword', { userId: id, newPassword: sha1, newPasswordHashType: 'sha1' }, { credentials: owner.credentials })).status, 200);
+    assert.equal(
+      (await call(ts, 'changePassword', { userId: id, newPassword: sha1, newPasswordHashType: 'sha1' }, { credentials: owner.credentials }))
+        .status,
+      200,
+    );
     assert.equal((await authenticate({ login: 'legacy-change', password: 'changed' })).status, 200);
   });
 
@@ -158,10 +195,18 @@ describe('users', () => {
       [sha1, 'SHA1'],
     ];
     for (const [password, type] of cases) {
-      const reply = await call(ts, 'createUser', { login: `bad-${type}-${password.length}-${password[0] ?? ''}`, password, passwordHashType: type }, { credentials: owner.credentials });
+      const reply = await call(
+        ts,
+        'createUser',
+        { login: `bad-${type}-${password.length}-${password[0] ?? ''}`, password, passwordHashType: type },
+        { credentials: owner.credentials },
+      );
       assert.equal(reply.fault, 'invalidParameter', `${type} ${password}`);
     }
-    assert.equal((await call(ts, 'createUser', { login: 'empty-pw', password: '' }, { credentials: owner.credentials })).fault, 'invalidParameter');
+    assert.equal(
+      (await call(ts, 'createUser', { login: 'empty-pw', password: '' }, { credentials: owner.credentials })).fault,
+      'invalidParameter',
+    );
   });
 
   test('D28: a password over the limit is refused; long ones below it work, without truncation', async () => {
@@ -193,9 +238,15 @@ describe('users', () => {
     assert.equal(byLogin.field('url'), `https://plesk.example.com:8443/plesk/${id}/restore_password/`);
     const byId = await call(ts, 'getRestorePasswordUrl', { userId: id }, { credentials: other.credentials });
     assert.equal(byId.field('url'), byLogin.field('url'));
-    assert.equal((await call(ts, 'getRestorePasswordUrl', { login: 'url-user', userId: id }, { credentials: other.credentials })).fault, 'invalidParameter');
+    assert.equal(
+      (await call(ts, 'getRestorePasswordUrl', { login: 'url-user', userId: id }, { credentials: other.credentials })).fault,
+      'invalidParameter',
+    );
     assert.equal((await call(ts, 'getRestorePasswordUrl', {}, { credentials: other.credentials })).fault, 'invalidParameter');
-    assert.equal((await call(ts, 'getRestorePasswordUrl', { login: 'nobody-here' }, { credentials: other.credentials })).fault, 'noSuchUser');
+    assert.equal(
+      (await call(ts, 'getRestorePasswordUrl', { login: 'nobody-here' }, { credentials: other.credentials })).fault,
+      'noSuchUser',
+    );
     assert.equal((await call(ts, 'getChangePasswordUrl', { userId: NO_SUCH_ID }, { credentials: other.credentials })).fault, 'noSuchUser');
     const plain = await create('no-url-user');
     const none = await call(ts, 'getChangePasswordUrl', { userId: plain }, { credentials: other.credentials });
@@ -205,9 +256,18 @@ describe('users', () => {
 
   test('transferOwnership hands the user over (protocol §5.16)', async () => {
     const id = await create('transferred');
-    assert.equal((await call(ts, 'transferOwnership', { userId: id, applicationId: NO_SUCH_ID }, { credentials: owner.credentials })).fault, 'noSuchApplication');
-    assert.equal((await call(ts, 'transferOwnership', { userId: NO_SUCH_ID, applicationId: other.id }, { credentials: owner.credentials })).fault, 'noSuchUser');
-    assert.equal((await call(ts, 'transferOwnership', { userId: id, applicationId: other.id }, { credentials: owner.credentials })).status, 200);
+    assert.equal(
+      (await call(ts, 'transferOwnership', { userId: id, applicationId: NO_SUCH_ID }, { credentials: owner.credentials })).fault,
+      'noSuchApplication',
+    );
+    assert.equal(
+      (await call(ts, 'transferOwnership', { userId: NO_SUCH_ID, applicationId: other.id }, { credentials: owner.credentials })).fault,
+      'noSuchUser',
+    );
+    assert.equal(
+      (await call(ts, 'transferOwnership', { userId: id, applicationId: other.id }, { credentials: owner.credentials })).status,
+      200,
+    );
     assert.equal((await call(ts, 'getUser', { userId: id }, { credentials: owner.credentials })).field('applicationId'), other.id);
     assert.equal((await call(ts, 'deleteUser', { userId: id }, { credentials: owner.credentials })).fault, 'permissionDenied');
     assert.equal((await call(ts, 'deleteUser', { userId: id }, { credentials: other.credentials })).status, 200);
@@ -219,7 +279,12 @@ describe('users', () => {
     await ts.services.settings.refresh();
     try {
       assert.deepEqual((await call(ts, 'getSettings')).all('passwordHash'), ['sha256']);
-      const refused = await call(ts, 'createUser', { login: 'md5-refused', password: md5, passwordHashType: 'md5' }, { credentials: owner.credentials });
+      const refused = await call(
+        ts,
+        'createUser',
+        { login: 'md5-refused', password: md5, passwordHashType: 'md5' },
+        { credentials: owner.credentials },
+      );
       assert.equal(refused.fault, 'invalidParameter');
       await create('sha256-accepted', createHash('sha256').update('x').digest('hex'), 'sha256');
     } finally {

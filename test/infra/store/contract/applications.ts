@@ -1,7 +1,20 @@
 // Applications and their certificates: the part of the Store contract suite (index.ts) that every engine runs.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { T0, activateCertificate, addCertificate, application, assertSessionGone, certificate, hex64, seedApplication, seedSession, seedUser, sorted, type StoreTest } from './fixtures.js';
+import {
+  T0,
+  activateCertificate,
+  addCertificate,
+  application,
+  assertSessionGone,
+  certificate,
+  hex64,
+  seedApplication,
+  seedSession,
+  seedUser,
+  sorted,
+  type StoreTest,
+} from './fixtures.js';
 import type { CertificateRecord } from '../../../../src/core/store/index.js';
 
 function registerApplicationTests(storeTest: StoreTest): void {
@@ -37,8 +50,14 @@ function registerApplicationTests(storeTest: StoreTest): void {
     assert.deepEqual(sorted(await store.listApplicationIds()), sorted([first.app.id, second.app.id]));
     const listed = await store.listApplications();
     assert.equal(listed.length, 2);
-    assert.deepEqual(listed.find((a) => a.id === first.app.id), first.app);
-    assert.deepEqual(listed.find((a) => a.id === second.app.id), second.app);
+    assert.deepEqual(
+      listed.find((a) => a.id === first.app.id),
+      first.app,
+    );
+    assert.deepEqual(
+      listed.find((a) => a.id === second.app.id),
+      second.app,
+    );
   });
 
   storeTest('updateApplication changes only the given fields', async (store) => {

@@ -48,7 +48,10 @@ function registerAuditTests(storeTest: StoreTest): void {
     await store.appendAudit(event({ at: T0 }));
     await store.appendAudit(event({ at: T0 + HOUR }));
     assert.equal(await store.trimAudit(T0 + 1), 1);
-    assert.deepEqual((await store.queryAudit({ limit: 10 })).map((r) => r.at), [T0 + HOUR]);
+    assert.deepEqual(
+      (await store.queryAudit({ limit: 10 })).map((r) => r.at),
+      [T0 + HOUR],
+    );
     assert.equal(await store.trimAudit(T0 + 1), 0);
   });
 }

@@ -91,7 +91,10 @@ export function sessionParts(userId: string, globalOverrides: Partial<GlobalSess
   };
 }
 
-export async function seedApplication(store: Store, overrides: Partial<ApplicationRecord> = {}): Promise<{ app: ApplicationRecord; cert: CertificateRecord }> {
+export async function seedApplication(
+  store: Store,
+  overrides: Partial<ApplicationRecord> = {},
+): Promise<{ app: ApplicationRecord; cert: CertificateRecord }> {
   const app = application(overrides);
   const cert = certificate(app.id);
   await store.insertApplication(app, cert);
@@ -151,4 +154,3 @@ export async function activateCertificate(store: Store, fingerprint: string, now
 export function setUserDisabled(store: Store, userId: string, disabledAt: number | null): Promise<boolean> {
   return store.apply(disabledAt === null ? userEnabling(userId) : userDisabling(userId, disabledAt));
 }
-

@@ -4,7 +4,13 @@ import { T0, hex64, type StoreTest } from './fixtures.js';
 import type { KeyMaterialRecord } from '../../../../src/core/store/index.js';
 
 function keyMaterial(name: string, overrides: Partial<KeyMaterialRecord> = {}): KeyMaterialRecord {
-  return { name, certificatePem: `-----BEGIN CERTIFICATE-----\n${hex64()}\n-----END CERTIFICATE-----\n`, sealedKey: `v1.${hex64()}`, updatedAt: T0, ...overrides };
+  return {
+    name,
+    certificatePem: `-----BEGIN CERTIFICATE-----\n${hex64()}\n-----END CERTIFICATE-----\n`,
+    sealedKey: `v1.${hex64()}`,
+    updatedAt: T0,
+    ...overrides,
+  };
 }
 
 function registerKeyMaterialTests(storeTest: StoreTest): void {

@@ -34,7 +34,10 @@ export function runOutboxContract(engineName: string, open: () => Promise<Store>
       const { global } = sessionParts(user.id, { cookieHash: 'c'.repeat(64), cookieSealedSecret: 'c2VhbGVk' });
       await store.insertGlobalSession(global);
       assert.deepEqual(await store.findSessionByCookie('c'.repeat(64)), global);
-      assert.deepEqual((await store.listSessions({ userId: user.id, limit: 10 })).map((s) => s.baseUrls), [[]]);
+      assert.deepEqual(
+        (await store.listSessions({ userId: user.id, limit: 10 })).map((s) => s.baseUrls),
+        [[]],
+      );
     });
 
     storeTest('ensureLocalSession says whether it inserted', async (store) => {
@@ -48,10 +51,16 @@ export function runOutboxContract(engineName: string, open: () => Promise<Store>
     storeTest('appended events get increasing ids and are read back in order, after a position, a page at a time', async (store) => {
       const ids = [];
       for (let i = 0; i < 5; i++) ids.push(await store.appendOutboxEvent(event(T0 + i)));
-      assert.deepEqual([...ids].sort((a, b) => a - b), ids);
+      assert.deepEqual(
+        [...ids].sort((a, b) => a - b),
+        ids,
+      );
       assert.equal(new Set(ids).size, 5);
       const page = await store.readOutbox(ids[1] ?? 0, 2);
-      assert.deepEqual(page, [ids[2], ids[3]].map((id, i) => ({ id, ...event(T0 + 2 + i) })));
+      assert.deepEqual(
+        page,
+        [ids[2], ids[3]].map((id, i) => ({ id, ...event(T0 + 2 + i) })),
+      );
       assert.deepEqual(await store.readOutbox(ids[4] ?? 0, 10), []);
     });
 
@@ -87,7 +96,10 @@ export function runOutboxContract(engineName: string, open: () => Promise<Store>
       assert.equal(await store.trimOutbox(T0 + 5), 1, 'only the old one: b has passed nothing');
       await store.advanceOutboxCursor('b', 'n', pending, T0 + LEASE);
       assert.equal(await store.trimOutbox(T0 + 5), 1, 'a has passed `passed`, b everything');
-      assert.deepEqual((await store.readOutbox(0, 10)).map((e) => e.id), [pending]);
+      assert.deepEqual(
+        (await store.readOutbox(0, 10)).map((e) => e.id),
+        [pending],
+      );
       assert.ok(old < passed);
     });
 

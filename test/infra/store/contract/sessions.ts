@@ -1,7 +1,22 @@
 // Sessions, relay tokens and cookies: the part of the Store contract suite (index.ts) that every engine runs.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { HOUR, MINUTE, T0, activateCertificate, addCertificate, assertSessionGone, certificate, hex64, seedApplication, seedOwnedUser, seedSession, seedUser, sessionParts, type StoreTest } from './fixtures.js';
+import {
+  HOUR,
+  MINUTE,
+  T0,
+  activateCertificate,
+  addCertificate,
+  assertSessionGone,
+  certificate,
+  hex64,
+  seedApplication,
+  seedOwnedUser,
+  seedSession,
+  seedUser,
+  sessionParts,
+  type StoreTest,
+} from './fixtures.js';
 import type { LocalSessionRecord } from '../../../../src/core/store/index.js';
 
 function registerSessionTests(storeTest: StoreTest): void {
@@ -19,28 +34,51 @@ function registerSessionTests(storeTest: StoreTest): void {
     assert.deepEqual(await store.getGlobalSession(parts.global.id), parts.global);
   });
 
-  storeTest('findCertificateAndSession reads the certificate, the url of its application and the session together, each or both absent', async (store) => {
-    const { app, cert } = await seedApplication(store);
-    const owner = await seedUser(store, app.id);
-    const parts = await seedSession(store, owner.id, { expiresAt: T0 + 7, lastSeenAt: T0 + 3, cookieHash: hex64(), cookieSealedSecret: 'sealed' });
-    const session = { local: parts.local, global: parts.global };
-    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash), { certificate: cert, applicationUrl: app.url, session });
-    assert.deepEqual(await store.findCertificateAndSession(hex64(), parts.local.idHash), { certificate: null, applicationUrl: null, session });
-    assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, hex64()), { certificate: cert, applicationUrl: app.url, session: null });
-    assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), { certificate: null, applicationUrl: null, session: null });
+  storeTest(
+    'findCertificateAndSession reads the certificate, the url of its application and the session together, each or both absent',
+    async (store) => {
+      const { app, cert } = await seedApplication(store);
+      const owner = await seedUser(store, app.id);
+      const parts = await seedSession(store, owner.id, {
+        expiresAt: T0 + 7,
+        lastSeenAt: T0 + 3,
+        cookieHash: hex64(),
+        cookieSealedSecret: 'sealed',
+      });
+      const session = { local: parts.local, global: parts.global };
+      assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash), {
+        certificate: cert,
+        applicationUrl: app.url,
+        session,
+      });
+      assert.deepEqual(await store.findCertificateAndSession(hex64(), parts.local.idHash), {
+        certificate: null,
+        applicationUrl: null,
+        session,
+      });
+      assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, hex64()), {
+        certificate: cert,
+        applicationUrl: app.url,
+        session: null,
+      });
+      assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), { certificate: null, applicationUrl: null, session: null });
 
-    await activateCertificate(store, cert.fingerprint, T0 + 1);
-    const replacement = certificate(app.id, { issuedAt: T0 + 2 });
-    await addCertificate(store, replacement);
-    await activateCertificate(store, replacement.fingerprint, T0 + 3);
-    assert.deepEqual((await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash)).certificate, await store.findCertificate(cert.fingerprint));
-    await store.deleteGlobalSession(parts.global.id);
-    assert.deepEqual(await store.findCertificateAndSession(replacement.fingerprint, parts.local.idHash), {
-      certificate: { ...replacement, firstUsedAt: T0 + 3 },
-      applicationUrl: app.url,
-      session: null,
-    });
-  });
+      await activateCertificate(store, cert.fingerprint, T0 + 1);
+      const replacement = certificate(app.id, { issuedAt: T0 + 2 });
+      await addCertificate(store, replacement);
+      await activateCertificate(store, replacement.fingerprint, T0 + 3);
+      assert.deepEqual(
+        (await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash)).certificate,
+        await store.findCertificate(cert.fingerprint),
+      );
+      await store.deleteGlobalSession(parts.global.id);
+      assert.deepEqual(await store.findCertificateAndSession(replacement.fingerprint, parts.local.idHash), {
+        certificate: { ...replacement, firstUsedAt: T0 + 3 },
+        applicationUrl: app.url,
+        session: null,
+      });
+    },
+  );
 
   storeTest('lookups of unknown sessions are null', async (store) => {
     assert.equal(await store.getGlobalSession(hex64()), null);
@@ -70,7 +108,12 @@ function registerSessionTests(storeTest: StoreTest): void {
   storeTest('ensureLocalSession adds the local session of another application', async (store) => {
     const owner = await seedOwnedUser(store);
     const parts = await seedSession(store, owner.id);
-    const second: LocalSessionRecord = { idHash: hex64(), globalId: parts.global.id, baseUrl: 'https://billing.example.com:443/', createdAt: T0 + 5 };
+    const second: LocalSessionRecord = {
+      idHash: hex64(),
+      globalId: parts.global.id,
+      baseUrl: 'https://billing.example.com:443/',
+      createdAt: T0 + 5,
+    };
     await store.ensureLocalSession(second);
     assert.deepEqual(await store.findSessionByLocalId(second.idHash), { local: second, global: parts.global });
     assert.deepEqual(await store.findSessionByLocalId(parts.local.idHash), { local: parts.local, global: parts.global });
@@ -135,7 +178,10 @@ function registerRelayTokenTests(storeTest: StoreTest): void {
     const owner = await seedOwnedUser(store);
     const { token } = await seedSession(store, owner.id);
     const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeRelayToken(token.tokenHash, T0)));
-    assert.deepEqual(results.filter((r) => r !== null), [token]);
+    assert.deepEqual(
+      results.filter((r) => r !== null),
+      [token],
+    );
   });
 }
 
@@ -143,7 +189,12 @@ function registerSessionEndTests(storeTest: StoreTest): void {
   storeTest('deleteGlobalSession removes its local sessions, tokens and cookie, and nothing of others', async (store) => {
     const owner = await seedOwnedUser(store);
     const doomed = await seedSession(store, owner.id);
-    const secondLocal: LocalSessionRecord = { idHash: hex64(), globalId: doomed.global.id, baseUrl: 'https://b.example.com:443/', createdAt: T0 };
+    const secondLocal: LocalSessionRecord = {
+      idHash: hex64(),
+      globalId: doomed.global.id,
+      baseUrl: 'https://b.example.com:443/',
+      createdAt: T0,
+    };
     await store.ensureLocalSession(secondLocal);
     const cookie = hex64();
     await store.setSessionCookie(doomed.global.id, cookie, 'sealed');
@@ -201,9 +252,18 @@ function registerSessionOperatorTests(storeTest: StoreTest): void {
       { global: newer.global, baseUrls: [newer.local.baseUrl] },
       { global: older.global, baseUrls: [billing, older.local.baseUrl] },
     ]);
-    assert.deepEqual((await store.listSessions({ limit: 10 })).map((s) => s.global.id), [newer.global.id, foreign.global.id, older.global.id]);
-    assert.deepEqual((await store.listSessions({ baseUrl: billing, limit: 10 })).map((s) => s.global.id), [older.global.id]);
-    assert.deepEqual((await store.listSessions({ limit: 1 })).map((s) => s.global.id), [newer.global.id]);
+    assert.deepEqual(
+      (await store.listSessions({ limit: 10 })).map((s) => s.global.id),
+      [newer.global.id, foreign.global.id, older.global.id],
+    );
+    assert.deepEqual(
+      (await store.listSessions({ baseUrl: billing, limit: 10 })).map((s) => s.global.id),
+      [older.global.id],
+    );
+    assert.deepEqual(
+      (await store.listSessions({ limit: 1 })).map((s) => s.global.id),
+      [newer.global.id],
+    );
     assert.deepEqual(await store.listSessions({ userId: randomUUID(), limit: 10 }), []);
   });
 

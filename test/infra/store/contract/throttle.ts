@@ -18,17 +18,34 @@ function registerThrottleTests(storeTest: StoreTest): void {
   storeTest('countAttempt counts attempts per key and keeps the first and last failure times', async (store) => {
     const key = `login:${randomUUID()}`;
     assert.deepEqual((await count(store, key, T0)).record, { key, failures: 1, firstFailureAt: T0, lastFailureAt: T0, lockedUntil: null });
-    assert.deepEqual((await count(store, key, T0 + 5)).record, { key, failures: 2, firstFailureAt: T0, lastFailureAt: T0 + 5, lockedUntil: null });
+    assert.deepEqual((await count(store, key, T0 + 5)).record, {
+      key,
+      failures: 2,
+      firstFailureAt: T0,
+      lastFailureAt: T0 + 5,
+      lockedUntil: null,
+    });
     const other = await count(store, 'source:192.0.2.1', T0 + 6);
     assert.equal(other.record.failures, 1);
-    assert.deepEqual(sorted((await store.getThrottles([key, 'source:192.0.2.1', 'login:nobody'])).map((r) => `${r.key}=${r.failures}`)), sorted([`${key}=2`, 'source:192.0.2.1=1']));
+    assert.deepEqual(
+      sorted((await store.getThrottles([key, 'source:192.0.2.1', 'login:nobody'])).map((r) => `${r.key}=${r.failures}`)),
+      sorted([`${key}=2`, 'source:192.0.2.1=1']),
+    );
     assert.deepEqual(await store.getThrottles([]), []);
   });
 
   storeTest('countAttempt counts every key of one attempt, in the order given', async (store) => {
     const keys = ['source:z', 'login:m', 'source:application:a'];
-    const counted = await store.countAttempt(randomUUID(), keys.map((key) => ({ key, resetBefore: HOUR_AGO(T0), windowBefore: null, threshold: 0 })), T0, WAITS);
-    assert.deepEqual(counted.map((c) => [c.record.key, c.record.failures, c.lockedBefore, c.setLock]), keys.map((key) => [key, 1, false, false]));
+    const counted = await store.countAttempt(
+      randomUUID(),
+      keys.map((key) => ({ key, resetBefore: HOUR_AGO(T0), windowBefore: null, threshold: 0 })),
+      T0,
+      WAITS,
+    );
+    assert.deepEqual(
+      counted.map((c) => [c.record.key, c.record.failures, c.lockedBefore, c.setLock]),
+      keys.map((key) => [key, 1, false, false]),
+    );
   });
 
   storeTest('countAttempt starts over when the last failure is older than the reset window, keeping a running lock', async (store) => {
@@ -44,11 +61,18 @@ function registerThrottleTests(storeTest: StoreTest): void {
 
   storeTest('countAttempt starts a windowed count over once its first failure is older than the window', async (store) => {
     const key = 'source:192.0.2.9';
-    const windowed = (now: number) => store.countAttempt(randomUUID(), [{ key, resetBefore: HOUR_AGO(now), windowBefore: HOUR_AGO(now) + 1, threshold: 0 }], now, WAITS);
+    const windowed = (now: number) =>
+      store.countAttempt(randomUUID(), [{ key, resetBefore: HOUR_AGO(now), windowBefore: HOUR_AGO(now) + 1, threshold: 0 }], now, WAITS);
     await windowed(T0);
     await windowed(T0 + 30 * MINUTE);
     assert.equal((await windowed(T0 + HOUR - 1))[0]?.record.failures, 3, 'within the hour of the first failure');
-    assert.deepEqual((await windowed(T0 + HOUR))[0]?.record, { key, failures: 1, firstFailureAt: T0 + HOUR, lastFailureAt: T0 + HOUR, lockedUntil: null });
+    assert.deepEqual((await windowed(T0 + HOUR))[0]?.record, {
+      key,
+      failures: 1,
+      firstFailureAt: T0 + HOUR,
+      lastFailureAt: T0 + HOUR,
+      lockedUntil: null,
+    });
   });
 
   storeTest('of 20 concurrent countAttempt calls on one key none is lost', async (store) => {
@@ -59,25 +83,32 @@ function registerThrottleTests(storeTest: StoreTest): void {
     assert.equal(record.lastFailureAt, T0 + 19);
   });
 
-  storeTest('countAttempt locks at the threshold, one increment more per count past it, capped; a running lock is never moved', async (store) => {
-    const key = 'login:lock@example.com';
-    const waits: number[] = [];
-    let now = T0;
-    for (let i = 0; i < 8; i += 1) {
-      const counted = await count(store, key, now, 2);
-      if (!counted.setLock) {
-        assert.equal(counted.record.lockedUntil, null, 'below the threshold');
-        now += 1;
-        continue;
+  storeTest(
+    'countAttempt locks at the threshold, one increment more per count past it, capped; a running lock is never moved',
+    async (store) => {
+      const key = 'login:lock@example.com';
+      const waits: number[] = [];
+      let now = T0;
+      for (let i = 0; i < 8; i += 1) {
+        const counted = await count(store, key, now, 2);
+        if (!counted.setLock) {
+          assert.equal(counted.record.lockedUntil, null, 'below the threshold');
+          now += 1;
+          continue;
+        }
+        waits.push(((counted.record.lockedUntil ?? 0) - now) / MINUTE);
+        const again = await count(store, key, now + 1, 2);
+        assert.deepEqual(
+          [again.lockedBefore, again.setLock, again.record.lockedUntil],
+          [true, false, counted.record.lockedUntil],
+          'locked: counted, the lock stays',
+        );
+        now = (again.record.lockedUntil ?? now) + 1;
       }
-      waits.push(((counted.record.lockedUntil ?? 0) - now) / MINUTE);
-      const again = await count(store, key, now + 1, 2);
-      assert.deepEqual([again.lockedBefore, again.setLock, again.record.lockedUntil], [true, false, counted.record.lockedUntil], 'locked: counted, the lock stays');
-      now = (again.record.lockedUntil ?? now) + 1;
-    }
-    // The first count is below the threshold, the second sets the first lock; the rest are one each.
-    assert.deepEqual(waits, [1, 3, 5, 5, 5, 5, 5]);
-  });
+      // The first count is below the threshold, the second sets the first lock; the rest are one each.
+      assert.deepEqual(waits, [1, 3, 5, 5, 5, 5, 5]);
+    },
+  );
 
   storeTest('F42: of many attempts racing the end of a lock exactly one finds the key free', async (store) => {
     const key = 'login:burst@example.com';
@@ -106,7 +137,14 @@ function registerThrottleTests(storeTest: StoreTest): void {
       T0 + 1,
       WAITS,
     );
-    assert.deepEqual(counted.map((c) => [c.setLock, c.lockedBefore]), [[false, false], [true, false], [false, true]]);
+    assert.deepEqual(
+      counted.map((c) => [c.setLock, c.lockedBefore]),
+      [
+        [false, false],
+        [true, false],
+        [false, true],
+      ],
+    );
     await store.settleSuccess(id, 'login:ok@example.com', [source, other]);
     const after = new Map((await store.getThrottles(['login:ok@example.com', source, other])).map((r) => [r.key, r]));
     assert.equal(after.has('login:ok@example.com'), false);
@@ -118,17 +156,31 @@ function registerThrottleTests(storeTest: StoreTest): void {
     await count(store, 'login:a', T0);
     await count(store, 'login:b', T0 + 2);
     await count(store, 'source:c', T0 + 1);
-    assert.deepEqual((await store.listThrottles(10)).map((r) => r.key), ['login:b', 'source:c', 'login:a']);
-    assert.deepEqual((await store.listThrottles(1)).map((r) => r.key), ['login:b']);
+    assert.deepEqual(
+      (await store.listThrottles(10)).map((r) => r.key),
+      ['login:b', 'source:c', 'login:a'],
+    );
+    assert.deepEqual(
+      (await store.listThrottles(1)).map((r) => r.key),
+      ['login:b'],
+    );
     assert.equal(await store.clearThrottle('login:b'), true);
     assert.equal(await store.clearThrottle('login:b'), false);
-    assert.deepEqual((await store.listThrottles(10)).map((r) => r.key), ['source:c', 'login:a']);
+    assert.deepEqual(
+      (await store.listThrottles(10)).map((r) => r.key),
+      ['source:c', 'login:a'],
+    );
   });
 
   storeTest('purgeThrottles forgets old failures that are not locked at the time', async (store) => {
     const now = T0 + 24 * HOUR;
     await count(store, 'login:old', T0);
-    await store.countAttempt(randomUUID(), [{ key: 'login:old-locked', resetBefore: HOUR_AGO(T0), windowBefore: null, threshold: 1 }], now - 1, WAITS);
+    await store.countAttempt(
+      randomUUID(),
+      [{ key: 'login:old-locked', resetBefore: HOUR_AGO(T0), windowBefore: null, threshold: 1 }],
+      now - 1,
+      WAITS,
+    );
     await count(store, 'login:recent', now - MINUTE);
     assert.equal(await store.purgeThrottles(now - HOUR, now), 1);
     assert.deepEqual(sorted((await store.listThrottles(10)).map((r) => r.key)), ['login:old-locked', 'login:recent']);

@@ -1,7 +1,20 @@
 // Users: the part of the Store contract suite (index.ts) that every engine runs.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { T0, assertSessionGone, hex64, isDuplicateLogin, seedApplication, seedOwnedUser, seedSession, seedUser, setUserDisabled, sorted, user, type StoreTest } from './fixtures.js';
+import {
+  T0,
+  assertSessionGone,
+  hex64,
+  isDuplicateLogin,
+  seedApplication,
+  seedOwnedUser,
+  seedSession,
+  seedUser,
+  setUserDisabled,
+  sorted,
+  user,
+  type StoreTest,
+} from './fixtures.js';
 import type { UserRecord } from '../../../../src/core/store/index.js';
 
 function registerUserTests(storeTest: StoreTest): void {
