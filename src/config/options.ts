@@ -36,6 +36,11 @@ export const SSO_MODES = ['single-panel', 'multiple-panels'] as const;
 /** The legacy digests of protocol §5.6 passwordHashType that createUser and changePassword may accept. */
 export const LEGACY_HASH_TYPES = ['sha1', 'md5', 'sha256'] as const;
 
+/** A list as help and docs say it: `a, b or c`. */
+export function eitherOf(values: readonly string[]): string {
+  return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values.at(-1) ?? ''}`;
+}
+
 /** The log levels, from the most verbose; `silent` writes nothing. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 

@@ -8,6 +8,7 @@
 import { serverHostName } from './hosts.js';
 import { requireReachableHostname, resolveHostname, type Resolution } from './mode.js';
 import type { ServerCredentials } from './ports/certificates.js';
+import type { RefusalOverride } from './refusal.js';
 import type { Services } from './services.js';
 import { changeSettings, type SettingChange } from './settings.js';
 
@@ -19,8 +20,8 @@ export interface HostnameChange {
 }
 
 export interface HostnameOptions {
-  /** In multiple-panels mode, change the name without checking that it resolves. */
-  readonly skipDnsCheck?: boolean;
+  /** What the operator has acknowledged (core/refusal.ts): 'unresolvedHostname' changes the name without checking that it resolves. */
+  readonly acknowledged?: readonly RefusalOverride[];
   readonly dnsTimeoutMs?: number;
 }
 
@@ -32,7 +33,7 @@ export async function changeHostname(
   const { name } = serverHostName(hostname);
   const current = services.settings.current();
   let resolution: Resolution | null = null;
-  if (options.skipDnsCheck !== true) {
+  if (options.acknowledged?.includes('unresolvedHostname') !== true) {
     // In multiple-panels mode applications on other hosts use the name at once: it must resolve.
     // In single-panel mode only browsers (the relay) use it, and the Business Manager documentation sets the name before the
     // DNS is checked and the mode switched, so a name that does not resolve yet is only reported.

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { SSO_MODES } from '../config/options.js';
 import { unbracketed } from './hosts.js';
 import type { ServiceSettings } from './liveSettings.js';
-import { Refusal } from './refusal.js';
+import { Refusal, type RefusalOverride } from './refusal.js';
 import type { Services } from './services.js';
 import { changeSettings, type SettingChange } from './settings.js';
 
@@ -103,10 +103,12 @@ export async function requireReachableHostname(hostname: string, timeoutMs = DNS
 }
 
 export interface ModeSwitchOptions {
-  /** Switch to single-panel even while applications on other hosts are registered. */
-  readonly force?: boolean;
-  /** Switch to multiple-panels without checking that the host name resolves. */
-  readonly skipDnsCheck?: boolean;
+  /**
+   * What the operator has acknowledged (core/refusal.ts): 'disruption' switches to single-panel even
+   * while applications on other hosts are registered; 'unresolvedHostname' switches to
+   * multiple-panels without checking that the host name resolves.
+   */
+  readonly acknowledged?: readonly RefusalOverride[];
   readonly dnsTimeoutMs?: number;
 }
 
@@ -134,10 +136,10 @@ export async function switchMode(
   let resolution: Resolution | null = null;
   let remote: RemoteApplication[] = [];
   if (mode === 'multiple-panels') {
-    if (options.skipDnsCheck !== true) resolution = await requireReachableHostname(current.hostname, options.dnsTimeoutMs);
+    if (options.acknowledged?.includes('unresolvedHostname') !== true) resolution = await requireReachableHostname(current.hostname, options.dnsTimeoutMs);
   } else {
     remote = await remoteApplications(services);
-    if (remote.length > 0 && options.force !== true) {
+    if (remote.length > 0 && options.acknowledged?.includes('disruption') !== true) {
       const shown = remote.slice(0, 10).map((app) => `${app.name} (${app.url}, ${app.id})`);
       const more = remote.length > shown.length ? ` and ${remote.length - shown.length} more` : '';
       throw new Refusal(

@@ -36,6 +36,11 @@ export function addOptionFlags(command: Command, names: readonly OptionName[]): 
 /** The flag with which an operator acknowledges what a refusal names. */
 const OVERRIDE_FLAGS: Readonly<Record<RefusalOverride, string>> = { disruption: '--force', unresolvedHostname: '--skip-dns-check' };
 
+/** What the operator acknowledged with the flags given (the reverse of OVERRIDE_FLAGS). */
+export function acknowledgedBy(flags: { readonly force?: boolean; readonly skipDnsCheck?: boolean }): RefusalOverride[] {
+  return [...(flags.force === true ? (['disruption'] as const) : []), ...(flags.skipDnsCheck === true ? (['unresolvedHostname'] as const) : [])];
+}
+
 /** A refusal of the domain as one line, with the flag that overrides it. */
 export function refusalMessage(refusal: Refusal): string {
   return refusal.override === null ? refusal.message : `${refusal.message} (${OVERRIDE_FLAGS[refusal.override]} to go ahead anyway)`;

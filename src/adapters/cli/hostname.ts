@@ -3,8 +3,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { SETTINGS_REFRESH_MS } from '../../core/liveSettings.js';
-import type { HostnameOptions } from '../../core/hostname.js';
-import { action, fields, isoTime, print, storeCommand, type StoreFlags } from './common.js';
+import { fingerprintOf } from '../../core/fingerprint.js';
+import { changeHostname, type HostnameOptions } from '../../core/hostname.js';
+import { acknowledgedBy, action, fields, isoTime, print, storeCommand, type StoreFlags } from './common.js';
 import { withCaServices, withServices, type InstallationAccess } from './installation.js';
 
 interface HostnameFlags extends StoreFlags {
@@ -18,14 +19,13 @@ export async function setHostname(
   hostname: string,
   options: HostnameOptions,
 ): Promise<void> {
-  const { changeHostname } = await import('../../core/hostname.js'); // with X.509: only when the name changes
   await withCaServices(access, flags, async (services) => {
     const result = await changeHostname(services, hostname, options);
     const certificate = new X509Certificate(result.server.cert);
     const server = {
       hostname: result.server.hostname,
       names: certificate.subjectAltName ?? '',
-      fingerprint: certificate.fingerprint256.replaceAll(':', '').toLowerCase(),
+      fingerprint: fingerprintOf(certificate.raw),
       notAfter: isoTime(Date.parse(certificate.validTo)),
     };
     const lines: string[] = [];
@@ -67,7 +67,7 @@ Examples:
     )
     .action(
       action(async (flags: HostnameFlags, name?: string) => {
-        if (name !== undefined) return setHostname(access, flags, name, { skipDnsCheck: flags.skipDnsCheck === true });
+        if (name !== undefined) return setHostname(access, flags, name, { acknowledged: acknowledgedBy(flags) });
         await withServices(access, flags, (services) => {
           const { hostname, mode } = services.settings.current();
           print(flags, { hostname, mode }, () =>

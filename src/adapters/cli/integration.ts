@@ -1,7 +1,8 @@
 // `ssod integration`: the command line of Plesk Business Manager's `integration` utility ,
 // for operators who follow its documentation. Each command does what `ssod mode` or `ssod hostname` does.
+import { SSO_MODES, eitherOf } from '../../config/options.js';
 import { Option, type Command } from 'commander';
-import { UsageError, action, storeCommand, type StoreFlags } from './common.js';
+import { UsageError, acknowledgedBy, action, storeCommand, type StoreFlags } from './common.js';
 import { setHostname } from './hostname.js';
 import type { InstallationAccess } from './installation.js';
 import { changeMode } from './mode.js';
@@ -17,7 +18,7 @@ interface IntegrationFlags extends StoreFlags {
 export function integrationCommand(access: InstallationAccess): Command {
   return storeCommand('integration', "Plesk Business Manager's integration utility: switch the SSO mode or update the host name .")
     .addOption(new Option('--command <COMMAND>', 'what to do').choices(['switch-sso-mode', 'update']).makeOptionMandatory())
-    .option('--sso-mode <MODE>', 'with switch-sso-mode: single-panel or multiple-panels')
+    .option('--sso-mode <MODE>', `with switch-sso-mode: ${eitherOf(SSO_MODES)}`)
     .option('--hostname <NAME>', "with update: the service's new host name")
     .option('--skip-dns-check', 'do not check that the host name resolves')
     .option('--force', 'switch to single-panel although applications on other hosts are registered')
@@ -35,10 +36,10 @@ Examples:
         if (flags.command === 'switch-sso-mode') {
           if (flags.ssoMode === undefined)
             throw new UsageError('--command=switch-sso-mode needs the mode; add --sso-mode=single-panel or --sso-mode=multiple-panels');
-          return changeMode(access, flags, flags.ssoMode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
+          return changeMode(access, flags, flags.ssoMode, { acknowledged: acknowledgedBy(flags) });
         }
         if (flags.hostname === undefined) throw new UsageError('--command=update needs the host name; add --hostname=NAME');
-        return setHostname(access, flags, flags.hostname, { skipDnsCheck: flags.skipDnsCheck === true });
+        return setHostname(access, flags, flags.hostname, { acknowledged: acknowledgedBy(flags) });
       }),
     );
 }

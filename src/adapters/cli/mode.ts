@@ -11,7 +11,7 @@ import {
   type ModeSwitchOptions,
 } from '../../core/mode.js';
 import { modeStatus } from '../../core/operator/mode.js';
-import { UsageError, action, fields, print, storeCommand, type StoreFlags } from './common.js';
+import { UsageError, acknowledgedBy, action, fields, print, storeCommand, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
 
@@ -107,7 +107,7 @@ Examples:
     .action(
       action(async (flags: ModeFlags, mode?: string) => {
         if (mode === undefined) return show(access, flags);
-        return changeMode(access, flags, mode, { force: flags.force === true, skipDnsCheck: flags.skipDnsCheck === true });
+        return changeMode(access, flags, mode, { acknowledged: acknowledgedBy(flags) });
       }),
     );
 }

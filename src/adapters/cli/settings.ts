@@ -1,7 +1,7 @@
 // `ssod settings`: shows and changes the service settings (core/liveSettings.ts) in the store.
 // Running servers pick a change up within SETTINGS_REFRESH_MS, without a restart.
 import type { Command } from 'commander';
-import { formatOptionValue, settingNames, type SettingName } from '../../config/options.js';
+import { SSO_MODES, formatOptionValue, settingNames, type SettingName } from '../../config/options.js';
 import { SETTINGS_REFRESH_MS, parseSettingChanges } from '../../core/liveSettings.js';
 import { showSettings, type SettingEntry } from '../../core/operator/settings.js';
 import { changeSettings } from '../../core/settings.js';
@@ -11,7 +11,7 @@ import { withServices, withStore, type InstallationAccess } from './installation
 /** Settings that have a command of their own, because changing them takes more than a value. */
 const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
   hostname: 'ssod hostname NAME (it also re-issues the server certificate)',
-  mode: 'ssod mode single-panel|multiple-panels (it checks the host name and the registered applications first)',
+  mode: `ssod mode ${SSO_MODES.join('|')} (it checks the host name and the registered applications first)`,
 };
 
 /** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */

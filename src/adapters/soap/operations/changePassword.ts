@@ -1,6 +1,7 @@
 // changePassword (Open Fusion SSO protocol, section 5.13): owner only; oldPassword, when given, must match. The change itself, with
 // brute-force protection of oldPassword, the audit records and the end of the user's sessions, is
 // core/passwordChange.ts.
+import { LEGACY_HASH_TYPES, eitherOf } from '../../../config/options.js';
 import { changePassword as changeUserPassword } from '../../../core/passwordChange.js';
 import { findUser, hashNewPassword, requireOwner } from '../../../core/users.js';
 import { passwordMaxLength, userIdField } from './fields.js';
@@ -28,7 +29,7 @@ export const changePassword = operation({
       maxLength: passwordMaxLength,
       doc: 'New plaintext password, or the hex digest named by newPasswordHashType.',
     },
-    { name: 'newPasswordHashType', type: 'string', optional: true, maxLength: 16, doc: 'sha1, md5 or sha256; absent for plaintext.' },
+    { name: 'newPasswordHashType', type: 'string', optional: true, maxLength: 16, doc: `${eitherOf(LEGACY_HASH_TYPES)}; absent for plaintext.` },
   ],
   output: [],
   faults: ['permissionDenied', 'noSuchUser', 'invalidCredentials', 'invalidParameter'],

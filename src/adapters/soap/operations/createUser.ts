@@ -1,4 +1,5 @@
 // protocol §5.6 createUser: the calling application becomes the owner.
+import { LEGACY_HASH_TYPES, eitherOf } from '../../../config/options.js';
 import { actorOf } from '../../../core/audit.js';
 import { createUser as create, hashNewPassword } from '../../../core/users.js';
 import { loginField, passwordMaxLength } from './fields.js';
@@ -22,7 +23,7 @@ export const createUser = operation({
       type: 'string',
       optional: true,
       maxLength: 16,
-      doc: 'sha1, md5 or sha256 (getSettings lists them); absent for plaintext.',
+      doc: `${eitherOf(LEGACY_HASH_TYPES)} (getSettings lists them); absent for plaintext.`,
     },
   ],
   output: [{ name: 'userId', doc: 'The new user id.' }],
