@@ -136,7 +136,8 @@ export async function switchMode(
   let resolution: Resolution | null = null;
   let remote: RemoteApplication[] = [];
   if (mode === 'multiple-panels') {
-    if (options.acknowledged?.includes('unresolvedHostname') !== true) resolution = await requireReachableHostname(current.hostname, options.dnsTimeoutMs);
+    if (options.acknowledged?.includes('unresolvedHostname') !== true)
+      resolution = await requireReachableHostname(current.hostname, options.dnsTimeoutMs);
   } else {
     remote = await remoteApplications(services);
     if (remote.length > 0 && options.acknowledged?.includes('disruption') !== true) {

@@ -38,7 +38,10 @@ const OVERRIDE_FLAGS: Readonly<Record<RefusalOverride, string>> = { disruption: 
 
 /** What the operator acknowledged with the flags given (the reverse of OVERRIDE_FLAGS). */
 export function acknowledgedBy(flags: { readonly force?: boolean; readonly skipDnsCheck?: boolean }): RefusalOverride[] {
-  return [...(flags.force === true ? (['disruption'] as const) : []), ...(flags.skipDnsCheck === true ? (['unresolvedHostname'] as const) : [])];
+  return [
+    ...(flags.force === true ? (['disruption'] as const) : []),
+    ...(flags.skipDnsCheck === true ? (['unresolvedHostname'] as const) : []),
+  ];
 }
 
 /** A refusal of the domain as one line, with the flag that overrides it. */
