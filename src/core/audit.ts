@@ -7,6 +7,7 @@
 // detail names only what is safe to show an operator (a login, a base URL, a fingerprint).
 import type { Actor, DomainEvent, EventContext, EventOf, EventType, StoredEvent } from './events.js';
 import type { Services } from './services.js';
+import type { AuditEvent } from './store/index.js';
 
 /** Every kind of event the trail records. */
 export const AUDIT_EVENT_TYPES = [
@@ -152,15 +153,25 @@ export function auditEntryOf(event: DomainEvent): AuditEntry | null {
   };
 }
 
-/** Appends the record, dropping a detail field whose name says it holds a secret; once per outbox event. */
-async function append(context: AuditContext, entry: AuditEntry, eventId: number | null, at: number): Promise<void> {
+/** The record the trail keeps of an entry at `at`, without a detail field whose name says it holds a secret. */
+export function auditRecordOf(context: Pick<AuditContext, 'log'>, entry: AuditEntry, at: number): AuditEvent {
   const detail: Record<string, string | number | boolean | null> = {};
   for (const [name, value] of Object.entries(entry.detail ?? {})) {
     if (SECRET_FIELD.test(name))
       context.log.error('audit detail field dropped: its name says it holds a secret', { type: entry.type, field: name });
     else detail[name] = value;
   }
-  const record = { at, type: entry.type, actor: entry.actor, target: entry.target, outcome: entry.outcome ?? 'ok', detail };
+  return { at, type: entry.type, actor: entry.actor, target: entry.target, outcome: entry.outcome ?? 'ok', detail };
+}
+
+/** Counts an entry that reached the trail for the metrics (publish writes it together with its event). */
+export function countAudit(entry: AuditEntry): void {
+  observer?.(entry);
+}
+
+/** Appends the record; once per outbox event. */
+async function append(context: AuditContext, entry: AuditEntry, eventId: number | null, at: number): Promise<void> {
+  const record = auditRecordOf(context, entry, at);
   if (eventId === null) await context.store.appendAudit(record);
   else await context.store.appendAuditOfEvent(eventId, record);
 }
@@ -188,24 +199,17 @@ export async function recordAudit(
   }
 }
 
-/**
- * Records the event in the trail, if it is one the trail keeps, at most once however often it is
- * delivered. `inline` is publish's own delivery: the one the metrics count, and one that never
- * throws (the dispatcher tries again). The dispatcher's deliveries only catch up, and a failure
- * is its to retry.
- */
-export async function deliverToTrail(context: AuditContext, stored: StoredEvent, { inline }: { readonly inline: boolean }): Promise<void> {
+/** The dispatcher's delivery to the trail: catches up a record that publish could not write with its event. */
+export async function deliverToTrail(context: AuditContext, stored: StoredEvent): Promise<void> {
   const entry = auditEntryOf(stored.event);
-  if (entry === null) return;
-  if (inline) await recordAudit(context, entry, stored.id, stored.at);
-  else await append(context, entry, stored.id, stored.at);
+  if (entry !== null) await append(context, entry, stored.id, stored.at);
 }
 
 /** The trail as a subscriber of the outbox (core/outbox.ts): it catches up every event from the oldest kept. */
 export const auditTrail = {
   name: 'audit',
   startAtEnd: false,
-  deliver: (context: AuditContext, stored: StoredEvent): Promise<void> => deliverToTrail(context, stored, { inline: false }),
+  deliver: (context: AuditContext, stored: StoredEvent): Promise<void> => deliverToTrail(context, stored),
 } as const;
 
 /** Deletes the events older than the retention setting; the server calls it periodically. */

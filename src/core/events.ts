@@ -7,7 +7,7 @@
 // so that the record is there when the call that caused it returns. The outbox dispatcher
 // (core/outbox.ts) delivers every event, in order and at least once, to each subscriber, the
 // audit trail included, which so catches up what a crash between the two steps left.
-import { deliverToTrail } from './audit.js';
+import { auditEntryOf, auditRecordOf, countAudit, recordAudit } from './audit.js';
 import type { Services } from './services.js';
 
 /** Who did it: an application by its id, a caller without a certificate, or an operator command. */
@@ -110,16 +110,23 @@ export type EventContext = Pick<Services, 'store' | 'now' | 'log'>;
  */
 export async function publish(context: EventContext, event: DomainEvent): Promise<void> {
   const at = context.now();
-  let id: number | null = null;
+  const entry = auditEntryOf(event);
   try {
-    id = await context.store.appendOutboxEvent({ at, type: event.type, payload: JSON.stringify(event) });
+    // The event and its record in the trail in one transaction: one durable write, not two.
+    await context.store.appendOutboxEvent(
+      { at, type: event.type, payload: JSON.stringify(event) },
+      entry && auditRecordOf(context, entry, at),
+    );
+    if (entry !== null) countAudit(entry);
+    return;
   } catch (error) {
     context.log.error('event not written to the outbox', {
       type: event.type,
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  await deliverToTrail(context, { id, at, event }, { inline: true });
+  // The trail keeps the record even so, as it did before there was an outbox (recordAudit never throws).
+  if (entry !== null) await recordAudit(context, entry, null, at);
 }
 
 /** Publishes `settings.changed` for each setting whose value changed (an operator's word, however given). */

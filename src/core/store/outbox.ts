@@ -17,8 +17,11 @@ export interface OutboxEventRecord extends OutboxEventInput {
 }
 
 export interface OutboxStore {
-  /** Appends an event; returns its id, greater than that of every event appended before it committed. */
-  appendOutboxEvent(event: OutboxEventInput): Promise<number>;
+  /**
+   * Appends an event, with `audit` its record in the audit trail (naming the event) in the same
+   * transaction; returns the event's id, greater than that of every event appended before it committed.
+   */
+  appendOutboxEvent(event: OutboxEventInput, audit?: AuditEvent | null): Promise<number>;
   /** Up to `limit` events with an id above `after`, in id order. */
   readOutbox(after: number, limit: number): Promise<OutboxEventRecord[]>;
   /**

@@ -50,6 +50,12 @@ const trim = sql<{ before: number }>(
   'outbox_trim',
   () => 'DELETE FROM outbox_events WHERE at < @before OR id <= (SELECT COALESCE(MIN(position), 0) FROM outbox_cursors)',
 );
+// The event just appended in this transaction has the largest id: the append's ordering (above) holds until commit.
+const appendAuditOfLast = sql<{ at: number; type: string; actor: string; target: string; outcome: string; detail: string }>(
+  'outbox_append_audit_of_last',
+  () => `INSERT INTO audit_events (at, type, actor, target, outcome, detail, event_id)
+  VALUES (@at, @type, @actor, @target, @outcome, @detail, (SELECT MAX(id) FROM outbox_events))`,
+);
 const appendAudit = sql<{ at: number; type: string; actor: string; target: string; outcome: string; detail: string; eventId: number }>(
   'outbox_append_audit',
   () => `INSERT INTO audit_events (at, type, actor, target, outcome, detail, event_id)
@@ -58,7 +64,13 @@ const appendAudit = sql<{ at: number; type: string; actor: string; target: strin
 
 export function outboxPart(x: Executor): OutboxStore {
   return {
-    async appendOutboxEvent(event) {
+    async appendOutboxEvent(event, audit) {
+      if (audit !== undefined && audit !== null) {
+        const done = await x.batch([step(append, event), step(appendAuditOfLast, { ...audit, detail: JSON.stringify(audit.detail) })]);
+        const appended = done?.[0]?.rows[0] as { id: number } | undefined;
+        if (appended === undefined) throw new Error('appendOutboxEvent returned no id');
+        return appended.id;
+      }
       const row = await x.one(append, event);
       if (row === null) throw new Error('appendOutboxEvent returned no id');
       return row.id;

@@ -111,5 +111,18 @@ export function runOutboxContract(engineName: string, open: () => Promise<Store>
       await store.appendAudit(auditEvent('user:x'));
       assert.equal((await store.queryAudit({ target: 'user:x', limit: 10 })).length, 3, 'records of no event are never deduplicated');
     });
+
+    storeTest('an event appended with its audit record writes both at once, the record naming that event', async (store) => {
+      const first = await store.appendOutboxEvent(event(T0), auditEvent('user:y'));
+      const second = await store.appendOutboxEvent(event(T0 + 1), auditEvent('user:z'));
+      assert.ok(second > first);
+      assert.equal(await store.appendAuditOfEvent(first, auditEvent('user:y')), false, 'the record of the first event is there');
+      assert.equal(await store.appendAuditOfEvent(second, auditEvent('user:z')), false, 'and of the second');
+      assert.deepEqual((await store.queryAudit({ limit: 10 })).map((record) => record.target).sort(), ['user:y', 'user:z']);
+      assert.deepEqual(
+        (await store.readOutbox(0, 10)).map((e) => e.id),
+        [first, second],
+      );
+    });
   });
 }
