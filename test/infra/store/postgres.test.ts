@@ -11,7 +11,6 @@ import { StoreUnavailableError, type Store } from '../../../src/core/store/index
 import { adminPool, createSchema, droppingOnClose, emptySchema, postgresSuite, type Isolated } from '../../helpers/postgres.js';
 import { runStoreContract } from './contract/index.js';
 import { eventually } from '../../helpers/eventually.js';
-import { runOutboxContract } from './contract/outbox.js';
 
 /** `url` whose connections carry this application_name, so the test can find exactly them. */
 function tagged(url: string): { url: string; tag: string } {
@@ -36,11 +35,6 @@ postgresSuite(
     let contractSchema: Isolated | null = null;
     after(() => contractSchema?.drop());
     runStoreContract('postgres', async () => {
-      contractSchema ??= await createSchema();
-      await emptySchema(contractSchema);
-      return openPostgresStore(contractSchema.url, { poolSize: 4 });
-    });
-    runOutboxContract('postgres', async () => {
       contractSchema ??= await createSchema();
       await emptySchema(contractSchema);
       return openPostgresStore(contractSchema.url, { poolSize: 4 });

@@ -10,10 +10,8 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, schemaMigrationsTable } from '../../
 import { POSTGRES, SQLITE } from '../../../src/infra/store/sql/dialect.js';
 import { openSqliteStore } from '../../../src/infra/store/sqlite.js';
 import { runStoreContract } from './contract/index.js';
-import { runOutboxContract } from './contract/outbox.js';
 
 runStoreContract('sqlite', () => openSqliteStore(':memory:'));
-runOutboxContract('sqlite', () => openSqliteStore(':memory:'));
 
 describe('sqlite store on a file', () => {
   let dir: string;

@@ -6,6 +6,7 @@ import { applicationsContract } from './applications.js';
 import { auditContract } from './audit.js';
 import { keyMaterialContract } from './keyMaterial.js';
 import { lifecycleContract } from './lifecycle.js';
+import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
 import { settingsContract } from './settings.js';
 import { throttleContract } from './throttle.js';
@@ -38,5 +39,6 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('audit trail', () => auditContract(storeTest));
     describe('key material shared by every node', () => keyMaterialContract(storeTest));
     describe('units of work', () => unitOfWorkContract(storeTest));
+    describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
   });
 }

@@ -1,9 +1,9 @@
 // The Store contract of a browser session started without a relay token and of the outbox of
-// domain events (src/core/store/outbox.ts, src/core/store/sessions.ts): every engine runs these.
+// domain events (src/core/store/outbox.ts, src/core/store/sessions.ts): the part of the Store
+// contract suite (index.ts) that every engine runs.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import type { AuditEvent, Store } from '../../../../src/core/store/index.js';
-import { seedOwnedUser, sessionParts } from './fixtures.js';
+import type { AuditEvent } from '../../../../src/core/store/index.js';
+import { seedOwnedUser, sessionParts, type StoreTest } from './fixtures.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = 30_000;
@@ -16,19 +16,8 @@ function auditEvent(target: string): AuditEvent {
   return { at: T0, type: 'user.created', actor: 'operator', target, outcome: 'ok', detail: { login: 'a' } };
 }
 
-export function runOutboxContract(engineName: string, open: () => Promise<Store>): void {
-  function storeTest(name: string, body: (store: Store) => Promise<void>): void {
-    test(name, async () => {
-      const store = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    });
-  }
-
-  describe(`Store contract, browser sessions and the outbox: ${engineName}`, () => {
+export function outboxContract(storeTest: StoreTest): void {
+  {
     storeTest('insertGlobalSession stores a session bound to its cookie, with no local session and no token', async (store) => {
       const user = await seedOwnedUser(store);
       const { global } = sessionParts(user.id, { cookieHash: 'c'.repeat(64), cookieSealedSecret: 'c2VhbGVk' });
@@ -124,5 +113,5 @@ export function runOutboxContract(engineName: string, open: () => Promise<Store>
         [first, second],
       );
     });
-  });
+  }
 }
