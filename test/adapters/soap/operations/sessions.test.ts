@@ -3,27 +3,43 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
-import { call, registerApp, splitPem, startTestServer, type RegisteredApp, type TestServer } from '../../../helpers/server.js';
+import {
+  call,
+  registerApp,
+  splitPem,
+  startTestServer,
+  type RegisteredApp,
+  type SoapTarget,
+  type TestServer,
+} from '../../../helpers/server.js';
+
+const BASE = 'https://owner.example.com:8443/';
+const SETTINGS = { sessionTimeout: 600, sessionLifetime: 3600 };
+
+/** Both describes' fixture: the owner application of BASE, another application, and one user of the owner. */
+async function seed(target: SoapTarget): Promise<{ owner: RegisteredApp; other: RegisteredApp; userId: string }> {
+  const owner = await registerApp(target, BASE, 'owner');
+  const other = await registerApp(target, 'https://other.example.com:443/', 'other');
+  const created = await call(target, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials });
+  return { owner, other, userId: created.field('userId') ?? '' };
+}
+
+/** authenticate as the user, for BASE unless `fields` say otherwise. */
+function signInOn(target: SoapTarget, fields: Record<string, string | undefined> = {}) {
+  return call(target, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
+}
 
 describe('sessions over TLS', () => {
   let ts: TestServer;
-  let owner: RegisteredApp;
   let other: RegisteredApp;
   let userId: string;
-  const BASE = 'https://owner.example.com:8443/';
   before(async () => {
-    ts = await startTestServer({ sessionTimeout: 600, sessionLifetime: 3600 });
-    owner = await registerApp(ts, BASE, 'owner');
-    other = await registerApp(ts, 'https://other.example.com:443/', 'other');
-    userId =
-      (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field(
-        'userId',
-      ) ?? '';
+    ts = await startTestServer(SETTINGS);
+    ({ other, userId } = await seed(ts));
   });
   after(() => ts.close());
 
-  const signIn = async (fields: Record<string, string | undefined> = {}) =>
-    call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
+  const signIn = (fields: Record<string, string | undefined> = {}) => signInOn(ts, fields);
 
   test('verifySession from an application reads its certificate and the session in one store read; a guest reads only the session', async () => {
     const sessionId = (await signIn({ baseUrl: other.url })).field('sessionId') ?? '';
@@ -77,20 +93,13 @@ describe('sessions', () => {
   let owner: RegisteredApp;
   let other: RegisteredApp;
   let userId: string;
-  const BASE = 'https://owner.example.com:8443/';
   before(async () => {
-    ts = await startInProcess({ sessionTimeout: 600, sessionLifetime: 3600 });
-    owner = await registerApp(ts, BASE, 'owner');
-    other = await registerApp(ts, 'https://other.example.com:443/', 'other');
-    userId =
-      (await call(ts, 'createUser', { login: 'user@example.com', password: 'l2345' }, { credentials: owner.credentials })).field(
-        'userId',
-      ) ?? '';
+    ts = await startInProcess(SETTINGS);
+    ({ owner, other, userId } = await seed(ts));
   });
   after(() => ts.close());
 
-  const signIn = async (fields: Record<string, string | undefined> = {}) =>
-    call(ts, 'authenticate', { login: 'user@example.com', password: 'l2345', baseUrl: BASE, ...fields });
+  const signIn = (fields: Record<string, string | undefined> = {}) => signInOn(ts, fields);
 
   test('authenticate with a baseUrl returns a relay token, a session id on that base url and the userId (protocol §5.17)', async () => {
     const reply = await signIn();

@@ -1,14 +1,20 @@
 // The unit of work: the part of the Store contract suite (index.ts) that every engine runs. The
 // rules built on it (certificate rotation, disabling a user) are stated in applications.ts and users.ts.
 import assert from 'node:assert/strict';
+import type { Store } from '../../../../src/core/store/index.js';
 import { T0, certificate, seedApplication, seedSession, seedUser, type StoreTest } from './fixtures.js';
+
+/** An application with its certificate, a user of it with a session, and a next certificate not stored yet. */
+async function seedUnit(store: Store) {
+  const { app, cert } = await seedApplication(store);
+  const owner = await seedUser(store, app.id);
+  const session = await seedSession(store, owner.id);
+  return { app, cert, owner, session, next: certificate(app.id, { issuedAt: T0 + 1 }) };
+}
 
 export function unitOfWorkContract(storeTest: StoreTest): void {
   storeTest('apply runs the writes of a unit in order and resolves true', async (store) => {
-    const { app, cert } = await seedApplication(store);
-    const owner = await seedUser(store, app.id);
-    const session = await seedSession(store, owner.id);
-    const next = certificate(app.id, { issuedAt: T0 + 1 });
+    const { app, cert, owner, session, next } = await seedUnit(store);
     assert.equal(
       await store.apply([
         { write: 'insertCertificate', certificate: next },
@@ -26,10 +32,7 @@ export function unitOfWorkContract(storeTest: StoreTest): void {
   });
 
   storeTest('a required write that changes no row undoes the whole unit, whatever ran before it', async (store) => {
-    const { app, cert } = await seedApplication(store);
-    const owner = await seedUser(store, app.id);
-    const session = await seedSession(store, owner.id);
-    const next = certificate(app.id, { issuedAt: T0 + 1 });
+    const { app, cert, owner, session, next } = await seedUnit(store);
     assert.equal(
       await store.apply([
         { write: 'insertCertificate', certificate: next },
