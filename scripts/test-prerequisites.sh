@@ -11,6 +11,10 @@ packages=()
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)                    # TLS interop checks
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql) # several nodes, restart test
 [ -x /usr/bin/systemd-analyze ] || packages+=(systemd)                        # verifies deploy/ssod.service
+[ -x /usr/sbin/slapd ] || packages+=(slapd)                                   # a real LDAP directory (delegated sources)
+command -v ldapadd >/dev/null 2>&1 || packages+=(ldap-utils)                  # loads the test directory
+command -v php >/dev/null 2>&1 || packages+=(php-cli)                         # PHP's SoapServer as an LJAuthenticate service
+php -r 'exit(class_exists("SoapServer") ? 0 : 1);' 2>/dev/null || packages+=(php-soap)
 
 if ((${#packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

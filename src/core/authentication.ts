@@ -38,6 +38,8 @@ export interface SignIn {
   readonly applicationId: string | null;
   /** The client address the server sees. */
   readonly address: string;
+  /** The browser's address when the caller knows it (ssod's own pages, pass-through, `ssox:originatingIp`); else `address` stands for it. */
+  readonly originatingIp?: string | undefined;
   /** The base URL a session is started for, if any (for the event). */
   readonly baseUrl?: string | undefined;
 }
