@@ -21,7 +21,8 @@ export type ExportedCertificate = Omit<CertificateRecord, 'applicationId'>;
 export interface ExportedApplication extends ApplicationRecord {
   readonly certificates: readonly ExportedCertificate[];
 }
-export type ExportedUser = Omit<UserRecord, 'loginKey'>;
+// Not yet in the export: the delegated sources and each user's source (an imported user signs in locally).
+export type ExportedUser = Omit<UserRecord, 'loginKey' | 'sourceName'>;
 
 export interface Export {
   readonly format: typeof EXPORT_FORMAT;
@@ -40,7 +41,7 @@ export async function exportInstallation(services: Pick<OperatorServices, 'store
   const users: ExportedUser[] = [];
   for (let after: string | undefined; ;) {
     const page = await services.store.listUsers({ limit: USER_PAGE, ...(after === undefined ? {} : { afterLoginKey: after }) });
-    users.push(...page.map(({ loginKey: _, ...user }) => user));
+    users.push(...page.map(({ loginKey: _, sourceName: __, ...user }) => user));
     if (page.length < USER_PAGE) break;
     after = page[page.length - 1]?.loginKey;
   }
@@ -278,7 +279,7 @@ export async function importInstallation(
   let usersAdded = 0;
   for (const user of users) {
     try {
-      await store.insertUser({ ...user, loginKey: loginKeyOf(user.login) });
+      await store.insertUser({ ...user, loginKey: loginKeyOf(user.login), sourceName: null });
     } catch (error) {
       if (error instanceof DuplicateLoginError)
         throw new Refusal(`the login ${JSON.stringify(user.login)} was taken while importing; ${usersAdded} user(s) were added before it`);

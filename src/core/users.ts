@@ -115,6 +115,7 @@ export async function createUser(
       passwordHash,
       createdAt: services.now(),
       disabledAt: null,
+      sourceName: null,
     });
   } catch (error) {
     if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');

@@ -14,6 +14,11 @@ export interface UserRecord {
   readonly createdAt: number;
   /** When an operator disabled the user; null while enabled. A disabled user cannot authenticate. */
   readonly disabledAt: number | null;
+  /**
+   * The delegated source that checks this user's password (single sign-on, docs/FEDERATION.md), or
+   * null: ssod's own hash checks it. A user with a source has no local password (passwordHash is '').
+   */
+  readonly sourceName: string | null;
 }
 
 /** Which users listUsers gives, ordered by login key. */

@@ -16,7 +16,7 @@ export const APPLICATION_COLUMNS = `id, name, display_name AS "displayName", ver
 export const CERTIFICATE_COLUMNS = `fingerprint, application_id AS "applicationId", serial, issued_at AS "issuedAt",
   not_after AS "notAfter", first_used_at AS "firstUsedAt", retired_at AS "retiredAt"`;
 export const USER_COLUMNS = `id, login, login_key AS "loginKey", owner_id AS "ownerId", password_hash AS "passwordHash", created_at AS "createdAt",
-  disabled_at AS "disabledAt"`;
+  disabled_at AS "disabledAt", source_name AS "sourceName"`;
 export const GLOBAL_SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
   last_seen_at AS "lastSeenAt", cookie_hash AS "cookieHash", cookie_sealed_secret AS "cookieSealedSecret"`;
 export const RELAY_TOKEN_COLUMNS =

@@ -169,6 +169,21 @@ ALTER TABLE audit_events ADD COLUMN event_id ${time};
 CREATE UNIQUE INDEX audit_events_event_id ON audit_events (event_id);
 `;
 
+// Delegated sources (docs/FEDERATION.md): the operator's settings of each, as JSON, and the source of
+// each user with single sign-on. The foreign key keeps a source that users still have.
+const delegatedSources = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE sources (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at ${time} NOT NULL,
+  updated_at ${time} NOT NULL
+)${tableOptions};
+
+ALTER TABLE users ADD COLUMN source_name TEXT REFERENCES sources (name);
+CREATE INDEX users_source_name ON users (source_name);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -184,6 +199,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the outbox of domain events, the delivery cursor of each subscriber, the event of an audit record',
     sql: outbox,
   },
+  { version: 6, description: 'delegated sources, and the source of each user with single sign-on', sql: delegatedSources },
 ];
 
 /** The schema version this code writes and expects. */

@@ -142,6 +142,7 @@ postgresSuite(
             passwordHash: 'h',
             createdAt: 0,
             disabledAt: null,
+            sourceName: null,
           }),
           (error: unknown) => error instanceof pg.DatabaseError && error.code === '23503',
         );

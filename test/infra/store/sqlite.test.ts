@@ -76,6 +76,7 @@ describe('sqlite store on a file', () => {
         passwordHash: 'h',
         createdAt: 2,
         disabledAt: null,
+        sourceName: null,
       });
       assert.deepEqual(await store.readSettings(), {});
     } finally {

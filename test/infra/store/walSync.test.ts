@@ -182,6 +182,7 @@ test('writes through the store resolve once durable and are then visible to anot
       passwordHash: 'x',
       createdAt: app.createdAt,
       disabledAt: null,
+      sourceName: null,
     }),
   );
   await Promise.all(writes);

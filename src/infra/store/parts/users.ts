@@ -8,8 +8,8 @@ type Id = { readonly id: string };
 
 const insertUser = sql<UserRecord>(
   'insert_user',
-  () => `INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at, disabled_at)
-  VALUES (@id, @login, @loginKey, @ownerId, @passwordHash, @createdAt, @disabledAt)`,
+  () => `INSERT INTO users (id, login, login_key, owner_id, password_hash, created_at, disabled_at, source_name)
+  VALUES (@id, @login, @loginKey, @ownerId, @passwordHash, @createdAt, @disabledAt, @sourceName)`,
 );
 const getUser = sql<Id, UserRecord>('get_user', () => `SELECT ${USER_COLUMNS} FROM users WHERE id = @id`);
 const findUserByLoginKey = sql<{ loginKey: string }, UserRecord>(

@@ -63,6 +63,7 @@ export function user(ownerId: string, overrides: Partial<UserRecord> = {}): User
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
     createdAt: T0,
     disabledAt: null,
+    sourceName: null,
     ...overrides,
   };
 }
