@@ -105,3 +105,26 @@ export interface PassThroughSource extends DelegatedSource {
 
 /** Opens a source from its settings (the composition root gives the infrastructure's). */
 export type SourceOpener = (settings: SourceSettings) => DelegatedSource;
+
+/** How a source is doing, for /healthz and `ssod sources show`. */
+export interface SourceHealth {
+  readonly name: string;
+  readonly kind: SourceKind;
+  /** `open`: the circuit breaker fails checks fast after repeated transport failures. */
+  readonly circuit: 'closed' | 'open' | 'halfOpen';
+  /** The last transport failure's detail, if any since the circuit last closed. */
+  readonly lastFailure: string | null;
+}
+
+/**
+ * The sources of this installation as every node sees them: opened from the store's settings on
+ * first use and reopened when the operator changes them (core/sources.ts implements it).
+ */
+export interface SourceRegistry {
+  /** The source of this name behind its circuit breaker, or null when none is configured by that name. */
+  source(name: string): Promise<DelegatedSource | null>;
+  /** The web-service source of this name (pass-through), or null when there is none of that kind. */
+  passThroughSource(name: string): Promise<PassThroughSource | null>;
+  health(): readonly SourceHealth[];
+  close(): Promise<void>;
+}
