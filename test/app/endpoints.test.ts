@@ -1,6 +1,7 @@
 // The HTTP surface around the operations: WSDL, CA certificate, health, limits, content types,
 // hostile envelopes over the wire, and what the log may hold.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
@@ -32,6 +33,9 @@ describe('endpoints', () => {
     }
     assert.match(reply.body, /schemas\.xmlsoap\.org\/wsdl\/soap12\//);
     assert.ok(reply.body.includes(`https://127.0.0.1:${ts.soapPort}/soap`));
+    // Byte for byte the protocol's WSDL (test/vectors/wsdl/README.md), at this server's endpoint.
+    const frozen = readFileSync(new URL('../../../test/vectors/wsdl/protocol.wsdl', import.meta.url), 'utf8');
+    assert.equal(reply.body, frozen.replaceAll('https://sso.example.com:8443/soap', `https://127.0.0.1:${ts.soapPort}/soap`));
   });
 
   test('GET /ca.pem serves the CA certificate, on the SOAP port and on the relay port (no trust needed first)', async () => {

@@ -2,11 +2,12 @@
 // (when installed) which must see both ports and read our serialized replies and faults with it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { FAULT_CODES, ProtocolFault, SSO_NS } from '../../../src/adapters/soap/faults.js';
+import { OPERATIONS as PROTOCOL_OPERATIONS } from '../../../src/adapters/soap/operations/index.js';
 import type { Operation } from '../../../src/adapters/soap/operations/types.js';
 import { serializeFault, serializeResponse } from '../../../src/adapters/soap/serialize.js';
 import { generateWsdl } from '../../../src/adapters/soap/wsdl.js';
@@ -189,6 +190,13 @@ describe('generateWsdl: structure', () => {
         ['sso:SSOSoap12Binding', WSDL_SOAP12_NS, ENDPOINT],
       ],
     );
+  });
+});
+
+describe('generateWsdl: the protocol WSDL never changes', () => {
+  test('the WSDL of the operation table is byte for byte the one applications were written against', () => {
+    const frozen = readFileSync(new URL('../../../../test/vectors/wsdl/protocol.wsdl', import.meta.url), 'utf8');
+    assert.equal(generateWsdl(PROTOCOL_OPERATIONS, 'https://sso.example.com:8443/soap'), frozen);
   });
 });
 
