@@ -10,13 +10,11 @@
 // Each source is used behind its circuit breaker (core/circuitBreaker.ts).
 import { Circuit, failingSource, guardedSource, isPassThroughSource, type BreakerPolicy, type GuardedSource } from './circuitBreaker.js';
 import { SsoError } from './errors.js';
-import { publish } from './events.js';
 import type { LiveSettings } from './liveSettings.js';
 import type { DelegatedSource, PassThroughSource, SourceHealth, SourceKind, SourceOpener, SourceRegistry } from './ports/delegated.js';
 import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { Refusal } from './refusal.js';
-import type { OperatorServices } from './services.js';
 import type { Store, StoredSource, UserRecord } from './store/index.js';
 
 /** How often a node re-reads the list of sources: a change reaches it within this time. */
@@ -244,69 +242,24 @@ export function requireLocalPassword(user: UserRecord): void {
 export const DIRECTORY_DOWN_WARNING =
   "while the organization's directory cannot be reached this user cannot sign in; keep administrators on local passwords";
 
-export interface SingleSignOnChange {
-  /** False when the user had that source already (nothing was written). */
-  readonly changed: boolean;
-  readonly user: UserRecord;
-  /** What the operator must know about the change, if anything. */
-  readonly warning: string | null;
-}
-
-/** The names of the configured sources, as said in a refusal. */
-function namesOf(sources: readonly StoredSource[]): string {
-  return sources.map((source) => source.name).join(', ');
-}
-
 /**
- * Turns single sign-on on: the user's password is checked by `sourceName` from now on, and its local
- * hash is dropped in the same write (a delegated user has no password here). Refused without any
- * source, or with a name that is none of them.
+ * The source a user may be given single sign-on through: one of the configured sources, usable.
+ * Refused without any source (add one first), with a name that is none of them (naming them), or
+ * when its stored settings cannot be used.
  */
-export async function turnSingleSignOnOn(services: OperatorServices, user: UserRecord, sourceName: string): Promise<SingleSignOnChange> {
-  const sources = await services.store.listSources();
+export function sourceForSingleSignOn(sources: readonly StoredSource[], name: string): StoredSource {
   if (sources.length === 0)
     throw new Refusal(
-      'no delegated source is configured: add one first with `ssod sources add NAME --web-service https://HOST/PATH` or `ssod sources add NAME --ldap ldaps://HOST`, then turn single sign-on on with --source NAME',
+      'no delegated source is configured: add one first with `ssod sources add NAME --web-service https://HOST/PATH` or `ssod sources add NAME --ldap ldaps://HOST …`, then turn single sign-on on with --source NAME',
     );
-  const source = sources.find((candidate) => candidate.name === sourceName);
+  const source = sources.find((candidate) => candidate.name === name);
   if (source === undefined)
-    throw new Refusal(`no source named ${JSON.stringify(sourceName)}; the configured sources are: ${namesOf(sources)}`);
+    throw new Refusal(
+      `no source named ${JSON.stringify(name)}; the configured sources are: ${sources.map((known) => known.name).join(', ')}`,
+    );
   if (source.settings === null)
     throw new Refusal(
-      `the stored settings of source ${sourceName} cannot be used (${source.problem}); add it again with \`ssod sources add ${sourceName} … --replace\``,
+      `the stored settings of source ${name} cannot be used (${source.problem}); add it again with \`ssod sources add ${name} … --replace\``,
     );
-  if (user.sourceName === sourceName) return { changed: false, user, warning: null };
-  if (!(await services.store.setUserSource(user.id, sourceName, '')))
-    throw new Refusal(
-      `user ${user.login} or source ${sourceName} was removed meanwhile; \`ssod users show\` and \`ssod sources list\` show what is there`,
-    );
-  await publish(services, {
-    type: 'user.singleSignOnChanged',
-    actor: 'operator',
-    userId: user.id,
-    login: user.login,
-    from: user.sourceName,
-    to: sourceName,
-  });
-  return { changed: true, user: { ...user, sourceName, passwordHash: '' }, warning: DIRECTORY_DOWN_WARNING };
-}
-
-/**
- * Turns single sign-on off: the user signs in with ssod's own hash again, `passwordHash` (a new local
- * password, hashed as any), set in the same write as the source.
- */
-export async function turnSingleSignOnOff(services: OperatorServices, user: UserRecord, passwordHash: string): Promise<SingleSignOnChange> {
-  if (!isDelegated(user)) return { changed: false, user, warning: null };
-  if (passwordHash === '') throw new Refusal('turning single sign-on off needs a new local password for the user');
-  if (!(await services.store.setUserSource(user.id, null, passwordHash)))
-    throw new Refusal(`user ${user.login} was removed meanwhile; \`ssod users list\` shows the users`);
-  await publish(services, {
-    type: 'user.singleSignOnChanged',
-    actor: 'operator',
-    userId: user.id,
-    login: user.login,
-    from: user.sourceName,
-    to: null,
-  });
-  return { changed: true, user: { ...user, sourceName: null, passwordHash }, warning: null };
+  return source;
 }
