@@ -1,13 +1,18 @@
 // TLS towards a delegated source (docs/SECURITY.md section E): TLS 1.2 or later, the server's
 // certificate verified against the system CAs or the operator's CA file, its host name checked, and,
 // when the operator pinned one, its public key compared with the pin. Shared by every kind of source.
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import type { TransportSettings } from '../../core/ports/delegated.js';
 
-/** base64 SHA-256 of a certificate's SubjectPublicKeyInfo (DER): the form of a pin. */
-export function spkiPinOf(certificate: Pick<PeerCertificate, 'pubkey'>): string | null {
-  return certificate.pubkey === undefined ? null : createHash('sha256').update(certificate.pubkey).digest('base64');
+/**
+ * base64 SHA-256 of a certificate's SubjectPublicKeyInfo (DER): the form of a pin, as
+ * `openssl x509 -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`
+ * computes it. Not PeerCertificate.pubkey, which is the bare point for an EC key.
+ */
+export function spkiPinOf(certificate: Pick<PeerCertificate, 'raw'>): string {
+  const spki = new X509Certificate(certificate.raw).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
 }
 
 /** The TLS options of a connection to a source at `host`. */
