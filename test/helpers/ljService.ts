@@ -10,7 +10,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { eventually } from './eventually.js';
-import { freePort } from './ports.js';
+import { acceptsConnections, freePort } from './ports.js';
 import { openTestCa, type ServerIdentity, type TestCa } from './testCa.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../../test/fixtures/ljauthenticate/server.php', import.meta.url));
@@ -63,17 +63,6 @@ async function startTlsTerminator(
   return { server, sockets };
 }
 
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(port, '127.0.0.1');
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
 /** Starts the service with `config` (and a new test CA unless one is given); stop() ends both processes' parts. */
 export async function startLjService(config: LjServiceConfig = LJ_SERVICE_CONFIG, ca?: TestCa): Promise<LjService> {
   const authority = ca ?? (await openTestCa());
@@ -99,7 +88,7 @@ export async function startLjService(config: LjServiceConfig = LJ_SERVICE_CONFIG
     await eventually(
       async () => {
         if (php.exitCode !== null) throw new Error(`php -S exited with ${php.exitCode}: ${output}`);
-        return portAnswers(phpPort);
+        return acceptsConnections(phpPort);
       },
       { timeoutMs: 10_000, what: 'php -S listening' },
     );

@@ -288,42 +288,44 @@ describe('E36: a web service that answers badly fails the check within the timeo
     assert.ok(written < HUGE_REPLY_BYTES / 10, `the server wrote ${written} bytes before the client went away`);
   });
 
+  /** checkAt on a server of its own, stopped afterwards. */
+  async function checkOnce(
+    server: { connections(): Promise<number>; stop(): Promise<void> },
+    url: string,
+    settings: Partial<WebServiceSettings> = {},
+  ): Promise<SourceAnswer> {
+    try {
+      return await checkAt(url, () => server.connections(), settings);
+    } finally {
+      await server.stop();
+    }
+  }
+
   test('E36: a certificate of another CA is refused', async () => {
     const other = await startMisbehavingService((await openTestCa()).server);
-    try {
-      const answer = await checkAt(other.url('ok'), () => other.connections());
-      assert.deepEqual(answer, {
-        ok: false,
-        cause: 'unavailable',
-        detail: 'TLS: certificate not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
-      });
-    } finally {
-      await other.stop();
-    }
+    assert.deepEqual(await checkOnce(other, other.url('ok')), {
+      ok: false,
+      cause: 'unavailable',
+      detail: 'TLS: certificate not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+    });
   });
 
   test('E36: a certificate of the trusted CA for another host name is refused', async () => {
     const other = await startMisbehavingService(await ca.identityFor('elsewhere.example.test'));
-    try {
-      const answer = await checkAt(other.url('ok'), () => other.connections());
-      assert.deepEqual(answer, {
-        ok: false,
-        cause: 'unavailable',
-        detail: 'TLS: the certificate does not name the host (ERR_TLS_CERT_ALTNAME_INVALID)',
-      });
-    } finally {
-      await other.stop();
-    }
+    assert.deepEqual(await checkOnce(other, other.url('ok')), {
+      ok: false,
+      cause: 'unavailable',
+      detail: 'TLS: the certificate does not name the host (ERR_TLS_CERT_ALTNAME_INVALID)',
+    });
   });
 
   test('E36: a server that never completes the TLS handshake fails at the connect timeout', async () => {
     const silent = await startSilentListener();
-    try {
-      const answer = await checkAt(silent.url, () => silent.connections(), { timeoutMs: 4000 });
-      assert.deepEqual(answer, { ok: false, cause: 'unavailable', detail: 'no TLS connection within 500 ms' });
-    } finally {
-      await silent.stop();
-    }
+    assert.deepEqual(await checkOnce(silent, silent.url, { timeoutMs: 4000 }), {
+      ok: false,
+      cause: 'unavailable',
+      detail: 'no TLS connection within 500 ms',
+    });
   });
 
   test('E36: a closed port is unavailable at once', async () => {
