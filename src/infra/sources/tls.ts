@@ -6,12 +6,18 @@ import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } fro
 import type { TransportSettings } from '../../core/ports/delegated.js';
 
 /**
- * base64 SHA-256 of a certificate's SubjectPublicKeyInfo (DER): the form of a pin, as
- * `openssl x509 -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`
- * computes it. Not PeerCertificate.pubkey, which is the bare point for an EC key.
+ * base64 SHA-256 of a certificate's SubjectPublicKeyInfo (DER): the form of a pin, as `openssl x509
+ * -pubkey | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64` prints it. It is
+ * read from the certificate's DER (a PeerCertificate's or an X509Certificate's `raw`), because a
+ * PeerCertificate's `pubkey` is the SubjectPublicKeyInfo only for RSA keys: for EC keys it is the bare point.
  */
-export function spkiPinOf(certificate: Pick<PeerCertificate, 'raw'>): string {
-  const spki = new X509Certificate(certificate.raw).publicKey.export({ type: 'spki', format: 'der' });
+export function spkiPinOf(certificate: { readonly raw: Buffer }): string | null {
+  let spki: Buffer;
+  try {
+    spki = new X509Certificate(certificate.raw).publicKey.export({ type: 'spki', format: 'der' });
+  } catch {
+    return null;
+  }
   return createHash('sha256').update(spki).digest('base64');
 }
 
