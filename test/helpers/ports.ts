@@ -38,3 +38,15 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free loopback port between ${LOW} and ${HIGH}`);
 }
+
+/** Whether something accepts TCP connections on the loopback port now. */
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

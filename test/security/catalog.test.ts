@@ -1,7 +1,7 @@
 // The attack catalog of docs/SECURITY.md ("Tested attacks") is covered case by case: every case
-// outside the pending section is cited by the name of some test (`A7`, `F37`), and
-// the document's list of tests per case is up to date. Section E (federation) is pending: ssod does
-// not federate yet, and tests that prove nothing would be worse than a todo.
+// that is not marked pending is cited by the name of some test (`A7`, `F37`), and the document's
+// list of tests per case is up to date. A pending case names code not built yet (SAML, logon
+// tickets); tests that prove nothing would be worse than a todo.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -23,8 +23,8 @@ describe('the attack catalog', () => {
       Array.from({ length: numbers.length }, (_, i) => i + 1),
     );
     assert.deepEqual(
-      sections.filter((section) => section.pending).map((section) => section.letter),
-      ['E'],
+      sections.flatMap((section) => section.pending),
+      [30, 31, 32, 33, 34, 35],
     );
   });
 
@@ -36,15 +36,15 @@ describe('the attack catalog', () => {
     );
   });
 
-  for (const section of sections.filter((s) => !s.pending)) {
-    test(`every case of section ${section.letter} (${section.title}) is cited by the name of a test`, () => {
-      const missing = section.cases.filter((number) => !cited.has(number));
+  for (const section of sections) {
+    test(`every case of section ${section.letter} (${section.title}) that is not pending is cited by the name of a test`, () => {
+      const missing = section.cases.filter((number) => !section.pending.includes(number) && !cited.has(number));
       assert.deepEqual(missing, [], `catalog cases without a named test: ${missing.map((n) => `${section.letter}${n}`).join(', ')}`);
     });
   }
 
-  for (const section of sections.filter((s) => s.pending)) {
-    void test.todo(`section ${section.letter} (${section.title}) waits for the federation code`);
+  for (const section of sections) {
+    for (const number of section.pending) void test.todo(`case ${section.letter}${number} waits for the code it attacks`);
   }
 
   test('docs/SECURITY.md lists the tests of every case as they are named now (npm run docs:attacks)', () => {

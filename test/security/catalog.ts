@@ -14,8 +14,8 @@ const END = '<!-- tested-attacks:end -->';
 export interface Section {
   readonly letter: string;
   readonly title: string;
-  /** Federation cases wait for the federation code; they are listed, not yet required. */
-  readonly pending: boolean;
+  /** Cases whose code is not built yet (`- **E30** (pending: …) …`): listed, not yet required. */
+  readonly pending: readonly number[];
   readonly cases: readonly number[];
 }
 
@@ -28,11 +28,12 @@ export function readCatalog(doc: string): Section[] {
     const from = body.indexOf(`### ${letter}. `);
     const next = body.indexOf('\n### ', from + 1);
     const text = body.slice(from, next === -1 ? undefined : next);
-    const cases = [...text.matchAll(/^- \*\*([A-Z])(\d+)\*\* /gm)].map(([, caseLetter, digits]) => {
+    const lines = [...text.matchAll(/^- \*\*([A-Z])(\d+)\*\* (\(pending)?/gm)].map(([, caseLetter, digits, pending]) => {
       if (caseLetter !== letter) throw new Error(`case ${caseLetter ?? ''}${digits ?? ''} is filed under section ${letter}`);
-      return Number(digits);
+      return { number: Number(digits), pending: pending !== undefined };
     });
-    sections.push({ letter, title, pending: /\(pending/.test(title), cases });
+    const cases = lines.map((line) => line.number);
+    sections.push({ letter, title, pending: lines.filter((line) => line.pending).map((line) => line.number), cases });
   }
   return sections;
 }
@@ -77,7 +78,11 @@ export function renderTestedAttacks(sections: readonly Section[], cited: Readonl
     section.cases.map((number) => {
       const tests = cited.get(number) ?? [];
       const listed =
-        tests.length === 0 ? (section.pending ? 'pending' : 'NONE') : tests.map((test) => `\`${test.replaceAll('`', "'")}\``).join('; ');
+        tests.length === 0
+          ? section.pending.includes(number)
+            ? 'pending'
+            : 'NONE'
+          : tests.map((test) => `\`${test.replaceAll('`', "'")}\``).join('; ');
       return `- **${section.letter}${number}**: ${listed}`;
     }),
   );

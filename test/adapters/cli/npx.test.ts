@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { operatorEnv } from '../../helpers/npm.js';
-import { freePort } from '../../helpers/ports.js';
+import { acceptsConnections, freePort } from '../../helpers/ports.js';
 import { eventually } from '../../helpers/eventually.js';
 import { defined } from '../../helpers/defined.js';
 
@@ -62,17 +61,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
