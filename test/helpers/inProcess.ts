@@ -82,6 +82,7 @@ export async function startInProcess(overrides: Partial<Record<OptionName, strin
       offset += ms;
     },
     async close() {
+      await services.sources.close();
       await services.store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -3,11 +3,12 @@
 // form for a user whose password it cannot change. Who may call is getUser's (protocol §5.8): any
 // registered application, since the answer says no more of the user than getUser does.
 import { SSOX_NS } from '../faults.js';
+import { isDelegated } from '../../../core/sources.js';
 import { findUser } from '../../../core/users.js';
 import { userIdField } from './fields.js';
 import { operation } from './types.js';
 
-/** `local`: ssod's own hash checks the password; `delegated`: the user's source does (UserRecord.sourceName). */
+/** `local`: ssod's own hash checks the password; `delegated`: the user's source does (single sign-on, docs/FEDERATION.md). */
 export type SignOnMethod = 'local' | 'delegated';
 
 export const getSignOnMethod = operation({
@@ -22,7 +23,7 @@ export const getSignOnMethod = operation({
   faults: ['invalidParameter', 'permissionDenied', 'noSuchUser'],
   async handle(input, { services }) {
     const user = await findUser(services, input.userId);
-    const method: SignOnMethod = user.sourceName === null ? 'local' : 'delegated';
+    const method: SignOnMethod = isDelegated(user) ? 'delegated' : 'local';
     return { method };
   },
 });

@@ -1,12 +1,15 @@
 // ssod's extension namespace (docs/EXTENSIONS.md), answered in process (helpers/inProcess.ts; one test
 // over real TLS): ssox operations dispatched by namespace and name beside the protocol's, ssox inputs
-// of protocol operations accepted only where declared, and ssox:originatingIp forwarded but never
-// counted for brute-force protection.
+// of protocol operations accepted only where declared, and ssox:originatingIp forwarded to a real
+// LJAuthenticate service (PHP's SoapServer) but never counted for brute-force protection.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SSO_NS, SSOX_NS } from '../../../../src/adapters/soap/faults.js';
 import { ALL_OPERATIONS, EXTENSION_OPERATIONS, OPERATIONS } from '../../../../src/adapters/soap/operations/index.js';
 import { fieldNamespace } from '../../../../src/adapters/soap/operations/types.js';
+import { addSource } from '../../../../src/core/operator/sources.js';
+import { turnSingleSignOnOn } from '../../../../src/core/operator/users.js';
+import { findUser } from '../../../../src/core/users.js';
 import { parseXml } from '../../../../src/infra/xml.js';
 import { startInProcess, type InProcessServer } from '../../../helpers/inProcess.js';
 import {
@@ -22,6 +25,7 @@ import {
   type TestServer,
 } from '../../../helpers/server.js';
 import { defined } from '../../../helpers/defined.js';
+import { startLjService, type LjService } from '../../../helpers/ljService.js';
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-00000000abcd';
 const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
@@ -227,5 +231,43 @@ describe('ssox operations and inputs', () => {
     const audit = await ts.services.store.queryAudit({ type: 'authentication.failed', limit: 10 });
     assert.ok(audit.length > 0);
     for (const record of audit) assert.equal(record.detail.address, address);
+  });
+});
+
+describe('ssox with a delegated source (a real LJAuthenticate service)', () => {
+  let ts: InProcessServer;
+  let service: LjService;
+  let owner: RegisteredApp;
+  let aliceId: string;
+  before(async () => {
+    service = await startLjService();
+    ts = await startInProcess(FAST_ARGON2);
+    owner = await registerApp(ts, 'https://owner.example.com:8443/', 'owner');
+    await addSource(ts.services, { name: 'corp', settings: { kind: 'webService', url: service.url, caPem: service.caPem } });
+    aliceId = await createUser(ts, owner, 'alice', 'a local password that goes');
+    await turnSingleSignOnOn(ts.services, await findUser(ts.services, aliceId), 'corp');
+  });
+  after(async () => {
+    await ts.close();
+    await service.stop();
+  });
+
+  test('getSignOnMethod answers delegated for a user with single sign-on', async () => {
+    assert.equal((await signOnMethod(ts, aliceId, owner)).field('method'), 'delegated');
+  });
+
+  test("authenticate forwards ssox:originatingIp to the source; without it, the connection's address", async () => {
+    const given = await call(
+      ts,
+      'authenticate',
+      { login: 'alice', password: 'correct horse' },
+      { localAddress: '127.0.10.1', extensions: { originatingIp: '203.0.113.50' } },
+    );
+    assert.equal(given.status, 200, given.body);
+    assert.equal(given.field('userId'), aliceId);
+    assert.deepEqual(await service.lastRequest(), { username: 'alice', originatingIp: '203.0.113.50' });
+    const absent = await call(ts, 'authenticate', { login: 'alice', password: 'correct horse' }, { localAddress: '127.0.10.2' });
+    assert.equal(absent.status, 200, absent.body);
+    assert.deepEqual(await service.lastRequest(), { username: 'alice', originatingIp: '127.0.10.2' });
   });
 });
