@@ -27,6 +27,11 @@ test('the service settings are those the whole service must agree on', () => {
     'lockMaxWait',
     'failureResetTime',
     'maxSourceFailuresPerHour',
+    'delegatedSourceFailures',
+    'delegatedSourceOpenSeconds',
+    'passThroughSource',
+    'passThroughSuccessUrl',
+    'passThroughErrorUrl',
     'passwordChangeEndsSessions',
     'auditRetentionDays',
   ]);
