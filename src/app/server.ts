@@ -17,6 +17,7 @@ import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
 import { openServices, type StartOptions } from './compose.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
 import { handleRelay } from '../adapters/relay/relay.js';
+import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { limitConnections } from '../adapters/http/connections.js';
 import { logUnexpected } from '../adapters/http/failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
@@ -164,6 +165,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // Pass-through authentication from an organization's portal (docs/federation/pass-through.md).
+    if (req.method === 'POST' && route === PASS_THROUGH_PATH) return handlePassThrough(services, req, res, relayTls);
     // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
     if (req.method === 'GET' && route === '/ca.pem') {
       sendCaPem(services, res);

@@ -7,12 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindCookie, localSessionForCookie, redeemRelayToken, sessionOfCookie } from '../../core/sessions.js';
 import type { Services } from '../../core/services.js';
 import { withSsosid } from '../../core/urls.js';
-import { nextRequestId, sendPage } from '../http/http.js';
-import { timeRelayRequest } from '../http/metrics.js';
-import { StoreUnavailableError } from '../../core/store/index.js';
 import { askToSwitch, handleConfirmation } from './confirm.js';
 import {
-  RELAY_HEADERS,
+  answerRelayRequest,
   logRelay,
   redirect,
   refuse,
@@ -43,23 +40,10 @@ function parseQuery(rawUrl: string): RelayQuery | string {
 }
 
 /** GET and POST /relay; `secure` when the relay is served over HTTPS. */
-export async function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
-  const requestId = nextRequestId();
-  const started = performance.now();
-  try {
-    if (req.method === 'POST') await handleConfirmation(services, req, res, secure, requestId);
-    else await relay(services, req, res, secure, requestId);
-  } catch (error) {
-    if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
-    // The store is down: say so and let the browser retry; never a redirect without a decision.
-    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', {
-      ...RELAY_HEADERS,
-      'Retry-After': '5',
-    });
-    logRelay(services, { requestId, command: '-', outcome: 'storeUnavailable', status: 503, error: error.message }, 'warn');
-  } finally {
-    timeRelayRequest((performance.now() - started) / 1000);
-  }
+export function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+  return answerRelayRequest(services, req, res, (requestId) =>
+    req.method === 'POST' ? handleConfirmation(services, req, res, secure, requestId) : relay(services, req, res, secure, requestId),
+  );
 }
 
 async function relay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {

@@ -1,10 +1,11 @@
 // What the relay's routes share: the url rule, headers, cookies, redirects and refusal pages.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../../core/services.js';
+import { StoreUnavailableError } from '../../core/store/index.js';
 import { originOfRedirectUrl, type Origin } from '../../core/urls.js';
 import type { LogFields } from '../../infra/log.js';
-import { sendPage } from '../http/http.js';
-import { countRelayRequest } from '../http/metrics.js';
+import { nextRequestId, sendPage } from '../http/http.js';
+import { countRelayRequest, timeRelayRequest } from '../http/metrics.js';
 
 export const RELAY_HEADERS = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } as const;
 
@@ -65,4 +66,31 @@ export function logRelay(
 ): void {
   services.log[level]('relay', fields);
   countRelayRequest(fields.command, fields.outcome);
+}
+
+/**
+ * Answers one request of the relay listener: a request id for its log line, its time in
+ * ssod_relay_request_duration_seconds, and while the store is down a 503 page that lets the browser
+ * retry (never a redirect without a decision). Anything else unexpected goes on to the listener's guard.
+ */
+export async function answerRelayRequest(
+  services: Services,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  handler: (requestId: string) => Promise<void>,
+): Promise<void> {
+  const requestId = nextRequestId();
+  const started = performance.now();
+  try {
+    await handler(requestId);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
+    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', {
+      ...RELAY_HEADERS,
+      'Retry-After': '5',
+    });
+    logRelay(services, { requestId, command: '-', outcome: 'storeUnavailable', status: 503, error: error.message }, 'warn');
+  } finally {
+    timeRelayRequest((performance.now() - started) / 1000);
+  }
 }
