@@ -27,7 +27,7 @@ describe('pickLanguage', () => {
     [`x-${'a'.repeat(2000)}, de`, 'en'], // past the characters read
   ];
   for (const [header, expected] of cases) {
-    test(`${JSON.stringify(header)?.slice(0, 60) ?? 'absent'} → ${expected}`, () => {
+    test(`${header === undefined ? 'absent' : JSON.stringify(header).slice(0, 60)} → ${expected}`, () => {
       assert.equal(pickLanguage(header), expected);
     });
   }
