@@ -47,6 +47,7 @@ const STYLE = [
   'body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}',
   'main{max-width:30rem;margin:3rem auto;padding:2rem;background:#fff;border:1px solid #d8dbe2;border-radius:8px}',
   '@media (max-width:32rem){main{margin:0;border-width:0 0 1px;border-radius:0;padding:1.5rem 1rem}}',
+  'main>:last-child{margin-bottom:0}',
   'h1{font-size:1.4rem;margin:0 0 1rem}',
   'h2{font-size:1rem;margin:1.8rem 0 .5rem}',
   'a{color:#1f4fb5}',
