@@ -33,6 +33,14 @@ function cookiePair(setCookie: string | undefined): string {
   return (setCookie ?? '').split(';')[0] ?? '';
 }
 
+/** Stops what a suite started: the application's client and server, and ssod. */
+async function stopAll(client: SsoClient | undefined, server: http.Server | undefined, ts: TestServer | undefined): Promise<void> {
+  client?.close();
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await ts?.close();
+}
+
 /** The client of an application registered at appUrl, which has created the user alice (password `secret`). */
 async function registeredClient(ts: TestServer, name: string, appUrl: string): Promise<SsoClient> {
   const guest = new SsoClient({ soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`, ca: ts.caPem });
@@ -66,13 +74,7 @@ describe('SsoApp on node:http', () => {
     });
   });
 
-  after(async () => {
-    ifAssigned(client)?.close();
-    const listening = ifAssigned(server);
-    listening?.closeAllConnections();
-    await new Promise<void>((resolve) => (listening ? listening.close(() => resolve()) : resolve()));
-    await ifAssigned(ts)?.close();
-  });
+  after(() => stopAll(ifAssigned(client), ifAssigned(server), ifAssigned(ts)));
 
   async function sessionId(): Promise<string> {
     const { sessionId } = await client.authenticate({ login: 'alice', password: 'secret', baseUrl: appUrl });
@@ -293,13 +295,7 @@ describe("SsoApp with signInAt: 'ssod'", () => {
     });
   });
 
-  after(async () => {
-    ifAssigned(client)?.close();
-    const listening = ifAssigned(server);
-    listening?.closeAllConnections();
-    await new Promise<void>((resolve) => (listening ? listening.close(() => resolve()) : resolve()));
-    await ifAssigned(ts)?.close();
-  });
+  after(() => stopAll(ifAssigned(client), ifAssigned(server), ifAssigned(ts)));
 
   test("ssosid=none: to ssod's sign-in page beside the relay, with a new state bound to this browser", async () => {
     const reply = await get(`${appUrl}page?x=1&sso_state=s&ssosid=none`, 'app_relay=s');

@@ -3,23 +3,18 @@
 // there once and is signed in to both, and logging out of one signs it out of both. Screenshots of
 // each page are kept in test-artifacts/e2e/ (sign-in-*.png).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../examples/lib/demo.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Demo } from '../../examples/lib/demo.js';
 import { ifAssigned } from '../helpers/defined.js';
-import { launchChromium, screenshot, skipWithoutChromium } from '../helpers/browser.js';
+import { launchChromium, screenshot, skipWithoutChromium, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
 
 const RELAY_HOST = 'sso.test';
 const USER = { login: 'alice@example.com', password: 'correct horse battery staple' };
 
 describe("signing in at ssod's own page in a real browser", { skip: skipWithoutChromium, timeout: 90_000 }, () => {
-  let ts: TestServer;
+  let setup: BrowserDemo;
   let demo: Demo;
-  let dir: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -27,18 +22,8 @@ describe("signing in at ssod's own page in a real browser", { skip: skipWithoutC
   const cspViolations: string[] = [];
 
   before(async () => {
-    ts = await startTestServer({ argon2MemoryKib: 8192, argon2Iterations: 1 });
-    relayOrigin = `http://${RELAY_HOST}:${ts.relayPort}`;
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-e2e-'));
-    demo = await startDemo({
-      soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`,
-      ca: ts.caPem,
-      relayUrl: `${relayOrigin}/relay`,
-      dir,
-      ports: { panel: 0, billing: 0 },
-      demoUser: USER,
-      signInAt: 'ssod',
-    });
+    setup = await startBrowserDemo(RELAY_HOST, USER, { server: { argon2MemoryKib: 8192, argon2Iterations: 1 }, signInAt: 'ssod' });
+    ({ demo, relayOrigin } = setup);
     browser = await launchChromium(['panel.test', 'billing.test', RELAY_HOST]);
     context = await browser.newContext({ viewport: { width: 1000, height: 640 }, locale: 'en-US' });
     page = await newPage(context);
@@ -46,10 +31,7 @@ describe("signing in at ssod's own page in a real browser", { skip: skipWithoutC
 
   after(async () => {
     await ifAssigned(browser)?.close();
-    await ifAssigned(demo)?.close();
-    await ifAssigned(ts)?.close();
-    const made = ifAssigned(dir);
-    if (made !== undefined) rmSync(made, { recursive: true, force: true });
+    await ifAssigned(setup)?.close();
   });
 
   /** A page of the context whose console reports of a blocked style or form are kept: there must be none. */

@@ -2,17 +2,14 @@
 // example applications through the relay of an in-process ssod. Screenshots of every step are
 // kept in test-artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { startDemo, type Demo } from '../../examples/lib/demo.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Demo } from '../../examples/lib/demo.js';
+import type { TestServer } from '../helpers/server.js';
 import { defined, ifAssigned } from '../helpers/defined.js';
-import { launchChromium, screenshot, skipWithoutChromium } from '../helpers/browser.js';
+import { launchChromium, screenshot, skipWithoutChromium, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
 
 const RELAY_HOST = 'sso.test';
 const UNREGISTERED_HOST = 'elsewhere.test';
@@ -25,9 +22,9 @@ function escapeAttribute(text: string): string {
 }
 
 describe('single sign-on in a real browser', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
+  let setup: BrowserDemo;
   let ts: TestServer;
   let demo: Demo;
-  let dir: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -38,17 +35,8 @@ describe('single sign-on in a real browser', { skip: skipWithoutChromium, timeou
   const relayResponses: { url: string; status: number; location: string | undefined }[] = [];
 
   before(async () => {
-    ts = await startTestServer();
-    relayOrigin = `http://${RELAY_HOST}:${ts.relayPort}`;
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-e2e-'));
-    demo = await startDemo({
-      soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`,
-      ca: ts.caPem,
-      relayUrl: `${relayOrigin}/relay`,
-      dir,
-      ports: { panel: 0, billing: 0 },
-      demoUser: USER,
-    });
+    setup = await startBrowserDemo(RELAY_HOST, USER);
+    ({ ts, demo, relayOrigin } = setup);
     // A site that is not a registered application: its page sends the browser to the relay
     // asking for a session to be returned to itself.
     elsewhere = http.createServer((req, res) => {
@@ -83,12 +71,9 @@ describe('single sign-on in a real browser', { skip: skipWithoutChromium, timeou
 
   after(async () => {
     await ifAssigned(browser)?.close();
-    await ifAssigned(demo)?.close();
-    await ifAssigned(ts)?.close();
+    await ifAssigned(setup)?.close();
     const other = ifAssigned(elsewhere);
     await new Promise<void>((resolve) => (other ? other.close(() => resolve()) : resolve()));
-    const made = ifAssigned(dir);
-    if (made !== undefined) rmSync(made, { recursive: true, force: true });
   });
 
   async function shot(name: string): Promise<void> {

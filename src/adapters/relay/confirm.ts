@@ -8,16 +8,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindCookie, declineSession, sessionOfCookie, type UnsealedSession } from '../../core/sessions.js';
 import type { Services } from '../../core/services.js';
 import type { Origin } from '../../core/urls.js';
-import { BodyTooLargeError, readBody } from '../http/body.js';
 import { languageOf, type Language } from './language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, fill, markup, sendPage, type Html, type Page } from './pages.js';
 import {
   crossSite,
   formCode,
-  isForm,
   logRelay,
   oneField,
+  readPostedForm,
   redirect,
   refuse,
   registeredOrigin,
@@ -108,8 +107,7 @@ interface Choice {
   readonly choice: 'stay' | 'switch';
 }
 
-function parseForm(body: string): Choice | null {
-  const form = new URLSearchParams(body);
+function parseForm(form: URLSearchParams): Choice | null {
   const [url, confirm, choice] = [oneField(form, 'url'), oneField(form, 'confirm'), oneField(form, 'choice')];
   if (url === null || confirm === null || (choice !== 'stay' && choice !== 'switch')) return null;
   return { url, confirm, choice };
@@ -126,21 +124,9 @@ export async function handleConfirmation(
   const names = relayCookieNames(secure);
   const clearPending = { 'Set-Cookie': setCookieHeader(names.pending, '', 0, 'Strict', secure) };
   const log = (outcome: string, status: number): void => logRelay(services, { requestId, command: 'confirm', outcome, status });
-  if (!isForm(req)) {
-    refuse(req, res, 'badContentType', { status: 415 });
-    log('badContentType', 415);
-    return;
-  }
-  let body: Buffer;
-  try {
-    body = await readBody(req, FORM_LIMIT_BYTES);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
-    refuse(req, res, 'tooLarge', { status: 413, headers: { Connection: 'close' } });
-    log('tooLarge', 413);
-    return;
-  }
-  const form = parseForm(body.toString('utf8'));
+  const fields = await readPostedForm(req, res, FORM_LIMIT_BYTES, log);
+  if (fields === null) return;
+  const form = parseForm(fields);
   const origin = form === null ? null : await registeredOrigin(services, form.url);
   if (form === null || origin === null) {
     refuse(req, res, 'badForm', { headers: clearPending });

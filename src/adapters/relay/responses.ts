@@ -6,6 +6,7 @@ import type { Services } from '../../core/services.js';
 import { StoreUnavailableError } from '../../core/store/index.js';
 import { originOfRedirectUrl, type Origin } from '../../core/urls.js';
 import type { LogFields } from '../../infra/log.js';
+import { BodyTooLargeError, readBody } from '../http/body.js';
 import { nextRequestId } from '../http/http.js';
 import { countRelayRequest, timeRelayRequest } from '../http/metrics.js';
 import { languageOf } from './language.js';
@@ -117,9 +118,29 @@ export function crossSite(req: IncomingMessage): boolean {
   }
 }
 
-/** Whether a request body is a form (application/x-www-form-urlencoded). */
-export function isForm(req: IncomingMessage): boolean {
-  return /^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(req.headers['content-type'] ?? '');
+/**
+ * The fields of a posted form (application/x-www-form-urlencoded) read within `limit` bytes; null
+ * after answering a body of another type (415) or a larger one (413, and the connection closes).
+ */
+export async function readPostedForm(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  log: (outcome: string, status: number) => void,
+): Promise<URLSearchParams | null> {
+  if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(req.headers['content-type'] ?? '')) {
+    refuse(req, res, 'badContentType', { status: 415 });
+    log('badContentType', 415);
+    return null;
+  }
+  try {
+    return new URLSearchParams((await readBody(req, limit)).toString('utf8'));
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    refuse(req, res, 'tooLarge', { status: 413, headers: { Connection: 'close' } });
+    log('tooLarge', 413);
+    return null;
+  }
 }
 
 /** The query parameters of a request target (path and query). */

@@ -19,7 +19,6 @@ import type { Services } from '../../core/services.js';
 import { localSessionForCookie, startBrowserSession } from '../../core/sessions.js';
 import { withSsosid, type Origin } from '../../core/urls.js';
 import { userByLoginOrId } from '../../core/users.js';
-import { BodyTooLargeError, readBody } from '../http/body.js';
 import { languageOf, type Language } from './language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, markup, fill, sendPage, type Html, type Page } from './pages.js';
@@ -28,10 +27,10 @@ import {
   answerRelayRequest,
   crossSite,
   formCode,
-  isForm,
   logRelay,
   oneField,
   queryOf,
+  readPostedForm,
   redirect,
   refuse,
   registeredOrigin,
@@ -151,8 +150,7 @@ interface SignInForm {
   readonly csrf: string;
 }
 
-function parseForm(body: string): SignInForm | null {
-  const form = new URLSearchParams(body);
+function parseForm(form: URLSearchParams): SignInForm | null {
   const login = oneField(form, 'login');
   const password = oneField(form, 'password');
   const url = oneField(form, 'url');
@@ -160,28 +158,15 @@ function parseForm(body: string): SignInForm | null {
   return login === null || password === null || url === null || csrf === null ? null : { login, password, url, csrf };
 }
 
-/** Reads the posted form within its limit; null after answering a request that is not one. */
+/** Reads the posted form; null after answering a request that is not one. */
 async function readForm(
   req: IncomingMessage,
   res: ServerResponse,
   log: (outcome: string, status: number) => void,
 ): Promise<SignInForm | null> {
-  if (!isForm(req)) {
-    refuse(req, res, 'badContentType', { status: 415 });
-    log('badContentType', 415);
-    return null;
-  }
-  let body: Buffer;
-  try {
-    body = await readBody(req, FORM_LIMIT_BYTES);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
-    refuse(req, res, 'tooLarge', { status: 413, headers: { Connection: 'close' } });
-    log('tooLarge', 413);
-    return null;
-  }
-  const form = parseForm(body.toString('utf8'));
-  if (form === null) {
+  const fields = await readPostedForm(req, res, FORM_LIMIT_BYTES, log);
+  const form = fields === null ? null : parseForm(fields);
+  if (fields !== null && form === null) {
     refuse(req, res, 'badForm');
     log('badForm', 400);
   }
