@@ -7,13 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindCookie, localSessionForCookie, redeemRelayToken, sessionOfCookie } from '../../core/sessions.js';
 import type { Services } from '../../core/services.js';
 import { withSsosid } from '../../core/urls.js';
-import { nextRequestId, sendPage } from '../http/http.js';
-import { timeRelayRequest } from '../http/metrics.js';
-import { StoreUnavailableError } from '../../core/store/index.js';
 import { askToSwitch, handleConfirmation } from './confirm.js';
 import {
-  RELAY_HEADERS,
+  answerRelayRequest,
   logRelay,
+  queryOf,
   redirect,
   refuse,
   registeredOrigin,
@@ -28,13 +26,7 @@ interface RelayQuery {
 }
 
 function parseQuery(rawUrl: string): RelayQuery | string {
-  const queryAt = rawUrl.indexOf('?');
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1));
-  } catch {
-    return 'The query string is not readable.';
-  }
+  const params = queryOf(rawUrl);
   const urls = params.getAll('url');
   const tokens = params.getAll('token');
   if (urls.length !== 1 || urls[0] === undefined) return 'Give exactly one url parameter.';
@@ -43,35 +35,22 @@ function parseQuery(rawUrl: string): RelayQuery | string {
 }
 
 /** GET and POST /relay; `secure` when the relay is served over HTTPS. */
-export async function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
-  const requestId = nextRequestId();
-  const started = performance.now();
-  try {
-    if (req.method === 'POST') await handleConfirmation(services, req, res, secure, requestId);
-    else await relay(services, req, res, secure, requestId);
-  } catch (error) {
-    if (!(error instanceof StoreUnavailableError) || res.headersSent) throw error;
-    // The store is down: say so and let the browser retry; never a redirect without a decision.
-    sendPage(res, 503, 'Service unavailable', 'Sign-on is unavailable for a moment. Please try again shortly.', {
-      ...RELAY_HEADERS,
-      'Retry-After': '5',
-    });
-    logRelay(services, { requestId, command: '-', outcome: 'storeUnavailable', status: 503, error: error.message }, 'warn');
-  } finally {
-    timeRelayRequest((performance.now() - started) / 1000);
-  }
+export function handleRelay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
+  return answerRelayRequest(services, req, res, (requestId) =>
+    req.method === 'POST' ? handleConfirmation(services, req, res, secure, requestId) : relay(services, req, res, secure, requestId),
+  );
 }
 
 async function relay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {
   const query = parseQuery(req.url ?? '');
   if (typeof query === 'string') {
-    refuse(res, query);
-    logRelay(services, { requestId, command: '-', outcome: 'badQuery', status: 400 });
+    refuse(req, res, 'badQuery');
+    logRelay(services, { requestId, command: '-', outcome: 'badQuery', status: 400, error: query });
     return;
   }
   const origin = await registeredOrigin(services, query.url);
   if (origin === null) {
-    refuse(res, 'The url parameter is not an address of a registered application.');
+    refuse(req, res, 'unregisteredUrl');
     logRelay(services, { requestId, command: query.token === null ? 'getSession' : 'setCookie', outcome: 'unregisteredUrl', status: 400 });
     return;
   }
@@ -88,7 +67,7 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
     // session of this browser silently.
     const current = cookie === null ? null : await sessionOfCookie(services, cookie);
     if (current !== null && current.session.userId !== redeemed.session.userId) {
-      await askToSwitch(services, res, { url: query.url, origin, current, next: redeemed, names, secure });
+      await askToSwitch(services, req, res, { url: query.url, origin, current, next: redeemed, names, secure });
       logRelay(services, { requestId, command: 'setCookie', outcome: 'confirmationAsked', origin: origin.baseUrl, status: 200 });
       return;
     }
