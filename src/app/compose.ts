@@ -6,9 +6,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Options } from '../config/options.js';
 import { LiveSettings } from '../core/liveSettings.js';
+import { routingAuthenticator } from '../core/delegatedAuthenticator.js';
 import { localAuthenticator } from '../core/localAuthenticator.js';
+import type { SourceOpener } from '../core/ports/delegated.js';
 import { Refusal } from '../core/refusal.js';
 import type { OperatorServices, Services, StoreServices } from '../core/services.js';
+import { StoreSourceRegistry } from '../core/sources.js';
 import type { Store } from '../core/store/index.js';
 import { upgradeLoginKeys } from '../core/users.js';
 import { CA_FILES } from '../infra/dataFiles.js';
@@ -17,6 +20,7 @@ import { createPasswordHasher } from '../infra/hashing/passwords.js';
 import type { CertificateAuthority } from '../infra/keys/authority.js';
 import { createLogger, type Logger } from '../infra/log.js';
 import { storeLocation } from '../infra/store/location.js';
+import { openSource } from '../infra/sources/index.js';
 import { openStore } from '../infra/store/open.js';
 import type { InstallationAccess } from '../adapters/cli/installation.js';
 
@@ -25,6 +29,18 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Replaces the clock (tests of expiry). */
   readonly now?: () => number;
+  /** Replaces how delegated sources are opened (tests of the core's rules with a source of their own). */
+  readonly openSource?: SourceOpener;
+}
+
+/** The delegated sources as this node follows them, and the authenticator that routes each user to its source or the local hash. */
+function delegatedServices(
+  parts: Pick<OperatorServices, 'options' | 'settings' | 'store' | 'passwords' | 'log' | 'now'>,
+  open: SourceOpener = (settings) => openSource(settings, { log: parts.log }),
+): Pick<OperatorServices, 'sources' | 'authenticator'> {
+  const sources = new StoreSourceRegistry({ store: parts.store, settings: parts.settings, open, log: parts.log, now: parts.now });
+  const authenticator = routingAuthenticator(localAuthenticator(parts), sources, parts.options.maxPasswordBytes);
+  return { sources, authenticator };
 }
 
 /** The password hasher of this node's options. */
@@ -67,9 +83,9 @@ export async function openServices(options: Options, start: StartOptions = {}): 
       now,
     );
     const passwords = passwordHasherFor(options);
-    // Every password is checked against the local hash; a delegated source would be wired here.
-    const authenticator = localAuthenticator({ options, passwords, store, log });
-    return { options, settings, store, ca, passwords, authenticator, log, now };
+    // A local user's password is checked against the local hash, a delegated user's by its source.
+    const { sources, authenticator } = delegatedServices({ options, settings, store, passwords, log, now }, start.openSource);
+    return { options, settings, store, ca, passwords, authenticator, sources, log, now };
   } catch (error) {
     await store.close();
     throw error;
@@ -108,15 +124,8 @@ export async function openOperatorServices(options: Options): Promise<OperatorSe
     // The settings in the store are the operator's last word; this command's environment does not overwrite them.
     const settings = await LiveSettings.open(store, { ...options, given: [] }, log, Date.now());
     const passwords = passwordHasherFor(options);
-    return {
-      options,
-      settings,
-      store,
-      passwords,
-      authenticator: localAuthenticator({ options, passwords, store, log }),
-      log,
-      now: Date.now,
-    };
+    const parts = { options, settings, store, passwords, log, now: Date.now };
+    return { ...parts, ...delegatedServices(parts) };
   } catch (error) {
     await store.close();
     throw error;

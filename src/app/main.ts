@@ -18,6 +18,7 @@ import { modeCommand } from '../adapters/cli/mode.js';
 import { serveCommand } from './serve.js';
 import { sessionsCommand } from '../adapters/cli/sessions.js';
 import { settingsCommand } from '../adapters/cli/settings.js';
+import { sourcesCommand } from '../adapters/cli/sources.js';
 import { statusCommand } from '../adapters/cli/status.js';
 import { exportCommand, importCommand } from '../adapters/cli/transfer.js';
 import { usersCommand } from '../adapters/cli/users.js';
@@ -39,6 +40,7 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .addCommand(integrationCommand(access))
     .addCommand(applicationsCommand(access))
     .addCommand(usersCommand(access))
+    .addCommand(sourcesCommand(access))
     .addCommand(sessionsCommand(access))
     .addCommand(backupCommand())
     .addCommand(restoreCommand())

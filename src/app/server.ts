@@ -129,7 +129,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
   // WSDL name the real ports.
   let services = observeServer(await openServices(options, start));
-  const health = healthRoutes(services.store);
+  const health = healthRoutes(services.store, () => services.sources.health());
   const endpoint = (port: number): string => `https://${urlHost(soapHost(services.settings.current()))}:${port}/soap`;
   // The WSDL names the endpoint, whose host name is a setting that may change while the server runs.
   let wsdl = { endpoint: '', text: '' };
@@ -253,6 +253,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         ]);
         await dispatcher.stop();
         stopObserving(services);
+        await services.sources.close();
         await services.store.close();
         services.log.info('ssod stopped');
       })();

@@ -26,13 +26,17 @@ export const AUDIT_EVENT_TYPES = [
   'user.ownershipTransferred',
   'user.disabled',
   'user.enabled',
+  /** A user's password source changed (single sign-on on or off). */
+  'user.singleSignOnChanged',
   'authentication.succeeded',
-  /** Outcome: the reason (wrongPassword, unknownUser, locked, disabled, passwordTooLong, permissionDenied). */
+  /** Outcome: the reason (wrongPassword, unknownUser, locked, disabled, passwordTooLong, permissionDenied, sourceRejected, sourceUnavailable, sourceMalformed). */
   'authentication.failed',
   'session.ended',
   'lock.set',
   'lock.cleared',
   'settings.changed',
+  'source.added',
+  'source.removed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -45,7 +49,7 @@ export type AuditDetail = Readonly<Record<string, string | number | boolean | nu
 export interface AuditEntry {
   readonly type: AuditEventType;
   readonly actor: AuditActor;
-  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`. */
+  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`. */
   readonly target: string;
   /** `ok` (the default) or the reason it failed. */
   readonly outcome?: string;
@@ -124,8 +128,17 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
   'user.ownershipTransferred': (e) => ({ target: user(e), detail: { from: e.from, to: e.to } }),
   'user.disabled': (e) => ({ target: user(e), detail: { login: e.login } }),
   'user.enabled': (e) => ({ target: user(e), detail: { login: e.login } }),
+  'user.singleSignOnChanged': (e) => ({ target: user(e), detail: { login: e.login, from: e.from ?? 'local', to: e.to ?? 'local' } }),
   'authentication.succeeded': (e) => ({ target: e.subject, detail: signIn(e) }),
-  'authentication.failed': (e) => ({ target: e.subject, outcome: e.outcome, detail: signIn({ ...e, type: 'authentication.succeeded' }) }),
+  'authentication.failed': (e) => ({
+    target: e.subject,
+    outcome: e.outcome,
+    detail: {
+      ...signIn({ ...e, type: 'authentication.succeeded' }),
+      ...(e.source !== undefined ? { source: e.source } : {}),
+      ...(e.sourceDetail !== undefined ? { sourceDetail: e.sourceDetail } : {}),
+    },
+  }),
   'session.ended': (e) => ({
     target: user(e),
     detail: {
@@ -137,6 +150,11 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
   'lock.set': (e) => ({ target: e.key, detail: { failures: e.failures, until: new Date(e.until).toISOString() } }),
   'lock.cleared': (e) => ({ target: e.key }),
   'settings.changed': (e) => ({ target: `setting:${e.name}`, detail: { from: e.from, to: e.to } }),
+  'source.added': (e) => ({
+    target: `delegatedSource:${e.name}`,
+    detail: { kind: e.kind, url: e.url, ...(e.replaced ? { replaced: true } : {}), ...(e.imported ? { imported: true } : {}) },
+  }),
+  'source.removed': (e) => ({ target: `delegatedSource:${e.name}` }),
 };
 
 /** The trail's record of an event, or null for an event the trail does not keep. */

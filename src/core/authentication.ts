@@ -3,13 +3,17 @@
 // is checked is the authenticator's business (core/ports/authenticator.ts). An unknown login, a wrong password and a
 // disabled user end in the same fault after the same work (one password verification, the same
 // counter writes, one audit record); a lock ends in that fault too, without the verification, after
-// the time that one takes (docs/SECURITY.md, cases D24 and F39).
+// the time that one takes (docs/SECURITY.md, cases D24 and F39). The password of a user with single
+// sign-on is checked by its delegated source (docs/FEDERATION.md), only once the attempt is counted
+// and nothing is locked; whatever the source answered, the caller gets that same fault, and the
+// audit record says the cause.
 import { SsoError } from './errors.js';
 import type { UserRecord } from './store/index.js';
 import { actorOf, observeOnly, type AuditActor } from './audit.js';
 import { publish, type EventOf, type SignInMethod } from './events.js';
 import { checkable } from './localAuthenticator.js';
-import type { PasswordVerdict } from './ports/authenticator.js';
+import type { PasswordVerdict, SourceVerdict } from './ports/authenticator.js';
+import type { SourceFailure } from './ports/delegated.js';
 import { FailurePace } from './failurePace.js';
 import { HashingQueueFull, type HashingSources } from './ports/passwords.js';
 import type { Services } from './services.js';
@@ -44,7 +48,23 @@ export interface SignIn {
   readonly baseUrl?: string | undefined;
 }
 
-export type SignInFailure = 'wrongPassword' | 'unknownUser' | 'locked' | 'disabled' | 'passwordTooLong';
+export type SignInFailure =
+  | 'wrongPassword'
+  | 'unknownUser'
+  | 'locked'
+  | 'disabled'
+  | 'passwordTooLong'
+  /** A delegated source answered no, could not be asked, or answered something unreadable (docs/FEDERATION.md). */
+  | 'sourceRejected'
+  | 'sourceUnavailable'
+  | 'sourceMalformed';
+
+/** The failure of a sign-in that a delegated source did not say yes to, by its cause. */
+const SOURCE_FAILURES: Readonly<Record<SourceFailure, SignInFailure>> = {
+  rejected: 'sourceRejected',
+  unavailable: 'sourceUnavailable',
+  malformed: 'sourceMalformed',
+};
 
 /** The sources of a caller: its address, and its application when it has a certificate. */
 export function sourceKeys(applicationId: string | null, address: string): string[] {
@@ -103,11 +123,12 @@ async function vouch(services: Services, attempt: SignIn): Promise<UserRecord> {
   return user;
 }
 
-/** How a guess is checked: whether a right password may upgrade the stored form, the request's sources, the login it gave. */
+/** How a guess is checked: whether a right password may upgrade the stored form, the request's sources, the login it gave, the browser's address. */
 interface GuessOptions {
   readonly upgrade?: boolean;
   readonly sources?: HashingSources;
   readonly login?: string | undefined;
+  readonly originatingIp?: string | undefined;
 }
 
 /** Asks the authenticator: the same work whatever the answer will be (for the local one, in the hashing pool's turn of its sources). */
@@ -118,6 +139,7 @@ function verify(services: Services, user: UserRecord | null, password: string, o
     password,
     sources: options.sources ?? [],
     upgrade: options.upgrade ?? true,
+    originatingIp: options.originatingIp,
   });
 }
 
@@ -164,8 +186,8 @@ async function refuseWithoutCheck(services: Services, password: string, started:
   else await pace.waitFrom(started);
 }
 
-/** A password guess: the failure to answer (or null when the password is right), and whether a hash was run. */
-type Checked = { readonly failure: SignInFailure | null; readonly hashed: boolean };
+/** A password guess: the failure to answer (or null when the password is right), whether a hash was run, and a delegated source's no. */
+type Checked = { readonly failure: SignInFailure | null; readonly hashed: boolean; readonly source?: SourceVerdict };
 
 /**
  * One password guess under brute-force protection: counted under its keys before the check, refused
@@ -178,7 +200,7 @@ export async function guardedCheck(
   services: Services,
   guess: { readonly keys: AttemptKeys; readonly actor: AuditActor; readonly password: string },
   check: () => Promise<Checked>,
-  recordFailure: (failure: SignInFailure) => Promise<void>,
+  recordFailure: (failure: SignInFailure, checked: Checked) => Promise<void>,
 ): Promise<SignInFailure | null> {
   const started = performance.now();
   const attempt = await countAttempt(services, guess.keys);
@@ -199,7 +221,7 @@ export async function guardedCheck(
     return null;
   }
   await settleFailure(services, attempt, guess.actor);
-  await recordFailure(checked.failure);
+  await recordFailure(checked.failure, checked);
   if (checked.hashed) paceOf(services).record(performance.now() - started);
   return checked.failure;
 }
@@ -212,10 +234,12 @@ export async function checkGuess(
   options: GuessOptions = {},
 ): Promise<Checked> {
   const verdict = await verifyInTurn(services, user, password, options);
-  const hashed = checkable(services.options.maxPasswordBytes, password);
+  // A delegated user's password is checked by its source: no hash is run (and its time is not a hash's).
+  const hashed = (user === null || user.sourceName === null) && checkable(services.options.maxPasswordBytes, password);
   // Without a local user there is nobody to sign in, whatever a delegated source would say.
   if (user === null || verdict === 'unknownUser') return { failure: 'unknownUser', hashed };
   if (Buffer.byteLength(password, 'utf8') > services.options.maxPasswordBytes) return { failure: 'passwordTooLong', hashed };
+  if (typeof verdict === 'object') return { failure: SOURCE_FAILURES[verdict.cause], hashed, source: verdict };
   if (verdict !== 'right') return { failure: 'wrongPassword', hashed };
   return { failure: null, hashed };
 }
@@ -229,14 +253,25 @@ export async function signIn(services: Services, attempt: SignIn): Promise<UserR
   if (password === undefined) return vouch(services, attempt);
   const actor = actorOf(attempt.applicationId);
   const keys = attemptKeys(attempt);
+  const { user } = attempt;
   const failure = await guardedCheck(
     services,
     { keys, actor, password },
     async () => {
-      const checked = await checkGuess(services, attempt.user, password, { sources: keys.sources, login: attempt.login });
-      return checked.failure === null && attempt.user?.disabledAt !== null ? { ...checked, failure: 'disabled' } : checked;
+      // A disabled user of a delegated source is refused without asking the source (docs/FEDERATION.md).
+      if (user !== null && user.sourceName !== null && user.disabledAt !== null) return { failure: 'disabled', hashed: false };
+      const originatingIp = attempt.originatingIp ?? attempt.address;
+      const checked = await checkGuess(services, user, password, { sources: keys.sources, login: attempt.login, originatingIp });
+      return checked.failure === null && user?.disabledAt !== null ? { ...checked, failure: 'disabled' } : checked;
     },
-    (reason) => publish(services, { type: 'authentication.failed', actor, outcome: reason, ...facts(attempt, 'password') }),
+    (reason, checked) =>
+      publish(services, {
+        type: 'authentication.failed',
+        actor,
+        outcome: reason,
+        ...facts(attempt, 'password'),
+        ...(checked.source !== undefined ? { source: checked.source.source, sourceDetail: checked.source.detail } : {}),
+      }),
   );
   if (failure === 'locked') observeOnly({ type: 'authentication.failed', actor, target: auditTarget(attempt), outcome: failure });
   if (failure !== null || attempt.user === null) throw new SsoError('invalidCredentials');

@@ -64,6 +64,8 @@ export interface EventPayloads {
   'user.passwordChangeFailed': { readonly userId: string; readonly login: string; readonly address: string; readonly outcome: string };
   'user.ownershipTransferred': { readonly userId: string; readonly from: string; readonly to: string };
   'user.disabled': { readonly userId: string; readonly login: string };
+  /** The user's password source changed: a delegated source's name, or null for ssod's own hash (docs/FEDERATION.md). */
+  'user.singleSignOnChanged': { readonly userId: string; readonly login: string; readonly from: string | null; readonly to: string | null };
   'user.enabled': { readonly userId: string; readonly login: string };
   'application.registered': {
     readonly applicationId: string;
@@ -78,12 +80,25 @@ export interface EventPayloads {
   /** The first use of a new certificate, which retires the application's others (protocol §4.2 rotation). */
   'certificate.activated': { readonly applicationId: string; readonly fingerprint: string };
   'authentication.succeeded': SignInFacts;
-  /** Outcome: the reason (wrongPassword, unknownUser, disabled, passwordTooLong, permissionDenied). */
-  'authentication.failed': SignInFacts & { readonly outcome: string };
+  /**
+   * Outcome: the reason (wrongPassword, unknownUser, disabled, passwordTooLong, permissionDenied; for a
+   * delegated user sourceRejected, sourceUnavailable or sourceMalformed, with the source's name and its
+   * log-safe detail).
+   */
+  'authentication.failed': SignInFacts & { readonly outcome: string; readonly source?: string; readonly sourceDetail?: string };
   /** A brute-force counter (`login:…`, `user:…`, `source:…`) locked until `until` (ms). */
   'lock.set': { readonly key: string; readonly failures: number; readonly until: number };
   'lock.cleared': { readonly key: string };
   'settings.changed': { readonly name: string; readonly from: string; readonly to: string };
+  /** A delegated source was configured (`replaced`: its settings were replaced); never its secrets. */
+  'source.added': {
+    readonly name: string;
+    readonly kind: string;
+    readonly url: string;
+    readonly replaced?: true;
+    readonly imported?: true;
+  };
+  'source.removed': { readonly name: string };
 }
 
 export type EventType = keyof EventPayloads;

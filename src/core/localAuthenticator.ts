@@ -11,6 +11,9 @@ export function checkable(maxPasswordBytes: number, password: string): boolean {
   return password.length > 0 && Buffer.byteLength(password, 'utf8') <= maxPasswordBytes;
 }
 
+/** The stored hash of a user without a local password (docs/FEDERATION.md: a delegated user keeps none). */
+export const NO_PASSWORD = '';
+
 export function localAuthenticator(services: Pick<Services, 'options' | 'passwords' | 'store' | 'log'>): Authenticator {
   return {
     async check({ user, password, sources, upgrade }: PasswordCheck): Promise<PasswordVerdict> {
@@ -20,6 +23,11 @@ export function localAuthenticator(services: Pick<Services, 'options' | 'passwor
         return 'unknownUser';
       }
       if (!worthHashing) return 'wrong';
+      // No local password (a user of a delegated source, or one that lost it): never right, after the work of a wrong one.
+      if (user.passwordHash === NO_PASSWORD) {
+        await services.passwords.verifyDummy(password, sources);
+        return 'wrong';
+      }
       const result = await services.passwords.verify(user.passwordHash, password, sources);
       if (upgrade && result.ok && result.needsUpgrade) {
         services.passwords

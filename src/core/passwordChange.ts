@@ -3,6 +3,7 @@
 // refused while they are locked, and audited either way (docs/SECURITY.md "Brute force"). The
 // user's sessions end with the change unless the operator turned passwordChangeEndsSessions off:
 // the protocol's changePassword names no session, so the one that asked cannot be kept apart from the others.
+// A user with single sign-on has no password here: its changePassword is refused (docs/FEDERATION.md).
 import { SsoError } from './errors.js';
 import type { UserRecord } from './store/index.js';
 import { actorOf } from './audit.js';
@@ -11,6 +12,7 @@ import { checkGuess, guardedCheck, sourceKeys } from './authentication.js';
 import type { Services } from './services.js';
 import { endUserSessions } from './sessions.js';
 import { loginThrottleKey, sourceAddress } from './throttle.js';
+import { requireLocalPassword } from './sources.js';
 import { setPasswordHash } from './users.js';
 
 export interface PasswordChange {
@@ -27,6 +29,7 @@ export interface PasswordChange {
 
 export async function changePassword(services: Services, change: PasswordChange): Promise<void> {
   const { user, oldPassword } = change;
+  requireLocalPassword(user);
   const actor = actorOf(change.applicationId);
   const refused = (outcome: string): Promise<void> =>
     publish(services, {

@@ -9,6 +9,7 @@ import type { Logger } from './ports/logger.js';
 import type { PasswordHasher } from './ports/passwords.js';
 import type { Store } from './store/index.js';
 import type { Authenticator } from './ports/authenticator.js';
+import type { SourceRegistry } from './ports/delegated.js';
 
 export interface Services {
   /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
@@ -19,6 +20,8 @@ export interface Services {
   readonly passwords: PasswordHasher;
   /** Where passwords are checked (core/ports/authenticator.ts); the composition root picks it. */
   readonly authenticator: Authenticator;
+  /** The delegated sources (docs/FEDERATION.md) as this node follows them from the store (core/sources.ts). */
+  readonly sources: SourceRegistry;
   readonly log: Logger;
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
   readonly now: Clock;

@@ -1,35 +1,61 @@
 // Moving applications and users between installations as JSON (`ssod export`, `ssod import`):
-// applications with their certificate records, users with their password hashes (never a
-// plaintext). Sessions stay behind: they are live credentials of the installation that made them.
+// applications with their certificate records, the delegated sources with their settings (the LDAP
+// service account's password included: the file is a secret, as the hashes make it), and users
+// with their password hashes (never a plaintext) or their source. Sessions stay behind: they are
+// live credentials of the installation that made them.
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
 import { SsoError } from './errors.js';
-import { DuplicateLoginError, type ApplicationRecord, type CertificateRecord, type UserRecord } from './store/index.js';
+import {
+  DuplicateLoginError,
+  DuplicateSourceError,
+  type ApplicationRecord,
+  type CertificateRecord,
+  type SourceRecord,
+  type UserRecord,
+} from './store/index.js';
 import { certificateAddition, requireApplicationText } from './applications.js';
 import { publish } from './events.js';
+import { NO_PASSWORD } from './localAuthenticator.js';
 import { storedHashProblem } from './ports/passwords.js';
 import { Refusal } from './refusal.js';
 import type { OperatorServices } from './services.js';
+import { checkSourceName, parseSourceSettings } from './sourceSettings.js';
 import { normalizeBaseUrl } from './urls.js';
 import { loginKeyOf } from './users.js';
 
 export const EXPORT_FORMAT = 'ssod-export';
-export const EXPORT_VERSION = 1;
+/** Version 2 added the delegated sources and each user's source; version 1 files (every user local) are still read. */
+export const EXPORT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 const USER_PAGE = 1000;
 
 export type ExportedCertificate = Omit<CertificateRecord, 'applicationId'>;
 export interface ExportedApplication extends ApplicationRecord {
   readonly certificates: readonly ExportedCertificate[];
 }
-// Not yet in the export: the delegated sources and each user's source (an imported user signs in locally).
-export type ExportedUser = Omit<UserRecord, 'loginKey' | 'sourceName'>;
+export type ExportedSource = SourceRecord;
+/** A user with its password hash, or with its source (sourceName) and no hash (''). */
+export type ExportedUser = Omit<UserRecord, 'loginKey'>;
 
 export interface Export {
   readonly format: typeof EXPORT_FORMAT;
   readonly version: typeof EXPORT_VERSION;
   readonly exportedAt: number;
   readonly applications: readonly ExportedApplication[];
+  readonly sources: readonly ExportedSource[];
   readonly users: readonly ExportedUser[];
+}
+
+/** The sources to export: refused while one cannot be read (it could not be imported either). */
+async function exportedSources(services: Pick<OperatorServices, 'store'>): Promise<ExportedSource[]> {
+  return (await services.store.listSources()).map((source) => {
+    if (source.settings === null)
+      throw new Refusal(
+        `source ${source.name} cannot be exported: its stored settings cannot be used (${source.problem}); add it again with \`ssod sources add ${source.name} … --replace\``,
+      );
+    return source;
+  });
 }
 
 export async function exportInstallation(services: Pick<OperatorServices, 'store' | 'now'>): Promise<Export> {
@@ -41,11 +67,12 @@ export async function exportInstallation(services: Pick<OperatorServices, 'store
   const users: ExportedUser[] = [];
   for (let after: string | undefined; ;) {
     const page = await services.store.listUsers({ limit: USER_PAGE, ...(after === undefined ? {} : { afterLoginKey: after }) });
-    users.push(...page.map(({ loginKey: _, sourceName: __, ...user }) => user));
+    users.push(...page.map(({ loginKey: _, ...user }) => user));
     if (page.length < USER_PAGE) break;
     after = page[page.length - 1]?.loginKey;
   }
-  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: services.now(), applications, users };
+  const sources = await exportedSources(services);
+  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: services.now(), applications, sources, users };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,12 +140,12 @@ function readCertificate(value: unknown, where: string): ExportedCertificate {
   };
 }
 
-/** A check of the domain (the rules the SOAP API applies), refused with where in the file it failed. */
+/** A check of the domain (the rules the SOAP API and the operator's commands apply), refused with where in the file it failed. */
 function checked<T>(where: string, check: () => T): T {
   try {
     return check();
   } catch (error) {
-    if (error instanceof SsoError) throw new Refusal(`${where}: ${error.message}`);
+    if (error instanceof SsoError || error instanceof Refusal) throw new Refusal(`${where}: ${error.message}`);
     throw error;
   }
 }
@@ -157,33 +184,55 @@ function boundedHash(record: Json, where: string): string {
   return hash;
 }
 
+/** A user of a delegated source has no local password: its hash is ''. */
+function sourceUserHash(record: Json, where: string, sourceName: string): string {
+  if (record.passwordHash !== NO_PASSWORD)
+    throw new Refusal(`${where}.passwordHash (user ${JSON.stringify(record.login)}): must be "" for a user of source ${sourceName}`);
+  return NO_PASSWORD;
+}
+
 function readUser(value: unknown, where: string): ExportedUser {
   const record = object(value, where);
   const login = text(record, 'login', where, { empty: false });
   checked(`${where}.login`, () => loginKeyOf(login));
+  const sourceName = optionalText(record, 'sourceName', where);
+  if (sourceName !== null) checked(`${where}.sourceName`, () => checkSourceName(sourceName));
   return {
     id: matching(text(record, 'id', where), UUID, `${where}.id`, 'a lower-case UUID'),
     login,
     ownerId: matching(text(record, 'ownerId', where), UUID, `${where}.ownerId`, 'a lower-case UUID'),
-    passwordHash: boundedHash(record, where),
+    passwordHash: sourceName === null ? boundedHash(record, where) : sourceUserHash(record, where, sourceName),
     createdAt: time(record, 'createdAt', where),
     disabledAt: optionalTime(record, 'disabledAt', where),
+    sourceName,
   };
+}
+
+function readSource(value: unknown, where: string): ExportedSource {
+  const record = object(value, where);
+  const name = text(record, 'name', where, { empty: false });
+  checked(`${where}.name`, () => checkSourceName(name));
+  const settings = checked(`${where}.settings`, () => parseSourceSettings(record.settings));
+  if (record.kind !== settings.kind) throw new Refusal(`${where}.kind: must be ${JSON.stringify(settings.kind)}, the kind of its settings`);
+  return { name, kind: settings.kind, settings, createdAt: time(record, 'createdAt', where), updatedAt: time(record, 'updatedAt', where) };
 }
 
 /** Checks an export as parsed from JSON; throws a Refusal naming the first bad field. */
 export function readExport(value: unknown): Export {
   const record = object(value, 'the export');
-  if (record.format !== EXPORT_FORMAT || record.version !== EXPORT_VERSION) {
+  if (record.format !== EXPORT_FORMAT || !READABLE_VERSIONS.includes(record.version as number)) {
     throw new Refusal(
-      `not an ssod export of version ${EXPORT_VERSION} (format "${String(record.format)}", version ${String(record.version)})`,
+      `not an ssod export of version ${READABLE_VERSIONS.join(' or ')} (format "${String(record.format)}", version ${String(record.version)})`,
     );
   }
+  // Version 1 had no sources: every user of it signs in locally.
+  const sources = record.version === 1 ? [] : array(record.sources, 'sources');
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
     exportedAt: time(record, 'exportedAt', 'the export'),
     applications: array(record.applications, 'applications').map((app, i) => readApplication(app, `applications[${i}]`)),
+    sources: sources.map((source, i) => readSource(source, `sources[${i}]`)),
     users: array(record.users, 'users').map((user, i) => readUser(user, `users[${i}]`)),
   };
 }
@@ -192,13 +241,15 @@ export function readExport(value: unknown): Export {
 // Importing
 
 export interface ImportOptions {
-  /** Leave out applications and users that the installation has already (same id, or same login); otherwise refuse. */
+  /** Leave out applications, sources and users that the installation has already (same id or name, or same login); otherwise refuse. */
   readonly skipExisting?: boolean;
 }
 
 export interface ImportResult {
   readonly applicationsAdded: number;
   readonly applicationsSkipped: readonly string[];
+  readonly sourcesAdded: number;
+  readonly sourcesSkipped: readonly string[];
   readonly usersAdded: number;
   readonly usersSkipped: readonly string[];
 }
@@ -209,9 +260,10 @@ function firstDuplicate(values: readonly string[]): string | undefined {
 }
 
 /**
- * Adds the export's applications (with their certificate records) and users (with their hashes).
+ * Adds the export's applications (with their certificate records), sources, and users (with their
+ * hashes or sources).
  * Everything is checked before the first write: clashes with the installation (an id, a login or a
- * fingerprint it has) are refused, or with skipExisting left out; a user's owner must be imported
+ * fingerprint it has) are refused, or with skipExisting left out; a user's owner, and its source, must be imported
  * or present. The writes are one per record: a concurrent change can still stop an import halfway,
  * and the result says what was added.
  */
@@ -224,6 +276,7 @@ export async function importInstallation(
   const duplicate =
     firstDuplicate(data.applications.map((app) => app.id)) ??
     firstDuplicate(data.applications.flatMap((app) => app.certificates.map((cert) => cert.fingerprint))) ??
+    firstDuplicate(data.sources.map((source) => source.name)) ??
     firstDuplicate(data.users.map((user) => user.id)) ??
     firstDuplicate(data.users.map((user) => loginKeyOf(user.login)));
   if (duplicate !== undefined) throw new Refusal(`the export names ${duplicate} twice`);
@@ -245,6 +298,17 @@ export async function importInstallation(
     }
     applications.push(app);
   }
+  const sources: ExportedSource[] = [];
+  const sourcesSkipped: string[] = [];
+  for (const source of data.sources) {
+    if ((await store.getSource(source.name)) !== null) {
+      if (options.skipExisting !== true) clash(`source ${source.name}`);
+      sourcesSkipped.push(source.name);
+      continue;
+    }
+    sources.push(source);
+  }
+  const sourceNames = new Set(data.sources.map((source) => source.name));
   const owners = new Set(data.applications.map((app) => app.id));
   const users: ExportedUser[] = [];
   const usersSkipped: string[] = [];
@@ -257,6 +321,11 @@ export async function importInstallation(
     if (!owners.has(user.ownerId) && (await store.getApplication(user.ownerId)) === null) {
       throw new Refusal(
         `user ${user.login} is owned by application ${user.ownerId}, which is neither in the export nor in the installation`,
+      );
+    }
+    if (user.sourceName !== null && !sourceNames.has(user.sourceName) && (await store.getSource(user.sourceName)) === null) {
+      throw new Refusal(
+        `user ${user.login} signs in through source ${user.sourceName}, which is neither in the export nor in the installation`,
       );
     }
     users.push(user);
@@ -276,10 +345,26 @@ export async function importInstallation(
       imported: true,
     });
   }
+  for (const source of sources) {
+    try {
+      await store.insertSource(source);
+    } catch (error) {
+      if (error instanceof DuplicateSourceError) throw new Refusal(`the source name ${source.name} was taken while importing; try again`);
+      throw error;
+    }
+    await publish(services, {
+      type: 'source.added',
+      actor: 'operator',
+      name: source.name,
+      kind: source.kind,
+      url: source.settings.url,
+      imported: true,
+    });
+  }
   let usersAdded = 0;
   for (const user of users) {
     try {
-      await store.insertUser({ ...user, loginKey: loginKeyOf(user.login), sourceName: null });
+      await store.insertUser({ ...user, loginKey: loginKeyOf(user.login) });
     } catch (error) {
       if (error instanceof DuplicateLoginError)
         throw new Refusal(`the login ${JSON.stringify(user.login)} was taken while importing; ${usersAdded} user(s) were added before it`);
@@ -295,6 +380,17 @@ export async function importInstallation(
       imported: true,
     });
   }
-  services.log.info('applications and users imported', { applications: applications.length, users: usersAdded });
-  return { applicationsAdded: applications.length, applicationsSkipped, usersAdded, usersSkipped };
+  services.log.info('applications, sources and users imported', {
+    applications: applications.length,
+    sources: sources.length,
+    users: usersAdded,
+  });
+  return {
+    applicationsAdded: applications.length,
+    applicationsSkipped,
+    sourcesAdded: sources.length,
+    sourcesSkipped,
+    usersAdded,
+    usersSkipped,
+  };
 }

@@ -104,6 +104,7 @@ export async function createUser(
   passwordHash: string,
   actor: AuditActor,
   origin: { readonly duplicateOf?: string } = {},
+  sourceName: string | null = null,
 ): Promise<string> {
   const id = randomUUID();
   try {
@@ -115,7 +116,7 @@ export async function createUser(
       passwordHash,
       createdAt: services.now(),
       disabledAt: null,
-      sourceName: null,
+      sourceName,
     });
   } catch (error) {
     if (error instanceof DuplicateLoginError) throw new SsoError('duplicateLogin');
@@ -218,12 +219,17 @@ export function listUserIds(services: OperatorServices, ownerId: string): Promis
   return services.store.listUserIds(ownerId);
 }
 
-/** protocol §5.14–5.15: the owner's password form URL with '$uid' replaced by the user id; null when the owner registered none. */
+/**
+ * protocol §5.14–5.15: the owner's password form URL with '$uid' replaced by the user id; null when the
+ * owner registered none, and for a user with single sign-on, whose password the owner's form cannot
+ * change or restore (docs/FEDERATION.md; the protocol allows no URL).
+ */
 export async function passwordFormUrl(
   services: OperatorServices,
   user: UserRecord,
   form: 'changePasswordUrl' | 'restorePasswordUrl',
 ): Promise<string | null> {
+  if (user.sourceName !== null) return null;
   const template = (await services.store.getApplication(user.ownerId))?.[form] ?? null;
   return template === null ? null : template.replaceAll('$uid', user.id);
 }

@@ -27,6 +27,8 @@ test('the service settings are those the whole service must agree on', () => {
     'lockMaxWait',
     'failureResetTime',
     'maxSourceFailuresPerHour',
+    'delegatedSourceFailures',
+    'delegatedSourceOpenSeconds',
     'passwordChangeEndsSessions',
     'auditRetentionDays',
   ]);

@@ -1,10 +1,12 @@
 // `ssod status`: what the installation is doing, for a person (README "Monitoring"): live sessions,
-// sign-ins and failures in the last minute, locks, the store and whether it takes writes, and, when
+// sign-ins and failures in the last minute, locks, the store and whether it takes writes, the
+// delegated sources (with their circuits as the server sees them when its metrics are read), and, when
 // the running server's metrics endpoint is known (--metrics-port, as `ssod serve` was given it), its
 // version and uptime. Counts come from the store, so they are the whole service's, whatever node
 // or worker served them.
 import type { Command } from 'commander';
 import { resolveOptions } from '../../config/options.js';
+import { listSourcesWithUsers } from '../../core/operator/sources.js';
 import { storeStatus } from '../../core/operator/status.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { packageVersion } from '../../infra/version.js';
@@ -24,7 +26,19 @@ interface ServerStatus {
   readonly reachable: boolean;
   readonly version: string | null;
   readonly uptimeSeconds: number | null;
+  /** The circuit of each delegated source as the server sees it (the metric ssod_delegated_source_circuit), by name. */
+  readonly circuits: Readonly<Record<string, string>>;
   readonly error?: string;
+}
+
+/** A delegated source: from the store, with the running server's circuit when its metrics were read. */
+interface SourceStatus {
+  readonly name: string;
+  readonly kind: string;
+  readonly users: number;
+  readonly usable: boolean;
+  /** closed, open or halfOpen (with --workers, the worst any worker sees); null when the server's metrics are not read. */
+  readonly circuit: string | null;
 }
 
 interface Status {
@@ -38,6 +52,7 @@ interface Status {
   readonly sessions: { readonly live: number };
   readonly signIns: { readonly lastMinute: number; readonly failedLastMinute: number; readonly atLeast: boolean };
   readonly locks: { readonly logins: number; readonly sources: number };
+  readonly delegatedSources: readonly SourceStatus[];
   readonly server: ServerStatus;
 }
 
@@ -53,7 +68,7 @@ async function serverStatus(flags: StatusFlags, now: number): Promise<ServerStat
     env: process.env,
     configFile: flags.config ?? process.env.SSOD_CONFIG,
   });
-  if (options.metricsPort === 0) return { metrics: null, reachable: false, version: null, uptimeSeconds: null };
+  if (options.metricsPort === 0) return { metrics: null, reachable: false, version: null, uptimeSeconds: null, circuits: {} };
   const host = options.metricsBind === '0.0.0.0' ? '127.0.0.1' : options.metricsBind === '::' ? '::1' : options.metricsBind;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${options.metricsPort}/metrics`;
   try {
@@ -67,18 +82,40 @@ async function serverStatus(flags: StatusFlags, now: number): Promise<ServerStat
       reachable: true,
       version: /version="([^"]*)"/.exec(info?.labels ?? '')?.[1] ?? null,
       uptimeSeconds: started === null ? null : Math.max(0, Math.round(now / 1000 - started.value)),
+      circuits: circuitsOf(text),
     };
   } catch (error) {
     const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    return { metrics: url, reachable: false, version: null, uptimeSeconds: null, error: reason };
+    return { metrics: url, reachable: false, version: null, uptimeSeconds: null, circuits: {}, error: reason };
   }
+}
+
+/** The worse state first: a circuit that any worker sees open is reported open. */
+const CIRCUIT_ORDER = ['open', 'halfOpen', 'closed'];
+
+/** The circuit of each source from the samples of ssod_delegated_source_circuit (a state whose value is above 0). */
+function circuitsOf(text: string): Record<string, string> {
+  const circuits: Record<string, string> = {};
+  for (const match of text.matchAll(/^ssod_delegated_source_circuit\{([^}]*)\} (\S+)$/gm)) {
+    const labels = match[1] ?? '';
+    const name = /source="((?:[^"\\]|\\.)*)"/.exec(labels)?.[1];
+    const state = /state="([a-zA-Z]+)"/.exec(labels)?.[1];
+    if (name === undefined || state === undefined || !(Number(match[2]) > 0)) continue;
+    const known = circuits[name];
+    if (known === undefined || CIRCUIT_ORDER.indexOf(state) < CIRCUIT_ORDER.indexOf(known)) circuits[name] = state;
+  }
+  return circuits;
 }
 
 async function status(access: InstallationAccess, flags: StatusFlags): Promise<void> {
   await withServices(access, flags, async (services, options) => {
     const now = services.now();
     const location = storeLocation(options.store, options.dataDir);
-    const [figures, server] = await Promise.all([storeStatus(services, now), serverStatus(flags, now)]);
+    const [figures, server, sources] = await Promise.all([
+      storeStatus(services, now),
+      serverStatus(flags, now),
+      listSourcesWithUsers(services),
+    ]);
     const result: Status = {
       version: packageVersion(),
       store: {
@@ -90,6 +127,13 @@ async function status(access: InstallationAccess, flags: StatusFlags): Promise<v
       sessions: { live: figures.liveSessions },
       signIns: figures.signIns,
       locks: figures.locks,
+      delegatedSources: sources.map(({ source, users }) => ({
+        name: source.name,
+        kind: source.kind,
+        users,
+        usable: source.settings !== null,
+        circuit: server.reachable ? (server.circuits[source.name] ?? 'closed') : null,
+      })),
       server,
     };
     print(flags, result, humanStatus);
@@ -121,7 +165,19 @@ function humanStatus(status: Status): string {
     ['live sessions', status.sessions.live],
     ['sign-ins/min', `${at}${status.signIns.lastMinute} (${status.signIns.failedLastMinute} failed)`],
     ['locks', `${status.locks.logins} login(s), ${status.locks.sources} source(s) locked now`],
+    ['sso sources', status.delegatedSources.length === 0 ? 'none' : status.delegatedSources.map(sourceWords).join('; ')],
   ]);
+}
+
+const CIRCUIT_WORDS: Readonly<Record<string, string>> = { closed: 'circuit closed', open: 'CIRCUIT OPEN', halfOpen: 'circuit half open' };
+
+function sourceWords(source: SourceStatus): string {
+  const state = !source.usable
+    ? 'UNUSABLE (see `ssod sources show`)'
+    : source.circuit === null
+      ? null
+      : (CIRCUIT_WORDS[source.circuit] ?? source.circuit);
+  return `${source.name} (${source.kind}, ${source.users} user(s)${state === null ? '' : `, ${state}`})`;
 }
 
 function formatDuration(seconds: number | null): string {

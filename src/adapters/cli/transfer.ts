@@ -1,5 +1,6 @@
 // `ssod export` and `ssod import`: applications and users as JSON, to move them between
-// installations (core/transfer.ts). The file holds password hashes: it is written owner-only.
+// installations (core/transfer.ts). The file holds password hashes (and an LDAP source's service
+// account password): it is written owner-only.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -38,12 +39,14 @@ async function exportCommandAction(access: InstallationAccess, flags: ExportFlag
     } finally {
       await file.close();
     }
-    const summary = { file: flags.out, applications: data.applications.length, users: data.users.length };
+    const summary = { file: flags.out, applications: data.applications.length, sources: data.sources.length, users: data.users.length };
     print(
       flags,
       summary,
       () =>
-        `Exported ${summary.applications} application(s) and ${summary.users} user(s) to ${flags.out} (owner-only: it holds password hashes).`,
+        `Exported ${summary.applications} application(s) and ${summary.users} user(s)` +
+        (summary.sources > 0 ? ` with ${summary.sources} delegated source(s)` : '') +
+        ` to ${flags.out} (owner-only: it holds password hashes${summary.sources > 0 ? " and the sources' settings" : ''}).`,
     );
   });
 }
@@ -101,8 +104,13 @@ async function importCommandAction(access: InstallationAccess, flags: ImportFlag
               `Created a new installation in ${created} (store and certificate authority); start it with: ssod serve --data-dir ${created}`,
             ]),
         `Imported ${result.applicationsAdded} application(s) and ${result.usersAdded} user(s).`,
-        ...(result.applicationsSkipped.length + result.usersSkipped.length > 0
-          ? [`Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.usersSkipped.length} user(s).`]
+        ...(result.sourcesAdded > 0
+          ? [`Imported ${result.sourcesAdded} delegated source(s); \`ssod sources test NAME --login LOGIN\` checks each from here.`]
+          : []),
+        ...(result.applicationsSkipped.length + result.sourcesSkipped.length + result.usersSkipped.length > 0
+          ? [
+              `Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.sourcesSkipped.length} source(s), ${result.usersSkipped.length} user(s).`,
+            ]
           : []),
         'Applications whose certificates another CA issued need a new one here: ssod applications reissue-cert ID --out FILE.',
       ].join('\n'),
@@ -111,7 +119,10 @@ async function importCommandAction(access: InstallationAccess, flags: ImportFlag
 }
 
 export function exportCommand(access: InstallationAccess): Command {
-  return storeCommand('export', 'Write the applications (with certificate fingerprints) and users (with password hashes) as JSON.')
+  return storeCommand(
+    'export',
+    'Write the applications (with certificate fingerprints), the delegated sources and the users (with password hashes) as JSON.',
+  )
     .option('--out <FILE>', 'write to FILE (mode 0600) instead of standard output')
     .option('--force', 'overwrite FILE if it exists')
     .addHelpText('after', '\nExample:\n  ssod export --data-dir /var/lib/ssod --out ssod-export.json\n')

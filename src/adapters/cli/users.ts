@@ -1,26 +1,22 @@
 // `ssod users`: the users of the service (protocol §3.2): list, show, create, set a password, disable and
 // enable, change the owner, delete. A password comes from a file or stdin, never from argv, where
 // every user of the machine could read it (ps, /proc/PID/cmdline).
-import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { findUserByLogin, findUserByReference, listUsers, setUserDisabled, userDetails } from '../../core/operator/users.js';
+import { Command } from 'commander';
+import {
+  findUserByLogin,
+  findUserByReference,
+  listUsers,
+  setUserDisabled,
+  turnSingleSignOnOff,
+  turnSingleSignOnOn,
+  userDetails,
+} from '../../core/operator/users.js';
 import type { OperatorServices } from '../../core/services.js';
 import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
 import type { UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
-import {
-  CliError,
-  UsageError,
-  action,
-  fields,
-  isoTime,
-  print,
-  readStdin,
-  storeCommand,
-  table,
-  utf8Text,
-  type StoreFlags,
-} from './common.js';
+import { CliError, UsageError, action, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { askNewPassword, onTerminal, readPassword, type PasswordFlags as GivenPasswordFlags } from './passwords.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
 
@@ -34,7 +30,14 @@ export function userView(user: UserRecord) {
     ownerId: user.ownerId,
     createdAt: isoTime(user.createdAt),
     disabledAt: isoTime(user.disabledAt),
+    /** The delegated source that checks its password (single sign-on); null: ssod's own password. */
+    source: user.sourceName,
   };
+}
+
+/** How a listing says where a user's password is checked. */
+function sourceWords(sourceName: string | null): string {
+  return sourceName ?? 'local';
 }
 
 /** The user named on the command line by id or by login, or a refusal that says how to find it. */
@@ -72,12 +75,13 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
       { users, next },
       () =>
         table(
-          ['ID', 'LOGIN', 'OWNER', 'STATE', 'CREATED'],
+          ['ID', 'LOGIN', 'OWNER', 'STATE', 'SOURCE', 'CREATED'],
           users.map((user) => [
             user.id,
             user.login,
             user.ownerId,
             user.disabledAt === null ? 'enabled' : 'disabled',
+            sourceWords(user.source),
             user.createdAt ?? '-',
           ]),
         ) + (next === null ? '' : `More: --after ${JSON.stringify(next)}\n`),
@@ -96,36 +100,21 @@ async function show(access: InstallationAccess, flags: StoreFlags, reference: st
         ['owner', `${shown.ownerName ?? '?'} (${shown.ownerId})`],
         ['created', shown.createdAt],
         ['state', shown.disabledAt === null ? 'enabled' : `disabled since ${shown.disabledAt}`],
+        ['password', shown.source === null ? "ssod's own (local)" : `checked by source ${shown.source} (single sign-on)`],
         ['sessions', sessions],
       ]),
     );
   });
 }
 
-interface PasswordFlags extends StoreFlags {
-  readonly passwordFile?: string;
-  readonly passwordStdin?: boolean;
-}
-
-/** The password from --password-file or stdin, without the one line ending that `echo` or an editor adds. */
-async function readPassword(flags: PasswordFlags): Promise<string> {
-  if ((flags.passwordFile === undefined) === (flags.passwordStdin !== true)) {
-    throw new CliError('give the password with --password-file FILE or --password-stdin (never on the command line)');
-  }
-  let bytes: Buffer;
-  try {
-    bytes = flags.passwordFile !== undefined ? await readFile(flags.passwordFile) : await readStdin();
-  } catch (error) {
-    throw new CliError(
-      `cannot read the password (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --password-file path and that this user may read it`,
-    );
-  }
-  return utf8Text(bytes, 'the password').replace(/\r?\n$/, '');
-}
+interface PasswordFlags extends StoreFlags, GivenPasswordFlags {}
 
 /** The new password's hash, refused as the SOAP API refuses it (empty, too long). */
 async function newPasswordHash(services: OperatorServices, flags: PasswordFlags): Promise<string> {
-  const password = await readPassword(flags);
+  return hashedPassword(services, await readPassword(flags));
+}
+
+async function hashedPassword(services: OperatorServices, password: string): Promise<string> {
   try {
     return await hashNewPassword(services, { password, hashType: undefined });
   } catch (error) {
@@ -151,6 +140,10 @@ async function create(access: InstallationAccess, flags: CreateFlags, login: str
 async function changePassword(access: InstallationAccess, flags: PasswordFlags, reference: string): Promise<void> {
   await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
+    if (user.sourceName !== null)
+      throw new CliError(
+        `${printable(user.login)} signs in through source ${user.sourceName}: its password is the directory's; to give it a local password instead, \`ssod users sso off ${reference}\``,
+      );
     if (!(await setPasswordHash(services, user, await newPasswordHash(services, flags), 'operator')))
       throw new CliError(`no user ${JSON.stringify(reference)}; \`ssod users list\` shows them`);
     print(
@@ -196,6 +189,93 @@ async function remove(access: InstallationAccess, flags: StoreFlags, reference: 
   });
 }
 
+interface SsoOnFlags extends StoreFlags {
+  readonly source: string;
+}
+
+/** Single sign-on on: the user's password is checked by the source from now on (docs/FEDERATION.md). */
+async function singleSignOnOn(access: InstallationAccess, flags: SsoOnFlags, reference: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
+    const { changed, user, warning } = await turnSingleSignOnOn(services, await userArgument(services, reference), flags.source);
+    if (warning !== null) process.stderr.write(`ssod: warning: ${warning}\n`);
+    print(flags, { id: user.id, login: user.login, source: user.sourceName, changed }, () =>
+      changed
+        ? `${printable(user.login)} signs in through source ${flags.source} now; its local password is gone.`
+        : `${printable(user.login)} signs in through source ${flags.source} already; nothing changed.`,
+    );
+  });
+}
+
+/** The new local password of a user whose single sign-on goes off: from the flags, else asked on the terminal. */
+async function newLocalPassword(flags: PasswordFlags): Promise<string> {
+  if (flags.passwordFile !== undefined || flags.passwordStdin === true) return readPassword(flags);
+  if (!onTerminal())
+    throw new CliError(
+      'turning single sign-on off needs a new local password for the user: give it with --password-file FILE or --password-stdin, or run the command on a terminal to be asked for it',
+    );
+  return askNewPassword('New local password');
+}
+
+/** Single sign-on off: the user signs in with a new local password, hashed as any. */
+async function singleSignOnOff(access: InstallationAccess, flags: PasswordFlags, reference: string): Promise<void> {
+  await withServices(access, flags, async (services) => {
+    const user = await userArgument(services, reference);
+    if (user.sourceName === null) {
+      print(
+        flags,
+        { id: user.id, login: user.login, source: null, changed: false },
+        () =>
+          `${printable(user.login)} signs in with its local password already; nothing changed (\`ssod users set-password\` changes it).`,
+      );
+      return;
+    }
+    const passwordHash = await hashedPassword(services, await newLocalPassword(flags));
+    const { changed } = await turnSingleSignOnOff(services, user, passwordHash);
+    print(
+      flags,
+      { id: user.id, login: user.login, source: null, changed },
+      () => `${printable(user.login)} signs in with its new local password now, no longer through source ${user.sourceName ?? '?'}.`,
+    );
+  });
+}
+
+function singleSignOnCommand(access: InstallationAccess): Command {
+  const command = new Command('sso')
+    .description("Single sign-on of a user: its password checked by a delegated source (on), or by ssod's own hash (off).")
+    .enablePositionalOptions()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ssod users sso on alice@example.com --source corp-ldap\n  ssod users sso off alice@example.com\n',
+    );
+  command.addCommand(
+    storeCommand('on', "Check the user's password by a delegated source from now on; its local password is dropped.")
+      .argument('<user>', 'the user id or login')
+      .requiredOption('--source <NAME>', 'the delegated source (`ssod sources list` shows them)')
+      .addHelpText(
+        'after',
+        '\nThe source must be configured first: `ssod sources add NAME --web-service URL` or `--ldap URL` (see `ssod sources add --help`).\n' +
+          "While the organization's directory cannot be reached the user cannot sign in: keep administrators local.\n" +
+          '\nExample:\n  ssod users sso on alice@example.com --source corp-ldap\n',
+      )
+      .action(action((flags: SsoOnFlags, user: string) => singleSignOnOn(access, flags, user))),
+  );
+  command.addCommand(
+    passwordOptions(
+      storeCommand('off', 'Let the user sign in with a new local password again; asked on the terminal, or from a file or stdin.').argument(
+        '<user>',
+        'the user id or login',
+      ),
+    )
+      .addHelpText(
+        'after',
+        '\nWithout --password-file or --password-stdin the new password is asked on the terminal (twice, without echo).\n' +
+          '\nExamples:\n  ssod users sso off alice@example.com\n  printf \'%s\' "$PASSWORD" | ssod users sso off alice@example.com --password-stdin\n',
+      )
+      .action(action((flags: PasswordFlags, user: string) => singleSignOnOff(access, flags, user))),
+  );
+  return command;
+}
+
 function passwordOptions(command: Command): Command {
   return command
     .option('--password-file <FILE>', 'read the password from FILE (one trailing line ending is dropped)')
@@ -211,7 +291,7 @@ export function usersCommand(access: InstallationAccess): Command {
       .option('--after <LOGIN>', 'the page after this login (as the previous page ends)')
       .addHelpText('after', '\nExample:\n  ssod users list --login example.com --limit 20\n')
       .action(action((flags: ListFlags) => list(access, flags)));
-  const command = listCommand('users').description('The users: list, show, create, set-password, disable, enable, set-owner, delete.');
+  const command = listCommand('users').description('The users: list, show, create, set-password, disable, enable, set-owner, sso, delete.');
   command.addCommand(listCommand('list'));
   command.addCommand(
     storeCommand('show', 'Show a user, by id or by login.')
@@ -257,6 +337,7 @@ export function usersCommand(access: InstallationAccess): Command {
       .addHelpText('after', '\nExample:\n  ssod users set-owner alice@example.com 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
       .action(action((flags, user: string, owner: string) => setOwner(access, flags, user, owner))),
   );
+  command.addCommand(singleSignOnCommand(access));
   command.addCommand(
     storeCommand('delete', 'Delete a user and its sessions.')
       .argument('<user>', 'the user id or login')

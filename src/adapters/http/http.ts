@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by the SOAP listener and the relay.
 import type { ServerResponse } from 'node:http';
+import type { SourceHealth } from '../../core/ports/delegated.js';
 import type { Store } from '../../core/store/index.js';
 
 let counter = 0;
@@ -37,11 +38,31 @@ export function escapeHtml(text: string): string {
 const READY_CACHE_MS = 2000;
 
 /**
+ * The state of each delegated source as /healthz shows it: its name, kind and circuit. The detail of
+ * its last failure is not shown: /healthz answers anyone on the public listeners, and the detail names
+ * internal hosts; the log has it (core/circuitBreaker.ts).
+ */
+export function sourceHealthText(sources: readonly SourceHealth[]): string {
+  return sources.map((source) => `source ${source.name} (${source.kind}): circuit ${CIRCUIT_WORDS[source.circuit]}\n`).join('');
+}
+
+const CIRCUIT_WORDS: Readonly<Record<SourceHealth['circuit'], string>> = {
+  closed: 'closed',
+  open: 'open (sign-ins through it fail at once)',
+  halfOpen: 'half open (the next sign-in tries it)',
+};
+
+/**
  * The health routes, on both listeners: /livez answers while the process does; /readyz (and
  * /healthz, kept for compatibility) only while the store answers and takes a write, so that a
- * read-only or full data directory takes the node out of a load balancer.
+ * read-only or full data directory takes the node out of a load balancer. /healthz also lists the
+ * delegated sources and their circuits; a source that is down does not make the node unready (its
+ * local users still sign in), so the status stays the store's.
  */
-export function healthRoutes(store: Pick<Store, 'ping' | 'probeWrite'>): (route: string, res: ServerResponse) => boolean {
+export function healthRoutes(
+  store: Pick<Store, 'ping' | 'probeWrite'>,
+  sources: () => readonly SourceHealth[] = () => [],
+): (route: string, res: ServerResponse) => boolean {
   let checked = { at: -Infinity, ready: Promise.resolve(false) };
   const ready = (): Promise<boolean> => {
     const now = performance.now();
@@ -65,7 +86,10 @@ export function healthRoutes(store: Pick<Store, 'ping' | 'probeWrite'>): (route:
       return true;
     }
     if (route !== '/readyz' && route !== '/healthz') return false;
-    void ready().then((ok) => sendText(res, ok ? 200 : 503, ok ? 'ok\n' : 'store not ready: it does not answer or does not take writes\n'));
+    void ready().then((ok) => {
+      const text = ok ? 'ok\n' : 'store not ready: it does not answer or does not take writes\n';
+      sendText(res, ok ? 200 : 503, route === '/healthz' ? text + sourceHealthText(sources()) : text);
+    });
     return true;
   };
 }

@@ -115,6 +115,18 @@ new Gauge({
     this.set({ state: 'waiting' }, use.waiting);
   },
 });
+const CIRCUIT_STATES = ['closed', 'open', 'halfOpen'] as const;
+new Gauge({
+  name: 'ssod_delegated_source_circuit',
+  help: "Each delegated source's circuit breaker: 1 for the state it is in (closed, open, halfOpen); with --workers, how many workers see it so. Sign-ins that failed at a source are ssod_signins_total's source* results.",
+  labelNames: ['source', 'state'],
+  collect() {
+    this.reset();
+    for (const health of source?.sources.health() ?? []) {
+      for (const state of CIRCUIT_STATES) this.set({ source: health.name, state }, health.circuit === state ? 1 : 0);
+    }
+  },
+});
 new Gauge({
   name: 'ssod_info',
   help: 'Always 1; the labels say which ssod and which store engine.',

@@ -1,7 +1,11 @@
 // What an operator does with users (protocol §3.2): find one by id or login, list them a page at a
-// time, look at one, disable or enable it. Creating, changing and deleting are the core's own
+// time, look at one, disable or enable it, turn single sign-on on or off (docs/FEDERATION.md). Creating, changing and deleting are the core's own
 // (core/users.ts), shared with the SOAP API.
+import { publish } from '../events.js';
+import { NO_PASSWORD } from '../localAuthenticator.js';
+import { Refusal } from '../refusal.js';
 import type { OperatorServices } from '../services.js';
+import { DIRECTORY_DOWN_WARNING, isDelegated, sourceForSingleSignOn } from '../sources.js';
 import type { ApplicationRecord, UserRecord } from '../store/index.js';
 import { disableUser, enableUser, loginKeyOf } from '../users.js';
 
@@ -76,4 +80,55 @@ export async function setUserDisabled(services: OperatorServices, user: UserReco
   const before = await countUserSessions(services, user.id);
   const changed = disabled ? await disableUser(services, user, 'operator') : await enableUser(services, user, 'operator');
   return { changed, sessionsEnded: disabled && changed ? before : 0 };
+}
+
+export interface SingleSignOnChange {
+  /** False when the user had that source already (nothing was written). */
+  readonly changed: boolean;
+  readonly user: UserRecord;
+  /** What the operator must be told about the change (the command prints it on stderr), if anything. */
+  readonly warning: string | null;
+}
+
+/**
+ * Turns single sign-on on (docs/FEDERATION.md): the user's password is checked by the source
+ * `sourceName` from now on, and its local hash is dropped in the same write: a delegated user has no
+ * password here. Refused without any source, or with a name that is none of them.
+ */
+export async function turnSingleSignOnOn(services: OperatorServices, user: UserRecord, sourceName: string): Promise<SingleSignOnChange> {
+  sourceForSingleSignOn(await services.store.listSources(), sourceName);
+  if (user.sourceName === sourceName) return { changed: false, user, warning: null };
+  if (!(await services.store.setUserSource(user.id, sourceName, NO_PASSWORD)))
+    throw new Refusal(
+      `user ${user.login} or source ${sourceName} was removed meanwhile; \`ssod users show\` and \`ssod sources list\` show what is there`,
+    );
+  await publish(services, {
+    type: 'user.singleSignOnChanged',
+    actor: 'operator',
+    userId: user.id,
+    login: user.login,
+    from: user.sourceName,
+    to: sourceName,
+  });
+  return { changed: true, user: { ...user, sourceName, passwordHash: NO_PASSWORD }, warning: DIRECTORY_DOWN_WARNING };
+}
+
+/**
+ * Turns single sign-on off: the user signs in with ssod's own hash again, `passwordHash` (of a new
+ * local password, hashed as any), set in the same write as the source.
+ */
+export async function turnSingleSignOnOff(services: OperatorServices, user: UserRecord, passwordHash: string): Promise<SingleSignOnChange> {
+  if (!isDelegated(user)) return { changed: false, user, warning: null };
+  if (passwordHash === NO_PASSWORD) throw new Refusal('turning single sign-on off needs a new local password for the user');
+  if (!(await services.store.setUserSource(user.id, null, passwordHash)))
+    throw new Refusal(`user ${user.login} was removed meanwhile; \`ssod users list\` shows the users`);
+  await publish(services, {
+    type: 'user.singleSignOnChanged',
+    actor: 'operator',
+    userId: user.id,
+    login: user.login,
+    from: user.sourceName,
+    to: null,
+  });
+  return { changed: true, user: { ...user, sourceName: null, passwordHash }, warning: null };
 }

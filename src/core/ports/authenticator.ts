@@ -1,9 +1,10 @@
 // Where a password is checked. The rules around the check (brute-force counting and locks, the same
 // fault and time for every failure, the audit events) stay in core/authentication.ts; an
-// authenticator only answers whether this password is the user's. Today there is one, the local
-// hash (core/localAuthenticator.ts). A delegated source (an organization's web service or LDAP
-// directory) is another implementation; the composition root can route per user between them
-// (for instance by the user's owner application), since every check names the user.
+// authenticator only answers whether this password is the user's. The local hash
+// (core/localAuthenticator.ts) answers for local users; the routing authenticator
+// (core/delegatedAuthenticator.ts) sends the check of a user with single sign-on to its delegated
+// source and says why the source did not say yes, for the audit trail.
+import type { SourceFailure } from './delegated.js';
 import type { UserRecord } from '../store/index.js';
 
 /** One password to check. */
@@ -17,10 +18,19 @@ export interface PasswordCheck {
   readonly sources: readonly string[];
   /** Whether a right password may bring the user's stored form up to date (a sign-in may; changePassword's old password may not). */
   readonly upgrade: boolean;
+  /** The browser's address where known, else the caller's: what a delegated source is told (LJAuthenticate's originatingIp). */
+  readonly originatingIp?: string | undefined;
 }
 
-/** `unknownUser`: the authenticator knows no such user (after the same work as a wrong password). */
-export type PasswordVerdict = 'right' | 'wrong' | 'unknownUser';
+/** A delegated source did not say yes: which, why, and its log-safe detail (for the audit trail, never for the caller). */
+export interface SourceVerdict {
+  readonly source: string;
+  readonly cause: SourceFailure;
+  readonly detail: string;
+}
+
+/** `unknownUser`: the authenticator knows no such user (after the same work as a wrong password); an object: a delegated source's no. */
+export type PasswordVerdict = 'right' | 'wrong' | 'unknownUser' | SourceVerdict;
 
 export interface Authenticator {
   /**

@@ -8,6 +8,7 @@ import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
+import type { SourceStore } from './sources.js';
 import type { ThrottleStore } from './throttle.js';
 import type { UnitOfWorkStore } from './unitOfWork.js';
 import type { UserStore } from './users.js';
@@ -19,6 +20,7 @@ export * from './lifecycle.js';
 export * from './outbox.js';
 export * from './sessions.js';
 export * from './settings.js';
+export * from './sources.js';
 export * from './throttle.js';
 export * from './unitOfWork.js';
 export * from './users.js';
@@ -28,6 +30,7 @@ export interface Store
     StoreLifecycle,
     ApplicationStore,
     UserStore,
+    SourceStore,
     SessionStore,
     SettingsStore,
     ThrottleStore,

@@ -24,6 +24,7 @@ export const RELAY_TOKEN_COLUMNS =
 export const THROTTLE_COLUMNS =
   'key, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"';
 export const AUDIT_COLUMNS = 'id, at, type, actor, target, outcome, detail';
+export const SOURCE_COLUMNS = 'name, kind, settings, created_at AS "createdAt", updated_at AS "updatedAt"';
 export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", sealed_key AS "sealedKey", updated_at AS "updatedAt"';
 
 /** A local session joined with its global session (`l` and `g`): what findSessionByLocalId reads. */

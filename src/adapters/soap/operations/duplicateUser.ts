@@ -21,9 +21,16 @@ export const duplicateUser = operation({
     const user = await findUser(services, input.userId);
     requireOwner(user, caller.applicationId);
     return {
-      userId: await createUser(services, user.ownerId, input.login ?? user.login, user.passwordHash, actorOf(caller.applicationId), {
-        duplicateOf: user.id,
-      }),
+      // A copy of a user with single sign-on signs in through the same source (its password is the directory's).
+      userId: await createUser(
+        services,
+        user.ownerId,
+        input.login ?? user.login,
+        user.passwordHash,
+        actorOf(caller.applicationId),
+        { duplicateOf: user.id },
+        user.sourceName,
+      ),
     };
   },
 });

@@ -6,7 +6,8 @@ import { operation } from './types.js';
 export const getChangePasswordUrl = operation({
   name: 'getChangePasswordUrl',
   section: '5.14',
-  summary: "Returns the owner application's password change URL for a user ('$uid' replaced); no url when the owner registered none.",
+  summary:
+    "Returns the owner application's password change URL for a user ('$uid' replaced); no url when the owner registered none, or when the user signs in through the organization's directory (single sign-on).",
   access: 'application',
   input: [userIdField],
   output: [{ name: 'url', optional: true, doc: 'The password change URL.' }],

@@ -7,7 +7,7 @@ export const getRestorePasswordUrl = operation({
   name: 'getRestorePasswordUrl',
   section: '5.15',
   summary:
-    "Returns the owner application's password restore URL for a user named by login or userId; no url when the owner registered none.",
+    "Returns the owner application's password restore URL for a user named by login or userId; no url when the owner registered none, or when the user signs in through the organization's directory (single sign-on).",
   access: 'application',
   input: [
     { ...loginField, optional: true },

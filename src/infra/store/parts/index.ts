@@ -8,6 +8,7 @@ import { keyMaterialPart } from './keyMaterial.js';
 import { outboxPart } from './outbox.js';
 import { sessionPart } from './sessions.js';
 import { settingsPart } from './settings.js';
+import { sourcePart } from './sources.js';
 import { throttlePart } from './throttle.js';
 import { unitOfWorkPart } from './unitOfWork.js';
 import { userPart } from './users.js';
@@ -25,6 +26,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     close: () => lifecycle.close(),
     ...applicationPart(x),
     ...userPart(x),
+    ...sourcePart(x),
     ...sessionPart(x),
     ...settingsPart(x),
     ...throttlePart(x),

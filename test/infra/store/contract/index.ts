@@ -9,6 +9,7 @@ import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
 import { settingsContract } from './settings.js';
+import { sourcesContract } from './sources.js';
 import { throttleContract } from './throttle.js';
 import { unitOfWorkContract } from './unitOfWork.js';
 import { usersContract } from './users.js';
@@ -33,6 +34,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('the store itself', () => lifecycleContract(storeTest, engineName));
     describe('applications and certificates (protocol §4.2)', () => applicationsContract(storeTest));
     describe('users', () => usersContract(storeTest));
+    describe('delegated sources', () => sourcesContract(storeTest));
     describe('sessions, relay tokens and cookies', () => sessionsContract(storeTest));
     describe('service settings', () => settingsContract(storeTest));
     describe('brute-force throttle', () => throttleContract(storeTest));

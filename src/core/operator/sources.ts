@@ -1,0 +1,130 @@
+// What an operator does with delegated sources (docs/FEDERATION.md): add one (or replace its
+// settings), list them with how many users each has, look at one, test it, remove one that no user
+// has. Every change is published as a domain event, so it lands in the audit trail; every node
+// follows the change within a few seconds (core/sources.ts).
+import { publish } from '../events.js';
+import type { DelegatedSource, SourceAnswer, SourceOpener, SourceSettings } from '../ports/delegated.js';
+import { Refusal } from '../refusal.js';
+import type { OperatorServices } from '../services.js';
+import { checkSourceName, parseSourceSettings } from '../sourceSettings.js';
+import { DuplicateSourceError, type StoredSource, type UserRecord } from '../store/index.js';
+
+/** A source's users are listed up to this many by `ssod sources show`. */
+export const MOST_SHOWN_USERS = 20;
+
+type Services = Pick<OperatorServices, 'store' | 'now' | 'log'>;
+
+export interface ListedSource {
+  readonly source: StoredSource;
+  /** How many users sign in through it. */
+  readonly users: number;
+}
+
+/** Every source with the number of its users. */
+export async function listSourcesWithUsers(services: Pick<OperatorServices, 'store'>): Promise<ListedSource[]> {
+  const sources = await services.store.listSources();
+  return Promise.all(sources.map(async (source) => ({ source, users: await services.store.countUsersOfSource(source.name) })));
+}
+
+export interface SourceDetails extends ListedSource {
+  /** The first of its users by login (up to MOST_SHOWN_USERS). */
+  readonly someUsers: readonly UserRecord[];
+}
+
+/** The source of that name, with its users; a refusal naming the configured sources when there is none. */
+export async function sourceDetails(services: Pick<OperatorServices, 'store'>, name: string): Promise<SourceDetails> {
+  const source = await findSource(services, name);
+  const [users, someUsers] = await Promise.all([
+    services.store.countUsersOfSource(name),
+    services.store.listUsersOfSource(name, MOST_SHOWN_USERS),
+  ]);
+  return { source, users, someUsers };
+}
+
+/** The stored source of that name, or a refusal that says which there are. */
+export async function findSource(services: Pick<OperatorServices, 'store'>, name: string): Promise<StoredSource> {
+  const source = await services.store.getSource(name);
+  if (source !== null) return source;
+  const names = (await services.store.listSources()).map((known) => known.name);
+  throw new Refusal(
+    names.length === 0
+      ? `no source named ${JSON.stringify(name)}: none is configured; \`ssod sources add\` adds one`
+      : `no source named ${JSON.stringify(name)}; the configured sources are: ${names.join(', ')}`,
+  );
+}
+
+export interface SourceAddition {
+  readonly name: string;
+  /** The settings as given (checked here). */
+  readonly settings: unknown;
+  /** Replace the settings of a source of that name instead of refusing it. */
+  readonly replace?: boolean;
+}
+
+/** Adds a source (or, with `replace`, replaces the settings of the existing one); what was stored. */
+export async function addSource(
+  services: Services,
+  addition: SourceAddition,
+): Promise<{ readonly settings: SourceSettings; readonly replaced: boolean }> {
+  const name = checkSourceName(addition.name);
+  const settings = parseSourceSettings(addition.settings);
+  const now = services.now();
+  const record = { name, kind: settings.kind, settings, createdAt: now, updatedAt: now };
+  let replaced = false;
+  if (addition.replace === true && (await services.store.updateSource(record))) replaced = true;
+  else {
+    try {
+      await services.store.insertSource(record);
+    } catch (error) {
+      if (!(error instanceof DuplicateSourceError)) throw error;
+      throw new Refusal(`a source named ${name} exists already; choose another name, or give --replace to replace its settings`);
+    }
+  }
+  await publish(services, {
+    type: 'source.added',
+    actor: 'operator',
+    name,
+    kind: settings.kind,
+    url: settings.url,
+    ...(replaced ? { replaced } : {}),
+  });
+  return { settings, replaced };
+}
+
+/** Removes a source that no user has; refused with the number of its users otherwise. */
+export async function removeSource(services: Services, name: string): Promise<void> {
+  const removal = await services.store.deleteSource(name);
+  if (removal === 'absent') {
+    await findSource(services, name); // refuses, naming the sources there are
+    throw new Refusal(`source ${name} was added again meanwhile; try again`);
+  }
+  if (typeof removal === 'object')
+    throw new Refusal(
+      `source ${name} is the source of ${removal.inUse} user(s): turn single sign-on off for each first (\`ssod users sso off USER\`); \`ssod sources show ${name}\` lists them`,
+    );
+  await publish(services, { type: 'source.removed', actor: 'operator', name });
+}
+
+/**
+ * Asks the source once, directly (outside the circuit breaker, which is a running node's), whether
+ * `password` is the password of `login`: what the operator's `ssod sources test` prints.
+ */
+export async function testSource(
+  services: Pick<OperatorServices, 'store'>,
+  open: SourceOpener,
+  check: { readonly name: string; readonly login: string; readonly password: string },
+): Promise<SourceAnswer> {
+  const stored = await findSource(services, check.name);
+  if (stored.settings === null) return { ok: false, cause: 'unavailable', detail: `its stored settings cannot be used: ${stored.problem}` };
+  let source: DelegatedSource;
+  try {
+    source = open(stored.settings);
+  } catch (error) {
+    return { ok: false, cause: 'unavailable', detail: `it cannot be opened: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  try {
+    return await source.checkPassword({ login: check.login, password: check.password, originatingIp: '127.0.0.1' });
+  } finally {
+    await source.close();
+  }
+}
