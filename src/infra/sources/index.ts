@@ -4,20 +4,18 @@
 // breaker; `ssod sources test` opens one directly.
 import type { DelegatedSource, SourceSettings } from '../../core/ports/delegated.js';
 import type { Logger } from '../../core/ports/logger.js';
+import { openLdapSource } from './ldap.js';
+import { openWebServiceSource } from './webService.js';
 
 export interface SourceDeps {
   readonly log: Logger;
 }
 
-export function openSource(settings: SourceSettings, _deps: SourceDeps): DelegatedSource {
-  // ---- NOT BUILT YET: replaced at merge by the two sources ----------------------------------------
-  //   case 'webService': return openWebServiceSource(settings, deps);   (./webService.js)
-  //   case 'ldap': return openLdapSource(settings, deps);               (./ldap.js)
+export function openSource(settings: SourceSettings, deps: SourceDeps): DelegatedSource {
   switch (settings.kind) {
     case 'webService':
-      throw new Error('the web service source is not built yet');
+      return openWebServiceSource(settings, deps);
     case 'ldap':
-      throw new Error('the LDAP source is not built yet');
+      return openLdapSource(settings, deps);
   }
-  // ---- end of NOT BUILT YET -----------------------------------------------------------------------
 }
