@@ -12,6 +12,7 @@ import { turnSingleSignOnOff, turnSingleSignOnOn } from '../../src/core/operator
 import { changePassword } from '../../src/core/passwordChange.js';
 import { disableUser } from '../../src/core/users.js';
 import { Refusal } from '../../src/core/refusal.js';
+import { applicationSourceKey, loginThrottleKey } from '../../src/core/throttle.js';
 import { DIRECTORY_DOWN_WARNING, SOURCES_REFRESH_MS } from '../../src/core/sources.js';
 import type { AuditRecord, UserRecord } from '../../src/core/store/index.js';
 import { startInProcess, type InProcessServer } from '../helpers/inProcess.js';
@@ -278,6 +279,24 @@ describe('delegated sources: the rules of single sign-on', () => {
       await ts.services.store.writeSettings({ maxLoginFailures: null }, ts.services.now());
       await ts.services.settings.refresh();
     }
+  });
+
+  test('G53: an unavailable source checked nothing: the application and the address get the attempt back, the login keeps it', async () => {
+    const login = 'seven-outage@example.com';
+    const { source } = await delegatedUser(login);
+    await authenticate({ login, password: 'first, opens the source' });
+    double(source).answer = () => UNAVAILABLE;
+    const keys = [applicationSourceKey(owner.id), loginThrottleKey(login)] as const;
+    const failures = async (): Promise<number[]> => {
+      const records = await ts.services.store.getThrottles(keys);
+      return keys.map((key) => records.find((record) => record.key === key)?.failures ?? 0);
+    };
+    const [applicationBefore = 0, loginBefore = 0] = await failures();
+    for (let i = 0; i < 3; i += 1) assert.equal((await authenticate({ login, password: DIRECTORY_PASSWORD })).fault, 'invalidCredentials');
+    const [applicationAfter, loginAfter] = await failures();
+    assert.equal(applicationAfter, applicationBefore, 'the application source does not count the unchecked attempts');
+    assert.equal(loginAfter, loginBefore + 3, 'the login counts every attempt');
+    assert.equal(double(source).checks.length, 4);
   });
 
   test('7. a disabled delegated user is refused as disabled without asking the source', async () => {
