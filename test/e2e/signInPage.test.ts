@@ -1,6 +1,7 @@
 // ssod's own sign-in page in a real browser (docs/sign-in-page.md): the two example applications
 // send a visitor without a session to it (SsoApp's signInAt: 'ssod'), headless Chromium signs in
-// there once and is signed in to both, and logging out of one signs it out of both. Screenshots of
+// there once, with the password the organization's LDAP directory (a real slapd) knows, and is
+// signed in to both, and logging out of one signs it out of both. Screenshots of
 // each page are kept in test-artifacts/e2e/ (sign-in-*.png).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -8,9 +9,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Demo } from '../../examples/lib/demo.js';
 import { ifAssigned } from '../helpers/defined.js';
 import { launchChromium, screenshot, skipWithoutChromium, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
+import { addSource } from '../../src/core/operator/sources.js';
+import { turnSingleSignOnOn } from '../../src/core/operator/users.js';
+import { userByLoginOrId } from '../../src/core/users.js';
+import { startSlapd, type Slapd } from '../helpers/slapd.js';
 
 const RELAY_HOST = 'sso.test';
 const USER = { login: 'alice@example.com', password: 'correct horse battery staple' };
+/** Alice has single sign-on: her password is the directory's, and the local one above is dropped. */
+const DIRECTORY_PASSWORD = 'the directory password of alice';
 
 describe("signing in at ssod's own page in a real browser", { skip: skipWithoutChromium, timeout: 90_000 }, () => {
   let setup: BrowserDemo;
@@ -19,11 +26,32 @@ describe("signing in at ssod's own page in a real browser", { skip: skipWithoutC
   let context: BrowserContext;
   let page: Page;
   let relayOrigin: string;
+  let slapd: Slapd;
   const cspViolations: string[] = [];
 
   before(async () => {
     setup = await startBrowserDemo(RELAY_HOST, USER, { server: { argon2MemoryKib: 8192, argon2Iterations: 1 }, signInAt: 'ssod' });
     ({ demo, relayOrigin } = setup);
+    slapd = await startSlapd();
+    await slapd.addUser(USER.login, DIRECTORY_PASSWORD);
+    const services = setup.ts.server.services;
+    await addSource(services, {
+      name: 'corp-ldap',
+      settings: {
+        kind: 'ldap',
+        url: slapd.ldapsUrl,
+        startTls: false,
+        caPem: slapd.caPem,
+        bindDn: slapd.serviceDn,
+        bindPassword: slapd.servicePassword,
+        searchBase: slapd.peopleDn,
+        connectTimeoutMs: 3000,
+        timeoutMs: 8000,
+      },
+    });
+    const alice = await userByLoginOrId(services, USER.login, undefined);
+    assert.ok(alice !== null);
+    await turnSingleSignOnOn(services, alice, 'corp-ldap');
     browser = await launchChromium(['panel.test', 'billing.test', RELAY_HOST]);
     context = await browser.newContext({ viewport: { width: 1000, height: 640 }, locale: 'en-US' });
     page = await newPage(context);
@@ -32,6 +60,7 @@ describe("signing in at ssod's own page in a real browser", { skip: skipWithoutC
   after(async () => {
     await ifAssigned(browser)?.close();
     await ifAssigned(setup)?.close();
+    await ifAssigned(slapd)?.stop();
   });
 
   /** A page of the context whose console reports of a blocked style or form are kept: there must be none. */
@@ -73,9 +102,9 @@ describe("signing in at ssod's own page in a real browser", { skip: skipWithoutC
     await screenshot(page, 'sign-in-1-page-en');
   });
 
-  test('2. a wrong password: the same page, one generic message, the login kept and the password focused', async () => {
+  test('2. a wrong password (the dropped local one): the same page, one generic message, the login kept and the password focused', async () => {
     await page.fill('#login', USER.login);
-    await page.fill('#password', 'not the password');
+    await page.fill('#password', USER.password); // the local password, dropped when single sign-on went on
     await Promise.all([page.waitForLoadState('load'), page.click('#sign-in-form button[type=submit]')]);
     await assertSignInPage(page, 'Sign in');
     assert.equal(await page.locator('[role=alert]').innerText(), 'The login or password is not right.');
@@ -85,8 +114,8 @@ describe("signing in at ssod's own page in a real browser", { skip: skipWithoutC
     await screenshot(page, 'sign-in-2-failed');
   });
 
-  test('3. the right password: back on panel, signed in, with the relay cookie set', async () => {
-    await page.fill('#password', USER.password);
+  test("3. the directory's password: back on panel, signed in, with the relay cookie set", async () => {
+    await page.fill('#password', DIRECTORY_PASSWORD);
     await Promise.all([page.waitForURL(demo.panel.url), page.click('#sign-in-form button[type=submit]')]);
     assert.equal(await page.locator('#login').innerText(), USER.login);
     assert.doesNotMatch(page.url(), /ssosid|sso_state/);
