@@ -10,6 +10,7 @@ import { createLogger } from '../src/infra/log.js';
 import { startServer, type RunningServer } from '../src/app/server.js';
 import { BILLING } from './billing/app.js';
 import { startDemo, type Demo } from './lib/demo.js';
+import { signInAtFromEnvironment } from './lib/join.js';
 import { PANEL } from './panel/app.js';
 
 const DEMO_USER = { login: 'alice@example.com', password: 'correct horse battery staple' };
@@ -80,6 +81,7 @@ try {
     dir: dataDir,
     ports: { panel: PORTS.PANEL_PORT, billing: PORTS.BILLING_PORT },
     demoUser: DEMO_USER,
+    ...signInAtFromEnvironment(),
   });
 } catch (error) {
   fail(error);

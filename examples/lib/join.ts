@@ -1,6 +1,6 @@
 // How an example application joins ssod with the SDK: register once (the key+certificate file is
 // kept, protocol §5.1), then a client with that certificate and the SsoApp of protocol §2.2.
-import { SsoApp, SsoClient, register } from '../../src/client/index.js';
+import { SsoApp, SsoClient, register, type SignInAt } from '../../src/client/index.js';
 import type { ExampleApp } from './app.js';
 
 export interface SsoSettings {
@@ -10,6 +10,16 @@ export interface SsoSettings {
   readonly ca: string;
   /** The relay as browsers reach it; by default the one getSettings reports. */
   readonly relayUrl?: string;
+  /** Where visitors sign in: the application's own login page (default) or ssod's sign-in page. */
+  readonly signInAt?: SignInAt;
+}
+
+/** SSO_SIGN_IN_AT=ssod: the applications send visitors to ssod's sign-in page instead of their own. */
+export function signInAtFromEnvironment(): { signInAt?: SignInAt } {
+  const value = process.env.SSO_SIGN_IN_AT;
+  if (value === undefined || value === '') return {};
+  if (value !== 'ssod' && value !== 'application') throw new Error('SSO_SIGN_IN_AT is ssod or application');
+  return { signInAt: value };
 }
 
 export interface Joined {
@@ -31,6 +41,7 @@ export async function joinSso(app: ExampleApp, appUrl: string, certFile: string,
     appUrl,
     cookieName: `${app.name}_session`,
     ...(settings.relayUrl === undefined ? {} : { relayUrl: settings.relayUrl }),
+    ...(settings.signInAt === undefined ? {} : { signInAt: settings.signInAt }),
   });
   return { applicationId, client, sso };
 }

@@ -1,10 +1,11 @@
 // Runs one example application on its own, against an ssod that is already running:
 //   SSO_SOAP_URL=https://127.0.0.1:11443/soap SSO_CA_FILE=data/ca.crt node dist/examples/panel/app.js
 // Optional: SSO_RELAY_URL (default: what getSettings reports), APP_CERT_FILE (default ./NAME.pem,
-// created by the first run), PORT (default the application's own).
+// created by the first run), PORT (default the application's own), SSO_SIGN_IN_AT=ssod (visitors sign
+// in at ssod's sign-in page instead of the application's own).
 import { readFileSync } from 'node:fs';
 import { listenExampleApp, type ExampleApp } from './app.js';
-import { joinSso } from './join.js';
+import { joinSso, signInAtFromEnvironment } from './join.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -19,6 +20,7 @@ export async function runStandalone(app: ExampleApp): Promise<void> {
     soapUrl: required('SSO_SOAP_URL'),
     ca: readFileSync(required('SSO_CA_FILE'), 'utf8'),
     ...(relayUrl === undefined ? {} : { relayUrl }),
+    ...signInAtFromEnvironment(),
   });
   running.attach(sso);
   console.log(`${app.title}: ${running.url}`);

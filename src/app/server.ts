@@ -18,6 +18,9 @@ import { openServices, type StartOptions } from './compose.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
 import { handleRelay } from '../adapters/relay/relay.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
+import { handleSignIn } from '../adapters/relay/signIn.js';
+import { handleSignedIn, handleSignInFailed } from '../adapters/relay/outcomes.js';
+import { SIGN_IN_FAILED_PATH, SIGN_IN_PATH, SIGNED_IN_PATH } from '../adapters/relay/paths.js';
 import { limitConnections } from '../adapters/http/connections.js';
 import { logUnexpected } from '../adapters/http/failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
@@ -167,6 +170,11 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
     // Pass-through authentication from an organization's portal (docs/federation/pass-through.md).
     if (req.method === 'POST' && route === PASS_THROUGH_PATH) return handlePassThrough(services, req, res, relayTls);
+    // ssod's own pages (docs/sign-in-page.md): its sign-in form, and where a pass-through sign-in ends.
+    const page = req.method === 'GET' || req.method === 'HEAD';
+    if ((page || req.method === 'POST') && route === SIGN_IN_PATH) return handleSignIn(services, req, res, relayTls);
+    if (page && route === SIGNED_IN_PATH) return handleSignedIn(services, req, res);
+    if (page && route === SIGN_IN_FAILED_PATH) return handleSignInFailed(services, req, res);
     // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
     if (req.method === 'GET' && route === '/ca.pem') {
       sendCaPem(services, res);

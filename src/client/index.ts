@@ -5,6 +5,15 @@ export { SsoFaultError, SsoTransportError, isFault, type EnvelopeFaultCode, type
 export { applicationIdOf, loadIdentity, splitIdentityPem, type ClientIdentity, type KeyPair } from './identity.js';
 export { CLIENT_OPERATIONS, OPERATION_NAMES, type OperationInput, type OperationName, type OperationOutput } from './operations.js';
 export { register, rotateCertificate, type RegisterOptions, type Registration, type RotateOptions } from './register.js';
-export { SSOSID_PARAM, baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, withoutSsosid, type RelayAnswer } from './relay.js';
-export { SsoApp, cookieOf, type LoginResult, type SignedInUser, type SsoAppOptions } from './middleware.js';
+export {
+  SSOSID_PARAM,
+  baseUrlOf,
+  getSessionUrl,
+  readSsosid,
+  setCookieUrl,
+  signInPageUrl,
+  withoutSsosid,
+  type RelayAnswer,
+} from './relay.js';
+export { SsoApp, cookieOf, type LoginResult, type SignedInUser, type SignInAt, type SsoAppOptions } from './middleware.js';
 export { ssoExpress, ssoFastify, type WithSsoUser } from './adapters.js';

@@ -5,7 +5,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SsoClient } from './client.js';
 import { isFault } from './errors.js';
-import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } from './relay.js';
+import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, signInPageUrl, withoutSsosid } from './relay.js';
+
+/** Where a visitor without a session signs in: the application's own login page, or ssod's sign-in page. */
+export type SignInAt = 'application' | 'ssod';
 
 export interface SsoAppOptions {
   /** A client with the application's own certificate. */
@@ -16,6 +19,12 @@ export interface SsoAppOptions {
   readonly relayUrl?: string;
   /** The application's login page (default `/login`); it receives `next`, the page to return to. */
   readonly loginPath?: string;
+  /**
+   * Where a visitor without a session signs in (default `application`): the application's login page
+   * (`loginPath`, with `login()` behind its form), or `ssod`, ssod's own sign-in page beside the relay
+   * (`<relay>/login?url=<the page>`), which sends the visitor back to the page signed in.
+   */
+  readonly signInAt?: SignInAt;
   /** Name of the application's own session cookie (default `ssoapp`). */
   readonly cookieName?: string;
   /**
@@ -84,6 +93,7 @@ export class SsoApp {
   /** `scheme://host:port/` of appUrl: every local session id minted for this application begins with it. */
   readonly baseUrl: string;
   readonly loginPath: string;
+  readonly signInAt: SignInAt;
   readonly #client: SsoClient;
   readonly #cookieName: string;
   readonly #stateCookieName: string;
@@ -100,6 +110,7 @@ export class SsoApp {
     this.baseUrl = baseUrlOf(this.appUrl);
     this.#client = options.client;
     this.loginPath = options.loginPath ?? '/login';
+    this.signInAt = options.signInAt ?? 'application';
     this.#cookieName = options.cookieName ?? 'ssoapp';
     this.#stateCookieName = `${this.#cookieName}_relay`;
     this.#secure = this.appUrl.protocol === 'https:';
@@ -130,7 +141,21 @@ export class SsoApp {
     }
   }
 
-  #loginRedirect(res: ServerResponse, next: URL): void {
+  /** A state for a trip to ssod and back: in the return URL and in our cookie, so that only this browser's own return is accepted. */
+  #stateFor(res: ServerResponse, back: URL): URL {
+    const state = randomValue();
+    const url = new URL(back);
+    url.searchParams.set(STATE_PARAM, state);
+    appendSetCookie(res, this.#cookie(this.#stateCookieName, state, STATE_MAX_AGE_SECONDS));
+    return url;
+  }
+
+  /** Sends a visitor without a session to sign in, to come back to `next`: at the application's login page, or at ssod's. */
+  async #signInRedirect(res: ServerResponse, next: URL): Promise<void> {
+    if (this.signInAt === 'ssod') {
+      redirect(res, signInPageUrl(await this.#relay(), this.#stateFor(res, next)));
+      return;
+    }
     const login = new URL(this.loginPath, this.appUrl);
     login.searchParams.set('next', next.pathname + next.search);
     redirect(res, login.href);
@@ -211,11 +236,7 @@ export class SsoApp {
     // Ask the relay whether this browser already signed in elsewhere (protocol §2.2.2). The state
     // travels in the return URL and in our cookie, so an ssosid pasted into a link by someone
     // else (login CSRF, session fixation) is never accepted.
-    const state = randomValue();
-    const back = withoutSsosid(requested, this.appUrl);
-    back.searchParams.set(STATE_PARAM, state);
-    appendSetCookie(res, this.#cookie(this.#stateCookieName, state, STATE_MAX_AGE_SECONDS));
-    redirect(res, getSessionUrl(await this.#relay(), back));
+    redirect(res, getSessionUrl(await this.#relay(), this.#stateFor(res, withoutSsosid(requested, this.appUrl))));
     return null;
   }
 
@@ -230,8 +251,8 @@ export class SsoApp {
     // any registered application receives its visitors' ids, and one passed on to us must not
     // sign its holder in here as that visitor (docs/SECURITY.md, case F37).
     if (!ours || answer.kind !== 'session' || !answer.sessionId.startsWith(this.baseUrl)) {
-      // ssosid=none (no global session), or an answer not ours: the user signs in here (Open Fusion SSO protocol, section 2.2).
-      this.#loginRedirect(res, clean);
+      // ssosid=none (no global session), or an answer not ours: the user signs in (Open Fusion SSO protocol, section 2.2).
+      await this.#signInRedirect(res, clean);
       return null;
     }
     try {
@@ -239,7 +260,7 @@ export class SsoApp {
       await this.#startLocal(res, answer.sessionId, userId);
     } catch (error) {
       if (!isFault(error, 'noSuchSession', 'invalidParameter')) throw error;
-      this.#loginRedirect(res, clean);
+      await this.#signInRedirect(res, clean);
       return null;
     }
     // Back to the page without ssosid, so the id stays out of history and Referer.
@@ -274,12 +295,13 @@ export class SsoApp {
   /**
    * Signs the user out everywhere: closeSession ends the global session and every application's
    * local session of it (protocol §5.19; a local-only logout would be undone by the relay on the next
-   * page). Then redirects to `next` (default: the login page).
+   * page). Then redirects to `next` (default: the login page; with `signInAt: 'ssod'`, the home page, which
+   * sends the visitor on to ssod's sign-in page).
    */
   async logout(req: IncomingMessage, res: ServerResponse, next?: string | null): Promise<void> {
     const ended = this.#endLocal(req, res);
     if (ended !== null) await this.#client.closeSession({ sessionId: ended.sessionId });
-    redirect(res, this.ownUrl(next ?? this.loginPath).href);
+    redirect(res, this.ownUrl(next ?? (this.signInAt === 'ssod' ? '/' : this.loginPath)).href);
   }
 
   /** Wraps a node:http handler that needs a signed-in user. */

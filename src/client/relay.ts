@@ -18,6 +18,16 @@ export function getSessionUrl(relayUrl: string | URL, returnUrl: string | URL): 
   return url.href;
 }
 
+/**
+ * ssod's own sign-in page, which serves on the relay's listener beside the relay (`/login`): the person
+ * signs in there and comes back to `returnUrl` with ssosid, as from get global session ID.
+ */
+export function signInPageUrl(relayUrl: string | URL, returnUrl: string | URL): string {
+  const url = new URL('login', relayUrl);
+  url.search = new URLSearchParams({ url: String(returnUrl) }).toString();
+  return url.href;
+}
+
 /** What a request URL says about the relay's answer. */
 export type RelayAnswer =
   | { readonly kind: 'absent' } // not a return from the relay

@@ -24,6 +24,7 @@ import {
   loginThrottleKey,
   settleFailure,
   settleSuccess,
+  settleUnchecked,
   sourceAddress,
   unknownUserThrottleKey,
   type AttemptKeys,
@@ -223,7 +224,8 @@ export async function guardedCheck(
     await settleSuccess(services, attempt);
     return null;
   }
-  await settleFailure(services, attempt, guess.actor);
+  // An unavailable source checked nothing: the sources get the count back (and lose a lock it set).
+  await settleFailure(services, checked.failure === 'sourceUnavailable' ? await settleUnchecked(services, attempt) : attempt, guess.actor);
   await recordFailure(checked.failure, checked);
   if (checked.hashed) paceOf(services).record(performance.now() - started);
   return checked.failure;

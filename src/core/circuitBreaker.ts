@@ -151,7 +151,6 @@ async function withWatchdog<T extends Answer>(call: () => Promise<T>, ms: number
     timer = setTimeout(() => {
       resolve(unavailable(`no answer within ${ms} ms`));
     }, ms);
-    timer.unref();
   });
   try {
     return await Promise.race([call(), late]);

@@ -160,6 +160,19 @@ export async function settleSuccess(services: Services, attempt: CountedAttempt)
   if (attempt.keys.login !== null) await services.store.settleSuccess(attempt.id, attempt.keys.login, sources);
 }
 
+/**
+ * The password could not be checked (the user's delegated source is unavailable, or its circuit is
+ * open): no guess was made, so the sources get this attempt's count back, and an outage of the
+ * directory does not lock an application's or an address's other users out. The login keeps it, so
+ * that a flood at one login during an outage still locks that login and its audit trail stays
+ * bounded (case F38).
+ */
+export async function settleUnchecked(services: Services, attempt: CountedAttempt): Promise<CountedAttempt> {
+  const sources = attempt.counted.map((count) => count.record.key).filter(isSourceKey);
+  await services.store.settleSuccess(attempt.id, null, sources);
+  return { ...attempt, counted: attempt.counted.filter((count) => !isSourceKey(count.record.key)) };
+}
+
 /** An operator forgets a key's failures and lock. False when the key had none. */
 export async function clearLock(context: EventContext, key: string, actor: AuditActor): Promise<boolean> {
   const cleared = await context.store.clearThrottle(key);

@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { startServe, type ServeProcess } from '../helpers/process.js';
 import { call, registerApp, relayGet, startTestServer } from '../helpers/server.js';
+import { runCli } from '../helpers/cli.js';
 import { ifAssigned } from '../helpers/defined.js';
+import { eventually } from '../helpers/eventually.js';
 
 const FAST_ARGON2 = ['--argon2-memory-kib', '8192', '--argon2-iterations', '1'];
 
@@ -27,12 +29,16 @@ async function scrape(port: number): Promise<string> {
 }
 
 /** `ssod serve ARGS --metrics-port P` for the tests of one describe: started before them, stopped (exit 0) after. */
-function serveWithMetrics(args: readonly string[]): { readonly serve: ServeProcess; readonly metricsPort: number } {
+function serveWithMetrics(args: readonly string[]): {
+  readonly serve: ServeProcess;
+  readonly metricsPort: number;
+  readonly dataDir: string;
+} {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-metrics-'));
-  const running = { serve: undefined as unknown as ServeProcess, metricsPort: 0 };
+  const running = { serve: undefined as unknown as ServeProcess, metricsPort: 0, dataDir: path.join(dataDir, 'data') };
   before(async () => {
     running.metricsPort = await freePort();
-    running.serve = await startServe(path.join(dataDir, 'data'), [...FAST_ARGON2, ...args, '--metrics-port', String(running.metricsPort)]);
+    running.serve = await startServe(running.dataDir, [...FAST_ARGON2, ...args, '--metrics-port', String(running.metricsPort)]);
   });
   after(async () => {
     const serve = ifAssigned(running.serve);
@@ -82,6 +88,28 @@ describe('the metrics endpoint of ssod serve', () => {
     assert.ok((sampleOf(text, 'ssod_start_time_seconds') ?? 0) <= Date.now() / 1000);
     assert.ok((sampleOf(text, 'process_resident_memory_bytes') ?? 0) > 0, 'the process metrics of prom-client');
     assert.equal(sampleOf(text, 'ssod_store_pool_connections', '{state="total"}'), undefined, 'SQLite has no pool');
+  });
+
+  test("each delegated source's circuit is a gauge, 1 for the state it is in", async () => {
+    const added = await runCli([
+      'sources',
+      'add',
+      'corp',
+      '--web-service',
+      'https://auth.example.com/LJAuthenticate',
+      '--data-dir',
+      running.dataDir,
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    const text = await eventually(
+      async () => {
+        const scraped = await scrape(running.metricsPort);
+        return scraped.includes('source="corp"') && scraped;
+      },
+      { timeoutMs: 10_000, what: 'the source in /metrics' },
+    );
+    assert.equal(sampleOf(text, 'ssod_delegated_source_circuit', '{source="corp",state="closed"}'), 1);
+    assert.equal(sampleOf(text, 'ssod_delegated_source_circuit', '{source="corp",state="open"}'), 0);
   });
 
   test('the metrics listener serves only /metrics, and the public listeners do not serve it', async () => {

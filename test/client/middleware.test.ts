@@ -33,6 +33,24 @@ function cookiePair(setCookie: string | undefined): string {
   return (setCookie ?? '').split(';')[0] ?? '';
 }
 
+/** Stops what a suite started: the application's client and server, and ssod. */
+async function stopAll(client: SsoClient | undefined, server: http.Server | undefined, ts: TestServer | undefined): Promise<void> {
+  client?.close();
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await ts?.close();
+}
+
+/** The client of an application registered at appUrl, which has created the user alice (password `secret`). */
+async function registeredClient(ts: TestServer, name: string, appUrl: string): Promise<SsoClient> {
+  const guest = new SsoClient({ soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`, ca: ts.caPem });
+  const { certificate } = await guest.registerApplication({ name, displayName: name, version: '1', url: appUrl });
+  guest.close();
+  const client = new SsoClient({ soapUrl: guest.soapUrl, ca: ts.caPem, identity: splitIdentityPem(certificate) });
+  await client.createUser({ login: 'alice', password: 'secret' });
+  return client;
+}
+
 describe('SsoApp on node:http', () => {
   let ts: TestServer;
   let client: SsoClient;
@@ -45,11 +63,7 @@ describe('SsoApp on node:http', () => {
     server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const guest = new SsoClient({ soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`, ca: ts.caPem });
-    const { certificate } = await guest.registerApplication({ name: 'app', displayName: 'App', version: '1', url: appUrl });
-    guest.close();
-    client = new SsoClient({ soapUrl: guest.soapUrl, ca: ts.caPem, identity: splitIdentityPem(certificate) });
-    await client.createUser({ login: 'alice', password: 'secret' });
+    client = await registeredClient(ts, 'app', appUrl);
     const sso = new SsoApp({ client, appUrl, cookieName: 'app' });
     relayUrl = (await client.getSettings()).relayEndpointUrl;
     const page = sso.protect((_req, res, user) => {
@@ -60,13 +74,7 @@ describe('SsoApp on node:http', () => {
     });
   });
 
-  after(async () => {
-    ifAssigned(client)?.close();
-    const listening = ifAssigned(server);
-    listening?.closeAllConnections();
-    await new Promise<void>((resolve) => (listening ? listening.close(() => resolve()) : resolve()));
-    await ifAssigned(ts)?.close();
-  });
+  after(() => stopAll(ifAssigned(client), ifAssigned(server), ifAssigned(ts)));
 
   async function sessionId(): Promise<string> {
     const { sessionId } = await client.authenticate({ login: 'alice', password: 'secret', baseUrl: appUrl });
@@ -206,11 +214,7 @@ for (const [framework, mount] of [
       ts = await startTestServer();
       const port = await freePort();
       const appUrl = `http://127.0.0.1:${port}/`;
-      const guest = new SsoClient({ soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`, ca: ts.caPem });
-      const { certificate } = await guest.registerApplication({ name: framework, displayName: framework, version: '1', url: appUrl });
-      guest.close();
-      client = new SsoClient({ soapUrl: guest.soapUrl, ca: ts.caPem, identity: splitIdentityPem(certificate) });
-      await client.createUser({ login: 'alice', password: 'secret' });
+      client = await registeredClient(ts, framework, appUrl);
       app = await mount(new SsoApp({ client, appUrl, cookieName: 'app' }), port);
     });
 
@@ -236,3 +240,100 @@ for (const [framework, mount] of [
     });
   });
 }
+
+/**
+ * A browser without one: follows nothing by itself, keeps the cookies of each origin apart (a
+ * browser would share 127.0.0.1's among ports; apart, nothing passes between the two by accident).
+ */
+class CookieJar {
+  readonly #cookies = new Map<string, Map<string, string>>();
+
+  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Reply> {
+    const origin = new URL(url).origin;
+    const jar = this.#cookies.get(origin) ?? new Map<string, string>();
+    this.#cookies.set(origin, jar);
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      redirect: 'manual',
+      headers: {
+        ...(cookie === '' ? {} : { Cookie: cookie }),
+        ...(init.form === undefined ? {} : { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' }),
+      },
+      ...(init.form === undefined ? {} : { body: new URLSearchParams(init.form).toString() }),
+    });
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [name = '', value = ''] = cookiePair(setCookie).split(/=(.*)/s, 2);
+      if (/Max-Age=0(;|$)/.test(setCookie)) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return { status: response.status, location: response.headers.get('location') ?? '', cookies: [], body: await response.text() };
+  }
+}
+
+describe("SsoApp with signInAt: 'ssod'", () => {
+  let ts: TestServer;
+  let client: SsoClient;
+  let server: http.Server;
+  let appUrl: string;
+  let relayOrigin: string;
+
+  before(async () => {
+    ts = await startTestServer({ argon2MemoryKib: 8192, argon2Iterations: 1 });
+    server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    client = await registeredClient(ts, 'ssodsignin', appUrl);
+    relayOrigin = `http://127.0.0.1:${ts.relayPort}`;
+    const sso = new SsoApp({ client, appUrl, cookieName: 'app', relayUrl: `${relayOrigin}/relay`, signInAt: 'ssod' });
+    const page = sso.protect((_req, res, user) => {
+      res.end(`hello ${user.login}`);
+    });
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const answered = req.url === '/logout' ? sso.logout(req, res) : page(req, res);
+      answered.catch(() => res.destroy());
+    });
+  });
+
+  after(() => stopAll(ifAssigned(client), ifAssigned(server), ifAssigned(ts)));
+
+  test("ssosid=none: to ssod's sign-in page beside the relay, with a new state bound to this browser", async () => {
+    const reply = await get(`${appUrl}page?x=1&sso_state=s&ssosid=none`, 'app_relay=s');
+    assert.equal(reply.status, 302);
+    const signIn = new URL(reply.location);
+    assert.equal(`${signIn.origin}${signIn.pathname}`, `${relayOrigin}/login`);
+    const back = new URL(signIn.searchParams.get('url') ?? '');
+    assert.equal(`${back.origin}${back.pathname}`, `${appUrl}page`);
+    assert.equal(back.searchParams.get('x'), '1');
+    assert.equal(back.searchParams.get('ssosid'), null);
+    const state = back.searchParams.get('sso_state') ?? '';
+    assert.match(state, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(state, 's');
+    assert.equal(cookiePair(reply.cookies.at(-1)), `app_relay=${state}`, 'the last word on the state cookie is the new state');
+  });
+
+  test('a visitor goes through the relay to the sign-in page and comes back signed in; logout goes home', async () => {
+    const browser = new CookieJar();
+    const toRelay = await browser.request(`${appUrl}page`);
+    assert.ok(toRelay.location.startsWith(`${relayOrigin}/relay?`), toRelay.location);
+    const none = await browser.request(toRelay.location);
+    assert.match(none.location, /[?&]ssosid=none$/);
+    const toSignIn = await browser.request(none.location);
+    assert.ok(toSignIn.location.startsWith(`${relayOrigin}/login?`), toSignIn.location);
+    const form = await browser.request(toSignIn.location);
+    assert.equal(form.status, 200);
+    const field = (name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(form.body)?.[1] ?? '';
+    const signedIn = await browser.request(`${relayOrigin}/login`, {
+      method: 'POST',
+      form: { login: 'alice', password: 'secret', url: field('url').replace(/&amp;/g, '&'), csrf: field('csrf') },
+    });
+    assert.equal(signedIn.status, 302);
+    assert.match(signedIn.location, /[?&]ssosid=http%3A%2F%2F127\.0\.0\.1/);
+    const clean = await browser.request(signedIn.location);
+    assert.equal(clean.location, `${appUrl}page`);
+    assert.equal((await browser.request(clean.location)).body, 'hello alice');
+    const out = await browser.request(`${appUrl}logout`, { method: 'POST' });
+    assert.equal(out.location, appUrl, 'home, which sends the visitor on to sign in');
+    assert.ok((await browser.request(`${appUrl}page`)).location.startsWith(`${relayOrigin}/relay?`));
+  });
+});

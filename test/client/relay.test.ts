@@ -1,7 +1,7 @@
 // The relay URL helpers (protocol §2.2): parameters URL-encoded (protocol §2.1), ssosid read back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, withoutSsosid } from '../../src/client/index.js';
+import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, signInPageUrl, withoutSsosid } from '../../src/client/index.js';
 
 const RELAY = 'http://sso.example.com:1180/relay';
 
@@ -13,6 +13,17 @@ test('setCookieUrl and getSessionUrl encode their parameters (protocol §2.2.1, 
   assert.equal(
     getSessionUrl(RELAY, 'https://cp.example.com:8443/'),
     'http://sso.example.com:1180/relay?url=https%3A%2F%2Fcp.example.com%3A8443%2F',
+  );
+});
+
+test("signInPageUrl is ssod's /login beside the relay, also under a path prefix", () => {
+  assert.equal(
+    signInPageUrl(RELAY, 'https://cp.example.com:8443/a?b=c'),
+    'http://sso.example.com:1180/login?url=https%3A%2F%2Fcp.example.com%3A8443%2Fa%3Fb%3Dc',
+  );
+  assert.equal(
+    signInPageUrl('https://example.com/sso/relay', 'https://cp.example.com/'),
+    'https://example.com/sso/login?url=https%3A%2F%2Fcp.example.com%2F',
   );
 });
 

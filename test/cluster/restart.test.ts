@@ -93,6 +93,8 @@ postgresSuite('PostgreSQL restart under light load', () => {
       assert.equal(relay.value.headers['cache-control'], 'no-store');
       assert.ok(relay.ms < FAST_MS, `relay answered in ${relay.ms} ms`);
 
+      // ssod's sign-in page answers the same way (docs/sign-in-page.md).
+      assert.equal(await statusOf(`http://127.0.0.1:${node.relayPort}/login?${new URLSearchParams({ url: PANEL }).toString()}`), 503);
       assert.equal(await statusOf(`http://127.0.0.1:${node.relayPort}/healthz`), 503);
       assert.equal((await httpsRequest(node, null, { path: '/healthz' })).status, 503);
       assert.equal(node.child.exitCode, null, 'the node stays up');

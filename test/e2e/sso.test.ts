@@ -2,40 +2,29 @@
 // example applications through the relay of an in-process ssod. Screenshots of every step are
 // kept in test-artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
-import { startDemo, type Demo } from '../../examples/lib/demo.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import type { Demo } from '../../examples/lib/demo.js';
+import type { TestServer } from '../helpers/server.js';
 import { defined, ifAssigned } from '../helpers/defined.js';
+import { launchChromium, screenshot, skipWithoutChromium, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
 
-// Debian's chromium; CHROMIUM_PATH points elsewhere (and shows what happens when it is missing).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RELAY_HOST = 'sso.test';
 const UNREGISTERED_HOST = 'elsewhere.test';
 const USER = { login: 'alice@example.com', password: 'correct horse battery staple' };
-// From DIST/test/e2e/ up to the repository, whichever dist folder this was compiled into.
-const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
 
 const MALLORY = { login: 'mallory@example.com', password: 'an attacker of her own' };
-
-const haveChromium = existsSync(CHROMIUM);
 
 function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
-// On CI a missing browser is a broken environment, not a reason to skip the proof.
-const skip = !haveChromium && process.env.CI === undefined ? `chromium not installed at ${CHROMIUM}: browser SSO test skipped` : false;
 
-describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
+describe('single sign-on in a real browser', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
+  let setup: BrowserDemo;
   let ts: TestServer;
   let demo: Demo;
-  let dir: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -46,19 +35,8 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
   const relayResponses: { url: string; status: number; location: string | undefined }[] = [];
 
   before(async () => {
-    assert.ok(haveChromium, `chromium is required on CI (${CHROMIUM})`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    ts = await startTestServer();
-    relayOrigin = `http://${RELAY_HOST}:${ts.relayPort}`;
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-e2e-'));
-    demo = await startDemo({
-      soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`,
-      ca: ts.caPem,
-      relayUrl: `${relayOrigin}/relay`,
-      dir,
-      ports: { panel: 0, billing: 0 },
-      demoUser: USER,
-    });
+    setup = await startBrowserDemo(RELAY_HOST, USER);
+    ({ ts, demo, relayOrigin } = setup);
     // A site that is not a registered application: its page sends the browser to the relay
     // asking for a session to be returned to itself.
     elsewhere = http.createServer((req, res) => {
@@ -82,18 +60,7 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
     elsewhereUrl = `http://${UNREGISTERED_HOST}:${(elsewhere.address() as AddressInfo).port}/`;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        `--host-resolver-rules=MAP panel.test 127.0.0.1, MAP billing.test 127.0.0.1, MAP ${RELAY_HOST} 127.0.0.1, MAP ${UNREGISTERED_HOST} 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium(['panel.test', 'billing.test', RELAY_HOST, UNREGISTERED_HOST]);
     context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
     page = await context.newPage();
     page.on('response', (response: Response) => {
@@ -104,16 +71,13 @@ describe('single sign-on in a real browser', { skip, timeout: 60_000 }, () => {
 
   after(async () => {
     await ifAssigned(browser)?.close();
-    await ifAssigned(demo)?.close();
-    await ifAssigned(ts)?.close();
+    await ifAssigned(setup)?.close();
     const other = ifAssigned(elsewhere);
     await new Promise<void>((resolve) => (other ? other.close(() => resolve()) : resolve()));
-    const made = ifAssigned(dir);
-    if (made !== undefined) rmSync(made, { recursive: true, force: true });
   });
 
   async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+    await screenshot(page, name);
   }
 
   function pathOf(url: string): string {

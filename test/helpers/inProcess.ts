@@ -12,7 +12,7 @@ import { fingerprintOf } from '../../src/core/fingerprint.js';
 import type { Services } from '../../src/core/services.js';
 import { createLogger } from '../../src/infra/log.js';
 import { answerSoap } from '../../src/adapters/soap/dispatch.js';
-import { openServices } from '../../src/app/compose.js';
+import { openServices, type StartOptions } from '../../src/app/compose.js';
 import type { Credentials, HttpReply, PostOptions } from './server.js';
 
 export interface InProcessServer {
@@ -41,7 +41,10 @@ function peerCredentialOf(credentials: Credentials | undefined, ca: X509Certific
 
 let requests = 0;
 
-export async function startInProcess(overrides: Partial<Record<OptionName, string | number>> = {}): Promise<InProcessServer> {
+export async function startInProcess(
+  overrides: Partial<Record<OptionName, string | number>> = {},
+  start: Pick<StartOptions, 'openSource'> = {},
+): Promise<InProcessServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-inprocess-'));
   const options = resolveOptions({ flags: { logLevel: 'info', ...overrides, dataDir } });
   const lines: string[] = [];
@@ -49,6 +52,7 @@ export async function startInProcess(overrides: Partial<Record<OptionName, strin
   const services = await openServices(options, {
     logger: createLogger('info', (line) => lines.push(line)),
     now: () => Date.now() + offset,
+    ...start,
   });
   const ca = new X509Certificate(services.ca.certificatePem);
   return {

@@ -1,6 +1,9 @@
 // Delegated sources for the tests of the core's rules: settings of each kind, and a source double
 // that implements the port (core/ports/delegated.ts) with answers the test scripts and the checks it
 // was asked counted. The real sources (a PHP SoapServer, slapd) are tested in their own files.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { webcrypto } from 'node:crypto';
 import type {
   DelegatedPasswordCheck,
   DelegatedSource,
@@ -86,4 +89,19 @@ export function doubleOpener(): DoubleOpener {
       return found.source;
     },
   };
+}
+
+/** A self-signed certificate in PEM: what an operator's CA file for a source holds. */
+export async function selfSignedPem(name = 'CN=Example Directory CA'): Promise<string> {
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await webcrypto.subtle.generateKey(algorithm, false, ['sign', 'verify']);
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name,
+    notBefore: new Date(Date.now() - 86_400_000),
+    notAfter: new Date(Date.now() + 30 * 86_400_000),
+    keys,
+    signingAlgorithm: algorithm,
+  });
+  return certificate.toString('pem') + '\n';
 }

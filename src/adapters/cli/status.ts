@@ -165,7 +165,7 @@ function humanStatus(status: Status): string {
     ['live sessions', status.sessions.live],
     ['sign-ins/min', `${at}${status.signIns.lastMinute} (${status.signIns.failedLastMinute} failed)`],
     ['locks', `${status.locks.logins} login(s), ${status.locks.sources} source(s) locked now`],
-    ['delegated sources', status.delegatedSources.length === 0 ? 'none' : status.delegatedSources.map(sourceWords).join('; ')],
+    ['sso sources', status.delegatedSources.length === 0 ? 'none' : status.delegatedSources.map(sourceWords).join('; ')],
   ]);
 }
 

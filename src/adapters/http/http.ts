@@ -34,25 +34,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-/** A minimal HTML page that loads nothing and cannot be framed. */
-export function sendPage(
-  res: ServerResponse,
-  status: number,
-  title: string,
-  message: string,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  const body = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(body);
-}
-
 /** A write probe's answer is kept this long: /readyz polled every second costs one write every two. */
 const READY_CACHE_MS = 2000;
 

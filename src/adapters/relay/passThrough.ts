@@ -19,15 +19,14 @@ import type { Services } from '../../core/services.js';
 import { parseXml, XmlRefusal, type XmlElement } from '../../infra/xml.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { sendText } from '../http/http.js';
+import type { Problem } from './messages.js';
+import { SIGNED_IN_PATH, signInFailedPath } from './paths.js';
 import { answerRelayRequest, logRelay, redirect, refuse, relayCookieNames, setCookieHeader } from './responses.js';
 
 export const PASS_THROUGH_PATH = '/networking/passThroughAuth';
 
-/** ssod's own pages that end a pass-through sign-in (docs/sign-in-page.md), relative to the relay listener that got the request. */
-const PAGES: PassThroughPages = {
-  signedIn: '/signed-in',
-  signInFailed: (reason) => `/sign-in-failed?reason=${reason}`,
-};
+/** ssod's own pages that end a pass-through sign-in (outcomes.ts), relative to the relay listener that got the request. */
+const PAGES: PassThroughPages = { signedIn: SIGNED_IN_PATH, signInFailed: signInFailedPath };
 
 /** The largest body read: a form or an envelope of two short fields. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -42,15 +41,20 @@ const LJ_NS = 'urn:authentication.soap.ws.longjump.com';
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 
-/** A request refused before anything is asked: its status, what the page says, and its log outcome. */
+/**
+ * A request refused before anything is asked: its status, what the page says (in the person's
+ * language: a form that cannot be read, or one too large), its log outcome, and the reason for the log.
+ */
 class BadRequest extends Error {
   readonly status: number;
   readonly outcome: string;
-  constructor(status: number, outcome: string, message: string) {
-    super(message);
+  readonly problem: Problem;
+  constructor(status: number, outcome: string, reason: string) {
+    super(reason);
     this.name = 'BadRequest';
     this.status = status;
     this.outcome = outcome;
+    this.problem = status === 413 ? 'tooLarge' : outcome === 'badContentType' ? 'badContentType' : 'badForm';
   }
 }
 
@@ -163,14 +167,14 @@ export function handlePassThrough(services: Services, req: IncomingMessage, res:
       request = await readRequest(req);
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      refuse(res, error.message, error.status, error.status === 413 ? { Connection: 'close' } : {});
-      log(error.outcome, error.status);
+      refuse(req, res, error.problem, { status: error.status, ...(error.status === 413 ? { headers: { Connection: 'close' } } : {}) });
+      log(error.outcome, error.status, { error: error.message });
       return;
     }
     const result = await passThroughOrRefusal(services, sourceName, request);
     if (result === null) {
-      refuse(res, 'loginID is not a login name.');
-      log('badLogin', 400);
+      refuse(req, res, 'badForm');
+      log('badLogin', 400, { error: 'loginID is not a login name.' });
       return;
     }
     if (result.ok) {

@@ -11,6 +11,7 @@ import { askToSwitch, handleConfirmation } from './confirm.js';
 import {
   answerRelayRequest,
   logRelay,
+  queryOf,
   redirect,
   refuse,
   registeredOrigin,
@@ -25,13 +26,7 @@ interface RelayQuery {
 }
 
 function parseQuery(rawUrl: string): RelayQuery | string {
-  const queryAt = rawUrl.indexOf('?');
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1));
-  } catch {
-    return 'The query string is not readable.';
-  }
+  const params = queryOf(rawUrl);
   const urls = params.getAll('url');
   const tokens = params.getAll('token');
   if (urls.length !== 1 || urls[0] === undefined) return 'Give exactly one url parameter.';
@@ -49,13 +44,13 @@ export function handleRelay(services: Services, req: IncomingMessage, res: Serve
 async function relay(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, requestId: string): Promise<void> {
   const query = parseQuery(req.url ?? '');
   if (typeof query === 'string') {
-    refuse(res, query);
-    logRelay(services, { requestId, command: '-', outcome: 'badQuery', status: 400 });
+    refuse(req, res, 'badQuery');
+    logRelay(services, { requestId, command: '-', outcome: 'badQuery', status: 400, error: query });
     return;
   }
   const origin = await registeredOrigin(services, query.url);
   if (origin === null) {
-    refuse(res, 'The url parameter is not an address of a registered application.');
+    refuse(req, res, 'unregisteredUrl');
     logRelay(services, { requestId, command: query.token === null ? 'getSession' : 'setCookie', outcome: 'unregisteredUrl', status: 400 });
     return;
   }
@@ -72,7 +67,7 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
     // session of this browser silently.
     const current = cookie === null ? null : await sessionOfCookie(services, cookie);
     if (current !== null && current.session.userId !== redeemed.session.userId) {
-      await askToSwitch(services, res, { url: query.url, origin, current, next: redeemed, names, secure });
+      await askToSwitch(services, req, res, { url: query.url, origin, current, next: redeemed, names, secure });
       logRelay(services, { requestId, command: 'setCookie', outcome: 'confirmationAsked', origin: origin.baseUrl, status: 200 });
       return;
     }

@@ -52,9 +52,10 @@ export interface ThrottleStore {
   /**
    * A counted attempt succeeded: forgets `clear` (the login: a success resets it) and takes the
    * attempt's count off each of `refund` (sources, which a success does not reset), with the lock
-   * that this attempt set, if any. All in one transaction.
+   * that this attempt set, if any. All in one transaction. With `clear` null only the refunds are
+   * made (an attempt whose password could not be checked: core/throttle.ts settleUnchecked).
    */
-  settleSuccess(attemptId: string, clear: string, refund: readonly string[]): Promise<void>;
+  settleSuccess(attemptId: string, clear: string | null, refund: readonly string[]): Promise<void>;
   /** The records of those keys that have one, in any order. */
   getThrottles(keys: readonly string[]): Promise<ThrottleRecord[]>;
   /** Every record, most recent failure first (at most `limit`). */

@@ -102,7 +102,8 @@ describe('ssod users and ssod sessions', () => {
     );
     const listed = await inst.run(['users', 'list', '--login', 'EXAMPLE.ORG', '--limit', '2']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+CREATED$/m);
+    assert.match(listed.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+SOURCE\s+CREATED$/m);
+    assert.match(listed.stdout, /^\S+\s+dave@example\.org\s+\S+\s+enabled\s+local\s/m);
     assert.match(listed.stdout, /dave@example\.org/);
     assert.match(listed.stdout, /erin@example\.org/);
     assert.doesNotMatch(listed.stdout, /frank/);

@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { HttpReply } from '../../helpers/server.js';
 
 export interface RelayRequest {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'HEAD' | 'POST';
   /** Path and query, e.g. `/relay?url=…`. */
   readonly path: string;
   readonly cookie?: string;

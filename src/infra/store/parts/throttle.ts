@@ -104,7 +104,7 @@ export function throttlePart(x: Executor): ThrottleStore {
       return counts.map((count) => counted.get(count.key) as CountedAttempt);
     },
     async settleSuccess(attemptId, clear, refund) {
-      const keys = [clear, ...refund].sort(byKey);
+      const keys = [...(clear === null ? [] : [clear]), ...refund].sort(byKey);
       await x.batch(keys.map((key) => (key === clear ? step(clearThrottle, { key }) : step(refundAttempt, { attemptId, key }))));
     },
     getThrottles: async (keys) => (keys.length === 0 ? [] : x.all(getThrottles, { keys: JSON.stringify(keys) })),

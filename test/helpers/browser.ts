@@ -1,0 +1,85 @@
+// Headless Chromium for the browser tests (test/e2e): Debian's chromium driven by playwright-core,
+// the test's host names mapped to 127.0.0.1, the folder the screenshots are kept in, and the
+// example applications joined to an ssod in process.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { SignInAt } from '../../src/client/index.js';
+import { startDemo, type Demo } from '../../examples/lib/demo.js';
+import { startTestServer, type TestServer } from './server.js';
+
+// Debian's chromium; CHROMIUM_PATH points elsewhere (and shows what happens when it is missing).
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const haveChromium = existsSync(CHROMIUM);
+
+// On CI a missing browser is a broken environment, not a reason to skip the proof.
+export const skipWithoutChromium: string | false =
+  !haveChromium && process.env.CI === undefined ? `chromium not installed at ${CHROMIUM}: browser test skipped` : false;
+
+// From DIST/test/helpers/ up to the repository, whichever dist folder this was compiled into.
+export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
+
+/** Chromium with each host name resolving to 127.0.0.1, and nothing of its own going out. */
+export async function launchChromium(hosts: readonly string[]): Promise<Browser> {
+  if (!haveChromium) throw new Error(`chromium is required on CI (${CHROMIUM})`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--host-resolver-rules=${hosts.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`,
+    ],
+  });
+}
+
+/** A screenshot of the whole page, kept as test-artifacts/e2e/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** ssod in process with both example applications joined to it, for a browser that reaches the relay by a host name. */
+export interface BrowserDemo {
+  readonly ts: TestServer;
+  readonly demo: Demo;
+  /** `http://<relay host>:<port>`, as the browser reaches the relay listener. */
+  readonly relayOrigin: string;
+  close(): Promise<void>;
+}
+
+export async function startBrowserDemo(
+  relayHost: string,
+  user: { readonly login: string; readonly password: string },
+  options: { readonly server?: Parameters<typeof startTestServer>[0]; readonly signInAt?: SignInAt } = {},
+): Promise<BrowserDemo> {
+  const ts = await startTestServer(options.server);
+  const relayOrigin = `http://${relayHost}:${ts.relayPort}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-e2e-'));
+  const close = async (demo?: Demo): Promise<void> => {
+    await demo?.close();
+    await ts.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const demo = await startDemo({
+      soapUrl: `https://127.0.0.1:${ts.soapPort}/soap`,
+      ca: ts.caPem,
+      relayUrl: `${relayOrigin}/relay`,
+      dir,
+      ports: { panel: 0, billing: 0 },
+      demoUser: user,
+      ...(options.signInAt === undefined ? {} : { signInAt: options.signInAt }),
+    });
+    return { ts, demo, relayOrigin, close: () => close(demo) };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
