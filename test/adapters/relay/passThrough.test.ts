@@ -13,7 +13,7 @@ import { findUser } from '../../../src/core/users.js';
 import { defined } from '../../helpers/defined.js';
 import { startLjService, type LjService } from '../../helpers/ljService.js';
 import { freePort } from '../../helpers/ports.js';
-import { call, registerApp, relayGet, startTestServer, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { call, registerApp, relayGet, startTestServer, type HttpReply, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 import { pairOf, relayRequest, setCookieNamed } from './request.js';
 
 const PATH = '/networking/passThroughAuth';
@@ -77,6 +77,8 @@ describe('pass-through authentication', () => {
   const postRaw = (text: string, contentType: string, headers: Record<string, string> = {}) =>
     relayRequest(ts.relayPort, { method: 'POST', path: PATH, body: { text, contentType }, headers });
   const postSoap = (text: string, headers: Record<string, string> = {}) => postRaw(text, 'text/xml; charset=utf-8', headers);
+  /** What the browser gets at the relative Location of ssod's own page. */
+  const followed = (reply: HttpReply) => relayRequest(ts.relayPort, { path: defined(reply.headers.location, 'a location') });
   /** The newest audit record of a pass-through sign-in. */
   const lastAudit = async () => {
     const [record] = await ts.server.services.store.queryAudit({ limit: 1 });
@@ -115,6 +117,7 @@ describe('pass-through authentication', () => {
     const reply = await postSoap(envelope({ sessionID: 'session-of-alice', loginID: 'alice@abc.com' }), { Origin: `${PORTAL}:8443` });
     assert.equal(reply.status, 302, reply.body);
     assert.equal(reply.headers.location, '/signed-in');
+    assert.match((await followed(reply)).body, /You are signed in/);
     assert.equal(reply.headers['cache-control'], 'no-store');
     assert.equal(reply.headers['referrer-policy'], 'no-referrer');
     const setCookie = defined(setCookieNamed(reply, 'sid'), 'the relay cookie');
@@ -165,6 +168,7 @@ describe('pass-through authentication', () => {
     const reply = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
     assert.equal(reply.status, 302);
     assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
+    assert.match((await followed(reply)).body, /Sign-in did not succeed/);
     assert.equal(reply.headers['set-cookie'], undefined);
     const audit = await lastAudit();
     assert.equal(audit.type, 'authentication.failed');
