@@ -14,6 +14,7 @@ import {
   successLocation,
   type PassThroughPages,
   type PassThroughRequest,
+  type PassThroughResult,
 } from '../../core/passThrough.js';
 import type { Services } from '../../core/services.js';
 import { parseXml, XmlRefusal, type XmlElement } from '../../infra/xml.js';
@@ -178,9 +179,7 @@ export function handlePassThrough(services: Services, req: IncomingMessage, res:
       return;
     }
     if (result.ok) {
-      const names = relayCookieNames(secure);
-      const cookie = setCookieHeader(names.session, result.cookie.value, result.cookie.maxAgeSeconds, 'Lax', secure);
-      redirect(res, await successLocation(services, result.cookie, PAGES), { 'Set-Cookie': cookie });
+      await sendSignedIn(services, res, result, secure);
       log('ok', 302);
       return;
     }
@@ -190,12 +189,24 @@ export function handlePassThrough(services: Services, req: IncomingMessage, res:
   });
 }
 
+/** The relay's cookie, set as the relay's set-cookie sets it (relay.ts), and the way to the success page. */
+async function sendSignedIn(
+  services: Services,
+  res: ServerResponse,
+  result: Extract<PassThroughResult, { ok: true }>,
+  secure: boolean,
+): Promise<void> {
+  const { session } = relayCookieNames(secure);
+  const cookie = setCookieHeader(session, result.cookie.value, result.cookie.maxAgeSeconds, 'Lax', secure);
+  redirect(res, await successLocation(services, result.cookie, PAGES), { 'Set-Cookie': cookie });
+}
+
 /** The core's answer, or null for a loginID that cannot be a login (refused before anything is counted). */
 async function passThroughOrRefusal(
   services: Services,
   sourceName: string,
   request: PassThroughRequest,
-): Promise<Awaited<ReturnType<typeof passThrough>> | null> {
+): Promise<PassThroughResult | null> {
   try {
     return await passThrough(services, sourceName, request);
   } catch (error) {
