@@ -11,6 +11,7 @@ import { resolveOptions } from '../src/config/options.js';
 import { applicationOfCertificate, applicationOfCertificateRecord } from '../src/core/applications.js';
 import { sha256Hex, verifySession as verifyDomain } from '../src/core/sessions.js';
 import { createLogger } from '../src/infra/log.js';
+import { SSO_NS } from '../src/adapters/soap/faults.js';
 import { operationNamed } from '../src/adapters/soap/operations/index.js';
 import { openServices } from '../src/app/compose.js';
 import { countSoapRequest } from '../src/adapters/http/metrics.js';
@@ -52,7 +53,7 @@ try {
   const { fingerprint, applicationId: appId } = plan.certificate;
   const logFile = openSync(path.join(dataDir, 'log'), 'a');
   const services = await openServices(options, { logger: createLogger('info', (line) => void writeSync(logFile, line)) });
-  const operation = defined(operationNamed('verifySession'), 'the verifySession operation');
+  const operation = defined(operationNamed(SSO_NS, 'verifySession'), 'the verifySession operation');
   const body = soapRequest('verifySession', { sessionId: sessionIdFor(salt, 7) });
   const envelope = parseEnvelope(body, SOAP12_CONTENT_TYPE);
   const input = validateInput(operation, envelope.operation);

@@ -16,18 +16,17 @@ import type { Logger } from '../infra/log.js';
 import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
 import { openServices, type StartOptions } from './compose.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
-import { OPERATIONS } from '../adapters/soap/operations/index.js';
 import { handleRelay } from '../adapters/relay/relay.js';
+import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
 import { handleSignedIn, handleSignInFailed } from '../adapters/relay/outcomes.js';
 import { SIGN_IN_FAILED_PATH, SIGN_IN_PATH, SIGNED_IN_PATH } from '../adapters/relay/paths.js';
-import { generateWsdl } from '../adapters/soap/wsdl.js';
 import { limitConnections } from '../adapters/http/connections.js';
 import { logUnexpected } from '../adapters/http/failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
 import { healthRoutes, sendText } from '../adapters/http/http.js';
 import { listenForMetrics, observeServer, stopObserving, type MetricsListener } from '../adapters/http/metrics.js';
-import { handleSoap } from '../adapters/soap/endpoint.js';
+import { handleSoap, wsdlServer } from '../adapters/soap/endpoint.js';
 
 // TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD suites for the ECDSA server key.
 // Exported for the bench ceiling (bench/ceiling.ts), which must negotiate exactly what ssod does.
@@ -131,13 +130,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   let services = observeServer(await openServices(options, start));
   const health = healthRoutes(services.store, () => services.sources.health());
   const endpoint = (port: number): string => `https://${urlHost(soapHost(services.settings.current()))}:${port}/soap`;
-  // The WSDL names the endpoint, whose host name is a setting that may change while the server runs.
-  let wsdl = { endpoint: '', text: '' };
-  const currentWsdl = (): string => {
-    const now = endpoint(soapPort);
-    if (wsdl.endpoint !== now) wsdl = { endpoint: now, text: generateWsdl(OPERATIONS, now) };
-    return wsdl.text;
-  };
+  const wsdlOf = wsdlServer(() => endpoint(soapPort));
 
   // Also the contexts that replace the certificate when the host name changes (follow.ts).
   const relayTlsContext = (): SecureContextOptions => ({ ...services.ca.serverCredentials(), ...TLS_OPTIONS });
@@ -152,10 +145,10 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     guarded(services, async (req, res) => {
       const route = req.url ?? '';
       if (req.method === 'POST' && route === '/soap') return handleSoap(services, req, res);
-      if (req.method === 'GET' && (route === '/soap?wsdl' || route === '/soap?WSDL')) {
-        const text = currentWsdl();
-        res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-        res.end(text);
+      const wsdl = req.method === 'GET' ? wsdlOf(route) : null;
+      if (wsdl !== null) {
+        res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': Buffer.byteLength(wsdl) });
+        res.end(wsdl);
         return;
       }
       if (req.method === 'GET' && route === '/ca.pem') {
@@ -175,6 +168,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // Pass-through authentication from an organization's portal (docs/federation/pass-through.md).
+    if (req.method === 'POST' && route === PASS_THROUGH_PATH) return handlePassThrough(services, req, res, relayTls);
     // ssod's own pages (docs/sign-in-page.md): its sign-in form, and where a pass-through sign-in ends.
     const page = req.method === 'GET' || req.method === 'HEAD';
     if ((page || req.method === 'POST') && route === SIGN_IN_PATH) return handleSignIn(services, req, res, relayTls);

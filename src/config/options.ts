@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { storeLocationProblem } from './storeLocation.js';
 import { didYouMean } from './suggest.js';
 
-type Kind = 'string' | 'port' | 'integer' | 'enum' | 'list' | 'store';
+type Kind = 'string' | 'port' | 'integer' | 'enum' | 'list' | 'store' | 'url';
 
 interface OptionSpec {
   readonly kind: Kind;
@@ -224,6 +224,30 @@ export const OPTION_SPECS = {
     scope: 'service',
     doc: 'How long an open circuit fails sign-ins through its delegated source at once; then one sign-in is let through to try the source again.',
   },
+  passThroughSource: {
+    kind: 'string',
+    default: '',
+    optional: true,
+    arg: 'NAME',
+    scope: 'service',
+    doc: "The web service source (`ssod sources add`) that answers pass-through authentication at the relay's POST /networking/passThroughAuth (docs/federation/pass-through.md); empty: pass-through is off and that address is not found.",
+  },
+  passThroughSuccessUrl: {
+    kind: 'url',
+    default: '',
+    optional: true,
+    arg: 'URL',
+    scope: 'service',
+    doc: "Where the browser goes after a pass-through sign-in: an absolute http(s) URL (on a registered application's origin it gets that application's ssosid); empty: ssod's own /signed-in page.",
+  },
+  passThroughErrorUrl: {
+    kind: 'url',
+    default: '',
+    optional: true,
+    arg: 'URL',
+    scope: 'service',
+    doc: "Where the browser goes after a pass-through sign-in that failed, with `reason` (failed, unavailable or notAllowed) added to its query: an absolute http(s) URL; empty: ssod's own /sign-in-failed page.",
+  },
   passwordChangeEndsSessions: {
     kind: 'enum',
     default: 'on',
@@ -374,6 +398,26 @@ export function envOf(name: OptionName): string {
 
 type OptionValue = string | number | readonly string[];
 
+// Printable ASCII without space, quotes, angle brackets, backslash, backtick, braces or pipe: what a
+// redirect target may hold without being read two ways (the relay's `url` rule, docs/DECISIONS.md "URLs").
+const URL_TEXT = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]{1,2048}$/;
+
+/** Why `text` is not an absolute http(s) URL an operator may send browsers to, or null when it is one. */
+function httpUrlProblem(text: string): string | null {
+  const example = 'such as https://portal.example.com/signed-in';
+  if (!/^https?:\/\/[^/?#]/i.test(text) || !URL_TEXT.test(text)) return `must be an absolute http or https URL, ${example}`;
+  // Encoded controls (CR, LF, NUL, ...) and backslashes, which a browser or a proxy may decode.
+  if (/%(?:[01][0-9a-f]|7f|5c)/i.test(text)) return 'must not hold an encoded control character or backslash';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `must be an absolute http or https URL, ${example}`;
+  }
+  if (url.username !== '' || url.password !== '') return 'must not hold a user name or password';
+  return null;
+}
+
 export function coerce(name: OptionName, raw: unknown, source: string): OptionValue {
   const spec: OptionSpec = OPTION_SPECS[name];
   const where = `${name} (from ${source})`;
@@ -381,6 +425,11 @@ export function coerce(name: OptionName, raw: unknown, source: string): OptionVa
     if (typeof raw !== 'string' || (raw.length === 0 && spec.optional !== true))
       throw new OptionError(`${where} must be a non-empty string`);
     return raw;
+  }
+  if (spec.kind === 'url') {
+    const problem = typeof raw === 'string' ? (raw === '' && spec.optional === true ? null : httpUrlProblem(raw)) : 'must be a string';
+    if (problem !== null) throw new OptionError(`${where} ${problem}`);
+    return raw as string;
   }
   if (spec.kind === 'store') {
     const problem = typeof raw === 'string' ? storeLocationProblem(raw) : 'must be a string';

@@ -58,10 +58,13 @@ export type SignInFailure =
   /** A delegated source answered no, could not be asked, or answered something unreadable (docs/FEDERATION.md). */
   | 'sourceRejected'
   | 'sourceUnavailable'
-  | 'sourceMalformed';
+  | 'sourceMalformed'
+  /** Pass-through (core/passThrough.ts): the service vouched for a user without single sign-on, or for another login than asked. */
+  | 'notSingleSignOn'
+  | 'loginMismatch';
 
 /** The failure of a sign-in that a delegated source did not say yes to, by its cause. */
-const SOURCE_FAILURES: Readonly<Record<SourceFailure, SignInFailure>> = {
+export const SOURCE_FAILURES: Readonly<Record<SourceFailure, SignInFailure>> = {
   rejected: 'sourceRejected',
   unavailable: 'sourceUnavailable',
   malformed: 'sourceMalformed',
@@ -87,8 +90,8 @@ function auditTarget(attempt: SignIn): string {
   return attempt.login !== undefined ? loginThrottleKey(loginKeyOf(attempt.login)) : unknownUserThrottleKey(attempt.userId ?? '');
 }
 
-/** What the authentication events say of the attempt. */
-function facts(attempt: SignIn, method: SignInMethod): Omit<EventOf<'authentication.succeeded'>, 'type' | 'actor'> {
+/** What the authentication events say of the attempt (signIn's, and pass-through's: core/passThrough.ts). */
+export function facts(attempt: SignIn, method: SignInMethod): Omit<EventOf<'authentication.succeeded'>, 'type' | 'actor'> {
   return {
     subject: auditTarget(attempt),
     userId: attempt.user?.id ?? null,

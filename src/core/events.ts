@@ -13,8 +13,11 @@ import type { Services } from './services.js';
 /** Who did it: an application by its id, a caller without a certificate, or an operator command. */
 export type Actor = 'guest' | 'operator' | `application:${string}`;
 
-/** How a sign-in was checked: a password, or the owner application vouching for its user (protocol §5.17). */
-export type SignInMethod = 'password' | 'owner';
+/**
+ * How a sign-in was checked: a password, the owner application vouching for its user (protocol §5.17),
+ * or the organization's authentication service vouching for its session (pass-through, docs/federation/pass-through.md).
+ */
+export type SignInMethod = 'password' | 'owner' | 'passThrough';
 
 /** Why a global session ended. */
 export type SessionEndReason = 'closeSession' | 'declinedAtRelay' | 'endSession' | 'endUserSessions' | 'passwordChanged';
@@ -83,7 +86,7 @@ export interface EventPayloads {
   /**
    * Outcome: the reason (wrongPassword, unknownUser, disabled, passwordTooLong, permissionDenied; for a
    * delegated user sourceRejected, sourceUnavailable or sourceMalformed, with the source's name and its
-   * log-safe detail).
+   * log-safe detail; for pass-through also notSingleSignOn and loginMismatch).
    */
   'authentication.failed': SignInFacts & { readonly outcome: string; readonly source?: string; readonly sourceDetail?: string };
   /** A brute-force counter (`login:…`, `user:…`, `source:…`) locked until `until` (ms). */

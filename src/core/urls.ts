@@ -66,24 +66,42 @@ export function originOfRedirectUrl(text: string): Origin | null {
  * removed, and the new one goes before the fragment (C20).
  */
 export function withSsosid(url: string, ssosid: string): string {
+  return withQueryParameter(url, 'ssosid', ssosid);
+}
+
+/**
+ * Adds `name=<value>` to a validated redirect URL: any parameter of that name already in the query
+ * (compared decoded and in lower case) is removed, and the new one goes before the fragment.
+ */
+export function withQueryParameter(url: string, name: string, value: string): string {
   const hashAt = url.indexOf('#');
   const beforeFragment = hashAt === -1 ? url : url.slice(0, hashAt);
   const fragment = hashAt === -1 ? '' : url.slice(hashAt);
   const queryAt = beforeFragment.indexOf('?');
   const path = queryAt === -1 ? beforeFragment : beforeFragment.slice(0, queryAt);
   const query = queryAt === -1 ? '' : beforeFragment.slice(queryAt + 1);
-  const kept = query.split('&').filter((pair) => pair !== '' && !isSsosidPair(pair));
-  kept.push('ssosid=' + encodeURIComponent(ssosid));
+  const kept = query.split('&').filter((pair) => pair !== '' && !isPairNamed(pair, name));
+  kept.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
   return `${path}?${kept.join('&')}${fragment}`;
 }
 
-function isSsosidPair(pair: string): boolean {
-  const name = pair.split('=', 1)[0] ?? '';
+function isPairNamed(pair: string, name: string): boolean {
+  const pairName = pair.split('=', 1)[0] ?? '';
   let decoded: string;
   try {
-    decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    decoded = decodeURIComponent(pairName.replace(/\+/g, ' '));
   } catch {
     return false;
   }
-  return decoded.toLowerCase() === 'ssosid';
+  return decoded.toLowerCase() === name.toLowerCase();
+}
+
+/** A host name as it goes into a URL: an IPv6 literal in brackets. */
+export function urlHost(hostname: string): string {
+  return hostname.includes(':') ? `[${hostname}]` : hostname;
+}
+
+/** The relay endpoint as applications must call it (protocol §2.1): HTTP, or HTTPS with --relay-tls on. */
+export function relayEndpointUrl(hostname: string, relayPort: number, tls: boolean): string {
+  return `${tls ? 'https' : 'http'}://${urlHost(hostname)}:${relayPort}/relay`;
 }

@@ -1,24 +1,32 @@
-// docs/PROTOCOL.md and docs/CONFIGURATION.md are generated from the operation and option tables
-// (`npm run docs`); a test fails when the committed files differ, so the docs cannot drift.
+// docs/PROTOCOL.md, docs/EXTENSIONS.md and docs/CONFIGURATION.md are generated from the operation
+// and option tables (`npm run docs`); a test fails when the committed files differ, so the docs
+// cannot drift.
 import { writeFileSync } from 'node:fs';
 import { OPTION_SPECS, defaultText, envOf, flagOf, optionNames } from '../config/options.js';
 import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
-import { FAULTS, FAULT_CODES, type FaultCode } from '../adapters/soap/faults.js';
-import { OPERATIONS } from '../adapters/soap/operations/index.js';
-import type { Operation } from '../adapters/soap/operations/types.js';
+import { FAULTS, FAULT_CODES, NAMESPACE_PREFIX, SSO_NS, SSOX_NS, type FaultCode } from '../adapters/soap/faults.js';
+import { EXTENSION_OPERATIONS, OPERATIONS } from '../adapters/soap/operations/index.js';
+import { fieldNamespace, qualifiedName, type FieldSpec, type Operation } from '../adapters/soap/operations/types.js';
 
 const COMMON_FAULTS: readonly FaultCode[] = ['FailedAuthentication', 'internalError'];
 
+function inputRows(fields: readonly FieldSpec[], name: (field: FieldSpec) => string): string {
+  return fields
+    .map(
+      (f) => `| \`${name(f)}\` | ${f.type} | ${f.optional ? 'optional' : 'required'}${f.allowEmpty ? ', may be empty' : ''} | ${f.doc} |`,
+    )
+    .join('\n');
+}
+
+/** A protocol operation's inputs of another namespace (ssox): documented in docs/EXTENSIONS.md, named in PROTOCOL.md. */
+function extensionInputs(operation: Operation): FieldSpec[] {
+  return operation.input.filter((field) => fieldNamespace(operation, field) !== operation.namespace);
+}
+
 function operationSection(operation: Operation): string {
-  const inputs =
-    operation.input.length === 0
-      ? 'none'
-      : operation.input
-          .map(
-            (f) =>
-              `| \`${f.name}\` | ${f.type} | ${f.optional ? 'optional' : 'required'}${f.allowEmpty ? ', may be empty' : ''} | ${f.doc} |`,
-          )
-          .join('\n');
+  // The protocol's own fields; an extension's are all its own (in its namespace).
+  const fields = operation.input.filter((field) => fieldNamespace(operation, field) === operation.namespace);
+  const inputs = fields.length === 0 ? 'none' : inputRows(fields, (field) => field.name);
   const outputs =
     operation.output.length === 0
       ? 'none (an empty response element)'
@@ -29,8 +37,13 @@ function operationSection(operation: Operation): string {
           )
           .join('\n');
   const faults = [...new Set([...operation.faults, ...COMMON_FAULTS])].map((code) => `\`sso:${code}\``).join(', ');
+  const extensions = extensionInputs(operation);
+  const heading =
+    operation.section === null
+      ? `### ${qualifiedName(operation.namespace, operation.name)}`
+      : `### ${operation.name} (section ${operation.section})`;
   return [
-    `### ${operation.name} (section ${operation.section})`,
+    heading,
     '',
     operation.summary,
     '',
@@ -38,8 +51,14 @@ function operationSection(operation: Operation): string {
     '',
     'Input:',
     '',
-    operation.input.length === 0 ? 'none' : '| field | type | presence | meaning |\n| --- | --- | --- | --- |\n' + inputs,
+    fields.length === 0 ? 'none' : '| field | type | presence | meaning |\n| --- | --- | --- | --- |\n' + inputs,
     '',
+    ...(extensions.length === 0
+      ? []
+      : [
+          `Beyond the protocol (docs/EXTENSIONS.md): ${extensions.map((field) => `\`${qualifiedName(fieldNamespace(operation, field), field.name)}\``).join(', ')}.`,
+          '',
+        ]),
     'Output:',
     '',
     operation.output.length === 0 ? outputs : '| field | shape | meaning |\n| --- | --- | --- |\n' + outputs,
@@ -81,9 +100,11 @@ export function protocolReference(): string {
     '',
     'The SOAP API of the Open Fusion SSO protocol as ssod implements it (sections are numbered as in the protocol). Endpoint: `POST https://HOST:SOAP_PORT/soap`',
     '(SOAP 1.1 with `Content-Type: text/xml`, SOAP 1.2 with `application/soap+xml`; the reply uses the version of the request).',
-    'WSDL: `GET https://HOST:SOAP_PORT/soap?wsdl`. Namespace of every operation element: `http://swsoft.com/schemas/sso/1`.',
+    `WSDL: \`GET https://HOST:SOAP_PORT/soap?wsdl\`. Namespace of every operation element: \`${SSO_NS}\`.`,
     'Elements are matched by namespace and local name (any prefix, or a default namespace); their order is free;',
     'an unknown, repeated or misplaced element is `sso:invalidParameter`. The `SOAPAction` header is never read.',
+    '',
+    `ssod's own additions live beside the protocol in the namespace \`${SSOX_NS}\` and leave all of this unchanged: docs/EXTENSIONS.md.`,
     '',
     '## Faults',
     '',
@@ -103,6 +124,71 @@ export function protocolReference(): string {
     '',
     ...OPERATIONS.map(operationSection),
     RELAY_SECTION,
+  ].join('\n');
+}
+
+/** A protocol operation with ssox inputs: the inputs, in the table of the protocol's reference. */
+function extendedInputsSection(operation: Operation): string {
+  return [
+    `### ${operation.name} (section ${operation.section ?? '-'})`,
+    '',
+    '| element | type | presence | meaning |',
+    '| --- | --- | --- | --- |',
+    inputRows(extensionInputs(operation), (field) => qualifiedName(fieldNamespace(operation, field), field.name)),
+    '',
+  ].join('\n');
+}
+
+const EXTENSIONS_EXAMPLE = `\`\`\`xml
+<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">
+  <soap:Body>
+    <sso:authenticate xmlns:sso="${SSO_NS}" xmlns:ssox="${SSOX_NS}">
+      <sso:login>jane@example.com</sso:login>
+      <sso:password>secret</sso:password>
+      <sso:baseUrl>https://panel.example.com:8443/</sso:baseUrl>
+      <ssox:originatingIp>203.0.113.7</ssox:originatingIp>
+    </sso:authenticate>
+  </soap:Body>
+</soap:Envelope>
+\`\`\``;
+
+export function extensionsReference(): string {
+  const extended = OPERATIONS.filter((operation) => extensionInputs(operation).length > 0);
+  return [
+    `# Extensions (${SSOX_NS})`,
+    '',
+    '<!-- Generated from src/adapters/soap/operations by `npm run docs`; do not edit by hand. -->',
+    '',
+    'What ssod adds to the SOAP API of the Open Fusion SSO protocol (docs/PROTOCOL.md). The protocol itself stays exactly as',
+    `it is: its operations, its WSDL (\`GET /soap?wsdl\`), its faults and the relay; an application written for the protocol`,
+    `sees no difference. The additions live in their own namespace, \`${SSOX_NS}\` (prefix \`${NAMESPACE_PREFIX[SSOX_NS]}\` here):`,
+    '',
+    `- **Operations of ssod**: elements in \`${SSOX_NS}\`, POSTed to the same endpoint (\`https://HOST:SOAP_PORT/soap\`) with the same`,
+    "  client certificates, the same SOAP 1.1 and 1.2 rules and the same faults: the protocol's codes, in the protocol's",
+    `  namespace (\`sso:invalidParameter\`, ...; docs/PROTOCOL.md "Faults"). Their fields and replies are in \`${SSOX_NS}\`.`,
+    `- **Extension inputs of protocol operations**: where a protocol operation takes one more input, it is an optional element in`,
+    `  \`${SSOX_NS}\` among the operation's children, after the protocol's fields (the order is not enforced, as for the`,
+    "  protocol's fields). Only the elements listed below are accepted, each where it is listed; any other element is",
+    '  `sso:invalidParameter`, as in the protocol.',
+    `- **WSDL**: \`GET https://HOST:SOAP_PORT/soap?wsdl=ext\` serves a second WSDL 1.1 document, target namespace \`${SSOX_NS}\`,`,
+    '  with the operations of ssod and the protocol operations that take extension inputs, declared with them (SOAP 1.1 and',
+    "  1.2 ports at the same endpoint). A client generated from it calls both kinds; python3-zeep and PHP's SoapClient read it.",
+    '',
+    '## Extension inputs of protocol operations',
+    '',
+    ...extended.map(extendedInputsSection),
+    'A guest may give `ssox:originatingIp` as well as an application with a certificate: it decides nothing in ssod.',
+    'Brute-force protection always counts the address of the connection, which a caller cannot choose, never this one; the',
+    "address is only forwarded to the user's delegated source (docs/FEDERATION.md), which may use it in its own decision.",
+    'A value that is not an IPv4 or IPv6 address (node:net `isIP`), or an IPv6 address with a zone (`%eth0`), is `sso:invalidParameter`.',
+    '',
+    'Example (SOAP 1.2):',
+    '',
+    EXTENSIONS_EXAMPLE,
+    '',
+    '## Operations of ssod',
+    '',
+    ...EXTENSION_OPERATIONS.map(operationSection),
   ].join('\n');
 }
 
@@ -140,5 +226,6 @@ export function configurationReference(): string {
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const dir = process.argv[2] ?? 'docs';
   writeFileSync(`${dir}/PROTOCOL.md`, protocolReference());
+  writeFileSync(`${dir}/EXTENSIONS.md`, extensionsReference());
   writeFileSync(`${dir}/CONFIGURATION.md`, configurationReference());
 }

@@ -1,9 +1,12 @@
 // The HTTP surface around the operations: WSDL, CA certificate, health, limits, content types,
 // hostile envelopes over the wire, and what the log may hold.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
+import { ALL_OPERATIONS } from '../../src/adapters/soap/operations/index.js';
+import { generateExtensionWsdl } from '../../src/adapters/soap/wsdl.js';
 import {
   call,
   envelope,
@@ -32,6 +35,22 @@ describe('endpoints', () => {
     }
     assert.match(reply.body, /schemas\.xmlsoap\.org\/wsdl\/soap12\//);
     assert.ok(reply.body.includes(`https://127.0.0.1:${ts.soapPort}/soap`));
+    // Byte for byte the protocol's WSDL (test/vectors/wsdl/README.md), at this server's endpoint.
+    const frozen = readFileSync(new URL('../../../test/vectors/wsdl/protocol.wsdl', import.meta.url), 'utf8');
+    assert.equal(reply.body, frozen.replaceAll('https://sso.example.com:8443/soap', `https://127.0.0.1:${ts.soapPort}/soap`));
+  });
+
+  test('GET /soap?wsdl=ext serves the extensions WSDL (docs/EXTENSIONS.md) at this endpoint; other queries stay 404', async () => {
+    const endpoint = `https://127.0.0.1:${ts.soapPort}/soap`;
+    for (const query of ['wsdl=ext', 'WSDL=ext']) {
+      const reply = await httpsRequest(ts, null, { path: `/soap?${query}` });
+      assert.equal(reply.status, 200);
+      assert.equal(reply.headers['content-type'], 'text/xml; charset=utf-8');
+      assert.equal(reply.body, generateExtensionWsdl(ALL_OPERATIONS, endpoint));
+    }
+    for (const query of ['wsdl=EXT', 'wsdl=', 'wsdl=ext&x=1', 'wsdl&wsdl=ext', 'wsdl=protocol', 'x=1']) {
+      assert.equal((await httpsRequest(ts, null, { path: `/soap?${query}` })).status, 404, query);
+    }
   });
 
   test('GET /ca.pem serves the CA certificate, on the SOAP port and on the relay port (no trust needed first)', async () => {

@@ -117,3 +117,28 @@ test('config file keys are the option names of --help (data-dir) or camelCase; a
     rmSync(dir, { recursive: true });
   }
 });
+
+test('a URL option (pass-through pages) is empty or an absolute http(s) URL written plainly', () => {
+  assert.equal(resolveOptions().passThroughSuccessUrl, '');
+  for (const url of [
+    'https://portal.example.com/signed-in?from=ssod#top',
+    'http://[2001:db8::1]:8080/',
+    'https://panel.example.com:8443/',
+  ]) {
+    assert.equal(resolveOptions({ flags: { passThroughErrorUrl: url } }).passThroughErrorUrl, url);
+  }
+  for (const url of [
+    '/signed-in',
+    'portal.example.com/x',
+    'javascript:alert(1)',
+    'ftp://portal.example.com/',
+    'https://',
+    'https://user@portal.example.com/',
+    'https://portal.example.com/a b',
+    'https://portal.example.com/\\x',
+    'https://portal.example.com/%0d%0aSet-Cookie:x',
+    `https://portal.example.com/${'a'.repeat(2048)}`,
+  ]) {
+    assert.throws(() => resolveOptions({ env: { SSOD_PASS_THROUGH_SUCCESS_URL: url } }), OptionError, url);
+  }
+});

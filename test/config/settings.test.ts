@@ -29,6 +29,9 @@ test('the service settings are those the whole service must agree on', () => {
     'maxSourceFailuresPerHour',
     'delegatedSourceFailures',
     'delegatedSourceOpenSeconds',
+    'passThroughSource',
+    'passThroughSuccessUrl',
+    'passThroughErrorUrl',
     'passwordChangeEndsSessions',
     'auditRetentionDays',
   ]);

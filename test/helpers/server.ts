@@ -10,6 +10,8 @@ import { createLogger } from '../../src/infra/log.js';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 
 export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
+/** ssod's extensions (docs/EXTENSIONS.md). */
+export const SSOX_NS = 'urn:ssod:ext:1';
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
@@ -77,13 +79,31 @@ export function envelope(version: SoapVersion, body: string): string {
   return `<env:Envelope xmlns:env="${ns}"><env:Header/><env:Body>${body}</env:Body></env:Envelope>`;
 }
 
-/** `<sso:op xmlns:sso="…"><sso:k>v</sso:k>…</sso:op>`, values escaped. */
-export function operation(name: string, fields: Readonly<Record<string, string | undefined>> = {}): string {
-  const inner = Object.entries(fields)
+type Fields = Readonly<Record<string, string | undefined>>;
+
+function children(prefix: string, fields: Fields): string {
+  return Object.entries(fields)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([k, v]) => `<sso:${k}>${escapeXml(v)}</sso:${k}>`)
+    .map(([k, v]) => `<${prefix}:${k}>${escapeXml(v)}</${prefix}:${k}>`)
     .join('');
-  return `<sso:${name} xmlns:sso="${SSO_NS}">${inner}</sso:${name}>`;
+}
+
+/** How an operation element is written beyond the protocol's (docs/EXTENSIONS.md). */
+export interface ExtensionOptions {
+  /** The operation's namespace: SSOX_NS for an operation of ssod; the protocol's when absent. */
+  readonly namespace?: string;
+  /** ssox elements after the operation's own fields (extension inputs of a protocol operation). */
+  readonly extensions?: Fields;
+}
+
+/** `<sso:op xmlns:sso="…"><sso:k>v</sso:k>…</sso:op>` (or `ssox:` for an extension), values escaped. */
+export function operation(name: string, fields: Fields = {}, { namespace = SSO_NS, extensions = {} }: ExtensionOptions = {}): string {
+  const prefix = namespace === SSOX_NS ? 'ssox' : 'sso';
+  const extra = children('ssox', extensions);
+  // ssox is declared only when used, so that a protocol request is what it always was.
+  const declarations = `xmlns:${prefix}="${namespace}"${prefix === 'ssox' || extra === '' ? '' : ` xmlns:ssox="${SSOX_NS}"`}`;
+  const inner = children(prefix, fields) + extra;
+  return `<${prefix}:${name} ${declarations}>${inner}</${prefix}:${name}>`;
 }
 
 export function escapeXml(text: string): string {
@@ -179,9 +199,14 @@ export async function call(
   ts: SoapTarget,
   name: string,
   fields: Readonly<Record<string, string | undefined>> = {},
-  { credentials, version = '1.2', localAddress }: { credentials?: Credentials; version?: SoapVersion; localAddress?: string } = {},
+  {
+    credentials,
+    version = '1.2',
+    localAddress,
+    ...extension
+  }: { credentials?: Credentials; version?: SoapVersion; localAddress?: string } & ExtensionOptions = {},
 ): Promise<SoapReply> {
-  const reply = await postSoap(ts, envelope(version, operation(name, fields)), {
+  const reply = await postSoap(ts, envelope(version, operation(name, fields, extension)), {
     ...(credentials ? { credentials } : {}),
     ...(localAddress !== undefined ? { localAddress } : {}),
     contentType: version === '1.2' ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8',

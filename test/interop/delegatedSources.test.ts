@@ -79,10 +79,10 @@ describe('delegated sources with a real web service (PHP SoapServer) and a real 
     const withAddress = await call(
       ts,
       'authenticate',
-      { login: 'alice', password: 'correct horse', baseUrl: PANEL, 'ssox:originatingIp': '203.0.113.9' },
-      { credentials: panel.credentials },
+      { login: 'alice', password: 'correct horse', baseUrl: PANEL },
+      { credentials: panel.credentials, extensions: { originatingIp: '203.0.113.9' } },
     );
-    assert.equal(withAddress.fault, undefined, withAddress.body);
+    assert.equal(withAddress.status, 200, withAddress.body);
     const seen = await lj.lastRequest();
     assert.equal(seen.username, 'alice');
     assert.equal(seen.originatingIp, '203.0.113.9');

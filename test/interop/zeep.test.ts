@@ -1,5 +1,6 @@
 // Interoperability: python3-zeep (Debian) builds its client from the served WSDL and calls ssod
-// over TLS with the client certificate that registerApplication issued (SOAP 1.1 and 1.2).
+// over TLS with the client certificate that registerApplication issued (SOAP 1.1 and 1.2); and a
+// second client from the extensions WSDL (docs/EXTENSIONS.md) calls ssod's own operations.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { defined } from '../helpers/defined.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -31,6 +33,20 @@ interface ZeepResult {
   guestDenied: { code: string; subcodes: string[]; message: string } | null;
   nilUpdate: { certificate: string | null; name: string; displayName: string; url: string };
   nilRequired: { code: string; subcodes: string[]; message: string } | null;
+}
+
+type Fault = { code: string; subcodes: string[]; message: string } | null;
+
+interface ZeepExtensionResult {
+  userId: string;
+  extPorts: string[];
+  method: Record<'1.1' | '1.2', string>;
+  authenticated: { userId: string; sessionId: string; relayToken: string };
+  verified: string;
+  authenticated11: string;
+  badIp: Fault;
+  noSuchUser: Fault;
+  guestDenied: Fault;
 }
 
 describe('python3-zeep interoperability', () => {
@@ -75,5 +91,24 @@ describe('python3-zeep interoperability', () => {
     assert.ok(result.fault12 && result.fault12.subcodes.some((c) => c.endsWith('noSuchSession')), JSON.stringify(result.fault12));
     assert.ok(result.fault11 && result.fault11.code.endsWith('noSuchSession'), JSON.stringify(result.fault11));
     assert.ok(result.guestDenied && JSON.stringify(result.guestDenied).includes('permissionDenied'));
+  });
+
+  test('a zeep client generated from /soap?wsdl=ext calls getSignOnMethod and authenticate with ssox:originatingIp', async () => {
+    const caFile = path.join(work, 'ca.pem');
+    writeFileSync(caFile, ts.caPem);
+    const base = `https://127.0.0.1:${ts.soapPort}/soap`;
+    const { stdout } = await run(PYTHON, [SCRIPT, `${base}?wsdl`, caFile, work, `${base}?wsdl=ext`], { timeout: 60_000 });
+    const result = JSON.parse(stdout) as ZeepExtensionResult;
+    assert.deepEqual(result.extPorts, ['1.1', '1.2']);
+    assert.deepEqual(result.method, { '1.1': 'local', '1.2': 'local' });
+    assert.equal(result.authenticated.userId, result.userId);
+    assert.ok(result.authenticated.sessionId.startsWith('https://zeepext.example.com:8443/'));
+    assert.equal(result.verified, result.userId);
+    assert.equal(result.authenticated11, result.userId);
+    const badIp = defined(result.badIp, 'the fault of a bad originatingIp');
+    assert.ok(badIp.subcodes.includes('invalidParameter'), JSON.stringify(badIp));
+    assert.match(badIp.message, /originatingIp must be an IPv4 or IPv6 address/);
+    assert.ok(result.noSuchUser?.subcodes.includes('noSuchUser'), JSON.stringify(result.noSuchUser));
+    assert.ok(result.guestDenied?.code.endsWith('permissionDenied'), JSON.stringify(result.guestDenied));
   });
 });

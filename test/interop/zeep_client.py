@@ -1,6 +1,8 @@
 """Drives ssod with python3-zeep, a SOAP client nobody here wrote, built from the served WSDL.
 
-Usage: zeep_client.py WSDL_URL CA_FILE WORK_DIR
+Usage: zeep_client.py WSDL_URL CA_FILE WORK_DIR [EXT_WSDL_URL]
+Without EXT_WSDL_URL it runs the protocol; with it, ssod's extensions (docs/EXTENSIONS.md) through a
+second client built from the extensions WSDL, beside a protocol one that registers and creates.
 Prints one JSON object with what each step returned; the Node test asserts on it.
 """
 import json
@@ -13,9 +15,10 @@ from zeep.exceptions import Fault
 from zeep.transports import Transport
 
 WSDL, CA, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+EXT_WSDL = sys.argv[4] if len(sys.argv) > 4 else None
 
 
-def client(cert=None):
+def client(cert=None, wsdl=WSDL):
     session = requests.Session()
     # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment would override session.verify
     # (requests merges environment settings over the session's); trust only ssod's CA.
@@ -23,7 +26,7 @@ def client(cert=None):
     session.verify = CA
     if cert:
         session.cert = cert
-    return Client(WSDL, transport=Transport(session=session), settings=Settings(strict=True))
+    return Client(wsdl, transport=Transport(session=session), settings=Settings(strict=True))
 
 
 def ports(c):
@@ -45,22 +48,56 @@ def fault_of(call):
     return None
 
 
+def register(guest, name):
+    """registerApplication as a guest; the key and certificate it issued, as files for requests."""
+    registered = guest["1.2"].registerApplication(
+        name=name, displayName="zeep client", version="4", capabilities="", url="https://%s.example.com:8443/" % name
+    )
+    pem = registered.certificate
+    key_end = pem.index("-----END PRIVATE KEY-----") + len("-----END PRIVATE KEY-----")
+    key_file, cert_file = os.path.join(WORK, name + ".key"), os.path.join(WORK, name + ".crt")
+    with open(key_file, "w") as f:
+        f.write(pem[:key_end] + "\n")
+    with open(cert_file, "w") as f:
+        f.write(pem[key_end:].strip() + "\n")
+    return registered, (cert_file, key_file)
+
+
+def extensions():
+    """getSignOnMethod and authenticate with ssox:originatingIp through a client of /soap?wsdl=ext."""
+    out = {}
+    guest = ports(client())
+    registered, cert = register(guest, "zeepext")
+    app = ports(client(cert))
+    user_id = app["1.2"].createUser(login="zeep-ext@example.com", password="zeep-secret")
+    ext_app = ports(client(cert, EXT_WSDL))
+    ext_guest = ports(client(None, EXT_WSDL))
+    out["userId"] = user_id
+    out["extPorts"] = sorted(ext_app.keys())
+    out["method"] = {version: ext_app[version].getSignOnMethod(userId=user_id) for version in ("1.1", "1.2")}
+    auth = ext_guest["1.2"].authenticate(
+        login="zeep-ext@example.com", password="zeep-secret", baseUrl="https://zeepext.example.com:8443/", originatingIp="203.0.113.7"
+    )
+    out["authenticated"] = {"userId": auth.userId, "sessionId": auth.sessionId, "relayToken": auth.relayToken}
+    out["verified"] = app["1.1"].verifySession(sessionId=auth.sessionId)
+    out["authenticated11"] = ext_guest["1.1"].authenticate(login="zeep-ext@example.com", password="zeep-secret", originatingIp="2001:db8::7").userId
+    out["badIp"] = fault_of(lambda: ext_guest["1.2"].authenticate(login="zeep-ext@example.com", password="zeep-secret", originatingIp="not-an-ip"))
+    out["noSuchUser"] = fault_of(lambda: ext_app["1.2"].getSignOnMethod(userId="00000000-0000-4000-8000-00000000abcd"))
+    out["guestDenied"] = fault_of(lambda: ext_guest["1.1"].getSignOnMethod(userId=user_id))
+    return out
+
+
+if EXT_WSDL is not None:
+    print(json.dumps(extensions()))
+    sys.exit(0)
+
 out = {}
 guest = ports(client())
 out["ports"] = sorted(guest.keys())
-registered = guest["1.2"].registerApplication(
-    name="zeep", displayName="zeep client", version="4", capabilities="", url="https://zeep.example.com:8443/"
-)
+registered, cert = register(guest, "zeep")
 out["applicationId"] = registered.applicationId
-pem = registered.certificate
-key_end = pem.index("-----END PRIVATE KEY-----") + len("-----END PRIVATE KEY-----")
-key_file, cert_file = os.path.join(WORK, "app.key"), os.path.join(WORK, "app.crt")
-with open(key_file, "w") as f:
-    f.write(pem[:key_end] + "\n")
-with open(cert_file, "w") as f:
-    f.write(pem[key_end:].strip() + "\n")
 
-app = ports(client((cert_file, key_file)))
+app = ports(client(cert))
 out["userId"] = app["1.1"].createUser(login="zeep-user@example.com", password="zeep-secret")
 out["userIdByLogin"] = app["1.2"].getUserId(login="zeep-user@example.com")
 out["usersList"] = list(app["1.2"].listUsers() or [])

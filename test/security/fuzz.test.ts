@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import fc from 'fast-check';
-import { OPERATIONS } from '../../src/adapters/soap/operations/index.js';
+import { ALL_OPERATIONS } from '../../src/adapters/soap/operations/index.js';
 import {
   call,
   escapeXml,
@@ -18,6 +18,7 @@ import {
   SOAP11_NS,
   SOAP12_NS,
   SSO_NS,
+  SSOX_NS,
   startTestServer,
   type Credentials,
   type HttpReply,
@@ -99,7 +100,7 @@ const fieldText = fc.oneof(
 
 /** An element name: one the API knows, a prototype member, or anything a name can be. */
 const elementName = fc.oneof(
-  fc.constantFrom(...new Set(OPERATIONS.flatMap((operation) => operation.input.map((field) => field.name)))),
+  fc.constantFrom(...new Set(ALL_OPERATIONS.flatMap((operation) => operation.input.map((field) => field.name)))),
   fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'),
   fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,30}$/),
 );
@@ -133,22 +134,23 @@ const otherContentType = fc.constantFrom(
   'application/soap+xml; charset=iso-8859-1',
   'text/xml; action="x"',
 );
-const otherNamespace = fc.constantFrom('', 'urn:other', `${SSO_NS}/`);
+const otherNamespace = fc.constantFrom('', 'urn:other', `${SSO_NS}/`, SSO_NS, SSOX_NS);
 
 /**
- * A SOAP envelope generated from the operation table: mostly one of its operations with a subset of
- * its fields holding generated text; sometimes another name or namespace, fields of any name, header
- * blocks (some to be understood), attributes, another prefix, and a Content-Type that may not match.
+ * A SOAP envelope generated from the operation table (the protocol's and the extensions', each in
+ * its namespace): mostly one of its operations with a subset of its fields holding generated text;
+ * sometimes another name or namespace, fields of any name, header blocks (some to be understood),
+ * attributes, another prefix, and a Content-Type that may not match.
  * (One record per operation, built once: building arbitraries while generating is slow.)
  */
 const generatedEnvelope = fc
   .oneof(
-    ...OPERATIONS.map((operation) =>
+    ...ALL_OPERATIONS.map((operation) =>
       fc.record({
         version: fc.constantFrom('1.1', '1.2'),
         contentType: mostly(fc.constant('matching'), otherContentType),
         operation: mostly(fc.constant(operation.name), elementName),
-        operationNs: mostly(fc.constant(SSO_NS), otherNamespace),
+        operationNs: mostly(fc.constant<string>(operation.namespace), otherNamespace),
         prefix: fc.constantFrom('sso', 'x', ''),
         fields: mostly(fieldsOf(operation.input.map((field) => field.name)), anyFields),
         headers: headerBlocks,

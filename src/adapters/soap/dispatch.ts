@@ -1,7 +1,8 @@
 // The SOAP API in process (protocol §4): a request as bytes, its headers and the client's
 // credential in; the status, headers and body of the answer out. The HTTPS endpoint (endpoint.ts)
 // feeds it from a socket; tests call it directly. Parses the envelope, dispatches on the Body
-// element only (never on SOAPAction: A7), validates the input, has the operation identify the
+// element only (never on SOAPAction: A7), by its namespace and name (the protocol's or ssod's
+// extensions', docs/EXTENSIONS.md), validates the input, has the operation identify the
 // caller and check access (protocol §4.2), runs it and answers in the request's SOAP version.
 import type { Services } from '../../core/services.js';
 import { identifyCaller, type Caller, type PeerCredential } from '../../core/callers.js';
@@ -10,7 +11,7 @@ import type { XmlElement } from '../../infra/xml.js';
 import { logUnexpected } from '../http/failures.js';
 import { textHeaders } from '../http/http.js';
 import { parseEnvelope, versionFromContentType, type SoapVersion } from './envelope.js';
-import { EnvelopeFault, ProtocolFault, SSO_NS, faultOf } from './faults.js';
+import { EnvelopeFault, ProtocolFault, faultOf } from './faults.js';
 import { operationNamed } from './operations/index.js';
 import type { Operation, OperationInput } from './operations/types.js';
 import { contentTypeOf, serializeFault, serializeResponse } from './serialize.js';
@@ -54,8 +55,9 @@ export function refusedHeaders(contentType: string | undefined, contentEncoding:
   return null;
 }
 
+/** The operation of the Body element: a protocol one in the sso namespace, or an extension in ssox (docs/EXTENSIONS.md). */
 function operationOf(element: XmlElement): Operation {
-  const operation = element.ns === SSO_NS ? operationNamed(element.local) : undefined;
+  const operation = operationNamed(element.ns, element.local);
   if (operation === undefined) throw new ProtocolFault('invalidParameter', 'The Body element is not an operation of the SSO API.');
   return operation;
 }

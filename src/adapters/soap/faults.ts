@@ -5,6 +5,17 @@
 import type { SsoError, SsoErrorCode } from '../../core/errors.js';
 
 export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
+/**
+ * ssod's extensions beside the protocol (docs/EXTENSIONS.md): its own operations, and optional extra
+ * inputs of protocol operations. Their faults are the protocol's, in SSO_NS.
+ */
+export const SSOX_NS = 'urn:ssod:ext:1';
+
+/** The namespace of an operation element or of one of its fields. */
+export type OperationNamespace = typeof SSO_NS | typeof SSOX_NS;
+
+/** The prefix the replies, the WSDLs and the docs give each namespace. */
+export const NAMESPACE_PREFIX: Readonly<Record<OperationNamespace, string>> = Object.freeze({ [SSO_NS]: 'sso', [SSOX_NS]: 'ssox' });
 
 export interface FaultDefinition {
   /** SOAP 1.2 env:Code/env:Value (the sso: code is the env:Subcode). */

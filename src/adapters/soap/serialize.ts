@@ -1,6 +1,7 @@
 // SOAP replies: an operation's response element, and faults exactly as docs/DECISIONS.md "Faults" says
-// (protocol §6.2 is authoritative). The reply uses the SOAP version of the request.
-import { EnvelopeFault, FAULTS, ProtocolFault, SSO_NS, type FaultCode } from './faults.js';
+// (protocol §6.2 is authoritative). The reply uses the SOAP version of the request. An extension's
+// reply is in its own namespace (ssox, declared on the response element); faults are always sso's.
+import { EnvelopeFault, FAULTS, NAMESPACE_PREFIX, ProtocolFault, SSO_NS, type FaultCode } from './faults.js';
 import type { Operation, OperationOutput, OutputSpec } from './operations/types.js';
 import { MustUnderstandFault, SOAP11_NS, SOAP12_NS, type SoapVersion } from './envelope.js';
 import { escapeXmlAttribute, escapeXmlText } from '../../infra/xml.js';
@@ -16,8 +17,12 @@ function element(name: string, content: string): string {
   return `<${name}>${content}</${name}>`;
 }
 
+function prefixedText(prefix: string, name: string, text: string): string {
+  return element(`${prefix}:${name}`, escapeXmlText(text));
+}
+
 function ssoText(name: string, text: string): string {
-  return element(`sso:${name}`, escapeXmlText(text));
+  return prefixedText('sso', name, text);
 }
 
 /** `header` is the serialized content of env:Header, or '' for none. */
@@ -26,8 +31,8 @@ function envelope(version: SoapVersion, header: string, body: string): string {
   return `<env:Envelope xmlns:env="${ENVELOPE_NS[version]}" xmlns:sso="${SSO_NS}">${headerElement}${element('env:Body', body)}</env:Envelope>`;
 }
 
-/** One reply field by its shape; a value of the wrong kind is a bug of the operation, so an Error (internalError). */
-function outputField(spec: OutputSpec, value: string | readonly string[] | undefined): string {
+/** One reply field by its shape, in the operation's namespace; a value of the wrong kind is a bug of the operation, so an Error (internalError). */
+function outputField(prefix: string, spec: OutputSpec, value: string | readonly string[] | undefined): string {
   if (value === undefined) {
     if (spec.optional === true || spec.shape === 'repeated') return '';
     throw new Error(`operation output ${spec.name} is missing`);
@@ -35,18 +40,26 @@ function outputField(spec: OutputSpec, value: string | readonly string[] | undef
   const shape = spec.shape ?? 'single';
   if (shape === 'single') {
     if (typeof value !== 'string') throw new Error(`operation output ${spec.name} must be a string`);
-    return ssoText(spec.name, value);
+    return prefixedText(prefix, spec.name, value);
   }
   if (typeof value === 'string') throw new Error(`operation output ${spec.name} must be a list`);
-  if (shape === 'repeated') return value.map((item) => ssoText(spec.name, item)).join('');
+  if (shape === 'repeated') return value.map((item) => prefixedText(prefix, spec.name, item)).join('');
   // protocol §5.3, §5.10: a list is wrapped, one sso:a per item.
-  return element(`sso:${spec.name}`, value.map((item) => ssoText('a', item)).join(''));
+  return element(`${prefix}:${spec.name}`, value.map((item) => prefixedText(prefix, 'a', item)).join(''));
 }
 
-/** The reply of a successful operation: `<sso:NAMEResponse>` holding its outputs in declared order. */
+/**
+ * The reply of a successful operation: `<sso:NAMEResponse>` holding its outputs in declared order;
+ * an extension's is `<ssox:NAMEResponse xmlns:ssox="…">`, so the envelope stays the protocol's.
+ */
 export function serializeResponse(version: SoapVersion, operation: Operation, output: OperationOutput): string {
-  const fields = operation.output.map((spec) => outputField(spec, Object.hasOwn(output, spec.name) ? output[spec.name] : undefined));
-  return envelope(version, '', element(`sso:${operation.name}Response`, fields.join('')));
+  const prefix = NAMESPACE_PREFIX[operation.namespace];
+  const fields = operation.output.map((spec) =>
+    outputField(prefix, spec, Object.hasOwn(output, spec.name) ? output[spec.name] : undefined),
+  );
+  const declaration = operation.namespace === SSO_NS ? '' : ` xmlns:${prefix}="${operation.namespace}"`;
+  const response = `${prefix}:${operation.name}Response`;
+  return envelope(version, '', `<${response}${declaration}>${fields.join('')}</${response}>`);
 }
 
 export interface SerializedFault {

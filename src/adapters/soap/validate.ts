@@ -1,12 +1,15 @@
 // Checks an operation element against the operation's declared input fields (protocol §5: the
 // "invalidParameter: do not validate against schema" fault) before any handler runs. Every
-// failure is sso:invalidParameter with a short reason naming the field (A9, A10).
+// failure is sso:invalidParameter with a short reason naming the field (A9, A10). An ssox input of a
+// protocol operation is accepted only where that operation declares it (docs/EXTENSIONS.md).
+import { isIP } from 'node:net';
 import { normalizeBaseUrl } from '../../core/urls.js';
-import { ProtocolFault, SSO_NS } from './faults.js';
-import type { FieldSpec, FieldType, Operation, OperationInput } from './operations/types.js';
+import { NAMESPACE_PREFIX, ProtocolFault, type OperationNamespace } from './faults.js';
+import { fieldNamespace, qualifiedName, type FieldSpec, type FieldType, type Operation, type OperationInput } from './operations/types.js';
 import { quoteInput, type XmlElement } from '../../infra/xml.js';
 
-const DEFAULT_MAX_LENGTH: Readonly<Record<FieldType, number>> = { string: 255, uuid: 36, url: 2048, baseUrl: 2048 };
+// An ip's 45: the longest IPv6 text, an IPv4-mapped address written in full.
+const DEFAULT_MAX_LENGTH: Readonly<Record<FieldType, number>> = { string: 255, uuid: 36, url: 2048, baseUrl: 2048, ip: 45 };
 
 // RFC 4122 §3: 8-4-4-4-12 hexadecimal digits; any version, either case.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,6 +63,10 @@ function typedValue(field: FieldSpec, text: string): string {
     case 'string':
       if (CONTROL_CHARACTERS.test(text)) invalid(`${field.name} must not contain control characters.`);
       return text; // never trimmed: a password's spaces are part of it
+    case 'ip':
+      // A zone (`fe80::1%eth0`) names an interface of the sender's own host: no address of a browser.
+      if (isIP(text) === 0 || text.includes('%')) invalid(`${field.name} must be an IPv4 or IPv6 address.`);
+      return text;
   }
 }
 
@@ -89,26 +96,32 @@ function isNil(field: FieldSpec, element: XmlElement): boolean {
 }
 
 function describe(element: XmlElement): string {
-  return element.ns === SSO_NS
-    ? `sso:${quoteInput(element.local)}`
+  const prefix = Object.hasOwn(NAMESPACE_PREFIX, element.ns) ? NAMESPACE_PREFIX[element.ns as OperationNamespace] : undefined;
+  return prefix !== undefined
+    ? `${prefix}:${quoteInput(element.local)}`
     : `${quoteInput(element.local)} (namespace ${quoteInput(element.ns) || 'none'})`;
 }
 
 /**
- * The fields of the operation element, by name, in a null-prototype object: each child an sso
- * element declared by the operation, at most once, text only; required fields present and typed.
+ * The fields of the operation element, by name, in a null-prototype object: each child an element
+ * the operation declares, in the namespace it declares it in (its own, or ssox for an extension
+ * input), at most once, text only; required fields present and typed.
  * Absent optional fields are undefined, and so is an optional field sent as `xsi:nil="true"`
  * (be liberal: a nil optional argument means "not given"). The order of the children is not enforced.
  */
 export function validateInput(operation: Operation, element: XmlElement): OperationInput {
-  if (element.ns !== SSO_NS || element.local !== operation.name) invalid(`The Body element is not sso:${operation.name}.`);
-  if (!XML_WHITESPACE.test(element.text)) invalid(`sso:${operation.name} must hold elements, not text.`);
+  // Written only into a refusal: verifySession's validation is on every page load's path.
+  const name = (): string => qualifiedName(operation.namespace, operation.name);
+  if (element.ns !== operation.namespace || element.local !== operation.name) invalid(`The Body element is not ${name()}.`);
+  if (!XML_WHITESPACE.test(element.text)) invalid(`${name()} must hold elements, not text.`);
+  // Names are unique within an operation whatever their namespaces (test/adapters/soap/operations/extensions.test.ts).
   const fields = new Map(operation.input.map((field) => [field.name, field]));
   const input = Object.create(null) as Record<string, string | undefined>;
   const seen = new Set<string>();
   for (const child of element.children) {
-    const field = child.ns === SSO_NS ? fields.get(child.local) : undefined;
-    if (field === undefined) invalid(`Unknown element ${describe(child)} in sso:${operation.name}.`);
+    const declared = fields.get(child.local);
+    const field = declared !== undefined && fieldNamespace(operation, declared) === child.ns ? declared : undefined;
+    if (field === undefined) invalid(`Unknown element ${describe(child)} in ${name()}.`);
     if (seen.has(field.name)) invalid(`${field.name} is given more than once.`);
     seen.add(field.name);
     if (!isNil(field, child)) input[field.name] = fieldValue(field, child);

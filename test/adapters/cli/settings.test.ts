@@ -65,6 +65,12 @@ describe('ssod settings', () => {
       [['set', 'sessionTimeout', 'ten'], /sessionTimeout .* must be a whole number/],
       [['set', 'passwordHashTypes', 'sha1,crc32'], /comma-separated list of: sha1, md5, sha256/],
       [['set', 'hostname', 'sso.example.com'], /ssod hostname NAME/],
+      [['set', 'passThroughSource', 'corp'], /passThroughSource: no source is named "corp"; there is no web service source: add one with/],
+      [['set', 'passThroughSuccessUrl', '/signed-in'], /passThroughSuccessUrl .* must be an absolute http or https URL/],
+      [
+        ['set', 'passThroughErrorUrl', 'https://portal.example.com/%0aSet-Cookie:x'],
+        /passThroughErrorUrl .* must not hold an encoded control/,
+      ],
     ];
     for (const [args, message] of cases) {
       const refused = await runCli(['settings', ...args, '--data-dir', ts.dataDir]);

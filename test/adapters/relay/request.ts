@@ -1,5 +1,5 @@
 // One request to the relay listener, over HTTP or (with `ca`) HTTPS, with any method, cookie,
-// headers and form body: what a browser sends, without a browser.
+// headers and form (or other) body: what a browser sends, without a browser.
 import http from 'node:http';
 import https from 'node:https';
 import type { HttpReply } from '../../helpers/server.js';
@@ -11,16 +11,19 @@ export interface RelayRequest {
   readonly cookie?: string;
   /** A form body, sent as application/x-www-form-urlencoded. */
   readonly form?: Readonly<Record<string, string>>;
+  /** A body sent as it is, with `contentType` (instead of a form). */
+  readonly body?: { readonly text: string; readonly contentType: string };
   readonly headers?: Readonly<Record<string, string>>;
   /** The CA to trust: the relay is then spoken to over HTTPS. */
   readonly ca?: string;
 }
 
 export function relayRequest(port: number, request: RelayRequest): Promise<HttpReply> {
-  const body = request.form === undefined ? null : new URLSearchParams(request.form).toString();
+  const body = request.body?.text ?? (request.form === undefined ? null : new URLSearchParams(request.form).toString());
+  const contentType = request.body?.contentType ?? 'application/x-www-form-urlencoded';
   const headers: Record<string, string> = {
     ...(request.cookie === undefined ? {} : { Cookie: request.cookie }),
-    ...(body === null ? {} : { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) }),
+    ...(body === null ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)) }),
     ...request.headers,
   };
   const options = { host: '127.0.0.1', port, path: request.path, method: request.method ?? 'GET', agent: false, headers };

@@ -2,17 +2,18 @@
 // codes, subcodes and HTTP statuses of docs/DECISIONS.md "Faults" (protocol §6.2) for SOAP 1.1 and 1.2.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EnvelopeFault, FAULT_CODES, FAULTS, ProtocolFault, SSO_NS } from '../../../src/adapters/soap/faults.js';
+import { EnvelopeFault, FAULT_CODES, FAULTS, ProtocolFault, SSO_NS, SSOX_NS } from '../../../src/adapters/soap/faults.js';
 import type { Operation, OutputSpec } from '../../../src/adapters/soap/operations/types.js';
 import { MustUnderstandFault, SOAP11_NS, SOAP12_NS, type SoapVersion } from '../../../src/adapters/soap/envelope.js';
 import { contentTypeOf, serializeFault, serializeResponse } from '../../../src/adapters/soap/serialize.js';
 import { parseXml, type XmlElement } from '../../../src/infra/xml.js';
+import { declaredOperation } from '../../helpers/operations.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const ENVELOPE_NS: Record<SoapVersion, string> = { '1.1': SOAP11_NS, '1.2': SOAP12_NS };
 
 function operationWith(name: string, output: readonly OutputSpec[]): Operation {
-  return { name, section: 'test', summary: 'test', access: 'guest', input: [], output, faults: [], run: () => Promise.resolve({}) };
+  return declaredOperation({ name, output });
 }
 
 const authenticate = operationWith('authenticate', [
@@ -95,6 +96,37 @@ describe('serializeResponse', () => {
     );
     const empty = child(bodyChild('1.1', serializeResponse('1.1', listApplications, { applicationsList: [] })), SSO_NS, 'applicationsList');
     assert.equal(empty.children.length, 0);
+  });
+
+  test('an extension reply (docs/EXTENSIONS.md): its response element and fields in ssox, declared on the element; the envelope is the protocol one', () => {
+    const extension = declaredOperation({
+      namespace: SSOX_NS,
+      name: 'getSignOnMethod',
+      section: null,
+      output: [
+        { name: 'method', doc: 'method' },
+        { name: 'sources', shape: 'list', doc: 'list' },
+      ],
+    });
+    const xml = serializeResponse('1.1', extension, { method: 'local', sources: ['a&b'] });
+    assert.ok(
+      xml.startsWith(
+        `<env:Envelope xmlns:env="${SOAP11_NS}" xmlns:sso="${SSO_NS}"><env:Body><ssox:getSignOnMethodResponse xmlns:ssox="${SSOX_NS}">`,
+      ),
+    );
+    const reply = bodyChild('1.1', xml);
+    assert.equal(reply.ns, SSOX_NS);
+    assert.deepEqual(
+      reply.children.map((field) => [field.ns, field.local, field.text]),
+      [
+        [SSOX_NS, 'method', 'local'],
+        [SSOX_NS, 'sources', ''],
+      ],
+    );
+    assert.deepEqual(
+      child(reply, SSOX_NS, 'sources').children.map((item) => [item.ns, item.local, item.text]),
+      [[SSOX_NS, 'a', 'a&b']],
+    );
   });
 
   test('protocol §5.19 closeSession reply: an empty response element', () => {

@@ -9,11 +9,12 @@ import type { FieldSpec, Operation } from '../../../src/adapters/soap/operations
 import { parseEnvelope } from '../../../src/adapters/soap/envelope.js';
 import { validateInput } from '../../../src/adapters/soap/validate.js';
 import { parseXml, type XmlElement } from '../../../src/infra/xml.js';
+import { declaredOperation } from '../../helpers/operations.js';
 
 const VECTORS = new URL('../../../../test/vectors/protocol/', import.meta.url);
 
 function operationWith(name: string, input: readonly FieldSpec[]): Operation {
-  return { name, section: 'test', summary: 'test', access: 'guest', input, output: [], faults: [], run: () => Promise.resolve({}) };
+  return declaredOperation({ name, input });
 }
 
 // Field lists as the spec's operations declare them (src/operations/), built from the shared fields.

@@ -1,15 +1,18 @@
-// The generated WSDL: read back with our parser for its structure, and loaded by python3-zeep
-// (when installed) which must see both ports and read our serialized replies and faults with it.
+// The generated WSDLs: read back with our parser for their structure, and loaded by python3-zeep
+// (when installed) which must see both ports and read our serialized replies and faults with them.
+// The protocol's must stay byte for byte what it was; the extensions' (docs/EXTENSIONS.md) declares
+// ssod's operations and the protocol operations that take ssox inputs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { FAULT_CODES, ProtocolFault, SSO_NS } from '../../../src/adapters/soap/faults.js';
+import { FAULT_CODES, ProtocolFault, SSO_NS, SSOX_NS } from '../../../src/adapters/soap/faults.js';
+import { ALL_OPERATIONS, operationNamed } from '../../../src/adapters/soap/operations/index.js';
 import type { Operation } from '../../../src/adapters/soap/operations/types.js';
 import { serializeFault, serializeResponse } from '../../../src/adapters/soap/serialize.js';
-import { generateWsdl } from '../../../src/adapters/soap/wsdl.js';
+import { generateExtensionWsdl, generateWsdl } from '../../../src/adapters/soap/wsdl.js';
 import { parseXml, type XmlElement } from '../../../src/infra/xml.js';
 import { defined } from '../../helpers/defined.js';
 
@@ -20,6 +23,7 @@ const WSDL_SOAP12_NS = 'http://schemas.xmlsoap.org/wsdl/soap12/';
 const ENDPOINT = 'https://sso.example.com:8443/soap?a=1&b=2';
 
 const authenticate: Operation = {
+  namespace: SSO_NS,
   name: 'authenticate',
   section: '5.17',
   summary: 'Authenticates a user <by login>.',
@@ -37,6 +41,7 @@ const authenticate: Operation = {
   run: () => Promise.resolve({}),
 };
 const getSettings: Operation = {
+  namespace: SSO_NS,
   name: 'getSettings',
   section: '5.20',
   summary: 'Settings.',
@@ -50,6 +55,7 @@ const getSettings: Operation = {
   run: () => Promise.resolve({}),
 };
 const listUsers: Operation = {
+  namespace: SSO_NS,
   name: 'listUsers',
   section: '5.10',
   summary: 'Lists users.',
@@ -192,6 +198,101 @@ describe('generateWsdl: structure', () => {
   });
 });
 
+describe('generateWsdl: the protocol WSDL never changes', () => {
+  test('the WSDL of the operation table is byte for byte the one applications were written against', () => {
+    const frozen = readFileSync(new URL('../../../../test/vectors/wsdl/protocol.wsdl', import.meta.url), 'utf8');
+    // The whole table, as the server gives it: the extensions and the ssox inputs are left out.
+    assert.equal(generateWsdl(ALL_OPERATIONS, 'https://sso.example.com:8443/soap'), frozen);
+  });
+});
+
+const extensionWsdl = generateExtensionWsdl(ALL_OPERATIONS, ENDPOINT);
+const extensionDefinitions = parseXml(extensionWsdl, { maxElements: 100_000 });
+
+/** The schema of `namespace` among the extension WSDL's. */
+function extensionSchema(namespace: string): XmlElement {
+  const schemas = childrenNamed(only(extensionDefinitions, WSDL_NS, 'types'), XSD_NS, 'schema');
+  const found = schemas.find((schema) => schema.attributes.get('targetNamespace') === namespace);
+  assert.ok(found, `no schema for ${namespace}`);
+  return found;
+}
+
+/** [name or ref, type, minOccurs] of each particle of a global element's sequence in `within`. */
+function particlesOf(within: XmlElement, elementName: string): string[][] {
+  const sequence = only(only(named(childrenNamed(within, XSD_NS, 'element'), elementName), XSD_NS, 'complexType'), XSD_NS, 'sequence');
+  return sequence.children.map((element) => [
+    element.attributes.get('name') ?? `ref ${element.attributes.get('ref') ?? ''}`,
+    element.attributes.get('type') ?? '-',
+    element.attributes.get('minOccurs') ?? '-',
+  ]);
+}
+
+describe('generateExtensionWsdl: structure', () => {
+  test('a WSDL 1.1 definitions for the ssox namespace, with a schema for each namespace; sso imports ssox', () => {
+    assert.equal(extensionDefinitions.local, 'definitions');
+    assert.equal(extensionDefinitions.attributes.get('targetNamespace'), SSOX_NS);
+    const schemas = childrenNamed(only(extensionDefinitions, WSDL_NS, 'types'), XSD_NS, 'schema');
+    assert.deepEqual(
+      schemas.map((schema) => [schema.attributes.get('targetNamespace'), schema.attributes.get('elementFormDefault')]),
+      [
+        [SSO_NS, 'qualified'],
+        [SSOX_NS, 'qualified'],
+      ],
+    );
+    assert.equal(only(extensionSchema(SSO_NS), XSD_NS, 'import').attributes.get('namespace'), SSOX_NS);
+  });
+
+  test('authenticate: the protocol fields, then a reference to the global ssox:originatingIp, optional', () => {
+    assert.deepEqual(particlesOf(extensionSchema(SSO_NS), 'authenticate'), [
+      ['login', 'xs:string', '0'],
+      ['userId', 'xs:string', '0'],
+      ['password', 'xs:string', '0'],
+      ['baseUrl', 'xs:string', '0'],
+      ['ref ssox:originatingIp', '-', '0'],
+    ]);
+    const global = named(childrenNamed(extensionSchema(SSOX_NS), XSD_NS, 'element'), 'originatingIp');
+    assert.equal(global.attributes.get('type'), 'xs:string');
+    assert.equal(global.attributes.get('minOccurs'), undefined, 'a global element has no occurrence of its own');
+  });
+
+  test('the ssox schema declares ssox:getSignOnMethod and its response; the sso schema only what the extension document uses', () => {
+    assert.deepEqual(particlesOf(extensionSchema(SSOX_NS), 'getSignOnMethod'), [['userId', 'xs:string', '-']]);
+    assert.deepEqual(particlesOf(extensionSchema(SSOX_NS), 'getSignOnMethodResponse'), [['method', 'xs:string', '-']]);
+    const ssoElements = childrenNamed(extensionSchema(SSO_NS), XSD_NS, 'element').map((element) => element.attributes.get('name'));
+    assert.deepEqual(ssoElements, ['authenticate', 'authenticateResponse', ...FAULT_CODES]);
+  });
+
+  test('one portType and two bindings with the ssox operations and the extended protocol ones; messages point at each namespace', () => {
+    const portType = only(extensionDefinitions, WSDL_NS, 'portType');
+    assert.deepEqual(
+      childrenNamed(portType, WSDL_NS, 'operation').map((operation) => operation.attributes.get('name')),
+      ['authenticate', 'getSignOnMethod'],
+    );
+    const messages = childrenNamed(extensionDefinitions, WSDL_NS, 'message');
+    const part = (name: string): string | undefined => only(named(messages, name), WSDL_NS, 'part').attributes.get('element');
+    assert.equal(part('authenticateRequest'), 'sso:authenticate');
+    assert.equal(part('getSignOnMethodRequest'), 'ssox:getSignOnMethod');
+    assert.equal(part('getSignOnMethodResponse'), 'ssox:getSignOnMethodResponse');
+    assert.equal(part('noSuchUserFault'), 'sso:noSuchUser');
+    const bindings = childrenNamed(extensionDefinitions, WSDL_NS, 'binding');
+    assert.deepEqual(
+      bindings.map((binding) => [binding.attributes.get('name'), binding.attributes.get('type')]),
+      [
+        ['SSOExtSoap11Binding', 'ssox:SSOExtPortType'],
+        ['SSOExtSoap12Binding', 'ssox:SSOExtPortType'],
+      ],
+    );
+    const ports = childrenNamed(only(extensionDefinitions, WSDL_NS, 'service'), WSDL_NS, 'port');
+    assert.deepEqual(
+      ports.map((port) => [port.attributes.get('name'), port.children[0]?.attributes.get('location')]),
+      [
+        ['SSOExtSoap11Port', ENDPOINT],
+        ['SSOExtSoap12Port', ENDPOINT],
+      ],
+    );
+  });
+});
+
 // Debian's python3 has python3-zeep; a python3 earlier on PATH (pyenv) may not.
 const PYTHON = '/usr/bin/python3';
 
@@ -208,13 +309,13 @@ function hasZeep(): boolean {
 const ZEEP_SCRIPT = `
 import json, sys, zeep
 from zeep.exceptions import Fault
-work = sys.argv[1]
-client = zeep.Client(work + '/sso.wsdl', settings=zeep.Settings(strict=True))
-service = client.wsdl.services['SSOService']
+work, wsdl_file, service_name = sys.argv[1], sys.argv[2], sys.argv[3]
+client = zeep.Client(work + '/' + wsdl_file, settings=zeep.Settings(strict=True))
+service = client.wsdl.services[service_name]
 out = {'ports': {}, 'replies': {}}
 for name, port in service.ports.items():
     out['ports'][name] = type(port.binding).__name__
-for name, port, operation, status in json.loads(sys.argv[2]):
+for name, port, operation, status in json.loads(sys.argv[4]):
     binding = service.ports[port].binding
     class Reply:
         status_code = status
@@ -229,13 +330,32 @@ for name, port, operation, status in json.loads(sys.argv[2]):
 print(json.dumps(out))
 `;
 
+/** A reply saved as `file`, to be read through `port`'s binding of `operation`; the HTTP status it came with. */
+type SavedReply = [file: string, port: string, operation: string, status: number, body: string];
+
+/** What zeep makes of the WSDL (saved as `wsdlFile`) and of each reply: the binding type of each port, and each reply's result or fault. */
+function zeepReads(
+  work: string,
+  wsdlFile: string,
+  wsdlText: string,
+  service: string,
+  replies: readonly SavedReply[],
+): { ports: Record<string, string>; replies: Record<string, unknown> } {
+  writeFileSync(path.join(work, wsdlFile), wsdlText);
+  for (const [name, , , , body] of replies) writeFileSync(path.join(work, name), body);
+  const plan = JSON.stringify(replies.map(([name, port, operation, status]) => [name, port, operation, status]));
+  return JSON.parse(execFileSync(PYTHON, ['-c', ZEEP_SCRIPT, work, wsdlFile, service, plan], { encoding: 'utf8', timeout: 20_000 })) as {
+    ports: Record<string, string>;
+    replies: Record<string, unknown>;
+  };
+}
+
 describe('generateWsdl: python3-zeep reads it', { skip: hasZeep() ? false : 'python3-zeep is not installed' }, () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'ssod-wsdl-'));
   after(() => rmSync(work, { recursive: true, force: true }));
 
   test('zeep sees both ports and reads our replies and faults through them', () => {
-    writeFileSync(path.join(work, 'sso.wsdl'), wsdl);
-    const replies: Array<[string, string, string, number, string]> = [
+    const replies: SavedReply[] = [
       ['list-11.xml', 'SSOSoap11Port', 'listUsers', 200, serializeResponse('1.1', listUsers, { usersList: ['u1', 'u2'] })],
       [
         'settings-12.xml',
@@ -248,12 +368,7 @@ describe('generateWsdl: python3-zeep reads it', { skip: hasZeep() ? false : 'pyt
       ['fault-11.xml', 'SSOSoap11Port', 'authenticate', 500, serializeFault('1.1', new ProtocolFault('invalidCredentials')).body],
       ['fault-12.xml', 'SSOSoap12Port', 'authenticate', 400, serializeFault('1.2', new ProtocolFault('invalidCredentials')).body],
     ];
-    for (const [name, , , , body] of replies) writeFileSync(path.join(work, name), body);
-    const plan = JSON.stringify(replies.map(([name, port, operation, status]) => [name, port, operation, status]));
-    const output = JSON.parse(execFileSync(PYTHON, ['-c', ZEEP_SCRIPT, work, plan], { encoding: 'utf8', timeout: 20_000 })) as {
-      ports: Record<string, string>;
-      replies: Record<string, unknown>;
-    };
+    const output = zeepReads(work, 'sso.wsdl', wsdl, 'SSOService', replies);
     assert.deepEqual(output.ports, { SSOSoap11Port: 'Soap11Binding', SSOSoap12Port: 'Soap12Binding' });
     assert.deepEqual(output.replies['list-11.xml'], ['u1', 'u2']);
     assert.deepEqual(output.replies['settings-12.xml'], { usersSessionsTimeout: '6000', passwordHash: ['sha1', 'md5'] });
@@ -267,6 +382,26 @@ describe('generateWsdl: python3-zeep reads it', { skip: hasZeep() ? false : 'pyt
       code: 'env:Sender',
       message: 'Provided userId and user password do not match any registered user.',
       subcodes: ['invalidCredentials'],
+    });
+  });
+
+  test('zeep reads the extension WSDL: both ports, ssox replies and sso faults through them', () => {
+    const getSignOnMethod = defined(operationNamed(SSOX_NS, 'getSignOnMethod'), 'ssox:getSignOnMethod');
+    const realAuthenticate = defined(operationNamed(SSO_NS, 'authenticate'), 'sso:authenticate');
+    const output = zeepReads(work, 'ext.wsdl', extensionWsdl, 'SSOExtService', [
+      ['method-11.xml', 'SSOExtSoap11Port', 'getSignOnMethod', 200, serializeResponse('1.1', getSignOnMethod, { method: 'local' })],
+      ['method-12.xml', 'SSOExtSoap12Port', 'getSignOnMethod', 200, serializeResponse('1.2', getSignOnMethod, { method: 'delegated' })],
+      ['ext-auth-11.xml', 'SSOExtSoap11Port', 'authenticate', 200, serializeResponse('1.1', realAuthenticate, { userId: 'u1' })],
+      ['no-user-12.xml', 'SSOExtSoap12Port', 'getSignOnMethod', 400, serializeFault('1.2', new ProtocolFault('noSuchUser')).body],
+    ]);
+    assert.deepEqual(output.ports, { SSOExtSoap11Port: 'Soap11Binding', SSOExtSoap12Port: 'Soap12Binding' });
+    assert.equal(output.replies['method-11.xml'], 'local');
+    assert.equal(output.replies['method-12.xml'], 'delegated');
+    assert.deepEqual(output.replies['ext-auth-11.xml'], { relayToken: null, sessionId: null, userId: 'u1' });
+    assert.deepEqual(output.replies['no-user-12.xml'], {
+      code: 'env:Sender',
+      message: 'Passed userId is not registered.',
+      subcodes: ['noSuchUser'],
     });
   });
 });

@@ -1,6 +1,11 @@
 // protocol §5.17 authenticate: checks a password (or the owner vouches without one) and, with a
 // baseUrl, starts a global session with its local session for baseUrl and a relay token.
 // The check itself, with brute-force protection and the audit record, is core/authentication.ts.
+// Beyond the protocol it takes ssox:originatingIp (docs/EXTENSIONS.md): the browser's address, which
+// the application knows and ssod does not, forwarded to a delegated source. Any caller may give it,
+// a guest too, since it decides nothing here: brute-force protection always counts the address of
+// the connection (remoteAddress), which a caller cannot choose, never this one.
+import { SSOX_NS } from '../faults.js';
 import { actorOf } from '../../../core/audit.js';
 import { signIn } from '../../../core/authentication.js';
 import { startSession } from '../../../core/sessions.js';
@@ -31,6 +36,13 @@ export const authenticate = operation({
       optional: true,
       doc: 'scheme://host:port/ of the application; without it only the password is checked (IMAP, FTP).',
     },
+    {
+      name: 'originatingIp',
+      namespace: SSOX_NS,
+      type: 'ip',
+      optional: true,
+      doc: "The browser's IPv4 or IPv6 address, as the application saw it; forwarded to the user's delegated source. Any caller may give it; brute-force protection still counts the connection's address.",
+    },
   ],
   output: [
     { name: 'relayToken', optional: true, doc: 'One-time token for the relay (protocol §2.2.1); with a baseUrl only.' },
@@ -47,6 +59,7 @@ export const authenticate = operation({
       password: input.password,
       applicationId: caller?.applicationId ?? null,
       address: remoteAddress,
+      originatingIp: input.originatingIp,
       baseUrl: input.baseUrl,
     });
     if (input.baseUrl === undefined) return { userId: user.id };

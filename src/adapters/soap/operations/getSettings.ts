@@ -1,15 +1,9 @@
 // protocol §5.20 getSettings (the example's opening tag getSettingsResposne is an erratum: docs/DECISIONS.md).
+import { relayEndpointUrl } from '../../../core/urls.js';
 import { operation } from './types.js';
 
-/** A host name as it goes into a URL: an IPv6 literal in brackets. */
-export function urlHost(hostname: string): string {
-  return hostname.includes(':') ? `[${hostname}]` : hostname;
-}
-
-/** The relay endpoint as applications must call it (protocol §2.1): HTTP, or HTTPS with --relay-tls on. */
-export function relayEndpointUrl(hostname: string, relayPort: number, tls: boolean): string {
-  return `${tls ? 'https' : 'http'}://${urlHost(hostname)}:${relayPort}/relay`;
-}
+// Declared with the other URL rules (the relay's pass-through decides with them too); named here as before.
+export { relayEndpointUrl, urlHost } from '../../../core/urls.js';
 
 export const getSettings = operation({
   name: 'getSettings',

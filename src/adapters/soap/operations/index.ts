@@ -1,5 +1,6 @@
-// The table of operations (protocol §5), in the order of the spec. The dispatcher, the WSDL and
-// docs/PROTOCOL.md are generated from it.
+// The table of operations: the protocol's (protocol §5), in the order of the spec, then ssod's
+// extensions in the ssox namespace (docs/EXTENSIONS.md). The dispatcher, the two WSDLs,
+// docs/PROTOCOL.md and docs/EXTENSIONS.md are generated from it.
 import { authenticate } from './authenticate.js';
 import { changeLogin } from './changeLogin.js';
 import { changePassword } from './changePassword.js';
@@ -12,6 +13,7 @@ import { getChangePasswordUrl } from './getChangePasswordUrl.js';
 import { getRestorePasswordUrl } from './getRestorePasswordUrl.js';
 import { getSettings } from './getSettings.js';
 import { getUser } from './getUser.js';
+import { getSignOnMethod } from './getSignOnMethod.js';
 import { getUserId } from './getUserId.js';
 import { listApplications } from './listApplications.js';
 import { listUsers } from './listUsers.js';
@@ -22,6 +24,7 @@ import { updateApplication } from './updateApplication.js';
 import { verifySession } from './verifySession.js';
 import type { Operation } from './types.js';
 
+/** The operations of the protocol, in namespace SSO_NS. */
 export const OPERATIONS: readonly Operation[] = Object.freeze([
   registerApplication,
   updateApplication,
@@ -45,8 +48,21 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
   getSettings,
 ]);
 
-const BY_NAME: ReadonlyMap<string, Operation> = new Map(OPERATIONS.map((operation) => [operation.name, operation]));
+/** ssod's own operations, in namespace SSOX_NS. */
+export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([getSignOnMethod]);
 
-export function operationNamed(name: string): Operation | undefined {
-  return BY_NAME.get(name);
+/** Every operation the endpoint answers. */
+export const ALL_OPERATIONS: readonly Operation[] = Object.freeze([...OPERATIONS, ...EXTENSION_OPERATIONS]);
+
+/** By namespace, then by local name: an extension may reuse a protocol operation's name without taking its place. */
+const BY_NAMESPACE: ReadonlyMap<string, ReadonlyMap<string, Operation>> = new Map(
+  [...new Set(ALL_OPERATIONS.map((operation) => operation.namespace))].map((namespace) => [
+    namespace,
+    new Map(ALL_OPERATIONS.filter((operation) => operation.namespace === namespace).map((operation) => [operation.name, operation])),
+  ]),
+);
+
+/** The operation of a Body element, by its namespace and local name. */
+export function operationNamed(namespace: string, name: string): Operation | undefined {
+  return BY_NAMESPACE.get(namespace)?.get(name);
 }

@@ -1,10 +1,12 @@
-// The shape of one SOAP operation (STYLE: one operation, one file). The dispatcher, the WSDL and
-// the protocol reference are all generated from the table of these, so they cannot drift apart.
+// The shape of one SOAP operation (STYLE: one operation, one file). The dispatcher, the WSDLs and
+// the references are all generated from the table of these, so they cannot drift apart. An operation
+// is the protocol's (namespace SSO_NS) or one of ssod's extensions (SSOX_NS, docs/EXTENSIONS.md); a
+// protocol operation may take extra optional inputs in SSOX_NS, which its protocol WSDL leaves out.
 // An operation is declared with `operation()` (or `selfIdentifyingOperation()`), which types its
 // handler from the declaration: a required field is a string, an optional one may be undefined,
 // and an 'application' operation's caller is never null.
-import type { FaultCode } from '../faults.js';
-import { ProtocolFault } from '../faults.js';
+import type { FaultCode, OperationNamespace } from '../faults.js';
+import { NAMESPACE_PREFIX, ProtocolFault, SSO_NS } from '../faults.js';
 import { identifyCaller, type Caller, type PeerCredential } from '../../../core/callers.js';
 import type { Services } from '../../../core/services.js';
 
@@ -13,10 +15,16 @@ export type FieldType =
   | 'string' // any text within maxLength
   | 'uuid' // an RFC 4122 UUID, case-insensitive on input, lower-cased
   | 'url' // an absolute URL (protocol §5.1 optional urls: changePasswordUrl, restorePasswordUrl)
-  | 'baseUrl'; // scheme://host:port/ as docs/DECISIONS.md "URLs" says; normalized
+  | 'baseUrl' // scheme://host:port/ as docs/DECISIONS.md "URLs" says; normalized
+  | 'ip'; // an IPv4 or IPv6 address as node:net's isIP reads it, without an IPv6 zone
 
 export interface FieldSpec {
   readonly name: string;
+  /**
+   * The element's namespace when it is not its operation's: an ssox input of a protocol operation
+   * (docs/EXTENSIONS.md). Its name must still differ from the operation's other fields.
+   */
+  readonly namespace?: OperationNamespace;
   readonly type: FieldType;
   /** Absent from the request is allowed. */
   readonly optional?: boolean;
@@ -84,10 +92,12 @@ export interface OperationContext<A extends Access = Access> {
 }
 
 interface Declaration<I extends readonly FieldSpec[], O extends readonly OutputSpec[], A extends Access> {
-  /** The element name in the SOAP body (protocol §5). */
+  /** The element's namespace: the protocol's when absent, SSOX_NS for an extension of ssod. */
+  readonly namespace?: OperationNamespace;
+  /** The element name in the SOAP body (protocol §5), and in that namespace. */
   readonly name: string;
-  /** The protocol section, for the docs. */
-  readonly section: string;
+  /** The protocol section, for the docs; null for an extension, which is none of the protocol's. */
+  readonly section: string | null;
   readonly summary: string;
   readonly access: A;
   readonly input: I;
@@ -98,6 +108,7 @@ interface Declaration<I extends readonly FieldSpec[], O extends readonly OutputS
 
 /** An operation of the table, its types erased: what the dispatcher and the generators read. */
 export interface Operation extends Declaration<readonly FieldSpec[], readonly OutputSpec[], Access> {
+  readonly namespace: OperationNamespace;
   /** Identifies the caller, checks access (protocol §4.2) and runs the handler on validated input. */
   readonly run: (input: OperationInput, request: OperationRequest) => Promise<OperationOutput>;
 }
@@ -112,6 +123,7 @@ export function operation<const I extends readonly FieldSpec[], const O extends 
   const { handle, ...rest } = declaration;
   return Object.freeze({
     ...rest,
+    namespace: rest.namespace ?? SSO_NS,
     async run(input: OperationInput, { peer, remoteAddress, services, identified }: OperationRequest): Promise<OperationOutput> {
       const caller = await identifyCaller(services, peer);
       identified(caller);
@@ -135,5 +147,19 @@ export function selfIdentifyingOperation<const I extends readonly FieldSpec[], c
   declaration: Declaration<I, O, 'guest'> & { readonly handle: (input: InputOf<I>, context: OperationRequest) => Promise<OutputOf<O>> },
 ): Operation {
   const { handle, ...rest } = declaration;
-  return Object.freeze({ ...rest, run: (input: OperationInput, request: OperationRequest) => handle(input as InputOf<I>, request) });
+  return Object.freeze({
+    ...rest,
+    namespace: rest.namespace ?? SSO_NS,
+    run: (input: OperationInput, request: OperationRequest) => handle(input as InputOf<I>, request),
+  });
+}
+
+/** The namespace of a field's element: its own, or its operation's. */
+export function fieldNamespace(operation: Pick<Operation, 'namespace'>, field: FieldSpec): OperationNamespace {
+  return field.namespace ?? operation.namespace;
+}
+
+/** The operation element's name as the docs and the fault reasons write it: `sso:authenticate`, `ssox:getSignOnMethod`. */
+export function qualifiedName(namespace: OperationNamespace, name: string): string {
+  return `${NAMESPACE_PREFIX[namespace]}:${name}`;
 }

@@ -1,0 +1,305 @@
+// Pass-through authentication (docs/federation/pass-through.md) against a real LJAuthenticate service:
+// PHP's SoapServer behind TLS (helpers/ljService.ts), configured as ssod's web service source. The
+// browser's POST to the relay listener, in both forms, ends in the relay's cookie and the success
+// page, or in the error page with its reason and an audit record of the cause; the service's error
+// URL is followed only on an allowed origin.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { addSource } from '../../../src/core/operator/sources.js';
+import { setUserDisabled, turnSingleSignOnOn } from '../../../src/core/operator/users.js';
+import { parseSettingChanges } from '../../../src/core/liveSettings.js';
+import { changeSettings } from '../../../src/core/settings.js';
+import { findUser } from '../../../src/core/users.js';
+import { defined } from '../../helpers/defined.js';
+import { startLjService, type LjService } from '../../helpers/ljService.js';
+import { freePort } from '../../helpers/ports.js';
+import { call, registerApp, relayGet, startTestServer, type HttpReply, type RegisteredApp, type TestServer } from '../../helpers/server.js';
+import { pairOf, relayRequest, setCookieNamed } from './request.js';
+
+const PATH = '/networking/passThroughAuth';
+/** Failures of one login before it is locked: more than any login but eve's has in these tests. */
+const LOGIN_FAILURES = 8;
+const PANEL = 'https://panel.example.com:8443/';
+const PORTAL = 'https://portal.example.test';
+/** Where the service sends the browser after NOT_AUTHETICATED: the portal, not a registered application at first. */
+const SERVICE_ERROR_URL = `${PORTAL}/sign-in?error=session&from=ssod`;
+
+const SESSIONS = {
+  'session-of-alice': 'alice@abc.com',
+  'session-of-alice-2': 'alice@abc.com',
+  'session-of-alice-3': 'alice@abc.com',
+  'session-of-alice-4': 'alice@abc.com',
+  'session-of-alice-5': 'alice@abc.com',
+  'session-of-bob': 'bob@abc.com',
+  'session-of-carol': 'carol@abc.com',
+  'session-of-zed': 'zed@abc.com',
+  'session-of-eve': 'eve@abc.com',
+};
+
+function envelope(fields: Readonly<Record<string, string>>): string {
+  const inner = Object.entries(fields)
+    .map(([name, value]) => `<${name}>${value}</${name}>`)
+    .join('');
+  return `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><LJAuthenticate xmlns="urn:authentication.soap.ws.longjump.com">${inner}</LJAuthenticate></soapenv:Body></soapenv:Envelope>`;
+}
+
+describe('pass-through authentication', () => {
+  let ts: TestServer;
+  let service: LjService;
+  let panel: RegisteredApp;
+  const users: Record<string, string> = {};
+
+  before(async () => {
+    service = await startLjService({ users: {}, sessions: SESSIONS, redirectOnErrorURL: SERVICE_ERROR_URL });
+    ts = await startTestServer({ argon2MemoryKib: 8192, argon2Iterations: 1, maxLoginFailures: LOGIN_FAILURES });
+    const { services } = ts.server;
+    panel = await registerApp(ts, PANEL, 'panel');
+    await addSource(services, { name: 'corp', settings: { kind: 'webService', url: service.url, caPem: service.caPem } });
+    for (const login of ['alice@abc.com', 'bob@abc.com', 'carol@abc.com', 'eve@abc.com']) {
+      const created = await call(ts, 'createUser', { login, password: 'a local password' }, { credentials: panel.credentials });
+      users[login] = defined(created.field('userId'), created.body);
+      if (login !== 'bob@abc.com') await turnSingleSignOnOn(services, await findUser(services, users[login]), 'corp');
+    }
+    await setUserDisabled(services, await findUser(services, defined(users['carol@abc.com'], 'carol')), true);
+  });
+  after(async () => {
+    await ts.close();
+    await service.stop();
+  });
+
+  /** Changes service settings as `ssod settings set` does (checked, then written), and has the server read them now. */
+  const settings = async (changes: Record<string, string | null>): Promise<void> => {
+    await changeSettings(ts.server.services, parseSettingChanges(changes));
+    await ts.server.services.settings.refresh();
+  };
+  const postForm = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+    relayRequest(ts.relayPort, { method: 'POST', path: PATH, form, headers });
+  const postRaw = (text: string, contentType: string, headers: Record<string, string> = {}) =>
+    relayRequest(ts.relayPort, { method: 'POST', path: PATH, body: { text, contentType }, headers });
+  const postSoap = (text: string, headers: Record<string, string> = {}) => postRaw(text, 'text/xml; charset=utf-8', headers);
+  /** What the browser gets at the relative Location of ssod's own page. */
+  const followed = (reply: HttpReply) => relayRequest(ts.relayPort, { path: defined(reply.headers.location, 'a location') });
+  /** The newest audit record of a pass-through sign-in. */
+  const lastAudit = async () => {
+    const [record] = await ts.server.services.store.queryAudit({ limit: 1 });
+    return defined(record, 'an audit record');
+  };
+  /** The user the relay's cookie belongs to, through the relay's get-session and verifySession, as an application sees it. */
+  const userOfCookie = async (cookie: string): Promise<string | undefined> => {
+    const relayed = await relayGet(ts, new URLSearchParams({ url: `${PANEL}home` }).toString(), cookie);
+    const ssosid = new URL(relayed.headers.location ?? '').searchParams.get('ssosid') ?? 'none';
+    return (await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: panel.credentials })).field('userId');
+  };
+
+  test('with no passThroughSource, pass-through is off: the address is not found', async () => {
+    const reply = await postForm({ sessionID: 'session-of-alice', loginID: 'alice@abc.com' });
+    assert.equal(reply.status, 404);
+    assert.equal(reply.headers['set-cookie'], undefined);
+  });
+
+  test('passThroughSource must name a web service source; the URLs must be absolute http(s) ones', async () => {
+    await assert.rejects(settings({ passThroughSource: 'nothing' }), /no source is named "nothing"; the web service sources are: corp/);
+    for (const url of [
+      '/relative',
+      'ftp://portal.example.test/',
+      'https://user:pw@portal.example.test/',
+      'https://portal.example.test/a b',
+      'https://portal.example.test/%0d%0a',
+    ]) {
+      await assert.rejects(settings({ passThroughSuccessUrl: url }), /passThroughSuccessUrl .*must/, url);
+      await assert.rejects(settings({ passThroughErrorUrl: url }), /passThroughErrorUrl .*must/, url);
+    }
+    await settings({ passThroughSource: 'corp' });
+    assert.equal(ts.server.services.settings.current().passThroughSource, 'corp');
+  });
+
+  test("success, SOAP form: the relay cookie is set, the browser goes to ssod's own page, and the session verifies", async () => {
+    const reply = await postSoap(envelope({ sessionID: 'session-of-alice', loginID: 'alice@abc.com' }), { Origin: `${PORTAL}:8443` });
+    assert.equal(reply.status, 302, reply.body);
+    assert.equal(reply.headers.location, '/signed-in');
+    assert.match((await followed(reply)).body, /You are signed in/);
+    assert.equal(reply.headers['cache-control'], 'no-store');
+    assert.equal(reply.headers['referrer-policy'], 'no-referrer');
+    const setCookie = defined(setCookieNamed(reply, 'sid'), 'the relay cookie');
+    assert.match(setCookie, /^sid=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
+    assert.equal(await userOfCookie(pairOf(setCookie)), users['alice@abc.com']);
+    assert.deepEqual(await service.lastRequest(), {
+      sessionID: 'session-of-alice',
+      originatingDomain: 'portal.example.test',
+      originatingIp: '127.0.0.1',
+      loginID: 'alice@abc.com',
+    });
+    const audit = await lastAudit();
+    assert.equal(audit.type, 'authentication.succeeded');
+    assert.equal(audit.target, `user:${users['alice@abc.com'] ?? ''}`);
+    assert.equal(audit.detail.method, 'passThrough');
+  });
+
+  test("success, HTML form: the originating domain is the Referer's host when there is no Origin; the login compares as logins do", async () => {
+    const reply = await postForm(
+      { sessionID: 'session-of-alice-2', loginID: 'Alice@ABC.com', submit: 'Sign in' },
+      { Referer: 'https://intranet.abc.com/portal/apps' },
+    );
+    assert.equal(reply.status, 302, reply.body);
+    assert.equal(await userOfCookie(pairOf(setCookieNamed(reply, 'sid'))), users['alice@abc.com']);
+    assert.equal((await service.lastRequest()).originatingDomain, 'intranet.abc.com');
+  });
+
+  test("a success URL on a registered application's origin gets that application's ssosid", async () => {
+    await settings({ passThroughSuccessUrl: `${PANEL}welcome?tab=1#top` });
+    try {
+      const reply = await postForm({ sessionID: 'session-of-alice-3', loginID: 'alice@abc.com' });
+      assert.equal(reply.status, 302);
+      const location = new URL(defined(reply.headers.location, 'a location'));
+      assert.equal(`${location.origin}${location.pathname}`, `${PANEL}welcome`);
+      assert.equal(location.searchParams.get('tab'), '1');
+      assert.equal(location.hash, '#top');
+      const ssosid = defined(location.searchParams.get('ssosid'), 'an ssosid');
+      assert.equal(
+        (await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: panel.credentials })).field('userId'),
+        users['alice@abc.com'],
+      );
+    } finally {
+      await settings({ passThroughSuccessUrl: null });
+    }
+  });
+
+  test("failure: NOT_AUTHETICATED sends the browser to the error page; the service's error URL outside the allow-list is ignored", async () => {
+    const reply = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
+    assert.equal(reply.status, 302);
+    assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
+    assert.match((await followed(reply)).body, /Sign-in did not succeed/);
+    assert.equal(reply.headers['set-cookie'], undefined);
+    const audit = await lastAudit();
+    assert.equal(audit.type, 'authentication.failed');
+    assert.equal(audit.outcome, 'sourceRejected');
+    assert.equal(audit.detail.source, 'corp');
+    assert.equal(audit.detail.sourceDetail, 'status NOT_AUTHETICATED');
+    assert.equal(audit.detail.method, 'passThrough');
+  });
+
+  test('a replayed sessionID (used-session, which the service answers NOT_AUTHETICATED) gets no session', async () => {
+    const reply = await postSoap(envelope({ sessionID: 'used-session', loginID: 'alice@abc.com' }));
+    assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
+    assert.equal(reply.headers['set-cookie'], undefined);
+    assert.equal((await service.lastRequest()).sessionID, 'used-session');
+  });
+
+  test("the service's error URL is followed on the configured error page's origin or a registered application's", async () => {
+    await settings({ passThroughErrorUrl: `${PORTAL}/sso-error?lang=en` });
+    try {
+      const onErrorOrigin = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
+      assert.equal(onErrorOrigin.headers.location, SERVICE_ERROR_URL);
+      // An error of ssod's own, with no URL from the service: the configured page with the reason.
+      const unknown = await postForm({ sessionID: 'session-of-zed', loginID: 'zed@abc.com' });
+      assert.equal(unknown.headers.location, `${PORTAL}/sso-error?lang=en&reason=notAllowed`);
+    } finally {
+      await settings({ passThroughErrorUrl: null });
+    }
+    await registerApp(ts, `${PORTAL}:443/`, 'portal');
+    const onApplication = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
+    assert.equal(onApplication.headers.location, SERVICE_ERROR_URL);
+  });
+
+  test('the service vouches for a login ssod does not know: notAllowed (unknownUser)', async () => {
+    const reply = await postForm({ sessionID: 'session-of-zed', loginID: 'zed@abc.com' });
+    assert.equal(reply.headers.location, '/sign-in-failed?reason=notAllowed');
+    assert.equal(reply.headers['set-cookie'], undefined);
+    assert.equal((await lastAudit()).outcome, 'unknownUser');
+  });
+
+  test('a user without single sign-on (a local password) is not signed in by pass-through: notAllowed (notSingleSignOn)', async () => {
+    const reply = await postForm({ sessionID: 'session-of-bob', loginID: 'bob@abc.com' });
+    assert.equal(reply.headers.location, '/sign-in-failed?reason=notAllowed');
+    assert.equal(reply.headers['set-cookie'], undefined);
+    const audit = await lastAudit();
+    assert.equal(audit.outcome, 'notSingleSignOn');
+    assert.equal(audit.target, `user:${users['bob@abc.com'] ?? ''}`);
+  });
+
+  test('a disabled user is not signed in: notAllowed (disabled)', async () => {
+    const reply = await postForm({ sessionID: 'session-of-carol', loginID: 'carol@abc.com' });
+    assert.equal(reply.headers.location, '/sign-in-failed?reason=notAllowed');
+    assert.equal(reply.headers['set-cookie'], undefined);
+    assert.equal((await lastAudit()).outcome, 'disabled');
+  });
+
+  test("the reply's loginID names the user: a session of another login than the request's is refused (loginMismatch)", async () => {
+    const reply = await postForm({ sessionID: 'session-of-alice-4', loginID: 'eve@abc.com' });
+    assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
+    assert.equal(reply.headers['set-cookie'], undefined);
+    assert.equal((await lastAudit()).outcome, 'loginMismatch');
+  });
+
+  test('a login with failures is locked like a sign-in: the service is no longer asked, even for a right session', async () => {
+    const lockOf = async (): Promise<number | null> =>
+      (await ts.server.services.store.getThrottles(['login:eve@abc.com']))[0]?.lockedUntil ?? null;
+    // eve's earlier loginMismatch counts too: failures until the lock, at most the threshold.
+    for (let i = 0; (await lockOf()) === null; i += 1) {
+      assert.ok(i < LOGIN_FAILURES, 'locked after maxLoginFailures failures');
+      const reply = await postForm({ sessionID: `guess-${i}`, loginID: 'eve@abc.com' });
+      assert.equal(reply.headers['set-cookie'], undefined);
+    }
+    const lastAsked = (await service.lastRequest()).sessionID;
+    const locked = await postForm({ sessionID: 'session-of-eve', loginID: 'eve@abc.com' });
+    assert.equal(locked.headers.location, '/sign-in-failed?reason=failed');
+    assert.equal(locked.headers['set-cookie'], undefined);
+    assert.equal((await service.lastRequest()).sessionID, lastAsked, 'refused without asking the service');
+  });
+
+  test('requests that are not a pass-through request: 400 or 413 pages, nothing asked', async () => {
+    const before = await service.lastRequest();
+    const cases: Array<[string, Promise<{ status: number }>, number]> = [
+      ['no loginID', postForm({ sessionID: 'session-of-alice' }), 400],
+      ['loginID twice', postRaw('loginID=a&loginID=b', 'application/x-www-form-urlencoded'), 400],
+      ['not a login', postForm({ sessionID: 's', loginID: 'two words' }), 400],
+      ['malformed XML', postSoap('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'), 400],
+      ['a DOCTYPE', postSoap(`<!DOCTYPE x [<!ENTITY e "alice@abc.com">]>${envelope({ loginID: '&e;' })}`), 400],
+      ['not LJAuthenticate', postSoap(envelope({ loginID: 'alice@abc.com' }).replace(/LJAuthenticate/g, 'Other')), 400],
+      ['JSON', postRaw('{"loginID":"alice@abc.com"}', 'application/json'), 400],
+      ['over 16 KiB', postForm({ sessionID: 'x'.repeat(17_000), loginID: 'alice@abc.com' }), 413],
+    ];
+    for (const [what, reply, status] of cases) assert.equal((await reply).status, status, what);
+    assert.deepEqual(await service.lastRequest(), before, 'the service was not asked');
+  });
+
+  test('E36: the pass-through service cannot be reached: the error page with reason unavailable (sourceUnavailable), no session', async () => {
+    await addSource(ts.server.services, {
+      name: 'down',
+      settings: { kind: 'webService', url: `https://127.0.0.1:${await freePort()}/`, caPem: service.caPem },
+    });
+    await settings({ passThroughSource: 'down' });
+    try {
+      const reply = await postForm({ sessionID: 'session-of-alice-5', loginID: 'alice@abc.com' });
+      assert.equal(reply.headers.location, '/sign-in-failed?reason=unavailable');
+      assert.equal(reply.headers['set-cookie'], undefined);
+      const audit = await lastAudit();
+      assert.equal(audit.outcome, 'sourceUnavailable');
+      assert.equal(audit.detail.source, 'down');
+      assert.match(String(audit.detail.sourceDetail), /connection refused/);
+    } finally {
+      await settings({ passThroughSource: 'corp' });
+    }
+  });
+
+  test('every request is one relay log line and one count, by outcome', () => {
+    const lines = ts.logRecords().filter((line) => line.msg === 'relay' && line.command === 'passThrough');
+    const outcomes = new Set(lines.map((line) => line.outcome));
+    for (const outcome of [
+      'off',
+      'ok',
+      'sourceRejected',
+      'unknownUser',
+      'notSingleSignOn',
+      'disabled',
+      'loginMismatch',
+      'locked',
+      'noLogin',
+      'badXml',
+      'tooLarge',
+      'sourceUnavailable',
+    ]) {
+      assert.ok(outcomes.has(outcome), `no log line of outcome ${outcome}`);
+    }
+  });
+});
