@@ -260,7 +260,7 @@ describe('delegated sources: the rules of single sign-on', () => {
     assert.equal(double(source).checks.length, 3);
   });
 
-  test('7. a locked login never reaches the source: brute-force counting comes first', async () => {
+  test('7. a locked login never reaches the source: brute-force counting comes first (G53)', async () => {
     const { user, source } = await delegatedUser('seven-locked@example.com');
     await ts.services.store.writeSettings({ maxLoginFailures: '2' }, ts.services.now());
     await ts.services.settings.refresh();
@@ -322,7 +322,7 @@ describe('delegated sources: the rules of single sign-on', () => {
     assert.equal(unknown[0]?.outcome, 'unknownUser');
   });
 
-  test('8. the circuit opens after 5 unavailable answers, fails fast while open, half-opens after 30 s (the services clock) and closes on success', async () => {
+  test('8. G53: the circuit opens after 5 unavailable answers, fails fast while open, half-opens after 30 s (the services clock) and closes on success', async () => {
     const source = await newSource();
     const logins = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((letter) => `eight-${letter}@example.com`);
     for (const login of logins) await turnSingleSignOnOn(ts.services, await localUser(login), source.name);

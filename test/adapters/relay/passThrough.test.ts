@@ -164,7 +164,7 @@ describe('pass-through authentication', () => {
     }
   });
 
-  test("failure: NOT_AUTHETICATED sends the browser to the error page; the service's error URL outside the allow-list is ignored", async () => {
+  test("G51: failure: NOT_AUTHETICATED sends the browser to the error page; the service's error URL outside the allow-list is ignored", async () => {
     const reply = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
     assert.equal(reply.status, 302);
     assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
@@ -178,14 +178,14 @@ describe('pass-through authentication', () => {
     assert.equal(audit.detail.method, 'passThrough');
   });
 
-  test('a replayed sessionID (used-session, which the service answers NOT_AUTHETICATED) gets no session', async () => {
+  test('G52: a replayed sessionID (used-session, which the service answers NOT_AUTHETICATED) gets no session', async () => {
     const reply = await postSoap(envelope({ sessionID: 'used-session', loginID: 'alice@abc.com' }));
     assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
     assert.equal(reply.headers['set-cookie'], undefined);
     assert.equal((await service.lastRequest()).sessionID, 'used-session');
   });
 
-  test("the service's error URL is followed on the configured error page's origin or a registered application's", async () => {
+  test("G51: the service's error URL is followed on the configured error page's origin or a registered application's", async () => {
     await settings({ passThroughErrorUrl: `${PORTAL}/sso-error?lang=en` });
     try {
       const onErrorOrigin = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
@@ -201,14 +201,14 @@ describe('pass-through authentication', () => {
     assert.equal(onApplication.headers.location, SERVICE_ERROR_URL);
   });
 
-  test('the service vouches for a login ssod does not know: notAllowed (unknownUser)', async () => {
+  test('G52: the service vouches for a login ssod does not know: notAllowed (unknownUser)', async () => {
     const reply = await postForm({ sessionID: 'session-of-zed', loginID: 'zed@abc.com' });
     assert.equal(reply.headers.location, '/sign-in-failed?reason=notAllowed');
     assert.equal(reply.headers['set-cookie'], undefined);
     assert.equal((await lastAudit()).outcome, 'unknownUser');
   });
 
-  test('a user without single sign-on (a local password) is not signed in by pass-through: notAllowed (notSingleSignOn)', async () => {
+  test('G52: a user without single sign-on (a local password) is not signed in by pass-through: notAllowed (notSingleSignOn)', async () => {
     const reply = await postForm({ sessionID: 'session-of-bob', loginID: 'bob@abc.com' });
     assert.equal(reply.headers.location, '/sign-in-failed?reason=notAllowed');
     assert.equal(reply.headers['set-cookie'], undefined);
@@ -217,21 +217,21 @@ describe('pass-through authentication', () => {
     assert.equal(audit.target, `user:${users['bob@abc.com'] ?? ''}`);
   });
 
-  test('a disabled user is not signed in: notAllowed (disabled)', async () => {
+  test('G52: a disabled user is not signed in: notAllowed (disabled)', async () => {
     const reply = await postForm({ sessionID: 'session-of-carol', loginID: 'carol@abc.com' });
     assert.equal(reply.headers.location, '/sign-in-failed?reason=notAllowed');
     assert.equal(reply.headers['set-cookie'], undefined);
     assert.equal((await lastAudit()).outcome, 'disabled');
   });
 
-  test("the reply's loginID names the user: a session of another login than the request's is refused (loginMismatch)", async () => {
+  test("G52: the reply's loginID names the user: a session of another login than the request's is refused (loginMismatch)", async () => {
     const reply = await postForm({ sessionID: 'session-of-alice-4', loginID: 'eve@abc.com' });
     assert.equal(reply.headers.location, '/sign-in-failed?reason=failed');
     assert.equal(reply.headers['set-cookie'], undefined);
     assert.equal((await lastAudit()).outcome, 'loginMismatch');
   });
 
-  test('a login with failures is locked like a sign-in: the service is no longer asked, even for a right session', async () => {
+  test('G53: a login with failures is locked like a sign-in: the service is no longer asked, even for a right session', async () => {
     const lockOf = async (): Promise<number | null> =>
       (await ts.server.services.store.getThrottles(['login:eve@abc.com']))[0]?.lockedUntil ?? null;
     // eve's earlier loginMismatch counts too: failures until the lock, at most the threshold.

@@ -75,7 +75,7 @@ describe('the sign-in page', () => {
   };
   const failuresOf = async (target: string) => ts.server.services.store.queryAudit({ type: 'authentication.failed', target, limit: 100 });
 
-  test('GET shows the form: the page kit headers, a form cookie bound to this browser, labelled fields', async () => {
+  test('G54: GET shows the form: the page kit headers, a form cookie bound to this browser, labelled fields', async () => {
     const { page, cookie, csrf } = await openForm();
     assert.equal(page.status, 200);
     assertPageHeaders(page);
@@ -109,7 +109,7 @@ describe('the sign-in page', () => {
     assert.equal(reply.body, '');
   });
 
-  test('a url that is not an address of a registered application, or none, or two: a 400 page and no cookie', async () => {
+  test('G51: a url that is not an address of a registered application, or none, or two: a 400 page and no cookie', async () => {
     for (const path of [
       loginPath('https://evil.example/'),
       loginPath('javascript:alert(1)//panel.example.com:8443/'),
@@ -193,7 +193,7 @@ describe('the sign-in page', () => {
     await signInAs(ALICE.login, ALICE.password); // the count of alice starts over
   });
 
-  test('the login is echoed as text: markup in it is escaped', async () => {
+  test('G54: the login is echoed as text: markup in it is escaped', async () => {
     const reply = await signInAs('<script>alert(1)</script>"><img src=x>', 'x');
     assert.equal(reply.status, 200);
     assert.ok(reply.body.includes('value="&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x&gt;"'), reply.body);
@@ -208,7 +208,7 @@ describe('the sign-in page', () => {
     assert.equal((await failuresOf(`user:${aliceId}`)).length, before);
   });
 
-  test('login CSRF: no form cookie, a code of another browser, or a post from another site: 403 and a way back to the form', async () => {
+  test('G50: login CSRF: no form cookie, a code of another browser, or a post from another site: 403 and a way back to the form', async () => {
     const mine = await openForm();
     const theirs = await openForm();
     const form = { login: ALICE.login, password: ALICE.password, url: mine.url, csrf: mine.csrf };
@@ -283,7 +283,7 @@ describe('the sign-in page', () => {
     assert.match(german.body, /Anmeldename oder Passwort ist nicht richtig\./);
   });
 
-  test('a huge Accept-Language header does not crash the listener: refused whole, or read only in part', async () => {
+  test('G54: a huge Accept-Language header does not crash the listener: refused whole, or read only in part', async () => {
     const huge = `${'x-garbage;q=0.5, '.repeat(60_000)}de`; // about 1 MB
     const refused = await request({ path: loginPath(PANEL), headers: { 'Accept-Language': huge } }).catch(() => null);
     assert.ok(refused === null || refused.status === 431, `status ${refused?.status}`);

@@ -127,7 +127,7 @@ describe('the LDAP source against a real slapd', () => {
     assert.deepEqual(await checkWith(searching(), 'bob', BOB_PASSWORD), OK);
   });
 
-  test('an empty password is rejected without a bind, although this directory accepts the unauthenticated bind', async () => {
+  test('G49: an empty password is rejected without a bind, although this directory accepts the unauthenticated bind', async () => {
     // The hole: a DN and an empty password is an anonymous bind, and this directory, like many, says yes.
     const client = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: slapd.caPem, host: '127.0.0.1' } });
     try {
@@ -179,7 +179,7 @@ describe('the LDAP source against a real slapd', () => {
     assert.deepEqual(await checkWith(templated('uid={login},ou=staff,ou=people,dc=example,dc=test'), 'carol', CAROL_PASSWORD), OK);
   });
 
-  test('the bind DN template: a login with , + = or " cannot bind as another DN', async () => {
+  test('G49: the bind DN template: a login with , + = or " cannot bind as another DN', async () => {
     const settings = templated('uid={login},ou=people,dc=example,dc=test');
     // Unescaped, "carol,ou=staff" would make carol's own DN: uid=carol,ou=staff,ou=people,dc=example,dc=test.
     for (const login of [
@@ -202,7 +202,7 @@ describe('the LDAP source against a real slapd', () => {
     }
   });
 
-  test('E36: an LDAP login with filter metacharacters binds nobody', async () => {
+  test('G49: an LDAP login with filter metacharacters binds nobody', async () => {
     const logins = ['*', '*)(uid=*', 'alice)(|(uid=*', 'al*', '\\2a', 'alice)', '(uid=alice)', 'alice\0', '*)(|(objectClass=*'];
     for (const settings of [searching(), searching({ searchFilter: '(&(objectClass=inetOrgPerson)(uid={login}))' })]) {
       for (const login of logins) {
