@@ -90,6 +90,18 @@ export interface SingleSignOnChange {
   readonly warning: string | null;
 }
 
+/** The audit event of a change of the user's source (null: ssod's own hash). */
+function recordSourceChange(services: OperatorServices, user: UserRecord, to: string | null): Promise<void> {
+  return publish(services, {
+    type: 'user.singleSignOnChanged',
+    actor: 'operator',
+    userId: user.id,
+    login: user.login,
+    from: user.sourceName,
+    to,
+  });
+}
+
 /**
  * Turns single sign-on on (docs/FEDERATION.md): the user's password is checked by the source
  * `sourceName` from now on, and its local hash is dropped in the same write: a delegated user has no
@@ -102,14 +114,7 @@ export async function turnSingleSignOnOn(services: OperatorServices, user: UserR
     throw new Refusal(
       `user ${user.login} or source ${sourceName} was removed meanwhile; \`ssod users show\` and \`ssod sources list\` show what is there`,
     );
-  await publish(services, {
-    type: 'user.singleSignOnChanged',
-    actor: 'operator',
-    userId: user.id,
-    login: user.login,
-    from: user.sourceName,
-    to: sourceName,
-  });
+  await recordSourceChange(services, user, sourceName);
   return { changed: true, user: { ...user, sourceName, passwordHash: NO_PASSWORD }, warning: DIRECTORY_DOWN_WARNING };
 }
 
@@ -122,13 +127,6 @@ export async function turnSingleSignOnOff(services: OperatorServices, user: User
   if (passwordHash === NO_PASSWORD) throw new Refusal('turning single sign-on off needs a new local password for the user');
   if (!(await services.store.setUserSource(user.id, null, passwordHash)))
     throw new Refusal(`user ${user.login} was removed meanwhile; \`ssod users list\` shows the users`);
-  await publish(services, {
-    type: 'user.singleSignOnChanged',
-    actor: 'operator',
-    userId: user.id,
-    login: user.login,
-    from: user.sourceName,
-    to: null,
-  });
+  await recordSourceChange(services, user, null);
   return { changed: true, user: { ...user, sourceName: null, passwordHash }, warning: null };
 }
