@@ -7,6 +7,7 @@ import {
   certificateSummary,
   checkCertificatesCurrent,
   checkDisplayName,
+  checkFederatedId,
   checkIdentityProviderName,
   parseIdentityProviderSettings,
   type CertificateSummary,
@@ -24,10 +25,6 @@ import {
 
 type Services = Pick<OperatorServices, 'store' | 'now' | 'log'>;
 type Reader = Pick<OperatorServices, 'store'>;
-
-const MAX_FEDERATED_ID = 1024;
-// eslint-disable-next-line no-control-regex -- the control characters are what is refused
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export interface ListedIdentityProvider {
   readonly idp: StoredIdentityProvider;
@@ -191,15 +188,6 @@ export async function removeIdentityProvider(services: Services, name: string, f
     );
   await publish(services, { type: 'idp.removed', actor: 'operator', name, links });
   return { links };
-}
-
-/** A federated id as the operator gives it: 1 to 1024 characters, no control characters, compared exactly. */
-export function checkFederatedId(federatedId: string): string {
-  if (federatedId === '' || federatedId.length > MAX_FEDERATED_ID || CONTROL.test(federatedId))
-    throw new Refusal(
-      `the federated id must be 1 to ${MAX_FEDERATED_ID} characters without control characters, exactly as the identity provider sends it`,
-    );
-  return federatedId;
 }
 
 /** Links the user's federated id under an identity provider (docs/SECURITY.md case E34: never under another). */

@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../helpers/cli.js';
 import { freshInstallation, type Installation } from '../../helpers/installation.js';
 import { samlFixturePath } from '../../helpers/identityProviders.js';
 import { freePort } from '../../helpers/ports.js';
@@ -239,5 +243,33 @@ describe('ssod idps and ssod users link', () => {
     const down = await run('idps', 'test', 'local', '--json');
     assert.equal(down.code, 1);
     assert.equal((JSON.parse(down.stdout) as { usable: boolean }).usable, false);
+  });
+
+  test('export carries the identity providers and the links; import into a new installation gives them back', async () => {
+    assert.equal((await addManual('moved')).code, 0);
+    await create('dave@example.com');
+    await ok('users', 'link', 'dave@example.com', '--idp', 'moved', '--federated-id', 'Dave@Corp');
+    const work = mkdtempSync(path.join(os.tmpdir(), 'ssod-idp-transfer-'));
+    try {
+      const file = path.join(work, 'export.json');
+      const target = path.join(work, 'new');
+      await ok('export', '--out', file);
+      const imported = await runCli(['import', file, '--data-dir', target, '--create']);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /Imported \d+ identity provider\(s\) and \d+ federated id link\(s\)/);
+      const shown = await runCli(['idps', 'show', 'moved', '--data-dir', target, '--json']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.equal((JSON.parse(shown.stdout) as ShownIdp).links, 1);
+      const links = await runCli(['users', 'links', 'dave@example.com', '--data-dir', target, '--json']);
+      assert.deepEqual(
+        (JSON.parse(links.stdout) as { idp: string; federatedId: string }[]).map((l) => [l.idp, l.federatedId]),
+        [['moved', 'Dave@Corp']],
+      );
+      const again = await runCli(['import', file, '--data-dir', target]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /has (application|identity provider|user).* already: leave such records out with --skip-existing/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
