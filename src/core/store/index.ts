@@ -3,6 +3,7 @@
 // networked engine (PostgreSQL) fits the same shape as SQLite. Times are milliseconds since the epoch.
 import type { ApplicationStore } from './applications.js';
 import type { AuditStore } from './audit.js';
+import type { IdentityProviderStore } from './identityProviders.js';
 import type { KeyMaterialStore } from './keyMaterial.js';
 import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
@@ -15,6 +16,7 @@ import type { UserStore } from './users.js';
 
 export * from './applications.js';
 export * from './audit.js';
+export * from './identityProviders.js';
 export * from './keyMaterial.js';
 export * from './lifecycle.js';
 export * from './outbox.js';
@@ -31,6 +33,7 @@ export interface Store
     ApplicationStore,
     UserStore,
     SourceStore,
+    IdentityProviderStore,
     SessionStore,
     SettingsStore,
     ThrottleStore,

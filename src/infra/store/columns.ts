@@ -25,6 +25,11 @@ export const THROTTLE_COLUMNS =
   'key, failures, first_failure_at AS "firstFailureAt", last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"';
 export const AUDIT_COLUMNS = 'id, at, type, actor, target, outcome, detail';
 export const SOURCE_COLUMNS = 'name, kind, settings, created_at AS "createdAt", updated_at AS "updatedAt"';
+export const IDENTITY_PROVIDER_COLUMNS =
+  'name, display_name AS "displayName", settings, created_at AS "createdAt", updated_at AS "updatedAt"';
+export const FEDERATED_LINK_COLUMNS =
+  'idp_name AS "idpName", federated_id AS "federatedId", user_id AS "userId", created_at AS "createdAt"';
+export const SAML_REQUEST_COLUMNS = 'id, idp_name AS "idpName", relay_url AS "relayUrl", expires_at AS "expiresAt"';
 export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", sealed_key AS "sealedKey", updated_at AS "updatedAt"';
 
 /** A local session joined with its global session (`l` and `g`): what findSessionByLocalId reads. */

@@ -184,6 +184,48 @@ ALTER TABLE users ADD COLUMN source_name TEXT REFERENCES sources (name);
 CREATE INDEX users_source_name ON users (source_name);
 `;
 
+// Version 7: SAML identity providers (docs/federation/saml.md), the federated ids linked to users, and
+// what the service provider keeps cluster-wide: the AuthnRequest ids it sent (each answered once) and
+// the assertion ids it accepted (a replay is refused until they expire). A federated id is unique
+// under its identity provider only (docs/SECURITY.md case E34); a user has at most one under each.
+// The foreign key keeps an identity provider that links still name (the operator removes them first,
+// or with --force); deleting a user deletes its links.
+const identityProviders = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE identity_providers (
+  name TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at ${time} NOT NULL,
+  updated_at ${time} NOT NULL
+)${tableOptions};
+
+CREATE TABLE federated_links (
+  idp_name TEXT NOT NULL REFERENCES identity_providers (name),
+  federated_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at ${time} NOT NULL,
+  PRIMARY KEY (idp_name, federated_id),
+  UNIQUE (idp_name, user_id)
+)${tableOptions};
+CREATE INDEX federated_links_user_id ON federated_links (user_id);
+
+CREATE TABLE saml_requests (
+  id TEXT PRIMARY KEY,
+  idp_name TEXT NOT NULL,
+  relay_url TEXT NOT NULL,
+  expires_at ${time} NOT NULL
+)${tableOptions};
+CREATE INDEX saml_requests_expires_at ON saml_requests (expires_at);
+
+CREATE TABLE saml_assertions (
+  issuer TEXT NOT NULL,
+  id TEXT NOT NULL,
+  expires_at ${time} NOT NULL,
+  PRIMARY KEY (issuer, id)
+)${tableOptions};
+CREATE INDEX saml_assertions_expires_at ON saml_assertions (expires_at);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -200,6 +242,11 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: outbox,
   },
   { version: 6, description: 'delegated sources, and the source of each user with single sign-on', sql: delegatedSources },
+  {
+    version: 7,
+    description: 'SAML identity providers, federated ids linked to users, AuthnRequest ids and accepted assertion ids',
+    sql: identityProviders,
+  },
 ];
 
 /** The schema version this code writes and expects. */

@@ -4,6 +4,7 @@
 import type { Executor } from '../executor.js';
 import { applicationPart } from './applications.js';
 import { auditPart } from './audit.js';
+import { identityProviderPart } from './identityProviders.js';
 import { keyMaterialPart } from './keyMaterial.js';
 import { outboxPart } from './outbox.js';
 import { sessionPart } from './sessions.js';
@@ -27,6 +28,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...applicationPart(x),
     ...userPart(x),
     ...sourcePart(x),
+    ...identityProviderPart(x),
     ...sessionPart(x),
     ...settingsPart(x),
     ...throttlePart(x),

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import { applicationsContract } from './applications.js';
 import { auditContract } from './audit.js';
+import { identityProvidersContract } from './identityProviders.js';
 import { keyMaterialContract } from './keyMaterial.js';
 import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
@@ -35,6 +36,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('applications and certificates (protocol §4.2)', () => applicationsContract(storeTest));
     describe('users', () => usersContract(storeTest));
     describe('delegated sources', () => sourcesContract(storeTest));
+    describe('SAML identity providers, federated links, AuthnRequest and assertion ids', () => identityProvidersContract(storeTest));
     describe('sessions, relay tokens and cookies', () => sessionsContract(storeTest));
     describe('service settings', () => settingsContract(storeTest));
     describe('brute-force throttle', () => throttleContract(storeTest));
