@@ -8,32 +8,18 @@ import { publish } from './events.js';
 import { SamlRefusal, type SamlIdentity, type SamlLibrary, type ServiceProviderNames } from './ports/saml.js';
 import type { Services } from './services.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
-import type { IdentityProviderSettings } from './store/identityProviders.js';
+import type { IdentityProviderRecord, IdentityProviderSettings, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
 import { originOfRedirectUrl } from './urls.js';
 
 /** How long an AuthnRequest may be answered. */
 export const SAML_REQUEST_LIFETIME_MS = 5 * 60 * 1000;
 
-/** An identity provider as the store gives it back; `settings` null when they cannot be used. */
-export interface KnownIdentityProvider {
-  readonly name: string;
-  readonly displayName: string;
-  readonly settings: IdentityProviderSettings | null;
-}
-
 /** What the SAML sign-in asks of the store: its identity providers, its links, and the one-use request and assertion ids. */
-export interface SamlStore {
-  listIdentityProviders(): Promise<readonly KnownIdentityProvider[]>;
-  getIdentityProvider(name: string): Promise<KnownIdentityProvider | null>;
-  /** The user a federated id is linked to under that identity provider only (docs/SECURITY.md case E34). */
-  findUserByFederatedId(idpName: string, federatedId: string): Promise<UserRecord | null>;
-  insertSamlRequest(request: { id: string; idpName: string; relayUrl: string; expiresAt: number }): Promise<void>;
-  /** Deletes and returns the request, atomically: of concurrent callers on any node, one gets it. */
-  takeSamlRequest(id: string, now: number): Promise<{ idpName: string; relayUrl: string } | null>;
-  /** True the first time; false while the id of that issuer is remembered (a replay). */
-  rememberAssertion(issuer: string, id: string, expiresAt: number, now: number): Promise<boolean>;
-}
+export type SamlStore = Pick<
+  IdentityProviderStore,
+  'listIdentityProviders' | 'getIdentityProvider' | 'findUserByFederatedId' | 'insertSamlRequest' | 'takeSamlRequest' | 'rememberAssertion'
+>;
 
 /** What a SAML sign-in works with besides the services. */
 export interface SamlContext {
@@ -69,7 +55,7 @@ export type SamlSignIn =
   | { readonly ok: false; readonly refusal: SamlRefusal };
 
 interface Accepted {
-  readonly idp: KnownIdentityProvider & { readonly settings: IdentityProviderSettings };
+  readonly idp: IdentityProviderRecord;
   readonly identity: SamlIdentity;
   readonly relayUrl: string;
 }

@@ -5,9 +5,8 @@ import 'reflect-metadata';
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { SignedXml } from 'xml-crypto';
-import type { FederatedLink, IdentityProviderSettings } from '../../src/core/store/identityProviders.js';
-import type { KnownIdentityProvider, SamlStore } from '../../src/core/saml.js';
-import type { UserRecord } from '../../src/core/store/users.js';
+import type { IdentityProviderSettings } from '../../src/core/store/identityProviders.js';
+import { idpSettings } from './identityProviders.js';
 
 const ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 const DAY_MS = 86_400_000;
@@ -104,52 +103,7 @@ export function decode(field: string): string {
   return Buffer.from(field, 'base64').toString('utf8');
 }
 
-export function idpSettings(issuer: string, key: SigningKey, more: Partial<IdentityProviderSettings> = {}): IdentityProviderSettings {
-  return {
-    issuer,
-    signInUrl: `https://${new URL(issuer).host}/sso`,
-    userIdType: 'federatedId',
-    userIdLocation: 'subject',
-    certificates: [key.certificatePem],
-    allowIdpInitiated: false,
-    createUsersOwnedBy: null,
-    ...more,
-  };
-}
-
-/** The SAML state kept in memory, as the store's part will keep it, until that part lands on this branch. */
-export function memorySamlStore(users: (id: string) => Promise<UserRecord | null>): SamlStore & {
-  add(idp: KnownIdentityProvider): void;
-  link(link: Omit<FederatedLink, 'createdAt'>): void;
-} {
-  const idps = new Map<string, KnownIdentityProvider>();
-  const links = new Map<string, string>();
-  const requests = new Map<string, { idpName: string; relayUrl: string; expiresAt: number }>();
-  const assertions = new Map<string, number>();
-  return {
-    add: (idp) => idps.set(idp.name, idp),
-    link: (link) => links.set(`${link.idpName}\0${link.federatedId}`, link.userId),
-    listIdentityProviders: () => Promise.resolve([...idps.values()]),
-    getIdentityProvider: (name) => Promise.resolve(idps.get(name) ?? null),
-    async findUserByFederatedId(idpName, federatedId) {
-      const userId = links.get(`${idpName}\0${federatedId}`);
-      return userId === undefined ? null : users(userId);
-    },
-    insertSamlRequest: (request) => {
-      requests.set(request.id, request);
-      return Promise.resolve();
-    },
-    takeSamlRequest: (id, now) => {
-      const request = requests.get(id);
-      requests.delete(id);
-      return Promise.resolve(request === undefined || request.expiresAt <= now ? null : request);
-    },
-    rememberAssertion: (issuer, id, expiresAt, now) => {
-      const key = `${issuer}\0${id}`;
-      const until = assertions.get(key);
-      if (until !== undefined && until > now) return Promise.resolve(false);
-      assertions.set(key, expiresAt);
-      return Promise.resolve(true);
-    },
-  };
+/** The settings of an identity provider of that issuer that signs with `key`. */
+export function signingIdpSettings(issuer: string, key: SigningKey, more: Partial<IdentityProviderSettings> = {}): IdentityProviderSettings {
+  return idpSettings({ issuer, signInUrl: `https://${new URL(issuer).host}/sso`, certificates: [key.certificatePem], ...more });
 }
