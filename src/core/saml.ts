@@ -29,7 +29,7 @@ export interface SamlContext {
 }
 
 /** The identity providers that can be used, by name. */
-export async function usableIdentityProviders(context: SamlContext): Promise<{ name: string; displayName: string }[]> {
+export async function usableIdentityProviders(context: Pick<SamlContext, 'store'>): Promise<{ name: string; displayName: string }[]> {
   const all = await context.store.listIdentityProviders();
   return all.filter((idp) => idp.settings !== null).map(({ name, displayName }) => ({ name, displayName }));
 }
