@@ -8,7 +8,7 @@ import { publish } from './events.js';
 import { SamlRefusal, type SamlIdentity, type SamlLibrary, type ServiceProviderNames } from './ports/saml.js';
 import type { Services } from './services.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
-import type { IdentityProviderRecord, IdentityProviderSettings, IdentityProviderStore } from './store/identityProviders.js';
+import type { IdentityProviderRecord, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
 import { originOfRedirectUrl } from './urls.js';
 
@@ -64,19 +64,27 @@ async function identityProviderOfIssuer(context: SamlContext, issuer: string | n
   if (issuer === null) throw new SamlRefusal('malformed', 'the response names no Issuer');
   const all = await context.store.listIdentityProviders();
   const idp = all.find((known) => known.settings?.issuer === issuer);
-  if (idp?.settings === undefined || idp.settings === null) throw new SamlRefusal('E33', `no identity provider has the Issuer ${issuer.slice(0, 200)}`);
+  if (idp?.settings === undefined || idp.settings === null)
+    throw new SamlRefusal('E33', `no identity provider has the Issuer ${issuer.slice(0, 200)}`);
   return { ...idp, settings: idp.settings };
 }
 
 /** Where the browser goes: the request's URL (answered once), or for an IdP-initiated response, when allowed, its RelayState. */
-async function relayUrlOf(services: Services, context: SamlContext, idp: Accepted['idp'], identity: SamlIdentity, relayState: string | null): Promise<string> {
+async function relayUrlOf(
+  services: Services,
+  context: SamlContext,
+  idp: Accepted['idp'],
+  identity: SamlIdentity,
+  relayState: string | null,
+): Promise<string> {
   if (identity.inResponseTo !== null) {
     const request = await context.store.takeSamlRequest(identity.inResponseTo, services.now());
     if (request === null) throw new SamlRefusal('E33', 'InResponseTo names no open request (unknown, answered already, or expired)');
     if (request.idpName !== idp.name) throw new SamlRefusal('E33', 'InResponseTo names a request sent to another identity provider');
     return request.relayUrl;
   }
-  if (!idp.settings.allowIdpInitiated) throw new SamlRefusal('E33', 'an IdP-initiated response, and this identity provider may not send one');
+  if (!idp.settings.allowIdpInitiated)
+    throw new SamlRefusal('E33', 'an IdP-initiated response, and this identity provider may not send one');
   const origin = relayState === null ? null : originOfRedirectUrl(relayState);
   if (relayState === null || origin === null || !(await services.store.hasApplicationUrl(origin.baseUrl))) {
     throw new SamlRefusal('E33', 'RelayState is not an address of a registered application');
@@ -86,7 +94,12 @@ async function relayUrlOf(services: Services, context: SamlContext, idp: Accepte
 
 async function accept(services: Services, context: SamlContext, post: SamlPost): Promise<Accepted> {
   const idp = await identityProviderOfIssuer(context, context.library.issuerOf(post.samlResponse));
-  const identity = await context.library.validateResponse({ samlResponse: post.samlResponse, idp: idp.settings, sp: context.sp, now: services.now() });
+  const identity = await context.library.validateResponse({
+    samlResponse: post.samlResponse,
+    idp: idp.settings,
+    sp: context.sp,
+    now: services.now(),
+  });
   const relayUrl = await relayUrlOf(services, context, idp, identity, post.relayState);
   if (!(await context.store.rememberAssertion(identity.issuer, identity.assertionId, identity.notOnOrAfter, services.now()))) {
     throw new SamlRefusal('E33', 'the assertion id was seen already (a replay)');
@@ -97,9 +110,11 @@ async function accept(services: Services, context: SamlContext, post: SamlPost):
 /** The user id value of the assertion, where the identity provider's settings say it is. */
 function userIdValue({ idp, identity }: Accepted): string {
   const { settings } = idp;
-  const values = settings.userIdLocation === 'subject' ? [identity.nameId ?? ''] : (identity.attributes[settings.userIdAttribute ?? ''] ?? []);
+  const values =
+    settings.userIdLocation === 'subject' ? [identity.nameId ?? ''] : (identity.attributes[settings.userIdAttribute ?? ''] ?? []);
   const [value] = values;
-  if (values.length !== 1 || value === undefined || value.trim() === '') throw new SamlRefusal('malformed', 'the assertion carries no single user id where the settings say');
+  if (values.length !== 1 || value === undefined || value.trim() === '')
+    throw new SamlRefusal('malformed', 'the assertion carries no single user id where the settings say');
   return value;
 }
 
@@ -110,13 +125,22 @@ async function userOf(services: Services, context: SamlContext, accepted: Accept
   const user =
     idp.settings.userIdType === 'userId' ? await services.store.getUser(value) : await context.store.findUserByFederatedId(idp.name, value);
   if (user === null) {
-    throw new SamlRefusal(idp.settings.userIdType === 'federatedId' ? 'E34' : 'malformed', `no user is linked to that ${idp.settings.userIdType} under ${idp.name}`);
+    throw new SamlRefusal(
+      idp.settings.userIdType === 'federatedId' ? 'E34' : 'malformed',
+      `no user is linked to that ${idp.settings.userIdType} under ${idp.name}`,
+    );
   }
   if (user.disabledAt !== null) throw new SamlRefusal('malformed', 'the user is disabled');
   return user;
 }
 
-async function refused(services: Services, post: SamlPost, refusal: SamlRefusal, idpName: string | null, userId: string | null): Promise<SamlSignIn> {
+async function refused(
+  services: Services,
+  post: SamlPost,
+  refusal: SamlRefusal,
+  idpName: string | null,
+  userId: string | null,
+): Promise<SamlSignIn> {
   await publish(services, {
     type: 'authentication.failed',
     actor: 'guest',

@@ -104,6 +104,10 @@ export function decode(field: string): string {
 }
 
 /** The settings of an identity provider of that issuer that signs with `key`. */
-export function signingIdpSettings(issuer: string, key: SigningKey, more: Partial<IdentityProviderSettings> = {}): IdentityProviderSettings {
+export function signingIdpSettings(
+  issuer: string,
+  key: SigningKey,
+  more: Partial<IdentityProviderSettings> = {},
+): IdentityProviderSettings {
   return idpSettings({ issuer, signInUrl: `https://${new URL(issuer).host}/sso`, certificates: [key.certificatePem], ...more });
 }

@@ -11,7 +11,7 @@ export interface Notice {
 
 /** What a refusal page of the relay listener says went wrong. */
 export type Problem =
-    | 'badQuery'
+  | 'badQuery'
   | 'unregisteredUrl'
   | 'unavailable'
   | 'badContentType'
@@ -75,7 +75,10 @@ const EN: Messages = {
       text: 'This question was not asked in this browser, or it is no longer open. Go back to the application and sign in again.',
     },
     formExpired: { title: 'The form has expired', text: 'The form expired, please try again.' },
-    unknownIdentityProvider: { title: 'This link does not work', text: 'The sign-on link names an identity provider that this sign-on service does not know.' },
+    unknownIdentityProvider: {
+      title: 'This link does not work',
+      text: 'The sign-on link names an identity provider that this sign-on service does not know.',
+    },
     samlRefused: {
       title: 'Sign-in did not succeed',
       text: 'The answer of your identity provider could not be accepted. Go back to the application and sign in again; if it happens again, tell your administrator.',

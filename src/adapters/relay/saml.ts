@@ -46,15 +46,28 @@ function contextOf(services: Services, library: SamlLibrary, secure: boolean): S
 export async function identityProviderLinks(services: Services, url: string): Promise<{ label: string; href: string }[]> {
   const idps = await usableIdentityProviders({ store: services.store });
   // Relative to /login, as the form's own action is.
-  return idps.map((idp) => ({ label: idp.displayName, href: `${SAML_LOGIN_PATH.slice(1)}?${new URLSearchParams({ idp: idp.name, url }).toString()}` }));
+  return idps.map((idp) => ({
+    label: idp.displayName,
+    href: `${SAML_LOGIN_PATH.slice(1)}?${new URLSearchParams({ idp: idp.name, url }).toString()}`,
+  }));
 }
 
 function sendMetadata(res: ServerResponse, xml: string): void {
-  res.writeHead(200, { ...RELAY_HEADERS, 'Content-Type': 'application/samlmetadata+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(xml) });
+  res.writeHead(200, {
+    ...RELAY_HEADERS,
+    'Content-Type': 'application/samlmetadata+xml; charset=utf-8',
+    'Content-Length': Buffer.byteLength(xml),
+  });
   res.end(xml);
 }
 
-async function login(services: Services, context: SamlContext, req: IncomingMessage, res: ServerResponse, log: (outcome: string, status: number) => void): Promise<void> {
+async function login(
+  services: Services,
+  context: SamlContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: (outcome: string, status: number) => void,
+): Promise<void> {
   const query = queryOf(req.url);
   const idp = oneField(query, 'idp');
   const url = oneField(query, 'url');
@@ -114,7 +127,14 @@ async function acs(
 }
 
 /** GET /saml/metadata, GET /saml/login, POST /saml/acs; `secure` when the relay is served over HTTPS. */
-export function handleSaml(services: Services, library: SamlLibrary, req: IncomingMessage, res: ServerResponse, secure: boolean, route: string): Promise<void> {
+export function handleSaml(
+  services: Services,
+  library: SamlLibrary,
+  req: IncomingMessage,
+  res: ServerResponse,
+  secure: boolean,
+  route: string,
+): Promise<void> {
   return answerRelayRequest(services, req, res, async (requestId) => {
     const log = (outcome: string, status: number, extra: Record<string, string> = {}): void =>
       logRelay(services, { requestId, command: `saml${route.slice('/saml/'.length)}`, outcome, status, ...extra });

@@ -118,7 +118,11 @@ async function sendForm(
 ): Promise<void> {
   const name = relayCookieNames(secure).signInForm;
   const value = relayCookieOf(req.headers.cookie, name) ?? randomBytes(32).toString('base64url');
-  const page = formPage(languageOf(req), { ...state, code: formCode(FORM_CODE_PURPOSE, value) }, await identityProviders(services, state.url));
+  const page = formPage(
+    languageOf(req),
+    { ...state, code: formCode(FORM_CODE_PURPOSE, value) },
+    await identityProviders(services, state.url),
+  );
   sendPage(res, 200, page, { 'Set-Cookie': setCookieHeader(name, value, FORM_COOKIE_MAX_AGE_SECONDS, 'Strict', secure) });
 }
 

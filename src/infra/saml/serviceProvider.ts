@@ -46,7 +46,13 @@ const RESPONSE_XML_LIMITS = { maxElements: 10_000 };
 
 // node-saml's own refusals, by what they are about: a signature that covers another node than the
 // one read (E30), or no signature by a configured key (E32); the rest are conditions (E33).
-const WRAPPING_ERRORS = [/multiple assertions/i, /more than one element/i, /does not refer to it'?s parent/i, /too many/i, /only 1 signed/i];
+const WRAPPING_ERRORS = [
+  /multiple assertions/i,
+  /more than one element/i,
+  /does not refer to it'?s parent/i,
+  /too many/i,
+  /only 1 signed/i,
+];
 const SIGNATURE_ERRORS = [/invalid signature/i, /invalid document signature/i, /cannot obtain assertion/i];
 
 function children(parent: XmlElement, ns: string, local: string): readonly XmlElement[] {
@@ -99,7 +105,10 @@ function refuseShape(root: XmlElement): XmlElement {
   if (assertions > 1) throw new SamlRefusal('E30', `the response holds ${assertions} assertions`);
   const [assertion] = placed;
   if (assertion === undefined) {
-    throw new SamlRefusal(assertions === 0 ? 'malformed' : 'E30', assertions === 0 ? 'the response holds no assertion' : 'the assertion is not a child of the Response');
+    throw new SamlRefusal(
+      assertions === 0 ? 'malformed' : 'E30',
+      assertions === 0 ? 'the response holds no assertion' : 'the assertion is not a child of the Response',
+    );
   }
   if (children(assertion, DSIG_NS, 'Signature').length !== 1) throw new SamlRefusal('E32', 'the assertion is not signed');
   return assertion;
@@ -157,11 +166,14 @@ function timeOf(text: string | undefined, what: string): number | null {
 function confirmationOf(assertion: XmlElement, check: SamlResponseCheck): { inResponseTo: string | null; notOnOrAfter: number | null } {
   const subject = child(assertion, ASSERTION_NS, 'Subject');
   const confirmations = subject === undefined ? [] : children(subject, ASSERTION_NS, 'SubjectConfirmation');
-  const data = confirmations.filter((c) => c.attributes.get('Method') === BEARER).map((c) => child(c, ASSERTION_NS, 'SubjectConfirmationData'));
+  const data = confirmations
+    .filter((c) => c.attributes.get('Method') === BEARER)
+    .map((c) => child(c, ASSERTION_NS, 'SubjectConfirmationData'));
   const [first] = data;
   if (data.length !== 1 || first === undefined) throw new SamlRefusal('E33', 'the assertion has no single bearer SubjectConfirmationData');
   const recipient = first.attributes.get('Recipient');
-  if (recipient !== check.sp.acsUrl) throw new SamlRefusal('E33', `Recipient is not this assertion consumer service: ${recipient ?? 'none'}`);
+  if (recipient !== check.sp.acsUrl)
+    throw new SamlRefusal('E33', `Recipient is not this assertion consumer service: ${recipient ?? 'none'}`);
   const notOnOrAfter = timeOf(first.attributes.get('NotOnOrAfter'), 'NotOnOrAfter');
   if (notOnOrAfter === null) throw new SamlRefusal('E33', 'the SubjectConfirmationData has no NotOnOrAfter');
   if (check.now - ACCEPTED_CLOCK_SKEW_MS >= notOnOrAfter) throw new SamlRefusal('E33', 'the assertion is stale (NotOnOrAfter has passed)');
@@ -183,11 +195,14 @@ function identityOf(profile: Profile, root: XmlElement, check: SamlResponseCheck
   const signed = parseXml(profile.getAssertionXml?.() ?? '', RESPONSE_XML_LIMITS);
   if (signed.ns !== ASSERTION_NS || signed.local !== 'Assertion') throw new SamlRefusal('E30', 'the signature does not cover an assertion');
   const issuer = child(signed, ASSERTION_NS, 'Issuer')?.text.trim() ?? '';
-  if (issuer !== check.idp.issuer) throw new SamlRefusal('E33', `the assertion's Issuer is not the identity provider's: ${issuer || 'none'}`);
+  if (issuer !== check.idp.issuer)
+    throw new SamlRefusal('E33', `the assertion's Issuer is not the identity provider's: ${issuer || 'none'}`);
   const responseIssuer = child(root, ASSERTION_NS, 'Issuer')?.text.trim();
-  if (responseIssuer !== undefined && responseIssuer !== issuer) throw new SamlRefusal('E33', "the Response's Issuer differs from the assertion's");
+  if (responseIssuer !== undefined && responseIssuer !== issuer)
+    throw new SamlRefusal('E33', "the Response's Issuer differs from the assertion's");
   const destination = root.attributes.get('Destination');
-  if (destination !== check.sp.acsUrl) throw new SamlRefusal('E33', `Destination is not this assertion consumer service: ${destination ?? 'none'}`);
+  if (destination !== check.sp.acsUrl)
+    throw new SamlRefusal('E33', `Destination is not this assertion consumer service: ${destination ?? 'none'}`);
   const assertionId = signed.attributes.get('ID') ?? '';
   if (assertionId === '') throw new SamlRefusal('malformed', 'the assertion has no ID');
   const confirmation = confirmationOf(signed, check);
@@ -199,7 +214,7 @@ function identityOf(profile: Profile, root: XmlElement, check: SamlResponseCheck
   return {
     issuer,
     assertionId,
-    nameId: profile.nameID ?? null,
+    nameId: profile.nameID,
     attributes: attributesOf(profile),
     inResponseTo: confirmation.inResponseTo,
     notOnOrAfter: Math.max(confirmation.notOnOrAfter ?? 0, conditionsEnd ?? 0),

@@ -38,12 +38,21 @@ describe('SAML endpoints on the relay listener', () => {
 
   /** Through /saml/login as a browser: the facts of the identity provider's honest answer. */
   async function viaLogin(): Promise<ResponseFacts> {
-    const reply = await relayRequest(ts.relayPort, { path: `/saml/login?${new URLSearchParams({ idp: 'corp', url: `${app.url}page` }).toString()}` });
+    const reply = await relayRequest(ts.relayPort, {
+      path: `/saml/login?${new URLSearchParams({ idp: 'corp', url: `${app.url}page` }).toString()}`,
+    });
     assert.equal(reply.status, 302, reply.body);
     const location = new URL(String(reply.headers.location));
     const request = inflateRawSync(Buffer.from(location.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
     const id = defined(/\bID="([^"]+)"/.exec(request)?.[1], request);
-    return { issuer: ISSUER, destination: sp.acsUrl, recipient: sp.acsUrl, audience: sp.entityId, inResponseTo: id, nameId: 'alice-at-corp' };
+    return {
+      issuer: ISSUER,
+      destination: sp.acsUrl,
+      recipient: sp.acsUrl,
+      audience: sp.entityId,
+      inResponseTo: id,
+      nameId: 'alice-at-corp',
+    };
   }
 
   const post = (samlResponse: string, relayState = `${app.url}page`) =>
@@ -65,10 +74,14 @@ describe('SAML endpoints on the relay listener', () => {
   });
 
   test('/saml/login refuses an unknown identity provider and an unregistered url with a 400 page', async () => {
-    const unknown = await relayRequest(ts.relayPort, { path: `/saml/login?${new URLSearchParams({ idp: 'nobody', url: app.url }).toString()}` });
+    const unknown = await relayRequest(ts.relayPort, {
+      path: `/saml/login?${new URLSearchParams({ idp: 'nobody', url: app.url }).toString()}`,
+    });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body, /identity provider that this sign-on service does not know/);
-    const elsewhere = await relayRequest(ts.relayPort, { path: `/saml/login?${new URLSearchParams({ idp: 'corp', url: 'https://evil.example/' }).toString()}` });
+    const elsewhere = await relayRequest(ts.relayPort, {
+      path: `/saml/login?${new URLSearchParams({ idp: 'corp', url: 'https://evil.example/' }).toString()}`,
+    });
     assert.equal(elsewhere.status, 400);
   });
 
@@ -88,12 +101,12 @@ describe('SAML endpoints on the relay listener', () => {
     assert.equal(reply.status, 403);
     assert.match(reply.body, /could not be accepted/);
     assert.equal(reply.headers['set-cookie'], undefined);
-    const [record] = await ts.server.services.store.queryAudit({ limit: 1 });
-    assert.equal(record?.outcome, 'samlRefused');
-    assert.match(String(record?.detail?.sourceDetail), /^E33: .*audience/i);
+    const record = defined((await ts.server.services.store.queryAudit({ limit: 1 }))[0], 'an audit record');
+    assert.equal(record.outcome, 'samlRefused');
+    assert.match(String(record.detail.sourceDetail), /^E33: .*audience/i);
   });
 
-  test('E32: an unsigned response gets the error page in the person\'s language', async () => {
+  test("E32: an unsigned response gets the error page in the person's language", async () => {
     const reply = await relayRequest(ts.relayPort, {
       method: 'POST',
       path: '/saml/acs',
