@@ -19,6 +19,8 @@ import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettin
 import { handleRelay } from '../adapters/relay/relay.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
+import { handleSaml, SAML_ACS_PATH, SAML_LOGIN_PATH, SAML_METADATA_PATH } from '../adapters/relay/saml.js';
+import { nodeSamlLibrary } from '../infra/saml/serviceProvider.js';
 import { handleSignedIn, handleSignInFailed } from '../adapters/relay/outcomes.js';
 import { SIGN_IN_FAILED_PATH, SIGN_IN_PATH, SIGNED_IN_PATH } from '../adapters/relay/paths.js';
 import { limitConnections } from '../adapters/http/connections.js';
@@ -164,6 +166,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     }),
   );
   const relayTls = options.relayTls === 'on';
+  const samlLibrary = nodeSamlLibrary();
   const relayHandler = guarded(services, async (req, res) => {
     const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
@@ -175,6 +178,13 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if ((page || req.method === 'POST') && route === SIGN_IN_PATH) return handleSignIn(services, req, res, relayTls);
     if (page && route === SIGNED_IN_PATH) return handleSignedIn(services, req, res);
     if (page && route === SIGN_IN_FAILED_PATH) return handleSignInFailed(services, req, res);
+    // The SAML service provider (docs/federation/saml-checks.md): metadata, SP-initiated sign-in, the assertion consumer.
+    if (
+      (req.method === 'GET' && (route === SAML_METADATA_PATH || route === SAML_LOGIN_PATH)) ||
+      (req.method === 'POST' && route === SAML_ACS_PATH)
+    ) {
+      return handleSaml(services, samlLibrary, req, res, relayTls, route);
+    }
     // Public data, and here it needs no trust first: check it with the fingerprint `ssod ca` prints.
     if (req.method === 'GET' && route === '/ca.pem') {
       sendCaPem(services, res);

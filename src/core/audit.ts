@@ -102,6 +102,8 @@ const signIn = (event: EventOf<'authentication.succeeded'>): AuditDetail => ({
   address: event.address,
   ...(event.login !== undefined ? { login: event.login } : {}),
   ...(event.baseUrl !== undefined ? { baseUrl: event.baseUrl } : {}),
+  ...(event.idp !== undefined ? { idp: event.idp } : {}),
+  ...(event.attributes !== undefined ? { attributes: event.attributes } : {}),
 });
 
 /**

@@ -15,9 +15,10 @@ export type Actor = 'guest' | 'operator' | `application:${string}`;
 
 /**
  * How a sign-in was checked: a password, the owner application vouching for its user (protocol §5.17),
- * or the organization's authentication service vouching for its session (pass-through, docs/federation/pass-through.md).
+ * the organization's authentication service vouching for its session (pass-through, docs/federation/pass-through.md),
+ * or an identity provider's signed assertion (SAML, docs/federation/saml-checks.md).
  */
-export type SignInMethod = 'password' | 'owner' | 'passThrough';
+export type SignInMethod = 'password' | 'owner' | 'passThrough' | 'saml';
 
 /** Why a global session ended. */
 export type SessionEndReason = 'closeSession' | 'declinedAtRelay' | 'endSession' | 'endUserSessions' | 'passwordChanged';
@@ -32,6 +33,10 @@ interface SignInFacts {
   readonly login?: string;
   /** The base URL a session was asked for. */
   readonly baseUrl?: string;
+  /** The identity provider of a SAML sign-in. */
+  readonly idp?: string;
+  /** The attributes of a SAML assertion, as JSON (kept in the audit record until sessions carry variables). */
+  readonly attributes?: string;
 }
 
 /** Every event, by type, with what it carries besides its type and actor. */

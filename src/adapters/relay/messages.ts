@@ -11,7 +11,16 @@ export interface Notice {
 
 /** What a refusal page of the relay listener says went wrong. */
 export type Problem =
-  'badQuery' | 'unregisteredUrl' | 'unavailable' | 'badContentType' | 'tooLarge' | 'badForm' | 'notAsked' | 'formExpired';
+  | 'badQuery'
+  | 'unregisteredUrl'
+  | 'unavailable'
+  | 'badContentType'
+  | 'tooLarge'
+  | 'badForm'
+  | 'notAsked'
+  | 'formExpired'
+  | 'unknownIdentityProvider'
+  | 'samlRefused';
 
 export interface Messages {
   /** The link back to an application: {address}. */
@@ -66,6 +75,14 @@ const EN: Messages = {
       text: 'This question was not asked in this browser, or it is no longer open. Go back to the application and sign in again.',
     },
     formExpired: { title: 'The form has expired', text: 'The form expired, please try again.' },
+    unknownIdentityProvider: {
+      title: 'This link does not work',
+      text: 'The sign-on link names an identity provider that this sign-on service does not know.',
+    },
+    samlRefused: {
+      title: 'Sign-in did not succeed',
+      text: 'The answer of your identity provider could not be accepted. Go back to the application and sign in again; if it happens again, tell your administrator.',
+    },
   },
   signIn: {
     title: 'Sign in',
@@ -128,6 +145,14 @@ const DE: Messages = {
       text: 'Diese Frage wurde nicht in diesem Browser gestellt, oder sie ist nicht mehr offen. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
     },
     formExpired: { title: 'Das Formular ist abgelaufen', text: 'Das Formular ist abgelaufen. Bitte versuchen Sie es erneut.' },
+    unknownIdentityProvider: {
+      title: 'Dieser Link funktioniert nicht',
+      text: 'Der Anmeldelink nennt einen Identitätsanbieter, den dieser Anmeldedienst nicht kennt.',
+    },
+    samlRefused: {
+      title: 'Die Anmeldung ist nicht gelungen',
+      text: 'Die Antwort Ihres Identitätsanbieters konnte nicht angenommen werden. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an; geschieht es wieder, wenden Sie sich an Ihre Administration.',
+    },
   },
   signIn: {
     title: 'Anmelden',
@@ -197,6 +222,14 @@ const FR: Messages = {
       text: 'Cette question n’a pas été posée dans ce navigateur, ou elle n’est plus ouverte. Revenez à l’application et connectez-vous à nouveau.',
     },
     formExpired: { title: 'Le formulaire a expiré', text: 'Le formulaire a expiré, veuillez réessayer.' },
+    unknownIdentityProvider: {
+      title: 'Ce lien ne fonctionne pas',
+      text: "Le lien de connexion nomme un fournisseur d'identité que ce service de connexion ne connaît pas.",
+    },
+    samlRefused: {
+      title: "La connexion n'a pas abouti",
+      text: "La réponse de votre fournisseur d'identité n'a pas pu être acceptée. Revenez à l'application et connectez-vous à nouveau ; si cela se reproduit, prévenez votre administrateur.",
+    },
   },
   signIn: {
     title: 'Connexion',

@@ -23,6 +23,7 @@ import { languageOf, type Language } from './language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, markup, fill, sendPage, type Html, type Page } from './pages.js';
 import { SIGN_IN_PATH } from './paths.js';
+import { identityProviderLinks } from './saml.js';
 import {
   answerRelayRequest,
   crossSite,
@@ -58,11 +59,11 @@ export interface SignInOption {
 }
 
 /**
- * The identity providers configured for the sign-in page, for a person who will go on to `url`.
- * None exist yet: the list is empty and the page shows no "Other ways to sign in".
+ * The identity providers configured for the sign-in page, for a person who will go on to `url`:
+ * a button each, to /saml/login (saml.ts). With none, the page shows no "Other ways to sign in".
  */
-export function identityProviders(_services: Services, _url: string): readonly SignInOption[] {
-  return [];
+export function identityProviders(services: Services, url: string): Promise<readonly SignInOption[]> {
+  return identityProviderLinks(services, url);
 }
 
 /** What the form shows: where it goes on to, the code bound to this browser, and after a failure the login typed. */
@@ -108,10 +109,20 @@ ${otherWays(language, options)}`,
 }
 
 /** The form, with the cookie that binds it to this browser (kept when the browser has one already, so two tabs both work). */
-function sendForm(services: Services, req: IncomingMessage, res: ServerResponse, secure: boolean, state: Omit<FormState, 'code'>): void {
+async function sendForm(
+  services: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  secure: boolean,
+  state: Omit<FormState, 'code'>,
+): Promise<void> {
   const name = relayCookieNames(secure).signInForm;
   const value = relayCookieOf(req.headers.cookie, name) ?? randomBytes(32).toString('base64url');
-  const page = formPage(languageOf(req), { ...state, code: formCode(FORM_CODE_PURPOSE, value) }, identityProviders(services, state.url));
+  const page = formPage(
+    languageOf(req),
+    { ...state, code: formCode(FORM_CODE_PURPOSE, value) },
+    await identityProviders(services, state.url),
+  );
   sendPage(res, 200, page, { 'Set-Cookie': setCookieHeader(name, value, FORM_COOKIE_MAX_AGE_SECONDS, 'Strict', secure) });
 }
 
@@ -139,7 +150,7 @@ async function showForm(services: Services, req: IncomingMessage, res: ServerRes
     log('signedInAlready', 302, origin);
     return;
   }
-  sendForm(services, req, res, secure, { url, origin, login: '', failed: false });
+  await sendForm(services, req, res, secure, { url, origin, login: '', failed: false });
   log('form', 200, origin);
 }
 
@@ -207,7 +218,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
   }
   const again = { url: form.url, origin, login: form.login, failed: true };
   if (form.login === '' || form.password === '') {
-    sendForm(services, req, res, secure, again);
+    await sendForm(services, req, res, secure, again);
     log('incomplete', 200, origin);
     return;
   }
@@ -228,7 +239,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
     cookie = await startBrowserSession(services, signedIn.id, ACTOR);
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
-    sendForm(services, req, res, secure, again);
+    await sendForm(services, req, res, secure, again);
     log('invalidCredentials', 200, origin);
     return;
   }
