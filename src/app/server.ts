@@ -178,7 +178,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if ((page || req.method === 'POST') && route === SIGN_IN_PATH) return handleSignIn(services, req, res, relayTls);
     if (page && route === SIGNED_IN_PATH) return handleSignedIn(services, req, res);
     if (page && route === SIGN_IN_FAILED_PATH) return handleSignInFailed(services, req, res);
-    // The SAML service provider (docs/federation/saml-checks.md): metadata, SP-initiated sign-in, the assertion consumer.
+    // The SAML service provider (docs/federation/saml.md): metadata, SP-initiated sign-in, the assertion consumer.
     if (
       (req.method === 'GET' && (route === SAML_METADATA_PATH || route === SAML_LOGIN_PATH)) ||
       (req.method === 'POST' && route === SAML_ACS_PATH)

@@ -16,7 +16,7 @@ export type Actor = 'guest' | 'operator' | `application:${string}`;
 /**
  * How a sign-in was checked: a password, the owner application vouching for its user (protocol §5.17),
  * the organization's authentication service vouching for its session (pass-through, docs/federation/pass-through.md),
- * or an identity provider's signed assertion (SAML, docs/federation/saml-checks.md).
+ * or an identity provider's signed assertion (SAML, docs/federation/saml.md).
  */
 export type SignInMethod = 'password' | 'owner' | 'passThrough' | 'saml';
 

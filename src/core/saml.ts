@@ -1,4 +1,4 @@
-// SAML 2.0 sign-in (docs/federation/saml-checks.md): ssod as a service provider. startSamlSignIn
+// SAML 2.0 sign-in (docs/federation/saml.md): ssod as a service provider. startSamlSignIn
 // sends the browser to an identity provider with an AuthnRequest whose id the store keeps;
 // finishSamlSignIn checks the posted response (the library's checks through core/ports/saml.ts,
 // then the ones that need the store: InResponseTo once, cluster-wide; the assertion id against a
@@ -155,7 +155,7 @@ async function refused(
   return { ok: false, refusal };
 }
 
-/** Checks a posted SAMLResponse and signs the browser in, or refuses with the reason recorded (docs/federation/saml-checks.md). */
+/** Checks a posted SAMLResponse and signs the browser in, or refuses with the reason recorded (docs/federation/saml.md). */
 export async function finishSamlSignIn(services: Services, context: SamlContext, post: SamlPost): Promise<SamlSignIn> {
   let accepted: Accepted | null = null;
   let user: UserRecord | null = null;

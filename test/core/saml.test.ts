@@ -1,6 +1,6 @@
 // The SAML sign-in use cases against real signatures (xml-crypto's SignedXml with a test key) and the
 // node-saml library: a valid response signs in; every hostile one is refused with its case and reason
-// in the audit trail (docs/SECURITY.md section E, docs/federation/saml-checks.md).
+// in the audit trail (docs/SECURITY.md section E, docs/federation/saml.md).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SamlRefusal } from '../../src/core/ports/saml.js';

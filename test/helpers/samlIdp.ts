@@ -3,7 +3,7 @@
 // its own in a temporary directory (SIMPLESAMLPHP_CONFIG_DIR): the IdP's RSA 2048 key and self-signed
 // certificate made by openssl, users of exampleauth:UserPass, one service provider (the one under
 // test) with its assertion consumer service. Assertions are signed with RSA-SHA256; the NameID is the
-// user's username in the format asked for. docs/federation/saml-simplesamlphp.md sets up the same
+// user's username in the format asked for. docs/federation/saml.md sets up the same
 // for an operator. captureResponse signs a user in with headless Chromium and keeps the SAMLResponse
 // the IdP has the browser post, without delivering it, for tests that alter real responses.
 import { execFile } from 'node:child_process';

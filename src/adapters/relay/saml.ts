@@ -1,4 +1,4 @@
-// SAML 2.0 service provider on the relay listener (docs/federation/saml-checks.md):
+// SAML 2.0 service provider on the relay listener (docs/federation/saml.md):
 //   GET  /saml/metadata           the SP's EntityDescriptor (entity id, assertion consumer service);
 //   GET  /saml/login?idp=N&url=U  to identity provider N with an AuthnRequest, back to U once signed in;
 //   POST /saml/acs                the identity provider's response (HTTP-POST binding): the relay's

@@ -1,4 +1,4 @@
-// The SAML 2.0 library as the core sees it (docs/federation/saml-checks.md): an AuthnRequest to send
+// The SAML 2.0 library as the core sees it (docs/federation/saml.md): an AuthnRequest to send
 // the browser to an identity provider with, and the checks of a posted SAMLResponse that only a
 // signature library can make (the signature over the assertion with the configured certificates,
 // the shape of what it covers, Audience, the validity window). What needs the store (InResponseTo,

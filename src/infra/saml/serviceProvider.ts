@@ -4,7 +4,7 @@
 // instructions, limits) and ssod refuses what the library would let through: comments (E31), more
 // than one assertion anywhere (E30), an unsigned assertion or a SHA-1 signature (E32). After it,
 // the identity is read from the XML that the signature covers only, and ssod checks Destination,
-// Recipient and Issuer itself (docs/federation/saml-checks.md).
+// Recipient and Issuer itself (docs/federation/saml.md).
 import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from '@node-saml/node-saml';
 import {
   SamlRefusal,
