@@ -254,7 +254,7 @@ describe('ssod sources and ssod users sso', () => {
       sources: { name: string; settings: Record<string, unknown> }[];
       users: { login: string; sourceName: string | null; passwordHash: string }[];
     };
-    assert.equal(data.version, 2);
+    assert.ok(data.version >= 2, `export format ${String(data.version)} carries the sources`);
     assert.deepEqual(
       data.sources.map((source) => source.name),
       ['corp-ldap', 'corp-ws'],
