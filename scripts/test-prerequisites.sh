@@ -15,6 +15,13 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql) # 
 command -v ldapadd >/dev/null 2>&1 || packages+=(ldap-utils)                  # loads the test directory
 command -v php >/dev/null 2>&1 || packages+=(php-cli)                         # PHP's SoapServer as an LJAuthenticate service
 php -r 'exit(class_exists("SoapServer") ? 0 : 1);' 2>/dev/null || packages+=(php-soap)
+# A real SAML identity provider: SimpleSAMLphp 1.19 run by PHP 8.2's built-in server (php -S), never
+# by a web server. PHP with its XML and mbstring extensions is listed first so that apt picks the CLI
+# PHP for simplesamlphp; the package still depends on "apache2 | httpd", which the tests never start.
+command -v php8.2 >/dev/null 2>&1 || packages+=(php8.2-cli)
+php8.2 -r 'exit(extension_loaded("dom") && extension_loaded("xml") ? 0 : 1);' 2>/dev/null || packages+=(php8.2-xml)
+php8.2 -r 'exit(extension_loaded("mbstring") ? 0 : 1);' 2>/dev/null || packages+=(php8.2-mbstring)
+[ -d /usr/share/simplesamlphp/www ] || packages+=(simplesamlphp)
 
 if ((${#packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

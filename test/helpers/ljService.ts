@@ -1,7 +1,6 @@
 // A real LJAuthenticate web service: PHP's SoapServer (test/fixtures/ljauthenticate/server.php with
 // its WSDL) run by `php -S` on a loopback port, behind a small Node TLS terminator holding a
 // certificate of a test CA, as an organization would put its service behind HTTPS.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
@@ -9,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { eventually } from './eventually.js';
-import { acceptsConnections, freePort } from './ports.js';
+import { freePort } from './ports.js';
+import { startPhpServer, type PhpServer } from './phpServer.js';
 import { openTestCa, type ServerIdentity, type TestCa } from './testCa.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../../test/fixtures/ljauthenticate/server.php', import.meta.url));
@@ -71,29 +70,10 @@ export async function startLjService(config: LjServiceConfig = LJ_SERVICE_CONFIG
   const lastRequestFile = path.join(dir, 'last-request.json');
   writeFileSync(configFile, JSON.stringify(config));
   const phpPort = await freePort();
-  const php = spawn('php', ['-S', `127.0.0.1:${phpPort}`, SERVER_SCRIPT], {
-    env: { ...process.env, LJ_CONFIG: configFile, LJ_LAST_REQUEST: lastRequestFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  php.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  php.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => php.once('exit', () => resolve()));
-  php.once('error', (error) => (output += `cannot run php: ${error.message}`));
-  const stopPhp = async (): Promise<void> => {
-    if (php.exitCode === null && php.signalCode === null) php.kill('SIGTERM');
-    await exited;
-  };
+  let php: PhpServer;
   try {
-    await eventually(
-      async () => {
-        if (php.exitCode !== null) throw new Error(`php -S exited with ${php.exitCode}: ${output}`);
-        return acceptsConnections(phpPort);
-      },
-      { timeoutMs: 10_000, what: 'php -S listening' },
-    );
+    php = await startPhpServer(phpPort, [SERVER_SCRIPT], { LJ_CONFIG: configFile, LJ_LAST_REQUEST: lastRequestFile });
   } catch (error) {
-    await stopPhp();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -107,7 +87,7 @@ export async function startLjService(config: LjServiceConfig = LJ_SERVICE_CONFIG
       const closed = new Promise((resolve) => server.close(resolve));
       for (const socket of sockets) socket.destroy();
       await closed;
-      await stopPhp();
+      await php.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
