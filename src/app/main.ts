@@ -19,6 +19,8 @@ import { serveCommand } from './serve.js';
 import { sessionsCommand } from '../adapters/cli/sessions.js';
 import { settingsCommand } from '../adapters/cli/settings.js';
 import { sourcesCommand } from '../adapters/cli/sources.js';
+import { idpsCommand } from '../adapters/cli/idps.js';
+import { withFederatedLinkCommands } from '../adapters/cli/federatedLinks.js';
 import { statusCommand } from '../adapters/cli/status.js';
 import { exportCommand, importCommand } from '../adapters/cli/transfer.js';
 import { usersCommand } from '../adapters/cli/users.js';
@@ -39,8 +41,9 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .addCommand(hostnameCommand(access))
     .addCommand(integrationCommand(access))
     .addCommand(applicationsCommand(access))
-    .addCommand(usersCommand(access))
+    .addCommand(withFederatedLinkCommands(usersCommand(access), access))
     .addCommand(sourcesCommand(access))
+    .addCommand(idpsCommand(access))
     .addCommand(sessionsCommand(access))
     .addCommand(backupCommand())
     .addCommand(restoreCommand())

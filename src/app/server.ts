@@ -227,6 +227,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     purgeThrottles(services).catch((error: unknown) => logUnexpected(services, 'sign-in counter purge failed', error));
     trimAudit(services).catch((error: unknown) => logUnexpected(services, 'audit trim failed', error));
     trimOutbox(services).catch((error: unknown) => logUnexpected(services, 'outbox trim failed', error));
+    // SAML AuthnRequest ids and assertion ids past their expiry (a replay of one is refused until then).
+    services.store.purgeSamlState(services.now()).catch((error: unknown) => logUnexpected(services, 'SAML state purge failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {

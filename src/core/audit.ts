@@ -37,6 +37,11 @@ export const AUDIT_EVENT_TYPES = [
   'settings.changed',
   'source.added',
   'source.removed',
+  'idp.added',
+  'idp.updated',
+  'idp.removed',
+  'user.federatedIdLinked',
+  'user.federatedIdUnlinked',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -49,7 +54,7 @@ export type AuditDetail = Readonly<Record<string, string | number | boolean | nu
 export interface AuditEntry {
   readonly type: AuditEventType;
   readonly actor: AuditActor;
-  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`. */
+  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`, `identityProvider:<name>`. */
   readonly target: string;
   /** `ok` (the default) or the reason it failed. */
   readonly outcome?: string;
@@ -157,6 +162,20 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
     detail: { kind: e.kind, url: e.url, ...(e.replaced ? { replaced: true } : {}), ...(e.imported ? { imported: true } : {}) },
   }),
   'source.removed': (e) => ({ target: `delegatedSource:${e.name}` }),
+  'idp.added': (e) => ({
+    target: `identityProvider:${e.name}`,
+    detail: { issuer: e.issuer, signInUrl: e.signInUrl, certificates: e.certificates.join(','), ...(e.imported ? { imported: true } : {}) },
+  }),
+  'idp.updated': (e) => ({
+    target: `identityProvider:${e.name}`,
+    detail: { fields: e.fields.join(','), ...(e.certificates !== undefined ? { certificates: e.certificates.join(',') } : {}) },
+  }),
+  'idp.removed': (e) => ({ target: `identityProvider:${e.name}`, detail: { links: e.links } }),
+  'user.federatedIdLinked': (e) => ({
+    target: user(e),
+    detail: { login: e.login, idp: e.idpName, federatedId: e.federatedId, ...(e.imported ? { imported: true } : {}) },
+  }),
+  'user.federatedIdUnlinked': (e) => ({ target: user(e), detail: { login: e.login, idp: e.idpName, federatedId: e.federatedId } }),
 };
 
 /** The trail's record of an event, or null for an event the trail does not keep. */

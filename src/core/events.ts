@@ -107,6 +107,26 @@ export interface EventPayloads {
     readonly imported?: true;
   };
   'source.removed': { readonly name: string };
+  /** A SAML identity provider was configured (docs/federation/saml.md); its certificates by SHA-256 fingerprint. */
+  'idp.added': {
+    readonly name: string;
+    readonly issuer: string;
+    readonly signInUrl: string;
+    readonly certificates: readonly string[];
+    readonly imported?: true;
+  };
+  /** `fields`: the names of the settings changed, sorted; `certificates` the fingerprints when they changed. */
+  'idp.updated': { readonly name: string; readonly fields: readonly string[]; readonly certificates?: readonly string[] };
+  /** `links`: the federated ids removed with it (with --force). */
+  'idp.removed': { readonly name: string; readonly links: number };
+  'user.federatedIdLinked': {
+    readonly userId: string;
+    readonly login: string;
+    readonly idpName: string;
+    readonly federatedId: string;
+    readonly imported?: true;
+  };
+  'user.federatedIdUnlinked': { readonly userId: string; readonly login: string; readonly idpName: string; readonly federatedId: string };
 }
 
 export type EventType = keyof EventPayloads;

@@ -54,6 +54,17 @@ export function checkIdentityProviderName(name: string): string {
   return name;
 }
 
+const MAX_FEDERATED_ID = 1024;
+
+/** A federated id as the operator gives it: 1 to 1024 characters, no control characters, compared exactly. */
+export function checkFederatedId(federatedId: string): string {
+  if (federatedId === '' || federatedId.length > MAX_FEDERATED_ID || CONTROL.test(federatedId))
+    refuse(
+      `the federated id must be 1 to ${MAX_FEDERATED_ID} characters without control characters, exactly as the identity provider sends it`,
+    );
+  return federatedId;
+}
+
 /** The text of the sign-in page's button: 1 to 100 characters, no control characters. */
 export function checkDisplayName(displayName: string): string {
   if (displayName.trim() === '' || displayName.length > MAX_DISPLAY_NAME || CONTROL.test(displayName))

@@ -1,16 +1,20 @@
 // Moving applications and users between installations as JSON (`ssod export`, `ssod import`):
 // applications with their certificate records, the delegated sources with their settings (the LDAP
 // service account's password included: the file is a secret, as the hashes make it), and users
-// with their password hashes (never a plaintext) or their source. Sessions stay behind: they are
+// with their password hashes (never a plaintext) or their source, the SAML identity providers with
+// their settings, and the federated ids linked to users. Sessions stay behind: they are
 // live credentials of the installation that made them.
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
 import { SsoError } from './errors.js';
 import {
   DuplicateLoginError,
+  DuplicateIdentityProviderError,
   DuplicateSourceError,
   type ApplicationRecord,
   type CertificateRecord,
+  type FederatedLink,
+  type IdentityProviderRecord,
   type SourceRecord,
   type UserRecord,
 } from './store/index.js';
@@ -21,13 +25,23 @@ import { storedHashProblem } from './ports/passwords.js';
 import { Refusal } from './refusal.js';
 import type { OperatorServices } from './services.js';
 import { checkSourceName, parseSourceSettings } from './sourceSettings.js';
+import {
+  certificateSummary,
+  checkDisplayName,
+  checkFederatedId,
+  checkIdentityProviderName,
+  parseIdentityProviderSettings,
+} from './identityProviderSettings.js';
 import { normalizeBaseUrl } from './urls.js';
 import { loginKeyOf } from './users.js';
 
 export const EXPORT_FORMAT = 'ssod-export';
-/** Version 2 added the delegated sources and each user's source; version 1 files (every user local) are still read. */
-export const EXPORT_VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+/**
+ * Version 2 added the delegated sources and each user's source; version 3 the SAML identity providers and
+ * the federated links. Versions 1 (every user local) and 2 (no identity providers) are still read.
+ */
+export const EXPORT_VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 const USER_PAGE = 1000;
 
 export type ExportedCertificate = Omit<CertificateRecord, 'applicationId'>;
@@ -37,6 +51,8 @@ export interface ExportedApplication extends ApplicationRecord {
 export type ExportedSource = SourceRecord;
 /** A user with its password hash, or with its source (sourceName) and no hash (''). */
 export type ExportedUser = Omit<UserRecord, 'loginKey'>;
+export type ExportedIdentityProvider = IdentityProviderRecord;
+export type ExportedLink = FederatedLink;
 
 export interface Export {
   readonly format: typeof EXPORT_FORMAT;
@@ -45,6 +61,19 @@ export interface Export {
   readonly applications: readonly ExportedApplication[];
   readonly sources: readonly ExportedSource[];
   readonly users: readonly ExportedUser[];
+  readonly identityProviders: readonly ExportedIdentityProvider[];
+  readonly federatedLinks: readonly ExportedLink[];
+}
+
+/** The identity providers to export: refused while one cannot be read (it could not be imported either). */
+async function exportedIdentityProviders(services: Pick<OperatorServices, 'store'>): Promise<ExportedIdentityProvider[]> {
+  return (await services.store.listIdentityProviders()).map((idp) => {
+    if (idp.settings === null)
+      throw new Refusal(
+        `identity provider ${idp.name} cannot be exported: its stored settings cannot be used (${idp.problem}); fix them with \`ssod idps update ${idp.name}\``,
+      );
+    return idp;
+  });
 }
 
 /** The sources to export: refused while one cannot be read (it could not be imported either). */
@@ -72,7 +101,18 @@ export async function exportInstallation(services: Pick<OperatorServices, 'store
     after = page[page.length - 1]?.loginKey;
   }
   const sources = await exportedSources(services);
-  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: services.now(), applications, sources, users };
+  const identityProviders = await exportedIdentityProviders(services);
+  const federatedLinks = await services.store.listFederatedLinks();
+  return {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt: services.now(),
+    applications,
+    sources,
+    users,
+    identityProviders,
+    federatedLinks,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,6 +257,30 @@ function readSource(value: unknown, where: string): ExportedSource {
   return { name, kind: settings.kind, settings, createdAt: time(record, 'createdAt', where), updatedAt: time(record, 'updatedAt', where) };
 }
 
+function readIdentityProvider(value: unknown, where: string): ExportedIdentityProvider {
+  const record = object(value, where);
+  const name = text(record, 'name', where, { empty: false });
+  checked(`${where}.name`, () => checkIdentityProviderName(name));
+  const displayName = text(record, 'displayName', where);
+  checked(`${where}.displayName`, () => checkDisplayName(displayName));
+  const settings = checked(`${where}.settings`, () => parseIdentityProviderSettings(record.settings));
+  return { name, displayName, settings, createdAt: time(record, 'createdAt', where), updatedAt: time(record, 'updatedAt', where) };
+}
+
+function readLink(value: unknown, where: string): ExportedLink {
+  const record = object(value, where);
+  const idpName = text(record, 'idpName', where, { empty: false });
+  checked(`${where}.idpName`, () => checkIdentityProviderName(idpName));
+  const federatedId = text(record, 'federatedId', where);
+  checked(`${where}.federatedId`, () => checkFederatedId(federatedId));
+  return {
+    idpName,
+    federatedId,
+    userId: matching(text(record, 'userId', where), UUID, `${where}.userId`, 'a lower-case UUID'),
+    createdAt: time(record, 'createdAt', where),
+  };
+}
+
 /** Checks an export as parsed from JSON; throws a Refusal naming the first bad field. */
 export function readExport(value: unknown): Export {
   const record = object(value, 'the export');
@@ -227,6 +291,9 @@ export function readExport(value: unknown): Export {
   }
   // Version 1 had no sources: every user of it signs in locally.
   const sources = record.version === 1 ? [] : array(record.sources, 'sources');
+  // Versions 1 and 2 had no identity providers.
+  const idps = record.version === 3 ? array(record.identityProviders, 'identityProviders') : [];
+  const links = record.version === 3 ? array(record.federatedLinks, 'federatedLinks') : [];
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
@@ -234,6 +301,8 @@ export function readExport(value: unknown): Export {
     applications: array(record.applications, 'applications').map((app, i) => readApplication(app, `applications[${i}]`)),
     sources: sources.map((source, i) => readSource(source, `sources[${i}]`)),
     users: array(record.users, 'users').map((user, i) => readUser(user, `users[${i}]`)),
+    identityProviders: idps.map((idp, i) => readIdentityProvider(idp, `identityProviders[${i}]`)),
+    federatedLinks: links.map((link, i) => readLink(link, `federatedLinks[${i}]`)),
   };
 }
 
@@ -252,6 +321,10 @@ export interface ImportResult {
   readonly sourcesSkipped: readonly string[];
   readonly usersAdded: number;
   readonly usersSkipped: readonly string[];
+  readonly identityProvidersAdded: number;
+  readonly identityProvidersSkipped: readonly string[];
+  readonly federatedLinksAdded: number;
+  readonly federatedLinksSkipped: number;
 }
 
 function firstDuplicate(values: readonly string[]): string | undefined {
@@ -278,7 +351,10 @@ export async function importInstallation(
     firstDuplicate(data.applications.flatMap((app) => app.certificates.map((cert) => cert.fingerprint))) ??
     firstDuplicate(data.sources.map((source) => source.name)) ??
     firstDuplicate(data.users.map((user) => user.id)) ??
-    firstDuplicate(data.users.map((user) => loginKeyOf(user.login)));
+    firstDuplicate(data.users.map((user) => loginKeyOf(user.login))) ??
+    firstDuplicate(data.identityProviders.map((idp) => idp.name)) ??
+    firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} ${link.federatedId}`)) ??
+    firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} user ${link.userId}`));
   if (duplicate !== undefined) throw new Refusal(`the export names ${duplicate} twice`);
 
   const clash = (what: string): never => {
@@ -331,6 +407,9 @@ export async function importInstallation(
     users.push(user);
   }
 
+  const idps = await importableIdentityProviders(services, data, owners, options);
+  const links = await importableLinks(services, data, new Set(users.map((user) => user.id)), options);
+
   for (const { certificates, ...app } of applications) {
     const [first, ...rest] = certificates.map((cert) => ({ ...cert, applicationId: app.id }));
     if (first === undefined) continue; // readExport requires one
@@ -380,10 +459,14 @@ export async function importInstallation(
       imported: true,
     });
   }
-  services.log.info('applications, sources and users imported', {
+  await addIdentityProviders(services, idps.add);
+  const linksAdded = await addLinks(services, links.add);
+  services.log.info('applications, sources, users and identity providers imported', {
     applications: applications.length,
     sources: sources.length,
     users: usersAdded,
+    identityProviders: idps.add.length,
+    federatedLinks: linksAdded,
   });
   return {
     applicationsAdded: applications.length,
@@ -392,5 +475,117 @@ export async function importInstallation(
     sourcesSkipped,
     usersAdded,
     usersSkipped,
+    identityProvidersAdded: idps.add.length,
+    identityProvidersSkipped: idps.skipped,
+    federatedLinksAdded: linksAdded,
+    federatedLinksSkipped: links.skipped + (links.add.length - linksAdded),
   };
+}
+
+type ImportServices = Pick<OperatorServices, 'store' | 'log' | 'now'>;
+
+function clashRefusal(what: string): Refusal {
+  return new Refusal(`the installation has ${what} already: leave such records out with --skip-existing, or remove them from the file`);
+}
+
+/** The identity providers to add: a name the installation has is a clash (or skipped); an owner application must be imported or present. */
+async function importableIdentityProviders(
+  services: ImportServices,
+  data: Export,
+  owners: ReadonlySet<string>,
+  options: ImportOptions,
+): Promise<{ add: ExportedIdentityProvider[]; skipped: string[] }> {
+  const add: ExportedIdentityProvider[] = [];
+  const skipped: string[] = [];
+  for (const idp of data.identityProviders) {
+    if ((await services.store.getIdentityProvider(idp.name)) !== null) {
+      if (options.skipExisting !== true) throw clashRefusal(`identity provider ${idp.name}`);
+      skipped.push(idp.name);
+      continue;
+    }
+    const owner = idp.settings.createUsersOwnedBy;
+    if (owner !== null && !owners.has(owner) && (await services.store.getApplication(owner)) === null)
+      throw new Refusal(
+        `identity provider ${idp.name} creates users owned by application ${owner}, which is neither in the export nor in the installation`,
+      );
+    add.push(idp);
+  }
+  return { add, skipped };
+}
+
+/**
+ * The links to add: their identity provider and user must be imported or present; a federated id (or a
+ * user) linked already under that identity provider is a clash, or skipped. A link of a user that was
+ * skipped (the installation has it) is added only when the installation's user is the same one (same id).
+ */
+async function importableLinks(
+  services: ImportServices,
+  data: Export,
+  importedUsers: ReadonlySet<string>,
+  options: ImportOptions,
+): Promise<{ add: ExportedLink[]; skipped: number }> {
+  const idpNames = new Set(data.identityProviders.map((idp) => idp.name));
+  const add: ExportedLink[] = [];
+  let skipped = 0;
+  for (const link of data.federatedLinks) {
+    if (!idpNames.has(link.idpName) && (await services.store.getIdentityProvider(link.idpName)) === null)
+      throw new Refusal(
+        `a federated id is linked under identity provider ${link.idpName}, which is neither in the export nor in the installation`,
+      );
+    if (!importedUsers.has(link.userId) && (await services.store.getUser(link.userId)) === null)
+      throw new Refusal(
+        `a federated id of ${link.idpName} is linked to user ${link.userId}, which is neither in the export nor in the installation`,
+      );
+    const holder = await services.store.findUserByFederatedId(link.idpName, link.federatedId);
+    const userLinks = importedUsers.has(link.userId) ? [] : await services.store.listFederatedLinksOfUser(link.userId);
+    if (holder !== null || userLinks.some((existing) => existing.idpName === link.idpName)) {
+      if (options.skipExisting !== true)
+        throw clashRefusal(`a link of federated id ${JSON.stringify(link.federatedId)} under ${link.idpName}`);
+      skipped += 1;
+      continue;
+    }
+    add.push(link);
+  }
+  return { add, skipped };
+}
+
+async function addIdentityProviders(services: ImportServices, idps: readonly ExportedIdentityProvider[]): Promise<void> {
+  for (const idp of idps) {
+    try {
+      await services.store.insertIdentityProvider(idp);
+    } catch (error) {
+      if (error instanceof DuplicateIdentityProviderError)
+        throw new Refusal(`the identity provider name ${idp.name} was taken while importing; try again`);
+      throw error;
+    }
+    await publish(services, {
+      type: 'idp.added',
+      actor: 'operator',
+      name: idp.name,
+      issuer: idp.settings.issuer,
+      signInUrl: idp.settings.signInUrl,
+      certificates: idp.settings.certificates.map((pem) => certificateSummary(pem, services.now()).sha256),
+      imported: true,
+    });
+  }
+}
+
+/** Adds the links; one taken meanwhile is left out (counted as skipped). */
+async function addLinks(services: ImportServices, links: readonly ExportedLink[]): Promise<number> {
+  let added = 0;
+  for (const link of links) {
+    if ((await services.store.linkFederatedId(link)) !== 'linked') continue;
+    added += 1;
+    const user = await services.store.getUser(link.userId);
+    await publish(services, {
+      type: 'user.federatedIdLinked',
+      actor: 'operator',
+      userId: link.userId,
+      login: user?.login ?? '',
+      idpName: link.idpName,
+      federatedId: link.federatedId,
+      imported: true,
+    });
+  }
+  return added;
 }

@@ -107,9 +107,19 @@ async function importCommandAction(access: InstallationAccess, flags: ImportFlag
         ...(result.sourcesAdded > 0
           ? [`Imported ${result.sourcesAdded} delegated source(s); \`ssod sources test NAME --login LOGIN\` checks each from here.`]
           : []),
-        ...(result.applicationsSkipped.length + result.sourcesSkipped.length + result.usersSkipped.length > 0
+        ...(result.identityProvidersAdded + result.federatedLinksAdded > 0
           ? [
-              `Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.sourcesSkipped.length} source(s), ${result.usersSkipped.length} user(s).`,
+              `Imported ${result.identityProvidersAdded} identity provider(s) and ${result.federatedLinksAdded} federated id link(s); \`ssod idps test NAME\` checks each from here.`,
+            ]
+          : []),
+        ...(result.applicationsSkipped.length +
+          result.sourcesSkipped.length +
+          result.usersSkipped.length +
+          result.identityProvidersSkipped.length +
+          result.federatedLinksSkipped >
+        0
+          ? [
+              `Left out, as present already: ${result.applicationsSkipped.length} application(s), ${result.sourcesSkipped.length} source(s), ${result.usersSkipped.length} user(s), ${result.identityProvidersSkipped.length} identity provider(s), ${result.federatedLinksSkipped} federated id link(s).`,
             ]
           : []),
         'Applications whose certificates another CA issued need a new one here: ssod applications reissue-cert ID --out FILE.',

@@ -11,9 +11,10 @@ import {
   turnSingleSignOnOn,
   userDetails,
 } from '../../core/operator/users.js';
+import { federatedLinksOf } from '../../core/operator/identityProviders.js';
 import type { OperatorServices } from '../../core/services.js';
 import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
-import type { UserRecord } from '../../core/store/index.js';
+import type { FederatedLink, UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
 import { CliError, UsageError, action, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
 import { askNewPassword, onTerminal, readPassword, type PasswordFlags as GivenPasswordFlags } from './passwords.js';
@@ -33,6 +34,18 @@ export function userView(user: UserRecord) {
     /** The delegated source that checks its password (single sign-on); null: ssod's own password. */
     source: user.sourceName,
   };
+}
+
+/** A federated id link as shown (docs/federation/saml.md, "Federated ids"). */
+export function linkView(link: FederatedLink) {
+  return { idp: link.idpName, federatedId: link.federatedId, createdAt: isoTime(link.createdAt) };
+}
+
+/** The lines of `ssod users show` for the user's links. */
+export function linkLines(links: readonly FederatedLink[]): [string, string][] {
+  return links.length === 0
+    ? [['federated ids', 'none']]
+    : links.map((link) => [`federated id (${link.idpName})`, link.federatedId] as [string, string]);
 }
 
 /** How a listing says where a user's password is checked. */
@@ -92,7 +105,8 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
 async function show(access: InstallationAccess, flags: StoreFlags, reference: string): Promise<void> {
   await withServices(access, flags, async (services) => {
     const { user, owner, sessions } = await userDetails(services, await userArgument(services, reference));
-    const shown = { ...userView(user), ownerName: owner?.name ?? null, sessions };
+    const links = await federatedLinksOf(services, user);
+    const shown = { ...userView(user), ownerName: owner?.name ?? null, sessions, federatedIds: links.map(linkView) };
     print(flags, shown, () =>
       fields([
         ['id', shown.id],
@@ -102,6 +116,7 @@ async function show(access: InstallationAccess, flags: StoreFlags, reference: st
         ['state', shown.disabledAt === null ? 'enabled' : `disabled since ${shown.disabledAt}`],
         ['password', shown.source === null ? "ssod's own (local)" : `checked by source ${shown.source} (single sign-on)`],
         ['sessions', sessions],
+        ...linkLines(links),
       ]),
     );
   });
@@ -291,7 +306,9 @@ export function usersCommand(access: InstallationAccess): Command {
       .option('--after <LOGIN>', 'the page after this login (as the previous page ends)')
       .addHelpText('after', '\nExample:\n  ssod users list --login example.com --limit 20\n')
       .action(action((flags: ListFlags) => list(access, flags)));
-  const command = listCommand('users').description('The users: list, show, create, set-password, disable, enable, set-owner, sso, delete.');
+  const command = listCommand('users').description(
+    'The users: list, show, create, set-password, disable, enable, set-owner, sso, link, unlink, links, delete.',
+  );
   command.addCommand(listCommand('list'));
   command.addCommand(
     storeCommand('show', 'Show a user, by id or by login.')
