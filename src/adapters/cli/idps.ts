@@ -81,8 +81,8 @@ async function changesOf(flags: SettingFlags): Promise<IdentityProviderChanges> 
       flags.createUsersOwnedBy === undefined ? undefined : flags.createUsersOwnedBy === 'none' ? null : flags.createUsersOwnedBy,
   };
   const merged: Record<string, unknown> = { ...(metadata ?? {}) };
-  for (const [key, value] of Object.entries(given)) if (value !== undefined) merged[key] = value;
-  return merged as IdentityProviderChanges;
+  for (const [key, value] of Object.entries(given as Record<string, unknown>)) if (value !== undefined) merged[key] = value;
+  return merged;
 }
 
 function certificateLine(summary: CertificateSummary): string {

@@ -136,7 +136,7 @@ export async function addIdentityProvider(services: Services, addition: Identity
 /** The stored settings with the given ones in their place; a user id attribute goes when the location becomes the subject. */
 function mergedSettings(stored: IdentityProviderSettings | null, changes: IdentityProviderChanges): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...(stored ?? {}) };
-  for (const [key, value] of Object.entries(changes)) if (value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(changes as Record<string, unknown>)) if (value !== undefined) merged[key] = value;
   if (changes.userIdLocation === 'subject' && changes.userIdAttribute === undefined) delete merged.userIdAttribute;
   return merged;
 }

@@ -79,9 +79,9 @@ describe('ssod idps and ssod users link', () => {
     const shown = await show('simple');
     assert.equal(shown.displayName, 'Example IdP');
     assert.equal(shown.settings?.issuer, ISSUER);
-    assert.equal(shown.settings?.signInUrl, 'https://idp.example.org/simplesaml/saml2/idp/SSOService.php');
-    assert.equal(shown.settings?.certificates, 2, 'the signing key and the key without use; never the encryption key');
-    assert.equal(shown.settings?.userIdType, 'federatedId');
+    assert.equal(shown.settings.signInUrl, 'https://idp.example.org/simplesaml/saml2/idp/SSOService.php');
+    assert.equal(shown.settings.certificates, 2, 'the signing key and the key without use; never the encryption key');
+    assert.equal(shown.settings.userIdType, 'federatedId');
     assert.equal(shown.certificates.length, 2);
     assert.ok(shown.certificates.every((c) => !c.expired));
   });
@@ -156,9 +156,9 @@ describe('ssod idps and ssod users link', () => {
     assert.match(out, /Changed allowIdpInitiated, certificates of identity provider corp/);
     const shown = await show('corp');
     assert.equal(shown.settings?.certificates, 2);
-    assert.equal(shown.settings?.allowIdpInitiated, true);
-    assert.equal(shown.settings?.issuer, 'https://corp.example.com/idp', 'kept');
-    assert.equal(shown.settings?.createUsersOwnedBy, panel.id, 'kept');
+    assert.equal(shown.settings.allowIdpInitiated, true);
+    assert.equal(shown.settings.issuer, 'https://corp.example.com/idp', 'kept');
+    assert.equal(shown.settings.createUsersOwnedBy, panel.id, 'kept');
     await ok('idps', 'update', 'corp', '--user-id-location', 'attribute', '--user-id-attribute', 'uid');
     await ok('idps', 'update', 'corp', '--user-id-location', 'subject', '--create-users-owned-by', 'none');
     const back = await show('corp');

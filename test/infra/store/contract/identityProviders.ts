@@ -61,8 +61,8 @@ function registerIdentityProviderTests(storeTest: StoreTest): void {
       await store.insertIdentityProvider(broken);
       await seedIdp(store, 'fine');
       const read = await store.getIdentityProvider('broken');
-      assert.equal(read?.settings, null);
-      assert.match(read !== null && 'problem' in read ? read.problem : '', /https:\/\//);
+      assert.ok(read !== null && read.settings === null);
+      assert.match(read.problem, /https:\/\//);
       assert.deepEqual(
         (await store.listIdentityProviders()).map((idp) => [idp.name, idp.settings === null]),
         [
