@@ -4,7 +4,8 @@
 // linked. Headless Chromium goes from the panel example to ssod's sign-in page, presses the IdP's
 // button, signs in on SimpleSAMLphp's form and lands back on the panel signed in; billing follows
 // without a prompt, and logging out ends both. Then the other ways the settings name the user (an
-// attribute, ssod's own user id) and the IdP-initiated sign-in, refused and allowed. Screenshots are
+// attribute, ssod's own user id), the IdP-initiated sign-in, refused and allowed, and an account made
+// at the first sign-in when the IdP's settings name an owner application. Screenshots are
 // kept in test-artifacts/e2e/ (saml-*.png).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -31,6 +32,8 @@ const USER = { login: 'alice@example.com', password: 'a local password, unused: 
 /** Alice at her organization's IdP: her username there is the NameID, her employee number an attribute. */
 const IDP_ALICE = { username: 'alice.corp', password: 'the IdP password of alice', employeeNumber: 'E-1001' };
 const IDP_PASSWORD = 'an IdP password';
+/** Bob has no account at ssod: he gets one at his first sign-in when the IdP's settings name an owner. */
+const IDP_BOB = { username: 'bob.corp', password: 'the IdP password of bob', attributes: {} };
 
 describe(
   'SAML sign-in in a real browser with SimpleSAMLphp as the identity provider',
@@ -62,6 +65,7 @@ describe(
             attributes: { employeeNumber: [IDP_ALICE.employeeNumber], ssodUserId: [alice.id], mail: ['alice@corp.test'] },
           },
           idpById,
+          IDP_BOB,
         ],
       });
       const fromMetadata = settingsOfMetadataText(Buffer.from(await idp.metadataXml(), 'utf8'));
@@ -109,7 +113,7 @@ describe(
     }
 
     /** The whole journey in a fresh browser as that IdP user: back on the panel, signed in as alice. */
-    async function signInThroughIdp(user: { username: string; password: string }): Promise<void> {
+    async function signInThroughIdp(user: { username: string; password: string }, login = USER.login): Promise<void> {
       const context = await newContext();
       try {
         const page = await context.newPage();
@@ -118,7 +122,8 @@ describe(
           page.waitForURL(setup.demo.panel.url, { timeout: 20_000 }),
           signInOnLoginForm(page, user.username, user.password),
         ]);
-        assert.equal(await page.locator('#login').innerText(), USER.login);
+        assert.equal(await page.locator('#login').innerText(), login);
+        if (login !== USER.login) await screenshot(page, 'saml-6-panel-account-made-at-first-sign-in');
       } finally {
         await context.close();
       }
@@ -238,6 +243,14 @@ describe(
       } finally {
         await context.close();
       }
+    });
+
+    test('createUsersOwnedBy: bob, unknown to ssod, gets an account owned by the panel at his first sign-in and lands on the panel', async () => {
+      await changeSettings({ allowIdpInitiated: false, createUsersOwnedBy: setup.demo.panel.applicationId });
+      await signInThroughIdp(IDP_BOB, IDP_BOB.username);
+      const bob = defined(await services.store.findUserByFederatedId(IDP_NAME, IDP_BOB.username), 'the account made for bob');
+      assert.equal(bob.login, IDP_BOB.username);
+      assert.equal(bob.ownerId, setup.demo.panel.applicationId);
     });
   },
 );
