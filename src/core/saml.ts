@@ -2,7 +2,8 @@
 // sends the browser to an identity provider with an AuthnRequest whose id the store keeps;
 // finishSamlSignIn checks the posted response (the library's checks through core/ports/saml.ts,
 // then the ones that need the store: InResponseTo once, cluster-wide; the assertion id against a
-// replay; the user), starts a browser session, and records every refusal in the audit trail.
+// replay; the user, or an account made at its first sign-in when the identity provider names an owner
+// application), starts a browser session, and records every refusal in the audit trail.
 import { randomBytes } from 'node:crypto';
 import { SsoError } from './errors.js';
 import { publish } from './events.js';
