@@ -2,7 +2,7 @@
 // (docs/federation/saml-checks.md): SimpleSAMLphp (helpers/samlIdp.ts) answers ssod's own
 // AuthnRequests (the Location of ssod's /saml/login) in headless Chromium, captureResponse keeps the
 // response it has the browser post, and the test posts it to /saml/acs untouched, again, or altered
-// as an attacker would. Each refusal shows the error page and is audited (samlRefused) with its case.
+// as an attacker would, or late. Each refusal shows the error page and is audited (samlRefused) with its case.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -134,6 +134,30 @@ describe(
         await assertRefused(await post(captured), /^E33: the assertion id was seen already/);
       } finally {
         await updateIdentityProvider(ts.server.services, IDP_NAME, { settings: { allowIdpInitiated: false } });
+      }
+    });
+
+    test('E33: an IdP-initiated response whose RelayState is no registered application is refused, even when IdP-initiated sign-in is allowed', async () => {
+      await updateIdentityProvider(ts.server.services, IDP_NAME, { settings: { allowIdpInitiated: true } });
+      try {
+        const captured = await captureResponse(idp, browser, {
+          user: ALICE.username,
+          password: ALICE.password,
+          authnRequestUrl: idp.idpInitiatedUrl(idp.spEntityId, 'https://evil.example/landing'),
+        });
+        await assertRefused(await post(captured), /^E33: RelayState is not an address of a registered application/);
+      } finally {
+        await updateIdentityProvider(ts.server.services, IDP_NAME, { settings: { allowIdpInitiated: false } });
+      }
+    });
+
+    test('E33: the untouched response posted ten minutes late (past its NotOnOrAfter) is refused as stale', async () => {
+      const captured = await spInitiated();
+      ts.advanceClock(10 * 60_000);
+      try {
+        await assertRefused(await post(captured), /^E33: .*(expired|stale)/i);
+      } finally {
+        ts.advanceClock(-10 * 60_000);
       }
     });
 
