@@ -2,8 +2,10 @@
 // sends the browser to an identity provider with an AuthnRequest whose id the store keeps;
 // finishSamlSignIn checks the posted response (the library's checks through core/ports/saml.ts,
 // then the ones that need the store: InResponseTo once, cluster-wide; the assertion id against a
-// replay; the user), starts a browser session, and records every refusal in the audit trail.
+// replay; the user, or an account made at its first sign-in when the identity provider names an owner
+// application), starts a browser session, and records every refusal in the audit trail.
 import { randomBytes } from 'node:crypto';
+import { SsoError } from './errors.js';
 import { publish } from './events.js';
 import { SamlRefusal, type SamlIdentity, type SamlLibrary, type ServiceProviderNames } from './ports/saml.js';
 import type { Services } from './services.js';
@@ -11,6 +13,7 @@ import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { IdentityProviderRecord, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
 import { originOfRedirectUrl } from './urls.js';
+import { createUser, deleteUser } from './users.js';
 
 /** How long an AuthnRequest may be answered. */
 export const SAML_REQUEST_LIFETIME_MS = 5 * 60 * 1000;
@@ -18,7 +21,13 @@ export const SAML_REQUEST_LIFETIME_MS = 5 * 60 * 1000;
 /** What the SAML sign-in asks of the store: its identity providers, its links, and the one-use request and assertion ids. */
 export type SamlStore = Pick<
   IdentityProviderStore,
-  'listIdentityProviders' | 'getIdentityProvider' | 'findUserByFederatedId' | 'insertSamlRequest' | 'takeSamlRequest' | 'rememberAssertion'
+  | 'listIdentityProviders'
+  | 'getIdentityProvider'
+  | 'findUserByFederatedId'
+  | 'linkFederatedId'
+  | 'insertSamlRequest'
+  | 'takeSamlRequest'
+  | 'rememberAssertion'
 >;
 
 /** What a SAML sign-in works with besides the services. */
@@ -118,12 +127,53 @@ function userIdValue({ idp, identity }: Accepted): string {
   return value;
 }
 
+/**
+ * The account made at the first sign-in of a federated id that no user has under this identity
+ * provider, when its settings name the owner application (docs/federation/saml.md, "Accounts
+ * made at the first sign-in"): the federated id is the login, no password of its own (an empty hash,
+ * which never verifies), the federated id linked under this identity provider. A login that is taken
+ * is refused, never merged with the user who has it (E34); null when another sign-in of the same
+ * federated id made the account meanwhile.
+ */
+async function createdUser(
+  services: Services,
+  context: SamlContext,
+  idp: Accepted['idp'],
+  owner: string,
+  federatedId: string,
+): Promise<UserRecord | null> {
+  let userId: string;
+  try {
+    userId = await createUser(services, owner, federatedId, '', 'guest');
+  } catch (error) {
+    if (!(error instanceof SsoError)) throw error;
+    if (error.code === 'duplicateLogin') {
+      if ((await context.store.findUserByFederatedId(idp.name, federatedId)) !== null) return null;
+      throw new SamlRefusal('E34', `a user with the login ${federatedId.slice(0, 200)} exists already and is not linked under ${idp.name}`);
+    }
+    throw new SamlRefusal('malformed', `no account can be made for that federatedId: ${error.message}`);
+  }
+  const user = await services.store.getUser(userId);
+  if (user === null) return null;
+  if ((await context.store.linkFederatedId({ idpName: idp.name, federatedId, userId, createdAt: services.now() })) !== 'linked') {
+    // Another sign-in of that federated id linked its own account meanwhile: this one goes again.
+    await deleteUser(services, user, 'guest');
+    return null;
+  }
+  await publish(services, { type: 'user.federatedIdLinked', actor: 'guest', userId, login: user.login, idpName: idp.name, federatedId });
+  return user;
+}
+
 /** The user the assertion names: by ssod's user id, or by the federated id linked under this identity provider only (E34). */
 async function userOf(services: Services, context: SamlContext, accepted: Accepted): Promise<UserRecord> {
   const value = userIdValue(accepted);
   const { idp } = accepted;
-  const user =
-    idp.settings.userIdType === 'userId' ? await services.store.getUser(value) : await context.store.findUserByFederatedId(idp.name, value);
+  const find = (): Promise<UserRecord | null> =>
+    idp.settings.userIdType === 'userId' ? services.store.getUser(value) : context.store.findUserByFederatedId(idp.name, value);
+  let user = await find();
+  const owner = idp.settings.createUsersOwnedBy;
+  if (user === null && owner !== null && idp.settings.userIdType === 'federatedId')
+    user = (await createdUser(services, context, idp, owner, value)) ?? (await find());
   if (user === null) {
     throw new SamlRefusal(
       idp.settings.userIdType === 'federatedId' ? 'E34' : 'malformed',

@@ -26,6 +26,7 @@ import { registerApp, startTestServer, type RegisteredApp, type TestServer } fro
 const SP = { entityId: 'http://sso.example.test/saml/metadata', acsUrl: 'http://sso.example.test/saml/acs' };
 const ISSUER = 'https://idp.example.test/saml';
 const OTHER_ISSUER = 'https://other-idp.example.test/saml';
+const CREATING_ISSUER = 'https://creating-idp.example.test/saml';
 
 describe('SAML sign-in', () => {
   let ts: TestServer;
@@ -236,5 +237,61 @@ describe('SAML sign-in', () => {
 
   test('an oversized response is refused before it is decoded', async () => {
     await assertRefused('A'.repeat(256 * 1024 + 4), 'malformed', /larger/);
+  });
+
+  describe('accounts made at the first sign-in (createUsersOwnedBy)', () => {
+    before(async () => {
+      await ts.server.services.store.insertIdentityProvider(
+        idpRecord('creating', signingIdpSettings(CREATING_ISSUER, key, { createUsersOwnedBy: app.id })),
+      );
+    });
+
+    /** An honest, signed answer of the identity provider "creating" to a fresh request, naming `nameId`. */
+    async function fromCreating(nameId: string): Promise<string> {
+      const redirect = await startSamlSignIn(ts.server.services, context, 'creating', `${app.url}page`);
+      assert.ok(redirect !== null);
+      const facts = { ...(await requested()), issuer: CREATING_ISSUER, inResponseTo: await idOfRedirect(redirect), nameId };
+      return signedResponse(facts, key);
+    }
+
+    async function newestOf(type: string): Promise<{ actor: string; detail: Readonly<Record<string, unknown>> }> {
+      const [record] = await ts.server.services.store.queryAudit({ limit: 1, type });
+      assert.ok(record !== undefined, type);
+      return record;
+    }
+
+    test('an unknown federated id gets an account: its login, the owner application, no password, linked under this IdP only, audited', async () => {
+      const { services } = ts.server;
+      const result = await finish(await fromCreating('carol@corp.test'));
+      if (!result.ok) assert.fail(result.refusal.message);
+      const carol = await services.store.getUser(result.userId);
+      assert.ok(carol !== null);
+      assert.equal(carol.login, 'carol@corp.test');
+      assert.equal(carol.ownerId, app.id);
+      assert.equal(carol.sourceName, null);
+      assert.equal(carol.passwordHash, '');
+      assert.equal((await services.passwords.verify(carol.passwordHash, '')).ok, false, 'the empty hash never verifies');
+      assert.equal((await services.store.findUserByFederatedId('creating', 'carol@corp.test'))?.id, carol.id);
+      assert.equal(await services.store.findUserByFederatedId('corp', 'carol@corp.test'), null);
+      const created = await newestOf('user.created');
+      assert.equal(created.actor, 'guest');
+      assert.deepEqual([created.detail.login, created.detail.ownerId], ['carol@corp.test', app.id]);
+      assert.equal((await newestOf('user.federatedIdLinked')).detail.idp, 'creating');
+
+      const again = await finish(await fromCreating('carol@corp.test'));
+      assert.ok(again.ok);
+      assert.equal(again.userId, carol.id, 'the second sign-in finds the same account');
+    });
+
+    test("E34: a federated id that is another user's login is refused, never merged with that user", async () => {
+      await assertRefused(await fromCreating('alice@example.com'), 'E34', /login alice@example\.com exists already/);
+      assert.equal(await ts.server.services.store.findUserByFederatedId('creating', 'alice@example.com'), null);
+    });
+
+    test('E34: without createUsersOwnedBy an unknown federated id still gets no account', async () => {
+      const facts = { ...(await requested()), nameId: 'dave@corp.test' };
+      await assertRefused(signedResponse(facts, key), 'E34', /no user is linked/);
+      assert.equal(await ts.server.services.store.findUserByLoginKey('dave@corp.test'), null);
+    });
   });
 });

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../../core/services.js';
 import { StoreUnavailableError } from '../../core/store/index.js';
-import { originOfRedirectUrl, type Origin } from '../../core/urls.js';
+import { originOfRedirectUrl, withSsosid, type Origin } from '../../core/urls.js';
 import type { LogFields } from '../../infra/log.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { nextRequestId } from '../http/http.js';
@@ -53,6 +53,29 @@ export function setCookieHeader(name: string, value: string, maxAgeSeconds: numb
 export function redirect(res: ServerResponse, location: string, extra: Readonly<Record<string, string | readonly string[]>> = {}): void {
   res.writeHead(302, { ...RELAY_HEADERS, ...extra, Location: location, 'Content-Length': 0 });
   res.end();
+}
+
+/**
+ * The answer that ends a sign-in at the relay (the sign-in page's form, a SAML response): the
+ * browser's session cookie, the sign-in form's cookie dropped (its form is done with), and a 302 to
+ * `url` with the ssosid of its application, as the relay's get-session command answers.
+ */
+export function redirectSignedIn(
+  res: ServerResponse,
+  secure: boolean,
+  signedIn: {
+    readonly url: string;
+    readonly cookie: { readonly value: string; readonly maxAgeSeconds: number };
+    readonly sessionId: string | null;
+  },
+): void {
+  const names = relayCookieNames(secure);
+  redirect(res, withSsosid(signedIn.url, signedIn.sessionId ?? 'none'), {
+    'Set-Cookie': [
+      setCookieHeader(names.session, signedIn.cookie.value, signedIn.cookie.maxAgeSeconds, 'Lax', secure),
+      setCookieHeader(names.signInForm, '', 0, 'Strict', secure),
+    ],
+  });
 }
 
 export interface Refusal {

@@ -10,7 +10,7 @@ import type { SamlLibrary, ServiceProviderNames } from '../../core/ports/saml.js
 import { finishSamlSignIn, startSamlSignIn, usableIdentityProviders, type SamlContext } from '../../core/saml.js';
 import type { Services } from '../../core/services.js';
 import { localSessionForCookie } from '../../core/sessions.js';
-import { originOfRedirectUrl, relayEndpointUrl, withSsosid } from '../../core/urls.js';
+import { originOfRedirectUrl, relayEndpointUrl } from '../../core/urls.js';
 import { RELAY_HEADERS } from './pages.js';
 import {
   answerRelayRequest,
@@ -19,10 +19,9 @@ import {
   queryOf,
   readPostedForm,
   redirect,
+  redirectSignedIn,
   refuse,
   registeredOrigin,
-  relayCookieNames,
-  setCookieHeader,
 } from './responses.js';
 
 export const SAML_METADATA_PATH = '/saml/metadata';
@@ -119,10 +118,7 @@ async function acs(
   }
   const origin = originOfRedirectUrl(result.relayUrl);
   const sessionId = origin === null ? null : await localSessionForCookie(services, result.cookie.value, origin.baseUrl);
-  const { session } = relayCookieNames(secure);
-  redirect(res, withSsosid(result.relayUrl, sessionId ?? 'none'), {
-    'Set-Cookie': setCookieHeader(session, result.cookie.value, result.cookie.maxAgeSeconds, 'Lax', secure),
-  });
+  redirectSignedIn(res, secure, { url: result.relayUrl, cookie: result.cookie, sessionId });
   log('signedIn', 302);
 }
 

@@ -33,6 +33,7 @@ import {
   queryOf,
   readPostedForm,
   redirect,
+  redirectSignedIn,
   refuse,
   registeredOrigin,
   relayCookieNames,
@@ -244,12 +245,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
     return;
   }
   const sessionId = await localSessionForCookie(services, cookie.value, origin.baseUrl);
-  redirect(res, withSsosid(form.url, sessionId ?? 'none'), {
-    'Set-Cookie': [
-      setCookieHeader(names.session, cookie.value, cookie.maxAgeSeconds, 'Lax', secure),
-      setCookieHeader(names.signInForm, '', 0, 'Strict', secure),
-    ],
-  });
+  redirectSignedIn(res, secure, { url: form.url, cookie, sessionId });
   log('signedIn', 302, origin);
 }
 

@@ -89,6 +89,7 @@ describe('SAML endpoints on the relay listener', () => {
     const reply = await post(signedResponse(await viaLogin(), key));
     assert.equal(reply.status, 302, reply.body);
     assert.ok(pairOf(setCookieNamed(reply, 'sid')).startsWith('sid='));
+    assert.match(String(setCookieNamed(reply, 'ssod-login')), /^ssod-login=; Max-Age=0;/, "the sign-in page's form cookie is dropped");
     const location = new URL(String(reply.headers.location));
     assert.equal(location.origin + location.pathname, new URL(`${app.url}page`).href);
     const ssosid = defined(location.searchParams.get('ssosid') ?? undefined, String(reply.headers.location));
