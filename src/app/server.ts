@@ -20,7 +20,7 @@ import { handleRelay } from '../adapters/relay/relay.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
 import { handleSaml, SAML_ACS_PATH, SAML_LOGIN_PATH, SAML_METADATA_PATH } from '../adapters/relay/saml.js';
-import { nodeSamlLibrary } from '../infra/saml/serviceProvider.js';
+import { nodeSamlLibrary, samlSigningOf } from '../infra/saml/serviceProvider.js';
 import { handleSignedIn, handleSignInFailed } from '../adapters/relay/outcomes.js';
 import { SIGN_IN_FAILED_PATH, SIGN_IN_PATH, SIGNED_IN_PATH } from '../adapters/relay/paths.js';
 import { limitConnections } from '../adapters/http/connections.js';
@@ -166,7 +166,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     }),
   );
   const relayTls = options.relayTls === 'on';
-  const samlLibrary = nodeSamlLibrary();
+  const samlLibrary = nodeSamlLibrary(samlSigningOf(options));
   const relayHandler = guarded(services, async (req, res) => {
     const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).

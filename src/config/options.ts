@@ -64,6 +64,20 @@ export const OPTION_SPECS = {
     arg: 'FILE',
     doc: 'Master key file (`ssod master-key generate FILE`) that seals the private keys kept in a PostgreSQL store; the same file on every node. Required with PostgreSQL.',
   },
+  samlSigningKeyFile: {
+    kind: 'string',
+    default: '',
+    optional: true,
+    arg: 'FILE',
+    doc: 'PEM private key (RSA or EC) with which ssod signs its SAML service provider metadata; with samlSigningCertificateFile. Without them the metadata is unsigned. The same files on every node.',
+  },
+  samlSigningCertificateFile: {
+    kind: 'string',
+    default: '',
+    optional: true,
+    arg: 'FILE',
+    doc: "PEM certificate of samlSigningKeyFile's key, published in the SAML metadata for the identity providers.",
+  },
   storePoolSize: {
     kind: 'integer',
     default: 10,

@@ -5,7 +5,11 @@
 // than one assertion anywhere (E30), an unsigned assertion or a SHA-1 signature (E32). After it,
 // the identity is read from the XML that the signature covers only, and ssod checks Destination,
 // Recipient and Issuer itself (docs/federation/saml.md).
+import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SAML, ValidateInResponseTo, type Profile, type SamlConfig } from '@node-saml/node-saml';
+import { SignedXml } from 'xml-crypto';
+import { Refusal } from '../../core/refusal.js';
 import {
   SamlRefusal,
   type AuthnRequestOrder,
@@ -221,12 +225,80 @@ function identityOf(profile: Profile, root: XmlElement, check: SamlResponseCheck
   };
 }
 
-function metadataOf(sp: ServiceProviderNames): string {
+/** The key and certificate with which ssod signs its metadata (options samlSigningKeyFile and samlSigningCertificateFile). */
+export interface SamlSigning {
+  readonly keyPem: string;
+  readonly certificatePem: string;
+}
+
+/**
+ * The signing key of the options, or null when none is configured. Refused when only one of the two
+ * files is given, when one cannot be read, or when the certificate is not the key's.
+ */
+export function samlSigningOf(options: {
+  readonly samlSigningKeyFile: string;
+  readonly samlSigningCertificateFile: string;
+}): SamlSigning | null {
+  const { samlSigningKeyFile: keyFile, samlSigningCertificateFile: certificateFile } = options;
+  if (keyFile === '' && certificateFile === '') return null;
+  if (keyFile === '' || certificateFile === '')
+    throw new Refusal('give both samlSigningKeyFile and samlSigningCertificateFile to sign the SAML metadata, or neither');
+  const read = (file: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Refusal(
+        `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}): the SAML signing key and certificate must be readable PEM files`,
+      );
+    }
+  };
+  const signing = { keyPem: read(keyFile), certificatePem: read(certificateFile) };
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(signing.certificatePem).checkPrivateKey(createPrivateKey(signing.keyPem));
+  } catch {
+    throw new Refusal(`${keyFile} and ${certificateFile} must be a PEM private key and a PEM certificate`);
+  }
+  if (!matches) throw new Refusal(`${certificateFile} is not the certificate of the key in ${keyFile}`);
+  return signing;
+}
+
+/** The certificate's DER in base64, as an X509Certificate element holds it. */
+function certificateBase64(pem: string): string {
+  return new X509Certificate(pem).raw.toString('base64');
+}
+
+/** Signs the EntityDescriptor (enveloped, exclusive canonicalization, SHA-256), the signature its first child as the schema wants. */
+function signMetadata(xml: string, signing: SamlSigning): string {
+  const ec = createPrivateKey(signing.keyPem).asymmetricKeyType === 'ec';
+  const signer = new SignedXml({
+    privateKey: signing.keyPem,
+    publicCert: signing.certificatePem,
+    signatureAlgorithm: ec ? 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256' : 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  const root = "/*[local-name(.)='EntityDescriptor']";
+  signer.addReference({
+    xpath: root,
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+  });
+  signer.computeSignature(xml, { prefix: 'ds', location: { reference: root, action: 'prepend' } });
+  return signer.getSignedXml();
+}
+
+function metadataOf(sp: ServiceProviderNames, signing: SamlSigning | null): string {
   const entityId = escapeXmlAttribute(sp.entityId);
   const acs = escapeXmlAttribute(sp.acsUrl);
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${entityId}">
-  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="${PROTOCOL_NS}">
+  const keyDescriptor =
+    signing === null
+      ? ''
+      : `
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${DSIG_NS}"><ds:X509Data><ds:X509Certificate>${certificateBase64(signing.certificatePem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+  const id = signing === null ? '' : ` ID="_${randomBytes(16).toString('hex')}"`;
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"${id} entityID="${entityId}">
+  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="${PROTOCOL_NS}">${keyDescriptor}
     <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>
@@ -234,9 +306,11 @@ function metadataOf(sp: ServiceProviderNames): string {
   </md:SPSSODescriptor>
 </md:EntityDescriptor>
 `;
+  return signing === null ? xml : signMetadata(xml, signing);
 }
 
-export function nodeSamlLibrary(): SamlLibrary {
+/** The SAML library; with `signing`, the metadata is signed and names the signing certificate. */
+export function nodeSamlLibrary(signing: SamlSigning | null = null): SamlLibrary {
   return {
     async authnRequestUrl(order: AuthnRequestOrder): Promise<string> {
       return libraryFor(order.idp, order.sp, order.id).getAuthorizeUrlAsync(order.relayState, undefined, {});
@@ -260,6 +334,6 @@ export function nodeSamlLibrary(): SamlLibrary {
       if (profile === null) throw new SamlRefusal('malformed', 'the response carries no assertion');
       return identityOf(profile, root, check);
     },
-    metadata: metadataOf,
+    metadata: (sp) => metadataOf(sp, signing),
   };
 }
