@@ -141,6 +141,15 @@ export const OPTION_SPECS = {
     scope: 'service',
     doc: 'Absolute lifetime of a global session, and of its relay cookie.',
   },
+  ticketLifetime: {
+    kind: 'integer',
+    default: 3600,
+    min: 60,
+    max: 86_400,
+    arg: 'SECONDS',
+    scope: 'service',
+    doc: 'Lifetime of a signed logon ticket for another DNS domain (docs/tickets.md); never beyond its global session.',
+  },
   relayTokenLifetime: {
     kind: 'integer',
     default: 60,
