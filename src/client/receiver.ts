@@ -93,7 +93,9 @@ function inDomain(host: string, domain: string): boolean {
 /** The path and query of a request, read as a path whatever the request line held (`//host/x`, an absolute URL). */
 function requestPath(req: IncomingMessage): { pathname: string; search: string; params: URLSearchParams } {
   try {
-    const url = new URL(req.url ?? '/', 'http://request.invalid');
+    const target = req.url ?? '/';
+    // Origin-form (`/x`, also `//x`) is a path on this host; anything else (absolute-form) is parsed as a URL.
+    const url = target.startsWith('/') ? new URL(`http://request.invalid${target}`) : new URL(target);
     return { pathname: url.pathname, search: url.search, params: url.searchParams };
   } catch {
     return { pathname: '', search: '', params: new URLSearchParams() };
