@@ -13,30 +13,30 @@ const ADAPTERS = ['./src/adapters/soap', './src/adapters/relay', './src/adapters
 const LAYERS = [
   forbidden(
     './src/config',
-    ['./src/core', './src/infra', './src/adapters', './src/app', './src/client', './src/docs'],
+    ['./src/core', './src/infra', './src/adapters', './src/app', './src/client', './src/receiver', './src/docs'],
     'config is the option table: it imports nothing of ssod.',
   ),
   forbidden(
     './src/core',
-    ['./src/infra', './src/adapters', './src/app', './src/client', './src/docs'],
+    ['./src/infra', './src/adapters', './src/app', './src/client', './src/receiver', './src/docs'],
     'core holds the rules: it reaches storage, keys and hashing through its ports (src/core/ports), never an adapter.',
   ),
   forbidden(
     './src/infra',
-    ['./src/adapters', './src/app', './src/client', './src/docs'],
+    ['./src/adapters', './src/app', './src/client', './src/receiver', './src/docs'],
     'infra implements the core ports: it never imports an adapter or the composition root.',
   ),
   // An adapter reaches the store, the keys and the hashing pool only through the core's services.
   ...['./src/adapters/soap', './src/adapters/relay', './src/adapters/http'].map((adapter) =>
     forbidden(
       adapter,
-      ['./src/infra/store', './src/infra/keys', './src/infra/hashing', './src/app', './src/client', './src/docs'],
+      ['./src/infra/store', './src/infra/keys', './src/infra/hashing', './src/app', './src/client', './src/receiver', './src/docs'],
       'a protocol adapter works through the core services; the composition root (src/app) wires the infrastructure.',
     ),
   ),
   forbidden(
     './src/adapters/cli',
-    ['./src/app', './src/client', './src/docs'],
+    ['./src/app', './src/client', './src/receiver', './src/docs'],
     'the CLI adapter gets its services from the composition root, which it never imports.',
   ),
   // No adapter imports another, except the shared HTTP plumbing.
@@ -58,9 +58,15 @@ const LAYERS = [
       './src/adapters/http',
       './src/adapters/cli',
       './src/app',
+      './src/receiver',
       './src/docs',
     ],
     'the SDK ships to applications: it shares only the wire vocabulary and the XML reader with the server.',
+  ),
+  forbidden(
+    './src/receiver',
+    ['./src/core', './src/infra', './src/adapters', './src/app', './src/docs'],
+    '`ssod receiver` runs in another domain, beside applications: it is built on the SDK (src/client) and the option vocabulary (src/config) only.',
   ),
 ];
 

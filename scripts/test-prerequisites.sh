@@ -7,6 +7,7 @@ set -uo pipefail
 url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 packages=()
 /usr/bin/python3 -c 'import zeep' 2>/dev/null || packages+=(python3-zeep)   # a third-party SOAP client
+/usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null || packages+=(python3-jwt python3-cryptography) # a third-party JWS verifier (ticket test vectors)
 [ -x /usr/bin/chromium ] || packages+=(chromium)                             # browser journeys
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)                    # TLS interop checks
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql) # several nodes, restart test

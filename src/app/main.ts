@@ -16,6 +16,7 @@ import { masterKeyCommand } from '../adapters/cli/masterKey.js';
 import { migrateStoreCommand } from '../adapters/cli/migrateStore.js';
 import { modeCommand } from '../adapters/cli/mode.js';
 import { serveCommand } from './serve.js';
+import { receiverCommand } from '../receiver/command.js';
 import { sessionsCommand } from '../adapters/cli/sessions.js';
 import { settingsCommand } from '../adapters/cli/settings.js';
 import { sourcesCommand } from '../adapters/cli/sources.js';
@@ -55,6 +56,7 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .addCommand(locksCommand(access))
     .addCommand(auditCommand(access))
     .addCommand(statusCommand(access))
+    .addCommand(receiverCommand())
     .showSuggestionAfterError(true);
 }
 

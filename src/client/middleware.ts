@@ -77,7 +77,8 @@ export function cookieOf(req: IncomingMessage, name: string): string | null {
   return null;
 }
 
-function appendSetCookie(res: ServerResponse, cookie: string): void {
+/** Adds a Set-Cookie header to those already set on the response. */
+export function appendSetCookie(res: ServerResponse, cookie: string): void {
   const existing = res.getHeader('Set-Cookie');
   const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
   res.setHeader('Set-Cookie', [...list, cookie]);
