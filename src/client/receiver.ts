@@ -314,7 +314,8 @@ export class TicketReceiver {
   /** The URL at ssod that issues this browser a ticket for the page of this request (docs/tickets.md "A receiver asks for a ticket"). */
   askUrl(req: IncomingMessage): string {
     const { pathname, search } = requestPath(req);
-    const url = new URL('ticket', this.issuer);
+    // Under the relay's own path (docs/tickets.md): for the relay https://sso.example.com:1180/relay, …/relay/ticket.
+    const url = new URL(`${this.issuer.replace(/\/+$/, '')}/ticket`);
     url.search = new URLSearchParams({ receiver: this.name, url: `${this.publicOrigin}${pathname}${search}` }).toString();
     return url.href;
   }

@@ -241,7 +241,7 @@ describe('TicketReceiver on node:http', () => {
     const response = await get(site, '/account/page?tab=2');
     assert.equal(response.status, 302);
     const location = new URL(response.headers.get('location') ?? '');
-    assert.equal(`${location.origin}${location.pathname}`, 'https://sso.example.com:1180/ticket');
+    assert.equal(`${location.origin}${location.pathname}`, 'https://sso.example.com:1180/relay/ticket');
     assert.equal(location.searchParams.get('receiver'), 'billing-de');
     assert.equal(location.searchParams.get('url'), `${PUBLIC_ORIGIN}/account/page?tab=2`);
     const asked = setCookie(response, 'SSOD_TICKET_ASKED') ?? '';
@@ -417,7 +417,7 @@ for (const [framework, mount] of [
       assert.equal((await postLogout(site, await signLogoutToken(key, { sid: 'fw' }))).status, 204);
       const asking = await get(site, '/account', { Cookie: cookie });
       assert.equal(asking.status, 302);
-      assert.match(asking.headers.get('location') ?? '', /^https:\/\/sso\.example\.com:1180\/ticket\?receiver=billing-de&/);
+      assert.match(asking.headers.get('location') ?? '', /^https:\/\/sso\.example\.com:1180\/relay\/ticket\?receiver=billing-de&/);
       assert.equal((await get(site, '/account', { Cookie: `${cookie}; SSOD_TICKET_ASKED=1` })).status, 401);
       assert.equal(await (await get(site, '/home', { Cookie: 'SSOD_TICKET_ASKED=1' })).text(), 'hello guest');
     });

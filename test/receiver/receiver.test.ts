@@ -173,7 +173,7 @@ describe('ssod receiver in front of an upstream', () => {
     assert.equal(asking.status, 302);
     assert.match(
       asking.headers.location ?? '',
-      /^https:\/\/sso\.example\.com:1180\/ticket\?receiver=billing-de&url=https%3A%2F%2Fapps\.example\.de%2Fapp%2Fpage$/,
+      /^https:\/\/sso\.example\.com:1180\/relay\/ticket\?receiver=billing-de&url=https%3A%2F%2Fapps\.example\.de%2Fapp%2Fpage$/,
     );
     const anonymous = await send('/app/page', { headers: { Cookie: 'SSOD_TICKET_ASKED=1', 'X-SSOD-User-Id': 'admin' } });
     assert.equal(anonymous.status, 201);
