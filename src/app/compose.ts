@@ -3,6 +3,7 @@
 // benchmarks. Nothing else opens a store or a CA for the services.
 import cluster from 'node:cluster';
 import { existsSync, mkdirSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import type { Options } from '../config/options.js';
 import { LiveSettings } from '../core/liveSettings.js';
@@ -32,6 +33,8 @@ export interface StartOptions {
   readonly now?: () => number;
   /** Replaces how delegated sources are opened (tests of the core's rules with a source of their own). */
   readonly openSource?: SourceOpener;
+  /** Replaces how the host names of receivers of logon tickets are resolved for the back-channel logout (tests: on the loopback address). */
+  readonly receiverLookup?: LookupFunction;
 }
 
 /** The delegated sources as this node follows them, and the authenticator that routes each user to its source or the local hash. */

@@ -17,6 +17,9 @@ import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
 import { openServices, type StartOptions } from './compose.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
 import { handleRelay } from '../adapters/relay/relay.js';
+import { handleTickets, NEXT_PATH, TICKET_PATH } from '../adapters/relay/tickets.js';
+import { endsSessions, TicketLogout } from '../core/ticketLogout.js';
+import { createLogoutSender } from '../infra/tickets/logoutSender.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
 import { handleSaml, SAML_ACS_PATH, SAML_LOGIN_PATH, SAML_METADATA_PATH } from '../adapters/relay/saml.js';
@@ -171,6 +174,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // Logon tickets (docs/tickets.md): the way through the receivers, and a receiver asking for a ticket.
+    if (req.method === 'GET' && (route === NEXT_PATH || route === TICKET_PATH)) return handleTickets(services, req, res, relayTls, route);
     // Pass-through authentication from an organization's portal (docs/federation/pass-through.md).
     if (req.method === 'POST' && route === PASS_THROUGH_PATH) return handlePassThrough(services, req, res, relayTls);
     // ssod's own pages (docs/sign-in-page.md): its sign-in form, and where a pass-through sign-in ends.
@@ -216,9 +221,17 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
   });
 
-  // Delivers the domain events to their subscribers: the audit trail catches up what a crash left.
-  const dispatcher = new OutboxDispatcher(services, [auditTrail]);
+  // Delivers the domain events to their subscribers: the audit trail catches up what a crash left;
+  // the receivers of logon tickets hear of ended sessions, at once (a nudge) rather than at the next interval.
+  const ticketLogout = new TicketLogout(() => services, createLogoutSender({ lookup: start.receiverLookup }));
+  const dispatcher = new OutboxDispatcher(services, [auditTrail, ticketLogout]);
   dispatcher.start();
+  services = {
+    ...services,
+    eventPublished: (type) => {
+      if (endsSessions(type)) dispatcher.nudge();
+    },
+  };
 
   const purge = setInterval(() => {
     services.store
@@ -259,6 +272,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
           metrics?.close(),
         ]);
         await dispatcher.stop();
+        await ticketLogout.stop();
         stopObserving(services);
         await services.sources.close();
         await services.store.close();

@@ -28,6 +28,11 @@ export interface Services {
   readonly log: Logger;
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
   readonly now: Clock;
+  /**
+   * Hears of each event, by its type, once publish has put it in the outbox: the server nudges its
+   * outbox dispatcher with it, so that a logout reaches the receivers at once (core/ticketLogout.ts).
+   */
+  readonly eventPublished?: (type: string) => void;
 }
 
 /**
