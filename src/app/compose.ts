@@ -15,6 +15,7 @@ import type { OperatorServices, Services, StoreServices } from '../core/services
 import { StoreSourceRegistry } from '../core/sources.js';
 import type { Store } from '../core/store/index.js';
 import { upgradeLoginKeys } from '../core/users.js';
+import { makeFirstTicketKey } from '../core/operator/tickets.js';
 import { CA_FILES } from '../infra/dataFiles.js';
 import type { PasswordHasher } from '../core/ports/passwords.js';
 import type { TicketKeyring } from '../core/ports/tickets.js';
@@ -88,9 +89,8 @@ export async function openServices(options: Options, start: StartOptions = {}): 
       settings.current().hostname,
       now,
     );
-    const { openTicketKeyring, ensureFirstTicketKey } = await ticketKeys();
-    const tickets = openTicketKeyring(store, masterKey, options.dataDir, now);
-    await ensureFirstTicketKey(tickets, now);
+    const tickets = (await ticketKeys()).openTicketKeyring(store, masterKey, options.dataDir, now);
+    await makeFirstTicketKey({ store, tickets, log, now });
     const passwords = passwordHasherFor(options);
     // A local user's password is checked against the local hash, a delegated user's by its source.
     const { sources, authenticator } = delegatedServices({ options, settings, store, passwords, log, now }, start.openSource);

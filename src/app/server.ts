@@ -32,6 +32,7 @@ import { followSettings, soapListenAddress } from './follow.js';
 import { healthRoutes, sendText } from '../adapters/http/http.js';
 import { listenForMetrics, observeServer, stopObserving, type MetricsListener } from '../adapters/http/metrics.js';
 import { handleSoap, wsdlServer } from '../adapters/soap/endpoint.js';
+import { sendTicketKeys, TICKET_KEYS_PATH } from '../adapters/http/ticketKeys.js';
 
 // TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD suites for the ECDSA server key.
 // Exported for the bench ceiling (bench/ceiling.ts), which must negotiate exactly what ssod does.
@@ -160,6 +161,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         sendCaPem(services, res);
         return;
       }
+      // The key set that receivers verify tickets with (docs/tickets.md): over HTTPS with ssod's CA here.
+      if (req.method === 'GET' && route.split('?', 1)[0] === TICKET_KEYS_PATH) return sendTicketKeys(services, res);
       if (req.method === 'GET' && health(route, res)) return;
       sendText(
         res,
@@ -195,6 +198,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       sendCaPem(services, res);
       return;
     }
+    if (req.method === 'GET' && route === TICKET_KEYS_PATH) return sendTicketKeys(services, res);
     if (req.method === 'GET' && health(route, res)) return;
     sendText(res, 404, 'Not found.\n');
   });
@@ -242,6 +246,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     trimOutbox(services).catch((error: unknown) => logUnexpected(services, 'outbox trim failed', error));
     // SAML AuthnRequest ids and assertion ids past their expiry (a replay of one is refused until then).
     services.store.purgeSamlState(services.now()).catch((error: unknown) => logUnexpected(services, 'SAML state purge failed', error));
+    // Grants whose tickets have all expired: no receiver needs telling of their logout any more.
+    services.store.purgeTicketGrants(services.now()).catch((error: unknown) => logUnexpected(services, 'ticket grant purge failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {

@@ -42,6 +42,10 @@ export const AUDIT_EVENT_TYPES = [
   'idp.removed',
   'user.federatedIdLinked',
   'user.federatedIdUnlinked',
+  'ticketKey.rotated',
+  'ticketKey.revoked',
+  'receiver.added',
+  'receiver.removed',
   /** A receiver of logon tickets never took a logout token (docs/tickets.md "Logout"). */
   'receiver.logoutFailed',
 ] as const;
@@ -56,7 +60,7 @@ export type AuditDetail = Readonly<Record<string, string | number | boolean | nu
 export interface AuditEntry {
   readonly type: AuditEventType;
   readonly actor: AuditActor;
-  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`, `identityProvider:<name>`, `receiver:<name>`. */
+  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`, `identityProvider:<name>`, `ticketKey:<kid>`, `receiver:<name>`. */
   readonly target: string;
   /** `ok` (the default) or the reason it failed. */
   readonly outcome?: string;
@@ -178,6 +182,13 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
     detail: { login: e.login, idp: e.idpName, federatedId: e.federatedId, ...(e.imported ? { imported: true } : {}) },
   }),
   'user.federatedIdUnlinked': (e) => ({ target: user(e), detail: { login: e.login, idp: e.idpName, federatedId: e.federatedId } }),
+  'ticketKey.rotated': (e) => ({
+    target: `ticketKey:${e.kid}`,
+    detail: { signsFrom: new Date(e.signsFrom).toISOString(), ...(e.first ? { first: true } : {}) },
+  }),
+  'ticketKey.revoked': (e) => ({ target: `ticketKey:${e.kid}` }),
+  'receiver.added': (e) => ({ target: `receiver:${e.name}`, detail: { domain: e.domain, url: e.url } }),
+  'receiver.removed': (e) => ({ target: `receiver:${e.name}` }),
   'receiver.logoutFailed': (e) => ({
     target: `receiver:${e.name}`,
     outcome: 'notDelivered',

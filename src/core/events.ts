@@ -127,6 +127,13 @@ export interface EventPayloads {
     readonly imported?: true;
   };
   'user.federatedIdUnlinked': { readonly userId: string; readonly login: string; readonly idpName: string; readonly federatedId: string };
+  /** A ticket-signing key was made (docs/tickets.md "Rotation"): the first at start, or by `ssod tickets rotate`. */
+  'ticketKey.rotated': { readonly kid: string; readonly signsFrom: number; readonly first?: true };
+  /** A ticket-signing key was withdrawn by the operator. */
+  'ticketKey.revoked': { readonly kid: string };
+  /** A receiver of signed logon tickets was configured (docs/tickets.md "Receivers"). */
+  'receiver.added': { readonly name: string; readonly domain: string; readonly url: string };
+  'receiver.removed': { readonly name: string };
   /**
    * A receiver never took the logout token of an ended session (docs/tickets.md "Logout"): `sid` the
    * global session's handle, null when every session of the user ended; `reason` the last try's.

@@ -32,8 +32,8 @@ export class TicketRefusedError extends Error {
 export interface TicketKeyring {
   /** The stored keys, oldest first, read from the store at most 5 s ago (at once after a change made through this keyring). */
   keys(): Promise<readonly TicketKeyRecord[]>;
-  /** Makes an Ed25519 key that signs from `signsFrom`, keeps its private half, stores it; its record. */
-  createKey(signsFrom: number): Promise<TicketKeyRecord>;
+  /** Makes an Ed25519 key that signs `delayMs` after it is made, keeps its private half, stores it; its record. */
+  createKey(delayMs: number): Promise<TicketKeyRecord>;
   /** Records that the key was revoked at `at`; false when there is no such key or it was revoked already. */
   revokeKey(kid: string, at: number): Promise<boolean>;
   /** A compact JWS of `claims` with the private half of `key`; header alg, kid and typ, nothing else. */

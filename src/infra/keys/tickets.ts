@@ -130,7 +130,8 @@ export class StoreTicketKeyring implements TicketKeyring {
     return keys;
   }
 
-  async createKey(signsFrom: number): Promise<TicketKeyRecord> {
+  async createKey(delayMs: number): Promise<TicketKeyRecord> {
+    const createdAt = this.#now();
     const { pkcs8Pem, publicJwk } = newKeyPair();
     const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
     const record: TicketKeyRecord = {
@@ -138,8 +139,8 @@ export class StoreTicketKeyring implements TicketKeyring {
       algorithm: 'EdDSA',
       publicJwk: JSON.stringify(publicJwk),
       sealedKey: await this.#place.save(kid, pkcs8Pem),
-      createdAt: this.#now(),
-      signsFrom,
+      createdAt,
+      signsFrom: createdAt + delayMs,
       revokedAt: null,
     };
     await this.#store.insertTicketKey(record);
@@ -209,9 +210,4 @@ export class StoreTicketKeyring implements TicketKeyring {
 export function openTicketKeyring(store: Store, masterKey: MasterKey | null, dataDir: string, now: Clock): StoreTicketKeyring {
   const place = masterKey === null ? dataDirTicketKeys(dataDir) : sealedTicketKeys(masterKey);
   return new StoreTicketKeyring({ store, place, now });
-}
-
-/** At the first start (`ssod serve`): a key that signs at once when the store has none. */
-export async function ensureFirstTicketKey(keyring: TicketKeyring, now: Clock): Promise<void> {
-  if ((await keyring.keys()).length === 0) await keyring.createKey(now());
 }

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JSONWebKeySet } from 'jose';
-import { receiversChanged, ticketIssuer, ticketKeySet } from '../../../src/core/tickets.js';
+import { receiversChanged, ticketIssuer } from '../../../src/core/tickets.js';
 import { eventually } from '../../helpers/eventually.js';
-import { call, registerApp, startTestServer, type TestServer } from '../../helpers/server.js';
+import { call, httpsRequest, registerApp, startTestServer, type TestServer } from '../../helpers/server.js';
 import { openTestCa, type TestCa } from '../../helpers/testCa.js';
 import { browse, loopbackLookup, startReceiver, type Browser, type ReceiverServer } from './receivers.js';
 import { relayRequest } from './request.js';
@@ -28,7 +28,9 @@ describe('logon tickets at the relay', () => {
     await call(ts, 'createUser', { login: 'alice', password: 'wonderland' }, { credentials: panel.credentials });
     const services = ts.server.services;
     issuer = ticketIssuer(services);
-    const keys = (): Promise<JSONWebKeySet> => ticketKeySet(services);
+    // The key set as a receiver reads it: GET /tickets/keys on the SOAP listener, over HTTPS with ssod's CA.
+    const keys = async (): Promise<JSONWebKeySet> =>
+      JSON.parse((await httpsRequest(ts, null, { path: '/tickets/keys', method: 'GET' })).body) as JSONWebKeySet;
     de = await startReceiver({ ca, host: 'apps.example.de', domain: 'example.de', issuer, keys });
     fr = await startReceiver({ ca, host: 'example.fr', domain: 'example.fr', issuer, keys });
     // Named so that their order (by name) is not the order they were added in.
