@@ -3,6 +3,7 @@
 // benchmarks. Nothing else opens a store or a CA for the services.
 import cluster from 'node:cluster';
 import { existsSync, mkdirSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import type { Options } from '../config/options.js';
 import { LiveSettings } from '../core/liveSettings.js';
@@ -14,8 +15,10 @@ import type { OperatorServices, Services, StoreServices } from '../core/services
 import { StoreSourceRegistry } from '../core/sources.js';
 import type { Store } from '../core/store/index.js';
 import { upgradeLoginKeys } from '../core/users.js';
+import { makeFirstTicketKey } from '../core/operator/tickets.js';
 import { CA_FILES } from '../infra/dataFiles.js';
 import type { PasswordHasher } from '../core/ports/passwords.js';
+import type { TicketKeyring } from '../core/ports/tickets.js';
 import { createPasswordHasher } from '../infra/hashing/passwords.js';
 import type { CertificateAuthority } from '../infra/keys/authority.js';
 import { createLogger, type Logger } from '../infra/log.js';
@@ -31,6 +34,8 @@ export interface StartOptions {
   readonly now?: () => number;
   /** Replaces how delegated sources are opened (tests of the core's rules with a source of their own). */
   readonly openSource?: SourceOpener;
+  /** Replaces how the host names of receivers of logon tickets are resolved for the back-channel logout (tests: on the loopback address). */
+  readonly receiverLookup?: LookupFunction;
 }
 
 /** The delegated sources as this node follows them, and the authenticator that routes each user to its source or the local hash. */
@@ -53,6 +58,8 @@ const keys = async () => {
   const [authority, material] = await Promise.all([import('../infra/keys/authority.js'), import('../infra/keys/material.js')]);
   return { CertificateAuthority: authority.CertificateAuthority, ...material };
 };
+// jose, likewise: only `ssod serve` and the commands that sign tickets load it.
+const ticketKeys = () => import('../infra/keys/tickets.js');
 
 /**
  * The services of `ssod serve` (and of the cluster primary, the tests' servers and the benchmarks):
@@ -82,10 +89,12 @@ export async function openServices(options: Options, start: StartOptions = {}): 
       settings.current().hostname,
       now,
     );
+    const tickets = (await ticketKeys()).openTicketKeyring(store, masterKey, options.dataDir, now);
+    await makeFirstTicketKey({ store, tickets, log, now });
     const passwords = passwordHasherFor(options);
     // A local user's password is checked against the local hash, a delegated user's by its source.
     const { sources, authenticator } = delegatedServices({ options, settings, store, passwords, log, now }, start.openSource);
-    return { options, settings, store, ca, passwords, authenticator, sources, log, now };
+    return { options, settings, store, ca, passwords, authenticator, sources, tickets, log, now };
   } catch (error) {
     await store.close();
     throw error;
@@ -158,6 +167,16 @@ export async function openOperatorCa(options: Options, services: OperatorService
   return CertificateAuthority.open(options.dataDir, hostname, services.now);
 }
 
+/**
+ * The installation's ticket keyring (docs/tickets.md): keys sealed in the store with the master key
+ * (PostgreSQL) or in files of the data directory (SQLite). It makes no key: `ssod serve` makes the first.
+ */
+export async function openOperatorTickets(options: Options, services: OperatorServices): Promise<TicketKeyring> {
+  const postgres = storeLocation(options.store, options.dataDir).engine === 'postgres';
+  const masterKey = postgres ? await (await keys()).requireMasterKey(options.masterKeyFile) : null;
+  return (await ticketKeys()).openTicketKeyring(services.store, masterKey, options.dataDir, services.now);
+}
+
 /** A new installation (store, CA, server certificate), made as `ssod serve` makes it, then closed. */
 export async function createInstallation(options: Options): Promise<void> {
   const services = await openServices(options, { logger: stderrLogger('warn') });
@@ -169,5 +188,6 @@ export const installationAccess: InstallationAccess = {
   openStore: openOperatorStore,
   openServices: openOperatorServices,
   openCa: openOperatorCa,
+  openTickets: openOperatorTickets,
   create: createInstallation,
 };

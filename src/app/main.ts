@@ -20,6 +20,8 @@ import { receiverCommand } from '../receiver/command.js';
 import { sessionsCommand } from '../adapters/cli/sessions.js';
 import { settingsCommand } from '../adapters/cli/settings.js';
 import { sourcesCommand } from '../adapters/cli/sources.js';
+import { receiversCommand } from '../adapters/cli/receivers.js';
+import { ticketsCommand } from '../adapters/cli/tickets.js';
 import { idpsCommand } from '../adapters/cli/idps.js';
 import { withFederatedLinkCommands } from '../adapters/cli/federatedLinks.js';
 import { statusCommand } from '../adapters/cli/status.js';
@@ -45,6 +47,8 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .addCommand(withFederatedLinkCommands(usersCommand(access), access))
     .addCommand(sourcesCommand(access))
     .addCommand(idpsCommand(access))
+    .addCommand(ticketsCommand(access))
+    .addCommand(receiversCommand(access))
     .addCommand(sessionsCommand(access))
     .addCommand(backupCommand())
     .addCommand(restoreCommand())

@@ -17,6 +17,9 @@ import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
 import { openServices, type StartOptions } from './compose.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
 import { handleRelay } from '../adapters/relay/relay.js';
+import { handleTickets, NEXT_PATH, TICKET_PATH } from '../adapters/relay/tickets.js';
+import { endsSessions, TicketLogout } from '../core/ticketLogout.js';
+import { createLogoutSender } from '../infra/tickets/logoutSender.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
 import { handleSaml, SAML_ACS_PATH, SAML_LOGIN_PATH, SAML_METADATA_PATH } from '../adapters/relay/saml.js';
@@ -29,6 +32,7 @@ import { followSettings, soapListenAddress } from './follow.js';
 import { healthRoutes, sendText } from '../adapters/http/http.js';
 import { listenForMetrics, observeServer, stopObserving, type MetricsListener } from '../adapters/http/metrics.js';
 import { handleSoap, wsdlServer } from '../adapters/soap/endpoint.js';
+import { sendTicketKeys, TICKET_KEYS_PATH } from '../adapters/http/ticketKeys.js';
 
 // TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD suites for the ECDSA server key.
 // Exported for the bench ceiling (bench/ceiling.ts), which must negotiate exactly what ssod does.
@@ -157,6 +161,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         sendCaPem(services, res);
         return;
       }
+      // The key set that receivers verify tickets with (docs/tickets.md): over HTTPS with ssod's CA here.
+      if (req.method === 'GET' && route.split('?', 1)[0] === TICKET_KEYS_PATH) return sendTicketKeys(services, res);
       if (req.method === 'GET' && health(route, res)) return;
       sendText(
         res,
@@ -171,6 +177,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     const route = (req.url ?? '').split('?', 1)[0] ?? '';
     // POST answers the relay's own question before a switch to another user (docs/SECURITY.md, case F48).
     if ((req.method === 'GET' || req.method === 'POST') && route === '/relay') return handleRelay(services, req, res, relayTls);
+    // Logon tickets (docs/tickets.md): the way through the receivers, and a receiver asking for a ticket.
+    if (req.method === 'GET' && (route === NEXT_PATH || route === TICKET_PATH)) return handleTickets(services, req, res, relayTls, route);
     // Pass-through authentication from an organization's portal (docs/federation/pass-through.md).
     if (req.method === 'POST' && route === PASS_THROUGH_PATH) return handlePassThrough(services, req, res, relayTls);
     // ssod's own pages (docs/sign-in-page.md): its sign-in form, and where a pass-through sign-in ends.
@@ -190,6 +198,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
       sendCaPem(services, res);
       return;
     }
+    if (req.method === 'GET' && route === TICKET_KEYS_PATH) return sendTicketKeys(services, res);
     if (req.method === 'GET' && health(route, res)) return;
     sendText(res, 404, 'Not found.\n');
   });
@@ -216,9 +225,17 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
   });
 
-  // Delivers the domain events to their subscribers: the audit trail catches up what a crash left.
-  const dispatcher = new OutboxDispatcher(services, [auditTrail]);
+  // Delivers the domain events to their subscribers: the audit trail catches up what a crash left;
+  // the receivers of logon tickets hear of ended sessions, at once (a nudge) rather than at the next interval.
+  const ticketLogout = new TicketLogout(() => services, createLogoutSender({ lookup: start.receiverLookup }));
+  const dispatcher = new OutboxDispatcher(services, [auditTrail, ticketLogout]);
   dispatcher.start();
+  services = {
+    ...services,
+    eventPublished: (type) => {
+      if (endsSessions(type)) dispatcher.nudge();
+    },
+  };
 
   const purge = setInterval(() => {
     services.store
@@ -229,6 +246,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     trimOutbox(services).catch((error: unknown) => logUnexpected(services, 'outbox trim failed', error));
     // SAML AuthnRequest ids and assertion ids past their expiry (a replay of one is refused until then).
     services.store.purgeSamlState(services.now()).catch((error: unknown) => logUnexpected(services, 'SAML state purge failed', error));
+    // Grants whose tickets have all expired: no receiver needs telling of their logout any more.
+    services.store.purgeTicketGrants(services.now()).catch((error: unknown) => logUnexpected(services, 'ticket grant purge failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {
@@ -259,6 +278,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
           metrics?.close(),
         ]);
         await dispatcher.stop();
+        await ticketLogout.stop();
         stopObserving(services);
         await services.sources.close();
         await services.store.close();

@@ -42,6 +42,12 @@ export const AUDIT_EVENT_TYPES = [
   'idp.removed',
   'user.federatedIdLinked',
   'user.federatedIdUnlinked',
+  'ticketKey.rotated',
+  'ticketKey.revoked',
+  'receiver.added',
+  'receiver.removed',
+  /** A receiver of logon tickets never took a logout token (docs/tickets.md "Logout"). */
+  'receiver.logoutFailed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -54,7 +60,7 @@ export type AuditDetail = Readonly<Record<string, string | number | boolean | nu
 export interface AuditEntry {
   readonly type: AuditEventType;
   readonly actor: AuditActor;
-  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`, `identityProvider:<name>`. */
+  /** What it was done to: `user:<id>`, `application:<id>`, `login:<login key>`, `source:<…>`, `setting:<name>`, `delegatedSource:<name>`, `identityProvider:<name>`, `ticketKey:<kid>`, `receiver:<name>`. */
   readonly target: string;
   /** `ok` (the default) or the reason it failed. */
   readonly outcome?: string;
@@ -176,6 +182,18 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
     detail: { login: e.login, idp: e.idpName, federatedId: e.federatedId, ...(e.imported ? { imported: true } : {}) },
   }),
   'user.federatedIdUnlinked': (e) => ({ target: user(e), detail: { login: e.login, idp: e.idpName, federatedId: e.federatedId } }),
+  'ticketKey.rotated': (e) => ({
+    target: `ticketKey:${e.kid}`,
+    detail: { signsFrom: new Date(e.signsFrom).toISOString(), ...(e.first ? { first: true } : {}) },
+  }),
+  'ticketKey.revoked': (e) => ({ target: `ticketKey:${e.kid}` }),
+  'receiver.added': (e) => ({ target: `receiver:${e.name}`, detail: { domain: e.domain, url: e.url } }),
+  'receiver.removed': (e) => ({ target: `receiver:${e.name}` }),
+  'receiver.logoutFailed': (e) => ({
+    target: `receiver:${e.name}`,
+    outcome: 'notDelivered',
+    detail: { domain: e.domain, userId: e.userId, sid: e.sid, tries: e.tries, reason: e.reason },
+  }),
 };
 
 /** The trail's record of an event, or null for an event the trail does not keep. */

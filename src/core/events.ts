@@ -127,6 +127,25 @@ export interface EventPayloads {
     readonly imported?: true;
   };
   'user.federatedIdUnlinked': { readonly userId: string; readonly login: string; readonly idpName: string; readonly federatedId: string };
+  /** A ticket-signing key was made (docs/tickets.md "Rotation"): the first at start, or by `ssod tickets rotate`. */
+  'ticketKey.rotated': { readonly kid: string; readonly signsFrom: number; readonly first?: true };
+  /** A ticket-signing key was withdrawn by the operator. */
+  'ticketKey.revoked': { readonly kid: string };
+  /** A receiver of signed logon tickets was configured (docs/tickets.md "Receivers"). */
+  'receiver.added': { readonly name: string; readonly domain: string; readonly url: string };
+  'receiver.removed': { readonly name: string };
+  /**
+   * A receiver never took the logout token of an ended session (docs/tickets.md "Logout"): `sid` the
+   * global session's handle, null when every session of the user ended; `reason` the last try's.
+   */
+  'receiver.logoutFailed': {
+    readonly name: string;
+    readonly domain: string;
+    readonly userId: string;
+    readonly sid: string | null;
+    readonly tries: number;
+    readonly reason: string;
+  };
 }
 
 export type EventType = keyof EventPayloads;
@@ -145,7 +164,7 @@ export interface StoredEvent {
 }
 
 /** What publishing needs: an operator command has a store and a clock but no running server. */
-export type EventContext = Pick<Services, 'store' | 'now' | 'log'>;
+export type EventContext = Pick<Services, 'store' | 'now' | 'log' | 'eventPublished'>;
 
 /**
  * Publishes an event. Never throws: the change it describes has already happened, so a failing
@@ -161,6 +180,7 @@ export async function publish(context: EventContext, event: DomainEvent): Promis
       entry && auditRecordOf(context, entry, at),
     );
     if (entry !== null) countAudit(entry);
+    context.eventPublished?.(event.type);
     return;
   } catch (error) {
     context.log.error('event not written to the outbox', {

@@ -44,6 +44,8 @@ export class OutboxDispatcher {
   readonly #failures = new Map<string, { count: number; retryAt: number }>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
+  /** A nudge came while a run was in progress: run again once it ends. */
+  #nudged = false;
 
   constructor(context: EventContext, subscribers: readonly Subscriber[], options: DispatcherOptions = {}) {
     this.#context = context;
@@ -72,6 +74,17 @@ export class OutboxDispatcher {
     this.#tick();
   }
 
+  /**
+   * Runs now rather than at the next interval (an event that must reach its subscribers soon was
+   * just published, e.g. a session ended: back-channel logout); a run in progress is followed by
+   * one more. Does nothing unless started.
+   */
+  nudge(): void {
+    if (this.#timer === null) return;
+    if (this.#running === null) this.#tick();
+    else this.#nudged = true;
+  }
+
   /** Stops running and waits for the run in progress, which gives its leases up. */
   async stop(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
@@ -87,6 +100,10 @@ export class OutboxDispatcher {
       for (const subscriber of due) await this.#deliver(subscriber);
     })().finally(() => {
       this.#running = null;
+      if (this.#nudged && this.#timer !== null) {
+        this.#nudged = false;
+        this.#tick();
+      }
     });
   }
 

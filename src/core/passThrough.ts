@@ -15,10 +15,10 @@ import { facts, guardedCheck, SOURCE_FAILURES, type SignIn, type SignInFailure }
 import { publish } from './events.js';
 import type { SourceVerdict } from './ports/authenticator.js';
 import type { Services } from './services.js';
-import { localSessionForCookie, startBrowserSession, type SessionCookie } from './sessions.js';
+import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { UserRecord } from './store/index.js';
 import { addressSourceKey, loginThrottleKey } from './throttle.js';
-import { originOfRedirectUrl, relayEndpointUrl, withQueryParameter, withSsosid, type Origin } from './urls.js';
+import { originOfRedirectUrl, relayEndpointUrl, withQueryParameter, type Origin } from './urls.js';
 import { loginKeyOf } from './users.js';
 
 /** Why the browser is sent to the error page, in words a person can be told: `reason` of its query. */
@@ -183,16 +183,15 @@ function relayOrigin(services: Pick<Services, 'settings' | 'options'>): Origin |
 
 /**
  * Where the browser goes after a pass-through sign-in: the passThroughSuccessUrl setting, or ssod's
- * own page. On a registered application's origin the URL gets that application's local session id
- * (`ssosid`), as the relay's get-session (Open Fusion SSO protocol, section 2.2.2) gives it.
+ * own page. On a registered application's origin the URL is to get that application's local session
+ * id (`ssosid`, withSession), as the relay's get-session (Open Fusion SSO protocol, section 2.2.2)
+ * gives it; the relay adds it last, after the receivers of logon tickets.
  */
-export async function successLocation(services: Services, cookie: SessionCookie, pages: PassThroughPages): Promise<string> {
+export async function successDestination(services: Services, pages: PassThroughPages): Promise<{ url: string; withSession: boolean }> {
   const url = services.settings.current().passThroughSuccessUrl;
-  if (url === '') return pages.signedIn;
+  if (url === '') return { url: pages.signedIn, withSession: false };
   const origin = originOfRedirectUrl(url);
-  if (origin === null || !(await services.store.hasApplicationUrl(origin.baseUrl))) return url;
-  const sessionId = await localSessionForCookie(services, cookie.value, origin.baseUrl);
-  return withSsosid(url, sessionId ?? 'none');
+  return { url, withSession: origin !== null && (await services.store.hasApplicationUrl(origin.baseUrl)) };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { PasswordHasher } from './ports/passwords.js';
 import type { Store } from './store/index.js';
 import type { Authenticator } from './ports/authenticator.js';
 import type { SourceRegistry } from './ports/delegated.js';
+import type { TicketKeyring } from './ports/tickets.js';
 
 export interface Services {
   /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
@@ -22,13 +23,23 @@ export interface Services {
   readonly authenticator: Authenticator;
   /** The delegated sources (docs/FEDERATION.md) as this node follows them from the store (core/sources.ts). */
   readonly sources: SourceRegistry;
+  /** The ticket-signing keys (docs/tickets.md), as this node follows them from the store. */
+  readonly tickets: TicketKeyring;
   readonly log: Logger;
   /** The clock, in milliseconds since the epoch; replaceable in tests of expiry. */
   readonly now: Clock;
+  /**
+   * Hears of each event, by its type, once publish has put it in the outbox: the server nudges its
+   * outbox dispatcher with it, so that a logout reaches the receivers at once (core/ticketLogout.ts).
+   */
+  readonly eventPublished?: (type: string) => void;
 }
 
-/** What an operator command opens: everything but the CA, which only the commands that issue certificates need. */
-export type OperatorServices = Omit<Services, 'ca'>;
+/**
+ * What an operator command opens: everything but the CA, which only the commands that issue
+ * certificates need, and the ticket keyring, which only `ssod tickets` needs.
+ */
+export type OperatorServices = Omit<Services, 'ca' | 'tickets'>;
 
 /** The store with a clock and a log: what reading the store and recording audit events need. */
 export type StoreServices = Pick<Services, 'store' | 'now' | 'log'>;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveOptions, type OptionName } from '../../src/config/options.js';
 import { createLogger } from '../../src/infra/log.js';
+import type { StartOptions } from '../../src/app/compose.js';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 
 export const SSO_NS = 'http://swsoft.com/schemas/sso/1';
@@ -39,13 +40,20 @@ export interface TestServer {
 export type Endpoint = Pick<TestServer, 'soapPort' | 'relayPort' | 'caPem'>;
 
 /** A server on a new temporary data directory (removed at close), or on `overrides.dataDir` (kept). */
-export async function startTestServer(overrides: Partial<Record<OptionName, string | number>> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Record<OptionName, string | number>> = {},
+  start: Pick<StartOptions, 'receiverLookup'> = {},
+): Promise<TestServer> {
   const ownDir = overrides.dataDir === undefined;
   const dataDir = ownDir ? mkdtempSync(path.join(os.tmpdir(), 'ssod-test-')) : String(overrides.dataDir);
   const options = resolveOptions({ flags: { soapPort: 0, relayPort: 0, logLevel: 'info', ...overrides, dataDir } });
   const lines: string[] = [];
   let offset = 0;
-  const server = await startServer(options, { logger: createLogger('info', (line) => lines.push(line)), now: () => Date.now() + offset });
+  const server = await startServer(options, {
+    ...start,
+    logger: createLogger('info', (line) => lines.push(line)),
+    now: () => Date.now() + offset,
+  });
   return {
     server,
     soapPort: server.soapPort,

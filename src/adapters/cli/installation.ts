@@ -15,6 +15,8 @@ export interface InstallationAccess {
   openServices(options: Options): Promise<OperatorServices>;
   /** The installation's existing CA; refused when there is none. */
   openCa(options: Options, services: OperatorServices): Promise<Services['ca']>;
+  /** The installation's ticket keyring (docs/tickets.md); it makes no key. */
+  openTickets(options: Options, services: OperatorServices): Promise<Services['tickets']>;
   /** A new installation, made as `ssod serve` makes one (`ssod import --create`). */
   create(options: Options): Promise<void>;
 }
@@ -47,13 +49,24 @@ export async function withServices<T>(
   return closing(await access.openServices(options), (services) => work(services, options));
 }
 
-/** As withServices, with the installation's certificate authority, which a command never creates. */
+/** As withServices, with the installation's ticket keyring. */
+export async function withTicketServices<T>(
+  access: InstallationAccess,
+  flags: StoreFlags,
+  work: (services: Omit<Services, 'ca'>, options: Options) => Promise<T>,
+): Promise<T> {
+  return withServices(access, flags, async (services, options) =>
+    work({ ...services, tickets: await access.openTickets(options, services) }, options),
+  );
+}
+
+/** As withTicketServices, with the installation's certificate authority, which a command never creates. */
 export async function withCaServices<T>(
   access: InstallationAccess,
   flags: StoreFlags,
   work: (services: Services, options: Options) => Promise<T>,
 ): Promise<T> {
-  return withServices(access, flags, async (services, options) =>
+  return withTicketServices(access, flags, async (services, options) =>
     work({ ...services, ca: await access.openCa(options, services) }, options),
   );
 }

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindCookie, declineSession, sessionOfCookie, type UnsealedSession } from '../../core/sessions.js';
 import type { Services } from '../../core/services.js';
 import type { Origin } from '../../core/urls.js';
+import { continueThroughReceivers, receiverOrigins } from './hops.js';
 import { languageOf, type Language } from './language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, fill, markup, sendPage, type Html, type Page } from './pages.js';
@@ -47,6 +48,8 @@ interface Question {
   readonly url: string;
   readonly origin: Origin;
   readonly code: string;
+  /** The receivers of logon tickets that a switch redirects through (hops.ts). */
+  readonly via: readonly Origin[];
 }
 
 function page(language: Language, question: Question): Page {
@@ -56,7 +59,7 @@ function page(language: Language, question: Question): Page {
   return {
     language,
     title: text.title,
-    formRedirectsTo: question.origin,
+    formRedirectsTo: [question.origin, ...question.via],
     body: markup`<p>${fill(text.current, logins)}</p>
 <p>${fill(text.asks, logins)}</p>
 <p class="warn">${fill(text.warning, logins)}</p>
@@ -94,6 +97,7 @@ export async function askToSwitch(services: Services, req: IncomingMessage, res:
     url: request.url,
     origin: request.origin,
     code: confirmationCode(pending.value),
+    via: await receiverOrigins(services),
   };
   const maxAge = Math.min(PENDING_MAX_AGE_SECONDS, pending.maxAgeSeconds);
   sendPage(res, 200, page(languageOf(req), question), {
@@ -151,7 +155,8 @@ export async function handleConfirmation(
   }
   // A fresh cookie value: the pending one stops working, so the answer counts once.
   const bound = await bindCookie(services, found);
-  redirect(res, form.url, {
+  const location = await continueThroughReceivers(services, secure, { url: form.url, withSession: false }, bound.value);
+  redirect(res, location, {
     'Set-Cookie': [setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure), clearPending['Set-Cookie']],
   });
   log('switched', 302);

@@ -20,7 +20,9 @@ export type Problem =
   | 'notAsked'
   | 'formExpired'
   | 'unknownIdentityProvider'
-  | 'samlRefused';
+  | 'samlRefused'
+  | 'unknownReceiver'
+  | 'outsideReceiver';
 
 export interface Messages {
   /** The link back to an application: {address}. */
@@ -82,6 +84,14 @@ const EN: Messages = {
     samlRefused: {
       title: 'Sign-in did not succeed',
       text: 'The answer of your identity provider could not be accepted. Go back to the application and sign in again; if it happens again, tell your administrator.',
+    },
+    unknownReceiver: {
+      title: 'This link does not work',
+      text: 'The link asks for a sign-on ticket for a site that this sign-on service does not know.',
+    },
+    outsideReceiver: {
+      title: 'This link does not work',
+      text: 'The link would send a sign-on ticket on to an address outside the site it is for, so it is not followed.',
     },
   },
   signIn: {
@@ -152,6 +162,14 @@ const DE: Messages = {
     samlRefused: {
       title: 'Die Anmeldung ist nicht gelungen',
       text: 'Die Antwort Ihres Identitätsanbieters konnte nicht angenommen werden. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an; geschieht es wieder, wenden Sie sich an Ihre Administration.',
+    },
+    unknownReceiver: {
+      title: 'Dieser Link funktioniert nicht',
+      text: 'Der Link verlangt ein Anmeldeticket für eine Website, die dieser Anmeldedienst nicht kennt.',
+    },
+    outsideReceiver: {
+      title: 'Dieser Link funktioniert nicht',
+      text: 'Der Link würde ein Anmeldeticket an eine Adresse außerhalb der Website weitergeben, für die es bestimmt ist; er wird deshalb nicht befolgt.',
     },
   },
   signIn: {
@@ -229,6 +247,14 @@ const FR: Messages = {
     samlRefused: {
       title: "La connexion n'a pas abouti",
       text: "La réponse de votre fournisseur d'identité n'a pas pu être acceptée. Revenez à l'application et connectez-vous à nouveau ; si cela se reproduit, prévenez votre administrateur.",
+    },
+    unknownReceiver: {
+      title: 'Ce lien ne fonctionne pas',
+      text: 'Le lien demande un ticket de connexion pour un site que ce service de connexion ne connaît pas.',
+    },
+    outsideReceiver: {
+      title: 'Ce lien ne fonctionne pas',
+      text: "Le lien transmettrait un ticket de connexion à une adresse en dehors du site auquel il est destiné ; il n'est donc pas suivi.",
     },
   },
   signIn: {

@@ -78,11 +78,11 @@ function cspSource(origin: Origin): string {
 /**
  * The headers of every page: it loads nothing but its own style, runs nothing, cannot be framed
  * (clickjacking its buttons) and posts only to the relay listener. A form's answer redirects on to
- * the application, and a browser checks form-action on that redirect too, so a page with a form
- * names that one application's origin as well.
+ * the application (through the receivers of logon tickets when there are any, hops.ts), and a
+ * browser checks form-action on those redirects too, so a page with a form names their origins as well.
  */
-export function pageHeaders(language: Language, formRedirectsTo: Origin | null = null): Record<string, string> {
-  const formAction = formRedirectsTo === null ? "'self'" : `'self' ${cspSource(formRedirectsTo)}`;
+export function pageHeaders(language: Language, formRedirectsTo: readonly Origin[] = []): Record<string, string> {
+  const formAction = ["'self'", ...new Set(formRedirectsTo.map(cspSource))].join(' ');
   return {
     ...RELAY_HEADERS,
     'Content-Type': 'text/html; charset=utf-8',
@@ -97,8 +97,8 @@ export interface Page {
   readonly language: Language;
   readonly title: string;
   readonly body: Html;
-  /** The application a form of the page redirects to once answered (pageHeaders). */
-  readonly formRedirectsTo?: Origin | null;
+  /** Where a form of the page redirects to once answered: the application, and the receivers of logon tickets on the way (pageHeaders). */
+  readonly formRedirectsTo?: readonly Origin[];
 }
 
 export function renderPage(page: Page): string {
@@ -120,7 +120,7 @@ export function sendPage(
 ): void {
   const body = renderPage(page);
   res.writeHead(status, {
-    ...pageHeaders(page.language, page.formRedirectsTo ?? null),
+    ...pageHeaders(page.language, page.formRedirectsTo),
     ...headers,
     'Content-Length': Buffer.byteLength(body),
   });

@@ -11,7 +11,7 @@ import {
   failureLocation,
   passThrough,
   passThroughSourceName,
-  successLocation,
+  successDestination,
   type PassThroughPages,
   type PassThroughRequest,
   type PassThroughResult,
@@ -21,6 +21,7 @@ import { parseXml, XmlRefusal, type XmlElement } from '../../infra/xml.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { sendText } from '../http/http.js';
 import type { Problem } from './messages.js';
+import { continueThroughReceivers } from './hops.js';
 import { SIGNED_IN_PATH, signInFailedPath } from './paths.js';
 import { answerRelayRequest, logRelay, redirect, refuse, relayCookieNames, setCookieHeader } from './responses.js';
 
@@ -189,7 +190,7 @@ export function handlePassThrough(services: Services, req: IncomingMessage, res:
   });
 }
 
-/** The relay's cookie, set as the relay's set-cookie sets it (relay.ts), and the way to the success page. */
+/** The relay's cookie, set as the relay's set-cookie sets it (relay.ts), and the way to the success page (through the receivers of logon tickets, hops.ts). */
 async function sendSignedIn(
   services: Services,
   res: ServerResponse,
@@ -198,7 +199,8 @@ async function sendSignedIn(
 ): Promise<void> {
   const { session } = relayCookieNames(secure);
   const cookie = setCookieHeader(session, result.cookie.value, result.cookie.maxAgeSeconds, 'Lax', secure);
-  redirect(res, await successLocation(services, result.cookie, PAGES), { 'Set-Cookie': cookie });
+  const location = await continueThroughReceivers(services, secure, await successDestination(services, PAGES), result.cookie.value);
+  redirect(res, location, { 'Set-Cookie': cookie });
 }
 
 /** The core's answer, or null for a loginID that cannot be a login (refused before anything is counted). */

@@ -2,12 +2,14 @@
 //   GET /relay?token=T&url=U  set global cookie: consume T, set the cookie, 302 to U.
 //   GET /relay?url=U          get global session: 302 to U with ssosid=<local session id> or none.
 // U must be a URL of a registered application's origin; anything else is a 400 page, no redirect.
-// A token of another user than the browser's live cookie asks the person first (confirm.ts).
+// A token of another user than the browser's live cookie asks the person first (confirm.ts). With
+// receivers of logon tickets configured, a cookie set goes through them first (hops.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindCookie, localSessionForCookie, redeemRelayToken, sessionOfCookie } from '../../core/sessions.js';
 import type { Services } from '../../core/services.js';
 import { withSsosid } from '../../core/urls.js';
 import { askToSwitch, handleConfirmation } from './confirm.js';
+import { continueThroughReceivers } from './hops.js';
 import {
   answerRelayRequest,
   logRelay,
@@ -72,7 +74,8 @@ async function relay(services: Services, req: IncomingMessage, res: ServerRespon
       return;
     }
     const bound = await bindCookie(services, redeemed);
-    redirect(res, query.url, { 'Set-Cookie': setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure) });
+    const location = await continueThroughReceivers(services, secure, { url: query.url, withSession: false }, bound.value);
+    redirect(res, location, { 'Set-Cookie': setCookieHeader(names.session, bound.value, bound.maxAgeSeconds, 'Lax', secure) });
     logRelay(services, { requestId, command: 'setCookie', outcome: 'ok', origin: origin.baseUrl, status: 302 });
     return;
   }

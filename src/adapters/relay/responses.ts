@@ -3,10 +3,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../../core/services.js';
+import type { SessionCookie } from '../../core/sessions.js';
 import { StoreUnavailableError } from '../../core/store/index.js';
-import { originOfRedirectUrl, withSsosid, type Origin } from '../../core/urls.js';
+import { originOfRedirectUrl, type Origin } from '../../core/urls.js';
 import type { LogFields } from '../../infra/log.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
+import { continueThroughReceivers } from './hops.js';
 import { nextRequestId } from '../http/http.js';
 import { countRelayRequest, timeRelayRequest } from '../http/metrics.js';
 import { languageOf } from './language.js';
@@ -58,19 +60,18 @@ export function redirect(res: ServerResponse, location: string, extra: Readonly<
 /**
  * The answer that ends a sign-in at the relay (the sign-in page's form, a SAML response): the
  * browser's session cookie, the sign-in form's cookie dropped (its form is done with), and a 302 to
- * `url` with the ssosid of its application, as the relay's get-session command answers.
+ * `url` with the ssosid of its application, as the relay's get-session command answers; through the
+ * receivers of logon tickets first when there are any (hops.ts).
  */
-export function redirectSignedIn(
+export async function redirectSignedIn(
+  services: Services,
   res: ServerResponse,
   secure: boolean,
-  signedIn: {
-    readonly url: string;
-    readonly cookie: { readonly value: string; readonly maxAgeSeconds: number };
-    readonly sessionId: string | null;
-  },
-): void {
+  signedIn: { readonly url: string; readonly cookie: SessionCookie },
+): Promise<void> {
   const names = relayCookieNames(secure);
-  redirect(res, withSsosid(signedIn.url, signedIn.sessionId ?? 'none'), {
+  const location = await continueThroughReceivers(services, secure, { url: signedIn.url, withSession: true }, signedIn.cookie.value);
+  redirect(res, location, {
     'Set-Cookie': [
       setCookieHeader(names.session, signedIn.cookie.value, signedIn.cookie.maxAgeSeconds, 'Lax', secure),
       setCookieHeader(names.signInForm, '', 0, 'Strict', secure),

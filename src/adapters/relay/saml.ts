@@ -9,8 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SamlLibrary, ServiceProviderNames } from '../../core/ports/saml.js';
 import { finishSamlSignIn, startSamlSignIn, usableIdentityProviders, type SamlContext } from '../../core/saml.js';
 import type { Services } from '../../core/services.js';
-import { localSessionForCookie } from '../../core/sessions.js';
-import { originOfRedirectUrl, relayEndpointUrl } from '../../core/urls.js';
+import { relayEndpointUrl } from '../../core/urls.js';
 import { RELAY_HEADERS } from './pages.js';
 import {
   answerRelayRequest,
@@ -116,9 +115,7 @@ async function acs(
     log('samlRefused', 403, { case: result.refusal.case, reason: result.refusal.message });
     return;
   }
-  const origin = originOfRedirectUrl(result.relayUrl);
-  const sessionId = origin === null ? null : await localSessionForCookie(services, result.cookie.value, origin.baseUrl);
-  redirectSignedIn(res, secure, { url: result.relayUrl, cookie: result.cookie, sessionId });
+  await redirectSignedIn(services, res, secure, { url: result.relayUrl, cookie: result.cookie });
   log('signedIn', 302);
 }
 

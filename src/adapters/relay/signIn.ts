@@ -19,6 +19,7 @@ import type { Services } from '../../core/services.js';
 import { localSessionForCookie, startBrowserSession } from '../../core/sessions.js';
 import { withSsosid, type Origin } from '../../core/urls.js';
 import { userByLoginOrId } from '../../core/users.js';
+import { receiverOrigins } from './hops.js';
 import { languageOf, type Language } from './language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, markup, fill, sendPage, type Html, type Page } from './pages.js';
@@ -83,7 +84,8 @@ function otherWays(language: Language, options: readonly SignInOption[]): Html {
 <ul aria-labelledby="other-ways">${items}</ul>`;
 }
 
-function formPage(language: Language, state: FormState, options: readonly SignInOption[]): Page {
+/** The form; `via`: the receivers of logon tickets that its answer redirects through. */
+function formPage(language: Language, state: FormState, options: readonly SignInOption[], via: readonly Origin[]): Page {
   const text = messagesFor(language).signIn;
   // After a failure the message is read out at once (role=alert), each field points to it, and the
   // password is the field to type again; otherwise the login is.
@@ -94,7 +96,7 @@ function formPage(language: Language, state: FormState, options: readonly SignIn
   return {
     language,
     title: text.title,
-    formRedirectsTo: state.origin,
+    formRedirectsTo: [state.origin, ...via],
     body: markup`<p class="next">${fill(text.then, { address: markup`<bdi>${displayAddress(state.origin)}</bdi>` })}</p>
 ${error}<form method="post" action="login" class="fields" id="sign-in-form">
 <input type="hidden" name="csrf" value="${state.code}">
@@ -123,6 +125,7 @@ async function sendForm(
     languageOf(req),
     { ...state, code: formCode(FORM_CODE_PURPOSE, value) },
     await identityProviders(services, state.url),
+    await receiverOrigins(services),
   );
   sendPage(res, 200, page, { 'Set-Cookie': setCookieHeader(name, value, FORM_COOKIE_MAX_AGE_SECONDS, 'Strict', secure) });
 }
@@ -244,8 +247,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
     log('invalidCredentials', 200, origin);
     return;
   }
-  const sessionId = await localSessionForCookie(services, cookie.value, origin.baseUrl);
-  redirectSignedIn(res, secure, { url: form.url, cookie, sessionId });
+  await redirectSignedIn(services, res, secure, { url: form.url, cookie });
   log('signedIn', 302, origin);
 }
 

@@ -11,6 +11,7 @@ import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
 import type { SourceStore } from './sources.js';
 import type { ThrottleStore } from './throttle.js';
+import type { TicketStore } from './tickets.js';
 import type { UnitOfWorkStore } from './unitOfWork.js';
 import type { UserStore } from './users.js';
 
@@ -24,6 +25,7 @@ export * from './sessions.js';
 export * from './settings.js';
 export * from './sources.js';
 export * from './throttle.js';
+export * from './tickets.js';
 export * from './unitOfWork.js';
 export * from './users.js';
 
@@ -39,5 +41,6 @@ export interface Store
     ThrottleStore,
     AuditStore,
     KeyMaterialStore,
+    TicketStore,
     OutboxStore,
     UnitOfWorkStore {}

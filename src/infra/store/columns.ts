@@ -127,3 +127,8 @@ export interface AuditRow extends Omit<AuditRecord, 'detail'> {
 export function auditRecordOf(row: AuditRow): AuditRecord {
   return { ...row, detail: JSON.parse(row.detail) as AuditRecord['detail'] };
 }
+export const TICKET_KEY_COLUMNS = `kid, algorithm, public_jwk AS "publicJwk", sealed_key AS "sealedKey", created_at AS "createdAt",
+  signs_from AS "signsFrom", revoked_at AS "revokedAt"`;
+export const TICKET_RECEIVER_COLUMNS = 'name, domain, url, ca_pem AS "caPem", created_at AS "createdAt"';
+export const TICKET_GRANT_COLUMNS =
+  'global_id AS "globalId", receiver, user_id AS "userId", issued_at AS "issuedAt", expires_at AS "expiresAt"';

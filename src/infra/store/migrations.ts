@@ -226,6 +226,44 @@ CREATE TABLE saml_assertions (
 CREATE INDEX saml_assertions_expires_at ON saml_assertions (expires_at);
 `;
 
+// Version 8: signed logon tickets (docs/tickets.md). The ticket-signing keys: the public JWK, the
+// times their state is computed from (core/ticketKeys.ts), and on PostgreSQL the private key sealed
+// with the master key (a SQLite installation keeps it in a file of its data directory: NULL here).
+// The receivers the operator configured. The grants: which receiver was issued a ticket of which
+// global session, kept past the session's end (no foreign key to it) so that its logout reaches
+// the receiver, and purged when the last ticket expired; removing a receiver removes its grants.
+const tickets = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE ticket_keys (
+  kid TEXT PRIMARY KEY,
+  algorithm TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  sealed_key TEXT,
+  created_at ${time} NOT NULL,
+  signs_from ${time} NOT NULL,
+  revoked_at ${time}
+)${tableOptions};
+
+CREATE TABLE ticket_receivers (
+  name TEXT PRIMARY KEY,
+  domain TEXT NOT NULL,
+  url TEXT NOT NULL,
+  ca_pem TEXT,
+  created_at ${time} NOT NULL
+)${tableOptions};
+
+CREATE TABLE ticket_grants (
+  global_id TEXT NOT NULL,
+  receiver TEXT NOT NULL REFERENCES ticket_receivers (name) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  issued_at ${time} NOT NULL,
+  expires_at ${time} NOT NULL,
+  PRIMARY KEY (global_id, receiver)
+)${tableOptions};
+CREATE INDEX ticket_grants_receiver ON ticket_grants (receiver);
+CREATE INDEX ticket_grants_user_id ON ticket_grants (user_id);
+CREATE INDEX ticket_grants_expires_at ON ticket_grants (expires_at);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -246,6 +284,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: 'SAML identity providers, federated ids linked to users, AuthnRequest ids and accepted assertion ids',
     sql: identityProviders,
+  },
+  {
+    version: 8,
+    description: 'signed logon tickets: the ticket-signing keys, the receivers, the receivers issued a ticket of each global session',
+    sql: tickets,
   },
 ];
 

@@ -266,13 +266,14 @@ describe('generateExtensionWsdl: structure', () => {
     const portType = only(extensionDefinitions, WSDL_NS, 'portType');
     assert.deepEqual(
       childrenNamed(portType, WSDL_NS, 'operation').map((operation) => operation.attributes.get('name')),
-      ['authenticate', 'getSignOnMethod'],
+      ['authenticate', 'getSignOnMethod', 'verifyTicket'],
     );
     const messages = childrenNamed(extensionDefinitions, WSDL_NS, 'message');
     const part = (name: string): string | undefined => only(named(messages, name), WSDL_NS, 'part').attributes.get('element');
     assert.equal(part('authenticateRequest'), 'sso:authenticate');
     assert.equal(part('getSignOnMethodRequest'), 'ssox:getSignOnMethod');
     assert.equal(part('getSignOnMethodResponse'), 'ssox:getSignOnMethodResponse');
+    assert.equal(part('verifyTicketRequest'), 'ssox:verifyTicket');
     assert.equal(part('noSuchUserFault'), 'sso:noSuchUser');
     const bindings = childrenNamed(extensionDefinitions, WSDL_NS, 'binding');
     assert.deepEqual(

@@ -22,6 +22,7 @@ import { transferOwnership } from './transferOwnership.js';
 import { unregisterApplication } from './unregisterApplication.js';
 import { updateApplication } from './updateApplication.js';
 import { verifySession } from './verifySession.js';
+import { verifyTicket } from './verifyTicket.js';
 import type { Operation } from './types.js';
 
 /** The operations of the protocol, in namespace SSO_NS. */
@@ -49,7 +50,7 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
 ]);
 
 /** ssod's own operations, in namespace SSOX_NS. */
-export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([getSignOnMethod]);
+export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([getSignOnMethod, verifyTicket]);
 
 /** Every operation the endpoint answers. */
 export const ALL_OPERATIONS: readonly Operation[] = Object.freeze([...OPERATIONS, ...EXTENSION_OPERATIONS]);

@@ -11,6 +11,7 @@ import { sessionPart } from './sessions.js';
 import { settingsPart } from './settings.js';
 import { sourcePart } from './sources.js';
 import { throttlePart } from './throttle.js';
+import { ticketPart } from './tickets.js';
 import { unitOfWorkPart } from './unitOfWork.js';
 import { userPart } from './users.js';
 import type { Store, StoreLifecycle } from '../../../core/store/index.js';
@@ -34,6 +35,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...throttlePart(x),
     ...auditPart(x),
     ...keyMaterialPart(x),
+    ...ticketPart(x),
     ...outboxPart(x),
     ...unitOfWorkPart(x),
   };

@@ -12,6 +12,7 @@ import { sessionsContract } from './sessions.js';
 import { settingsContract } from './settings.js';
 import { sourcesContract } from './sources.js';
 import { throttleContract } from './throttle.js';
+import { ticketsContract } from './tickets.js';
 import { unitOfWorkContract } from './unitOfWork.js';
 import { usersContract } from './users.js';
 import type { Store } from '../../../../src/core/store/index.js';
@@ -42,6 +43,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('brute-force throttle', () => throttleContract(storeTest));
     describe('audit trail', () => auditContract(storeTest));
     describe('key material shared by every node', () => keyMaterialContract(storeTest));
+    describe('signed logon tickets: keys, receivers, grants', () => ticketsContract(storeTest));
     describe('units of work', () => unitOfWorkContract(storeTest));
     describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
   });
