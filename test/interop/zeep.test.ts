@@ -47,6 +47,7 @@ interface ZeepExtensionResult {
   badIp: Fault;
   noSuchUser: Fault;
   guestDenied: Fault;
+  forgedTicket: Fault;
 }
 
 describe('python3-zeep interoperability', () => {
@@ -110,5 +111,6 @@ describe('python3-zeep interoperability', () => {
     assert.match(badIp.message, /originatingIp must be an IPv4 or IPv6 address/);
     assert.ok(result.noSuchUser?.subcodes.includes('noSuchUser'), JSON.stringify(result.noSuchUser));
     assert.ok(result.guestDenied?.code.endsWith('permissionDenied'), JSON.stringify(result.guestDenied));
+    assert.ok(result.forgedTicket?.subcodes.includes('invalidParameter'), JSON.stringify(result.forgedTicket));
   });
 });

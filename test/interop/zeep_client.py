@@ -64,7 +64,7 @@ def register(guest, name):
 
 
 def extensions():
-    """getSignOnMethod and authenticate with ssox:originatingIp through a client of /soap?wsdl=ext."""
+    """getSignOnMethod, authenticate with ssox:originatingIp and verifyTicket through a client of /soap?wsdl=ext."""
     out = {}
     guest = ports(client())
     registered, cert = register(guest, "zeepext")
@@ -84,6 +84,7 @@ def extensions():
     out["badIp"] = fault_of(lambda: ext_guest["1.2"].authenticate(login="zeep-ext@example.com", password="zeep-secret", originatingIp="not-an-ip"))
     out["noSuchUser"] = fault_of(lambda: ext_app["1.2"].getSignOnMethod(userId="00000000-0000-4000-8000-00000000abcd"))
     out["guestDenied"] = fault_of(lambda: ext_guest["1.1"].getSignOnMethod(userId=user_id))
+    out["forgedTicket"] = fault_of(lambda: ext_app["1.2"].verifyTicket(ticket="eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."))
     return out
 
 

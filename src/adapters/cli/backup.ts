@@ -1,12 +1,14 @@
 // `ssod backup` and `ssod restore`: the embedded SQLite store, copied consistently while the server
-// runs, together with the CA files of the data directory, into a directory of their own; and put
-// back into a stopped installation. SQLite-specific by nature (POSTGRES_BACKUP_ADVICE otherwise).
+// runs, together with the CA files and the ticket-signing keys (tickets/<kid>.key) of the data
+// directory, into a directory of their own; and put back into a stopped installation.
+// SQLite-specific by nature (POSTGRES_BACKUP_ADVICE otherwise).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CA_CERT_FILE, CA_FILES, CA_KEY_FILE, SERVER_CERTIFICATE_FILES, STORE_FILE } from '../../infra/dataFiles.js';
+import { TICKET_KEY_DIR } from '../../infra/keys/tickets.js';
 import { checkSqlite, isKnownSchema, snapshotSqlite, sqliteInUse } from '../../infra/store/sqliteBackup.js';
 import { CliError, action, embeddedStoreFile, fields, installationOptions, print, storeCommand, type StoreFlags } from './common.js';
 
@@ -19,6 +21,27 @@ const BACKUP_FILES: readonly (readonly [string, number])[] = [
   [CA_KEY_FILE, 0o600],
   [CA_CERT_FILE, 0o644],
 ];
+
+/**
+ * The ticket-signing keys of a data directory, as paths relative to it (owner-only, like the CA key).
+ * Listed after the store's snapshot: a key's file is written before its record, so every key of the
+ * snapshot has its file here.
+ */
+async function ticketKeyFiles(dataDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(path.join(dataDir, TICKET_KEY_DIR));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names.filter((name) => /^[A-Za-z0-9_-]{43}\.key$/.test(name)).map((name) => path.join(TICKET_KEY_DIR, name));
+}
+
+/** What a backup of this installation holds: the fixed files, and each ticket key's file (0600). */
+async function backupFilesOf(dataDir: string): Promise<(readonly [string, number])[]> {
+  return [...BACKUP_FILES, ...(await ticketKeyFiles(dataDir)).map((file) => [file, 0o600] as const)];
+}
 
 interface Manifest {
   readonly format: typeof FORMAT;
@@ -71,8 +94,11 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
   }
   snapshotSqlite(store, path.join(directory, STORE_FILE));
   for (const file of CA_FILES) await copyFile(path.join(options.dataDir, file), path.join(directory, file));
+  const backupFiles = await backupFilesOf(options.dataDir);
+  await mkdir(path.join(directory, TICKET_KEY_DIR), { mode: 0o700 });
+  for (const [file] of backupFiles.slice(BACKUP_FILES.length)) await copyFile(path.join(options.dataDir, file), path.join(directory, file));
   const files: Record<string, { sha256: string; bytes: number }> = {};
-  for (const [file, mode] of BACKUP_FILES) {
+  for (const [file, mode] of backupFiles) {
     const target = path.join(directory, file);
     await chmod(target, mode);
     await flush(target);
@@ -93,7 +119,8 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
         ['schema version', schemaVersion],
         ['store', `${files[STORE_FILE]?.bytes ?? 0} bytes, integrity ok`],
         ['CA', CA_FILES.join(', ')],
-      ]) + 'It holds the CA key and password hashes: keep it where only the operator can read it.\n',
+        ['ticket keys', backupFiles.length - BACKUP_FILES.length],
+      ]) + 'It holds the CA key, the ticket-signing keys and password hashes: keep it where only the operator can read it.\n',
   );
 }
 
@@ -101,6 +128,18 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
 function isOurManifest(parsed: unknown): parsed is Manifest {
   const { format, version } = (parsed ?? {}) as { readonly format?: unknown; readonly version?: unknown };
   return format === FORMAT && version === VERSION;
+}
+
+/** The files a manifest names: the fixed ones, and the ticket keys it lists (a name of another form is refused). */
+function filesOf(manifest: Manifest, directory: string): (readonly [string, number])[] {
+  const keys = Object.keys(manifest.files).filter((file) => !BACKUP_FILES.some(([fixed]) => fixed === file));
+  for (const file of keys) {
+    if (!new RegExp(`^${TICKET_KEY_DIR}/[A-Za-z0-9_-]{43}\\.key$`).test(file))
+      throw new CliError(
+        `${path.join(directory, MANIFEST)} names ${JSON.stringify(file)}, which no ssod backup holds; restore another backup`,
+      );
+  }
+  return [...BACKUP_FILES, ...keys.map((file) => [file, 0o600] as const)];
 }
 
 async function readManifest(directory: string): Promise<Manifest> {
@@ -114,7 +153,7 @@ async function readManifest(directory: string): Promise<Manifest> {
   }
   if (!isOurManifest(manifest))
     throw new CliError(`${directory} is not an ssod backup of version ${VERSION}; restore it with the ssod that wrote it`);
-  for (const [file] of BACKUP_FILES) {
+  for (const [file] of filesOf(manifest, directory)) {
     const expected = manifest.files[file];
     const found = existsSync(path.join(directory, file)) ? await digestOf(path.join(directory, file)) : null;
     if (expected === undefined || found?.sha256 !== expected.sha256)
@@ -150,7 +189,9 @@ async function restore(flags: StoreFlags, directory: string): Promise<void> {
   }
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const aside = await moveAside(options.dataDir);
-  for (const [file, mode] of BACKUP_FILES) {
+  // A ticket key's file is named by its key's thumbprint: one of the same name is the same key.
+  await mkdir(path.join(options.dataDir, TICKET_KEY_DIR), { recursive: true, mode: 0o700 });
+  for (const [file, mode] of filesOf(manifest, directory)) {
     const temporary = path.join(options.dataDir, `${file}.restoring`);
     await copyFile(path.join(directory, file), temporary);
     await chmod(temporary, mode);
@@ -184,7 +225,10 @@ async function restore(flags: StoreFlags, directory: string): Promise<void> {
 }
 
 export function backupCommand(): Command {
-  return storeCommand('backup', 'Copy the store (consistently, while the server runs) and the CA files into a new directory.')
+  return storeCommand(
+    'backup',
+    'Copy the store (consistently, while the server runs), the CA files and the ticket-signing keys into a new directory.',
+  )
     .argument('<directory>', 'a new directory for the backup (created with mode 0700)')
     .addHelpText(
       'after',

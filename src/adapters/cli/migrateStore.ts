@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { checkAuthority } from '../../infra/keys/authority.js';
 import { dataDirPlace, MATERIAL_NAMES, requireMasterKey, sealedRecord, storePlace } from '../../infra/keys/material.js';
 import type { MasterKey } from '../../infra/keys/masterKey.js';
+import { dataDirTicketKeys, sealedKeyName, sealedTicketKeys } from '../../infra/keys/tickets.js';
 import { copySqliteToPostgres } from '../../infra/store/copy.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { openPostgresStore, redactedUrl } from '../../infra/store/postgres.js';
@@ -44,6 +45,10 @@ async function verifyMaterial(url: string, masterKey: MasterKey, dataDir: string
       if (back.keyPem !== source.keyPem || back.certificatePem !== source.certificatePem)
         throw new Error(`the ${name} key material read back from PostgreSQL differs`);
     }
+    const [sealed, files] = [sealedTicketKeys(masterKey), dataDirTicketKeys(dataDir)];
+    for (const key of await store.listTicketKeys()) {
+      if ((await sealed.load(key)) !== (await files.load(key))) throw new Error(`ticket key ${key.kid} read back from PostgreSQL differs`);
+    }
   } finally {
     await store.close();
   }
@@ -58,10 +63,13 @@ async function migrate(flags: MigrateFlags): Promise<void> {
   const masterKey = await requireMasterKey(flags.masterKeyFile ?? process.env.SSOD_MASTER_KEY_FILE ?? '');
   const keyMaterial = await sealedMaterialOf(dataDir, masterKey);
 
-  const counts = await copySqliteToPostgres(from.path, to.url, { overwrite: flags.overwrite === true, keyMaterial });
+  const ticketKeyFiles = dataDirTicketKeys(dataDir);
+  const sealTicketKey = async (kid: string): Promise<string> =>
+    masterKey.seal(await ticketKeyFiles.load({ kid, sealedKey: null }), sealedKeyName(kid));
+  const counts = await copySqliteToPostgres(from.path, to.url, { overwrite: flags.overwrite === true, keyMaterial, sealTicketKey });
   await verifyMaterial(to.url, masterKey, dataDir);
 
-  console.log(`copied sqlite:${from.path} and the CA of ${dataDir} to ${redactedUrl(to.url)}; row counts verified:`);
+  console.log(`copied sqlite:${from.path}, the CA and the ticket keys of ${dataDir} to ${redactedUrl(to.url)}; row counts verified:`);
   const width = Math.max(...counts.map((c) => c.table.length));
   for (const { table, rows } of counts) console.log(`  ${table.padEnd(width)}  ${rows}`);
   console.log(`private keys sealed with master key ${masterKey.id}.`);
@@ -73,7 +81,7 @@ async function migrate(flags: MigrateFlags): Promise<void> {
 export function migrateStoreCommand(): Command {
   return new Command('migrate-store')
     .description(
-      'Copy a single-node installation into PostgreSQL: every table of the SQLite store (applications, certificates, users with their password hashes, live sessions) and the CA of its data directory, sealed with the master key; then verify the counts. The SQLite node may keep running.',
+      'Copy a single-node installation into PostgreSQL: every table of the SQLite store (applications, certificates, users with their password hashes, live sessions) and the CA and ticket-signing keys of its data directory, sealed with the master key; then verify the counts. The SQLite node may keep running.',
     )
     .requiredOption('--from <STORE>', 'the SQLite store, sqlite:PATH (sqlite: alone is ssod.db in --data-dir)')
     .requiredOption('--to <URL>', 'the PostgreSQL store, postgres://… or postgresql://…')

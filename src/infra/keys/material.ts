@@ -22,8 +22,9 @@ export interface MaterialFiles {
 
 /**
  * The key material ssod keeps, by name: the name is that of its record in the store (and the name
- * its sealed key is bound to), the files are where a data directory holds it. A new key (a
- * ticket-signing key) is one more entry; the places, migrate-store and the sealing follow.
+ * its sealed key is bound to), the files are where a data directory holds it. A new key with a
+ * certificate is one more entry; the places, migrate-store and the sealing follow. (The
+ * ticket-signing keys, many and without certificates, have their own keyring: ./tickets.ts.)
  */
 export const KEY_MATERIAL = {
   ca: { key: CA_KEY_FILE, certificate: CA_CERT_FILE },

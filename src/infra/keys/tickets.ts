@@ -38,7 +38,7 @@ export function sealedKeyName(kid: string): string {
 /** Where the private halves are kept: returns what the store record holds (a sealed key, or null), and reads one back. */
 export interface TicketKeyPlace {
   save(kid: string, pkcs8Pem: string): Promise<string | null>;
-  load(key: TicketKeyRecord): Promise<string>;
+  load(key: Pick<TicketKeyRecord, 'kid' | 'sealedKey'>): Promise<string>;
 }
 
 /** The file of a key's private half in a data directory. */

@@ -11,6 +11,8 @@ import type { KeyMaterialRecord } from '../../core/store/index.js';
 
 /** Key material lives in files beside a SQLite store; the caller gives it sealed, to be stored in its stead. */
 const KEY_MATERIAL_TABLE = 'key_material';
+/** So do the private halves of the ticket-signing keys: each row gets its key sealed by the caller. */
+const TICKET_KEYS_TABLE = 'ticket_keys';
 const BATCH_ROWS = 500;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -24,7 +26,12 @@ export interface CopyOptions {
   readonly overwrite: boolean;
   /** Stored into key_material (the CA and server certificate files, sealed with the master key). */
   readonly keyMaterial: readonly KeyMaterialRecord[];
+  /** The private half of the ticket key `kid` (a file beside the SQLite store), sealed with the master key. */
+  readonly sealTicketKey: (kid: string) => Promise<string>;
 }
+
+/** A row as it is copied: as read, or changed by the caller (a ticket key's sealed private half). */
+type RowChange = (row: unknown[]) => Promise<unknown[]>;
 
 export class CopyRefusedError extends Error {
   constructor(message: string) {
@@ -93,7 +100,7 @@ async function insertBatch(client: pg.PoolClient, table: string, columns: readon
 }
 
 /** Copies every row of `table`, batch by batch, from the open SQLite snapshot. */
-async function copyTable(db: Database.Database, client: pg.PoolClient, table: string): Promise<number> {
+async function copyTable(db: Database.Database, client: pg.PoolClient, table: string, change?: RowChange): Promise<number> {
   const columns = columnsOf(db, table);
   const rows = db
     .prepare(`SELECT ${columns.join(', ')} FROM ${table}`)
@@ -102,7 +109,7 @@ async function copyTable(db: Database.Database, client: pg.PoolClient, table: st
   let copied = 0;
   let batch: unknown[][] = [];
   for (const row of rows) {
-    batch.push(row);
+    batch.push(change === undefined ? row : await change(row));
     if (batch.length === BATCH_ROWS) {
       await insertBatch(client, table, columns, batch);
       copied += batch.length;
@@ -164,6 +171,17 @@ export async function copySqliteToPostgres(file: string, url: string, options: C
   }
 }
 
+/** A ticket_keys row with its private half sealed into sealed_key (NULL on SQLite). */
+function sealedTicketKeyRow(db: Database.Database, options: CopyOptions): RowChange {
+  const columns = columnsOf(db, TICKET_KEYS_TABLE);
+  const [kid, sealed] = [columns.indexOf('kid'), columns.indexOf('sealed_key')];
+  return async (row) => {
+    const copy = [...row];
+    copy[sealed] = await options.sealTicketKey(String(row[kid]));
+    return copy;
+  };
+}
+
 async function copyInTransaction(db: Database.Database, client: pg.PoolClient, url: string, options: CopyOptions): Promise<TableCount[]> {
   const tables = tablesInDependencyOrder(db);
   db.exec('BEGIN'); // one snapshot for every table and count
@@ -192,7 +210,7 @@ async function copyInTransaction(db: Database.Database, client: pg.PoolClient, u
         }
         expected = options.keyMaterial.length;
       } else {
-        const copied = await copyTable(db, client, table);
+        const copied = await copyTable(db, client, table, table === TICKET_KEYS_TABLE ? sealedTicketKeyRow(db, options) : undefined);
         expected = db.prepare<[], number>(`SELECT COUNT(*) FROM ${table}`).pluck().get() ?? 0;
         if (copied !== expected) throw new Error(`${table}: read ${copied} rows of ${expected}`);
       }

@@ -2,7 +2,7 @@
 // writing holds every write acknowledged before it began, passes the integrity checks and serves
 // again; a restore is refused while a server has the store open, and for a damaged backup.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -75,12 +75,16 @@ describe('ssod backup and restore', () => {
     const during = writers.acks.filter((ack) => ack.at > started && ack.at < finished).length;
     assert.ok(during > 0, 'writes were acknowledged while the backup ran');
     assert.equal((JSON.parse(taken.stdout) as { schemaVersion: number }).schemaVersion, LATEST_SCHEMA_VERSION);
-    assert.deepEqual(readdirSync(backup).sort(), ['ca.crt', 'ca.key', 'manifest.json', 'ssod.db']);
+    assert.deepEqual(readdirSync(backup).sort(), ['ca.crt', 'ca.key', 'manifest.json', 'ssod.db', 'tickets']);
+    const [ticketKey] = await ts.server.services.store.listTicketKeys();
+    const keyFile = path.join('tickets', `${ticketKey?.kid ?? ''}.key`);
+    assert.equal(statSync(path.join(backup, keyFile)).mode & 0o777, 0o600, 'the ticket-signing key, owner-only like the CA key');
 
     const target = path.join(work, 'restored');
     const restored = await runCli(['restore', backup, '--data-dir', target]);
     assert.equal(restored.code, 0, restored.stderr);
     assert.match(restored.stdout, /^replaced files kept in:\s+\(none/m);
+    assert.equal(readFileSync(path.join(target, keyFile), 'utf8'), readFileSync(path.join(inst.dataDir, keyFile), 'utf8'));
     assert.deepEqual(checkSqlite(path.join(target, 'ssod.db')), {
       integrity: 'ok',
       danglingReferences: 0,

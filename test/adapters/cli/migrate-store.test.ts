@@ -89,6 +89,7 @@ postgresSuite('ssod migrate-store', () => {
     assert.match(result.stdout, /^ {2}certificates +3$/m);
     assert.match(result.stdout, /^ {2}global_sessions +1$/m);
     assert.match(result.stdout, /^ {2}key_material +2$/m);
+    assert.match(result.stdout, /^ {2}ticket_keys +1$/m);
     assert.match(result.stdout, new RegExp(`^ {2}audit_events +${auditEvents}$`, 'm'));
     assert.equal((await call(single, 'verifySession', { sessionId })).status, 200, 'the single node kept serving');
 
@@ -115,6 +116,16 @@ postgresSuite('ssod migrate-store', () => {
       );
       assert.equal((await call(node, 'getSettings')).field('usersSessionsTimeout'), '900', 'the service settings came along');
       const store = node.server.services.store;
+      const ticketKey = (await store.listTicketKeys())[0];
+      assert.ok(ticketKey !== undefined);
+      assert.equal(ticketKey.kid, (await single.server.services.store.listTicketKeys())[0]?.kid, 'the ticket key came along');
+      assert.match(ticketKey.sealedKey ?? '', /^v1\./, 'sealed with the master key');
+      const signed = await node.server.services.tickets.sign(ticketKey, 'ssod-ticket+jwt', { sub: 'x' });
+      assert.equal(
+        (JSON.parse(Buffer.from(signed.split('.')[0] ?? '', 'base64url').toString()) as { kid: string }).kid,
+        ticketKey.kid,
+        'and it signs',
+      );
       assert.deepEqual(
         (await store.getThrottles(['login:mallory'])).map((t) => t.failures),
         [1],
