@@ -1,5 +1,7 @@
 // One command for the whole demonstration: ssod on a temporary data directory, both example
-// applications registered with it, and a demo user. `node dist/examples/run.js`; Ctrl-C stops all.
+// applications registered with it (billing in a DNS domain of its own, where it is its own ticket
+// receiver), a help desk in a third domain behind `ssod receiver`, and a demo user.
+// `node dist/examples/run.js`; Ctrl-C stops all.
 // Whatever ends it (Ctrl-C, SIGTERM, a port already taken, any error), the temporary directory,
 // which holds a CA key, is removed, and a failure is one line that says what to do.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,8 +10,10 @@ import path from 'node:path';
 import { resolveOptions } from '../src/config/options.js';
 import { createLogger } from '../src/infra/log.js';
 import { startServer, type RunningServer } from '../src/app/server.js';
-import { BILLING } from './billing/app.js';
+import { addReceiver } from '../src/core/operator/tickets.js';
+import { openDemoCa } from './lib/demoCa.js';
 import { startDemo, type Demo } from './lib/demo.js';
+import { BILLING_DOMAIN, BILLING_ELSEWHERE, HELPDESK_DOMAIN, loopbackLookup } from './lib/domains.js';
 import { signInAtFromEnvironment } from './lib/join.js';
 import { PANEL } from './panel/app.js';
 
@@ -22,7 +26,9 @@ const PORTS = {
   SSO_SOAP_PORT: Number(process.env.SSO_SOAP_PORT ?? 11443),
   SSO_RELAY_PORT: Number(process.env.SSO_RELAY_PORT ?? 1180),
   PANEL_PORT: Number(process.env.PANEL_PORT ?? PANEL.port),
-  BILLING_PORT: Number(process.env.BILLING_PORT ?? BILLING.port),
+  BILLING_PORT: Number(process.env.BILLING_PORT ?? BILLING_ELSEWHERE.port),
+  HELPDESK_PORT: Number(process.env.HELPDESK_PORT ?? 8444),
+  HELPDESK_UPSTREAM_PORT: Number(process.env.HELPDESK_UPSTREAM_PORT ?? 8083),
 };
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ssod-demo-'));
@@ -68,20 +74,30 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
 try {
+  // The host name is the relay's, so that the tickets' issuer is the relay URL the browser and the receivers use.
   server = await startServer(
-    resolveOptions({ flags: { dataDir, soapPort: PORTS.SSO_SOAP_PORT, relayPort: PORTS.SSO_RELAY_PORT, logLevel: 'warn' } }),
-    {
-      logger: createLogger('warn', (line) => process.stderr.write(line)),
-    },
+    resolveOptions({
+      flags: { dataDir, hostname: RELAY_HOST, soapPort: PORTS.SSO_SOAP_PORT, relayPort: PORTS.SSO_RELAY_PORT, logLevel: 'warn' },
+    }),
+    { logger: createLogger('warn', (line) => process.stderr.write(line)), receiverLookup: loopbackLookup },
   );
+  const services = server.services;
   demo = await startDemo({
     soapUrl: `https://127.0.0.1:${server.soapPort}/soap`,
-    ca: server.services.ca.certificatePem,
+    ca: services.ca.certificatePem,
     relayUrl: `http://${RELAY_HOST}:${server.relayPort}/relay`,
     dir: dataDir,
     ports: { panel: PORTS.PANEL_PORT, billing: PORTS.BILLING_PORT },
     demoUser: DEMO_USER,
     ...signInAtFromEnvironment(),
+    otherDomains: {
+      ca: await openDemoCa(),
+      keysUrl: `https://127.0.0.1:${server.soapPort}/tickets/keys`,
+      ports: { billing: PORTS.BILLING_PORT, helpdeskReceiver: PORTS.HELPDESK_PORT, helpdesk: PORTS.HELPDESK_UPSTREAM_PORT },
+      addReceiver: async (receiver) => {
+        await addReceiver(services, receiver);
+      },
+    },
   });
 } catch (error) {
   fail(error);
@@ -90,6 +106,8 @@ try {
 if (!stopping && server !== undefined && demo !== undefined) {
   console.log(`ssod       SOAP https://127.0.0.1:${server.soapPort}/soap, relay http://${RELAY_HOST}:${server.relayPort}/relay (data in ${dataDir})
 ${demo.panel.app.title.padEnd(14)} ${demo.panel.url}
-${demo.billing.app.title.padEnd(14)} ${demo.billing.url}
+${demo.billing.app.title.padEnd(14)} ${demo.billing.url} (its own ticket receiver for ${BILLING_DOMAIN})
+${'Help Desk'.padEnd(14)} ${demo.helpdesk?.url ?? '-'} (behind \`ssod receiver\` for ${HELPDESK_DOMAIN})
+The HTTPS pages have certificates of a throwaway CA: accept the browser's warning (examples/README.md).
 Sign in as ${DEMO_USER.login} / ${DEMO_USER.password}. Ctrl-C stops everything.`);
 }

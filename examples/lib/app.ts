@@ -1,9 +1,12 @@
 // The page server both example applications share: a login page, a protected home page that
-// shows who is signed in, and logout. Everything about single sign-on is the SDK's SsoApp (the protocol // §2.2); this file is only pages and forms.
+// shows who is signed in, and logout. Everything about single sign-on is the SDK's: SsoApp (Open Fusion
+// SSO protocol, section 2.2) and, for an application in another DNS domain, TicketReceiver (its pages know
+// the user from the domain's signed logon ticket, docs/tickets.md); this file is only pages and forms.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { cookieOf, type SignedInUser, type SsoApp } from '../../src/client/index.js';
+import { cookieOf, type SsoApp, type TicketReceiver } from '../../src/client/index.js';
 
 export interface ExampleApp {
   /** Short name, also the registered application name. */
@@ -26,12 +29,27 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** Who the home page shows: from the application's own session (SsoApp) or from the domain's ticket. */
+interface PageUser {
+  readonly userId: string;
+  readonly login: string;
+}
+
+/** What single sign-on the pages use, given once the application is registered. */
+interface Attached {
+  readonly sso: SsoApp;
+  readonly neighbours: readonly Neighbour[];
+  /** In another DNS domain: the application is its own ticket receiver, and its pages know the user from the ticket. */
+  readonly tickets: TicketReceiver | null;
+}
+
 const CSRF_COOKIE = 'login_csrf';
+const LOGOUT_EVERYWHERE_PATH = '/logout/everywhere';
 const MAX_FORM_BYTES = 8 * 1024;
 
 /** The registered url of an example application (docs/DECISIONS.md "URLs": the port always written out). */
-export function appUrlOf(app: ExampleApp, port = app.port): string {
-  return `http://${app.host}:${port}/`;
+export function appUrlOf(app: ExampleApp, port = app.port, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${app.host}:${port}/`;
 }
 
 function escapeHtml(text: string): string {
@@ -78,14 +96,15 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function homePage(app: ExampleApp, user: SignedInUser, neighbours: readonly Neighbour[]): string {
+function homePage(app: ExampleApp, user: PageUser, neighbours: readonly Neighbour[], tickets: TicketReceiver | null): string {
   const links = neighbours.map((n) => `<li><a href="${escapeHtml(n.url)}">${escapeHtml(n.title)}</a></li>`).join('');
+  const how = tickets === null ? '' : `, known from the signed logon ticket of ${escapeHtml(tickets.domain)}: no call to ssod`;
   return page(
     app,
     'Home',
     `<h1>Welcome to ${escapeHtml(app.title)}</h1>
 <p>Signed in as <strong id="login">${escapeHtml(user.login)}</strong></p>
-<p class="muted">User id <code id="user-id">${escapeHtml(user.userId)}</code></p>
+<p class="muted">User id <code id="user-id">${escapeHtml(user.userId)}</code>${how}</p>
 ${links === '' ? '' : `<p>Your other applications (no second sign-in):</p><ul>${links}</ul>`}
 <form method="post" action="/logout"><button id="logout" type="submit">Log out everywhere</button></form>`,
   );
@@ -114,25 +133,57 @@ function showLogin(app: ExampleApp, res: http.ServerResponse, next: string, erro
   send(res, error ? 401 : 200, loginPage(app, next, csrf, error));
 }
 
-async function route(
-  app: ExampleApp,
-  sso: SsoApp,
-  neighbours: readonly Neighbour[],
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-): Promise<void> {
+/**
+ * The ticket cookie of the application's domain, removed (with the attributes it was set with), so
+ * that the page does not show the user while the logout goes round.
+ */
+function dropTicketCookie(res: http.ServerResponse, tickets: TicketReceiver): void {
+  res.setHeader('Set-Cookie', `${tickets.cookieName}=; Domain=${tickets.domain}; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`);
+}
+
+function redirect(res: http.ServerResponse, location: string): void {
+  res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' });
+  res.end();
+}
+
+/** The home page: the user from the domain's ticket in another DNS domain, else from the application's own session (through the relay). */
+async function home(app: ExampleApp, attached: Attached, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const { sso, neighbours, tickets } = attached;
+  if (tickets === null) {
+    const user = await sso.requireUser(req, res);
+    if (user !== null) send(res, 200, homePage(app, user, neighbours, null));
+    return;
+  }
+  // After ssod's sign-in page the browser arrives with an ssosid this page does not need: keep it out of history.
+  if (url.searchParams.has('ssosid')) {
+    redirect(res, sso.ownUrl('/').href);
+    return;
+  }
+  const user = await tickets.requireUser(req, res);
+  if (user !== null) send(res, 200, homePage(app, user, neighbours, tickets));
+}
+
+/**
+ * Log out everywhere from a page that knows the user from the ticket only: the application's own
+ * session of the global session comes through the relay (SsoApp), and closeSession ends the global
+ * session, after which ssod tells every receiver (docs/tickets.md "Logout").
+ */
+async function logoutEverywhere(attached: Attached, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const user = await attached.sso.requireUser(req, res);
+  if (user !== null) await attached.sso.logout(req, res, '/');
+}
+
+async function route(app: ExampleApp, attached: Attached, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { sso, tickets } = attached;
+  if (tickets !== null && (await tickets.handle(req, res))) return;
   const url = new URL(req.url ?? '/', sso.appUrl);
   if (req.method === 'GET' && url.pathname === '/') {
-    const user = await sso.requireUser(req, res);
-    if (user !== null) send(res, 200, homePage(app, user, neighbours));
+    await home(app, attached, req, res, url);
   } else if (req.method === 'GET' && url.pathname === sso.loginPath) {
     const next = url.searchParams.get('next') ?? '/';
     const user = await sso.currentUser(req);
     if (user === null) showLogin(app, res, next, false);
-    else {
-      res.writeHead(302, { Location: sso.ownUrl(next).href });
-      res.end();
-    }
+    else redirect(res, sso.ownUrl(next).href);
   } else if (req.method === 'POST' && url.pathname === sso.loginPath) {
     const form = await readForm(req);
     const next = form.get('next') ?? '/';
@@ -144,43 +195,50 @@ async function route(
     const result = await sso.login(res, { login: form.get('login') ?? '', password: form.get('password') ?? '' }, next);
     if (result === 'invalidCredentials') showLogin(app, res, next, true);
   } else if (req.method === 'POST' && url.pathname === '/logout') {
-    await sso.logout(req, res);
+    if (tickets === null) return sso.logout(req, res);
+    dropTicketCookie(res, tickets);
+    redirect(res, sso.ownUrl(LOGOUT_EVERYWHERE_PATH).href);
+  } else if (req.method === 'GET' && url.pathname === LOGOUT_EVERYWHERE_PATH && tickets !== null) {
+    await logoutEverywhere(attached, req, res);
   } else {
     send(res, 404, page(app, 'Not found', '<h1>Not found</h1><p><a href="/">Home</a></p>'));
   }
 }
 
 /**
- * Opens an example application on 127.0.0.1 (port 0: any free port). Its pages answer once
- * `attach` gives it the SsoApp: an application registers its url, port included (docs/DECISIONS.md
- * "URLs"), so the port must be known before the SsoApp exists.
+ * Opens an example application on 127.0.0.1 (port 0: any free port), over HTTPS when `tls` is given.
+ * Its pages answer once `attach` gives it the SsoApp (and, in another DNS domain, its TicketReceiver):
+ * an application registers its url, port included (docs/DECISIONS.md "URLs"), so the port must be
+ * known before the SsoApp exists.
  */
 export async function listenExampleApp(
   app: ExampleApp,
   port = app.port,
-): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[]): void }> {
-  let attached: { sso: SsoApp; neighbours: readonly Neighbour[] } | null = null;
-  const server = http.createServer((req, res) => {
+  tls: { readonly key: string; readonly cert: string } | null = null,
+): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[], tickets?: TicketReceiver | null): void }> {
+  let attached: Attached | null = null;
+  const listener: http.RequestListener = (req, res) => {
     if (attached === null) {
       send(res, 503, page(app, 'Starting', '<h1>Starting…</h1>'));
       return;
     }
-    route(app, attached.sso, attached.neighbours, req, res).catch((error: unknown) => {
+    route(app, attached, req, res).catch((error: unknown) => {
       console.error(`${app.name}: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) send(res, 503, page(app, 'Unavailable', '<h1>Sign-in is unavailable</h1><p>Please try again in a moment.</p>'));
       else res.destroy();
     });
-  });
+  };
+  const server = tls === null ? http.createServer(listener) : https.createServer({ key: tls.key, cert: tls.cert }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
   return {
-    url: appUrlOf(app, bound),
+    url: appUrlOf(app, bound, tls === null ? 'http' : 'https'),
     port: bound,
-    attach(sso, neighbours = []) {
-      attached = { sso, neighbours };
+    attach(sso, neighbours = [], tickets = null) {
+      attached = { sso, neighbours, tickets };
     },
     close: () =>
       new Promise<void>((resolve) => {

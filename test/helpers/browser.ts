@@ -22,8 +22,11 @@ export const skipWithoutChromium: string | false =
 // From DIST/test/helpers/ up to the repository, whichever dist folder this was compiled into.
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
 
-/** Chromium with each host name resolving to 127.0.0.1, and nothing of its own going out. */
-export async function launchChromium(hosts: readonly string[]): Promise<Browser> {
+/**
+ * Chromium with each host name resolving to 127.0.0.1, and nothing of its own going out;
+ * `extraArgs` adds switches (`--ignore-certificate-errors` for servers with a test CA's certificates).
+ */
+export async function launchChromium(hosts: readonly string[], extraArgs: readonly string[] = []): Promise<Browser> {
   if (!haveChromium) throw new Error(`chromium is required on CI (${CHROMIUM})`);
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
@@ -36,6 +39,7 @@ export async function launchChromium(hosts: readonly string[]): Promise<Browser>
       '--disable-sync',
       '--no-first-run',
       `--host-resolver-rules=${hosts.map((host) => `MAP ${host} 127.0.0.1`).join(', ')}`,
+      ...extraArgs,
     ],
   });
 }

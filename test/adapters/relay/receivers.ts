@@ -4,16 +4,14 @@
 // and a browser that follows the relay's redirects through them.
 import type http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, LookupFunction } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { TestCa } from '../../helpers/testCa.js';
 import { relayRequest } from './request.js';
+import { loopbackLookup } from '../../../examples/lib/domains.js';
 
 /** Every host name on the loopback address: the receivers' domains in the tests. */
-export const loopbackLookup: LookupFunction = (_hostname, options, callback) => {
-  if (options.all === true) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-  else callback(null, '127.0.0.1', 4);
-};
+export { loopbackLookup };
 
 export interface ReceiverServer {
   readonly domain: string;
