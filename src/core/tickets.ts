@@ -62,10 +62,18 @@ function ticketLifetimeMs(services: Pick<Services, 'settings'>): number {
   return services.settings.current().ticketLifetime * 1000;
 }
 
-/** The key that signs now; an error that says what to do when none can (every key revoked or pending). */
+/** No ticket-signing key can sign now (every key revoked or pending): the operator must make one. */
+export class NoSigningKeyError extends Error {
+  constructor() {
+    super('no ticket-signing key can sign now: make one that signs at once with `ssod tickets rotate --now`');
+    this.name = 'NoSigningKeyError';
+  }
+}
+
+/** The key that signs now; NoSigningKeyError, which says what to do, when none can. */
 async function signingKey(services: TicketServices): Promise<TicketKeyRecord> {
   const signer = signerAt(await services.tickets.keys(), services.now());
-  if (signer === null) throw new Error('no ticket-signing key can sign now: make one that signs at once with `ssod tickets rotate --now`');
+  if (signer === null) throw new NoSigningKeyError();
   return signer;
 }
 

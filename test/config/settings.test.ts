@@ -19,6 +19,7 @@ test('the service settings are those the whole service must agree on', () => {
     'mode',
     'sessionTimeout',
     'sessionLifetime',
+    'ticketLifetime',
     'relayTokenLifetime',
     'passwordHashTypes',
     'certValidityDays',

@@ -4,7 +4,7 @@
 // ticket, and each receiver sends it back to `<relay>/next` for the next one, until the last sends it
 // on to where it was going. With no receiver configured, the answer is the relay's as ever.
 import { SsoError } from '../../core/errors.js';
-import { issueTicket, receiversInOrder, type TicketReceiver } from '../../core/tickets.js';
+import { issueTicket, NoSigningKeyError, receiversInOrder, type TicketReceiver } from '../../core/tickets.js';
 import type { Services } from '../../core/services.js';
 import { localSessionForCookie, sessionOfCookie } from '../../core/sessions.js';
 import type { GlobalSessionRecord } from '../../core/store/index.js';
@@ -45,13 +45,19 @@ function nextLocation(services: Services, secure: boolean, after: string, destin
   return `${relay}/next?${query.toString()}`;
 }
 
-/** A ticket of the session for the receiver; null when the session has ended meanwhile (or its user was disabled). */
+/**
+ * A ticket of the session for the receiver; null when the session has ended meanwhile (or its user
+ * was disabled), and when no key can sign (the operator revoked them all): then the browser goes on
+ * as without a session there, and the log says what the operator must do.
+ */
 export async function ticketOrNull(services: Services, session: GlobalSessionRecord, receiver: TicketReceiver): Promise<string | null> {
   try {
     return await issueTicket(services, session, receiver);
   } catch (error) {
     if (error instanceof SsoError && error.code === 'noSuchSession') return null;
-    throw error;
+    if (!(error instanceof NoSigningKeyError)) throw error;
+    services.log.error('no logon ticket issued', { receiver: receiver.name, error: error.message });
+    return null;
   }
 }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JSONWebKeySet } from 'jose';
 import { receiversChanged, ticketIssuer } from '../../../src/core/tickets.js';
+import { addReceiver } from '../../../src/core/operator/tickets.js';
 import { eventually } from '../../helpers/eventually.js';
 import { call, httpsRequest, registerApp, startTestServer, type TestServer } from '../../helpers/server.js';
 import { openTestCa, type TestCa } from '../../helpers/testCa.js';
@@ -253,6 +254,29 @@ describe('logon tickets: no receiver configured', () => {
       const cookie = (reply.headers['set-cookie']?.[0] ?? '').split(';', 1)[0] ?? '';
       const next = await relayRequest(ts.relayPort, { path: `/relay/next?after=a&url=${encodeURIComponent(PANEL)}&session=1`, cookie });
       assert.match(next.headers.location ?? '', /^https:\/\/panel\.example\.com:8443\/\?ssosid=https/);
+    } finally {
+      await ts.close();
+    }
+  });
+});
+
+describe('logon tickets: no key can sign', () => {
+  test('every key revoked behind the operator command: the sign-in still lands on url, without a ticket, and the log says what to do', async () => {
+    const ts = await startTestServer();
+    try {
+      const services = ts.server.services;
+      await addReceiver(services, { name: 'a-de', domain: 'example.de', url: 'https://apps.example.de/.ssod/' });
+      // `ssod tickets revoke` refuses to withdraw the signing key with no successor; the keyring itself does not.
+      for (const key of await services.tickets.keys()) await services.tickets.revokeKey(key.kid, services.now());
+      const panel = await registerApp(ts, PANEL, 'panel');
+      await call(ts, 'createUser', { login: 'alice', password: 'wonderland' }, { credentials: panel.credentials });
+      const token = (await call(ts, 'authenticate', { login: 'alice', password: 'wonderland', baseUrl: PANEL })).field('relayToken') ?? '';
+      const reply = await relayRequest(ts.relayPort, { path: `/relay?${new URLSearchParams({ token, url: `${PANEL}home` }).toString()}` });
+      assert.equal(reply.status, 302);
+      assert.equal(reply.headers.location, `${PANEL}home`, 'on to url: no receiver gets a ticket');
+      const logged = ts.logRecords().find((r) => r['msg'] === 'no logon ticket issued');
+      assert.equal(logged?.['receiver'], 'a-de');
+      assert.match(String(logged['error']), /ssod tickets rotate --now/);
     } finally {
       await ts.close();
     }
