@@ -2,47 +2,25 @@
 // store, the AuthnRequest sent by one, its answer accepted by the other, and the same answer posted
 // again to the first refused as a replay (case E33). Responses are signed with xml-crypto's SignedXml.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { finishSamlSignIn, startSamlSignIn, type SamlContext } from '../../src/core/saml.js';
 import { createUser } from '../../src/core/users.js';
 import { nodeSamlLibrary } from '../../src/infra/saml/serviceProvider.js';
-import { generateMasterKeyFile } from '../../src/infra/keys/masterKey.js';
 import { idpRecord } from '../helpers/identityProviders.js';
-import { createSchema, postgresSuite, type Isolated } from '../helpers/postgres.js';
+import { twoPostgresNodes } from '../helpers/pgNodes.js';
+import { postgresSuite } from '../helpers/postgres.js';
 import { newSigningKey, signedResponse, signingIdpSettings } from '../helpers/samlResponses.js';
-import { registerApp, startTestServer, type TestServer } from '../helpers/server.js';
+import { registerApp, type TestServer } from '../helpers/server.js';
 
 const SP = { entityId: 'https://sso.example.test/saml/metadata', acsUrl: 'https://sso.example.test/saml/acs' };
 const ISSUER = 'https://idp.example.test/saml';
 
 postgresSuite('SAML across the nodes of a PostgreSQL cluster', () => {
-  let schema: Isolated;
-  let dir: string;
-  let nodes: TestServer[] = [];
-
-  before(async () => {
-    schema = await createSchema();
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-saml-cluster-'));
-    const masterKeyFile = path.join(dir, 'master.key');
-    await generateMasterKeyFile(masterKeyFile);
-    const options = { store: schema.url, masterKeyFile, argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' } as const;
-    // The first node makes the installation; the second joins it.
-    nodes = [await startTestServer(options)];
-    nodes.push(await startTestServer(options));
-  });
-  after(async () => {
-    await Promise.all(nodes.map((node) => node.close()));
-    await schema.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const nodes = twoPostgresNodes('saml');
 
   test('E33: an AuthnRequest of one node is answered at another, and the same response posted again to the first is a replay', async () => {
-    const [first, second] = nodes;
-    assert.ok(first !== undefined && second !== undefined);
+    const [first, second] = nodes();
     const app = await registerApp(first, 'https://shop.example.com:443/', 'shop');
     const key = await newSigningKey();
     await first.server.services.store.insertIdentityProvider(idpRecord('corp', signingIdpSettings(ISSUER, key)));

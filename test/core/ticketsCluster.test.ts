@@ -3,21 +3,18 @@
 // key set the other serves, and a rotation made on one node is served by the other within the
 // documented 5 s (waited for, not timed).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { rotateTicketKey } from '../../src/core/operator/tickets.js';
 import { sessionOfCookie, startBrowserSession } from '../../src/core/sessions.js';
 import { issueTicket, ticketIssuer } from '../../src/core/tickets.js';
 import { createUser } from '../../src/core/users.js';
-import { generateMasterKeyFile } from '../../src/infra/keys/masterKey.js';
 import { defined } from '../helpers/defined.js';
 import { eventually } from '../helpers/eventually.js';
-import { createSchema, postgresSuite, type Isolated } from '../helpers/postgres.js';
-import { registerApp, startTestServer, type TestServer } from '../helpers/server.js';
+import { twoPostgresNodes } from '../helpers/pgNodes.js';
+import { postgresSuite } from '../helpers/postgres.js';
+import { registerApp, type TestServer } from '../helpers/server.js';
 
 /** The key set a node serves on its relay listener, as a receiver fetches it. */
 function keySetOf(node: TestServer): Promise<JSONWebKeySet> {
@@ -33,28 +30,10 @@ function keySetOf(node: TestServer): Promise<JSONWebKeySet> {
 }
 
 postgresSuite('ticket keys across the nodes of a PostgreSQL cluster', () => {
-  let schema: Isolated;
-  let dir: string;
-  let nodes: TestServer[] = [];
-
-  before(async () => {
-    schema = await createSchema();
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-tickets-cluster-'));
-    const masterKeyFile = path.join(dir, 'master.key');
-    await generateMasterKeyFile(masterKeyFile);
-    const options = { store: schema.url, masterKeyFile, argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' } as const;
-    nodes = [await startTestServer(options)];
-    nodes.push(await startTestServer(options));
-  });
-  after(async () => {
-    await Promise.all(nodes.map((node) => node.close()));
-    await schema.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const nodes = twoPostgresNodes('tickets');
 
   test('a ticket issued through node A verifies with the key set of node B; a rotation on A is served by B', async () => {
-    const [a, b] = nodes;
-    assert.ok(a !== undefined && b !== undefined);
+    const [a, b] = nodes();
     assert.equal((await a.server.services.store.listTicketKeys()).length, 1, 'the second node found the first key: one between them');
     const app = await registerApp(a);
     const userId = await createUser(a.server.services, app.id, 'alice', await a.server.services.passwords.hash('pw'), 'operator');
