@@ -121,7 +121,7 @@ export const OPTION_SPECS = {
     default: 'off',
     values: ['off', 'on'],
     arg: 'on|off',
-    doc: 'Serve the relay over HTTPS with the server certificate; its cookie is then Secure.',
+    doc: 'Serve the relay over HTTPS with the server certificate; its cookie is then Secure and named __Host-sid.',
   },
   sessionTimeout: {
     kind: 'integer',

@@ -31,3 +31,33 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.once('aborted', () => reject(new Error('request aborted')));
   });
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A `%` that starts no escape (`%zz`, a `%` at the end) stands for itself in a form, as URLSearchParams reads it. */
+const LONE_PERCENT = /%(?![0-9A-Fa-f]{2})/g;
+
+/**
+ * The fields of an application/x-www-form-urlencoded body, or null when the body, or a name or value
+ * once percent-decoded, is not UTF-8. URLSearchParams alone reads such bytes as replacement
+ * characters, so that two different passwords (`p%E4ss`, `p%F6ss`) would become one
+ * (docs/SECURITY.md, case F43). decodeURIComponent refuses what is not UTF-8, surrogates and
+ * overlong forms included; a valid form is then read by URLSearchParams, whose result it is.
+ */
+export function decodeForm(body: Buffer): URLSearchParams | null {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    return null;
+  }
+  for (const part of text.split('&')) {
+    if (!part.includes('%')) continue;
+    try {
+      decodeURIComponent(part.replace(LONE_PERCENT, '%25'));
+    } catch {
+      return null;
+    }
+  }
+  return new URLSearchParams(text);
+}

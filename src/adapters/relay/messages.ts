@@ -17,6 +17,7 @@ export type Problem =
   | 'badContentType'
   | 'tooLarge'
   | 'badForm'
+  | 'badEncoding'
   | 'notAsked'
   | 'formExpired'
   | 'unknownIdentityProvider'
@@ -72,6 +73,7 @@ const EN: Messages = {
     },
     tooLarge: { title: 'This form is too large', text: 'The form sent is larger than this page accepts.' },
     badForm: { title: 'This form cannot be read', text: 'The form is not one that this sign-on service sent.' },
+    badEncoding: { title: 'This form cannot be read', text: 'The form was not sent as UTF-8 text. Go back and try again.' },
     notAsked: {
       title: 'This question is no longer open',
       text: 'This question was not asked in this browser, or it is no longer open. Go back to the application and sign in again.',
@@ -150,6 +152,10 @@ const DE: Messages = {
     },
     tooLarge: { title: 'Dieses Formular ist zu groß', text: 'Das gesendete Formular ist größer, als diese Seite annimmt.' },
     badForm: { title: 'Dieses Formular kann nicht gelesen werden', text: 'Dieses Formular stammt nicht von diesem Anmeldedienst.' },
+    badEncoding: {
+      title: 'Dieses Formular kann nicht gelesen werden',
+      text: 'Das Formular wurde nicht als UTF-8-Text gesendet. Gehen Sie zurück und versuchen Sie es erneut.',
+    },
     notAsked: {
       title: 'Diese Frage ist nicht mehr offen',
       text: 'Diese Frage wurde nicht in diesem Browser gestellt, oder sie ist nicht mehr offen. Gehen Sie zurück zur Anwendung und melden Sie sich erneut an.',
@@ -235,6 +241,10 @@ const FR: Messages = {
     },
     tooLarge: { title: 'Ce formulaire est trop volumineux', text: 'Le formulaire envoyé dépasse la taille acceptée par cette page.' },
     badForm: { title: 'Ce formulaire est illisible', text: 'Ce formulaire n’a pas été envoyé par ce service de connexion.' },
+    badEncoding: {
+      title: 'Ce formulaire est illisible',
+      text: 'Le formulaire n’a pas été envoyé en texte UTF-8. Revenez en arrière et réessayez.',
+    },
     notAsked: {
       title: 'Cette question n’est plus ouverte',
       text: 'Cette question n’a pas été posée dans ce navigateur, ou elle n’est plus ouverte. Revenez à l’application et connectez-vous à nouveau.',

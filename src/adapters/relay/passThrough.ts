@@ -18,7 +18,7 @@ import {
 } from '../../core/passThrough.js';
 import type { Services } from '../../core/services.js';
 import { parseXml, XmlRefusal, type XmlElement } from '../../infra/xml.js';
-import { BodyTooLargeError, readBody } from '../http/body.js';
+import { BodyTooLargeError, decodeForm, readBody } from '../http/body.js';
 import { sendText } from '../http/http.js';
 import type { Problem } from './messages.js';
 import { continueThroughReceivers } from './hops.js';
@@ -56,7 +56,7 @@ class BadRequest extends Error {
     this.name = 'BadRequest';
     this.status = status;
     this.outcome = outcome;
-    this.problem = status === 413 ? 'tooLarge' : outcome === 'badContentType' ? 'badContentType' : 'badForm';
+    this.problem = status === 413 ? 'tooLarge' : outcome === 'badContentType' || outcome === 'badEncoding' ? outcome : 'badForm';
   }
 }
 
@@ -126,8 +126,13 @@ function soapFields(text: string): { sessionId: string | null; loginId: string }
   );
 }
 
-/** The two fields of an HTML form; its other fields (a submit button's) are left alone. */
-function formFields(form: URLSearchParams): { sessionId: string | null; loginId: string } {
+/**
+ * The two fields of an HTML form; its other fields (a submit button's) are left alone. A field that
+ * is not UTF-8 once percent-decoded is refused, never read with replacement characters (case F43).
+ */
+function formFields(text: string): { sessionId: string | null; loginId: string } {
+  const form = decodeForm(Buffer.from(text, 'utf8'));
+  if (form === null) throw new BadRequest(400, 'badEncoding', 'A field of the form is not UTF-8.');
   return fieldsOf((name) => form.getAll(name));
 }
 
@@ -148,7 +153,7 @@ function originatingDomain(req: IncomingMessage): string {
 async function readRequest(req: IncomingMessage): Promise<PassThroughRequest> {
   const kind = bodyKindOf(req.headers['content-type']);
   const text = await bodyText(req);
-  const fields = kind === 'soap' ? soapFields(text) : formFields(new URLSearchParams(text));
+  const fields = kind === 'soap' ? soapFields(text) : formFields(text);
   return { ...fields, originatingDomain: originatingDomain(req), address: req.socket.remoteAddress ?? '' };
 }
 

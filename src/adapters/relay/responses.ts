@@ -7,7 +7,7 @@ import type { SessionCookie } from '../../core/sessions.js';
 import { StoreUnavailableError } from '../../core/store/index.js';
 import { originOfRedirectUrl, type Origin } from '../../core/urls.js';
 import type { LogFields } from '../../infra/log.js';
-import { BodyTooLargeError, readBody } from '../http/body.js';
+import { BodyTooLargeError, decodeForm, readBody } from '../http/body.js';
 import { continueThroughReceivers } from './hops.js';
 import { nextRequestId } from '../http/http.js';
 import { countRelayRequest, timeRelayRequest } from '../http/metrics.js';
@@ -144,7 +144,8 @@ export function crossSite(req: IncomingMessage): boolean {
 
 /**
  * The fields of a posted form (application/x-www-form-urlencoded) read within `limit` bytes; null
- * after answering a body of another type (415) or a larger one (413, and the connection closes).
+ * after answering a body of another type (415), a larger one (413, and the connection closes), or
+ * one that is not UTF-8 (400: never read with replacement characters, case F43).
  */
 export async function readPostedForm(
   req: IncomingMessage,
@@ -157,14 +158,21 @@ export async function readPostedForm(
     log('badContentType', 415);
     return null;
   }
+  let body: Buffer;
   try {
-    return new URLSearchParams((await readBody(req, limit)).toString('utf8'));
+    body = await readBody(req, limit);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
     refuse(req, res, 'tooLarge', { status: 413, headers: { Connection: 'close' } });
     log('tooLarge', 413);
     return null;
   }
+  const fields = decodeForm(body);
+  if (fields === null) {
+    refuse(req, res, 'badEncoding');
+    log('badEncoding', 400);
+  }
+  return fields;
 }
 
 /** The query parameters of a request target (path and query). */

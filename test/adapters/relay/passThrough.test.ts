@@ -247,12 +247,18 @@ describe('pass-through authentication', () => {
     assert.equal((await service.lastRequest()).sessionID, lastAsked, 'refused without asking the service');
   });
 
-  test('requests that are not a pass-through request: 400 or 413 pages, nothing asked', async () => {
+  test('requests that are not a pass-through request: 400 or 413 pages, nothing asked (F43: a form field that is not UTF-8)', async () => {
     const before = await service.lastRequest();
     const cases: Array<[string, Promise<{ status: number }>, number]> = [
       ['no loginID', postForm({ sessionID: 'session-of-alice' }), 400],
       ['loginID twice', postRaw('loginID=a&loginID=b', 'application/x-www-form-urlencoded'), 400],
       ['not a login', postForm({ sessionID: 's', loginID: 'two words' }), 400],
+      // F43: read with replacement characters, %E9 and %E8 would become one session id for the service.
+      [
+        'a percent-encoded Latin-1 byte',
+        postRaw('sessionID=session-of-al%E9ce&loginID=alice@abc.com', 'application/x-www-form-urlencoded'),
+        400,
+      ],
       ['malformed XML', postSoap('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'), 400],
       ['a DOCTYPE', postSoap(`<!DOCTYPE x [<!ENTITY e "alice@abc.com">]>${envelope({ loginID: '&e;' })}`), 400],
       ['not LJAuthenticate', postSoap(envelope({ loginID: 'alice@abc.com' }).replace(/LJAuthenticate/g, 'Other')), 400],
@@ -296,6 +302,7 @@ describe('pass-through authentication', () => {
       'locked',
       'noLogin',
       'badXml',
+      'badEncoding',
       'tooLarge',
       'sourceUnavailable',
     ]) {

@@ -11,8 +11,8 @@ export interface RelayRequest {
   readonly cookie?: string;
   /** A form body, sent as application/x-www-form-urlencoded. */
   readonly form?: Readonly<Record<string, string>>;
-  /** A body sent as it is, with `contentType` (instead of a form). */
-  readonly body?: { readonly text: string; readonly contentType: string };
+  /** A body sent as it is (a string as UTF-8, bytes as they are), with `contentType` (instead of a form). */
+  readonly body?: { readonly text: string | Buffer; readonly contentType: string };
   readonly headers?: Readonly<Record<string, string>>;
   /** The CA to trust: the relay is then spoken to over HTTPS. */
   readonly ca?: string;

@@ -244,6 +244,55 @@ describe('the sign-in page', () => {
     assert.equal((await post(cookie, { login: ALICE.login, password: ALICE.password, url: 'https://evil.example/', csrf })).status, 400);
   });
 
+  test('F43: a form whose fields are not UTF-8, raw or percent-encoded, is a 400 page, never the password it would decode to', async () => {
+    // The password that Latin-1 bytes would become with replacement characters: "p", U+FFFD, "ss".
+    await call(ts, 'createUser', { login: 'latin1', password: 'p\uFFFDss' }, { credentials: panel.credentials });
+    const { cookie, csrf, url } = await openForm();
+    const fields = (password: string): string =>
+      ['login=latin1', `password=${password}`, `url=${encodeURIComponent(url)}`, `csrf=${csrf}`].join('&');
+    const postRaw = (body: Buffer) =>
+      request({
+        method: 'POST',
+        path: '/login',
+        cookie,
+        headers: sameOrigin,
+        body: { text: body, contentType: 'application/x-www-form-urlencoded' },
+      });
+    const before = (await failuresOf('login:latin1')).length;
+    const refused: [string, Promise<HttpReply>][] = [
+      ['percent-encoded Latin-1 (ä)', postRaw(Buffer.from(fields('p%E4ss')))],
+      ['percent-encoded Latin-1 (ö)', postRaw(Buffer.from(fields('p%F6ss')))],
+      ['a percent-encoded surrogate', postRaw(Buffer.from(fields('p%ED%A0%80ss')))],
+      ['a raw Latin-1 byte', postRaw(Buffer.concat([Buffer.from(fields('p')), Buffer.from([0xe4]), Buffer.from('ss')]))],
+    ];
+    for (const [what, pending] of refused) {
+      const reply = await pending;
+      assert.equal(reply.status, 400, what);
+      assertPageHeaders(reply);
+      assert.match(reply.body, /<h1>This form cannot be read<\/h1>\n<p>The form was not sent as UTF-8 text\./, what);
+      assert.equal(setCookieNamed(reply, 'sid'), undefined, what);
+    }
+    assert.equal((await failuresOf('login:latin1')).length, before, 'nothing was checked or counted');
+    assert.equal((await ts.server.services.store.getThrottles(['login:latin1']))[0], undefined);
+    // The same password sent as UTF-8 signs in; a '%' that starts no escape stays as it is, as in any form.
+    assert.equal((await postRaw(Buffer.from(fields('p%EF%BF%BDss')))).status, 302);
+    const percent = await openForm();
+    await call(ts, 'createUser', { login: 'percent', password: '100%+sure' }, { credentials: panel.credentials });
+    const plain = `login=percent&password=100%+sure&url=${encodeURIComponent(percent.url)}&csrf=${percent.csrf}`;
+    const reply = await request({
+      method: 'POST',
+      path: '/login',
+      cookie: percent.cookie,
+      headers: sameOrigin,
+      body: { text: plain, contentType: 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(reply.status, 200, 'read as "100% sure" (a + is a space), which is not the password');
+    assert.equal(
+      (await post(percent.cookie, { login: 'percent', password: '100%+sure', url: percent.url, csrf: percent.csrf })).status,
+      302,
+    );
+  });
+
   test('throttling applies: after maxLoginFailures wrong passwords the right one is refused too, with the same page', async () => {
     await call(ts, 'createUser', { login: 'bob', password: 'right-password' }, { credentials: panel.credentials });
     for (let i = 0; i < MAX_LOGIN_FAILURES; i += 1) assert.equal((await signInAs('bob', `wrong-${i}`)).status, 200);
