@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loginKeyOf } from '../../core/users.js';
 import { listLocks, type LockEntry } from '../../core/operator/locks.js';
 import { addressSourceKey, applicationSourceKey, clearLock, loginThrottleKey } from '../../core/throttle.js';
-import { CliError, UsageError, action, parseLimit, print, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { withStore, type InstallationAccess } from './installation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,9 +53,8 @@ function keyToClear(key: string | undefined, flags: ClearFlags): string {
 }
 
 export function locksCommand(access: InstallationAccess): Command {
-  const command = storeCommand(
-    'locks',
-    'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").',
+  const command = addWideFlag(
+    storeCommand('locks', 'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").'),
   )
     .option('--locked', 'only the keys that are locked now')
     .option('--limit <N>', 'at most this many, most recent failure first', '100')
@@ -68,10 +67,14 @@ export function locksCommand(access: InstallationAccess): Command {
         const limit = parseLimit(flags.limit);
         await withStore(access, flags, async (services) => {
           const rows = (await listLocks(services, { limit, lockedOnly: flags.locked === true })).map(rowOf);
+          // Fits 100 columns unless --wide: times to the second, a very long key wrapped.
+          const wide = flags.wide === true;
+          const time = (iso: string): string => (wide ? iso : tableTime(iso));
           print(flags, rows, () =>
             table(
               ['KEY', 'FAILURES', 'LAST FAILURE', 'LOCKED UNTIL'],
-              rows.map((row) => [row.key, String(row.failures), row.lastFailureAt, row.locked ? (row.lockedUntil ?? '') : '-']),
+              rows.map((row) => [row.key, String(row.failures), time(row.lastFailureAt), row.locked ? time(row.lockedUntil ?? '') : '-']),
+              { fit: !wide },
             ),
           );
         });

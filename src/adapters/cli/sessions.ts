@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { listLiveSessions } from '../../core/operator/sessions.js';
 import { endSession, endUserSessions } from '../../core/sessions.js';
 import { applicationArgument } from './applications.js';
-import { CliError, action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, action, addWideFlag, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
 import { countFlag, userArgument } from './users.js';
@@ -44,10 +44,17 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
       flags,
       sessions,
       () =>
-        table(
-          ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
-          sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
-        ) + totalLine(sessions.length, found.total),
+        (flags.wide === true
+          ? table(
+              ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
+              sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
+            )
+          : // Fits 100 columns: no STARTED (--wide or --json), the session id never wrapped, logins and URLs wrapped.
+            table(
+              ['SESSION', 'LOGIN', 'LAST SEEN', 'APPLICATIONS'],
+              sessions.map((s) => [s.id, s.login, tableTime(s.lastSeenAt), s.applications.join(' ')]),
+              { fit: true, keep: [0] },
+            )) + totalLine(sessions.length, found.total),
     );
   });
 }
@@ -79,7 +86,7 @@ async function end(access: InstallationAccess, flags: EndFlags, id?: string): Pr
 
 export function sessionsCommand(access: InstallationAccess): Command {
   const listCommand = (name: string): Command =>
-    storeCommand(name, 'List live sessions, newest first.')
+    addWideFlag(storeCommand(name, 'List live sessions, newest first.'))
       .option('--user <USER>', 'only the sessions of this user (id or login)')
       .option('--application <APP_ID>', 'only the sessions that reached this application')
       .option('--limit <N>', `at most N sessions (default ${DEFAULT_LIMIT})`)

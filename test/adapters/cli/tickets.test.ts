@@ -122,7 +122,9 @@ function ticketCommands(engine: Engine): void {
     );
     await eventually(async () => assert.equal((await servedKids()).includes(signing?.kid ?? ''), false), FOLLOWED);
     const table = await inst.run(['tickets', 'keys']);
-    assert.match(table.stdout, /^KID +ALGORITHM +STATE +CREATED +SIGNS FROM +PUBLISHED UNTIL$/m);
+    assert.match(table.stdout, /^KID +STATE +SIGNS FROM +PUBLISHED UNTIL$/m);
+    const wide = await inst.run(['tickets', 'keys', '--wide']);
+    assert.match(wide.stdout, /^KID +ALGORITHM +STATE +CREATED +SIGNS FROM +PUBLISHED UNTIL$/m);
     const audit = await inst.run(['audit', '--json', '--limit', '50']);
     const types = (JSON.parse(audit.stdout) as { type: string }[]).map((event) => event.type);
     assert.equal(types.filter((type) => type === 'ticketKey.rotated').length, 3, 'the first key and two rotations');

@@ -102,8 +102,11 @@ describe('ssod users and ssod sessions', () => {
     );
     const listed = await inst.run(['users', 'list', '--login', 'EXAMPLE.ORG', '--limit', '2']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+SOURCE\s+CREATED$/m);
-    assert.match(listed.stdout, /^\S+\s+dave@example\.org\s+\S+\s+enabled\s+local\s/m);
+    assert.match(listed.stdout, /^ID\s+LOGIN\s+STATE\s+SOURCE\s+CREATED$/m);
+    assert.match(listed.stdout, /^\S+\s+dave@example\.org\s+enabled\s+local\s/m);
+    const wide = await inst.run(['users', 'list', '--login', 'EXAMPLE.ORG', '--limit', '2', '--wide']);
+    assert.match(wide.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+SOURCE\s+CREATED$/m);
+    assert.match(wide.stdout, /^\S+\s+dave@example\.org\s+\S+\s+enabled\s+local\s/m);
     assert.match(listed.stdout, /dave@example\.org/);
     assert.match(listed.stdout, /erin@example\.org/);
     assert.doesNotMatch(listed.stdout, /frank/);
@@ -192,7 +195,11 @@ describe('ssod users and ssod sessions', () => {
     await signIn('ivan@example.com', 'ivan password', billing.url);
     const listed = await inst.run(['sessions', 'list', '--user', 'ivan@example.com']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^SESSION\s+LOGIN\s+STARTED\s+LAST SEEN\s+APPLICATIONS$/m);
+    assert.match(listed.stdout, /^SESSION\s+LOGIN\s+LAST SEEN\s+APPLICATIONS$/m);
+    assert.match(
+      (await inst.run(['sessions', 'list', '--user', 'ivan@example.com', '--wide'])).stdout,
+      /^SESSION\s+LOGIN\s+STARTED\s+LAST SEEN\s+APPLICATIONS$/m,
+    );
     const sessions = JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout) as {
       id: string;
       applications: string[];
