@@ -99,7 +99,7 @@ export function installationOptions(flags: StoreFlags): Options {
 
 /** What backup and restore say for a store that is not the embedded SQLite file. */
 export const POSTGRES_BACKUP_ADVICE =
-  'this installation keeps its store in PostgreSQL: back it up with pg_dump and restore it with pg_restore (ssod backup and restore are for the embedded SQLite store)';
+  'this installation keeps its store in PostgreSQL, and ssod backup and restore are for the embedded SQLite store; back it up with pg_dump and restore it with pg_restore';
 
 /**
  * The embedded SQLite file of the installation, for the commands that are SQLite-specific by nature

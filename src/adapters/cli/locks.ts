@@ -46,7 +46,10 @@ interface ClearFlags extends StoreFlags {
 
 function keyToClear(key: string | undefined, flags: ClearFlags): string {
   const given = [key, flags.login, flags.source].filter((value) => value !== undefined);
-  if (given.length !== 1) throw new UsageError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
+  if (given.length !== 1)
+    throw new UsageError(
+      'name the one lock to clear; give exactly one of KEY, --login LOGIN or --source SOURCE (`ssod locks` lists the keys)',
+    );
   if (flags.login !== undefined) return loginThrottleKey(loginKeyOf(flags.login));
   if (flags.source !== undefined) return sourceKeyOf(flags.source);
   return key ?? '';
@@ -95,7 +98,7 @@ export function locksCommand(access: InstallationAccess): Command {
           const target = keyToClear(key, flags);
           await withStore(access, flags, async (services) => {
             const cleared = await clearLock(services, target, 'operator');
-            if (!cleared) throw new CliError(`no failures or lock recorded for ${target} (see \`ssod locks\`)`);
+            if (!cleared) throw new CliError(`no failures or lock recorded for ${target}; \`ssod locks\` lists the keys that have some`);
             print(flags, { cleared: target }, () => `cleared ${target}\n`);
           });
         }),

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { listLiveSessions } from '../../core/operator/sessions.js';
 import { endSession, endUserSessions } from '../../core/sessions.js';
 import { applicationArgument } from './applications.js';
-import { CliError, action, addWideFlag, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, addWideFlag, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
 import { countFlag, userArgument } from './users.js';
@@ -26,7 +26,8 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
     let baseUrl: string | undefined;
     if (flags.application !== undefined) {
       const app = await applicationArgument(services, flags.application);
-      if (app.url === null) throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it`);
+      if (app.url === null)
+        throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it; list sessions by --user instead`);
       baseUrl = app.url;
     }
     const found = await listLiveSessions(services, { userId: user?.id, baseUrl: baseUrl || undefined, limit });
@@ -70,7 +71,9 @@ interface EndFlags extends StoreFlags {
 
 async function end(access: InstallationAccess, flags: EndFlags, id?: string): Promise<void> {
   if ((id === undefined) === (flags.user === undefined))
-    throw new CliError("give one session id (as `ssod sessions list` shows it), or --user USER for all of a user's sessions");
+    throw new UsageError(
+      "name the sessions to end; give one session id (as `ssod sessions list` shows it), or --user USER for all of a user's sessions",
+    );
   await withServices(access, flags, async (services) => {
     if (id !== undefined) {
       if (!(await endSession(services, id, 'operator')))

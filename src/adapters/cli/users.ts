@@ -251,7 +251,7 @@ async function newLocalPassword(flags: PasswordFlags): Promise<string> {
   if (flags.passwordFile !== undefined || flags.passwordStdin === true) return readPassword(flags);
   if (!onTerminal())
     throw new CliError(
-      'turning single sign-on off needs a new local password for the user: give it with --password-file FILE or --password-stdin, or run the command on a terminal to be asked for it',
+      'turning single sign-on off needs a new local password for the user; give it with --password-file FILE or --password-stdin, or run the command on a terminal to be asked for it',
     );
   return askNewPassword('New local password');
 }

@@ -146,7 +146,7 @@ describe('ssod applications, export and import', () => {
 
       const again = await target.run(['import', file]);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /^ssod: the installation has application .* already: leave such records out with --skip-existing/);
+      assert.match(again.stderr, /^ssod: the installation has application .* already; leave such records out with --skip-existing/);
       const skipped = JSON.parse((await target.run(['import', file, '--skip-existing', '--json'])).stdout) as {
         applicationsAdded: number;
         usersSkipped: string[];
@@ -160,7 +160,7 @@ describe('ssod applications, export and import', () => {
       assert.equal(refused.code, 1);
       assert.match(
         refused.stderr,
-        /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /,
+        /^ssod: \S+\.json: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /,
       );
       writeFileSync(bad, '{"format":');
       assert.match((await target.run(['import', bad])).stderr, /bad\.json is not JSON/);
@@ -196,8 +196,10 @@ describe('ssod applications, export and import', () => {
         );
         const refused = await target.run(['import', file]);
         assert.equal(refused.code, 1, refused.stdout);
-        assert.match(refused.stderr.trim(), /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): /);
-        assert.match(refused.stderr.trim(), expected);
+        assert.match(refused.stderr.trim(), /^ssod: \S+\.json: users\[0\]\.passwordHash \(user "alice@example\.com"\): /);
+        const advice = '; correct it there, or give a file in the format that `ssod export` writes';
+        assert.ok(refused.stderr.trim().endsWith(advice), refused.stderr);
+        assert.match(refused.stderr.trim().slice(0, -advice.length), expected);
       }
       assert.deepEqual(JSON.parse((await target.run(['applications', '--json'])).stdout), [], 'nothing was written');
       writeFileSync(file, text);

@@ -76,7 +76,7 @@ describe('ssod ca', () => {
     assert.ok(written.stdout.includes(`# SHA-256 Fingerprint=${await opensslFingerprint(out)}`), written.stdout);
     const again = await runCli(['ca', '--data-dir', ts.dataDir, '--out', out]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^ssod: .*out\.pem exists: choose another --out, or --force to overwrite it\n$/);
+    assert.match(again.stderr, /^ssod: .*out\.pem exists; choose another --out, or --force to overwrite it\n$/);
     assert.equal((await runCli(['ca', '--data-dir', ts.dataDir, '--out', out, '--force'])).code, 0);
     rmSync(out);
     const missing = await runCli(['ca', '--data-dir', path.join(root, 'nope')]);

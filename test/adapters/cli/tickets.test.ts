@@ -110,7 +110,7 @@ function ticketCommands(engine: Engine): void {
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /^ssod: ticket key \S+ is the signing key and no other key can sign now: run `ssod tickets rotate --now` first/,
+      /^ssod: ticket key \S+ is the signing key and no other key can sign now; run `ssod tickets rotate --now` first/,
     );
     const now = await inst.run(['tickets', 'rotate', '--now']);
     assert.match(now.stdout, /it signs from now on/);
