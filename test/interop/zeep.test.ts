@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { defined } from '../helpers/defined.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../../test/interop/zeep_client.py', import.meta.url));
@@ -50,7 +51,7 @@ interface ZeepExtensionResult {
   forgedTicket: Fault;
 }
 
-describe('python3-zeep interoperability', () => {
+describe('python3-zeep interoperability', { skip: skipWithout([TOOLS.zeep]) }, () => {
   let ts: TestServer;
   let work: string;
   before(async () => {

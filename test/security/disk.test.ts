@@ -20,6 +20,7 @@ import {
 } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 import { defined, ifAssigned } from '../helpers/defined.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const AS_ROOT = process.getuid?.() === 0;
 const NOT_ROOT = 'not root: mounting a small or read-only file system needs root (CI runs as root)';
@@ -101,12 +102,7 @@ describe('a full disk', { skip: AS_ROOT ? false : NOT_ROOT }, () => {
 function readOnlyUnsupported(): string | null {
   if (!AS_ROOT) return NOT_ROOT;
   if (!existsSync('/sys/fs/ext4')) return 'no ext4 in this kernel: the read-only data directory test needs a loop-mounted ext4';
-  try {
-    run('mkfs.ext4', ['-V']);
-  } catch {
-    return 'mkfs.ext4 is not installed: the read-only data directory test needs it';
-  }
-  return null;
+  return skipWithout([TOOLS.mkfsExt4]) || null;
 }
 
 const unsupported = readOnlyUnsupported();

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
 const README = new URL('../../../../README.md', import.meta.url);
@@ -29,7 +30,7 @@ function readmeBlock(heading: string): string {
   return block;
 }
 
-describe('ssod ca', () => {
+describe('ssod ca', { skip: skipWithout([TOOLS.openssl, TOOLS.curl]) }, () => {
   let root: string;
   let ts: TestServer;
   before(async () => {
