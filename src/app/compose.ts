@@ -152,7 +152,7 @@ export async function openOperatorCa(options: Options, services: OperatorService
     const masterKey = await requireMasterKey(options.masterKeyFile);
     if ((await services.store.getKeyMaterial('ca')) === null) {
       throw new Refusal(
-        'no certificate authority in this PostgreSQL store: start a node on it once with `ssod serve`, or move an installation there with `ssod migrate-store`',
+        'no certificate authority in this PostgreSQL store; start a node on it once with `ssod serve`, or move an installation there with `ssod migrate-store`',
       );
     }
     return CertificateAuthority.openIn(storePlace(services.store, masterKey, services.now), hostname, services.now);

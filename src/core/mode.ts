@@ -89,13 +89,13 @@ export async function resolveHostname(hostname: string, timeoutMs = DNS_TIMEOUT_
 export async function requireReachableHostname(hostname: string, timeoutMs = DNS_TIMEOUT_MS): Promise<Resolution> {
   if (isLoopbackHost(hostname)) {
     throw new Refusal(
-      `the host name is ${hostname}, which applications on other hosts cannot reach: set the name they reach this server by first, with ssod hostname NAME`,
+      `the host name is ${hostname}, which applications on other hosts cannot reach; set the name they reach this server by first, with ssod hostname NAME`,
     );
   }
   const resolution = await resolveHostname(hostname, timeoutMs);
   if (!resolution.resolved) {
     throw new Refusal(
-      `the host name ${hostname} does not resolve (${resolution.reason}): register it in DNS so that the other hosts resolve it to this server, or set another with ssod hostname NAME`,
+      `the host name ${hostname} does not resolve (${resolution.reason}); register it in DNS so that the other hosts resolve it to this server, or set another with ssod hostname NAME`,
       'unresolvedHostname',
     );
   }

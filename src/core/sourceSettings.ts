@@ -30,7 +30,7 @@ const PIN = /^[A-Za-z0-9+/]{43}=$/;
 export function checkSourceName(name: string): string {
   if (!SOURCE_NAME.test(name))
     throw new Refusal(
-      `the source name ${JSON.stringify(name)} is not allowed: use letters, digits, ".", "_" and "-" (up to 64, starting with a letter or digit), for example corp-ldap`,
+      `the source name ${JSON.stringify(name)} is not allowed; use letters, digits, ".", "_" and "-" (up to 64, starting with a letter or digit), for example corp-ldap`,
     );
   return name;
 }
@@ -197,8 +197,8 @@ function ldap(record: Json): LdapSettings {
   const startTls = record.startTls ?? false;
   if (typeof startTls !== 'boolean') refuse('startTls must be true or false');
   if (url.protocol === 'ldap:' && !startTls)
-    refuse('an ldap:// source must use StartTLS (--start-tls), or use ldaps://: passwords never cross in the clear');
-  if (url.protocol === 'ldaps:' && startTls) refuse('an ldaps:// source is TLS already: leave out --start-tls (it is for ldap://)');
+    refuse('an ldap:// source would send passwords in the clear; use StartTLS (--start-tls), or ldaps://');
+  if (url.protocol === 'ldaps:' && startTls) refuse('an ldaps:// source is TLS already; leave out --start-tls (it is for ldap://)');
   return { kind: 'ldap', url: `${url.protocol}//${url.host}`, startTls, ...ldapBinding(record), ...transport(record) };
 }
 

@@ -250,7 +250,7 @@ export const DIRECTORY_DOWN_WARNING =
 export function sourceForSingleSignOn(sources: readonly StoredSource[], name: string): StoredSource {
   if (sources.length === 0)
     throw new Refusal(
-      'no delegated source is configured: add one first with `ssod sources add NAME --web-service https://HOST/PATH` or `ssod sources add NAME --ldap ldaps://HOST …`, then turn single sign-on on with --source NAME',
+      'no delegated source is configured; add one first with `ssod sources add NAME --web-service https://HOST/PATH` or `ssod sources add NAME --ldap ldaps://HOST …`, then turn single sign-on on with --source NAME',
     );
   const source = sources.find((candidate) => candidate.name === name);
   if (source === undefined)

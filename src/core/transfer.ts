@@ -355,10 +355,10 @@ export async function importInstallation(
     firstDuplicate(data.identityProviders.map((idp) => idp.name)) ??
     firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} ${link.federatedId}`)) ??
     firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} user ${link.userId}`));
-  if (duplicate !== undefined) throw new Refusal(`the export names ${duplicate} twice`);
+  if (duplicate !== undefined) throw new Refusal(`the export names ${duplicate} twice; keep one of them in the file`);
 
   const clash = (what: string): never => {
-    throw new Refusal(`the installation has ${what} already: leave such records out with --skip-existing, or remove them from the file`);
+    throw new Refusal(`the installation has ${what} already; leave such records out with --skip-existing, or remove them from the file`);
   };
   const applications: ExportedApplication[] = [];
   const applicationsSkipped: string[] = [];
@@ -370,7 +370,9 @@ export async function importInstallation(
     }
     for (const cert of app.certificates) {
       if ((await store.findCertificate(cert.fingerprint)) !== null)
-        throw new Refusal(`certificate ${cert.fingerprint} of ${app.id} belongs to another application of the installation`);
+        throw new Refusal(
+          `certificate ${cert.fingerprint} of ${app.id} belongs to another application of the installation; remove that application from the file, or unregister the other one first`,
+        );
     }
     applications.push(app);
   }
@@ -396,12 +398,12 @@ export async function importInstallation(
     }
     if (!owners.has(user.ownerId) && (await store.getApplication(user.ownerId)) === null) {
       throw new Refusal(
-        `user ${user.login} is owned by application ${user.ownerId}, which is neither in the export nor in the installation`,
+        `user ${user.login} is owned by application ${user.ownerId}, which is neither in the export nor in the installation; export the installation that has it, or remove this from the file`,
       );
     }
     if (user.sourceName !== null && !sourceNames.has(user.sourceName) && (await store.getSource(user.sourceName)) === null) {
       throw new Refusal(
-        `user ${user.login} signs in through source ${user.sourceName}, which is neither in the export nor in the installation`,
+        `user ${user.login} signs in through source ${user.sourceName}, which is neither in the export nor in the installation; export the installation that has it, or remove this from the file`,
       );
     }
     users.push(user);
@@ -485,7 +487,7 @@ export async function importInstallation(
 type ImportServices = Pick<OperatorServices, 'store' | 'log' | 'now'>;
 
 function clashRefusal(what: string): Refusal {
-  return new Refusal(`the installation has ${what} already: leave such records out with --skip-existing, or remove them from the file`);
+  return new Refusal(`the installation has ${what} already; leave such records out with --skip-existing, or remove them from the file`);
 }
 
 /** The identity providers to add: a name the installation has is a clash (or skipped); an owner application must be imported or present. */
@@ -506,7 +508,7 @@ async function importableIdentityProviders(
     const owner = idp.settings.createUsersOwnedBy;
     if (owner !== null && !owners.has(owner) && (await services.store.getApplication(owner)) === null)
       throw new Refusal(
-        `identity provider ${idp.name} creates users owned by application ${owner}, which is neither in the export nor in the installation`,
+        `identity provider ${idp.name} creates users owned by application ${owner}, which is neither in the export nor in the installation; export the installation that has it, or remove this from the file`,
       );
     add.push(idp);
   }
@@ -530,11 +532,11 @@ async function importableLinks(
   for (const link of data.federatedLinks) {
     if (!idpNames.has(link.idpName) && (await services.store.getIdentityProvider(link.idpName)) === null)
       throw new Refusal(
-        `a federated id is linked under identity provider ${link.idpName}, which is neither in the export nor in the installation`,
+        `a federated id is linked under identity provider ${link.idpName}, which is neither in the export nor in the installation; export the installation that has it, or remove this from the file`,
       );
     if (!importedUsers.has(link.userId) && (await services.store.getUser(link.userId)) === null)
       throw new Refusal(
-        `a federated id of ${link.idpName} is linked to user ${link.userId}, which is neither in the export nor in the installation`,
+        `a federated id of ${link.idpName} is linked to user ${link.userId}, which is neither in the export nor in the installation; export the installation that has it, or remove this from the file`,
       );
     const holder = await services.store.findUserByFederatedId(link.idpName, link.federatedId);
     const userLinks = importedUsers.has(link.userId) ? [] : await services.store.listFederatedLinksOfUser(link.userId);

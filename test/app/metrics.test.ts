@@ -112,7 +112,11 @@ describe('the metrics endpoint of ssod serve', () => {
     assert.equal(sampleOf(text, 'ssod_delegated_source_circuit', '{source="corp",state="open"}'), 0);
   });
 
-  test('the metrics listener serves only /metrics, and the public listeners do not serve it', async () => {
+  test('the metrics listener serves only /metrics, on 127.0.0.1 by default, and the public listeners do not serve it', async () => {
+    assert.match(
+      running.serve.output(),
+      new RegExp(`"msg":"metrics listening","url":"http://127\\.0\\.0\\.1:${running.metricsPort}/metrics"`),
+    );
     assert.equal((await fetch(`http://127.0.0.1:${running.metricsPort}/`)).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${running.serve.relayPort}/metrics`)).status, 404);
   });
@@ -125,6 +129,22 @@ describe('the metrics endpoint of ssod serve', () => {
     } finally {
       await ts.close();
     }
+  });
+});
+
+describe('ssod serve --metrics-bind', () => {
+  // Any 127.0.0.0/8 address is this machine's loopback on Linux: one the operator chose, not the default.
+  const running = serveWithMetrics(['--metrics-bind', '127.0.0.2']);
+
+  test('the metrics listener binds the address the operator chose, and only that one; the log says where', async () => {
+    const res = await fetch(`http://127.0.0.2:${running.metricsPort}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /^ssod_info\{/m);
+    await assert.rejects(fetch(`http://127.0.0.1:${running.metricsPort}/metrics`), 'not on the default address');
+    assert.match(
+      running.serve.output(),
+      new RegExp(`"msg":"metrics listening","url":"http://127\\.0\\.0\\.2:${running.metricsPort}/metrics"`),
+    );
   });
 });
 

@@ -41,7 +41,10 @@ describe('source settings', () => {
   test('LDAP: ldaps://, or ldap:// with StartTLS; the URL names only the server', () => {
     assert.equal(parseSourceSettings(ldapSettings()).url, 'ldaps://ldap.example.com:636');
     assert.equal(parseSourceSettings(ldapSettings({ url: 'ldap://ldap.example.com', startTls: true })).url, 'ldap://ldap.example.com');
-    refuses(ldapSettings({ url: 'ldap://ldap.example.com' }), /must use StartTLS \(--start-tls\), or use ldaps:\/\//);
+    refuses(
+      ldapSettings({ url: 'ldap://ldap.example.com' }),
+      /would send passwords in the clear; use StartTLS \(--start-tls\), or ldaps:\/\//,
+    );
     refuses(ldapSettings({ startTls: true }), /leave out --start-tls/);
     refuses(ldapSettings({ url: 'ldaps://ldap.example.com/dc=example,dc=com' }), /give the search base with --search-base/);
     refuses(ldapSettings({ url: 'https://ldap.example.com' }), /must start with ldaps:\/\/ or ldap:\/\//);

@@ -156,7 +156,7 @@ describe('delegated sources: the rules of single sign-on', () => {
       assert.ok(user !== null);
       await assert.rejects(
         turnSingleSignOnOn(lone.services, user, 'corp'),
-        refusedWith(/^no delegated source is configured: add one first with `ssod sources add NAME --web-service https:\/\/HOST\/PATH`/),
+        refusedWith(/^no delegated source is configured; add one first with `ssod sources add NAME --web-service https:\/\/HOST\/PATH`/),
       );
       await addSource(lone.services, { name: 'corp', settings: webServiceSettings() });
       await addSource(lone.services, { name: 'backup', settings: webServiceSettings() });

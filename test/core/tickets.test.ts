@@ -190,7 +190,7 @@ describe('signed logon tickets in the core', () => {
     const ticket = await issueTicket(services(), await newSession(), receiver);
     await assert.rejects(revokeTicketKey(services(), signing.kid), (error: unknown) => {
       assert.ok(error instanceof Refusal);
-      assert.match(error.message, /no other key can sign now: run `ssod tickets rotate --now` first/);
+      assert.match(error.message, /no other key can sign now; run `ssod tickets rotate --now` first/);
       return true;
     });
     const fresh = await rotateTicketKey(services(), true);

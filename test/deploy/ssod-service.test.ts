@@ -1,13 +1,14 @@
 // deploy/ssod.service: systemd accepts it, and the choices the docs promise are in it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { OPTION_SPECS } from '../../src/config/options.js';
 import { CLI } from '../helpers/cli.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const UNIT = fileURLToPath(new URL('../../../deploy/ssod.service', import.meta.url));
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
@@ -29,10 +30,7 @@ const setting = (key: string): string | undefined => settings.find(([name]) => n
 test(
   'systemd-analyze verify accepts the unit, with ExecStart pointing at the built ssod',
   {
-    skip:
-      !existsSync(SYSTEMD_ANALYZE) && process.env.CI === undefined
-        ? `${SYSTEMD_ANALYZE} is missing (install the systemd package); CI requires it`
-        : false,
+    skip: skipWithout([TOOLS.systemdAnalyze]),
   },
   async () => {
     // verify refuses an ExecStart binary that does not exist, and this machine has no installed ssod:

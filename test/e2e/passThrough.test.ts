@@ -15,8 +15,9 @@ import { turnSingleSignOnOn } from '../../src/core/operator/users.js';
 import { userByLoginOrId } from '../../src/core/users.js';
 import { escapeHtml } from '../../src/adapters/http/http.js';
 import { ifAssigned } from '../helpers/defined.js';
-import { launchChromium, screenshot, skipWithoutChromium, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
+import { launchChromium, screenshot, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
 import { startLjService, type LjService } from '../helpers/ljService.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const RELAY_HOST = 'sso.test';
 const PORTAL_HOST = 'portal.test';
@@ -47,7 +48,7 @@ async function startPortal(action: string): Promise<{ url: (session: string) => 
   };
 }
 
-describe('pass-through authentication in a real browser', { skip: skipWithoutChromium, timeout: 90_000 }, () => {
+describe('pass-through authentication in a real browser', { skip: skipWithout([TOOLS.chromium, TOOLS.phpSoap]), timeout: 90_000 }, () => {
   let setup: BrowserDemo;
   let lj: LjService;
   let portal: Awaited<ReturnType<typeof startPortal>>;

@@ -22,8 +22,9 @@ import type { UserRecord } from '../../src/core/store/users.js';
 import { userByLoginOrId } from '../../src/core/users.js';
 import { settingsOfMetadataText } from '../../src/infra/saml/metadata.js';
 import { defined, ifAssigned } from '../helpers/defined.js';
-import { launchChromium, screenshot, skipWithoutChromium, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
+import { launchChromium, screenshot, startBrowserDemo, type BrowserDemo } from '../helpers/browser.js';
 import { signInOnLoginForm, startSamlIdp, type SamlIdp, type SamlIdpUser } from '../helpers/samlIdp.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const RELAY_HOST = 'sso.test';
 const IDP_NAME = 'corp';
@@ -37,7 +38,7 @@ const IDP_BOB = { username: 'bob.corp', password: 'the IdP password of bob', att
 
 describe(
   'SAML sign-in in a real browser with SimpleSAMLphp as the identity provider',
-  { skip: skipWithoutChromium, timeout: 180_000 },
+  { skip: skipWithout([TOOLS.chromium, TOOLS.simpleSamlPhp, TOOLS.openssl]), timeout: 180_000 },
   () => {
     let setup: BrowserDemo;
     let services: Services;

@@ -29,6 +29,8 @@ function startRun(tmp: string, ports: Readonly<Record<string, number>> = {}): Ru
     SSO_RELAY_PORT: '0',
     PANEL_PORT: '0',
     BILLING_PORT: '0',
+    HELPDESK_PORT: '0',
+    HELPDESK_UPSTREAM_PORT: '0',
     SSO_RELAY_HOST: '127.0.0.1',
   };
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
@@ -80,7 +82,7 @@ describe('examples/run', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  for (const variable of ['SSO_SOAP_PORT', 'SSO_RELAY_PORT', 'PANEL_PORT']) {
+  for (const variable of ['SSO_SOAP_PORT', 'SSO_RELAY_PORT', 'PANEL_PORT', 'BILLING_PORT', 'HELPDESK_PORT', 'HELPDESK_UPSTREAM_PORT']) {
     test(`a taken ${variable} stops it with one line naming the port and what to do, and leaves nothing behind`, async () => {
       const run = startRun(tmp, { [variable]: heldPort });
       assert.equal(await run.code, 1, run.stderr());

@@ -1,7 +1,7 @@
 // Headless Chromium for the browser tests (test/e2e): Debian's chromium driven by playwright-core,
 // the test's host names mapped to 127.0.0.1, the folder the screenshots are kept in, and the
 // example applications joined to an ssod in process.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,15 +9,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { SignInAt } from '../../src/client/index.js';
 import { startDemo, type Demo } from '../../examples/lib/demo.js';
 import { startTestServer, type TestServer } from './server.js';
+import { CHROMIUM, TOOLS, skipWithout } from './tools.js';
 
-// Debian's chromium; CHROMIUM_PATH points elsewhere (and shows what happens when it is missing).
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM };
 
-export const haveChromium = existsSync(CHROMIUM);
-
-// On CI a missing browser is a broken environment, not a reason to skip the proof.
-export const skipWithoutChromium: string | false =
-  !haveChromium && process.env.CI === undefined ? `chromium not installed at ${CHROMIUM}: browser test skipped` : false;
+/** The skip of a browser test: skipped without chromium when run alone, failed under `npm test` or CI (helpers/tools.ts). */
+export const skipWithoutChromium: string | false = skipWithout([TOOLS.chromium]);
 
 // From DIST/test/helpers/ up to the repository, whichever dist folder this was compiled into.
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', import.meta.url));
@@ -27,7 +24,8 @@ export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/e2e/', i
  * `extraArgs` adds switches (`--ignore-certificate-errors` for servers with a test CA's certificates).
  */
 export async function launchChromium(hosts: readonly string[], extraArgs: readonly string[] = []): Promise<Browser> {
-  if (!haveChromium) throw new Error(`chromium is required on CI (${CHROMIUM})`);
+  if (!TOOLS.chromium.present())
+    throw new Error(`chromium is missing at ${CHROMIUM}: sudo apt-get install -y chromium (npm test installs it)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { SAML, type SamlConfig } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import type { Browser } from 'playwright-core';
-import { launchChromium, screenshot, skipWithoutChromium } from '../helpers/browser.js';
+import { launchChromium, screenshot } from '../helpers/browser.js';
 import { ifAssigned } from '../helpers/defined.js';
 import { eventually } from '../helpers/eventually.js';
 import {
@@ -24,6 +24,7 @@ import {
   startSamlIdp,
   type SamlIdp,
 } from '../helpers/samlIdp.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const SP_ENTITY_ID = 'https://sso.example.test/saml/metadata';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -97,7 +98,9 @@ function signatureMethodOf(signed: Element): string | null {
   return only(only(signature, DSIG, 'SignedInfo'), DSIG, 'SignatureMethod').getAttribute('Algorithm');
 }
 
-describe('SimpleSAMLphp as the SAML identity provider of the tests', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
+const NEEDS = [TOOLS.chromium, TOOLS.simpleSamlPhp, TOOLS.openssl];
+
+describe('SimpleSAMLphp as the SAML identity provider of the tests', { skip: skipWithout(NEEDS), timeout: 120_000 }, () => {
   let acs: Awaited<ReturnType<typeof startAcsRecorder>>;
   let idp: SamlIdp;
   let browser: Browser;

@@ -10,11 +10,12 @@ import { addIdentityProvider, linkFederatedId, updateIdentityProvider } from '..
 import { createUser } from '../../src/core/users.js';
 import { settingsOfMetadataText } from '../../src/infra/saml/metadata.js';
 import { pairOf, relayRequest, setCookieNamed } from '../adapters/relay/request.js';
-import { launchChromium, skipWithoutChromium } from '../helpers/browser.js';
+import { launchChromium } from '../helpers/browser.js';
 import { defined, ifAssigned } from '../helpers/defined.js';
 import { captureResponse, startSamlIdp, type CapturedResponse, type SamlIdp } from '../helpers/samlIdp.js';
 import { decode, encode } from '../helpers/samlResponses.js';
 import { call, registerApp, startTestServer, type HttpReply, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const IDP_NAME = 'corp';
 const ALICE = { username: 'alice.corp', password: 'the IdP password of alice', attributes: { mail: ['alice@corp.test'] } };
@@ -22,7 +23,7 @@ const MALLORY = { username: 'mallory.corp', password: 'the IdP password of mallo
 
 describe(
   "real SimpleSAMLphp responses, untouched and altered, at ssod's assertion consumer service",
-  { skip: skipWithoutChromium, timeout: 180_000 },
+  { skip: skipWithout([TOOLS.chromium, TOOLS.simpleSamlPhp, TOOLS.openssl]), timeout: 180_000 },
   () => {
     let ts: TestServer;
     let app: RegisteredApp;

@@ -1,4 +1,4 @@
-// Interoperability: python3-zeep (Debian) builds its client from the served WSDL and calls ssod
+// Interoperability: python3-zeep (Debian) builds its client from the served WSDL and calls `ssod serve`
 // over TLS with the client certificate that registerApplication issued (SOAP 1.1 and 1.2); and a
 // second client from the extensions WSDL (docs/EXTENSIONS.md) calls ssod's own operations.
 import assert from 'node:assert/strict';
@@ -9,8 +9,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { defined } from '../helpers/defined.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { defined, ifAssigned } from '../helpers/defined.js';
+import { startServe, type ServeProcess } from '../helpers/process.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../../test/interop/zeep_client.py', import.meta.url));
@@ -50,15 +51,20 @@ interface ZeepExtensionResult {
   forgedTicket: Fault;
 }
 
-describe('python3-zeep interoperability', () => {
-  let ts: TestServer;
+describe('python3-zeep interoperability', { skip: skipWithout([TOOLS.zeep]) }, () => {
+  // `ssod serve` itself: what a third-party client meets is the server an operator runs.
+  let ts: ServeProcess;
   let work: string;
   before(async () => {
-    ts = await startTestServer();
     work = mkdtempSync(path.join(os.tmpdir(), 'ssod-zeep-'));
+    ts = await startServe(path.join(work, 'data'));
   });
   after(async () => {
-    await ts.close();
+    const serve = ifAssigned(ts);
+    if (serve !== undefined && serve.child.exitCode === null) {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
     rmSync(work, { recursive: true, force: true });
   });
 

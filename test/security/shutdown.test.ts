@@ -1,4 +1,4 @@
-// Issue 5, faults: SIGTERM drains. A real `ssod serve` process: an in-flight request finishes,
+// Faults: SIGTERM (and SIGINT) drain. A real `ssod serve` process: an in-flight request finishes,
 // new connections are refused, and the process exits by itself; a client that never finishes its
 // request cannot hold it beyond --shutdown-grace.
 import assert from 'node:assert/strict';
@@ -55,17 +55,21 @@ function connectionRefused(port: number): Promise<boolean> {
   });
 }
 
-test('SIGTERM: the in-flight request completes, new connections are refused, the process exits 0', async () => {
-  const server = await serve([]);
-  const request = await inFlight(server);
-  server.child.kill('SIGTERM');
-  await eventually(() => connectionRefused(server.soapPort), { timeoutMs: 10_000, what: 'a new connection after SIGTERM refused' });
-  request.finish();
-  const reply = await request.reply;
-  assert.match(reply, /^HTTP\/1\.1 200 /);
-  assert.match(reply, /getSettingsResponse/);
-  assert.equal(await server.exited, 0);
-});
+// SIGTERM as systemd and `kill` send it; SIGINT as Ctrl-C sends it: both stop ssod the same way.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal}: the in-flight request completes, new connections are refused, the process exits 0`, async () => {
+    const server = await serve([]);
+    const request = await inFlight(server);
+    server.child.kill(signal);
+    await eventually(() => connectionRefused(server.soapPort), { timeoutMs: 10_000, what: `a new connection after ${signal} refused` });
+    request.finish();
+    const reply = await request.reply;
+    assert.match(reply, /^HTTP\/1\.1 200 /);
+    assert.match(reply, /getSettingsResponse/);
+    assert.equal(await server.exited, 0);
+    assert.equal(await connectionRefused(server.relayPort), true, 'the relay port is free too');
+  });
+}
 
 test('SIGTERM: a request that never finishes is cut at --shutdown-grace; the process still exits 0', async () => {
   // Request and header timeouts far beyond the grace, so that only the grace can end the request.

@@ -10,7 +10,7 @@ import {
 } from '../../core/operator/applications.js';
 import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../../core/store/index.js';
-import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, action, addWideFlag, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withCaServices, withServices, type InstallationAccess } from './installation.js';
 
@@ -26,6 +26,11 @@ function certificateView(cert: CertificateRecord & { readonly state: Certificate
   };
 }
 
+/** An ISO time to the day, for a table that fits 100 columns (certificates last years). */
+function dayOf(iso: string | null): string {
+  return iso === null ? '-' : iso.slice(0, 10);
+}
+
 function applicationView(app: ApplicationRecord) {
   return { ...app, createdAt: isoTime(app.createdAt) };
 }
@@ -37,10 +42,19 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
       users: summary.users,
       certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
     }));
+    // Fits 100 columns unless --wide: the expiry to the day, the id never wrapped, names and URLs wrapped.
+    const wide = flags.wide === true;
     print(flags, rows, () =>
       table(
-        ['ID', 'NAME', 'URL', 'USERS', 'CERTIFICATE EXPIRES'],
-        rows.map((row) => [row.id, row.name, row.url ?? '-', String(row.users), row.certificateNotAfter ?? 'no valid certificate']),
+        ['ID', 'NAME', 'URL', 'USERS', wide ? 'CERTIFICATE EXPIRES' : 'CERT EXPIRES'],
+        rows.map((row) => [
+          row.id,
+          row.name,
+          row.url ?? '-',
+          String(row.users),
+          row.certificateNotAfter === null ? 'no valid certificate' : wide ? row.certificateNotAfter : dayOf(row.certificateNotAfter),
+        ]),
+        { fit: !wide, keep: [0] },
       ),
     );
   });
@@ -74,10 +88,17 @@ async function show(access: InstallationAccess, flags: StoreFlags, id: string): 
           ['users owned', shown.users],
         ]) +
         '\nCertificates:\n' +
-        table(
-          ['FINGERPRINT (SHA-256)', 'SERIAL', 'STATE', 'ISSUED', 'EXPIRES'],
-          certificates.map((cert) => [cert.fingerprint, cert.serial, cert.state, cert.issuedAt ?? '-', cert.notAfter ?? '-']),
-        ),
+        (flags.wide === true
+          ? table(
+              ['FINGERPRINT (SHA-256)', 'SERIAL', 'STATE', 'ISSUED', 'EXPIRES'],
+              certificates.map((cert) => [cert.fingerprint, cert.serial, cert.state, cert.issuedAt ?? '-', cert.notAfter ?? '-']),
+            )
+          : // Fits 100 columns: no SERIAL (--wide or --json), dates without the time, the fingerprint whole.
+            table(
+              ['FINGERPRINT (SHA-256)', 'STATE', 'ISSUED', 'EXPIRES'],
+              certificates.map((cert) => [cert.fingerprint, cert.state, dayOf(cert.issuedAt), dayOf(cert.notAfter)]),
+              { fit: true, keep: [0] },
+            )),
     );
   });
 }
@@ -144,9 +165,8 @@ async function unregister(access: InstallationAccess, flags: UnregisterFlags, id
 }
 
 export function applicationsCommand(access: InstallationAccess): Command {
-  const command = storeCommand(
-    'applications',
-    'The registered applications: list, show with certificates, re-issue a certificate, unregister.',
+  const command = addWideFlag(
+    storeCommand('applications', 'The registered applications: list, show with certificates, re-issue a certificate, unregister.'),
   )
     .addHelpText(
       'after',
@@ -154,12 +174,12 @@ export function applicationsCommand(access: InstallationAccess): Command {
     )
     .action(action((flags) => list(access, flags)));
   command.addCommand(
-    storeCommand('list', 'List the registered applications.')
+    addWideFlag(storeCommand('list', 'List the registered applications.'))
       .addHelpText('after', '\nExample:\n  ssod applications list --json\n')
       .action(action((flags) => list(access, flags))),
   );
   command.addCommand(
-    storeCommand('show', 'Show an application with its certificates: SHA-256 fingerprint, serial, state and expiry.')
+    addWideFlag(storeCommand('show', 'Show an application with its certificates: SHA-256 fingerprint, serial, state and expiry.'))
       .argument('<id>', 'the application id')
       .addHelpText('after', '\nExample:\n  ssod applications show 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11\n')
       .action(action((flags, id: string) => show(access, flags, id))),

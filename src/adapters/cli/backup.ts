@@ -88,8 +88,8 @@ async function backup(flags: StoreFlags, directory: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(
       code === 'EEXIST'
-        ? `${directory} exists: give a new directory for the backup`
-        : `cannot create ${directory}: ${code ?? String(error)}`,
+        ? `${directory} exists; give a new directory for the backup`
+        : `cannot create ${directory} (${code ?? String(error)}); give a directory whose parent exists and that this user may create`,
     );
   }
   snapshotSqlite(store, path.join(directory, STORE_FILE));

@@ -23,7 +23,7 @@ async function caCertificatePem(services: StoreServices, options: Options): Prom
   if (services.store.engine === 'postgres') {
     const pem = await storedCaCertificate(services);
     if (pem === null)
-      throw new CliError('no certificate authority in this PostgreSQL store yet: start a node on it once with `ssod serve`');
+      throw new CliError('no certificate authority in this PostgreSQL store yet; start a node on it once with `ssod serve`');
     return pem;
   }
   const file = path.join(options.dataDir, CA_CERT_FILE);
@@ -54,8 +54,8 @@ async function caAction(access: InstallationAccess, flags: CaFlags): Promise<voi
         const code = (error as NodeJS.ErrnoException).code;
         throw new CliError(
           code === 'EEXIST'
-            ? `${flags.out} exists: choose another --out, or --force to overwrite it`
-            : `cannot write ${flags.out}: ${code ?? String(error)}`,
+            ? `${flags.out} exists; choose another --out, or --force to overwrite it`
+            : `cannot write ${flags.out} (${code ?? String(error)}); give an --out in a directory that this user may write`,
         );
       }
     }

@@ -99,7 +99,7 @@ export function installationOptions(flags: StoreFlags): Options {
 
 /** What backup and restore say for a store that is not the embedded SQLite file. */
 export const POSTGRES_BACKUP_ADVICE =
-  'this installation keeps its store in PostgreSQL: back it up with pg_dump and restore it with pg_restore (ssod backup and restore are for the embedded SQLite store)';
+  'this installation keeps its store in PostgreSQL, and ssod backup and restore are for the embedded SQLite store; back it up with pg_dump and restore it with pg_restore';
 
 /**
  * The embedded SQLite file of the installation, for the commands that are SQLite-specific by nature
@@ -136,6 +136,13 @@ export const TABLE_WIDTH = 100;
 export interface TableLayout {
   /** Wrap the cells so that the table fits TABLE_WIDTH (unless `--wide` was given); otherwise every column has its full width. */
   readonly fit?: boolean;
+  /** Columns (by index) never wrapped: ids and keys that an operator copies into the next command. */
+  readonly keep?: readonly number[];
+}
+
+/** A time in a table that fits TABLE_WIDTH: ISO 8601 to the second (`--wide` and `--json` keep the milliseconds). */
+export function tableTime(iso: string | null): string {
+  return iso === null ? '-' : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Single words up to this length (an ISO time, an event type) are not cut while the table can fit otherwise. */
@@ -189,7 +196,7 @@ export function table(columns: readonly string[], cells: readonly (readonly stri
   const natural = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => (row[i] ?? '').length)));
   // A column of short single words (a time, a type, an outcome) keeps its width while the others can give.
   const atomic = natural.map((width, i) => width <= WORD_KEPT && rows.every((row) => !(row[i] ?? '').includes(' ')));
-  const least = columns.map((column) => Math.max(column.length, 8));
+  const least = columns.map((column, i) => (layout.keep?.includes(i) === true ? (natural[i] ?? 0) : Math.max(column.length, 8)));
   const widths =
     layout.fit !== true
       ? natural

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { printable } from '../../core/identifiers.js';
 import { federatedLinksOf, linkFederatedId, unlinkFederatedId } from '../../core/operator/identityProviders.js';
-import { action, fields, print, storeCommand, table, type StoreFlags } from './common.js';
+import { action, addWideFlag, fields, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
 import { linkView, userArgument } from './users.js';
 
@@ -44,10 +44,17 @@ async function links(access: InstallationAccess, flags: StoreFlags, reference: s
     print(flags, rows, () =>
       rows.length === 0
         ? fields([['federated ids', `none; \`ssod users link ${user.login} --idp NAME --federated-id ID\` adds one`]])
-        : table(
-            ['IDP', 'FEDERATED ID', 'LINKED'],
-            rows.map((row) => [row.idp, row.federatedId, row.createdAt ?? '-']),
-          ),
+        : flags.wide === true
+          ? table(
+              ['IDP', 'FEDERATED ID', 'LINKED'],
+              rows.map((row) => [row.idp, row.federatedId, row.createdAt ?? '-']),
+            )
+          : // Fits 100 columns: the time to the second, a long federated id (a SAML NameID) wrapped.
+            table(
+              ['IDP', 'FEDERATED ID', 'LINKED'],
+              rows.map((row) => [row.idp, row.federatedId, tableTime(row.createdAt)]),
+              { fit: true },
+            ),
     );
   });
 }
@@ -75,7 +82,7 @@ export function withFederatedLinkCommands(users: Command, access: InstallationAc
       .action(action((flags: StoreFlags & { idp: string }, user: string) => unlink(access, flags, user))),
   );
   users.addCommand(
-    storeCommand('links', "List a user's federated ids, by identity provider.")
+    addWideFlag(storeCommand('links', "List a user's federated ids, by identity provider."))
       .argument('<user>', 'the user id or login')
       .addHelpText('after', '\nExample:\n  ssod users links alice@example.com --json\n')
       .action(action((flags, user: string) => links(access, flags, user))),

@@ -62,7 +62,7 @@ async function certificatesOf(files: readonly string[] | undefined): Promise<str
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(`${flag} must be ${allowed.join(' or ')}, got ${JSON.stringify(value)}`);
+    throw new UsageError(`${flag} must be ${allowed.join(' or ')}, got ${JSON.stringify(value)}; for example ${flag} ${allowed[0] ?? ''}`);
   return value as T;
 }
 

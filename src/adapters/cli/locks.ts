@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loginKeyOf } from '../../core/users.js';
 import { listLocks, type LockEntry } from '../../core/operator/locks.js';
 import { addressSourceKey, applicationSourceKey, clearLock, loginThrottleKey } from '../../core/throttle.js';
-import { CliError, UsageError, action, parseLimit, print, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { withStore, type InstallationAccess } from './installation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,16 +46,18 @@ interface ClearFlags extends StoreFlags {
 
 function keyToClear(key: string | undefined, flags: ClearFlags): string {
   const given = [key, flags.login, flags.source].filter((value) => value !== undefined);
-  if (given.length !== 1) throw new UsageError('give exactly one of KEY, --login LOGIN or --source SOURCE (see `ssod locks`)');
+  if (given.length !== 1)
+    throw new UsageError(
+      'name the one lock to clear; give exactly one of KEY, --login LOGIN or --source SOURCE (`ssod locks` lists the keys)',
+    );
   if (flags.login !== undefined) return loginThrottleKey(loginKeyOf(flags.login));
   if (flags.source !== undefined) return sourceKeyOf(flags.source);
   return key ?? '';
 }
 
 export function locksCommand(access: InstallationAccess): Command {
-  const command = storeCommand(
-    'locks',
-    'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").',
+  const command = addWideFlag(
+    storeCommand('locks', 'Show failed sign-in counters and locks, per login and per source (docs/SECURITY.md "Brute force").'),
   )
     .option('--locked', 'only the keys that are locked now')
     .option('--limit <N>', 'at most this many, most recent failure first', '100')
@@ -68,10 +70,14 @@ export function locksCommand(access: InstallationAccess): Command {
         const limit = parseLimit(flags.limit);
         await withStore(access, flags, async (services) => {
           const rows = (await listLocks(services, { limit, lockedOnly: flags.locked === true })).map(rowOf);
+          // Fits 100 columns unless --wide: times to the second, a very long key wrapped.
+          const wide = flags.wide === true;
+          const time = (iso: string): string => (wide ? iso : tableTime(iso));
           print(flags, rows, () =>
             table(
               ['KEY', 'FAILURES', 'LAST FAILURE', 'LOCKED UNTIL'],
-              rows.map((row) => [row.key, String(row.failures), row.lastFailureAt, row.locked ? (row.lockedUntil ?? '') : '-']),
+              rows.map((row) => [row.key, String(row.failures), time(row.lastFailureAt), row.locked ? time(row.lockedUntil ?? '') : '-']),
+              { fit: !wide },
             ),
           );
         });
@@ -92,7 +98,7 @@ export function locksCommand(access: InstallationAccess): Command {
           const target = keyToClear(key, flags);
           await withStore(access, flags, async (services) => {
             const cleared = await clearLock(services, target, 'operator');
-            if (!cleared) throw new CliError(`no failures or lock recorded for ${target} (see \`ssod locks\`)`);
+            if (!cleared) throw new CliError(`no failures or lock recorded for ${target}; \`ssod locks\` lists the keys that have some`);
             print(flags, { cleared: target }, () => `cleared ${target}\n`);
           });
         }),

@@ -2,7 +2,7 @@
 // asked on the terminal without echo; never from argv, where every user of the machine could read
 // them (ps, /proc/PID/cmdline).
 import { readFile } from 'node:fs/promises';
-import { CliError, readStdin, utf8Text } from './common.js';
+import { CliError, UsageError, readStdin, utf8Text } from './common.js';
 
 export interface PasswordFlags {
   readonly passwordFile?: string;
@@ -34,7 +34,9 @@ export async function secretFromStdin(what: string): Promise<string> {
 /** The password from --password-file or --password-stdin (exactly one of them). */
 export async function readPassword(flags: PasswordFlags): Promise<string> {
   if ((flags.passwordFile === undefined) === (flags.passwordStdin !== true)) {
-    throw new CliError('give the password with --password-file FILE or --password-stdin (never on the command line)');
+    throw new UsageError(
+      'no password given, or two; give it with either --password-file FILE or --password-stdin (never on the command line)',
+    );
   }
   return flags.passwordFile !== undefined
     ? secretFromFile(flags.passwordFile, 'the password', '--password-file')

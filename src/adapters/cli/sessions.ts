@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { listLiveSessions } from '../../core/operator/sessions.js';
 import { endSession, endUserSessions } from '../../core/sessions.js';
 import { applicationArgument } from './applications.js';
-import { CliError, action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, UsageError, action, addWideFlag, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
 import { countFlag, userArgument } from './users.js';
@@ -26,7 +26,8 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
     let baseUrl: string | undefined;
     if (flags.application !== undefined) {
       const app = await applicationArgument(services, flags.application);
-      if (app.url === null) throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it`);
+      if (app.url === null)
+        throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it; list sessions by --user instead`);
       baseUrl = app.url;
     }
     const found = await listLiveSessions(services, { userId: user?.id, baseUrl: baseUrl || undefined, limit });
@@ -44,10 +45,17 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
       flags,
       sessions,
       () =>
-        table(
-          ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
-          sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
-        ) + totalLine(sessions.length, found.total),
+        (flags.wide === true
+          ? table(
+              ['SESSION', 'LOGIN', 'STARTED', 'LAST SEEN', 'APPLICATIONS'],
+              sessions.map((s) => [s.id, s.login, s.createdAt ?? '-', s.lastSeenAt ?? '-', s.applications.join(' ')]),
+            )
+          : // Fits 100 columns: no STARTED (--wide or --json), the session id never wrapped, logins and URLs wrapped.
+            table(
+              ['SESSION', 'LOGIN', 'LAST SEEN', 'APPLICATIONS'],
+              sessions.map((s) => [s.id, s.login, tableTime(s.lastSeenAt), s.applications.join(' ')]),
+              { fit: true, keep: [0] },
+            )) + totalLine(sessions.length, found.total),
     );
   });
 }
@@ -63,7 +71,9 @@ interface EndFlags extends StoreFlags {
 
 async function end(access: InstallationAccess, flags: EndFlags, id?: string): Promise<void> {
   if ((id === undefined) === (flags.user === undefined))
-    throw new CliError("give one session id (as `ssod sessions list` shows it), or --user USER for all of a user's sessions");
+    throw new UsageError(
+      "name the sessions to end; give one session id (as `ssod sessions list` shows it), or --user USER for all of a user's sessions",
+    );
   await withServices(access, flags, async (services) => {
     if (id !== undefined) {
       if (!(await endSession(services, id, 'operator')))
@@ -79,7 +89,7 @@ async function end(access: InstallationAccess, flags: EndFlags, id?: string): Pr
 
 export function sessionsCommand(access: InstallationAccess): Command {
   const listCommand = (name: string): Command =>
-    storeCommand(name, 'List live sessions, newest first.')
+    addWideFlag(storeCommand(name, 'List live sessions, newest first.'))
       .option('--user <USER>', 'only the sessions of this user (id or login)')
       .option('--application <APP_ID>', 'only the sessions that reached this application')
       .option('--limit <N>', `at most N sessions (default ${DEFAULT_LIMIT})`)

@@ -10,8 +10,8 @@ import { withServices, withStore, type InstallationAccess } from './installation
 
 /** Settings that have a command of their own, because changing them takes more than a value. */
 const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
-  hostname: 'ssod hostname NAME (it also re-issues the server certificate)',
-  mode: `ssod mode ${SSO_MODES.join('|')} (it checks the host name and the registered applications first)`,
+  hostname: '`ssod hostname NAME` (it also re-issues the server certificate)',
+  mode: `\`ssod mode ${SSO_MODES.join('|')}\` (it checks the host name and the registered applications first)`,
 };
 
 /** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */
@@ -31,7 +31,7 @@ function showTable(rows: readonly SettingEntry[], wide: boolean): string {
 
 function requireChangeable(name: string): void {
   const own = OWN_COMMANDS[name as SettingName];
-  if (own !== undefined) throw new CliError(`${name} is changed with \`${own}\`, not with \`ssod settings\``);
+  if (own !== undefined) throw new CliError(`${name} is not changed with \`ssod settings\`; use ${own}`);
 }
 
 async function change(access: InstallationAccess, flags: StoreFlags, changes: Record<string, string | null>): Promise<void> {

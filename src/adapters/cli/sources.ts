@@ -66,13 +66,13 @@ async function caPemOf(file: string | undefined): Promise<string | undefined> {
 async function bindPasswordOf(flags: AddFlags): Promise<string | undefined> {
   if (flags.bindDn === undefined) {
     if (flags.bindPasswordFile !== undefined)
-      throw new UsageError('--bind-password-file goes with --bind-dn (the service account it is the password of)');
+      throw new UsageError('--bind-password-file without --bind-dn; give --bind-dn too, the service account it is the password of');
     return undefined;
   }
   if (flags.bindPasswordFile !== undefined) return secretFromFile(flags.bindPasswordFile, 'the bind password', '--bind-password-file');
   if (!onTerminal())
     throw new CliError(
-      `give the password of the service account ${flags.bindDn} with --bind-password-file FILE, or run the command on a terminal to be asked for it`,
+      `no password for the service account ${flags.bindDn}; give it with --bind-password-file FILE, or run the command on a terminal to be asked for it`,
     );
   return askHidden(`Password of ${flags.bindDn}: `);
 }
@@ -89,7 +89,7 @@ async function settingsOf(flags: AddFlags): Promise<Record<string, unknown>> {
   };
   if (flags.webService !== undefined) {
     const ldapFlag = LDAP_ONLY.find(([key]) => flags[key] !== undefined);
-    if (ldapFlag !== undefined) throw new UsageError(`${ldapFlag[1]} is for an LDAP source (--ldap URL), not a web service`);
+    if (ldapFlag !== undefined) throw new UsageError(`${ldapFlag[1]} is for an LDAP source (--ldap URL), not a web service; leave it out`);
     return { kind: 'webService', url: flags.webService, ...transport };
   }
   return {
@@ -211,7 +211,7 @@ async function testPassword(login: string): Promise<string> {
   const password = onTerminal() ? await askHidden(`Password of ${login}: `) : await secretFromStdin('the password');
   if (password === '')
     throw new CliError(
-      `no password was given: type the password of ${login} when asked, or give it on standard input (printf '%s' "$PASSWORD" | ssod sources test …)`,
+      `no password was given; type the password of ${login} when asked, or give it on standard input (printf '%s' "$PASSWORD" | ssod sources test …)`,
     );
   return password;
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { revokeTicketKey, rotateTicketKey, ticketKeysNow } from '../../core/operator/tickets.js';
 import type { TicketKeyStatus } from '../../core/ticketKeys.js';
-import { action, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { action, addWideFlag, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { withTicketServices, type InstallationAccess } from './installation.js';
 
 /** A key as `ssod tickets keys` shows it. */
@@ -20,27 +20,34 @@ function keyView(status: TicketKeyStatus) {
   };
 }
 
-/** A time to the second: the table stays narrow enough for a whole kid, which an operator copies. */
-function tableTime(iso: string | null): string {
-  return iso === null ? '-' : iso.replace(/\.\d{3}Z$/, 'Z');
+type KeyRow = ReturnType<typeof keyView>;
+
+function publishedUntil(row: KeyRow): string {
+  if (row.publishedUntil !== null) return tableTime(row.publishedUntil);
+  return row.state === 'pending' || row.state === 'signing' ? 'open' : '-';
+}
+
+/** Every column; times to the second, so that a whole kid, which an operator copies, stays on its line. */
+function wideKeyTable(rows: readonly KeyRow[]): string {
+  return table(
+    ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'SIGNS FROM', 'PUBLISHED UNTIL'],
+    rows.map((row) => [row.kid, row.algorithm, row.state, tableTime(row.createdAt), tableTime(row.signsFrom), publishedUntil(row)]),
+  );
+}
+
+/** Fits 100 columns: without ALGORITHM and CREATED (--wide or --json show them), the kid never wrapped. */
+function narrowKeyTable(rows: readonly KeyRow[]): string {
+  return table(
+    ['KID', 'STATE', 'SIGNS FROM', 'PUBLISHED UNTIL'],
+    rows.map((row) => [row.kid, row.state, tableTime(row.signsFrom), publishedUntil(row)]),
+    { fit: true, keep: [0] },
+  );
 }
 
 async function keys(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withTicketServices(access, flags, async (services) => {
     const rows = (await ticketKeysNow(services)).map(keyView);
-    print(flags, rows, () =>
-      table(
-        ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'SIGNS FROM', 'PUBLISHED UNTIL'],
-        rows.map((row) => [
-          row.kid,
-          row.algorithm,
-          row.state,
-          tableTime(row.createdAt),
-          tableTime(row.signsFrom),
-          row.publishedUntil === null ? (row.state === 'pending' || row.state === 'signing' ? 'open' : '-') : tableTime(row.publishedUntil),
-        ]),
-      ),
-    );
+    print(flags, rows, () => (flags.wide === true ? wideKeyTable(rows) : narrowKeyTable(rows)));
   });
 }
 
@@ -74,7 +81,7 @@ async function revoke(access: InstallationAccess, flags: StoreFlags, kid: string
 
 export function ticketsCommand(access: InstallationAccess): Command {
   const keysCommand = (name: string): Command =>
-    storeCommand(name, 'List the ticket-signing keys with their states: pending, signing, retiring, retired, revoked.')
+    addWideFlag(storeCommand(name, 'List the ticket-signing keys with their states: pending, signing, retiring, retired, revoked.'))
       .addHelpText(
         'after',
         '\nA key is published in the key set (GET /tickets/keys) while pending, signing or retiring. A retiring key stays\n' +

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { storeLocation } from '../../infra/store/location.js';
-import { exportInstallation, importInstallation, readExport } from '../../core/transfer.js';
+import { Refusal } from '../../core/refusal.js';
+import { exportInstallation, importInstallation, readExport, type Export } from '../../core/transfer.js';
 import {
   CliError,
   action,
@@ -91,8 +92,18 @@ async function readInput(file: string): Promise<unknown> {
   }
 }
 
+/** The export in the file, every field checked; the first bad one is named, with what to do. */
+function exportIn(file: string, value: unknown): Export {
+  try {
+    return readExport(value);
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    throw new CliError(`${file}: ${error.message}; correct it there, or give a file in the format that \`ssod export\` writes`);
+  }
+}
+
 async function importCommandAction(access: InstallationAccess, flags: ImportFlags, file: string): Promise<void> {
-  const data = readExport(await readInput(file));
+  const data = exportIn(file, await readInput(file));
   const created = await createIfAsked(access, flags);
   await withServices(access, flags, async (services) => {
     const result = { ...(await importInstallation(services, data, { skipExisting: flags.skipExisting === true })), created };

@@ -16,7 +16,19 @@ import type { OperatorServices } from '../../core/services.js';
 import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
 import type { FederatedLink, UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
-import { CliError, UsageError, action, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import {
+  CliError,
+  UsageError,
+  action,
+  addWideFlag,
+  fields,
+  isoTime,
+  print,
+  storeCommand,
+  table,
+  tableTime,
+  type StoreFlags,
+} from './common.js';
 import { askNewPassword, onTerminal, readPassword, type PasswordFlags as GivenPasswordFlags } from './passwords.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
@@ -87,17 +99,30 @@ async function list(access: InstallationAccess, flags: ListFlags): Promise<void>
       flags,
       { users, next },
       () =>
-        table(
-          ['ID', 'LOGIN', 'OWNER', 'STATE', 'SOURCE', 'CREATED'],
-          users.map((user) => [
-            user.id,
-            user.login,
-            user.ownerId,
-            user.disabledAt === null ? 'enabled' : 'disabled',
-            sourceWords(user.source),
-            user.createdAt ?? '-',
-          ]),
-        ) + (next === null ? '' : `More: --after ${JSON.stringify(next)}\n`),
+        (flags.wide === true
+          ? table(
+              ['ID', 'LOGIN', 'OWNER', 'STATE', 'SOURCE', 'CREATED'],
+              users.map((user) => [
+                user.id,
+                user.login,
+                user.ownerId,
+                user.disabledAt === null ? 'enabled' : 'disabled',
+                sourceWords(user.source),
+                user.createdAt ?? '-',
+              ]),
+            )
+          : // Fits 100 columns: no OWNER (--wide, --json or `ssod users show`), the id never wrapped, long logins wrapped.
+            table(
+              ['ID', 'LOGIN', 'STATE', 'SOURCE', 'CREATED'],
+              users.map((user) => [
+                user.id,
+                user.login,
+                user.disabledAt === null ? 'enabled' : 'disabled',
+                sourceWords(user.source),
+                tableTime(user.createdAt),
+              ]),
+              { fit: true, keep: [0] },
+            )) + (next === null ? '' : `More: --after ${JSON.stringify(next)}\n`),
     );
   });
 }
@@ -226,7 +251,7 @@ async function newLocalPassword(flags: PasswordFlags): Promise<string> {
   if (flags.passwordFile !== undefined || flags.passwordStdin === true) return readPassword(flags);
   if (!onTerminal())
     throw new CliError(
-      'turning single sign-on off needs a new local password for the user: give it with --password-file FILE or --password-stdin, or run the command on a terminal to be asked for it',
+      'turning single sign-on off needs a new local password for the user; give it with --password-file FILE or --password-stdin, or run the command on a terminal to be asked for it',
     );
   return askNewPassword('New local password');
 }
@@ -299,7 +324,7 @@ function passwordOptions(command: Command): Command {
 
 export function usersCommand(access: InstallationAccess): Command {
   const listCommand = (name: string): Command =>
-    storeCommand(name, 'List users by login key, a page at a time.')
+    addWideFlag(storeCommand(name, 'List users by login key, a page at a time.'))
       .option('--login <TEXT>', 'only logins that contain TEXT (compared without case)')
       .option('--owner <APP_ID>', 'only users owned by this application')
       .option('--limit <N>', `at most N users (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})`)

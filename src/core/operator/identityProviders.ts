@@ -184,7 +184,7 @@ export async function removeIdentityProvider(services: Services, name: string, f
   }
   if (typeof removal === 'object')
     throw new Refusal(
-      `identity provider ${name} has ${removal.linked} federated id(s) linked: those users could no longer sign in through it. Unlink them (\`ssod users unlink USER --idp ${name}\`), or give --force to remove the links with it`,
+      `identity provider ${name} has ${removal.linked} federated id(s) linked, whose users could no longer sign in through it; unlink them (\`ssod users unlink USER --idp ${name}\`), or give --force to remove the links with it`,
     );
   await publish(services, { type: 'idp.removed', actor: 'operator', name, links });
   return { links };
@@ -205,8 +205,8 @@ export async function linkFederatedId(
     const holder = await services.store.findUserByFederatedId(idpName, link.federatedId);
     throw new Refusal(
       holder?.id === user.id
-        ? `user ${user.login} has this federated id under ${idpName} already`
-        : `federated id ${JSON.stringify(link.federatedId)} of ${idpName} is linked to ${holder?.login ?? 'another user'}: unlink it there first (\`ssod users unlink ${holder?.login ?? 'USER'} --idp ${idpName}\`)`,
+        ? `user ${user.login} has this federated id under ${idpName} already; nothing to change`
+        : `federated id ${JSON.stringify(link.federatedId)} of ${idpName} is linked to ${holder?.login ?? 'another user'}; unlink it there first (\`ssod users unlink ${holder?.login ?? 'USER'} --idp ${idpName}\`)`,
     );
   }
   if (outcome === 'userLinked')

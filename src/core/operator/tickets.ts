@@ -47,11 +47,12 @@ export async function revokeTicketKey(services: KeyServices & Pick<Services, 'se
     const kids = states.map((status) => status.key.kid);
     throw new Refusal(
       kids.length === 0
-        ? `no ticket key ${JSON.stringify(kid)}: there is none yet`
+        ? `no ticket key ${JSON.stringify(kid)}, nor any other yet; \`ssod serve\` makes the first when it starts`
         : `no ticket key ${JSON.stringify(kid)}; the keys are: ${kids.join(', ')} (\`ssod tickets keys\` shows them)`,
     );
   }
-  if (target.state === 'revoked') throw new Refusal(`ticket key ${kid} is revoked already`);
+  if (target.state === 'revoked')
+    throw new Refusal(`ticket key ${kid} is revoked already; nothing to change (\`ssod tickets keys\` shows the keys)`);
   const at = services.now();
   if (target.state === 'signing') {
     const next = signerAt(
@@ -61,10 +62,11 @@ export async function revokeTicketKey(services: KeyServices & Pick<Services, 'se
     const nextState = states.find((status) => status.key.kid === next?.kid)?.state;
     if (nextState !== 'retiring')
       throw new Refusal(
-        `ticket key ${kid} is the signing key and no other key can sign now: run \`ssod tickets rotate --now\` first (a new key signs at once), then \`ssod tickets revoke ${kid}\``,
+        `ticket key ${kid} is the signing key and no other key can sign now; run \`ssod tickets rotate --now\` first (a new key signs at once), then \`ssod tickets revoke ${kid}\``,
       );
   }
-  if (!(await services.tickets.revokeKey(kid, at))) throw new Refusal(`ticket key ${kid} was revoked meanwhile`);
+  if (!(await services.tickets.revokeKey(kid, at)))
+    throw new Refusal(`ticket key ${kid} was revoked meanwhile; nothing to change (\`ssod tickets keys\` shows the keys)`);
   await publish(services, { type: 'ticketKey.revoked', actor: 'operator', kid });
 }
 
@@ -84,7 +86,7 @@ export interface ReceiverAddition {
 function checkReceiverName(name: string): string {
   if (!RECEIVER_NAME.test(name))
     throw new Refusal(
-      `the receiver name ${JSON.stringify(name)} is not valid: lower-case letters, digits and "-", up to 63 characters (for example billing-de)`,
+      `the receiver name ${JSON.stringify(name)} is not valid; use lower-case letters, digits and "-", up to 63 characters (for example billing-de)`,
     );
   return name;
 }

@@ -39,8 +39,13 @@ describe('ssod applications, export and import', () => {
     assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, undefined);
     const listed = await inst.run(['applications']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERTIFICATE EXPIRES$/m);
-    assert.match(listed.stdout, new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+0\\s+\\d{4}-`, 'm'));
+    assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERT EXPIRES$/m);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+0\\s+\\d{4}-\\d\\d-\\d\\d$`, 'm'),
+    );
+    const wide = await inst.run(['applications', '--wide']);
+    assert.match(wide.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERTIFICATE EXPIRES$/m);
     const shown = await show(panel.id);
     const fingerprint = createHash('sha256')
       .update(new (await import('node:crypto')).X509Certificate(panel.credentials.cert).raw)
@@ -51,7 +56,10 @@ describe('ssod applications, export and import', () => {
     assert.equal(certificate.state, 'in use');
     assert.match(certificate.serial, /^[0-9a-f]{32}$/);
     const table = await inst.run(['applications', 'show', panel.id]);
-    assert.match(table.stdout, /^FINGERPRINT \(SHA-256\)\s+SERIAL\s+STATE\s+ISSUED\s+EXPIRES$/m);
+    assert.match(table.stdout, /^FINGERPRINT \(SHA-256\)\s+STATE\s+ISSUED\s+EXPIRES$/m);
+    assert.match(table.stdout, new RegExp(`^${fingerprint}\\s+in use\\s+\\d{4}-\\d\\d-\\d\\d\\s+\\d{4}-\\d\\d-\\d\\d$`, 'm'));
+    const wideShown = await inst.run(['applications', 'show', panel.id, '--wide']);
+    assert.match(wideShown.stdout, /^FINGERPRINT \(SHA-256\)\s+SERIAL\s+STATE\s+ISSUED\s+EXPIRES$/m);
     const unknown = await inst.run(['applications', 'show', 'nope']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^ssod: no application with id "nope"; `ssod applications list` shows the ids\n$/);
@@ -138,7 +146,7 @@ describe('ssod applications, export and import', () => {
 
       const again = await target.run(['import', file]);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /^ssod: the installation has application .* already: leave such records out with --skip-existing/);
+      assert.match(again.stderr, /^ssod: the installation has application .* already; leave such records out with --skip-existing/);
       const skipped = JSON.parse((await target.run(['import', file, '--skip-existing', '--json'])).stdout) as {
         applicationsAdded: number;
         usersSkipped: string[];
@@ -152,7 +160,7 @@ describe('ssod applications, export and import', () => {
       assert.equal(refused.code, 1);
       assert.match(
         refused.stderr,
-        /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /,
+        /^ssod: \S+\.json: users\[0\]\.passwordHash \(user "alice@example\.com"\): must be an argon2id hash as ssod stores it \(never a plaintext\): /,
       );
       writeFileSync(bad, '{"format":');
       assert.match((await target.run(['import', bad])).stderr, /bad\.json is not JSON/);
@@ -188,8 +196,10 @@ describe('ssod applications, export and import', () => {
         );
         const refused = await target.run(['import', file]);
         assert.equal(refused.code, 1, refused.stdout);
-        assert.match(refused.stderr.trim(), /^ssod: users\[0\]\.passwordHash \(user "alice@example\.com"\): /);
-        assert.match(refused.stderr.trim(), expected);
+        assert.match(refused.stderr.trim(), /^ssod: \S+\.json: users\[0\]\.passwordHash \(user "alice@example\.com"\): /);
+        const advice = '; correct it there, or give a file in the format that `ssod export` writes';
+        assert.ok(refused.stderr.trim().endsWith(advice), refused.stderr);
+        assert.match(refused.stderr.trim().slice(0, -advice.length), expected);
       }
       assert.deepEqual(JSON.parse((await target.run(['applications', '--json'])).stdout), [], 'nothing was written');
       writeFileSync(file, text);

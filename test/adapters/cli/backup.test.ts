@@ -116,7 +116,7 @@ describe('ssod backup and restore', () => {
     assert.equal((await inst.run(['backup', backup])).code, 0);
     const exists = await inst.run(['backup', backup]);
     assert.equal(exists.code, 1);
-    assert.match(exists.stderr, /plain exists: give a new directory for the backup/);
+    assert.match(exists.stderr, /plain exists; give a new directory for the backup/);
 
     const running = await inst.run(['restore', backup]);
     assert.equal(running.code, 1);

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
 const README = new URL('../../../../README.md', import.meta.url);
@@ -29,7 +30,7 @@ function readmeBlock(heading: string): string {
   return block;
 }
 
-describe('ssod ca', () => {
+describe('ssod ca', { skip: skipWithout([TOOLS.openssl, TOOLS.curl]) }, () => {
   let root: string;
   let ts: TestServer;
   before(async () => {
@@ -76,7 +77,7 @@ describe('ssod ca', () => {
     assert.ok(written.stdout.includes(`# SHA-256 Fingerprint=${await opensslFingerprint(out)}`), written.stdout);
     const again = await runCli(['ca', '--data-dir', ts.dataDir, '--out', out]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^ssod: .*out\.pem exists: choose another --out, or --force to overwrite it\n$/);
+    assert.match(again.stderr, /^ssod: .*out\.pem exists; choose another --out, or --force to overwrite it\n$/);
     assert.equal((await runCli(['ca', '--data-dir', ts.dataDir, '--out', out, '--force'])).code, 0);
     rmSync(out);
     const missing = await runCli(['ca', '--data-dir', path.join(root, 'nope')]);

@@ -2,12 +2,13 @@
 // stderr, exit status 2 for a command used wrongly and 1 for one that failed, with suggestions for
 // close misspellings, and listen errors that name the address and what to do.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { UNPRIVILEGED_ID, runCli, runUnprivileged, type CliResult } from '../../helpers/cli.js';
+import { freshInstallation } from '../../helpers/installation.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'ssod-errors-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -129,4 +130,75 @@ test('a port below 1024 without the privilege: one line with the port and what t
     1,
   );
   assert.match(said, /^ssod: cannot listen on 127\.0\.0\.1:80: a port below 1024 needs privileges; choose a port from 1024 up/);
+});
+
+test('config file keys are the option names that --help shows (data-dir) or camelCase; a misspelt one names the closest', async () => {
+  const installation = await freshInstallation();
+  try {
+    const config = (name: string, content: Record<string, unknown>): string => {
+      const file = path.join(scratch, name);
+      writeFileSync(file, JSON.stringify(content));
+      return file;
+    };
+    for (const key of ['data-dir', 'dataDir']) {
+      const listed = await runCli(['users', '--json', '--config', config(`${key}.json`, { [key]: installation.dataDir })]);
+      assert.equal(listed.code, 0, `${key}: ${listed.stderr}`);
+      assert.deepEqual(JSON.parse(listed.stdout), { users: [], next: null });
+    }
+    const typo = config('typo.json', { 'data-dri': installation.dataDir });
+    for (const command of [['users'], ['serve', '--soap-port', '0', '--relay-port', '0']]) {
+      assert.match(
+        oneLine(await runCli([...command, '--config', typo]), 2),
+        /^ssod: unknown option "data-dri" in config file \S+typo\.json \(did you mean data-dir\?\); the keys are the option names of `ssod serve --help`/,
+      );
+    }
+  } finally {
+    await installation.remove();
+  }
+});
+
+test('refusals across the commands: one line, what went wrong, then what to do after "; "; 2 when used wrongly, 1 when refused', async () => {
+  const installation = await freshInstallation();
+  try {
+    const existing = path.join(scratch, 'existing');
+    mkdirSync(existing);
+    writeFileSync(path.join(scratch, 'not-an-export.json'), '{"format":"ssod-export","version":3}');
+    const cases: [string[], number, RegExp][] = [
+      [['locks', 'clear'], 2, /^ssod: name the one lock to clear; give exactly one of KEY/],
+      [['locks', 'clear', 'login:nobody'], 1, /^ssod: no failures or lock recorded for login:nobody; `ssod locks` lists/],
+      [['sessions', 'end'], 2, /^ssod: name the sessions to end; give one session id/],
+      [
+        ['settings', 'set', 'hostname', 'sso.example.com'],
+        1,
+        /^ssod: hostname is not changed with `ssod settings`; use `ssod hostname NAME`/,
+      ],
+      [['tickets', 'revoke', 'nope'], 1, /^ssod: no ticket key "nope"; the keys are: /],
+      [['backup', existing], 1, /^ssod: \S+existing exists; give a new directory for the backup$/m],
+      [['ca', '--out', path.join(scratch, 'not-an-export.json')], 1, /exists; choose another --out, or --force to overwrite it$/m],
+      [
+        ['import', path.join(scratch, 'not-an-export.json')],
+        1,
+        /^ssod: \S+not-an-export\.json: sources: must be an array; correct it there, or give a file in the format that `ssod export` writes$/m,
+      ],
+      [
+        ['sources', 'add', 'x', '--web-service', 'https://a.example/', '--search-base', 'dc=x'],
+        2,
+        /is for an LDAP source \(--ldap URL\), not a web service; leave it out/,
+      ],
+      [
+        ['sources', 'add', 'x', '--ldap', 'ldap://ldap.example.com', '--search-base', 'dc=x'],
+        1,
+        /would send passwords in the clear; use StartTLS/,
+      ],
+      [['receivers', 'add', 'BAD', '--domain', 'example.de', '--url', 'https://a.example.de/'], 1, /is not valid; use lower-case letters/],
+      [['mode', 'multiple-panels'], 1, /which applications on other hosts cannot reach; set the name/],
+      [['applications', 'show', 'nope'], 1, /^ssod: no application with id "nope"; `ssod applications list` shows the ids/],
+      [['users', 'sso', 'on', 'nobody', '--source', 'x'], 1, /^ssod: no user with id or login "nobody"; /],
+    ];
+    for (const [args, status, message] of cases) {
+      assert.match(oneLine(await installation.run(args), status), message, args.join(' '));
+    }
+  } finally {
+    await installation.remove();
+  }
 });

@@ -85,6 +85,17 @@ describe('identifiers at the operator commands', () => {
     return lines;
   };
 
+  /** A table wrapped to 100 columns: the header and each row's id start a line; every other line, a continuation, starts blank. */
+  const assertOnlyRowsStartALine = (lines: readonly string[], ids: readonly string[]): void => {
+    const starts = lines.filter((line) => /^\S/.test(line));
+    assert.equal(starts.length, 1 + ids.length, lines.join('\n'));
+    for (const id of ids)
+      assert.ok(
+        starts.some((line) => line.startsWith(id)),
+        `${id} starts a row:\n${lines.join('\n')}`,
+      );
+  };
+
   test('F44: `ssod users create` folds a fullwidth look-alike to the existing login and refuses the zero-width, U+202E, U+034F and long s ones', async () => {
     const create = (login: string) =>
       inst.run(['users', 'create', login, '--owner', panel.id, '--password-stdin'], { input: 'another password' });
@@ -109,10 +120,11 @@ describe('identifiers at the operator commands', () => {
   });
 
   test('F45: `ssod applications` and `ssod applications show` print a stored name with a newline, C1 controls and U+202E escaped on one line', async () => {
-    const list = await printed(['applications']);
+    const list = await printed(['applications', '--wide']);
     assert.equal(list.length, 3, list.join('\n')); // the header, panel, the forged one
     const row = list.find((line) => line.startsWith(forged.appId)) ?? '';
     assert.ok(row.includes(`evil\\n${FAKE_ID}  bank  https://bank.example.com:443/`), row);
+    assertOnlyRowsStartALine(await printed(['applications']), [panel.id, forged.appId]);
 
     const shown = (await printed(['applications', 'show', forged.appId])).join('\n');
     assert.ok(shown.includes('\\u{202e}lenap'), shown);
@@ -120,12 +132,14 @@ describe('identifiers at the operator commands', () => {
   });
 
   test('F45: `ssod users list`, `ssod users show` and `ssod audit` print a stored login with a newline and bidirectional controls escaped on one line', async () => {
-    const users = await printed(['users', 'list']);
+    const users = await printed(['users', 'list', '--wide']);
     assert.equal(users.length, 3, users.join('\n')); // the header, sasha, mallory
     assert.ok(
       users.some((line) => line.startsWith(forged.userId) && line.includes(`mallory\\u{202e}\\n${FAKE_ID}  bank`)),
       users.join('\n'),
     );
+    const sasha = JSON.parse((await inst.run(['users', 'show', 'sasha@example.com', '--json'])).stdout) as { id: string };
+    assertOnlyRowsStartALine(await printed(['users', 'list']), [sasha.id, forged.userId]);
     const shown = (await printed(['users', 'show', forged.userId])).join('\n');
     assert.ok(shown.includes(`mallory\\u{202e}\\n${FAKE_ID}`), shown);
     const audit = await printed(['audit', '--type', 'authentication.failed', '--wide']);

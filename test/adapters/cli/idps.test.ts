@@ -181,7 +181,7 @@ describe('ssod idps and ssod users link', () => {
     assert.equal(taken.code, 1);
     assert.match(
       taken.stderr,
-      /is linked to alice@example\.com: unlink it there first \(`ssod users unlink alice@example\.com --idp home`\)/,
+      /is linked to alice@example\.com; unlink it there first \(`ssod users unlink alice@example\.com --idp home`\)/,
     );
     const second = await run('users', 'link', 'alice@example.com', '--idp', 'home', '--federated-id', 'alice2');
     assert.match(second.stderr, /has another federated id under home/);
@@ -267,7 +267,7 @@ describe('ssod idps and ssod users link', () => {
       );
       const again = await runCli(['import', file, '--data-dir', target]);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /has (application|identity provider|user).* already: leave such records out with --skip-existing/);
+      assert.match(again.stderr, /has (application|identity provider|user).* already; leave such records out with --skip-existing/);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

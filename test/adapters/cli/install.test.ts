@@ -1,8 +1,8 @@
-// Getting `ssod` on the PATH from this repository: `npm pack`, then a global install of the
-// tarball, here into a temporary prefix.
+// Getting `ssod` on the PATH from this repository, here into temporary prefixes: `npm pack`, then a
+// global install of the tarball (README "Install"); and `npm install -g .`, the quick start's link.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -105,3 +105,23 @@ test('npm pack, then npm install -g of the tarball, puts a working ssod on the P
   assert.match(help.stdout, /^Usage: ssod /m);
   for (const command of ['serve', 'users', 'mode', 'backup']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
 });
+
+test(
+  'npm install -g . after npm ci, as the quick start does it, links this checkout: ssod on the PATH runs its build',
+  { timeout: 120_000 },
+  async () => {
+    const prefix = path.join(work, 'linked');
+    // Scripts skipped: `prepare` would compile this checkout again while other test files run from it;
+    // the quick start's `npm ci` has compiled it already.
+    const installed = await run('npm', ['install', '--global', '--prefix', prefix, '--ignore-scripts', '--no-audit', '--no-fund', ROOT]);
+    assert.equal(installed.code, 0, installed.stderr);
+    assert.equal(realpathSync(path.join(prefix, 'lib', 'node_modules', 'ssod')), realpathSync(ROOT), 'a link to the checkout');
+    const env = operatorEnv({ PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}` });
+    const version = await run('ssod', ['--version'], { env });
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), manifest.version);
+    const mode = await run('ssod', ['mode', '--data-dir', path.join(work, 'no-installation')], { env });
+    assert.equal(mode.code, 1);
+    assert.match(mode.stderr, /^ssod: no ssod store at /, 'an operator command of the README, found by name');
+  },
+);

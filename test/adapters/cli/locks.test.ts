@@ -56,9 +56,9 @@ describe('ssod locks', () => {
 
   test('refusals say what to do in one line: exit 2 when used wrongly, 1 when there is nothing to clear', async () => {
     const cases: [string[], RegExp, number][] = [
-      [['locks', 'clear'], /give exactly one of KEY, --login LOGIN or --source SOURCE/, 2],
+      [['locks', 'clear'], /^ssod: name the one lock to clear; give exactly one of KEY, --login LOGIN or --source SOURCE/, 2],
       [['locks', 'clear', '--login', 'a', '--source', '127.0.0.1'], /give exactly one of/, 2],
-      [['locks', 'clear', 'login:nobody'], /no failures or lock recorded for login:nobody/, 1],
+      [['locks', 'clear', 'login:nobody'], /no failures or lock recorded for login:nobody; `ssod locks` lists/, 1],
       [['locks', 'clear', '--source', 'not-an-address'], /--source must be a client address or an application id/, 2],
       [['locks', '--limit', '0'], /--limit must be a whole number/, 2],
     ];

@@ -96,7 +96,7 @@ describe('ssod mode, hostname and integration', () => {
     assert.equal(loopback.code, 1);
     assert.match(
       loopback.stderr,
-      /^ssod: the host name is 127\.0\.0\.1, which applications on other hosts cannot reach: .*with ssod hostname NAME$/m,
+      /^ssod: the host name is 127\.0\.0\.1, which applications on other hosts cannot reach; .*with ssod hostname NAME$/m,
     );
     oneLine(loopback.stderr);
 
@@ -108,7 +108,7 @@ describe('ssod mode, hostname and integration', () => {
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /^ssod: the host name sso\.example\.invalid does not resolve \(\w+\): register it in DNS .* \(--skip-dns-check to go ahead anyway\)$/m,
+      /^ssod: the host name sso\.example\.invalid does not resolve \(\w+\); register it in DNS .* \(--skip-dns-check to go ahead anyway\)$/m,
     );
     oneLine(refused.stderr);
     assert.match((await inst.run(['mode'])).stdout, /^mode:\s+single-panel$/m);

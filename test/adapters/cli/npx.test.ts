@@ -1,9 +1,9 @@
 // `npx ssod serve`, then a signal to the npx process, as the README's operator does it: npm runs
-// ssod through `sh -c` and forwards the signal to that shell only. The server must stop, free its
-// ports and leave no process behind.
+// ssod through `sh -c` and forwards the signal to that shell only (through bash, which execs ssod,
+// with the repository's .npmrc). The server must stop, free its ports and leave no process behind.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -18,10 +18,12 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /**
  * A temporary project with ssod installed as a local dependency, as `npm install ssod` would
  * leave it: node_modules/ssod (here a link to this checkout) and its bin link node_modules/.bin/ssod.
+ * With `npmrc`, the project has this repository's .npmrc, as `npx ssod serve` in the checkout has.
  */
-function temporaryProject(): string {
+function temporaryProject({ npmrc = false } = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-npx-'));
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'npx-project', private: true }));
+  if (npmrc) copyFileSync(path.join(ROOT, '.npmrc'), path.join(dir, '.npmrc'));
   mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(ROOT, path.join(dir, 'node_modules', 'ssod'));
   symlinkSync('../ssod/dist/src/app/main.js', path.join(dir, 'node_modules', '.bin', 'ssod'));
@@ -68,22 +70,27 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
 }
 
 const project = temporaryProject();
-after(() => rmSync(project, { recursive: true, force: true }));
+const checkoutLike = temporaryProject({ npmrc: true });
+after(() => {
+  for (const dir of [project, checkoutLike]) rmSync(dir, { recursive: true, force: true });
+});
 
 // SIGTERM as `kill <pid of npx>` sends it; SIGINT as Ctrl-C in a terminal sends it, to the whole
-// foreground process group. (`kill -INT <pid of npx>` alone does not stop it: the shell npm runs
-// ssod through waits for ssod on SIGINT, as POSIX shells do, and ssod never hears of it.)
+// foreground process group. In a project without the repository's .npmrc, `kill -INT <pid of npx>`
+// alone does not stop it: npm runs ssod through dash, which waits for ssod on SIGINT, as POSIX
+// shells do, and ssod never hears of it. The .npmrc has npm run it through bash, which execs ssod.
 const cases = [
-  { signal: 'SIGTERM', to: 'the npx process', group: false },
-  { signal: 'SIGINT', to: 'the process group of npx (Ctrl-C)', group: true },
+  { signal: 'SIGTERM', to: 'the npx process', group: false, cwd: project, through: 'sh' },
+  { signal: 'SIGINT', to: 'the process group of npx (Ctrl-C)', group: true, cwd: project, through: 'sh' },
+  { signal: 'SIGINT', to: "the npx process, with the repository's .npmrc", group: false, cwd: checkoutLike, through: 'nothing' },
 ] as const;
 
-for (const { signal, to, group } of cases) {
+for (const { signal, to, group, cwd, through } of cases) {
   test(`${signal} to ${to} stops \`npx ssod serve\`: ports freed, no process left`, { timeout: 120_000 }, async () => {
-    const dataDir = path.join(project, `data-${signal}`);
+    const dataDir = path.join(cwd, `data-${signal}`);
     const [soapPort, relayPort] = [await freePort(), await freePort()];
     const npx = spawn('npx', ['ssod', 'serve', '--data-dir', dataDir, '--soap-port', String(soapPort), '--relay-port', String(relayPort)], {
-      cwd: project,
+      cwd,
       env: operatorEnv(),
       detached: true, // its own process group, as a job in a terminal has
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +111,7 @@ for (const { signal, to, group } of cases) {
         );
       });
       processes = descendantsOf(npxPid);
-      assert.ok(processes.length >= 2, `npx runs ssod through a shell: ${processes.join(' ')}`);
+      assert.equal(processes.length, through === 'sh' ? 2 : 1, `npx runs ssod through ${through}: ${processes.join(' ')}`);
 
       process.kill(group ? -npxPid : npxPid, signal);
       await waitFor('npx, its shell and ssod to exit', async () => {

@@ -178,7 +178,7 @@ postgresSuite('operator commands on a PostgreSQL installation', () => {
     ]) {
       const refused = await inst.run(args);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /PostgreSQL: back it up with pg_dump/);
+      assert.match(refused.stderr, /in PostgreSQL, and ssod backup and restore are for the embedded SQLite store; back it up with pg_dump/);
     }
   });
 });

@@ -71,7 +71,7 @@ describe('ssod sources and ssod users sso', () => {
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /^ssod: no delegated source is configured: add one first with `ssod sources add NAME --web-service https:\/\//,
+      /^ssod: no delegated source is configured; add one first with `ssod sources add NAME --web-service https:\/\//,
     );
     assert.equal(refused.stderr.trim().split('\n').length, 1);
     assert.match((await inst.run(['sources'])).stdout, /^\(none\)$/m);
@@ -126,7 +126,11 @@ describe('ssod sources and ssod users sso', () => {
   test('a refused setting says what to give instead; a name taken is refused unless --replace', async () => {
     const refusals: readonly (readonly [readonly string[], number, RegExp])[] = [
       [['sources', 'add', 'x', '--web-service', 'http://auth.example.com/'], 1, /must start with https:\/\/ \(TLS is required\)/],
-      [['sources', 'add', 'x', '--ldap', 'ldap://ldap.example.com', '--search-base', 'dc=example'], 1, /must use StartTLS \(--start-tls\)/],
+      [
+        ['sources', 'add', 'x', '--ldap', 'ldap://ldap.example.com', '--search-base', 'dc=example'],
+        1,
+        /use StartTLS \(--start-tls\), or ldaps:\/\//,
+      ],
       [['sources', 'add', 'x'], 2, /give exactly one of --web-service URL and --ldap URL/],
       [
         ['sources', 'add', 'x', '--web-service', 'https://a.example.com/', '--search-base', 'dc=x'],
@@ -186,7 +190,7 @@ describe('ssod sources and ssod users sso', () => {
     assert.equal((await call(ts, 'authenticate', { login: 'alice@example.com', password: 'local password' })).fault, 'invalidCredentials');
 
     const listed = await inst.run(['users', 'list', '--login', 'alice@example.com']);
-    assert.match(listed.stdout, /^\S+\s+alice@example\.com\s+\S+\s+enabled\s+corp-ldap\s/m);
+    assert.match(listed.stdout, /^\S+\s+alice@example\.com\s+enabled\s+corp-ldap\s/m);
     const shown = JSON.parse((await inst.run(['users', 'show', 'alice@example.com', '--json'])).stdout) as { source: string | null };
     assert.equal(shown.source, 'corp-ldap');
     assert.match(
@@ -218,7 +222,7 @@ describe('ssod sources and ssod users sso', () => {
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /needs a new local password for the user: give it with --password-file FILE or --password-stdin, or run the command on a terminal/,
+      /needs a new local password for the user; give it with --password-file FILE or --password-stdin, or run the command on a terminal/,
     );
     assert.equal(
       (await inst.run(['users', 'show', 'alice@example.com', '--json'])).stdout.includes('"source": "corp-ldap"'),
@@ -241,7 +245,7 @@ describe('ssod sources and ssod users sso', () => {
     assert.match(unknown.stderr, /^ssod: no source named "nope"; the configured sources are: corp-ldap, corp-ws\n$/);
     const empty = await inst.run(['sources', 'test', 'corp-ldap', '--login', 'alice'], { input: '' });
     assert.equal(empty.code, 1);
-    assert.match(empty.stderr, /^ssod: no password was given: type the password of alice when asked, or give it on standard input/);
+    assert.match(empty.stderr, /^ssod: no password was given; type the password of alice when asked, or give it on standard input/);
   });
 
   test('export carries the sources and each user’s source; import brings them (and a version 1 file still imports)', async () => {

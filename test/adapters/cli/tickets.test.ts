@@ -110,7 +110,7 @@ function ticketCommands(engine: Engine): void {
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /^ssod: ticket key \S+ is the signing key and no other key can sign now: run `ssod tickets rotate --now` first/,
+      /^ssod: ticket key \S+ is the signing key and no other key can sign now; run `ssod tickets rotate --now` first/,
     );
     const now = await inst.run(['tickets', 'rotate', '--now']);
     assert.match(now.stdout, /it signs from now on/);
@@ -122,7 +122,9 @@ function ticketCommands(engine: Engine): void {
     );
     await eventually(async () => assert.equal((await servedKids()).includes(signing?.kid ?? ''), false), FOLLOWED);
     const table = await inst.run(['tickets', 'keys']);
-    assert.match(table.stdout, /^KID +ALGORITHM +STATE +CREATED +SIGNS FROM +PUBLISHED UNTIL$/m);
+    assert.match(table.stdout, /^KID +STATE +SIGNS FROM +PUBLISHED UNTIL$/m);
+    const wide = await inst.run(['tickets', 'keys', '--wide']);
+    assert.match(wide.stdout, /^KID +ALGORITHM +STATE +CREATED +SIGNS FROM +PUBLISHED UNTIL$/m);
     const audit = await inst.run(['audit', '--json', '--limit', '50']);
     const types = (JSON.parse(audit.stdout) as { type: string }[]).map((event) => event.type);
     assert.equal(types.filter((type) => type === 'ticketKey.rotated').length, 3, 'the first key and two rotations');

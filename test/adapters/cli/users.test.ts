@@ -53,29 +53,38 @@ describe('ssod users and ssod sessions', () => {
       [
         ['users', 'create', 'carol@example.com', '--owner', panel.id],
         undefined,
-        /give the password with --password-file FILE or --password-stdin \(never on the command line\)/,
+        /^ssod: no password given, or two; give it with either --password-file FILE or --password-stdin \(never on the command line\)$/m,
+        2,
       ],
       [
         ['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin', '--password-file', file],
         'x',
-        /give the password with/,
+        /give it with either --password-file FILE or --password-stdin/,
+        2,
       ],
-      [['users', 'create', 'ALICE@example.com', '--owner', panel.id, '--password-stdin'], 'x', /the login "ALICE@example\.com" is taken/],
+      [
+        ['users', 'create', 'ALICE@example.com', '--owner', panel.id, '--password-stdin'],
+        'x',
+        /the login "ALICE@example\.com" is taken/,
+        1,
+      ],
       [
         ['users', 'create', 'carol@example.com', '--owner', 'no-such-app', '--password-stdin'],
         'x',
         /no application with id "no-such-app"; `ssod applications list` shows the ids/,
+        1,
       ],
       [
         ['users', 'create', 'carol@example.com', '--owner', panel.id, '--password-stdin'],
         '\n',
         /password refused: The password must not be empty/,
+        1,
       ],
     ] as const;
     await Promise.all(
-      refusals.map(async ([args, input, message]) => {
+      refusals.map(async ([args, input, message, status]) => {
         const refused = await inst.run(args, input === undefined ? {} : { input });
-        assert.equal(refused.code, 1, args.join(' '));
+        assert.equal(refused.code, status, args.join(' '));
         assert.match(refused.stderr, message);
         assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
       }),
@@ -102,8 +111,11 @@ describe('ssod users and ssod sessions', () => {
     );
     const listed = await inst.run(['users', 'list', '--login', 'EXAMPLE.ORG', '--limit', '2']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+SOURCE\s+CREATED$/m);
-    assert.match(listed.stdout, /^\S+\s+dave@example\.org\s+\S+\s+enabled\s+local\s/m);
+    assert.match(listed.stdout, /^ID\s+LOGIN\s+STATE\s+SOURCE\s+CREATED$/m);
+    assert.match(listed.stdout, /^\S+\s+dave@example\.org\s+enabled\s+local\s/m);
+    const wide = await inst.run(['users', 'list', '--login', 'EXAMPLE.ORG', '--limit', '2', '--wide']);
+    assert.match(wide.stdout, /^ID\s+LOGIN\s+OWNER\s+STATE\s+SOURCE\s+CREATED$/m);
+    assert.match(wide.stdout, /^\S+\s+dave@example\.org\s+\S+\s+enabled\s+local\s/m);
     assert.match(listed.stdout, /dave@example\.org/);
     assert.match(listed.stdout, /erin@example\.org/);
     assert.doesNotMatch(listed.stdout, /frank/);
@@ -192,7 +204,11 @@ describe('ssod users and ssod sessions', () => {
     await signIn('ivan@example.com', 'ivan password', billing.url);
     const listed = await inst.run(['sessions', 'list', '--user', 'ivan@example.com']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^SESSION\s+LOGIN\s+STARTED\s+LAST SEEN\s+APPLICATIONS$/m);
+    assert.match(listed.stdout, /^SESSION\s+LOGIN\s+LAST SEEN\s+APPLICATIONS$/m);
+    assert.match(
+      (await inst.run(['sessions', 'list', '--user', 'ivan@example.com', '--wide'])).stdout,
+      /^SESSION\s+LOGIN\s+STARTED\s+LAST SEEN\s+APPLICATIONS$/m,
+    );
     const sessions = JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout) as {
       id: string;
       applications: string[];
@@ -217,7 +233,7 @@ describe('ssod users and ssod sessions', () => {
     assert.deepEqual(JSON.parse(all.stdout), { ended: 1 });
     assert.deepEqual(JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout), []);
     const neither = await inst.run(['sessions', 'end']);
-    assert.equal(neither.code, 1);
-    assert.match(neither.stderr, /give one session id/);
+    assert.equal(neither.code, 2, 'a missing argument is a usage error');
+    assert.match(neither.stderr, /^ssod: name the sessions to end; give one session id/);
   });
 });

@@ -15,6 +15,7 @@ import { startLjService, type LjService } from '../../helpers/ljService.js';
 import { freePort } from '../../helpers/ports.js';
 import { call, registerApp, relayGet, startTestServer, type HttpReply, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 import { pairOf, relayRequest, setCookieNamed } from './request.js';
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 const PATH = '/networking/passThroughAuth';
 /** Failures of one login before it is locked: more than any login but eve's has in these tests. */
@@ -43,7 +44,7 @@ function envelope(fields: Readonly<Record<string, string>>): string {
   return `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><LJAuthenticate xmlns="urn:authentication.soap.ws.longjump.com">${inner}</LJAuthenticate></soapenv:Body></soapenv:Envelope>`;
 }
 
-describe('pass-through authentication', () => {
+describe('pass-through authentication', { skip: skipWithout([TOOLS.phpSoap]) }, () => {
   let ts: TestServer;
   let service: LjService;
   let panel: RegisteredApp;

@@ -297,15 +297,6 @@ describe('generateExtensionWsdl: structure', () => {
 // Debian's python3 has python3-zeep; a python3 earlier on PATH (pyenv) may not.
 const PYTHON = '/usr/bin/python3';
 
-function hasZeep(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import zeep'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // Loads the WSDL, then reads each saved reply with the operation's binding, as a zeep client would.
 const ZEEP_SCRIPT = `
 import json, sys, zeep
@@ -330,6 +321,7 @@ for name, port, operation, status in json.loads(sys.argv[4]):
         out['replies'][name] = {'code': str(fault.code), 'message': fault.message, 'subcodes': [q.localname for q in (fault.subcodes or [])]}
 print(json.dumps(out))
 `;
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 /** A reply saved as `file`, to be read through `port`'s binding of `operation`; the HTTP status it came with. */
 type SavedReply = [file: string, port: string, operation: string, status: number, body: string];
@@ -351,7 +343,7 @@ function zeepReads(
   };
 }
 
-describe('generateWsdl: python3-zeep reads it', { skip: hasZeep() ? false : 'python3-zeep is not installed' }, () => {
+describe('generateWsdl: python3-zeep reads it', { skip: skipWithout([TOOLS.zeep]) }, () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'ssod-wsdl-'));
   after(() => rmSync(work, { recursive: true, force: true }));
 

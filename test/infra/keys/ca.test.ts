@@ -15,6 +15,7 @@ import tls from 'node:tls';
 import { fingerprintOf } from '../../../src/core/fingerprint.js';
 import type { IssuedCertificate } from '../../../src/core/ports/certificates.js';
 import { CertificateAuthority } from '../../../src/infra/keys/authority.js';
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 const HOST = '127.0.0.1';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -426,9 +427,7 @@ test('B13: the CA certificate presented as a client certificate is refused and i
 
 // --- openssl agrees ---------------------------------------------------------------------------
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-
-test('openssl verifies issued client and server certificates against ca.crt', { skip: !hasOpenssl && 'openssl is not on PATH' }, () => {
+test('openssl verifies issued client and server certificates against ca.crt', { skip: skipWithout([TOOLS.openssl]) }, () => {
   const dir = temporaryDir();
   const leaf = path.join(dir, 'leaf.pem');
   fs.writeFileSync(leaf, issued.certificatePem);

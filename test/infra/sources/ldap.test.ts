@@ -14,6 +14,7 @@ import { defined } from '../../helpers/defined.js';
 import { eventually } from '../../helpers/eventually.js';
 import { freePort } from '../../helpers/ports.js';
 import { startSlapd, type Slapd } from '../../helpers/slapd.js';
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 const ALICE_PASSWORD = 'alice: correct horse';
 const BOB_PASSWORD = 'bob (battery) staple*';
@@ -80,7 +81,7 @@ describe('escaping the login', () => {
   });
 });
 
-describe('the LDAP source against a real slapd', () => {
+describe('the LDAP source against a real slapd', { skip: skipWithout([TOOLS.openLdap]) }, () => {
   let slapd: Slapd;
   let aliceDn: string;
 

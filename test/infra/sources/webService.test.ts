@@ -25,6 +25,7 @@ import {
   type MisbehavingService,
 } from '../../helpers/misbehavingService.js';
 import { openTestCa, type TestCa } from '../../helpers/testCa.js';
+import { TOOLS, skipWithout } from '../../helpers/tools.js';
 
 const PASSWORD = 'correct horse';
 const BROWSER_IP = '203.0.113.7';
@@ -123,7 +124,7 @@ describe('the LJAuthenticate messages', () => {
   });
 });
 
-describe("the LJAuthenticate web service source, against PHP's SoapServer", () => {
+describe("the LJAuthenticate web service source, against PHP's SoapServer", { skip: skipWithout([TOOLS.phpSoap]) }, () => {
   let service: LjService;
   let source: ReturnType<typeof openWebServiceSource>;
 

@@ -26,6 +26,7 @@ import {
 } from '../../../helpers/server.js';
 import { defined } from '../../../helpers/defined.js';
 import { startLjService, type LjService } from '../../../helpers/ljService.js';
+import { TOOLS, skipWithout } from '../../../helpers/tools.js';
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-00000000abcd';
 const FAST_ARGON2 = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
@@ -234,7 +235,7 @@ describe('ssox operations and inputs', () => {
   });
 });
 
-describe('ssox with a delegated source (a real LJAuthenticate service)', () => {
+describe('ssox with a delegated source (a real LJAuthenticate service)', { skip: skipWithout([TOOLS.phpSoap]) }, () => {
   let ts: InProcessServer;
   let service: LjService;
   let owner: RegisteredApp;
