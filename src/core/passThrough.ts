@@ -15,6 +15,7 @@ import { facts, guardedCheck, SOURCE_FAILURES, type SignIn, type SignInFailure }
 import { publish } from './events.js';
 import type { SourceVerdict } from './ports/authenticator.js';
 import type { Services } from './services.js';
+import { setOfUrl } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { UserRecord } from './store/index.js';
 import { addressSourceKey, loginThrottleKey } from './throttle.js';
@@ -165,8 +166,14 @@ export async function passThrough(services: Services, sourceName: string, reques
     return { ok: false, failure: refused, reason: REASONS[refused], redirectOnErrorUrl: learnt.redirectOnErrorUrl };
   }
   await publish(services, { type: 'authentication.succeeded', actor: 'guest', ...facts(attempt(user), 'passThrough') });
-  const cookie = await startBrowserSession(services, user.id, 'guest');
+  const cookie = await startBrowserSession(services, user.id, 'guest', await setOfPassThrough(services));
   return { ok: true, user, cookie };
+}
+
+/** The set a pass-through session starts in: that of the application behind passThroughSuccessUrl (docs/groups.md). */
+async function setOfPassThrough(services: Services): Promise<string | null> {
+  const origin = originOfRedirectUrl(services.settings.current().passThroughSuccessUrl);
+  return origin === null ? null : setOfUrl(services, origin.baseUrl);
 }
 
 /** ssod's own pages that end a pass-through sign-in when the operator set no URL: paths on the relay listener. */

@@ -9,6 +9,7 @@ import { SsoError } from './errors.js';
 import { publish } from './events.js';
 import { SamlRefusal, type SamlIdentity, type SamlLibrary, type ServiceProviderNames } from './ports/saml.js';
 import type { Services } from './services.js';
+import { setOfUrl } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { IdentityProviderRecord, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
@@ -212,7 +213,8 @@ export async function finishSamlSignIn(services: Services, context: SamlContext,
   try {
     accepted = await accept(services, context, post);
     user = await userOf(services, context, accepted);
-    const cookie = await startBrowserSession(services, user.id, 'guest');
+    const origin = originOfRedirectUrl(accepted.relayUrl);
+    const cookie = await startBrowserSession(services, user.id, 'guest', origin === null ? null : await setOfUrl(services, origin.baseUrl));
     await publish(services, {
       type: 'authentication.succeeded',
       actor: 'guest',

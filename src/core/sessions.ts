@@ -87,7 +87,7 @@ export interface NewSession {
 }
 
 /** A global session for the user, not yet stored, with its derivation secret. */
-function newGlobalSession(services: Services, userId: string): { record: GlobalSessionRecord; secret: Buffer } {
+function newGlobalSession(services: Services, userId: string, groupName: string | null): { record: GlobalSessionRecord; secret: Buffer } {
   const now = services.now();
   const record = {
     id: randomBytes(OPAQUE_BYTES).toString('hex'),
@@ -97,6 +97,7 @@ function newGlobalSession(services: Services, userId: string): { record: GlobalS
     lastSeenAt: now,
     cookieHash: null,
     cookieSealedSecret: null,
+    groupName,
   };
   return { record, secret: randomBytes(SECRET_BYTES) };
 }
@@ -113,10 +114,19 @@ async function requireEnabled(services: Services, session: GlobalSessionRecord):
   }
 }
 
-/** authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a relay token. */
-export async function startSession(services: Services, userId: string, baseUrl: string, actor: Actor): Promise<NewSession> {
+/**
+ * authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a
+ * relay token. `groupName`: the set it starts in, the calling application's (docs/groups.md).
+ */
+export async function startSession(
+  services: Services,
+  userId: string,
+  baseUrl: string,
+  actor: Actor,
+  groupName: string | null,
+): Promise<NewSession> {
   const now = services.now();
-  const { record, secret } = newGlobalSession(services, userId);
+  const { record, secret } = newGlobalSession(services, userId, groupName);
   const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
   const sessionId = localSessionId(secret, baseUrl);
   await services.store.createSession(
@@ -139,9 +149,15 @@ export async function startSession(services: Services, userId: string, baseUrl: 
  * Starts a global session for a user whom an adapter has signed in (a sign-in page, a SAML
  * assertion, a pass-through sign-in), bound at once to this browser: the cookie to set, which
  * localSessionForCookie then turns into each application's local session. No relay token.
+ * `groupName`: the set it starts in, that of the application behind the return url (docs/groups.md).
  */
-export async function startBrowserSession(services: Services, userId: string, actor: Actor): Promise<SessionCookie> {
-  const { record, secret } = newGlobalSession(services, userId);
+export async function startBrowserSession(
+  services: Services,
+  userId: string,
+  actor: Actor,
+  groupName: string | null,
+): Promise<SessionCookie> {
+  const { record, secret } = newGlobalSession(services, userId, groupName);
   const cookie = cookieValue(secret);
   await services.store.insertGlobalSession({ ...record, cookieHash: cookie.hash, cookieSealedSecret: cookie.sealed });
   await requireEnabled(services, record);
