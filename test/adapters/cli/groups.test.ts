@@ -112,15 +112,16 @@ postgresSuite('ssod groups on PostgreSQL', () => groupCommands('postgres'));
 
 describe('groups through ssod export and ssod import', () => {
   let source: Installation;
-  let work: string;
+  let work: string | null = null;
   after(async () => {
     await ifAssigned(source)?.remove();
-    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+    if (work !== null) rmSync(work, { recursive: true, force: true });
   });
 
   test('an export carries each group with its provider and subscribers; an import into a new installation forms them again', async () => {
     source = await freshInstallation();
-    work = mkdtempSync(path.join(os.tmpdir(), 'ssod-groups-transfer-'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-groups-transfer-'));
+    work = dir;
     const server = await source.serve();
     try {
       const accounts = await registerApp(server, 'https://accounts.example.com:443/', 'accounts');
@@ -136,8 +137,8 @@ describe('groups through ssod export and ssod import', () => {
     } finally {
       await server.close();
     }
-    const file = path.join(work, 'export.json');
-    const target = path.join(work, 'new');
+    const file = path.join(dir, 'export.json');
+    const target = path.join(dir, 'new');
     assert.equal((await source.run(['export', '--out', file])).code, 0);
     const imported = await runCli(['import', file, '--data-dir', target, '--create']);
     assert.equal(imported.code, 0, imported.stderr);
