@@ -63,6 +63,10 @@ function groupCommands(engine: Engine): void {
       ['groups', 'add', 'shop', 'shop'],
       /^ssod: application shop is the subscriber of group shop; an application belongs to at most one group\n$/,
     );
+    await refused(
+      ['users', 'set-owner', 'alice@example.com', shop.id],
+      /^ssod: application shop is a subscriber of group shop and owns no users; give its provider instead \(ssod groups show shop\)\n$/,
+    );
     await refused(['groups', 'add', 'nope', 'shop'], /^ssod: no group named nope; see ssod groups list\n$/);
 
     const shown = JSON.parse(await ok(['groups', 'show', 'shop', '--json'])) as ShownGroup;
