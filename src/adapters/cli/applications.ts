@@ -8,6 +8,7 @@ import {
   unregisterApplicationAsOperator,
   type CertificateState,
 } from '../../core/operator/applications.js';
+import { groupsOfApplications } from '../../core/operator/groups.js';
 import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../../core/store/index.js';
 import { CliError, action, addWideFlag, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
@@ -35,10 +36,18 @@ function applicationView(app: ApplicationRecord) {
   return { ...app, createdAt: isoTime(app.createdAt) };
 }
 
+/** The GROUP column: the group's name, `name (provider)` for its provider; null when ungrouped. */
+function groupLabel(membership: { readonly groupName: string; readonly role: string } | undefined): string | null {
+  if (membership === undefined) return null;
+  return membership.role === 'provider' ? `${membership.groupName} (provider)` : membership.groupName;
+}
+
 async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
+    const groups = await groupsOfApplications(services);
     const rows = (await listApplications(services)).map((summary) => ({
       ...applicationView(summary.application),
+      group: groupLabel(groups.get(summary.application.id)),
       users: summary.users,
       certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
     }));
@@ -46,11 +55,12 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
     const wide = flags.wide === true;
     print(flags, rows, () =>
       table(
-        ['ID', 'NAME', 'URL', 'USERS', wide ? 'CERTIFICATE EXPIRES' : 'CERT EXPIRES'],
+        ['ID', 'NAME', 'URL', 'GROUP', 'USERS', wide ? 'CERTIFICATE EXPIRES' : 'CERT EXPIRES'],
         rows.map((row) => [
           row.id,
           row.name,
           row.url ?? '-',
+          row.group ?? '-',
           String(row.users),
           row.certificateNotAfter === null ? 'no valid certificate' : wide ? row.certificateNotAfter : dayOf(row.certificateNotAfter),
         ]),

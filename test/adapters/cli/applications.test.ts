@@ -39,13 +39,16 @@ describe('ssod applications, export and import', () => {
     assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, undefined);
     const listed = await inst.run(['applications']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERT EXPIRES$/m);
+    assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+GROUP\s+USERS\s+CERT EXPIRES$/m);
+    // Within 100 columns the URL wraps (the id never does); --wide shows each row on one line.
     assert.match(
       listed.stdout,
-      new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+0\\s+\\d{4}-\\d\\d-\\d\\d$`, 'm'),
+      new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:\\S*\\s+-\\s+0\\s+\\d{4}-\\d\\d-\\d\\d$`, 'm'),
     );
+    assert.ok(listed.stdout.split('\n').every((line) => line.length <= 100));
     const wide = await inst.run(['applications', '--wide']);
-    assert.match(wide.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERTIFICATE EXPIRES$/m);
+    assert.match(wide.stdout, /^ID\s+NAME\s+URL\s+GROUP\s+USERS\s+CERTIFICATE EXPIRES$/m);
+    assert.match(wide.stdout, new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+-\\s+0\\s+\\d{4}-`, 'm'));
     const shown = await show(panel.id);
     const fingerprint = createHash('sha256')
       .update(new (await import('node:crypto')).X509Certificate(panel.credentials.cert).raw)
