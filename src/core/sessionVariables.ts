@@ -95,14 +95,19 @@ function ownerInSessionSet(_session: SessionView, _owner: string): boolean {
   return true;
 }
 
+/** Told who called as soon as the certificate is judged (the adapter's request log). */
+export type Identified = (caller: Caller | null) => void;
+
 /** The session (when the caller may verify it) and the declaration the address names, with the caller's right checked. */
 async function resolve(
   services: Services,
   peer: PeerCredential | null,
   address: VariableAddress,
   access: 'read' | 'write',
+  identified: Identified,
 ): Promise<{ caller: Caller; session: SessionView; declaration: SessionVariableDeclaration }> {
   const { caller, session } = await verifiedSessionFor(services, peer, address.sessionId);
+  identified(caller);
   if (caller === null)
     throw new SsoError('permissionDenied', 'A guest has no session variables; present the client certificate of a registered application.');
   if (session === null) throw new SsoError('noSuchSession');
@@ -126,8 +131,9 @@ export async function getSessionVariable(
   services: Services,
   peer: PeerCredential | null,
   address: VariableAddress,
+  identified: Identified = () => undefined,
 ): Promise<{ value: string; version: number }> {
-  const { session, declaration } = await resolve(services, peer, address, 'read');
+  const { session, declaration } = await resolve(services, peer, address, 'read', identified);
   const stored = await services.store.getSessionVariableValue(session.global.id, declaration.applicationId, declaration.name);
   return stored === null ? { value: declaration.defaultValue, version: 0 } : { value: stored.value, version: stored.version };
 }
@@ -142,8 +148,9 @@ export async function setSessionVariable(
   address: VariableAddress,
   value: string,
   version: number,
+  identified: Identified = () => undefined,
 ): Promise<number> {
-  const { session, declaration } = await resolve(services, peer, address, 'write');
+  const { session, declaration } = await resolve(services, peer, address, 'write', identified);
   checkLength(declaration, value, 'value');
   const globalId = session.global.id;
   const write = { globalId, owner: declaration.applicationId, name: declaration.name, value, expectedVersion: version };
