@@ -21,7 +21,7 @@ export type Actor = 'guest' | 'operator' | `application:${string}`;
 export type SignInMethod = 'password' | 'owner' | 'passThrough' | 'saml';
 
 /** Why a global session ended. */
-export type SessionEndReason = 'closeSession' | 'declinedAtRelay' | 'endSession' | 'endUserSessions' | 'passwordChanged';
+export type SessionEndReason = 'closeSession' | 'declinedAtRelay' | 'endSession' | 'endUserSessions' | 'passwordChanged' | 'groupDeleted';
 
 /** What a sign-in attempt says of itself: the caller's address as counted (core/throttle.ts), the login when known. */
 interface SignInFacts {
@@ -133,6 +133,19 @@ export interface EventPayloads {
   'ticketKey.revoked': { readonly kid: string };
   /** A receiver of signed logon tickets was configured (docs/tickets.md "Receivers"). */
   'receiver.added': { readonly name: string; readonly domain: string; readonly url: string };
+  /** An application group was formed (docs/groups.md); the provider's local sessions ended. */
+  'group.created': { readonly name: string; readonly providerId: string; readonly imported?: true };
+  /** A subscriber joined: `usersTransferred` passed to the provider, its local sessions ended. */
+  'group.memberAdded': {
+    readonly name: string;
+    readonly applicationId: string;
+    readonly usersTransferred: number;
+    readonly imported?: true;
+  };
+  /** A subscriber left: its local sessions in the group's sessions ended. */
+  'group.memberRemoved': { readonly name: string; readonly applicationId: string };
+  /** A group was deleted: its `sessions` ended, its `members` became ungrouped. */
+  'group.deleted': { readonly name: string; readonly sessions: number; readonly members: number };
   'receiver.removed': { readonly name: string };
   /**
    * A receiver never took the logout token of an ended session (docs/tickets.md "Logout"): `sid` the

@@ -15,6 +15,7 @@ import { facts, guardedCheck, SOURCE_FAILURES, type SignIn, type SignInFailure }
 import { publish } from './events.js';
 import type { SourceVerdict } from './ports/authenticator.js';
 import type { Services } from './services.js';
+import { setOfUrl, userOfSet } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { UserRecord } from './store/index.js';
 import { addressSourceKey, loginThrottleKey } from './throttle.js';
@@ -96,7 +97,8 @@ async function vouchedUser(services: Services, requestedKey: string, loginId: st
     return { failure: 'loginMismatch' };
   }
   if (key !== requestedKey) return { failure: 'loginMismatch' };
-  const user = await services.store.findUserByLoginKey(key);
+  // Only a user of the set the session starts in; another is refused as unknown (docs/groups.md).
+  const user = await userOfSet(services, await services.store.findUserByLoginKey(key), await setOfPassThrough(services));
   if (user === null) return { failure: 'unknownUser' };
   if (user.sourceName === null) return { failure: 'notSingleSignOn', refusedUser: user };
   if (user.disabledAt !== null) return { failure: 'disabled', refusedUser: user };
@@ -165,8 +167,14 @@ export async function passThrough(services: Services, sourceName: string, reques
     return { ok: false, failure: refused, reason: REASONS[refused], redirectOnErrorUrl: learnt.redirectOnErrorUrl };
   }
   await publish(services, { type: 'authentication.succeeded', actor: 'guest', ...facts(attempt(user), 'passThrough') });
-  const cookie = await startBrowserSession(services, user.id, 'guest');
+  const cookie = await startBrowserSession(services, user.id, 'guest', await setOfPassThrough(services));
   return { ok: true, user, cookie };
+}
+
+/** The set a pass-through session starts in: that of the application behind passThroughSuccessUrl (docs/groups.md). */
+async function setOfPassThrough(services: Services): Promise<string | null> {
+  const origin = originOfRedirectUrl(services.settings.current().passThroughSuccessUrl);
+  return origin === null ? null : setOfUrl(services, origin.baseUrl);
 }
 
 /** ssod's own pages that end a pass-through sign-in when the operator set no URL: paths on the relay listener. */

@@ -87,12 +87,10 @@ export async function removeSessionVariable(services: Services, applicationId: s
     invalid(`name: the application has declared no session variable ${name}.`);
 }
 
-/**
- * Whether the owner's variables exist in the session: the owner is a member of the session's set.
- * Every application is in the default set until groups exist.
- */
-function ownerInSessionSet(_session: SessionView, _owner: string): boolean {
-  return true;
+/** Whether the owner's variables exist in the session: the owner is a member of the session's set (docs/groups.md). */
+async function ownerInSessionSet(services: Services, session: SessionView, owner: string): Promise<boolean> {
+  const membership = await services.store.groupOfApplication(owner);
+  return (membership?.groupName ?? null) === session.global.groupName;
 }
 
 /** Told who called as soon as the certificate is judged (the adapter's request log). */
@@ -114,7 +112,8 @@ async function resolve(
   const owner = address.owner === undefined || address.owner === '' ? caller.applicationId : address.owner;
   const declaration = await services.store.getSessionVariableDeclaration(owner, address.name);
   if (declaration === null) invalid(`name: application ${owner} has declared no session variable ${address.name}.`);
-  if (!ownerInSessionSet(session, owner)) invalid(`owner: application ${owner} is not a member of the session's set.`);
+  if (owner !== caller.applicationId && !(await ownerInSessionSet(services, session, owner)))
+    invalid(`owner: application ${owner} is not a member of the session's set.`);
   if (owner !== caller.applicationId) {
     const allowed = access === 'read' ? declaration.readable : declaration.writable;
     if (!allowed)

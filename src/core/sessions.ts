@@ -87,7 +87,7 @@ export interface NewSession {
 }
 
 /** A global session for the user, not yet stored, with its derivation secret. */
-function newGlobalSession(services: Services, userId: string): { record: GlobalSessionRecord; secret: Buffer } {
+function newGlobalSession(services: Services, userId: string, groupName: string | null): { record: GlobalSessionRecord; secret: Buffer } {
   const now = services.now();
   const record = {
     id: randomBytes(OPAQUE_BYTES).toString('hex'),
@@ -97,6 +97,7 @@ function newGlobalSession(services: Services, userId: string): { record: GlobalS
     lastSeenAt: now,
     cookieHash: null,
     cookieSealedSecret: null,
+    groupName,
   };
   return { record, secret: randomBytes(SECRET_BYTES) };
 }
@@ -113,10 +114,19 @@ async function requireEnabled(services: Services, session: GlobalSessionRecord):
   }
 }
 
-/** authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a relay token. */
-export async function startSession(services: Services, userId: string, baseUrl: string, actor: Actor): Promise<NewSession> {
+/**
+ * authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a
+ * relay token. `groupName`: the set it starts in, the calling application's (docs/groups.md).
+ */
+export async function startSession(
+  services: Services,
+  userId: string,
+  baseUrl: string,
+  actor: Actor,
+  groupName: string | null,
+): Promise<NewSession> {
   const now = services.now();
-  const { record, secret } = newGlobalSession(services, userId);
+  const { record, secret } = newGlobalSession(services, userId, groupName);
   const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
   const sessionId = localSessionId(secret, baseUrl);
   await services.store.createSession(
@@ -139,9 +149,15 @@ export async function startSession(services: Services, userId: string, baseUrl: 
  * Starts a global session for a user whom an adapter has signed in (a sign-in page, a SAML
  * assertion, a pass-through sign-in), bound at once to this browser: the cookie to set, which
  * localSessionForCookie then turns into each application's local session. No relay token.
+ * `groupName`: the set it starts in, that of the application behind the return url (docs/groups.md).
  */
-export async function startBrowserSession(services: Services, userId: string, actor: Actor): Promise<SessionCookie> {
-  const { record, secret } = newGlobalSession(services, userId);
+export async function startBrowserSession(
+  services: Services,
+  userId: string,
+  actor: Actor,
+  groupName: string | null,
+): Promise<SessionCookie> {
+  const { record, secret } = newGlobalSession(services, userId, groupName);
   const cookie = cookieValue(secret);
   await services.store.insertGlobalSession({ ...record, cookieHash: cookie.hash, cookieSealedSecret: cookie.sealed });
   await requireEnabled(services, record);
@@ -159,10 +175,15 @@ export function findLocalSession(services: Pick<Services, 'store'>, sessionId: s
  * minted for that application's own registered url; otherwise as if there were none. Anyone may
  * register an application (Open Fusion SSO protocol, section 4.2) and receive through the relay the
  * local session id of every visitor it sends there; an application that accepted such an id as
- * its own would sign the attacker in as the visitor (docs/SECURITY.md, case F37).
+ * its own would sign the attacker in as the visitor (docs/SECURITY.md, case F37). Nor does it see a
+ * session of another set than its own (docs/groups.md "The rules"): `applicationGroup`, null when ungrouped.
  */
-export function sessionOfApplication(view: SessionView | null, applicationUrl: string | null): SessionView | null {
-  return view !== null && view.local.baseUrl === applicationUrl ? view : null;
+export function sessionOfApplication(
+  view: SessionView | null,
+  applicationUrl: string | null,
+  applicationGroup: string | null,
+): SessionView | null {
+  return view !== null && view.local.baseUrl === applicationUrl && view.global.groupName === applicationGroup ? view : null;
 }
 
 /**
@@ -261,12 +282,14 @@ export async function sessionOfCookie(services: Services, cookie: string): Promi
 
 /**
  * Get global session (Open Fusion SSO protocol, section 2.2.2): the local session id of `baseUrl` for the global session that the
- * cookie belongs to, created on first use and the same on every later call; null when none is live.
+ * cookie belongs to, created on first use and the same on every later call; null when none is live,
+ * and when no application of the session's set has that url (docs/groups.md: `ssosid=none`).
  */
 export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
   const found = await sessionOfCookie(services, cookie);
   if (found === null) return null;
   const { session, secret } = found;
+  if (!(await services.store.hasApplicationUrlInSet(baseUrl, session.groupName))) return null;
   const now = services.now();
   const sessionId = localSessionId(secret, baseUrl);
   if (await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now })) {

@@ -3,6 +3,8 @@
 // the limits, and ssox:verifySession with firstVisit and the readable variables.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { findApplication } from '../../../../src/core/applications.js';
+import { addGroupMember, createGroup } from '../../../../src/core/operator/groups.js';
 import {
   call,
   registerApp,
@@ -239,5 +241,27 @@ describe('session variables', () => {
     await declared(billing, 'step', { defaultValue: 'again', readable: 'true' });
     const read = await get(panel, session.panel, 'step', billing.id);
     assert.deepEqual([read.field('value'), read.field('version')], ['again', '0']);
+  });
+
+  test("variables: in a group's session only the group's variables exist; an owner outside the set is invalidParameter", async () => {
+    const crm = await registerApp(ts, 'https://crm.example.com:443/', 'crm');
+    const erp = await registerApp(ts, 'https://erp.example.com:443/', 'erp');
+    const services = ts.server.services;
+    await createGroup(services, 'office', await findApplication(services, crm.id));
+    await addGroupMember(services, 'office', await findApplication(services, erp.id));
+    await declared(crm, 'locale', { defaultValue: 'de', readable: 'true' });
+    await call(ts, 'createUser', { login: 'bob', password: 'builder' }, { credentials: crm.credentials });
+    const reply = await call(ts, 'authenticate', { login: 'bob', password: 'builder', baseUrl: crm.url }, { credentials: crm.credentials });
+    const token = reply.field('relayToken') ?? '';
+    const cookie = ((await relayGet(ts, q({ token, url: crm.url }))).headers['set-cookie']?.[0] ?? '').split(';', 1)[0] ?? '';
+    const erpSession = new URL((await relayGet(ts, q({ url: erp.url }), cookie)).headers.location ?? '').searchParams.get('ssosid') ?? '';
+    assert.ok(erpSession.startsWith(erp.url), erpSession);
+    const verified = await ssox(erp, 'verifySession', { sessionId: erpSession });
+    assert.equal(verified.status, 200, verified.body);
+    assert.deepEqual(verified.all('owner'), [crm.id], 'panel and shop publish variables, but not in this set');
+    assert.equal((await get(erp, erpSession, 'locale', crm.id)).field('value'), 'de');
+    const outside = await get(erp, erpSession, 'theme', panel.id);
+    assert.equal(outside.fault, 'invalidParameter');
+    assert.match(outside.body, /not a member of the session's set/);
   });
 });

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import { applicationsContract } from './applications.js';
 import { auditContract } from './audit.js';
+import { groupsContract } from './groups.js';
 import { identityProvidersContract } from './identityProviders.js';
 import { keyMaterialContract } from './keyMaterial.js';
 import { lifecycleContract } from './lifecycle.js';
@@ -47,6 +48,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('key material shared by every node', () => keyMaterialContract(storeTest));
     describe('signed logon tickets: keys, receivers, grants', () => ticketsContract(storeTest));
     describe('units of work', () => unitOfWorkContract(storeTest));
+    describe('application groups', () => groupsContract(storeTest));
     describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
   });
 }
