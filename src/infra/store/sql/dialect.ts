@@ -27,7 +27,9 @@ export interface Dialect {
   jsonTextElements(json: string): string;
   /** Aggregates `expression` into a JSON array, as text, in the order of `orderBy` (byte-wise); `[]` for no rows. */
   jsonTextArray(expression: string, orderBy: string): string;
-  /** A JSON array of the values, as JSON (to nest in jsonTextArray): json_array / json_build_array. */
+  /** Aggregates `expression` into a JSON array, as text, in no particular order; NULL for no rows. */
+  jsonTextAggregate(expression: string): string;
+  /** A JSON array of the values, as JSON (to nest in jsonTextArray or jsonTextAggregate): json_array / json_build_array. */
   jsonArray(...items: string[]): string;
   /** The length in bytes (UTF-8) of a text. */
   byteLength(text: string): string;
@@ -59,6 +61,7 @@ export const SQLITE: Dialect = {
   contains: (text, part) => `instr(${text}, ${part}) > 0`,
   jsonTextElements: (json) => `SELECT value FROM json_each(${json})`,
   jsonTextArray: (expression, orderBy) => `json_group_array(${expression} ORDER BY ${orderBy})`,
+  jsonTextAggregate: (expression) => `json_group_array(${expression})`,
   jsonArray: (...items) => `json_array(${items.join(', ')})`,
   byteLength: (text) => `length(CAST(${text} AS BLOB))`,
   forUpdate: '',
@@ -78,6 +81,7 @@ export const POSTGRES: Dialect = {
   contains: (text, part) => `strpos(${text}, ${part}) > 0`,
   jsonTextElements: (json) => `SELECT json_array_elements_text(${json}::json)`,
   jsonTextArray: (expression, orderBy) => `COALESCE(json_agg(${expression} ORDER BY ${orderBy} COLLATE "C"), '[]')::text`,
+  jsonTextAggregate: (expression) => `json_agg(${expression})::text`,
   jsonArray: (...items) => `json_build_array(${items.join(', ')})`,
   byteLength: (text) => `octet_length(${text})`,
   forUpdate: ' FOR UPDATE',
