@@ -18,6 +18,10 @@ export const MAX_VALUE_LENGTH = 4096;
 export const MAX_SESSION_BYTES = 64 * 1024;
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+// C0 controls other than tab, LF and CR: XML 1.0 cannot carry them in a reply (the SOAP adapter
+// refuses them on input; a callback's JSON reply could hold them).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 
 /** What an application declares (ssox:declareSessionVariable). */
 export interface SessionVariableSpec {
@@ -186,6 +190,7 @@ export async function setInitialVariables(
     const declaration = declarations.get(name);
     if (declaration === undefined) invalid(`variables: ${name} is not a declared session variable of the application.`);
     if (typeof value !== 'string') invalid(`variables: the value of ${name} is not a string.`);
+    if (CONTROL_CHARACTERS.test(value)) invalid(`variables: the value of ${name} holds control characters.`);
     checkLength(declaration, value, `variables.${name}`);
   }
   const changes = entries.map(([name, value]) => ({ name, value }));

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findApplication } from '../../../../src/core/applications.js';
 import { addGroupMember, createGroup } from '../../../../src/core/operator/groups.js';
+import { setInitialVariables } from '../../../../src/core/sessionVariables.js';
+import { sha256Hex } from '../../../../src/core/sessions.js';
 import {
   call,
   registerApp,
@@ -263,5 +265,24 @@ describe('session variables', () => {
     const outside = await get(erp, erpSession, 'theme', panel.id);
     assert.equal(outside.fault, 'invalidParameter');
     assert.match(outside.body, /not a member of the session's set/);
+  });
+
+  test('variables: setInitialVariables sets the own declared variables of a session at once, or none, within the limits', async () => {
+    const session = await signIn();
+    const services = ts.server.services;
+    const globalId = (await services.store.findSessionByLocalId(sha256Hex(session.panel)))?.global.id ?? '';
+    const refusal = (pattern: RegExp) => (error: unknown) => error instanceof Error && pattern.test(error.message);
+    await assert.rejects(
+      setInitialVariables(services, globalId, panel.id, { theme: 'dark', unknown: 'x' }),
+      refusal(/unknown is not a declared/),
+    );
+    await assert.rejects(setInitialVariables(services, globalId, panel.id, { theme: 'x'.repeat(101) }), refusal(/maxLength of theme/));
+    await assert.rejects(setInitialVariables(services, globalId, panel.id, { theme: 'a\u0001b' }), refusal(/control characters/));
+    assert.equal((await get(panel, session.panel, 'theme')).field('version'), '0', 'nothing of a refused set was kept');
+    await setInitialVariables(services, globalId, panel.id, { theme: 'dark', secret: 's' });
+    const theme = await get(billing, session.billing, 'theme', panel.id);
+    assert.deepEqual([theme.field('value'), theme.field('version')], ['dark', '1']);
+    assert.equal((await get(panel, session.panel, 'secret')).field('value'), 's');
+    await assert.rejects(setInitialVariables(services, 'no-such-session', panel.id, { theme: 'x' }), refusal(/No such session/));
   });
 });
