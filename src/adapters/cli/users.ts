@@ -20,6 +20,7 @@ import { CliError, UsageError, action, fields, isoTime, print, storeCommand, tab
 import { askNewPassword, onTerminal, readPassword, type PasswordFlags as GivenPasswordFlags } from './passwords.js';
 import { printable } from '../../core/identifiers.js';
 import { withServices, type InstallationAccess } from './installation.js';
+import { requireMayOwnUsersAsOperator } from '../../core/operator/groups.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
@@ -144,6 +145,7 @@ interface CreateFlags extends PasswordFlags {
 async function create(access: InstallationAccess, flags: CreateFlags, login: string): Promise<void> {
   await withServices(access, flags, async (services) => {
     const owner = await applicationArgument(services, flags.owner);
+    await requireMayOwnUsersAsOperator(services, owner);
     if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
     if ((await findUserByLogin(services, login)) !== null)
       throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
@@ -187,6 +189,7 @@ async function setOwner(access: InstallationAccess, flags: StoreFlags, reference
   await withServices(access, flags, async (services) => {
     const user = await userArgument(services, reference);
     const owner = await applicationArgument(services, ownerId);
+    await requireMayOwnUsersAsOperator(services, owner);
     await transferOwnership(services, user, owner.id, 'operator');
     print(
       flags,

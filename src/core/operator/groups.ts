@@ -96,6 +96,18 @@ export async function removeGroupMember(services: OperatorServices, name: string
   await publish(services, { type: 'group.memberRemoved', actor: 'operator', name: group.name, applicationId: application.id });
 }
 
+/** The operator's word for the core's rule that a subscriber owns no users (ssod users create, set-owner). */
+export async function requireMayOwnUsersAsOperator(
+  services: Pick<OperatorServices, 'store'>,
+  application: ApplicationRecord,
+): Promise<void> {
+  const membership = await services.store.groupOfApplication(application.id);
+  if (membership?.role === 'subscriber')
+    throw new Refusal(
+      `application ${application.name} is a subscriber of group ${membership.groupName} and owns no users; give its provider instead (ssod groups show ${membership.groupName})`,
+    );
+}
+
 /** What deleting did, or that it was not done because the group has subscribers and `force` was not given. */
 export type GroupDeletion =
   | { readonly deleted: true; readonly sessions: number; readonly members: number }

@@ -10,6 +10,8 @@ import { idpRecord } from '../../helpers/identityProviders.js';
 import { newSigningKey, signedResponse, signingIdpSettings, type ResponseFacts, type SigningKey } from '../../helpers/samlResponses.js';
 import { call, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 import { pairOf, relayRequest, setCookieNamed } from './request.js';
+import { createGroup, deleteGroup } from '../../../src/core/operator/groups.js';
+import { sha256Hex } from '../../../src/core/sessions.js';
 
 const ISSUER = 'https://idp.example.test/saml';
 
@@ -37,9 +39,9 @@ describe('SAML endpoints on the relay listener', () => {
   after(() => ts.close());
 
   /** Through /saml/login as a browser: the facts of the identity provider's honest answer. */
-  async function viaLogin(): Promise<ResponseFacts> {
+  async function viaLogin(url = `${app.url}page`): Promise<ResponseFacts> {
     const reply = await relayRequest(ts.relayPort, {
-      path: `/saml/login?${new URLSearchParams({ idp: 'corp', url: `${app.url}page` }).toString()}`,
+      path: `/saml/login?${new URLSearchParams({ idp: 'corp', url }).toString()}`,
     });
     assert.equal(reply.status, 302, reply.body);
     const location = new URL(String(reply.headers.location));
@@ -95,6 +97,29 @@ describe('SAML endpoints on the relay listener', () => {
     const ssosid = defined(location.searchParams.get('ssosid') ?? undefined, String(reply.headers.location));
     const verified = await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: app.credentials });
     assert.equal(verified.field('userId'), alice);
+  });
+
+  test('groups: SAML signs in only a user of the set of the application behind the RelayState, in that set', async () => {
+    const { services } = ts.server;
+    const blog = await registerApp(ts, 'https://blog.example.com:443/', 'blog');
+    // alice's owner becomes the provider of a group; blog stays ungrouped.
+    await createGroup(services, 'saml', defined(await services.store.getApplication(app.id), 'the application'));
+    try {
+      const elsewhere = `${blog.url}page`;
+      const refused = await post(signedResponse(await viaLogin(elsewhere), key), elsewhere);
+      assert.equal(refused.status, 403, refused.body);
+      assert.equal(setCookieNamed(refused, 'sid'), undefined);
+      const record = defined((await services.store.queryAudit({ limit: 1 }))[0], 'an audit record');
+      assert.match(String(record.detail.sourceDetail), /no user is linked/, 'refused as an unknown user');
+
+      const reply = await post(signedResponse(await viaLogin(), key));
+      assert.equal(reply.status, 302, reply.body);
+      const ssosid = defined(new URL(String(reply.headers.location)).searchParams.get('ssosid') ?? undefined, 'an ssosid');
+      assert.equal((await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: app.credentials })).field('userId'), alice);
+      assert.equal((await services.store.findSessionByLocalId(sha256Hex(ssosid)))?.global.groupName, 'saml');
+    } finally {
+      await deleteGroup(services, 'saml', true);
+    }
   });
 
   test('E33: a response with a wrong Audience gets the error page and its reason in the audit trail', async () => {
