@@ -32,6 +32,7 @@ import {
   type StreamResult,
 } from './protocol.js';
 import { markdownSummary } from './report.js';
+import { measureSessionVariables, sessionVariablesSummary } from './session-variables.js';
 import { defined } from '../test/helpers/defined.js';
 
 export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser', 'flood'] as const;
@@ -700,6 +701,8 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
     const config = configFromArgs(process.argv.slice(2));
     const results = await runBench(config);
     console.log('\n' + markdownSummary(results));
+    // ssox:verifySession against verifySession in one in-process server (bench/session-variables.ts).
+    if (config.scenarios.includes('verifySession')) console.log('\n' + sessionVariablesSummary(await measureSessionVariables()));
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

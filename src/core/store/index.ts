@@ -9,6 +9,7 @@ import type { KeyMaterialStore } from './keyMaterial.js';
 import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
 import type { SessionStore } from './sessions.js';
+import type { SessionVariableStore } from './sessionVariables.js';
 import type { SettingsStore } from './settings.js';
 import type { SourceStore } from './sources.js';
 import type { ThrottleStore } from './throttle.js';
@@ -24,6 +25,7 @@ export * from './keyMaterial.js';
 export * from './lifecycle.js';
 export * from './outbox.js';
 export * from './sessions.js';
+export * from './sessionVariables.js';
 export * from './settings.js';
 export * from './sources.js';
 export * from './throttle.js';
@@ -40,6 +42,7 @@ export interface Store
     SourceStore,
     IdentityProviderStore,
     SessionStore,
+    SessionVariableStore,
     SettingsStore,
     ThrottleStore,
     AuditStore,

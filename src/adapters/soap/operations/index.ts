@@ -23,6 +23,12 @@ import { unregisterApplication } from './unregisterApplication.js';
 import { updateApplication } from './updateApplication.js';
 import { verifySession } from './verifySession.js';
 import { verifyTicket } from './verifyTicket.js';
+import { declareSessionVariable } from './declareSessionVariable.js';
+import { getSessionVariable } from './getSessionVariable.js';
+import { listSessionVariableDeclarations } from './listSessionVariableDeclarations.js';
+import { removeSessionVariable } from './removeSessionVariable.js';
+import { setSessionVariable } from './setSessionVariable.js';
+import { verifySessionWithVariables } from './verifySessionWithVariables.js';
 import type { Operation } from './types.js';
 
 /** The operations of the protocol, in namespace SSO_NS. */
@@ -50,7 +56,16 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
 ]);
 
 /** ssod's own operations, in namespace SSOX_NS. */
-export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([getSignOnMethod, verifyTicket]);
+export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([
+  getSignOnMethod,
+  verifyTicket,
+  declareSessionVariable,
+  listSessionVariableDeclarations,
+  removeSessionVariable,
+  getSessionVariable,
+  setSessionVariable,
+  verifySessionWithVariables,
+]);
 
 /** Every operation the endpoint answers. */
 export const ALL_OPERATIONS: readonly Operation[] = Object.freeze([...OPERATIONS, ...EXTENSION_OPERATIONS]);

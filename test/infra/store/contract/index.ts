@@ -10,6 +10,7 @@ import { keyMaterialContract } from './keyMaterial.js';
 import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
+import { sessionVariablesContract } from './sessionVariables.js';
 import { settingsContract } from './settings.js';
 import { sourcesContract } from './sources.js';
 import { throttleContract } from './throttle.js';
@@ -40,6 +41,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('delegated sources', () => sourcesContract(storeTest));
     describe('SAML identity providers, federated links, AuthnRequest and assertion ids', () => identityProvidersContract(storeTest));
     describe('sessions, relay tokens and cookies', () => sessionsContract(storeTest));
+    describe('session variables', () => sessionVariablesContract(storeTest));
     describe('service settings', () => settingsContract(storeTest));
     describe('brute-force throttle', () => throttleContract(storeTest));
     describe('audit trail', () => auditContract(storeTest));
