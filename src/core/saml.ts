@@ -212,7 +212,12 @@ export async function finishSamlSignIn(services: Services, context: SamlContext,
   try {
     accepted = await accept(services, context, post);
     user = await userOf(services, context, accepted);
-    const cookie = await startBrowserSession(services, user.id, 'guest');
+    const cookie = await startBrowserSession(services, user.id, 'guest', originOfRedirectUrl(accepted.relayUrl)?.baseUrl ?? null).catch(
+      (error: unknown) => {
+        if (error instanceof SsoError) throw new SamlRefusal('startCallback', error.message);
+        throw error;
+      },
+    );
     await publish(services, {
       type: 'authentication.succeeded',
       actor: 'guest',

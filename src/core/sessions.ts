@@ -14,6 +14,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 import { SsoError } from './errors.js';
 import type { AuditActor } from './audit.js';
 import { publish, type Actor } from './events.js';
+import { endRefusedSession, prepareSessionStart, runReachCallbacks, runStartCallbacks, startingApplication } from './sessionStart.js';
 import type { OperatorServices, Services } from './services.js';
 import type { GlobalSessionRecord, SessionCutoff, SessionView } from './store/index.js';
 
@@ -113,8 +114,29 @@ async function requireEnabled(services: Services, session: GlobalSessionRecord):
   }
 }
 
-/** authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a relay token. */
-export async function startSession(services: Services, userId: string, baseUrl: string, actor: Actor): Promise<NewSession> {
+/**
+ * The On Session Start callbacks of a new session (core/sessionStart.ts): the provider's and the
+ * starting application's, before the sign-in completes. A failure under the policy fail ends the
+ * session and fails the sign-in with permissionDenied.
+ */
+async function callStartCallbacks(services: Services, plan: Awaited<ReturnType<typeof prepareSessionStart>>, actor: Actor): Promise<void> {
+  if (plan === null || (await runStartCallbacks(services, plan))) return;
+  await endRefusedSession(services, plan, actor);
+  throw new SsoError('permissionDenied', 'An application refused the start of the session.');
+}
+
+/**
+ * authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a
+ * relay token. `callerId`: the application that called, which the session is started for when it is
+ * registered at baseUrl.
+ */
+export async function startSession(
+  services: Services,
+  userId: string,
+  baseUrl: string,
+  actor: Actor,
+  callerId: string | null = null,
+): Promise<NewSession> {
   const now = services.now();
   const { record, secret } = newGlobalSession(services, userId);
   const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
@@ -130,8 +152,10 @@ export async function startSession(services: Services, userId: string, baseUrl: 
     },
   );
   await requireEnabled(services, record);
+  const plan = await prepareSessionStart(services, { globalId: record.id, userId }, await startingApplication(services, baseUrl, callerId));
   // Its first application has joined with it: no session.joined for baseUrl.
   await publish(services, { type: 'session.started', actor, userId, globalId: record.id, via: 'relayToken', baseUrl });
+  await callStartCallbacks(services, plan, actor);
   return { sessionId, relayToken };
 }
 
@@ -139,13 +163,23 @@ export async function startSession(services: Services, userId: string, baseUrl: 
  * Starts a global session for a user whom an adapter has signed in (a sign-in page, a SAML
  * assertion, a pass-through sign-in), bound at once to this browser: the cookie to set, which
  * localSessionForCookie then turns into each application's local session. No relay token.
+ * `startedFor`: the base URL of the application behind the page the browser returns to, whose On
+ * Session Start callback (and its provider's) is called before the sign-in completes; a refusal
+ * under the policy fail is permissionDenied and no session.
  */
-export async function startBrowserSession(services: Services, userId: string, actor: Actor): Promise<SessionCookie> {
+export async function startBrowserSession(
+  services: Services,
+  userId: string,
+  actor: Actor,
+  startedFor: string | null = null,
+): Promise<SessionCookie> {
   const { record, secret } = newGlobalSession(services, userId);
   const cookie = cookieValue(secret);
   await services.store.insertGlobalSession({ ...record, cookieHash: cookie.hash, cookieSealedSecret: cookie.sealed });
   await requireEnabled(services, record);
+  const plan = await prepareSessionStart(services, { globalId: record.id, userId }, await startingApplication(services, startedFor));
   await publish(services, { type: 'session.started', actor, userId, globalId: record.id, via: 'browser', baseUrl: null });
+  await callStartCallbacks(services, plan, actor);
   return { value: cookie.value, maxAgeSeconds: maxAgeOf(services, record) };
 }
 
@@ -261,7 +295,9 @@ export async function sessionOfCookie(services: Services, cookie: string): Promi
 
 /**
  * Get global session (Open Fusion SSO protocol, section 2.2.2): the local session id of `baseUrl` for the global session that the
- * cookie belongs to, created on first use and the same on every later call; null when none is live.
+ * cookie belongs to, created on first use and the same on every later call; null when none is live,
+ * or when an On Session Start callback of the application refused it under the policy fail (the
+ * member is kept out: its local session is deleted again, at this and every later visit).
  */
 export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
   const found = await sessionOfCookie(services, cookie);
@@ -271,6 +307,7 @@ export async function localSessionForCookie(services: Services, cookie: string, 
   const sessionId = localSessionId(secret, baseUrl);
   if (await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now })) {
     await publish(services, { type: 'session.joined', actor: 'guest', userId: session.userId, globalId: session.id, baseUrl });
+    if (!(await runReachCallbacks(services, { globalId: session.id, userId: session.userId }, baseUrl))) return null;
   }
   // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
   if (now - session.lastSeenAt >= renewalIntervalMs(services.settings.current().sessionTimeout)) {

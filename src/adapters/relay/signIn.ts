@@ -240,7 +240,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
       originatingIp: address,
       baseUrl: undefined,
     });
-    cookie = await startBrowserSession(services, signedIn.id, ACTOR);
+    cookie = await startBrowserSession(services, signedIn.id, ACTOR, origin.baseUrl);
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
     await sendForm(services, req, res, secure, again);

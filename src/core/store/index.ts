@@ -7,6 +7,7 @@ import type { IdentityProviderStore } from './identityProviders.js';
 import type { KeyMaterialStore } from './keyMaterial.js';
 import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
+import type { SessionStartStore } from './sessionStart.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
 import type { SourceStore } from './sources.js';
@@ -21,6 +22,7 @@ export * from './identityProviders.js';
 export * from './keyMaterial.js';
 export * from './lifecycle.js';
 export * from './outbox.js';
+export * from './sessionStart.js';
 export * from './sessions.js';
 export * from './settings.js';
 export * from './sources.js';
@@ -37,6 +39,7 @@ export interface Store
     SourceStore,
     IdentityProviderStore,
     SessionStore,
+    SessionStartStore,
     SettingsStore,
     ThrottleStore,
     AuditStore,

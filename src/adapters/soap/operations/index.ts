@@ -23,6 +23,7 @@ import { unregisterApplication } from './unregisterApplication.js';
 import { updateApplication } from './updateApplication.js';
 import { verifySession } from './verifySession.js';
 import { verifyTicket } from './verifyTicket.js';
+import { getSessionStartCallback, setSessionStartCallback } from './sessionStartCallback.js';
 import type { Operation } from './types.js';
 
 /** The operations of the protocol, in namespace SSO_NS. */
@@ -50,7 +51,12 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
 ]);
 
 /** ssod's own operations, in namespace SSOX_NS. */
-export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([getSignOnMethod, verifyTicket]);
+export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([
+  getSignOnMethod,
+  verifyTicket,
+  setSessionStartCallback,
+  getSessionStartCallback,
+]);
 
 /** Every operation the endpoint answers. */
 export const ALL_OPERATIONS: readonly Operation[] = Object.freeze([...OPERATIONS, ...EXTENSION_OPERATIONS]);

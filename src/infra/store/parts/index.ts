@@ -8,6 +8,7 @@ import { identityProviderPart } from './identityProviders.js';
 import { keyMaterialPart } from './keyMaterial.js';
 import { outboxPart } from './outbox.js';
 import { sessionPart } from './sessions.js';
+import { sessionStartPart } from './sessionStart.js';
 import { settingsPart } from './settings.js';
 import { sourcePart } from './sources.js';
 import { throttlePart } from './throttle.js';
@@ -31,6 +32,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...sourcePart(x),
     ...identityProviderPart(x),
     ...sessionPart(x),
+    ...sessionStartPart(x),
     ...settingsPart(x),
     ...throttlePart(x),
     ...auditPart(x),
