@@ -314,6 +314,9 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 async function ensureCall(services: Services, plan: StartPlan, call: Call): Promise<SessionStartOutcome | 'gone'> {
   const owner = nodeName(services.store);
+  // Most visits find the call made: one read, no write.
+  const made = await services.store.getSessionStartCall(plan.globalId, call.callback.applicationId);
+  if (made?.outcome !== undefined && made.outcome !== null) return made.outcome;
   for (;;) {
     const now = services.now();
     const claim = await services.store.claimSessionStartCall({
@@ -406,9 +409,10 @@ async function recordedPlan(services: Pick<Services, 'store'>, session: Starting
 }
 
 /**
- * A member reached the session (its local session for `baseUrl` was created): the call of each
- * application registered at that url, before that request answers. False when one failed under the
- * policy fail: the member's local session is deleted, and it stays out of the session.
+ * A member reaches the session (its local session for `baseUrl` was created, or is visited again):
+ * the call of each application registered at that url, made before that request answers, or its
+ * outcome when it was made (waited for while another node makes it). False when one failed under
+ * the policy fail: the member's local session is deleted, and it stays out of the session.
  */
 export async function runReachCallbacks(services: Services, session: StartingSession, baseUrl: string): Promise<boolean> {
   const callbacks = await registeredCallbacks(services);

@@ -307,8 +307,9 @@ export async function localSessionForCookie(services: Services, cookie: string, 
   const sessionId = localSessionId(secret, baseUrl);
   if (await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now })) {
     await publish(services, { type: 'session.joined', actor: 'guest', userId: session.userId, globalId: session.id, baseUrl });
-    if (!(await runReachCallbacks(services, { globalId: session.id, userId: session.userId }, baseUrl))) return null;
   }
+  // Also when another request (another node) created it: its callback's outcome must be known first.
+  if (!(await runReachCallbacks(services, { globalId: session.id, userId: session.userId }, baseUrl))) return null;
   // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
   if (now - session.lastSeenAt >= renewalIntervalMs(services.settings.current().sessionTimeout)) {
     await services.store.touchSession(session.id, now);
