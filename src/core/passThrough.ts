@@ -16,6 +16,7 @@ import { facts, guardedCheck, SOURCE_FAILURES, type SignIn, type SignInFailure }
 import { publish } from './events.js';
 import type { SourceVerdict } from './ports/authenticator.js';
 import type { Services } from './services.js';
+import { setOfUrl } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { UserRecord } from './store/index.js';
 import { addressSourceKey, loginThrottleKey } from './throttle.js';
@@ -169,13 +170,19 @@ export async function passThrough(services: Services, sourceName: string, reques
   const destination = originOfRedirectUrl(services.settings.current().passThroughSuccessUrl);
   let cookie: SessionCookie;
   try {
-    cookie = await startBrowserSession(services, user.id, 'guest', destination?.baseUrl ?? null);
+    cookie = await startBrowserSession(services, user.id, 'guest', await setOfPassThrough(services), destination?.baseUrl ?? null);
   } catch (error) {
     // An On Session Start callback refused the session (docs/groups.md): the person may not go on.
     if (!(error instanceof SsoError)) throw error;
     return { ok: false, failure: 'disabled', reason: 'notAllowed', redirectOnErrorUrl: learnt.redirectOnErrorUrl };
   }
   return { ok: true, user, cookie };
+}
+
+/** The set a pass-through session starts in: that of the application behind passThroughSuccessUrl (docs/groups.md). */
+async function setOfPassThrough(services: Services): Promise<string | null> {
+  const origin = originOfRedirectUrl(services.settings.current().passThroughSuccessUrl);
+  return origin === null ? null : setOfUrl(services, origin.baseUrl);
 }
 
 /** ssod's own pages that end a pass-through sign-in when the operator set no URL: paths on the relay listener. */

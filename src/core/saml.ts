@@ -9,6 +9,7 @@ import { SsoError } from './errors.js';
 import { publish } from './events.js';
 import { SamlRefusal, type SamlIdentity, type SamlLibrary, type ServiceProviderNames } from './ports/saml.js';
 import type { Services } from './services.js';
+import { setOfUrl } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { IdentityProviderRecord, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
@@ -212,12 +213,12 @@ export async function finishSamlSignIn(services: Services, context: SamlContext,
   try {
     accepted = await accept(services, context, post);
     user = await userOf(services, context, accepted);
-    const cookie = await startBrowserSession(services, user.id, 'guest', originOfRedirectUrl(accepted.relayUrl)?.baseUrl ?? null).catch(
-      (error: unknown) => {
-        if (error instanceof SsoError) throw new SamlRefusal('startCallback', error.message);
-        throw error;
-      },
-    );
+    const origin = originOfRedirectUrl(accepted.relayUrl);
+    const set = origin === null ? null : await setOfUrl(services, origin.baseUrl);
+    const cookie = await startBrowserSession(services, user.id, 'guest', set, origin?.baseUrl ?? null).catch((error: unknown) => {
+      if (error instanceof SsoError) throw new SamlRefusal('startCallback', error.message);
+      throw error;
+    });
     await publish(services, {
       type: 'authentication.succeeded',
       actor: 'guest',

@@ -131,17 +131,9 @@ export async function setSessionStartCallback(
 // ---------------------------------------------------------------------------------------------
 // Groups
 
-/**
- * The group of an application with its provider, or null for an ungrouped one. Groups are
- * g-groups' data model (docs/groups.md "Groups"): until the store has it, every application is
- * ungrouped.
- */
+/** The group of an application with its provider, or null for an ungrouped one (docs/groups.md "Groups"). */
 async function membershipOf(services: Pick<Services, 'store'>, applicationId: string): Promise<Membership | null> {
-  const store = services.store as Store & {
-    groupOfApplication?: (id: string) => Promise<{ groupName: string; providerId: string } | null>;
-  };
-  if (typeof store.groupOfApplication !== 'function') return null;
-  const membership = await store.groupOfApplication(applicationId);
+  const membership = await services.store.groupOfApplication(applicationId);
   return membership === null ? null : { groupName: membership.groupName, providerId: membership.providerId };
 }
 

@@ -88,7 +88,7 @@ export interface NewSession {
 }
 
 /** A global session for the user, not yet stored, with its derivation secret. */
-function newGlobalSession(services: Services, userId: string): { record: GlobalSessionRecord; secret: Buffer } {
+function newGlobalSession(services: Services, userId: string, groupName: string | null): { record: GlobalSessionRecord; secret: Buffer } {
   const now = services.now();
   const record = {
     id: randomBytes(OPAQUE_BYTES).toString('hex'),
@@ -98,6 +98,7 @@ function newGlobalSession(services: Services, userId: string): { record: GlobalS
     lastSeenAt: now,
     cookieHash: null,
     cookieSealedSecret: null,
+    groupName,
   };
   return { record, secret: randomBytes(SECRET_BYTES) };
 }
@@ -127,18 +128,20 @@ async function callStartCallbacks(services: Services, plan: Awaited<ReturnType<t
 
 /**
  * authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a
- * relay token. `callerId`: the application that called, which the session is started for when it is
- * registered at baseUrl.
+ * relay token. `groupName`: the set it starts in, the calling application's (docs/groups.md).
+ * `callerId`: the application that called, which the session is started for (On Session Start
+ * callbacks) when it is registered at baseUrl.
  */
 export async function startSession(
   services: Services,
   userId: string,
   baseUrl: string,
   actor: Actor,
+  groupName: string | null,
   callerId: string | null = null,
 ): Promise<NewSession> {
   const now = services.now();
-  const { record, secret } = newGlobalSession(services, userId);
+  const { record, secret } = newGlobalSession(services, userId, groupName);
   const relayToken = randomBytes(OPAQUE_BYTES).toString('hex');
   const sessionId = localSessionId(secret, baseUrl);
   await services.store.createSession(
@@ -163,6 +166,7 @@ export async function startSession(
  * Starts a global session for a user whom an adapter has signed in (a sign-in page, a SAML
  * assertion, a pass-through sign-in), bound at once to this browser: the cookie to set, which
  * localSessionForCookie then turns into each application's local session. No relay token.
+ * `groupName`: the set it starts in, that of the application behind the return url (docs/groups.md).
  * `startedFor`: the base URL of the application behind the page the browser returns to, whose On
  * Session Start callback (and its provider's) is called before the sign-in completes; a refusal
  * under the policy fail is permissionDenied and no session.
@@ -171,9 +175,10 @@ export async function startBrowserSession(
   services: Services,
   userId: string,
   actor: Actor,
+  groupName: string | null,
   startedFor: string | null = null,
 ): Promise<SessionCookie> {
-  const { record, secret } = newGlobalSession(services, userId);
+  const { record, secret } = newGlobalSession(services, userId, groupName);
   const cookie = cookieValue(secret);
   await services.store.insertGlobalSession({ ...record, cookieHash: cookie.hash, cookieSealedSecret: cookie.sealed });
   await requireEnabled(services, record);

@@ -24,7 +24,7 @@ describe('seams', () => {
   test('startBrowserSession binds a new session to a cookie, which then gives every application its local session', async () => {
     const { services } = ts.server;
     const userId = await newUser('browser@example.com');
-    const cookie = await startBrowserSession(services, userId, 'guest');
+    const cookie = await startBrowserSession(services, userId, 'guest', null);
     assert.match(cookie.value, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(cookie.maxAgeSeconds, services.settings.current().sessionLifetime);
     assert.equal((await sessionOfCookie(services, cookie.value))?.session.userId, userId);
@@ -41,7 +41,7 @@ describe('seams', () => {
     if (user === null) throw new Error('no user');
     await disableUser(services, user, 'operator');
     await assert.rejects(
-      startBrowserSession(services, userId, 'guest'),
+      startBrowserSession(services, userId, 'guest', null),
       (error: unknown) => error instanceof SsoError && error.code === 'invalidCredentials',
     );
     assert.deepEqual(await services.store.listSessions({ userId, limit: 10 }), []);

@@ -106,7 +106,50 @@ async function auditOf(type: string, app: RegisteredApp): Promise<{ outcome: str
 }
 
 describe('On Session Start callbacks', () => {
-  test('callbacks: order with three members (the starting application, then each member at its first visit), signed with the published keys', async () => {
+  test('callbacks: order with three members (provider, starting application, subscriber at its first visit)', async () => {
+    const provider = await appWithCallback('provider', 'fail');
+    const starting = await appWithCallback('subscriber', 'fail');
+    const member = await appWithCallback('visitor', 'fail');
+    await userOf(provider, 'group-user');
+    const now = Date.now();
+    const name = `group-${appCount}`;
+    const store = ts.server.services.store;
+    assert.ok(await store.apply([{ write: 'insertGroup', group: { name, providerId: provider.id, createdAt: now }, required: true }]));
+    for (const app of [starting, member]) {
+      const joined = { applicationId: app.id, groupName: name, role: 'subscriber' as const, joinedAt: now };
+      assert.ok(await store.apply([{ write: 'insertGroupMember', member: joined, required: true }]));
+    }
+    const before = endpoint.received().length;
+    const signedIn = await signIn(starting, 'group-user');
+    assert.ok('cookie' in signedIn);
+    assert.deepEqual(
+      endpoint
+        .received()
+        .slice(before)
+        .map((received) => received.path),
+      [pathOf(provider), pathOf(starting)],
+      "the provider's callback, then the starting application's, before authenticate answered",
+    );
+    assert.notEqual(await visit(member, signedIn.cookie), 'none');
+    assert.notEqual(await visit(provider, signedIn.cookie), 'none');
+    assert.deepEqual(
+      endpoint
+        .received()
+        .slice(before)
+        .map((received) => received.path),
+      [pathOf(provider), pathOf(starting), pathOf(member)],
+      "the subscriber at its first visit; the provider's first visit calls it no more",
+    );
+    const [first, second, third] = [await verified(provider), await verified(starting), await verified(member)];
+    assert.deepEqual([first.order, second.order, third.order], ['provider', 'starting', 'firstVisit']);
+    for (const request of [first, second, third]) {
+      assert.equal(request.group, name);
+      assert.equal(request.startedFor, starting.id);
+      assert.equal(request.sessionHandle, first.sessionHandle);
+    }
+  });
+
+  test('callbacks: an ungrouped session: the starting application, then each member at its first visit, signed with the published keys', async () => {
     const starting = await appWithCallback('start', 'continue');
     const member = await appWithCallback('member', 'fail');
     const third = await appWithCallback('third', 'continue');

@@ -40,7 +40,7 @@ describe('signed logon tickets in the core', () => {
 
   /** A live global session of the user, bound to a browser as the sign-in page binds one. */
   async function newSession(): Promise<GlobalSessionRecord> {
-    const cookie = await startBrowserSession(services(), userId, 'operator');
+    const cookie = await startBrowserSession(services(), userId, 'operator', null);
     return defined(await sessionOfCookie(services(), cookie.value), 'the session').session;
   }
 

@@ -45,7 +45,7 @@ postgresSuite('ticket keys across the nodes of a PostgreSQL cluster', () => {
       createdAt: Date.now(),
     };
     await a.server.services.store.insertTicketReceiver(receiver);
-    const cookie = await startBrowserSession(a.server.services, userId, 'operator');
+    const cookie = await startBrowserSession(a.server.services, userId, 'operator', null);
     const session = defined(await sessionOfCookie(a.server.services, cookie.value), 'the session').session;
 
     const ticket = await issueTicket(a.server.services, session, receiver);

@@ -16,6 +16,7 @@ import { signIn } from '../../core/authentication.js';
 import { SsoError } from '../../core/errors.js';
 import type { Actor } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
+import { setOfUrl } from '../../core/groups.js';
 import { localSessionForCookie, startBrowserSession } from '../../core/sessions.js';
 import { withSsosid, type Origin } from '../../core/urls.js';
 import { userByLoginOrId } from '../../core/users.js';
@@ -240,7 +241,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
       originatingIp: address,
       baseUrl: undefined,
     });
-    cookie = await startBrowserSession(services, signedIn.id, ACTOR, origin.baseUrl);
+    cookie = await startBrowserSession(services, signedIn.id, ACTOR, await setOfUrl(services, origin.baseUrl), origin.baseUrl);
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
     await sendForm(services, req, res, secure, again);

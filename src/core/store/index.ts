@@ -3,6 +3,7 @@
 // networked engine (PostgreSQL) fits the same shape as SQLite. Times are milliseconds since the epoch.
 import type { ApplicationStore } from './applications.js';
 import type { AuditStore } from './audit.js';
+import type { GroupStore } from './groups.js';
 import type { IdentityProviderStore } from './identityProviders.js';
 import type { KeyMaterialStore } from './keyMaterial.js';
 import type { OutboxStore } from './outbox.js';
@@ -18,6 +19,7 @@ import type { UserStore } from './users.js';
 
 export * from './applications.js';
 export * from './audit.js';
+export * from './groups.js';
 export * from './identityProviders.js';
 export * from './keyMaterial.js';
 export * from './lifecycle.js';
@@ -35,6 +37,7 @@ export interface Store
   extends
     StoreLifecycle,
     ApplicationStore,
+    GroupStore,
     UserStore,
     SourceStore,
     IdentityProviderStore,

@@ -16,6 +16,8 @@ export interface GlobalSessionRecord {
   readonly cookieHash: string | null;
   /** The session's derivation secret sealed with the cookie value (core/sessions.ts); else null. */
   readonly cookieSealedSecret: string | null;
+  /** The set it was started in (docs/groups.md): the group of the application it was started for; null for the default set. Never changes. */
+  readonly groupName: string | null;
 }
 
 /** The global session as one application (base URL) sees it. */
@@ -47,6 +49,8 @@ export interface CertificateAndSession {
   readonly certificate: CertificateRecord | null;
   /** The registered url of the certificate's application; null without a certificate or a url. */
   readonly applicationUrl: string | null;
+  /** The group of the certificate's application; null without a certificate or when it is ungrouped. */
+  readonly applicationGroup: string | null;
   readonly session: SessionView | null;
 }
 
@@ -83,7 +87,14 @@ export interface SessionCountQuery extends SessionCutoff {
 /** The session writes a unit of work may hold (unitOfWork.ts). */
 export type SessionWrite =
   /** Deletes every global session of the user with its local sessions and tokens. */
-  { readonly write: 'deleteUserSessions'; readonly userId: string };
+  | { readonly write: 'deleteUserSessions'; readonly userId: string }
+  /**
+   * Deletes the local sessions of the base url in the global sessions of a set (the group's; null:
+   * the default set): an application that changes sets leaves the sessions of the one it leaves.
+   */
+  | { readonly write: 'deleteLocalSessionsOfSet'; readonly baseUrl: string; readonly groupName: string | null }
+  /** Deletes every global session of the group with its local sessions and tokens. */
+  | { readonly write: 'deleteGroupSessions'; readonly groupName: string };
 
 export interface SessionStore {
   /** Creates a global session with its first local session and relay token, atomically. */
@@ -121,4 +132,6 @@ export interface SessionStore {
   countSessions(query: SessionCountQuery): Promise<number>;
   /** Deletes every global session of the user with its local sessions and tokens, atomically. Returns how many. */
   deleteUserSessions(userId: string): Promise<number>;
+  /** The ids and users of the live and expired global sessions of the group (what ending it ends). */
+  listGroupSessions(groupName: string): Promise<{ id: string; userId: string }[]>;
 }

@@ -8,10 +8,11 @@
 // and when a session is over stays one set-wise purge, whose cutoff the core computes
 // (core/sessions.ts sessionCutoff). A part that brings new writes adds its union member here.
 import type { CertificateWrite } from './applications.js';
+import type { GroupWrite } from './groups.js';
 import type { SessionWrite } from './sessions.js';
 import type { UserWrite } from './users.js';
 
-export type Write = CertificateWrite | UserWrite | SessionWrite;
+export type Write = CertificateWrite | UserWrite | SessionWrite | GroupWrite;
 
 /** A write of a unit; `required`: the unit stands only if this write changes a row. */
 export type UnitStep = Write & { readonly required?: boolean };

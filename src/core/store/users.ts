@@ -25,6 +25,8 @@ export interface UserRecord {
 export interface UserQuery {
   /** Only the users of this owner application. */
   readonly ownerId?: string;
+  /** Only the users of a set (docs/groups.md): owned by a member of the group, or with null by an ungrouped application. */
+  readonly set?: { readonly groupName: string | null };
   /** Only logins whose key contains this text (compare folded: pass a login key fragment). */
   readonly loginKeyContains?: string;
   /** Paging: only login keys after this one. */
@@ -47,7 +49,9 @@ export class DuplicateLoginError extends Error {
  */
 export type UserWrite =
   /** Sets when the user was disabled (null: enabled); changes nothing when there is no such user. */
-  { readonly write: 'setUserDisabled'; readonly userId: string; readonly disabledAt: number | null };
+  | { readonly write: 'setUserDisabled'; readonly userId: string; readonly disabledAt: number | null }
+  /** Every user of one owner passes to another (a subscriber joining a group hands its users to the provider). */
+  | { readonly write: 'transferUsers'; readonly fromOwnerId: string; readonly toOwnerId: string };
 
 export interface UserStore {
   /** Throws DuplicateLoginError when the login key is taken. */

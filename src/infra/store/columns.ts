@@ -18,7 +18,7 @@ export const CERTIFICATE_COLUMNS = `fingerprint, application_id AS "applicationI
 export const USER_COLUMNS = `id, login, login_key AS "loginKey", owner_id AS "ownerId", password_hash AS "passwordHash", created_at AS "createdAt",
   disabled_at AS "disabledAt", source_name AS "sourceName"`;
 export const GLOBAL_SESSION_COLUMNS = `id, user_id AS "userId", created_at AS "createdAt", expires_at AS "expiresAt",
-  last_seen_at AS "lastSeenAt", cookie_hash AS "cookieHash", cookie_sealed_secret AS "cookieSealedSecret"`;
+  last_seen_at AS "lastSeenAt", cookie_hash AS "cookieHash", cookie_sealed_secret AS "cookieSealedSecret", group_name AS "groupName"`;
 export const RELAY_TOKEN_COLUMNS =
   'token_hash AS "tokenHash", global_id AS "globalId", expires_at AS "expiresAt", sealed_secret AS "sealedSecret"';
 export const THROTTLE_COLUMNS =
@@ -35,7 +35,7 @@ export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", 
 /** A local session joined with its global session (`l` and `g`): what findSessionByLocalId reads. */
 export const SESSION_VIEW_FROM = `SELECT l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
   g.id, g.user_id AS "userId", g.created_at AS "createdAt", g.expires_at AS "expiresAt", g.last_seen_at AS "lastSeenAt",
-  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret"
+  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret", g.group_name AS "groupName"
   FROM local_sessions l JOIN global_sessions g ON g.id = l.global_id`;
 
 export interface SessionViewRow extends GlobalSessionRecord {
@@ -73,9 +73,12 @@ export function certificateAndSessionOfValues(values: readonly unknown[]): Certi
     lastSeenAt,
     cookieHash,
     cookieSealedSecret,
+    groupName,
     url,
+    group,
   ] = values as readonly (string | number | null)[];
   const applicationUrl = fingerprint === null || fingerprint === undefined ? null : ((url ?? null) as string | null);
+  const applicationGroup = fingerprint === null || fingerprint === undefined ? null : ((group ?? null) as string | null);
   const certificate: CertificateRecord | null =
     fingerprint === null || fingerprint === undefined
       ? null
@@ -89,10 +92,11 @@ export function certificateAndSessionOfValues(values: readonly unknown[]): Certi
           retiredAt: (retiredAt ?? null) as number | null,
         };
   if (localIdHash === null || localIdHash === undefined || id === null || id === undefined)
-    return { certificate, applicationUrl, session: null };
+    return { certificate, applicationUrl, applicationGroup, session: null };
   return {
     certificate,
     applicationUrl,
+    applicationGroup,
     session: {
       local: { idHash: localIdHash as string, globalId: id as string, baseUrl: baseUrl as string, createdAt: localCreatedAt as number },
       global: {
@@ -103,6 +107,7 @@ export function certificateAndSessionOfValues(values: readonly unknown[]): Certi
         lastSeenAt: lastSeenAt as number,
         cookieHash: (cookieHash ?? null) as string | null,
         cookieSealedSecret: (cookieSealedSecret ?? null) as string | null,
+        groupName: (groupName ?? null) as string | null,
       },
     },
   };

@@ -264,6 +264,32 @@ CREATE INDEX ticket_grants_user_id ON ticket_grants (user_id);
 CREATE INDEX ticket_grants_expires_at ON ticket_grants (expires_at);
 `;
 
+// Version 9: application groups (docs/groups.md): one user provider and its subscribers sharing users
+// and sessions. A group names its provider once (provider_id UNIQUE); every member, the provider
+// included, has one row in group_members (an application belongs to at most one group). The
+// provider's foreign key has no cascade: an application that provides a group is not deleted while
+// the group exists (core/operator/applications.ts says so first). Each global session records the
+// set it was started in (NULL: the default set of ungrouped applications); the foreign key keeps a
+// session from naming a group that is gone (deleting a group ends its sessions first, in one unit).
+const groups = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE application_groups (
+  name TEXT PRIMARY KEY,
+  provider_id TEXT NOT NULL UNIQUE REFERENCES applications (id),
+  created_at ${time} NOT NULL
+)${tableOptions};
+
+CREATE TABLE group_members (
+  application_id TEXT PRIMARY KEY REFERENCES applications (id) ON DELETE CASCADE,
+  group_name TEXT NOT NULL REFERENCES application_groups (name),
+  role TEXT NOT NULL,
+  joined_at ${time} NOT NULL
+)${tableOptions};
+CREATE INDEX group_members_group_name ON group_members (group_name);
+
+ALTER TABLE global_sessions ADD COLUMN group_name TEXT REFERENCES application_groups (name);
+CREATE INDEX global_sessions_group_name ON global_sessions (group_name);
+`;
+
 // Version 11: On Session Start callbacks (docs/groups.md). The callback each application registered
 // (one at most); what each session was started for (its starting application and group), written
 // at its start while any callback is registered, so that a member reaching it later is told; and
@@ -322,6 +348,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     description: 'signed logon tickets: the ticket-signing keys, the receivers, the receivers issued a ticket of each global session',
     sql: tickets,
+  },
+  {
+    version: 9,
+    description: 'application groups: a provider and its subscribers, and the set each global session was started in',
+    sql: groups,
   },
   {
     version: 11,

@@ -171,7 +171,7 @@ function ticketCommands(engine: Engine): void {
   test('ssox:verifyTicket over TLS: the user while the session lives; invalidParameter for a forgery; guests refused', async () => {
     const services = ts.server.services;
     const receiver = await eventually(() => receiverNamed(services, 'billing-de'), FOLLOWED);
-    const cookie = await startBrowserSession(services, userId, 'operator');
+    const cookie = await startBrowserSession(services, userId, 'operator', null);
     const session = defined(await sessionOfCookie(services, cookie.value), 'the session').session;
     const ticket = await issueTicket(services, session, receiver);
     const verify = (value: string, credentials = panel.credentials) =>

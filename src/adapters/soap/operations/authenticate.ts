@@ -8,6 +8,7 @@
 import { SSOX_NS } from '../faults.js';
 import { actorOf } from '../../../core/audit.js';
 import { signIn } from '../../../core/authentication.js';
+import { setOfApplication } from '../../../core/groups.js';
 import { startSession } from '../../../core/sessions.js';
 import { userByLoginOrId } from '../../../core/users.js';
 import { loginField, passwordMaxLength, userIdField } from './fields.js';
@@ -63,7 +64,15 @@ export const authenticate = operation({
       baseUrl: input.baseUrl,
     });
     if (input.baseUrl === undefined) return { userId: user.id };
-    const session = await startSession(services, user.id, input.baseUrl, actorOf(caller?.applicationId), caller?.applicationId ?? null);
+    const set = await setOfApplication(services, caller?.applicationId ?? null);
+    const session = await startSession(
+      services,
+      user.id,
+      input.baseUrl,
+      actorOf(caller?.applicationId),
+      set,
+      caller?.applicationId ?? null,
+    );
     return { relayToken: session.relayToken, sessionId: session.sessionId, userId: user.id };
   },
 });

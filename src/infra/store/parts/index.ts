@@ -4,6 +4,7 @@
 import type { Executor } from '../executor.js';
 import { applicationPart } from './applications.js';
 import { auditPart } from './audit.js';
+import { groupPart } from './groups.js';
 import { identityProviderPart } from './identityProviders.js';
 import { keyMaterialPart } from './keyMaterial.js';
 import { outboxPart } from './outbox.js';
@@ -28,6 +29,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...(lifecycle.poolUse === undefined ? {} : { poolUse: lifecycle.poolUse.bind(lifecycle) }),
     close: () => lifecycle.close(),
     ...applicationPart(x),
+    ...groupPart(x),
     ...userPart(x),
     ...sourcePart(x),
     ...identityProviderPart(x),

@@ -22,8 +22,8 @@ const BASE_URL_FILTER =
 const insertGlobalSession = sql<GlobalSessionRecord>(
   'insert_global_session',
   () => `INSERT INTO global_sessions
-  (id, user_id, created_at, expires_at, last_seen_at, cookie_hash, cookie_sealed_secret)
-  VALUES (@id, @userId, @createdAt, @expiresAt, @lastSeenAt, @cookieHash, @cookieSealedSecret)`,
+  (id, user_id, created_at, expires_at, last_seen_at, cookie_hash, cookie_sealed_secret, group_name)
+  VALUES (@id, @userId, @createdAt, @expiresAt, @lastSeenAt, @cookieHash, @cookieSealedSecret, @groupName)`,
 );
 const insertLocalSession = sql<LocalSessionRecord>(
   'insert_local_session',
@@ -46,8 +46,8 @@ const findSessionByLocalId = sql<{ idHash: string }, SessionViewRow>(
   () => `${SESSION_VIEW_FROM} WHERE l.id_hash = @idHash`,
 );
 /**
- * One row whatever is found: the certificate's columns, the session view's and the url of the
- * certificate's application, NULL where absent (read by certificateAndSessionOfValues, in this order).
+ * One row whatever is found: the certificate's columns, the session view's, the url and the group of
+ * the certificate's application, NULL where absent (read by certificateAndSessionOfValues, in this order).
  */
 const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string }, unknown[]>(
   'find_certificate_and_session',
@@ -56,10 +56,12 @@ const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string
   c.issued_at AS "certIssuedAt", c.not_after AS "certNotAfter", c.first_used_at AS "certFirstUsedAt", c.retired_at AS "certRetiredAt",
   l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
   g.id, g.user_id AS "userId", g.created_at AS "createdAt", g.expires_at AS "expiresAt", g.last_seen_at AS "lastSeenAt",
-  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret", a.url AS "applicationUrl"
+  g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret", g.group_name AS "groupName",
+  a.url AS "applicationUrl", m.group_name AS "applicationGroup"
   FROM (SELECT 1 AS one) AS anchor
   LEFT JOIN certificates c ON c.fingerprint = @fingerprint
   LEFT JOIN applications a ON a.id = c.application_id
+  LEFT JOIN group_members m ON m.application_id = c.application_id
   LEFT JOIN local_sessions l ON l.id_hash = @localIdHash
   LEFT JOIN global_sessions g ON g.id = l.global_id`,
   { arrayRows: true },
@@ -109,10 +111,30 @@ const countSessions = sql<Filters & { now: number; idleBefore: number }, { count
   WHERE g.expires_at > @now::bigint AND g.last_seen_at > @idleBefore::bigint AND (@userId::text IS NULL OR g.user_id = @userId) AND ${BASE_URL_FILTER}`,
 );
 const deleteUserSessions = sql<{ userId: string }>('delete_user_sessions', () => 'DELETE FROM global_sessions WHERE user_id = @userId');
+const deleteLocalSessionsOfSet = sql<{ baseUrl: string; groupName: string | null }>(
+  'delete_local_sessions_of_set',
+  () => `DELETE FROM local_sessions WHERE base_url = @baseUrl AND global_id IN (SELECT id FROM global_sessions
+  WHERE group_name = @groupName::text OR (group_name IS NULL AND @groupName::text IS NULL))`,
+);
+const deleteGroupSessions = sql<{ groupName: string }>(
+  'delete_group_sessions',
+  () => 'DELETE FROM global_sessions WHERE group_name = @groupName',
+);
+const listGroupSessions = sql<{ groupName: string }, { id: string; userId: string }>(
+  'list_group_sessions',
+  (d) => `SELECT id, user_id AS "userId" FROM global_sessions WHERE group_name = @groupName ORDER BY ${d.bytewise('id')}`,
+);
 
 /** The statement of a session write of a unit of work. */
 export function sessionSteps(write: SessionWrite, required: boolean): BatchStep[] {
-  return [step(deleteUserSessions, { userId: write.userId }, required)];
+  switch (write.write) {
+    case 'deleteUserSessions':
+      return [step(deleteUserSessions, { userId: write.userId }, required)];
+    case 'deleteLocalSessionsOfSet':
+      return [step(deleteLocalSessionsOfSet, { baseUrl: write.baseUrl, groupName: write.groupName }, required)];
+    case 'deleteGroupSessions':
+      return [step(deleteGroupSessions, { groupName: write.groupName }, required)];
+  }
 }
 
 export function sessionPart(x: Executor): SessionStore {
@@ -164,5 +186,6 @@ export function sessionPart(x: Executor): SessionStore {
       )?.count ?? 0,
     // One statement: the foreign keys cascade to their local sessions and tokens.
     deleteUserSessions: (userId) => x.run(deleteUserSessions, { userId }),
+    listGroupSessions: (groupName) => x.all(listGroupSessions, { groupName }),
   };
 }

@@ -2,6 +2,7 @@
 // part turns its own writes into statements; a part that brings new writes adds its case here.
 import type { BatchStep, Executor } from '../executor.js';
 import { certificateSteps } from './applications.js';
+import { groupSteps } from './groups.js';
 import { sessionSteps } from './sessions.js';
 import { userSteps } from './users.js';
 import type { UnitOfWorkStore, UnitStep } from '../../../core/store/index.js';
@@ -14,9 +15,17 @@ function stepsOf(unitStep: UnitStep): BatchStep[] {
     case 'useCertificate':
       return certificateSteps(unitStep, required);
     case 'setUserDisabled':
+    case 'transferUsers':
       return userSteps(unitStep, required);
     case 'deleteUserSessions':
+    case 'deleteLocalSessionsOfSet':
+    case 'deleteGroupSessions':
       return sessionSteps(unitStep, required);
+    case 'insertGroup':
+    case 'insertGroupMember':
+    case 'deleteGroupMember':
+    case 'deleteGroup':
+      return groupSteps(unitStep, required);
   }
 }
 

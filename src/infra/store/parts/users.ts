@@ -5,6 +5,8 @@ import { sql } from '../sql/statement.js';
 import type { UserRecord, UserStore, UserWrite } from '../../../core/store/index.js';
 
 type Id = { readonly id: string };
+/** The group of a user's owner application (NULL: ungrouped, the default set; docs/groups.md). */
+const SET_OF_OWNER = '(SELECT m.group_name FROM group_members m WHERE m.application_id = users.owner_id)';
 
 const insertUser = sql<UserRecord>(
   'insert_user',
@@ -35,12 +37,20 @@ const replacePasswordHash = sql<{ id: string; passwordHash: string; expected: st
 const setOwner = sql<{ id: string; ownerId: string }>('set_owner', () => 'UPDATE users SET owner_id = @ownerId WHERE id = @id');
 const deleteUser = sql<Id>('delete_user', () => 'DELETE FROM users WHERE id = @id');
 /** Optional filters are bound as NULL, which the statement reads as "no filter". */
-const listUsers = sql<{ ownerId: string | null; contains: string | null; after: string | null; limit: number }, UserRecord>(
+const listUsers = sql<
+  { ownerId: string | null; bySet: number; groupName: string | null; contains: string | null; after: string | null; limit: number },
+  UserRecord
+>(
   'list_users',
   (d) => `SELECT ${USER_COLUMNS} FROM users
-  WHERE (@ownerId::text IS NULL OR owner_id = @ownerId) AND (@contains::text IS NULL OR ${d.contains('login_key', '@contains')})
+  WHERE (@ownerId::text IS NULL OR owner_id = @ownerId)
+    AND (@bySet::integer = 0 OR ${SET_OF_OWNER} = @groupName::text OR (${SET_OF_OWNER} IS NULL AND @groupName::text IS NULL)) AND (@contains::text IS NULL OR ${d.contains('login_key', '@contains')})
     AND (@after::text IS NULL OR ${d.bytewise('login_key')} > @after)
   ORDER BY ${d.bytewise('login_key')} LIMIT @limit`,
+);
+const transferUsers = sql<{ fromOwnerId: string; toOwnerId: string }>(
+  'transfer_users',
+  () => 'UPDATE users SET owner_id = @toOwnerId WHERE owner_id = @fromOwnerId',
 );
 const setUserDisabled = sql<{ id: string; disabledAt: number | null }>(
   'set_user_disabled',
@@ -49,6 +59,8 @@ const setUserDisabled = sql<{ id: string; disabledAt: number | null }>(
 
 /** The statement of a user write of a unit of work. */
 export function userSteps(write: UserWrite, required: boolean): BatchStep[] {
+  if (write.write === 'transferUsers')
+    return [step(transferUsers, { fromOwnerId: write.fromOwnerId, toOwnerId: write.toOwnerId }, required)];
   return [step(setUserDisabled, { id: write.userId, disabledAt: write.disabledAt }, required)];
 }
 
@@ -71,6 +83,8 @@ export function userPart(x: Executor): UserStore {
     listUsers: (query) =>
       x.all(listUsers, {
         ownerId: query.ownerId ?? null,
+        bySet: query.set === undefined ? 0 : 1,
+        groupName: query.set?.groupName ?? null,
         contains: query.loginKeyContains ?? null,
         after: query.afterLoginKey ?? null,
         limit: query.limit,

@@ -83,6 +83,7 @@ export function sessionParts(userId: string, globalOverrides: Partial<GlobalSess
     lastSeenAt: T0,
     cookieHash: null,
     cookieSealedSecret: null,
+    groupName: null,
     ...globalOverrides,
   };
   return {

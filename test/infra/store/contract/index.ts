@@ -4,11 +4,13 @@
 import { describe, test } from 'node:test';
 import { applicationsContract } from './applications.js';
 import { auditContract } from './audit.js';
+import { groupsContract } from './groups.js';
 import { identityProvidersContract } from './identityProviders.js';
 import { keyMaterialContract } from './keyMaterial.js';
 import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
+import { sessionStartContract } from './sessionStart.js';
 import { settingsContract } from './settings.js';
 import { sourcesContract } from './sources.js';
 import { throttleContract } from './throttle.js';
@@ -45,6 +47,8 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('key material shared by every node', () => keyMaterialContract(storeTest));
     describe('signed logon tickets: keys, receivers, grants', () => ticketsContract(storeTest));
     describe('units of work', () => unitOfWorkContract(storeTest));
+    describe('application groups', () => groupsContract(storeTest));
+    describe('On Session Start callbacks: callbacks, session starts, claims', () => sessionStartContract(storeTest));
     describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
   });
 }

@@ -49,19 +49,27 @@ function registerSessionTests(storeTest: StoreTest): void {
       assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, parts.local.idHash), {
         certificate: cert,
         applicationUrl: app.url,
+        applicationGroup: null,
         session,
       });
       assert.deepEqual(await store.findCertificateAndSession(hex64(), parts.local.idHash), {
         certificate: null,
         applicationUrl: null,
+        applicationGroup: null,
         session,
       });
       assert.deepEqual(await store.findCertificateAndSession(cert.fingerprint, hex64()), {
         certificate: cert,
         applicationUrl: app.url,
+        applicationGroup: null,
         session: null,
       });
-      assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), { certificate: null, applicationUrl: null, session: null });
+      assert.deepEqual(await store.findCertificateAndSession(hex64(), hex64()), {
+        certificate: null,
+        applicationUrl: null,
+        applicationGroup: null,
+        session: null,
+      });
 
       await activateCertificate(store, cert.fingerprint, T0 + 1);
       const replacement = certificate(app.id, { issuedAt: T0 + 2 });
@@ -75,6 +83,7 @@ function registerSessionTests(storeTest: StoreTest): void {
       assert.deepEqual(await store.findCertificateAndSession(replacement.fingerprint, parts.local.idHash), {
         certificate: { ...replacement, firstUsedAt: T0 + 3 },
         applicationUrl: app.url,
+        applicationGroup: null,
         session: null,
       });
     },
