@@ -21,6 +21,7 @@ import { handleTickets, NEXT_PATH, TICKET_PATH } from '../adapters/relay/tickets
 import { endsSessions, TicketLogout } from '../core/ticketLogout.js';
 import { createLogoutSender } from '../infra/tickets/logoutSender.js';
 import { SessionStartCatchUp } from '../core/sessionStart.js';
+import { setInitialVariables } from '../core/sessionVariables.js';
 import { createSessionStartCaller } from '../infra/tickets/sessionStartCaller.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
@@ -242,6 +243,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   services = {
     ...services,
     sessionStartCaller,
+    setInitialVariables,
     eventPublished: (type) => {
       if (endsSessions(type)) dispatcher.nudge();
     },

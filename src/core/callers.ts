@@ -7,7 +7,7 @@ import { actorOf } from './audit.js';
 import { SsoError } from './errors.js';
 import type { Services } from './services.js';
 import { closeSession, findLocalSession, sessionOfApplication, sha256Hex, verifySession } from './sessions.js';
-import type { SessionView } from './store/index.js';
+import type { SessionVariableValue, SessionView } from './store/index.js';
 
 /** The client certificate of a connection, as the transport judged it; null when none was presented. */
 export interface PeerCredential {
@@ -56,6 +56,53 @@ export async function verifySessionFor(
 ): Promise<{ caller: Caller | null; userId: string | null }> {
   const { caller, session } = await identifyCallerWithSession(services, peer, sessionId);
   return { caller, userId: await verifySession(services, session) };
+}
+
+/**
+ * The local session named by `sessionId` when the peer may verify it, by verifySession's own rule
+ * (which renews its idle timer): what every operation on a session's variables starts from. Null
+ * when verifySession would answer noSuchSession.
+ */
+export async function verifiedSessionFor(
+  services: Services,
+  peer: PeerCredential | null,
+  sessionId: string,
+): Promise<{ caller: Caller | null; session: SessionView | null }> {
+  const { caller, session } = await identifyCallerWithSession(services, peer, sessionId);
+  return { caller, session: (await verifySession(services, session)) === null ? null : session };
+}
+
+/** What ssox:verifySession answers for a live session (docs/groups.md "Session variables"). */
+export interface VerifiedSessionWithVariables {
+  readonly userId: string;
+  /** This was the caller's first ssox:verifySession of the session. */
+  readonly firstVisit: boolean;
+  /** Every variable of the session the caller may read, defaults included. */
+  readonly variables: readonly SessionVariableValue[];
+}
+
+/**
+ * ssox:verifySession for an application's certificate: verifySessionFor with the session's
+ * variables the caller may read and whether this is its first visit, in the same one store read
+ * (the hot path of an application that uses variables), plus one write the first time only. A
+ * guest may not call it; null when verifySession would answer noSuchSession.
+ */
+export async function verifySessionWithVariablesFor(
+  services: Services,
+  peer: PeerCredential | null,
+  sessionId: string,
+): Promise<{ caller: Caller | null; verified: VerifiedSessionWithVariables | null }> {
+  if (peer === null || !peer.chained) return { caller: await identifyCaller(services, peer), verified: null };
+  const read = await services.store.findCertificateSessionAndVariables(peer.fingerprint, sha256Hex(sessionId));
+  const applicationId = await applicationOfCertificateRecord(services, read.certificate);
+  if (applicationId === null) throw new SsoError('unknownCaller');
+  const caller = { applicationId };
+  const session = sessionOfApplication(read.session, read.applicationUrl);
+  const userId = await verifySession(services, session);
+  if (userId === null || session === null) return { caller, verified: null };
+  // Of two first calls at once, the one whose write recorded the visit is the first.
+  const firstVisit = read.firstVerifiedAt === null && (await services.store.markLocalSessionVerified(session.local.idHash, services.now()));
+  return { caller, verified: { userId, firstVisit, variables: read.variables } };
 }
 
 /** closeSession (protocol §5.19) for the peer: its caller, and whether a session it may see ended. */

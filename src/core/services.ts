@@ -39,6 +39,17 @@ export interface Services {
    * commands, in-process tests of the SOAP API) no callback is called.
    */
   readonly sessionStartCaller?: SessionStartCaller;
+  /**
+   * Sets the initial values an On Session Start reply gives (core/sessionVariables.ts
+   * setInitialVariables), set by the server beside sessionStartCaller: the session-start module
+   * cannot import it (sessions → sessionStart → sessionVariables → callers → sessions would be a cycle).
+   */
+  readonly setInitialVariables?: (
+    services: Services,
+    globalId: string,
+    applicationId: string,
+    values: Readonly<Record<string, string>>,
+  ) => Promise<void>;
 }
 
 /**

@@ -230,19 +230,19 @@ export function replyVariables(reply: {
 }
 
 /**
- * Sets the called application's initial values from the reply: g-vars' setInitialVariables
- * (docs/groups.md "Session variables"). Until session variables exist, no variable is declared,
- * so any is an unknown variable: a failure, as the contract says.
+ * Sets the called application's initial values from the reply: core/sessionVariables.ts
+ * setInitialVariables (docs/groups.md "Session variables"), as the server wired it. Without it no
+ * variable can be set, so any is refused, as an unknown variable is.
  */
-function setReplyVariables(
-  _services: Services,
-  _globalId: string,
-  _applicationId: string,
+async function setReplyVariables(
+  services: Services,
+  globalId: string,
+  applicationId: string,
   variables: Readonly<Record<string, string>>,
 ): Promise<void> {
-  const names = Object.keys(variables);
-  if (names.length > 0) return Promise.reject(new SsoError('invalidParameter', `variable ${names[0] ?? ''} is not declared`));
-  return Promise.resolve();
+  if (Object.keys(variables).length === 0) return;
+  if (services.setInitialVariables === undefined) throw new SsoError('invalidParameter', 'session variables cannot be set on this node');
+  await services.setInitialVariables(services, globalId, applicationId, variables);
 }
 
 /** One call: sign, POST, read the reply, set its variables; the failure's reason, or null when it was delivered. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { localTicketKeys, sessionStartAnswer, verifySessionStartCallback, type SessionStartRequest } from '../../src/client/index.js';
+import { declareSessionVariable } from '../../src/core/sessionVariables.js';
 import { ticketIssuer } from '../../src/core/tickets.js';
 import { startCallbackEndpoint, type Behaviour, type CallbackEndpoint } from '../helpers/callbackEndpoint.js';
 import { call, registerApp, relayGet, SSOX_NS, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
@@ -216,6 +217,37 @@ describe('On Session Start callbacks', () => {
     assert.equal(endpoint.receivedOn(pathOf(starting)).length, 2);
     assert.equal(endpoint.receivedOn(pathOf(member)).length, 2);
     assert.notEqual((await verified(member, 1)).sessionHandle, (await verified(member, 0)).sessionHandle);
+  });
+
+  test("callbacks: the reply's variables are set as the called application's initial values; an unknown or too long one is a failure", async () => {
+    const starting = await appWithCallback('vars', 'continue', { kind: 'ok', variables: { plan: 'gold' } });
+    const member = await appWithCallback('varsmember', 'continue', { kind: 'ok', variables: { plan: 'platinum' } });
+    const unknown = await appWithCallback('varsunknown', 'continue', { kind: 'ok', variables: { nothing: 'x' } });
+    for (const app of [starting, member, unknown]) {
+      await declareSessionVariable(ts.server.services, app.id, {
+        name: 'plan',
+        defaultValue: 'free',
+        maxLength: 6,
+        readable: true,
+        writable: false,
+      });
+    }
+    await userOf(starting, 'vars-user');
+    const signedIn = await signIn(starting, 'vars-user');
+    assert.ok('cookie' in signedIn);
+    await visit(member, signedIn.cookie);
+    await visit(unknown, signedIn.cookie);
+    const sid = (await verified(starting)).sessionHandle;
+    const store = ts.server.services.store;
+    assert.deepEqual(await store.getSessionVariableValue(sid, starting.id, 'plan'), {
+      owner: starting.id,
+      name: 'plan',
+      value: 'gold',
+      version: 1,
+    });
+    assert.equal(await store.getSessionVariableValue(sid, member.id, 'plan'), null, 'platinum is longer than maxLength 6: nothing set');
+    assert.match(String((await auditOf('session.startCallbackFailed', member))[0]?.detail.reason), /maxLength|longer|6/);
+    assert.match(String((await auditOf('session.startCallbackFailed', unknown))[0]?.detail.reason), /nothing is not a declared/);
   });
 
   test('callbacks: the reply built by sessionStartAnswer is accepted; a registration is read back and removed', async () => {

@@ -10,6 +10,7 @@ import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
 import type { SessionStartStore } from './sessionStart.js';
 import type { SessionStore } from './sessions.js';
+import type { SessionVariableStore } from './sessionVariables.js';
 import type { SettingsStore } from './settings.js';
 import type { SourceStore } from './sources.js';
 import type { ThrottleStore } from './throttle.js';
@@ -26,6 +27,7 @@ export * from './lifecycle.js';
 export * from './outbox.js';
 export * from './sessionStart.js';
 export * from './sessions.js';
+export * from './sessionVariables.js';
 export * from './settings.js';
 export * from './sources.js';
 export * from './throttle.js';
@@ -43,6 +45,7 @@ export interface Store
     IdentityProviderStore,
     SessionStore,
     SessionStartStore,
+    SessionVariableStore,
     SettingsStore,
     ThrottleStore,
     AuditStore,

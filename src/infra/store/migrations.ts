@@ -290,6 +290,37 @@ ALTER TABLE global_sessions ADD COLUMN group_name TEXT REFERENCES application_gr
 CREATE INDEX global_sessions_group_name ON global_sessions (group_name);
 `;
 
+// Version 10: session variables (docs/groups.md "Session variables"). Each application declares its
+// variables; the values live with the global session (dropped with it) and the declaration (dropped
+// when it is removed, or with its application). A value's version is the compare-and-set of writers.
+// first_verified_at: the first ssox:verifySession of a local session by its application (firstVisit).
+// readable and writable are 0 or 1 (SQLite's STRICT tables have no boolean).
+const sessionVariables = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE session_variable_declarations (
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  default_value TEXT NOT NULL,
+  max_length INTEGER NOT NULL,
+  readable INTEGER NOT NULL,
+  writable INTEGER NOT NULL,
+  created_at ${time} NOT NULL,
+  PRIMARY KEY (application_id, name)
+)${tableOptions};
+
+CREATE TABLE session_variable_values (
+  global_id TEXT NOT NULL REFERENCES global_sessions (id) ON DELETE CASCADE,
+  owner_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (global_id, owner_id, name),
+  FOREIGN KEY (owner_id, name) REFERENCES session_variable_declarations (application_id, name) ON DELETE CASCADE
+)${tableOptions};
+CREATE INDEX session_variable_values_declaration ON session_variable_values (owner_id, name);
+
+ALTER TABLE local_sessions ADD COLUMN first_verified_at ${time};
+`;
+
 // Version 11: On Session Start callbacks (docs/groups.md). The callback each application registered
 // (one at most); what each session was started for (its starting application and group), written
 // at its start while any callback is registered, so that a member reaching it later is told; and
@@ -353,6 +384,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     description: 'application groups: a provider and its subscribers, and the set each global session was started in',
     sql: groups,
+  },
+  {
+    version: 10,
+    description: 'session variables: the declarations of each application, the values of each global session, the first ssox:verifySession',
+    sql: sessionVariables,
   },
   {
     version: 11,

@@ -46,7 +46,7 @@ const hasApplicationUrl = sql<{ url: string }, { found: number }>(
   () => 'SELECT CASE WHEN EXISTS (SELECT 1 FROM applications WHERE url = @url) THEN 1 ELSE 0 END AS found',
 );
 /** Orders the certificate changes of one application across nodes (a no-op read on SQLite, whose writers run one at a time). */
-const lockApplication = sql<Id>('lock_application', (d) => `SELECT 1 AS locked FROM applications WHERE id = @id${d.forUpdate}`);
+export const lockApplication = sql<Id>('lock_application', (d) => `SELECT 1 AS locked FROM applications WHERE id = @id${d.forUpdate}`);
 
 export const insertCertificate = sql<CertificateRecord>(
   'insert_certificate',

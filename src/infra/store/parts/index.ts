@@ -10,6 +10,7 @@ import { keyMaterialPart } from './keyMaterial.js';
 import { outboxPart } from './outbox.js';
 import { sessionPart } from './sessions.js';
 import { sessionStartPart } from './sessionStart.js';
+import { sessionVariablePart } from './sessionVariables.js';
 import { settingsPart } from './settings.js';
 import { sourcePart } from './sources.js';
 import { throttlePart } from './throttle.js';
@@ -35,6 +36,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...identityProviderPart(x),
     ...sessionPart(x),
     ...sessionStartPart(x),
+    ...sessionVariablePart(x),
     ...settingsPart(x),
     ...throttlePart(x),
     ...auditPart(x),

@@ -46,24 +46,30 @@ const findSessionByLocalId = sql<{ idHash: string }, SessionViewRow>(
   () => `${SESSION_VIEW_FROM} WHERE l.id_hash = @idHash`,
 );
 /**
- * One row whatever is found: the certificate's columns, the session view's, the url and the group of
- * the certificate's application, NULL where absent (read by certificateAndSessionOfValues, in this order).
+ * The columns of findCertificateAndSession, in the order certificateAndSessionOfValues reads them:
+ * the certificate's, the session view's, the url and the group of the certificate's application.
  */
-const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string }, unknown[]>(
-  'find_certificate_and_session',
-  () => `SELECT
+export const CERTIFICATE_AND_SESSION_COLUMNS = `
   c.fingerprint AS "certFingerprint", c.application_id AS "certApplicationId", c.serial AS "certSerial",
   c.issued_at AS "certIssuedAt", c.not_after AS "certNotAfter", c.first_used_at AS "certFirstUsedAt", c.retired_at AS "certRetiredAt",
   l.id_hash AS "localIdHash", l.base_url AS "localBaseUrl", l.created_at AS "localCreatedAt",
   g.id, g.user_id AS "userId", g.created_at AS "createdAt", g.expires_at AS "expiresAt", g.last_seen_at AS "lastSeenAt",
   g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret", g.group_name AS "groupName",
-  a.url AS "applicationUrl", m.group_name AS "applicationGroup"
+  a.url AS "applicationUrl", m.group_name AS "applicationGroup"`;
+/**
+ * One row whatever is found, NULL where absent: the certificate `c` of @fingerprint, its application `a`
+ * and its group membership `m`, the local session `l` of @localIdHash and its global session `g`.
+ */
+export const CERTIFICATE_AND_SESSION_FROM = `
   FROM (SELECT 1 AS one) AS anchor
   LEFT JOIN certificates c ON c.fingerprint = @fingerprint
   LEFT JOIN applications a ON a.id = c.application_id
   LEFT JOIN group_members m ON m.application_id = c.application_id
   LEFT JOIN local_sessions l ON l.id_hash = @localIdHash
-  LEFT JOIN global_sessions g ON g.id = l.global_id`,
+  LEFT JOIN global_sessions g ON g.id = l.global_id`;
+const findCertificateAndSession = sql<{ fingerprint: string; localIdHash: string }, unknown[]>(
+  'find_certificate_and_session',
+  () => `SELECT${CERTIFICATE_AND_SESSION_COLUMNS}${CERTIFICATE_AND_SESSION_FROM}`,
   { arrayRows: true },
 );
 const findSessionByCookie = sql<{ cookieHash: string }, GlobalSessionRecord>(

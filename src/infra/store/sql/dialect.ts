@@ -27,6 +27,10 @@ export interface Dialect {
   jsonTextElements(json: string): string;
   /** Aggregates `expression` into a JSON array, as text, in the order of `orderBy` (byte-wise); `[]` for no rows. */
   jsonTextArray(expression: string, orderBy: string): string;
+  /** A JSON array of the values, as JSON (to nest in jsonTextArray): json_array / json_build_array. */
+  jsonArray(...items: string[]): string;
+  /** The length in bytes (UTF-8) of a text. */
+  byteLength(text: string): string;
   /** Locks the rows a SELECT reads until the transaction ends. SQLite needs none: its writers begin IMMEDIATE, one at a time. */
   readonly forUpdate: string;
   /**
@@ -55,6 +59,8 @@ export const SQLITE: Dialect = {
   contains: (text, part) => `instr(${text}, ${part}) > 0`,
   jsonTextElements: (json) => `SELECT value FROM json_each(${json})`,
   jsonTextArray: (expression, orderBy) => `json_group_array(${expression} ORDER BY ${orderBy})`,
+  jsonArray: (...items) => `json_array(${items.join(', ')})`,
+  byteLength: (text) => `length(CAST(${text} AS BLOB))`,
   forUpdate: '',
   inCommitOrder: () => '',
   time: 'INTEGER',
@@ -72,6 +78,8 @@ export const POSTGRES: Dialect = {
   contains: (text, part) => `strpos(${text}, ${part}) > 0`,
   jsonTextElements: (json) => `SELECT json_array_elements_text(${json}::json)`,
   jsonTextArray: (expression, orderBy) => `COALESCE(json_agg(${expression} ORDER BY ${orderBy} COLLATE "C"), '[]')::text`,
+  jsonArray: (...items) => `json_build_array(${items.join(', ')})`,
+  byteLength: (text) => `octet_length(${text})`,
   forUpdate: ' FOR UPDATE',
   inCommitOrder: (key) => ` FROM (SELECT pg_advisory_xact_lock(${key}, hashtext(current_schema()))) AS ordered`,
   time: 'BIGINT',

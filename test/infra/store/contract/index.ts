@@ -11,6 +11,7 @@ import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
 import { sessionStartContract } from './sessionStart.js';
+import { sessionVariablesContract } from './sessionVariables.js';
 import { settingsContract } from './settings.js';
 import { sourcesContract } from './sources.js';
 import { throttleContract } from './throttle.js';
@@ -41,6 +42,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('delegated sources', () => sourcesContract(storeTest));
     describe('SAML identity providers, federated links, AuthnRequest and assertion ids', () => identityProvidersContract(storeTest));
     describe('sessions, relay tokens and cookies', () => sessionsContract(storeTest));
+    describe('session variables', () => sessionVariablesContract(storeTest));
     describe('service settings', () => settingsContract(storeTest));
     describe('brute-force throttle', () => throttleContract(storeTest));
     describe('audit trail', () => auditContract(storeTest));
