@@ -150,7 +150,7 @@ describe('On Session Start callbacks', () => {
     }
   });
 
-  test('callbacks: an ungrouped session: the starting application, then each member at its first visit, signed with the published keys', async () => {
+  test('callbacks: an ungrouped session: the starting application, then each member at its first visit, signed with the published keys; H55: another aud is refused', async () => {
     const starting = await appWithCallback('start', 'continue');
     const member = await appWithCallback('member', 'fail');
     const third = await appWithCallback('third', 'continue');
@@ -294,7 +294,7 @@ describe('On Session Start callbacks', () => {
   ];
 
   for (const failure of failures) {
-    test(`callbacks: ${failure.name} under the policy continue: the session goes on, the failure is audited`, async () => {
+    test(`H55: callbacks: ${failure.name} under the policy continue: the session goes on, the failure is audited`, async () => {
       const starting = await appWithCallback('cont', 'continue', failure.behaviour);
       const member = await appWithCallback('contmember', 'continue', failure.behaviour);
       await userOf(starting, `cont-${appCount}`);
@@ -310,7 +310,7 @@ describe('On Session Start callbacks', () => {
       endpoint.release();
     });
 
-    test(`callbacks: ${failure.name} under the policy fail: the sign-in fails, a first-visit member stays out`, async () => {
+    test(`H55: callbacks: ${failure.name} under the policy fail: the sign-in fails, a first-visit member stays out`, async () => {
       const starting = await appWithCallback('failstart', 'fail', failure.behaviour);
       await userOf(starting, `fail-${appCount}`);
       const refused = await signIn(starting, `fail-${appCount}`);
