@@ -12,6 +12,7 @@ import { ticketIssuer } from '../../src/core/tickets.js';
 import { startCallbackEndpoint, type Behaviour, type CallbackEndpoint } from '../helpers/callbackEndpoint.js';
 import { call, registerApp, relayGet, SSOX_NS, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
 import { openTestCa } from '../helpers/testCa.js';
+import { pairOf, relayRequest, setCookieNamed } from '../adapters/relay/request.js';
 
 let ts: TestServer;
 let endpoint: CallbackEndpoint;
@@ -217,6 +218,36 @@ describe('On Session Start callbacks', () => {
     assert.equal(endpoint.receivedOn(pathOf(starting)).length, 2);
     assert.equal(endpoint.receivedOn(pathOf(member)).length, 2);
     assert.notEqual((await verified(member, 1)).sessionHandle, (await verified(member, 0)).sessionHandle);
+  });
+
+  test("callbacks: ssod's sign-in page calls the application behind the return url before it answers; under fail a refusal shows the sign-in error", async () => {
+    const sameOrigin = { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' };
+    const signInOnPage = async (app: RegisteredApp, login: string) => {
+      const url = `${app.url}home`;
+      const page = await relayRequest(ts.relayPort, { path: `/login?${new URLSearchParams({ url }).toString()}` });
+      const csrf = /name="csrf" value="([^"]*)"/.exec(page.body)?.[1] ?? '';
+      const cookie = pairOf(setCookieNamed(page, 'ssod-login'));
+      return relayRequest(ts.relayPort, {
+        method: 'POST',
+        path: '/login',
+        cookie,
+        form: { login, password: 'secret-pw', url, csrf },
+        headers: sameOrigin,
+      });
+    };
+    const welcoming = await appWithCallback('page', 'fail');
+    await userOf(welcoming, 'page-user');
+    const signedIn = await signInOnPage(welcoming, 'page-user');
+    assert.equal(signedIn.status, 302);
+    assert.notEqual(new URL(signedIn.headers.location ?? '').searchParams.get('ssosid'), 'none');
+    assert.equal(endpoint.receivedOn(pathOf(welcoming)).length, 1, 'called once: at the start, not again for its ssosid');
+    assert.equal((await verified(welcoming)).order, 'starting');
+
+    const refusing = await appWithCallback('pagefail', 'fail', { kind: 'status', status: 500 });
+    const refused = await signInOnPage(refusing, 'page-user');
+    assert.equal(refused.status, 200, 'the form again, with the sign-in error');
+    assert.equal(setCookieNamed(refused, 'sid'), undefined, 'no session cookie');
+    assert.equal((await auditOf('session.startCallbackFailed', refusing))[0]?.outcome, 'refused');
   });
 
   test("callbacks: the reply's variables are set as the called application's initial values; an unknown or too long one is a failure", async () => {
