@@ -20,6 +20,7 @@ import { receiverCommand } from '../receiver/command.js';
 import { sessionsCommand } from '../adapters/cli/sessions.js';
 import { settingsCommand } from '../adapters/cli/settings.js';
 import { sourcesCommand } from '../adapters/cli/sources.js';
+import { groupsCommand } from '../adapters/cli/groups.js';
 import { receiversCommand } from '../adapters/cli/receivers.js';
 import { ticketsCommand } from '../adapters/cli/tickets.js';
 import { idpsCommand } from '../adapters/cli/idps.js';
@@ -44,6 +45,7 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .addCommand(hostnameCommand(access))
     .addCommand(integrationCommand(access))
     .addCommand(applicationsCommand(access))
+    .addCommand(groupsCommand(access))
     .addCommand(withFederatedLinkCommands(usersCommand(access), access))
     .addCommand(sourcesCommand(access))
     .addCommand(idpsCommand(access))

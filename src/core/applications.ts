@@ -97,7 +97,17 @@ export async function issueCertificate(services: Services, applicationId: string
   return issued;
 }
 
+/**
+ * Deletes the application with its certificates, its users and their sessions. The provider of a
+ * group is kept while the group exists (its users are the group's; docs/groups.md): permissionDenied.
+ */
 export async function unregisterApplication(services: OperatorServices, applicationId: string, actor: AuditActor): Promise<void> {
+  const membership = await services.store.groupOfApplication(applicationId);
+  if (membership?.role === 'provider')
+    throw new SsoError(
+      'permissionDenied',
+      `The application provides the users of group ${membership.groupName}; the group must be deleted first.`,
+    );
   if (!(await services.store.deleteApplication(applicationId))) throw new SsoError('noSuchApplication');
   services.log.info('application unregistered', { applicationId });
   await publish(services, { type: 'application.unregistered', actor, applicationId });

@@ -46,6 +46,10 @@ export const AUDIT_EVENT_TYPES = [
   'ticketKey.revoked',
   'receiver.added',
   'receiver.removed',
+  'group.created',
+  'group.memberAdded',
+  'group.memberRemoved',
+  'group.deleted',
   /** A receiver of logon tickets never took a logout token (docs/tickets.md "Logout"). */
   'receiver.logoutFailed',
   /** An application registered or removed its On Session Start callback (docs/groups.md). */
@@ -193,6 +197,20 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
   'ticketKey.revoked': (e) => ({ target: `ticketKey:${e.kid}` }),
   'receiver.added': (e) => ({ target: `receiver:${e.name}`, detail: { domain: e.domain, url: e.url } }),
   'receiver.removed': (e) => ({ target: `receiver:${e.name}` }),
+  'group.created': (e) => ({
+    target: `group:${e.name}`,
+    detail: { providerId: e.providerId, ...(e.imported ? { imported: true } : {}) },
+  }),
+  'group.memberAdded': (e) => ({
+    target: `group:${e.name}`,
+    detail: {
+      applicationId: e.applicationId,
+      usersTransferred: e.usersTransferred,
+      ...(e.imported ? { imported: true } : {}),
+    },
+  }),
+  'group.memberRemoved': (e) => ({ target: `group:${e.name}`, detail: { applicationId: e.applicationId } }),
+  'group.deleted': (e) => ({ target: `group:${e.name}`, detail: { sessions: e.sessions, members: e.members } }),
   'receiver.logoutFailed': (e) => ({
     target: `receiver:${e.name}`,
     outcome: 'notDelivered',

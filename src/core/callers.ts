@@ -33,19 +33,23 @@ export async function identifyCaller(services: Services, peer: PeerCredential | 
  * identifyCaller and the local session named by `sessionId`, in one store read when the caller
  * presents a certificate that chains (the hot path of every page load, protocol §5.18); the same
  * outcomes as the two apart. An application sees only local sessions of its own url
- * (sessionOfApplication, case F37); a guest sees any.
+ * (sessionOfApplication, case F37) and of its own set (docs/groups.md); a guest sees any of the default set.
  */
 async function identifyCallerWithSession(
   services: Services,
   peer: PeerCredential | null,
   sessionId: string,
 ): Promise<{ caller: Caller | null; session: SessionView | null }> {
-  if (peer === null || !peer.chained)
-    return { caller: await identifyCaller(services, peer), session: await findLocalSession(services, sessionId) };
+  if (peer === null || !peer.chained) {
+    const caller = await identifyCaller(services, peer);
+    // A guest is of the default set: it sees no session of a group.
+    const view = await findLocalSession(services, sessionId);
+    return { caller, session: view?.global.groupName === null ? view : null };
+  }
   const read = await services.store.findCertificateAndSession(peer.fingerprint, sha256Hex(sessionId));
   const applicationId = await applicationOfCertificateRecord(services, read.certificate);
   if (applicationId === null) throw new SsoError('unknownCaller');
-  return { caller: { applicationId }, session: sessionOfApplication(read.session, read.applicationUrl) };
+  return { caller: { applicationId }, session: sessionOfApplication(read.session, read.applicationUrl, read.applicationGroup) };
 }
 
 /** verifySession (protocol §5.18) for the peer: its caller, and the user of the session or null when there is none for it. */

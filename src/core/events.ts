@@ -27,6 +27,7 @@ export type SessionEndReason =
   | 'endSession'
   | 'endUserSessions'
   | 'passwordChanged'
+  | 'groupDeleted'
   /** A callback of the provider or the starting application failed under the policy fail (docs/groups.md). */
   | 'startCallbackFailed';
 
@@ -140,6 +141,19 @@ export interface EventPayloads {
   'ticketKey.revoked': { readonly kid: string };
   /** A receiver of signed logon tickets was configured (docs/tickets.md "Receivers"). */
   'receiver.added': { readonly name: string; readonly domain: string; readonly url: string };
+  /** An application group was formed (docs/groups.md); the provider's local sessions ended. */
+  'group.created': { readonly name: string; readonly providerId: string; readonly imported?: true };
+  /** A subscriber joined: `usersTransferred` passed to the provider, its local sessions ended. */
+  'group.memberAdded': {
+    readonly name: string;
+    readonly applicationId: string;
+    readonly usersTransferred: number;
+    readonly imported?: true;
+  };
+  /** A subscriber left: its local sessions in the group's sessions ended. */
+  'group.memberRemoved': { readonly name: string; readonly applicationId: string };
+  /** A group was deleted: its `sessions` ended, its `members` became ungrouped. */
+  'group.deleted': { readonly name: string; readonly sessions: number; readonly members: number };
   'receiver.removed': { readonly name: string };
   /**
    * A receiver never took the logout token of an ended session (docs/tickets.md "Logout"): `sid` the

@@ -16,7 +16,7 @@ import { facts, guardedCheck, SOURCE_FAILURES, type SignIn, type SignInFailure }
 import { publish } from './events.js';
 import type { SourceVerdict } from './ports/authenticator.js';
 import type { Services } from './services.js';
-import { setOfUrl } from './groups.js';
+import { setOfUrl, userOfSet } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { UserRecord } from './store/index.js';
 import { addressSourceKey, loginThrottleKey } from './throttle.js';
@@ -98,7 +98,8 @@ async function vouchedUser(services: Services, requestedKey: string, loginId: st
     return { failure: 'loginMismatch' };
   }
   if (key !== requestedKey) return { failure: 'loginMismatch' };
-  const user = await services.store.findUserByLoginKey(key);
+  // Only a user of the set the session starts in; another is refused as unknown (docs/groups.md).
+  const user = await userOfSet(services, await services.store.findUserByLoginKey(key), await setOfPassThrough(services));
   if (user === null) return { failure: 'unknownUser' };
   if (user.sourceName === null) return { failure: 'notSingleSignOn', refusedUser: user };
   if (user.disabledAt !== null) return { failure: 'disabled', refusedUser: user };

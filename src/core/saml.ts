@@ -9,7 +9,7 @@ import { SsoError } from './errors.js';
 import { publish } from './events.js';
 import { SamlRefusal, type SamlIdentity, type SamlLibrary, type ServiceProviderNames } from './ports/saml.js';
 import type { Services } from './services.js';
-import { setOfUrl } from './groups.js';
+import { setOfUrl, userOfSet } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { IdentityProviderRecord, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
@@ -166,7 +166,7 @@ async function createdUser(
 }
 
 /** The user the assertion names: by ssod's user id, or by the federated id linked under this identity provider only (E34). */
-async function userOf(services: Services, context: SamlContext, accepted: Accepted): Promise<UserRecord> {
+async function userOf(services: Services, context: SamlContext, accepted: Accepted, set: string | null): Promise<UserRecord> {
   const value = userIdValue(accepted);
   const { idp } = accepted;
   const find = (): Promise<UserRecord | null> =>
@@ -175,6 +175,8 @@ async function userOf(services: Services, context: SamlContext, accepted: Accept
   const owner = idp.settings.createUsersOwnedBy;
   if (user === null && owner !== null && idp.settings.userIdType === 'federatedId')
     user = (await createdUser(services, context, idp, owner, value)) ?? (await find());
+  // Only a user of the set the session starts in; another is refused as an unknown one (docs/groups.md).
+  user = await userOfSet(services, user, set);
   if (user === null) {
     throw new SamlRefusal(
       idp.settings.userIdType === 'federatedId' ? 'E34' : 'malformed',
@@ -212,9 +214,9 @@ export async function finishSamlSignIn(services: Services, context: SamlContext,
   let user: UserRecord | null = null;
   try {
     accepted = await accept(services, context, post);
-    user = await userOf(services, context, accepted);
     const origin = originOfRedirectUrl(accepted.relayUrl);
     const set = origin === null ? null : await setOfUrl(services, origin.baseUrl);
+    user = await userOf(services, context, accepted, set);
     const cookie = await startBrowserSession(services, user.id, 'guest', set, origin?.baseUrl ?? null).catch((error: unknown) => {
       if (error instanceof SsoError) throw new SamlRefusal('startCallback', error.message);
       throw error;

@@ -198,10 +198,15 @@ export function findLocalSession(services: Pick<Services, 'store'>, sessionId: s
  * minted for that application's own registered url; otherwise as if there were none. Anyone may
  * register an application (Open Fusion SSO protocol, section 4.2) and receive through the relay the
  * local session id of every visitor it sends there; an application that accepted such an id as
- * its own would sign the attacker in as the visitor (docs/SECURITY.md, case F37).
+ * its own would sign the attacker in as the visitor (docs/SECURITY.md, case F37). Nor does it see a
+ * session of another set than its own (docs/groups.md "The rules"): `applicationGroup`, null when ungrouped.
  */
-export function sessionOfApplication(view: SessionView | null, applicationUrl: string | null): SessionView | null {
-  return view !== null && view.local.baseUrl === applicationUrl ? view : null;
+export function sessionOfApplication(
+  view: SessionView | null,
+  applicationUrl: string | null,
+  applicationGroup: string | null,
+): SessionView | null {
+  return view !== null && view.local.baseUrl === applicationUrl && view.global.groupName === applicationGroup ? view : null;
 }
 
 /**
@@ -301,13 +306,15 @@ export async function sessionOfCookie(services: Services, cookie: string): Promi
 /**
  * Get global session (Open Fusion SSO protocol, section 2.2.2): the local session id of `baseUrl` for the global session that the
  * cookie belongs to, created on first use and the same on every later call; null when none is live,
- * or when an On Session Start callback of the application refused it under the policy fail (the
- * member is kept out: its local session is deleted again, at this and every later visit).
+ * when no application of the session's set has that url (docs/groups.md: `ssosid=none`), or when
+ * an On Session Start callback of the application refused it under the policy fail (the member is
+ * kept out: its local session is deleted again, at this and every later visit).
  */
 export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
   const found = await sessionOfCookie(services, cookie);
   if (found === null) return null;
   const { session, secret } = found;
+  if (!(await services.store.hasApplicationUrlInSet(baseUrl, session.groupName))) return null;
   const now = services.now();
   const sessionId = localSessionId(secret, baseUrl);
   if (await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now })) {

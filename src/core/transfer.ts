@@ -2,7 +2,8 @@
 // applications with their certificate records, the delegated sources with their settings (the LDAP
 // service account's password included: the file is a secret, as the hashes make it), and users
 // with their password hashes (never a plaintext) or their source, the SAML identity providers with
-// their settings, and the federated ids linked to users. Sessions stay behind: they are
+// their settings, the federated ids linked to users, and the application groups with their members
+// (docs/groups.md). Sessions stay behind: they are
 // live credentials of the installation that made them.
 // Client certificates chain to the CA that issued them; an installation with another CA refuses
 // them (callers.ts), so an application moved to one needs a new certificate (docs: Operations).
@@ -14,8 +15,10 @@ import {
   type ApplicationRecord,
   type CertificateRecord,
   type FederatedLink,
+  type GroupRecord,
   type IdentityProviderRecord,
   type SourceRecord,
+  type UnitStep,
   type UserRecord,
 } from './store/index.js';
 import { certificateAddition, requireApplicationText } from './applications.js';
@@ -32,16 +35,18 @@ import {
   checkIdentityProviderName,
   parseIdentityProviderSettings,
 } from './identityProviderSettings.js';
+import { checkGroupName } from './operator/groups.js';
 import { normalizeBaseUrl } from './urls.js';
 import { loginKeyOf } from './users.js';
 
 export const EXPORT_FORMAT = 'ssod-export';
 /**
  * Version 2 added the delegated sources and each user's source; version 3 the SAML identity providers and
- * the federated links. Versions 1 (every user local) and 2 (no identity providers) are still read.
+ * the federated links; version 4 the application groups. Versions 1 (every user local), 2 (no identity
+ * providers) and 3 (no groups) are still read.
  */
-export const EXPORT_VERSION = 3;
-const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
+export const EXPORT_VERSION = 4;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
 const USER_PAGE = 1000;
 
 export type ExportedCertificate = Omit<CertificateRecord, 'applicationId'>;
@@ -53,6 +58,10 @@ export type ExportedSource = SourceRecord;
 export type ExportedUser = Omit<UserRecord, 'loginKey'>;
 export type ExportedIdentityProvider = IdentityProviderRecord;
 export type ExportedLink = FederatedLink;
+/** A group with its provider and its subscribers, in the order they joined. */
+export interface ExportedGroup extends GroupRecord {
+  readonly subscribers: readonly { readonly applicationId: string; readonly joinedAt: number }[];
+}
 
 export interface Export {
   readonly format: typeof EXPORT_FORMAT;
@@ -63,6 +72,7 @@ export interface Export {
   readonly users: readonly ExportedUser[];
   readonly identityProviders: readonly ExportedIdentityProvider[];
   readonly federatedLinks: readonly ExportedLink[];
+  readonly groups: readonly ExportedGroup[];
 }
 
 /** The identity providers to export: refused while one cannot be read (it could not be imported either). */
@@ -87,6 +97,18 @@ async function exportedSources(services: Pick<OperatorServices, 'store'>): Promi
   });
 }
 
+/** The groups with their subscribers, from one read of every membership. */
+async function exportedGroups(services: Pick<OperatorServices, 'store'>): Promise<ExportedGroup[]> {
+  const memberships = await services.store.listGroupMemberships();
+  return (await services.store.listGroups()).map(({ members: _, ...group }) => ({
+    ...group,
+    subscribers: memberships
+      .filter((m) => m.groupName === group.name && m.role === 'subscriber')
+      .sort((a, b) => a.joinedAt - b.joinedAt)
+      .map((m) => ({ applicationId: m.applicationId, joinedAt: m.joinedAt })),
+  }));
+}
+
 export async function exportInstallation(services: Pick<OperatorServices, 'store' | 'now'>): Promise<Export> {
   const applications: ExportedApplication[] = [];
   for (const app of await services.store.listApplications()) {
@@ -103,6 +125,7 @@ export async function exportInstallation(services: Pick<OperatorServices, 'store
   const sources = await exportedSources(services);
   const identityProviders = await exportedIdentityProviders(services);
   const federatedLinks = await services.store.listFederatedLinks();
+  const groups = await exportedGroups(services);
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
@@ -112,6 +135,7 @@ export async function exportInstallation(services: Pick<OperatorServices, 'store
     users,
     identityProviders,
     federatedLinks,
+    groups,
   };
 }
 
@@ -281,6 +305,22 @@ function readLink(value: unknown, where: string): ExportedLink {
   };
 }
 
+function readGroup(value: unknown, where: string): ExportedGroup {
+  const record = object(value, where);
+  const name = text(record, 'name', where);
+  checked(`${where}.name`, () => checkGroupName(name));
+  return {
+    name,
+    providerId: text(record, 'providerId', where),
+    createdAt: time(record, 'createdAt', where),
+    subscribers: array(record.subscribers, `${where}.subscribers`).map((member, i) => {
+      const at = `${where}.subscribers[${i}]`;
+      const entry = object(member, at);
+      return { applicationId: text(entry, 'applicationId', at), joinedAt: time(entry, 'joinedAt', at) };
+    }),
+  };
+}
+
 /** Checks an export as parsed from JSON; throws a Refusal naming the first bad field. */
 export function readExport(value: unknown): Export {
   const record = object(value, 'the export');
@@ -292,8 +332,10 @@ export function readExport(value: unknown): Export {
   // Version 1 had no sources: every user of it signs in locally.
   const sources = record.version === 1 ? [] : array(record.sources, 'sources');
   // Versions 1 and 2 had no identity providers.
-  const idps = record.version === 3 ? array(record.identityProviders, 'identityProviders') : [];
-  const links = record.version === 3 ? array(record.federatedLinks, 'federatedLinks') : [];
+  const idps = record.version === 3 || record.version === 4 ? array(record.identityProviders, 'identityProviders') : [];
+  const links = record.version === 3 || record.version === 4 ? array(record.federatedLinks, 'federatedLinks') : [];
+  // Versions before 4 had no groups.
+  const groups = record.version === 4 ? array(record.groups, 'groups') : [];
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
@@ -303,6 +345,7 @@ export function readExport(value: unknown): Export {
     users: array(record.users, 'users').map((user, i) => readUser(user, `users[${i}]`)),
     identityProviders: idps.map((idp, i) => readIdentityProvider(idp, `identityProviders[${i}]`)),
     federatedLinks: links.map((link, i) => readLink(link, `federatedLinks[${i}]`)),
+    groups: groups.map((group, i) => readGroup(group, `groups[${i}]`)),
   };
 }
 
@@ -325,6 +368,8 @@ export interface ImportResult {
   readonly identityProvidersSkipped: readonly string[];
   readonly federatedLinksAdded: number;
   readonly federatedLinksSkipped: number;
+  readonly groupsAdded: number;
+  readonly groupsSkipped: readonly string[];
 }
 
 function firstDuplicate(values: readonly string[]): string | undefined {
@@ -354,7 +399,9 @@ export async function importInstallation(
     firstDuplicate(data.users.map((user) => loginKeyOf(user.login))) ??
     firstDuplicate(data.identityProviders.map((idp) => idp.name)) ??
     firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} ${link.federatedId}`)) ??
-    firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} user ${link.userId}`));
+    firstDuplicate(data.federatedLinks.map((link) => `${link.idpName} user ${link.userId}`)) ??
+    firstDuplicate(data.groups.map((group) => group.name)) ??
+    firstDuplicate(data.groups.flatMap((group) => [group.providerId, ...group.subscribers.map((m) => m.applicationId)]));
   if (duplicate !== undefined) throw new Refusal(`the export names ${duplicate} twice`);
 
   const clash = (what: string): never => {
@@ -407,6 +454,7 @@ export async function importInstallation(
     users.push(user);
   }
 
+  const groups = await importableGroups(services, data, new Set(applications.map((app) => app.id)), options);
   const idps = await importableIdentityProviders(services, data, owners, options);
   const links = await importableLinks(services, data, new Set(users.map((user) => user.id)), options);
 
@@ -461,12 +509,14 @@ export async function importInstallation(
   }
   await addIdentityProviders(services, idps.add);
   const linksAdded = await addLinks(services, links.add);
+  await addGroups(services, groups.add);
   services.log.info('applications, sources, users and identity providers imported', {
     applications: applications.length,
     sources: sources.length,
     users: usersAdded,
     identityProviders: idps.add.length,
     federatedLinks: linksAdded,
+    groups: groups.add.length,
   });
   return {
     applicationsAdded: applications.length,
@@ -479,6 +529,8 @@ export async function importInstallation(
     identityProvidersSkipped: idps.skipped,
     federatedLinksAdded: linksAdded,
     federatedLinksSkipped: links.skipped + (links.add.length - linksAdded),
+    groupsAdded: groups.add.length,
+    groupsSkipped: groups.skipped,
   };
 }
 
@@ -588,4 +640,69 @@ async function addLinks(services: ImportServices, links: readonly ExportedLink[]
     });
   }
   return added;
+}
+
+/**
+ * The groups to add: each one's members must all be applications this import adds (a group never
+ * takes in an application of the installation, whose sessions and users it would move); a group
+ * whose name is taken, or one of whose members was left out, is refused or with skipExisting left out.
+ * Subscribers own no users: an export in which one does is refused.
+ */
+async function importableGroups(
+  services: ImportServices,
+  data: Export,
+  added: ReadonlySet<string>,
+  options: ImportOptions,
+): Promise<{ add: ExportedGroup[]; skipped: string[] }> {
+  const add: ExportedGroup[] = [];
+  const skipped: string[] = [];
+  for (const group of data.groups) {
+    const subscribers = new Set(group.subscribers.map((m) => m.applicationId));
+    const owning = data.users.find((user) => subscribers.has(user.ownerId));
+    if (owning !== undefined)
+      throw new Refusal(
+        `user ${owning.login} is owned by a subscriber of group ${group.name}; subscribers own no users, the provider does`,
+      );
+    const members = [group.providerId, ...subscribers];
+    const taken = (await services.store.getGroup(group.name)) !== null;
+    const outside = members.find((id) => !added.has(id));
+    if (!taken && outside === undefined) {
+      add.push(group);
+      continue;
+    }
+    if (options.skipExisting !== true)
+      throw new Refusal(
+        taken
+          ? `the installation has a group named ${group.name} already: leave such records out with --skip-existing, or remove them from the file`
+          : `group ${group.name} names application ${outside ?? ''}, which this import does not add; remove the group from the file or import its applications too`,
+      );
+    skipped.push(group.name);
+  }
+  return { add, skipped };
+}
+
+/** Adds each group with its members in one unit; one whose name was taken meanwhile is refused. */
+async function addGroups(services: ImportServices, groups: readonly ExportedGroup[]): Promise<void> {
+  for (const { subscribers, ...group } of groups) {
+    const unit: UnitStep[] = [
+      { write: 'insertGroup', group, required: true },
+      ...subscribers.map((m): UnitStep => ({
+        write: 'insertGroupMember',
+        member: { applicationId: m.applicationId, groupName: group.name, role: 'subscriber', joinedAt: m.joinedAt },
+        required: true,
+      })),
+    ];
+    if (!(await services.store.apply(unit)))
+      throw new Refusal(`group ${group.name} or one of its applications changed while importing; try again`);
+    await publish(services, { type: 'group.created', actor: 'operator', name: group.name, providerId: group.providerId, imported: true });
+    for (const m of subscribers)
+      await publish(services, {
+        type: 'group.memberAdded',
+        actor: 'operator',
+        name: group.name,
+        applicationId: m.applicationId,
+        usersTransferred: 0,
+        imported: true,
+      });
+  }
 }

@@ -8,6 +8,7 @@ import { isLegacyDigest, isLegacyHashType } from './ports/passwords.js';
 import { findApplication } from './applications.js';
 import { preparedLogin } from './identifiers.js';
 import type { OperatorServices } from './services.js';
+import { requireMayOwnUsers } from './groups.js';
 
 /**
  * The key a login is compared and kept unique by: its PRECIS UsernameCaseMapped form, so that case,
@@ -106,6 +107,7 @@ export async function createUser(
   origin: { readonly duplicateOf?: string } = {},
   sourceName: string | null = null,
 ): Promise<string> {
+  await requireMayOwnUsers(services, ownerId);
   const id = randomUUID();
   try {
     await services.store.insertUser({
@@ -160,6 +162,7 @@ export async function setPasswordHash(
 /** protocol §5.16 transferOwnership, and the operator's change of owner: the receiving application must exist. */
 export async function transferOwnership(services: OperatorServices, user: UserRecord, ownerId: string, actor: AuditActor): Promise<void> {
   const target = await findApplication(services, ownerId);
+  await requireMayOwnUsers(services, target.id);
   if (!(await services.store.setOwner(user.id, target.id))) throw new SsoError('noSuchUser');
   await publish(services, { type: 'user.ownershipTransferred', actor, userId: user.id, from: user.ownerId, to: target.id });
 }

@@ -9,6 +9,7 @@ import {
   unregisterApplicationAsOperator,
   type CertificateState,
 } from '../../core/operator/applications.js';
+import { groupsOfApplications } from '../../core/operator/groups.js';
 import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../../core/store/index.js';
 import { CliError, action, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
@@ -32,17 +33,32 @@ function applicationView(app: ApplicationRecord) {
   return { ...app, createdAt: isoTime(app.createdAt) };
 }
 
+/** The GROUP column: the group's name, `name (provider)` for its provider; null when ungrouped. */
+function groupLabel(membership: { readonly groupName: string; readonly role: string } | undefined): string | null {
+  if (membership === undefined) return null;
+  return membership.role === 'provider' ? `${membership.groupName} (provider)` : membership.groupName;
+}
+
 async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
+    const groups = await groupsOfApplications(services);
     const rows = (await listApplications(services)).map((summary) => ({
       ...applicationView(summary.application),
+      group: groupLabel(groups.get(summary.application.id)),
       users: summary.users,
       certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
     }));
     print(flags, rows, () =>
       table(
-        ['ID', 'NAME', 'URL', 'USERS', 'CERTIFICATE EXPIRES'],
-        rows.map((row) => [row.id, row.name, row.url ?? '-', String(row.users), row.certificateNotAfter ?? 'no valid certificate']),
+        ['ID', 'NAME', 'URL', 'GROUP', 'USERS', 'CERTIFICATE EXPIRES'],
+        rows.map((row) => [
+          row.id,
+          row.name,
+          row.url ?? '-',
+          row.group ?? '-',
+          String(row.users),
+          row.certificateNotAfter ?? 'no valid certificate',
+        ]),
       ),
     );
   });

@@ -112,6 +112,10 @@ async function importCommandAction(access: InstallationAccess, flags: ImportFlag
               `Imported ${result.identityProvidersAdded} identity provider(s) and ${result.federatedLinksAdded} federated id link(s); \`ssod idps test NAME\` checks each from here.`,
             ]
           : []),
+        ...(result.groupsAdded > 0 ? [`Imported ${result.groupsAdded} application group(s); \`ssod groups\` lists them.`] : []),
+        ...(result.groupsSkipped.length > 0
+          ? [`Left out ${result.groupsSkipped.length} group(s) whose name is taken or whose applications were left out.`]
+          : []),
         ...(result.applicationsSkipped.length +
           result.sourcesSkipped.length +
           result.usersSkipped.length +

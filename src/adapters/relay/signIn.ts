@@ -16,7 +16,7 @@ import { signIn } from '../../core/authentication.js';
 import { SsoError } from '../../core/errors.js';
 import type { Actor } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
-import { setOfUrl } from '../../core/groups.js';
+import { setOfUrl, userOfSet } from '../../core/groups.js';
 import { localSessionForCookie, startBrowserSession } from '../../core/sessions.js';
 import { withSsosid, type Origin } from '../../core/urls.js';
 import { userByLoginOrId } from '../../core/users.js';
@@ -231,7 +231,9 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
   const address = req.socket.remoteAddress ?? '';
   let cookie;
   try {
-    const user = await userByLoginOrId(services, form.login, undefined);
+    // The session starts in the set of the application behind the url, for a user of it only (docs/groups.md).
+    const set = await setOfUrl(services, origin.baseUrl);
+    const user = await userOfSet(services, await userByLoginOrId(services, form.login, undefined), set);
     const signedIn = await signIn(services, {
       user,
       login: form.login,
@@ -241,7 +243,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
       originatingIp: address,
       baseUrl: undefined,
     });
-    cookie = await startBrowserSession(services, signedIn.id, ACTOR, await setOfUrl(services, origin.baseUrl), origin.baseUrl);
+    cookie = await startBrowserSession(services, signedIn.id, ACTOR, set, origin.baseUrl);
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
     await sendForm(services, req, res, secure, again);

@@ -39,8 +39,8 @@ describe('ssod applications, export and import', () => {
     assert.equal((await call(ts, 'listUsers', {}, { credentials: panel.credentials })).fault, undefined);
     const listed = await inst.run(['applications']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+USERS\s+CERTIFICATE EXPIRES$/m);
-    assert.match(listed.stdout, new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+0\\s+\\d{4}-`, 'm'));
+    assert.match(listed.stdout, /^ID\s+NAME\s+URL\s+GROUP\s+USERS\s+CERTIFICATE EXPIRES$/m);
+    assert.match(listed.stdout, new RegExp(`^${panel.id}\\s+panel\\s+https://panel\\.example\\.com:8443/\\s+-\\s+0\\s+\\d{4}-`, 'm'));
     const shown = await show(panel.id);
     const fingerprint = createHash('sha256')
       .update(new (await import('node:crypto')).X509Certificate(panel.credentials.cert).raw)

@@ -8,7 +8,7 @@
 import { SSOX_NS } from '../faults.js';
 import { actorOf } from '../../../core/audit.js';
 import { signIn } from '../../../core/authentication.js';
-import { setOfApplication } from '../../../core/groups.js';
+import { setOfApplication, userOfSet } from '../../../core/groups.js';
 import { startSession } from '../../../core/sessions.js';
 import { userByLoginOrId } from '../../../core/users.js';
 import { loginField, passwordMaxLength, userIdField } from './fields.js';
@@ -52,7 +52,9 @@ export const authenticate = operation({
   ],
   faults: ['invalidParameter', 'invalidCredentials', 'permissionDenied'],
   async handle(input, { caller, remoteAddress, services }) {
-    const named = await userByLoginOrId(services, input.login, input.userId);
+    // A user outside the caller's set is refused as an unknown one (docs/groups.md "The rules").
+    const set = await setOfApplication(services, caller?.applicationId ?? null);
+    const named = await userOfSet(services, await userByLoginOrId(services, input.login, input.userId), set);
     const user = await signIn(services, {
       user: named,
       login: input.login,
@@ -64,15 +66,7 @@ export const authenticate = operation({
       baseUrl: input.baseUrl,
     });
     if (input.baseUrl === undefined) return { userId: user.id };
-    const set = await setOfApplication(services, caller?.applicationId ?? null);
-    const session = await startSession(
-      services,
-      user.id,
-      input.baseUrl,
-      actorOf(caller?.applicationId),
-      set,
-      caller?.applicationId ?? null,
-    );
+    const session = await startSession(services, user.id, input.baseUrl, actorOf(caller?.applicationId), set, caller?.applicationId ?? null);
     return { relayToken: session.relayToken, sessionId: session.sessionId, userId: user.id };
   },
 });

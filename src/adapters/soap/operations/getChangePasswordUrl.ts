@@ -1,4 +1,5 @@
 // protocol §5.14 getChangePasswordUrl.
+import { requireUserOfCallerSet } from '../../../core/groups.js';
 import { findUser, passwordFormUrl } from '../../../core/users.js';
 import { userIdField } from './fields.js';
 import { operation } from './types.js';
@@ -12,8 +13,8 @@ export const getChangePasswordUrl = operation({
   input: [userIdField],
   output: [{ name: 'url', optional: true, doc: 'The password change URL.' }],
   faults: ['noSuchUser'],
-  async handle(input, { services }) {
-    const user = await findUser(services, input.userId);
+  async handle(input, { caller, services }) {
+    const user = await requireUserOfCallerSet(services, await findUser(services, input.userId), caller.applicationId);
     return { url: (await passwordFormUrl(services, user, 'changePasswordUrl')) ?? undefined };
   },
 });

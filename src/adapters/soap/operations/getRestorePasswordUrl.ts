@@ -1,4 +1,5 @@
 // protocol §5.15 getRestorePasswordUrl: by login or by userId, exactly one of them.
+import { requireUserOfCallerSet } from '../../../core/groups.js';
 import { findUserByLoginOrId, passwordFormUrl } from '../../../core/users.js';
 import { loginField, userIdField } from './fields.js';
 import { operation } from './types.js';
@@ -15,8 +16,10 @@ export const getRestorePasswordUrl = operation({
   ],
   output: [{ name: 'url', optional: true, doc: 'The password restore URL.' }],
   faults: ['noSuchUser', 'invalidParameter'],
-  async handle(input, { services }) {
-    const user = await findUserByLoginOrId(services, input.login, input.userId);
+  async handle(input, { caller, services }) {
+    const named = await findUserByLoginOrId(services, input.login, input.userId);
+    const message = 'The user with the submitted login name or userId does not exist.';
+    const user = await requireUserOfCallerSet(services, named, caller.applicationId, message);
     return { url: (await passwordFormUrl(services, user, 'restorePasswordUrl')) ?? undefined };
   },
 });

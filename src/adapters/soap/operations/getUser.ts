@@ -1,4 +1,5 @@
 // protocol §5.8 getUser.
+import { requireUserOfCallerSet } from '../../../core/groups.js';
 import { findUser } from '../../../core/users.js';
 import { userIdField } from './fields.js';
 import { operation } from './types.js';
@@ -14,8 +15,8 @@ export const getUser = operation({
     { name: 'applicationId', doc: 'The owner application.' },
   ],
   faults: ['noSuchUser'],
-  async handle(input, { services }) {
-    const user = await findUser(services, input.userId);
+  async handle(input, { caller, services }) {
+    const user = await requireUserOfCallerSet(services, await findUser(services, input.userId), caller.applicationId);
     return { login: user.login, applicationId: user.ownerId };
   },
 });

@@ -1,4 +1,5 @@
 // protocol §5.9 getUserId.
+import { requireUserOfCallerSet } from '../../../core/groups.js';
 import { findUserByLogin } from '../../../core/users.js';
 import { loginField } from './fields.js';
 import { operation } from './types.js';
@@ -11,7 +12,9 @@ export const getUserId = operation({
   input: [loginField],
   output: [{ name: 'userId', doc: 'The user id.' }],
   faults: ['noSuchUser'],
-  async handle(input, { services }) {
-    return { userId: (await findUserByLogin(services, input.login)).id };
+  async handle(input, { caller, services }) {
+    const user = await findUserByLogin(services, input.login);
+    const message = 'The submitted user login name is not registered.';
+    return { userId: (await requireUserOfCallerSet(services, user, caller.applicationId, message)).id };
   },
 });
