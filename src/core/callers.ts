@@ -101,7 +101,7 @@ export async function verifySessionWithVariablesFor(
   const applicationId = await applicationOfCertificateRecord(services, read.certificate);
   if (applicationId === null) throw new SsoError('unknownCaller');
   const caller = { applicationId };
-  const session = sessionOfApplication(read.session, read.applicationUrl);
+  const session = sessionOfApplication(read.session, read.applicationUrl, read.applicationGroup);
   const userId = await verifySession(services, session);
   if (userId === null || session === null) return { caller, verified: null };
   // Of two first calls at once, the one whose write recorded the visit is the first.

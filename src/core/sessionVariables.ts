@@ -87,13 +87,14 @@ export async function removeSessionVariable(services: Services, applicationId: s
     invalid(`name: the application has declared no session variable ${name}.`);
 }
 
-/**
- * Whether the owner's variables exist in the session: the owner is a member of the session's set.
- * Every application is in the default set until groups exist.
- */
-function ownerInSessionSet(_session: SessionView, _owner: string): boolean {
-  return true;
+/** Whether the owner's variables exist in the session: the owner is a member of the session's set (docs/groups.md). */
+async function ownerInSessionSet(services: Services, session: SessionView, owner: string): Promise<boolean> {
+  const membership = await services.store.groupOfApplication(owner);
+  return (membership?.groupName ?? null) === session.global.groupName;
 }
+
+/** Told who called as soon as the certificate is judged (the adapter's request log). */
+export type Identified = (caller: Caller | null) => void;
 
 /** The session (when the caller may verify it) and the declaration the address names, with the caller's right checked. */
 async function resolve(
@@ -101,15 +102,18 @@ async function resolve(
   peer: PeerCredential | null,
   address: VariableAddress,
   access: 'read' | 'write',
+  identified: Identified,
 ): Promise<{ caller: Caller; session: SessionView; declaration: SessionVariableDeclaration }> {
   const { caller, session } = await verifiedSessionFor(services, peer, address.sessionId);
+  identified(caller);
   if (caller === null)
     throw new SsoError('permissionDenied', 'A guest has no session variables; present the client certificate of a registered application.');
   if (session === null) throw new SsoError('noSuchSession');
   const owner = address.owner === undefined || address.owner === '' ? caller.applicationId : address.owner;
   const declaration = await services.store.getSessionVariableDeclaration(owner, address.name);
   if (declaration === null) invalid(`name: application ${owner} has declared no session variable ${address.name}.`);
-  if (!ownerInSessionSet(session, owner)) invalid(`owner: application ${owner} is not a member of the session's set.`);
+  if (owner !== caller.applicationId && !(await ownerInSessionSet(services, session, owner)))
+    invalid(`owner: application ${owner} is not a member of the session's set.`);
   if (owner !== caller.applicationId) {
     const allowed = access === 'read' ? declaration.readable : declaration.writable;
     if (!allowed)
@@ -126,8 +130,9 @@ export async function getSessionVariable(
   services: Services,
   peer: PeerCredential | null,
   address: VariableAddress,
+  identified: Identified = () => undefined,
 ): Promise<{ value: string; version: number }> {
-  const { session, declaration } = await resolve(services, peer, address, 'read');
+  const { session, declaration } = await resolve(services, peer, address, 'read', identified);
   const stored = await services.store.getSessionVariableValue(session.global.id, declaration.applicationId, declaration.name);
   return stored === null ? { value: declaration.defaultValue, version: 0 } : { value: stored.value, version: stored.version };
 }
@@ -142,8 +147,9 @@ export async function setSessionVariable(
   address: VariableAddress,
   value: string,
   version: number,
+  identified: Identified = () => undefined,
 ): Promise<number> {
-  const { session, declaration } = await resolve(services, peer, address, 'write');
+  const { session, declaration } = await resolve(services, peer, address, 'write', identified);
   checkLength(declaration, value, 'value');
   const globalId = session.global.id;
   const write = { globalId, owner: declaration.applicationId, name: declaration.name, value, expectedVersion: version };

@@ -6,7 +6,7 @@ import { OPTION_SPECS, defaultText, envOf, flagOf, optionNames } from '../config
 import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
 import { FAULTS, FAULT_CODES, NAMESPACE_PREFIX, SSO_NS, SSOX_NS, type FaultCode } from '../adapters/soap/faults.js';
 import { EXTENSION_OPERATIONS, OPERATIONS } from '../adapters/soap/operations/index.js';
-import { fieldNamespace, qualifiedName, type FieldSpec, type Operation } from '../adapters/soap/operations/types.js';
+import { fieldNamespace, qualifiedName, type FieldSpec, type Operation, type OutputSpec } from '../adapters/soap/operations/types.js';
 
 const COMMON_FAULTS: readonly FaultCode[] = ['FailedAuthentication', 'internalError'];
 
@@ -23,6 +23,19 @@ function extensionInputs(operation: Operation): FieldSpec[] {
   return operation.input.filter((field) => fieldNamespace(operation, field) !== operation.namespace);
 }
 
+function outputShape(output: OutputSpec): string {
+  switch (output.shape ?? 'single') {
+    case 'list':
+      return 'list of `a`';
+    case 'repeated':
+      return 'repeated';
+    case 'records':
+      return `repeated, each with ${(output.fields ?? []).map((field) => `\`${field}\``).join(', ')}`;
+    case 'single':
+      return 'single';
+  }
+}
+
 function operationSection(operation: Operation): string {
   // The protocol's own fields; an extension's are all its own (in its namespace).
   const fields = operation.input.filter((field) => fieldNamespace(operation, field) === operation.namespace);
@@ -30,12 +43,7 @@ function operationSection(operation: Operation): string {
   const outputs =
     operation.output.length === 0
       ? 'none (an empty response element)'
-      : operation.output
-          .map(
-            (f) =>
-              `| \`${f.name}\` | ${f.shape === 'list' ? 'list of `a`' : f.shape === 'repeated' ? 'repeated' : 'single'}${f.optional ? ', optional' : ''} | ${f.doc} |`,
-          )
-          .join('\n');
+      : operation.output.map((f) => `| \`${f.name}\` | ${outputShape(f)}${f.optional ? ', optional' : ''} | ${f.doc} |`).join('\n');
   const faults = [...new Set([...operation.faults, ...COMMON_FAULTS])].map((code) => `\`sso:${code}\``).join(', ');
   const extensions = extensionInputs(operation);
   const heading =

@@ -2,7 +2,7 @@
 // (protocol §6.2 is authoritative). The reply uses the SOAP version of the request. An extension's
 // reply is in its own namespace (ssox, declared on the response element); faults are always sso's.
 import { EnvelopeFault, FAULTS, NAMESPACE_PREFIX, ProtocolFault, SSO_NS, type FaultCode } from './faults.js';
-import type { Operation, OperationOutput, OutputSpec } from './operations/types.js';
+import type { Operation, OperationOutput, OutputRecord, OutputSpec } from './operations/types.js';
 import { MustUnderstandFault, SOAP11_NS, SOAP12_NS, type SoapVersion } from './envelope.js';
 import { escapeXmlAttribute, escapeXmlText } from '../../infra/xml.js';
 
@@ -32,20 +32,40 @@ function envelope(version: SoapVersion, header: string, body: string): string {
 }
 
 /** One reply field by its shape, in the operation's namespace; a value of the wrong kind is a bug of the operation, so an Error (internalError). */
-function outputField(prefix: string, spec: OutputSpec, value: string | readonly string[] | undefined): string {
+function outputField(prefix: string, spec: OutputSpec, value: string | readonly string[] | readonly OutputRecord[] | undefined): string {
   if (value === undefined) {
-    if (spec.optional === true || spec.shape === 'repeated') return '';
+    if (spec.optional === true || spec.shape === 'repeated' || spec.shape === 'records') return '';
     throw new Error(`operation output ${spec.name} is missing`);
   }
   const shape = spec.shape ?? 'single';
+  if (shape === 'records') return records(prefix, spec, value);
   if (shape === 'single') {
     if (typeof value !== 'string') throw new Error(`operation output ${spec.name} must be a string`);
     return prefixedText(prefix, spec.name, value);
   }
-  if (typeof value === 'string') throw new Error(`operation output ${spec.name} must be a list`);
-  if (shape === 'repeated') return value.map((item) => prefixedText(prefix, spec.name, item)).join('');
+  if (typeof value === 'string' || value.some((item) => typeof item !== 'string'))
+    throw new Error(`operation output ${spec.name} must be a list`);
+  const items = value as readonly string[];
+  if (shape === 'repeated') return items.map((item) => prefixedText(prefix, spec.name, item)).join('');
   // protocol §5.3, §5.10: a list is wrapped, one sso:a per item.
-  return element(`${prefix}:${spec.name}`, value.map((item) => prefixedText(prefix, 'a', item)).join(''));
+  return element(`${prefix}:${spec.name}`, items.map((item) => prefixedText(prefix, 'a', item)).join(''));
+}
+
+/** A `records` output: the element once per record, its fields in declared order. */
+function records(prefix: string, spec: OutputSpec, value: string | readonly (string | OutputRecord)[]): string {
+  if (typeof value === 'string') throw new Error(`operation output ${spec.name} must be a list of records`);
+  const fields = spec.fields ?? [];
+  return value
+    .map((record) => {
+      if (typeof record === 'string') throw new Error(`operation output ${spec.name} must be a list of records`);
+      const content = fields.map((field) => {
+        const text = record[field];
+        if (text === undefined) throw new Error(`operation output ${spec.name}.${field} is missing`);
+        return prefixedText(prefix, field, text);
+      });
+      return element(`${prefix}:${spec.name}`, content.join(''));
+    })
+    .join('');
 }
 
 /**

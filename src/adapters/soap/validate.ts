@@ -9,7 +9,15 @@ import { fieldNamespace, qualifiedName, type FieldSpec, type FieldType, type Ope
 import { quoteInput, type XmlElement } from '../../infra/xml.js';
 
 // An ip's 45: the longest IPv6 text, an IPv4-mapped address written in full.
-const DEFAULT_MAX_LENGTH: Readonly<Record<FieldType, number>> = { string: 255, uuid: 36, url: 2048, baseUrl: 2048, ip: 45 };
+const DEFAULT_MAX_LENGTH: Readonly<Record<FieldType, number>> = {
+  string: 255,
+  uuid: 36,
+  url: 2048,
+  baseUrl: 2048,
+  ip: 45,
+  boolean: 5,
+  count: 15,
+};
 
 // RFC 4122 §3: 8-4-4-4-12 hexadecimal digits; any version, either case.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,6 +75,14 @@ function typedValue(field: FieldSpec, text: string): string {
       // A zone (`fe80::1%eth0`) names an interface of the sender's own host: no address of a browser.
       if (isIP(text) === 0 || text.includes('%')) invalid(`${field.name} must be an IPv4 or IPv6 address.`);
       return text;
+    case 'boolean':
+      // xs:boolean's lexical space (XML Schema Part 2, 3.2.2.1).
+      if (text === 'true' || text === '1') return 'true';
+      if (text === 'false' || text === '0') return 'false';
+      return invalid(`${field.name} must be true or false.`);
+    case 'count':
+      if (!/^[0-9]+$/.test(text)) invalid(`${field.name} must be a whole number of 0 or more.`);
+      return String(Number(text));
   }
 }
 

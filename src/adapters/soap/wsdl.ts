@@ -98,13 +98,18 @@ function minOccursOf(field: FieldSpec): string | undefined {
   return field.optional === true ? '0' : undefined;
 }
 
+/** The schema type of an input: text for the protocol's fields, as it always was; the XML Schema type where it has one. */
+function schemaTypeOf(field: FieldSpec): string {
+  return field.type === 'boolean' ? 'xs:boolean' : field.type === 'count' ? 'xs:nonNegativeInteger' : 'xs:string';
+}
+
 function inputElement(field: FieldSpec): XmlNode {
-  return node('xs:element', { name: field.name, type: 'xs:string', minOccurs: minOccursOf(field) }, documented(field.doc));
+  return node('xs:element', { name: field.name, type: schemaTypeOf(field), minOccurs: minOccursOf(field) }, documented(field.doc));
 }
 
 /** A schema's global element for an input that another namespace's operation refers to; its presence is the reference's. */
 function globalInputElement(field: FieldSpec): XmlNode {
-  return node('xs:element', { name: field.name, type: 'xs:string' }, documented(field.doc));
+  return node('xs:element', { name: field.name, type: schemaTypeOf(field) }, documented(field.doc));
 }
 
 /**
@@ -127,6 +132,17 @@ function outputElement(spec: OutputSpec, namespace: OperationNamespace): XmlNode
       return node('xs:element', { name: spec.name, type: 'xs:string', minOccurs: '0', maxOccurs: 'unbounded' }, documented(spec.doc));
     case 'list':
       return node('xs:element', { name: spec.name, type: qname(namespace, LIST_TYPE), minOccurs }, documented(spec.doc));
+    case 'records':
+      return node(
+        'xs:element',
+        { name: spec.name, minOccurs: '0', maxOccurs: 'unbounded' },
+        documented(spec.doc),
+        node(
+          'xs:complexType',
+          {},
+          node('xs:sequence', {}, ...(spec.fields ?? []).map((field) => node('xs:element', { name: field, type: 'xs:string' }))),
+        ),
+      );
   }
 }
 

@@ -262,11 +262,46 @@ describe('generateExtensionWsdl: structure', () => {
     assert.deepEqual(ssoElements, ['authenticate', 'authenticateResponse', ...FAULT_CODES]);
   });
 
+  test('the session variable operations: typed booleans and counts, and repeated records of text fields', () => {
+    const ssox = extensionSchema(SSOX_NS);
+    assert.deepEqual(particlesOf(ssox, 'declareSessionVariable'), [
+      ['name', 'xs:string', '-'],
+      ['defaultValue', 'xs:string', '-'],
+      ['maxLength', 'xs:nonNegativeInteger', '-'],
+      ['readable', 'xs:boolean', '-'],
+      ['writable', 'xs:boolean', '-'],
+    ]);
+    assert.deepEqual(particlesOf(ssox, 'setSessionVariable')[1], ['owner', 'xs:string', '0']);
+    const response = only(
+      only(named(childrenNamed(ssox, XSD_NS, 'element'), 'verifySessionResponse'), XSD_NS, 'complexType'),
+      XSD_NS,
+      'sequence',
+    );
+    const variable = named([...response.children], 'variable');
+    assert.equal(variable.attributes.get('maxOccurs'), 'unbounded');
+    assert.deepEqual(particlesOf(response, 'variable'), [
+      ['owner', 'xs:string', '-'],
+      ['name', 'xs:string', '-'],
+      ['value', 'xs:string', '-'],
+      ['version', 'xs:string', '-'],
+    ]);
+  });
+
   test('one portType and two bindings with the ssox operations and the extended protocol ones; messages point at each namespace', () => {
     const portType = only(extensionDefinitions, WSDL_NS, 'portType');
     assert.deepEqual(
       childrenNamed(portType, WSDL_NS, 'operation').map((operation) => operation.attributes.get('name')),
-      ['authenticate', 'getSignOnMethod', 'verifyTicket'],
+      [
+        'authenticate',
+        'getSignOnMethod',
+        'verifyTicket',
+        'declareSessionVariable',
+        'listSessionVariableDeclarations',
+        'removeSessionVariable',
+        'getSessionVariable',
+        'setSessionVariable',
+        'verifySession',
+      ],
     );
     const messages = childrenNamed(extensionDefinitions, WSDL_NS, 'message');
     const part = (name: string): string | undefined => only(named(messages, name), WSDL_NS, 'part').attributes.get('element');

@@ -23,6 +23,12 @@ import { unregisterApplication } from './unregisterApplication.js';
 import { updateApplication } from './updateApplication.js';
 import { verifySession } from './verifySession.js';
 import { verifyTicket } from './verifyTicket.js';
+import { declareSessionVariable } from './declareSessionVariable.js';
+import { getSessionVariable } from './getSessionVariable.js';
+import { listSessionVariableDeclarations } from './listSessionVariableDeclarations.js';
+import { removeSessionVariable } from './removeSessionVariable.js';
+import { setSessionVariable } from './setSessionVariable.js';
+import { verifySessionWithVariables } from './verifySessionWithVariables.js';
 import { getSessionStartCallback, setSessionStartCallback } from './sessionStartCallback.js';
 import type { Operation } from './types.js';
 
@@ -54,6 +60,12 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
 export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([
   getSignOnMethod,
   verifyTicket,
+  declareSessionVariable,
+  listSessionVariableDeclarations,
+  removeSessionVariable,
+  getSessionVariable,
+  setSessionVariable,
+  verifySessionWithVariables,
   setSessionStartCallback,
   getSessionStartCallback,
 ]);

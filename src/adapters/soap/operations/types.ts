@@ -16,7 +16,9 @@ export type FieldType =
   | 'uuid' // an RFC 4122 UUID, case-insensitive on input, lower-cased
   | 'url' // an absolute URL (protocol §5.1 optional urls: changePasswordUrl, restorePasswordUrl)
   | 'baseUrl' // scheme://host:port/ as docs/DECISIONS.md "URLs" says; normalized
-  | 'ip'; // an IPv4 or IPv6 address as node:net's isIP reads it, without an IPv6 zone
+  | 'ip' // an IPv4 or IPv6 address as node:net's isIP reads it, without an IPv6 zone
+  | 'boolean' // xs:boolean: true, false, 1 or 0; normalized to true or false
+  | 'count'; // a non-negative integer (xs:nonNegativeInteger) of at most 15 digits, normalized without leading zeros
 
 export interface FieldSpec {
   readonly name: string;
@@ -36,14 +38,22 @@ export interface FieldSpec {
   readonly doc: string;
 }
 
-/** A reply field: `list` ones are emitted as `<sso:NAME><sso:a>…</sso:a>…</sso:NAME>` (protocol §5.3). */
+/**
+ * A reply field: `list` ones are emitted as `<sso:NAME><sso:a>…</sso:a>…</sso:NAME>` (protocol §5.3);
+ * `records` (extensions only) as the element repeated, each holding one element per name of `fields`.
+ */
 export interface OutputSpec {
   readonly name: string;
   readonly optional?: boolean;
-  /** Repeated element (getSettings' passwordHash) or wrapped list (applicationsList). */
-  readonly shape?: 'single' | 'repeated' | 'list';
+  /** Repeated element (getSettings' passwordHash), wrapped list (applicationsList) or repeated record. */
+  readonly shape?: 'single' | 'repeated' | 'list' | 'records';
+  /** The text fields of each record, in order (shape `records`). */
+  readonly fields?: readonly string[];
   readonly doc: string;
 }
+
+/** One record of a `records` output: field name to text. */
+export type OutputRecord = Readonly<Record<string, string>>;
 
 /**
  * Who may call (protocol §4.2): `guest` means anyone, with or without a certificate;
@@ -55,7 +65,7 @@ export type Access = 'guest' | 'application';
 export type OperationInput = Readonly<Record<string, string | undefined>>;
 
 /** The reply: field name to text, list of texts, or undefined to omit an optional field. */
-export type OperationOutput = Readonly<Record<string, string | readonly string[] | undefined>>;
+export type OperationOutput = Readonly<Record<string, string | readonly string[] | readonly OutputRecord[] | undefined>>;
 
 type Optional = { readonly optional: true };
 
@@ -64,7 +74,11 @@ export type InputOf<I extends readonly FieldSpec[]> = {
   readonly [F in I[number] as F['name']]: F extends Optional ? string | undefined : string;
 };
 
-type OutputValue<O extends OutputSpec> = O extends { readonly shape: 'repeated' | 'list' } ? readonly string[] : string;
+type OutputValue<O extends OutputSpec> = O extends { readonly shape: 'records' }
+  ? readonly OutputRecord[]
+  : O extends { readonly shape: 'repeated' | 'list' }
+    ? readonly string[]
+    : string;
 
 /** The reply of a declaration: required fields must be given, optional ones may be left out. */
 export type OutputOf<O extends readonly OutputSpec[]> = {
@@ -139,18 +153,35 @@ export function operation<const I extends readonly FieldSpec[], const O extends 
 }
 
 /**
- * A guest operation that identifies its caller itself, in the same core call that reads what it
- * needs: verifySession and closeSession, where the certificate and the session are one store read
- * (the hot path of every page load, protocol §5.18). It must call `identified` with the caller.
+ * An operation that identifies its caller itself, in the same core call that reads what it needs:
+ * verifySession and closeSession, where the certificate and the session are one store read (the hot
+ * path of every page load, protocol §5.18), and the ssox operations on a session's variables. It
+ * must call `identified` with the caller; for an 'application' operation, a guest is refused here.
  */
-export function selfIdentifyingOperation<const I extends readonly FieldSpec[], const O extends readonly OutputSpec[]>(
-  declaration: Declaration<I, O, 'guest'> & { readonly handle: (input: InputOf<I>, context: OperationRequest) => Promise<OutputOf<O>> },
+export function selfIdentifyingOperation<
+  const I extends readonly FieldSpec[],
+  const O extends readonly OutputSpec[],
+  const A extends Access = 'guest',
+>(
+  declaration: Declaration<I, O, A> & { readonly handle: (input: InputOf<I>, context: OperationRequest) => Promise<OutputOf<O>> },
 ): Operation {
   const { handle, ...rest } = declaration;
   return Object.freeze({
     ...rest,
     namespace: rest.namespace ?? SSO_NS,
-    run: (input: OperationInput, request: OperationRequest) => handle(input as InputOf<I>, request),
+    run:
+      declaration.access === 'application'
+        ? async (input: OperationInput, request: OperationRequest) => {
+            if (request.peer === null) {
+              request.identified(null);
+              throw new ProtocolFault(
+                'permissionDenied',
+                'A guest may not call this operation; present the client certificate of a registered application.',
+              );
+            }
+            return handle(input as InputOf<I>, request);
+          }
+        : (input: OperationInput, request: OperationRequest) => handle(input as InputOf<I>, request),
   });
 }
 

@@ -101,7 +101,8 @@ const sessionBytes = sql<{ globalId: string }, { bytes: number | string }>(
 /**
  * The hot path's row (parts/sessions.ts), then when the caller first verified the local session and
  * the variables it may read there as a JSON array of [owner, name, value, version]: its own and the
- * readable ones of other applications, the default at version 0 where no value is stored.
+ * readable ones of other applications of the session's set (its group, or the ungrouped ones for the
+ * default set), the default at version 0 where no value is stored.
  */
 const findCertificateSessionAndVariables = sql<{ fingerprint: string; localIdHash: string }, unknown[]>(
   'find_certificate_session_and_variables',
@@ -112,7 +113,9 @@ const findCertificateSessionAndVariables = sql<{ fingerprint: string; localIdHas
   )}
     FROM session_variable_declarations dv
     LEFT JOIN session_variable_values v ON v.global_id = g.id AND v.owner_id = dv.application_id AND v.name = dv.name
+    LEFT JOIN group_members dm ON dm.application_id = dv.application_id
     WHERE g.id IS NOT NULL AND c.application_id IS NOT NULL AND (dv.application_id = c.application_id OR dv.readable = 1)
+    AND dm.group_name IS NOT DISTINCT FROM g.group_name
   ) AS "variables"${CERTIFICATE_AND_SESSION_FROM}`,
   { arrayRows: true },
 );

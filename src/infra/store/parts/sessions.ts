@@ -57,8 +57,8 @@ export const CERTIFICATE_AND_SESSION_COLUMNS = `
   g.cookie_hash AS "cookieHash", g.cookie_sealed_secret AS "cookieSealedSecret", g.group_name AS "groupName",
   a.url AS "applicationUrl", m.group_name AS "applicationGroup"`;
 /**
- * One row whatever is found, NULL where absent: the certificate `c` of @fingerprint, its application `a`
- * and its group membership `m`, the local session `l` of @localIdHash and its global session `g`.
+ * One row whatever is found, NULL where absent: the certificate `c` of @fingerprint, its application
+ * `a` and its membership `m`, the local session `l` of @localIdHash and its global session `g`.
  */
 export const CERTIFICATE_AND_SESSION_FROM = `
   FROM (SELECT 1 AS one) AS anchor

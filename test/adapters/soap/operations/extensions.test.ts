@@ -55,7 +55,16 @@ describe('the table of operations with extensions', () => {
     for (const operation of EXTENSION_OPERATIONS) assert.equal(operation.section, null, operation.name);
     assert.deepEqual(
       EXTENSION_OPERATIONS.map((operation) => operation.name),
-      ['getSignOnMethod', 'verifyTicket'],
+      [
+        'getSignOnMethod',
+        'verifyTicket',
+        'declareSessionVariable',
+        'listSessionVariableDeclarations',
+        'removeSessionVariable',
+        'getSessionVariable',
+        'setSessionVariable',
+        'verifySession',
+      ],
     );
   });
 
