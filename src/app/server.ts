@@ -289,6 +289,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
           closeGracefully(relayServer, options.shutdownGrace * 1000),
           metrics?.close(),
         ]);
+        // Calls cut short here leave their claims to another node (core/sessionStart.ts): none is recorded as failed.
         sessionStartCaller.close();
         await Promise.all([dispatcher.stop(), sessionStartDispatcher.stop()]);
         await ticketLogout.stop();

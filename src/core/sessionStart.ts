@@ -245,14 +245,17 @@ async function setReplyVariables(
   await services.setInitialVariables(services, globalId, applicationId, variables);
 }
 
+/** A call cut short because this node stops: it has no outcome, and its claim is left for another node to take over. */
+const STOPPING = Symbol('stopping');
+
 /** One call: sign, POST, read the reply, set its variables; the failure's reason, or null when it was delivered. */
-async function callOnce(services: Services, plan: StartPlan, call: Call): Promise<string | null> {
+async function callOnce(services: Services, plan: StartPlan, call: Call): Promise<string | null | typeof STOPPING> {
   const caller = services.sessionStartCaller;
   if (caller === undefined) return 'no callback caller on this node';
   const token = await signRequest(services, plan, call);
   if (token === null) return 'no ticket-signing key can sign now: run ssod tickets rotate --now';
   const reply = await caller.call({ url: call.callback.url, caPem: call.callback.caPem, token });
-  if (!reply.ok) return reply.reason;
+  if (!reply.ok) return reply.stopping === true ? STOPPING : reply.reason;
   const read = replyVariables(reply);
   if ('failure' in read) return read.failure;
   try {
@@ -268,6 +271,14 @@ async function callOnce(services: Services, plan: StartPlan, call: Call): Promis
 async function callAndRecord(services: Services, plan: StartPlan, call: Call, owner: string): Promise<SessionStartOutcome> {
   const { callback } = call;
   const reason = await callOnce(services, plan, call);
+  if (reason === STOPPING) {
+    // As if this node had died: the claim stays unfinished, another node repeats the call after the takeover time.
+    services.log.warn('session start callback cut short: the server stops; another node repeats it', {
+      applicationId: callback.applicationId,
+      sid: plan.globalId,
+    });
+    return 'failed';
+  }
   const outcome: SessionStartOutcome = reason === null ? 'delivered' : callback.policy === 'fail' ? 'refused' : 'failed';
   const finished = await services.store.finishSessionStartCall({
     globalId: plan.globalId,

@@ -18,7 +18,8 @@ export interface SessionStartDelivery {
  */
 export type SessionStartReply =
   | { readonly ok: true; readonly status: number; readonly contentType: string; readonly body: Buffer }
-  | { readonly ok: false; readonly reason: string };
+  /** `stopping`: the call was cut short because this node stops: no outcome of the endpoint's. */
+  | { readonly ok: false; readonly reason: string; readonly stopping?: true };
 
 export interface SessionStartCaller {
   /** One POST within the caller's timeouts and reply limit; never throws. */

@@ -28,6 +28,8 @@ export function createSessionStartCaller(options: SessionStartCallerOptions = {}
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   });
 
+  let closed = false;
+
   async function call(delivery: SessionStartDelivery): Promise<SessionStartReply> {
     const result = await poster.post({
       url: delivery.url,
@@ -35,10 +37,16 @@ export function createSessionStartCaller(options: SessionStartCallerOptions = {}
       contentType: 'application/jwt',
       body: Buffer.from(delivery.token, 'utf8'),
     });
-    if (!result.replied) return { ok: false, reason: result.reason };
+    if (!result.replied) return closed ? { ok: false, reason: result.reason, stopping: true } : { ok: false, reason: result.reason };
     if (result.truncated) return { ok: false, reason: `a reply over ${MAX_SESSION_START_REPLY_BYTES} bytes` };
     return { ok: true, status: result.status, contentType: result.contentType, body: result.body };
   }
 
-  return { call, close: () => poster.close() };
+  return {
+    call,
+    close() {
+      closed = true;
+      poster.close();
+    },
+  };
 }
