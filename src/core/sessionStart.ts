@@ -407,8 +407,15 @@ export async function endRefusedSession(services: Services, session: StartingSes
 async function recordedPlan(services: Pick<Services, 'store'>, session: StartingSession): Promise<StartPlan | null> {
   const start = await services.store.getSessionStart(session.globalId);
   if (start === null) return null;
-  const group = start.groupName === null ? null : await membershipOf(services, start.startedFor);
-  return { ...session, startedFor: start.startedFor, group: group?.groupName === start.groupName ? group : null };
+  if (start.groupName === null) return { ...session, startedFor: start.startedFor, group: null };
+  // The session's group as it was at the start; its provider as it is now (none when the group is gone).
+  const provider = (await services.store.listGroupMembers(start.groupName)).find((member) => member.role === 'provider');
+  return { ...session, startedFor: start.startedFor, group: { groupName: start.groupName, providerId: provider?.applicationId ?? '' } };
+}
+
+/** Whether the application is of the session's set now: its group, or the default set (no group) for an ungrouped session. */
+async function inSet(services: Pick<Services, 'store'>, applicationId: string, groupName: string | null): Promise<boolean> {
+  return ((await services.store.groupOfApplication(applicationId))?.groupName ?? null) === groupName;
 }
 
 /**
@@ -427,6 +434,8 @@ export async function runReachCallbacks(services: Services, session: StartingSes
   if (plan === null) return true;
   let admitted = true;
   for (const callback of calls) {
+    // Applications of another set that share the url never reach this session (the relay refuses them).
+    if (!(await inSet(services, callback.applicationId, plan.group?.groupName ?? null))) continue;
     const order: CallOrder =
       callback.applicationId === plan.group?.providerId
         ? 'provider'
