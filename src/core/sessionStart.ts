@@ -36,7 +36,7 @@ const VARIABLE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /** Why an application is called: the provider of the session's group, the starting application, a member at its first visit. */
 export type CallOrder = 'provider' | 'starting' | 'firstVisit';
 
-/** A group as the session-start rules need it (g-groups' GroupMembership). */
+/** A group as the session-start rules need it: its name and its provider (core/store/groups.ts GroupMembership). */
 interface Membership {
   readonly groupName: string;
   readonly providerId: string;
