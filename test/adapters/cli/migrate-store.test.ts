@@ -18,6 +18,7 @@ import {
   type TestServer,
 } from '../../helpers/server.js';
 import { runCli } from '../../helpers/cli.js';
+import { createGroup } from '../../../src/core/operator/groups.js';
 
 const PANEL = 'https://panel.example.com:8443/';
 const CHEAP_HASHING = { argon2MemoryKib: 8192, argon2Iterations: 1 } as const;
@@ -32,6 +33,7 @@ postgresSuite('ssod migrate-store', () => {
   const users = new Map<string, string>(); // login → userId
   let sessionId: string;
   let cookie: string;
+  let groupProvider: string;
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-migrate-'));
@@ -69,6 +71,11 @@ postgresSuite('ssod migrate-store', () => {
     for (const type of ['user.created', 'authentication.failed']) {
       await store.appendAudit({ at: Date.now(), type, actor: 'guest', target: 'login:mallory', outcome: 'ok', detail: { n: 1 } });
     }
+    // An application group (docs/groups.md), with billing as its provider.
+    const billing = await store.getApplication(other.id);
+    assert.ok(billing !== null);
+    await createGroup(single.server.services, 'books', billing);
+    groupProvider = other.id;
   });
 
   after(async () => {
@@ -90,6 +97,8 @@ postgresSuite('ssod migrate-store', () => {
     assert.match(result.stdout, /^ {2}global_sessions +1$/m);
     assert.match(result.stdout, /^ {2}key_material +2$/m);
     assert.match(result.stdout, /^ {2}ticket_keys +1$/m);
+    assert.match(result.stdout, /^ {2}application_groups +1$/m);
+    assert.match(result.stdout, /^ {2}group_members +1$/m);
     assert.match(result.stdout, new RegExp(`^ {2}audit_events +${auditEvents}$`, 'm'));
     assert.equal((await call(single, 'verifySession', { sessionId })).status, 200, 'the single node kept serving');
 
@@ -116,6 +125,11 @@ postgresSuite('ssod migrate-store', () => {
       );
       assert.equal((await call(node, 'getSettings')).field('usersSessionsTimeout'), '900', 'the service settings came along');
       const store = node.server.services.store;
+      assert.deepEqual(
+        await store.groupOfApplication(groupProvider),
+        { groupName: 'books', providerId: groupProvider, role: 'provider' },
+        'the groups came along',
+      );
       const ticketKey = (await store.listTicketKeys())[0];
       assert.ok(ticketKey !== undefined);
       assert.equal(ticketKey.kid, (await single.server.services.store.listTicketKeys())[0]?.kid, 'the ticket key came along');

@@ -15,6 +15,8 @@ import { startLjService, type LjService } from '../../helpers/ljService.js';
 import { freePort } from '../../helpers/ports.js';
 import { call, registerApp, relayGet, startTestServer, type HttpReply, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 import { pairOf, relayRequest, setCookieNamed } from './request.js';
+import { addGroupMember, createGroup, deleteGroup } from '../../../src/core/operator/groups.js';
+import { sha256Hex } from '../../../src/core/sessions.js';
 
 const PATH = '/networking/passThroughAuth';
 /** Failures of one login before it is locked: more than any login but eve's has in these tests. */
@@ -199,6 +201,33 @@ describe('pass-through authentication', () => {
     await registerApp(ts, `${PORTAL}:443/`, 'portal');
     const onApplication = await postForm({ sessionID: 'no-such-session', loginID: 'alice@abc.com' });
     assert.equal(onApplication.headers.location, SERVICE_ERROR_URL);
+  });
+
+  test('groups: pass-through signs in only a user of the set of the application behind passThroughSuccessUrl, in that set', async () => {
+    const { services } = ts.server;
+    const shop = await registerApp(ts, 'https://shop.example.com:443/', 'shop');
+    const record = async (id: string) => defined(await services.store.getApplication(id), 'the application');
+    // alice's owner becomes the provider of a group; shop is ungrouped: alice is not a user of its set.
+    await createGroup(services, 'pass-through', await record(panel.id));
+    await settings({ passThroughSuccessUrl: `${shop.url}welcome` });
+    try {
+      const refused = await postForm({ sessionID: 'session-of-alice-4', loginID: 'alice@abc.com' });
+      assert.equal(refused.headers.location, '/sign-in-failed?reason=notAllowed');
+      assert.equal(refused.headers['set-cookie'], undefined);
+      assert.equal((await lastAudit()).outcome, 'unknownUser', 'refused as an unknown user');
+      // Once shop joins the group, the same sign-in starts a session of the group, which shop verifies.
+      await addGroupMember(services, 'pass-through', await record(shop.id));
+      const reply = await postForm({ sessionID: 'session-of-alice-4', loginID: 'alice@abc.com' });
+      const ssosid = defined(new URL(defined(reply.headers.location, 'a location')).searchParams.get('ssosid'), 'an ssosid');
+      assert.equal(
+        (await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: shop.credentials })).field('userId'),
+        users['alice@abc.com'],
+      );
+      assert.equal((await services.store.findSessionByLocalId(sha256Hex(ssosid)))?.global.groupName, 'pass-through');
+    } finally {
+      await settings({ passThroughSuccessUrl: null });
+      await deleteGroup(services, 'pass-through', true);
+    }
   });
 
   test('G52: the service vouches for a login ssod does not know: notAllowed (unknownUser)', async () => {
