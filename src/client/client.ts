@@ -2,10 +2,29 @@
 // certificate (protocol §4.2), one keep-alive agent per identity, a deadline on every call, and every
 // failure as a typed error (errors.ts).
 import https from 'node:https';
-import { requestEnvelope, parseReply, MalformedReply, SOAP12_CONTENT_TYPE } from './envelope.js';
+import {
+  extensionRequestEnvelope,
+  parseExtensionReply,
+  parseReply,
+  requestEnvelope,
+  MalformedReply,
+  SOAP12_CONTENT_TYPE,
+  type ParsedReply,
+} from './envelope.js';
 import { SsoFaultError, SsoTransportError, type TransportErrorKind } from './errors.js';
 import { loadIdentity, type ClientIdentity, type KeyPair } from './identity.js';
 import type { OperationInput, OperationName, OperationOutput } from './operations.js';
+import {
+  EXTENSION_OUTPUTS,
+  counted,
+  declarationOf,
+  variableOf,
+  type ExtensionName,
+  type SessionVariableDeclaration,
+  type VariableAddress,
+  type VerifiedSession,
+} from './sessionVariables.js';
+import type { ReplyRecord } from './envelope.js';
 
 export interface SsoClientOptions {
   /** The SOAP endpoint, e.g. `https://sso.example.com:11443/soap`. */
@@ -112,17 +131,42 @@ export class SsoClient {
 
   /** Calls one operation; the named methods below are this with the operation's types. */
   async call<N extends OperationName>(name: N, input: OperationInput<N>, options: CallOptions = {}): Promise<OperationOutput<N>> {
-    const body = requestEnvelope(name, input);
-    const reply = await this.#post(name, body, options.timeoutMs ?? this.#timeoutMs);
+    const fields = await this.#exchange(name, requestEnvelope(name, input), options, (body) => parseReply(name, body));
+    return fields as OperationOutput<N>;
+  }
+
+  /** Calls an ssox operation (docs/EXTENSIONS.md); the session variable methods below are this with their types. */
+  async #callExtension(
+    name: ExtensionName,
+    input: Readonly<Record<string, string | undefined>>,
+    options: CallOptions,
+  ): Promise<Readonly<Record<string, string | readonly string[] | readonly ReplyRecord[] | undefined>>> {
+    const operation = `ssox:${name}`;
+    return this.#exchange(operation, extensionRequestEnvelope(name, input), options, (body) =>
+      parseExtensionReply(name, EXTENSION_OUTPUTS[name], body),
+    );
+  }
+
+  async #exchange(
+    operation: string,
+    body: string,
+    options: CallOptions,
+    parse: (body: string) => ParsedReply,
+  ): Promise<Extract<ParsedReply, { kind: 'response' }>['fields']> {
+    const reply = await this.#post(operation, body, options.timeoutMs ?? this.#timeoutMs);
     let parsed;
     try {
-      parsed = parseReply(name, reply.body);
+      parsed = parse(reply.body);
     } catch (error) {
       if (!(error instanceof MalformedReply)) throw error;
-      throw new SsoTransportError(name, 'badReply', `HTTP ${reply.status} from ${this.soapUrl.href} is not a SOAP reply: ${error.message}`);
+      throw new SsoTransportError(
+        operation,
+        'badReply',
+        `HTTP ${reply.status} from ${this.soapUrl.href} is not a SOAP reply: ${error.message}`,
+      );
     }
-    if (parsed.kind === 'fault') throw new SsoFaultError(name, parsed.code, parsed.reason, reply.status);
-    return parsed.fields as OperationOutput<N>;
+    if (parsed.kind === 'fault') throw new SsoFaultError(operation, parsed.code, parsed.reason, reply.status);
+    return parsed.fields;
   }
 
   #post(operation: string, body: string, timeoutMs: number): Promise<{ status: number; body: string }> {
@@ -234,5 +278,72 @@ export class SsoClient {
   }
   getSettings(options?: CallOptions) {
     return this.call('getSettings', {}, options);
+  }
+
+  // Session variables (docs/groups.md "Session variables"), ssox operations of ssod.
+  /** Declares one of this application's session variables, or replaces its declaration of that name. */
+  async declareSessionVariable(declaration: SessionVariableDeclaration, options: CallOptions = {}): Promise<void> {
+    await this.#callExtension(
+      'declareSessionVariable',
+      {
+        name: declaration.name,
+        defaultValue: declaration.defaultValue,
+        maxLength: String(declaration.maxLength),
+        readable: String(declaration.readable),
+        writable: String(declaration.writable),
+      },
+      options,
+    );
+  }
+  /** This application's declarations, by name. */
+  async listSessionVariableDeclarations(options: CallOptions = {}): Promise<SessionVariableDeclaration[]> {
+    const fields = await this.#callExtension('listSessionVariableDeclarations', {}, options);
+    return ((fields.declaration ?? []) as readonly ReplyRecord[]).map(declarationOf);
+  }
+  /** Removes a declaration; its values in live sessions are dropped. */
+  async removeSessionVariable(name: string, options: CallOptions = {}): Promise<void> {
+    await this.#callExtension('removeSessionVariable', { name }, options);
+  }
+  /** A variable's value in a session and its version (0: the default). */
+  async getSessionVariable(address: VariableAddress, options: CallOptions = {}): Promise<{ value: string; version: number }> {
+    const fields = await this.#callExtension(
+      'getSessionVariable',
+      { sessionId: address.sessionId, owner: address.owner, name: address.name },
+      options,
+    );
+    return { value: fields.value as string, version: this.#count('ssox:getSessionVariable', fields.version) };
+  }
+  /**
+   * Writes a variable when its version is still `version` (the one read); resolves to the new version.
+   * When another write came first it rejects with a fault for which isVersionConflict is true.
+   */
+  async setSessionVariable(
+    address: VariableAddress & { readonly value: string; readonly version: number },
+    options: CallOptions = {},
+  ): Promise<number> {
+    const { sessionId, owner, name, value, version } = address;
+    const fields = await this.#callExtension('setSessionVariable', { sessionId, owner, name, value, version: String(version) }, options);
+    return this.#count('ssox:setSessionVariable', fields.version);
+  }
+  /** ssox:verifySession: the user, whether this is this application's first visit, and the variables it may read. */
+  async verifySessionWithVariables(sessionId: string, options: CallOptions = {}): Promise<VerifiedSession> {
+    const fields = await this.#callExtension('verifySession', { sessionId }, options);
+    try {
+      return {
+        userId: fields.userId as string,
+        firstVisit: fields.firstVisit === 'true',
+        variables: ((fields.variable ?? []) as readonly ReplyRecord[]).map(variableOf),
+      };
+    } catch (error) {
+      throw new SsoTransportError('ssox:verifySession', 'badReply', `a variable of the reply is not valid: ${String(error)}`);
+    }
+  }
+
+  #count(operation: string, text: unknown): number {
+    try {
+      return counted(typeof text === 'string' ? text : undefined);
+    } catch {
+      throw new SsoTransportError(operation, 'badReply', 'the reply has no valid version');
+    }
   }
 }

@@ -1,10 +1,10 @@
 // SOAP 1.2 requests of the client and the reading of their replies (protocol §3; docs/DECISIONS.md "Faults").
 // Parsing and escaping are the server's own hardened ones (src/infra/xml.ts), so the client reads
 // XML exactly as strictly as ssod does.
-import { FAULTS, SSO_NS, type FaultCode } from '../adapters/soap/faults.js';
+import { FAULTS, SSO_NS, SSOX_NS, type FaultCode } from '../adapters/soap/faults.js';
 import { escapeXmlText, parseXml, XmlRefusal, type XmlElement } from '../infra/xml.js';
 import type { EnvelopeFaultCode, SsoFaultCode } from './errors.js';
-import { shapeOf, type OperationName } from './operations.js';
+import { shapeOf, type OperationName, type OutputShape } from './operations.js';
 
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 export const SOAP12_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
@@ -22,8 +22,24 @@ export function requestEnvelope(name: OperationName, input: Readonly<Record<stri
   return `<env:Envelope xmlns:env="${SOAP12_NS}" xmlns:sso="${SSO_NS}"><env:Body><sso:${name}>${fields}</sso:${name}></env:Body></env:Envelope>`;
 }
 
+/** An extension's request (docs/EXTENSIONS.md): the operation and its fields in the ssox namespace, in the order given. */
+export function extensionRequestEnvelope(name: string, input: Readonly<Record<string, string | undefined>>): string {
+  const fields = Object.entries(input)
+    .map(([field, value]) => (value === undefined ? '' : `<ssox:${field}>${escapeXmlText(value)}</ssox:${field}>`))
+    .join('');
+  return `<env:Envelope xmlns:env="${SOAP12_NS}" xmlns:ssox="${SSOX_NS}"><env:Body><ssox:${name}>${fields}</ssox:${name}></env:Body></env:Envelope>`;
+}
+
+/** One record of an extension's repeated record output (ssox:verifySession's variable): field name to text. */
+export type ReplyRecord = Readonly<Record<string, string>>;
+/** How an extension's output field is read: the protocol's shapes, or `records`. */
+export type ExtensionOutputShape = OutputShape | 'records';
+
 export type ParsedReply =
-  | { readonly kind: 'response'; readonly fields: Readonly<Record<string, string | readonly string[] | undefined>> }
+  | {
+      readonly kind: 'response';
+      readonly fields: Readonly<Record<string, string | readonly string[] | readonly ReplyRecord[] | undefined>>;
+    }
   | { readonly kind: 'fault'; readonly code: SsoFaultCode; readonly reason: string };
 
 /** Thrown for a reply that is not a SOAP 1.2 reply of the operation; the caller wraps it. */
@@ -52,13 +68,15 @@ function faultOf(fault: XmlElement): ParsedReply {
   throw new MalformedReply(`a fault with an unknown code ${JSON.stringify(value)}`);
 }
 
-function fieldsOf(name: OperationName, response: XmlElement): ParsedReply {
-  const fields: Record<string, string | readonly string[] | undefined> = {};
-  for (const [field, shape] of Object.entries(shapeOf(name).output)) {
-    const elements = response.children.filter((c) => c.ns === SSO_NS && c.local === field);
+function fieldsOf(ns: string, output: Readonly<Record<string, ExtensionOutputShape>>, response: XmlElement): ParsedReply {
+  const fields: Record<string, string | readonly string[] | readonly ReplyRecord[] | undefined> = {};
+  for (const [field, shape] of Object.entries(output)) {
+    const elements = response.children.filter((c) => c.ns === ns && c.local === field);
     if (shape === 'repeated') fields[field] = elements.map((e) => e.text);
+    else if (shape === 'records')
+      fields[field] = elements.map((e) => Object.fromEntries(e.children.filter((c) => c.ns === ns).map((c) => [c.local, c.text])));
     else if (shape === 'list')
-      fields[field] = (elements[0]?.children ?? []).filter((c) => c.ns === SSO_NS && c.local === 'a').map((a) => a.text);
+      fields[field] = (elements[0]?.children ?? []).filter((c) => c.ns === ns && c.local === 'a').map((a) => a.text);
     else if (elements[0] !== undefined) fields[field] = elements[0].text;
     else if (shape === 'single') throw new MalformedReply(`the reply has no ${field}`);
   }
@@ -66,6 +84,15 @@ function fieldsOf(name: OperationName, response: XmlElement): ParsedReply {
 }
 
 export function parseReply(name: OperationName, body: string): ParsedReply {
+  return parseReplyIn(SSO_NS, name, shapeOf(name).output, body);
+}
+
+/** The reply of an ssox operation (docs/EXTENSIONS.md): its fields in the ssox namespace; faults as the protocol's. */
+export function parseExtensionReply(name: string, output: Readonly<Record<string, ExtensionOutputShape>>, body: string): ParsedReply {
+  return parseReplyIn(SSOX_NS, name, output, body);
+}
+
+function parseReplyIn(ns: string, name: string, output: Readonly<Record<string, ExtensionOutputShape>>, body: string): ParsedReply {
   let root: XmlElement;
   try {
     root = parseXml(body, REPLY_LIMITS);
@@ -76,7 +103,6 @@ export function parseReply(name: OperationName, body: string): ParsedReply {
   const content = child(root, SOAP12_NS, 'Body')?.children[0];
   if (content === undefined) throw new MalformedReply('an empty SOAP body');
   if (content.ns === SOAP12_NS && content.local === 'Fault') return faultOf(content);
-  if (content.ns !== SSO_NS || content.local !== `${name}Response`)
-    throw new MalformedReply(`expected ${name}Response, got ${content.local}`);
-  return fieldsOf(name, content);
+  if (content.ns !== ns || content.local !== `${name}Response`) throw new MalformedReply(`expected ${name}Response, got ${content.local}`);
+  return fieldsOf(ns, output, content);
 }

@@ -5,6 +5,14 @@ export { SsoClient, type CallOptions, type SsoClientOptions } from './client.js'
 export { SsoFaultError, SsoTransportError, isFault, type EnvelopeFaultCode, type SsoFaultCode, type TransportErrorKind } from './errors.js';
 export { applicationIdOf, loadIdentity, splitIdentityPem, type ClientIdentity, type KeyPair } from './identity.js';
 export { CLIENT_OPERATIONS, OPERATION_NAMES, type OperationInput, type OperationName, type OperationOutput } from './operations.js';
+export {
+  SessionVariables,
+  isVersionConflict,
+  type SessionVariable,
+  type SessionVariableDeclaration,
+  type VariableAddress,
+  type VerifiedSession,
+} from './sessionVariables.js';
 export { register, rotateCertificate, type RegisterOptions, type Registration, type RotateOptions } from './register.js';
 export {
   SSOSID_PARAM,

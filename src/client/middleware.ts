@@ -5,6 +5,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SsoClient } from './client.js';
 import { isFault } from './errors.js';
+import { applicationIdOf } from './identity.js';
+import { SessionVariables } from './sessionVariables.js';
 import { baseUrlOf, getSessionUrl, readSsosid, setCookieUrl, signInPageUrl, withoutSsosid } from './relay.js';
 
 /** Where a visitor without a session signs in: the application's own login page, or ssod's sign-in page. */
@@ -34,6 +36,14 @@ export interface SsoAppOptions {
   readonly revalidateMs?: number;
   /** A local session unused this long is forgotten (default 6000 s, the usersSessionsTimeout default of protocol §5.20). */
   readonly idleMs?: number;
+  /**
+   * Verify with ssox:verifySession instead of verifySession (docs/groups.md "Session variables"): the
+   * user then carries the session's variables that the application may read, refreshed at each
+   * verification, with a setter under the version rule, and whether the visit was its first.
+   */
+  readonly sessionVariables?: boolean;
+  /** This application's id, the owner of its own variables; by default read from the client's certificate. */
+  readonly applicationId?: string;
 }
 
 export interface SignedInUser {
@@ -41,11 +51,22 @@ export interface SignedInUser {
   readonly login: string;
   /** The local session id of protocol §5.17, as closeSession and verifySession take it. */
   readonly sessionId: string;
+  /** With the option `sessionVariables`: the session's variables this application may read. */
+  readonly variables?: SessionVariables;
+  /** With the option `sessionVariables`: the verification that started this application's session was its first visit to the global session. */
+  readonly firstVisit?: boolean;
 }
 
 interface LocalSession extends SignedInUser {
   checkedAt: number;
   lastSeenAt: number;
+}
+
+/** What a verification tells: the user, and with session variables the variables and the first visit. */
+interface Verified {
+  readonly userId: string;
+  readonly variables?: SessionVariables;
+  readonly firstVisit?: boolean;
 }
 
 export type LoginResult = 'redirected' | 'invalidCredentials';
@@ -101,6 +122,7 @@ export class SsoApp {
   readonly #secure: boolean;
   readonly #revalidateMs: number;
   readonly #idleMs: number;
+  readonly #variablesFor: string | null;
   #relayUrl: string | undefined;
   // Keyed by SHA-256 of the cookie value, so the map holds no usable cookie.
   readonly #sessions = new Map<string, LocalSession>();
@@ -118,6 +140,25 @@ export class SsoApp {
     this.#revalidateMs = options.revalidateMs ?? 0;
     this.#idleMs = options.idleMs ?? 6000 * 1000;
     this.#relayUrl = options.relayUrl;
+    const cert = options.client.identity?.cert;
+    const applicationId = options.applicationId ?? (cert === undefined ? null : applicationIdOf(cert));
+    if (options.sessionVariables === true && applicationId === null)
+      throw new TypeError(
+        "sessionVariables needs the application's id: give applicationId, or a client with the application's certificate",
+      );
+    this.#variablesFor = options.sessionVariables === true ? applicationId : null;
+  }
+
+  /** verifySession, or ssox:verifySession with the option `sessionVariables` (updating `held`, the variables of a session of ours). */
+  async #verify(sessionId: string, held?: SessionVariables): Promise<Verified> {
+    if (this.#variablesFor === null) return { userId: (await this.#client.verifySession({ sessionId })).userId };
+    const verified = await this.#client.verifySessionWithVariables(sessionId);
+    if (held !== undefined) {
+      held.refresh(verified.variables);
+      return { userId: verified.userId, variables: held, firstVisit: verified.firstVisit };
+    }
+    const variables = new SessionVariables(this.#client, sessionId, this.#variablesFor, verified.variables);
+    return { userId: verified.userId, variables, firstVisit: verified.firstVisit };
   }
 
   async #relay(): Promise<string> {
@@ -181,11 +222,13 @@ export class SsoApp {
   }
 
   /** Starts the application's own session for a verified local session id. */
-  async #startLocal(res: ServerResponse, sessionId: string, userId: string): Promise<SignedInUser> {
+  async #startLocal(res: ServerResponse, sessionId: string, verified: Verified): Promise<SignedInUser> {
+    const { userId } = verified;
     const { login } = await this.#client.getUser({ userId });
     const value = randomValue();
     const now = Date.now();
     const session: LocalSession = { sessionId, userId, login, checkedAt: now, lastSeenAt: now };
+    if (verified.variables !== undefined) Object.assign(session, { variables: verified.variables, firstVisit: verified.firstVisit });
     this.#sessions.set(digest(value), session);
     if (++this.#created % SWEEP_EVERY === 0) this.#sweep();
     appendSetCookie(res, this.#cookie(this.#cookieName, value, null));
@@ -210,7 +253,7 @@ export class SsoApp {
     const now = Date.now();
     if (now - session.checkedAt >= this.#revalidateMs) {
       try {
-        await this.#client.verifySession({ sessionId: session.sessionId });
+        await this.#verify(session.sessionId, session.variables);
       } catch (error) {
         // protocol §5.19: closeSession by any application ends this session too (single logout).
         if (!isFault(error, 'noSuchSession')) throw error;
@@ -257,8 +300,7 @@ export class SsoApp {
       return null;
     }
     try {
-      const { userId } = await this.#client.verifySession({ sessionId: answer.sessionId });
-      await this.#startLocal(res, answer.sessionId, userId);
+      await this.#startLocal(res, answer.sessionId, await this.#verify(answer.sessionId));
     } catch (error) {
       if (!isFault(error, 'noSuchSession', 'invalidParameter')) throw error;
       await this.#signInRedirect(res, clean);
@@ -288,7 +330,8 @@ export class SsoApp {
     }
     const { sessionId, relayToken, userId } = reply;
     if (sessionId === undefined || relayToken === undefined) throw new Error('authenticate with a baseUrl returned no session');
-    await this.#startLocal(res, sessionId, userId);
+    // With session variables, the new session's variables (its defaults) are read at once.
+    await this.#startLocal(res, sessionId, this.#variablesFor === null ? { userId } : await this.#verify(sessionId));
     redirect(res, setCookieUrl(await this.#relay(), relayToken, this.ownUrl(next)));
     return 'redirected';
   }

@@ -48,6 +48,17 @@ interface ZeepExtensionResult {
   noSuchUser: Fault;
   guestDenied: Fault;
   forgedTicket: Fault;
+  applicationId: string;
+  variables: {
+    declarations: [string, string, number, boolean, boolean][];
+    initial: [string, string];
+    set: string;
+    lost: Fault;
+    overLength: Fault;
+    verified: { userId: string; firstVisit: string; variables: string[][] };
+    again: string;
+    removed: Fault;
+  };
 }
 
 describe('python3-zeep interoperability', () => {
@@ -94,12 +105,21 @@ describe('python3-zeep interoperability', () => {
     assert.ok(result.guestDenied && JSON.stringify(result.guestDenied).includes('permissionDenied'));
   });
 
+  /** One run of the script's extensions part (it registers its application once), shared by the tests that read it. */
+  let extension: Promise<ZeepExtensionResult> | undefined;
+  const extensionRun = (): Promise<ZeepExtensionResult> => {
+    extension ??= (async () => {
+      const caFile = path.join(work, 'ca.pem');
+      writeFileSync(caFile, ts.caPem);
+      const base = `https://127.0.0.1:${ts.soapPort}/soap`;
+      const { stdout } = await run(PYTHON, [SCRIPT, `${base}?wsdl`, caFile, work, `${base}?wsdl=ext`], { timeout: 60_000 });
+      return JSON.parse(stdout) as ZeepExtensionResult;
+    })();
+    return extension;
+  };
+
   test('a zeep client generated from /soap?wsdl=ext calls getSignOnMethod and authenticate with ssox:originatingIp', async () => {
-    const caFile = path.join(work, 'ca.pem');
-    writeFileSync(caFile, ts.caPem);
-    const base = `https://127.0.0.1:${ts.soapPort}/soap`;
-    const { stdout } = await run(PYTHON, [SCRIPT, `${base}?wsdl`, caFile, work, `${base}?wsdl=ext`], { timeout: 60_000 });
-    const result = JSON.parse(stdout) as ZeepExtensionResult;
+    const result = await extensionRun();
     assert.deepEqual(result.extPorts, ['1.1', '1.2']);
     assert.deepEqual(result.method, { '1.1': 'local', '1.2': 'local' });
     assert.equal(result.authenticated.userId, result.userId);
@@ -112,5 +132,29 @@ describe('python3-zeep interoperability', () => {
     assert.ok(result.noSuchUser?.subcodes.includes('noSuchUser'), JSON.stringify(result.noSuchUser));
     assert.ok(result.guestDenied?.code.endsWith('permissionDenied'), JSON.stringify(result.guestDenied));
     assert.ok(result.forgedTicket?.subcodes.includes('invalidParameter'), JSON.stringify(result.forgedTicket));
+  });
+
+  test('variables: a zeep client of /soap?wsdl=ext declares, reads and writes session variables and calls ssox:verifySession', async () => {
+    const { variables, applicationId, userId } = await extensionRun();
+    // xs:nonNegativeInteger and xs:boolean inputs went out from Python ints and bools.
+    assert.deepEqual(variables.declarations, [
+      ['cart', '[]', '4096', 'false', 'false'],
+      ['theme', 'light', '16', 'true', 'false'],
+    ]);
+    assert.deepEqual(variables.initial, ['light', '0']);
+    assert.equal(variables.set, '1');
+    assert.ok(variables.lost?.subcodes.includes('invalidParameter'), JSON.stringify(variables.lost));
+    assert.match(variables.lost?.message ?? '', /version: theme is at version 1, not 0/);
+    assert.match(variables.overLength?.message ?? '', /maxLength of theme, 16 characters/);
+    assert.deepEqual(variables.verified, {
+      userId,
+      firstVisit: 'true',
+      variables: [
+        [applicationId, 'cart', '[]', '0'],
+        [applicationId, 'theme', 'dark', '1'],
+      ],
+    });
+    assert.equal(variables.again, 'false');
+    assert.ok(variables.removed?.subcodes.includes('invalidParameter'), JSON.stringify(variables.removed));
   });
 });

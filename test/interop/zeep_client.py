@@ -63,6 +63,30 @@ def register(guest, name):
     return registered, (cert_file, key_file)
 
 
+def variables(ext, session_id):
+    """The session variable operations and ssox:verifySession, typed by the extensions WSDL (booleans, counts, records)."""
+    out = {}
+    ext["1.2"].declareSessionVariable(name="theme", defaultValue="light", maxLength=16, readable=True, writable=False)
+    ext["1.1"].declareSessionVariable(name="cart", defaultValue="[]", maxLength=4096, readable=False, writable=False)
+    declarations = ext["1.2"].listSessionVariableDeclarations() or []
+    out["declarations"] = [[d.name, d.defaultValue, d.maxLength, d.readable, d.writable] for d in declarations]
+    got = ext["1.2"].getSessionVariable(sessionId=session_id, name="theme")
+    out["initial"] = [got.value, got.version]
+    out["set"] = ext["1.1"].setSessionVariable(sessionId=session_id, name="theme", value="dark", version=0)
+    out["lost"] = fault_of(lambda: ext["1.2"].setSessionVariable(sessionId=session_id, name="theme", value="blue", version=0))
+    out["overLength"] = fault_of(lambda: ext["1.2"].setSessionVariable(sessionId=session_id, name="theme", value="x" * 17, version=1))
+    verified = ext["1.2"].verifySession(sessionId=session_id)
+    out["verified"] = {
+        "userId": verified.userId,
+        "firstVisit": verified.firstVisit,
+        "variables": [[v.owner, v.name, v.value, v.version] for v in verified.variable or []],
+    }
+    out["again"] = ext["1.1"].verifySession(sessionId=session_id).firstVisit
+    ext["1.2"].removeSessionVariable(name="cart")
+    out["removed"] = fault_of(lambda: ext["1.2"].removeSessionVariable(name="cart"))
+    return out
+
+
 def extensions():
     """getSignOnMethod, authenticate with ssox:originatingIp and verifyTicket through a client of /soap?wsdl=ext."""
     out = {}
@@ -85,6 +109,8 @@ def extensions():
     out["noSuchUser"] = fault_of(lambda: ext_app["1.2"].getSignOnMethod(userId="00000000-0000-4000-8000-00000000abcd"))
     out["guestDenied"] = fault_of(lambda: ext_guest["1.1"].getSignOnMethod(userId=user_id))
     out["forgedTicket"] = fault_of(lambda: ext_app["1.2"].verifyTicket(ticket="eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."))
+    out["applicationId"] = registered.applicationId
+    out["variables"] = variables(ext_app, auth.sessionId)
     return out
 
 
