@@ -36,6 +36,11 @@ export interface StartOptions {
   readonly openSource?: SourceOpener;
   /** Replaces how the host names of receivers of logon tickets are resolved for the back-channel logout (tests: on the loopback address). */
   readonly receiverLookup?: LookupFunction;
+  /**
+   * The CA that On Session Start callback endpoints registered without a CA of their own must chain
+   * to, instead of the system's CAs (tests: their endpoints' certificates come from a test CA).
+   */
+  readonly sessionStartCaPem?: string;
 }
 
 /** The delegated sources as this node follows them, and the authenticator that routes each user to its source or the local hash. */

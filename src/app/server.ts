@@ -20,6 +20,9 @@ import { handleRelay } from '../adapters/relay/relay.js';
 import { handleTickets, NEXT_PATH, TICKET_PATH } from '../adapters/relay/tickets.js';
 import { endsSessions, TicketLogout } from '../core/ticketLogout.js';
 import { createLogoutSender } from '../infra/tickets/logoutSender.js';
+import { SessionStartCatchUp } from '../core/sessionStart.js';
+import { setInitialVariables } from '../core/sessionVariables.js';
+import { createSessionStartCaller } from '../infra/tickets/sessionStartCaller.js';
 import { handlePassThrough, PASS_THROUGH_PATH } from '../adapters/relay/passThrough.js';
 import { handleSignIn } from '../adapters/relay/signIn.js';
 import { handleSaml, SAML_ACS_PATH, SAML_LOGIN_PATH, SAML_METADATA_PATH } from '../adapters/relay/saml.js';
@@ -230,8 +233,17 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   const ticketLogout = new TicketLogout(() => services, createLogoutSender({ lookup: start.receiverLookup }));
   const dispatcher = new OutboxDispatcher(services, [auditTrail, ticketLogout]);
   dispatcher.start();
+  // The On Session Start callbacks (docs/groups.md) are called inline; their own dispatcher catches up
+  // the calls of a node that died, and may wait for another node's call without holding up the others.
+  const sessionStartCaller = createSessionStartCaller(
+    start.sessionStartCaPem === undefined ? {} : { defaultCaPem: start.sessionStartCaPem },
+  );
+  const sessionStartDispatcher = new OutboxDispatcher(services, [new SessionStartCatchUp(() => services)], { leaseMs: 45_000 });
+  sessionStartDispatcher.start();
   services = {
     ...services,
+    sessionStartCaller,
+    setInitialVariables,
     eventPublished: (type) => {
       if (endsSessions(type)) dispatcher.nudge();
     },
@@ -277,7 +289,9 @@ export async function startServer(options: Options, start: StartOptions = {}): P
           closeGracefully(relayServer, options.shutdownGrace * 1000),
           metrics?.close(),
         ]);
-        await dispatcher.stop();
+        // Calls cut short here leave their claims to another node (core/sessionStart.ts): none is recorded as failed.
+        sessionStartCaller.close();
+        await Promise.all([dispatcher.stop(), sessionStartDispatcher.stop()]);
         await ticketLogout.stop();
         stopObserving(services);
         await services.sources.close();

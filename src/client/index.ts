@@ -55,6 +55,15 @@ export {
   type VerifyOptions,
 } from './tickets.js';
 export {
+  SESSION_START_TYPE,
+  sessionStartAnswer,
+  verifySessionStartCallback,
+  type SessionStartAnswer,
+  type SessionStartOrder,
+  type SessionStartRequest,
+  type SessionStartVerifyOptions,
+} from './sessionStart.js';
+export {
   LOGOUT_MEMORY_SECONDS,
   memoryReceiverState,
   sqliteReceiverState,

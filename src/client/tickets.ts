@@ -14,9 +14,9 @@ export const TICKET_TYPE = 'ssod-ticket+jwt';
 export const LOGOUT_TOKEN_TYPE = 'ssod-logout+jwt';
 
 /** The only algorithms a verifier accepts: never `none`, never an HMAC. */
-const ALGORITHMS = ['EdDSA', 'ES256'];
+export const ALGORITHMS = ['EdDSA', 'ES256'];
 const MAX_TOKEN_BYTES = 4096;
-const CLOCK_TOLERANCE_SECONDS = 30;
+export const CLOCK_TOLERANCE_SECONDS = 30;
 /** Header members that would let the token choose its own key; none is ever followed. */
 const REFUSED_HEADER_MEMBERS = ['jku', 'jwk', 'x5u', 'x5c', 'crit'];
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -95,8 +95,8 @@ export class KeySetUnavailable extends Error {
 }
 
 /** Header check (docs/tickets.md checks 1 and 2, before any key is looked at). */
-function checkHeader(token: string, type: string): void {
-  if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) throw new TicketError('malformed', `longer than ${MAX_TOKEN_BYTES} bytes`);
+export function checkHeader(token: string, type: string, maxBytes = MAX_TOKEN_BYTES): void {
+  if (Buffer.byteLength(token, 'utf8') > maxBytes) throw new TicketError('malformed', `longer than ${maxBytes} bytes`);
   if (!COMPACT_JWS.test(token)) throw new TicketError('malformed', 'not a compact JWS of three base64url parts');
   let header: Record<string, unknown>;
   try {
@@ -114,7 +114,7 @@ function checkHeader(token: string, type: string): void {
 }
 
 /** A jose error as the check of docs/tickets.md that failed. */
-function ticketErrorOf(error: unknown): TicketError {
+export function ticketErrorOf(error: unknown): TicketError {
   if (error instanceof TicketError) return error;
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
     return new TicketError('unknownKey', 'no published key has this kid and alg', { cause: error });

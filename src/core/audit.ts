@@ -52,6 +52,10 @@ export const AUDIT_EVENT_TYPES = [
   'group.deleted',
   /** A receiver of logon tickets never took a logout token (docs/tickets.md "Logout"). */
   'receiver.logoutFailed',
+  /** An application registered or removed its On Session Start callback (docs/groups.md). */
+  'application.sessionStartCallbackChanged',
+  /** An On Session Start callback failed: outcome `failed` (policy continue) or `refused` (policy fail). */
+  'session.startCallbackFailed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -211,6 +215,12 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
     target: `receiver:${e.name}`,
     outcome: 'notDelivered',
     detail: { domain: e.domain, userId: e.userId, sid: e.sid, tries: e.tries, reason: e.reason },
+  }),
+  'application.sessionStartCallbackChanged': (e) => ({ target: application(e), detail: { url: e.url, policy: e.policy } }),
+  'session.startCallbackFailed': (e) => ({
+    target: application(e),
+    outcome: e.policy === 'fail' ? 'refused' : 'failed',
+    detail: { userId: e.userId, sid: e.globalId, order: e.order, policy: e.policy, reason: e.reason },
   }),
 };
 

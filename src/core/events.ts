@@ -21,7 +21,15 @@ export type Actor = 'guest' | 'operator' | `application:${string}`;
 export type SignInMethod = 'password' | 'owner' | 'passThrough' | 'saml';
 
 /** Why a global session ended. */
-export type SessionEndReason = 'closeSession' | 'declinedAtRelay' | 'endSession' | 'endUserSessions' | 'passwordChanged' | 'groupDeleted';
+export type SessionEndReason =
+  | 'closeSession'
+  | 'declinedAtRelay'
+  | 'endSession'
+  | 'endUserSessions'
+  | 'passwordChanged'
+  | 'groupDeleted'
+  /** A callback of the provider or the starting application failed under the policy fail (docs/groups.md). */
+  | 'startCallbackFailed';
 
 /** What a sign-in attempt says of itself: the caller's address as counted (core/throttle.ts), the login when known. */
 interface SignInFacts {
@@ -157,6 +165,24 @@ export interface EventPayloads {
     readonly userId: string;
     readonly sid: string | null;
     readonly tries: number;
+    readonly reason: string;
+  };
+  /** An application registered (url and policy) or removed (url null) its On Session Start callback (docs/groups.md). */
+  'application.sessionStartCallbackChanged': {
+    readonly applicationId: string;
+    readonly url: string | null;
+    readonly policy: string | null;
+  };
+  /**
+   * An On Session Start callback failed (docs/groups.md): under the policy continue the session went
+   * on; under fail the session ended (provider, starting) or the member was kept out (firstVisit).
+   */
+  'session.startCallbackFailed': {
+    readonly userId: string;
+    readonly globalId: string;
+    readonly applicationId: string;
+    readonly order: string;
+    readonly policy: string;
     readonly reason: string;
   };
 }

@@ -10,6 +10,7 @@
 // locked one is refused without asking it. The address is the connection's, which the browser cannot
 // choose. Where the browser goes afterwards is decided here too, so that no reply of the service can
 // send it anywhere but an allowed origin (no open redirect).
+import { SsoError } from './errors.js';
 import { observeOnly } from './audit.js';
 import { facts, guardedCheck, SOURCE_FAILURES, type SignIn, type SignInFailure } from './authentication.js';
 import { publish } from './events.js';
@@ -167,7 +168,15 @@ export async function passThrough(services: Services, sourceName: string, reques
     return { ok: false, failure: refused, reason: REASONS[refused], redirectOnErrorUrl: learnt.redirectOnErrorUrl };
   }
   await publish(services, { type: 'authentication.succeeded', actor: 'guest', ...facts(attempt(user), 'passThrough') });
-  const cookie = await startBrowserSession(services, user.id, 'guest', await setOfPassThrough(services));
+  const destination = originOfRedirectUrl(services.settings.current().passThroughSuccessUrl);
+  let cookie: SessionCookie;
+  try {
+    cookie = await startBrowserSession(services, user.id, 'guest', await setOfPassThrough(services), destination?.baseUrl ?? null);
+  } catch (error) {
+    // An On Session Start callback refused the session (docs/groups.md): the person may not go on.
+    if (!(error instanceof SsoError)) throw error;
+    return { ok: false, failure: 'disabled', reason: 'notAllowed', redirectOnErrorUrl: learnt.redirectOnErrorUrl };
+  }
   return { ok: true, user, cookie };
 }
 

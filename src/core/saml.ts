@@ -217,7 +217,10 @@ export async function finishSamlSignIn(services: Services, context: SamlContext,
     const origin = originOfRedirectUrl(accepted.relayUrl);
     const set = origin === null ? null : await setOfUrl(services, origin.baseUrl);
     user = await userOf(services, context, accepted, set);
-    const cookie = await startBrowserSession(services, user.id, 'guest', set);
+    const cookie = await startBrowserSession(services, user.id, 'guest', set, origin?.baseUrl ?? null).catch((error: unknown) => {
+      if (error instanceof SsoError) throw new SamlRefusal('startCallback', error.message);
+      throw error;
+    });
     await publish(services, {
       type: 'authentication.succeeded',
       actor: 'guest',

@@ -11,6 +11,7 @@ import type { Store } from './store/index.js';
 import type { Authenticator } from './ports/authenticator.js';
 import type { SourceRegistry } from './ports/delegated.js';
 import type { TicketKeyring } from './ports/tickets.js';
+import type { SessionStartCaller } from './ports/sessionStartCaller.js';
 
 export interface Services {
   /** This node's options. The service settings are not here: read them from `settings`, which follows the store. */
@@ -33,6 +34,22 @@ export interface Services {
    * outbox dispatcher with it, so that a logout reaches the receivers at once (core/ticketLogout.ts).
    */
   readonly eventPublished?: (type: string) => void;
+  /**
+   * Calls the On Session Start callbacks (docs/groups.md); the server sets it. Without it (operator
+   * commands, in-process tests of the SOAP API) no callback is called.
+   */
+  readonly sessionStartCaller?: SessionStartCaller;
+  /**
+   * Sets the initial values an On Session Start reply gives (core/sessionVariables.ts
+   * setInitialVariables), set by the server beside sessionStartCaller: the session-start module
+   * cannot import it (sessions → sessionStart → sessionVariables → callers → sessions would be a cycle).
+   */
+  readonly setInitialVariables?: (
+    services: Services,
+    globalId: string,
+    applicationId: string,
+    values: Readonly<Record<string, string>>,
+  ) => Promise<void>;
 }
 
 /**

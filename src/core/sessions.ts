@@ -14,6 +14,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 import { SsoError } from './errors.js';
 import type { AuditActor } from './audit.js';
 import { publish, type Actor } from './events.js';
+import { endRefusedSession, prepareSessionStart, runReachCallbacks, runStartCallbacks, startingApplication } from './sessionStart.js';
 import type { OperatorServices, Services } from './services.js';
 import type { GlobalSessionRecord, SessionCutoff, SessionView } from './store/index.js';
 
@@ -115,8 +116,21 @@ async function requireEnabled(services: Services, session: GlobalSessionRecord):
 }
 
 /**
+ * The On Session Start callbacks of a new session (core/sessionStart.ts): the provider's and the
+ * starting application's, before the sign-in completes. A failure under the policy fail ends the
+ * session and fails the sign-in with permissionDenied.
+ */
+async function callStartCallbacks(services: Services, plan: Awaited<ReturnType<typeof prepareSessionStart>>, actor: Actor): Promise<void> {
+  if (plan === null || (await runStartCallbacks(services, plan))) return;
+  await endRefusedSession(services, plan, actor);
+  throw new SsoError('permissionDenied', 'An application refused the start of the session.');
+}
+
+/**
  * authenticate with a baseUrl (protocol §5.17): a global session, its local session for baseUrl, a
  * relay token. `groupName`: the set it starts in, the calling application's (docs/groups.md).
+ * `callerId`: the application that called, which the session is started for (On Session Start
+ * callbacks) when it is registered at baseUrl.
  */
 export async function startSession(
   services: Services,
@@ -124,6 +138,7 @@ export async function startSession(
   baseUrl: string,
   actor: Actor,
   groupName: string | null,
+  callerId: string | null = null,
 ): Promise<NewSession> {
   const now = services.now();
   const { record, secret } = newGlobalSession(services, userId, groupName);
@@ -140,8 +155,10 @@ export async function startSession(
     },
   );
   await requireEnabled(services, record);
+  const plan = await prepareSessionStart(services, { globalId: record.id, userId }, await startingApplication(services, baseUrl, callerId));
   // Its first application has joined with it: no session.joined for baseUrl.
   await publish(services, { type: 'session.started', actor, userId, globalId: record.id, via: 'relayToken', baseUrl });
+  await callStartCallbacks(services, plan, actor);
   return { sessionId, relayToken };
 }
 
@@ -150,18 +167,24 @@ export async function startSession(
  * assertion, a pass-through sign-in), bound at once to this browser: the cookie to set, which
  * localSessionForCookie then turns into each application's local session. No relay token.
  * `groupName`: the set it starts in, that of the application behind the return url (docs/groups.md).
+ * `startedFor`: the base URL of the application behind the page the browser returns to, whose On
+ * Session Start callback (and its provider's) is called before the sign-in completes; a refusal
+ * under the policy fail is permissionDenied and no session.
  */
 export async function startBrowserSession(
   services: Services,
   userId: string,
   actor: Actor,
   groupName: string | null,
+  startedFor: string | null = null,
 ): Promise<SessionCookie> {
   const { record, secret } = newGlobalSession(services, userId, groupName);
   const cookie = cookieValue(secret);
   await services.store.insertGlobalSession({ ...record, cookieHash: cookie.hash, cookieSealedSecret: cookie.sealed });
   await requireEnabled(services, record);
+  const plan = await prepareSessionStart(services, { globalId: record.id, userId }, await startingApplication(services, startedFor));
   await publish(services, { type: 'session.started', actor, userId, globalId: record.id, via: 'browser', baseUrl: null });
+  await callStartCallbacks(services, plan, actor);
   return { value: cookie.value, maxAgeSeconds: maxAgeOf(services, record) };
 }
 
@@ -283,7 +306,9 @@ export async function sessionOfCookie(services: Services, cookie: string): Promi
 /**
  * Get global session (Open Fusion SSO protocol, section 2.2.2): the local session id of `baseUrl` for the global session that the
  * cookie belongs to, created on first use and the same on every later call; null when none is live,
- * and when no application of the session's set has that url (docs/groups.md: `ssosid=none`).
+ * when no application of the session's set has that url (docs/groups.md: `ssosid=none`), or when
+ * an On Session Start callback of the application refused it under the policy fail (the member is
+ * kept out: its local session is deleted again, at this and every later visit).
  */
 export async function localSessionForCookie(services: Services, cookie: string, baseUrl: string): Promise<string | null> {
   const found = await sessionOfCookie(services, cookie);
@@ -295,6 +320,8 @@ export async function localSessionForCookie(services: Services, cookie: string, 
   if (await services.store.ensureLocalSession({ idHash: sha256Hex(sessionId), globalId: session.id, baseUrl, createdAt: now })) {
     await publish(services, { type: 'session.joined', actor: 'guest', userId: session.userId, globalId: session.id, baseUrl });
   }
+  // Also when another request (another node) created it: its callback's outcome must be known first.
+  if (!(await runReachCallbacks(services, { globalId: session.id, userId: session.userId }, baseUrl))) return null;
   // A visit through the relay is activity of the user: renew the idle timer like verifySession does.
   if (now - session.lastSeenAt >= renewalIntervalMs(services.settings.current().sessionTimeout)) {
     await services.store.touchSession(session.id, now);

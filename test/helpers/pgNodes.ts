@@ -8,10 +8,14 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { generateMasterKeyFile } from '../../src/infra/keys/masterKey.js';
 import { createSchema, type Isolated } from './postgres.js';
+import type { StartOptions } from '../../src/app/compose.js';
 import { startTestServer, type TestServer } from './server.js';
 
-/** Registers the hooks; the returned function gives both nodes inside a test. */
-export function twoPostgresNodes(name: string): () => readonly [TestServer, TestServer] {
+/** Registers the hooks; the returned function gives both nodes inside a test. `start`: what both nodes are started with. */
+export function twoPostgresNodes(
+  name: string,
+  start: () => Pick<StartOptions, 'sessionStartCaPem'> = () => ({}),
+): () => readonly [TestServer, TestServer] {
   let schema: Isolated | undefined;
   let dir: string | undefined;
   let nodes: TestServer[] = [];
@@ -21,8 +25,8 @@ export function twoPostgresNodes(name: string): () => readonly [TestServer, Test
     const masterKeyFile = path.join(dir, 'master.key');
     await generateMasterKeyFile(masterKeyFile);
     const options = { store: schema.url, masterKeyFile, argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' } as const;
-    nodes = [await startTestServer(options)];
-    nodes.push(await startTestServer(options));
+    nodes = [await startTestServer(options, start())];
+    nodes.push(await startTestServer(options, start()));
   });
   after(async () => {
     await Promise.all(nodes.map((node) => node.close()));

@@ -42,7 +42,7 @@ export type Endpoint = Pick<TestServer, 'soapPort' | 'relayPort' | 'caPem'>;
 /** A server on a new temporary data directory (removed at close), or on `overrides.dataDir` (kept). */
 export async function startTestServer(
   overrides: Partial<Record<OptionName, string | number>> = {},
-  start: Pick<StartOptions, 'receiverLookup'> = {},
+  start: Pick<StartOptions, 'receiverLookup' | 'sessionStartCaPem'> = {},
 ): Promise<TestServer> {
   const ownDir = overrides.dataDir === undefined;
   const dataDir = ownDir ? mkdtempSync(path.join(os.tmpdir(), 'ssod-test-')) : String(overrides.dataDir);

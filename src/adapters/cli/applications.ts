@@ -1,4 +1,5 @@
 // `ssod applications`: the registered applications and their client certificates (protocol §4.2, §5.1–5.5).
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { issueCertificate } from '../../core/applications.js';
 import {
@@ -13,6 +14,7 @@ import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord, CertificateRecord } from '../../core/store/index.js';
 import { CliError, action, addWideFlag, fields, isoTime, openOwnerOnly, print, storeCommand, table, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
+import { setSessionStartCallback } from '../../core/sessionStart.js';
 import { withCaServices, withServices, type InstallationAccess } from './installation.js';
 
 function certificateView(cert: CertificateRecord & { readonly state: CertificateState }) {
@@ -81,9 +83,11 @@ async function show(access: InstallationAccess, flags: StoreFlags, id: string): 
   await withServices(access, flags, async (services) => {
     const details = await applicationDetails(services, await applicationArgument(services, id));
     const certificates = details.certificates.map(certificateView);
+    const callback = await services.store.getSessionStartCallback(details.application.id);
+    const sessionStartCallback = callback === null ? null : { url: callback.url, policy: callback.policy, ownCa: callback.caPem !== null };
     print(
       flags,
-      { ...applicationView(details.application), users: details.users, certificates },
+      { ...applicationView(details.application), users: details.users, sessionStartCallback, certificates },
       (shown) =>
         fields([
           ['id', shown.id],
@@ -96,6 +100,12 @@ async function show(access: InstallationAccess, flags: StoreFlags, id: string): 
           ['change password url', shown.changePasswordUrl],
           ['registered', shown.createdAt],
           ['users owned', shown.users],
+          [
+            'session start callback',
+            shown.sessionStartCallback === null
+              ? null
+              : `${shown.sessionStartCallback.url} (policy ${shown.sessionStartCallback.policy}${shown.sessionStartCallback.ownCa ? ', own CA' : ''})`,
+          ],
         ]) +
         '\nCertificates:\n' +
         (flags.wide === true
@@ -152,6 +162,37 @@ async function reissue(access: InstallationAccess, flags: ReissueFlags, id: stri
   });
 }
 
+interface CallbackFlags extends StoreFlags {
+  readonly url: string;
+  readonly policy?: string;
+  readonly caFile?: string;
+}
+
+async function caPemOf(file: string | undefined): Promise<string | null> {
+  if (file === undefined) return null;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `cannot read the CA file (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the --ca-file path and that this user may read it`,
+    );
+  }
+}
+
+/** `ssod applications callback APP --url URL [--policy continue|fail] [--ca-file FILE]` (docs/groups.md); an empty url removes it. */
+async function callback(access: InstallationAccess, flags: CallbackFlags, id: string): Promise<void> {
+  const caPem = await caPemOf(flags.caFile);
+  await withServices(access, flags, async (services) => {
+    const app = await applicationArgument(services, id);
+    const set = await setSessionStartCallback(services, app.id, { url: flags.url, policy: flags.policy ?? '', caPem }, 'operator');
+    print(flags, { applicationId: app.id, sessionStartCallback: set === null ? null : { url: set.url, policy: set.policy } }, () =>
+      set === null
+        ? `${printable(app.name)} (${app.id}) has no On Session Start callback now.`
+        : `The On Session Start callback of ${printable(app.name)} (${app.id}) is ${printable(set.url)}, policy ${set.policy}; running servers call it within 5 s.`,
+    );
+  });
+}
+
 interface UnregisterFlags extends StoreFlags {
   readonly force?: boolean;
 }
@@ -201,6 +242,21 @@ export function applicationsCommand(access: InstallationAccess): Command {
       .option('--force', 'overwrite FILE if it exists')
       .addHelpText('after', '\nExample:\n  ssod applications reissue-cert 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --out panel.pem\n')
       .action(action((flags: ReissueFlags, id: string) => reissue(access, flags, id))),
+  );
+  command.addCommand(
+    storeCommand(
+      'callback',
+      "Set or remove an application's On Session Start callback (docs/groups.md): an https URL, called when a session starts.",
+    )
+      .argument('<id>', 'the application id')
+      .requiredOption('--url <URL>', 'the https URL to call; an empty value ("") removes the callback')
+      .option('--policy <POLICY>', 'continue (the default: a failure is logged, the session goes on) or fail (a failure fails the sign-in)')
+      .option('--ca-file <FILE>', "PEM certificates to trust for the callback's endpoint instead of the system's")
+      .addHelpText(
+        'after',
+        '\nExamples:\n  ssod applications callback 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --url https://panel.example.com/ssod/session-start --policy fail\n  ssod applications callback 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --url ""\n',
+      )
+      .action(action((flags: CallbackFlags, id: string) => callback(access, flags, id))),
   );
   command.addCommand(
     storeCommand('unregister', 'Unregister an application: its certificates, the users it owns and their sessions are deleted.')

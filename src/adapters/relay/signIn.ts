@@ -243,7 +243,7 @@ async function submit(services: Services, req: IncomingMessage, res: ServerRespo
       originatingIp: address,
       baseUrl: undefined,
     });
-    cookie = await startBrowserSession(services, signedIn.id, ACTOR, set);
+    cookie = await startBrowserSession(services, signedIn.id, ACTOR, set, origin.baseUrl);
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
     await sendForm(services, req, res, secure, again);

@@ -6,7 +6,8 @@
 import type { IdentityProviderSettings } from '../store/identityProviders.js';
 
 /** The attack case of docs/SECURITY.md section E that a refusal is about, or `malformed` for a response that cannot be read. */
-export type SamlCase = 'E30' | 'E31' | 'E32' | 'E33' | 'E34' | 'malformed';
+/** `startCallback`: the assertion was good, but an On Session Start callback refused the session (docs/groups.md). */
+export type SamlCase = 'E30' | 'E31' | 'E32' | 'E33' | 'E34' | 'malformed' | 'startCallback';
 
 /** A response refused: its case and a precise, log-safe reason (what the audit trail shows). */
 export class SamlRefusal extends Error {

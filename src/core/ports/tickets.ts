@@ -4,8 +4,11 @@
 // keys in the store. Which key signs and which are published the core decides (core/ticketKeys.ts).
 import type { TicketKeyRecord } from '../store/index.js';
 
-/** The `typ` of a ticket and of a logout token (explicit typing, RFC 8725 section 3.11): neither is taken for the other. */
-export type TicketTokenType = 'ssod-ticket+jwt' | 'ssod-logout+jwt';
+/**
+ * The `typ` of a ticket, of a logout token and of an On Session Start callback (explicit typing, RFC
+ * 8725 section 3.11): none is taken for another.
+ */
+export type TicketTokenType = 'ssod-ticket+jwt' | 'ssod-logout+jwt' | 'ssod-session-start+jwt';
 
 /** The claims of a JWT as signed or read: JSON values by name. */
 export type TicketClaims = Readonly<Record<string, unknown>>;

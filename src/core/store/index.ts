@@ -8,6 +8,7 @@ import type { IdentityProviderStore } from './identityProviders.js';
 import type { KeyMaterialStore } from './keyMaterial.js';
 import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
+import type { SessionStartStore } from './sessionStart.js';
 import type { SessionStore } from './sessions.js';
 import type { SessionVariableStore } from './sessionVariables.js';
 import type { SettingsStore } from './settings.js';
@@ -24,6 +25,7 @@ export * from './identityProviders.js';
 export * from './keyMaterial.js';
 export * from './lifecycle.js';
 export * from './outbox.js';
+export * from './sessionStart.js';
 export * from './sessions.js';
 export * from './sessionVariables.js';
 export * from './settings.js';
@@ -42,6 +44,7 @@ export interface Store
     SourceStore,
     IdentityProviderStore,
     SessionStore,
+    SessionStartStore,
     SessionVariableStore,
     SettingsStore,
     ThrottleStore,

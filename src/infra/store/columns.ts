@@ -137,3 +137,9 @@ export const TICKET_KEY_COLUMNS = `kid, algorithm, public_jwk AS "publicJwk", se
 export const TICKET_RECEIVER_COLUMNS = 'name, domain, url, ca_pem AS "caPem", created_at AS "createdAt"';
 export const TICKET_GRANT_COLUMNS =
   'global_id AS "globalId", receiver, user_id AS "userId", issued_at AS "issuedAt", expires_at AS "expiresAt"';
+export const SESSION_START_CALLBACK_COLUMNS =
+  'application_id AS "applicationId", url, policy, ca_pem AS "caPem", updated_at AS "updatedAt"';
+export const SESSION_START_COLUMNS =
+  'global_id AS "globalId", started_for AS "startedFor", group_name AS "groupName", created_at AS "createdAt"';
+export const SESSION_START_CALL_COLUMNS = `global_id AS "globalId", application_id AS "applicationId", claimed_at AS "claimedAt",
+  claimed_by AS "claimedBy", finished_at AS "finishedAt", outcome`;

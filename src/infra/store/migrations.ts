@@ -321,6 +321,39 @@ CREATE INDEX session_variable_values_declaration ON session_variable_values (own
 ALTER TABLE local_sessions ADD COLUMN first_verified_at ${time};
 `;
 
+// Version 11: On Session Start callbacks (docs/groups.md). The callback each application registered
+// (one at most); what each session was started for (its starting application and group), written
+// at its start while any callback is registered, so that a member reaching it later is told; and
+// the claims that make each (session, application) call exactly once across nodes: inserted before
+// the call, finished with its outcome after it. Both go with their session (a cascade).
+const sessionStartCallbacks = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE session_start_callbacks (
+  application_id TEXT PRIMARY KEY REFERENCES applications (id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  ca_pem TEXT,
+  updated_at ${time} NOT NULL
+)${tableOptions};
+
+CREATE TABLE session_starts (
+  global_id TEXT PRIMARY KEY REFERENCES global_sessions (id) ON DELETE CASCADE,
+  started_for TEXT NOT NULL,
+  group_name TEXT,
+  created_at ${time} NOT NULL
+)${tableOptions};
+
+CREATE TABLE session_start_calls (
+  global_id TEXT NOT NULL REFERENCES global_sessions (id) ON DELETE CASCADE,
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  claimed_at ${time} NOT NULL,
+  claimed_by TEXT NOT NULL,
+  finished_at ${time},
+  outcome TEXT,
+  PRIMARY KEY (global_id, application_id)
+)${tableOptions};
+CREATE INDEX session_start_calls_application_id ON session_start_calls (application_id);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -356,6 +389,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     description: 'session variables: the declarations of each application, the values of each global session, the first ssox:verifySession',
     sql: sessionVariables,
+  },
+  {
+    version: 11,
+    description: 'On Session Start callbacks: the callback of each application, what each session was started for, the claims of each call',
+    sql: sessionStartCallbacks,
   },
 ];
 

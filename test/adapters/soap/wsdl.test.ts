@@ -301,6 +301,8 @@ describe('generateExtensionWsdl: structure', () => {
         'getSessionVariable',
         'setSessionVariable',
         'verifySession',
+        'setSessionStartCallback',
+        'getSessionStartCallback',
       ],
     );
     const messages = childrenNamed(extensionDefinitions, WSDL_NS, 'message');

@@ -66,7 +66,14 @@ export const authenticate = operation({
       baseUrl: input.baseUrl,
     });
     if (input.baseUrl === undefined) return { userId: user.id };
-    const session = await startSession(services, user.id, input.baseUrl, actorOf(caller?.applicationId), set);
+    const session = await startSession(
+      services,
+      user.id,
+      input.baseUrl,
+      actorOf(caller?.applicationId),
+      set,
+      caller?.applicationId ?? null,
+    );
     return { relayToken: session.relayToken, sessionId: session.sessionId, userId: user.id };
   },
 });

@@ -29,6 +29,7 @@ import { listSessionVariableDeclarations } from './listSessionVariableDeclaratio
 import { removeSessionVariable } from './removeSessionVariable.js';
 import { setSessionVariable } from './setSessionVariable.js';
 import { verifySessionWithVariables } from './verifySessionWithVariables.js';
+import { getSessionStartCallback, setSessionStartCallback } from './sessionStartCallback.js';
 import type { Operation } from './types.js';
 
 /** The operations of the protocol, in namespace SSO_NS. */
@@ -65,6 +66,8 @@ export const EXTENSION_OPERATIONS: readonly Operation[] = Object.freeze([
   getSessionVariable,
   setSessionVariable,
   verifySessionWithVariables,
+  setSessionStartCallback,
+  getSessionStartCallback,
 ]);
 
 /** Every operation the endpoint answers. */

@@ -9,6 +9,7 @@ import { identityProviderPart } from './identityProviders.js';
 import { keyMaterialPart } from './keyMaterial.js';
 import { outboxPart } from './outbox.js';
 import { sessionPart } from './sessions.js';
+import { sessionStartPart } from './sessionStart.js';
 import { sessionVariablePart } from './sessionVariables.js';
 import { settingsPart } from './settings.js';
 import { sourcePart } from './sources.js';
@@ -34,6 +35,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...sourcePart(x),
     ...identityProviderPart(x),
     ...sessionPart(x),
+    ...sessionStartPart(x),
     ...sessionVariablePart(x),
     ...settingsPart(x),
     ...throttlePart(x),

@@ -65,6 +65,8 @@ describe('the table of operations with extensions', () => {
         'getSessionVariable',
         'setSessionVariable',
         'verifySession',
+        'setSessionStartCallback',
+        'getSessionStartCallback',
       ],
     );
   });

@@ -10,6 +10,7 @@ import { keyMaterialContract } from './keyMaterial.js';
 import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
+import { sessionStartContract } from './sessionStart.js';
 import { sessionVariablesContract } from './sessionVariables.js';
 import { settingsContract } from './settings.js';
 import { sourcesContract } from './sources.js';
@@ -49,6 +50,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     describe('signed logon tickets: keys, receivers, grants', () => ticketsContract(storeTest));
     describe('units of work', () => unitOfWorkContract(storeTest));
     describe('application groups', () => groupsContract(storeTest));
+    describe('On Session Start callbacks: callbacks, session starts, claims', () => sessionStartContract(storeTest));
     describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
   });
 }
