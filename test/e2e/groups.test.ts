@@ -91,4 +91,18 @@ describe('an application group in a real browser: one session, a shared variable
     assert.equal(await shared(), 'GLOBEX-42');
     await screenshot(page, 'groups-4-panel');
   });
+
+  test("5. log out everywhere on panel, sign in again: a new session, which panel's callback starts in the user's own account", async () => {
+    await Promise.all([page.waitForURL(/\/login/), page.click('#logout')]);
+    await page.goto(demo.billing.url);
+    assert.match(page.url(), /\/login\?/, 'billing no longer knows the user (single logout)');
+    await page.goto(demo.panel.url);
+    await page.fill('#login', USER.login);
+    await page.fill('#password', USER.password);
+    await Promise.all([page.waitForURL(demo.panel.url), page.click('#login-form button[type=submit]')]);
+    assert.equal(await shared(), 'ACME-ALICE');
+    await page.goto(demo.billing.url);
+    assert.equal(await shared(), 'ACME-ALICE');
+    await screenshot(page, 'groups-5-billing-new-session');
+  });
 });
