@@ -1,12 +1,13 @@
 // The page server both example applications share: a login page, a protected home page that
-// shows who is signed in, and logout. Everything about single sign-on is the SDK's: SsoApp (Open Fusion
+// shows who is signed in (and, in an application group, the group's shared session variable, with a
+// form to change it), and logout. Everything about single sign-on is the SDK's: SsoApp (Open Fusion
 // SSO protocol, section 2.2) and, for an application in another DNS domain, TicketReceiver (its pages know
 // the user from the domain's signed logon ticket, docs/tickets.md); this file is only pages and forms.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { cookieOf, type SsoApp, type TicketReceiver } from '../../src/client/index.js';
+import { cookieOf, isFault, type SignedInUser, type SsoApp, type TicketReceiver } from '../../src/client/index.js';
 
 export interface ExampleApp {
   /** Short name, also the registered application name. */
@@ -21,6 +22,19 @@ export interface ExampleApp {
 export interface Neighbour {
   readonly title: string;
   readonly url: string;
+}
+
+/**
+ * A session variable of the application group that the home page shows (docs/groups.md "Session
+ * variables"), and with `editable` changes through a form.
+ */
+export interface SharedVariable {
+  /** The application that declared it. */
+  readonly owner: string;
+  readonly name: string;
+  /** What the page calls it. */
+  readonly label: string;
+  readonly editable: boolean;
 }
 
 export interface RunningApp {
@@ -41,10 +55,14 @@ interface Attached {
   readonly neighbours: readonly Neighbour[];
   /** In another DNS domain: the application is its own ticket receiver, and its pages know the user from the ticket. */
   readonly tickets: TicketReceiver | null;
+  /** In an application group: the shared session variable the home page shows. */
+  readonly shared: SharedVariable | null;
 }
 
 const CSRF_COOKIE = 'login_csrf';
 const LOGOUT_EVERYWHERE_PATH = '/logout/everywhere';
+const SHARED_PATH = '/shared';
+const SHARED_CSRF_COOKIE = 'shared_csrf';
 const MAX_FORM_BYTES = 8 * 1024;
 
 /** The registered url of an example application (docs/DECISIONS.md "URLs": the port always written out). */
@@ -96,7 +114,37 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function homePage(app: ExampleApp, user: PageUser, neighbours: readonly Neighbour[], tickets: TicketReceiver | null): string {
+/** What the home page shows of the shared variable: its value, and the form to change it (with its CSRF value). */
+interface SharedView {
+  readonly variable: SharedVariable;
+  readonly value: string;
+  readonly csrf: string | null;
+  readonly notice: string | null;
+}
+
+function sharedSection(view: SharedView | null): string {
+  if (view === null) return '';
+  const { variable, value, csrf, notice } = view;
+  const form =
+    csrf === null
+      ? ''
+      : `<form method="post" action="${SHARED_PATH}" id="shared-form">
+  <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+  <label for="shared-value">Switch to another ${escapeHtml(variable.label)}</label><input id="shared-value" name="value" maxlength="64" required>
+  <button type="submit">Switch</button>
+</form>`;
+  return `<p>Current ${escapeHtml(variable.label)}: <strong id="shared">${escapeHtml(value)}</strong>
+<span class="muted">(shared by the applications of this group)</span></p>
+${notice === null ? '' : `<p class="error" id="shared-notice">${escapeHtml(notice)}</p>`}${form}`;
+}
+
+function homePage(
+  app: ExampleApp,
+  user: PageUser,
+  neighbours: readonly Neighbour[],
+  tickets: TicketReceiver | null,
+  shared: SharedView | null = null,
+): string {
   const links = neighbours.map((n) => `<li><a href="${escapeHtml(n.url)}">${escapeHtml(n.title)}</a></li>`).join('');
   const how = tickets === null ? '' : `, known from the signed logon ticket of ${escapeHtml(tickets.domain)}: no call to ssod`;
   return page(
@@ -105,6 +153,7 @@ function homePage(app: ExampleApp, user: PageUser, neighbours: readonly Neighbou
     `<h1>Welcome to ${escapeHtml(app.title)}</h1>
 <p>Signed in as <strong id="login">${escapeHtml(user.login)}</strong></p>
 <p class="muted">User id <code id="user-id">${escapeHtml(user.userId)}</code>${how}</p>
+${sharedSection(shared)}
 ${links === '' ? '' : `<p>Your other applications (no second sign-in):</p><ul>${links}</ul>`}
 <form method="post" action="/logout"><button id="logout" type="submit">Log out everywhere</button></form>`,
   );
@@ -151,7 +200,7 @@ async function home(app: ExampleApp, attached: Attached, req: http.IncomingMessa
   const { sso, neighbours, tickets } = attached;
   if (tickets === null) {
     const user = await sso.requireUser(req, res);
-    if (user !== null) send(res, 200, homePage(app, user, neighbours, null));
+    if (user !== null) sendHome(app, attached, res, user, null);
     return;
   }
   // After ssod's sign-in page the browser arrives with an ssosid this page does not need: keep it out of history.
@@ -161,6 +210,51 @@ async function home(app: ExampleApp, attached: Attached, req: http.IncomingMessa
   }
   const user = await tickets.requireUser(req, res);
   if (user !== null) send(res, 200, homePage(app, user, neighbours, tickets));
+}
+
+/**
+ * The home page of a user of the application's own session, with the shared variable as the last
+ * verification read it. The form to change it carries the value of a SameSite cookie (as the login form).
+ */
+function sendHome(app: ExampleApp, attached: Attached, res: http.ServerResponse, user: SignedInUser, notice: string | null): void {
+  const { shared } = attached;
+  let view: SharedView | null = null;
+  if (shared !== null) {
+    let csrf: string | null = null;
+    if (shared.editable) {
+      csrf = randomBytes(16).toString('base64url');
+      res.setHeader('Set-Cookie', `${SHARED_CSRF_COOKIE}=${csrf}; Path=${SHARED_PATH}; HttpOnly; SameSite=Lax`);
+    }
+    view = {
+      variable: shared,
+      value: user.variables?.value(shared.name, shared.owner) ?? '(not shared with this application)',
+      csrf,
+      notice,
+    };
+  }
+  send(res, notice === null ? 200 : 409, homePage(app, user, attached.neighbours, null, view));
+}
+
+/** The form of the shared variable: written under the version rule (docs/groups.md), then back to the home page. */
+async function changeShared(app: ExampleApp, attached: Attached, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { sso, shared } = attached;
+  const form = await readForm(req);
+  const user = await sso.requireUser(req, res);
+  if (user === null || shared === null) return;
+  const csrf = cookieOf(req, SHARED_CSRF_COOKIE);
+  if (csrf === null || !sameText(csrf, form.get('csrf') ?? '') || user.variables === undefined) {
+    sendHome(app, attached, res, user, 'Not changed: the form was not ours; try again.');
+    return;
+  }
+  try {
+    await user.variables.set(shared.name, (form.get('value') ?? '').trim(), shared.owner);
+  } catch (error) {
+    // Another application wrote first (the version rule), or the value is over its length: the page shows the value now held.
+    if (!isFault(error, 'invalidParameter')) throw error;
+    sendHome(app, attached, res, user, 'Not changed: it was changed meanwhile or the value is too long; try again.');
+    return;
+  }
+  redirect(res, sso.ownUrl('/').href);
 }
 
 /**
@@ -198,6 +292,8 @@ async function route(app: ExampleApp, attached: Attached, req: http.IncomingMess
     if (tickets === null) return sso.logout(req, res);
     dropTicketCookie(res, tickets);
     redirect(res, sso.ownUrl(LOGOUT_EVERYWHERE_PATH).href);
+  } else if (req.method === 'POST' && url.pathname === SHARED_PATH && attached.shared?.editable === true && tickets === null) {
+    await changeShared(app, attached, req, res);
   } else if (req.method === 'GET' && url.pathname === LOGOUT_EVERYWHERE_PATH && tickets !== null) {
     await logoutEverywhere(attached, req, res);
   } else {
@@ -215,7 +311,11 @@ export async function listenExampleApp(
   app: ExampleApp,
   port = app.port,
   tls: { readonly key: string; readonly cert: string } | null = null,
-): Promise<RunningApp & { attach(sso: SsoApp, neighbours?: readonly Neighbour[], tickets?: TicketReceiver | null): void }> {
+): Promise<
+  RunningApp & {
+    attach(sso: SsoApp, neighbours?: readonly Neighbour[], tickets?: TicketReceiver | null, shared?: SharedVariable | null): void;
+  }
+> {
   let attached: Attached | null = null;
   const listener: http.RequestListener = (req, res) => {
     if (attached === null) {
@@ -237,8 +337,8 @@ export async function listenExampleApp(
   return {
     url: appUrlOf(app, bound, tls === null ? 'http' : 'https'),
     port: bound,
-    attach(sso, neighbours = [], tickets = null) {
-      attached = { sso, neighbours, tickets };
+    attach(sso, neighbours = [], tickets = null, shared = null) {
+      attached = { sso, neighbours, tickets, shared };
     },
     close: () =>
       new Promise<void>((resolve) => {

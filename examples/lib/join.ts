@@ -12,6 +12,8 @@ export interface SsoSettings {
   readonly relayUrl?: string;
   /** Where visitors sign in: the application's own login page (default) or ssod's sign-in page. */
   readonly signInAt?: SignInAt;
+  /** Verify with ssox:verifySession: the user carries the session variables of the group (docs/groups.md). */
+  readonly sessionVariables?: boolean;
 }
 
 /** SSO_SIGN_IN_AT=ssod: the applications send visitors to ssod's sign-in page instead of their own. */
@@ -42,6 +44,7 @@ export async function joinSso(app: ExampleApp, appUrl: string, certFile: string,
     cookieName: `${app.name}_session`,
     ...(settings.relayUrl === undefined ? {} : { relayUrl: settings.relayUrl }),
     ...(settings.signInAt === undefined ? {} : { signInAt: settings.signInAt }),
+    ...(settings.sessionVariables === true ? { sessionVariables: true } : {}),
   });
   return { applicationId, client, sso };
 }

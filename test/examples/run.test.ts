@@ -20,8 +20,8 @@ interface Run {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** examples/run with its temporary directory in `tmp`, every port free (0) unless given. */
-function startRun(tmp: string, ports: Readonly<Record<string, number>> = {}): Run {
+/** examples/run with its temporary directory in `tmp`, every port free (0) unless given, and other variables as given. */
+function startRun(tmp: string, ports: Readonly<Record<string, number | string>> = {}): Run {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TMPDIR: tmp,
@@ -106,4 +106,18 @@ describe('examples/run', () => {
       assert.deepEqual(readdirSync(tmp), []);
     });
   }
+
+  test('DEMO_LAYOUT=group: panel and billing as one application group, stopped as cleanly', async () => {
+    const run = startRun(tmp, { DEMO_LAYOUT: 'group' });
+    await ready(run);
+    assert.match(
+      run.stdout(),
+      /^Billing +http:\/\/billing\.test:\d+\/ \(with the panel, group hosting: the shared session variable customer\)$/m,
+    );
+    assert.doesNotMatch(run.stdout(), /Help Desk/);
+    run.kill('SIGTERM');
+    assert.equal(await run.code, 0, run.stderr());
+    assert.equal(run.stderr(), '');
+    assert.deepEqual(readdirSync(tmp), []);
+  });
 });

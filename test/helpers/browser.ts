@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { SignInAt } from '../../src/client/index.js';
 import { startDemo, type Demo } from '../../examples/lib/demo.js';
+import { demoOperator } from '../../examples/lib/operator.js';
 import { startTestServer, type TestServer } from './server.js';
 import { CHROMIUM, TOOLS, skipWithout } from './tools.js';
 
@@ -47,7 +48,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** ssod in process with both example applications joined to it, for a browser that reaches the relay by a host name. */
+/** ssod in process with both example applications joined to it (as one application group with `group`), for a browser that reaches the relay by a host name. */
 export interface BrowserDemo {
   readonly ts: TestServer;
   readonly demo: Demo;
@@ -59,7 +60,12 @@ export interface BrowserDemo {
 export async function startBrowserDemo(
   relayHost: string,
   user: { readonly login: string; readonly password: string },
-  options: { readonly server?: Parameters<typeof startTestServer>[0]; readonly signInAt?: SignInAt } = {},
+  options: {
+    readonly server?: Parameters<typeof startTestServer>[0];
+    readonly signInAt?: SignInAt;
+    /** Panel and billing as one application group of this name (examples/lib/demo.ts). */
+    readonly group?: string;
+  } = {},
 ): Promise<BrowserDemo> {
   const ts = await startTestServer(options.server);
   const relayOrigin = `http://${relayHost}:${ts.relayPort}`;
@@ -78,6 +84,7 @@ export async function startBrowserDemo(
       ports: { panel: 0, billing: 0 },
       demoUser: user,
       ...(options.signInAt === undefined ? {} : { signInAt: options.signInAt }),
+      ...(options.group === undefined ? {} : { group: { name: options.group, operator: demoOperator(ts.server.services) } }),
     });
     return { ts, demo, relayOrigin, close: () => close(demo) };
   } catch (error) {
