@@ -14,41 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { resolveOptions } from '../src/config/options.js';
 import { createLogger } from '../src/infra/log.js';
 import { startServer, type RunningServer } from '../src/app/server.js';
+import { field, soap, type Credentials } from './inProcessSoap.js';
 
 const NS = 'http://swsoft.com/schemas/sso/1';
 const SSOX = 'urn:ssod:ext:1';
 const CONCURRENCY = 8;
 const ROUNDS = 3;
 const VARIABLES = 10;
-
-type Credentials = { key: string; cert: string };
-
-function soap(server: RunningServer, agent: https.Agent, body: string, credentials?: Credentials): Promise<string> {
-  const envelope = `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>${body}</env:Body></env:Envelope>`;
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: server.soapPort,
-        path: '/soap',
-        method: 'POST',
-        ca: server.services.ca.certificatePem,
-        agent,
-        ...credentials,
-        headers: { 'Content-Type': 'application/soap+xml' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      },
-    );
-    req.on('error', reject);
-    req.end(envelope);
-  });
-}
-
-const field = (xml: string, name: string): string => new RegExp(`<sso:${name}>([^<]*)</sso:${name}>`).exec(xml)?.[1] ?? '';
 
 /** Calls per second of `body`, CONCURRENCY at a time on one keep-alive agent with the certificate. */
 async function rate(

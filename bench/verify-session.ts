@@ -15,39 +15,13 @@ import pg from 'pg';
 import { resolveOptions } from '../src/config/options.js';
 import { generateMasterKeyFile } from '../src/infra/keys/masterKey.js';
 import { createLogger } from '../src/infra/log.js';
-import { startServer, type RunningServer } from '../src/app/server.js';
+import { startServer } from '../src/app/server.js';
+import { field, soap } from './inProcessSoap.js';
 
 const CALLS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = 8;
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NS = 'http://swsoft.com/schemas/sso/1';
-
-function soap(server: RunningServer, agent: https.Agent, body: string, credentials?: { key: string; cert: string }): Promise<string> {
-  const envelope = `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>${body}</env:Body></env:Envelope>`;
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: server.soapPort,
-        path: '/soap',
-        method: 'POST',
-        ca: server.services.ca.certificatePem,
-        agent,
-        ...credentials,
-        headers: { 'Content-Type': 'application/soap+xml' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      },
-    );
-    req.on('error', reject);
-    req.end(envelope);
-  });
-}
-
-const field = (xml: string, name: string): string => new RegExp(`<sso:${name}>([^<]*)</sso:${name}>`).exec(xml)?.[1] ?? '';
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
