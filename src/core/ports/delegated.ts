@@ -63,7 +63,7 @@ export type SourceAnswer =
       readonly detail: string;
     };
 
-/** One password check at a source (the seed's LJAuthenticate{username, password, originatingIp}). */
+/** One password check at a source (LJAuthenticate{username, password, originatingIp} of the LongJump documentation). */
 export interface DelegatedPasswordCheck {
   /** The user's login as stored in ssod. */
   readonly login: string;
