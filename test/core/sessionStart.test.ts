@@ -16,6 +16,13 @@ import { pairOf, relayRequest, setCookieNamed } from '../adapters/relay/request.
 
 let ts: TestServer;
 let endpoint: CallbackEndpoint;
+
+/** The paths the callback endpoint received since it had received `before` requests, in order. */
+const pathsSince = (before: number): string[] =>
+  endpoint
+    .received()
+    .slice(before)
+    .map((received) => received.path);
 let appCount = 0;
 
 before(async () => {
@@ -125,20 +132,14 @@ describe('On Session Start callbacks', () => {
     const signedIn = await signIn(starting, 'group-user');
     assert.ok('cookie' in signedIn);
     assert.deepEqual(
-      endpoint
-        .received()
-        .slice(before)
-        .map((received) => received.path),
+      pathsSince(before),
       [pathOf(provider), pathOf(starting)],
       "the provider's callback, then the starting application's, before authenticate answered",
     );
     assert.notEqual(await visit(member, signedIn.cookie), 'none');
     assert.notEqual(await visit(provider, signedIn.cookie), 'none');
     assert.deepEqual(
-      endpoint
-        .received()
-        .slice(before)
-        .map((received) => received.path),
+      pathsSince(before),
       [pathOf(provider), pathOf(starting), pathOf(member)],
       "the subscriber at its first visit; the provider's first visit calls it no more",
     );
@@ -160,21 +161,11 @@ describe('On Session Start callbacks', () => {
 
     const signedIn = await signIn(starting, 'order-user');
     assert.ok('cookie' in signedIn);
-    assert.deepEqual(
-      endpoint
-        .received()
-        .slice(before)
-        .map((received) => received.path),
-      [pathOf(starting)],
-      'only the starting application, before authenticate answered',
-    );
+    assert.deepEqual(pathsSince(before), [pathOf(starting)], 'only the starting application, before authenticate answered');
     assert.notEqual(await visit(third, signedIn.cookie), 'none');
     assert.notEqual(await visit(member, signedIn.cookie), 'none');
     assert.deepEqual(
-      endpoint
-        .received()
-        .slice(before)
-        .map((received) => received.path),
+      pathsSince(before),
       [pathOf(starting), pathOf(third), pathOf(member)],
       'each member before the relay answered its first visit',
     );
