@@ -2,6 +2,8 @@
 // verifier checks"): the checks in the documented order, each failure a TicketError with its code.
 // The JWS work is jose's; this file only chooses what jose is told and adds what jose leaves open
 // (the header members that are refused outright, the ticket's own claims, one-time use, logout).
+// A token whose signature verified is remembered per key source, so that a receiver's cookie, sent
+// again on every request, is not verified again while the key set gives the same key for it.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { FetchImplementation, FlattenedJWSInput, JSONWebKeySet, JWK, JWTHeaderParameters, JWTPayload, JWTVerifyGetKey } from 'jose';
 import http from 'node:http';
