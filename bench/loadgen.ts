@@ -12,6 +12,7 @@ import { Connection, requestBytes, type Reply } from './http1.js';
 import {
   BENCH_BASE_URL,
   BENCH_PASSWORD,
+  BENCH_RECEIVER,
   SOAP12_CONTENT_TYPE,
   cookieFor,
   loginFor,
@@ -29,6 +30,11 @@ import { defined } from '../test/helpers/defined.js';
 const DRAIN_MS = 10_000;
 const RECONNECT_PAUSE_MS = 50;
 const SOAP_HEADERS = { 'Content-Type': SOAP12_CONTENT_TYPE };
+
+/** GETs of a relay path with the relay cookie of a uniformly random seeded session. */
+function relayGet(path: string, workload: { readonly salt: string; readonly population: number }): () => Buffer {
+  return () => requestBytes('GET', path, { Cookie: `sid=${cookieFor(workload.salt, randomInt(workload.population))}` }, null);
+}
 
 /** A function that makes the next request of a workload. */
 function requestMaker(workload: Workload): () => Buffer {
@@ -48,10 +54,10 @@ function requestMaker(workload: Workload): () => Buffer {
       let next = 0;
       return () => soap('createUser', { login: `${workload.prefix}-${(next += 1)}@bench.example`, password: BENCH_PASSWORD });
     }
-    case 'relayGetSession': {
-      const path = `/relay?url=${encodeURIComponent(`${BENCH_BASE_URL}home`)}`;
-      return () => requestBytes('GET', path, { Cookie: `sid=${cookieFor(workload.salt, randomInt(workload.population))}` }, null);
-    }
+    case 'relayGetSession':
+      return relayGet(`/relay?url=${encodeURIComponent(`${BENCH_BASE_URL}home`)}`, workload);
+    case 'relayTicket':
+      return relayGet(`/relay/ticket?receiver=${BENCH_RECEIVER.name}&url=${encodeURIComponent(BENCH_RECEIVER.page)}`, workload);
   }
 }
 

@@ -33,9 +33,10 @@ import {
 } from './protocol.js';
 import { markdownSummary } from './report.js';
 import { measureSessionVariables, sessionVariablesSummary } from './session-variables.js';
+import { measureTickets, ticketsSummary } from './tickets.js';
 import { defined } from '../test/helpers/defined.js';
 
-export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser', 'flood'] as const;
+export const SCENARIOS = ['verifySession', 'latency', 'relay', 'ticketHop', 'authenticate', 'storm', 'createUser', 'flood'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {
@@ -52,6 +53,8 @@ export interface BenchConfig {
   readonly store: string;
   /** verifySession requests per second during the login storm. */
   readonly stormRate: number;
+  /** Requests per second of each of the two streams of the ticketHop scenario (relay get-session and the ticket hop). */
+  readonly ticketRate: number;
   /** Connections of the source that floods authenticate in the flood scenario. */
   readonly floodConnections: number;
   readonly logLevel: string;
@@ -78,6 +81,7 @@ export const DEFAULT_CONFIG: BenchConfig = {
   workers: [1, 2],
   store: 'sqlite',
   stormRate: 500,
+  ticketRate: 200,
   floodConnections: 200,
   logLevel: 'info',
   out: null,
@@ -284,6 +288,21 @@ interface Target {
   readonly population: number;
 }
 
+/** Connections of each stream of the ticketHop scenario: enough for its fixed rate to stay open loop. */
+const TICKET_HOP_CONNECTIONS = 8;
+
+/** A stream of the relay (plain HTTP) with the relay cookie of random seeded sessions; `expect` is in the Location. */
+const relayStream = (t: Target, kind: 'relayGetSession' | 'relayTicket', expect: string, connections: number, rate?: number): Stream => ({
+  name: kind,
+  host: t.host,
+  port: t.relayPort,
+  workload: { kind, salt: t.salt, population: t.population },
+  connections,
+  ...(rate === undefined ? {} : { rate }),
+  status: 302,
+  expect,
+});
+
 const verifyStream = (t: Target, connections: number, rate?: number): Stream => ({
   name: 'verifySession',
   host: t.host,
@@ -363,23 +382,28 @@ async function runScenarios(
     await countRenewals();
   }
   if (wants('relay')) {
-    const relay = await measureOne(
+    const relay = await measureOne(generator, job([relayStream(t, 'relayGetSession', 'ssosid=https', config.connections)]), watched);
+    runs.relayGetSession = relay;
+    say(`    relay get-session: ${relay.throughput} req/s, p99 ${relay.p99} ms`);
+  }
+  if (wants('ticketHop')) {
+    // Both at the same fixed rate in one window, so that both see the same machine: the difference
+    // of their latencies is what the ticket (a signature and a grant write) adds to a relay hop.
+    const [plainResult, ticketResult] = await measure(
       generator,
       job([
-        {
-          name: 'relayGetSession',
-          host: t.host,
-          port: t.relayPort,
-          workload: { kind: 'relayGetSession', salt: t.salt, population: t.population },
-          connections: config.connections,
-          status: 302,
-          expect: 'ssosid=https',
-        },
+        relayStream(t, 'relayGetSession', 'ssosid=https', TICKET_HOP_CONNECTIONS, config.ticketRate),
+        relayStream(t, 'relayTicket', 'ticket?ticket=ey', TICKET_HOP_CONNECTIONS, config.ticketRate),
       ]),
       watched,
     );
-    runs.relayGetSession = relay;
-    say(`    relay get-session: ${relay.throughput} req/s, p99 ${relay.p99} ms`);
+    const plain = defined(plainResult, 'the relay get-session result');
+    const hop = defined(ticketResult, 'the ticket hop result');
+    runs.relayGetSessionAtTicketRate = { ...plain, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    runs.relayTicketHop = { ...hop, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    say(
+      `    ticket hop at ${config.ticketRate} req/s: p50 ${hop.p50} ms, p99 ${hop.p99} ms; relay get-session beside it p50 ${plain.p50} ms, p99 ${plain.p99} ms; the hop adds ${(hop.p50 - plain.p50).toFixed(2)} ms at p50, ${(hop.p99 - plain.p99).toFixed(2)} ms at p99`,
+    );
   }
   let hashesPerSecond: number | null = null;
   if (wants('authenticate') || wants('storm') || wants('createUser') || wants('flood')) {
@@ -613,6 +637,8 @@ const USAGE = `npm run bench -- [flags]
                        may create databases (one per population, dropped afterwards);
                        e.g. --store sqlite,postgres
   --storm-rate N       verifySession requests/s during the login storm (default 500)
+  --ticket-rate N      requests/s of each stream of ticketHop: the relay's ticket hop beside its
+                       get-session (default 200)
   --flood-connections N connections of the source that floods authenticate (default 200)
   --log-level LEVEL    ssod's --log-level (default info, as deployed)
   --out FILE           results JSON (default bench/results/<date>.json)
@@ -642,6 +668,7 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
       workers: { type: 'string' },
       store: { type: 'string' },
       'storm-rate': { type: 'string' },
+      'ticket-rate': { type: 'string' },
       'flood-connections': { type: 'string' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
@@ -679,6 +706,8 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
     store: values.store ?? DEFAULT_CONFIG.store,
     stormRate:
       values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : defined(list(values['storm-rate'])[0], 'a value of --storm-rate'),
+    ticketRate:
+      values['ticket-rate'] === undefined ? DEFAULT_CONFIG.ticketRate : defined(list(values['ticket-rate'])[0], 'a value of --ticket-rate'),
     floodConnections:
       values['flood-connections'] === undefined
         ? DEFAULT_CONFIG.floodConnections
@@ -703,6 +732,8 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
     console.log('\n' + markdownSummary(results));
     // ssox:verifySession against verifySession in one in-process server (bench/session-variables.ts).
     if (config.scenarios.includes('verifySession')) console.log('\n' + sessionVariablesSummary(await measureSessionVariables()));
+    // The SDK's offline ticket verification against bare Ed25519, on one thread (bench/tickets.ts).
+    if (config.scenarios.includes('ticketHop')) console.log('\n' + ticketsSummary(await measureTickets()));
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

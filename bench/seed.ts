@@ -10,7 +10,8 @@ import { loginKeyOf } from '../src/core/users.js';
 import { createLogger } from '../src/infra/log.js';
 import { openServices } from '../src/app/compose.js';
 import type { ApplicationRecord, CertificateRecord } from '../src/core/store/index.js';
-import { BENCH_BASE_URL, cookieFor, loginFor, sessionIdFor, sessionSecretFor, type ClientTls } from './protocol.js';
+import { addReceiver } from '../src/core/operator/tickets.js';
+import { BENCH_BASE_URL, BENCH_RECEIVER, cookieFor, loginFor, sessionIdFor, sessionSecretFor, type ClientTls } from './protocol.js';
 
 export interface SeedPlan {
   readonly app: ApplicationRecord;
@@ -29,8 +30,8 @@ export interface SeedPlan {
 /**
  * Opens the installation as `ssod serve` does (src/app/server.ts): the store's schema, the CA and
  * the server certificate, kept in the data directory (SQLite) or sealed in the store (PostgreSQL).
- * Registers the bench application with a certificate issued by that CA, and returns what the
- * clients and the ceiling need of it.
+ * Registers the bench application with a certificate issued by that CA and adds the bench's ticket
+ * receiver (BENCH_RECEIVER), and returns what the clients and the ceiling need of it.
  */
 export async function installBenchApplication(
   options: Options,
@@ -64,6 +65,7 @@ export async function installBenchApplication(
       },
     };
     await services.store.insertApplication(plan.app, plan.certificate);
+    await addReceiver(services, { name: BENCH_RECEIVER.name, domain: BENCH_RECEIVER.domain, url: BENCH_RECEIVER.url });
     const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(issued.pem)?.[0] ?? '';
     const server = ca.serverCredentials();
     return { tls: { ca: ca.certificatePem, key, cert: issued.certificatePem }, server: { key: server.key, cert: server.cert }, plan };
