@@ -85,6 +85,7 @@ export async function openServices(options: Options, start: StartOptions = {}): 
     logger: log,
     dataDir: options.dataDir,
     checkPages: !cluster.isWorker,
+    sessionCache: { boundMs: options.sessionCacheMs, maxEntries: options.sessionCacheEntries },
   });
   try {
     const settings = await LiveSettings.open(store, options, log, now());

@@ -20,6 +20,8 @@ export interface OpenStoreSettings {
   readonly dataDir?: string;
   /** An operator command: it never creates a SQLite store, nor fills an empty file with a new one. */
   readonly existingOnly?: boolean;
+  /** PostgreSQL: the verifySession cache of a serving node (postgres.ts); none when absent. */
+  readonly sessionCache?: { readonly boundMs: number; readonly maxEntries: number };
   /** Whether to check every page of a SQLite store at open (true unless another process just did). */
   readonly checkPages?: boolean;
 }
