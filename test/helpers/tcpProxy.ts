@@ -53,10 +53,13 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
   return {
     port: (server.address() as net.AddressInfo).port,
     pause() {
+      if (paused) return;
       paused = true;
       for (const pair of pairs) hold(pair);
     },
     resume() {
+      // Piped twice, a connection would forward every byte twice.
+      if (!paused) return;
       paused = false;
       for (const pair of pairs) forward(pair);
     },

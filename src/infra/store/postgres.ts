@@ -18,7 +18,7 @@ import { composeStore } from './parts/index.js';
 import { ping, probeWrite } from './parts/lifecycle.js';
 import { POSTGRES } from './sql/dialect.js';
 import { STATEMENTS, bind, compile, type Sql } from './sql/statement.js';
-import { VERIFY_CHANNEL, VerifyCache } from './verifyCache.js';
+import { VERIFY_CHANNEL, VerifyCache, type VerifyCacheSettings } from './verifyCache.js';
 import { DuplicateLoginError, StoreUnavailableError, type PoolUse, type Store } from '../../core/store/index.js';
 
 /**
@@ -51,7 +51,7 @@ export interface PostgresStoreSettings {
    * The verifySession cache (verifyCache.ts) of a serving node: answers may be used up to `boundMs`
    * after the change that ended them; absent or 0, every verifySession reads the store.
    */
-  readonly sessionCache?: { readonly boundMs: number; readonly maxEntries: number };
+  readonly sessionCache?: Omit<VerifyCacheSettings, 'logger'>;
 }
 
 /** The URL with its password hidden, for messages and logs. */

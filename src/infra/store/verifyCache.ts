@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Logger } from '../log.js';
-import type { CertificateAndSession, SessionCacheUse } from '../../core/store/index.js';
+import type { CertificateAndSession, GlobalSessionRecord, SessionCacheUse } from '../../core/store/index.js';
 
 /** The channel that the triggers of migration 12 notify and that every node listens on. */
 export const VERIFY_CHANNEL = 'ssod_verify';
@@ -29,13 +29,23 @@ export interface VerifyCacheSettings {
   readonly boundMs: number;
   /** Most answers kept; the least recently used goes first. */
   readonly maxEntries: number;
+  /**
+   * Whether a kept answer with this global session may still be used: false when the session is
+   * within the bound of its end (its expiry, or its idle timeout as last read), because another node
+   * may have renewed its idle timer in the last boundMs; such an answer is read again, so that this
+   * node never ends a session on a stale last activity.
+   */
+  readonly answerable?: (global: GlobalSessionRecord) => boolean;
   readonly logger?: Logger;
 }
+
+/** An answer that names a session: the only kind kept. */
+export type KeptAnswer = CertificateAndSession & { readonly session: NonNullable<CertificateAndSession['session']> };
 
 /** One cached answer, with the session's ids under which the store's notifications name it. */
 interface Entry {
   readonly key: string;
-  readonly answer: CertificateAndSession;
+  readonly answer: KeptAnswer;
   readonly globalId: string;
   readonly userId: string;
 }
@@ -59,7 +69,7 @@ export class AnswerLru {
     return this.#entries.size;
   }
 
-  get(key: string): CertificateAndSession | undefined {
+  get(key: string): KeptAnswer | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     this.#entries.delete(key);
@@ -68,7 +78,7 @@ export class AnswerLru {
   }
 
   /** Keeps the answer, which must have a session; drops the least recently used beyond the maximum. Returns how many were dropped. */
-  set(key: string, answer: CertificateAndSession & { session: NonNullable<CertificateAndSession['session']> }): number {
+  set(key: string, answer: KeptAnswer): number {
     this.delete(key);
     const entry = { key, answer, globalId: answer.session.global.id, userId: answer.session.global.userId };
     this.#entries.set(key, entry);
@@ -188,7 +198,7 @@ export class VerifyCache {
       const key = `${fingerprint} ${localIdHash}`;
       if (this.#usable()) {
         const cached = this.#answers.get(key);
-        if (cached !== undefined) {
+        if (cached !== undefined && (this.#settings.answerable?.(cached.session.global) ?? true)) {
           this.#use.hits += 1;
           return cached;
         }

@@ -5,20 +5,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CertificateAndSession, Store } from '../../../src/core/store/index.js';
+import type { Store } from '../../../src/core/store/index.js';
 import { openStore } from '../../../src/infra/store/open.js';
-import { AnswerLru } from '../../../src/infra/store/verifyCache.js';
+import { AnswerLru, type KeptAnswer } from '../../../src/infra/store/verifyCache.js';
 import { eventually } from '../../helpers/eventually.js';
 import { createSchema, postgresSuite, TEST_POSTGRES_URL, type Isolated } from '../../helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcpProxy.js';
-import { application, certificate, sessionParts, seedUser, T0, type SessionParts } from './contract/fixtures.js';
+import { application, certificate, HOUR, MINUTE, sessionParts, seedUser, T0, type SessionParts } from './contract/fixtures.js';
 
 /** The bound of the caching store; assertions allow generous slack on top for a loaded machine. */
 const BOUND_MS = 400;
 const SLACK_MS = 2000;
 
 /** An answer with a session, as the LRU keeps them. */
-function answerOf(globalId: string, userId: string): CertificateAndSession & { session: NonNullable<CertificateAndSession['session']> } {
+function answerOf(globalId: string, userId: string): KeptAnswer {
   const parts = sessionParts(userId);
   return {
     certificate: null,
@@ -82,7 +82,8 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     viaProxy.port = String(proxy.port);
     cached = await openStore(
       { engine: 'postgres', url: viaProxy.toString() },
-      { poolSize: 4, sessionCache: { boundMs: BOUND_MS, maxEntries: 1000 } },
+      // The fixtures' sessions end a day after T0; the node's rule here: one that ends within an hour of T0 is near its end.
+      { poolSize: 4, sessionCache: { boundMs: BOUND_MS, maxEntries: 1000, answerable: (global) => global.expiresAt > T0 + HOUR } },
     );
     const app = application({ url: 'https://plesk.example.com:8443/' });
     const cert = certificate(app.id, { firstUsedAt: T0 });
@@ -140,6 +141,17 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
   test('a session ended by another node is refused within the bound', async () => {
     const parts = await cachedSession();
     await refusedWithin(parts, () => writer.deleteGlobalSession(parts.global.id));
+  });
+
+  test('a kept session that the node judges near its end is read again, not answered from the cache', async () => {
+    const owner = await seedUser(writer, applicationId);
+    const parts = sessionParts(owner.id, { expiresAt: T0 + MINUTE });
+    await writer.createSession(parts.global, parts.local, parts.token);
+    const before = hits();
+    for (let i = 0; i < 3; i += 1) {
+      assert.equal((await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).session?.global.id, parts.global.id);
+    }
+    assert.equal(hits(), before);
   });
 
   test('the node that ends a session refuses it at once', async () => {
