@@ -233,4 +233,15 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
       { timeoutMs: BOUND_MS + SLACK_MS, intervalMs: 5, what: 'the retired certificate read again' },
     );
   });
+
+  // Last: it removes the application the other tests use.
+  test('an application unregistered through another node: its certificate is refused within the bound', async () => {
+    const parts = await cachedSession();
+    await writer.deleteApplication(applicationId);
+    await eventually(async () => (await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).certificate === null, {
+      timeoutMs: BOUND_MS + SLACK_MS,
+      intervalMs: 5,
+      what: 'the unregistered certificate refused',
+    });
+  });
 });
