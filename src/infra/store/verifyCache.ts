@@ -23,6 +23,14 @@ export const VERIFY_CHANNEL = 'ssod_verify';
 /** The first wait before the listening connection is opened again after a loss; doubled up to RECONNECT_MAX_MS. */
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
+/**
+ * A listening connection on which no own heartbeat came back for this long (or 10 bounds, if
+ * longer) is taken as stalled and opened again: a connection that is open but no longer delivers
+ * would keep the cache unused, and hold the database's notification queue, until TCP gave up.
+ */
+const STALLED_MS = 10_000;
+/** As the pool's (postgres.ts POSTGRES_TIMEOUTS): a connection that cannot be made within it is retried. */
+const CONNECT_TIMEOUT_MS = 3000;
 
 export interface VerifyCacheSettings {
   /** How long after the call that ended a session another node may still answer it from its cache; > 0. */
@@ -174,6 +182,8 @@ export class VerifyCache {
   #reconnect: NodeJS.Timeout | null = null;
   /** When (performance.now()) the last own heartbeat received was sent; -Infinity: none since the connection was (re)opened. */
   #heartbeatSentAt = -Infinity;
+  /** When (performance.now()) the listening connection began to listen. */
+  #listeningSince = 0;
   /** Counts every processed invalidation, loss and (re)opening of the listening connection. */
   #epoch = 0;
   readonly #use = { hits: 0, misses: 0, evictions: 0 };
@@ -251,6 +261,11 @@ export class VerifyCache {
 
   #sendHeartbeat(): void {
     if (!this.#listening) return;
+    const stalledFor = performance.now() - Math.max(this.#heartbeatSentAt, this.#listeningSince);
+    if (this.#listener !== null && stalledFor > Math.max(STALLED_MS, 10 * this.#settings.boundMs)) {
+      this.#lost(this.#listener, new Error(`no heartbeat came back for ${Math.round(stalledFor)} ms`));
+      return;
+    }
     // The time is taken before the statement is sent: its commit comes after any change whose call returned before.
     this.#notify(`hb:${this.#processId}:${performance.now()}`).catch(() => undefined);
   }
@@ -269,7 +284,12 @@ export class VerifyCache {
 
   async #listen(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.#url, keepAlive: true, application_name: 'ssod verify cache' });
+    const client = new pg.Client({
+      connectionString: this.#url,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      application_name: 'ssod verify cache',
+    });
     client.on('notification', (message) => {
       if (client === this.#listener) this.#onNotification(message.payload ?? '*');
     });
@@ -288,6 +308,7 @@ export class VerifyCache {
     // Reads that began before LISTEN took effect may miss a change committed meanwhile: not kept (epoch).
     this.#epoch += 1;
     this.#listening = true;
+    this.#listeningSince = performance.now();
     this.#reconnectMs = RECONNECT_MIN_MS;
     this.#sendHeartbeat();
   }
