@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../../src/core/store/index.js';
+import { createLogger } from '../../../src/infra/log.js';
 import { openStore } from '../../../src/infra/store/open.js';
 import { AnswerLru, type KeptAnswer } from '../../../src/infra/store/verifyCache.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -71,6 +72,8 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
   let cached: Store;
   let fingerprint: string;
   let applicationId: string;
+  /** What the caching store logged. */
+  const warnings: string[] = [];
 
   before(async () => {
     schema = await createSchema();
@@ -83,7 +86,11 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     cached = await openStore(
       { engine: 'postgres', url: viaProxy.toString() },
       // The fixtures' sessions end a day after T0; the node's rule here: one that ends within an hour of T0 is near its end.
-      { poolSize: 4, sessionCache: { boundMs: BOUND_MS, maxEntries: 1000, answerable: (global) => global.expiresAt > T0 + HOUR } },
+      {
+        poolSize: 4,
+        logger: createLogger('warn', (line) => warnings.push(line)),
+        sessionCache: { boundMs: BOUND_MS, maxEntries: 1000, answerable: (global) => global.expiresAt > T0 + HOUR },
+      },
     );
     const app = application({ url: 'https://plesk.example.com:8443/' });
     const cert = certificate(app.id, { firstUsedAt: T0 });
@@ -222,6 +229,24 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
       },
       { timeoutMs: SLACK_MS, intervalMs: 20, what: 'the ended session refused after the cut' },
     );
+    await eventually(cachedHit, { timeoutMs: 10_000, intervalMs: 50, what: 'the cache in use again' });
+  });
+
+  test('a listening connection that stalls for 10 s is opened again, and the cache is used once it is back', async () => {
+    const parts = await cachedSession();
+    const logged = warnings.length;
+    proxy.pause();
+    try {
+      await writer.deleteGlobalSession(parts.global.id);
+      await eventually(() => warnings.slice(logged).some((line) => line.includes('no heartbeat came back')), {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+        what: 'the stalled listening connection given up',
+      });
+    } finally {
+      proxy.resume();
+    }
+    assert.equal((await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).session, null);
     await eventually(cachedHit, { timeoutMs: 10_000, intervalMs: 50, what: 'the cache in use again' });
   });
 
