@@ -92,7 +92,7 @@ export const OPTION_SPECS = {
     min: 0,
     max: 60_000,
     arg: 'MS',
-    doc: 'PostgreSQL: how long after a session ended on another node (closeSession, logout, disable, expiry, ...) this node may still answer verifySession for it from its cache; 0: no cache, every verifySession reads the store and every node refuses an ended session at once. The node that ended it refuses it at once either way.',
+    doc: 'PostgreSQL: how long after a session ended on another node (closeSession, logout, disable, expiry, ...) this node may still answer verifySession for it from its cache; 0: no cache, every verifySession reads the store and every node refuses an ended session at once. The process that ended it refuses it at once either way (with --workers N, the other workers of its node are as other nodes).',
   },
   sessionCacheEntries: {
     kind: 'integer',
