@@ -51,6 +51,11 @@ export interface BenchConfig {
   readonly workers: readonly number[];
   /** The `--store` value: sqlite, postgres, postgres://… or a comma-separated list of them, each run in turn. */
   readonly store: string;
+  /**
+   * The `--session-cache-ms` values to run each PostgreSQL store with, in turn, each its own engine
+   * in the report (docs/PERFORMANCE.md): e.g. [1000, 0], the cache on and off in one run; null: ssod's default.
+   */
+  readonly sessionCacheMs: readonly number[] | null;
   /** verifySession requests per second during the login storm. */
   readonly stormRate: number;
   /** Requests per second of each of the two streams of the ticketHop scenario (relay get-session and the ticket hop). */
@@ -80,6 +85,7 @@ export const DEFAULT_CONFIG: BenchConfig = {
   scenarios: SCENARIOS,
   workers: [1, 2],
   store: 'sqlite',
+  sessionCacheMs: null,
   stormRate: 500,
   ticketRate: 200,
   floodConnections: 200,
@@ -480,6 +486,20 @@ function serveFlags(options: BenchStore['options']): string[] {
   return ['--store', options.store, ...(options.masterKeyFile === '' ? [] : ['--master-key-file', options.masterKeyFile])];
 }
 
+/** The engines of the run: each PostgreSQL one once per `--session-cache-ms` value, labelled with it. */
+function enginesOf(config: BenchConfig): BenchEngine[] {
+  const bounds = config.sessionCacheMs;
+  return benchEnginesFor(config.store).flatMap((engine) =>
+    engine.name !== 'postgres' || bounds === null
+      ? [engine]
+      : bounds.map((ms) => ({
+          ...engine,
+          label: `${engine.label} (session cache ${ms} ms)`,
+          serveFlags: ['--session-cache-ms', String(ms)],
+        })),
+  );
+}
+
 async function benchPopulation(
   config: BenchConfig,
   generator: Generator,
@@ -491,7 +511,15 @@ async function benchPopulation(
   const dataDir = mkdtempSync(path.join(root, `${engine.name}-${population}-`)); // owner-only, as ssod wants it
   const store = await engine.create(dataDir);
   try {
-    return await benchStore(config, generator, store, dataDir, `${engine.name}-population-${population}`, population, passwordHash);
+    return await benchStore(
+      config,
+      generator,
+      { store, flags: [...serveFlags(store.options), ...(engine.serveFlags ?? [])] },
+      dataDir,
+      `${engine.name}-population-${population}`,
+      population,
+      passwordHash,
+    );
   } finally {
     await store.drop();
   }
@@ -500,7 +528,7 @@ async function benchPopulation(
 async function benchStore(
   config: BenchConfig,
   generator: Generator,
-  store: BenchStore,
+  { store, flags }: { readonly store: BenchStore; readonly flags: readonly string[] },
   dataDir: string,
   label: string,
   population: number,
@@ -551,7 +579,7 @@ async function benchStore(
       workers,
       logFile: path.join(dataDir, `ssod-${workers}.log`),
       logLevel: config.logLevel,
-      flags: serveFlags(store.options),
+      flags: [...flags],
       nodeFlags: [...config.nodeFlags, ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])],
       cli: config.cli,
     });
@@ -580,7 +608,7 @@ async function benchStore(
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const started = performance.now();
-  const engines = benchEnginesFor(config.store);
+  const engines = enginesOf(config);
   const root = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-'));
   const generator = new Generator();
   const say = (line: string): void => config.progress?.(line);
@@ -636,6 +664,9 @@ const USAGE = `npm run bench -- [flags]
                        postgres://postgres@127.0.0.1:5432/test) or a postgres://… URL, whose role
                        may create databases (one per population, dropped afterwards);
                        e.g. --store sqlite,postgres
+  --session-cache-ms LIST  run each PostgreSQL store once per value of ssod's --session-cache-ms,
+                       each with its own tables, e.g. 1000,0 (the cache on, then off; default:
+                       ssod's default only)
   --storm-rate N       verifySession requests/s during the login storm (default 500)
   --ticket-rate N      requests/s of each stream of ticketHop: the relay's ticket hop beside its
                        get-session (default 200)
@@ -655,6 +686,15 @@ function list(text: string): number[] {
   });
 }
 
+/** A list of milliseconds, 0 allowed. */
+function milliseconds(text: string): number[] {
+  return text.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 0) throw new Error(`not a whole number of milliseconds: ${part}`);
+    return value;
+  });
+}
+
 export function configFromArgs(args: readonly string[]): BenchConfig {
   const { values } = parseArgs({
     args: [...args],
@@ -667,6 +707,7 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
       scenarios: { type: 'string' },
       workers: { type: 'string' },
       store: { type: 'string' },
+      'session-cache-ms': { type: 'string' },
       'storm-rate': { type: 'string' },
       'ticket-rate': { type: 'string' },
       'flood-connections': { type: 'string' },
@@ -704,6 +745,7 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
     scenarios: scenarios as ScenarioName[],
     workers: values.workers === undefined ? DEFAULT_CONFIG.workers : list(values.workers),
     store: values.store ?? DEFAULT_CONFIG.store,
+    sessionCacheMs: values['session-cache-ms'] === undefined ? DEFAULT_CONFIG.sessionCacheMs : milliseconds(values['session-cache-ms']),
     stormRate:
       values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : defined(list(values['storm-rate'])[0], 'a value of --storm-rate'),
     ticketRate:
