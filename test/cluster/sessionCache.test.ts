@@ -17,9 +17,10 @@ import { call, registerApp, startTestServer, type Endpoint, type RegisteredApp, 
 
 const PANEL = 'https://panel.example.com:8443/';
 const PASSWORD = 'correct horse battery staple';
-/** The bound of the caching node; assertions allow generous slack on top for a loaded machine. */
+/** The bound of the caching node: no verifySession sent later than this after a session's end finds it. */
 const BOUND_MS = 500;
-const SLACK_MS = 2500;
+/** How long a test waits for what must happen eventually: a loaded machine only makes it slower. */
+const LIVENESS_MS = 30_000;
 
 postgresSuite('the verifySession cache across PostgreSQL nodes', () => {
   let schema: Isolated;
@@ -59,31 +60,45 @@ postgresSuite('the verifySession cache across PostgreSQL nodes', () => {
     return reply.field('userId') ?? '';
   };
 
-  /** A new user signed in to the panel, its session verified twice on every node (B's second answer from its cache). */
+  /** A new user signed in to the panel, its session verified on every node, and on B from its cache. */
   async function signedIn(): Promise<{ login: string; userId: string; sessionId: string }> {
     users += 1;
     const login = `user${users}@example.com`;
     const userId = (await call(a, 'createUser', { login, password: PASSWORD }, { credentials: panel.credentials })).field('userId') ?? '';
     const sessionId = (await call(a, 'authenticate', { login, password: PASSWORD, baseUrl: PANEL })).field('sessionId') ?? '';
     const hits = (): number => b.server.services.store.sessionCacheUse?.().hits ?? 0;
-    const before = hits();
-    for (const node of [a, b, c, a, b, c]) assert.equal(await verify(node, sessionId), userId);
-    assert.equal(hits(), before + 1, "B's second answer came from its cache");
+    for (const node of [a, b, c, a, c]) assert.equal(await verify(node, sessionId), userId);
+    // B answers from its cache once a heartbeat came back within its bound: at once on an idle machine.
+    await eventually(
+      async () => {
+        const before = hits();
+        assert.equal(await verify(b, sessionId), userId);
+        return hits() > before ? true : null;
+      },
+      { timeoutMs: LIVENESS_MS, intervalMs: 10, what: "B's answer from its cache" },
+    );
     assert.equal('sessionCacheUse' in c.server.services.store, false, 'C has no cache');
     return { login, userId, sessionId };
   }
 
-  /** How long after `end` returned B stopped answering the session; A and C refuse it at once. */
+  /**
+   * Ends the session; then C refuses it at once, and B until it refuses it (within LIVENESS_MS,
+   * however loaded the machine) never answers a verifySession sent later than the bound after the
+   * end returned. That holds whatever the load: an answer is given after its question was sent.
+   */
   async function refusedEverywhere(sessionId: string, end: () => Promise<unknown>): Promise<void> {
     await end();
     const ended = Date.now();
     assert.equal(await verify(c, sessionId), null, 'the node without a cache refuses it at once');
-    await eventually(async () => (await verify(b, sessionId)) === null, {
-      timeoutMs: BOUND_MS + SLACK_MS,
-      intervalMs: 10,
-      what: 'the ended session refused by the caching node',
-    });
-    assert.ok(Date.now() - ended <= BOUND_MS + SLACK_MS);
+    await eventually(
+      async () => {
+        const asked = Date.now();
+        if ((await verify(b, sessionId)) === null) return true;
+        assert.ok(asked - ended <= BOUND_MS, `B answered a verifySession sent ${String(asked - ended)} ms after the end`);
+        return null;
+      },
+      { timeoutMs: LIVENESS_MS, intervalMs: 10, what: 'the ended session refused by the caching node' },
+    );
   }
 
   test('closeSession through one node: that node and a node without a cache refuse at once, a caching node within its bound', async () => {
@@ -157,6 +172,6 @@ postgresSuite('the verifySession cache across PostgreSQL nodes', () => {
     for (const { sessionId } of sessions) assert.equal(await verify(b, sessionId), null);
     const latest = Math.max(0, ...lateness.values());
     t.diagnostic(`latest answer for an ended session: ${latest} ms after its end (bound ${BOUND_MS} ms)`);
-    assert.ok(latest <= BOUND_MS + SLACK_MS, `an ended session was answered ${latest} ms after its end`);
+    assert.ok(latest <= BOUND_MS, `a verifySession sent ${latest} ms after its session ended was answered`);
   });
 });

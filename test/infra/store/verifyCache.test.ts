@@ -14,9 +14,10 @@ import { createSchema, postgresSuite, TEST_POSTGRES_URL, type Isolated } from '.
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcpProxy.js';
 import { application, certificate, HOUR, MINUTE, sessionParts, seedUser, T0, type SessionParts } from './contract/fixtures.js';
 
-/** The bound of the caching store; assertions allow generous slack on top for a loaded machine. */
+/** The bound of the caching store: no read asked later than this after a session's end finds it. */
 const BOUND_MS = 400;
-const SLACK_MS = 2000;
+/** How long a test waits for what must happen eventually: a loaded machine only makes it slower. */
+const LIVENESS_MS = 30_000;
 
 /** An answer with a session, as the LRU keeps them. */
 function answerOf(globalId: string, userId: string): KeptAnswer {
@@ -98,7 +99,7 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     fingerprint = cert.fingerprint;
     applicationId = app.id;
     // The caching store's first heartbeat: its answers are used from then on.
-    await eventually(async () => (await cachedHit()) !== null, { timeoutMs: 5000, what: 'the cache in use' });
+    await eventually(async () => (await cachedHit()) !== null, { timeoutMs: LIVENESS_MS, what: 'the cache in use' });
   });
 
   after(async () => {
@@ -116,9 +117,15 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     const parts = sessionParts(owner.id);
     await writer.createSession(parts.global, parts.local, parts.token);
     assert.equal((await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).session?.global.id, parts.global.id);
-    const before = hits();
-    assert.equal((await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).session?.global.id, parts.global.id);
-    assert.equal(hits(), before + 1, 'the second read was answered by the cache');
+    // Answered by the cache once a heartbeat came back within the bound: at once on an idle machine.
+    await eventually(
+      async () => {
+        const before = hits();
+        assert.equal((await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).session?.global.id, parts.global.id);
+        return hits() > before ? true : null;
+      },
+      { timeoutMs: LIVENESS_MS, intervalMs: 5, what: 'a read answered by the cache' },
+    );
     return parts;
   }
 
@@ -133,21 +140,30 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     return hits() > before ? true : null;
   }
 
-  /** How long after `end` returned the caching store stopped answering the session; fails beyond the bound and slack. */
-  async function refusedWithin(parts: SessionParts, end: () => Promise<unknown>): Promise<number> {
+  /**
+   * Ends the session and reads it through the caching store until it is refused (within LIVENESS_MS,
+   * however loaded the machine). The guarantee itself does not depend on the load: no read asked
+   * later than the bound after `end` returned may find the session, so each read that still finds it
+   * must have been asked within the bound.
+   */
+  async function refusedWithin(all: readonly SessionParts[], end: () => Promise<unknown>): Promise<void> {
     await end();
     const ended = Date.now();
-    await eventually(async () => (await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).session === null, {
-      timeoutMs: BOUND_MS + SLACK_MS,
-      intervalMs: 5,
-      what: 'the ended session refused by the caching store',
-    });
-    return Date.now() - ended;
+    await eventually(
+      async () => {
+        const asked = Date.now();
+        const reads = await Promise.all(all.map((one) => cached.findCertificateAndSession(fingerprint, one.local.idHash)));
+        if (reads.every((read) => read.session === null)) return true;
+        assert.ok(asked - ended <= BOUND_MS, `a read asked ${String(asked - ended)} ms after the end still found the session`);
+        return null;
+      },
+      { timeoutMs: LIVENESS_MS, intervalMs: 5, what: 'the ended session refused by the caching store' },
+    );
   }
 
   test('a session ended by another node is refused within the bound', async () => {
     const parts = await cachedSession();
-    await refusedWithin(parts, () => writer.deleteGlobalSession(parts.global.id));
+    await refusedWithin([parts], () => writer.deleteGlobalSession(parts.global.id));
   });
 
   test('a kept session that the node judges near its end is read again, not answered from the cache', async () => {
@@ -175,25 +191,16 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
         const read = await cached.findCertificateAndSession(fingerprint, parts.local.idHash);
         return read.session?.global.lastSeenAt === T0 + 1000 ? read : null;
       },
-      { timeoutMs: BOUND_MS + SLACK_MS, intervalMs: 5, what: 'the renewed session read again' },
+      { timeoutMs: LIVENESS_MS, intervalMs: 5, what: 'the renewed session read again' },
     );
     assert.equal(renewed.session?.global.id, parts.global.id);
-    await refusedWithin(parts, () => writer.deleteUser(parts.global.userId));
+    await refusedWithin([parts], () => writer.deleteUser(parts.global.userId));
   });
 
   test('one statement ending many sessions (an expiry sweep) drops them all', async () => {
     const many: SessionParts[] = [];
     for (let i = 0; i < 80; i += 1) many.push(await cachedSession());
-    await writer.purgeExpiredSessions({ now: T0 + 48 * 3600_000, idleBefore: T0 });
-    const ended = Date.now();
-    await eventually(
-      async () => {
-        const reads = await Promise.all(many.map((parts) => cached.findCertificateAndSession(fingerprint, parts.local.idHash)));
-        return reads.every((read) => read.session === null);
-      },
-      { timeoutMs: BOUND_MS + SLACK_MS, intervalMs: 5, what: 'every swept session refused' },
-    );
-    assert.ok(Date.now() - ended <= BOUND_MS + SLACK_MS);
+    await refusedWithin(many, () => writer.purgeExpiredSessions({ now: T0 + 48 * 3600_000, idleBefore: T0 }));
   });
 
   test('while the network to the database stalls, nothing is answered from the cache after the bound', async () => {
@@ -227,7 +234,7 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
         const read = await cached.findCertificateAndSession(fingerprint, parts.local.idHash).catch(() => null);
         return read !== null && read.session === null;
       },
-      { timeoutMs: SLACK_MS, intervalMs: 20, what: 'the ended session refused after the cut' },
+      { timeoutMs: LIVENESS_MS, intervalMs: 20, what: 'the ended session refused after the cut' },
     );
     await eventually(cachedHit, { timeoutMs: 10_000, intervalMs: 50, what: 'the cache in use again' });
   });
@@ -255,7 +262,7 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     await writer.apply([{ write: 'retireCertificates', applicationId, at: T0 + 1, which: { except: 'none' } }]);
     await eventually(
       async () => (await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).certificate?.retiredAt === T0 + 1,
-      { timeoutMs: BOUND_MS + SLACK_MS, intervalMs: 5, what: 'the retired certificate read again' },
+      { timeoutMs: LIVENESS_MS, intervalMs: 5, what: 'the retired certificate read again' },
     );
   });
 
@@ -264,7 +271,7 @@ postgresSuite('verifySession cache over PostgreSQL', () => {
     const parts = await cachedSession();
     await writer.deleteApplication(applicationId);
     await eventually(async () => (await cached.findCertificateAndSession(fingerprint, parts.local.idHash)).certificate === null, {
-      timeoutMs: BOUND_MS + SLACK_MS,
+      timeoutMs: LIVENESS_MS,
       intervalMs: 5,
       what: 'the unregistered certificate refused',
     });
