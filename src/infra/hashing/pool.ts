@@ -192,10 +192,15 @@ export function shareHashingAmong(processes: number): void {
   processesSharingCores = processes;
 }
 
+/** The threads this process keeps for CPU-bound work beside its event loop: its share of the cores (also the SAML checks' share, infra/saml/checkPool.ts). */
+export function threadsOfThisProcess(): number {
+  return hashingThreadsFor(processesSharingCores, os.availableParallelism());
+}
+
 let pool: HashingPool | null = null;
 
 function shared(): HashingPool {
-  pool ??= new HashingPool(hashingThreadsFor(processesSharingCores, os.availableParallelism()));
+  pool ??= new HashingPool(threadsOfThisProcess());
   return pool;
 }
 
@@ -206,7 +211,7 @@ export function hashingCounts(): HashingCounts {
 
 /** The most jobs one source may have in this process's pool at once. */
 export function hashingQuotaPerSource(): number {
-  return QUEUED_PER_SOURCE_PER_THREAD * hashingThreadsFor(processesSharingCores, os.availableParallelism());
+  return QUEUED_PER_SOURCE_PER_THREAD * threadsOfThisProcess();
 }
 
 export async function hashPassword(secret: string, options: Options, sources: HashingSources = []): Promise<string> {

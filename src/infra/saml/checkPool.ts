@@ -1,0 +1,98 @@
+// Where the checks of a posted SAML response run: a few worker threads (checkWorker.ts) beside the
+// event loop, at the lowest CPU priority, as many per process as the password hashing threads
+// (infra/hashing/pool.ts). The checks are pure and CPU-bound (the hardened reader, then the
+// library's XML parsing, canonicalization and signature, about 5 ms of CPU a response): on the event
+// loop they held every other request of the process up meanwhile, and a sign-in used one core where
+// a password sign-in, whose hash runs on these threads, uses all (docs/PERFORMANCE.md, the SAML
+// sign-in). What needs the store stays on the event loop (core/saml.ts).
+//
+// The jobs wait in one first-come queue. It needs no bound of its own: each job is a request of an
+// open connection waiting for its answer (one at a time per connection), and the listener bounds the
+// connections, in all and per source (adapters/http/connections.ts, docs/SECURITY.md case F40).
+import { Worker } from 'node:worker_threads';
+import { SamlRefusal, type SamlIdentity, type SamlResponseCheck } from '../../core/ports/saml.js';
+import { threadsOfThisProcess } from '../hashing/pool.js';
+import type { SamlCheckJob, SamlCheckOutcome } from './checkWorker.js';
+
+interface Pending {
+  readonly job: SamlCheckJob;
+  readonly resolve: (identity: SamlIdentity) => void;
+  readonly reject: (error: Error) => void;
+}
+
+class SamlCheckPool {
+  readonly #size: number;
+  readonly #idle: Worker[] = [];
+  readonly #busy = new Map<Worker, Pending>();
+  readonly #waiting: Pending[] = [];
+  #workers = 0;
+  #nextId = 0;
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  check(check: SamlResponseCheck): Promise<SamlIdentity> {
+    return new Promise((resolve, reject) => {
+      this.#nextId += 1;
+      this.#waiting.push({ job: { id: this.#nextId, check }, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    while (this.#waiting.length > 0) {
+      const worker = this.#idle.pop() ?? (this.#workers < this.#size ? this.#spawn() : undefined);
+      if (worker === undefined) return;
+      const pending = this.#waiting.shift() as Pending;
+      this.#busy.set(worker, pending);
+      worker.ref();
+      worker.postMessage(pending.job);
+    }
+  }
+
+  #spawn(): Worker {
+    this.#workers += 1;
+    const worker = new Worker(new URL('./checkWorker.js', import.meta.url));
+    worker.on('message', (outcome: SamlCheckOutcome) => {
+      const pending = this.#busy.get(worker);
+      this.#busy.delete(worker);
+      // An idle thread never keeps the process alive (tests, shutdown).
+      worker.unref();
+      this.#idle.push(worker);
+      if (pending !== undefined) settle(pending, outcome);
+      this.#dispatch();
+    });
+    worker.on('error', (error) => this.#lose(worker, error));
+    worker.on('exit', (code) => this.#lose(worker, new Error(`SAML check thread exited with code ${code}`)));
+    return worker;
+  }
+
+  #lose(worker: Worker, error: Error): void {
+    const index = this.#idle.indexOf(worker);
+    if (index !== -1) this.#idle.splice(index, 1);
+    const pending = this.#busy.get(worker);
+    if (!this.#busy.delete(worker) && index === -1) return; // already handled ('error' then 'exit')
+    this.#workers -= 1;
+    pending?.reject(error);
+    this.#dispatch();
+  }
+}
+
+/** The outcome as the caller of checkSamlResponse would have had it: the identity, a SamlRefusal, or an Error. */
+function settle(pending: Pending, outcome: SamlCheckOutcome): void {
+  if ('identity' in outcome) {
+    // The attributes as the checks made them: without a prototype, so that no attribute name reads an inherited property.
+    const attributes = Object.assign(Object.create(null) as Record<string, readonly string[]>, outcome.identity.attributes);
+    pending.resolve({ ...outcome.identity, attributes });
+  } else if ('refusal' in outcome) pending.reject(new SamlRefusal(outcome.refusal.case, outcome.refusal.reason));
+  else pending.reject(new Error(outcome.error));
+}
+
+let pool: SamlCheckPool | null = null;
+
+/** Runs serviceProvider.ts checkSamlResponse on a thread of the pool, with the same outcome. */
+export function checkInThread(check: SamlResponseCheck): Promise<SamlIdentity> {
+  pool ??= new SamlCheckPool(threadsOfThisProcess());
+  return pool.check(check);
+}
