@@ -32,6 +32,15 @@ class SamlCheckPool {
     this.#size = size;
   }
 
+  /** Starts the threads not started yet, idle: a thread takes a moment to load the SAML library. */
+  warm(): void {
+    while (this.#workers < this.#size) {
+      const worker = this.#spawn();
+      worker.unref();
+      this.#idle.push(worker);
+    }
+  }
+
   check(check: SamlResponseCheck): Promise<SamlIdentity> {
     return new Promise((resolve, reject) => {
       this.#nextId += 1;
@@ -91,8 +100,21 @@ function settle(pending: Pending, outcome: SamlCheckOutcome): void {
 
 let pool: SamlCheckPool | null = null;
 
+function shared(): SamlCheckPool {
+  pool ??= new SamlCheckPool(threadsOfThisProcess());
+  return pool;
+}
+
 /** Runs serviceProvider.ts checkSamlResponse on a thread of the pool, with the same outcome. */
 export function checkInThread(check: SamlResponseCheck): Promise<SamlIdentity> {
-  pool ??= new SamlCheckPool(threadsOfThisProcess());
-  return pool.check(check);
+  return shared().check(check);
+}
+
+/**
+ * Starts the pool's threads ahead of the first response: called when ssod sends a browser to an
+ * identity provider, whose response comes back seconds later, so that no sign-in waits for a
+ * thread to load the library. The threads start only where SAML is used.
+ */
+export function warmCheckThreads(): void {
+  shared().warm();
 }

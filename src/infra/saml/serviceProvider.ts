@@ -19,7 +19,7 @@ import {
   type ServiceProviderNames,
 } from '../../core/ports/saml.js';
 import { escapeXmlAttribute, parseXml, XmlRefusal, type XmlElement } from '../xml.js';
-import { checkInThread } from './checkPool.js';
+import { checkInThread, warmCheckThreads } from './checkPool.js';
 
 /** The largest SAMLResponse field accepted, in base64 characters. */
 export const MAX_SAML_RESPONSE_CHARACTERS = 256 * 1024;
@@ -335,6 +335,7 @@ export async function checkSamlResponse(check: SamlResponseCheck): Promise<SamlI
 export function nodeSamlLibrary(signing: SamlSigning | null = null): SamlLibrary {
   return {
     async authnRequestUrl(order: AuthnRequestOrder): Promise<string> {
+      warmCheckThreads();
       return libraryFor(order.idp, order.sp, order.id).getAuthorizeUrlAsync(order.relayState, undefined, {});
     },
     issuerOf(samlResponse: string): string | null {
