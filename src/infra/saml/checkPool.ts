@@ -9,9 +9,9 @@
 // The jobs wait in one first-come queue. It needs no bound of its own: each job is a request of an
 // open connection waiting for its answer (one at a time per connection), and the listener bounds the
 // connections, in all and per source (adapters/http/connections.ts, docs/SECURITY.md case F40).
-import { Worker } from 'node:worker_threads';
 import { SamlRefusal, type SamlIdentity, type SamlResponseCheck } from '../../core/ports/saml.js';
 import { threadsOfThisProcess } from '../hashing/pool.js';
+import { WorkerThreads } from '../threads.js';
 import type { SamlCheckJob, SamlCheckOutcome } from './checkWorker.js';
 
 interface Pending {
@@ -21,24 +21,21 @@ interface Pending {
 }
 
 class SamlCheckPool {
-  readonly #size: number;
-  readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Pending>();
+  readonly #threads: WorkerThreads<SamlCheckJob, SamlCheckOutcome, Pending>;
   readonly #waiting: Pending[] = [];
-  #workers = 0;
   #nextId = 0;
 
   constructor(size: number) {
-    this.#size = size;
+    this.#threads = new WorkerThreads(new URL('./checkWorker.js', import.meta.url), size, 'SAML check thread', {
+      done: settle,
+      lost: (pending, error) => pending.reject(error),
+      free: () => this.#dispatch(),
+    });
   }
 
-  /** Starts the threads not started yet, idle: a thread takes a moment to load the SAML library. */
+  /** Starts the threads not started yet, idle. */
   warm(): void {
-    while (this.#workers < this.#size) {
-      const worker = this.#spawn();
-      worker.unref();
-      this.#idle.push(worker);
-    }
+    this.#threads.warm();
   }
 
   check(check: SamlResponseCheck): Promise<SamlIdentity> {
@@ -50,41 +47,11 @@ class SamlCheckPool {
   }
 
   #dispatch(): void {
-    while (this.#waiting.length > 0) {
-      const worker = this.#idle.pop() ?? (this.#workers < this.#size ? this.#spawn() : undefined);
-      if (worker === undefined) return;
-      const pending = this.#waiting.shift() as Pending;
-      this.#busy.set(worker, pending);
-      worker.ref();
-      worker.postMessage(pending.job);
+    while (this.#threads.hasRoom()) {
+      const pending = this.#waiting.shift();
+      if (pending === undefined) return;
+      this.#threads.start(pending, pending.job);
     }
-  }
-
-  #spawn(): Worker {
-    this.#workers += 1;
-    const worker = new Worker(new URL('./checkWorker.js', import.meta.url));
-    worker.on('message', (outcome: SamlCheckOutcome) => {
-      const pending = this.#busy.get(worker);
-      this.#busy.delete(worker);
-      // An idle thread never keeps the process alive (tests, shutdown).
-      worker.unref();
-      this.#idle.push(worker);
-      if (pending !== undefined) settle(pending, outcome);
-      this.#dispatch();
-    });
-    worker.on('error', (error) => this.#lose(worker, error));
-    worker.on('exit', (code) => this.#lose(worker, new Error(`SAML check thread exited with code ${code}`)));
-    return worker;
-  }
-
-  #lose(worker: Worker, error: Error): void {
-    const index = this.#idle.indexOf(worker);
-    if (index !== -1) this.#idle.splice(index, 1);
-    const pending = this.#busy.get(worker);
-    if (!this.#busy.delete(worker) && index === -1) return; // already handled ('error' then 'exit')
-    this.#workers -= 1;
-    pending?.reject(error);
-    this.#dispatch();
   }
 }
 
