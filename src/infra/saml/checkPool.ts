@@ -1,10 +1,15 @@
 // Where the checks of a posted SAML response run: a few worker threads (checkWorker.ts) beside the
-// event loop, at the lowest CPU priority, as many per process as the password hashing threads
-// (infra/hashing/pool.ts). The checks are pure and CPU-bound (the hardened reader, then the
-// library's XML parsing, canonicalization and signature, about 5 ms of CPU a response): on the event
-// loop they held every other request of the process up meanwhile, and a sign-in used one core where
-// a password sign-in, whose hash runs on these threads, uses all (docs/PERFORMANCE.md, the SAML
-// sign-in). What needs the store stays on the event loop (core/saml.ts).
+// event loop, as many per process as the password hashing threads (infra/hashing/pool.ts). The
+// checks are pure and CPU-bound (the hardened reader, then the library's XML parsing,
+// canonicalization and signature, about 5 ms of CPU a response): on the event loop they held every
+// other request of the process up meanwhile, and a sign-in used one core where a password sign-in,
+// whose hash runs on the hashing threads, uses all (docs/PERFORMANCE.md, "The sign-in page and SAML
+// against authenticate"). What needs the store stays on the event loop (core/saml.ts).
+//
+// The threads run at normal priority, as the checks did on the event loop, not at the hashing
+// threads' lowest: a thread at the lowest priority gets almost no CPU while other processes keep the
+// machine's cores busy (measured on a shared machine: with two workers, one such thread each, SAML
+// sign-ins fell to 0.43× authenticate's rate with the server at 0.43 cores; at normal priority 1.27×).
 //
 // The jobs wait in one first-come queue. It needs no bound of its own: each job is a request of an
 // open connection waiting for its answer (one at a time per connection), and the listener bounds the

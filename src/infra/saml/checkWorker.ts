@@ -1,7 +1,6 @@
 // One thread of the SAML check pool (infra/saml/checkPool.ts): runs the checks of a posted response
-// that need no store (serviceProvider.ts checkSamlResponse), one job at a time, at the lowest CPU
-// priority, as the password hashing threads do, so that the event loop always gets a core first.
-import os from 'node:os';
+// that need no store (serviceProvider.ts checkSamlResponse), one job at a time, at normal priority
+// (checkPool.ts says why not the hashing threads' lowest).
 import { parentPort } from 'node:worker_threads';
 import { SamlRefusal, type SamlCase, type SamlIdentity, type SamlResponseCheck } from '../../core/ports/saml.js';
 import { checkSamlResponse } from './serviceProvider.js';
@@ -16,16 +15,6 @@ export type SamlCheckOutcome =
   | { readonly id: number; readonly identity: SamlIdentity }
   | { readonly id: number; readonly refusal: { readonly case: SamlCase; readonly reason: string } }
   | { readonly id: number; readonly error: string };
-
-// On Linux the nice value belongs to a thread (pid 0: this one); elsewhere it would lower the whole
-// process, so it is left alone there.
-if (process.platform === 'linux') {
-  try {
-    os.setPriority(0, os.constants.priority.PRIORITY_LOW);
-  } catch {
-    // not permitted: the checks still run, at normal priority
-  }
-}
 
 async function outcomeOf(job: SamlCheckJob): Promise<SamlCheckOutcome> {
   try {
