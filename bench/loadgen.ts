@@ -17,6 +17,7 @@ import {
   BENCH_BASE_URL,
   BENCH_IDP,
   BENCH_PASSWORD,
+  BENCH_RECEIVER,
   BENCH_RETURN_URL,
   SOAP12_CONTENT_TYPE,
   cookieFor,
@@ -38,6 +39,11 @@ import { signedResponse } from '../test/helpers/samlResponses.js';
 const DRAIN_MS = 10_000;
 const RECONNECT_PAUSE_MS = 50;
 const SOAP_HEADERS = { 'Content-Type': SOAP12_CONTENT_TYPE };
+
+/** GETs of a relay path with the relay cookie of a uniformly random seeded session. */
+function relayGet(path: string, workload: { readonly salt: string; readonly population: number }): () => Buffer {
+  return () => requestBytes('GET', path, { Cookie: `sid=${cookieFor(workload.salt, randomInt(workload.population))}` }, null);
+}
 
 /** One iteration of a workload on a connection, resolving with its last reply: one request, or the steps of a browser's sign-in. */
 type Iteration = (connection: Connection) => Promise<Reply>;
@@ -139,10 +145,10 @@ function iterationOf(workload: Workload): Iteration {
       let next = 0;
       return single(() => soap('createUser', { login: `${workload.prefix}-${(next += 1)}@bench.example`, password: BENCH_PASSWORD }));
     }
-    case 'relayGetSession': {
-      const path = `/relay?url=${encodeURIComponent(BENCH_RETURN_URL)}`;
-      return single(() => requestBytes('GET', path, { Cookie: `sid=${cookieFor(workload.salt, randomInt(workload.population))}` }, null));
-    }
+    case 'relayGetSession':
+      return single(relayGet(`/relay?url=${encodeURIComponent(BENCH_RETURN_URL)}`, workload));
+    case 'relayTicket':
+      return single(relayGet(`/relay/ticket?receiver=${BENCH_RECEIVER.name}&url=${encodeURIComponent(BENCH_RECEIVER.page)}`, workload));
     case 'signinPage':
       return signInPage(workload.salt, workload.population);
     case 'samlAcs':

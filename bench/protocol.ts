@@ -11,6 +11,13 @@ export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 export const SOAP12_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
 /** The base URL of the bench application; the relay only redirects to registered ones. */
 export const BENCH_BASE_URL = 'https://panel.bench.example:8443/';
+/** The ticket receiver of the bench installation (docs/tickets.md "Receivers"), and the page it asks a ticket for. */
+export const BENCH_RECEIVER = {
+  name: 'bench-receiver',
+  domain: 'bench-receiver.example',
+  url: 'https://apps.bench-receiver.example/.ssod/',
+  page: 'https://apps.bench-receiver.example/home',
+} as const;
 /** The password of every seeded user (one argon2id hash, computed once, shared by all rows). */
 export const BENCH_PASSWORD = 'correct horse battery staple';
 /** The page of the bench application that every browser sign-in (the sign-in page, SAML) returns to. */
@@ -60,7 +67,9 @@ export type Workload =
    * AuthnRequest), the identity provider's signed response to it, POST to the assertion consumer
    * service; one sign-in, one request.
    */
-  | { readonly kind: 'samlAcs'; readonly salt: string; readonly population: number; readonly idp: BenchIdentityProvider };
+  | { readonly kind: 'samlAcs'; readonly salt: string; readonly population: number; readonly idp: BenchIdentityProvider }
+  /** The relay's ticket hop for the bench receiver with the cookie of a uniformly random seeded session. */
+  | { readonly kind: 'relayTicket'; readonly salt: string; readonly population: number };
 
 export interface Stream {
   readonly name: string;

@@ -93,6 +93,8 @@ function workersTable(population: PopulationResult, w: WorkersResult): string[] 
     runRow('verifySession', r.verifySession, ceiling, 'ceiling', ceilingCpu),
     runRow('verifySession at half rate', r.verifySessionHalfRate, ceiling, 'ceiling'),
     runRow('relay get-session', r.relayGetSession, ceiling, 'ceiling', ceilingCpu),
+    runRow('relay get-session beside the ticket hop', r.relayGetSessionAtTicketRate, ceiling, 'ceiling'),
+    runRow('relay ticket hop', r.relayTicketHop, ceiling, 'ceiling'),
     runRow('authenticate', r.authenticate, hashes, 'hash alone'),
     runRow('sign-in page: GET the form, POST it', r.signinPage, authenticate, 'authenticate', authenticateCpuPerRequest),
     runRow('SAML: GET /saml/login, POST the signed response', r.samlAcs, authenticate, 'authenticate', authenticateCpuPerRequest),
@@ -136,6 +138,15 @@ function engineChecks(engine: EngineResult): TargetCheck[] {
           target: `verifySession p99 < 5 ms at half its throughput (${p.population}, ${w.workers} w)`,
           measured: `${ms(half.p99)} ms`,
           met: half.p99 < 5,
+        });
+      }
+      const hop = w.runs.relayTicketHop;
+      const beside = w.runs.relayGetSessionAtTicketRate;
+      if (hop !== undefined && beside !== undefined) {
+        checks.push({
+          target: `the relay's ticket hop adds < 1 ms to its get-session at p50, same fixed rate (${p.population}, ${w.workers} w)`,
+          measured: `${ms(hop.p50 - beside.p50)} ms (p99 ${ms(hop.p99 - beside.p99)} ms)`,
+          met: hop.p50 - beside.p50 < 1,
         });
       }
       const storm = w.runs.stormVerifySession;

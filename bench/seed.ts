@@ -11,7 +11,18 @@ import { createLogger } from '../src/infra/log.js';
 import { openServices } from '../src/app/compose.js';
 import { addIdentityProvider } from '../src/core/operator/identityProviders.js';
 import type { ApplicationRecord, CertificateRecord } from '../src/core/store/index.js';
-import { BENCH_BASE_URL, BENCH_IDP, cookieFor, loginFor, sessionIdFor, sessionSecretFor, userIdFor, type ClientTls } from './protocol.js';
+import { addReceiver } from '../src/core/operator/tickets.js';
+import {
+  BENCH_BASE_URL,
+  BENCH_IDP,
+  BENCH_RECEIVER,
+  cookieFor,
+  loginFor,
+  sessionIdFor,
+  sessionSecretFor,
+  userIdFor,
+  type ClientTls,
+} from './protocol.js';
 
 export interface SeedPlan {
   readonly app: ApplicationRecord;
@@ -30,10 +41,11 @@ export interface SeedPlan {
 /**
  * Opens the installation as `ssod serve` does (src/app/server.ts): the store's schema, the CA and
  * the server certificate, kept in the data directory (SQLite) or sealed in the store (PostgreSQL).
- * Registers the bench application with a certificate issued by that CA, and returns what the
- * clients and the ceiling need of it. With `idpCertificatePem`, also configures the bench's SAML
- * identity provider (BENCH_IDP) that signs with that certificate's key, as `ssod idps add` does;
- * its user id is ssod's own (the NameID), so the seeded users need no federated links.
+ * Registers the bench application with a certificate issued by that CA and adds the bench's ticket
+ * receiver (BENCH_RECEIVER), and returns what the clients and the ceiling need of it. With
+ * `idpCertificatePem`, also configures the bench's SAML identity provider (BENCH_IDP) that signs
+ * with that certificate's key, as `ssod idps add` does; its user id is ssod's own (the NameID), so
+ * the seeded users need no federated links.
  */
 export async function installBenchApplication(
   options: Options,
@@ -68,6 +80,7 @@ export async function installBenchApplication(
       },
     };
     await services.store.insertApplication(plan.app, plan.certificate);
+    await addReceiver(services, { name: BENCH_RECEIVER.name, domain: BENCH_RECEIVER.domain, url: BENCH_RECEIVER.url });
     if (idpCertificatePem !== undefined) {
       await addIdentityProvider(services, {
         name: BENCH_IDP.name,

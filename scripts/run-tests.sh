@@ -43,6 +43,12 @@ if [ -n "$not_run" ]; then echo "Not run (skipped or to do), with the reason:"; 
 if ((main_status != 0 || timing_status != 0)); then
   echo "Failed:"
   grep -hE '^ *not ok [0-9]+ - ' "$log/main.tap" "$log/timing.tap" | sed -E 's/^ *not ok [0-9]+ - /  /'
+  # Why each failed, here at the end where a CI log's tail shows it: the YAML block of every
+  # failed test (the error, the expected and actual values, the stack's first lines), 40 lines at most each.
+  echo "Why:"
+  awk '/^ *not ok [0-9]+ - / { name = $0; sub(/^ *not ok [0-9]+ - /, "", name); print "  - " name; block = 1; n = 0; next }
+       block && /^ *\.\.\.$/ { block = 0; next }
+       block && n < 40 { print "    " $0; n++ }' "$log/main.tap" "$log/timing.tap"
 fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 ((main_status == 0 && timing_status == 0))

@@ -222,12 +222,22 @@ function withXmlCharactersOnly(text: string): string {
   return text.replace(NOT_XML_CHARACTERS, '\uFFFD');
 }
 
+// Most values (ids, names, numbers, plain text) need neither: one test without the u flag finds
+// those that do, and only they take the two replacements (docs/PERFORMANCE.md "Session variables").
+// Surrogates are in it, so a valid pair takes the full path too, which keeps it.
+// eslint-disable-next-line no-control-regex -- finding these characters is the point
+const TEXT_NEEDS_WORK = /[\u0000-\u0008\u000B-\u001F&<>\uD800-\uDFFF\uFFFE\uFFFF]/;
+// eslint-disable-next-line no-control-regex -- finding these characters is the point
+const ATTRIBUTE_NEEDS_WORK = /[\u0000-\u001F&<>"\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Element content: `&`, `<`, `>` escaped, CR kept as a reference so parsers do not fold it into LF. */
 export function escapeXmlText(text: string): string {
+  if (!TEXT_NEEDS_WORK.test(text)) return text;
   return withXmlCharactersOnly(text).replace(/[&<>\r]/g, (character) => TEXT_ESCAPES.get(character) ?? character);
 }
 
 /** A double-quoted attribute value: also `"`, and tab/LF/CR, which attribute normalization would turn into spaces. */
 export function escapeXmlAttribute(text: string): string {
+  if (!ATTRIBUTE_NEEDS_WORK.test(text)) return text;
   return withXmlCharactersOnly(text).replace(/[&<>"\t\n\r]/g, (character) => ATTRIBUTE_ESCAPES.get(character) ?? character);
 }

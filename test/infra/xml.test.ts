@@ -243,6 +243,32 @@ describe('escapeXmlText and escapeXmlAttribute', () => {
     assert.equal(escapeXmlText(text), 'a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFD😀');
     assert.equal(parseXml(`<a>${escapeXmlText(text)}</a>`).text, 'a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFD😀');
   });
+
+  test('the shortcut for values that need no escaping answers as the full escaping does, for every UTF-16 code unit', () => {
+    // The full escaping, as it is without the shortcut.
+    // eslint-disable-next-line no-control-regex -- the characters XML 1.0 cannot carry
+    const replaced = (text: string) => text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/gu, '\uFFFD');
+    const entities: Readonly<Record<string, string>> = {
+      '&': '&amp;',
+      '<': '&lt;',
+      '>': '&gt;',
+      '"': '&quot;',
+      '\r': '&#13;',
+      '\t': '&#9;',
+      '\n': '&#10;',
+    };
+    const text = (value: string) => replaced(value).replace(/[&<>\r]/g, (c) => entities[c] ?? c);
+    const attribute = (value: string) => replaced(value).replace(/[&<>"\t\n\r]/g, (c) => entities[c] ?? c);
+    for (let unit = 0; unit <= 0xffff; unit += 1) {
+      const value = `id-${String.fromCharCode(unit)}-x`;
+      assert.equal(escapeXmlText(value), text(value), `text U+${unit.toString(16)}`);
+      assert.equal(escapeXmlAttribute(value), attribute(value), `attribute U+${unit.toString(16)}`);
+    }
+    for (const value of ['😀', 'a😀b', '\uD83D', 'x\uDE00', 'plain text, digits 0123 and . _ - : / = ?']) {
+      assert.equal(escapeXmlText(value), text(value));
+      assert.equal(escapeXmlAttribute(value), attribute(value));
+    }
+  });
 });
 
 test('the parser declares every handler slot that parseXml sets, so on() adds no property (V8 keeps it a fast object)', () => {

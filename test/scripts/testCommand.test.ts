@@ -84,8 +84,10 @@ test('run-tests.sh ends with a summary: files run, the tests not run with their 
   });
   assert.equal(result.code, 1, 'a test failed');
   const summary = result.stdout.slice(result.stdout.lastIndexOf('\nSummary: ') + 1);
+  const why = summary.indexOf('Why:\n');
+  assert.ok(why > 0, 'the reasons follow the failures');
   assert.equal(
-    summary,
+    summary.slice(0, why),
     [
       'Summary: 4 test files in parallel, then 1 timing test files alone.',
       'Not run (skipped or to do), with the reason:',
@@ -94,10 +96,20 @@ test('run-tests.sh ends with a summary: files run, the tests not run with their 
       '  cancelled',
       '  tests whose setup fails',
       '  one that fails',
-      'tests: 2 passed, 2 failed, 1 skipped',
       '',
     ].join('\n'),
   );
+  assert.ok(summary.endsWith('\ntests: 2 passed, 2 failed, 1 skipped\n'));
+  // Each failure's reason, as node --test gave it, under its name.
+  const reasons = summary.slice(why);
+  for (const [name, reason] of [
+    ['one that fails', '1 == 2'],
+    ['tests whose setup fails', 'no server'],
+  ] as const) {
+    const at = reasons.indexOf(`\n  - ${name}\n`);
+    assert.ok(at > 0, `the reason of ${name}`);
+    assert.ok(reasons.indexOf(reason, at) > at, `${name}: ${reason}`);
+  }
 });
 
 test('a missing program skips every test that needs it with one line naming its package, unless the run requires it', () => {

@@ -51,21 +51,24 @@ function outputField(prefix: string, spec: OutputSpec, value: string | readonly 
   return element(`${prefix}:${spec.name}`, items.map((item) => prefixedText(prefix, 'a', item)).join(''));
 }
 
-/** A `records` output: the element once per record, its fields in declared order. */
+/** A `records` output: the element once per record, its fields in declared order (a loop: it may hold dozens of records on a hot path). */
 function records(prefix: string, spec: OutputSpec, value: string | readonly (string | OutputRecord)[]): string {
   if (typeof value === 'string') throw new Error(`operation output ${spec.name} must be a list of records`);
   const fields = spec.fields ?? [];
-  return value
-    .map((record) => {
-      if (typeof record === 'string') throw new Error(`operation output ${spec.name} must be a list of records`);
-      const content = fields.map((field) => {
-        const text = record[field];
-        if (text === undefined) throw new Error(`operation output ${spec.name}.${field} is missing`);
-        return prefixedText(prefix, field, text);
-      });
-      return element(`${prefix}:${spec.name}`, content.join(''));
-    })
-    .join('');
+  const open = `<${prefix}:${spec.name}>`;
+  const close = `</${prefix}:${spec.name}>`;
+  let xml = '';
+  for (const record of value) {
+    if (typeof record === 'string') throw new Error(`operation output ${spec.name} must be a list of records`);
+    xml += open;
+    for (const field of fields) {
+      const text = record[field];
+      if (text === undefined) throw new Error(`operation output ${spec.name}.${field} is missing`);
+      xml += `<${prefix}:${field}>${escapeXmlText(text)}</${prefix}:${field}>`;
+    }
+    xml += close;
+  }
+  return xml;
 }
 
 /**
