@@ -22,21 +22,36 @@ import { dropBenchDatabases } from './postgres.js';
 import { installBenchApplication } from './seed.js';
 import { PeakSampler, cpuByProcess, cpuSince, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
 import {
+  BENCH_IDP,
   BENCH_PASSWORD,
   SOAP12_CONTENT_TYPE,
+  type BenchIdentityProvider,
   type ClientTls,
   type FromCeiling,
   type FromGenerator,
   type Job,
   type Stream,
   type StreamResult,
+  type Workload,
 } from './protocol.js';
-import { markdownSummary } from './report.js';
+import { authenticateReference, markdownSummary } from './report.js';
 import { measureSessionVariables, sessionVariablesSummary } from './session-variables.js';
 import { measureTickets, ticketsSummary } from './tickets.js';
 import { defined } from '../test/helpers/defined.js';
+import { newSigningKey, type SigningKey } from '../test/helpers/samlResponses.js';
 
-export const SCENARIOS = ['verifySession', 'latency', 'relay', 'ticketHop', 'authenticate', 'storm', 'createUser', 'flood'] as const;
+export const SCENARIOS = [
+  'verifySession',
+  'latency',
+  'relay',
+  'ticketHop',
+  'authenticate',
+  'signinPage',
+  'samlAcs',
+  'storm',
+  'createUser',
+  'flood',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {
@@ -44,7 +59,7 @@ export interface BenchConfig {
   readonly warmupMs: number;
   /** Connections of the closed-loop verifySession, relay and ceiling runs. */
   readonly connections: number;
-  /** Connections of the authenticate and createUser runs (enough to keep every hashing thread busy). */
+  /** Connections of the authenticate, signinPage, samlAcs and createUser runs (enough to keep every hashing thread busy). */
   readonly authConnections: number;
   readonly populations: readonly number[];
   readonly scenarios: readonly ScenarioName[];
@@ -332,6 +347,31 @@ const authenticateStream = (t: Target, connections: number): Stream => ({
   expect: '<sso:sessionId>',
 });
 
+/** A browser's sign-in on the relay listener (plain HTTP), ending in the relay cookie and the redirect to the application. */
+const browserSignInStream = (t: Target, name: string, workload: Workload, connections: number): Stream => ({
+  name,
+  host: t.host,
+  port: t.relayPort,
+  workload,
+  connections,
+  status: 302,
+  expect: '\r\nSet-Cookie: sid=',
+});
+
+/**
+ * What the bench's identity provider knows of ssod's service provider, read from its metadata on the
+ * relay listener as an IdP's operator reads it: the entity id and the assertion consumer URL.
+ */
+async function serviceProviderOf(t: Target, key: SigningKey): Promise<BenchIdentityProvider> {
+  const reply = await fetch(`http://${t.host}:${t.relayPort}/saml/metadata`);
+  const xml = await reply.text();
+  const entityId = /entityID="([^"]+)"/.exec(xml)?.[1];
+  const acsUrl = /<md:AssertionConsumerService[^>]* Location="([^"]+)"/.exec(xml)?.[1];
+  if (!reply.ok || entityId === undefined || acsUrl === undefined)
+    throw new Error(`ssod's SAML metadata cannot be read: ${reply.status} ${xml.slice(0, 300)}`);
+  return { ...key, entityId, acsUrl };
+}
+
 /** The flood scenario's honest source: a guest signing in at a low fixed rate from an address of its own. */
 const HONEST_RATE = 4;
 
@@ -356,6 +396,7 @@ async function runScenarios(
   t: Target,
   runs: Record<string, Measured>,
   passwordHash: string,
+  idpKey: SigningKey,
 ): Promise<ScenarioOutcome> {
   const job = (streams: Stream[]): Job => ({ streams, warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 });
   const wants = (name: ScenarioName): boolean => config.scenarios.includes(name);
@@ -412,7 +453,7 @@ async function runScenarios(
     );
   }
   let hashesPerSecond: number | null = null;
-  if (wants('authenticate') || wants('storm') || wants('createUser') || wants('flood')) {
+  if (wants('authenticate') || wants('signinPage') || wants('storm') || wants('createUser') || wants('flood')) {
     hashesPerSecond = await hashRate(passwordHash, Math.min(5_000, config.durationMs));
     say(`    argon2id alone, same threads and priority as ssod's: ${hashesPerSecond} verifications/s`);
   }
@@ -420,6 +461,35 @@ async function runScenarios(
     const auth = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), watched);
     runs.authenticate = auth;
     say(`    authenticate: ${auth.throughput} req/s, p99 ${auth.p99} ms, ${auth.serverCores} cores`);
+  }
+  // The browser sign-ins, each next to authenticate's sign-ins/s in the same server run: measured
+  // before them and again after them, so that a drift of the shared machine meanwhile shows and
+  // the ratio is taken against the mean (bench/report.ts).
+  if (wants('signinPage')) {
+    const workload: Workload = { kind: 'signinPage', salt: t.salt, population: t.population };
+    const page = await measureOne(generator, job([browserSignInStream(t, 'signinPage', workload, config.authConnections)]), watched);
+    runs.signinPage = page;
+    say(`    sign-in page: ${page.throughput} sign-ins/s, p99 ${page.p99} ms, ${page.serverCpuUsPerRequest} µs server CPU each`);
+  }
+  if (wants('samlAcs')) {
+    const idp = await serviceProviderOf(t, idpKey);
+    const workload: Workload = { kind: 'samlAcs', salt: t.salt, population: t.population, idp };
+    // The first SAML sign-in of a server process starts its check threads, which load the SAML
+    // library (src/infra/saml/checkPool.ts): one sign-in before the run, as the day's first person's.
+    await generator.run({ streams: [browserSignInStream(t, 'samlAcs', workload, 1)], warmupMs: 0, durationMs: 1_000, maxRequests: 1 });
+    const saml = await measureOne(generator, job([browserSignInStream(t, 'samlAcs', workload, config.authConnections)]), watched);
+    runs.samlAcs = saml;
+    say(`    SAML sign-in: ${saml.throughput} sign-ins/s, p99 ${saml.p99} ms, ${saml.serverCpuUsPerRequest} µs server CPU each`);
+  }
+  if (wants('authenticate') && (wants('signinPage') || wants('samlAcs'))) {
+    const again = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), watched);
+    runs.authenticateAfter = again;
+    const reference = authenticateReference(runs);
+    const versus = (label: string, run: Measured | undefined): string =>
+      run === undefined ? '' : `; ${label} ${(run.throughput / (reference || 1)).toFixed(2)}×`;
+    say(
+      `    authenticate again: ${again.throughput} req/s; against the mean of both, ${Math.round(reference)}/s${versus('sign-in page', runs.signinPage)}${versus('SAML', runs.samlAcs)}`,
+    );
   }
   if (wants('storm')) {
     await fresh();
@@ -538,7 +608,8 @@ async function benchStore(
   const options = resolveOptions({ flags: { dataDir, ...store.options } });
   const salt = Math.random().toString(36).slice(2, 10);
   const now = Date.now();
-  const { tls, server, plan } = await installBenchApplication(options, crypto.randomUUID(), now);
+  const idpKey = await newSigningKey(new URL(BENCH_IDP.issuer).hostname);
+  const { tls, server, plan } = await installBenchApplication(options, crypto.randomUUID(), now, idpKey.certificatePem);
   const seedStarted = performance.now();
   await store.seed({ ...plan, population, salt, passwordHash, now, lifetimeMs: options.sessionLifetime * 1000 });
   const seedSeconds = round((performance.now() - seedStarted) / 1000, 1);
@@ -593,7 +664,7 @@ async function benchStore(
     let outcome: ScenarioOutcome = { renewals: 0, hashesPerSecond: null };
     let exitCode: number | null = null;
     try {
-      outcome = await runScenarios(config, generator, store, ssod, t, runs, passwordHash);
+      outcome = await runScenarios(config, generator, store, ssod, t, runs, passwordHash, idpKey);
     } finally {
       exitCode = await ssod.stop();
     }
@@ -655,7 +726,7 @@ const USAGE = `npm run bench -- [flags]
   --duration S         measured seconds per run (default 10)
   --warmup S           warm-up seconds before each measured window (default 2)
   --connections N      keep-alive connections for verifySession, relay and the ceiling (default 16)
-  --auth-connections N connections for authenticate and createUser (default 8)
+  --auth-connections N connections for authenticate, signinPage, samlAcs and createUser (default 8)
   --populations LIST   users and sessions seeded, e.g. 1000,1000000 (default)
   --scenarios LIST     ${SCENARIOS.join(',')} (default: all)
   --workers LIST       ssod worker processes to compare, e.g. 1,2 (default)
