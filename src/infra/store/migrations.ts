@@ -354,6 +354,36 @@ CREATE TABLE session_start_calls (
 CREATE INDEX session_start_calls_application_id ON session_start_calls (application_id);
 `;
 
+// Version 12: the administrators of the admin console (docs/admin-console.md), local accounts apart
+// from the users: the argon2id hash of the password, the TOTP secret sealed with the installation's
+// key, the last accepted time step (a code is refused for that step or an earlier one), SHA-256 of
+// each unused recovery code; and the console sessions by SHA-256 of their secret, so that every node
+// accepts them. Both go with their administrator (a cascade).
+const admins = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE admins (
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  totp_sealed TEXT NOT NULL,
+  totp_last_step ${time} NOT NULL,
+  created_at ${time} NOT NULL,
+  last_sign_in_at ${time}
+)${tableOptions};
+
+CREATE TABLE admin_recovery_codes (
+  admin_name TEXT NOT NULL REFERENCES admins (name) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  PRIMARY KEY (admin_name, code_hash)
+)${tableOptions};
+
+CREATE TABLE admin_sessions (
+  id_hash TEXT PRIMARY KEY,
+  admin_name TEXT NOT NULL REFERENCES admins (name) ON DELETE CASCADE,
+  created_at ${time} NOT NULL,
+  last_seen_at ${time} NOT NULL
+)${tableOptions};
+CREATE INDEX admin_sessions_admin_name ON admin_sessions (admin_name);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -394,6 +424,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 11,
     description: 'On Session Start callbacks: the callback of each application, what each session was started for, the claims of each call',
     sql: sessionStartCallbacks,
+  },
+  {
+    version: 12,
+    description: 'the admin console: administrators with their sealed TOTP secrets and recovery codes, and console sessions',
+    sql: admins,
   },
 ];
 
