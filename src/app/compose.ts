@@ -193,7 +193,7 @@ export async function openOperatorTickets(options: Options, services: OperatorSe
  * sealing of their secrets with a key derived from the installation's CA key, wherever it is kept.
  * Refused when the installation has no CA yet.
  */
-export async function openAdminKit(options: Options, store: Store): Promise<AdminKit> {
+export async function openAdminKit(options: Pick<Options, 'store' | 'dataDir' | 'masterKeyFile'>, store: Store): Promise<AdminKit> {
   const postgres = storeLocation(options.store, options.dataDir).engine === 'postgres';
   const { keyMaterialPlaceFor, requireMasterKey } = await keys();
   const masterKey = postgres ? await requireMasterKey(options.masterKeyFile) : null;
