@@ -45,13 +45,17 @@ const CLEARED_COOKIE = `${ADMIN_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Str
 
 /**
  * Whether a POST comes from the console's own pages: Sec-Fetch-Site says same-origin when the
- * browser sends it, and Origin, when sent, is this listener's (scheme, host and port).
+ * browser sends it, and Origin, when sent, is this listener's (scheme, host and port). Under the
+ * console's `Referrer-Policy: no-referrer` browsers send `Origin: null` with the console's own forms:
+ * that is accepted only with `Sec-Fetch-Site: same-origin`.
  */
 function fromOwnOrigin(req: IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = req.headers.origin;
-  return origin === undefined || (req.headers.host !== undefined && origin === `https://${req.headers.host}`);
+  if (origin === undefined) return true;
+  if (origin === 'null') return site === 'same-origin';
+  return req.headers.host !== undefined && origin === `https://${req.headers.host}`;
 }
 
 function forbidden(res: ServerResponse, session: AdminSession | null): void {

@@ -106,6 +106,8 @@ describe('the admin console listener', () => {
       ['another origin (the relay on the same host)', { csrf }, { Origin: `http://127.0.0.1:${ts.relayPort}` }],
       ['another site', { csrf }, { 'Sec-Fetch-Site': 'cross-site' }],
       ['a sibling of the same site', { csrf }, { 'Sec-Fetch-Site': 'same-site' }],
+      ['Origin null without Sec-Fetch-Site', { csrf }, { Origin: 'null' }],
+      ['Origin null from another site', { csrf }, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' }],
     ];
     for (const [why, form, headers] of refusals) {
       const answer = await consoleRequest(ts, '/signout', { cookie, form, headers });
