@@ -48,16 +48,18 @@ export interface ConsoleAnswer {
 
 /** One request to the console over TLS, trusting the test server's CA. */
 export function consoleRequest(
-  ts: TestServer & { adminPort: number },
+  ts: TestServer,
   path: string,
   request: { method?: string; cookie?: string; form?: Readonly<Record<string, string>>; headers?: Readonly<Record<string, string>> } = {},
 ): Promise<ConsoleAnswer> {
   const body = request.form === undefined ? undefined : new URLSearchParams(request.form).toString();
+  const port = ts.server.adminPort;
+  if (port === null) throw new Error('this server has no admin console');
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
         host: '127.0.0.1',
-        port: ts.adminPort,
+        port,
         path,
         method: request.method ?? (body === undefined ? 'GET' : 'POST'),
         ca: ts.caPem,
