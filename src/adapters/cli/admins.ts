@@ -69,9 +69,9 @@ export function adminsCommand(access: InstallationAccess): Command {
     .action(action((flags: StoreFlags) => list(access, flags)));
 
   command.addCommand(
-    storeCommand('list', 'List the administrators (as `ssod admins` alone does).').action(
-      action((flags: StoreFlags) => list(access, flags)),
-    ),
+    storeCommand('list', 'List the administrators (as `ssod admins` alone does).')
+      .addHelpText('after', '\nExamples:\n  ssod admins list --data-dir /var/lib/ssod\n  ssod admins list --json\n')
+      .action(action((flags: StoreFlags) => list(access, flags))),
   );
 
   command.addCommand(
@@ -96,6 +96,7 @@ export function adminsCommand(access: InstallationAccess): Command {
   command.addCommand(
     storeCommand('remove', 'Remove an administrator; its console sessions end at once.')
       .argument('<name>', 'the administrator')
+      .addHelpText('after', '\nExamples:\n  ssod admins remove alice --data-dir /var/lib/ssod\n')
       .action(
         action(async (flags: StoreFlags, name: string) => {
           await withServices(access, flags, async (services) => {
