@@ -46,14 +46,17 @@ export interface ConsoleAnswer {
   readonly body: string;
 }
 
-/** One request to the console over TLS, trusting the test server's CA. */
+/** A console to send requests to: an in-process server, or a process on a known port. */
+export type ConsoleTarget = TestServer | { readonly caPem: string; readonly adminPort: number };
+
+/** One request to the console over TLS, trusting the server's CA; a new connection each time. */
 export function consoleRequest(
-  ts: TestServer,
+  ts: ConsoleTarget,
   path: string,
   request: { method?: string; cookie?: string; form?: Readonly<Record<string, string>>; headers?: Readonly<Record<string, string>> } = {},
 ): Promise<ConsoleAnswer> {
   const body = request.form === undefined ? undefined : new URLSearchParams(request.form).toString();
-  const port = ts.server.adminPort;
+  const port = 'server' in ts ? ts.server.adminPort : ts.adminPort;
   if (port === null) throw new Error('this server has no admin console');
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -63,6 +66,7 @@ export function consoleRequest(
         path,
         method: request.method ?? (body === undefined ? 'GET' : 'POST'),
         ca: ts.caPem,
+        agent: false,
         headers: {
           ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
           ...(request.cookie !== undefined ? { Cookie: `__Host-ssod-admin=${request.cookie}` } : {}),
