@@ -33,7 +33,7 @@ describe('admin console sign-in and sessions (core)', () => {
     return record;
   }
 
-  test('a right password and TOTP code sign in once; the same code again is a replay, an older step too', async () => {
+  test('I56: a right password and TOTP code sign in once; the same code again is a replay, an older step too', async () => {
     const factor = await addTestAdmin(ts, 'ada');
     const code = totpCode(factor.secret, now());
     const first = await attempt('ada', code);
@@ -54,7 +54,7 @@ describe('admin console sign-in and sessions (core)', () => {
     assert.equal((await attempt('ada', totpCode(factor.secret, now()))).ok, true, 'the next step is accepted');
   });
 
-  test('a wrong code, a wrong password and an unknown name get the same refusal, each with its audit outcome; nothing is used up', async () => {
+  test('I60: a wrong code, a wrong password and an unknown name get the same refusal, each with its audit outcome; nothing is used up', async () => {
     const factor = await addTestAdmin(ts, 'bea');
     const code = totpCode(factor.secret, now());
     const wrongCode = code === '000000' ? '111111' : '000000';
@@ -69,7 +69,7 @@ describe('admin console sign-in and sessions (core)', () => {
     assert.equal((await attempt('bea', code)).ok, true, 'the code refused with a wrong password was not used up');
   });
 
-  test('a recovery code is accepted once, in any case and without dashes; a second use is refused', async () => {
+  test('I57: a recovery code is accepted once, in any case and without dashes; a second use is refused', async () => {
     const factor = await addTestAdmin(ts, 'cyd');
     const recovery = factor.recoveryCodes[3] ?? '';
     const typed = recovery.replace(/-/g, '').toUpperCase();
@@ -83,7 +83,7 @@ describe('admin console sign-in and sessions (core)', () => {
     assert.equal((await attempt('cyd', factor.recoveryCodes[4] ?? '')).ok, true, 'another one still works');
   });
 
-  test('failures lock admin:NAME: then even the right password and code are refused, without a record of their own', async () => {
+  test('I60: failures lock admin:NAME: then even the right password and code are refused, without a record of their own', async () => {
     const factor = await addTestAdmin(ts, 'dan');
     for (let i = 0; i < 5; i += 1) assert.equal((await attempt('dan', '123456', `wrong password ${i}`)).ok, false);
     const locks = await services().store.listThrottles(100);
@@ -102,7 +102,7 @@ describe('admin console sign-in and sessions (core)', () => {
     assert.equal((await attempt('eve', code === '000000' ? '111111' : '000000', ADMIN_PASSWORD, false)).ok, false);
   });
 
-  test('a session ends after 15 idle minutes, after 8 hours whatever, and at sign-out; its CSRF token is its own', async () => {
+  test('I59: a session ends after 15 idle minutes, after 8 hours whatever, and at sign-out; its CSRF token is its own', async () => {
     const factor = await addTestAdmin(ts, 'fay');
     const signIn = async (): Promise<string> => {
       ts.advanceClock(30_000);
@@ -134,7 +134,7 @@ describe('admin console sign-in and sessions (core)', () => {
     assert.equal(await services().store.getAdminSession(other.idHash), null);
   });
 
-  test('a reset ends the sessions and the old secret and codes stop working; the secret is sealed, bound to its administrator', async () => {
+  test('I59, I61: a reset ends the sessions and the old secret and codes stop working; the secret is sealed, bound to its administrator', async () => {
     const old: SecondFactor = await addTestAdmin(ts, 'gus');
     const result = await attempt('gus', totpCode(old.secret, now()));
     assert.ok(result.ok);

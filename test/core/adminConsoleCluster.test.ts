@@ -21,7 +21,7 @@ postgresSuite('admin console on two PostgreSQL nodes', () => {
     return consoleRequest(node, '/signin', { form: { name: 'ops', password: ADMIN_PASSWORD, code } });
   }
 
-  test('an administrator added in the store signs in on both nodes; a session of node 1 works on node 2; a code is used once across nodes', async () => {
+  test('I56, I59: an administrator added in the store signs in on both nodes; a session of node 1 works on node 2; a code is used once across nodes', async () => {
     const [first, second] = nodes();
     const { secret } = await addTestAdmin(first, 'ops');
     const now = first.server.services.now();

@@ -95,7 +95,7 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium, tim
     await screenshot(page, 'admin-1-sign-in');
   });
 
-  test('2. a wrong TOTP code is refused with the one message', async () => {
+  test('2. I60: a wrong TOTP code is refused with the one message', async () => {
     const right = totp.generate();
     await submitSignIn(page, right === '000000' ? '999999' : '000000');
     await assertRefused(page);
@@ -116,7 +116,7 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium, tim
     await screenshot(page, 'admin-3-overview');
   });
 
-  test('4. the same TOTP code in another browser is a replay: refused', async () => {
+  test('4. I56: the same TOTP code in another browser is a replay: refused', async () => {
     const other = await browser.newContext({ viewport: { width: 1000, height: 700 } });
     try {
       const seen = await newPage(other);
@@ -128,7 +128,7 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium, tim
     }
   });
 
-  test('5. a recovery code signs in once; axe finds no serious or critical violation on the sign-in page or the overview', async () => {
+  test('5. I57: a recovery code signs in once; axe finds no serious or critical violation on the sign-in page or the overview', async () => {
     const audited = await browser.newContext({ viewport: { width: 1000, height: 700 }, bypassCSP: true });
     try {
       const seen = await audited.newPage();

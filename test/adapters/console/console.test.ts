@@ -72,7 +72,7 @@ describe('the admin console listener', () => {
     for (const field of ['name', 'password', 'code']) assert.match(page.body, new RegExp(`<label for="${field}">`));
   });
 
-  test('a console request without a session: GET goes to /signin, POST is refused', async () => {
+  test('I59: a console request without a session: GET goes to /signin, POST is refused', async () => {
     const get = await consoleRequest(ts, '/');
     assert.equal(get.status, 303);
     assert.equal(get.headers.location, '/signin');
@@ -96,7 +96,7 @@ describe('the admin console listener', () => {
     }
   });
 
-  test("CSRF: a POST without the token, with another session's, from another origin or another site is refused with 403; nothing ends", async () => {
+  test("I58: CSRF: a POST without the token, with another session's, from another origin or another site is refused with 403; nothing ends", async () => {
     const cookie = await signIn();
     const otherCsrf = csrfOf(await consoleRequest(ts, '/', { cookie: await signIn() }));
     const csrf = csrfOf(await consoleRequest(ts, '/', { cookie }));
@@ -122,7 +122,7 @@ describe('the admin console listener', () => {
     assert.equal(crossSiteSignIn.status, 403, 'login CSRF: a sign-in posted from another site');
   });
 
-  test('sign-out ends the session in the store: the cookie used again gets /signin, and a POST with it 403', async () => {
+  test('I59: sign-out ends the session in the store: the cookie used again gets /signin, and a POST with it 403', async () => {
     const cookie = await signIn();
     const csrf = csrfOf(await consoleRequest(ts, '/', { cookie }));
     const out = await consoleRequest(ts, '/signout', {
