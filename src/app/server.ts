@@ -165,12 +165,12 @@ function adminCredentials(options: Options): { readonly cert: string; readonly k
  */
 async function startConsole(
   options: Options,
+  own: { readonly cert: string; readonly key: string } | null,
   current: () => Services,
   relayTlsContext: () => SecureContextOptions,
 ): Promise<{ server: https.Server; port: number; follow: () => void } | null> {
   if (options.adminPort === 0) return null;
   const services = current();
-  const own = adminCredentials(options);
   const context = (): SecureContextOptions => (own === null ? relayTlsContext() : { ...own, ...TLS_OPTIONS });
   const kit = await openAdminKit(options, services.store);
   const server = https.createServer(
@@ -200,6 +200,8 @@ function sendCaPem(services: Services, res: http.ServerResponse): void {
 }
 
 export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
+  // Read before anything is opened: a wrong pair of files stops the start with nothing left running.
+  const adminOwnCredentials = options.adminPort === 0 ? null : adminCredentials(options);
   // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
   // WSDL name the real ports.
   let services = observeServer(await openServices(options, start));
@@ -289,7 +291,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     services = { ...services, options: Object.freeze({ ...options, soapPort, relayPort }) };
   }
 
-  const adminConsole = await startConsole(options, () => services, relayTlsContext);
+  const adminConsole = await startConsole(options, adminOwnCredentials, () => services, relayTlsContext);
 
   followSettings(services, soapAddress, () => {
     soapServer.setSecureContext(tlsContext());

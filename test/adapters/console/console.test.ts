@@ -3,8 +3,11 @@
 // another origin, another site), a session used after sign-out, the console's paths absent from the
 // SOAP and relay listeners, and the warning of a non-loopback bind.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   ADMIN_PASSWORD,
@@ -18,6 +21,7 @@ import {
   type ConsoleAnswer,
 } from '../../helpers/adminConsole.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { openTestCa } from '../../helpers/testCa.js';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -165,6 +169,29 @@ describe('the admin console listener', () => {
     assert.match((await page('de-CH, en;q=0.5')).body, /<html lang="de">[\s\S]*Passwort/);
     assert.match((await page('fr')).body, /<html lang="fr">[\s\S]*Mot de passe/);
     assert.match((await page('ja')).body, /<html lang="en">[\s\S]*Password/);
+  });
+});
+
+describe("the admin console with the operator's certificate", () => {
+  test('--admin-cert-file and --admin-key-file: the console presents that certificate; one without the other is refused', async () => {
+    const ca = await openTestCa();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-console-cert-'));
+    const [certFile, keyFile] = [path.join(dir, 'console.crt'), path.join(dir, 'console.key')];
+    writeFileSync(certFile, ca.server.cert);
+    writeFileSync(keyFile, ca.server.key, { mode: 0o600 });
+    try {
+      const ts = await startConsoleServer({ adminCertFile: certFile, adminKeyFile: keyFile });
+      try {
+        const page = await consoleRequest({ caPem: ca.caPem, adminPort: ts.adminPort }, '/signin');
+        assert.equal(page.status, 200, "the console is reached trusting the operator's CA, not ssod's");
+        await assert.rejects(consoleRequest(ts, '/signin'), /certificate/, "ssod's CA does not vouch for it");
+      } finally {
+        await ts.close();
+      }
+      await assert.rejects(startConsoleServer({ adminCertFile: certFile }), /--admin-cert-file and --admin-key-file go together/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
