@@ -1,14 +1,13 @@
 // The admin console in tests (docs/admin-console.md): an ssod with its console listener on a free
 // port, administrators added through the core as `ssod admins add` adds them, the current TOTP code
 // of a secret, and requests over real TLS to the console.
-import https from 'node:https';
 import { openAdminKit } from '../../src/app/compose.js';
 import { addAdmin, type AdminKit, type SecondFactor } from '../../src/core/operator/admins.js';
 import { TOTP_PERIOD_S } from '../../src/core/ports/oneTimeCodes.js';
 import { oneTimeCodes } from '../../src/infra/console/totp.js';
 import type { OptionName } from '../../src/config/options.js';
 import { freePort } from './ports.js';
-import { startTestServer, type TestServer } from './server.js';
+import { httpsRequest, startTestServer, type HttpReply, type TestServer } from './server.js';
 
 export const ADMIN_PASSWORD = 'a long console password';
 /** Cheap hashing: the tests hash many passwords. */
@@ -40,48 +39,30 @@ export function totpCode(secret: string, at: number): string {
   return oneTimeCodes.codeAt(secret, Math.floor(at / 1000 / TOTP_PERIOD_S));
 }
 
-export interface ConsoleAnswer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
+/** A console's answer. */
+export type ConsoleAnswer = HttpReply;
 
 /** A console to send requests to: an in-process server, or a process on a known port. */
 export type ConsoleTarget = TestServer | { readonly caPem: string; readonly adminPort: number };
 
-/** One request to the console over TLS, trusting the server's CA; a new connection each time. */
+/** One request to the console over a fresh TLS connection (the SOAP helpers' request, to the console's port), trusting the server's CA. */
 export function consoleRequest(
   ts: ConsoleTarget,
   path: string,
   request: { method?: string; cookie?: string; form?: Readonly<Record<string, string>>; headers?: Readonly<Record<string, string>> } = {},
 ): Promise<ConsoleAnswer> {
-  const body = request.form === undefined ? undefined : new URLSearchParams(request.form).toString();
   const port = 'server' in ts ? ts.server.adminPort : ts.adminPort;
   if (port === null) throw new Error('this server has no admin console');
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: request.method ?? (body === undefined ? 'GET' : 'POST'),
-        ca: ts.caPem,
-        agent: false,
-        headers: {
-          ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-          ...(request.cookie !== undefined ? { Cookie: `__Host-ssod-admin=${request.cookie}` } : {}),
-          ...request.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return httpsRequest(
+    { soapPort: port, caPem: ts.caPem },
+    request.form === undefined ? null : new URLSearchParams(request.form).toString(),
+    {
+      path,
+      ...(request.method !== undefined ? { method: request.method } : {}),
+      contentType: 'application/x-www-form-urlencoded',
+      headers: { ...(request.cookie !== undefined ? { Cookie: `__Host-ssod-admin=${request.cookie}` } : {}), ...request.headers },
+    },
+  );
 }
 
 /** The session secret a successful sign-in set, or null. */
