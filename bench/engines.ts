@@ -35,6 +35,8 @@ export interface BenchEngine {
   readonly name: 'sqlite' | 'postgres';
   /** The store as the report names it, without a password. */
   readonly label: string;
+  /** More `ssod serve` flags for this engine's runs (run.ts: `--session-cache-ms`). */
+  readonly serveFlags?: readonly string[];
   /** A fresh, empty store for the population whose data directory is `dataDir`. */
   create(dataDir: string): Promise<BenchStore>;
 }

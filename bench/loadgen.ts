@@ -1,22 +1,31 @@
 // The load generator, run in its own process (forked by run.ts) so that it never shares an event
 // loop with the server it measures. Each stream opens its keep-alive connections first, then
-// sends for warm-up plus duration and measures only after the warm-up.
+// sends for warm-up plus duration and measures only after the warm-up. A request of a stream is one
+// iteration of its workload: one HTTP request, or the steps of one browser sign-in on the same
+// connection (the sign-in page's GET and POST; SAML's AuthnRequest and the signed response), timed
+// and counted as one.
 //
 // Two modes per stream: closed (each connection sends its next request as soon as the reply
 // arrives: throughput) and fixed rate (requests are due at start + k/rate whether or not the
 // server keeps up, and latency counts from when a request was due, not from when a connection
 // became free to send it: no coordinated omission).
 import { randomInt } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { Histogram } from './histogram.js';
 import { Connection, requestBytes, type Reply } from './http1.js';
 import {
   BENCH_BASE_URL,
+  BENCH_IDP,
   BENCH_PASSWORD,
+  BENCH_RECEIVER,
+  BENCH_RETURN_URL,
   SOAP12_CONTENT_TYPE,
   cookieFor,
   loginFor,
   sessionIdFor,
   soapRequest,
+  userIdFor,
+  type BenchIdentityProvider,
   type FromGenerator,
   type Job,
   type Stream,
@@ -25,33 +34,125 @@ import {
   type Workload,
 } from './protocol.js';
 import { defined } from '../test/helpers/defined.js';
+import { signedResponse } from '../test/helpers/samlResponses.js';
 
 const DRAIN_MS = 10_000;
 const RECONNECT_PAUSE_MS = 50;
 const SOAP_HEADERS = { 'Content-Type': SOAP12_CONTENT_TYPE };
 
-/** A function that makes the next request of a workload. */
-function requestMaker(workload: Workload): () => Buffer {
+/** GETs of a relay path with the relay cookie of a uniformly random seeded session. */
+function relayGet(path: string, workload: { readonly salt: string; readonly population: number }): () => Buffer {
+  return () => requestBytes('GET', path, { Cookie: `sid=${cookieFor(workload.salt, randomInt(workload.population))}` }, null);
+}
+
+/** One iteration of a workload on a connection, resolving with its last reply: one request, or the steps of a browser's sign-in. */
+type Iteration = (connection: Connection) => Promise<Reply>;
+
+const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+/** A request of its own per iteration. */
+function single(make: () => Buffer): Iteration {
+  return (connection) => connection.send(make());
+}
+
+/** The value of the first `name=` cookie that the reply sets, or null. */
+function cookieSet(reply: Reply, name: string): string | null {
+  return new RegExp(`\r\nset-cookie: ${name}=([^;\r]*)`, 'i').exec(reply.text)?.[1] ?? null;
+}
+
+/** The reply's Location header, or null. */
+function locationOf(reply: Reply): string | null {
+  return /\r\nlocation: *([^\r]+)/i.exec(reply.text)?.[1] ?? null;
+}
+
+/**
+ * A browser without cookies at ssod's sign-in page: the form (the CSRF code in it, the cookie it is
+ * bound to), then its answer as a browser posts it, with the Fetch Metadata and the `Origin: null` a
+ * browser sends under `Referrer-Policy: no-referrer`. An unexpected reply of the first step ends
+ * the iteration as its reply (an error).
+ */
+function signInPage(salt: string, population: number): Iteration {
+  const form = requestBytes('GET', `/login?url=${encodeURIComponent(BENCH_RETURN_URL)}`, {}, null);
+  return async (connection) => {
+    const page = await connection.send(form);
+    const cookie = cookieSet(page, 'ssod-login');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    if (page.status !== 200 || cookie === null || csrf === undefined) return page;
+    const fields = { csrf, url: BENCH_RETURN_URL, login: loginFor(salt, randomInt(population)), password: BENCH_PASSWORD };
+    const headers = { ...FORM_HEADERS, Cookie: `ssod-login=${cookie}`, Origin: 'null', 'Sec-Fetch-Site': 'same-origin' };
+    return connection.send(requestBytes('POST', '/login', headers, new URLSearchParams(fields).toString()));
+  };
+}
+
+/**
+ * A SAML sign-in, SP-initiated, with the load generator in the identity provider's place: ssod's
+ * AuthnRequest (GET /saml/login), read from the redirect to the identity provider as an IdP reads
+ * it (HTTP-Redirect binding: raw DEFLATE, base64); a response to it signed with the IdP's key by
+ * xml-crypto, as the tests sign theirs, naming a random seeded user; and the browser's POST of it
+ * with the RelayState to the assertion consumer service. An unexpected reply of the first step ends
+ * the iteration as its reply (an error).
+ */
+function samlSignIn(salt: string, population: number, idp: BenchIdentityProvider): Iteration {
+  const start = requestBytes(
+    'GET',
+    `/saml/login?${new URLSearchParams({ idp: BENCH_IDP.name, url: BENCH_RETURN_URL }).toString()}`,
+    {},
+    null,
+  );
+  const key = { keyPem: idp.keyPem, certificatePem: idp.certificatePem };
+  const acsPath = new URL(idp.acsUrl).pathname;
+  const headers = { ...FORM_HEADERS, Origin: new URL(BENCH_IDP.issuer).origin, 'Sec-Fetch-Site': 'cross-site' };
+  return async (connection) => {
+    const toIdp = await connection.send(start);
+    const location = locationOf(toIdp);
+    if (toIdp.status !== 302 || location === null) return toIdp;
+    const query = new URL(location).searchParams;
+    const request = inflateRawSync(Buffer.from(query.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
+    const requestId = / ID="([^"]+)"/.exec(request)?.[1];
+    if (requestId === undefined) return { status: 0, text: `no AuthnRequest ID in ${location.slice(0, 300)}` };
+    const samlResponse = signedResponse(
+      {
+        issuer: BENCH_IDP.issuer,
+        destination: idp.acsUrl,
+        recipient: idp.acsUrl,
+        audience: idp.entityId,
+        inResponseTo: requestId,
+        nameId: userIdFor(salt, randomInt(population)),
+      },
+      key,
+    );
+    const form = new URLSearchParams({ SAMLResponse: samlResponse, RelayState: query.get('RelayState') ?? '' }).toString();
+    return connection.send(requestBytes('POST', acsPath, headers, form));
+  };
+}
+
+/** The iteration of a workload. */
+function iterationOf(workload: Workload): Iteration {
   const soap = (operation: string, fields: Record<string, string>): Buffer =>
     requestBytes('POST', '/soap', SOAP_HEADERS, soapRequest(operation, fields));
   switch (workload.kind) {
     case 'verifySession':
-      return () => soap('verifySession', { sessionId: sessionIdFor(workload.salt, randomInt(workload.population)) });
+      return single(() => soap('verifySession', { sessionId: sessionIdFor(workload.salt, randomInt(workload.population)) }));
     case 'authenticate':
-      return () =>
+      return single(() =>
         soap('authenticate', {
           login: loginFor(workload.salt, randomInt(workload.population)),
           password: BENCH_PASSWORD,
           baseUrl: BENCH_BASE_URL,
-        });
+        }),
+      );
     case 'createUser': {
       let next = 0;
-      return () => soap('createUser', { login: `${workload.prefix}-${(next += 1)}@bench.example`, password: BENCH_PASSWORD });
+      return single(() => soap('createUser', { login: `${workload.prefix}-${(next += 1)}@bench.example`, password: BENCH_PASSWORD }));
     }
-    case 'relayGetSession': {
-      const path = `/relay?url=${encodeURIComponent(`${BENCH_BASE_URL}home`)}`;
-      return () => requestBytes('GET', path, { Cookie: `sid=${cookieFor(workload.salt, randomInt(workload.population))}` }, null);
-    }
+    case 'relayGetSession':
+      return single(relayGet(`/relay?url=${encodeURIComponent(BENCH_RETURN_URL)}`, workload));
+    case 'relayTicket':
+      return single(relayGet(`/relay/ticket?receiver=${BENCH_RECEIVER.name}&url=${encodeURIComponent(BENCH_RECEIVER.page)}`, workload));
+    case 'signinPage':
+      return signInPage(workload.salt, workload.population);
+    case 'samlAcs':
+      return samlSignIn(workload.salt, workload.population, workload.idp);
   }
 }
 
@@ -63,7 +164,7 @@ interface Window {
 class StreamRun {
   readonly #stream: Stream;
   readonly #job: Job;
-  readonly #make: () => Buffer;
+  readonly #iteration: Iteration;
   readonly #histogram = new Histogram();
   #sent = 0;
   #good = 0;
@@ -76,7 +177,7 @@ class StreamRun {
   constructor(stream: Stream, job: Job) {
     this.#stream = stream;
     this.#job = job;
-    this.#make = requestMaker(stream.workload);
+    this.#iteration = iterationOf(stream.workload);
   }
 
   #connect(): Connection {
@@ -96,12 +197,12 @@ class StreamRun {
     return connections;
   }
 
-  /** Sends one request on `connection` (or a replacement when it broke) and records it when `measured`. */
+  /** Runs one iteration on `connection` (or a replacement when it broke) and records it when `measured`. */
   async #exchange(connection: Connection, dueAt: number, measured: () => boolean): Promise<Connection> {
     this.#sent += 1;
     let reply: Reply | Error;
     try {
-      reply = await connection.send(this.#make());
+      reply = await this.#iteration(connection);
     } catch (error) {
       reply = error instanceof Error ? error : new Error(String(error));
     }

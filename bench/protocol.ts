@@ -11,8 +11,34 @@ export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 export const SOAP12_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
 /** The base URL of the bench application; the relay only redirects to registered ones. */
 export const BENCH_BASE_URL = 'https://panel.bench.example:8443/';
+/** The ticket receiver of the bench installation (docs/tickets.md "Receivers"), and the page it asks a ticket for. */
+export const BENCH_RECEIVER = {
+  name: 'bench-receiver',
+  domain: 'bench-receiver.example',
+  url: 'https://apps.bench-receiver.example/.ssod/',
+  page: 'https://apps.bench-receiver.example/home',
+} as const;
 /** The password of every seeded user (one argon2id hash, computed once, shared by all rows). */
 export const BENCH_PASSWORD = 'correct horse battery staple';
+/** The page of the bench application that every browser sign-in (the sign-in page, SAML) returns to. */
+export const BENCH_RETURN_URL = `${BENCH_BASE_URL}home`;
+
+/** The SAML identity provider of the bench installation: it is never reached, the load generator answers in its place. */
+export const BENCH_IDP = {
+  name: 'bench-idp',
+  issuer: 'https://idp.bench.example/metadata',
+  signInUrl: 'https://idp.bench.example/sso',
+} as const;
+
+/** What the load generator, as the identity provider, knows of ssod's service provider (from its metadata) and signs with. */
+export interface BenchIdentityProvider {
+  /** The IdP's signing key and certificate, PEM; the certificate is in the identity provider's settings at ssod. */
+  readonly keyPem: string;
+  readonly certificatePem: string;
+  /** ssod's entity id (the Audience) and assertion consumer URL (Destination and Recipient). */
+  readonly entityId: string;
+  readonly acsUrl: string;
+}
 
 /** TLS material of a bench client: ssod's CA to trust, and the application's key and certificate (none: a guest). */
 export interface ClientTls {
@@ -30,7 +56,20 @@ export type Workload =
   /** createUser with a fresh login each time. */
   | { readonly kind: 'createUser'; readonly prefix: string }
   /** The relay's get-session with the cookie of a uniformly random seeded session. */
-  | { readonly kind: 'relayGetSession'; readonly salt: string; readonly population: number };
+  | { readonly kind: 'relayGetSession'; readonly salt: string; readonly population: number }
+  /**
+   * A browser without cookies at ssod's sign-in page: GET the form (its CSRF code and cookie), then
+   * POST it with a uniformly random seeded user's login and password; one sign-in, one request.
+   */
+  | { readonly kind: 'signinPage'; readonly salt: string; readonly population: number }
+  /**
+   * A SAML sign-in of a uniformly random seeded user, SP-initiated: GET /saml/login (ssod's
+   * AuthnRequest), the identity provider's signed response to it, POST to the assertion consumer
+   * service; one sign-in, one request.
+   */
+  | { readonly kind: 'samlAcs'; readonly salt: string; readonly population: number; readonly idp: BenchIdentityProvider }
+  /** The relay's ticket hop for the bench receiver with the cookie of a uniformly random seeded session. */
+  | { readonly kind: 'relayTicket'; readonly salt: string; readonly population: number };
 
 export interface Stream {
   readonly name: string;
@@ -112,6 +151,12 @@ export function sessionIdFor(salt: string, index: number): string {
 /** The relay cookie value of the `index`th seeded session: base64url of 32 bytes, as the relay issues. */
 export function cookieFor(salt: string, index: number): string {
   return digest(`${salt}:cookie:${index}`).toString('base64url');
+}
+
+/** The `index`th seeded user's id: a UUID that sorts with its index (the seeder appends to the primary key). */
+export function userIdFor(salt: string, index: number): string {
+  const prefix = digest(salt).toString('hex').slice(0, 8);
+  return `${prefix}-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
 }
 
 /** Zero-padded, so that logins sort with their index (the seeder appends to the login index). */

@@ -22,20 +22,36 @@ import { dropBenchDatabases } from './postgres.js';
 import { installBenchApplication } from './seed.js';
 import { PeakSampler, cpuByProcess, cpuSince, freePort, startSsod, usageOf, type SsodProcess } from './processes.js';
 import {
+  BENCH_IDP,
   BENCH_PASSWORD,
   SOAP12_CONTENT_TYPE,
+  type BenchIdentityProvider,
   type ClientTls,
   type FromCeiling,
   type FromGenerator,
   type Job,
   type Stream,
   type StreamResult,
+  type Workload,
 } from './protocol.js';
-import { markdownSummary } from './report.js';
+import { authenticateReference, markdownSummary } from './report.js';
 import { measureSessionVariables, sessionVariablesSummary } from './session-variables.js';
+import { measureTickets, ticketsSummary } from './tickets.js';
 import { defined } from '../test/helpers/defined.js';
+import { newSigningKey, type SigningKey } from '../test/helpers/samlResponses.js';
 
-export const SCENARIOS = ['verifySession', 'latency', 'relay', 'authenticate', 'storm', 'createUser', 'flood'] as const;
+export const SCENARIOS = [
+  'verifySession',
+  'latency',
+  'relay',
+  'ticketHop',
+  'authenticate',
+  'signinPage',
+  'samlAcs',
+  'storm',
+  'createUser',
+  'flood',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {
@@ -43,15 +59,22 @@ export interface BenchConfig {
   readonly warmupMs: number;
   /** Connections of the closed-loop verifySession, relay and ceiling runs. */
   readonly connections: number;
-  /** Connections of the authenticate and createUser runs (enough to keep every hashing thread busy). */
+  /** Connections of the authenticate, signinPage, samlAcs and createUser runs (enough to keep every hashing thread busy). */
   readonly authConnections: number;
   readonly populations: readonly number[];
   readonly scenarios: readonly ScenarioName[];
   readonly workers: readonly number[];
   /** The `--store` value: sqlite, postgres, postgres://… or a comma-separated list of them, each run in turn. */
   readonly store: string;
+  /**
+   * The `--session-cache-ms` values to run each PostgreSQL store with, in turn, each its own engine
+   * in the report (docs/PERFORMANCE.md): e.g. [1000, 0], the cache on and off in one run; null: ssod's default.
+   */
+  readonly sessionCacheMs: readonly number[] | null;
   /** verifySession requests per second during the login storm. */
   readonly stormRate: number;
+  /** Requests per second of each of the two streams of the ticketHop scenario (relay get-session and the ticket hop). */
+  readonly ticketRate: number;
   /** Connections of the source that floods authenticate in the flood scenario. */
   readonly floodConnections: number;
   readonly logLevel: string;
@@ -77,7 +100,9 @@ export const DEFAULT_CONFIG: BenchConfig = {
   scenarios: SCENARIOS,
   workers: [1, 2],
   store: 'sqlite',
+  sessionCacheMs: null,
   stormRate: 500,
+  ticketRate: 200,
   floodConnections: 200,
   logLevel: 'info',
   out: null,
@@ -284,6 +309,21 @@ interface Target {
   readonly population: number;
 }
 
+/** Connections of each stream of the ticketHop scenario: enough for its fixed rate to stay open loop. */
+const TICKET_HOP_CONNECTIONS = 8;
+
+/** A stream of the relay (plain HTTP) with the relay cookie of random seeded sessions; `expect` is in the Location. */
+const relayStream = (t: Target, kind: 'relayGetSession' | 'relayTicket', expect: string, connections: number, rate?: number): Stream => ({
+  name: kind,
+  host: t.host,
+  port: t.relayPort,
+  workload: { kind, salt: t.salt, population: t.population },
+  connections,
+  ...(rate === undefined ? {} : { rate }),
+  status: 302,
+  expect,
+});
+
 const verifyStream = (t: Target, connections: number, rate?: number): Stream => ({
   name: 'verifySession',
   host: t.host,
@@ -306,6 +346,31 @@ const authenticateStream = (t: Target, connections: number): Stream => ({
   status: 200,
   expect: '<sso:sessionId>',
 });
+
+/** A browser's sign-in on the relay listener (plain HTTP), ending in the relay cookie and the redirect to the application. */
+const browserSignInStream = (t: Target, name: string, workload: Workload, connections: number): Stream => ({
+  name,
+  host: t.host,
+  port: t.relayPort,
+  workload,
+  connections,
+  status: 302,
+  expect: '\r\nSet-Cookie: sid=',
+});
+
+/**
+ * What the bench's identity provider knows of ssod's service provider, read from its metadata on the
+ * relay listener as an IdP's operator reads it: the entity id and the assertion consumer URL.
+ */
+async function serviceProviderOf(t: Target, key: SigningKey): Promise<BenchIdentityProvider> {
+  const reply = await fetch(`http://${t.host}:${t.relayPort}/saml/metadata`);
+  const xml = await reply.text();
+  const entityId = /entityID="([^"]+)"/.exec(xml)?.[1];
+  const acsUrl = /<md:AssertionConsumerService[^>]* Location="([^"]+)"/.exec(xml)?.[1];
+  if (!reply.ok || entityId === undefined || acsUrl === undefined)
+    throw new Error(`ssod's SAML metadata cannot be read: ${reply.status} ${xml.slice(0, 300)}`);
+  return { ...key, entityId, acsUrl };
+}
 
 /** The flood scenario's honest source: a guest signing in at a low fixed rate from an address of its own. */
 const HONEST_RATE = 4;
@@ -331,6 +396,7 @@ async function runScenarios(
   t: Target,
   runs: Record<string, Measured>,
   passwordHash: string,
+  idpKey: SigningKey,
 ): Promise<ScenarioOutcome> {
   const job = (streams: Stream[]): Job => ({ streams, warmupMs: config.warmupMs, durationMs: config.durationMs, maxRequests: 50_000_000 });
   const wants = (name: ScenarioName): boolean => config.scenarios.includes(name);
@@ -363,26 +429,31 @@ async function runScenarios(
     await countRenewals();
   }
   if (wants('relay')) {
-    const relay = await measureOne(
-      generator,
-      job([
-        {
-          name: 'relayGetSession',
-          host: t.host,
-          port: t.relayPort,
-          workload: { kind: 'relayGetSession', salt: t.salt, population: t.population },
-          connections: config.connections,
-          status: 302,
-          expect: 'ssosid=https',
-        },
-      ]),
-      watched,
-    );
+    const relay = await measureOne(generator, job([relayStream(t, 'relayGetSession', 'ssosid=https', config.connections)]), watched);
     runs.relayGetSession = relay;
     say(`    relay get-session: ${relay.throughput} req/s, p99 ${relay.p99} ms`);
   }
+  if (wants('ticketHop')) {
+    // Both at the same fixed rate in one window, so that both see the same machine: the difference
+    // of their latencies is what the ticket (a signature and a grant write) adds to a relay hop.
+    const [plainResult, ticketResult] = await measure(
+      generator,
+      job([
+        relayStream(t, 'relayGetSession', 'ssosid=https', TICKET_HOP_CONNECTIONS, config.ticketRate),
+        relayStream(t, 'relayTicket', 'ticket?ticket=ey', TICKET_HOP_CONNECTIONS, config.ticketRate),
+      ]),
+      watched,
+    );
+    const plain = defined(plainResult, 'the relay get-session result');
+    const hop = defined(ticketResult, 'the ticket hop result');
+    runs.relayGetSessionAtTicketRate = { ...plain, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    runs.relayTicketHop = { ...hop, peakRss: peakOf.get(ssod.pid) ?? 0 };
+    say(
+      `    ticket hop at ${config.ticketRate} req/s: p50 ${hop.p50} ms, p99 ${hop.p99} ms; relay get-session beside it p50 ${plain.p50} ms, p99 ${plain.p99} ms; the hop adds ${(hop.p50 - plain.p50).toFixed(2)} ms at p50, ${(hop.p99 - plain.p99).toFixed(2)} ms at p99`,
+    );
+  }
   let hashesPerSecond: number | null = null;
-  if (wants('authenticate') || wants('storm') || wants('createUser') || wants('flood')) {
+  if (wants('authenticate') || wants('signinPage') || wants('storm') || wants('createUser') || wants('flood')) {
     hashesPerSecond = await hashRate(passwordHash, Math.min(5_000, config.durationMs));
     say(`    argon2id alone, same threads and priority as ssod's: ${hashesPerSecond} verifications/s`);
   }
@@ -390,6 +461,35 @@ async function runScenarios(
     const auth = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), watched);
     runs.authenticate = auth;
     say(`    authenticate: ${auth.throughput} req/s, p99 ${auth.p99} ms, ${auth.serverCores} cores`);
+  }
+  // The browser sign-ins, each next to authenticate's sign-ins/s in the same server run: measured
+  // before them and again after them, so that a drift of the shared machine meanwhile shows and
+  // the ratio is taken against the mean (bench/report.ts).
+  if (wants('signinPage')) {
+    const workload: Workload = { kind: 'signinPage', salt: t.salt, population: t.population };
+    const page = await measureOne(generator, job([browserSignInStream(t, 'signinPage', workload, config.authConnections)]), watched);
+    runs.signinPage = page;
+    say(`    sign-in page: ${page.throughput} sign-ins/s, p99 ${page.p99} ms, ${page.serverCpuUsPerRequest} µs server CPU each`);
+  }
+  if (wants('samlAcs')) {
+    const idp = await serviceProviderOf(t, idpKey);
+    const workload: Workload = { kind: 'samlAcs', salt: t.salt, population: t.population, idp };
+    // The first SAML sign-in of a server process starts its check threads, which load the SAML
+    // library (src/infra/saml/checkPool.ts): one sign-in before the run, as the day's first person's.
+    await generator.run({ streams: [browserSignInStream(t, 'samlAcs', workload, 1)], warmupMs: 0, durationMs: 1_000, maxRequests: 1 });
+    const saml = await measureOne(generator, job([browserSignInStream(t, 'samlAcs', workload, config.authConnections)]), watched);
+    runs.samlAcs = saml;
+    say(`    SAML sign-in: ${saml.throughput} sign-ins/s, p99 ${saml.p99} ms, ${saml.serverCpuUsPerRequest} µs server CPU each`);
+  }
+  if (wants('authenticate') && (wants('signinPage') || wants('samlAcs'))) {
+    const again = await measureOne(generator, job([authenticateStream(t, config.authConnections)]), watched);
+    runs.authenticateAfter = again;
+    const reference = authenticateReference(runs);
+    const versus = (label: string, run: Measured | undefined): string =>
+      run === undefined ? '' : `; ${label} ${(run.throughput / (reference || 1)).toFixed(2)}×`;
+    say(
+      `    authenticate again: ${again.throughput} req/s; against the mean of both, ${Math.round(reference)}/s${versus('sign-in page', runs.signinPage)}${versus('SAML', runs.samlAcs)}`,
+    );
   }
   if (wants('storm')) {
     await fresh();
@@ -456,6 +556,20 @@ function serveFlags(options: BenchStore['options']): string[] {
   return ['--store', options.store, ...(options.masterKeyFile === '' ? [] : ['--master-key-file', options.masterKeyFile])];
 }
 
+/** The engines of the run: each PostgreSQL one once per `--session-cache-ms` value, labelled with it. */
+function enginesOf(config: BenchConfig): BenchEngine[] {
+  const bounds = config.sessionCacheMs;
+  return benchEnginesFor(config.store).flatMap((engine) =>
+    engine.name !== 'postgres' || bounds === null
+      ? [engine]
+      : bounds.map((ms) => ({
+          ...engine,
+          label: `${engine.label} (session cache ${ms} ms)`,
+          serveFlags: ['--session-cache-ms', String(ms)],
+        })),
+  );
+}
+
 async function benchPopulation(
   config: BenchConfig,
   generator: Generator,
@@ -467,7 +581,15 @@ async function benchPopulation(
   const dataDir = mkdtempSync(path.join(root, `${engine.name}-${population}-`)); // owner-only, as ssod wants it
   const store = await engine.create(dataDir);
   try {
-    return await benchStore(config, generator, store, dataDir, `${engine.name}-population-${population}`, population, passwordHash);
+    return await benchStore(
+      config,
+      generator,
+      { store, flags: [...serveFlags(store.options), ...(engine.serveFlags ?? [])] },
+      dataDir,
+      `${engine.name}-population-${population}`,
+      population,
+      passwordHash,
+    );
   } finally {
     await store.drop();
   }
@@ -476,7 +598,7 @@ async function benchPopulation(
 async function benchStore(
   config: BenchConfig,
   generator: Generator,
-  store: BenchStore,
+  { store, flags }: { readonly store: BenchStore; readonly flags: readonly string[] },
   dataDir: string,
   label: string,
   population: number,
@@ -486,7 +608,8 @@ async function benchStore(
   const options = resolveOptions({ flags: { dataDir, ...store.options } });
   const salt = Math.random().toString(36).slice(2, 10);
   const now = Date.now();
-  const { tls, server, plan } = await installBenchApplication(options, crypto.randomUUID(), now);
+  const idpKey = await newSigningKey(new URL(BENCH_IDP.issuer).hostname);
+  const { tls, server, plan } = await installBenchApplication(options, crypto.randomUUID(), now, idpKey.certificatePem);
   const seedStarted = performance.now();
   await store.seed({ ...plan, population, salt, passwordHash, now, lifetimeMs: options.sessionLifetime * 1000 });
   const seedSeconds = round((performance.now() - seedStarted) / 1000, 1);
@@ -527,7 +650,7 @@ async function benchStore(
       workers,
       logFile: path.join(dataDir, `ssod-${workers}.log`),
       logLevel: config.logLevel,
-      flags: serveFlags(store.options),
+      flags: [...flags],
       nodeFlags: [...config.nodeFlags, ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])],
       cli: config.cli,
     });
@@ -541,7 +664,7 @@ async function benchStore(
     let outcome: ScenarioOutcome = { renewals: 0, hashesPerSecond: null };
     let exitCode: number | null = null;
     try {
-      outcome = await runScenarios(config, generator, store, ssod, t, runs, passwordHash);
+      outcome = await runScenarios(config, generator, store, ssod, t, runs, passwordHash, idpKey);
     } finally {
       exitCode = await ssod.stop();
     }
@@ -556,7 +679,7 @@ async function benchStore(
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const started = performance.now();
-  const engines = benchEnginesFor(config.store);
+  const engines = enginesOf(config);
   const root = mkdtempSync(path.join(os.tmpdir(), 'ssod-bench-'));
   const generator = new Generator();
   const say = (line: string): void => config.progress?.(line);
@@ -603,7 +726,7 @@ const USAGE = `npm run bench -- [flags]
   --duration S         measured seconds per run (default 10)
   --warmup S           warm-up seconds before each measured window (default 2)
   --connections N      keep-alive connections for verifySession, relay and the ceiling (default 16)
-  --auth-connections N connections for authenticate and createUser (default 8)
+  --auth-connections N connections for authenticate, signinPage, samlAcs and createUser (default 8)
   --populations LIST   users and sessions seeded, e.g. 1000,1000000 (default)
   --scenarios LIST     ${SCENARIOS.join(',')} (default: all)
   --workers LIST       ssod worker processes to compare, e.g. 1,2 (default)
@@ -612,7 +735,12 @@ const USAGE = `npm run bench -- [flags]
                        postgres://postgres@127.0.0.1:5432/test) or a postgres://… URL, whose role
                        may create databases (one per population, dropped afterwards);
                        e.g. --store sqlite,postgres
+  --session-cache-ms LIST  run each PostgreSQL store once per value of ssod's --session-cache-ms,
+                       each with its own tables, e.g. 1000,0 (the cache on, then off; default:
+                       ssod's default only)
   --storm-rate N       verifySession requests/s during the login storm (default 500)
+  --ticket-rate N      requests/s of each stream of ticketHop: the relay's ticket hop beside its
+                       get-session (default 200)
   --flood-connections N connections of the source that floods authenticate (default 200)
   --log-level LEVEL    ssod's --log-level (default info, as deployed)
   --out FILE           results JSON (default bench/results/<date>.json)
@@ -629,6 +757,15 @@ function list(text: string): number[] {
   });
 }
 
+/** A list of milliseconds, 0 allowed. */
+function milliseconds(text: string): number[] {
+  return text.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 0) throw new Error(`not a whole number of milliseconds: ${part}`);
+    return value;
+  });
+}
+
 export function configFromArgs(args: readonly string[]): BenchConfig {
   const { values } = parseArgs({
     args: [...args],
@@ -641,7 +778,9 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
       scenarios: { type: 'string' },
       workers: { type: 'string' },
       store: { type: 'string' },
+      'session-cache-ms': { type: 'string' },
       'storm-rate': { type: 'string' },
+      'ticket-rate': { type: 'string' },
       'flood-connections': { type: 'string' },
       'log-level': { type: 'string' },
       out: { type: 'string' },
@@ -677,8 +816,11 @@ export function configFromArgs(args: readonly string[]): BenchConfig {
     scenarios: scenarios as ScenarioName[],
     workers: values.workers === undefined ? DEFAULT_CONFIG.workers : list(values.workers),
     store: values.store ?? DEFAULT_CONFIG.store,
+    sessionCacheMs: values['session-cache-ms'] === undefined ? DEFAULT_CONFIG.sessionCacheMs : milliseconds(values['session-cache-ms']),
     stormRate:
       values['storm-rate'] === undefined ? DEFAULT_CONFIG.stormRate : defined(list(values['storm-rate'])[0], 'a value of --storm-rate'),
+    ticketRate:
+      values['ticket-rate'] === undefined ? DEFAULT_CONFIG.ticketRate : defined(list(values['ticket-rate'])[0], 'a value of --ticket-rate'),
     floodConnections:
       values['flood-connections'] === undefined
         ? DEFAULT_CONFIG.floodConnections
@@ -703,6 +845,8 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
     console.log('\n' + markdownSummary(results));
     // ssox:verifySession against verifySession in one in-process server (bench/session-variables.ts).
     if (config.scenarios.includes('verifySession')) console.log('\n' + sessionVariablesSummary(await measureSessionVariables()));
+    // The SDK's offline ticket verification against bare Ed25519, on one thread (bench/tickets.ts).
+    if (config.scenarios.includes('ticketHop')) console.log('\n' + ticketsSummary(await measureTickets()));
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -1,16 +1,28 @@
 // What a bench population is seeded with, made once for every store engine: the bench application,
-// registered through ssod's own store and CA; and its users, each with one live global session
-// with a relay cookie and a local session for the application, every secret derived from the index
-// and the run's salt (bench/protocol.ts) and stored as ssod stores its own (sealed derivation
-// secret, SHA-256 of the session id and of the cookie).
+// registered through ssod's own store and CA, and a SAML identity provider; and its users, each with
+// one live global session with a relay cookie and a local session for the application, every secret
+// derived from the index and the run's salt (bench/protocol.ts) and stored as ssod stores its own
+// (sealed derivation secret, SHA-256 of the session id and of the cookie).
 import { createHash } from 'node:crypto';
 import type { Options } from '../src/config/options.js';
 import { seal, sha256Hex } from '../src/core/sessions.js';
 import { loginKeyOf } from '../src/core/users.js';
 import { createLogger } from '../src/infra/log.js';
 import { openServices } from '../src/app/compose.js';
+import { addIdentityProvider } from '../src/core/operator/identityProviders.js';
 import type { ApplicationRecord, CertificateRecord } from '../src/core/store/index.js';
-import { BENCH_BASE_URL, cookieFor, loginFor, sessionIdFor, sessionSecretFor, type ClientTls } from './protocol.js';
+import { addReceiver } from '../src/core/operator/tickets.js';
+import {
+  BENCH_BASE_URL,
+  BENCH_IDP,
+  BENCH_RECEIVER,
+  cookieFor,
+  loginFor,
+  sessionIdFor,
+  sessionSecretFor,
+  userIdFor,
+  type ClientTls,
+} from './protocol.js';
 
 export interface SeedPlan {
   readonly app: ApplicationRecord;
@@ -29,13 +41,17 @@ export interface SeedPlan {
 /**
  * Opens the installation as `ssod serve` does (src/app/server.ts): the store's schema, the CA and
  * the server certificate, kept in the data directory (SQLite) or sealed in the store (PostgreSQL).
- * Registers the bench application with a certificate issued by that CA, and returns what the
- * clients and the ceiling need of it.
+ * Registers the bench application with a certificate issued by that CA and adds the bench's ticket
+ * receiver (BENCH_RECEIVER), and returns what the clients and the ceiling need of it. With
+ * `idpCertificatePem`, also configures the bench's SAML identity provider (BENCH_IDP) that signs
+ * with that certificate's key, as `ssod idps add` does; its user id is ssod's own (the NameID), so
+ * the seeded users need no federated links.
  */
 export async function installBenchApplication(
   options: Options,
   appId: string,
   now: number,
+  idpCertificatePem?: string,
 ): Promise<{ tls: ClientTls; server: { key: string; cert: string }; plan: Pick<SeedPlan, 'app' | 'certificate'> }> {
   const services = await openServices(options, { logger: createLogger('silent') });
   try {
@@ -64,6 +80,21 @@ export async function installBenchApplication(
       },
     };
     await services.store.insertApplication(plan.app, plan.certificate);
+    await addReceiver(services, { name: BENCH_RECEIVER.name, domain: BENCH_RECEIVER.domain, url: BENCH_RECEIVER.url });
+    if (idpCertificatePem !== undefined) {
+      await addIdentityProvider(services, {
+        name: BENCH_IDP.name,
+        settings: {
+          issuer: BENCH_IDP.issuer,
+          signInUrl: BENCH_IDP.signInUrl,
+          certificates: [idpCertificatePem],
+          userIdType: 'userId',
+          userIdLocation: 'subject',
+          allowIdpInitiated: false,
+          createUsersOwnedBy: null,
+        },
+      });
+    }
     const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(issued.pem)?.[0] ?? '';
     const server = ca.serverCredentials();
     return { tls: { ca: ca.certificatePem, key, cert: issued.certificatePem }, server: { key: server.key, cert: server.cert }, plan };
@@ -95,7 +126,7 @@ export function seededRows(plan: SeedPlan): (index: number) => SeededRow {
     const login = loginFor(plan.salt, index);
     const cookie = cookieFor(plan.salt, index);
     return {
-      user: { id: `${prefix}-0000-4000-8000-${serial(index)}`, login, loginKey: loginKeyOf(login) },
+      user: { id: userIdFor(plan.salt, index), login, loginKey: loginKeyOf(login) },
       global: {
         id: `${prefix}000000000000${serial(index)}`,
         cookieHash: sha256Hex(cookie),

@@ -11,6 +11,7 @@ import { routingAuthenticator } from '../core/delegatedAuthenticator.js';
 import { localAuthenticator } from '../core/localAuthenticator.js';
 import type { SourceOpener } from '../core/ports/delegated.js';
 import { Refusal } from '../core/refusal.js';
+import { isOver, sessionCutoff } from '../core/sessions.js';
 import type { OperatorServices, Services, StoreServices } from '../core/services.js';
 import { StoreSourceRegistry } from '../core/sources.js';
 import type { Store } from '../core/store/index.js';
@@ -85,15 +86,23 @@ export async function openServices(options: Options, start: StartOptions = {}): 
   // Checked before connecting: a PostgreSQL node cannot serve without the master key.
   const masterKey = location.engine === 'postgres' ? await requireMasterKey(options.masterKeyFile) : null;
   if (masterKey === null && options.masterKeyFile !== '') log.warn('masterKeyFile is used only with a PostgreSQL store; ignored');
+  // The settings are read from the store once it is open; the cache asks them only when answering.
+  let settings: LiveSettings | undefined;
   // A worker of `ssod serve --workers N` skips the page check: its primary has just made it.
   const store = await openStore(location, {
     poolSize: options.storePoolSize,
     logger: log,
     dataDir: options.dataDir,
     checkPages: !cluster.isWorker,
+    sessionCache: {
+      boundMs: options.sessionCacheMs,
+      maxEntries: options.sessionCacheEntries,
+      // A kept session within the bound of its end is read again (docs/DECISIONS.md "verifySession cache on PostgreSQL").
+      answerable: (global) => settings !== undefined && !isOver(global, sessionCutoff({ settings }, now() + options.sessionCacheMs)),
+    },
   });
   try {
-    const settings = await LiveSettings.open(store, options, log, now());
+    settings = await LiveSettings.open(store, options, log, now());
     await upgradeLoginKeys({ store, log, now });
     const ca = await CertificateAuthority.openIn(
       keyMaterialPlaceFor(store, masterKey, options.dataDir, now),

@@ -39,6 +39,7 @@ export {
   LOGOUT_TOKEN_TYPE,
   TICKET_TYPE,
   TicketError,
+  VERIFIED_TOKENS_KEPT,
   isLoopbackUrl,
   keySetUrlProblem,
   localTicketKeys,

@@ -2,8 +2,10 @@
 // verifier checks"): the checks in the documented order, each failure a TicketError with its code.
 // The JWS work is jose's; this file only chooses what jose is told and adds what jose leaves open
 // (the header members that are refused outright, the ticket's own claims, one-time use, logout).
+// A token whose signature verified is remembered per key source, so that a receiver's cookie, sent
+// again on every request, is not verified again while the key set gives the same key for it.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import type { FetchImplementation, JSONWebKeySet, JWK, JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { FetchImplementation, FlattenedJWSInput, JSONWebKeySet, JWK, JWTHeaderParameters, JWTPayload, JWTVerifyGetKey } from 'jose';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -150,29 +152,92 @@ function numberClaim(payload: JWTPayload, name: string): number {
   return value;
 }
 
-/** Signature, issuer, audience and times by jose (checks 3 to 5), then the claims jose does not know. */
-async function verifyToken(token: string, type: string, options: VerifyOptions, required: readonly string[]): Promise<JWTPayload> {
-  checkHeader(token, type);
-  const domain = options.domain.toLowerCase();
-  const nowMs = (options.now ?? Date.now)();
-  let payload: JWTPayload;
+/**
+ * A token whose signature verified with `key`: a receiver's cookie comes back on every request, and
+ * its signature, the same bytes checked with the same key, need not be checked again while the key
+ * set still gives that key for its header.
+ */
+interface Verified {
+  readonly type: TokenType;
+  readonly header: JWTHeaderParameters;
+  readonly jws: FlattenedJWSInput;
+  readonly key: unknown;
+  readonly payload: JWTPayload;
+}
+
+/** How many verified tokens each key source remembers; the oldest is forgotten first. */
+export const VERIFIED_TOKENS_KEPT = 4096;
+const verifiedByKeys = new WeakMap<TicketKeys, Map<string, Verified>>();
+
+type TokenType = typeof TICKET_TYPE | typeof LOGOUT_TOKEN_TYPE;
+
+/** The claims jose requires of each type of token. */
+const REQUIRED_CLAIMS: Record<TokenType, string[]> = {
+  [TICKET_TYPE]: ['iss', 'aud', 'iat', 'exp', 'jti', 'sub', 'login', 'sid'],
+  [LOGOUT_TOKEN_TYPE]: ['iss', 'aud', 'iat', 'exp', 'jti', 'sub'],
+};
+
+function remember(keys: TicketKeys, token: string, verified: Verified): void {
+  let kept = verifiedByKeys.get(keys);
+  if (kept === undefined) verifiedByKeys.set(keys, (kept = new Map<string, Verified>()));
+  if (kept.size >= VERIFIED_TOKENS_KEPT) kept.delete(kept.keys().next().value as string);
+  kept.set(token, verified);
+}
+
+/**
+ * The claims of a token verified before with the key that the key set gives for its header now (an
+ * unknown kid refused as it would be the first time), checked again against these options and this
+ * moment as jose checks them (checks 4 and 5); null when the key set gives another key since (a
+ * reloaded set): then the token is verified in full.
+ */
+async function rememberedPayload(token: string, type: TokenType, options: VerifyOptions, nowMs: number): Promise<JWTPayload | null> {
+  const known = verifiedByKeys.get(options.keys)?.get(token);
+  if (known?.type !== type || !Number.isFinite(nowMs)) return null;
+  let key: unknown;
   try {
-    ({ payload } = await jwtVerify(token, options.keys, {
-      algorithms: ALGORITHMS,
-      typ: type,
-      issuer: options.issuer,
-      audience: domain,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      currentDate: new Date(nowMs),
-      requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti', 'sub', ...required],
-    }));
+    key = await options.keys(known.header, known.jws);
   } catch (error) {
     throw ticketErrorOf(error);
+  }
+  if (key !== known.key) return null;
+  const { payload } = known;
+  if (payload.iss !== options.issuer) throw new TicketError('issuer', 'iss is not the expected relay URL');
+  if ((payload.exp ?? 0) <= Math.floor(nowMs / 1000) - CLOCK_TOLERANCE_SECONDS) throw new TicketError('expired', 'exp has passed');
+  return payload;
+}
+
+/** Signature, issuer, audience and times by jose (checks 3 to 5), then the claims jose does not know. */
+async function verifyToken(token: string, type: TokenType, options: VerifyOptions): Promise<JWTPayload> {
+  const domain = options.domain.toLowerCase();
+  const nowMs = (options.now ?? Date.now)();
+  let payload = await rememberedPayload(token, type, options, nowMs);
+  if (payload === null) {
+    checkHeader(token, type);
+    try {
+      const verified = await jwtVerify(token, options.keys, {
+        algorithms: ALGORITHMS,
+        typ: type,
+        issuer: options.issuer,
+        audience: domain,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(nowMs),
+        requiredClaims: REQUIRED_CLAIMS[type],
+      });
+      payload = verified.payload;
+      // A token with nbf is never remembered: only jose checks it.
+      if (payload.nbf === undefined) {
+        const [protectedHeader = '', encodedPayload = '', signature = ''] = token.split('.');
+        const jws = { protected: protectedHeader, payload: encodedPayload, signature };
+        remember(options.keys, token, { type, header: verified.protectedHeader, jws, key: verified.key, payload });
+      }
+    } catch (error) {
+      throw ticketErrorOf(error);
+    }
   }
   if (payload.aud !== domain || payload.domain !== domain) throw new TicketError('domain', `the token is not for ${domain} alone`);
   if (numberClaim(payload, 'iat') > nowMs / 1000 + CLOCK_TOLERANCE_SECONDS) throw new TicketError('notYetValid', 'iat is in the future');
   numberClaim(payload, 'exp');
-  for (const name of ['sub', 'jti', ...required]) stringClaim(payload, name);
+  for (const name of REQUIRED_CLAIMS[type]) if (name !== 'iat' && name !== 'exp' && name !== 'aud') stringClaim(payload, name);
   return payload;
 }
 
@@ -190,7 +255,7 @@ async function checkNotLoggedOut(state: ReceiverState | undefined, payload: JWTP
  * accepted only once: `state` keeps its `jti` until it expires.
  */
 export async function verifyTicket(ticket: string, options: VerifyOptions): Promise<TicketUser> {
-  const payload = await verifyToken(ticket, TICKET_TYPE, options, ['login', 'sid']);
+  const payload = await verifyToken(ticket, TICKET_TYPE, options);
   const exp = numberClaim(payload, 'exp');
   if (options.oneTime === true) {
     if (options.state === undefined) throw new TypeError('a one-time check needs a ReceiverState');
@@ -212,7 +277,7 @@ export async function verifyTicket(ticket: string, options: VerifyOptions): Prom
 
 /** Verifies a logout token (docs/tickets.md "Logout"): checked as a ticket, with its own `typ`. */
 export async function verifyLogoutToken(token: string, options: Omit<VerifyOptions, 'oneTime' | 'state'>): Promise<LogoutOrder> {
-  const payload = await verifyToken(token, LOGOUT_TOKEN_TYPE, options, []);
+  const payload = await verifyToken(token, LOGOUT_TOKEN_TYPE, options);
   const sid = payload.sid;
   if (sid !== undefined && (typeof sid !== 'string' || sid === '')) throw new TicketError('malformed', 'the claim sid is not a string');
   return { userId: stringClaim(payload, 'sub'), sessionHandle: sid ?? null, issuedAt: numberClaim(payload, 'iat') * 1000 };

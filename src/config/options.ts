@@ -86,6 +86,22 @@ export const OPTION_SPECS = {
     arg: 'N',
     doc: 'Most PostgreSQL connections one node opens; requests beyond wait for a free one (up to 3 s).',
   },
+  sessionCacheMs: {
+    kind: 'integer',
+    default: 1000,
+    min: 0,
+    max: 60_000,
+    arg: 'MS',
+    doc: 'PostgreSQL: how long after a session ended on another node (closeSession, logout, disable, expiry, ...) this node may still answer verifySession for it from its cache; 0: no cache, every verifySession reads the store and every node refuses an ended session at once. The process that ended it refuses it at once either way (with --workers N, the other workers of its node are as other nodes).',
+  },
+  sessionCacheEntries: {
+    kind: 'integer',
+    default: 100_000,
+    min: 1,
+    max: 10_000_000,
+    arg: 'N',
+    doc: 'PostgreSQL: most verifySession answers one node process keeps in its cache; the least recently used go first.',
+  },
   allowOpenDataDir: {
     kind: 'enum',
     default: 'off',

@@ -13,6 +13,7 @@ import { setOfUrl, userOfSet } from './groups.js';
 import { startBrowserSession, type SessionCookie } from './sessions.js';
 import type { IdentityProviderRecord, IdentityProviderStore } from './store/identityProviders.js';
 import type { UserRecord } from './store/users.js';
+import { usableCertificates } from './identityProviderSettings.js';
 import { originOfRedirectUrl } from './urls.js';
 import { createUser, deleteUser } from './users.js';
 
@@ -104,11 +105,20 @@ async function relayUrlOf(
 
 async function accept(services: Services, context: SamlContext, post: SamlPost): Promise<Accepted> {
   const idp = await identityProviderOfIssuer(context, context.library.issuerOf(post.samlResponse));
+  const now = services.now();
+  // Only certificates valid now verify a signature: one that expired stays in the settings, unused.
+  const certificates = usableCertificates(idp.settings, now);
+  if (certificates.length === 0) {
+    throw new SamlRefusal(
+      'E32',
+      `no certificate of identity provider ${idp.name} is valid now; add its current signing certificate (ssod idps)`,
+    );
+  }
   const identity = await context.library.validateResponse({
     samlResponse: post.samlResponse,
-    idp: idp.settings,
+    idp: { ...idp.settings, certificates },
     sp: context.sp,
-    now: services.now(),
+    now,
   });
   const relayUrl = await relayUrlOf(services, context, idp, identity, post.relayState);
   if (!(await context.store.rememberAssertion(identity.issuer, identity.assertionId, identity.notOnOrAfter, services.now()))) {

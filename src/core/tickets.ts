@@ -87,8 +87,10 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /**
  * Signs a ticket of this live global session for the receiver's domain and records the grant (for
- * logout) before the ticket exists. Its `exp` is iat + ticketLifetime, never after the session's
- * absolute lifetime. noSuchSession when the session or its user is gone.
+ * logout): both at once, the ticket returned only once the grant is durable, so that no ticket
+ * leaves without its grant (a failed write discards the signed ticket). Its `exp` is iat +
+ * ticketLifetime, never after the session's absolute lifetime. noSuchSession when the session or
+ * its user is gone.
  */
 export async function issueTicket(services: TicketServices, session: GlobalSessionRecord, receiver: TicketReceiver): Promise<string> {
   const now = services.now();
@@ -98,14 +100,14 @@ export async function issueTicket(services: TicketServices, session: GlobalSessi
   const exp = Math.min(iat + services.settings.current().ticketLifetime, seconds(session.expiresAt));
   if (exp <= iat) throw new SsoError('noSuchSession');
   const key = await signingKey(services);
-  await services.store.recordTicketGrant({
+  const granted = services.store.recordTicketGrant({
     globalId: session.id,
     receiver: receiver.name,
     userId: session.userId,
     issuedAt: now,
     expiresAt: exp * 1000,
   });
-  return services.tickets.sign(key, 'ssod-ticket+jwt', {
+  const signed = services.tickets.sign(key, 'ssod-ticket+jwt', {
     iss: ticketIssuer(services),
     sub: session.userId,
     login: user.login,
@@ -116,6 +118,9 @@ export async function issueTicket(services: TicketServices, session: GlobalSessi
     jti: randomBytes(JTI_BYTES).toString('base64url'),
     sid: session.id,
   });
+  // The signature costs a thread-pool job, the grant a commit and its fsync: neither waits for the other.
+  const [ticket] = await Promise.all([signed, granted]);
+  return ticket;
 }
 
 /** A key of the key set as published: the public JWK with kid, alg and use; never a private member. */

@@ -1,6 +1,7 @@
 // The bench harness (bench/, `npm run bench`) run for a few seconds on tiny populations, so that it
 // never rots: every scenario against the real ssod CLI and the ceiling, with no thresholds on the
-// figures (the machine is shared; targets live in docs/PERFORMANCE.md), only on their sanity. Once
+// figures (the machine is shared; targets live in docs/PERFORMANCE.md), only on their sanity: the
+// browser sign-ins (the sign-in page, SAML) end with the relay cookie every time. Once
 // on SQLite, and once on PostgreSQL when a server is there (test/helpers/postgres.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { test } from 'node:test';
 import { benchEnginesFor } from '../../bench/engines.js';
 import { DEFAULT_CONFIG, runBench } from '../../bench/run.js';
 import { markdownSummary, targetChecks } from '../../bench/report.js';
+import { measureTickets } from '../../bench/tickets.js';
 import { adminPool, postgresSuite, TEST_POSTGRES_URL } from '../helpers/postgres.js';
 import { defined } from '../helpers/defined.js';
 
@@ -24,6 +26,7 @@ async function smoke(store: string, engine: string): Promise<void> {
     workers: [1],
     store,
     stormRate: 50,
+    ticketRate: 20,
     floodConnections: 8,
     out: null,
     progress: null,
@@ -51,7 +54,12 @@ async function smoke(store: string, engine: string): Promise<void> {
       'verifySession',
       'verifySessionHalfRate',
       'relayGetSession',
+      'relayGetSessionAtTicketRate',
+      'relayTicketHop',
       'authenticate',
+      'signinPage',
+      'samlAcs',
+      'authenticateAfter',
       'stormAuthenticate',
       'stormVerifySession',
       'createUser',
@@ -66,7 +74,7 @@ async function smoke(store: string, engine: string): Promise<void> {
       assert.ok(run.errors === 0 || backlogOnly, `${name}: ${run.errors} errors, ${run.firstError ?? ''}`);
       assert.ok(run.throughput > 0, `${name} answered`);
       assert.ok(run.p50 <= run.p99 && run.p99 <= run.p999 && run.p999 <= run.max, `${name}: percentiles in order`);
-      assert.match(run.tls, name === 'relayGetSession' ? /^plain$/ : /^TLSv1\.3 /);
+      assert.match(run.tls, name.startsWith('relay') || name === 'signinPage' || name === 'samlAcs' ? /^plain$/ : /^TLSv1\.3 /);
     }
   }
   assert.ok(targetChecks(results).length > 0);
@@ -74,6 +82,13 @@ async function smoke(store: string, engine: string): Promise<void> {
 }
 
 test('npm run bench, smoke: every scenario runs without errors against ssod and the ceiling', () => smoke('sqlite', 'sqlite'));
+
+test('bench/tickets.ts, smoke: every side verifies the tickets ssod signed', async () => {
+  const result = await measureTickets(300);
+  assert.equal(result.publishedKeys, 3);
+  for (const round of result.rounds) for (const rate of Object.values(round)) assert.ok(rate > 0);
+  assert.ok(result.ratio > 0);
+});
 
 test('--store takes a list of engines; a PostgreSQL URL stays whole', () => {
   assert.deepEqual(

@@ -1,6 +1,7 @@
 // verifyTicket and verifyLogoutToken (docs/tickets.md "What a verifier checks"), with tickets signed
 // here by a test key, and the key set fetched over HTTPS from a server of the test CA.
 import assert from 'node:assert/strict';
+import { errors } from 'jose';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +10,7 @@ import {
   memoryReceiverState,
   remoteTicketKeys,
   TicketError,
+  VERIFIED_TOKENS_KEPT,
   verifyLogoutToken,
   verifyTicket,
   type TicketErrorCode,
@@ -163,6 +165,46 @@ describe('verifyTicket', () => {
     assert.equal(await refusal(verifyTicket(old, { ...options(), state })), 'loggedOut');
     const later = await signTicket(key, { sid: 'session-3' }, nowMs + 1000);
     assert.equal((await verifyTicket(later, { ...options(), state })).sessionHandle, 'session-3');
+  });
+
+  test('a remembered ticket is checked again: its times, issuer, domain, type and logout, and its key in the key set', async () => {
+    const nowMs = Date.now();
+    const ticket = await signTicket(key, {}, nowMs);
+    const exp = Math.floor(nowMs / 1000) + 3600;
+    assert.equal((await verifyTicket(ticket, options())).login, 'alice');
+    assert.equal(await refusal(verifyTicket(ticket, { ...options(), now: () => (exp + 30) * 1000 })), 'expired');
+    assert.equal(await refusal(verifyTicket(ticket, { ...options(), issuer: 'https://other.example/relay' })), 'issuer');
+    assert.equal(await refusal(verifyTicket(ticket, { ...options(), domain: 'example.fr' })), 'domain');
+    assert.equal(await refusal(verifyLogoutToken(ticket, options())), 'type');
+    const state = memoryReceiverState();
+    await state.logOutSession('session-1');
+    assert.equal(await refusal(verifyTicket(ticket, { ...options(), state })), 'loggedOut');
+    assert.equal(await refusal(verifyTicket(ticket, { ...options(), keys: localTicketKeys({ keys: [] }) })), 'unknownKey');
+    assert.equal((await verifyTicket(ticket, options())).login, 'alice');
+  });
+
+  test('a remembered ticket is verified in full when the key source gives another key object; at most VERIFIED_TOKENS_KEPT are remembered', async () => {
+    const imported = async (): Promise<CryptoKey> => crypto.subtle.importKey('jwk', key.jwk, 'Ed25519', false, ['verify']);
+    let current = await imported();
+    let calls = 0;
+    const counting: TicketKeys = (header) => {
+      calls += 1;
+      if (header.kid !== key.kid) throw new errors.JWKSNoMatchingKey();
+      return Promise.resolve(current);
+    };
+    const verifyCounting = async (ticket: string): Promise<number> => {
+      calls = 0;
+      await verifyTicket(ticket, { keys: counting, issuer: ISSUER, domain: DOMAIN });
+      return calls;
+    };
+    const first = await signTicket(key);
+    assert.equal(await verifyCounting(first), 1); // verified by jose
+    assert.equal(await verifyCounting(first), 1); // remembered: the key looked up, the same one
+    current = await imported();
+    assert.equal(await verifyCounting(first), 2); // another key object: looked up, then verified in full
+    for (let i = 0; i < VERIFIED_TOKENS_KEPT; i++) await verifyCounting(await signTicket(key));
+    current = await imported();
+    assert.equal(await verifyCounting(first), 1); // forgotten: verified in full at once
   });
 
   test('a logout token names one session, or every session of its user before iat', async () => {

@@ -27,6 +27,8 @@ const SP = { entityId: 'http://sso.example.test/saml/metadata', acsUrl: 'http://
 const ISSUER = 'https://idp.example.test/saml';
 const OTHER_ISSUER = 'https://other-idp.example.test/saml';
 const CREATING_ISSUER = 'https://creating-idp.example.test/saml';
+const ROTATING_ISSUER = 'https://rotating-idp.example.test/saml';
+const STALE_ISSUER = 'https://stale-idp.example.test/saml';
 
 describe('SAML sign-in', () => {
   let ts: TestServer;
@@ -112,6 +114,48 @@ describe('SAML sign-in', () => {
     assert.ok(request.includes(`AssertionConsumerServiceURL="${SP.acsUrl}"`), request);
     assert.match(request, new RegExp(`<saml:Issuer[^>]*>${SP.entityId}</saml:Issuer>`));
     assert.equal(await startSamlSignIn(ts.server.services, context, 'nobody', app.url), null, 'an unknown identity provider');
+  });
+
+  test('E32: a certificate that has expired is never used: a response it signed is refused, the current one still signs, and with none valid the refusal says what to do', async () => {
+    const day = 86_400_000;
+    const [expired, current] = await Promise.all([
+      newSigningKey('old.rotating.example.test', { notBefore: Date.now() - 60 * day, notAfter: Date.now() - day }),
+      newSigningKey('rotating.example.test'),
+    ]);
+    const { services } = ts.server;
+    // Stored as a row edited by hand or kept since before the expiry would be: adding an expired one is refused.
+    await services.store.insertIdentityProvider(
+      idpRecord(
+        'rotating',
+        signingIdpSettings(ROTATING_ISSUER, current, { certificates: [expired.certificatePem, current.certificatePem] }),
+      ),
+    );
+    await services.store.insertIdentityProvider(idpRecord('stale', signingIdpSettings(STALE_ISSUER, expired)));
+    assert.equal(
+      await services.store.linkFederatedId({ idpName: 'rotating', federatedId: 'alice-at-rotating', userId: alice, createdAt: 0 }),
+      'linked',
+    );
+    const facts = async (): Promise<ResponseFacts> => {
+      const redirect = await startSamlSignIn(services, context, 'rotating', `${app.url}page`);
+      assert.ok(redirect !== null);
+      return {
+        issuer: ROTATING_ISSUER,
+        destination: SP.acsUrl,
+        recipient: SP.acsUrl,
+        audience: SP.entityId,
+        inResponseTo: await idOfRedirect(redirect),
+        nameId: 'alice-at-rotating',
+      };
+    };
+    await assertRefused(signedResponse(await facts(), expired), 'E32', /signature/i);
+    const accepted = await finish(signedResponse(await facts(), current));
+    assert.ok(accepted.ok, accepted.ok ? '' : accepted.refusal.message);
+    const stale = { ...(await facts()), issuer: STALE_ISSUER, inResponseTo: null };
+    await assertRefused(
+      signedResponse(stale, expired),
+      'E32',
+      /no certificate of identity provider stale is valid now; add its current signing certificate/,
+    );
   });
 
   test('a valid SP-initiated response signs the linked user in and keeps the attributes in the audit record', async () => {

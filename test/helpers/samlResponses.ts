@@ -16,14 +16,20 @@ export interface SigningKey {
   readonly certificatePem: string;
 }
 
-/** A new RSA key and its self-signed certificate, as an identity provider has. */
-export async function newSigningKey(name = 'idp.example.test'): Promise<SigningKey> {
+/** A new RSA key and its self-signed certificate, as an identity provider has; valid for 30 days from yesterday unless `validity` says otherwise. */
+export async function newSigningKey(
+  name = 'idp.example.test',
+  validity: { readonly notBefore: number; readonly notAfter: number } = {
+    notBefore: Date.now() - DAY_MS,
+    notAfter: Date.now() + 30 * DAY_MS,
+  },
+): Promise<SigningKey> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: `CN=${name}`,
-    notBefore: new Date(Date.now() - DAY_MS),
-    notAfter: new Date(Date.now() + 30 * DAY_MS),
+    notBefore: new Date(validity.notBefore),
+    notAfter: new Date(validity.notAfter),
     keys,
     signingAlgorithm: ALGORITHM,
   });

@@ -115,6 +115,27 @@ new Gauge({
     this.set({ state: 'waiting' }, use.waiting);
   },
 });
+new Counter({
+  name: 'ssod_session_cache_total',
+  help: 'The verifySession cache of a PostgreSQL node (--session-cache-ms): answers read from it (hit), from the store (miss), and dropped (eviction: a change, or the least recently used).',
+  labelNames: ['result'],
+  collect() {
+    const use = source?.store.sessionCacheUse?.();
+    if (use === undefined) return;
+    this.reset();
+    this.inc({ result: 'hit' }, use.hits);
+    this.inc({ result: 'miss' }, use.misses);
+    this.inc({ result: 'eviction' }, use.evictions);
+  },
+});
+new Gauge({
+  name: 'ssod_session_cache_entries',
+  help: 'Answers in the verifySession cache of a PostgreSQL node.',
+  collect() {
+    const use = source?.store.sessionCacheUse?.();
+    if (use !== undefined) this.set(use.entries);
+  },
+});
 const CIRCUIT_STATES = ['closed', 'open', 'halfOpen'] as const;
 new Gauge({
   name: 'ssod_delegated_source_circuit',

@@ -7,6 +7,15 @@ export interface PoolUse {
   readonly waiting: number;
 }
 
+/** The verifySession cache of a PostgreSQL node (docs/DECISIONS.md), for the metrics: counts since the start, and its size now. */
+export interface SessionCacheUse {
+  readonly hits: number;
+  readonly misses: number;
+  /** Answers dropped: invalidated by a change, or the least recently used beyond the maximum. */
+  readonly evictions: number;
+  readonly entries: number;
+}
+
 /**
  * Thrown by a networked engine when the database cannot be reached or does not answer in time
  * (connection refused or lost, timeouts, the server shutting down). The request fails fast with
@@ -27,5 +36,7 @@ export interface StoreLifecycle {
   probeWrite(): Promise<void>;
   /** The connection pool's use, for an engine that has one (PostgreSQL). */
   poolUse?(): PoolUse;
+  /** The verifySession cache's use, when this node has one (PostgreSQL with --session-cache-ms above 0). */
+  sessionCacheUse?(): SessionCacheUse;
   close(): Promise<void>;
 }

@@ -23,8 +23,8 @@
 // the event loop as equals: measured here, verifySession's p99 went to about 100 ms during a storm.
 import type { Algorithm, Options } from '@node-rs/argon2';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { HashingQueueFull, type HashingCounts, type HashingSources } from '../../core/ports/passwords.js';
+import { WorkerThreads } from '../threads.js';
 import type { HashJob, HashOutcome } from './worker.js';
 
 // The package declares Algorithm as an ambient const enum, which cannot be read at run time under
@@ -49,14 +49,12 @@ const UNATTRIBUTED = '';
 class HashingPool {
   readonly #size: number;
   readonly #perSource: number;
-  readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Pending & { readonly since: number }>();
+  readonly #threads: WorkerThreads<HashJob, HashOutcome, Pending & { readonly since: number }>;
   /** Waiting jobs by lane (a job's last source), and the lanes in their turn. */
   readonly #lanes = new Map<string, Pending[]>();
   readonly #turns: string[] = [];
   /** Jobs in the pool (waiting or running) per source. */
   readonly #held = new Map<string, number>();
-  #workers = 0;
   #nextId = 0;
   #started = 0;
   #refused = 0;
@@ -68,6 +66,19 @@ class HashingPool {
   constructor(size: number) {
     this.#size = size;
     this.#perSource = QUEUED_PER_SOURCE_PER_THREAD * size;
+    this.#threads = new WorkerThreads(new URL('./worker.js', import.meta.url), size, 'hashing thread', {
+      done: (pending, outcome) => {
+        this.#release(pending);
+        this.#jobMs += (performance.now() - pending.since - this.#jobMs) / 8;
+        if ('error' in outcome) pending.reject(new Error(outcome.error));
+        else pending.resolve(outcome.value);
+      },
+      lost: (pending, error) => {
+        this.#release(pending);
+        pending.reject(error);
+      },
+      free: () => this.#dispatch(),
+    });
   }
 
   counts(): HashingCounts {
@@ -115,16 +126,12 @@ class HashingPool {
   }
 
   #dispatch(): void {
-    while (this.#turns.length > 0) {
-      const worker = this.#idle.pop() ?? (this.#workers < this.#size ? this.#spawn() : undefined);
-      if (worker === undefined) return;
+    while (this.#turns.length > 0 && this.#threads.hasRoom()) {
       // The loop runs only while a lane has its turn, and a lane has one only while it has jobs waiting.
       const pending = this.#next();
       if (pending === undefined) throw new Error('hashing pool: a turn without a lane');
-      this.#busy.set(worker, { ...pending, since: performance.now() });
       this.#started += 1;
-      worker.ref();
-      worker.postMessage(pending.job);
+      this.#threads.start({ ...pending, since: performance.now() }, pending.job);
     }
   }
 
@@ -134,41 +141,6 @@ class HashingPool {
       if (held > 0) this.#held.set(source, held);
       else this.#held.delete(source);
     }
-  }
-
-  #spawn(): Worker {
-    this.#workers += 1;
-    const worker = new Worker(new URL('./worker.js', import.meta.url));
-    worker.on('message', (outcome: HashOutcome) => {
-      const pending = this.#busy.get(worker);
-      this.#busy.delete(worker);
-      // An idle hashing thread never keeps the process alive (tests, shutdown).
-      worker.unref();
-      this.#idle.push(worker);
-      if (pending !== undefined) {
-        this.#release(pending);
-        this.#jobMs += (performance.now() - pending.since - this.#jobMs) / 8;
-        if ('error' in outcome) pending.reject(new Error(outcome.error));
-        else pending.resolve(outcome.value);
-      }
-      this.#dispatch();
-    });
-    worker.on('error', (error) => this.#lose(worker, error));
-    worker.on('exit', (code) => this.#lose(worker, new Error(`hashing thread exited with code ${code}`)));
-    return worker;
-  }
-
-  #lose(worker: Worker, error: Error): void {
-    const index = this.#idle.indexOf(worker);
-    if (index !== -1) this.#idle.splice(index, 1);
-    const pending = this.#busy.get(worker);
-    if (!this.#busy.delete(worker) && index === -1) return; // already handled ('error' then 'exit')
-    this.#workers -= 1;
-    if (pending !== undefined) {
-      this.#release(pending);
-      pending.reject(error);
-    }
-    this.#dispatch();
   }
 }
 
@@ -192,10 +164,15 @@ export function shareHashingAmong(processes: number): void {
   processesSharingCores = processes;
 }
 
+/** The threads this process keeps for CPU-bound work beside its event loop: its share of the cores (also the SAML checks' share, infra/saml/checkPool.ts). */
+export function threadsOfThisProcess(): number {
+  return hashingThreadsFor(processesSharingCores, os.availableParallelism());
+}
+
 let pool: HashingPool | null = null;
 
 function shared(): HashingPool {
-  pool ??= new HashingPool(hashingThreadsFor(processesSharingCores, os.availableParallelism()));
+  pool ??= new HashingPool(threadsOfThisProcess());
   return pool;
 }
 
@@ -206,7 +183,7 @@ export function hashingCounts(): HashingCounts {
 
 /** The most jobs one source may have in this process's pool at once. */
 export function hashingQuotaPerSource(): number {
-  return QUEUED_PER_SOURCE_PER_THREAD * hashingThreadsFor(processesSharingCores, os.availableParallelism());
+  return QUEUED_PER_SOURCE_PER_THREAD * threadsOfThisProcess();
 }
 
 export async function hashPassword(secret: string, options: Options, sources: HashingSources = []): Promise<string> {

@@ -19,6 +19,7 @@ import {
   type ServiceProviderNames,
 } from '../../core/ports/saml.js';
 import { escapeXmlAttribute, parseXml, XmlRefusal, type XmlElement } from '../xml.js';
+import { checkInThread, warmCheckThreads } from './checkPool.js';
 
 /** The largest SAMLResponse field accepted, in base64 characters. */
 export const MAX_SAML_RESPONSE_CHARACTERS = 256 * 1024;
@@ -309,10 +310,32 @@ function metadataOf(sp: ServiceProviderNames, signing: SamlSigning | null): stri
   return signing === null ? xml : signMetadata(xml, signing);
 }
 
+/**
+ * Every check of a posted response that needs no store, in the order of docs/federation/saml.md: the
+ * hardened reader, ssod's refusals, the library's signature and conditions, and the identity read
+ * from the signed XML only; throws SamlRefusal. Pure and CPU-bound: the service provider runs it on
+ * a thread of its own (checkPool.ts), this function is what that thread runs.
+ */
+export async function checkSamlResponse(check: SamlResponseCheck): Promise<SamlIdentity> {
+  const { xml, root } = readResponse(check.samlResponse);
+  refuseComments(xml);
+  refuseShape(root);
+  refuseWeakAlgorithms(root);
+  let profile: Profile | null;
+  try {
+    ({ profile } = await libraryFor(check.idp, check.sp).validatePostResponseAsync({ SAMLResponse: check.samlResponse }));
+  } catch (error) {
+    throw refusalOfLibrary(error);
+  }
+  if (profile === null) throw new SamlRefusal('malformed', 'the response carries no assertion');
+  return identityOf(profile, root, check);
+}
+
 /** The SAML library; with `signing`, the metadata is signed and names the signing certificate. */
 export function nodeSamlLibrary(signing: SamlSigning | null = null): SamlLibrary {
   return {
     async authnRequestUrl(order: AuthnRequestOrder): Promise<string> {
+      warmCheckThreads();
       return libraryFor(order.idp, order.sp, order.id).getAuthorizeUrlAsync(order.relayState, undefined, {});
     },
     issuerOf(samlResponse: string): string | null {
@@ -320,20 +343,7 @@ export function nodeSamlLibrary(signing: SamlSigning | null = null): SamlLibrary
       const issuer = child(root, ASSERTION_NS, 'Issuer') ?? child(child(root, ASSERTION_NS, 'Assertion'), ASSERTION_NS, 'Issuer');
       return issuer === undefined ? null : issuer.text.trim();
     },
-    async validateResponse(check: SamlResponseCheck): Promise<SamlIdentity> {
-      const { xml, root } = readResponse(check.samlResponse);
-      refuseComments(xml);
-      refuseShape(root);
-      refuseWeakAlgorithms(root);
-      let profile: Profile | null;
-      try {
-        ({ profile } = await libraryFor(check.idp, check.sp).validatePostResponseAsync({ SAMLResponse: check.samlResponse }));
-      } catch (error) {
-        throw refusalOfLibrary(error);
-      }
-      if (profile === null) throw new SamlRefusal('malformed', 'the response carries no assertion');
-      return identityOf(profile, root, check);
-    },
+    validateResponse: checkInThread,
     metadata: (sp) => metadataOf(sp, signing),
   };
 }

@@ -354,7 +354,59 @@ CREATE TABLE session_start_calls (
 CREATE INDEX session_start_calls_application_id ON session_start_calls (application_id);
 `;
 
-// Version 12: the administrators of the admin console (docs/admin-console.md), local accounts apart
+// Version 12: the notifications of the verifySession cache (infra/store/verifyCache.ts, docs/DECISIONS.md
+// "verifySession cache on PostgreSQL"), PostgreSQL only: SQLite has no cache (its read is in-process)
+// and nothing to notify, so its version 12 is empty. Every change to a row that an answer of
+// findCertificateAndSession is made of notifies the channel ssod_verify at commit, whoever made
+// it: 'g:<global session id>' for a session's rows, 'u:<user id>' for a user's, '*' (forget every
+// answer) for the certificates, applications and group memberships, for a TRUNCATE, and instead of
+// more than 64 ids when one statement changes many rows (an expiry sweep). Statement-level
+// triggers with transition tables: one trigger call per statement, however many rows. Inserts of
+// sessions and users notify nothing: a new row's ids are in no answer kept (only answers with a
+// session are kept, and a session id is never reused).
+const NOTIFY_MANY = 64;
+const notifyIds = (name: string, column: string, prefix: string): string => `
+CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed_id TEXT;
+BEGIN
+  IF (SELECT COUNT(*) FROM changed_rows) > ${NOTIFY_MANY} THEN
+    PERFORM pg_notify('ssod_verify', '*');
+  ELSE
+    FOR changed_id IN SELECT DISTINCT ${column} FROM changed_rows LOOP
+      PERFORM pg_notify('ssod_verify', '${prefix}:' || changed_id);
+    END LOOP;
+  END IF;
+  RETURN NULL;
+END $$;`;
+const notifyTriggers = (table: string, fn: string): string => `
+CREATE TRIGGER ${table}_verify_update AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
+CREATE TRIGGER ${table}_verify_delete AFTER DELETE ON ${table} REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();
+CREATE TRIGGER ${table}_verify_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ssod_verify_all();`;
+const verifyNotifications = (d: Dialect): string =>
+  d.name !== 'postgres'
+    ? ''
+    : `
+CREATE FUNCTION ssod_verify_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('ssod_verify', '*');
+  RETURN NULL;
+END $$;
+${notifyIds('ssod_verify_global_sessions', 'id', 'g')}
+${notifyIds('ssod_verify_local_sessions', 'global_id', 'g')}
+${notifyIds('ssod_verify_users', 'id', 'u')}
+${notifyTriggers('global_sessions', 'ssod_verify_global_sessions')}
+${notifyTriggers('local_sessions', 'ssod_verify_local_sessions')}
+${notifyTriggers('users', 'ssod_verify_users')}
+${['certificates', 'applications', 'group_members']
+  .map(
+    (table) =>
+      `CREATE TRIGGER ${table}_verify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ssod_verify_all();`,
+  )
+  .join('\n')}
+`;
+
+// Version 13: the administrators of the admin console (docs/admin-console.md), local accounts apart
 // from the users: the argon2id hash of the password, the TOTP secret sealed with the installation's
 // key, the last accepted time step (a code is refused for that step or an earlier one), SHA-256 of
 // each unused recovery code; and the console sessions by SHA-256 of their secret, so that every node
@@ -427,6 +479,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
+    description:
+      'PostgreSQL: notifications of the changes to sessions, users, certificates, applications and groups, for the verifySession cache',
+    sql: verifyNotifications,
+  },
+  {
+    version: 13,
     description: 'the admin console: administrators with their sealed TOTP secrets and recovery codes, and console sessions',
     sql: admins,
   },

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { StoreLocation } from './location.js';
 import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
+import type { VerifyCacheSettings } from './verifyCache.js';
 import type { Store } from '../../core/store/index.js';
 
 export interface OpenStoreSettings {
@@ -20,6 +21,8 @@ export interface OpenStoreSettings {
   readonly dataDir?: string;
   /** An operator command: it never creates a SQLite store, nor fills an empty file with a new one. */
   readonly existingOnly?: boolean;
+  /** PostgreSQL: the verifySession cache of a serving node (postgres.ts); none when absent. */
+  readonly sessionCache?: Omit<VerifyCacheSettings, 'logger'>;
   /** Whether to check every page of a SQLite store at open (true unless another process just did). */
   readonly checkPages?: boolean;
 }

@@ -18,6 +18,7 @@ import { composeStore } from './parts/index.js';
 import { ping, probeWrite } from './parts/lifecycle.js';
 import { POSTGRES } from './sql/dialect.js';
 import { STATEMENTS, bind, compile, type Sql } from './sql/statement.js';
+import { VERIFY_CHANNEL, VerifyCache, type VerifyCacheSettings } from './verifyCache.js';
 import { DuplicateLoginError, StoreUnavailableError, type PoolUse, type Store } from '../../core/store/index.js';
 
 /**
@@ -46,6 +47,11 @@ export interface PostgresStoreSettings {
   readonly poolSize: number;
   /** Where a connection lost while idle is reported. */
   readonly logger?: Logger;
+  /**
+   * The verifySession cache (verifyCache.ts) of a serving node: answers may be used up to `boundMs`
+   * after the change that ended them; absent or 0, every verifySession reads the store.
+   */
+  readonly sessionCache?: Omit<VerifyCacheSettings, 'logger'>;
 }
 
 /** The URL with its password hidden, for messages and logs. */
@@ -174,7 +180,54 @@ export async function openPostgresStore(url: string, settings: PostgresStoreSett
     const reason = error instanceof StoreUnavailableError && error.cause instanceof Error ? error.cause.message : (error as Error).message;
     throw new Error(`cannot open the PostgreSQL store ${redactedUrl(url)}: ${reason}`, { cause: error });
   }
-  return postgresStore(createPostgresPool(url, settings));
+  const pool = createPostgresPool(url, settings);
+  const store = postgresStore(pool);
+  const cache = settings.sessionCache;
+  if (cache === undefined || cache.boundMs === 0) return store;
+  const verifyCache = new VerifyCache(url, (payload) => pool.query('SELECT pg_notify($1, $2)', [VERIFY_CHANNEL, payload]), {
+    ...cache,
+    ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+  });
+  await verifyCache.start();
+  return withVerifyCache(store, verifyCache);
+}
+
+/** The methods by which this node ends sessions or changes what an answer is made of, and which answers each changes. */
+const CHANGES: Partial<Record<keyof Store, (id: string) => Changed>> = {
+  deleteGlobalSession: (globalId) => ({ globalId }),
+  deleteLocalSessionsOf: (globalId) => ({ globalId }),
+  deleteUserSessions: (userId) => ({ userId }),
+  deleteUser: (userId) => ({ userId }),
+  purgeExpiredSessions: () => 'all',
+  apply: () => 'all',
+  insertApplication: () => 'all',
+  updateApplication: () => 'all',
+  deleteApplication: () => 'all',
+};
+type Changed = Parameters<VerifyCache['changed']>[0];
+
+/**
+ * The store with findCertificateAndSession answered by the cache, and this node's own changes told
+ * to the cache as soon as they return (so this node is exact; the others within the bound).
+ */
+function withVerifyCache(store: Store, cache: VerifyCache): Store {
+  const layer: Record<string, unknown> = {
+    engine: store.engine,
+    findCertificateAndSession: cache.wrap(store.findCertificateAndSession.bind(store)),
+    sessionCacheUse: () => cache.use(),
+    async close() {
+      await cache.close();
+      await store.close();
+    },
+  };
+  for (const [name, scope] of Object.entries(CHANGES) as [keyof Store, (id: string) => Changed][]) {
+    const method = (store[name] as (id: string, ...rest: unknown[]) => Promise<unknown>).bind(store);
+    layer[name] = (id: string, ...rest: unknown[]) =>
+      method(id, ...rest).finally(() => {
+        cache.changed(scope(id));
+      });
+  }
+  return Object.assign(Object.create(store) as Store, layer);
 }
 
 /** A statement as node-postgres prepares it: by name, once per connection. */

@@ -39,6 +39,19 @@ postgresSuite(
       await emptySchema(contractSchema);
       return openPostgresStore(contractSchema.url, { poolSize: 4 });
     });
+    // The store of a serving node, verifySession's read answered by its cache: the same contract,
+    // each answer after a write of the same store exact (docs/DECISIONS.md "verifySession cache on PostgreSQL").
+    let cachedSchema: Isolated | null = null;
+    after(() => cachedSchema?.drop());
+    runStoreContract(
+      'postgres',
+      async () => {
+        cachedSchema ??= await createSchema();
+        await emptySchema(cachedSchema);
+        return openPostgresStore(cachedSchema.url, { poolSize: 4, sessionCache: { boundMs: 1000, maxEntries: 1000 } });
+      },
+      ' with the verifySession cache',
+    );
 
     test('six nodes opening an empty database at once migrate it once, under the advisory lock', async () => {
       const schema = await createSchema();

@@ -97,14 +97,15 @@ describe('sqlite store on a file', () => {
   });
 });
 
-test('migrations are numbered 1, 2, 3… in order, each for both engines', () => {
+test('migrations are numbered 1, 2, 3… in order, each for both engines (or said to be for PostgreSQL only)', () => {
   assert.deepEqual(
     MIGRATIONS.map((m) => m.version),
     MIGRATIONS.map((_, index) => index + 1),
   );
   for (const migration of MIGRATIONS) {
     assert.notEqual(migration.description, '');
-    assert.notEqual(migration.sql(SQLITE).trim(), '');
+    // The notifications of the verifySession cache are PostgreSQL's only: SQLite has no cache.
+    assert.equal(migration.sql(SQLITE).trim() === '', migration.description.startsWith('PostgreSQL: '));
     assert.notEqual(migration.sql(POSTGRES).trim(), '');
   }
 });

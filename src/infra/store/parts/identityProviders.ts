@@ -11,6 +11,7 @@ import {
   type FederatedLink,
   type FederatedLinking,
   type IdentityProviderRecord,
+  type IdentityProviderSettings,
   type IdentityProviderStore,
   type SamlRequestRecord,
   type StoredIdentityProvider,
@@ -115,15 +116,40 @@ const rememberAssertion = sql<{ issuer: string; id: string; expiresAt: number; n
 const purgeSamlRequests = sql<{ now: number }>('purge_saml_requests', () => 'DELETE FROM saml_requests WHERE expires_at <= @now');
 const purgeSamlAssertions = sql<{ now: number }>('purge_saml_assertions', () => 'DELETE FROM saml_assertions WHERE expires_at <= @now');
 
+/** The settings texts read lately and what their checks made of them: settings, or why they cannot be used. */
+const checkedTexts = new Map<string, IdentityProviderSettings | { readonly problem: string }>();
+/** More texts than identity providers only while settings change; then the map starts again. */
+const CHECKED_TEXTS_KEPT = 64;
+
+/**
+ * The stored settings text checked (core/identityProviderSettings.ts), once per text: those checks
+ * depend on the text alone (what depends on the time is not among them), and every SAML sign-in and
+ * every sign-in page reads the settings, each certificate of which the checks parse.
+ */
+function checkedSettings(text: string): IdentityProviderSettings | { readonly problem: string } {
+  const known = checkedTexts.get(text);
+  if (known !== undefined) return known;
+  let checked: IdentityProviderSettings | { readonly problem: string };
+  try {
+    const settings = parseIdentityProviderSettings(JSON.parse(text));
+    Object.freeze(settings.certificates);
+    checked = Object.freeze(settings);
+  } catch (error) {
+    checked = {
+      problem: error instanceof SyntaxError ? 'its settings are not JSON' : error instanceof Error ? error.message : String(error),
+    };
+  }
+  if (checkedTexts.size >= CHECKED_TEXTS_KEPT) checkedTexts.clear();
+  checkedTexts.set(text, checked);
+  return checked;
+}
+
 /** A stored row as the core reads it: its settings checked, or why they cannot be used. */
 export function storedIdentityProviderOf(row: IdentityProviderRow): StoredIdentityProvider {
   const { settings: text, ...rest } = row;
-  try {
-    return { ...rest, settings: parseIdentityProviderSettings(JSON.parse(text)) } satisfies IdentityProviderRecord;
-  } catch (error) {
-    const problem = error instanceof SyntaxError ? 'its settings are not JSON' : error instanceof Error ? error.message : String(error);
-    return { ...rest, settings: null, problem };
-  }
+  const checked = checkedSettings(text);
+  if ('problem' in checked) return { ...rest, settings: null, problem: checked.problem };
+  return { ...rest, settings: checked } satisfies IdentityProviderRecord;
 }
 
 function rowOf(idp: IdentityProviderRecord): IdentityProviderRow {

@@ -23,7 +23,7 @@ import type { Store } from '../../../../src/core/store/index.js';
 
 export { seedOwnedUser, sessionParts } from './fixtures.js';
 
-export function runStoreContract(engineName: string, open: () => Promise<Store>): void {
+export function runStoreContract(engineName: 'sqlite' | 'postgres', open: () => Promise<Store>, variant = ''): void {
   /** A test on a fresh store, closed afterwards whatever happens. */
   function storeTest(name: string, body: (store: Store) => Promise<void>): void {
     test(name, async () => {
@@ -36,7 +36,7 @@ export function runStoreContract(engineName: string, open: () => Promise<Store>)
     });
   }
 
-  describe(`Store contract: ${engineName}`, () => {
+  describe(`Store contract: ${engineName}${variant}`, () => {
     describe('the store itself', () => lifecycleContract(storeTest, engineName));
     describe('applications and certificates (protocol §4.2)', () => applicationsContract(storeTest));
     describe('users', () => usersContract(storeTest));
