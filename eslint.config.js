@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 /** A layer may not import from these (paths from the repository root). */
 const forbidden = (target, from, why) => ({ target, from, message: why });
-const ADAPTERS = ['./src/adapters/soap', './src/adapters/relay', './src/adapters/http', './src/adapters/cli'];
+const ADAPTERS = ['./src/adapters/soap', './src/adapters/relay', './src/adapters/http', './src/adapters/cli', './src/adapters/console'];
 
 const LAYERS = [
   forbidden(
@@ -27,7 +27,7 @@ const LAYERS = [
     'infra implements the core ports: it never imports an adapter or the composition root.',
   ),
   // An adapter reaches the store, the keys and the hashing pool only through the core's services.
-  ...['./src/adapters/soap', './src/adapters/relay', './src/adapters/http'].map((adapter) =>
+  ...['./src/adapters/soap', './src/adapters/relay', './src/adapters/http', './src/adapters/console'].map((adapter) =>
     forbidden(
       adapter,
       ['./src/infra/store', './src/infra/keys', './src/infra/hashing', './src/app', './src/client', './src/receiver', './src/docs'],

@@ -20,6 +20,7 @@ import { makeFirstTicketKey } from '../core/operator/tickets.js';
 import { CA_FILES } from '../infra/dataFiles.js';
 import type { PasswordHasher } from '../core/ports/passwords.js';
 import type { TicketKeyring } from '../core/ports/tickets.js';
+import type { AdminKit } from '../core/operator/admins.js';
 import { createPasswordHasher } from '../infra/hashing/passwords.js';
 import type { CertificateAuthority } from '../infra/keys/authority.js';
 import { createLogger, type Logger } from '../infra/log.js';
@@ -63,6 +64,11 @@ export function passwordHasherFor(options: Pick<Options, 'argon2MemoryKib' | 'ar
 const keys = async () => {
   const [authority, material] = await Promise.all([import('../infra/keys/authority.js'), import('../infra/keys/material.js')]);
   return { CertificateAuthority: authority.CertificateAuthority, ...material };
+};
+// The admin console's TOTP (otpauth) and the sealing of its secrets: only the console and `ssod admins` load them.
+const adminKeys = async () => {
+  const [totp, secrets] = await Promise.all([import('../infra/console/totp.js'), import('../infra/keys/adminSecrets.js')]);
+  return { oneTimeCodes: totp.oneTimeCodes, caDerivedSealer: secrets.caDerivedSealer };
 };
 // jose, likewise: only `ssod serve` and the commands that sign tickets load it.
 const ticketKeys = () => import('../infra/keys/tickets.js');
@@ -191,6 +197,19 @@ export async function openOperatorTickets(options: Options, services: OperatorSe
   return (await ticketKeys()).openTicketKeyring(services.store, masterKey, options.dataDir, services.now);
 }
 
+/**
+ * What the admin console's administrators need (docs/admin-console.md): the TOTP codes, and the
+ * sealing of their secrets with a key derived from the installation's CA key, wherever it is kept.
+ * Refused when the installation has no CA yet.
+ */
+export async function openAdminKit(options: Pick<Options, 'store' | 'dataDir' | 'masterKeyFile'>, store: Store): Promise<AdminKit> {
+  const postgres = storeLocation(options.store, options.dataDir).engine === 'postgres';
+  const { keyMaterialPlaceFor, requireMasterKey } = await keys();
+  const masterKey = postgres ? await requireMasterKey(options.masterKeyFile) : null;
+  const { oneTimeCodes, caDerivedSealer } = await adminKeys();
+  return { codes: oneTimeCodes, sealer: await caDerivedSealer(keyMaterialPlaceFor(store, masterKey, options.dataDir, Date.now)) };
+}
+
 /** A new installation (store, CA, server certificate), made as `ssod serve` makes it, then closed. */
 export async function createInstallation(options: Options): Promise<void> {
   const services = await openServices(options, { logger: stderrLogger('warn') });
@@ -203,5 +222,6 @@ export const installationAccess: InstallationAccess = {
   openServices: openOperatorServices,
   openCa: openOperatorCa,
   openTickets: openOperatorTickets,
+  openAdminKit: (options, services) => openAdminKit(options, services.store),
   create: createInstallation,
 };

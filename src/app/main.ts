@@ -3,6 +3,7 @@
 // the installation's services from the composition root (compose.ts), which they never import.
 import { Command } from 'commander';
 import { packageVersion } from '../infra/version.js';
+import { adminsCommand } from '../adapters/cli/admins.js';
 import { applicationsCommand } from '../adapters/cli/applications.js';
 import { auditCommand } from '../adapters/cli/audit.js';
 import { backupCommand, restoreCommand } from '../adapters/cli/backup.js';
@@ -61,6 +62,7 @@ export function program(access: InstallationAccess = installationAccess): Comman
     .addCommand(migrateStoreCommand())
     .addCommand(locksCommand(access))
     .addCommand(auditCommand(access))
+    .addCommand(adminsCommand(access))
     .addCommand(statusCommand(access))
     .addCommand(receiverCommand())
     .showSuggestionAfterError(true);

@@ -1,9 +1,11 @@
 // Starting and stopping ssod: the services (compose.ts), the SOAP listener (HTTPS with client
-// certificates) and the relay listener (HTTP), with graceful shutdown.
+// certificates), the relay listener (HTTP) and, when --admin-port is given, the admin console's
+// listener (HTTPS), with graceful shutdown.
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Options } from '../config/options.js';
 import { OutboxDispatcher, trimOutbox } from '../core/outbox.js';
@@ -14,7 +16,9 @@ import { sessionCutoff } from '../core/sessions.js';
 import { purgeThrottles } from '../core/throttle.js';
 import type { Logger } from '../infra/log.js';
 import { SETTINGS_REFRESH_MS } from '../core/liveSettings.js';
-import { openServices, type StartOptions } from './compose.js';
+import { openAdminKit, openServices, type StartOptions } from './compose.js';
+import { handleConsole } from '../adapters/console/console.js';
+import { purgeAdminSessions } from '../core/adminConsole.js';
 import { relayEndpointUrl, urlHost } from '../adapters/soap/operations/getSettings.js';
 import { handleRelay } from '../adapters/relay/relay.js';
 import { handleTickets, NEXT_PATH, TICKET_PATH } from '../adapters/relay/tickets.js';
@@ -61,6 +65,8 @@ export interface RunningServer {
   readonly relayPort: number;
   /** The port of the /metrics listener; null when --metrics-port is 0 (or a cluster primary serves it). */
   readonly metricsPort: number | null;
+  /** The port of the admin console; null when --admin-port is 0. */
+  readonly adminPort: number | null;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the store. */
   close(): Promise<void>;
 }
@@ -127,6 +133,66 @@ function hardenLimits(server: http.Server, options: Options, listener: string, l
   if (server instanceof https.Server) server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
 }
 
+/** Whether `address` is a loopback address (or `localhost`): only this machine reaches a listener there. */
+function isLoopback(address: string): boolean {
+  if (address === 'localhost' || address === '::1') return true;
+  return isIP(address) === 4 && address.startsWith('127.');
+}
+
+/** The admin console's own certificate and key (--admin-cert-file, --admin-key-file), or null to serve the server certificate. */
+function adminCredentials(options: Options): { readonly cert: string; readonly key: string } | null {
+  if ((options.adminCertFile === '') !== (options.adminKeyFile === '')) {
+    throw new Error(
+      "--admin-cert-file and --admin-key-file go together; give both, or neither to serve the server certificate of ssod's CA",
+    );
+  }
+  if (options.adminCertFile === '') return null;
+  const read = (file: string, flag: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(
+        `cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path and that the user that runs ssod may read it`,
+      );
+    }
+  };
+  return { cert: read(options.adminCertFile, '--admin-cert-file'), key: read(options.adminKeyFile, '--admin-key-file') };
+}
+
+/**
+ * The admin console's listener (docs/admin-console.md): HTTPS with the SOAP listener's TLS settings
+ * and limits, the operator's certificate or the server certificate; null when --admin-port is 0.
+ */
+async function startConsole(
+  options: Options,
+  own: { readonly cert: string; readonly key: string } | null,
+  current: () => Services,
+  relayTlsContext: () => SecureContextOptions,
+): Promise<{ server: https.Server; port: number; follow: () => void } | null> {
+  if (options.adminPort === 0) return null;
+  const services = current();
+  const context = (): SecureContextOptions => (own === null ? relayTlsContext() : { ...own, ...TLS_OPTIONS });
+  const kit = await openAdminKit(options, services.store);
+  const server = https.createServer(
+    { ...context(), ...tlsLimits(options) },
+    guarded(services, (req, res) => handleConsole({ services: current, kit }, req, res)),
+  );
+  hardenLimits(server, options, 'admin', services.log);
+  if (!isLoopback(options.adminBind)) {
+    services.log.warn(
+      'the admin console listens on a non-loopback address: it is reachable from the network; prefer 127.0.0.1 and an SSH tunnel',
+      {
+        adminBind: options.adminBind,
+      },
+    );
+  }
+  const port = await listen(server, options.adminPort, options.adminBind);
+  const follow = (): void => {
+    if (own === null) server.setSecureContext(context());
+  };
+  return { server, port, follow };
+}
+
 /** The CA certificate, which whoever calls the SOAP API must trust. */
 function sendCaPem(services: Services, res: http.ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'application/x-pem-file', 'Content-Length': Buffer.byteLength(services.ca.certificatePem) });
@@ -134,6 +200,8 @@ function sendCaPem(services: Services, res: http.ServerResponse): void {
 }
 
 export async function startServer(options: Options, start: StartOptions = {}): Promise<RunningServer> {
+  // Read before anything is opened: a wrong pair of files stops the start with nothing left running.
+  const adminOwnCredentials = options.adminPort === 0 ? null : adminCredentials(options);
   // Replaced once the listeners are bound when a port was 0 (tests), so that getSettings and the
   // WSDL name the real ports.
   let services = observeServer(await openServices(options, start));
@@ -223,9 +291,12 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     services = { ...services, options: Object.freeze({ ...options, soapPort, relayPort }) };
   }
 
+  const adminConsole = await startConsole(options, adminOwnCredentials, () => services, relayTlsContext);
+
   followSettings(services, soapAddress, () => {
     soapServer.setSecureContext(tlsContext());
     if (relayServer instanceof https.Server) relayServer.setSecureContext(relayTlsContext());
+    adminConsole?.follow();
   });
 
   // Delivers the domain events to their subscribers: the audit trail catches up what a crash left;
@@ -260,6 +331,8 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     services.store.purgeSamlState(services.now()).catch((error: unknown) => logUnexpected(services, 'SAML state purge failed', error));
     // Grants whose tickets have all expired: no receiver needs telling of their logout any more.
     services.store.purgeTicketGrants(services.now()).catch((error: unknown) => logUnexpected(services, 'ticket grant purge failed', error));
+    // Console sessions past their idle timeout or lifetime (docs/admin-console.md "Sessions").
+    purgeAdminSessions(services).catch((error: unknown) => logUnexpected(services, 'console session purge failed', error));
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {
@@ -270,6 +343,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
   services.log.info('ssod started', {
     soap: endpoint(soapPort),
     relay: relayEndpointUrl(services.settings.current().hostname, relayPort, relayTls),
+    ...(adminConsole !== null ? { adminConsole: `https://${urlHost(options.adminBind)}:${adminConsole.port}/` } : {}),
     dataDir: options.dataDir,
     store: services.store.engine,
   });
@@ -280,6 +354,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     soapPort,
     relayPort,
     metricsPort: metrics?.port ?? null,
+    adminPort: adminConsole?.port ?? null,
     close() {
       closing ??= (async () => {
         clearInterval(purge);
@@ -287,6 +362,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
         await Promise.all([
           closeGracefully(soapServer, options.shutdownGrace * 1000),
           closeGracefully(relayServer, options.shutdownGrace * 1000),
+          adminConsole === null ? null : closeGracefully(adminConsole.server, options.shutdownGrace * 1000),
           metrics?.close(),
         ]);
         // Calls cut short here leave their claims to another node (core/sessionStart.ts): none is recorded as failed.

@@ -387,6 +387,39 @@ export const OPTION_SPECS = {
     arg: 'ADDR',
     doc: 'Address the metrics listener binds to; keep it off the public network (it is not authenticated).',
   },
+  adminPort: {
+    kind: 'port',
+    default: 0,
+    arg: 'N',
+    doc: 'Port of the admin console over HTTPS (docs/admin-console.md), a listener of its own; 0: off. With --workers, every worker serves it.',
+  },
+  adminBind: {
+    kind: 'string',
+    default: '127.0.0.1',
+    arg: 'ADDR',
+    doc: 'Address the admin console listens on. Keep it on the loopback and reach it through an SSH tunnel; another address is used only when given, with a warning in the log at every start.',
+  },
+  adminCertFile: {
+    kind: 'string',
+    default: '',
+    optional: true,
+    arg: 'FILE',
+    doc: "PEM certificate of the admin console, with adminKeyFile; without them the console serves the server certificate of ssod's CA (host name, localhost and 127.0.0.1).",
+  },
+  adminKeyFile: {
+    kind: 'string',
+    default: '',
+    optional: true,
+    arg: 'FILE',
+    doc: "PEM private key of adminCertFile's certificate.",
+  },
+  adminTotp: {
+    kind: 'enum',
+    default: 'required',
+    values: ['required', 'off'],
+    arg: 'required|off',
+    doc: 'Whether the admin console asks a one-time code (TOTP, or a recovery code) besides the password; off: the password alone, for a console that something else guards.',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTION_SPECS;

@@ -56,6 +56,13 @@ export const AUDIT_EVENT_TYPES = [
   'application.sessionStartCallbackChanged',
   /** An On Session Start callback failed: outcome `failed` (policy continue) or `refused` (policy fail). */
   'session.startCallbackFailed',
+  /** The admin console's administrators (docs/admin-console.md): added, removed, reset, signed in and out, failed sign-ins. */
+  'admin.added',
+  'admin.removed',
+  'admin.reset',
+  'admin.signedIn',
+  'admin.signInFailed',
+  'admin.signedOut',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -222,6 +229,15 @@ const KEPT: { readonly [T in AuditEventType]: Kept<T> } = {
     outcome: e.policy === 'fail' ? 'refused' : 'failed',
     detail: { userId: e.userId, sid: e.globalId, order: e.order, policy: e.policy, reason: e.reason },
   }),
+  'admin.added': (e) => ({ target: `admin:${e.name}` }),
+  'admin.removed': (e) => ({ target: `admin:${e.name}`, detail: { sessions: e.sessions } }),
+  'admin.reset': (e) => ({ target: `admin:${e.name}`, detail: { replaced: e.replaced.join(','), sessions: e.sessions } }),
+  'admin.signedIn': (e) => ({
+    target: `admin:${e.name}`,
+    detail: { address: e.address, factor: e.factor, recoveryCodesLeft: e.recoveryCodesLeft },
+  }),
+  'admin.signInFailed': (e) => ({ target: `admin:${e.name}`, outcome: e.outcome, detail: { address: e.address } }),
+  'admin.signedOut': (e) => ({ target: `admin:${e.name}` }),
 };
 
 /** The trail's record of an event, or null for an event the trail does not keep. */

@@ -10,8 +10,8 @@
 import { auditEntryOf, auditRecordOf, countAudit, recordAudit } from './audit.js';
 import type { Services } from './services.js';
 
-/** Who did it: an application by its id, a caller without a certificate, or an operator command. */
-export type Actor = 'guest' | 'operator' | `application:${string}`;
+/** Who did it: an application by its id, a caller without a certificate, an operator command, or an administrator in the admin console. */
+export type Actor = 'guest' | 'operator' | `application:${string}` | `admin:${string}`;
 
 /**
  * How a sign-in was checked: a password, the owner application vouching for its user (protocol §5.17),
@@ -155,6 +155,23 @@ export interface EventPayloads {
   /** A group was deleted: its `sessions` ended, its `members` became ungrouped. */
   'group.deleted': { readonly name: string; readonly sessions: number; readonly members: number };
   'receiver.removed': { readonly name: string };
+  /** An administrator of the admin console was added (docs/admin-console.md). */
+  'admin.added': { readonly name: string };
+  /** An administrator was removed; its console sessions ended. */
+  'admin.removed': { readonly name: string; readonly sessions: number };
+  /** An administrator's password or TOTP secret (with its recovery codes) was replaced; its console sessions ended. */
+  'admin.reset': { readonly name: string; readonly replaced: readonly ('password' | 'totp')[]; readonly sessions: number };
+  /** An administrator signed in to the console, with its second factor. */
+  'admin.signedIn': {
+    readonly name: string;
+    readonly address: string;
+    readonly factor: 'totp' | 'recoveryCode' | 'none';
+    readonly recoveryCodesLeft: number;
+  };
+  /** A console sign-in failed: outcome unknownAdmin, wrongPassword, wrongCode or replayedCode. */
+  'admin.signInFailed': { readonly name: string; readonly address: string; readonly outcome: string };
+  /** An administrator signed out of the console. */
+  'admin.signedOut': { readonly name: string };
   /**
    * A receiver never took the logout token of an ended session (docs/tickets.md "Logout"): `sid` the
    * global session's handle, null when every session of the user ended; `reason` the last try's.

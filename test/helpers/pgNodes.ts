@@ -9,12 +9,17 @@ import { after, before } from 'node:test';
 import { generateMasterKeyFile } from '../../src/infra/keys/masterKey.js';
 import { createSchema, type Isolated } from './postgres.js';
 import type { StartOptions } from '../../src/app/compose.js';
+import type { OptionName } from '../../src/config/options.js';
 import { startTestServer, type TestServer } from './server.js';
 
-/** Registers the hooks; the returned function gives both nodes inside a test. `start`: what both nodes are started with. */
+/**
+ * Registers the hooks; the returned function gives both nodes inside a test. `start`: what both nodes
+ * are started with; `own`: the options of each node besides the shared ones (its admin console's port).
+ */
 export function twoPostgresNodes(
   name: string,
   start: () => Pick<StartOptions, 'sessionStartCaPem'> = () => ({}),
+  own: () => Promise<Partial<Record<OptionName, string | number>>> = () => Promise.resolve({}),
 ): () => readonly [TestServer, TestServer] {
   let schema: Isolated | undefined;
   let dir: string | undefined;
@@ -25,8 +30,8 @@ export function twoPostgresNodes(
     const masterKeyFile = path.join(dir, 'master.key');
     await generateMasterKeyFile(masterKeyFile);
     const options = { store: schema.url, masterKeyFile, argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' } as const;
-    nodes = [await startTestServer(options, start())];
-    nodes.push(await startTestServer(options, start()));
+    nodes = [await startTestServer({ ...options, ...(await own()) }, start())];
+    nodes.push(await startTestServer({ ...options, ...(await own()) }, start()));
   });
   after(async () => {
     await Promise.all(nodes.map((node) => node.close()));

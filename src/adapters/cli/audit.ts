@@ -61,7 +61,7 @@ export function auditCommand(access: InstallationAccess): Command {
     .option('--since <TIME>', 'only events at or after this time (ISO 8601, or an age such as 24h, 7d)')
     .option('--until <TIME>', 'only events before this time')
     .option('--type <TYPE>', `only events of this type: ${AUDIT_EVENT_TYPES.join(', ')}`)
-    .option('--actor <ACTOR>', 'only events by this actor: application:<id>, guest or operator')
+    .option('--actor <ACTOR>', 'only events by this actor: application:<id>, guest, operator or admin:<name>')
     .option('--target <TARGET>', 'only events about this target, e.g. user:<id>, application:<id>, login:<login>')
     .option('--limit <N>', 'at most this many events', '100')
     .addHelpText(

@@ -5,6 +5,7 @@
 // (src/core/operator/), as a console would, so they work on every engine.
 import type { Options } from '../../config/options.js';
 import type { OperatorServices, Services, StoreServices } from '../../core/services.js';
+import type { AdminKit } from '../../core/operator/admins.js';
 import { installationOptions, type StoreFlags } from './common.js';
 
 /** What the composition root gives the operator commands. */
@@ -17,6 +18,8 @@ export interface InstallationAccess {
   openCa(options: Options, services: OperatorServices): Promise<Services['ca']>;
   /** The installation's ticket keyring (docs/tickets.md); it makes no key. */
   openTickets(options: Options, services: OperatorServices): Promise<Services['tickets']>;
+  /** What the admin console's administrators need: TOTP codes and the sealing of their secrets (`ssod admins`). */
+  openAdminKit(options: Options, services: OperatorServices): Promise<AdminKit>;
   /** A new installation, made as `ssod serve` makes one (`ssod import --create`). */
   create(options: Options): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { bindCookie, declineSession, sessionOfCookie, type UnsealedSession } fro
 import type { Services } from '../../core/services.js';
 import type { Origin } from '../../core/urls.js';
 import { continueThroughReceivers, receiverOrigins } from './hops.js';
-import { languageOf, type Language } from './language.js';
+import { languageOf, type Language } from '../http/language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, fill, markup, sendPage, type Html, type Page } from './pages.js';
 import {

@@ -1,7 +1,7 @@
 // Every text of the pages on the relay listener, one table per language (docs/sign-in-page.md,
 // "Languages"). A text is plain text: the page kit escapes it and puts the marked-up values in its
 // {placeholders} (an address, a login).
-import type { Language } from './language.js';
+import type { Language } from '../http/language.js';
 import type { SignInFailedReason } from './paths.js';
 
 export interface Notice {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../../core/services.js';
 import type { Origin } from '../../core/urls.js';
-import { languageOf } from './language.js';
+import { languageOf } from '../http/language.js';
 import { messagesFor } from './messages.js';
 import { backLink, markup, noticePage, sendPage } from './pages.js';
 import { SIGN_IN_FAILED_REASONS, type SignInFailedReason } from './paths.js';

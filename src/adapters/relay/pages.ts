@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Origin } from '../../core/urls.js';
 import { escapeHtml } from '../http/http.js';
-import type { Language } from './language.js';
+import type { Language } from '../http/language.js';
 import type { Messages, Notice } from './messages.js';
 
 /** What every answer of the relay listener carries: nothing cached, no Referer to the application. */

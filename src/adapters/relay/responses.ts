@@ -11,7 +11,7 @@ import { BodyTooLargeError, decodeForm, readBody } from '../http/body.js';
 import { continueThroughReceivers } from './hops.js';
 import { nextRequestId } from '../http/http.js';
 import { countRelayRequest, timeRelayRequest } from '../http/metrics.js';
-import { languageOf } from './language.js';
+import { languageOf } from '../http/language.js';
 import { messagesFor, type Problem } from './messages.js';
 import { RELAY_HEADERS, backLink, noticePage, sendPage } from './pages.js';
 

@@ -21,7 +21,7 @@ import { localSessionForCookie, startBrowserSession } from '../../core/sessions.
 import { withSsosid, type Origin } from '../../core/urls.js';
 import { userByLoginOrId } from '../../core/users.js';
 import { receiverOrigins } from './hops.js';
-import { languageOf, type Language } from './language.js';
+import { languageOf, type Language } from '../http/language.js';
 import { messagesFor } from './messages.js';
 import { displayAddress, markup, fill, sendPage, type Html, type Page } from './pages.js';
 import { SIGN_IN_PATH } from './paths.js';

@@ -1,6 +1,7 @@
 // The store port: the one storage contract every engine implements (STYLE: one store contract, many
 // engines), in parts, one per aggregate (a new capability adds a part). Everything is async so that a
 // networked engine (PostgreSQL) fits the same shape as SQLite. Times are milliseconds since the epoch.
+import type { AdminStore } from './admins.js';
 import type { ApplicationStore } from './applications.js';
 import type { AuditStore } from './audit.js';
 import type { GroupStore } from './groups.js';
@@ -18,6 +19,7 @@ import type { TicketStore } from './tickets.js';
 import type { UnitOfWorkStore } from './unitOfWork.js';
 import type { UserStore } from './users.js';
 
+export * from './admins.js';
 export * from './applications.js';
 export * from './audit.js';
 export * from './groups.js';
@@ -52,4 +54,5 @@ export interface Store
     KeyMaterialStore,
     TicketStore,
     OutboxStore,
-    UnitOfWorkStore {}
+    UnitOfWorkStore,
+    AdminStore {}

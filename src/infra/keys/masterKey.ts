@@ -30,7 +30,8 @@ export interface MasterKey {
   unseal(sealed: string, name: string): string;
 }
 
-function masterKeyOf(raw: Buffer): MasterKey {
+/** The sealing of a key of KEY_BYTES random bytes (a master key file's, or one derived from other key material). */
+export function masterKeyOf(raw: Buffer): MasterKey {
   const id = createHash('sha256').update('ssod master key id\0').update(raw).digest('hex').slice(0, 16);
   const key = Buffer.from(hkdfSync('sha256', raw, Buffer.alloc(0), 'ssod key material v1', KEY_BYTES));
   return {

@@ -406,6 +406,36 @@ ${['certificates', 'applications', 'group_members']
   .join('\n')}
 `;
 
+// Version 13: the administrators of the admin console (docs/admin-console.md), local accounts apart
+// from the users: the argon2id hash of the password, the TOTP secret sealed with the installation's
+// key, the last accepted time step (a code is refused for that step or an earlier one), SHA-256 of
+// each unused recovery code; and the console sessions by SHA-256 of their secret, so that every node
+// accepts them. Both go with their administrator (a cascade).
+const admins = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE admins (
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  totp_sealed TEXT NOT NULL,
+  totp_last_step ${time} NOT NULL,
+  created_at ${time} NOT NULL,
+  last_sign_in_at ${time}
+)${tableOptions};
+
+CREATE TABLE admin_recovery_codes (
+  admin_name TEXT NOT NULL REFERENCES admins (name) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  PRIMARY KEY (admin_name, code_hash)
+)${tableOptions};
+
+CREATE TABLE admin_sessions (
+  id_hash TEXT PRIMARY KEY,
+  admin_name TEXT NOT NULL REFERENCES admins (name) ON DELETE CASCADE,
+  created_at ${time} NOT NULL,
+  last_seen_at ${time} NOT NULL
+)${tableOptions};
+CREATE INDEX admin_sessions_admin_name ON admin_sessions (admin_name);
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -452,6 +482,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'PostgreSQL: notifications of the changes to sessions, users, certificates, applications and groups, for the verifySession cache',
     sql: verifyNotifications,
+  },
+  {
+    version: 13,
+    description: 'the admin console: administrators with their sealed TOTP secrets and recovery codes, and console sessions',
+    sql: admins,
   },
 ];
 

@@ -2,7 +2,7 @@
 // escaping: text is text wherever it goes in.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { pickLanguage } from '../../../src/adapters/relay/language.js';
+import { pickLanguage } from '../../../src/adapters/http/language.js';
 import { fill, markup } from '../../../src/adapters/relay/pages.js';
 
 describe('pickLanguage', () => {

@@ -2,6 +2,7 @@
 // contract, written once for every engine over the engine's Executor. A new capability is a new part
 // here, with no change to either engine.
 import type { Executor } from '../executor.js';
+import { adminPart } from './admins.js';
 import { applicationPart } from './applications.js';
 import { auditPart } from './audit.js';
 import { groupPart } from './groups.js';
@@ -44,6 +45,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...ticketPart(x),
     ...outboxPart(x),
     ...unitOfWorkPart(x),
+    ...adminPart(x),
   };
   return Object.assign(Object.create(methods) as Store, { engine: lifecycle.engine });
 }

@@ -2,6 +2,7 @@
 // these tests, which follow the doc comments of src/core/store/, one file per part of the port.
 // Each test opens a fresh store.
 import { describe, test } from 'node:test';
+import { adminsContract } from './admins.js';
 import { applicationsContract } from './applications.js';
 import { auditContract } from './audit.js';
 import { groupsContract } from './groups.js';
@@ -52,5 +53,6 @@ export function runStoreContract(engineName: 'sqlite' | 'postgres', open: () => 
     describe('application groups', () => groupsContract(storeTest));
     describe('On Session Start callbacks: callbacks, session starts, claims', () => sessionStartContract(storeTest));
     describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
+    describe('the admin console: administrators, recovery codes, console sessions', () => adminsContract(storeTest));
   });
 }

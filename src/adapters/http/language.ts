@@ -1,4 +1,4 @@
-// Which language a page of the relay listener speaks: the person's browser says it in
+// Which language a page speaks (the relay listener's pages, the admin console's sign-in page): the person's browser says it in
 // Accept-Language (RFC 9110, section 12.5.4), with weights; English when it names none we have.
 import type { IncomingMessage } from 'node:http';
 

@@ -1,0 +1,44 @@
+// The admin console's one style sheet (docs/admin-console.md "Headers, styles and scripts"), served
+// by ssod at /static/console.css: no inline style, no third-party asset. Colours meet WCAG AA
+// contrast; the focus is always visible; the layout holds at a phone's width.
+
+export const STYLE_PATH = '/static/console.css';
+
+export const CONSOLE_CSS = `*, *::before, *::after { box-sizing: border-box; }
+html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 100%; line-height: 1.5; color: #1a1a1a; background: #f4f5f7; }
+body { margin: 0; }
+a { color: #0b4fa8; }
+a:hover { color: #083a7c; }
+:focus-visible { outline: 3px solid #0b4fa8; outline-offset: 2px; }
+.top { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 0.5rem 1rem; padding: 0.75rem 1.25rem; background: #1d2b3a; color: #ffffff; }
+.top a, .top .brand { color: #ffffff; text-decoration: none; font-weight: 700; font-size: 1.125rem; }
+.top .brand span { font-weight: 400; color: #d5dde6; }
+.top :focus-visible { outline-color: #ffd54a; }
+.who { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 0.75rem; }
+.who form { margin: 0; }
+nav { background: #ffffff; border-bottom: 1px solid #d0d5dc; padding: 0 1.25rem; }
+nav ul { display: flex; flex-wrap: wrap; gap: 0 1.25rem; margin: 0; padding: 0; list-style: none; }
+nav a { display: inline-block; padding: 0.6rem 0; text-decoration: none; color: #1a1a1a; border-bottom: 3px solid transparent; }
+nav a[aria-current="page"] { border-bottom-color: #0b4fa8; font-weight: 600; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.25rem; }
+h1 { font-size: 1.5rem; margin: 0.25rem 0 1rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr)); gap: 1rem; margin: 0; }
+.card { background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1rem; }
+.card dt { color: #4a5562; font-size: 0.95rem; }
+.card dd { margin: 0.25rem 0 0; font-size: 1.75rem; font-weight: 700; }
+.card dd small { display: block; font-size: 0.95rem; font-weight: 400; color: #4a5562; }
+.ok { color: #1c6b2f; }
+.bad { color: #a4161a; }
+.note { color: #4a5562; font-size: 0.95rem; }
+.panel { max-width: 26rem; margin: 2rem auto; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1.5rem; }
+label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
+.hint { display: block; color: #4a5562; font-size: 0.9rem; margin-bottom: 0.25rem; }
+input[type="text"], input[type="password"] { width: 100%; padding: 0.55rem 0.6rem; font: inherit; color: #1a1a1a; background: #ffffff; border: 1px solid #6b7580; border-radius: 4px; }
+button { font: inherit; cursor: pointer; padding: 0.5rem 1rem; border-radius: 4px; border: 1px solid #0b4fa8; background: #0b4fa8; color: #ffffff; }
+button:hover { background: #083a7c; }
+.panel button { margin-top: 1.25rem; width: 100%; }
+.top button { background: transparent; border-color: #ffffff; color: #ffffff; padding: 0.3rem 0.8rem; }
+.top button:hover { background: #2f4257; }
+.alert { margin: 0 0 0.5rem; padding: 0.6rem 0.75rem; border-left: 4px solid #a4161a; background: #fdecec; color: #5c0b0d; }
+@media (max-width: 30rem) { main { padding: 1rem 0.75rem; } .panel { margin: 1rem 0.5rem; padding: 1rem; } }
+`;
