@@ -47,7 +47,11 @@ export async function freshInstallation({ engine = 'sqlite' }: { engine?: Engine
     engine,
     dataDir,
     flags,
-    run: (args, options) => runCli([...args, ...flags], options),
+    // The installation's flags go before a `--`, after which every word is an argument.
+    run: (args, options) => {
+      const end = args.indexOf('--');
+      return runCli(end < 0 ? [...args, ...flags] : [...args.slice(0, end), ...flags, ...args.slice(end)], options);
+    },
     serve: (overrides = {}) => startTestServer({ ...overrides, ...storeOptions, dataDir }),
     async remove() {
       rmSync(dataDir, { recursive: true, force: true });

@@ -40,9 +40,14 @@ function commanderMessage(command: Command, text: string): string {
     .join(' ')
     .replace(/\.$/, '');
   const unknownCommand = /^unknown command /.test(what);
+  // A single dash and a long word is no option of ssod's: most likely an argument that begins with
+  // `-` (a ticket key id is base64url, so one in 64 does), which goes after `--`.
+  const dashedArgument = /^unknown option '(-[^-'][^']{2,})'/.exec(what)?.[1];
   const todo = unknownCommand
     ? `the commands of \`${pathOf(command)}\` are: ${visibleSubcommands(command).join(', ')}`
-    : `run \`${pathOf(command)} --help\` for its usage`;
+    : dashedArgument !== undefined && command.registeredArguments.length > 0
+      ? `an argument that begins with "-" goes after \`--\`: \`${pathOf(command)} -- ${dashedArgument}\``
+      : `run \`${pathOf(command)} --help\` for its usage`;
   return `ssod: ${printable(unknownCommand ? what.replace(/^unknown command '[^']*'/, (name) => `${name} for \`${pathOf(command)}\``) : what)}; ${todo}\n`;
 }
 

@@ -110,7 +110,8 @@ export function ticketsCommand(access: InstallationAccess): Command {
       .addHelpText(
         'after',
         '\nThe signing key can be revoked only when another key can sign: run `ssod tickets rotate --now` first.\n' +
-          '\nExample:\n  ssod tickets rotate --now\n  ssod tickets revoke 3oFZ7Fz1kY2hJ0G7aQ4M0sKZ9v8yQn5Jp1hX2c6r7Ws\n',
+          '\nExample:\n  ssod tickets rotate --now\n  ssod tickets revoke 3oFZ7Fz1kY2hJ0G7aQ4M0sKZ9v8yQn5Jp1hX2c6r7Ws\n' +
+          '  ssod tickets revoke -- -Xb1vQ0m4zZ3hJ0G7aQ4M0sKZ9v8yQn5Jp1hX2c6r7W   (a key id that begins with "-" goes after --)\n',
       )
       .action(action((flags, kid: string) => revoke(access, flags, kid))),
   );

@@ -173,6 +173,11 @@ test('refusals across the commands: one line, what went wrong, then what to do a
         /^ssod: hostname is not changed with `ssod settings`; use `ssod hostname NAME`/,
       ],
       [['tickets', 'revoke', 'nope'], 1, /^ssod: no ticket key "nope"; the keys are: /],
+      [
+        ['tickets', 'revoke', '-3oFZ7Fz1kY2hJ0G7aQ4M0sKZ9v8yQn5Jp1hX2c6r7Ws'],
+        2,
+        /^ssod: unknown option '-3oFZ7Fz1kY2hJ0G7aQ4M0sKZ9v8yQn5Jp1hX2c6r7Ws'; an argument that begins with "-" goes after `--`: `ssod tickets revoke -- -3oFZ/,
+      ],
       [['backup', existing], 1, /^ssod: \S+existing exists; give a new directory for the backup$/m],
       [['ca', '--out', path.join(scratch, 'not-an-export.json')], 1, /exists; choose another --out, or --force to overwrite it$/m],
       [

@@ -116,7 +116,8 @@ function ticketCommands(engine: Engine): void {
     const pending = defined(listed[1], 'the pending key').kid;
     await eventually(async () => assert.deepEqual(await servedKids(), [signing?.kid, pending]), FOLLOWED);
 
-    const refused = await inst.run(['tickets', 'revoke', signing?.kid ?? '']);
+    // After `--`: a key id is base64url, and one in 64 begins with "-".
+    const refused = await inst.run(['tickets', 'revoke', '--', signing?.kid ?? '']);
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
@@ -124,7 +125,7 @@ function ticketCommands(engine: Engine): void {
     );
     const now = await inst.run(['tickets', 'rotate', '--now']);
     assert.match(now.stdout, /it signs from now on/);
-    const revoked = await inst.run(['tickets', 'revoke', signing?.kid ?? '']);
+    const revoked = await inst.run(['tickets', 'revoke', '--', signing?.kid ?? '']);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.deepEqual(
       (await keys()).map((key) => key.state),
