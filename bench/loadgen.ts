@@ -190,10 +190,20 @@ class StreamRun {
     for (const connection of this.#opened) connection.close();
   }
 
+  /**
+   * Opens the stream's connections. The server may close some at once (one source beyond
+   * --max-connections-per-source, as in the flood): those fail on their first send, are counted as
+   * errors and reconnect as any broken connection does. None opening at all is a failed run.
+   */
   async open(): Promise<Connection[]> {
     const connections = Array.from({ length: this.#stream.connections }, () => this.#connect());
-    await Promise.all(connections.map((c) => c.ready));
-    this.#tls = connections[0]?.describe() ?? '';
+    const opened = await Promise.allSettled(connections.map((c) => c.ready));
+    const first = opened.findIndex((outcome) => outcome.status === 'fulfilled');
+    if (first < 0) {
+      const [failure] = opened;
+      throw failure?.status === 'rejected' && failure.reason instanceof Error ? failure.reason : new Error('no connection opened');
+    }
+    this.#tls = connections[first]?.describe() ?? '';
     return connections;
   }
 

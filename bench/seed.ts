@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Options } from '../src/config/options.js';
 import { seal, sha256Hex } from '../src/core/sessions.js';
-import { loginKeyOf } from '../src/core/users.js';
+import { loginKeyOf, markLoginKeysCurrent } from '../src/core/users.js';
 import { createLogger } from '../src/infra/log.js';
 import { openServices } from '../src/app/compose.js';
 import { addIdentityProvider } from '../src/core/operator/identityProviders.js';
@@ -80,6 +80,8 @@ export async function installBenchApplication(
       },
     };
     await services.store.insertApplication(plan.app, plan.certificate);
+    // The seeder writes every login key as loginKeyOf does: nothing for ssod to upgrade at its start.
+    await markLoginKeysCurrent(services.store, now);
     await addReceiver(services, { name: BENCH_RECEIVER.name, domain: BENCH_RECEIVER.domain, url: BENCH_RECEIVER.url });
     if (idpCertificatePem !== undefined) {
       await addIdentityProvider(services, {

@@ -25,6 +25,15 @@ const LOGIN_KEY_FORM = 'precis-usernamecasemapped';
 const USER_PAGE = 1000;
 
 /**
+ * Records that every stored login key has the current form, for a store filled by a tool that wrote
+ * them so (the bench's seeder, with loginKeyOf): upgradeLoginKeys then has nothing to look at, where
+ * it would otherwise read every user once at the next start.
+ */
+export async function markLoginKeysCurrent(store: Pick<OperatorServices['store'], 'writeSettings'>, now: number): Promise<void> {
+  await store.writeSettings({ [LOGIN_KEY_FORM_SETTING]: LOGIN_KEY_FORM }, now);
+}
+
+/**
  * Gives every stored login key its PRECIS form, once per store that has users. Keys stored before were NFC and lower
  * case, which is the same for every login but those with fullwidth or halfwidth forms (now folded).
  * A stored login that the profile refuses (a control or invisible character), or whose PRECIS form
