@@ -2,7 +2,7 @@
 // Callers pass only fields that are safe to log; no password, token, session id, cookie or private
 // key is ever handed to the logger.
 //
-// Every request writes a line, so the line must cost little (docs/PERFORMANCE.md "Logging"): it is
+// Every request writes a line, so the line must cost little (docs/PERFORMANCE.md "Round two", change 1): it is
 // built without copying the fields into a new object, with the time formatted once per millisecond,
 // and stdout's lines are written in batches rather than one system call each. A batch is written
 // when it would pass PIPE_BUF (4096 bytes: a write that size or smaller to a pipe is never
