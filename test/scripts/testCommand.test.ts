@@ -3,10 +3,11 @@
 // ends with a summary of what ran, what did not and why, and what failed; and a test that needs a
 // missing program is skipped the same way whichever test it is, unless the run requires it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isRoot } from '../helpers/cli.js';
@@ -27,15 +28,20 @@ interface Run {
 /** A bash script fed on stdin, as a user without privileges when the tests run as root (who could install). */
 function bash(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const [file, prefix] = isRoot ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'bash']] : ['bash', []];
+  const child = spawn(file, [...prefix, '-s', '--', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(script);
+  return outputOf(child);
+}
+
+/** What a child process wrote on stdout and stderr, and its exit code, once it has closed. */
+function outputOf(child: ChildProcessByStdio<Writable | null, Readable, Readable>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, [...prefix, '-s', '--', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
   });
 }
 
@@ -71,17 +77,11 @@ test('run-tests.sh ends with a summary: files run, the tests not run with their 
     "import { before, describe } from 'node:test';\ndescribe('tests whose setup fails', () => { before(() => { throw new Error('no server'); }); test('cancelled', () => {}); });",
   );
   file('compares.timing.test.js', "test('one that compares times', () => assert.ok(true));");
-  const result = await new Promise<Run>((resolve, reject) => {
-    // Without NODE_TEST_CONTEXT, which would make the inner node --test report to this one instead of printing TAP.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_TEST_CONTEXT'));
-    const child = spawn('bash', [path.join(ROOT, 'scripts', 'run-tests.sh'), tests], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // Without NODE_TEST_CONTEXT, which would make the inner node --test report to this one instead of printing TAP.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_TEST_CONTEXT'));
+  const result = await outputOf(
+    spawn('bash', [path.join(ROOT, 'scripts', 'run-tests.sh'), tests], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   assert.equal(result.code, 1, 'a test failed');
   const summary = result.stdout.slice(result.stdout.lastIndexOf('\nSummary: ') + 1);
   const why = summary.indexOf('Why:\n');
