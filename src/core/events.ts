@@ -252,9 +252,10 @@ export async function publish(context: EventContext, event: DomainEvent): Promis
 export async function publishSettingChanges(
   context: EventContext,
   changes: readonly { name: string; from: string; to: string }[],
+  actor: Actor = 'operator',
 ): Promise<void> {
   for (const change of changes) {
-    if (change.from !== change.to) await publish(context, { type: 'settings.changed', actor: 'operator', ...change });
+    if (change.from !== change.to) await publish(context, { type: 'settings.changed', actor, ...change });
   }
 }
 

@@ -2,7 +2,7 @@
 // `ssod mode` and `ssod hostname` write them, so that every change is recorded in one place.
 import { formatOptionValue, settingNames, type SettingName } from '../config/options.js';
 import { settingsFrom, type ServiceSettings } from './liveSettings.js';
-import { publishSettingChanges, type EventContext } from './events.js';
+import { publishSettingChanges, type Actor, type EventContext } from './events.js';
 import { Refusal } from './refusal.js';
 
 export interface SettingChange<N extends SettingName = SettingName> {
@@ -36,17 +36,19 @@ async function checkPassThroughSource(services: EventContext, name: string | nul
 export async function changeSettings(
   services: EventContext,
   changes: Readonly<Partial<Record<SettingName, string | null>>>,
+  actor: Actor = 'operator',
 ): Promise<SettingChange[]> {
   await checkPassThroughSource(services, changes.passThroughSource);
   const before = settingsFrom(await services.store.readSettings());
   await services.store.writeSettings(changes, services.now());
   const after = settingsFrom(await services.store.readSettings());
   const names = settingNames().filter((name) => Object.hasOwn(changes, name));
-  services.log.info('settings changed by an operator', { settings: names.join(',') });
+  services.log.info('settings changed by an operator', { settings: names.join(','), actor });
   const changed = names.map((name) => ({ name, from: before[name], to: after[name] }));
   await publishSettingChanges(
     services,
     changed.map((c) => ({ name: c.name, from: formatOptionValue(c.from), to: formatOptionValue(c.to) })),
+    actor,
   );
   return changed;
 }

@@ -1,6 +1,7 @@
 // What an operator looks at and does with the registered applications and their client
 // certificates (protocol §4.2, §5.1–5.5). Issuing and unregistering are the core's own (core/applications.ts).
 import { unregisterApplication } from '../applications.js';
+import type { AuditActor } from '../audit.js';
 import { Refusal } from '../refusal.js';
 import type { OperatorServices } from '../services.js';
 import type { ApplicationRecord, CertificateRecord } from '../store/index.js';
@@ -77,6 +78,7 @@ export async function unregisterApplicationAsOperator(
   services: OperatorServices,
   application: ApplicationRecord,
   force: boolean,
+  actor: AuditActor = 'operator',
 ): Promise<Unregistering> {
   const membership = await services.store.groupOfApplication(application.id);
   if (membership?.role === 'provider')
@@ -85,6 +87,6 @@ export async function unregisterApplicationAsOperator(
     );
   const users = await countOwnedUsers(services, application.id);
   if (users > 0 && !force) return { unregistered: false, ownedUsers: users };
-  await unregisterApplication(services, application.id, 'operator');
+  await unregisterApplication(services, application.id, actor);
   return { unregistered: true, usersDeleted: users };
 }

@@ -2,6 +2,7 @@
 // provider, add and remove subscribers, look at them, delete one. A session never spans two sets, so
 // each membership change ends the sessions that would: every change is one unit of work (the
 // membership, the users that move, the sessions that end) followed by its events.
+import type { AuditActor } from '../audit.js';
 import { publish } from '../events.js';
 import { Refusal } from '../refusal.js';
 import type { OperatorServices } from '../services.js';
@@ -41,14 +42,19 @@ function leaveSessionsOfSet(application: ApplicationRecord, groupName: string | 
  * Forms a group with the application as its user provider. Its local sessions (of the default set)
  * end; the users it owns move into the group's set with it.
  */
-export async function createGroup(services: OperatorServices, name: string, provider: ApplicationRecord): Promise<GroupRecord> {
+export async function createGroup(
+  services: OperatorServices,
+  name: string,
+  provider: ApplicationRecord,
+  actor: AuditActor = 'operator',
+): Promise<GroupRecord> {
   checkGroupName(name);
   if ((await services.store.getGroup(name)) !== null) throw new Refusal(`a group named ${name} exists; see ssod groups show ${name}`);
   await requireUngrouped(services, provider);
   const group: GroupRecord = { name, providerId: provider.id, createdAt: services.now() };
   const unit: UnitStep[] = [{ write: 'insertGroup', group, required: true }, ...leaveSessionsOfSet(provider, null)];
   if (!(await services.store.apply(unit))) throw new Refusal(`group ${name} or application ${provider.name} changed meanwhile; try again`);
-  await publish(services, { type: 'group.created', actor: 'operator', name, providerId: provider.id });
+  await publish(services, { type: 'group.created', actor, name, providerId: provider.id });
   return group;
 }
 
@@ -56,7 +62,12 @@ export async function createGroup(services: OperatorServices, name: string, prov
  * The application joins the group as a subscriber: its local sessions (of the default set) end, and
  * the users it owns pass to the provider (subscribers own no users). Returns how many users passed.
  */
-export async function addGroupMember(services: OperatorServices, name: string, application: ApplicationRecord): Promise<number> {
+export async function addGroupMember(
+  services: OperatorServices,
+  name: string,
+  application: ApplicationRecord,
+  actor: AuditActor = 'operator',
+): Promise<number> {
   const group = await existingGroup(services, name);
   await requireUngrouped(services, application);
   const users = (await services.store.listUserIds(application.id)).length;
@@ -70,7 +81,7 @@ export async function addGroupMember(services: OperatorServices, name: string, a
     throw new Refusal(`application ${application.name} joined a group meanwhile; see ssod groups list`);
   await publish(services, {
     type: 'group.memberAdded',
-    actor: 'operator',
+    actor,
     name: group.name,
     applicationId: application.id,
     usersTransferred: users,
@@ -79,7 +90,12 @@ export async function addGroupMember(services: OperatorServices, name: string, a
 }
 
 /** A subscriber leaves the group: its local sessions in the group's sessions end; the users stay with the provider. */
-export async function removeGroupMember(services: OperatorServices, name: string, application: ApplicationRecord): Promise<void> {
+export async function removeGroupMember(
+  services: OperatorServices,
+  name: string,
+  application: ApplicationRecord,
+  actor: AuditActor = 'operator',
+): Promise<void> {
   const group = await existingGroup(services, name);
   const membership = await services.store.groupOfApplication(application.id);
   if (membership?.groupName !== group.name)
@@ -93,7 +109,7 @@ export async function removeGroupMember(services: OperatorServices, name: string
     ...leaveSessionsOfSet(application, group.name),
   ];
   if (!(await services.store.apply(unit))) throw new Refusal(`application ${application.name} left group ${group.name} meanwhile`);
-  await publish(services, { type: 'group.memberRemoved', actor: 'operator', name: group.name, applicationId: application.id });
+  await publish(services, { type: 'group.memberRemoved', actor, name: group.name, applicationId: application.id });
 }
 
 /** The operator's word for the core's rule that a subscriber owns no users (ssod users create, set-owner). */
@@ -118,7 +134,12 @@ export type GroupDeletion =
  * their logout), then the members become ungrouped, and the provider's users with them. Refused while
  * it has subscribers unless `force`.
  */
-export async function deleteGroup(services: OperatorServices, name: string, force: boolean): Promise<GroupDeletion> {
+export async function deleteGroup(
+  services: OperatorServices,
+  name: string,
+  force: boolean,
+  actor: AuditActor = 'operator',
+): Promise<GroupDeletion> {
   const group = await existingGroup(services, name);
   const members = await services.store.listGroupMembers(group.name);
   const subscribers = members.filter((member) => member.role === 'subscriber').length;
@@ -132,14 +153,14 @@ export async function deleteGroup(services: OperatorServices, name: string, forc
   for (const session of sessions)
     await publish(services, {
       type: 'session.ended',
-      actor: 'operator',
+      actor,
       userId: session.userId,
       globalId: session.id,
       reason: 'groupDeleted',
     });
   await publish(services, {
     type: 'group.deleted',
-    actor: 'operator',
+    actor,
     name: group.name,
     sessions: sessions.length,
     members: members.length,

@@ -2,6 +2,7 @@
 // providers"): add one, change some of its settings, list them with how many federated ids each has,
 // look at one with its certificates, test it, remove it; and link a user's federated id under one.
 // Every change is published as a domain event, so it lands in the audit trail.
+import type { AuditActor } from '../audit.js';
 import { publish } from '../events.js';
 import {
   certificateSummary,
@@ -107,7 +108,11 @@ export interface IdentityProviderAddition {
 }
 
 /** Adds an identity provider; refused when the name is taken. */
-export async function addIdentityProvider(services: Services, addition: IdentityProviderAddition): Promise<IdentityProviderChange> {
+export async function addIdentityProvider(
+  services: Services,
+  addition: IdentityProviderAddition,
+  actor: AuditActor = 'operator',
+): Promise<IdentityProviderChange> {
   const name = checkIdentityProviderName(addition.name);
   const displayName = checkDisplayName(addition.displayName ?? name);
   const { settings, certificates, warnings } = await checkedSettings(services, addition.settings);
@@ -123,7 +128,7 @@ export async function addIdentityProvider(services: Services, addition: Identity
   }
   await publish(services, {
     type: 'idp.added',
-    actor: 'operator',
+    actor,
     name,
     issuer: settings.issuer,
     signInUrl: settings.signInUrl,
@@ -155,6 +160,7 @@ export async function updateIdentityProvider(
   services: Services,
   name: string,
   update: { readonly displayName?: string | undefined; readonly settings: IdentityProviderChanges },
+  actor: AuditActor = 'operator',
 ): Promise<IdentityProviderChange & { readonly fields: readonly string[] }> {
   const stored = await findIdentityProvider(services, name);
   const displayName = checkDisplayName(update.displayName ?? stored.displayName);
@@ -166,7 +172,7 @@ export async function updateIdentityProvider(
     throw new Refusal(`identity provider ${name} was removed meanwhile; \`ssod idps list\` shows the ones there are`);
   await publish(services, {
     type: 'idp.updated',
-    actor: 'operator',
+    actor,
     name,
     fields,
     ...(fields.includes('certificates') ? { certificates: certificates.map((c) => c.sha256) } : {}),
@@ -175,7 +181,12 @@ export async function updateIdentityProvider(
 }
 
 /** Removes an identity provider; refused while federated ids are linked under it, unless `force` (which removes them too). */
-export async function removeIdentityProvider(services: Services, name: string, force: boolean): Promise<{ readonly links: number }> {
+export async function removeIdentityProvider(
+  services: Services,
+  name: string,
+  force: boolean,
+  actor: AuditActor = 'operator',
+): Promise<{ readonly links: number }> {
   const links = force ? await services.store.countFederatedLinks(name) : 0;
   const removal = await services.store.deleteIdentityProvider(name, { withLinks: force });
   if (removal === 'absent') {
@@ -186,7 +197,7 @@ export async function removeIdentityProvider(services: Services, name: string, f
     throw new Refusal(
       `identity provider ${name} has ${removal.linked} federated id(s) linked, whose users could no longer sign in through it; unlink them (\`ssod users unlink USER --idp ${name}\`), or give --force to remove the links with it`,
     );
-  await publish(services, { type: 'idp.removed', actor: 'operator', name, links });
+  await publish(services, { type: 'idp.removed', actor, name, links });
   return { links };
 }
 
@@ -197,6 +208,7 @@ export async function linkFederatedId(
   idpName: string,
   federatedId: string,
   imported = false,
+  actor: AuditActor = 'operator',
 ): Promise<FederatedLink> {
   await findIdentityProvider(services, idpName);
   const link: FederatedLink = { idpName, federatedId: checkFederatedId(federatedId), userId: user.id, createdAt: services.now() };
@@ -216,7 +228,7 @@ export async function linkFederatedId(
   if (outcome === 'absent') throw new Refusal(`user ${user.login} or identity provider ${idpName} was removed meanwhile; try again`);
   await publish(services, {
     type: 'user.federatedIdLinked',
-    actor: 'operator',
+    actor,
     userId: user.id,
     login: user.login,
     idpName,
@@ -227,7 +239,12 @@ export async function linkFederatedId(
 }
 
 /** Removes the user's link under an identity provider; refused when there is none. */
-export async function unlinkFederatedId(services: Services, user: UserRecord, idpName: string): Promise<FederatedLink> {
+export async function unlinkFederatedId(
+  services: Services,
+  user: UserRecord,
+  idpName: string,
+  actor: AuditActor = 'operator',
+): Promise<FederatedLink> {
   const link = await services.store.unlinkFederatedId(user.id, idpName);
   if (link === null)
     throw new Refusal(
@@ -235,7 +252,7 @@ export async function unlinkFederatedId(services: Services, user: UserRecord, id
     );
   await publish(services, {
     type: 'user.federatedIdUnlinked',
-    actor: 'operator',
+    actor,
     userId: user.id,
     login: user.login,
     idpName,

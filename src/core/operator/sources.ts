@@ -2,6 +2,7 @@
 // settings), list them with how many users each has, look at one, test it, remove one that no user
 // has. Every change is published as a domain event, so it lands in the audit trail; every node
 // follows the change within a few seconds (core/sources.ts).
+import type { AuditActor } from '../audit.js';
 import { publish } from '../events.js';
 import type { DelegatedSource, SourceAnswer, SourceOpener, SourceSettings } from '../ports/delegated.js';
 import { Refusal } from '../refusal.js';
@@ -65,6 +66,7 @@ export interface SourceAddition {
 export async function addSource(
   services: Services,
   addition: SourceAddition,
+  actor: AuditActor = 'operator',
 ): Promise<{ readonly settings: SourceSettings; readonly replaced: boolean }> {
   const name = checkSourceName(addition.name);
   const settings = parseSourceSettings(addition.settings);
@@ -82,7 +84,7 @@ export async function addSource(
   }
   await publish(services, {
     type: 'source.added',
-    actor: 'operator',
+    actor,
     name,
     kind: settings.kind,
     url: settings.url,
@@ -92,7 +94,7 @@ export async function addSource(
 }
 
 /** Removes a source that no user has; refused with the number of its users otherwise. */
-export async function removeSource(services: Services, name: string): Promise<void> {
+export async function removeSource(services: Services, name: string, actor: AuditActor = 'operator'): Promise<void> {
   const removal = await services.store.deleteSource(name);
   if (removal === 'absent') {
     await findSource(services, name); // refuses, naming the sources there are
@@ -102,7 +104,7 @@ export async function removeSource(services: Services, name: string): Promise<vo
     throw new Refusal(
       `source ${name} is the source of ${removal.inUse} user(s): turn single sign-on off for each first (\`ssod users sso off USER\`); \`ssod sources show ${name}\` lists them`,
     );
-  await publish(services, { type: 'source.removed', actor: 'operator', name });
+  await publish(services, { type: 'source.removed', actor, name });
 }
 
 /**

@@ -2,6 +2,7 @@
 // their states, rotate (a new key, signing 10 minutes later or at once), revoke a key; add, list, show
 // and remove receivers. Every change is published as a domain event, so it lands in the audit trail;
 // every node follows it within 5 s (the keyring and the receivers are re-read from the store).
+import type { AuditActor } from '../audit.js';
 import { publish } from '../events.js';
 import { parseHostName } from '../hosts.js';
 import { Refusal } from '../refusal.js';
@@ -15,10 +16,10 @@ type KeyServices = Pick<Services, 'store' | 'now' | 'log' | 'tickets'>;
 type ReceiverServices = Pick<Services, 'store' | 'now' | 'log'>;
 
 /** At the first start (`ssod serve`): a key that signs at once, when the store has none. */
-export async function makeFirstTicketKey(services: KeyServices): Promise<void> {
+export async function makeFirstTicketKey(services: KeyServices, actor: AuditActor = 'operator'): Promise<void> {
   if ((await services.tickets.keys()).length > 0) return;
   const key = await services.tickets.createKey(0);
-  await publish(services, { type: 'ticketKey.rotated', actor: 'operator', kid: key.kid, signsFrom: key.signsFrom, first: true });
+  await publish(services, { type: 'ticketKey.rotated', actor, kid: key.kid, signsFrom: key.signsFrom, first: true });
 }
 
 /** Every key with its state now, oldest first. */
@@ -30,9 +31,13 @@ export async function ticketKeysNow(services: KeyServices & Pick<Services, 'sett
  * `ssod tickets rotate`: a new key, published at once, that signs ROTATION_DELAY_MS later (a receiver
  * that cached the key set has it before it sees a ticket signed with it), or at once (`now`).
  */
-export async function rotateTicketKey(services: KeyServices, now: boolean): Promise<{ kid: string; signsFrom: number }> {
+export async function rotateTicketKey(
+  services: KeyServices,
+  now: boolean,
+  actor: AuditActor = 'operator',
+): Promise<{ kid: string; signsFrom: number }> {
   const key = await services.tickets.createKey(now ? 0 : ROTATION_DELAY_MS);
-  await publish(services, { type: 'ticketKey.rotated', actor: 'operator', kid: key.kid, signsFrom: key.signsFrom });
+  await publish(services, { type: 'ticketKey.rotated', actor, kid: key.kid, signsFrom: key.signsFrom });
   return { kid: key.kid, signsFrom: key.signsFrom };
 }
 
@@ -40,7 +45,11 @@ export async function rotateTicketKey(services: KeyServices, now: boolean): Prom
  * `ssod tickets revoke KID`: withdraws the key at once. The signing key only when another key that
  * is published now takes over (a retired key is never brought back).
  */
-export async function revokeTicketKey(services: KeyServices & Pick<Services, 'settings'>, kid: string): Promise<void> {
+export async function revokeTicketKey(
+  services: KeyServices & Pick<Services, 'settings'>,
+  kid: string,
+  actor: AuditActor = 'operator',
+): Promise<void> {
   const states = await ticketKeysNow(services);
   const target = states.find((status) => status.key.kid === kid);
   if (target === undefined) {
@@ -67,7 +76,7 @@ export async function revokeTicketKey(services: KeyServices & Pick<Services, 'se
   }
   if (!(await services.tickets.revokeKey(kid, at)))
     throw new Refusal(`ticket key ${kid} was revoked meanwhile; nothing to change (\`ssod tickets keys\` shows the keys)`);
-  await publish(services, { type: 'ticketKey.revoked', actor: 'operator', kid });
+  await publish(services, { type: 'ticketKey.revoked', actor, kid });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,7 +144,11 @@ function checkReceiverUrl(text: string, domain: string): string {
 }
 
 /** Adds a receiver after checking it (docs/tickets.md "Receivers"); what was stored. */
-export async function addReceiver(services: ReceiverServices, addition: ReceiverAddition): Promise<TicketReceiverRecord> {
+export async function addReceiver(
+  services: ReceiverServices,
+  addition: ReceiverAddition,
+  actor: AuditActor = 'operator',
+): Promise<TicketReceiverRecord> {
   const name = checkReceiverName(addition.name);
   const domain = checkReceiverDomain(addition.domain);
   const record: TicketReceiverRecord = {
@@ -154,7 +167,7 @@ export async function addReceiver(services: ReceiverServices, addition: Receiver
     );
   }
   receiversChanged(services.store);
-  await publish(services, { type: 'receiver.added', actor: 'operator', name, domain, url: record.url });
+  await publish(services, { type: 'receiver.added', actor, name, domain, url: record.url });
   return record;
 }
 
@@ -171,11 +184,11 @@ export async function findReceiver(services: Pick<Services, 'store'>, name: stri
 }
 
 /** Removes a receiver (its grants with it: it is no longer told of logouts). */
-export async function removeReceiver(services: ReceiverServices, name: string): Promise<void> {
+export async function removeReceiver(services: ReceiverServices, name: string, actor: AuditActor = 'operator'): Promise<void> {
   if (!(await services.store.deleteTicketReceiver(name))) {
     await findReceiver(services, name); // refuses, naming the receivers there are
     throw new Refusal(`receiver ${name} was added again meanwhile; try again`);
   }
   receiversChanged(services.store);
-  await publish(services, { type: 'receiver.removed', actor: 'operator', name });
+  await publish(services, { type: 'receiver.removed', actor, name });
 }

@@ -1,6 +1,7 @@
 // What an operator does with users (protocol §3.2): find one by id or login, list them a page at a
 // time, look at one, disable or enable it, turn single sign-on on or off (docs/FEDERATION.md). Creating, changing and deleting are the core's own
 // (core/users.ts), shared with the SOAP API.
+import type { AuditActor } from '../audit.js';
 import { publish } from '../events.js';
 import { NO_PASSWORD } from '../localAuthenticator.js';
 import { Refusal } from '../refusal.js';
@@ -76,9 +77,14 @@ export interface DisabledChange {
 }
 
 /** Disables (its sessions end) or enables the user. */
-export async function setUserDisabled(services: OperatorServices, user: UserRecord, disabled: boolean): Promise<DisabledChange> {
+export async function setUserDisabled(
+  services: OperatorServices,
+  user: UserRecord,
+  disabled: boolean,
+  actor: AuditActor = 'operator',
+): Promise<DisabledChange> {
   const before = await countUserSessions(services, user.id);
-  const changed = disabled ? await disableUser(services, user, 'operator') : await enableUser(services, user, 'operator');
+  const changed = disabled ? await disableUser(services, user, actor) : await enableUser(services, user, actor);
   return { changed, sessionsEnded: disabled && changed ? before : 0 };
 }
 
@@ -91,10 +97,10 @@ export interface SingleSignOnChange {
 }
 
 /** The audit event of a change of the user's source (null: ssod's own hash). */
-function recordSourceChange(services: OperatorServices, user: UserRecord, to: string | null): Promise<void> {
+function recordSourceChange(services: OperatorServices, user: UserRecord, to: string | null, actor: AuditActor): Promise<void> {
   return publish(services, {
     type: 'user.singleSignOnChanged',
-    actor: 'operator',
+    actor,
     userId: user.id,
     login: user.login,
     from: user.sourceName,
@@ -107,14 +113,19 @@ function recordSourceChange(services: OperatorServices, user: UserRecord, to: st
  * `sourceName` from now on, and its local hash is dropped in the same write: a delegated user has no
  * password here. Refused without any source, or with a name that is none of them.
  */
-export async function turnSingleSignOnOn(services: OperatorServices, user: UserRecord, sourceName: string): Promise<SingleSignOnChange> {
+export async function turnSingleSignOnOn(
+  services: OperatorServices,
+  user: UserRecord,
+  sourceName: string,
+  actor: AuditActor = 'operator',
+): Promise<SingleSignOnChange> {
   sourceForSingleSignOn(await services.store.listSources(), sourceName);
   if (user.sourceName === sourceName) return { changed: false, user, warning: null };
   if (!(await services.store.setUserSource(user.id, sourceName, NO_PASSWORD)))
     throw new Refusal(
       `user ${user.login} or source ${sourceName} was removed meanwhile; \`ssod users show\` and \`ssod sources list\` show what is there`,
     );
-  await recordSourceChange(services, user, sourceName);
+  await recordSourceChange(services, user, sourceName, actor);
   return { changed: true, user: { ...user, sourceName, passwordHash: NO_PASSWORD }, warning: DIRECTORY_DOWN_WARNING };
 }
 
@@ -122,11 +133,16 @@ export async function turnSingleSignOnOn(services: OperatorServices, user: UserR
  * Turns single sign-on off: the user signs in with ssod's own hash again, `passwordHash` (of a new
  * local password, hashed as any), set in the same write as the source.
  */
-export async function turnSingleSignOnOff(services: OperatorServices, user: UserRecord, passwordHash: string): Promise<SingleSignOnChange> {
+export async function turnSingleSignOnOff(
+  services: OperatorServices,
+  user: UserRecord,
+  passwordHash: string,
+  actor: AuditActor = 'operator',
+): Promise<SingleSignOnChange> {
   if (!isDelegated(user)) return { changed: false, user, warning: null };
   if (passwordHash === NO_PASSWORD) throw new Refusal('turning single sign-on off needs a new local password for the user');
   if (!(await services.store.setUserSource(user.id, null, passwordHash)))
     throw new Refusal(`user ${user.login} was removed meanwhile; \`ssod users list\` shows the users`);
-  await recordSourceChange(services, user, null);
+  await recordSourceChange(services, user, null, actor);
   return { changed: true, user: { ...user, sourceName: null, passwordHash }, warning: null };
 }
