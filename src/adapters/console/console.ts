@@ -2,15 +2,18 @@
 // hands every request here. GET /signin and POST /signin sign an administrator in; every other page
 // needs a console session (a GET without one goes to /signin, anything else gets a 403); every POST
 // must come from the console's own origin, and every POST but /signin carries the session's CSRF
-// token. The pages call the core (core/adminConsole.ts, core/operator/), as the command line does.
+// token. The pages (routes.ts) call the core (core/adminConsole.ts, core/operator/), as the command
+// line does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { adminSessionOf, csrfMatches, signInAdmin, signOutAdmin, type AdminSession } from '../../core/adminConsole.js';
 import type { AdminKit } from '../../core/operator/admins.js';
-import { storeFigures } from '../../core/operator/status.js';
 import type { Services } from '../../core/services.js';
 import { BodyTooLargeError, decodeForm, readBody } from '../http/body.js';
 import { languageOf } from '../http/language.js';
-import { CONSOLE_HEADERS, messagePage, overviewPage, sendPage, sendRedirect, signInPage } from './pages.js';
+import { routeOf } from './kit.js';
+import { CONSOLE_HEADERS, messagePage, sendPage, sendRedirect, signInPage } from './pages.js';
+import { CONSOLE_ROUTES } from './routes.js';
+import { CONSOLE_JS, SCRIPT_PATH } from './script.js';
 import { CONSOLE_CSS, STYLE_PATH } from './style.js';
 
 /** The session cookie: the `__Host-` prefix has the browser insist on Secure, Path=/ and no Domain. */
@@ -18,7 +21,6 @@ export const ADMIN_COOKIE = '__Host-ssod-admin';
 export const SIGN_IN_PATH = '/signin';
 export const SIGN_OUT_PATH = '/signout';
 const MAX_FORM_BYTES = 8192;
-const HOUR_MS = 3_600_000;
 /** A session secret as the core makes it: 32 bytes, base64url. */
 const SECRET_FORM = /^[A-Za-z0-9_-]{43}$/;
 
@@ -117,19 +119,20 @@ async function signOut(context: ConsoleContext, session: AdminSession, form: URL
   sendRedirect(res, SIGN_IN_PATH, { 'Set-Cookie': CLEARED_COOKIE });
 }
 
-async function overview(context: ConsoleContext, session: AdminSession, res: ServerResponse): Promise<void> {
-  const services = context.services();
-  const now = services.now();
-  sendPage(res, 200, overviewPage(session, await storeFigures(services, now, HOUR_MS), services.store.engine, now));
-}
+/** The console's own style sheet and script, the only files it serves without a session. */
+const STATIC_FILES: ReadonlyMap<string, { readonly type: string; readonly body: string }> = new Map([
+  [STYLE_PATH, { type: 'text/css; charset=utf-8', body: CONSOLE_CSS }],
+  [SCRIPT_PATH, { type: 'text/javascript; charset=utf-8', body: CONSOLE_JS }],
+]);
 
 /** Answers one request of the console's listener. */
 export async function handleConsole(context: ConsoleContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '').split('?', 1)[0] ?? '';
   const method = req.method ?? '';
-  if (method === 'GET' && path === STYLE_PATH) {
-    res.writeHead(200, { ...CONSOLE_HEADERS, 'Content-Type': 'text/css; charset=utf-8', 'Content-Length': Buffer.byteLength(CONSOLE_CSS) });
-    res.end(CONSOLE_CSS);
+  const asset = method === 'GET' ? STATIC_FILES.get(path) : undefined;
+  if (asset !== undefined) {
+    res.writeHead(200, { ...CONSOLE_HEADERS, 'Content-Type': asset.type, 'Content-Length': Buffer.byteLength(asset.body) });
+    res.end(asset.body);
     return;
   }
   const session = await adminSessionOf(context.services(), sessionSecretOf(req));
@@ -147,12 +150,13 @@ export async function handleConsole(context: ConsoleContext, req: IncomingMessag
     else forbidden(res, null);
     return;
   }
+  let form: URLSearchParams | null = null;
   if (method === 'POST') {
     if (!fromOwnOrigin(req)) {
       forbidden(res, session);
       return;
     }
-    const form = await formOf(req, res);
+    form = await formOf(req, res);
     if (form === null) return;
     if (path === SIGN_OUT_PATH) return signOut(context, session, form, res);
     if (!csrfMatches(session, form.get('csrf') ?? '')) {
@@ -160,6 +164,20 @@ export async function handleConsole(context: ConsoleContext, req: IncomingMessag
       return;
     }
   }
-  if (method === 'GET' && path === '/') return overview(context, session, res);
-  sendPage(res, 404, messagePage('Not found', 'There is no such page in this console.', session));
+  const found = routeOf(CONSOLE_ROUTES, method, path);
+  if (found === null) {
+    sendPage(res, 404, messagePage('Not found', 'There is no such page in this console.', session));
+    return;
+  }
+  await found.route.handle({
+    services: context.services(),
+    kit: context.kit,
+    viewer: session,
+    actor: `admin:${session.adminName}`,
+    req,
+    res,
+    url: new URL(`https://console.invalid${req.url ?? '/'}`),
+    params: found.params,
+    form,
+  });
 }

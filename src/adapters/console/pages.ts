@@ -1,26 +1,24 @@
 // The admin console's pages (docs/admin-console.md "The pages"), rendered on the server: the page
 // kit (the headers every answer carries, the layout with its header and navigation), the sign-in
 // page in the languages of ssod's own sign-in page, the overview and the refusal pages. Every value
-// shown is escaped; there is no script, and the one style sheet is served by ssod.
+// shown is escaped; the one style sheet and the one script (progressive: every page works without it) are served by ssod.
 import type { ServerResponse } from 'node:http';
-import type { StoreFigures } from '../../core/operator/status.js';
 import { escapeHtml } from '../http/http.js';
 import type { Language } from '../http/language.js';
+import { NAVIGATION } from './nav.js';
+import { SCRIPT_PATH } from './script.js';
 import { STYLE_PATH } from './style.js';
 
 /** What every answer of the console carries. */
 export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
   'X-Frame-Options': 'DENY',
   'Strict-Transport-Security': 'max-age=31536000',
 };
-
-/** The sections of the navigation: only the pages that exist. */
-const SECTIONS: readonly { readonly path: string; readonly title: string }[] = [{ path: '/', title: 'Overview' }];
 
 /** The texts of the sign-in page, one table per language. */
 interface SignInTexts {
@@ -96,6 +94,7 @@ function document(language: Language, title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${STYLE_PATH}">
+<script src="${SCRIPT_PATH}" defer></script>
 </head>
 <body>
 ${body}
@@ -117,7 +116,7 @@ export function csrfField(viewer: Viewer): string {
 
 /** A page after sign-in: the header (ssod, the administrator, sign out), the navigation, and `main`. */
 export function layout(viewer: Viewer, current: string, title: string, main: string): string {
-  const nav = SECTIONS.map(
+  const nav = NAVIGATION.map(
     (section) => `<li><a href="${section.path}"${section.path === current ? ' aria-current="page"' : ''}>${section.title}</a></li>`,
   ).join('');
   return document(
@@ -160,27 +159,6 @@ ${state.failed ? `<p class="alert" role="alert">${escapeHtml(t.failed)}</p>` : '
 </div>
 </main>`,
   );
-}
-
-function count(value: number, atLeast = false): string {
-  return `${atLeast ? '≥ ' : ''}${value.toLocaleString('en-US')}`;
-}
-
-function yesNo(value: boolean, yes: string, no: string): string {
-  return `<span class="${value ? 'ok' : 'bad'}">${value ? yes : no}</span>`;
-}
-
-/** The overview (`/`): the installation's figures from the store. */
-export function overviewPage(viewer: Viewer, figures: StoreFigures, engine: string, now: number): string {
-  const { signIns, locks } = figures;
-  const main = `<p class="note">The whole installation, from the store, as of ${escapeHtml(new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'))}.</p>
-<dl class="cards">
-<div class="card"><dt>Live sessions</dt><dd>${count(figures.liveSessions)}</dd></div>
-<div class="card"><dt>Sign-ins in the last hour</dt><dd>${count(signIns.total, signIns.atLeast)}<small>${count(signIns.failed)} failed</small></dd></div>
-<div class="card"><dt>Locked now</dt><dd>${count(locks.logins + locks.sources)}<small>${count(locks.logins)} logins, ${count(locks.sources)} sources</small></dd></div>
-<div class="card"><dt>Store (${escapeHtml(engine)})</dt><dd>${yesNo(figures.ready && figures.writable, 'Healthy', 'Unhealthy')}<small>${yesNo(figures.ready, 'answers', 'does not answer')}, ${yesNo(figures.writable, 'takes writes', 'takes no writes')}</small></dd></div>
-</dl>`;
-  return layout(viewer, '/', 'Overview', main);
 }
 
 /** A page of its own for a refusal or a missing page, with a way back. */

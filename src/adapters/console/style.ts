@@ -40,5 +40,39 @@ button:hover { background: #083a7c; }
 .top button { background: transparent; border-color: #ffffff; color: #ffffff; padding: 0.3rem 0.8rem; }
 .top button:hover { background: #2f4257; }
 .alert { margin: 0 0 0.5rem; padding: 0.6rem 0.75rem; border-left: 4px solid #a4161a; background: #fdecec; color: #5c0b0d; }
-@media (max-width: 30rem) { main { padding: 1rem 0.75rem; } .panel { margin: 1rem 0.5rem; padding: 1rem; } }
+.notice { margin: 0 0 1rem; padding: 0.6rem 0.75rem; border-left: 4px solid #1c6b2f; background: #e8f5eb; color: #0f3d1a; }
+.empty { color: #4a5562; font-style: italic; }
+h2 { font-size: 1.2rem; margin: 1.5rem 0 0.5rem; }
+.table-wrap { overflow-x: auto; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; }
+table { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
+caption { text-align: left; padding: 0.5rem 0.75rem; font-weight: 600; }
+th, td { text-align: left; padding: 0.5rem 0.75rem; border-bottom: 1px solid #e3e6ea; vertical-align: top; }
+th { background: #eef0f3; font-weight: 600; white-space: nowrap; }
+tbody tr:last-child td { border-bottom: none; }
+td form { display: inline; margin: 0; }
+.mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9rem; overflow-wrap: anywhere; }
+.badge { display: inline-block; padding: 0 0.45rem; border-radius: 999px; font-size: 0.85rem; border: 1px solid #6b7580; color: #1a1a1a; background: #ffffff; white-space: nowrap; }
+.badge.ok { border-color: #1c6b2f; color: #1c6b2f; }
+.badge.bad { border-color: #a4161a; color: #a4161a; }
+.details { display: grid; grid-template-columns: max-content 1fr; gap: 0.35rem 1rem; margin: 0 0 1rem; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1rem; }
+.details dt { font-weight: 600; color: #4a5562; }
+.details dd { margin: 0; overflow-wrap: anywhere; }
+.toolbar { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 1rem; margin: 0 0 1rem; }
+.toolbar label { margin: 0 0 0.25rem; }
+.toolbar > div { display: flex; flex-direction: column; }
+.toolbar input[type="text"], .toolbar input[type="search"], .toolbar select { width: auto; min-width: 12rem; }
+.stack { max-width: 32rem; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1rem 1.25rem 1.25rem; margin: 0 0 1rem; }
+.stack button { margin-top: 1rem; }
+.actions { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; margin: 1rem 0; }
+.actions form { margin: 0; }
+input[type="search"], input[type="url"], input[type="number"], select, textarea { width: 100%; padding: 0.55rem 0.6rem; font: inherit; color: #1a1a1a; background: #ffffff; border: 1px solid #6b7580; border-radius: 4px; }
+textarea { min-height: 8rem; }
+button.secondary { background: #ffffff; color: #0b4fa8; }
+button.secondary:hover { background: #eef3fb; }
+button.danger { background: #a4161a; border-color: #a4161a; color: #ffffff; }
+button.danger:hover { background: #7c1013; }
+button.small { padding: 0.2rem 0.6rem; font-size: 0.9rem; }
+.confirm { max-width: 40rem; background: #ffffff; border: 1px solid #a4161a; border-left-width: 4px; border-radius: 6px; padding: 1rem 1.25rem; }
+.pager { display: flex; gap: 1rem; margin: 0.75rem 0; }
+@media (max-width: 30rem) { main { padding: 1rem 0.75rem; } .panel { margin: 1rem 0.5rem; padding: 1rem; } .details { grid-template-columns: 1fr; } .details dd { margin-bottom: 0.5rem; } .toolbar input[type="text"], .toolbar input[type="search"], .toolbar select { min-width: 0; width: 100%; } .toolbar > div { width: 100%; } }
 `;

@@ -24,7 +24,7 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { openTestCa } from '../../helpers/testCa.js';
 
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 describe('the admin console listener', () => {
   let ts: TestServer & { adminPort: number };
@@ -65,6 +65,7 @@ describe('the admin console listener', () => {
     for (const answer of [
       await consoleRequest(ts, '/signin'),
       await consoleRequest(ts, '/static/console.css'),
+      await consoleRequest(ts, '/static/console.js'),
       await consoleRequest(ts, '/'),
       await consoleRequest(ts, '/', { form: {} }),
     ]) {
@@ -72,7 +73,15 @@ describe('the admin console listener', () => {
     }
     const page = await consoleRequest(ts, '/signin');
     assert.equal(page.status, 200);
-    assert.doesNotMatch(page.body, /<script|style=/, 'no inline script or style');
+    assert.doesNotMatch(
+      page.body.replace('<script src="/static/console.js" defer></script>', ''),
+      /<script|style=/,
+      'no inline script or style',
+    );
+    const script = await consoleRequest(ts, '/static/console.js');
+    assert.equal(script.status, 200);
+    assert.equal(script.headers['content-type'], 'text/javascript; charset=utf-8');
+    assertConsoleHeaders(script);
     for (const field of ['name', 'password', 'code']) assert.match(page.body, new RegExp(`<label for="${field}">`));
   });
 

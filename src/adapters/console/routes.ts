@@ -1,0 +1,6 @@
+// Every page of the admin console (docs/admin-console.md "The pages"): each module's routes, tried in
+// this order. nav.ts lists the sections in the header.
+import type { ConsoleRoute } from './kit.js';
+import { OVERVIEW_ROUTES } from './overview.js';
+
+export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES];
