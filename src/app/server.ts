@@ -37,7 +37,7 @@ import { limitConnections } from '../adapters/http/connections.js';
 import { logUnexpected } from '../adapters/http/failures.js';
 import { followSettings, soapListenAddress } from './follow.js';
 import { healthRoutes, sendText } from '../adapters/http/http.js';
-import { listenForMetrics, observeServer, stopObserving, type MetricsListener } from '../adapters/http/metrics.js';
+import { listenForMetrics, observeServer, sampleLiveSessions, stopObserving, type MetricsListener } from '../adapters/http/metrics.js';
 import { handleSoap, wsdlServer } from '../adapters/soap/endpoint.js';
 import { sendTicketKeys, TICKET_KEYS_PATH } from '../adapters/http/ticketKeys.js';
 
@@ -320,6 +320,11 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     },
   };
 
+  // The console's overview charts live sessions per minute over the last hour (docs/admin-console.md "Overview").
+  const sampleForConsole = (): void => {
+    sampleLiveSessions(services).catch((error: unknown) => logUnexpected(services, 'live session sample failed', error));
+  };
+  if (adminConsole !== null) sampleForConsole();
   const purge = setInterval(() => {
     services.store
       .purgeExpiredSessions(sessionCutoff(services, services.now()))
@@ -333,6 +338,7 @@ export async function startServer(options: Options, start: StartOptions = {}): P
     services.store.purgeTicketGrants(services.now()).catch((error: unknown) => logUnexpected(services, 'ticket grant purge failed', error));
     // Console sessions past their idle timeout or lifetime (docs/admin-console.md "Sessions").
     purgeAdminSessions(services).catch((error: unknown) => logUnexpected(services, 'console session purge failed', error));
+    if (adminConsole !== null) sampleForConsole();
   }, PURGE_INTERVAL_MS);
   purge.unref();
   const refresh = setInterval(() => {

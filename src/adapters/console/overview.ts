@@ -1,6 +1,8 @@
 // The overview page (`/`, docs/admin-console.md "Overview"): the installation's figures from the
-// store, as `ssod status` reads them (core/operator/status.ts).
+// store, as `ssod status` reads them (core/operator/status.ts), and charts of the last hour (charts.ts).
 import { storeFigures, type StoreFigures } from '../../core/operator/status.js';
+import { recentActivity, type RecentActivity } from '../http/metrics.js';
+import { minuteChart } from './charts.js';
 import { countText, html, timeText, type Html } from './html.js';
 import { showPage, type ConsoleRequest, type ConsoleRoute } from './kit.js';
 
@@ -41,11 +43,26 @@ function figuresHtml(figures: StoreFigures, engine: string, now: number): Html {
     </dl>`;
 }
 
+/** The last hour minute by minute: this process's counters (as /metrics counts them), live sessions as sampled from the store. */
+function chartsHtml(activity: RecentActivity): Html {
+  return html`<h2>The last hour, minute by minute</h2>
+    <p class="note">
+      Sign-ins as this ssod process counted them (the counters of /metrics: with several nodes or workers, each counts its own); live
+      sessions as counted in the store once a minute.
+    </p>
+    <div class="charts">
+      ${minuteChart({ id: 'chart-signins', title: 'Sign-ins', unit: ['sign-in', 'sign-ins'], values: activity.signIns, tone: 'ok', kind: 'count' })}
+      ${minuteChart({ id: 'chart-failures', title: 'Failed sign-ins', unit: ['failed sign-in', 'failed sign-ins'], values: activity.failures, tone: 'bad', kind: 'count' })}
+      ${minuteChart({ id: 'chart-sessions', title: 'Live sessions', unit: ['live session', 'live sessions'], values: activity.liveSessions, tone: 'neutral', kind: 'level' })}
+    </div>`;
+}
+
 async function overview(request: ConsoleRequest): Promise<void> {
   const { services } = request;
   const now = services.now();
   const figures = await storeFigures(services, now, HOUR_MS);
-  showPage(request, { title: 'Overview', main: figuresHtml(figures, services.store.engine, now) });
+  const main = html`${figuresHtml(figures, services.store.engine, now)} ${chartsHtml(recentActivity(Date.now()))}`;
+  showPage(request, { title: 'Overview', main });
 }
 
 export const OVERVIEW_ROUTES: readonly ConsoleRoute[] = [{ method: 'GET', path: '/', handle: overview }];

@@ -74,5 +74,18 @@ button.danger:hover { background: #7c1013; }
 button.small { padding: 0.2rem 0.6rem; font-size: 0.9rem; }
 .confirm { max-width: 40rem; background: #ffffff; border: 1px solid #a4161a; border-left-width: 4px; border-radius: 6px; padding: 1rem 1.25rem; }
 .pager { display: flex; gap: 1rem; margin: 0.75rem 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; margin: 1rem 0 0; }
+.chart { margin: 0; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 0.75rem 1rem; }
+.chart figcaption { font-size: 0.95rem; margin-bottom: 0.5rem; }
+.chart figcaption span { display: block; color: #4a5562; }
+.chart .plot { position: relative; padding-top: 1.1rem; }
+.chart .scale-top { position: absolute; top: 0; left: 0; font-size: 0.8rem; color: #4a5562; }
+.chart svg { display: block; width: 100%; height: 7rem; }
+.chart .grid { stroke: #d0d5dc; stroke-dasharray: 4 4; vector-effect: non-scaling-stroke; }
+.chart .axis { stroke: #6b7580; vector-effect: non-scaling-stroke; }
+.chart .tone-ok .bars { fill: #1c6b2f; }
+.chart .tone-bad .bars { fill: #a4161a; }
+.chart .tone-neutral .bars { fill: #0b4fa8; }
+.chart .ticks { display: flex; justify-content: space-between; font-size: 0.8rem; color: #4a5562; }
 @media (max-width: 30rem) { main { padding: 1rem 0.75rem; } .panel { margin: 1rem 0.5rem; padding: 1rem; } .details { grid-template-columns: 1fr; } .details dd { margin-bottom: 0.5rem; } .toolbar input[type="text"], .toolbar input[type="search"], .toolbar select { min-width: 0; width: 100%; } .toolbar > div { width: 100%; } }
 `;

@@ -17,6 +17,7 @@ import type { Logger } from '../../core/ports/logger.js';
 import type { Store } from '../../core/store/index.js';
 import { packageVersion } from '../../infra/version.js';
 import { asMetric, HotCounter, HotHistogram, type Series, type Tally } from './hotMetrics.js';
+import { MinuteCounts, MinuteSamples } from './minuteHistory.js';
 import { sendText } from './http.js';
 
 /** Live sessions are counted in the store at most this often, however often Prometheus scrapes. */
@@ -81,6 +82,7 @@ new Gauge({
     const now = source.now();
     if (now - liveSessions.at >= LIVE_SESSIONS_CACHE_MS) {
       liveSessions = { at: now, count: await countLiveSessions(source, now) };
+      liveSessionMinutes.set(now, liveSessions.count);
     }
     this.set(liveSessions.count);
   },
@@ -200,14 +202,46 @@ function childOf(children: Map<string, Counter.Internal>, key: string, make: () 
   return child;
 }
 
+/** The last hour of sign-ins and live sessions in this process, per minute (the console's overview). */
+const signInMinutes = { succeeded: new MinuteCounts(), failed: new MinuteCounts() };
+const liveSessionMinutes = new MinuteSamples();
+
+export interface RecentActivity {
+  /** Per minute, the oldest first, the last being the current minute. */
+  readonly signIns: readonly number[];
+  readonly failures: readonly number[];
+  /** Live sessions at the last sample of each minute; null where none was taken. */
+  readonly liveSessions: readonly (number | null)[];
+}
+
+/** The last hour of this process's counters, minute by minute. */
+export function recentActivity(now: number): RecentActivity {
+  return {
+    signIns: signInMinutes.succeeded.lastHour(now),
+    failures: signInMinutes.failed.lastHour(now),
+    liveSessions: liveSessionMinutes.lastHour(now),
+  };
+}
+
+/** Takes this minute's sample of live sessions (the same count as the ssod_sessions_live gauge). */
+export async function sampleLiveSessions(services: Pick<Services, 'store' | 'settings' | 'now'>): Promise<void> {
+  const now = services.now();
+  const count = await countLiveSessions(services, now);
+  liveSessions = { at: now, count };
+  liveSessionMinutes.set(now, count);
+}
+
 const signinChildren = new Map<string, Counter.Internal>();
 const lockChildren = new Map<string, Counter.Internal>();
 
 function countAudit(entry: AuditEntry): void {
-  if (entry.type === 'authentication.succeeded') childOf(signinChildren, 'success', () => signins.labels('success')).inc();
-  else if (entry.type === 'authentication.failed') {
+  if (entry.type === 'authentication.succeeded') {
+    childOf(signinChildren, 'success', () => signins.labels('success')).inc();
+    signInMinutes.succeeded.add(Date.now());
+  } else if (entry.type === 'authentication.failed') {
     const result = entry.outcome ?? 'failed';
     childOf(signinChildren, result, () => signins.labels(result)).inc();
+    signInMinutes.failed.add(Date.now());
   } else if (entry.type === 'lock.set') {
     const kind = entry.target.split(':', 1)[0] ?? 'other';
     childOf(lockChildren, kind, () => locks.labels(kind)).inc();
