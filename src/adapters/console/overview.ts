@@ -1,10 +1,12 @@
 // The overview page (`/`, docs/admin-console.md "Overview"): the installation's figures from the
-// store, as `ssod status` reads them (core/operator/status.ts), and charts of the last hour (charts.ts).
+// store, as `ssod status` reads them (core/operator/status.ts), the delegated sources' health, and
+// charts of the last hour (charts.ts).
 import { storeFigures, type StoreFigures } from '../../core/operator/status.js';
+import type { SourceHealth } from '../../core/ports/delegated.js';
 import { recentActivity, type RecentActivity } from '../http/metrics.js';
 import { minuteChart } from './charts.js';
 import { countText, html, timeText, type Html } from './html.js';
-import { showPage, type ConsoleRequest, type ConsoleRoute } from './kit.js';
+import { showPage, table, type ConsoleRequest, type ConsoleRoute } from './kit.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -57,11 +59,29 @@ function chartsHtml(activity: RecentActivity): Html {
     </div>`;
 }
 
+const CIRCUIT_TEXT: Readonly<Record<SourceHealth['circuit'], string>> = {
+  closed: 'in service',
+  halfOpen: 'being tried again',
+  open: 'failing: checks fail fast',
+};
+
+/** The delegated sources as this process sees them: its circuit breaker's state and the last transport failure. */
+function sourcesHtml(health: readonly SourceHealth[]): Html {
+  const rows = health.map((source) => [
+    source.name,
+    source.kind,
+    html`<span class="badge ${source.circuit === 'closed' ? 'ok' : 'bad'}">${CIRCUIT_TEXT[source.circuit]}</span>`,
+    source.lastFailure ?? '',
+  ]);
+  return html`<h2>Delegated sources</h2>
+    ${table(['Source', 'Kind', 'State', 'Last failure'], rows, 'No delegated source: every user signs in with a password kept by ssod.')}`;
+}
+
 async function overview(request: ConsoleRequest): Promise<void> {
   const { services } = request;
   const now = services.now();
   const figures = await storeFigures(services, now, HOUR_MS);
-  const main = html`${figuresHtml(figures, services.store.engine, now)} ${chartsHtml(recentActivity(Date.now()))}`;
+  const main = html`${figuresHtml(figures, services.store.engine, now)}${sourcesHtml(services.sources.health())}${chartsHtml(recentActivity(Date.now()))}`;
   showPage(request, { title: 'Overview', main });
 }
 

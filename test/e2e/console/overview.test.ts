@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { skipWithoutChromium } from '../../helpers/browser.js';
 import { openConsoleInBrowser, type ConsoleInBrowser } from '../../helpers/consoleBrowser.js';
 import { ifAssigned } from '../../helpers/defined.js';
+import { eventually } from '../../helpers/eventually.js';
 import { call, registerApp } from '../../helpers/server.js';
 
 describe('the console overview in a real browser', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
@@ -36,6 +37,16 @@ describe('the console overview in a real browser', { skip: skipWithoutChromium, 
     assert.match(await page.locator('#chart-failures').innerText(), /^Failed sign-ins\s+1 failed sign-in in the last hour/);
     assert.match(await page.locator('#chart-sessions').innerText(), /^Live sessions\s+0 live sessions at the last sample/);
     assert.ok((await page.locator('.tone-ok .bars rect').count()) >= 1, 'a bar for the minute of the sign-ins');
+    assert.match(await page.locator('main').innerText(), /Delegated sources\s+No delegated source/);
+    const added = await console.cli(['sources', 'add', 'hr', '--web-service', 'https://127.0.0.1:9/check']);
+    assert.equal(added.code, 0, added.stderr);
+    await eventually(
+      async () => {
+        await console.visit('/');
+        assert.match(await page.locator('main').innerText(), /Delegated sources[\s\S]*hr\s+webService\s+in service/);
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the new source on the overview' },
+    );
     assert.deepEqual(await console.seriousViolations('/'), []);
     const phone = await console.atPhoneWidth('/', 'console-overview-phone');
     assert.ok(phone.fits, `the overview is ${phone.scrollWidth} px wide at a phone's width`);
