@@ -1,7 +1,8 @@
 // The admin console in a real browser (docs/admin-console.md): an administrator added with the real
 // `ssod admins add` (password on standard input), headless Chromium signing in with the password
 // and the TOTP code that otpauth computes from the secret the command printed, the overview, sign
-// out; refusals (a wrong code, a replayed code, a recovery code used twice); no CSP violation; axe-core
+// out; refusals (a wrong code, a replayed code, a recovery code used twice, a form without its CSRF
+// token, the session's cookie used after sign-out); no CSP violation; axe-core
 // finds no serious or critical accessibility violation on the sign-in page and the overview; the
 // overview fits a phone's width. Screenshots are kept in test-artifacts/e2e/ (admin-*.png).
 import assert from 'node:assert/strict';
@@ -162,10 +163,31 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium, tim
     }
   });
 
-  test('7. sign out: back at the sign-in page, and the console asks for it again', async () => {
+  test('7. I58: a form sent without its CSRF token (removed from the page) is refused with a 403 page; the session goes on', async () => {
+    await page.goto(`${origin}/`);
+    await page.evaluate('document.querySelector(\'form[action="/signout"] input[name=csrf]\').remove()');
+    const [answer] = await Promise.all([page.waitForResponse(`${origin}/signout`), page.click('form[action="/signout"] button')]);
+    assert.equal(answer.status(), 403);
+    assert.equal(await page.locator('h1').innerText(), 'Refused');
+    await screenshot(page, 'admin-5-refused-csrf');
+    await page.goto(`${origin}/`);
+    assert.equal(await page.locator('h1').innerText(), 'Overview', 'still signed in');
+  });
+
+  test('8. I59: sign out: back at the sign-in page; the cookie kept from before is worthless in another browser', async () => {
+    const before = await context.storageState();
     await Promise.all([page.waitForURL(`${origin}/signin`), page.click('form[action="/signout"] button')]);
     await page.goto(`${origin}/`);
     assert.equal(page.url(), `${origin}/signin`);
+    const replayed = await browser.newContext({ viewport: { width: 1000, height: 700 }, storageState: before });
+    try {
+      const seen = await newPage(replayed);
+      assert.equal((await replayed.cookies(origin)).length, 1, 'the old cookie is sent');
+      await seen.goto(`${origin}/`);
+      assert.equal(seen.url(), `${origin}/signin`);
+    } finally {
+      await replayed.close();
+    }
     assert.deepEqual(cspViolations, []);
   });
 });
