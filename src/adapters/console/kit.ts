@@ -224,3 +224,24 @@ export function textField(field: {
       autocomplete="${field.autocomplete ?? 'off'}"
     />`;
 }
+
+/** A labelled select; `options` are [value, text] pairs, `value` the one selected. */
+export function selectField(field: {
+  readonly name: string;
+  readonly label: string;
+  readonly options: readonly (readonly [string, string])[];
+  readonly value?: string;
+  readonly hint?: string;
+}): Html {
+  const id = `field-${field.name}`;
+  const hint = field.hint !== undefined ? html`<span class="hint" id="${id}-hint">${field.hint}</span>` : '';
+  return html`<label for="${id}">${field.label}</label>${hint}<select
+      id="${id}"
+      name="${field.name}"
+      ${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
+    >
+      ${field.options.map(
+        ([value, text]) => html`<option value="${value}" ${value === field.value ? trusted(' selected') : ''}>${text}</option>`,
+      )}
+    </select>`;
+}
