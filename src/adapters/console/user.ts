@@ -114,7 +114,8 @@ async function linksSection(request: ConsoleRequest, user: UserRecord, idps: rea
       : postForm(
           request,
           `${base}/link`,
-          html`${problemFor(problem, 'link')}
+          html`<p>Link the id by which an identity provider knows this user; it has at most one under each.</p>
+            ${problemFor(problem, 'link')}
             ${selectField({ name: 'idp', label: 'Identity provider', options: idps.map((name) => [name, name]), value: values.idp ?? '' })}
             ${textField({
               name: 'federatedId',

@@ -50,11 +50,12 @@ function showForm(
     })}
     ${textField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'Only for a local password.' })}
     ${textField({ name: 'password2', label: 'Password again', type: 'password', autocomplete: 'new-password' })}
-    <div class="actions"><button type="submit">Create the user</button> <a href="/users">Cancel</a></div>`;
+    <button type="submit">Create the user</button>`;
   showPage(request, {
     title: 'Create a user',
     ...(problem !== undefined ? { status: problem.status } : {}),
-    main: postForm(request, PATH, body, 'stack'),
+    main: html`${postForm(request, PATH, body, 'stack')}
+      <p><a href="/users">Back to the users</a></p>`,
   });
 }
 

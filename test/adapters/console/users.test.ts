@@ -4,7 +4,9 @@
 // outsized search is answered without an error.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { NO_PASSWORD } from '../../../src/core/localAuthenticator.js';
 import { queryAuditTrail } from '../../../src/core/operator/audit.js';
+import { createUser } from '../../../src/core/users.js';
 import { addTestAdmin, consoleRequest, signInOverHttp, startConsoleServer } from '../../helpers/adminConsole.js';
 import { call, registerApp, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 
@@ -77,5 +79,21 @@ describe('the users pages over HTTP', () => {
     const control = await consoleRequest(ts, '/users?q=%01', { cookie: session.cookie });
     assert.equal(control.status, 200);
     assert.match(control.body, /no login can contain this text/);
+  });
+
+  test('the list is paged by login: 50 a page, the next page after the last login, and a way back to the first', async () => {
+    for (let i = 0; i < 53; i++)
+      await createUser(ts.server.services, app.id, `paged-${String(i).padStart(2, '0')}@example.com`, NO_PASSWORD, 'operator');
+    const first = await consoleRequest(ts, '/users?q=paged-', { cookie: session.cookie });
+    assert.equal([...first.body.matchAll(/>paged-\d\d@example\.com</g)].length, 50);
+    const next = /<a href="(\/users\?q=paged-&amp;after=[^"]+)">Next page<\/a>/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(next !== undefined, 'a link to the next page');
+    const second = await consoleRequest(ts, next, { cookie: session.cookie });
+    assert.deepEqual(
+      [...second.body.matchAll(/>(paged-\d\d)@example\.com</g)].map((match) => match[1]),
+      ['paged-50', 'paged-51', 'paged-52'],
+    );
+    assert.match(second.body, /<a href="\/users\?q=paged-">First page<\/a>/);
+    assert.doesNotMatch(second.body, /Next page/);
   });
 });
