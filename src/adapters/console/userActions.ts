@@ -27,16 +27,38 @@ function counted(count: number, one: string, many: string): string {
   return `${countText(count)} ${count === 1 ? one : many}`;
 }
 
-/** A change of the core; a user removed meanwhile (the core's noSuchUser) is refused like any change. */
-async function changed(request: ConsoleRequest, user: UserRecord, change: () => Promise<void>): Promise<boolean> {
-  return refusalShown(request, `/users/${user.id}`, async () => {
+type Confirmation = Omit<Parameters<typeof showConfirmation>[1], 'back'>;
+
+/**
+ * A change of the user: without confirm=yes (when `ask` is given), its confirmation page; then the
+ * change, a Refusal of the core (or the core's noSuchUser, a user removed meanwhile) shown as a
+ * page, and after it the page `to` with the notice.
+ */
+async function change(
+  request: ConsoleRequest,
+  user: UserRecord,
+  work: () => Promise<unknown>,
+  done: {
+    /** The notice's key, or what gives it once the change is made. */
+    readonly notice: string | (() => string);
+    readonly to?: string;
+    readonly ask?: () => Confirmation | Promise<Confirmation>;
+  },
+): Promise<void> {
+  const back = `/users/${user.id}`;
+  if (done.ask !== undefined && !confirmed(request)) {
+    showConfirmation(request, { ...(await done.ask()), back });
+    return;
+  }
+  const went = await refusalShown(request, back, async () => {
     try {
-      await change();
+      await work();
     } catch (error) {
       if (error instanceof SsoError) throw new Refusal(`user ${user.login} was not changed: ${error.message}`);
       throw error;
     }
   });
+  if (went) redirectAfterChange(request, done.to ?? back, typeof done.notice === 'string' ? done.notice : done.notice());
 }
 
 /** A POST route under a user's page: the user of the path's id, or the 404 page. */
@@ -55,11 +77,23 @@ function field(request: ConsoleRequest, name: string): string {
   return request.form?.get(name) ?? '';
 }
 
-async function disable(request: ConsoleRequest, user: UserRecord): Promise<void> {
-  const back = `/users/${user.id}`;
-  if (!confirmed(request)) {
+/** Disables or enables the user; a user in that state already is left as it is, and the page says so. */
+async function setDisabled(request: ConsoleRequest, user: UserRecord, disabled: boolean, ask?: () => Promise<Confirmation>): Promise<void> {
+  const outcome = { changed: false };
+  await change(
+    request,
+    user,
+    async () => {
+      outcome.changed = (await setUserDisabled(request.services, user, disabled, request.actor)).changed;
+    },
+    { notice: () => (!outcome.changed ? 'unchanged' : disabled ? 'disabled' : 'enabled'), ...(ask !== undefined ? { ask } : {}) },
+  );
+}
+
+function disable(request: ConsoleRequest, user: UserRecord): Promise<void> {
+  return setDisabled(request, user, true, async () => {
     const sessions = await countUserSessions(request.services, user.id);
-    showConfirmation(request, {
+    return {
       title: 'Disable a user',
       what: `Disable user ${user.login}?`,
       consequences: [
@@ -67,45 +101,26 @@ async function disable(request: ConsoleRequest, user: UserRecord): Promise<void>
         `Its ${counted(sessions, 'live session ends', 'live sessions end')} now: it is signed out of every application.`,
       ],
       button: `Disable ${user.login}`,
-      back,
-    });
-    return;
-  }
-  await applyDisabled(request, user, true);
-}
-
-async function enable(request: ConsoleRequest, user: UserRecord): Promise<void> {
-  await applyDisabled(request, user, false);
-}
-
-/** Disables or enables the user; a user in that state already is left as it is, and the page says so. */
-async function applyDisabled(request: ConsoleRequest, user: UserRecord, disabled: boolean): Promise<void> {
-  const outcome = { changed: false };
-  const done = await changed(request, user, async () => {
-    outcome.changed = (await setUserDisabled(request.services, user, disabled, request.actor)).changed;
+    };
   });
-  if (done) redirectAfterChange(request, `/users/${user.id}`, !outcome.changed ? 'unchanged' : disabled ? 'disabled' : 'enabled');
 }
 
-async function singleSignOnOn(request: ConsoleRequest, user: UserRecord): Promise<void> {
+function enable(request: ConsoleRequest, user: UserRecord): Promise<void> {
+  return setDisabled(request, user, false);
+}
+
+function singleSignOnOn(request: ConsoleRequest, user: UserRecord): Promise<void> {
   const source = field(request, 'source');
-  if (!confirmed(request)) {
-    showConfirmation(request, {
+  return change(request, user, () => turnSingleSignOnOn(request.services, user, source, request.actor), {
+    notice: 'ssoOn',
+    ask: () => ({
       title: 'Turn single sign-on on',
       what: `Check the password of ${user.login} by source ${source} from now on?`,
       consequences: ['Its local password is dropped: turning single sign-on off later needs a new one.', DIRECTORY_WARNING],
       button: 'Turn single sign-on on',
-      back: `/users/${user.id}`,
       fields: { source },
-    });
-    return;
-  }
-  if (
-    await changed(request, user, async () => {
-      await turnSingleSignOnOn(request.services, user, source, request.actor);
-    })
-  )
-    redirectAfterChange(request, `/users/${user.id}`, 'ssoOn');
+    }),
+  });
 }
 
 async function singleSignOnOff(request: ConsoleRequest, user: UserRecord): Promise<void> {
@@ -119,107 +134,81 @@ async function singleSignOnOff(request: ConsoleRequest, user: UserRecord): Promi
     if (!(error instanceof Refusal)) throw error;
     return problem(`Not changed: ${error.message}.`);
   }
-  if (
-    await changed(request, user, async () => {
-      await turnSingleSignOnOff(request.services, user, hash, request.actor);
-    })
-  )
-    redirectAfterChange(request, `/users/${user.id}`, 'ssoOff');
+  await change(request, user, () => turnSingleSignOnOff(request.services, user, hash, request.actor), { notice: 'ssoOff' });
 }
 
 async function link(request: ConsoleRequest, user: UserRecord): Promise<void> {
   const values = { idp: field(request, 'idp'), federatedId: field(request, 'federatedId') };
-  if (values.federatedId === '')
-    return showUser(
-      request,
-      user,
-      { form: 'link', message: 'Give the federated id, exactly as the identity provider sends it.', values },
-      400,
-    );
-  if (
-    await changed(request, user, async () => {
-      await linkFederatedId(request.services, user, values.idp, values.federatedId, false, request.actor);
-    })
-  )
-    redirectAfterChange(request, `/users/${user.id}`, 'linked');
+  if (values.federatedId === '') {
+    const message = 'Give the federated id, exactly as the identity provider sends it.';
+    return showUser(request, user, { form: 'link', message, values }, 400);
+  }
+  await change(request, user, () => linkFederatedId(request.services, user, values.idp, values.federatedId, false, request.actor), {
+    notice: 'linked',
+  });
 }
 
-async function unlink(request: ConsoleRequest, user: UserRecord): Promise<void> {
+function unlink(request: ConsoleRequest, user: UserRecord): Promise<void> {
   const idp = field(request, 'idp');
-  if (!confirmed(request)) {
-    showConfirmation(request, {
+  return change(request, user, () => unlinkFederatedId(request.services, user, idp, request.actor), {
+    notice: 'unlinked',
+    ask: () => ({
       title: 'Unlink a federated id',
       what: `Unlink the federated id of ${user.login} under identity provider ${idp}?`,
       consequences: [`${user.login} can no longer sign in through ${idp} until an id is linked again.`],
       button: 'Unlink',
-      back: `/users/${user.id}`,
       fields: { idp },
-    });
-    return;
-  }
-  if (
-    await changed(request, user, async () => {
-      await unlinkFederatedId(request.services, user, idp, request.actor);
-    })
-  )
-    redirectAfterChange(request, `/users/${user.id}`, 'unlinked');
+    }),
+  });
 }
 
-async function endOne(request: ConsoleRequest, user: UserRecord): Promise<void> {
+function endOne(request: ConsoleRequest, user: UserRecord): Promise<void> {
   const session = field(request, 'session');
-  if (!confirmed(request)) {
-    showConfirmation(request, {
+  return change(request, user, () => endSessionOfUser(request.services, user, session, request.actor), {
+    notice: 'sessionEnded',
+    ask: () => ({
       title: 'End a session',
       what: `End session ${session} of ${user.login}?`,
       consequences: ['The user is signed out of every application this session reached (single logout).'],
       button: 'End the session',
-      back: `/users/${user.id}`,
       fields: { session },
-    });
-    return;
-  }
-  if (await changed(request, user, () => endSessionOfUser(request.services, user, session, request.actor)))
-    redirectAfterChange(request, `/users/${user.id}`, 'sessionEnded');
+    }),
+  });
 }
 
-async function endAll(request: ConsoleRequest, user: UserRecord): Promise<void> {
-  if (!confirmed(request)) {
-    const sessions = await countUserSessions(request.services, user.id);
-    showConfirmation(request, {
-      title: 'End all sessions',
-      what: `End all sessions of ${user.login}?`,
-      consequences: [`${counted(sessions, 'live session ends', 'live sessions end')}: the user is signed out of every application.`],
-      button: `End ${counted(sessions, 'session', 'sessions')}`,
-      back: `/users/${user.id}`,
-    });
-    return;
-  }
-  if (
-    await changed(request, user, async () => {
-      await endUserSessions(request.services, user.id, request.actor);
-    })
-  )
-    redirectAfterChange(request, `/users/${user.id}`, 'sessionsEnded');
+function endAll(request: ConsoleRequest, user: UserRecord): Promise<void> {
+  return change(request, user, () => endUserSessions(request.services, user.id, request.actor), {
+    notice: 'sessionsEnded',
+    ask: async () => {
+      const sessions = await countUserSessions(request.services, user.id);
+      return {
+        title: 'End all sessions',
+        what: `End all sessions of ${user.login}?`,
+        consequences: [`${counted(sessions, 'live session ends', 'live sessions end')}: the user is signed out of every application.`],
+        button: `End ${counted(sessions, 'session', 'sessions')}`,
+      };
+    },
+  });
 }
 
-async function remove(request: ConsoleRequest, user: UserRecord): Promise<void> {
-  if (!confirmed(request)) {
-    const figures = await userDeletionFigures(request.services, user);
-    showConfirmation(request, {
-      title: 'Delete a user',
-      what: `Delete user ${user.login}? This cannot be undone.`,
-      consequences: [
-        `Its ${counted(figures.sessions, 'live session ends', 'live sessions end')}: it is signed out of every application.`,
-        `Its ${counted(figures.links, 'federated id link is', 'federated id links are')} removed.`,
-        'Its owner application no longer finds it; a new user of the same login would be another user.',
-      ],
-      button: `Delete ${user.login}`,
-      back: `/users/${user.id}`,
-    });
-    return;
-  }
-  if (await changed(request, user, () => deleteUser(request.services, user, request.actor)))
-    redirectAfterChange(request, '/users', 'deleted');
+function remove(request: ConsoleRequest, user: UserRecord): Promise<void> {
+  return change(request, user, () => deleteUser(request.services, user, request.actor), {
+    notice: 'deleted',
+    to: '/users',
+    ask: async () => {
+      const figures = await userDeletionFigures(request.services, user);
+      return {
+        title: 'Delete a user',
+        what: `Delete user ${user.login}? This cannot be undone.`,
+        consequences: [
+          `Its ${counted(figures.sessions, 'live session ends', 'live sessions end')}: it is signed out of every application.`,
+          `Its ${counted(figures.links, 'federated id link is', 'federated id links are')} removed.`,
+          'Its owner application no longer finds it; a new user of the same login would be another user.',
+        ],
+        button: `Delete ${user.login}`,
+      };
+    },
+  });
 }
 
 export const USER_ACTION_ROUTES: readonly ConsoleRoute[] = [

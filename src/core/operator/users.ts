@@ -167,7 +167,7 @@ export async function checkNewUser(services: Pick<OperatorServices, 'store'>, ow
     loginKeyOf(login);
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
-    throw new Refusal(`login refused: ${error.message}`);
+    throw new Refusal(error.message);
   }
   if ((await findUserByLogin(services, login)) !== null)
     throw new Refusal(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NO_PASSWORD } from '../../../src/core/localAuthenticator.js';
 import { queryAuditTrail } from '../../../src/core/operator/audit.js';
+import { addSource } from '../../../src/core/operator/sources.js';
 import { createUser } from '../../../src/core/users.js';
 import { addTestAdmin, consoleRequest, signInOverHttp, startConsoleServer } from '../../helpers/adminConsole.js';
 import { call, registerApp, type RegisteredApp, type TestServer } from '../../helpers/server.js';
@@ -95,5 +96,37 @@ describe('the users pages over HTTP', () => {
     );
     assert.match(second.body, /<a href="\/users\?q=paged-">First page<\/a>/);
     assert.doesNotMatch(second.body, /Next page/);
+  });
+
+  test("ending a session of another user through a user's page is refused (409) and the session lives on", async () => {
+    const owner = await newUser('session-owner@example.com');
+    const other = await newUser('other@example.com');
+    const signedIn = await call(ts, 'authenticate', { login: 'session-owner@example.com', password: 'pa55word', baseUrl: app.url });
+    const sessionId = signedIn.field('sessionId');
+    assert.ok(sessionId !== undefined, signedIn.body);
+    const [live] = await ts.server.services.store.listSessions({ userId: owner, limit: 1 });
+    const globalId = live?.global.id ?? '';
+    const answer = await post(`/users/${other}/end-session`, { csrf: session.csrf, session: globalId, confirm: 'yes' });
+    assert.equal(answer.status, 409);
+    assert.match(answer.body, /has no session/);
+    assert.equal((await call(ts, 'verifySession', { sessionId })).field('userId'), owner);
+  });
+
+  test('creating a user with single sign-on: no local password, the source named; the audit trail names admin:root', async () => {
+    await addSource(ts.server.services, {
+      name: 'corp',
+      settings: { kind: 'webService', url: 'https://auth.example.test/LJAuthenticate' },
+    });
+    const created = await post('/users/new', { csrf: session.csrf, login: 'delegated@example.com', owner: app.id, signIn: 'corp' });
+    assert.equal(created.status, 303, created.body);
+    const user = await ts.server.services.store.findUserByLoginKey('delegated@example.com');
+    assert.equal(user?.sourceName, 'corp');
+    assert.equal(created.headers.location, `/users/${user.id}?done=created`);
+    const [record] = await queryAuditTrail(ts.server.services, { type: 'user.created', limit: 1 });
+    assert.equal(record?.actor, 'admin:root');
+    const gone = await post('/users/new', { csrf: session.csrf, login: 'nosource@example.com', owner: app.id, signIn: 'gone' });
+    assert.equal(gone.status, 409);
+    assert.match(gone.body, /no source named &quot;gone&quot;/);
+    assert.match(gone.body, /value="nosource@example\.com"/, 'the login is kept');
   });
 });
