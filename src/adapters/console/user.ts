@@ -125,7 +125,7 @@ async function linksSection(request: ConsoleRequest, user: UserRecord, idps: rea
             })} <button type="submit">Link</button>`,
           'stack',
         );
-  return html`${table(['Identity provider', 'Federated id', 'Linked', ''], rows, 'No federated id is linked.')} ${form}`;
+  return html`${table(['Identity provider', 'Federated id', 'Linked', 'Action'], rows, 'No federated id is linked.')} ${form}`;
 }
 
 async function sessionsSection(request: ConsoleRequest, user: UserRecord): Promise<Html> {
@@ -152,7 +152,7 @@ async function sessionsSection(request: ConsoleRequest, user: UserRecord): Promi
       : html`<div class="actions">
           ${postForm(request, `${base}/end-sessions`, html`<button type="submit" class="danger">End all sessions</button>`)}
         </div>`;
-  return html`${table(['Session', 'Started', 'Last seen', 'Applications', ''], rows, 'No live session.')} ${more} ${endAll}`;
+  return html`${table(['Session', 'Started', 'Last seen', 'Applications', 'Action'], rows, 'No live session.')} ${more} ${endAll}`;
 }
 
 /** The user's page; `problem`: a form sent back with bad input (then the status is 400). */
