@@ -81,3 +81,20 @@ export function csrfOf(answer: ConsoleAnswer): string {
   if (token === undefined) throw new Error('no csrf field on the page');
   return token;
 }
+
+/** Signs `name` in over HTTP with the next unused time step's code (the server's clock moves on 30 s); the session cookie and a CSRF token of its pages. */
+export async function signInOverHttp(
+  ts: TestServer & { adminPort: number },
+  name: string,
+  secret: string,
+): Promise<{ readonly cookie: string; readonly csrf: string; readonly headers: Readonly<Record<string, string>> }> {
+  ts.advanceClock(30_000);
+  const headers = { Origin: `https://127.0.0.1:${ts.adminPort}`, 'Sec-Fetch-Site': 'same-origin' };
+  const answer = await consoleRequest(ts, '/signin', {
+    form: { name, password: ADMIN_PASSWORD, code: totpCode(secret, ts.server.services.now()) },
+    headers,
+  });
+  const cookie = sessionCookieOf(answer);
+  if (cookie === null) throw new Error(`sign-in refused: ${answer.status}`);
+  return { cookie, csrf: csrfOf(await consoleRequest(ts, '/', { cookie })), headers };
+}

@@ -3,8 +3,10 @@
 // every user of the machine could read it (ps, /proc/PID/cmdline).
 import { Command } from 'commander';
 import {
-  findUserByLogin,
+  checkNewUser,
+  createUserAsOperator,
   findUserByReference,
+  hashOperatorPassword,
   listUsers,
   setUserDisabled,
   turnSingleSignOnOff,
@@ -13,7 +15,7 @@ import {
 } from '../../core/operator/users.js';
 import { federatedLinksOf } from '../../core/operator/identityProviders.js';
 import type { OperatorServices } from '../../core/services.js';
-import { createUser, deleteUser, hashNewPassword, setPasswordHash, transferOwnership } from '../../core/users.js';
+import { deleteUser, setPasswordHash, transferOwnership } from '../../core/users.js';
 import type { FederatedLink, UserRecord } from '../../core/store/index.js';
 import { applicationArgument } from './applications.js';
 import {
@@ -152,15 +154,7 @@ interface PasswordFlags extends StoreFlags, GivenPasswordFlags {}
 
 /** The new password's hash, refused as the SOAP API refuses it (empty, too long). */
 async function newPasswordHash(services: OperatorServices, flags: PasswordFlags): Promise<string> {
-  return hashedPassword(services, await readPassword(flags));
-}
-
-async function hashedPassword(services: OperatorServices, password: string): Promise<string> {
-  try {
-    return await hashNewPassword(services, { password, hashType: undefined });
-  } catch (error) {
-    throw new CliError(`password refused: ${(error as Error).message}; choose another`);
-  }
+  return hashOperatorPassword(services, await readPassword(flags));
 }
 
 interface CreateFlags extends PasswordFlags {
@@ -169,12 +163,11 @@ interface CreateFlags extends PasswordFlags {
 
 async function create(access: InstallationAccess, flags: CreateFlags, login: string): Promise<void> {
   await withServices(access, flags, async (services) => {
-    const owner = await applicationArgument(services, flags.owner);
-    await requireMayOwnUsersAsOperator(services, owner);
     if (login.length === 0) throw new UsageError('the login must not be empty; give the login to create');
-    if ((await findUserByLogin(services, login)) !== null)
-      throw new CliError(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
-    const id = await createUser(services, owner.id, login, await newPasswordHash(services, flags), 'operator');
+    const owner = await applicationArgument(services, flags.owner);
+    // Checked before the password is asked: a login that is taken asks for nothing.
+    await checkNewUser(services, owner, login);
+    const id = await createUserAsOperator(services, { owner, login, password: await readPassword(flags) });
     print(flags, { id, login, ownerId: owner.id }, () => `Created ${printable(login)} (${id}), owned by ${printable(owner.name)}.`);
   });
 }
@@ -272,7 +265,7 @@ async function singleSignOnOff(access: InstallationAccess, flags: PasswordFlags,
       );
       return;
     }
-    const passwordHash = await hashedPassword(services, await newLocalPassword(flags));
+    const passwordHash = await hashOperatorPassword(services, await newLocalPassword(flags));
     const { changed } = await turnSingleSignOnOff(services, user, passwordHash);
     print(
       flags,

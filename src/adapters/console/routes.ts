@@ -2,5 +2,6 @@
 // this order. nav.ts lists the sections in the header.
 import type { ConsoleRoute } from './kit.js';
 import { OVERVIEW_ROUTES } from './overview.js';
+import { USERS_ROUTES } from './users.js';
 
-export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES];
+export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES, ...USERS_ROUTES];

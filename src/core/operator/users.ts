@@ -1,14 +1,19 @@
 // What an operator does with users (protocol §3.2): find one by id or login, list them a page at a
-// time, look at one, disable or enable it, turn single sign-on on or off (docs/FEDERATION.md). Creating, changing and deleting are the core's own
-// (core/users.ts), shared with the SOAP API.
+// time, look at one, create one, disable or enable it, turn single sign-on on or off
+// (docs/FEDERATION.md), end its sessions, and what deleting it takes along. Creating, changing and
+// deleting are the core's own (core/users.ts), shared with the SOAP API; the operator's rules around
+// them are here, one set for `ssod users` and the admin console.
 import type { AuditActor } from '../audit.js';
+import { SsoError } from '../errors.js';
 import { publish } from '../events.js';
 import { NO_PASSWORD } from '../localAuthenticator.js';
 import { Refusal } from '../refusal.js';
 import type { OperatorServices } from '../services.js';
+import { endSession } from '../sessions.js';
 import { DIRECTORY_DOWN_WARNING, isDelegated, sourceForSingleSignOn } from '../sources.js';
 import type { ApplicationRecord, UserRecord } from '../store/index.js';
-import { disableUser, enableUser, loginKeyOf } from '../users.js';
+import { createUser, disableUser, enableUser, hashNewPassword, loginKeyOf } from '../users.js';
+import { requireMayOwnUsersAsOperator } from './groups.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A user's sessions are counted up to this many. */
@@ -145,4 +150,96 @@ export async function turnSingleSignOnOff(
     throw new Refusal(`user ${user.login} was removed meanwhile; \`ssod users list\` shows the users`);
   await recordSourceChange(services, user, null, actor);
   return { changed: true, user: { ...user, sourceName: null, passwordHash }, warning: null };
+}
+
+/** The longest login, as the SOAP API's createUser takes it. */
+export const MOST_LOGIN_CHARACTERS = 255;
+
+/**
+ * Refuses a new login the service would not take, or one that is taken, and an owner that may not
+ * own users (a subscriber of a group); checked before a password is asked or hashed.
+ */
+export async function checkNewUser(services: Pick<OperatorServices, 'store'>, owner: ApplicationRecord, login: string): Promise<void> {
+  await requireMayOwnUsersAsOperator(services, owner);
+  if (login.length === 0) throw new Refusal('the login must not be empty; give the login to create');
+  if (Array.from(login).length > MOST_LOGIN_CHARACTERS) throw new Refusal(`the login is longer than ${MOST_LOGIN_CHARACTERS} characters`);
+  try {
+    loginKeyOf(login);
+  } catch (error) {
+    if (!(error instanceof SsoError)) throw error;
+    throw new Refusal(error.message);
+  }
+  if ((await findUserByLogin(services, login)) !== null)
+    throw new Refusal(`the login ${JSON.stringify(login)} is taken; choose another, or see it with \`ssod users show LOGIN\``);
+}
+
+/** The hash of a new local password, refused as the SOAP API refuses it (empty, too long). */
+export async function hashOperatorPassword(services: OperatorServices, password: string): Promise<string> {
+  try {
+    return await hashNewPassword(services, { password, hashType: undefined });
+  } catch (error) {
+    if (!(error instanceof SsoError)) throw error;
+    throw new Refusal(`password refused: ${error.message}; choose another`);
+  }
+}
+
+/** A user as an operator creates it: with a local password, or with single sign-on through a source. */
+export type NewUser = {
+  readonly owner: ApplicationRecord;
+  readonly login: string;
+} & ({ readonly password: string } | { readonly sourceName: string });
+
+/** Creates a user under the operator's rules (checkNewUser, the password's, the source's); its id. */
+export async function createUserAsOperator(services: OperatorServices, user: NewUser, actor: AuditActor = 'operator'): Promise<string> {
+  await checkNewUser(services, user.owner, user.login);
+  const sourceName = 'sourceName' in user ? sourceForSingleSignOn(await services.store.listSources(), user.sourceName).name : null;
+  const hash = 'password' in user ? await hashOperatorPassword(services, user.password) : NO_PASSWORD;
+  try {
+    return await createUser(services, user.owner.id, user.login, hash, actor, {}, sourceName);
+  } catch (error) {
+    // Taken meanwhile, or an owner that was unregistered meanwhile.
+    if (!(error instanceof SsoError)) throw error;
+    throw new Refusal(`user ${user.login} was not created: ${error.message}`);
+  }
+}
+
+/** What the forms about users offer to choose from: the applications, the sources and the identity providers, by name. */
+export interface UserChoices {
+  readonly applications: readonly Pick<ApplicationRecord, 'id' | 'name'>[];
+  readonly sources: readonly string[];
+  readonly identityProviders: readonly string[];
+}
+
+export async function userChoices(services: Pick<OperatorServices, 'store'>): Promise<UserChoices> {
+  const { store } = services;
+  return {
+    applications: (await store.listApplications()).map(({ id, name }) => ({ id, name })),
+    sources: (await store.listSources()).map((source) => source.name),
+    identityProviders: (await store.listIdentityProviders()).map((idp) => idp.name),
+  };
+}
+
+/** What deleting the user takes with it: its sessions and its federated id links. */
+export interface UserDeletionFigures {
+  readonly sessions: number;
+  readonly links: number;
+}
+
+export async function userDeletionFigures(services: Pick<OperatorServices, 'store'>, user: UserRecord): Promise<UserDeletionFigures> {
+  return {
+    sessions: await countUserSessions(services, user.id),
+    links: (await services.store.listFederatedLinksOfUser(user.id)).length,
+  };
+}
+
+/** Ends one session of the user (a session of another user is refused, as one that is gone). */
+export async function endSessionOfUser(
+  services: OperatorServices,
+  user: UserRecord,
+  globalId: string,
+  actor: AuditActor = 'operator',
+): Promise<void> {
+  const session = await services.store.getGlobalSession(globalId);
+  if (session?.userId !== user.id || !(await endSession(services, globalId, actor)))
+    throw new Refusal(`user ${user.login} has no session ${JSON.stringify(globalId)} (it ended meanwhile)`);
 }
