@@ -12,7 +12,7 @@ import { Refusal } from '../../core/refusal.js';
 import type { Services } from '../../core/services.js';
 import { html, trusted, type Html, type HtmlValue } from './html.js';
 import { sectionOf } from './nav.js';
-import { csrfField, layout, sendPage, sendRedirect } from './pages.js';
+import { CONSOLE_HEADERS, csrfField, layout, sendPage, sendRedirect } from './pages.js';
 
 /** One request to a page of the console, after the session, the origin and the CSRF token were checked. */
 export interface ConsoleRequest {
@@ -223,4 +223,42 @@ export function textField(field: {
       ${field.required === true ? trusted(' required') : ''}${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
       autocomplete="${field.autocomplete ?? 'off'}"
     />`;
+}
+
+/** A labelled select; `options` are [value, text] pairs, `value` the one chosen. */
+export function selectField(field: {
+  readonly name: string;
+  readonly label: string;
+  readonly options: readonly (readonly [string, string])[];
+  readonly value?: string;
+  readonly hint?: string;
+}): Html {
+  const id = `field-${field.name}`;
+  const hint = field.hint !== undefined ? html`<span class="hint" id="${id}-hint">${field.hint}</span>` : '';
+  return html`<label for="${id}">${field.label}</label>${hint}<select
+      id="${id}"
+      name="${field.name}"
+      required
+      ${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
+    >
+      ${field.options.map(
+        ([value, text]) => html`<option value="${value}" ${value === field.value ? trusted(' selected') : ''}>${text}</option>`,
+      )}
+    </select>`;
+}
+
+/**
+ * Answers a POST with a file to save (a private key the console made once and keeps no copy of):
+ * never shown inline, never stored by the browser's cache (the console's headers: no-store). The
+ * name is reduced to letters, digits, '.', '_' and '-', so it cannot break out of the header.
+ */
+export function sendDownload(request: ConsoleRequest, file: { readonly name: string; readonly type: string; readonly body: string }): void {
+  const name = file.name.replace(/[^A-Za-z0-9._-]+/g, '-');
+  request.res.writeHead(200, {
+    ...CONSOLE_HEADERS,
+    'Content-Type': file.type,
+    'Content-Disposition': `attachment; filename="${name}"`,
+    'Content-Length': Buffer.byteLength(file.body),
+  });
+  request.res.end(file.body);
 }
