@@ -62,7 +62,7 @@ function dayOf(ms: number): string {
 function certificateCell(summary: ApplicationSummary, now: number): Html {
   const current = summary.current;
   if (current === null) return html`<span class="badge bad">no valid certificate</span>`;
-  return html`${stateBadge(certificateState(current, now))} until ${dayOf(current.notAfter)}`;
+  return html`<span class="nowrap">${stateBadge(certificateState(current, now))} until ${dayOf(current.notAfter)}</span>`;
 }
 
 function groupCell(membership: { readonly groupName: string; readonly role: string } | undefined): Html | string {
@@ -75,12 +75,13 @@ async function list(request: ConsoleRequest): Promise<void> {
   const now = services.now();
   const groups = await groupsOfApplications(services);
   const rows = (await listApplications(services)).map((summary) => [
+    // What tells applications apart first; the long address and id last, where a phone scrolls to them.
     applicationLink(summary.application),
-    html`<span class="mono">${summary.application.url ?? '–'}</span>`,
-    html`<span class="mono">${summary.application.id}</span>`,
     groupCell(groups.get(summary.application.id)),
     countText(summary.users),
     certificateCell(summary, now),
+    html`<span class="mono nowrap">${summary.application.url ?? '–'}</span>`,
+    html`<span class="mono nowrap">${summary.application.id}</span>`,
   ]);
   showPage(request, {
     title: 'Applications',
@@ -88,7 +89,7 @@ async function list(request: ConsoleRequest): Promise<void> {
       <p class="note">
         Applications register themselves over the SOAP API; here they are shown, their certificates re-issued, and they are unregistered.
       </p>
-      ${table(['Name', 'Address', 'Id', 'Group', 'Users', 'Certificate'], rows, 'No application is registered.')}`,
+      ${table(['Name', 'Group', 'Users', 'Certificate', 'Address', 'Id'], rows, 'No application is registered.')}`,
   });
 }
 
@@ -109,11 +110,11 @@ async function show(request: ConsoleRequest): Promise<void> {
   const certificates = [...details.certificates]
     .reverse()
     .map((cert) => [
+      stateBadge(cert.state),
       html`<span class="mono">${cert.fingerprint}</span>`,
       html`<span class="mono">${cert.serial}</span>`,
-      timeText(cert.issuedAt),
-      timeText(cert.notAfter),
-      stateBadge(cert.state),
+      html`<span class="nowrap">${timeText(cert.issuedAt)}</span>`,
+      html`<span class="nowrap">${timeText(cert.notAfter)}</span>`,
     ]);
   const path = applicationPath(application.id);
   showPage(request, {
@@ -138,7 +139,7 @@ async function show(request: ConsoleRequest): Promise<void> {
         <dd>${callback === null ? 'none' : html`<span class="mono">${callback.url}</span> (if it fails: ${callback.policy})`}</dd>
       </dl>
       <h2>Certificates</h2>
-      ${table(['Fingerprint (SHA-256)', 'Serial', 'Valid from', 'Expires', 'State'], certificates, 'It has no certificate.')}
+      ${table(['State', 'Fingerprint (SHA-256)', 'Serial', 'Valid from', 'Expires'], certificates, 'It has no certificate.')}
       <h2>Re-issue the certificate</h2>
       <p>
         A new client certificate and private key are made and downloaded once, as one PEM file; ssod keeps no copy of the key. Install it in

@@ -126,7 +126,6 @@ async function showGroup(request: ConsoleRequest, problem?: string): Promise<voi
   const path = groupPath(group.name);
   const rows = details.members.map((member) => [
     applicationLink(member.application),
-    html`<span class="mono">${member.application.id}</span>`,
     html`<span class="badge${member.role === 'provider' ? ' ok' : ''}">${member.role}</span>`,
     member.role === 'provider'
       ? ''
@@ -137,6 +136,7 @@ async function showGroup(request: ConsoleRequest, problem?: string): Promise<voi
               Remove…
             </button>`,
         ),
+    html`<span class="mono nowrap">${member.application.id}</span>`,
   ]);
   const candidates = await ungroupedApplications(request.services);
   const addForm =
@@ -168,7 +168,7 @@ async function showGroup(request: ConsoleRequest, problem?: string): Promise<voi
         <dd>${countText(details.sessions)}</dd>
       </dl>
       <h2>Members</h2>
-      ${table(['Application', 'Id', 'Role', 'Action'], rows, 'It has no member.')}
+      ${table(['Application', 'Role', 'Action', 'Id'], rows, 'It has no member.')}
       <h2>Add a subscriber</h2>
       ${addForm}
       <h2>Delete the group</h2>

@@ -83,6 +83,11 @@ export function noticeOf(request: ConsoleRequest, texts: Readonly<Record<string,
   return html`<p class="notice" role="status">${texts[key]}</p>`;
 }
 
+/** The hidden CSRF field as HTML of the console's own (a plain string would be escaped into text by html``). */
+function csrfInput(request: ConsoleRequest): Html {
+  return trusted(csrfField(request.viewer));
+}
+
 /** Whether a destructive form was confirmed (its confirmation page sends confirm=yes). */
 export function confirmed(request: ConsoleRequest): boolean {
   return request.form?.get('confirm') === 'yes';
@@ -122,7 +127,7 @@ export function showConfirmation(
         : ''
     }
     <form method="post" action="${request.url.pathname}">
-      ${csrfField(request.viewer)}${hidden}<input type="hidden" name="confirm" value="yes" />
+      ${csrfInput(request)}${hidden}<input type="hidden" name="confirm" value="yes" />
       <div class="actions">
         <button type="submit" class="danger">${confirmation.button}</button> <a href="${confirmation.back}">Cancel</a>
       </div>
@@ -170,7 +175,8 @@ export function showNotFound(request: ConsoleRequest, what: string, back: string
 /** A table; `cells` are HTML (made with html``) or text. An empty list shows `empty` instead. */
 export function table(headers: readonly string[], rows: readonly (readonly HtmlValue[])[], empty: string, caption?: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<div class="table-wrap">
+  // A wide table scrolls inside its frame (at a phone's width): focusable and named, so that the keyboard can scroll it too.
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${caption ?? headers.join(', ')}">
     <table>
       ${
         caption !== undefined
@@ -199,7 +205,7 @@ export function table(headers: readonly string[], rows: readonly (readonly HtmlV
 /** A form that changes something: POST to `action`, with the CSRF token. */
 export function postForm(request: ConsoleRequest, action: string, body: HtmlValue, className?: string): Html {
   return html`<form method="post" action="${action}" ${className !== undefined ? html` class="${className}"` : ''}>
-    ${csrfField(request.viewer)}${body}
+    ${csrfInput(request)}${body}
   </form>`;
 }
 
