@@ -3,6 +3,7 @@
 // (core/operator/applications.ts) and its certificate issue (core/applications.ts), with the
 // administrator as the actor of every change.
 import { issueCertificate } from '../../core/applications.js';
+import { SsoError } from '../../core/errors.js';
 import {
   applicationDetails,
   certificateState,
@@ -16,8 +17,9 @@ import {
   type Unregistering,
 } from '../../core/operator/applications.js';
 import { groupsOfApplications } from '../../core/operator/groups.js';
+import type { IssuedCertificate } from '../../core/ports/certificates.js';
 import type { ApplicationRecord } from '../../core/store/index.js';
-import { countText, html, timeText, type Html } from './html.js';
+import { countText, html, plural, timeText, type Html } from './html.js';
 import {
   confirmed,
   noticeOf,
@@ -156,17 +158,21 @@ async function show(request: ConsoleRequest): Promise<void> {
 async function reissue(request: ConsoleRequest): Promise<void> {
   const application = await applicationOfPath(request);
   if (application === null) return;
-  const issued = await issueCertificate(request.services, application.id, request.actor);
+  let issued: IssuedCertificate;
+  try {
+    issued = await issueCertificate(request.services, application.id, request.actor);
+  } catch (error) {
+    // Unregistered since the page was shown: nothing was issued.
+    if (!(error instanceof SsoError && error.code === 'noSuchApplication')) throw error;
+    showNotFound(request, 'There is no application with this id.', '/applications');
+    return;
+  }
   // The format `ssod applications reissue-cert --out` writes: the key, then the certificate.
   sendDownload(request, {
     name: `${application.name}-${application.id.slice(0, 8)}.pem`,
     type: 'application/x-pem-file',
     body: `${issued.pem}\n`,
   });
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${countText(count)} ${count === 1 ? one : many}`;
 }
 
 async function confirmUnregister(request: ConsoleRequest, application: ApplicationRecord): Promise<void> {

@@ -20,7 +20,7 @@ import { Refusal } from '../../core/refusal.js';
 import { sessionCutoff } from '../../core/sessions.js';
 import type { ApplicationRecord, GroupRecord } from '../../core/store/index.js';
 import { applicationLink, groupPath } from './applications.js';
-import { countText, html, timeText, type Html } from './html.js';
+import { countText, html, plural, timeText, type Html } from './html.js';
 import {
   confirmed,
   noticeOf,
@@ -43,10 +43,6 @@ const GROUP_NOTICES = {
   added: 'The subscriber was added; its local sessions ended and its users now belong to the provider.',
   removed: 'The subscriber was removed; its local sessions in the group ended.',
 } as const;
-
-function plural(count: number, one: string, many: string): string {
-  return `${countText(count)} ${count === 1 ? one : many}`;
-}
 
 /** The applications to choose from in a select: name and id, since names need not be unique. */
 function applicationOptions(applications: readonly ApplicationRecord[]): (readonly [string, string])[] {
@@ -82,7 +78,7 @@ async function listPage(request: ConsoleRequest, entered = { name: '', provider:
       html`<a href="${groupPath(group.name)}">${group.name}</a>`,
       provider === undefined ? group.providerId : applicationLink(provider),
       countText(Math.max(0, group.members - 1)),
-      timeText(group.createdAt),
+      html`<span class="nowrap">${timeText(group.createdAt)}</span>`,
     ];
   });
   showPage(request, {

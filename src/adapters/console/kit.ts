@@ -209,6 +209,21 @@ export function postForm(request: ConsoleRequest, action: string, body: HtmlValu
   </form>`;
 }
 
+/** What every field has: its id, the label with the hint under it, and the attribute that ties the hint to the field. */
+function fieldParts(field: { readonly name: string; readonly label: string; readonly hint?: string }): {
+  readonly id: string;
+  readonly head: Html;
+  readonly describedBy: Html | string;
+} {
+  const id = `field-${field.name}`;
+  if (field.hint === undefined) return { id, head: html`<label for="${id}">${field.label}</label>`, describedBy: '' };
+  return {
+    id,
+    head: html`<label for="${id}">${field.label}</label><span class="hint" id="${id}-hint">${field.hint}</span>`,
+    describedBy: html` aria-describedby="${id}-hint"`,
+  };
+}
+
 /** A labelled text field; `hint` is shown under the label and tied to the field. */
 export function textField(field: {
   readonly name: string;
@@ -219,14 +234,13 @@ export function textField(field: {
   readonly required?: boolean;
   readonly autocomplete?: string;
 }): Html {
-  const id = `field-${field.name}`;
-  const hint = field.hint !== undefined ? html`<span class="hint" id="${id}-hint">${field.hint}</span>` : '';
-  return html`<label for="${id}">${field.label}</label>${hint}<input
+  const { id, head, describedBy } = fieldParts(field);
+  return html`${head}<input
       type="${field.type ?? 'text'}"
       id="${id}"
       name="${field.name}"
       value="${field.value ?? ''}"
-      ${field.required === true ? trusted(' required') : ''}${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
+      ${field.required === true ? trusted(' required') : ''}${describedBy}
       autocomplete="${field.autocomplete ?? 'off'}"
     />`;
 }
@@ -239,14 +253,8 @@ export function selectField(field: {
   readonly value?: string;
   readonly hint?: string;
 }): Html {
-  const id = `field-${field.name}`;
-  const hint = field.hint !== undefined ? html`<span class="hint" id="${id}-hint">${field.hint}</span>` : '';
-  return html`<label for="${id}">${field.label}</label>${hint}<select
-      id="${id}"
-      name="${field.name}"
-      required
-      ${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
-    >
+  const { id, head, describedBy } = fieldParts(field);
+  return html`${head}<select id="${id}" name="${field.name}" required ${describedBy}>
       ${field.options.map(
         ([value, text]) => html`<option value="${value}" ${value === field.value ? trusted(' selected') : ''}>${text}</option>`,
       )}

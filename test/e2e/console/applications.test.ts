@@ -32,22 +32,22 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     accounts = await registerApp(console.ts, 'https://accounts.example.com:443/', 'accounts');
     shop = await registerApp(console.ts, 'https://shop.example.com:443/', 'shop');
     billing = await registerApp(console.ts, 'https://billing.example.com:443/', 'billing');
-    const user = await call(
-      console.ts,
-      'createUser',
-      { login: 'ann@example.com', password: 'l2345' },
-      { credentials: billing.credentials },
-    );
-    assert.ok(user.field('userId') !== undefined, user.body);
     // The first use of a certificate puts it in use (protocol §4.2): shop's is in use, the others pending.
     assert.equal((await call(console.ts, 'listUsers', {}, { credentials: shop.credentials })).status, 200);
-    const session = await call(console.ts, 'authenticate', { login: 'ann@example.com', password: 'l2345', baseUrl: billing.url });
-    assert.ok(session.field('sessionId') !== undefined, session.body);
+    await signedIn('ann@example.com', billing, billing);
   });
 
   after(async () => {
     await ifAssigned(console)?.close();
   });
+
+  /** A new user of `owner` signed in to `at` (by `at`, as a member of a group signs in): a live session. */
+  async function signedIn(login: string, owner: RegisteredApp, at: RegisteredApp): Promise<void> {
+    const user = await call(console.ts, 'createUser', { login, password: 'l2345' }, { credentials: owner.credentials });
+    assert.ok(user.field('userId') !== undefined, user.body);
+    const session = await call(console.ts, 'authenticate', { login, password: 'l2345', baseUrl: at.url }, { credentials: at.credentials });
+    assert.ok(session.field('sessionId') !== undefined, session.body);
+  }
 
   const page = () => console.page;
   const main = () => console.page.locator('main').innerText();
@@ -56,6 +56,13 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     const result = await console.cli(['applications', 'list', '--json']);
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(result.stdout) as ListedApplication[];
+  }
+
+  /** The certificates `ssod applications show` prints. */
+  async function certificatesOf(id: string): Promise<{ fingerprint: string; serial: string; state: string }[]> {
+    const shown = await console.cli(['applications', 'show', id, '--json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    return (JSON.parse(shown.stdout) as { certificates: { fingerprint: string; serial: string; state: string }[] }).certificates;
   }
 
   async function checkPage(path: string, name: string): Promise<void> {
@@ -89,9 +96,7 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
 
   test('the page of an application shows each certificate with the fingerprint `ssod applications show` prints', async () => {
     await console.visit(`/applications/${shop.id}`);
-    const shown = await console.cli(['applications', 'show', shop.id, '--json']);
-    assert.equal(shown.code, 0, shown.stderr);
-    const [cert] = (JSON.parse(shown.stdout) as { certificates: { fingerprint: string; serial: string; state: string }[] }).certificates;
+    const [cert] = await certificatesOf(shop.id);
     assert.ok(cert !== undefined);
     const row = await page().locator('tbody tr').first().innerText();
     assert.ok(row.includes(cert.fingerprint), row);
@@ -151,20 +156,7 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     await checkPage('/groups', 'groups-list');
 
     // A user of the group signs in to shop: one session of the group, which reached shop.
-    const bob = await call(
-      console.ts,
-      'createUser',
-      { login: 'bob@example.com', password: 'l2345' },
-      { credentials: accounts.credentials },
-    );
-    assert.ok(bob.field('userId') !== undefined, bob.body);
-    const signedIn = await call(
-      console.ts,
-      'authenticate',
-      { login: 'bob@example.com', password: 'l2345', baseUrl: shop.url },
-      { credentials: shop.credentials },
-    );
-    assert.ok(signedIn.field('sessionId') !== undefined, signedIn.body);
+    await signedIn('bob@example.com', accounts, shop);
 
     await console.clickAndWait('form[action="/groups/suite/remove"] button');
     assert.match(await main(), /Remove shop[\s\S]*1 live session reached it/);
@@ -217,6 +209,7 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     const cookie = await sessionCookie();
     const headers = { Origin: console.origin, 'Sec-Fetch-Site': 'same-origin' };
     const before = await listed();
+    const certificatesBefore = await certificatesOf(shop.id);
     for (const path of [`/applications/${shop.id}/unregister`, `/applications/${shop.id}/certificate`]) {
       const refused = await consoleRequest(console.ts, path, { cookie, headers, form: { confirm: 'yes' } });
       assert.equal(refused.status, 403, path);
@@ -226,6 +219,7 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     assert.equal(unconfirmed.status, 200);
     assert.match(unconfirmed.body, /Unregister shop/);
     assert.deepEqual(await listed(), before);
+    assert.deepEqual(await certificatesOf(shop.id), certificatesBefore);
   });
 
   test('I62: a re-issued key is only a POST answer, never cached and saved as a file; a GET of it is 404', async () => {
