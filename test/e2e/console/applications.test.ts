@@ -152,6 +152,13 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     assert.equal(apps.find((app) => app.id === shop.id)?.group, 'suite');
     assert.equal(apps.find((app) => app.id === accounts.id)?.group, 'suite (provider)');
     await console.shot('console-group-show');
+    // The provider of a group is not unregistered: the refusal as a page, nothing changed.
+    await console.visit(`/applications/${accounts.id}`);
+    await console.clickAndWait(`form[action="/applications/${accounts.id}/unregister"] button`);
+    assert.equal(await page().locator('h1').innerText(), 'Not done');
+    assert.match(await page().locator('.alert').innerText(), /provides the users of group suite; delete the group first/);
+    assert.ok((await listed()).some((app) => app.id === accounts.id));
+    await console.visit('/groups/suite');
     await checkPage('/groups/suite', 'group-show');
     await checkPage('/groups', 'groups-list');
 
@@ -173,6 +180,11 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
       /Every session of the group ends: 1 session[\s\S]*2 members become ungrouped[\s\S]*1 subscriber[\s\S]*1 user goes back/,
     );
     await console.shot('console-group-delete-confirm');
+    assert.equal(
+      (JSON.parse((await console.cli(['groups', 'list', '--json'])).stdout) as unknown[]).length,
+      1,
+      'not deleted before the confirmation',
+    );
     await console.clickAndWait('.confirm button.danger');
     assert.match(await page().locator('.notice').innerText(), /group was deleted/);
     const groups = await console.cli(['groups', 'list', '--json']);
