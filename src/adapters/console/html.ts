@@ -49,3 +49,8 @@ export function timeText(ms: number): string {
 export function countText(value: number): string {
   return value.toLocaleString('en-US');
 }
+
+/** A count with its noun: '1 user', '3 users' (`one` and `many` may carry the verb: 'user goes', 'users go'). */
+export function plural(count: number, one: string, many: string): string {
+  return `${countText(count)} ${count === 1 ? one : many}`;
+}

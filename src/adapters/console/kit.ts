@@ -12,7 +12,7 @@ import { Refusal } from '../../core/refusal.js';
 import type { Services } from '../../core/services.js';
 import { html, trusted, type Html, type HtmlValue } from './html.js';
 import { sectionOf } from './nav.js';
-import { csrfField, layout, sendPage, sendRedirect } from './pages.js';
+import { CONSOLE_HEADERS, csrfField, layout, sendPage, sendRedirect } from './pages.js';
 
 /** One request to a page of the console, after the session, the origin and the CSRF token were checked. */
 export interface ConsoleRequest {
@@ -61,11 +61,6 @@ export function routeOf(
   return null;
 }
 
-/** The hidden CSRF field as HTML: csrfField gives markup as text, which the template would escape. */
-function csrfInput(request: ConsoleRequest): Html {
-  return trusted(csrfField(request.viewer));
-}
-
 /** Answers with a page in the console's layout. */
 export function showPage(
   request: ConsoleRequest,
@@ -86,6 +81,11 @@ export function noticeOf(request: ConsoleRequest, texts: Readonly<Record<string,
   const key = request.url.searchParams.get('done');
   if (key === null || !Object.hasOwn(texts, key)) return html``;
   return html`<p class="notice" role="status">${texts[key]}</p>`;
+}
+
+/** The hidden CSRF field as HTML of the console's own (a plain string would be escaped into text by html``). */
+function csrfInput(request: ConsoleRequest): Html {
+  return trusted(csrfField(request.viewer));
 }
 
 /** Whether a destructive form was confirmed (its confirmation page sends confirm=yes). */
@@ -175,7 +175,8 @@ export function showNotFound(request: ConsoleRequest, what: string, back: string
 /** A table; `cells` are HTML (made with html``) or text. An empty list shows `empty` instead. */
 export function table(headers: readonly string[], rows: readonly (readonly HtmlValue[])[], empty: string, caption?: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<div class="table-wrap">
+  // A wide table scrolls inside its frame (at a phone's width): focusable and named, so that the keyboard can scroll it too.
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${caption ?? headers.join(', ')}">
     <table>
       ${
         caption !== undefined
@@ -208,6 +209,21 @@ export function postForm(request: ConsoleRequest, action: string, body: HtmlValu
   </form>`;
 }
 
+/** What every field has: its id, the label with the hint under it, and the attribute that ties the hint to the field. */
+function fieldParts(field: { readonly name: string; readonly label: string; readonly hint?: string }): {
+  readonly id: string;
+  readonly head: Html;
+  readonly describedBy: Html | string;
+} {
+  const id = `field-${field.name}`;
+  if (field.hint === undefined) return { id, head: html`<label for="${id}">${field.label}</label>`, describedBy: '' };
+  return {
+    id,
+    head: html`<label for="${id}">${field.label}</label><span class="hint" id="${id}-hint">${field.hint}</span>`,
+    describedBy: html` aria-describedby="${id}-hint"`,
+  };
+}
+
 /** A labelled text field; `hint` is shown under the label and tied to the field. */
 export function textField(field: {
   readonly name: string;
@@ -218,14 +234,13 @@ export function textField(field: {
   readonly required?: boolean;
   readonly autocomplete?: string;
 }): Html {
-  const id = `field-${field.name}`;
-  const hint = field.hint !== undefined ? html`<span class="hint" id="${id}-hint">${field.hint}</span>` : '';
-  return html`<label for="${id}">${field.label}</label>${hint}<input
+  const { id, head, describedBy } = fieldParts(field);
+  return html`${head}<input
       type="${field.type ?? 'text'}"
       id="${id}"
       name="${field.name}"
       value="${field.value ?? ''}"
-      ${field.required === true ? trusted(' required') : ''}${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
+      ${field.required === true ? trusted(' required') : ''}${describedBy}
       autocomplete="${field.autocomplete ?? 'off'}"
     />`;
 }
@@ -238,16 +253,26 @@ export function selectField(field: {
   readonly value?: string;
   readonly hint?: string;
 }): Html {
-  const id = `field-${field.name}`;
-  const hint = field.hint !== undefined ? html`<span class="hint" id="${id}-hint">${field.hint}</span>` : '';
-  return html`<label for="${id}">${field.label}</label>${hint}<select
-      id="${id}"
-      name="${field.name}"
-      required
-      ${field.hint !== undefined ? html` aria-describedby="${id}-hint"` : ''}
-    >
+  const { id, head, describedBy } = fieldParts(field);
+  return html`${head}<select id="${id}" name="${field.name}" required ${describedBy}>
       ${field.options.map(
         ([value, text]) => html`<option value="${value}" ${value === field.value ? trusted(' selected') : ''}>${text}</option>`,
       )}
     </select>`;
+}
+
+/**
+ * Answers a POST with a file to save (a private key the console made once and keeps no copy of):
+ * never shown inline, never stored by the browser's cache (the console's headers: no-store). The
+ * name is reduced to letters, digits, '.', '_' and '-', so it cannot break out of the header.
+ */
+export function sendDownload(request: ConsoleRequest, file: { readonly name: string; readonly type: string; readonly body: string }): void {
+  const name = file.name.replace(/[^A-Za-z0-9._-]+/g, '-');
+  request.res.writeHead(200, {
+    ...CONSOLE_HEADERS,
+    'Content-Type': file.type,
+    'Content-Disposition': `attachment; filename="${name}"`,
+    'Content-Length': Buffer.byteLength(file.body),
+  });
+  request.res.end(file.body);
 }

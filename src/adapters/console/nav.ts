@@ -8,6 +8,8 @@ export interface NavigationEntry {
 
 export const NAVIGATION: readonly NavigationEntry[] = [
   { path: '/', title: 'Overview' },
+  { path: '/applications', title: 'Applications' },
+  { path: '/groups', title: 'Groups' },
   { path: '/users', title: 'Users' },
 ];
 

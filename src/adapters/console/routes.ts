@@ -1,7 +1,9 @@
 // Every page of the admin console (docs/admin-console.md "The pages"): each module's routes, tried in
 // this order. nav.ts lists the sections in the header.
+import { APPLICATION_ROUTES } from './applications.js';
+import { GROUP_ROUTES } from './groups.js';
 import type { ConsoleRoute } from './kit.js';
 import { OVERVIEW_ROUTES } from './overview.js';
 import { USERS_ROUTES } from './users.js';
 
-export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES, ...USERS_ROUTES];
+export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES, ...APPLICATION_ROUTES, ...GROUP_ROUTES, ...USERS_ROUTES];

@@ -51,6 +51,7 @@ th { background: #eef0f3; font-weight: 600; white-space: nowrap; }
 tbody tr:last-child td { border-bottom: none; }
 td form { display: inline; margin: 0; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9rem; overflow-wrap: anywhere; }
+.nowrap { white-space: nowrap; overflow-wrap: normal; }
 .badge { display: inline-block; padding: 0 0.45rem; border-radius: 999px; font-size: 0.85rem; border: 1px solid #6b7580; color: #1a1a1a; background: #ffffff; white-space: nowrap; }
 .badge.ok { border-color: #1c6b2f; color: #1c6b2f; }
 .badge.bad { border-color: #a4161a; color: #a4161a; }

@@ -4,6 +4,7 @@ import { unregisterApplication } from '../applications.js';
 import type { AuditActor } from '../audit.js';
 import { Refusal } from '../refusal.js';
 import type { OperatorServices } from '../services.js';
+import { sessionCutoff } from '../sessions.js';
 import type { ApplicationRecord, CertificateRecord } from '../store/index.js';
 
 export type CertificateState = 'in use' | 'pending' | 'retired' | 'expired';
@@ -21,8 +22,12 @@ function currentCertificate(certs: readonly CertificateRecord[], now: number): C
   return valid.find((cert) => cert.firstUsedAt !== null) ?? valid.at(-1);
 }
 
-/** The application with this id; null when none is registered. */
-export function findApplicationById(services: Pick<OperatorServices, 'store'>, id: string): Promise<ApplicationRecord | null> {
+/** What an application id looks like (a lower-case UUID): anything else names no application. */
+const APPLICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The application with this id; null when none is registered (or the text is no id: the store never sees it). */
+export async function findApplicationById(services: Pick<OperatorServices, 'store'>, id: string): Promise<ApplicationRecord | null> {
+  if (!APPLICATION_ID.test(id)) return null;
   return services.store.getApplication(id);
 }
 
@@ -73,6 +78,36 @@ export async function applicationDetails(
 export type Unregistering =
   { readonly unregistered: true; readonly usersDeleted: number } | { readonly unregistered: false; readonly ownedUsers: number };
 
+/** A Refusal when the application may not be unregistered now: it provides the users of a group (docs/groups.md). */
+export async function requireUnregistrable(services: Pick<OperatorServices, 'store'>, application: ApplicationRecord): Promise<void> {
+  const membership = await services.store.groupOfApplication(application.id);
+  if (membership?.role === 'provider')
+    throw new Refusal(
+      `application ${application.name} provides the users of group ${membership.groupName}; delete the group first (ssod groups delete ${membership.groupName})`,
+    );
+}
+
+/** What unregistering would take with it, for a confirmation: the users it owns and their live sessions, and the live sessions that reached it. */
+export interface UnregisterFigures {
+  readonly users: number;
+  /** Live sessions of the users it owns: they end with their users. */
+  readonly userSessions: number;
+  /** Live sessions that reached its address (of any user): they lose their local session with it. */
+  readonly reachedSessions: number;
+}
+
+export async function unregisterFigures(
+  services: Pick<OperatorServices, 'store' | 'settings' | 'now'>,
+  application: ApplicationRecord,
+): Promise<UnregisterFigures> {
+  const cutoff = sessionCutoff(services, services.now());
+  const userIds = await services.store.listUserIds(application.id);
+  let userSessions = 0;
+  for (const userId of userIds) userSessions += await services.store.countSessions({ userId, ...cutoff });
+  const reachedSessions = application.url === null ? 0 : await services.store.countSessions({ baseUrl: application.url, ...cutoff });
+  return { users: userIds.length, userSessions, reachedSessions };
+}
+
 /** Unregisters the application with its certificates, users and their sessions; one that owns users only with `force`. */
 export async function unregisterApplicationAsOperator(
   services: OperatorServices,
@@ -80,11 +115,7 @@ export async function unregisterApplicationAsOperator(
   force: boolean,
   actor: AuditActor = 'operator',
 ): Promise<Unregistering> {
-  const membership = await services.store.groupOfApplication(application.id);
-  if (membership?.role === 'provider')
-    throw new Refusal(
-      `application ${application.name} provides the users of group ${membership.groupName}; delete the group first (ssod groups delete ${membership.groupName})`,
-    );
+  await requireUnregistrable(services, application);
   const users = await countOwnedUsers(services, application.id);
   if (users > 0 && !force) return { unregistered: false, ownedUsers: users };
   await unregisterApplication(services, application.id, actor);

@@ -17,6 +17,11 @@ export function checkGroupName(name: string): string {
   return name;
 }
 
+/** The group named so; null when there is none (or the text is no group name: the store never sees it). */
+export async function findGroup(services: Pick<OperatorServices, 'store'>, name: string): Promise<GroupRecord | null> {
+  return GROUP_NAME.test(name) ? services.store.getGroup(name) : null;
+}
+
 /** The group named so, or a Refusal that says how to see the groups there are. */
 async function existingGroup(services: Pick<OperatorServices, 'store'>, name: string): Promise<GroupRecord> {
   const group = await services.store.getGroup(checkGroupName(name));
@@ -209,4 +214,12 @@ export async function groupsOfApplications(
   services: Pick<OperatorServices, 'store'>,
 ): Promise<Map<string, { readonly groupName: string; readonly role: GroupRole }>> {
   return new Map((await services.store.listGroupMemberships()).map((m) => [m.applicationId, { groupName: m.groupName, role: m.role }]));
+}
+
+/** The applications in no group, by name: those that may found a group or join one. */
+export async function ungroupedApplications(services: Pick<OperatorServices, 'store'>): Promise<ApplicationRecord[]> {
+  const grouped = await groupsOfApplications(services);
+  return (await services.store.listApplications())
+    .filter((application) => !grouped.has(application.id))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
