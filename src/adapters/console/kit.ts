@@ -61,6 +61,11 @@ export function routeOf(
   return null;
 }
 
+/** The hidden CSRF field as HTML: csrfField gives markup as text, which the template would escape. */
+function csrfInput(request: ConsoleRequest): Html {
+  return trusted(csrfField(request.viewer));
+}
+
 /** Answers with a page in the console's layout. */
 export function showPage(
   request: ConsoleRequest,
@@ -122,7 +127,7 @@ export function showConfirmation(
         : ''
     }
     <form method="post" action="${request.url.pathname}">
-      ${csrfField(request.viewer)}${hidden}<input type="hidden" name="confirm" value="yes" />
+      ${csrfInput(request)}${hidden}<input type="hidden" name="confirm" value="yes" />
       <div class="actions">
         <button type="submit" class="danger">${confirmation.button}</button> <a href="${confirmation.back}">Cancel</a>
       </div>
@@ -199,7 +204,7 @@ export function table(headers: readonly string[], rows: readonly (readonly HtmlV
 /** A form that changes something: POST to `action`, with the CSRF token. */
 export function postForm(request: ConsoleRequest, action: string, body: HtmlValue, className?: string): Html {
   return html`<form method="post" action="${action}" ${className !== undefined ? html` class="${className}"` : ''}>
-    ${csrfField(request.viewer)}${body}
+    ${csrfInput(request)}${body}
   </form>`;
 }
 
