@@ -175,7 +175,8 @@ export function showNotFound(request: ConsoleRequest, what: string, back: string
 /** A table; `cells` are HTML (made with html``) or text. An empty list shows `empty` instead. */
 export function table(headers: readonly string[], rows: readonly (readonly HtmlValue[])[], empty: string, caption?: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
-  return html`<div class="table-wrap">
+  // Focusable, so that a table wider than the screen can be scrolled with the keyboard too.
+  return html`<div class="table-wrap" tabindex="0">
     <table>
       ${
         caption !== undefined

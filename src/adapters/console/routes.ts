@@ -1,6 +1,8 @@
 // Every page of the admin console (docs/admin-console.md "The pages"): each module's routes, tried in
 // this order. nav.ts lists the sections in the header.
 import type { ConsoleRoute } from './kit.js';
+import { AUDIT_ROUTES } from './audit.js';
 import { OVERVIEW_ROUTES } from './overview.js';
+import { SESSIONS_ROUTES } from './sessions.js';
 
-export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES];
+export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES, ...SESSIONS_ROUTES, ...AUDIT_ROUTES];
