@@ -7,7 +7,7 @@ import { printable } from '../../core/identifiers.js';
 import { auditDetailText, auditTimeOf, queryAuditTrail } from '../../core/operator/audit.js';
 import { findUserByReference } from '../../core/operator/users.js';
 import type { AuditQuery, AuditRecord } from '../../core/store/index.js';
-import { FilterRefused, addressOf, countOf, filterForm, filterOf, selectField } from './filters.js';
+import { FilterRefused, addressOf, countOf, filterForm, filterOf, selectField, showFilterRefused } from './filters.js';
 import { html, timeText, type Html } from './html.js';
 import { showPage, table, textField, type ConsoleRequest, type ConsoleRoute } from './kit.js';
 
@@ -144,12 +144,7 @@ async function auditPage(request: ConsoleRequest): Promise<void> {
     });
   } catch (error) {
     if (!(error instanceof FilterRefused)) throw error;
-    showPage(request, {
-      title: 'Audit trail',
-      status: 400,
-      main: html`<p class="alert" role="alert">${error.message}</p>
-        ${formHtml(filters)}`,
-    });
+    showFilterRefused(request, 'Audit trail', error, formHtml(filters));
   }
 }
 

@@ -3,6 +3,7 @@
 // count out of range, an unknown name) is refused with a FilterRefused, which the page shows as a
 // 400 with its form and the values kept; nothing reaches the store.
 import { html, type Html, type HtmlValue } from './html.js';
+import { showPage, type ConsoleRequest } from './kit.js';
 
 /** Longer than any login, URL, actor or target a filter names: a longer value is refused, not looked up. */
 export const MOST_FILTER_CHARS = 256;
@@ -56,4 +57,14 @@ export function filterForm(path: string, listId: string, fields: readonly HtmlVa
     ${fields.map((field) => html`<div>${field}</div>`)}
     <div><button type="submit" class="secondary">Filter</button></div>
   </form>`;
+}
+
+/** A list's page when a filter was refused: 400, the reason, and the form with the values kept. */
+export function showFilterRefused(request: ConsoleRequest, title: string, refusal: FilterRefused, form: Html): void {
+  showPage(request, {
+    title,
+    status: 400,
+    main: html`<p class="alert" role="alert">${refusal.message}</p>
+      ${form}`,
+  });
 }

@@ -8,7 +8,7 @@ import { findUserByReference } from '../../core/operator/users.js';
 import { printable } from '../../core/identifiers.js';
 import { endApplicationSessions, endSession, endUserSessions } from '../../core/sessions.js';
 import type { ApplicationRecord, UserRecord } from '../../core/store/index.js';
-import { FilterRefused, addressOf, countOf, filterForm, filterOf, selectField } from './filters.js';
+import { FilterRefused, addressOf, countOf, filterForm, filterOf, selectField, showFilterRefused } from './filters.js';
 import { countText, html, timeText, type Html } from './html.js';
 import {
   confirmed,
@@ -193,12 +193,7 @@ async function sessionsPage(request: ConsoleRequest): Promise<void> {
     });
   } catch (error) {
     if (!(error instanceof FilterRefused)) throw error;
-    showPage(request, {
-      title: 'Sessions',
-      status: 400,
-      main: html`<p class="alert" role="alert">${error.message}</p>
-        ${formHtml(filters, await applicationsWithUrl(request))}`,
-    });
+    showFilterRefused(request, 'Sessions', error, formHtml(filters, await applicationsWithUrl(request)));
   }
 }
 
