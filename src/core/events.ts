@@ -26,6 +26,8 @@ export type SessionEndReason =
   | 'declinedAtRelay'
   | 'endSession'
   | 'endUserSessions'
+  /** An operator ended every session that reached an application. */
+  | 'endApplicationSessions'
   | 'passwordChanged'
   | 'groupDeleted'
   /** A callback of the provider or the starting application failed under the policy fail (docs/groups.md). */

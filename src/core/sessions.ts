@@ -361,3 +361,40 @@ export async function endUserSessions(
   if (ended > 0) await publish(services, { type: 'session.ended', actor, userId, reason, sessions: ended });
   return ended;
 }
+
+/** How many sessions endApplicationSessions lists and ends at a time. */
+const ENDING_BATCH = 500;
+
+/**
+ * Ends every session that reached the application of `baseUrl` (only the user's with `userId`),
+ * each recorded as its own session.ended so that ticket receivers log each one out. The store has
+ * no single delete by base URL: the listing is read and ended a batch at a time until none is left,
+ * so a session that joins meanwhile is ended too. Returns how many.
+ */
+export async function endApplicationSessions(
+  services: OperatorServices,
+  match: { readonly baseUrl: string; readonly userId?: string | undefined },
+  actor: AuditActor,
+): Promise<number> {
+  let ended = 0;
+  for (;;) {
+    const batch = await services.store.listSessions({
+      baseUrl: match.baseUrl,
+      ...(match.userId !== undefined ? { userId: match.userId } : {}),
+      limit: ENDING_BATCH,
+    });
+    for (const { global } of batch) {
+      await services.store.deleteGlobalSession(global.id);
+      await publish(services, {
+        type: 'session.ended',
+        actor,
+        userId: global.userId,
+        globalId: global.id,
+        baseUrl: match.baseUrl,
+        reason: 'endApplicationSessions',
+      });
+    }
+    ended += batch.length;
+    if (batch.length < ENDING_BATCH) return ended;
+  }
+}

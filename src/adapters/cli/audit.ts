@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { AUDIT_EVENT_TYPES, isAuditEventType } from '../../core/audit.js';
 import { didYouMean } from '../../config/suggest.js';
-import { queryAuditTrail } from '../../core/operator/audit.js';
+import { auditDetailText, auditTimeOf, queryAuditTrail } from '../../core/operator/audit.js';
 import type { AuditRecord } from '../../core/store/index.js';
 import { UsageError, action, addWideFlag, parseLimit, print, storeCommand, table, type StoreFlags } from './common.js';
 import { withStore, type InstallationAccess } from './installation.js';
@@ -16,14 +16,10 @@ interface AuditFlags extends StoreFlags {
   readonly limit?: string;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A time as an operator writes it: ISO 8601 (`2025-01-31`, `2025-01-31T12:00:00Z`) or an age such as `90m`, `24h`, `7d`. */
+/** A time as an operator writes it (core/operator/audit.ts auditTimeOf); a usage error otherwise. */
 export function parseTime(text: string, flag: string, now: number): number {
-  const age = /^(\d{1,9})([smhd])$/.exec(text);
-  if (age !== null) return now - Number(age[1]) * (UNIT_MS[age[2] ?? 's'] ?? 1000);
-  const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN;
-  if (Number.isNaN(at))
+  const at = auditTimeOf(text, now);
+  if (at === null)
     throw new UsageError(`${flag} must be an ISO 8601 time (2025-01-31T12:00:00Z) or an age such as 30m, 24h, 7d; got "${text}"`);
   return at;
 }
@@ -32,16 +28,10 @@ interface AuditRow extends Omit<AuditRecord, 'at'> {
   readonly at: string;
 }
 
-function detailText(detail: AuditRecord['detail']): string {
-  return Object.entries(detail)
-    .map(([name, value]) => `${name}=${value === null ? '-' : String(value)}`)
-    .join(' ');
-}
-
 function wideTable(rows: readonly AuditRow[]): string {
   return table(
     ['TIME', 'TYPE', 'ACTOR', 'TARGET', 'OUTCOME', 'DETAIL'],
-    rows.map((row) => [row.at, row.type, row.actor, row.target, row.outcome, detailText(row.detail)]),
+    rows.map((row) => [row.at, row.type, row.actor, row.target, row.outcome, auditDetailText(row.detail)]),
   );
 }
 
@@ -49,7 +39,7 @@ function wideTable(rows: readonly AuditRow[]): string {
 function narrowTable(rows: readonly AuditRow[]): string {
   return table(
     ['TIME', 'TYPE', 'TARGET', 'OUTCOME', 'DETAIL'],
-    rows.map((row) => [row.at.replace(/\.\d{3}Z$/, 'Z'), row.type, row.target, row.outcome, detailText(row.detail)]),
+    rows.map((row) => [row.at.replace(/\.\d{3}Z$/, 'Z'), row.type, row.target, row.outcome, auditDetailText(row.detail)]),
     { fit: true },
   );
 }

@@ -3,7 +3,8 @@
 // which is no credential: the store holds it in the clear and it opens nothing by itself.
 import type { Command } from 'commander';
 import { listLiveSessions } from '../../core/operator/sessions.js';
-import { endSession, endUserSessions } from '../../core/sessions.js';
+import { endApplicationSessions, endSession, endUserSessions } from '../../core/sessions.js';
+import type { OperatorServices } from '../../core/services.js';
 import { applicationArgument } from './applications.js';
 import { CliError, UsageError, action, addWideFlag, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { printable } from '../../core/identifiers.js';
@@ -19,17 +20,19 @@ interface ListFlags extends StoreFlags {
   readonly limit?: string;
 }
 
+/** The application of --application, with the url its sessions are known by. */
+async function applicationWithUrl(services: OperatorServices, id: string): Promise<{ readonly name: string; readonly url: string }> {
+  const app = await applicationArgument(services, id);
+  if (app.url === null)
+    throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it; name sessions by --user instead`);
+  return { name: app.name, url: app.url };
+}
+
 async function list(access: InstallationAccess, flags: ListFlags): Promise<void> {
   const limit = countFlag('--limit', flags.limit, DEFAULT_LIMIT, MAX_LIMIT);
   await withServices(access, flags, async (services) => {
     const user = flags.user === undefined ? undefined : await userArgument(services, flags.user);
-    let baseUrl: string | undefined;
-    if (flags.application !== undefined) {
-      const app = await applicationArgument(services, flags.application);
-      if (app.url === null)
-        throw new CliError(`${app.name} (${app.id}) registered no url, so no session is known by it; list sessions by --user instead`);
-      baseUrl = app.url;
-    }
+    const baseUrl = flags.application === undefined ? undefined : (await applicationWithUrl(services, flags.application)).url;
     const found = await listLiveSessions(services, { userId: user?.id, baseUrl: baseUrl || undefined, limit });
     const sessions = found.sessions.map((session) => ({
       id: session.global.id,
@@ -67,12 +70,14 @@ function totalLine(shown: number, total: number): string {
 
 interface EndFlags extends StoreFlags {
   readonly user?: string;
+  readonly application?: string;
 }
 
 async function end(access: InstallationAccess, flags: EndFlags, id?: string): Promise<void> {
-  if ((id === undefined) === (flags.user === undefined))
+  const byFilter = flags.user !== undefined || flags.application !== undefined;
+  if ((id === undefined) !== byFilter)
     throw new UsageError(
-      "name the sessions to end; give one session id (as `ssod sessions list` shows it), or --user USER for all of a user's sessions",
+      "name the sessions to end; give one session id (as `ssod sessions list` shows it), or --user USER and/or --application APP_ID for all of a user's or an application's sessions",
     );
   await withServices(access, flags, async (services) => {
     if (id !== undefined) {
@@ -81,9 +86,17 @@ async function end(access: InstallationAccess, flags: EndFlags, id?: string): Pr
       print(flags, { ended: 1 }, () => `Session ${id} ended: the user is signed out of every application (single logout).`);
       return;
     }
-    const user = await userArgument(services, flags.user ?? '');
-    const ended = await endUserSessions(services, user.id, 'operator');
-    print(flags, { ended }, () => `${ended} session(s) of ${printable(user.login)} ended.`);
+    if (flags.application === undefined) {
+      const user = await userArgument(services, flags.user ?? '');
+      const ended = await endUserSessions(services, user.id, 'operator');
+      print(flags, { ended }, () => `${ended} session(s) of ${printable(user.login)} ended.`);
+      return;
+    }
+    const user = flags.user === undefined ? undefined : await userArgument(services, flags.user);
+    const app = await applicationWithUrl(services, flags.application);
+    const ended = await endApplicationSessions(services, { baseUrl: app.url, userId: user?.id }, 'operator');
+    const whose = user === undefined ? '' : ` of ${printable(user.login)}`;
+    print(flags, { ended }, () => `${ended} session(s)${whose} that reached ${printable(app.name)} ended.`);
   });
 }
 
@@ -98,12 +111,13 @@ export function sessionsCommand(access: InstallationAccess): Command {
   const command = listCommand('sessions').description("Live sessions: list them by user or application; end one, or all of a user's.");
   command.addCommand(listCommand('list'));
   command.addCommand(
-    storeCommand('end', "End a session (the user is signed out everywhere), or all of a user's sessions.")
+    storeCommand('end', "End a session (the user is signed out everywhere), or all of a user's or an application's sessions.")
       .argument('[session]', 'the session id, as `ssod sessions list` shows it')
       .option('--user <USER>', "end all of this user's sessions (id or login)")
+      .option('--application <APP_ID>', "end all sessions that reached this application (with --user: only that user's)")
       .addHelpText(
         'after',
-        '\nExamples:\n  ssod sessions end 3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b\n  ssod sessions end --user alice@example.com\n',
+        '\nExamples:\n  ssod sessions end 3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b\n  ssod sessions end --user alice@example.com\n  ssod sessions end --application 0e9f5562-7156-4f4e-81f5-be1783cc15cd\n',
       )
       .action(action((flags: EndFlags, id?: string) => end(access, flags, id))),
   );

@@ -11,6 +11,8 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { path: '/applications', title: 'Applications' },
   { path: '/groups', title: 'Groups' },
   { path: '/users', title: 'Users' },
+  { path: '/sessions', title: 'Sessions' },
+  { path: '/audit', title: 'Audit trail' },
 ];
 
 /** The section a path belongs to: the longest entry path it is under ('/' only for itself). */

@@ -3,7 +3,16 @@
 import { APPLICATION_ROUTES } from './applications.js';
 import { GROUP_ROUTES } from './groups.js';
 import type { ConsoleRoute } from './kit.js';
+import { AUDIT_ROUTES } from './audit.js';
 import { OVERVIEW_ROUTES } from './overview.js';
+import { SESSIONS_ROUTES } from './sessions.js';
 import { USERS_ROUTES } from './users.js';
 
-export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [...OVERVIEW_ROUTES, ...APPLICATION_ROUTES, ...GROUP_ROUTES, ...USERS_ROUTES];
+export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
+  ...OVERVIEW_ROUTES,
+  ...APPLICATION_ROUTES,
+  ...GROUP_ROUTES,
+  ...USERS_ROUTES,
+  ...SESSIONS_ROUTES,
+  ...AUDIT_ROUTES,
+];

@@ -88,5 +88,8 @@ button.small { padding: 0.2rem 0.6rem; font-size: 0.9rem; }
 .chart .tone-bad .bars { fill: #a4161a; }
 .chart .tone-neutral .bars { fill: #0b4fa8; }
 .chart .ticks { display: flex; justify-content: space-between; font-size: 0.8rem; color: #4a5562; }
+input[type="datetime-local"] { max-width: 100%; padding: 0.5rem 0.6rem; font: inherit; color: #1a1a1a; background: #ffffff; border: 1px solid #6b7580; border-radius: 4px; }
+.cell-wide { display: inline-block; min-width: 11rem; }
+.sub { display: block; font-size: 0.85rem; color: #4a5562; overflow-wrap: anywhere; }
 @media (max-width: 30rem) { main { padding: 1rem 0.75rem; } .panel { margin: 1rem 0.5rem; padding: 1rem; } .details { grid-template-columns: 1fr; } .details dd { margin-bottom: 0.5rem; } .toolbar input[type="text"], .toolbar input[type="search"], .toolbar select { min-width: 0; width: 100%; } .toolbar > div { width: 100%; } }
 `;

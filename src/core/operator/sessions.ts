@@ -1,8 +1,9 @@
 // What an operator sees of the live global sessions (docs/DECISIONS.md "Sessions and the relay").
-// Ending them is the core's own (core/sessions.ts endSession, endUserSessions).
+// Ending them is the core's own (core/sessions.ts endSession, endUserSessions, endApplicationSessions).
 import type { OperatorServices } from '../services.js';
 import { isOver, sessionCutoff } from '../sessions.js';
 import type { SessionSummary } from '../store/index.js';
+import { MOST_USER_SESSIONS } from './users.js';
 
 export interface SessionListQuery {
   readonly userId?: string | undefined;
@@ -51,4 +52,16 @@ export async function listLiveSessions(
 /** How many sessions are live now, in the whole service. */
 export function countLiveSessions(services: Pick<OperatorServices, 'store' | 'settings'>, now: number): Promise<number> {
   return services.store.countSessions(sessionCutoff(services, now));
+}
+
+/** One live session by its id, with its applications and its user's login; null when none is live. */
+export async function findLiveSession(
+  services: Pick<OperatorServices, 'store' | 'settings' | 'now'>,
+  globalId: string,
+): Promise<LiveSession | null> {
+  const global = await services.store.getGlobalSession(globalId);
+  if (global === null || isOver(global, sessionCutoff(services, services.now()))) return null;
+  // The store lists a session's applications only in a listing: the user's is short.
+  const { sessions } = await listLiveSessions(services, { userId: global.userId, limit: MOST_USER_SESSIONS });
+  return sessions.find((session) => session.global.id === globalId) ?? null;
 }

@@ -232,6 +232,17 @@ describe('ssod users and ssod sessions', () => {
     const all = await inst.run(['sessions', 'end', '--user', 'ivan@example.com', '--json']);
     assert.deepEqual(JSON.parse(all.stdout), { ended: 1 });
     assert.deepEqual(JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout), []);
+    await signIn('ivan@example.com', 'ivan password', billing.url);
+    await signIn('ivan@example.com', 'ivan password');
+    const ofApplication = await inst.run(['sessions', 'end', '--application', billing.id, '--user', 'ivan@example.com']);
+    assert.equal(ofApplication.code, 0, ofApplication.stderr);
+    assert.match(ofApplication.stdout, /^1 session\(s\) of ivan@example\.com that reached billing ended\.$/m);
+    const left = JSON.parse((await inst.run(['sessions', '--user', 'ivan@example.com', '--json'])).stdout) as { applications: string[] }[];
+    assert.deepEqual(
+      left.map((s) => s.applications),
+      [[panel.url]],
+      'the session that never reached billing is live',
+    );
     const neither = await inst.run(['sessions', 'end']);
     assert.equal(neither.code, 2, 'a missing argument is a usage error');
     assert.match(neither.stderr, /^ssod: name the sessions to end; give one session id/);
