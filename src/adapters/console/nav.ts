@@ -6,7 +6,11 @@ export interface NavigationEntry {
   readonly title: string;
 }
 
-export const NAVIGATION: readonly NavigationEntry[] = [{ path: '/', title: 'Overview' }];
+export const NAVIGATION: readonly NavigationEntry[] = [
+  { path: '/', title: 'Overview' },
+  { path: '/sources', title: 'Sources' },
+  { path: '/identity-providers', title: 'Identity providers' },
+];
 
 /** The section a path belongs to: the longest entry path it is under ('/' only for itself). */
 export function sectionOf(path: string): string {

@@ -73,6 +73,10 @@ button.danger { background: #a4161a; border-color: #a4161a; color: #ffffff; }
 button.danger:hover { background: #7c1013; }
 button.small { padding: 0.2rem 0.6rem; font-size: 0.9rem; }
 .confirm { max-width: 40rem; background: #ffffff; border: 1px solid #a4161a; border-left-width: 4px; border-radius: 6px; padding: 1rem 1.25rem; }
+.checks { list-style: none; padding: 0; margin: 0; }
+.checks li { margin: 0.35rem 0; }
+label.check { display: flex; align-items: center; gap: 0.5rem; }
+.last-test p { margin: 0 0 0.5rem; }
 .pager { display: flex; gap: 1rem; margin: 0.75rem 0; }
 @media (max-width: 30rem) { main { padding: 1rem 0.75rem; } .panel { margin: 1rem 0.5rem; padding: 1rem; } .details { grid-template-columns: 1fr; } .details dd { margin-bottom: 0.5rem; } .toolbar input[type="text"], .toolbar input[type="search"], .toolbar select { min-width: 0; width: 100%; } .toolbar > div { width: 100%; } }
 `;

@@ -18,7 +18,10 @@ const recordLastTest = sql<LastTestRecord>(
   ON CONFLICT (kind, name) DO UPDATE SET tested_at = excluded.tested_at, actor = excluded.actor, outcome = excluded.outcome,
     detail = excluded.detail`,
 );
-const getLastTest = sql<Key, LastTestRecord>('get_last_test', () => `SELECT ${LAST_TEST_COLUMNS} FROM last_tests WHERE kind = @kind AND name = @name`);
+const getLastTest = sql<Key, LastTestRecord>(
+  'get_last_test',
+  () => `SELECT ${LAST_TEST_COLUMNS} FROM last_tests WHERE kind = @kind AND name = @name`,
+);
 const deleteLastTest = sql<Key>('delete_last_test', () => 'DELETE FROM last_tests WHERE kind = @kind AND name = @name');
 
 /** Drops the last test of a source or identity provider that was just deleted. */
