@@ -19,21 +19,24 @@ function lastTest(overrides: Partial<LastTestRecord> = {}): LastTestRecord {
 }
 
 export function lastTestsContract(storeTest: StoreTest): void {
-  storeTest('recordLastTest keeps the last test of a source and of an identity provider apart, each replacing the one before', async (store) => {
-    const settings = webServiceSettings();
-    await store.insertSource({ name: 'corp', kind: settings.kind, settings, createdAt: T0, updatedAt: T0 });
-    await store.insertIdentityProvider(idpRecord('corp', idpSettings(), T0));
-    assert.equal(await store.getLastTest('source', 'corp'), null);
-    const first = lastTest();
-    const idp = lastTest({ kind: 'identityProvider', outcome: 'usable', detail: '[]', actor: 'operator' });
-    assert.equal(await store.recordLastTest(first), true);
-    assert.equal(await store.recordLastTest(idp), true);
-    assert.deepEqual(await store.getLastTest('source', 'corp'), first);
-    const second = lastTest({ testedAt: T0 + MINUTE, actor: 'operator', outcome: 'accepted', detail: '' });
-    assert.equal(await store.recordLastTest(second), true);
-    assert.deepEqual(await store.getLastTest('source', 'corp'), second);
-    assert.deepEqual(await store.getLastTest('identityProvider', 'corp'), idp);
-  });
+  storeTest(
+    'recordLastTest keeps the last test of a source and of an identity provider apart, each replacing the one before',
+    async (store) => {
+      const settings = webServiceSettings();
+      await store.insertSource({ name: 'corp', kind: settings.kind, settings, createdAt: T0, updatedAt: T0 });
+      await store.insertIdentityProvider(idpRecord('corp', idpSettings(), T0));
+      assert.equal(await store.getLastTest('source', 'corp'), null);
+      const first = lastTest();
+      const idp = lastTest({ kind: 'identityProvider', outcome: 'usable', detail: '[]', actor: 'operator' });
+      assert.equal(await store.recordLastTest(first), true);
+      assert.equal(await store.recordLastTest(idp), true);
+      assert.deepEqual(await store.getLastTest('source', 'corp'), first);
+      const second = lastTest({ testedAt: T0 + MINUTE, actor: 'operator', outcome: 'accepted', detail: '' });
+      assert.equal(await store.recordLastTest(second), true);
+      assert.deepEqual(await store.getLastTest('source', 'corp'), second);
+      assert.deepEqual(await store.getLastTest('identityProvider', 'corp'), idp);
+    },
+  );
 
   storeTest('recordLastTest of a source or identity provider that does not exist keeps nothing', async (store) => {
     assert.equal(await store.recordLastTest(lastTest({ name: 'absent' })), false);
