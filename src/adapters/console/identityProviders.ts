@@ -24,14 +24,13 @@ import {
   redirectAfterChange,
   refusalShown,
   showConfirmation,
-  showNotFound,
   showPage,
   table,
   textField,
   type ConsoleRequest,
   type ConsoleRoute,
 } from './kit.js';
-import { lastTestHtml, outcomeBadge } from './lastTest.js';
+import { detailList, foundOr404, lastTestHtml, outcomeBadge, problemAlert } from './federation.js';
 
 const NOTICES = {
   added: 'The identity provider was added. Compare its certificate fingerprints with the ones it publishes.',
@@ -69,7 +68,7 @@ async function list(request: ConsoleRequest): Promise<void> {
 
 function showAddForm(request: ConsoleRequest, values: URLSearchParams, problem?: string): void {
   const value = (name: string): string => values.get(name) ?? '';
-  const main = html`${problem !== undefined ? html`<p class="alert" role="alert">${problem}</p>` : ''}
+  const main = html`${problemAlert(problem)}
   ${postForm(
     request,
     '/identity-providers/add',
@@ -159,15 +158,8 @@ async function add(request: ConsoleRequest): Promise<void> {
   redirectAfterChange(request, pathOf(name), 'added');
 }
 
-async function detailsOr404(request: ConsoleRequest): Promise<IdentityProviderDetails | null> {
-  const name = request.params[0] ?? '';
-  try {
-    return await identityProviderDetails(request.services, name);
-  } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
-    showNotFound(request, `There is no identity provider named ${name}.`, '/identity-providers');
-    return null;
-  }
+function detailsOr404(request: ConsoleRequest): Promise<IdentityProviderDetails | null> {
+  return foundOr404(request, (name) => identityProviderDetails(request.services, name), 'identity provider', '/identity-providers');
 }
 
 function settingRows(details: IdentityProviderDetails): [string, Html | string][] {
@@ -218,14 +210,7 @@ async function show(request: ConsoleRequest): Promise<void> {
               </li>`,
           )}
         </ul>`;
-  const main = html`${noticeOf(request, NOTICES)}
-    <dl class="details">
-      ${rows.map(
-        ([term, value]) =>
-          html`<dt>${term}</dt>
-            <dd>${value}</dd>`,
-      )}
-    </dl>
+  const main = html`${noticeOf(request, NOTICES)} ${detailList(rows)}
     <h2>Certificates</h2>
     ${certificatesHtml(details)}
     <h2>Last test</h2>

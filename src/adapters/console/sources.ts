@@ -25,14 +25,13 @@ import {
   redirectAfterChange,
   refusalShown,
   showConfirmation,
-  showNotFound,
   showPage,
   table,
   textField,
   type ConsoleRequest,
   type ConsoleRoute,
 } from './kit.js';
-import { lastTestHtml, outcomeBadge } from './lastTest.js';
+import { detailList, foundOr404, lastTestHtml, outcomeBadge, problemAlert } from './federation.js';
 
 const KINDS = {
   webService: { word: 'Web service', path: 'web-service', example: 'https://auth.example.com/LJAuthenticate' },
@@ -100,7 +99,7 @@ function showAddForm(request: ConsoleRequest, kind: Kind, values: URLSearchParam
         ${textField({ name: 'bindPassword', label: 'Bind password', type: 'password', autocomplete: 'new-password' })}
         ${textField({ name: 'bindDnTemplate', label: 'Bind DN template', value: value('bindDnTemplate'), hint: 'Instead of a search: bind as the user, e.g. uid={login},ou=people,dc=example,dc=com.' })}`
       : '';
-  const main = html`${problem !== undefined ? html`<p class="alert" role="alert">${problem}</p>` : ''}
+  const main = html`${problemAlert(problem)}
   ${postForm(
     request,
     request.url.pathname,
@@ -179,15 +178,8 @@ function settingRows(details: SourceDetails): [string, Html | string][] {
   return rows;
 }
 
-async function detailsOr404(request: ConsoleRequest): Promise<SourceDetails | null> {
-  const name = request.params[0] ?? '';
-  try {
-    return await sourceDetails(request.services, name);
-  } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
-    showNotFound(request, `There is no source named ${name}.`, '/sources');
-    return null;
-  }
+function detailsOr404(request: ConsoleRequest): Promise<SourceDetails | null> {
+  return foundOr404(request, (name) => sourceDetails(request.services, name), 'source', '/sources');
 }
 
 async function show(request: ConsoleRequest): Promise<void> {
@@ -205,14 +197,7 @@ async function show(request: ConsoleRequest): Promise<void> {
     ['Added', timeText(source.createdAt)],
     ['Changed', timeText(source.updatedAt)],
   ];
-  const main = html`${noticeOf(request, NOTICES)}
-    <dl class="details">
-      ${rows.map(
-        ([term, value]) =>
-          html`<dt>${term}</dt>
-            <dd>${value}</dd>`,
-      )}
-    </dl>
+  const main = html`${noticeOf(request, NOTICES)} ${detailList(rows)}
     <h2>Last test</h2>
     ${lastTestHtml(details.lastTest, html`<p class="mono">${details.lastTest?.detail ?? ''}</p>`)}
     <h2>Test</h2>
