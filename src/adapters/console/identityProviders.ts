@@ -51,9 +51,7 @@ async function list(request: ConsoleRequest): Promise<void> {
   const rows = idps.map(({ idp, links }, index) => [
     html`<a href="${pathOf(idp.name)}">${idp.name}</a>`,
     idp.displayName,
-    idp.settings === null
-      ? html`<span class="bad">Unusable: ${idp.problem}</span>`
-      : html`<span class="mono">${idp.settings.issuer}</span>`,
+    idp.settings === null ? html`<span class="bad">Unusable: ${idp.problem}</span>` : idp.settings.issuer,
     countText(links),
     outcomeBadge(lastTests[index] ?? null),
   ]);

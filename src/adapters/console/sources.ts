@@ -70,9 +70,7 @@ async function list(request: ConsoleRequest): Promise<void> {
   const rows = sources.map(({ source, users }, index) => [
     html`<a href="${pathOf(source.name)}">${source.name}</a>`,
     source.kind in KINDS ? KINDS[source.kind as Kind].word : source.kind,
-    source.settings === null
-      ? html`<span class="bad">Unusable: ${source.problem}</span>`
-      : html`<span class="mono">${source.settings.url}</span>`,
+    source.settings === null ? html`<span class="bad">Unusable: ${source.problem}</span>` : source.settings.url,
     countText(users),
     outcomeBadge(lastTests[index] ?? null),
   ]);
@@ -251,7 +249,10 @@ async function remove(request: ConsoleRequest): Promise<void> {
   if (!confirmed(request)) {
     showConfirmation(request, {
       title: `Remove source ${name}?`,
-      what: `Source ${name} will be removed; running servers drop it within a few seconds.`,
+      what:
+        details.users === 0
+          ? `Source ${name} will be removed; running servers drop it within a few seconds.`
+          : `Source ${name} has users: its removal will be refused.`,
       consequences:
         details.users === 0
           ? ['0 users sign in through it: no one loses a way to sign in.', 'Its last test is forgotten.']

@@ -32,7 +32,7 @@ h1 { font-size: 1.5rem; margin: 0.25rem 0 1rem; }
 .note { color: #4a5562; font-size: 0.95rem; }
 .panel { max-width: 26rem; margin: 2rem auto; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1.5rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
-.hint { display: block; color: #4a5562; font-size: 0.9rem; margin-bottom: 0.25rem; }
+.hint { display: block; color: #4a5562; font-size: 0.9rem; margin-bottom: 0.25rem; overflow-wrap: anywhere; }
 input[type="text"], input[type="password"] { width: 100%; padding: 0.55rem 0.6rem; font: inherit; color: #1a1a1a; background: #ffffff; border: 1px solid #6b7580; border-radius: 4px; }
 button { font: inherit; cursor: pointer; padding: 0.5rem 1rem; border-radius: 4px; border: 1px solid #0b4fa8; background: #0b4fa8; color: #ffffff; }
 button:hover { background: #083a7c; }
