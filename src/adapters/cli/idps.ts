@@ -8,6 +8,8 @@ import { printable } from '../../core/identifiers.js';
 import type { CertificateSummary } from '../../core/identityProviderSettings.js';
 import {
   addIdentityProvider,
+  changesOverMetadata,
+  checksOfLastTest,
   identityProviderDetails,
   listIdentityProvidersWithLinks,
   removeIdentityProvider,
@@ -17,7 +19,7 @@ import {
   type IdentityProviderChange,
   type IdentityProviderChanges,
 } from '../../core/operator/identityProviders.js';
-import type { StoredIdentityProvider } from '../../core/store/index.js';
+import type { LastTestRecord, StoredIdentityProvider } from '../../core/store/index.js';
 import { probeSignInUrl, readIdentityProviderMetadata } from '../../infra/saml/metadata.js';
 import { CliError, UsageError, action, addWideFlag, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
@@ -69,7 +71,7 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 /** The settings the flags give, with those of the metadata under them (a flag given wins over the metadata). */
 async function changesOf(flags: SettingFlags): Promise<IdentityProviderChanges> {
   const metadata = flags.metadata === undefined ? undefined : await readIdentityProviderMetadata(flags.metadata);
-  const given: IdentityProviderChanges = {
+  return changesOverMetadata(metadata, {
     issuer: flags.issuer,
     signInUrl: flags.signInUrl,
     certificates: await certificatesOf(flags.certificateFile),
@@ -79,10 +81,7 @@ async function changesOf(flags: SettingFlags): Promise<IdentityProviderChanges> 
     allowIdpInitiated: flags.allowIdpInitiated,
     createUsersOwnedBy:
       flags.createUsersOwnedBy === undefined ? undefined : flags.createUsersOwnedBy === 'none' ? null : flags.createUsersOwnedBy,
-  };
-  const merged: Record<string, unknown> = { ...(metadata ?? {}) };
-  for (const [key, value] of Object.entries(given as Record<string, unknown>)) if (value !== undefined) merged[key] = value;
-  return merged;
+  });
 }
 
 function certificateLine(summary: CertificateSummary): string {
@@ -181,7 +180,12 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
 async function show(access: InstallationAccess, flags: StoreFlags, name: string): Promise<void> {
   await withServices(access, flags, async (services) => {
     const details = await identityProviderDetails(services, name);
-    const view = { ...idpView(details.idp), links: details.links, certificates: details.certificates.map(certificateView) };
+    const view = {
+      ...idpView(details.idp),
+      links: details.links,
+      certificates: details.certificates.map(certificateView),
+      lastTest: details.lastTest === null ? null : { ...details.lastTest, testedAt: isoTime(details.lastTest.testedAt) },
+    };
     const settings = details.idp.settings;
     print(flags, view, () =>
       fields([
@@ -203,9 +207,19 @@ async function show(access: InstallationAccess, flags: StoreFlags, name: string)
         ['links', view.links],
         ['created', view.createdAt],
         ['updated', view.updatedAt],
+        ...lastTestLines(details.lastTest),
       ]),
     );
   });
+}
+
+/** The kept last test in `show`: when, who, the outcome, then each check. */
+function lastTestLines(lastTest: LastTestRecord | null): [string, string][] {
+  if (lastTest === null) return [['last test', 'none yet; `ssod idps test` checks it']];
+  return [
+    ['last test', `${lastTest.outcome} at ${isoTime(lastTest.testedAt) ?? '-'} by ${lastTest.actor}`],
+    ...checksOfLastTest(lastTest).map((check): [string, string] => [`  ${check.ok ? 'ok' : 'not ok'}`, check.text]),
+  ];
 }
 
 async function test(access: InstallationAccess, flags: StoreFlags, name: string): Promise<void> {

@@ -6,10 +6,20 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { printable } from '../../core/identifiers.js';
-import { addSource, findSource, listSourcesWithUsers, removeSource, sourceDetails, testSource } from '../../core/operator/sources.js';
+import {
+  addSource,
+  findSource,
+  listSourcesWithUsers,
+  removeSource,
+  sourceDetails,
+  sourceSettingsOf,
+  testSource,
+  type SourceFieldNames,
+} from '../../core/operator/sources.js';
+import { Refusal } from '../../core/refusal.js';
 import type { SourceAnswer } from '../../core/ports/delegated.js';
 import { SOURCE_TIMEOUTS, shownSettings } from '../../core/sourceSettings.js';
-import type { StoredSource } from '../../core/store/index.js';
+import type { LastTestRecord, StoredSource } from '../../core/store/index.js';
 import { openSource } from '../../infra/sources/index.js';
 import { CliError, UsageError, action, addWideFlag, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
@@ -32,24 +42,19 @@ interface AddFlags extends StoreFlags {
   readonly replace?: boolean;
 }
 
-/** The flags that only an LDAP source takes, with their names. */
-const LDAP_ONLY: readonly (readonly [keyof AddFlags, string])[] = [
-  ['startTls', '--start-tls'],
-  ['bindDn', '--bind-dn'],
-  ['bindPasswordFile', '--bind-password-file'],
-  ['searchBase', '--search-base'],
-  ['searchFilter', '--search-filter'],
-  ['bindDnTemplate', '--bind-dn-template'],
-];
-
-function milliseconds(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(text))
-    throw new UsageError(
-      `${flag} must be a whole number of milliseconds from ${SOURCE_TIMEOUTS.min} to ${SOURCE_TIMEOUTS.max}, got ${JSON.stringify(text)}; for example ${flag} 5000`,
-    );
-  return Number(text);
-}
+/** The options of `ssod sources add` by the names of the fields they give, for the refusals to name them. */
+const FLAG_NAMES: SourceFieldNames = {
+  connectTimeout: '--connect-timeout',
+  timeout: '--timeout',
+  caPem: '--ca-file',
+  pin: '--pin',
+  startTls: '--start-tls',
+  bindDn: '--bind-dn',
+  bindPassword: '--bind-password-file',
+  searchBase: '--search-base',
+  searchFilter: '--search-filter',
+  bindDnTemplate: '--bind-dn-template',
+};
 
 async function caPemOf(file: string | undefined): Promise<string | undefined> {
   if (file === undefined) return undefined;
@@ -77,37 +82,32 @@ async function bindPasswordOf(flags: AddFlags): Promise<string | undefined> {
   return askHidden(`Password of ${flags.bindDn}: `);
 }
 
-/** The settings the flags give (checked by the core when added). */
+/** The settings the flags give (checked by the core when added); a field's own rule broken is a usage error. */
 async function settingsOf(flags: AddFlags): Promise<Record<string, unknown>> {
   if ((flags.webService === undefined) === (flags.ldap === undefined))
     throw new UsageError('give exactly one of --web-service URL and --ldap URL; `ssod sources add --help` shows both');
-  const transport = {
-    connectTimeoutMs: milliseconds('--connect-timeout', flags.connectTimeout),
-    timeoutMs: milliseconds('--timeout', flags.timeout),
+  const ldap = flags.ldap !== undefined;
+  const fields = {
+    kind: ldap ? ('ldap' as const) : ('webService' as const),
+    url: flags.ldap ?? flags.webService ?? '',
+    connectTimeout: flags.connectTimeout,
+    timeout: flags.timeout,
     caPem: await caPemOf(flags.caFile),
-    pinSha256: flags.pin,
-  };
-  if (flags.webService !== undefined) {
-    const ldapFlag = LDAP_ONLY.find(([key]) => flags[key] !== undefined);
-    if (ldapFlag !== undefined) throw new UsageError(`${ldapFlag[1]} is for an LDAP source (--ldap URL), not a web service; leave it out`);
-    return { kind: 'webService', url: flags.webService, ...transport };
-  }
-  return {
-    kind: 'ldap',
-    url: flags.ldap,
-    startTls: flags.startTls === true,
+    pin: flags.pin,
+    startTls: flags.startTls,
     bindDn: flags.bindDn,
-    bindPassword: await bindPasswordOf(flags),
+    // Asked only of an LDAP source: a web service with --bind-dn is refused before the terminal asks.
+    bindPassword: ldap ? await bindPasswordOf(flags) : flags.bindPasswordFile,
     searchBase: flags.searchBase,
     searchFilter: flags.searchFilter,
     bindDnTemplate: flags.bindDnTemplate,
-    ...transport,
   };
-}
-
-/** Without the keys whose value is undefined (a flag not given): the settings have no such key then. */
-function defined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+  try {
+    return sourceSettingsOf(fields, FLAG_NAMES);
+  } catch (error) {
+    if (error instanceof Refusal) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 const KIND_WORDS: Readonly<Record<string, string>> = { webService: 'web service', ldap: 'LDAP' };
@@ -116,7 +116,7 @@ async function add(access: InstallationAccess, flags: AddFlags, name: string): P
   await withServices(access, flags, async (services) => {
     const { settings, replaced } = await addSource(services, {
       name,
-      settings: defined(await settingsOf(flags)),
+      settings: await settingsOf(flags),
       replace: flags.replace === true,
     });
     print(flags, { name, kind: settings.kind, url: settings.url, replaced }, () =>
@@ -170,7 +170,12 @@ function settingLines(settings: Readonly<Record<string, string | number | boolea
 async function show(access: InstallationAccess, flags: StoreFlags, name: string): Promise<void> {
   await withServices(access, flags, async (services) => {
     const details = await sourceDetails(services, name);
-    const view = { ...sourceView(details.source), users: details.users, someUsers: details.someUsers.map((user) => user.login) };
+    const view = {
+      ...sourceView(details.source),
+      users: details.users,
+      someUsers: details.someUsers.map((user) => user.login),
+      lastTest: lastTestView(details.lastTest),
+    };
     const caCertificates = details.source.settings?.caPem?.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
     print(flags, view, () =>
       fields([
@@ -189,6 +194,7 @@ async function show(access: InstallationAccess, flags: StoreFlags, name: string)
           : []),
         ['created', view.createdAt],
         ['updated', view.updatedAt],
+        ['last test', lastTestLine(details.lastTest)],
         ['health', 'a running server reports its circuit in /healthz (and in /metrics); `ssod sources test` asks it now'],
       ]),
     );
@@ -204,6 +210,19 @@ function answerWords(answer: SourceAnswer): string {
   if (answer.ok) return 'authenticated';
   const cause = answer.cause === 'malformed' ? 'malformed reply' : answer.cause;
   return `${cause}: ${answer.detail}`;
+}
+
+/** The kept last test as `show --json` gives it. */
+function lastTestView(lastTest: LastTestRecord | null) {
+  return lastTest === null
+    ? null
+    : { at: isoTime(lastTest.testedAt), actor: lastTest.actor, outcome: lastTest.outcome, detail: lastTest.detail };
+}
+
+/** The kept last test in one line of `show`: when, who, what it answered. */
+function lastTestLine(lastTest: LastTestRecord | null): string {
+  if (lastTest === null) return 'none yet; `ssod sources test` asks it';
+  return `${lastTest.outcome} (${lastTest.detail}) at ${isoTime(lastTest.testedAt) ?? '-'} by ${lastTest.actor}`;
 }
 
 /** The password to test: asked on the terminal, else standard input. */

@@ -12,6 +12,8 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { path: '/groups', title: 'Groups' },
   { path: '/users', title: 'Users' },
   { path: '/sessions', title: 'Sessions' },
+  { path: '/sources', title: 'Sources' },
+  { path: '/identity-providers', title: 'Identity providers' },
   { path: '/audit', title: 'Audit trail' },
 ];
 

@@ -4,8 +4,10 @@ import { APPLICATION_ROUTES } from './applications.js';
 import { GROUP_ROUTES } from './groups.js';
 import type { ConsoleRoute } from './kit.js';
 import { AUDIT_ROUTES } from './audit.js';
+import { IDENTITY_PROVIDER_ROUTES } from './identityProviders.js';
 import { OVERVIEW_ROUTES } from './overview.js';
 import { SESSIONS_ROUTES } from './sessions.js';
+import { SOURCE_ROUTES } from './sources.js';
 import { USERS_ROUTES } from './users.js';
 
 export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
@@ -14,5 +16,7 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
   ...GROUP_ROUTES,
   ...USERS_ROUTES,
   ...SESSIONS_ROUTES,
+  ...SOURCE_ROUTES,
+  ...IDENTITY_PROVIDER_ROUTES,
   ...AUDIT_ROUTES,
 ];

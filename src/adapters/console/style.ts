@@ -32,7 +32,7 @@ h1 { font-size: 1.5rem; margin: 0.25rem 0 1rem; }
 .note { color: #4a5562; font-size: 0.95rem; }
 .panel { max-width: 26rem; margin: 2rem auto; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1.5rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
-.hint { display: block; color: #4a5562; font-size: 0.9rem; margin-bottom: 0.25rem; }
+.hint { display: block; color: #4a5562; font-size: 0.9rem; margin-bottom: 0.25rem; overflow-wrap: anywhere; }
 input[type="text"], input[type="password"] { width: 100%; padding: 0.55rem 0.6rem; font: inherit; color: #1a1a1a; background: #ffffff; border: 1px solid #6b7580; border-radius: 4px; }
 button { font: inherit; cursor: pointer; padding: 0.5rem 1rem; border-radius: 4px; border: 1px solid #0b4fa8; background: #0b4fa8; color: #ffffff; }
 button:hover { background: #083a7c; }
@@ -74,6 +74,10 @@ button.danger { background: #a4161a; border-color: #a4161a; color: #ffffff; }
 button.danger:hover { background: #7c1013; }
 button.small { padding: 0.2rem 0.6rem; font-size: 0.9rem; }
 .confirm { max-width: 40rem; background: #ffffff; border: 1px solid #a4161a; border-left-width: 4px; border-radius: 6px; padding: 1rem 1.25rem; }
+.checks { list-style: none; padding: 0; margin: 0; }
+.checks li { margin: 0.35rem 0; }
+label.check { display: flex; align-items: center; gap: 0.5rem; }
+.last-test p { margin: 0 0 0.5rem; }
 .pager { display: flex; gap: 1rem; margin: 0.75rem 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; margin: 1rem 0 0; }
 .chart { margin: 0; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 0.75rem 1rem; }

@@ -14,12 +14,15 @@ import {
   type CertificateSummary,
 } from '../identityProviderSettings.js';
 import { Refusal } from '../refusal.js';
+import type { MetadataSettings } from '../samlMetadata.js';
 import type { OperatorServices } from '../services.js';
+import { lastTestRecord } from './lastTests.js';
 import {
   DuplicateIdentityProviderError,
   type FederatedLink,
   type IdentityProviderRecord,
   type IdentityProviderSettings,
+  type LastTestRecord,
   type StoredIdentityProvider,
   type UserRecord,
 } from '../store/index.js';
@@ -54,6 +57,8 @@ export async function findIdentityProvider(services: Reader, name: string): Prom
 export interface IdentityProviderDetails extends ListedIdentityProvider {
   /** Its certificates as the operator compares them (empty when its settings cannot be read). */
   readonly certificates: readonly CertificateSummary[];
+  /** What its last test found (testIdentityProvider keeps it), or null; `checksOfLastTest` reads its checks. */
+  readonly lastTest: LastTestRecord | null;
 }
 
 export async function identityProviderDetails(
@@ -61,13 +66,23 @@ export async function identityProviderDetails(
   name: string,
 ): Promise<IdentityProviderDetails> {
   const idp = await findIdentityProvider(services, name);
-  const links = await services.store.countFederatedLinks(name);
+  const [links, lastTest] = await Promise.all([
+    services.store.countFederatedLinks(name),
+    services.store.getLastTest('identityProvider', name),
+  ]);
   const certificates = idp.settings === null ? [] : idp.settings.certificates.map((pem) => certificateSummary(pem, services.now()));
-  return { idp, links, certificates };
+  return { idp, links, certificates, lastTest };
 }
 
 /** The settings a change gives: only those given replace the stored ones. */
 export type IdentityProviderChanges = { readonly [K in keyof IdentityProviderSettings]?: IdentityProviderSettings[K] | undefined };
+
+/** The settings given, with those of the identity provider's metadata under them: a setting given wins over the metadata. */
+export function changesOverMetadata(metadata: MetadataSettings | undefined, given: IdentityProviderChanges): IdentityProviderChanges {
+  const merged: Record<string, unknown> = { ...(metadata ?? {}) };
+  for (const [key, value] of Object.entries(given as Record<string, unknown>)) if (value !== undefined) merged[key] = value;
+  return merged;
+}
 
 /** What the operator is told after an addition or a change: the certificates, and what to look at. */
 export interface IdentityProviderChange {
@@ -277,12 +292,11 @@ export interface IdentityProviderCheck {
 export type SignInUrlProbe = (url: string) => Promise<{ readonly ok: boolean; readonly detail: string }>;
 
 /** Checks an identity provider: its settings readable, a certificate valid now (warning before expiry), its sign-in URL answering. */
-export async function testIdentityProvider(
-  services: Pick<OperatorServices, 'store' | 'now'>,
+async function checksOf(
+  services: Pick<OperatorServices, 'now'>,
   probe: SignInUrlProbe,
-  name: string,
+  idp: StoredIdentityProvider,
 ): Promise<IdentityProviderCheck[]> {
-  const idp = await findIdentityProvider(services, name);
   if (idp.settings === null) return [{ what: 'settings', ok: false, detail: `its stored settings cannot be used: ${idp.problem}` }];
   const checks: IdentityProviderCheck[] = [{ what: 'settings', ok: true, detail: 'readable' }];
   const summaries = idp.settings.certificates.map((pem) => certificateSummary(pem, services.now()));
@@ -303,6 +317,34 @@ export async function testIdentityProvider(
   const answer = await probe(idp.settings.signInUrl);
   checks.push({ what: `sign-in URL ${idp.settings.signInUrl}`, ok: answer.ok, detail: answer.detail });
   return checks;
+}
+
+const CHECK_LINE = /^(ok|not ok) — (.*)$/;
+
+/**
+ * Tests an identity provider (checksOf) and keeps what it found as its last test: each check one
+ * line of the detail, `ok — WHAT: DETAIL` or `not ok — …`, which checksOfLastTest reads back.
+ */
+export async function testIdentityProvider(
+  services: Pick<OperatorServices, 'store' | 'now'>,
+  probe: SignInUrlProbe,
+  name: string,
+  actor: AuditActor = 'operator',
+): Promise<IdentityProviderCheck[]> {
+  const checks = await checksOf(services, probe, await findIdentityProvider(services, name));
+  const detail = checks.map((check) => `${check.ok ? 'ok' : 'not ok'} — ${check.what}: ${check.detail}`.replaceAll('\n', ' ')).join('\n');
+  await services.store.recordLastTest(
+    lastTestRecord('identityProvider', name, services.now(), actor, usable(checks) ? 'usable' : 'not usable', detail),
+  );
+  return checks;
+}
+
+/** The checks of a kept test, one a line (a line cut short by the bound is kept as it is, not ok). */
+export function checksOfLastTest(lastTest: LastTestRecord): { readonly ok: boolean; readonly text: string }[] {
+  return lastTest.detail.split('\n').map((line) => {
+    const match = CHECK_LINE.exec(line);
+    return match === null ? { ok: false, text: line } : { ok: match[1] === 'ok', text: match[2] ?? '' };
+  });
 }
 
 /** Whether an identity provider passed the test: every check but the individual expired certificates of a rotation. */

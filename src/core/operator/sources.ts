@@ -7,8 +7,9 @@ import { publish } from '../events.js';
 import type { DelegatedSource, SourceAnswer, SourceOpener, SourceSettings } from '../ports/delegated.js';
 import { Refusal } from '../refusal.js';
 import type { OperatorServices } from '../services.js';
-import { checkSourceName, parseSourceSettings } from '../sourceSettings.js';
-import { DuplicateSourceError, type StoredSource, type UserRecord } from '../store/index.js';
+import { SOURCE_TIMEOUTS, checkSourceName, parseSourceSettings } from '../sourceSettings.js';
+import { DuplicateSourceError, type LastTestRecord, type StoredSource, type UserRecord } from '../store/index.js';
+import { lastTestRecord } from './lastTests.js';
 
 /** A source's users are listed up to this many by `ssod sources show`. */
 export const MOST_SHOWN_USERS = 20;
@@ -30,16 +31,19 @@ export async function listSourcesWithUsers(services: Pick<OperatorServices, 'sto
 export interface SourceDetails extends ListedSource {
   /** The first of its users by login (up to MOST_SHOWN_USERS). */
   readonly someUsers: readonly UserRecord[];
+  /** What its last test answered (testSource keeps it), or null. */
+  readonly lastTest: LastTestRecord | null;
 }
 
 /** The source of that name, with its users; a refusal naming the configured sources when there is none. */
 export async function sourceDetails(services: Pick<OperatorServices, 'store'>, name: string): Promise<SourceDetails> {
   const source = await findSource(services, name);
-  const [users, someUsers] = await Promise.all([
+  const [users, someUsers, lastTest] = await Promise.all([
     services.store.countUsersOfSource(name),
     services.store.listUsersOfSource(name, MOST_SHOWN_USERS),
+    services.store.getLastTest('source', name),
   ]);
-  return { source, users, someUsers };
+  return { source, users, someUsers, lastTest };
 }
 
 /** The stored source of that name, or a refusal that says which there are. */
@@ -107,16 +111,13 @@ export async function removeSource(services: Services, name: string, actor: Audi
   await publish(services, { type: 'source.removed', actor, name });
 }
 
-/**
- * Asks the source once, directly (outside the circuit breaker, which is a running node's), whether
- * `password` is the password of `login`: what the operator's `ssod sources test` prints.
- */
-export async function testSource(
-  services: Pick<OperatorServices, 'store'>,
-  open: SourceOpener,
-  check: { readonly name: string; readonly login: string; readonly password: string },
-): Promise<SourceAnswer> {
-  const stored = await findSource(services, check.name);
+/** The answer of a source in one word, as a test shows it. */
+export function answerWord(answer: SourceAnswer): string {
+  if (answer.ok) return 'accepted';
+  return { rejected: 'refused', unavailable: 'unreachable', malformed: 'malformed reply' }[answer.cause];
+}
+
+async function askedOnce(open: SourceOpener, stored: StoredSource, login: string, password: string): Promise<SourceAnswer> {
   if (stored.settings === null) return { ok: false, cause: 'unavailable', detail: `its stored settings cannot be used: ${stored.problem}` };
   let source: DelegatedSource;
   try {
@@ -125,8 +126,98 @@ export async function testSource(
     return { ok: false, cause: 'unavailable', detail: `it cannot be opened: ${error instanceof Error ? error.message : String(error)}` };
   }
   try {
-    return await source.checkPassword({ login: check.login, password: check.password, originatingIp: '127.0.0.1' });
+    return await source.checkPassword({ login, password, originatingIp: '127.0.0.1' });
   } finally {
     await source.close();
   }
+}
+
+/**
+ * Asks the source once, directly (outside the circuit breaker, which is a running node's), whether
+ * `password` is the password of `login`: what `ssod sources test` prints and the console shows. The
+ * answer is kept as the source's last test (never the password), which `sourceDetails` gives back.
+ */
+export async function testSource(
+  services: Pick<OperatorServices, 'store' | 'now'>,
+  open: SourceOpener,
+  check: { readonly name: string; readonly login: string; readonly password: string },
+  actor: AuditActor = 'operator',
+): Promise<SourceAnswer> {
+  const stored = await findSource(services, check.name);
+  const answer = await askedOnce(open, stored, check.login, check.password);
+  await services.store.recordLastTest(
+    lastTestRecord(
+      'source',
+      check.name,
+      services.now(),
+      actor,
+      answerWord(answer),
+      `login ${check.login}${answer.ok ? '' : `: ${answer.detail}`}`,
+    ),
+  );
+  return answer;
+}
+
+/** The settings of a source as text fields: the options of `ssod sources add`, the fields of the console's form (not given: undefined). */
+export interface SourceFields {
+  readonly kind: 'webService' | 'ldap';
+  readonly url: string;
+  readonly connectTimeout?: string | undefined;
+  readonly timeout?: string | undefined;
+  readonly caPem?: string | undefined;
+  readonly pin?: string | undefined;
+  readonly startTls?: boolean | undefined;
+  readonly bindDn?: string | undefined;
+  readonly bindPassword?: string | undefined;
+  readonly searchBase?: string | undefined;
+  readonly searchFilter?: string | undefined;
+  readonly bindDnTemplate?: string | undefined;
+}
+
+/** How the fields are named to whoever gave them (an option, a form's label), for a refusal to name them. */
+export type SourceFieldNames = Readonly<Record<Exclude<keyof SourceFields, 'kind' | 'url'>, string>>;
+
+const LDAP_ONLY = ['startTls', 'bindDn', 'bindPassword', 'searchBase', 'searchFilter', 'bindDnTemplate'] as const;
+
+function milliseconds(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(text))
+    throw new Refusal(
+      `${name} must be a whole number of milliseconds from ${SOURCE_TIMEOUTS.min} to ${SOURCE_TIMEOUTS.max}, got ${JSON.stringify(text)}; for example 5000`,
+    );
+  return Number(text);
+}
+
+/** The settings that the fields give, for addSource (which checks them): the fields' own rules, refused with the field's name. */
+export function sourceSettingsOf(fields: SourceFields, names: SourceFieldNames): Record<string, unknown> {
+  const transport = {
+    connectTimeoutMs: milliseconds(names.connectTimeout, fields.connectTimeout),
+    timeoutMs: milliseconds(names.timeout, fields.timeout),
+    caPem: fields.caPem,
+    pinSha256: fields.pin,
+  };
+  let settings: Record<string, unknown>;
+  if (fields.kind === 'webService') {
+    const ldapOnly = LDAP_ONLY.find((key) => fields[key] !== undefined && fields[key] !== false);
+    if (ldapOnly !== undefined) throw new Refusal(`${names[ldapOnly]} is for an LDAP source, not a web service; leave it out`);
+    settings = { kind: 'webService', url: fields.url, ...transport };
+  } else {
+    if (fields.bindPassword !== undefined && fields.bindDn === undefined)
+      throw new Refusal(
+        `${names.bindPassword} without ${names.bindDn}; give ${names.bindDn} too, the service account it is the password of`,
+      );
+    settings = {
+      kind: 'ldap',
+      url: fields.url,
+      startTls: fields.startTls === true,
+      bindDn: fields.bindDn,
+      bindPassword: fields.bindPassword,
+      searchBase: fields.searchBase,
+      searchFilter: fields.searchFilter,
+      bindDnTemplate: fields.bindDnTemplate,
+      ...transport,
+    };
+  }
+  // A field not given is no key at all: the settings have their defaults then.
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }

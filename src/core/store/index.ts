@@ -7,6 +7,7 @@ import type { AuditStore } from './audit.js';
 import type { GroupStore } from './groups.js';
 import type { IdentityProviderStore } from './identityProviders.js';
 import type { KeyMaterialStore } from './keyMaterial.js';
+import type { LastTestStore } from './lastTests.js';
 import type { OutboxStore } from './outbox.js';
 import type { StoreLifecycle } from './lifecycle.js';
 import type { SessionStartStore } from './sessionStart.js';
@@ -25,6 +26,7 @@ export * from './audit.js';
 export * from './groups.js';
 export * from './identityProviders.js';
 export * from './keyMaterial.js';
+export * from './lastTests.js';
 export * from './lifecycle.js';
 export * from './outbox.js';
 export * from './sessionStart.js';
@@ -45,6 +47,7 @@ export interface Store
     UserStore,
     SourceStore,
     IdentityProviderStore,
+    LastTestStore,
     SessionStore,
     SessionStartStore,
     SessionVariableStore,

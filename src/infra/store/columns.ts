@@ -30,6 +30,7 @@ export const IDENTITY_PROVIDER_COLUMNS =
 export const FEDERATED_LINK_COLUMNS =
   'idp_name AS "idpName", federated_id AS "federatedId", user_id AS "userId", created_at AS "createdAt"';
 export const SAML_REQUEST_COLUMNS = 'id, idp_name AS "idpName", relay_url AS "relayUrl", expires_at AS "expiresAt"';
+export const LAST_TEST_COLUMNS = 'kind, name, tested_at AS "testedAt", actor, outcome, detail';
 export const KEY_MATERIAL_COLUMNS = 'name, certificate_pem AS "certificatePem", sealed_key AS "sealedKey", updated_at AS "updatedAt"';
 
 /** A local session joined with its global session (`l` and `g`): what findSessionByLocalId reads. */

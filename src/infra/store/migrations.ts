@@ -436,6 +436,21 @@ CREATE TABLE admin_sessions (
 CREATE INDEX admin_sessions_admin_name ON admin_sessions (admin_name);
 `;
 
+// Version 14: the last test of each delegated source and SAML identity provider (what it answered,
+// when, who asked), so that every node and a later visit of the console show it. One small table for
+// both kinds; the store drops a row with its source or identity provider.
+const lastTests = ({ time, tableOptions }: Dialect): string => `
+CREATE TABLE last_tests (
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  tested_at ${time} NOT NULL,
+  actor TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (kind, name)
+)${tableOptions};
+`;
+
 /** In ascending version order, starting at 1, without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'applications, certificates, users, global and local sessions, relay tokens', sql: initial },
@@ -488,6 +503,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the admin console: administrators with their sealed TOTP secrets and recovery codes, and console sessions',
     sql: admins,
   },
+  { version: 14, description: 'the last test of each delegated source and SAML identity provider', sql: lastTests },
 ];
 
 /** The schema version this code writes and expects. */

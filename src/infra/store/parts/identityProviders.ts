@@ -5,6 +5,7 @@
 import { FEDERATED_LINK_COLUMNS, IDENTITY_PROVIDER_COLUMNS, SAML_REQUEST_COLUMNS, USER_COLUMNS } from '../columns.js';
 import { step, type Executor } from '../executor.js';
 import { sql } from '../sql/statement.js';
+import { lastTestDrop } from './lastTests.js';
 import { parseIdentityProviderSettings } from '../../../core/identityProviderSettings.js';
 import {
   DuplicateIdentityProviderError,
@@ -217,12 +218,16 @@ export function identityProviderPart(x: Executor): IdentityProviderStore {
     },
     updateIdentityProvider: async (idp) => (await x.run(updateIdp, rowOf(idp))) > 0,
     async deleteIdentityProvider(name, { withLinks = false } = {}) {
+      const deleted = async (): Promise<'deleted'> => {
+        await lastTestDrop(x, 'identityProvider', name);
+        return 'deleted';
+      };
       if (withLinks) {
         const results = await x.batch([step(deleteLinksOfIdp, { name }), step(deleteIdp, { name })]);
-        return (results?.[1]?.changes ?? 0) > 0 ? 'deleted' : 'absent';
+        return (results?.[1]?.changes ?? 0) > 0 ? deleted() : 'absent';
       }
       try {
-        if ((await x.run(deleteUnlinkedIdp, { name })) > 0) return 'deleted';
+        if ((await x.run(deleteUnlinkedIdp, { name })) > 0) return await deleted();
       } catch (error) {
         // A link made by a concurrent transaction: the foreign key refuses the delete.
         const linked = await count(name);

@@ -8,6 +8,7 @@ import { auditPart } from './audit.js';
 import { groupPart } from './groups.js';
 import { identityProviderPart } from './identityProviders.js';
 import { keyMaterialPart } from './keyMaterial.js';
+import { lastTestPart } from './lastTests.js';
 import { outboxPart } from './outbox.js';
 import { sessionPart } from './sessions.js';
 import { sessionStartPart } from './sessionStart.js';
@@ -35,6 +36,7 @@ export function composeStore(lifecycle: StoreLifecycle, x: Executor): Store {
     ...userPart(x),
     ...sourcePart(x),
     ...identityProviderPart(x),
+    ...lastTestPart(x),
     ...sessionPart(x),
     ...sessionStartPart(x),
     ...sessionVariablePart(x),

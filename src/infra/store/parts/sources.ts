@@ -3,6 +3,7 @@
 import { SOURCE_COLUMNS, USER_COLUMNS } from '../columns.js';
 import type { Executor } from '../executor.js';
 import { sql } from '../sql/statement.js';
+import { lastTestDrop } from './lastTests.js';
 import { parseSourceSettings } from '../../../core/sourceSettings.js';
 import {
   DuplicateSourceError,
@@ -95,7 +96,10 @@ export function sourcePart(x: Executor): SourceStore {
     updateSource: async (source) => (await x.run(updateSource, paramsOf(source))) > 0,
     async deleteSource(name) {
       try {
-        if ((await x.run(deleteUnusedSource, { name })) > 0) return 'deleted';
+        if ((await x.run(deleteUnusedSource, { name })) > 0) {
+          await lastTestDrop(x, 'source', name);
+          return 'deleted';
+        }
       } catch (error) {
         // A user given this source by a concurrent transaction: the foreign key refuses the delete.
         const users = await count(name);

@@ -8,6 +8,7 @@ import { auditContract } from './audit.js';
 import { groupsContract } from './groups.js';
 import { identityProvidersContract } from './identityProviders.js';
 import { keyMaterialContract } from './keyMaterial.js';
+import { lastTestsContract } from './lastTests.js';
 import { lifecycleContract } from './lifecycle.js';
 import { outboxContract } from './outbox.js';
 import { sessionsContract } from './sessions.js';
@@ -50,6 +51,7 @@ export function runStoreContract(engineName: 'sqlite' | 'postgres', open: () => 
     describe('key material shared by every node', () => keyMaterialContract(storeTest));
     describe('signed logon tickets: keys, receivers, grants', () => ticketsContract(storeTest));
     describe('units of work', () => unitOfWorkContract(storeTest));
+    describe('the last test of each source and identity provider', () => lastTestsContract(storeTest));
     describe('application groups', () => groupsContract(storeTest));
     describe('On Session Start callbacks: callbacks, session starts, claims', () => sessionStartContract(storeTest));
     describe('browser sessions started without a relay token, and the outbox of domain events', () => outboxContract(storeTest));
