@@ -6,7 +6,11 @@ export interface NavigationEntry {
   readonly title: string;
 }
 
-export const NAVIGATION: readonly NavigationEntry[] = [{ path: '/', title: 'Overview' }];
+export const NAVIGATION: readonly NavigationEntry[] = [
+  { path: '/', title: 'Overview' },
+  { path: '/tickets', title: 'Tickets' },
+  { path: '/settings', title: 'Settings' },
+];
 
 /** The section a path belongs to: the longest entry path it is under ('/' only for itself). */
 export function sectionOf(path: string): string {
