@@ -122,7 +122,7 @@ export function showConfirmation(
         : ''
     }
     <form method="post" action="${request.url.pathname}">
-      ${csrfField(request.viewer)}${hidden}<input type="hidden" name="confirm" value="yes" />
+      ${trusted(csrfField(request.viewer))}${hidden}<input type="hidden" name="confirm" value="yes" />
       <div class="actions">
         <button type="submit" class="danger">${confirmation.button}</button> <a href="${confirmation.back}">Cancel</a>
       </div>
@@ -199,7 +199,7 @@ export function table(headers: readonly string[], rows: readonly (readonly HtmlV
 /** A form that changes something: POST to `action`, with the CSRF token. */
 export function postForm(request: ConsoleRequest, action: string, body: HtmlValue, className?: string): Html {
   return html`<form method="post" action="${action}" ${className !== undefined ? html` class="${className}"` : ''}>
-    ${csrfField(request.viewer)}${body}
+    ${trusted(csrfField(request.viewer))}${body}
   </form>`;
 }
 

@@ -72,8 +72,9 @@ async function list(request: ConsoleRequest): Promise<void> {
   const entries = await showSettings(request.services);
   const rows = entries.map((entry) => [
     html`<a href="${settingPath(entry.name)}">${entry.name}</a>`,
-    html`<span class="mono">${valueText(entry.value)}</span> ${stateBadge(entry)}`,
-    html`<span class="mono">${entry.default === '' ? '(none)' : entry.default}</span>`,
+    // Plain text, not .mono: a short value such as 127.0.0.1 must not break anywhere.
+    html`${valueText(entry.value)} ${stateBadge(entry)}`,
+    entry.default === '' ? '(none)' : entry.default,
     entry.doc,
   ]);
   showPage(request, {

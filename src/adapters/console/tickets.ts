@@ -105,6 +105,13 @@ async function rotate(request: ConsoleRequest): Promise<void> {
   redirectAfterChange(request, TICKETS_PATH, now ? 'rotatedNow' : 'rotated');
 }
 
+/** When the receivers refuse a revoked key's tickets, with their count. */
+function receiversRefuse(count: number): string {
+  if (count === 0) return 'and no receiver is configured';
+  const who = count === 1 ? 'the one receiver refuses' : `each of the ${count} receivers refuses`;
+  return `and ${who} them when it next fetches the key set (within 5 minutes)`;
+}
+
 async function revoke(request: ConsoleRequest): Promise<void> {
   const kid = request.params[0] ?? '';
   const keys = await ticketKeysNow(request.services);
@@ -130,7 +137,7 @@ async function revoke(request: ConsoleRequest): Promise<void> {
     title: 'Revoke a ticket key',
     what: `Revoke ticket key ${kid}?`,
     consequences: [
-      `Tickets signed with it stop working at once: ssod's online check refuses them now, and each of the ${receivers} receivers refuses them when it next fetches the key set (within 5 minutes).`,
+      `Tickets signed with it stop working at once: ssod's online check refuses them now, ${receiversRefuse(receivers)}.`,
       successor === null ? 'New tickets are signed as before.' : `Key ${successor} signs new tickets from now on.`,
       'A revoked key cannot be brought back.',
     ],
