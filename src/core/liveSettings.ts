@@ -29,15 +29,18 @@ export function settingsFrom(stored: Readonly<Record<string, string>>, log?: Log
   return Object.freeze(values) as ServiceSettings;
 }
 
-/** Checks and normalizes values typed by an operator; throws OptionError naming the first bad one. */
-export function parseSettingChanges(changes: Readonly<Record<string, string | null>>): Record<SettingName, string | null> {
+/** Checks and normalizes values typed by an operator (`source`: where they were typed); throws OptionError naming the first bad one. */
+export function parseSettingChanges(
+  changes: Readonly<Record<string, string | null>>,
+  source = 'the command line',
+): Record<SettingName, string | null> {
   const parsed: Partial<Record<SettingName, string | null>> = {};
   for (const [name, text] of Object.entries(changes)) {
     if (!(settingNames() as readonly string[]).includes(name)) {
       throw new OptionError(`unknown setting "${name}"${didYouMean(name, settingNames())}; the settings are: ${settingNames().join(', ')}`);
     }
     const setting = name as SettingName;
-    parsed[setting] = text === null ? null : formatOptionValue(coerce(setting, text, 'the command line'));
+    parsed[setting] = text === null ? null : formatOptionValue(coerce(setting, text, source));
   }
   return parsed as Record<SettingName, string | null>;
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { printable } from '../../core/identifiers.js';
-import { addReceiver, findReceiver, removeReceiver } from '../../core/operator/tickets.js';
+import { addReceiver, findReceiver, listReceivers, receiverCaCount, removeReceiver } from '../../core/operator/tickets.js';
 import type { TicketReceiverRecord } from '../../core/store/index.js';
 import { CliError, action, addWideFlag, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
@@ -32,7 +32,7 @@ function receiverView(receiver: TicketReceiverRecord) {
     name: receiver.name,
     domain: receiver.domain,
     url: receiver.url,
-    caCertificates: receiver.caPem?.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0,
+    caCertificates: receiverCaCount(receiver),
     createdAt: isoTime(receiver.createdAt),
   };
 }
@@ -52,7 +52,7 @@ async function add(access: InstallationAccess, flags: AddFlags, name: string): P
 
 async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
-    const rows = (await services.store.listTicketReceivers()).map(receiverView);
+    const rows = (await listReceivers(services)).map(receiverView);
     print(flags, rows, () =>
       table(
         ['NAME', 'DOMAIN', 'URL', 'CREATED'],

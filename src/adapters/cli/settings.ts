@@ -1,18 +1,12 @@
 // `ssod settings`: shows and changes the service settings (core/liveSettings.ts) in the store.
 // Running servers pick a change up within SETTINGS_REFRESH_MS, without a restart.
 import type { Command } from 'commander';
-import { SSO_MODES, formatOptionValue, settingNames, type SettingName } from '../../config/options.js';
-import { SETTINGS_REFRESH_MS, parseSettingChanges } from '../../core/liveSettings.js';
-import { showSettings, type SettingEntry } from '../../core/operator/settings.js';
+import { formatOptionValue, settingNames } from '../../config/options.js';
+import { SETTINGS_REFRESH_MS } from '../../core/liveSettings.js';
+import { checkSettingChanges, showSettings, type SettingEntry } from '../../core/operator/settings.js';
 import { changeSettings } from '../../core/settings.js';
-import { CliError, action, addWideFlag, print, storeCommand, table, type StoreFlags } from './common.js';
+import { action, addWideFlag, print, storeCommand, table, type StoreFlags } from './common.js';
 import { withServices, withStore, type InstallationAccess } from './installation.js';
-
-/** Settings that have a command of their own, because changing them takes more than a value. */
-const OWN_COMMANDS: Partial<Record<SettingName, string>> = {
-  hostname: '`ssod hostname NAME` (it also re-issues the server certificate)',
-  mode: `\`ssod mode ${SSO_MODES.join('|')}\` (it checks the host name and the registered applications first)`,
-};
 
 /** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */
 function showTable(rows: readonly SettingEntry[], wide: boolean): string {
@@ -29,14 +23,8 @@ function showTable(rows: readonly SettingEntry[], wide: boolean): string {
       );
 }
 
-function requireChangeable(name: string): void {
-  const own = OWN_COMMANDS[name as SettingName];
-  if (own !== undefined) throw new CliError(`${name} is not changed with \`ssod settings\`; use ${own}`);
-}
-
 async function change(access: InstallationAccess, flags: StoreFlags, changes: Record<string, string | null>): Promise<void> {
-  for (const name of Object.keys(changes)) requireChangeable(name);
-  const parsed = parseSettingChanges(changes);
+  const parsed = checkSettingChanges(changes);
   await withServices(access, flags, async (services) => {
     const changed = await changeSettings(services, parsed);
     print(

@@ -14,6 +14,8 @@ export const NAVIGATION: readonly NavigationEntry[] = [
   { path: '/sessions', title: 'Sessions' },
   { path: '/sources', title: 'Sources' },
   { path: '/identity-providers', title: 'Identity providers' },
+  { path: '/tickets', title: 'Tickets' },
+  { path: '/settings', title: 'Settings' },
   { path: '/audit', title: 'Audit trail' },
 ];
 

@@ -7,7 +7,9 @@ import { AUDIT_ROUTES } from './audit.js';
 import { IDENTITY_PROVIDER_ROUTES } from './identityProviders.js';
 import { OVERVIEW_ROUTES } from './overview.js';
 import { SESSIONS_ROUTES } from './sessions.js';
+import { SETTINGS_ROUTES } from './settings.js';
 import { SOURCE_ROUTES } from './sources.js';
+import { TICKETS_ROUTES } from './tickets.js';
 import { USERS_ROUTES } from './users.js';
 
 export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
@@ -18,5 +20,7 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
   ...SESSIONS_ROUTES,
   ...SOURCE_ROUTES,
   ...IDENTITY_PROVIDER_ROUTES,
+  ...TICKETS_ROUTES,
+  ...SETTINGS_ROUTES,
   ...AUDIT_ROUTES,
 ];

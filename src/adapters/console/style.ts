@@ -64,6 +64,7 @@ td form { display: inline; margin: 0; }
 .toolbar input[type="text"], .toolbar input[type="search"], .toolbar select { width: auto; min-width: 12rem; }
 .stack { max-width: 32rem; background: #ffffff; border: 1px solid #d0d5dc; border-radius: 6px; padding: 1rem 1.25rem 1.25rem; margin: 0 0 1rem; }
 .stack button { margin-top: 1rem; }
+.table-wrap + .stack { margin-top: 1rem; }
 .actions { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; margin: 1rem 0; }
 .actions form { margin: 0; }
 input[type="search"], input[type="url"], input[type="number"], select, textarea { width: 100%; padding: 0.55rem 0.6rem; font: inherit; color: #1a1a1a; background: #ffffff; border: 1px solid #6b7580; border-radius: 4px; }

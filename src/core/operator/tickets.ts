@@ -41,15 +41,18 @@ export async function rotateTicketKey(
   return { kid: key.kid, signsFrom: key.signsFrom };
 }
 
+/** What revoking a key does: the key as it is now, and the key that signs once it is gone (null when it was not the signing key). */
+export interface TicketKeyRevocation {
+  readonly target: TicketKeyStatus;
+  readonly successor: string | null;
+}
+
 /**
- * `ssod tickets revoke KID`: withdraws the key at once. The signing key only when another key that
- * is published now takes over (a retired key is never brought back).
+ * Whether a key may be revoked now, and what follows (a console asks before it acts); a Refusal
+ * for an unknown key, a key revoked already, or the signing key when no other key published now
+ * (a retiring one) takes over (a retired key is never brought back).
  */
-export async function revokeTicketKey(
-  services: KeyServices & Pick<Services, 'settings'>,
-  kid: string,
-  actor: AuditActor = 'operator',
-): Promise<void> {
+export async function ticketKeyRevocation(services: KeyServices & Pick<Services, 'settings'>, kid: string): Promise<TicketKeyRevocation> {
   const states = await ticketKeysNow(services);
   const target = states.find((status) => status.key.kid === kid);
   if (target === undefined) {
@@ -62,19 +65,28 @@ export async function revokeTicketKey(
   }
   if (target.state === 'revoked')
     throw new Refusal(`ticket key ${kid} is revoked already; nothing to change (\`ssod tickets keys\` shows the keys)`);
+  if (target.state !== 'signing') return { target, successor: null };
   const at = services.now();
-  if (target.state === 'signing') {
-    const next = signerAt(
-      states.map((status) => (status.key.kid === kid ? { ...status.key, revokedAt: at } : status.key)),
-      at,
+  const next = signerAt(
+    states.map((status) => (status.key.kid === kid ? { ...status.key, revokedAt: at } : status.key)),
+    at,
+  );
+  const nextState = states.find((status) => status.key.kid === next?.kid)?.state;
+  if (next === null || nextState !== 'retiring')
+    throw new Refusal(
+      `ticket key ${kid} is the signing key and no other key can sign now; run \`ssod tickets rotate --now\` first (a new key signs at once), then \`ssod tickets revoke ${kid}\``,
     );
-    const nextState = states.find((status) => status.key.kid === next?.kid)?.state;
-    if (nextState !== 'retiring')
-      throw new Refusal(
-        `ticket key ${kid} is the signing key and no other key can sign now; run \`ssod tickets rotate --now\` first (a new key signs at once), then \`ssod tickets revoke ${kid}\``,
-      );
-  }
-  if (!(await services.tickets.revokeKey(kid, at)))
+  return { target, successor: next.kid };
+}
+
+/** `ssod tickets revoke KID`: withdraws the key at once, after the checks of ticketKeyRevocation. */
+export async function revokeTicketKey(
+  services: KeyServices & Pick<Services, 'settings'>,
+  kid: string,
+  actor: AuditActor = 'operator',
+): Promise<void> {
+  await ticketKeyRevocation(services, kid);
+  if (!(await services.tickets.revokeKey(kid, services.now())))
     throw new Refusal(`ticket key ${kid} was revoked meanwhile; nothing to change (\`ssod tickets keys\` shows the keys)`);
   await publish(services, { type: 'ticketKey.revoked', actor, kid });
 }
@@ -169,6 +181,16 @@ export async function addReceiver(
   receiversChanged(services.store);
   await publish(services, { type: 'receiver.added', actor, name, domain, url: record.url });
   return record;
+}
+
+/** Every receiver, by name (`ssod receivers list`). */
+export function listReceivers(services: Pick<Services, 'store'>): Promise<TicketReceiverRecord[]> {
+  return services.store.listTicketReceivers();
+}
+
+/** How many certificates the receiver's own CA holds; 0: the system's CAs are trusted for its logout endpoint. */
+export function receiverCaCount(receiver: TicketReceiverRecord): number {
+  return receiver.caPem?.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
 }
 
 /** The receiver of that name, or a refusal naming the configured receivers. */
