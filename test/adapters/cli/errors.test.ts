@@ -188,7 +188,7 @@ test('refusals across the commands: one line, what went wrong, then what to do a
       [
         ['sources', 'add', 'x', '--web-service', 'https://a.example/', '--search-base', 'dc=x'],
         2,
-        /is for an LDAP source \(--ldap URL\), not a web service; leave it out/,
+        /^ssod: --search-base is for an LDAP source, not a web service; leave it out$/m,
       ],
       [
         ['sources', 'add', 'x', '--ldap', 'ldap://ldap.example.com', '--search-base', 'dc=x'],
