@@ -3,33 +3,19 @@
 // hostname or mode changes nothing; a change is recorded with the administrator as the actor.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  ADMIN_PASSWORD,
-  addTestAdmin,
-  consoleRequest,
-  csrfOf,
-  sessionCookieOf,
-  startConsoleServer,
-  totpCode,
-} from '../../helpers/adminConsole.js';
+import { addTestAdmin, consoleRequest, signInOverHttp, startConsoleServer } from '../../helpers/adminConsole.js';
 import type { TestServer } from '../../helpers/server.js';
 
 describe('the console settings and tickets pages over HTTP', () => {
   let ts: TestServer & { adminPort: number };
   let cookie: string;
   let csrf: string;
-  let headers: Record<string, string>;
+  let headers: Readonly<Record<string, string>>;
 
   before(async () => {
     ts = await startConsoleServer();
     const { secret } = await addTestAdmin(ts, 'root');
-    headers = { Origin: `https://127.0.0.1:${ts.adminPort}`, 'Sec-Fetch-Site': 'same-origin' };
-    const signIn = await consoleRequest(ts, '/signin', {
-      form: { name: 'root', password: ADMIN_PASSWORD, code: totpCode(secret, ts.server.services.now()) },
-      headers,
-    });
-    cookie = sessionCookieOf(signIn) ?? '';
-    csrf = csrfOf(await consoleRequest(ts, '/settings', { cookie }));
+    ({ cookie, csrf, headers } = await signInOverHttp(ts, 'root', secret));
   });
   after(() => ts.close());
 

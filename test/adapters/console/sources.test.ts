@@ -5,15 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MOST_TEST_DETAIL_CHARS } from '../../../src/core/operator/lastTests.js';
 import { addSource, testSource } from '../../../src/core/operator/sources.js';
-import {
-  ADMIN_PASSWORD,
-  addTestAdmin,
-  consoleRequest,
-  csrfOf,
-  sessionCookieOf,
-  startConsoleServer,
-  totpCode,
-} from '../../helpers/adminConsole.js';
+import { addTestAdmin, consoleRequest, csrfOf, signInOverHttp, startConsoleServer } from '../../helpers/adminConsole.js';
 import { eventually } from '../../helpers/eventually.js';
 import { idpSettings } from '../../helpers/identityProviders.js';
 import type { TestServer } from '../../helpers/server.js';
@@ -23,18 +15,12 @@ import { addIdentityProvider } from '../../../src/core/operator/identityProvider
 describe('the console Sources and Identity providers pages over HTTP', () => {
   let ts: TestServer & { adminPort: number };
   let cookie: string;
-  let headers: Record<string, string>;
+  let headers: Readonly<Record<string, string>>;
 
   before(async () => {
     ts = await startConsoleServer();
     const { secret } = await addTestAdmin(ts, 'root');
-    headers = { Origin: `https://127.0.0.1:${ts.adminPort}`, 'Sec-Fetch-Site': 'same-origin' };
-    ts.advanceClock(30_000);
-    const signIn = await consoleRequest(ts, '/signin', {
-      form: { name: 'root', password: ADMIN_PASSWORD, code: totpCode(secret, ts.server.services.now()) },
-      headers,
-    });
-    cookie = sessionCookieOf(signIn) ?? assert.fail('not signed in');
+    ({ cookie, headers } = await signInOverHttp(ts, 'root', secret));
     const services = ts.server.services;
     await addSource(services, { name: 'corp', settings: webServiceSettings({ url: 'https://127.0.0.1:1/' }) });
     await addIdentityProvider(services, { name: 'corp-idp', settings: idpSettings() });
