@@ -3,7 +3,7 @@
 // the colours are classes of the console's style sheet; the labels are HTML, so they keep their size
 // when the bars stretch to the width of a phone or a laptop). Each chart says in words what it shows, for
 // a screen reader and for anyone who wants the figures rather than the shape.
-import { countText, html, type Html } from './html.js';
+import { countText, html, plural, type Html } from './html.js';
 
 const WIDTH = 600;
 const HEIGHT = 120;
@@ -31,11 +31,6 @@ export interface MinuteChart {
   readonly kind: 'count' | 'level';
 }
 
-/** `count` with its unit, in the singular for 1. */
-function counted(count: number, unit: MinuteChart['unit']): string {
-  return `${countText(count)} ${count === 1 ? unit[0] : unit[1]}`;
-}
-
 /** The words that say what the chart shows. */
 function summary(chart: MinuteChart): string {
   const known = chart.values.filter((value): value is number => value !== null);
@@ -44,10 +39,10 @@ function summary(chart: MinuteChart): string {
   const last = chart.values[chart.values.length - 1] ?? null;
   if (chart.kind === 'count') {
     const total = known.reduce((sum, value) => sum + value, 0);
-    return `${counted(total, chart.unit)} in the last hour, at most ${countText(max)} in one minute, ${countText(last ?? 0)} so far this minute.`;
+    return `${plural(total, ...chart.unit)} in the last hour, at most ${countText(max)} in one minute, ${countText(last ?? 0)} so far this minute.`;
   }
   const now = last ?? known[known.length - 1] ?? 0;
-  return `${counted(now, chart.unit)} at the last sample, at most ${countText(max)} in the last hour.`;
+  return `${plural(now, ...chart.unit)} at the last sample, at most ${countText(max)} in the last hour.`;
 }
 
 /** One chart: a figure with its title, the SVG bars with the scale, and the summary in words. */
