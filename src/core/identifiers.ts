@@ -201,7 +201,12 @@ const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
  * terminal as they are. JSON's own characters are ASCII, so only the contents of strings change.
  */
 export function printableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNPRINTABLE_IN_JSON, (char) =>
+  return printableJsonText(JSON.stringify(value, null, 2));
+}
+
+/** JSON text as JSON.stringify wrote it, with printableJson()'s escapes: the log's lines too. */
+export function printableJsonText(json: string): string {
+  return json.replace(UNPRINTABLE_IN_JSON, (char) =>
     Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
   );
 }
