@@ -188,3 +188,25 @@ const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\
 export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (char) => ESCAPES[char] ?? `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`);
 }
+
+// What JSON.stringify leaves unescaped of UNPRINTABLE: it escapes C0 controls itself (and the
+// newlines between its lines are its own).
+const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * `value` as JSON for an operator's terminal: the same JSON (it parses to the same values), but a
+ * control, format or separator character inside a string is written as its `\uXXXX` escape, as
+ * JSON.stringify does only for C0 controls: DEL, C1 controls (U+009B starts a terminal command),
+ * bidirectional controls (U+202E turns a line around) and U+2028 would otherwise reach the
+ * terminal as they are. JSON's own characters are ASCII, so only the contents of strings change.
+ */
+export function printableJson(value: unknown): string {
+  return printableJsonText(JSON.stringify(value, null, 2));
+}
+
+/** JSON text as JSON.stringify wrote it, with printableJson()'s escapes: the log's lines too. */
+export function printableJsonText(json: string): string {
+  return json.replace(UNPRINTABLE_IN_JSON, (char) =>
+    Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+}

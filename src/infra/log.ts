@@ -10,6 +10,7 @@
 // line at the latest, at once for a warning or an error (after the lines batched before it, in
 // order), and when the process exits.
 import type { LOG_LEVELS } from '../config/options.js';
+import { printableJsonText } from '../core/identifiers.js';
 import type { LogFields, Logger } from '../core/ports/logger.js';
 
 export type { LogFields, Logger };
@@ -74,12 +75,18 @@ function isoNow(): string {
   return clockText;
 }
 
-/** `{"time":…,"level":…,"msg":…,<fields>}` and a newline; undefined fields are left out, as JSON.stringify does. */
+/**
+ * `{"time":…,"level":…,"msg":…,<fields>}` and a newline; undefined fields are left out, as JSON.stringify does.
+ * A field may hold what a client sent (a login, a source's answer): DEL, C1 controls, bidirectional
+ * controls and line separators in its strings are written as `\uXXXX`, as JSON.stringify writes C0
+ * controls, so that the line parses to the same values and cannot turn around or split in an
+ * operator's terminal (docs/SECURITY.md, case F45).
+ */
 export function formatLine(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields | undefined): string {
   const head = `{"time":"${isoNow()}","level":"${level}","msg":${JSON.stringify(msg)}`;
-  if (fields === undefined) return `${head}}\n`;
+  if (fields === undefined) return printableJsonText(`${head}}\n`);
   const rest = JSON.stringify(fields);
-  return rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`;
+  return printableJsonText(rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`);
 }
 
 /** A logger at `level`; on stdout in batches unless another sink is given. */

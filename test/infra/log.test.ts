@@ -21,6 +21,18 @@ test('a line is one JSON object: time, level and msg first, then the fields; und
   assert.equal(Object.keys(JSON.parse(formatLine('error', 'm', undefined)) as object).length, 3);
 });
 
+test("F45: a client's text in a line (a login with U+202E, C1 controls, a line separator) is written as \\u escapes, and parses back to itself", () => {
+  const login = 'mallory\u202E\n{"level":"info"}\u0085\u009B31m\u2028\u{E0001}\u007F';
+  for (const line of [formatLine('warn', `login ${login}`, { login }), formatLine('info', login, undefined)]) {
+    assert.equal(line.split('\n').length, 2, 'one line');
+    assert.doesNotMatch(line.slice(0, -1), /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u);
+    assert.match(line, /mallory\\u202e\\n\{\\"level\\":\\"info\\"\}\\u0085\\u009b31m\\u2028\\udb40\\udc01\\u007f/);
+  }
+  const parsed = JSON.parse(formatLine('warn', `login ${login}`, { login })) as Record<string, unknown>;
+  assert.equal(parsed.msg, `login ${login}`);
+  assert.equal(parsed.login, login);
+});
+
 test('batches: info lines wait at most the batch delay, a warning goes at once after them, no write passes 4096 bytes, order kept', async () => {
   const writes: string[] = [];
   const { sink, flush } = batchingSink((text) => writes.push(text));

@@ -4,7 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { OPTION_SPECS, defaultText, envOf, flagOf, resolveOptions, type OptionName, type Options } from '../../config/options.js';
-import { printable } from '../../core/identifiers.js';
+import { printable, printableJson } from '../../core/identifiers.js';
 import type { Refusal, RefusalOverride } from '../../core/refusal.js';
 import { storeLocation } from '../../infra/store/location.js';
 
@@ -126,7 +126,7 @@ export function parseLimit(text: string | undefined): number {
  * move the terminal's cursor, turn text around or end a line.
  */
 export function print<T>(flags: StoreFlags, value: T, human: (value: T) => string): void {
-  const text = flags.json === true ? JSON.stringify(value, null, 2) : human(value).split('\n').map(printable).join('\n');
+  const text = flags.json === true ? printableJson(value) : human(value).split('\n').map(printable).join('\n');
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { printableJson } from '../../core/identifiers.js';
 import { storeLocation } from '../../infra/store/location.js';
 import { Refusal } from '../../core/refusal.js';
 import { exportInstallation, importInstallation, readExport, type Export } from '../../core/transfer.js';
@@ -28,7 +29,8 @@ interface ExportFlags extends StoreFlags {
 async function exportCommandAction(access: InstallationAccess, flags: ExportFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
     const data = await exportInstallation(services);
-    const text = JSON.stringify(data, null, 2) + '\n';
+    // The same JSON either way; controls in strings escaped, since it may go to a terminal.
+    const text = printableJson(data) + '\n';
     if (flags.out === undefined) {
       process.stdout.write(text);
       return;

@@ -166,14 +166,34 @@ describe('identifiers at the operator commands', () => {
     assert.match(refused.stderr, new RegExp(`^ssod: evil\\\\n${FAKE_ID}  bank .* owns 1 user\\(s\\);[^\\n]*\\n$`));
   });
 
-  test('F45: JSON output keeps the stored values exact, escaped by JSON itself', async () => {
-    const result = await inst.run(['users', 'show', forged.userId, '--json']);
-    assert.equal(result.code, 0, result.stderr);
+  test('F45: JSON output keeps the stored values exact, with every control, bidirectional control and separator as a \\u escape', async () => {
+    const login = `mallory\u202E${FORGED_ROW}\u2028`;
+    for (const args of [
+      ['users', 'show', forged.userId, '--json'],
+      ['applications', 'show', forged.appId, '--json'],
+      ['audit', '--target', `user:${forged.userId}`, '--json'],
+      ['audit', '--type', 'authentication.failed', '--json'],
+      ['export'],
+    ]) {
+      const result = await inst.run(args);
+      assert.equal(result.code, 0, result.stderr);
+      for (const line of result.stdout.replace(/\n$/, '').split('\n')) {
+        assert.doesNotMatch(line, RAW_CONTROL, `${args.join(' ')}: ${JSON.stringify(line)}`);
+        assert.match(line, /^\s*[[\]{}"0-9a-z-]/, args.join(' ')); // every line is JSON's own
+      }
+    }
+    const shown = await inst.run(['users', 'show', forged.userId, '--json']);
+    assert.equal((JSON.parse(shown.stdout) as { login: string }).login, login);
+    assert.match(shown.stdout, /mallory\\u202e\\n0{8}-.*\\u2028"/);
+    const app = await inst.run(['applications', 'show', forged.appId, '--json']);
+    const parsed = JSON.parse(app.stdout) as { name: string; displayName: string; version: string };
+    assert.deepEqual([parsed.name, parsed.displayName, parsed.version], [`evil${FORGED_ROW}`, '\u202Elenap', '1\u0085\u009B31m']);
+    const audit = await inst.run(['audit', '--type', 'authentication.failed', '--json']);
+    const records = JSON.parse(audit.stdout) as { target: string; detail: { login?: string } }[];
     assert.ok(
-      result.stdout.split('\n').every((line) => /^\s*[{}"]/.test(line) || line === ''),
-      result.stdout,
-    ); // every line is JSON's own
-    assert.equal((JSON.parse(result.stdout) as { login: string }).login, `mallory\u202E${FORGED_ROW}\u2028`);
+      records.some((record) => record.target === `login:${login}` && record.detail.login === login),
+      audit.stdout,
+    );
   });
 
   test('F45: `ssod import` refuses an application name with a newline and a login with U+202E, naming the field', async () => {
