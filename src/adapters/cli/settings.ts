@@ -5,7 +5,7 @@ import { formatOptionValue, settingNames } from '../../config/options.js';
 import { SETTINGS_REFRESH_MS } from '../../core/liveSettings.js';
 import { checkSettingChanges, showSettings, type SettingEntry } from '../../core/operator/settings.js';
 import { changeSettings } from '../../core/settings.js';
-import { action, addWideFlag, print, storeCommand, table, type StoreFlags } from './common.js';
+import { action, addWideFlag, print, storeCommand, table, wrapText, type StoreFlags } from './common.js';
 import { withServices, withStore, type InstallationAccess } from './installation.js';
 
 /** The table; the DEFAULT column only with --wide, since VALUE already says "(default)" when it is one. */
@@ -43,7 +43,7 @@ export function settingsCommand(access: InstallationAccess): Command {
   )
     .addHelpText(
       'after',
-      `\nSettings: ${settingNames().join(', ')}.\nhostname and mode have commands of their own: ssod hostname, ssod mode.\n\nExamples:\n  ssod settings --data-dir /var/lib/ssod\n  ssod settings --wide\n  ssod settings set sessionTimeout 900\n  ssod settings set passwordHashTypes sha256\n  ssod settings reset sessionTimeout\n`,
+      `\n${wrapText(`Settings: ${settingNames().join(', ')}.`)}\nhostname and mode have commands of their own: ssod hostname, ssod mode.\n\nExamples:\n  ssod settings --data-dir /var/lib/ssod\n  ssod settings --wide\n  ssod settings set sessionTimeout 900\n  ssod settings set passwordHashTypes sha256\n  ssod settings reset sessionTimeout\n`,
     )
     .action(
       action(async (flags) => {
