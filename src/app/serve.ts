@@ -126,6 +126,8 @@ export function prepareDataDirectories(options: Options, log: Logger): void {
     ensureDirectory(dir);
     requireWritable(dir);
   }
+  if (existsSync(storeFile) && statSync(storeFile).isDirectory())
+    throw new CliError(`${storeFile} is a directory, where the store file should be; move it away, or give --store another file`);
   for (const file of ['', '-wal', '-shm'].map((suffix) => storeFile + suffix).filter((file) => existsSync(file))) {
     try {
       accessSync(file, constants.R_OK | constants.W_OK);
