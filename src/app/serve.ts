@@ -1,6 +1,6 @@
 // `ssod serve`: starts the server; its flags come from the option table.
 import cluster from 'node:cluster';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -75,6 +75,16 @@ function ensureDirectory(dir: string): void {
   if (code !== 'ENOENT')
     throw new CliError(
       `cannot reach the data directory ${dir} (${code}); let ${WHO}, the user that runs ssod, enter every directory on its path`,
+    );
+  let target: string | null = null;
+  try {
+    target = readlinkSync(dir);
+  } catch {
+    // not a link: it does not exist at all
+  }
+  if (target !== null)
+    throw new CliError(
+      `the data directory ${dir} is a symbolic link to ${target}, which does not exist; create the directory it points to (\`install -d -m 700 -o ${WHO} ${path.resolve(path.dirname(dir), target)}\`), or give --data-dir another directory`,
     );
   const parent = path.dirname(dir);
   if (!existsSync(parent))

@@ -1,10 +1,10 @@
 // A data directory that ssod cannot use is refused at start with its path and the fix, through the
 // real binary: a file where the directory should be, a parent that does not exist (a mistyped
-// --data-dir), a directory or a store file that the user running ssod may not write, a directory
+// --data-dir), a symbolic link to nothing, a directory or a store file that the user running ssod may not write, a directory
 // where the store file should be, and an operator command run by a user that may not enter the data
 // directory. A new installation is announced in the log once, with its path.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -45,6 +45,17 @@ test('a file where the data directory should be', async () => {
   assert.match(
     refusal(await runCli(serveArgs(path.join(file, 'data')))),
     /a part of .*a-file\/data is a file, not a directory; check --data-dir/,
+  );
+});
+
+test('a data directory that is a symbolic link to nothing: said so, with the directory to make', async () => {
+  const link = path.join(scratch, 'dangling');
+  symlinkSync(path.join(scratch, 'volume', 'ssod'), link);
+  assert.match(
+    refusal(await runCli(serveArgs(link))),
+    new RegExp(
+      `^ssod: the data directory ${link} is a symbolic link to ${scratch}/volume/ssod, which does not exist; create the directory it points to`,
+    ),
   );
 });
 
