@@ -2,8 +2,9 @@
 // log) becomes as the core's services, for `ssod serve`, for the operator commands and for the
 // benchmarks. Nothing else opens a store or a CA for the services.
 import cluster from 'node:cluster';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Options } from '../config/options.js';
 import { LiveSettings } from '../core/liveSettings.js';
@@ -128,10 +129,25 @@ export async function openServices(options: Options, start: StartOptions = {}): 
  */
 async function openExistingStore(options: Options): Promise<Store> {
   const location = storeLocation(options.store, options.dataDir);
-  if (location.engine === 'sqlite' && !existsSync(location.path)) {
-    throw new Refusal(
-      `no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``,
-    );
+  if (location.engine === 'sqlite') {
+    let code: string | undefined;
+    try {
+      statSync(location.path);
+    } catch (error) {
+      code = (error as NodeJS.ErrnoException).code ?? 'ENOENT';
+    }
+    // A store the user cannot reach is not a missing one: most often the command runs as another user than the server.
+    if (code === 'EACCES') {
+      const dir = path.dirname(path.resolve(location.path));
+      throw new Refusal(
+        `cannot read the ssod store ${location.path} (EACCES): user ${os.userInfo().username} may not enter ${dir}; run the command as the user that runs \`ssod serve\`, the owner of ${dir} (\`ls -ld ${dir}\`; e.g. \`sudo -u ssod ssod …\`)`,
+      );
+    }
+    if (code !== undefined) {
+      throw new Refusal(
+        `no ssod store at ${location.path}; give the installation's --data-dir or --store (or set SSOD_DATA_DIR / SSOD_STORE), or start it once with \`ssod serve\``,
+      );
+    }
   }
   return openStore(location, { poolSize: 2, existingOnly: true });
 }

@@ -9,6 +9,7 @@ import { auditCommand } from '../adapters/cli/audit.js';
 import { backupCommand, restoreCommand } from '../adapters/cli/backup.js';
 import { caCommand } from '../adapters/cli/ca.js';
 import { exitFor, withErrorStyle } from '../adapters/cli/errors.js';
+import { withHelpLayout } from '../adapters/cli/common.js';
 import type { InstallationAccess } from '../adapters/cli/installation.js';
 import { hostnameCommand } from '../adapters/cli/hostname.js';
 import { integrationCommand } from '../adapters/cli/integration.js';
@@ -70,7 +71,7 @@ export function program(access: InstallationAccess = installationAccess): Comman
 
 async function main(): Promise<void> {
   try {
-    await withErrorStyle(program()).parseAsync(process.argv);
+    await withHelpLayout(withErrorStyle(program())).parseAsync(process.argv);
   } catch (error) {
     exitFor(error);
   }

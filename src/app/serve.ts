@@ -1,6 +1,6 @@
 // `ssod serve`: starts the server; its flags come from the option table.
 import cluster from 'node:cluster';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -76,6 +76,16 @@ function ensureDirectory(dir: string): void {
     throw new CliError(
       `cannot reach the data directory ${dir} (${code}); let ${WHO}, the user that runs ssod, enter every directory on its path`,
     );
+  let target: string | null = null;
+  try {
+    target = readlinkSync(dir);
+  } catch {
+    // not a link: it does not exist at all
+  }
+  if (target !== null)
+    throw new CliError(
+      `the data directory ${dir} is a symbolic link to ${target}, which does not exist; create the directory it points to (\`install -d -m 700 -o ${WHO} ${path.resolve(path.dirname(dir), target)}\`), or give --data-dir another directory`,
+    );
   const parent = path.dirname(dir);
   if (!existsSync(parent))
     throw new CliError(
@@ -126,6 +136,8 @@ export function prepareDataDirectories(options: Options, log: Logger): void {
     ensureDirectory(dir);
     requireWritable(dir);
   }
+  if (existsSync(storeFile) && statSync(storeFile).isDirectory())
+    throw new CliError(`${storeFile} is a directory, where the store file should be; move it away, or give --store another file`);
   for (const file of ['', '-wal', '-shm'].map((suffix) => storeFile + suffix).filter((file) => existsSync(file))) {
     try {
       accessSync(file, constants.R_OK | constants.W_OK);

@@ -69,14 +69,14 @@ export const OPTION_SPECS = {
     default: '',
     optional: true,
     arg: 'FILE',
-    doc: 'PEM private key (RSA or EC) with which ssod signs its SAML service provider metadata; with samlSigningCertificateFile. Without them the metadata is unsigned. The same files on every node.',
+    doc: 'PEM private key (RSA or EC) with which ssod signs its SAML service provider metadata; with --saml-signing-certificate-file. Without them the metadata is unsigned. The same files on every node.',
   },
   samlSigningCertificateFile: {
     kind: 'string',
     default: '',
     optional: true,
     arg: 'FILE',
-    doc: "PEM certificate of samlSigningKeyFile's key, published in the SAML metadata for the identity providers.",
+    doc: 'PEM certificate of the key of --saml-signing-key-file, published in the SAML metadata for the identity providers.',
   },
   storePoolSize: {
     kind: 'integer',
@@ -349,7 +349,7 @@ export const OPTION_SPECS = {
     min: 1,
     max: 3600,
     arg: 'SECONDS',
-    doc: 'A client must send the whole request within this time; at least headersTimeout.',
+    doc: 'A client must send the whole request within this time; at least --headers-timeout.',
   },
   maxConnections: {
     kind: 'integer',
@@ -404,14 +404,14 @@ export const OPTION_SPECS = {
     default: '',
     optional: true,
     arg: 'FILE',
-    doc: "PEM certificate of the admin console, with adminKeyFile; without them the console serves the server certificate of ssod's CA (host name, localhost and 127.0.0.1).",
+    doc: "PEM certificate of the admin console, with --admin-key-file; without them the console serves the server certificate of ssod's CA (host name, localhost and 127.0.0.1).",
   },
   adminKeyFile: {
     kind: 'string',
     default: '',
     optional: true,
     arg: 'FILE',
-    doc: "PEM private key of adminCertFile's certificate.",
+    doc: 'PEM private key of the certificate of --admin-cert-file.',
   },
   adminTotp: {
     kind: 'enum',
@@ -613,7 +613,7 @@ export function resolveOptions(sources: OptionSources = {}): Options {
   }
   if ((values.headersTimeout as number) > (values.requestTimeout as number)) {
     throw new OptionError(
-      `headersTimeout (${String(values.headersTimeout)}) must not exceed requestTimeout (${String(values.requestTimeout)})`,
+      `--headers-timeout (${String(values.headersTimeout)}) must not exceed --request-timeout (${String(values.requestTimeout)}); raise --request-timeout or lower --headers-timeout`,
     );
   }
   return Object.freeze({ ...values, given: Object.freeze([...given]) }) as unknown as Options;

@@ -2,10 +2,11 @@
 // given, on its own listener; the counts follow the requests made; with --workers the primary
 // serves the workers' sum.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/ports.js';
 import { startServe, type ServeProcess } from '../helpers/process.js';
 import { call, registerApp, relayGet, startTestServer } from '../helpers/server.js';
@@ -110,6 +111,25 @@ describe('the metrics endpoint of ssod serve', () => {
     );
     assert.equal(sampleOf(text, 'ssod_delegated_source_circuit', '{source="corp",state="closed"}'), 1);
     assert.equal(sampleOf(text, 'ssod_delegated_source_circuit', '{source="corp",state="open"}'), 0);
+  });
+
+  test("every ssod_ metric family the endpoint serves is in the README's table of metrics, and the table names no other", async () => {
+    const text = await scrape(running.metricsPort);
+    const served = new Set([...text.matchAll(/^# TYPE (ssod_\w+) /gm)].map((match) => match[1] ?? ''));
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const monitoring = readme.slice(readme.indexOf('\n## Monitoring'), readme.indexOf('\n## Troubleshooting'));
+    const documented = new Set([...monitoring.matchAll(/^\| `(ssod_\w+)` \|/gm)].map((match) => match[1] ?? ''));
+    assert.ok(served.size >= 10, `only ${served.size} families served`);
+    assert.deepEqual(
+      [...served].filter((name) => !documented.has(name)),
+      [],
+      'served but not in README "Monitoring"',
+    );
+    assert.deepEqual(
+      [...documented].filter((name) => !served.has(name)),
+      [],
+      'in README "Monitoring" but not served',
+    );
   });
 
   test('the metrics listener serves only /metrics, on 127.0.0.1 by default, and the public listeners do not serve it', async () => {

@@ -18,6 +18,7 @@ import { createPrivatePostgres, postgresBinaries, type PrivatePostgres } from '.
 import { call, httpsRequest, relayGet, registerApp, type RegisteredApp } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 import { ifAssigned } from '../helpers/defined.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const PANEL = 'https://panel.example.com:8443/';
 const binaries = postgresBinaries();
@@ -61,8 +62,9 @@ postgresSuite('PostgreSQL restart under light load', () => {
     if (made !== undefined) rmSync(made, { recursive: true, force: true });
   });
 
-  // Without server binaries there is no private cluster to stop; CI (TEST_REQUIRE_POSTGRES=1) must have them.
-  const skip = binaries === null && !POSTGRES_REQUIRED && 'no PostgreSQL server binaries under /usr/lib/postgresql';
+  // Without server binaries there is no private cluster to stop: skipped with the line every test
+  // gives for a missing program, unless the run requires them (npm test, CI).
+  const skip = binaries === null && !POSTGRES_REQUIRED && skipWithout([TOOLS.postgresServer]);
   test('the nodes fail fast while PostgreSQL is down and recover by themselves when it is back', { skip }, async () => {
     assert.ok(binaries !== null, 'TEST_REQUIRE_POSTGRES=1 but there are no PostgreSQL server binaries under /usr/lib/postgresql');
     const [a, b] = nodes as [NodeProcess, NodeProcess];

@@ -86,7 +86,7 @@ test('store: sqlite:PATH or a postgres URL; anything else is refused without ech
 test('headersTimeout may not exceed requestTimeout: a request cannot finish before its headers', () => {
   assert.throws(
     () => resolveOptions({ flags: { headersTimeout: '60', requestTimeout: '30' } }),
-    /headersTimeout \(60\) must not exceed requestTimeout \(30\)/,
+    /--headers-timeout \(60\) must not exceed --request-timeout \(30\); /,
   );
   assert.equal(resolveOptions({ flags: { headersTimeout: '30', requestTimeout: '30' } }).headersTimeout, 30);
 });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { defined } from '../helpers/defined.js';
 import { call, registerApp, startTestServer, type TestServer } from '../helpers/server.js';
+import { TOOLS, skipWithout } from '../helpers/tools.js';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../../test/interop/php_client.php', import.meta.url));
@@ -23,7 +24,7 @@ interface PhpResult {
   badIp: { code: string; message: string } | null;
 }
 
-describe('PHP SoapClient interoperability', () => {
+describe('PHP SoapClient interoperability', { skip: skipWithout([TOOLS.phpSoap]) }, () => {
   let ts: TestServer;
   let work: string;
   before(async () => {

@@ -1,10 +1,11 @@
 // The README's test command on a machine that lacks something: scripts/test-prerequisites.sh stops
 // at once with one line naming what is missing and the command that brings it; scripts/run-tests.sh
 // ends with a summary of what ran, what did not and why, and what failed; and a test that needs a
-// missing program is skipped the same way whichever test it is, unless the run requires it.
+// missing program is skipped the same way whichever test it is, unless the run requires it, and no
+// test file that runs such a program does without that skip.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -126,4 +127,18 @@ test('a missing program skips every test that needs it with one line naming its 
     assert.equal(skipWithout([absent], required), false, 'the test runs, and fails for the missing program');
   }
   assert.equal(toolsRequired(alone), false);
+});
+
+test('every test file that runs a program of test/helpers/tools.ts, or a helper that runs one, skips with skipWithout', () => {
+  // A program named in a call (execFile('php', …), spawn('/usr/bin/python3', …)), or a helper that starts one.
+  const program =
+    /\b(?:execFile|execFileSync|spawn|spawnSync|run)\(\s*['"`](?:php(?:8\.2)?|(?:\/usr\/bin\/)?python3|openssl|curl|slapd|ldapadd|mkfs\.ext4|\/usr\/bin\/systemd-analyze)['"`]/;
+  const helper = /from '\.\.\/(?:\.\.\/)*helpers\/(?:phpServer|samlIdp|slapd|ljService|browser|consoleBrowser)\.js'/;
+  const files = (readdirSync(path.join(ROOT, 'test'), { recursive: true }) as string[]).filter((file) => file.endsWith('.test.ts'));
+  assert.ok(files.length > 100, `only ${files.length} test files found`);
+  const unguarded = files.filter((file) => {
+    const text = readFileSync(path.join(ROOT, 'test', file), 'utf8');
+    return (program.test(text) || helper.test(text)) && !text.includes('skipWithout'); // skipWithout(…), or skipWithoutChromium
+  });
+  assert.deepEqual(unguarded, [], 'these fail for a missing program where the others skip');
 });

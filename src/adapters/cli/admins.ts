@@ -4,7 +4,19 @@
 // otpauth:// URI and the recovery codes are printed once, when made.
 import type { Command } from 'commander';
 import { addAdmin, listAdmins, removeAdmin, resetAdmin, type SecondFactor } from '../../core/operator/admins.js';
-import { CliError, action, fields, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
+import {
+  CliError,
+  TABLE_WIDTH,
+  action,
+  addWideFlag,
+  fields,
+  isoTime,
+  print,
+  storeCommand,
+  table,
+  tableTime,
+  type StoreFlags,
+} from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
 import { askNewPassword, onTerminal, secretFromStdin } from './passwords.js';
 
@@ -40,6 +52,31 @@ function factorText(name: string, factor: SecondFactor): string {
   );
 }
 
+interface AdminRow {
+  readonly name: string;
+  readonly createdAt: string | null;
+  readonly lastSignInAt: string | null;
+  readonly recoveryCodesLeft: number;
+}
+
+/**
+ * Every column, at full width with --wide; otherwise times to the second, and without ADDED when a
+ * long name would make the table wider than TABLE_WIDTH (the name, the next command's argument, is never wrapped).
+ */
+function adminsTable(rows: readonly AdminRow[], wide: boolean): string {
+  const time = (iso: string | null): string => (wide ? (iso ?? '-') : tableTime(iso));
+  const full = table(
+    ['NAME', 'ADDED', 'LAST SIGN-IN', 'RECOVERY CODES LEFT'],
+    rows.map((row) => [row.name, time(row.createdAt), time(row.lastSignInAt), String(row.recoveryCodesLeft)]),
+  );
+  if (wide || Math.max(...full.split('\n').map((line) => line.length)) <= TABLE_WIDTH) return full;
+  return table(
+    ['NAME', 'LAST SIGN-IN', 'CODES LEFT'],
+    rows.map((row) => [row.name, time(row.lastSignInAt), String(row.recoveryCodesLeft)]),
+    { fit: true, keep: [0] },
+  );
+}
+
 /** The administrators, with when each was added and last signed in, and its recovery codes left. */
 async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
@@ -50,18 +87,15 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
       recoveryCodesLeft: admin.recoveryCodesLeft,
     }));
     print(flags, rows, () =>
-      rows.length === 0
-        ? 'No administrators; add one with `ssod admins add NAME`.\n'
-        : table(
-            ['NAME', 'ADDED', 'LAST SIGN-IN', 'RECOVERY CODES LEFT'],
-            rows.map((row) => [row.name, tableTime(row.createdAt), tableTime(row.lastSignInAt), String(row.recoveryCodesLeft)]),
-          ),
+      rows.length === 0 ? 'No administrators; add one with `ssod admins add NAME`.\n' : adminsTable(rows, flags.wide === true),
     );
   });
 }
 
 export function adminsCommand(access: InstallationAccess): Command {
-  const command = storeCommand('admins', 'List the administrators of the admin console (docs/admin-console.md); add, remove or reset one.')
+  const command = addWideFlag(
+    storeCommand('admins', 'List the administrators of the admin console (docs/admin-console.md); add, remove or reset one.'),
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  ssod admins --data-dir /var/lib/ssod\n  ssod admins add alice\n  ssod admins reset alice --totp\n  ssod admins remove alice\n',
@@ -69,7 +103,7 @@ export function adminsCommand(access: InstallationAccess): Command {
     .action(action((flags: StoreFlags) => list(access, flags)));
 
   command.addCommand(
-    storeCommand('list', 'List the administrators (as `ssod admins` alone does).')
+    addWideFlag(storeCommand('list', 'List the administrators (as `ssod admins` alone does).'))
       .addHelpText('after', '\nExamples:\n  ssod admins list --data-dir /var/lib/ssod\n  ssod admins list --json\n')
       .action(action((flags: StoreFlags) => list(access, flags))),
   );

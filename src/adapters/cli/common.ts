@@ -133,6 +133,44 @@ export function print<T>(flags: StoreFlags, value: T, human: (value: T) => strin
 /** How wide a table may be unless `--wide`: a terminal of 100 columns. */
 export const TABLE_WIDTH = 100;
 
+/**
+ * --help laid out for a terminal of its own width, at most TABLE_WIDTH columns (TABLE_WIDTH when the
+ * output is not a terminal): the description of a long flag (`ssod serve --admin-totp`) wraps in its
+ * column, however narrow, rather than running on for hundreds of columns. Commander's Help does not
+ * pass to commands added with addCommand, so this walks them all.
+ */
+export function withHelpLayout(command: Command, columns = process.stdout.columns as number | undefined): Command {
+  const width = Math.min(columns ?? TABLE_WIDTH, TABLE_WIDTH);
+  command.configureHelp({ helpWidth: width, minWidthToWrap: 20 });
+  command.configureOutput({ writeOut: (text) => process.stdout.write(reflowProse(text, width)) });
+  for (const sub of command.commands) withHelpLayout(sub, columns);
+  return command;
+}
+
+/**
+ * The prose of a --help (paragraphs of lines that start in the first column) wrapped again to
+ * `width` where one of its lines is wider; indented lines (options, example commands) stay as they are.
+ */
+export function reflowProse(text: string, width: number): string {
+  const out: string[] = [];
+  let paragraph: string[] = [];
+  const flush = (): void => {
+    if (paragraph.some((line) => line.length > width)) out.push(...wrapCell(paragraph.join(' '), width));
+    else out.push(...paragraph);
+    paragraph = [];
+  };
+  for (const line of text.split('\n')) {
+    if (line !== '' && !line.startsWith(' ')) {
+      paragraph.push(line);
+      continue;
+    }
+    flush();
+    out.push(line);
+  }
+  flush();
+  return out.join('\n');
+}
+
 export interface TableLayout {
   /** Wrap the cells so that the table fits TABLE_WIDTH (unless `--wide` was given); otherwise every column has its full width. */
   readonly fit?: boolean;
@@ -169,6 +207,11 @@ function wrapCell(text: string, width: number): string[] {
   }
   lines.push(line);
   return lines;
+}
+
+/** Running text (a list in a --help) broken at spaces into lines of at most TABLE_WIDTH columns. */
+export function wrapText(text: string): string {
+  return wrapCell(text, TABLE_WIDTH).join('\n');
 }
 
 /** Column widths that fit TABLE_WIDTH: the widest column gives up a character until the table fits (down to its header). */

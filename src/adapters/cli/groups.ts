@@ -7,7 +7,7 @@ import { findApplicationById } from '../../core/operator/applications.js';
 import { addGroupMember, createGroup, deleteGroup, groupDetails, listGroups, removeGroupMember } from '../../core/operator/groups.js';
 import type { OperatorServices } from '../../core/services.js';
 import type { ApplicationRecord } from '../../core/store/index.js';
-import { CliError, action, fields, isoTime, print, storeCommand, table, type StoreFlags } from './common.js';
+import { CliError, action, addWideFlag, fields, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -88,6 +88,7 @@ async function show(access: InstallationAccess, flags: StoreFlags, name: string)
         table(
           ['ID', 'NAME', 'ROLE'],
           members.map((member) => [member.id, member.name, member.role]),
+          { fit: flags.wide !== true, keep: [0] },
         ),
     );
   });
@@ -103,11 +104,13 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
       members: group.members,
       createdAt: isoTime(group.createdAt),
     }));
+    // Fits 100 columns unless --wide: the time to the second, the provider's name wrapped, never the group's.
+    const wide = flags.wide === true;
     print(flags, rows, () =>
       table(
         ['NAME', 'PROVIDER', 'MEMBERS', 'CREATED'],
-        rows.map((row) => [row.name, row.provider, String(row.members), row.createdAt ?? '-']),
-        { fit: true },
+        rows.map((row) => [row.name, row.provider, String(row.members), wide ? (row.createdAt ?? '-') : tableTime(row.createdAt)]),
+        { fit: !wide, keep: [0] },
       ),
     );
   });
@@ -134,15 +137,15 @@ async function deleteNamed(access: InstallationAccess, flags: DeleteFlags, name:
 
 export function groupsCommand(access: InstallationAccess): Command {
   const listCommand = (commandName: string): Command =>
-    storeCommand(commandName, 'List the application groups with their provider and member count.')
-      .addHelpText('after', '\nExample:\n  ssod groups list --json\n')
+    addWideFlag(storeCommand(commandName, 'List the application groups with their provider and member count.'))
+      .addHelpText('after', '\nExamples:\n  ssod groups list --wide\n  ssod groups list --json\n')
       .action(action((flags) => list(access, flags)));
   const command = listCommand('groups').description(
     'Application groups (docs/groups.md): a user provider and its subscribers sharing users and sessions: list, show, create, add, remove, delete.',
   );
   command.addCommand(listCommand('list'));
   command.addCommand(
-    storeCommand('show', 'Show a group: its members with their role, its users and sessions.')
+    addWideFlag(storeCommand('show', 'Show a group: its members with their role, its users and sessions.'))
       .argument('<name>', 'the group')
       .addHelpText('after', '\nExample:\n  ssod groups show shop\n')
       .action(action((flags, name: string) => show(access, flags, name))),

@@ -243,7 +243,7 @@ export function samlSigningOf(options: {
   const { samlSigningKeyFile: keyFile, samlSigningCertificateFile: certificateFile } = options;
   if (keyFile === '' && certificateFile === '') return null;
   if (keyFile === '' || certificateFile === '')
-    throw new Refusal('give both samlSigningKeyFile and samlSigningCertificateFile to sign the SAML metadata, or neither');
+    throw new Refusal('give both --saml-signing-key-file and --saml-signing-certificate-file to sign the SAML metadata, or neither');
   const read = (file: string): string => {
     try {
       return readFileSync(file, 'utf8');

@@ -1,9 +1,10 @@
 // A data directory that ssod cannot use is refused at start with its path and the fix, through the
 // real binary: a file where the directory should be, a parent that does not exist (a mistyped
-// --data-dir), a directory or a store file that the user running ssod may not write. A new
-// installation is announced in the log once, with its path.
+// --data-dir), a symbolic link to nothing, a directory or a store file that the user running ssod may not write, a directory
+// where the store file should be, and an operator command run by a user that may not enter the data
+// directory. A new installation is announced in the log once, with its path.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -44,6 +45,17 @@ test('a file where the data directory should be', async () => {
   assert.match(
     refusal(await runCli(serveArgs(path.join(file, 'data')))),
     /a part of .*a-file\/data is a file, not a directory; check --data-dir/,
+  );
+});
+
+test('a data directory that is a symbolic link to nothing: said so, with the directory to make', async () => {
+  const link = path.join(scratch, 'dangling');
+  symlinkSync(path.join(scratch, 'volume', 'ssod'), link);
+  assert.match(
+    refusal(await runCli(serveArgs(link))),
+    new RegExp(
+      `^ssod: the data directory ${link} is a symbolic link to ${scratch}/volume/ssod, which does not exist; create the directory it points to`,
+    ),
   );
 });
 
@@ -89,6 +101,34 @@ test('a store file that the user running ssod may not write, at start and for an
     refusal(await runUnprivileged(['users', '--data-dir', installation])),
     new RegExp(
       `^ssod: cannot open the ssod store ${store} for writing \\(SQLITE_CANTOPEN: unable to open database file\\); let nobody, the user that runs ssod, read and write ${installation}`,
+    ),
+  );
+});
+
+test('a store file where the data directory holds a directory of its name', async () => {
+  const installation = path.join(scratch, 'store-is-a-directory');
+  mkdirSync(path.join(installation, 'ssod.db'), { recursive: true, mode: 0o700 });
+  chmodSync(installation, 0o700);
+  assert.match(
+    refusal(await runCli(serveArgs(installation))),
+    new RegExp(
+      `^ssod: ${installation}/ssod\\.db is a directory, where the store file should be; move it away, or give --store another file$`,
+    ),
+  );
+});
+
+test('an operator command as a user that may not enter the data directory: said so, not "no ssod store"', async (t) => {
+  if (!isRoot) {
+    t.skip('needs root, to run the command as another user than the owner');
+    return;
+  }
+  const installation = path.join(scratch, 'root-only');
+  mkdirSync(installation, { mode: 0o700 });
+  writeFileSync(path.join(installation, 'ssod.db'), 'owned by root', { mode: 0o600 });
+  assert.match(
+    refusal(await runUnprivileged(['users', '--data-dir', installation])),
+    new RegExp(
+      `^ssod: cannot read the ssod store ${installation}/ssod\\.db \\(EACCES\\): user nobody may not enter ${installation}; run the command as the user that runs \`ssod serve\`, the owner of ${installation}`,
     ),
   );
 });

@@ -59,6 +59,18 @@ describe('ssod settings', () => {
     });
   });
 
+  test('a setting may be named as the flag of ssod serve names it (session-timeout), as config keys may', async () => {
+    const set = await runCli(['settings', 'set', 'session-timeout', '1200', '--data-dir', ts.dataDir]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /sessionTimeout: 6000 -> 1200/);
+    const reset = await runCli(['settings', 'reset', 'session-timeout', '--data-dir', ts.dataDir]);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /sessionTimeout: 1200 -> 6000/);
+    const misspelt = await runCli(['settings', 'set', 'session-timout', '5', '--data-dir', ts.dataDir]);
+    assert.equal(misspelt.code, 2);
+    assert.match(misspelt.stderr, /^ssod: unknown setting "session-timout" \(did you mean sessionTimeout\?\); /);
+  });
+
   test('refusals: an unknown setting, a bad value, a setting with its own command; one line, non-zero, nothing written', async () => {
     const cases: [string[], RegExp][] = [
       [['set', 'soapPort', '1'], /unknown setting "soapPort"; the settings are: hostname, mode, sessionTimeout/],

@@ -11,6 +11,9 @@ import type { CliResult } from '../../helpers/cli.js';
 
 const LONG_LOGIN = 'alice.with-a-rather-long-name@customer-company.example.com';
 const LONG_URL = 'https://control-panel.hosting-provider.example.com:8443/';
+const LONG_GROUP = 'customers-shared-by-the-control-panel-and-billing-of-the-host';
+/** The longest name an administrator may have: 64 characters. */
+const LONG_ADMIN = 'administrator-of-the-control-panel-and-the-billing-system-of-the';
 
 /** The widest line of a command's output. */
 function widthOf(text: string): number {
@@ -51,11 +54,15 @@ describe('tables of the operator commands', () => {
         samlFixturePath('idp-signing.pem'),
       ],
       ['users', 'link', LONG_LOGIN, '--idp', 'corp-idp', '--federated-id', `urn:oid:1.3.6.1.4.1.5923.1.1.1.6:${LONG_LOGIN}`],
+      ['groups', 'create', LONG_GROUP, '--provider', panel.id],
+      ['groups', 'add', LONG_GROUP, billing.id],
     ];
     for (const args of setup) {
       const result = await inst.run(args);
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     }
+    const admin = await inst.run(['admins', 'add', LONG_ADMIN, '--password-stdin'], { input: 'a long console password\n' });
+    assert.equal(admin.code, 0, admin.stderr);
   });
   after(async () => {
     await ifAssigned(ts)?.close();
@@ -80,6 +87,11 @@ describe('tables of the operator commands', () => {
     { args: ['idps'], wideOnly: null },
     { args: ['settings'], wideOnly: /DEFAULT/ },
     { args: ['audit'], wideOnly: /ACTOR/ },
+    { args: ['groups'], wideOnly: null },
+    { args: ['groups', 'list'], wideOnly: null },
+    { args: ['groups', 'show', LONG_GROUP], wideOnly: null },
+    { args: ['admins'], wideOnly: /ADDED/ },
+    { args: ['admins', 'list'], wideOnly: /ADDED/ },
   ];
 
   interface Printed {
@@ -123,7 +135,7 @@ describe('tables of the operator commands', () => {
         assert.doesNotMatch(narrow.stdout, wideOnly, `ssod ${args.join(' ')} leaves it out`);
       }
       // Nothing is wrapped: a value that the narrow table broke over lines is on one line here.
-      for (const whole of [LONG_LOGIN, panel.url]) {
+      for (const whole of [LONG_LOGIN, panel.url, LONG_GROUP]) {
         if (narrow.stdout.includes(whole.slice(0, 12)) && !narrow.stdout.includes(whole))
           assert.ok(wide.stdout.includes(whole), `${name} shows ${whole} whole`);
       }
@@ -147,6 +159,8 @@ describe('tables of the operator commands', () => {
       ...(json('tickets') as { kid: string }[]).map((key) => key.kid),
       panel.id,
       ...(json(`applications show ${panel.id}`) as { certificates: { fingerprint: string }[] }).certificates.map((c) => c.fingerprint),
+      LONG_GROUP,
+      LONG_ADMIN,
     ];
     const shown = all.map((table) => table.narrow.stdout).join('\n');
     for (const id of ids) assert.ok(shown.includes(id), `${id} on one line`);

@@ -78,7 +78,7 @@ describe('signed SAML service provider metadata', () => {
     }
     await assert.rejects(
       startTestServer({ samlSigningKeyFile: files.key, logLevel: 'warn' }),
-      /give both samlSigningKeyFile and samlSigningCertificateFile/,
+      /give both --saml-signing-key-file and --saml-signing-certificate-file/,
     );
     await assert.rejects(
       startTestServer({ samlSigningKeyFile: files.key, samlSigningCertificateFile: files.otherCertificate, logLevel: 'warn' }),
