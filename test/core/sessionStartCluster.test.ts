@@ -2,7 +2,8 @@
 // once"): two nodes racing for one member's first visit make one call between them; a node killed
 // while its callback endpoint holds the request leaves the call to another node's outbox dispatcher,
 // which takes the claim over once it is older than the takeover time and repeats the request with
-// the same jti. Real nodes, a real HTTPS endpoint, a real process killed.
+// the same jti; a node killed before its request reached the endpoint leaves the one call to another
+// node. Real nodes, a real HTTPS endpoint, a real process killed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { eventually } from '../helpers/eventually.js';
 import { twoPostgresNodes } from '../helpers/pgNodes.js';
 import { createSchema, postgresSuite, type Isolated } from '../helpers/postgres.js';
 import { call, registerApp, relayGet, startTestServer, type Endpoint, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
 import { openTestCa, type TestCa } from '../helpers/testCa.js';
 
 /** authenticate at a node with the app's baseUrl and the relay's set-cookie there: the browser's cookie. */
@@ -166,5 +168,84 @@ postgresSuite('On Session Start callbacks when a node dies', () => {
     );
     assert.equal(claim.outcome, 'delivered');
     assert.equal(endpointHere.receivedOn(`kill-${starting.id}`).length, 1, 'a call that was made is not made again');
+  });
+});
+
+postgresSuite('On Session Start callbacks when a node dies before its call reaches the endpoint', () => {
+  let schema: Isolated | undefined;
+  let dir: string | undefined;
+  let survivor: TestServer | undefined;
+  let doomed: NodeProcess | undefined;
+  let holder: CallbackEndpoint | undefined;
+  let proxy: TcpProxy | undefined;
+  let testCa: TestCa | undefined;
+
+  before(async () => {
+    schema = await createSchema();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-session-start-kill-early-'));
+    const masterKeyFile = path.join(dir, 'master.key');
+    await generateMasterKeyFile(masterKeyFile);
+    testCa = await openTestCa();
+    holder = await startCallbackEndpoint(testCa.server);
+    // The network between the nodes and the endpoint: paused, a request waits in it, unseen by the endpoint.
+    proxy = await startTcpProxy('127.0.0.1', holder.port);
+    survivor = await startTestServer({ store: schema.url, masterKeyFile, argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' });
+    doomed = await startNode({ name: 'doomed-early', storeUrl: schema.url, masterKeyFile });
+  });
+  after(async () => {
+    await doomed?.stop();
+    await survivor?.close();
+    await proxy?.close();
+    await holder?.close();
+    await schema?.drop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('callbacks: a node killed after the event, before its call reached the endpoint: the other node makes the one call', async () => {
+    const b = defined(survivor, 'the surviving node');
+    const a = defined(doomed, 'the node to kill');
+    const endpointHere = defined(holder, 'the endpoint');
+    const network = defined(proxy, 'the proxy');
+    const starting = await registerApp(b, 'https://early-start.example.com/', 'early-start');
+    const member = await registerApp(b, 'https://early-member.example.com/', 'early-member');
+    const caPem = defined(testCa, 'the test CA').caPem;
+    const urlOf = (app: RegisteredApp) => `https://127.0.0.1:${network.port}/early-${app.id}`;
+    for (const app of [starting, member])
+      await setSessionStartCallback(b.server.services, app.id, { url: urlOf(app), policy: 'continue', caPem }, 'operator');
+    const created = await call(b, 'createUser', { login: 'early', password: 'secret-pw' }, { credentials: starting.credentials });
+    assert.equal(created.fault, undefined);
+    const cookie = await signIn(a, starting, 'early');
+    assert.equal(endpointHere.receivedOn(`early-${starting.id}`).length, 1, 'the starting application was called by node A');
+    const session = defined(await sessionOfCookie(b.server.services, cookie.slice('sid='.length)), 'the session').session;
+
+    // Node A's first visit of the member: the event is written and the call claimed, but the request waits in the network.
+    network.pause();
+    const visit = ssosidAt(a, member, cookie).catch(() => 'killed');
+    await eventually(async () => (await b.server.services.store.getSessionStartCall(session.id, member.id)) !== null, {
+      timeoutMs: 30_000,
+      what: "node A's claim of the member's call",
+    });
+    a.child.kill('SIGKILL');
+    assert.equal(await visit, 'killed');
+    assert.equal(endpointHere.receivedOn(`early-${member.id}`).length, 0, 'the endpoint saw nothing of node A');
+    network.resume();
+
+    // Node B's outbox dispatcher takes the claim over once it is older than the takeover time, and calls.
+    const claim = await eventually(
+      async () => {
+        const found = await b.server.services.store.getSessionStartCall(session.id, member.id);
+        return found?.outcome === 'delivered' ? found : null;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: 'node B delivers the call' },
+    );
+    assert.equal(claim.outcome, 'delivered');
+    const calls = endpointHere.receivedOn(`early-${member.id}`);
+    assert.equal(calls.length, 1, 'exactly once');
+    const verified = await verifySessionStartCallback(calls[0]?.body ?? '', localTicketKeys(await ticketKeySet(b.server.services)), {
+      url: urlOf(member),
+    });
+    assert.equal(verified.order, 'firstVisit');
+    assert.equal(verified.sessionHandle, session.id);
+    assert.equal(endpointHere.receivedOn(`early-${starting.id}`).length, 1, 'a call that was made is not made again');
   });
 });
