@@ -52,7 +52,7 @@ describe('ssod applications callback', () => {
 
     const plain = await inst.run(['applications', 'callback', panel.id, '--url', 'http://panel.example.com/cb']);
     assert.equal(plain.code, 1);
-    assert.match(plain.stderr, /must be https/);
+    assert.equal(plain.stderr, 'ssod: url: the callback URL must be https; give an https:// URL.\n');
     const policy = await inst.run(['applications', 'callback', panel.id, '--url', 'https://panel.example.com/cb', '--policy', 'maybe']);
     assert.equal(policy.code, 1);
     assert.match(policy.stderr, /give continue or fail/);
