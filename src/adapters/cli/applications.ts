@@ -38,21 +38,25 @@ function applicationView(app: ApplicationRecord) {
   return { ...app, createdAt: isoTime(app.createdAt) };
 }
 
-/** The GROUP column: the group's name, `name (provider)` for its provider; null when ungrouped. */
-function groupLabel(membership: { readonly groupName: string; readonly role: string } | undefined): string | null {
-  if (membership === undefined) return null;
-  return membership.role === 'provider' ? `${membership.groupName} (provider)` : membership.groupName;
+/** The GROUP column: the group's name, `name (provider)` for its provider; `-` when ungrouped. */
+function groupLabel(row: { readonly group: string | null; readonly groupRole: string | null }): string {
+  if (row.group === null) return '-';
+  return row.groupRole === 'provider' ? `${row.group} (provider)` : row.group;
 }
 
 async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
     const groups = await groupsOfApplications(services);
-    const rows = (await listApplications(services)).map((summary) => ({
-      ...applicationView(summary.application),
-      group: groupLabel(groups.get(summary.application.id)),
-      users: summary.users,
-      certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
-    }));
+    const rows = (await listApplications(services)).map((summary) => {
+      const membership = groups.get(summary.application.id);
+      return {
+        ...applicationView(summary.application),
+        group: membership?.groupName ?? null,
+        groupRole: membership?.role ?? null,
+        users: summary.users,
+        certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
+      };
+    });
     // Fits 100 columns unless --wide: the expiry to the day, the id never wrapped, names and URLs wrapped.
     const wide = flags.wide === true;
     print(flags, rows, () =>
@@ -62,7 +66,7 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
           row.id,
           row.name,
           row.url ?? '-',
-          row.group ?? '-',
+          groupLabel(row),
           String(row.users),
           row.certificateNotAfter === null ? 'no valid certificate' : wide ? row.certificateNotAfter : dayOf(row.certificateNotAfter),
         ]),
