@@ -110,6 +110,10 @@ describe('application groups', () => {
     );
     assert.equal((await call(ts, 'deleteUser', { userId: g.memberId }, as(g.subscriber))).fault, 'permissionDenied');
     assert.equal(
+      (await call(ts, 'changePassword', { userId: g.memberId, newPassword: 'mallory-was-here' }, as(g.subscriber))).fault,
+      'permissionDenied',
+    );
+    assert.equal(
       (await call(ts, 'duplicateUser', { userId: g.memberId, login: 'users-copy@example.com' }, as(g.subscriber))).fault,
       'permissionDenied',
     );
