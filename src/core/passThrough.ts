@@ -59,7 +59,8 @@ export type PassThroughResult =
   | { readonly ok: true; readonly user: UserRecord; readonly cookie: SessionCookie }
   | {
       readonly ok: false;
-      readonly failure: SignInFailure;
+      /** startCallbackRefused: an On Session Start callback under the policy fail refused the new session. */
+      readonly failure: SignInFailure | 'startCallbackRefused';
       readonly reason: PassThroughReason;
       /** The service's redirectOnErrorURL, untrusted (failureLocation allows it only on an allowed origin). */
       readonly redirectOnErrorUrl: string | null;
@@ -175,7 +176,7 @@ export async function passThrough(services: Services, sourceName: string, reques
   } catch (error) {
     // An On Session Start callback refused the session (docs/groups.md): the person may not go on.
     if (!(error instanceof SsoError)) throw error;
-    return { ok: false, failure: 'disabled', reason: 'notAllowed', redirectOnErrorUrl: learnt.redirectOnErrorUrl };
+    return { ok: false, failure: 'startCallbackRefused', reason: 'notAllowed', redirectOnErrorUrl: learnt.redirectOnErrorUrl };
   }
   return { ok: true, user, cookie };
 }

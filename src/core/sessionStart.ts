@@ -65,11 +65,13 @@ export function checkCallbackUrl(text: string): string {
   } catch {
     throw new SsoError('invalidParameter', 'url: not a URL; give an https URL such as https://app.example.com/ssod/session-start.');
   }
-  if (url.protocol !== 'https:') throw new SsoError('invalidParameter', 'url: the callback URL must be https.');
-  if (url.username !== '' || url.password !== '') throw new SsoError('invalidParameter', 'url: no user name or password in the URL.');
-  if (url.hash !== '' || text.includes('#')) throw new SsoError('invalidParameter', 'url: no fragment in the URL.');
-  if (url.hostname === '') throw new SsoError('invalidParameter', 'url: the URL names no host.');
-  if (text.length > 2048) throw new SsoError('invalidParameter', 'url: at most 2048 characters.');
+  if (url.protocol !== 'https:') throw new SsoError('invalidParameter', 'url: the callback URL must be https; give an https:// URL.');
+  if (url.username !== '' || url.password !== '')
+    throw new SsoError('invalidParameter', 'url: the URL holds a user name or password; give it without them.');
+  if (url.hash !== '' || text.includes('#'))
+    throw new SsoError('invalidParameter', 'url: the URL holds a fragment (#…); give it without one.');
+  if (url.hostname === '') throw new SsoError('invalidParameter', 'url: the URL names no host; give an https URL with a host name.');
+  if (text.length > 2048) throw new SsoError('invalidParameter', 'url: the URL is over 2048 characters; give a shorter one.');
   return url.href;
 }
 

@@ -226,9 +226,17 @@ export async function findUserByLogin(services: OperatorServices, login: string)
   return user;
 }
 
-/** The ids of the users an application owns (protocol §5.10). */
-export function listUserIds(services: OperatorServices, ownerId: string): Promise<string[]> {
-  return services.store.listUserIds(ownerId);
+/**
+ * listUsers (protocol §5.10): the ids of the users the calling application owns; for a subscriber of
+ * a group, which owns none, the users of its group: those its provider owns (docs/groups.md).
+ */
+export async function listUserIds(services: OperatorServices, callerId: string): Promise<string[]> {
+  const membership = await services.store.groupOfApplication(callerId);
+  if (membership?.role === 'subscriber') {
+    const group = await services.store.getGroup(membership.groupName);
+    if (group !== null) return services.store.listUserIds(group.providerId);
+  }
+  return services.store.listUserIds(callerId);
 }
 
 /**

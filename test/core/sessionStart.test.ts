@@ -1,8 +1,8 @@
 // On Session Start callbacks (docs/groups.md "On Session Start callbacks"), end to end over real TLS:
 // a running ssod, real HTTPS callback endpoints (a test CA's certificate), sign-ins through
 // authenticate and the relay. The order, exactly once per (session, application), the signature
-// checked by the SDK with the published key set, and every way an endpoint can fail under both
-// policies.
+// checked by the SDK with the published key set, and every way an endpoint can fail (the connect
+// timeout included) under both policies.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +11,7 @@ import { declareSessionVariable } from '../../src/core/sessionVariables.js';
 import { ticketIssuer } from '../../src/core/tickets.js';
 import { startCallbackEndpoint, type Behaviour, type CallbackEndpoint } from '../helpers/callbackEndpoint.js';
 import { call, registerApp, relayGet, SSOX_NS, startTestServer, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { startTcpProxy } from '../helpers/tcpProxy.js';
 import { openTestCa } from '../helpers/testCa.js';
 import { pairOf, relayRequest, setCookieNamed } from '../adapters/relay/request.js';
 
@@ -358,4 +359,34 @@ describe('On Session Start callbacks', () => {
       assert.notEqual(await visit(host, signedIn.cookie), 'none');
     });
   }
+  test('H55: callbacks: an endpoint that never completes the TLS handshake fails at the connect timeout, under continue and under fail', async () => {
+    // A network that accepts the connection and passes nothing on: TCP connects, TLS never does.
+    const stalled = await startTcpProxy('127.0.0.1', endpoint.port);
+    stalled.pause();
+    try {
+      const register = async (name: string, policy: 'continue' | 'fail'): Promise<RegisteredApp> => {
+        appCount += 1;
+        const app = await registerApp(ts, `https://${name}-${appCount}.example.com/`, `${name}-${appCount}`);
+        const url = `https://127.0.0.1:${stalled.port}/${name}-${appCount}`;
+        const set = await call(ts, 'setSessionStartCallback', { url, policy }, { credentials: app.credentials, namespace: SSOX_NS });
+        assert.equal(set.fault, undefined, set.body);
+        return app;
+      };
+      const going = await register('stallcont', 'continue');
+      await userOf(going, `stallcont-${appCount}`);
+      assert.ok('cookie' in (await signIn(going, `stallcont-${appCount}`)), 'continue: the sign-in completes');
+      const [failed] = await auditOf('session.startCallbackFailed', going);
+      assert.equal(failed?.outcome, 'failed');
+      assert.match(String(failed.detail.reason), /no TLS connection within 3000 ms/);
+
+      const refusing = await register('stallfail', 'fail');
+      await userOf(refusing, `stallfail-${appCount}`);
+      assert.deepEqual(await signIn(refusing, `stallfail-${appCount}`), { fault: 'permissionDenied' }, 'fail: the sign-in fails');
+      const [refused] = await auditOf('session.startCallbackFailed', refusing);
+      assert.equal(refused?.outcome, 'refused');
+      assert.match(String(refused.detail.reason), /no TLS connection within 3000 ms/);
+    } finally {
+      await stalled.close();
+    }
+  });
 });

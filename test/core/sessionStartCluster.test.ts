@@ -2,7 +2,8 @@
 // once"): two nodes racing for one member's first visit make one call between them; a node killed
 // while its callback endpoint holds the request leaves the call to another node's outbox dispatcher,
 // which takes the claim over once it is older than the takeover time and repeats the request with
-// the same jti. Real nodes, a real HTTPS endpoint, a real process killed.
+// the same jti; a node killed before its request reached the endpoint leaves the one call to another
+// node, or to itself once started again. Real nodes, a real HTTPS endpoint, a real process killed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,11 @@ import { localTicketKeys, verifySessionStartCallback } from '../../src/client/in
 import { runReachCallbacks, setSessionStartCallback } from '../../src/core/sessionStart.js';
 import { sessionOfCookie } from '../../src/core/sessions.js';
 import { ticketKeySet } from '../../src/core/tickets.js';
+import { openServices } from '../../src/app/compose.js';
+import { resolveOptions } from '../../src/config/options.js';
+import type { Services } from '../../src/core/services.js';
 import { generateMasterKeyFile } from '../../src/infra/keys/masterKey.js';
+import { createLogger } from '../../src/infra/log.js';
 import { startCallbackEndpoint, type CallbackEndpoint } from '../helpers/callbackEndpoint.js';
 import { startNode, type NodeProcess } from '../helpers/cluster.js';
 import { defined } from '../helpers/defined.js';
@@ -20,6 +25,7 @@ import { eventually } from '../helpers/eventually.js';
 import { twoPostgresNodes } from '../helpers/pgNodes.js';
 import { createSchema, postgresSuite, type Isolated } from '../helpers/postgres.js';
 import { call, registerApp, relayGet, startTestServer, type Endpoint, type RegisteredApp, type TestServer } from '../helpers/server.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
 import { openTestCa, type TestCa } from '../helpers/testCa.js';
 
 /** authenticate at a node with the app's baseUrl and the relay's set-cookie there: the browser's cookie. */
@@ -166,5 +172,168 @@ postgresSuite('On Session Start callbacks when a node dies', () => {
     );
     assert.equal(claim.outcome, 'delivered');
     assert.equal(endpointHere.receivedOn(`kill-${starting.id}`).length, 1, 'a call that was made is not made again');
+  });
+});
+
+postgresSuite('On Session Start callbacks when a node dies before its call reaches the endpoint', () => {
+  let schema: Isolated | undefined;
+  let dir: string | undefined;
+  let survivor: TestServer | undefined;
+  let doomed: NodeProcess | undefined;
+  let holder: CallbackEndpoint | undefined;
+  let proxy: TcpProxy | undefined;
+  let testCa: TestCa | undefined;
+
+  before(async () => {
+    schema = await createSchema();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-session-start-kill-early-'));
+    const masterKeyFile = path.join(dir, 'master.key');
+    await generateMasterKeyFile(masterKeyFile);
+    testCa = await openTestCa();
+    holder = await startCallbackEndpoint(testCa.server);
+    // The network between the nodes and the endpoint: paused, a request waits in it, unseen by the endpoint.
+    proxy = await startTcpProxy('127.0.0.1', holder.port);
+    survivor = await startTestServer({ store: schema.url, masterKeyFile, argon2MemoryKib: 8192, argon2Iterations: 1, logLevel: 'warn' });
+    doomed = await startNode({ name: 'doomed-early', storeUrl: schema.url, masterKeyFile });
+  });
+  after(async () => {
+    await doomed?.stop();
+    await survivor?.close();
+    await proxy?.close();
+    await holder?.close();
+    await schema?.drop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('callbacks: a node killed after the event, before its call reached the endpoint: the other node makes the one call', async () => {
+    const b = defined(survivor, 'the surviving node');
+    const a = defined(doomed, 'the node to kill');
+    const endpointHere = defined(holder, 'the endpoint');
+    const network = defined(proxy, 'the proxy');
+    const starting = await registerApp(b, 'https://early-start.example.com/', 'early-start');
+    const member = await registerApp(b, 'https://early-member.example.com/', 'early-member');
+    const caPem = defined(testCa, 'the test CA').caPem;
+    const urlOf = (app: RegisteredApp) => `https://127.0.0.1:${network.port}/early-${app.id}`;
+    for (const app of [starting, member])
+      await setSessionStartCallback(b.server.services, app.id, { url: urlOf(app), policy: 'continue', caPem }, 'operator');
+    const created = await call(b, 'createUser', { login: 'early', password: 'secret-pw' }, { credentials: starting.credentials });
+    assert.equal(created.fault, undefined);
+    const cookie = await signIn(a, starting, 'early');
+    assert.equal(endpointHere.receivedOn(`early-${starting.id}`).length, 1, 'the starting application was called by node A');
+    const session = defined(await sessionOfCookie(b.server.services, cookie.slice('sid='.length)), 'the session').session;
+
+    // Node A's first visit of the member: the event is written and the call claimed, but the request waits in the network.
+    network.pause();
+    const visit = ssosidAt(a, member, cookie).catch(() => 'killed');
+    await eventually(async () => (await b.server.services.store.getSessionStartCall(session.id, member.id)) !== null, {
+      timeoutMs: 30_000,
+      what: "node A's claim of the member's call",
+    });
+    a.child.kill('SIGKILL');
+    assert.equal(await visit, 'killed');
+    assert.equal(endpointHere.receivedOn(`early-${member.id}`).length, 0, 'the endpoint saw nothing of node A');
+    network.resume();
+
+    // Node B's outbox dispatcher takes the claim over once it is older than the takeover time, and calls.
+    const claim = await eventually(
+      async () => {
+        const found = await b.server.services.store.getSessionStartCall(session.id, member.id);
+        return found?.outcome === 'delivered' ? found : null;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: 'node B delivers the call' },
+    );
+    assert.equal(claim.outcome, 'delivered');
+    const calls = endpointHere.receivedOn(`early-${member.id}`);
+    assert.equal(calls.length, 1, 'exactly once');
+    const verified = await verifySessionStartCallback(calls[0]?.body ?? '', localTicketKeys(await ticketKeySet(b.server.services)), {
+      url: urlOf(member),
+    });
+    assert.equal(verified.order, 'firstVisit');
+    assert.equal(verified.sessionHandle, session.id);
+    assert.equal(endpointHere.receivedOn(`early-${starting.id}`).length, 1, 'a call that was made is not made again');
+  });
+});
+
+postgresSuite('On Session Start callbacks when the only node restarts', () => {
+  let schema: Isolated | undefined;
+  let dir: string | undefined;
+  let store: Services | undefined;
+  let first: NodeProcess | undefined;
+  let second: NodeProcess | undefined;
+  let holder: CallbackEndpoint | undefined;
+  let proxy: TcpProxy | undefined;
+  let testCa: TestCa | undefined;
+  let masterKeyFile = '';
+
+  before(async () => {
+    schema = await createSchema();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ssod-session-start-restart-'));
+    masterKeyFile = path.join(dir, 'master.key');
+    await generateMasterKeyFile(masterKeyFile);
+    testCa = await openTestCa();
+    holder = await startCallbackEndpoint(testCa.server);
+    proxy = await startTcpProxy('127.0.0.1', holder.port);
+    first = await startNode({ name: 'restart-first', storeUrl: schema.url, masterKeyFile });
+    // What the operator's commands use: the store, without a server (no outbox dispatcher of its own).
+    store = await openServices(resolveOptions({ flags: { dataDir: dir, store: schema.url, masterKeyFile } }), {
+      logger: createLogger('silent'),
+    });
+  });
+  after(async () => {
+    await first?.stop();
+    await second?.stop();
+    await store?.store.close();
+    await proxy?.close();
+    await holder?.close();
+    await schema?.drop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('callbacks: exactly once across a restart: the node killed before its call reached the endpoint makes it once started again', async () => {
+    const services = defined(store, 'the store');
+    const node = defined(first, 'the node');
+    const endpointHere = defined(holder, 'the endpoint');
+    const network = defined(proxy, 'the proxy');
+    const starting = await registerApp(node, 'https://restart-start.example.com/', 'restart-start');
+    const member = await registerApp(node, 'https://restart-member.example.com/', 'restart-member');
+    const caPem = defined(testCa, 'the test CA').caPem;
+    const urlOf = (app: RegisteredApp) => `https://127.0.0.1:${network.port}/restart-${app.id}`;
+    for (const app of [starting, member])
+      await setSessionStartCallback(services, app.id, { url: urlOf(app), policy: 'continue', caPem }, 'operator');
+    const created = await call(node, 'createUser', { login: 'restarted', password: 'secret-pw' }, { credentials: starting.credentials });
+    assert.equal(created.fault, undefined);
+    // The node reads the registrations at most every 5 s: sign in once it called the starting application.
+    const cookie = await eventually(
+      async () => {
+        const signedIn = await signIn(node, starting, 'restarted');
+        return endpointHere.receivedOn(`restart-${starting.id}`).length > 0 ? signedIn : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000, what: 'a sign-in that called the starting application' },
+    );
+    const session = defined(await sessionOfCookie(services, cookie.slice('sid='.length)), 'the session').session;
+
+    network.pause();
+    const visit = ssosidAt(node, member, cookie).catch(() => 'killed');
+    await eventually(async () => (await services.store.getSessionStartCall(session.id, member.id)) !== null, {
+      timeoutMs: 30_000,
+      what: "the node's claim of the member's call",
+    });
+    node.child.kill('SIGKILL');
+    assert.equal(await visit, 'killed');
+    assert.equal(endpointHere.receivedOn(`restart-${member.id}`).length, 0, 'the endpoint saw nothing before the kill');
+    network.resume();
+
+    // Started again on the same store, the node's outbox takes its own old claim over and calls.
+    second = await startNode({ name: 'restart-second', storeUrl: defined(schema, 'the schema').url, masterKeyFile });
+    const claim = await eventually(
+      async () => {
+        const found = await services.store.getSessionStartCall(session.id, member.id);
+        return found?.outcome === 'delivered' ? found : null;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: 'the restarted node delivers the call' },
+    );
+    assert.equal(claim.outcome, 'delivered');
+    assert.equal(endpointHere.receivedOn(`restart-${member.id}`).length, 1, 'exactly once');
+    assert.equal(endpointHere.receivedOn(`restart-${starting.id}`).length, 1, 'a call that was made is not made again');
   });
 });

@@ -38,21 +38,25 @@ function applicationView(app: ApplicationRecord) {
   return { ...app, createdAt: isoTime(app.createdAt) };
 }
 
-/** The GROUP column: the group's name, `name (provider)` for its provider; null when ungrouped. */
-function groupLabel(membership: { readonly groupName: string; readonly role: string } | undefined): string | null {
-  if (membership === undefined) return null;
-  return membership.role === 'provider' ? `${membership.groupName} (provider)` : membership.groupName;
+/** The GROUP column: the group's name, `name (provider)` for its provider; `-` when ungrouped. */
+function groupLabel(row: { readonly group: string | null; readonly groupRole: string | null }): string {
+  if (row.group === null) return '-';
+  return row.groupRole === 'provider' ? `${row.group} (provider)` : row.group;
 }
 
 async function list(access: InstallationAccess, flags: StoreFlags): Promise<void> {
   await withServices(access, flags, async (services) => {
     const groups = await groupsOfApplications(services);
-    const rows = (await listApplications(services)).map((summary) => ({
-      ...applicationView(summary.application),
-      group: groupLabel(groups.get(summary.application.id)),
-      users: summary.users,
-      certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
-    }));
+    const rows = (await listApplications(services)).map((summary) => {
+      const membership = groups.get(summary.application.id);
+      return {
+        ...applicationView(summary.application),
+        group: membership?.groupName ?? null,
+        groupRole: membership?.role ?? null,
+        users: summary.users,
+        certificateNotAfter: isoTime(summary.current?.notAfter ?? null),
+      };
+    });
     // Fits 100 columns unless --wide: the expiry to the day, the id never wrapped, names and URLs wrapped.
     const wide = flags.wide === true;
     print(flags, rows, () =>
@@ -62,7 +66,7 @@ async function list(access: InstallationAccess, flags: StoreFlags): Promise<void
           row.id,
           row.name,
           row.url ?? '-',
-          row.group ?? '-',
+          groupLabel(row),
           String(row.users),
           row.certificateNotAfter === null ? 'no valid certificate' : wide ? row.certificateNotAfter : dayOf(row.certificateNotAfter),
         ]),
@@ -77,6 +81,22 @@ export async function applicationArgument(services: Pick<OperatorServices, 'stor
   const app = await findApplicationById(services, id);
   if (app === null) throw new CliError(`no application with id ${JSON.stringify(id)}; \`ssod applications list\` shows the ids`);
   return app;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The application named on the command line by id or by name, or a refusal that says how to find it. */
+export async function applicationReference(services: Pick<OperatorServices, 'store'>, reference: string): Promise<ApplicationRecord> {
+  if (UUID.test(reference)) {
+    const byId = await findApplicationById(services, reference.toLowerCase());
+    if (byId !== null) return byId;
+  }
+  const named = (await services.store.listApplications()).filter((app) => app.name === reference);
+  const [only] = named;
+  if (named.length === 1 && only !== undefined) return only;
+  if (named.length > 1)
+    throw new CliError(`${named.length} applications are named ${JSON.stringify(reference)}; give the id, as ssod applications shows it`);
+  throw new CliError(`no application with id or name ${JSON.stringify(reference)}; \`ssod applications\` shows them`);
 }
 
 async function show(access: InstallationAccess, flags: StoreFlags, id: string): Promise<void> {
@@ -180,10 +200,10 @@ async function caPemOf(file: string | undefined): Promise<string | null> {
 }
 
 /** `ssod applications callback APP --url URL [--policy continue|fail] [--ca-file FILE]` (docs/groups.md); an empty url removes it. */
-async function callback(access: InstallationAccess, flags: CallbackFlags, id: string): Promise<void> {
+async function callback(access: InstallationAccess, flags: CallbackFlags, reference: string): Promise<void> {
   const caPem = await caPemOf(flags.caFile);
   await withServices(access, flags, async (services) => {
-    const app = await applicationArgument(services, id);
+    const app = await applicationReference(services, reference);
     const set = await setSessionStartCallback(services, app.id, { url: flags.url, policy: flags.policy ?? '', caPem }, 'operator');
     print(flags, { applicationId: app.id, sessionStartCallback: set === null ? null : { url: set.url, policy: set.policy } }, () =>
       set === null
@@ -248,15 +268,15 @@ export function applicationsCommand(access: InstallationAccess): Command {
       'callback',
       "Set or remove an application's On Session Start callback (docs/groups.md): an https URL, called when a session starts.",
     )
-      .argument('<id>', 'the application id')
+      .argument('<app>', 'the application, by id or name')
       .requiredOption('--url <URL>', 'the https URL to call; an empty value ("") removes the callback')
       .option('--policy <POLICY>', 'continue (the default: a failure is logged, the session goes on) or fail (a failure fails the sign-in)')
       .option('--ca-file <FILE>', "PEM certificates to trust for the callback's endpoint instead of the system's")
       .addHelpText(
         'after',
-        '\nExamples:\n  ssod applications callback 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --url https://panel.example.com/ssod/session-start --policy fail\n  ssod applications callback 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --url ""\n',
+        '\nExamples:\n  ssod applications callback panel --url https://panel.example.com/ssod/session-start --policy fail\n  ssod applications callback 6f1c1a52-7d0e-4c43-9a55-3c2f5d1f0b11 --url ""\n',
       )
-      .action(action((flags: CallbackFlags, id: string) => callback(access, flags, id))),
+      .action(action((flags: CallbackFlags, reference: string) => callback(access, flags, reference))),
   );
   command.addCommand(
     storeCommand('unregister', 'Unregister an application: its certificates, the users it owns and their sessions are deleted.')

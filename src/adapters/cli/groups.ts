@@ -3,28 +3,10 @@
 // the sessions that would otherwise span two sets; the core says which (core/operator/groups.ts).
 import type { Command } from 'commander';
 import { printable } from '../../core/identifiers.js';
-import { findApplicationById } from '../../core/operator/applications.js';
 import { addGroupMember, createGroup, deleteGroup, groupDetails, listGroups, removeGroupMember } from '../../core/operator/groups.js';
-import type { OperatorServices } from '../../core/services.js';
-import type { ApplicationRecord } from '../../core/store/index.js';
+import { applicationReference } from './applications.js';
 import { CliError, action, addWideFlag, fields, isoTime, print, storeCommand, table, tableTime, type StoreFlags } from './common.js';
 import { withServices, type InstallationAccess } from './installation.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The application named on the command line by id or by name, or a refusal that says how to find it. */
-async function applicationReference(services: Pick<OperatorServices, 'store'>, reference: string): Promise<ApplicationRecord> {
-  if (UUID.test(reference)) {
-    const byId = await findApplicationById(services, reference.toLowerCase());
-    if (byId !== null) return byId;
-  }
-  const named = (await services.store.listApplications()).filter((app) => app.name === reference);
-  const [only] = named;
-  if (named.length === 1 && only !== undefined) return only;
-  if (named.length > 1)
-    throw new CliError(`${named.length} applications are named ${JSON.stringify(reference)}; give the id, as ssod applications shows it`);
-  throw new CliError(`no application with id or name ${JSON.stringify(reference)}; \`ssod applications\` shows them`);
-}
 
 interface CreateFlags extends StoreFlags {
   readonly provider: string;

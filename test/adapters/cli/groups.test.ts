@@ -83,6 +83,15 @@ function groupCommands(engine: Engine): void {
     const applications = await ok(['applications']);
     assert.match(applications, new RegExp(`^${accounts.id}\\s+accounts\\s+\\S+\\s+shop \\(provider\\)\\s+2\\s`, 'm'));
     assert.match(applications, new RegExp(`^${shop.id}\\s+shop\\s+\\S+\\s+shop\\s+0\\s`, 'm'));
+    const listedJson = JSON.parse(await ok(['applications', '--json'])) as { id: string; group: string | null; groupRole: string | null }[];
+    assert.deepEqual(
+      listedJson.map(({ id, group, groupRole }) => ({ id, group, groupRole })),
+      [
+        { id: accounts.id, group: 'shop', groupRole: 'provider' },
+        { id: shop.id, group: 'shop', groupRole: 'subscriber' },
+      ],
+      'for scripts: the group and the role apart',
+    );
 
     // The running node answers by the group at once: the subscriber sees the provider's users and creates none.
     assert.equal((await call(ts, 'getUserId', { login: 'alice@example.com' }, { credentials: shop.credentials })).fault, undefined);

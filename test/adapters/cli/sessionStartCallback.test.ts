@@ -1,6 +1,7 @@
 // `ssod applications callback` (docs/groups.md "On Session Start callbacks") through the real binary:
 // set with a policy and a CA file, shown by `ssod applications show`, seen by the application through
-// ssox:getSessionStartCallback, refused when not https or with an unknown policy, removed by an empty url.
+// ssox:getSessionStartCallback, refused when not https or with an unknown policy, removed by an empty url;
+// the application given by id or by name.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ describe('ssod applications callback', () => {
     await inst.remove();
   });
 
-  test('callbacks: the operator sets, shows and removes an application callback; bad input says what to do', async () => {
+  test('callbacks: the operator sets, shows and removes an application callback, by id or name; bad input says what to do', async () => {
     const caFile = path.join(inst.dataDir, 'callback-ca.pem');
     writeFileSync(caFile, (await openTestCa()).caPem);
     const set = await inst.run([
@@ -51,7 +52,7 @@ describe('ssod applications callback', () => {
 
     const plain = await inst.run(['applications', 'callback', panel.id, '--url', 'http://panel.example.com/cb']);
     assert.equal(plain.code, 1);
-    assert.match(plain.stderr, /must be https/);
+    assert.equal(plain.stderr, 'ssod: url: the callback URL must be https; give an https:// URL.\n');
     const policy = await inst.run(['applications', 'callback', panel.id, '--url', 'https://panel.example.com/cb', '--policy', 'maybe']);
     assert.equal(policy.code, 1);
     assert.match(policy.stderr, /give continue or fail/);
@@ -67,7 +68,12 @@ describe('ssod applications callback', () => {
     assert.equal(noCa.code, 1);
     assert.match(noCa.stderr, /cannot read the CA file/);
 
-    const removed = await inst.run(['applications', 'callback', panel.id, '--url', '']);
+    const unknown = await inst.run(['applications', 'callback', 'nobody', '--url', 'https://panel.example.com/cb']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'ssod: no application with id or name "nobody"; `ssod applications` shows them\n');
+
+    // By name, as README and docs/groups.md show it.
+    const removed = await inst.run(['applications', 'callback', 'panel', '--url', '']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /has no On Session Start callback now/);
     const gone = await call(ts, 'getSessionStartCallback', {}, { credentials: panel.credentials, namespace: SSOX_NS });

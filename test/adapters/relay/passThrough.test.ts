@@ -2,7 +2,8 @@
 // PHP's SoapServer behind TLS (helpers/ljService.ts), configured as ssod's web service source. The
 // browser's POST to the relay listener, in both forms, ends in the relay's cookie and the success
 // page, or in the error page with its reason and an audit record of the cause; the service's error
-// URL is followed only on an allowed origin.
+// URL is followed only on an allowed origin. The On Session Start callback of the application behind
+// passThroughSuccessUrl is called before the browser goes on.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { addSource } from '../../../src/core/operator/sources.js';
@@ -18,6 +19,11 @@ import { pairOf, relayRequest, setCookieNamed } from './request.js';
 import { TOOLS, skipWithout } from '../../helpers/tools.js';
 import { addGroupMember, createGroup, deleteGroup } from '../../../src/core/operator/groups.js';
 import { sha256Hex } from '../../../src/core/sessions.js';
+import { setSessionStartCallback } from '../../../src/core/sessionStart.js';
+import { ticketIssuer, ticketKeySet } from '../../../src/core/tickets.js';
+import { localTicketKeys, verifySessionStartCallback } from '../../../src/client/index.js';
+import { startCallbackEndpoint } from '../../helpers/callbackEndpoint.js';
+import { openTestCa } from '../../helpers/testCa.js';
 
 const PATH = '/networking/passThroughAuth';
 /** Failures of one login before it is locked: more than any login but eve's has in these tests. */
@@ -228,6 +234,54 @@ describe('pass-through authentication', { skip: skipWithout([TOOLS.phpSoap]) }, 
     } finally {
       await settings({ passThroughSuccessUrl: null });
       await deleteGroup(services, 'pass-through', true);
+    }
+  });
+
+  test('callbacks: pass-through calls the On Session Start callback of the application behind passThroughSuccessUrl before it answers; under fail a refusal is notAllowed', async () => {
+    const { services } = ts.server;
+    const ca = await openTestCa();
+    const endpoint = await startCallbackEndpoint(ca.server);
+    const welcome = await registerApp(ts, 'https://welcome.example.com:443/', 'welcome');
+    await setSessionStartCallback(services, welcome.id, { url: endpoint.url('welcome'), policy: 'fail', caPem: ca.caPem }, 'operator');
+    await settings({ passThroughSuccessUrl: `${welcome.url}home` });
+    try {
+      const reply = await postForm({ sessionID: 'session-of-alice-5', loginID: 'alice@abc.com' });
+      assert.equal(reply.status, 302, reply.body);
+      const ssosid = defined(new URL(defined(reply.headers.location, 'a location')).searchParams.get('ssosid'), 'an ssosid');
+      assert.equal(
+        (await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: welcome.credentials })).field('userId'),
+        users['alice@abc.com'],
+      );
+      const received = endpoint.receivedOn('welcome');
+      assert.equal(received.length, 1, 'called once, before the browser was sent on');
+      const start = await verifySessionStartCallback(received[0]?.body ?? '', localTicketKeys(await ticketKeySet(services)), {
+        url: endpoint.url('welcome'),
+        issuer: ticketIssuer(services),
+        applicationId: welcome.id,
+      });
+      assert.equal(start.order, 'starting');
+      assert.equal(start.startedFor, welcome.id);
+      assert.equal(start.userId, users['alice@abc.com']);
+
+      endpoint.answer('welcome', { kind: 'status', status: 500 });
+      const refused = await postForm({ sessionID: 'session-of-alice-5', loginID: 'alice@abc.com' });
+      assert.equal(refused.headers.location, '/sign-in-failed?reason=notAllowed');
+      assert.equal(refused.headers['set-cookie'], undefined);
+      assert.equal(endpoint.receivedOn('welcome').length, 2);
+      const [audited] = await services.store.queryAudit({
+        type: 'session.startCallbackFailed',
+        target: `application:${welcome.id}`,
+        limit: 1,
+      });
+      assert.equal(audited?.outcome, 'refused');
+      const logged = ts
+        .logRecords()
+        .filter((line) => line.msg === 'relay' && line.command === 'passThrough')
+        .at(-1);
+      assert.equal(logged?.outcome, 'startCallbackRefused');
+    } finally {
+      await settings({ passThroughSuccessUrl: null });
+      await endpoint.close();
     }
   });
 

@@ -1,6 +1,7 @@
 // The SAML service provider's endpoints on the relay listener: the metadata, the way to an identity
 // provider (and the sign-in page's button for it), and the assertion consumer service, which signs a
 // browser in with the relay's cookie and a 302 with ssosid, or shows the error page and records why.
+// The On Session Start callback of the application behind the RelayState is called before it answers.
 import assert from 'node:assert/strict';
 import { inflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +13,11 @@ import { call, registerApp, startTestServer, type RegisteredApp, type TestServer
 import { pairOf, relayRequest, setCookieNamed } from './request.js';
 import { createGroup, deleteGroup } from '../../../src/core/operator/groups.js';
 import { sha256Hex } from '../../../src/core/sessions.js';
+import { setSessionStartCallback } from '../../../src/core/sessionStart.js';
+import { ticketIssuer, ticketKeySet } from '../../../src/core/tickets.js';
+import { localTicketKeys, verifySessionStartCallback } from '../../../src/client/index.js';
+import { startCallbackEndpoint } from '../../helpers/callbackEndpoint.js';
+import { openTestCa } from '../../helpers/testCa.js';
 
 const ISSUER = 'https://idp.example.test/saml';
 
@@ -119,6 +125,50 @@ describe('SAML endpoints on the relay listener', () => {
       assert.equal((await services.store.findSessionByLocalId(sha256Hex(ssosid)))?.global.groupName, 'saml');
     } finally {
       await deleteGroup(services, 'saml', true);
+    }
+  });
+
+  test('callbacks: SAML calls the On Session Start callback of the application behind the RelayState before it answers; under fail the response is refused', async () => {
+    const { services } = ts.server;
+    const ca = await openTestCa();
+    const endpoint = await startCallbackEndpoint(ca.server);
+    const welcome = await registerApp(ts, 'https://welcome.example.com:443/', 'welcome');
+    await setSessionStartCallback(services, welcome.id, { url: endpoint.url('welcome'), policy: 'fail', caPem: ca.caPem }, 'operator');
+    const there = `${welcome.url}page`;
+    try {
+      const reply = await post(signedResponse(await viaLogin(there), key), there);
+      assert.equal(reply.status, 302, reply.body);
+      const ssosid = defined(new URL(String(reply.headers.location)).searchParams.get('ssosid') ?? undefined, 'an ssosid');
+      assert.equal((await call(ts, 'verifySession', { sessionId: ssosid }, { credentials: welcome.credentials })).field('userId'), alice);
+      const received = endpoint.receivedOn('welcome');
+      assert.equal(received.length, 1, 'called once, before the browser was sent on');
+      const start = await verifySessionStartCallback(received[0]?.body ?? '', localTicketKeys(await ticketKeySet(services)), {
+        url: endpoint.url('welcome'),
+        issuer: ticketIssuer(services),
+        applicationId: welcome.id,
+      });
+      assert.equal(start.order, 'starting');
+      assert.equal(start.startedFor, welcome.id);
+      assert.equal(start.userId, alice);
+
+      endpoint.answer('welcome', { kind: 'redirect' });
+      const refused = await post(signedResponse(await viaLogin(there), key), there);
+      assert.equal(refused.status, 403, refused.body);
+      assert.match(refused.body, /could not be accepted/);
+      assert.equal(setCookieNamed(refused, 'sid'), undefined);
+      assert.equal(endpoint.receivedOn('welcome').length, 2);
+      const [audited] = await services.store.queryAudit({
+        type: 'session.startCallbackFailed',
+        target: `application:${welcome.id}`,
+        limit: 1,
+      });
+      assert.equal(audited?.outcome, 'refused');
+      assert.match(String(audited.detail.reason), /redirect refused/);
+      const [failed] = await services.store.queryAudit({ type: 'authentication.failed', limit: 1 });
+      assert.equal(failed?.outcome, 'samlRefused');
+      assert.match(String(failed.detail.sourceDetail), /^startCallback: An application refused the start of the session/);
+    } finally {
+      await endpoint.close();
     }
   });
 

@@ -1,13 +1,16 @@
 // Logon tickets at the relay (docs/tickets.md): the way through two receivers after the relay sets
 // its cookie, /relay/next and /relay/ticket, and the back-channel logout when the session ends. The
-// receivers are HTTPS servers of the test (receivers.ts) that verify what they get with jose.
+// receivers are HTTPS servers of the test (receivers.ts) that verify what they get with jose. Deleting an
+// application group logs each of its sessions out at the receivers (docs/groups.md "Membership changes").
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JSONWebKeySet } from 'jose';
 import { receiversChanged, ticketIssuer } from '../../../src/core/tickets.js';
+import { createGroup, deleteGroup } from '../../../src/core/operator/groups.js';
 import { addReceiver } from '../../../src/core/operator/tickets.js';
+import { defined } from '../../helpers/defined.js';
 import { eventually } from '../../helpers/eventually.js';
-import { call, httpsRequest, registerApp, startTestServer, type TestServer } from '../../helpers/server.js';
+import { call, httpsRequest, registerApp, startTestServer, type RegisteredApp, type TestServer } from '../../helpers/server.js';
 import { openTestCa, type TestCa } from '../../helpers/testCa.js';
 import { browse, loopbackLookup, startReceiver, type Browser, type ReceiverServer } from './receivers.js';
 import { relayRequest } from './request.js';
@@ -21,11 +24,12 @@ describe('logon tickets at the relay', () => {
   let fr: ReceiverServer;
   let browser: Browser;
   let issuer: string;
+  let panel: RegisteredApp;
 
   before(async () => {
     ts = await startTestServer({}, { receiverLookup: loopbackLookup });
     ca = await openTestCa();
-    const panel = await registerApp(ts, PANEL, 'panel');
+    panel = await registerApp(ts, PANEL, 'panel');
     await call(ts, 'createUser', { login: 'alice', password: 'wonderland' }, { credentials: panel.credentials });
     const services = ts.server.services;
     issuer = ticketIssuer(services);
@@ -238,6 +242,37 @@ describe('logon tickets at the relay', () => {
     assert.equal(failed.detail['tries'], 3);
     assert.equal(failed.detail['reason'], 'HTTP 500');
     assert.equal(fr.logoutPosts(), frPosts + 3);
+  });
+
+  test('logout: deleting an application group sends each receiver a logout token for each session of the group, by its sid', async () => {
+    const services = ts.server.services;
+    await createGroup(services, 'tickets', defined(await services.store.getApplication(panel.id), 'panel'));
+    // Two sessions of the group (authenticate by panel, its provider), each through both receivers.
+    const sessions: { sid: unknown; userId: string }[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const reply = await call(
+        ts,
+        'authenticate',
+        { login: 'alice', password: 'wonderland', baseUrl: PANEL },
+        { credentials: panel.credentials },
+      );
+      assert.equal(reply.fault, undefined, reply.body);
+      const journey = await browse(browser, `/relay?${q({ token: reply.field('relayToken') ?? '', url: `${PANEL}home` })}`);
+      assert.ok(journey.final.startsWith(PANEL), journey.locations.join(' → '));
+      sessions.push({ sid: de.tickets.at(-1)?.['sid'], userId: reply.field('userId') ?? '' });
+    }
+    assert.notEqual(sessions[0]?.sid, sessions[1]?.sid);
+
+    assert.deepEqual(await deleteGroup(services, 'tickets', false), { deleted: true, sessions: 2, members: 1 });
+    for (const receiver of [de, fr])
+      for (const { sid, userId } of sessions) {
+        const token = await eventually(() => receiver.logouts.find((claims) => claims['sid'] === sid) ?? null, {
+          timeoutMs: 10_000,
+          what: `the logout token of session ${String(sid)} at ${receiver.domain}`,
+        });
+        assert.equal(token.sub, userId);
+        assert.equal(token.aud, receiver.domain);
+      }
   });
 });
 

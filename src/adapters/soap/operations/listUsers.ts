@@ -1,4 +1,4 @@
-// protocol §5.10 listUsers: the users the calling application owns.
+// protocol §5.10 listUsers: the users the calling application owns (a group's subscriber: its provider's, docs/groups.md).
 import { listUserIds } from '../../../core/users.js';
 import { operation } from './types.js';
 

@@ -97,7 +97,7 @@ describe('application groups', () => {
     assert.equal(started.global.groupName, 'sessions');
   });
 
-  test("groups: a subscriber cannot create or change the provider's users, and users are seen only within their set", async () => {
+  test("groups: a subscriber cannot create or change the provider's users, and users are seen (and listed) only within their set", async () => {
     const g = await seedGroup('users');
     const as = (who: RegisteredApp) => ({ credentials: who.credentials });
     assert.equal(
@@ -110,11 +110,16 @@ describe('application groups', () => {
     );
     assert.equal((await call(ts, 'deleteUser', { userId: g.memberId }, as(g.subscriber))).fault, 'permissionDenied');
     assert.equal(
+      (await call(ts, 'changePassword', { userId: g.memberId, newPassword: 'mallory-was-here' }, as(g.subscriber))).fault,
+      'permissionDenied',
+    );
+    assert.equal(
       (await call(ts, 'duplicateUser', { userId: g.memberId, login: 'users-copy@example.com' }, as(g.subscriber))).fault,
       'permissionDenied',
     );
     // The provider still creates users; a subscriber sees them, an outsider does not.
-    assert.notEqual(await createUser(g.provider, 'users-dave@example.com'), '');
+    const daveId = await createUser(g.provider, 'users-dave@example.com');
+    assert.notEqual(daveId, '');
     assert.equal((await call(ts, 'getUser', { userId: g.memberId }, as(g.subscriber))).field('login'), g.member);
     assert.equal((await call(ts, 'getUserId', { login: g.member }, as(g.subscriber))).field('userId'), g.memberId);
     assert.equal((await call(ts, 'getUser', { userId: g.memberId }, as(g.outsider))).fault, 'noSuchUser');
@@ -136,7 +141,12 @@ describe('application groups', () => {
       (await call(ts, 'transferOwnership', { userId: g.memberId, applicationId: g.subscriber.id }, as(g.provider))).fault,
       'permissionDenied',
     );
-    assert.equal((await call(ts, 'listUsers', {}, as(g.subscriber))).fault, undefined);
+    // listUsers: a subscriber, which owns no users, lists those of its group (its provider's); an outsider only its own.
+    const listed = async (who: RegisteredApp) => (await call(ts, 'listUsers', {}, as(who))).all('a').sort();
+    const groupUsers = [g.memberId, daveId].sort();
+    assert.deepEqual(await listed(g.provider), groupUsers);
+    assert.deepEqual(await listed(g.subscriber), groupUsers);
+    assert.deepEqual(await listed(g.outsider), [g.strangerId]);
     // A provider is not unregistered while its group exists.
     assert.equal((await call(ts, 'unregisterApplication', { applicationId: g.provider.id }, as(g.provider))).fault, 'permissionDenied');
   });
