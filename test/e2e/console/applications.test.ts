@@ -19,6 +19,7 @@ interface ListedApplication {
   readonly id: string;
   readonly name: string;
   readonly group: string | null;
+  readonly groupRole: string | null;
 }
 
 describe('the console Applications and Groups pages in a real browser', { skip: skipWithoutChromium, timeout: 240_000 }, () => {
@@ -150,7 +151,9 @@ describe('the console Applications and Groups pages in a real browser', { skip: 
     assert.match(await page().locator('tbody').innerText(), /shop[\s\S]*subscriber/);
     const apps = await listed();
     assert.equal(apps.find((app) => app.id === shop.id)?.group, 'suite');
-    assert.equal(apps.find((app) => app.id === accounts.id)?.group, 'suite (provider)');
+    assert.equal(apps.find((app) => app.id === shop.id)?.groupRole, 'subscriber');
+    assert.equal(apps.find((app) => app.id === accounts.id)?.group, 'suite');
+    assert.equal(apps.find((app) => app.id === accounts.id)?.groupRole, 'provider');
     await console.shot('console-group-show');
     // The provider of a group is not unregistered: the refusal as a page, nothing changed.
     await console.visit(`/applications/${accounts.id}`);
